@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+// Perigee: a Lua (LuaJIT 2.1 dialect) interpreter, tracing JIT and AOT compiler.
+//
+// LLVM is located with `llvm-config` (or `$LLVM_CONFIG`). Only its C headers are used at
+// build time: `perigee` never links libLLVM, it opens it with dlopen on first use
+// (see Sources/CLLVM), so a script that never compiles anything does not pay for it.
+import PackageDescription
+import Foundation
+
+/// Runs `llvm-config` with `args` and returns its trimmed output, or nil when it is missing.
+func llvmConfig(_ args: [String]) -> String? {
+    let tool = ProcessInfo.processInfo.environment["LLVM_CONFIG"] ?? "llvm-config"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+let llvmIncludeDir = llvmConfig(["--includedir"]) ?? "/usr/lib/llvm-14/include"
+let llvmLibDir = llvmConfig(["--libdir"]) ?? "/usr/lib/llvm-14/lib"
+/// `-lLLVM-14` names `libLLVM-14.so`, the shared library dlopen'ed at run time.
+let llvmSharedLibrary: String = {
+    let flag = llvmConfig(["--link-shared", "--libs"]) ?? "-lLLVM-14"
+    let name = flag.split(separator: " ").first.map { String($0.dropFirst(2)) } ?? "LLVM-14"
+    return "\(llvmLibDir)/lib\(name).so"
+}()
+
+let llvmCFlags: [CSetting] = [
+    .unsafeFlags(["-I\(llvmIncludeDir)"]),
+    .define("PERIGEE_LLVM_LIBRARY", to: "\"\(llvmSharedLibrary)\""),
+]
+let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])]
+
+/// The hot paths (runtime, interpreter) are written with explicit checks; Swift's
+/// exclusivity checking on every global access would cost more than it protects there.
+let fastSwift: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "Perigee",
+    products: [
+        .executable(name: "perigee", targets: ["perigee"]),
+        .library(name: "PerigeeRuntime", type: .static, targets: ["PerigeeRuntime"]),
+    ],
+    targets: [
+        .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
+        .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend"], path: "runtime",
+                swiftSettings: fastSwift),
+        .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
+                swiftSettings: llvmSwiftFlags),
+        .target(name: "PerigeeJIT", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+                swiftSettings: llvmSwiftFlags),
+        .target(name: "PerigeeAOT", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+                swiftSettings: llvmSwiftFlags),
+        .executableTarget(name: "perigee",
+                          dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend"],
+                          swiftSettings: llvmSwiftFlags,
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
+        .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+                    swiftSettings: llvmSwiftFlags),
+    ],
+    swiftLanguageModes: [.v5]
+)

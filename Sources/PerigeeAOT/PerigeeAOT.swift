@@ -1,0 +1,2 @@
+/// Ahead-of-time compilation: function lowering, object emission, linker driver.
+import PerigeeLLVM

@@ -1,0 +1,1 @@
+/// PerigeeFrontend: lexer, parser, scopes, bytecode emitter, bytecode definitions and listing.

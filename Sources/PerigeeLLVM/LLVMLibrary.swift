@@ -1,0 +1,2 @@
+/// Shared LLVM plumbing for the JIT and the AOT compiler.
+import CLLVM

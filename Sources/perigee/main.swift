@@ -1,0 +1,2 @@
+import PerigeeRuntime
+print(perigeeVersion)
