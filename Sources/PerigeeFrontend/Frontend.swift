@@ -1,1 +1,0 @@
-/// PerigeeFrontend: lexer, parser, scopes, bytecode emitter, bytecode definitions and listing.
