@@ -4,16 +4,17 @@
 import Glibc
 #endif
 
-/// Lists `proto` and, before it, every function nested in it.
-public func listBytecode(_ proto: Prototype) -> String {
-    var out = ""
+/// Lists `proto` and, before it, every function nested in it. Bytes, not text: string
+/// constants are shown as they are.
+public func listBytecode(_ proto: Prototype) -> [UInt8] {
+    var out: [UInt8] = []
     listBytecode(proto, into: &out)
     return out
 }
 
-private func listBytecode(_ proto: Prototype, into out: inout String) {
+private func listBytecode(_ proto: Prototype, into out: inout [UInt8]) {
     for child in proto.children { listBytecode(child, into: &out) }
-    out += "-- BYTECODE -- \(location(proto))-\(proto.lastLine)\n"
+    out += "-- BYTECODE -- \(location(proto))-\(proto.lastLine)\n".utf8
     var targets = Set<Int>()
     for (pc, ins) in proto.bytecode.enumerated() where pc > 0 && ins.opcode.format.cd == .jump {
         targets.insert(pc + Int(ins.jump) + 1)
@@ -21,7 +22,7 @@ private func listBytecode(_ proto: Prototype, into out: inout String) {
     for pc in 1..<proto.bytecode.count {
         out += instructionLine(proto, pc, isTarget: targets.contains(pc))
     }
-    out += "\n"
+    out.append(10)
 }
 
 private func location(_ proto: Prototype) -> String {
@@ -36,31 +37,31 @@ private func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
 }
 
 /// One listing line: `pc [=>] NAME A [B] C/D [; annotation]`.
-func instructionLine(_ proto: Prototype, _ pc: Int, isTarget: Bool) -> String {
+func instructionLine(_ proto: Prototype, _ pc: Int, isTarget: Bool) -> [UInt8] {
     let ins = proto.bytecode[pc]
     let op = ins.opcode
     let (ma, mb, mc, _) = op.format
     var s = pad(String(pc), 4).replacingZeros() + " " + (isTarget ? "=>" : "  ") + " "
     s += pad(op.name, 6, left: true) + " " + pad(ma == .none ? "" : String(ins.a), 3) + " "
     if mc == .jump {
-        return s + "=> " + pad(String(pc + Int(ins.jump) + 1), 4).replacingZeros() + "\n"
+        return Array((s + "=> " + pad(String(pc + Int(ins.jump) + 1), 4).replacingZeros() + "\n").utf8)
     }
     var d = Int(ins.d)
     if mb != .none {
         d &= 0xff
     } else if mc == .none {
-        return s + "\n"
+        return Array((s + "\n").utf8)
     }
-    var annotation: String? = nil
+    var annotation: [UInt8]? = nil
     switch mc {
     case .string:
         if case .string(let id) = proto.gcConstants[d] { annotation = quotedConstant(proto.strings.bytes(of: id)) }
     case .number:
         var n = proto.numberConstants[d]
         if op == .TSETM { n -= 4_503_599_627_370_496 }  // 2^52 bias of the start index
-        annotation = formatNumber(n)
+        annotation = Array(formatNumber(n).utf8)
     case .function:
-        if case .function(let child) = proto.gcConstants[d] { annotation = location(child) }
+        if case .function(let child) = proto.gcConstants[d] { annotation = Array(location(child).utf8) }
     case .upvalue:
         annotation = upvalueName(proto, d)
     default:
@@ -68,16 +69,21 @@ func instructionLine(_ proto: Prototype, _ pc: Int, isTarget: Bool) -> String {
     }
     if ma == .upvalue {
         let name = upvalueName(proto, Int(ins.a))
-        annotation = annotation.map { name + " ; " + $0 } ?? name
+        annotation = annotation.map { name + Array(" ; ".utf8) + $0 } ?? name
     }
+    var line = Array(s.utf8)
     if mb != .none {
-        let bc = pad(String(ins.b), 3) + " " + pad(String(d), 3)
-        if let annotation { return s + bc + "  ; " + annotation + "\n" }
-        return s + bc + "\n"
+        line += (pad(String(ins.b), 3) + " " + pad(String(d), 3)).utf8
+        if let annotation { line += "  ; ".utf8; line += annotation }
+    } else if let annotation {
+        line += (pad(String(d), 3) + "      ; ").utf8
+        line += annotation
+    } else {
+        if mc == .signedLiteral && d > 32767 { d -= 65536 }
+        line += pad(String(d), 3).utf8
     }
-    if let annotation { return s + pad(String(d), 3) + "      ; " + annotation + "\n" }
-    if mc == .signedLiteral && d > 32767 { d -= 65536 }
-    return s + pad(String(d), 3) + "\n"
+    line.append(10)
+    return line
 }
 
 private extension String {
@@ -85,12 +91,12 @@ private extension String {
     func replacingZeros() -> String { String(map { $0 == " " ? "0" : $0 }) }
 }
 
-private func upvalueName(_ proto: Prototype, _ index: Int) -> String {
-    index < proto.upvalueNames.count ? proto.strings.string(proto.upvalueNames[index]) : ""
+private func upvalueName(_ proto: Prototype, _ index: Int) -> [UInt8] {
+    index < proto.upvalueNames.count ? Array(proto.strings.bytes(of: proto.upvalueNames[index])) : []
 }
 
 /// A string constant quoted, control characters escaped, cut after 40 characters.
-private func quotedConstant(_ bytes: ArraySlice<UInt8>) -> String {
+private func quotedConstant(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
     var escaped: [UInt8] = []
     for b in bytes {
         switch b {
@@ -101,10 +107,8 @@ private func quotedConstant(_ bytes: ArraySlice<UInt8>) -> String {
         default: escaped.append(b)
         }
     }
-    if bytes.count > 40 {
-        return "\"" + String(decoding: escaped.prefix(40), as: UTF8.self) + "\"~"
-    }
-    return "\"" + String(decoding: escaped, as: UTF8.self) + "\""
+    if bytes.count > 40 { return [34] + escaped.prefix(40) + [34, 126] }
+    return [34] + escaped + [34]
 }
 
 /// A number as Lua prints it (`%.14g`).

@@ -85,6 +85,7 @@ final class FunctionState {
     }
 
     /// A new, never shared GC constant (prototypes, templates, FFI numbers).
+    /// Constant indexes past the D field are caught when the function is finished.
     func uniqueConstant(_ c: GCConstant) -> UInt32 {
         gcConstants.append(c)
         return UInt32(gcConstants.count - 1)
@@ -125,7 +126,7 @@ final class FunctionState {
             code[i] = ins
         } else if ins.a == noRegister {
             if reg == noRegister {
-                code[i] = Instruction(.JMP, a: code[Int(pc)].a, d: 0)
+                code[i] = Instruction(.JMP, a: code[Int(pc)].a, jump: 0)
             } else {
                 code[i].a = reg
                 if reg >= code[i + 1].a { code[i + 1].a = reg + 1 }

@@ -2,7 +2,14 @@
 /// variable stack that holds locals, pending gotos and labels of every open function.
 
 /// The result of compiling a chunk: its main function (a vararg function of no parameters).
+///
+/// Source text only: a chunk starting with ESC is a binary chunk, which `load` reads with the
+/// bytecode loader before ever calling this; here it is refused as LuaJIT refuses bytecode it
+/// cannot read.
 public func compileChunk(_ source: UnsafeBufferPointer<UInt8>, chunkName: String) throws(LuaSyntaxError) -> Prototype {
+    if source.first == 0x1b {
+        throw LuaSyntaxError(message: "\(shortChunkName(chunkName)): cannot load incompatible bytecode")
+    }
     let parser = Parser(source: source, chunkName: chunkName)
     return try parser.parseChunk()
 }
@@ -31,6 +38,8 @@ struct VariableSlot {
 
 let invalidName: StringID = -1
 let breakName: StringID = -2
+/// Locals, gotos and labels of all open functions together.
+let maxVariableStack = 65536 - maxUpvalues
 /// Upvalue sources at or above this refer to an upvalue of the enclosing function.
 let variableStackLimit: UInt32 = 65536
 /// Nesting depth of syntax constructs before "chunk has too many syntax levels".
@@ -100,9 +109,9 @@ final class Parser {
 
     func limitError(_ limit: Int, _ what: String) -> LuaSyntaxError {
         if fs.firstLine == 0 {
-            return syntaxError("main function has more than \(limit) \(what)")
+            return lex.error(token: 0, "main function has more than \(limit) \(what)")
         }
-        return syntaxError("function at line \(fs.firstLine) has more than \(limit) \(what)")
+        return lex.error(token: 0, "function at line \(fs.firstLine) has more than \(limit) \(what)")
     }
 
     // MARK: Chunk
@@ -130,6 +139,9 @@ final class Parser {
     func finishFunction(lastLine: Int32) throws(LuaSyntaxError) -> Prototype {
         let f: FunctionState = fs
         try fixupReturns(f)
+        if f.numberConstants.count > Int(maxD) + 1 || f.gcConstants.count > Int(maxD) + 1 {
+            throw limitError(Int(maxD) + 1, "constants")
+        }
         let proto = Prototype(firstLine: f.firstLine, chunkName: chunkName, strings: pool)
         proto.lastLine = lastLine
         var code = f.code

@@ -7,8 +7,8 @@ extension Parser {
     /// Declares the `n`-th new local (active only after `activateVariables`).
     func declareVariable(_ n: UInt32, _ name: StringID) throws(LuaSyntaxError) {
         if fs.activeVariables + n >= maxLocals { throw limitError(Int(maxLocals), "local variables") }
-        if variables.count >= Int(variableStackLimit) {
-            throw lex.error(token: 0, "chunk has more than \(variableStackLimit) local variables")
+        if variables.count >= maxVariableStack {
+            throw lex.error(token: 0, "chunk has more than \(maxVariableStack) local variables")
         }
         fs.variableMap[Int(fs.activeVariables + n)] = UInt16(variables.count)
         variables.append(VariableSlot(name: name, startPC: 0, endPC: 0, slot: 0, flags: []))
@@ -100,7 +100,7 @@ extension Parser {
         }
         if scope.flags.contains(.hasBreak) {
             if scope.flags.contains(.loop) {
-                let index = newGotoOrLabel(breakName, .label, fs.pc)
+                let index = try newGotoOrLabel(breakName, .label, fs.pc)
                 variables.removeLast(variables.count - index)  // the break label is dropped at once
                 let label = VariableSlot(name: breakName, startPC: fs.pc, endPC: 0, slot: UInt8(fs.activeVariables), flags: .label)
                 try resolveGotos(scope, label, labelIndex: index)
@@ -121,7 +121,10 @@ extension Parser {
     // MARK: Gotos and labels
 
     @discardableResult
-    func newGotoOrLabel(_ name: StringID, _ flags: VariableFlags, _ pc: Int32) -> Int {
+    func newGotoOrLabel(_ name: StringID, _ flags: VariableFlags, _ pc: Int32) throws(LuaSyntaxError) -> Int {
+        if variables.count >= maxVariableStack {
+            throw lex.error(token: 0, "chunk has more than \(maxVariableStack) local variables")
+        }
         variables.append(VariableSlot(name: name, startPC: pc, endPC: 0, slot: UInt8(fs.activeVariables), flags: flags))
         return variables.count - 1
     }
@@ -211,7 +214,7 @@ extension Parser {
 
     func parseBreak() throws(LuaSyntaxError) {
         fs.scopes[fs.scopes.count - 1].flags.insert(.hasBreak)
-        newGotoOrLabel(breakName, .pendingGoto, try fs.emitJump())
+        try newGotoOrLabel(breakName, .pendingGoto, try fs.emitJump())
     }
 
     func parseGoto() throws(LuaSyntaxError) {
@@ -220,7 +223,7 @@ extension Parser {
             try fs.emit(Instruction(.LOOP, a: UInt32(variables[existing].slot), jump: -1))
         }
         fs.scopes[fs.scopes.count - 1].flags.insert(.hasGotoOrLabel)
-        newGotoOrLabel(label, .pendingGoto, try fs.emitJump())
+        try newGotoOrLabel(label, .pendingGoto, try fs.emitJump())
     }
 
     func parseLabel() throws(LuaSyntaxError) {
@@ -229,7 +232,7 @@ extension Parser {
         try lex.next()  // '::'
         let label = try name()
         if findLabel(label) != nil { throw lex.error(token: 0, "duplicate label '\(pool.string(label))'") }
-        let index = newGotoOrLabel(label, .label, fs.pc)
+        let index = try newGotoOrLabel(label, .label, fs.pc)
         try check(Tok.label)
         while lex.tok == Tok.label {  // trailing labels
             try enterLevel()

@@ -61,9 +61,9 @@ struct CommandLineDriver {
         if list || files.count < 2 {
             let text = listBytecode(proto)
             if files.count >= 2 && files[1] != "-" {
-                if !writeFile(files[1], Array(text.utf8)) { return cannotWrite(files[1]) }
+                if !writeFile(files[1], text) { return cannotWrite(files[1]) }
             } else {
-                writeStandardOutput(text)
+                _ = text.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stdout) }
             }
             return 0
         }
