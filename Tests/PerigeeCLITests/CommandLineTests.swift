@@ -1,0 +1,67 @@
+/// The `perigee` executable as a user runs it: bytecode listing and dumps, messages and exit
+/// statuses on bad input.
+import XCTest
+
+/// Runs the freshly built `perigee` with `arguments`; returns exit status, stdout and stderr.
+func runPerigee(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: [UInt8], err: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("perigee")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, [UInt8](outData), String(decoding: errData, as: UTF8.self))
+}
+
+let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+final class CommandLineTests: XCTestCase {
+    func testListingMatchesLuaJIT() throws {
+        let dir = testsDirectory.appendingPathComponent("syntax/valid")
+        let result = try runPerigee(["-bl", "control.lua"], in: dir)
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(result.out, [UInt8](try Data(contentsOf: dir.appendingPathComponent("control.bl"))))
+    }
+
+    func testSyntaxErrorIsReportedWithProgramName() throws {
+        let dir = testsDirectory.appendingPathComponent("syntax/invalid")
+        let result = try runPerigee(["-bl", "unfinished-string.lua"], in: dir)
+        XCTAssertEqual(result.status, 1)
+        let expected = try String(contentsOf: dir.appendingPathComponent("unfinished-string.err"), encoding: .utf8)
+        XCTAssertEqual(result.err, "perigee: " + expected.trimmingCharacters(in: .newlines) + "\n")
+    }
+
+    func testMissingFile() throws {
+        let result = try runPerigee(["-bl", "/nonexistent/app.lua"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.err, "perigee: cannot open /nonexistent/app.lua\n")
+    }
+
+    func testBytecodeDumpIsWritten() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let input = dir.appendingPathComponent("perigee-dump-\(getpid()).lua")
+        let output = dir.appendingPathComponent("perigee-dump-\(getpid()).out")
+        try "local s = 'hello dump'\nreturn function() return s end\n".write(to: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: input); try? FileManager.default.removeItem(at: output) }
+        let result = try runPerigee(["-b", input.path, output.path])
+        XCTAssertEqual(result.status, 0, result.err)
+        let dump = [UInt8](try Data(contentsOf: output))
+        XCTAssertEqual(Array(dump.prefix(3)), [0x1b, 0x50, 0x47])
+        XCTAssertNotNil(dump.firstRange(of: Array("hello dump".utf8)), "string constant missing from the dump")
+        XCTAssertNotNil(dump.firstRange(of: Array(input.path.utf8)), "chunk name missing from the dump")
+    }
+
+    func testUnwritableOutput() throws {
+        let dir = testsDirectory.appendingPathComponent("syntax/valid")
+        let result = try runPerigee(["-b", "control.lua", "/nonexistent/dir/out"], in: dir)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.err, "perigee: cannot open /nonexistent/dir/out\n")
+    }
+}
