@@ -1,0 +1,2 @@
+local s = x
+("a"):rep(3)

@@ -1,0 +1,4 @@
+function f()
+  do
+    while x do
+    end

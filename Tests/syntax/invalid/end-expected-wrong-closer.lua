@@ -1,0 +1,3 @@
+do
+  x = 1
+until x

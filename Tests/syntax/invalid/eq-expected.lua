@@ -1,0 +1,2 @@
+local a
+x y

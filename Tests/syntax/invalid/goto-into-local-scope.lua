@@ -1,0 +1,4 @@
+goto f
+local y
+::f::
+print(y)

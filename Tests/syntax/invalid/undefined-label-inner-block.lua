@@ -1,0 +1,5 @@
+do
+  local y
+  ::l::
+end
+goto l
