@@ -64,7 +64,7 @@ let package = Package(
                           swiftSettings: llvmSwiftFlags,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
-        .testTarget(name: "PerigeeCLITests", dependencies: ["perigee"]),
+        .testTarget(name: "PerigeeCLITests"),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
     ],

@@ -32,9 +32,9 @@ final class CommandLineTests: XCTestCase {
 
     func testSyntaxErrorIsReportedWithProgramName() throws {
         let dir = testsDirectory.appendingPathComponent("syntax/invalid")
-        let result = try runPerigee(["-bl", "unfinished-string.lua"], in: dir)
+        let result = try runPerigee(["-bl", "unfinished-string-line3.lua"], in: dir)
         XCTAssertEqual(result.status, 1)
-        let expected = try String(contentsOf: dir.appendingPathComponent("unfinished-string.err"), encoding: .utf8)
+        let expected = try String(contentsOf: dir.appendingPathComponent("unfinished-string-line3.err"), encoding: .utf8)
         XCTAssertEqual(result.err, "perigee: " + expected.trimmingCharacters(in: .newlines) + "\n")
     }
 

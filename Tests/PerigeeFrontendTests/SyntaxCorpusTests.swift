@@ -31,8 +31,9 @@ final class SyntaxCorpusTests: XCTestCase {
             let name = file.lastPathComponent
             let expected = String(decoding: try Corpus.bytes(Corpus.sibling(file, "err")), as: UTF8.self)
                 .trimmingCharacters(in: .newlines)
+            let source = try Corpus.bytes(file)
             do {
-                _ = try compileChunk(try Corpus.bytes(file), chunkName: "@" + name)
+                _ = try compileChunk(source, chunkName: "@" + name)
                 XCTFail("\(name): compiled, expected \(expected)")
             } catch {
                 XCTAssertEqual(error.message, expected, name)
