@@ -25,8 +25,8 @@ struct ScopeFlags: OptionSet {
 }
 
 final class FunctionState {
-    unowned let parser: Parser
-    let prev: FunctionState?
+    /// Set right after creation; the parser outlives its function states.
+    unowned(unsafe) var parser: Parser! = nil
     var code: [Instruction] = []
     var lines: [Int32] = []
     /// Last position that is a jump target (instructions there must not be merged away).
@@ -54,9 +54,7 @@ final class FunctionState {
     private var stringSlots: [StringID: UInt32] = [:]
     private var numberSlots: [UInt64: UInt32] = [:]
 
-    init(parser: Parser, prev: FunctionState?, firstLine: Int32, variableBase: Int) {
-        self.parser = parser
-        self.prev = prev
+    init(firstLine: Int32, variableBase: Int) {
         self.firstLine = firstLine
         self.variableBase = variableBase
         code.reserveCapacity(64)

@@ -7,9 +7,11 @@ public struct LuaSyntaxError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Bit 0: may continue a name (letters, digits, `_`, and every byte >= 0x80 as in LuaJIT).
-private let identChars: [Bool] = (0..<256).map { c in
-    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c >= 128
+/// Whether `c` may continue a name: letters, digits, `_`, and (as in LuaJIT) every byte
+/// from 0x80 up, so UTF-8 names work. False for `lexEOF`.
+@inline(__always) func isIdentifierChar(_ c: Int32) -> Bool {
+    let u = UInt32(bitPattern: c)
+    return (u | 0x20) &- 97 < 26 || u &- 48 < 10 || u == 95 || (u >= 128 && u < 256)
 }
 
 /// The payload of a token: an interned string for names and strings, a number for numbers.
@@ -41,15 +43,14 @@ struct Lexer {
     var textEnd = 0
     var lastScanWasString = false
     let chunkName: String
-    let pool: StringPool
+    var pool = StringInterner()
 
-    init(source: UnsafeBufferPointer<UInt8>, chunkName: String, pool: StringPool) {
+    init(source: UnsafeBufferPointer<UInt8>, chunkName: String) {
         src = source.baseAddress ?? UnsafePointer(bitPattern: 1)!
         end = source.count
         pos = 0
         c = end > 0 ? Int32(src[0]) : lexEOF
         self.chunkName = chunkName
-        self.pool = pool
         buffer.reserveCapacity(256)
         // A UTF-8 byte order mark and a `#` first line (shebang) are skipped.
         if end >= 3 && src[0] == 0xef && src[1] == 0xbb && src[2] == 0xbf { advance(); advance(); advance() }
@@ -120,10 +121,10 @@ struct Lexer {
 
     private mutating func scan(_ v: inout TokenValue) throws(LuaSyntaxError) -> Token {
         while true {
-            if c >= 0 && identChars[Int(c)] {
+            if isIdentifierChar(c) {
                 if isDigit(UInt8(c)) { return try number(&v) }
                 let start = pos
-                repeat { advance() } while c >= 0 && identChars[Int(c)]
+                repeat { advance() } while isIdentifierChar(c)
                 textStart = start; textEnd = pos; lastScanWasString = false
                 let id = pool.intern(src + start, pos - start)
                 v.string = id
@@ -199,7 +200,7 @@ struct Lexer {
             advance()
             if (c | 0x20) == 120 { exponentMark = 112 }
         }
-        while c >= 0 && (identChars[Int(c)] || c == 46 || ((c == 45 || c == 43) && (prev | 0x20) == exponentMark)) {
+        while (isIdentifierChar(c) || c == 46 || ((c == 45 || c == 43) && (prev | 0x20) == exponentMark)) {
             prev = c
             advance()
         }

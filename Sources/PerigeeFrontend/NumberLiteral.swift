@@ -105,6 +105,11 @@ public func scanNumber(_ p: UnsafePointer<UInt8>, _ n: Int, options: NumberScanO
         for k in digitsStart..<mantissaEnd { v = v &* UInt64(base) &+ hexValue(p[k]) }
         if negative { v = 0 &- v }
         return format == .int64 ? .int64(Int64(bitPattern: v)) : .uint64(v)
+    case .integer where base == 10 && digits <= 15:
+        // Up to 15 decimal digits are exact in a double: no need for the C library.
+        var v: Int64 = 0
+        for k in digitsStart..<mantissaEnd { v = v * 10 + Int64(p[k] - 48) }
+        return .number(negative ? -Double(v) : Double(v))
     case .integer, .number, .imaginary:
         var d = base == 2 ? binaryValue(p, digitsStart, mantissaEnd)
                           : cConvert(p + numberStart, valueEnd - numberStart)

@@ -47,9 +47,14 @@ let maxSyntaxLevels = 200
 
 final class Parser {
     var lex: Lexer
-    var fs: FunctionState!
+    /// The function being parsed; the chain of open functions is kept alive by
+    /// `openFunctions`, so no reference counting is needed on this hot path.
+    unowned(unsafe) var fs: FunctionState
+    /// Open functions, outermost first.
+    var openFunctions: [FunctionState] = []
     var variables: [VariableSlot] = []
     var level = 0
+    /// Filled with the lexer's strings when the chunk is done.
     let pool: StringPool
     let chunkName: String
     let selfName: StringID
@@ -58,15 +63,18 @@ final class Parser {
     let hiddenNames: [StringID]
 
     init(source: UnsafeBufferPointer<UInt8>, chunkName: String) {
-        let pool = StringPool()
-        self.pool = pool
+        pool = StringPool(StringInterner())
+        let main = FunctionState(firstLine: 0, variableBase: 0)
+        openFunctions.append(main)
+        fs = main
         self.chunkName = chunkName
-        lex = Lexer(source: source, chunkName: chunkName, pool: pool)
-        selfName = pool.intern("self")
-        pairsName = pool.intern("pairs")
-        nextName = pool.intern("next")
+        var lex = Lexer(source: source, chunkName: chunkName)
+        selfName = lex.pool.intern("self")
+        pairsName = lex.pool.intern("pairs")
+        nextName = lex.pool.intern("next")
         hiddenNames = ["(for index)", "(for limit)", "(for step)",
-                       "(for generator)", "(for state)", "(for control)"].map { pool.intern($0) }
+                       "(for generator)", "(for state)", "(for control)"].map { lex.pool.intern($0) }
+        self.lex = lex
         variables.reserveCapacity(64)
     }
 
@@ -107,30 +115,35 @@ final class Parser {
         if level >= maxSyntaxLevels { throw lex.error(token: 0, "chunk has too many syntax levels") }
     }
 
-    func limitError(_ limit: Int, _ what: String) -> LuaSyntaxError {
-        if fs.firstLine == 0 {
+    func limitError(_ limit: Int, _ what: String, in f: FunctionState? = nil) -> LuaSyntaxError {
+        let line = (f ?? fs).firstLine
+        if line == 0 {
             return lex.error(token: 0, "main function has more than \(limit) \(what)")
         }
-        return lex.error(token: 0, "function at line \(fs.firstLine) has more than \(limit) \(what)")
+        return lex.error(token: 0, "function at line \(line) has more than \(limit) \(what)")
     }
 
     // MARK: Chunk
 
     func parseChunk() throws(LuaSyntaxError) -> Prototype {
-        let main = FunctionState(parser: self, prev: nil, firstLine: 0, variableBase: 0)
-        fs = main
+        let main = fs
+        main.parser = self
         main.flags.insert(.vararg)
         beginScope([])
         try main.emit(Instruction(.FUNCV, a: 0, d: 0))
         try lex.next()
         try parseBlockBody()
         if lex.tok != Tok.eof { throw expectedError(Tok.eof) }
-        return try finishFunction(lastLine: lex.line)
+        let proto = try finishFunction(lastLine: lex.line)
+        pool.interner = lex.pool  // the prototypes share the final string table
+        return proto
     }
 
     /// Opens a nested function's state.
     func openFunction(firstLine: Int32) -> FunctionState {
-        let child = FunctionState(parser: self, prev: fs, firstLine: firstLine, variableBase: variables.count)
+        let child = FunctionState(firstLine: firstLine, variableBase: variables.count)
+        child.parser = self
+        openFunctions.append(child)
         fs = child
         return child
     }
@@ -164,7 +177,8 @@ final class Parser {
                 ? LocalVariableInfo(name: v.name, startPC: v.startPC, endPC: v.endPC, slot: v.slot) : nil
         }
         variables.removeLast(variables.count - f.variableBase)
-        fs = f.prev
+        openFunctions.removeLast()
+        if let outer = openFunctions.last { fs = outer }
         return proto
     }
 

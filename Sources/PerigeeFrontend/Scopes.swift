@@ -41,12 +41,15 @@ extension Parser {
     func resolve(_ name: StringID) throws(LuaSyntaxError) -> Expression {
         var e = Expression(.global)
         e.string = name
-        _ = try resolve(name, in: fs, &e, first: true)
+        _ = try resolve(name, depth: openFunctions.count - 1, &e, first: true)
         return e
     }
 
-    private func resolve(_ name: StringID, in f: FunctionState?, _ e: inout Expression, first: Bool) throws(LuaSyntaxError) -> Int {
-        guard let f else { return -1 }
+    /// Looks `name` up in the function at `depth` of `openFunctions` and outwards; returns
+    /// the variable stack index found, or -1 for a global.
+    private func resolve(_ name: StringID, depth: Int, _ e: inout Expression, first: Bool) throws(LuaSyntaxError) -> Int {
+        if depth < 0 { return -1 }
+        let f = openFunctions[depth]
         var r = Int(f.activeVariables) - 1
         while r >= 0 {
             if variables[Int(f.variableMap[r])].name == name {
@@ -57,7 +60,7 @@ extension Parser {
             }
             r -= 1
         }
-        let index = try resolve(name, in: f.prev, &e, first: false)
+        let index = try resolve(name, depth: depth - 1, &e, first: false)
         if index >= 0 {
             e.info = try upvalueIndex(f, index, e)
             e.kind = .upvalue
@@ -67,12 +70,7 @@ extension Parser {
 
     private func upvalueIndex(_ f: FunctionState, _ variableIndex: Int, _ e: Expression) throws(LuaSyntaxError) -> UInt32 {
         for (i, v) in f.upvalueMap.enumerated() where Int(v) == variableIndex { return UInt32(i) }
-        if f.upvalueMap.count >= maxUpvalues {
-            let saved: FunctionState = fs
-            fs = f
-            defer { fs = saved }
-            throw limitError(maxUpvalues, "upvalues")
-        }
+        if f.upvalueMap.count >= maxUpvalues { throw limitError(maxUpvalues, "upvalues", in: f) }
         f.upvalueMap.append(UInt16(variableIndex))
         f.upvalueSource.append(e.kind == .local ? UInt32(variableIndex) : variableStackLimit + e.info)
         return UInt32(f.upvalueMap.count - 1)
@@ -158,7 +156,7 @@ extension Parser {
                 if g.slot < label.slot {
                     let local = variable(fs, UInt32(g.slot)).name
                     lex.line = fs.lines[Int(g.startPC)]
-                    throw lex.error(token: 0, "<goto \(pool.string(g.name))> jumps into the scope of local '\(pool.string(local))'")
+                    throw lex.error(token: 0, "<goto \(lex.pool.string(g.name))> jumps into the scope of local '\(lex.pool.string(local))'")
                 }
                 try patchGoto(i, label)
             }
@@ -195,7 +193,7 @@ extension Parser {
                     } else {
                         lex.line = fs.lines[Int(variables[i].startPC)]
                         if name == breakName { throw lex.error(token: 0, "no loop to break") }
-                        throw lex.error(token: 0, "undefined label '\(pool.string(name))'")
+                        throw lex.error(token: 0, "undefined label '\(lex.pool.string(name))'")
                     }
                 }
             }
@@ -231,7 +229,7 @@ extension Parser {
         fs.scopes[fs.scopes.count - 1].flags.insert(.hasGotoOrLabel)
         try lex.next()  // '::'
         let label = try name()
-        if findLabel(label) != nil { throw lex.error(token: 0, "duplicate label '\(pool.string(label))'") }
+        if findLabel(label) != nil { throw lex.error(token: 0, "duplicate label '\(lex.pool.string(label))'") }
         let index = try newGotoOrLabel(label, .label, fs.pc)
         try check(Tok.label)
         while lex.tok == Tok.label {  // trailing labels

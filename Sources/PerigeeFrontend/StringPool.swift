@@ -4,7 +4,20 @@
 /// An id in a `StringPool`.
 public typealias StringID = Int32
 
+/// The strings of a compiled chunk, shared by all its prototypes.
 public final class StringPool {
+    var interner: StringInterner
+
+    init(_ interner: StringInterner) { self.interner = interner }
+
+    public var count: Int { interner.count }
+    func bytes(of id: StringID) -> ArraySlice<UInt8> { interner.bytes(of: id) }
+    func length(of id: StringID) -> Int { interner.length(of: id) }
+    func string(_ id: StringID) -> String { interner.string(id) }
+}
+
+/// The interning table itself: a value type, so the lexer owns it with no reference counting.
+struct StringInterner {
     /// All bytes, back to back; entry `i` is `bytes[starts[i] ..< starts[i] + lengths[i]]`.
     private(set) var bytes: [UInt8] = []
     private var starts: [Int32] = []
@@ -14,7 +27,7 @@ public final class StringPool {
     private var slots: [Int32]
     private var mask: Int
 
-    public init() {
+    init() {
         slots = [Int32](repeating: 0, count: 256)
         mask = 255
         bytes.reserveCapacity(4096)
@@ -22,10 +35,10 @@ public final class StringPool {
         for word in Tok.reservedWords { _ = intern(word) }
     }
 
-    public var count: Int { starts.count }
+    var count: Int { starts.count }
 
     /// The id of these bytes, adding them if new.
-    public func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> StringID {
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> StringID {
         var h: UInt32 = 2_166_136_261 &+ UInt32(truncatingIfNeeded: n)
         for i in 0..<n { h = (h ^ UInt32(p[i])) &* 16_777_619 }
         var i = Int(h) & mask
@@ -46,32 +59,30 @@ public final class StringPool {
         return id
     }
 
-    public func intern(_ s: [UInt8]) -> StringID {
+    mutating func intern(_ s: [UInt8]) -> StringID {
         s.withUnsafeBufferPointer { intern($0.baseAddress ?? emptyByte, $0.count) }
     }
 
-    public func intern(_ s: String) -> StringID { intern(Array(s.utf8)) }
+    mutating func intern(_ s: String) -> StringID { intern(Array(s.utf8)) }
 
     /// The bytes of an id.
-    public func bytes(of id: StringID) -> ArraySlice<UInt8> {
+    func bytes(of id: StringID) -> ArraySlice<UInt8> {
         let start = Int(starts[Int(id)])
         return bytes[start ..< start + Int(lengths[Int(id)])]
     }
 
-    public func length(of id: StringID) -> Int { Int(lengths[Int(id)]) }
+    func length(of id: StringID) -> Int { Int(lengths[Int(id)]) }
 
     /// The bytes of an id as a Swift string (for messages and listings only).
-    public func string(_ id: StringID) -> String { String(decoding: bytes(of: id), as: UTF8.self) }
+    func string(_ id: StringID) -> String { String(decoding: bytes(of: id), as: UTF8.self) }
 
     private func equalBytes(_ id: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let start = Int(starts[id])
-        return bytes.withUnsafeBufferPointer { buf in
-            for k in 0..<n where buf[start + k] != p[k] { return false }
-            return true
-        }
+        for k in 0..<n where bytes[start + k] != p[k] { return false }
+        return true
     }
 
-    private func grow() {
+    private mutating func grow() {
         let newCount = (mask + 1) * 2
         slots = [Int32](repeating: 0, count: newCount)
         mask = newCount - 1
