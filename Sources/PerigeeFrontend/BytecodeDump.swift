@@ -21,15 +21,17 @@ public func dumpBytecode(_ proto: Prototype, stripDebugInfo: Bool = false) -> [U
     out.bytes += bytecodeDumpSignature
     out.bytes.append(bytecodeDumpVersion)
     out.bytes.append(stripDebugInfo ? 1 : 0)
-    out.string(Array(proto.chunkName.utf8))
-    dumpPrototype(proto, into: &out, strip: stripDebugInfo)
+    out.string(ArraySlice(proto.chunkName.utf8))
+    var body = DumpWriter()
+    dumpPrototype(proto, into: &out, body: &body, strip: stripDebugInfo)
     out.uleb(0)
     return out.bytes
 }
 
-private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, strip: Bool) {
-    for child in proto.children { dumpPrototype(child, into: &out, strip: strip) }
-    var body = DumpWriter()
+/// Writes `proto` after its children; `body` is scratch space reused for every prototype.
+private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, body: inout DumpWriter, strip: Bool) {
+    for child in proto.children { dumpPrototype(child, into: &out, body: &body, strip: strip) }
+    body.bytes.removeAll(keepingCapacity: true)
     let strings = proto.strings
     body.bytes += [proto.flags.rawValue, proto.parameterCount, proto.frameSize]
     body.uleb(UInt64(proto.upvalues.count))
@@ -46,7 +48,7 @@ private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, strip
             body.bytes.append(DumpTag.child.rawValue)
         case .string(let id):
             body.bytes.append(DumpTag.string.rawValue)
-            body.string(Array(strings.bytes(of: id)))
+            body.string(strings.bytes(of: id))
         case .table(let t):
             body.bytes.append(DumpTag.table.rawValue)
             body.uleb(UInt64(t.arraySize))
@@ -70,10 +72,10 @@ private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, strip
     for n in proto.numberConstants { body.u64(n.bitPattern) }
     if !strip {
         for line in proto.lines { body.uleb(UInt64(UInt32(bitPattern: line - proto.firstLine))) }
-        for name in proto.upvalueNames { body.string(Array(strings.bytes(of: name))) }
+        for name in proto.upvalueNames { body.string(strings.bytes(of: name)) }
         body.uleb(UInt64(proto.locals.count))
         for v in proto.locals {
-            body.string(Array(strings.bytes(of: v.name)))
+            body.string(strings.bytes(of: v.name))
             body.uleb(UInt64(v.startPC))
             body.uleb(UInt64(v.endPC))
             body.bytes.append(v.slot)
@@ -96,14 +98,18 @@ struct DumpWriter {
     }
 
     mutating func u32(_ v: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 24))
     }
 
     mutating func u64(_ v: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+        u32(UInt32(truncatingIfNeeded: v))
+        u32(UInt32(truncatingIfNeeded: v >> 32))
     }
 
-    mutating func string(_ s: [UInt8]) {
+    mutating func string(_ s: ArraySlice<UInt8>) {
         uleb(UInt64(s.count))
         bytes += s
     }
@@ -118,7 +124,7 @@ struct DumpWriter {
             u64(n.bitPattern)
         case .string(let id):
             bytes.append(DumpTemplateTag.string.rawValue)
-            string(Array(strings.bytes(of: id)))
+            string(strings.bytes(of: id))
         }
     }
 }

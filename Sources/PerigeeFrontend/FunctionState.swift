@@ -31,6 +31,8 @@ final class FunctionState {
     var lines: [Int32] = []
     /// Last position that is a jump target (instructions there must not be merged away).
     var lastTarget: Int32 = 0
+    /// Line of the last token read, given to each instruction emitted.
+    var line: Int32 = 0
     /// Jumps waiting to be patched to the next instruction emitted.
     var pendingJumps: Int32 = noJump
     var freeRegister: UInt32 = 0
@@ -41,8 +43,9 @@ final class FunctionState {
     let firstLine: Int32
     /// Index into the parser's variable stack where this function's variables start.
     let variableBase: Int
-    /// Register → variable stack index, for active locals.
-    var variableMap = [UInt16](repeating: 0, count: 256)
+    /// Register → variable stack index, for active locals (a fixed block: no copy-on-write
+    /// checks on this hot path).
+    let variableMap = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
     /// Upvalue → variable stack index in the defining function.
     var upvalueMap: [UInt16] = []
     /// Upvalue → variable index (local of the parent) or `variableStackLimit + parent upvalue`.
@@ -51,8 +54,10 @@ final class FunctionState {
 
     var gcConstants: [GCConstant] = []
     var numberConstants: [Double] = []
-    private var stringSlots: [StringID: UInt32] = [:]
-    private var numberSlots: [UInt64: UInt32] = [:]
+    private var stringSlots = ConstantIndex()
+    private var numberSlots = ConstantIndex()
+
+    deinit { variableMap.deallocate() }
 
     init(firstLine: Int32, variableBase: Int) {
         self.firstLine = firstLine
@@ -66,19 +71,20 @@ final class FunctionState {
     // MARK: Constants
 
     func stringConstant(_ s: StringID) -> UInt32 {
-        if let k = stringSlots[s] { return k }
+        let key = UInt64(UInt32(bitPattern: s))
+        if let k = stringSlots.find(key) { return k }
         let k = UInt32(gcConstants.count)
         gcConstants.append(.string(s))
-        stringSlots[s] = k
+        stringSlots.insert(key, k)
         return k
     }
 
     func numberConstant(_ n: Double) -> UInt32 {
         let key = n == 0 ? 0 : n.bitPattern  // -0 and 0 share a slot
-        if let k = numberSlots[key] { return k }
+        if let k = numberSlots.find(key) { return k }
         let k = UInt32(numberConstants.count)
         numberConstants.append(n)
-        numberSlots[key] = k
+        numberSlots.insert(key, k)
         return k
     }
 
@@ -199,7 +205,7 @@ final class FunctionState {
             pendingJumps = noJump
         }
         code.append(ins)
-        lines.append(parser.lex.lastLine)
+        lines.append(line)
         return here
     }
 

@@ -7,12 +7,16 @@ public struct LuaSyntaxError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Whether `c` may continue a name: letters, digits, `_`, and (as in LuaJIT) every byte
-/// from 0x80 up, so UTF-8 names work. False for `lexEOF`.
-@inline(__always) func isIdentifierChar(_ c: Int32) -> Bool {
-    let u = UInt32(bitPattern: c)
-    return (u | 0x20) &- 97 < 26 || u &- 48 < 10 || u == 95 || (u >= 128 && u < 256)
-}
+/// Bytes that may continue a name: letters, digits, `_`, and (as in LuaJIT) every byte from
+/// 0x80 up, so UTF-8 names work. Index 0 stands for end of input, so lookups take `c + 1`.
+private let identifierTable: UnsafePointer<Bool> = {
+    let t = UnsafeMutablePointer<Bool>.allocate(capacity: 257)
+    t[0] = false
+    for c in 0..<256 {
+        t[c + 1] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c >= 128
+    }
+    return UnsafePointer(t)
+}()
 
 /// The payload of a token: an interned string for names and strings, a number for numbers.
 struct TokenValue {
@@ -44,6 +48,8 @@ struct Lexer {
     var lastScanWasString = false
     let chunkName: String
     var pool = StringInterner()
+    /// `identifierTable`, read once so the scanner does not re-check its initialization.
+    private let identifier = identifierTable
 
     init(source: UnsafeBufferPointer<UInt8>, chunkName: String) {
         src = source.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -65,6 +71,8 @@ struct Lexer {
     }
 
     @inline(__always) var isEOL: Bool { c == 10 || c == 13 }
+
+    @inline(__always) func isIdentifierChar(_ c: Int32) -> Bool { identifier[Int(c &+ 1)] }
 
     @inline(__always) mutating func save(_ ch: Int32) { buffer.append(UInt8(truncatingIfNeeded: ch)) }
     @inline(__always) mutating func saveAndAdvance() { save(c); advance() }

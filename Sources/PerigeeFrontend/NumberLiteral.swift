@@ -110,12 +110,53 @@ public func scanNumber(_ p: UnsafePointer<UInt8>, _ n: Int, options: NumberScanO
         var v: Int64 = 0
         for k in digitsStart..<mantissaEnd { v = v * 10 + Int64(p[k] - 48) }
         return .number(negative ? -Double(v) : Double(v))
+    case .number where base == 10:
+        var d = fastDecimal(p, numberStart, mantissaEnd, valueEnd) ?? cConvert(p + numberStart, valueEnd - numberStart)
+        if negative { d = -d }
+        return .number(d)
     case .integer, .number, .imaginary:
         var d = base == 2 ? binaryValue(p, digitsStart, mantissaEnd)
                           : cConvert(p + numberStart, valueEnd - numberStart)
         if negative { d = -d }
         return format == .imaginary ? .imaginary(d) : .number(d)
     }
+}
+
+private let exactPowersOfTen: [Double] = (0...22).map { e in
+    var p = 1.0
+    for _ in 0..<e { p *= 10 }
+    return p
+}
+
+/// Decimal literals with at most 15 significant digits and a small exponent convert exactly:
+/// the digits and the power of ten are both exact doubles, so one multiplication or division
+/// rounds correctly (Clinger's fast path). Nil when the literal is outside that range.
+private func fastDecimal(_ p: UnsafePointer<UInt8>, _ start: Int, _ mantissaEnd: Int, _ valueEnd: Int) -> Double? {
+    var mantissa: Int64 = 0
+    var digits = 0
+    var exponent = 0
+    var afterPoint = false
+    for k in start..<mantissaEnd {
+        let c = p[k]
+        if c == 46 { afterPoint = true; continue }
+        if mantissa == 0 && c == 48 { if afterPoint { exponent -= 1 }; continue }
+        digits += 1
+        if digits > 15 { return nil }
+        mantissa = mantissa * 10 + Int64(c - 48)
+        if afterPoint { exponent -= 1 }
+    }
+    if mantissaEnd < valueEnd {  // exponent part: e, sign, digits
+        var k = mantissaEnd + 1
+        var negativeExponent = false
+        if p[k] == 45 || p[k] == 43 { negativeExponent = p[k] == 45; k += 1 }
+        var e = 0
+        while k < valueEnd { e = e * 10 + Int(p[k] - 48); k += 1 }
+        exponent += negativeExponent ? -e : e
+    }
+    if mantissa == 0 { return 0 }
+    if exponent < -22 || exponent > 22 { return nil }
+    let m = Double(mantissa)
+    return exponent < 0 ? m / exactPowersOfTen[-exponent] : m * exactPowersOfTen[exponent]
 }
 
 /// Correctly rounded conversion of validated decimal or hex text through the C library.

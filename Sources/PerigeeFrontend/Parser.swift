@@ -53,6 +53,8 @@ final class Parser {
     /// Open functions, outermost first.
     var openFunctions: [FunctionState] = []
     var variables: [VariableSlot] = []
+    /// Left-hand sides of the assignments being parsed (see `parseAssignment`).
+    var assignmentTargets: [Expression] = []
     var level = 0
     /// Filled with the lexer's strings when the chunk is done.
     let pool: StringPool
@@ -80,6 +82,12 @@ final class Parser {
 
     // MARK: Errors and token helpers
 
+    /// Reads the next token; instructions emitted from now on carry the line just left.
+    @inline(__always) func nextToken() throws(LuaSyntaxError) {
+        try lex.next()
+        fs.line = lex.lastLine
+    }
+
     /// An error at the current token.
     func syntaxError(_ message: String) -> LuaSyntaxError { lex.error(token: lex.tok, message) }
 
@@ -87,11 +95,11 @@ final class Parser {
 
     func check(_ t: Token) throws(LuaSyntaxError) {
         if lex.tok != t { throw expectedError(t) }
-        try lex.next()
+        try nextToken()
     }
 
     func optional(_ t: Token) throws(LuaSyntaxError) -> Bool {
-        if lex.tok == t { try lex.next(); return true }
+        if lex.tok == t { try nextToken(); return true }
         return false
     }
 
@@ -106,7 +114,7 @@ final class Parser {
     func name() throws(LuaSyntaxError) -> StringID {
         if lex.tok != Tok.name && lex.tok != Tok.goto { throw expectedError(Tok.name) }
         let s = lex.value.string
-        try lex.next()
+        try nextToken()
         return s
     }
 
@@ -131,7 +139,7 @@ final class Parser {
         main.flags.insert(.vararg)
         beginScope([])
         try main.emit(Instruction(.FUNCV, a: 0, d: 0))
-        try lex.next()
+        try nextToken()
         try parseBlockBody()
         if lex.tok != Tok.eof { throw expectedError(Tok.eof) }
         let proto = try finishFunction(lastLine: lex.line)
@@ -145,6 +153,7 @@ final class Parser {
         child.parser = self
         openFunctions.append(child)
         fs = child
+        child.line = lex.lastLine
         return child
     }
 
@@ -177,8 +186,12 @@ final class Parser {
                 ? LocalVariableInfo(name: v.name, startPC: v.startPC, endPC: v.endPC, slot: v.slot) : nil
         }
         variables.removeLast(variables.count - f.variableBase)
-        openFunctions.removeLast()
-        if let outer = openFunctions.last { fs = outer }
+        // The main function's state stays open: `fs` must never dangle.
+        if openFunctions.count > 1 { openFunctions.removeLast() }
+        if let outer = openFunctions.last, outer !== f {
+            fs = outer
+            outer.line = lex.lastLine
+        }
         return proto
     }
 

@@ -51,7 +51,7 @@ extension Parser {
         try parseUnary(&e)
         var op = binaryOperator(lex.tok)
         while let current = op, current.priority.left > limit {
-            try lex.next()
+            try nextToken()
             try fs.binaryLeft(current, &e)
             var right = Expression(.void)
             let nextOp = try parseBinary(&right, limit: current.priority.right)
@@ -72,7 +72,7 @@ extension Parser {
             try parseSimpleExpression(&e)
             return
         }
-        try lex.next()
+        try nextToken()
         _ = try parseBinary(&e, limit: unaryPriority)
         try fs.unary(op, &e)
     }
@@ -98,21 +98,21 @@ extension Parser {
             try parseTable(&e)
             return
         case Tok.function:
-            try lex.next()
+            try nextToken()
             try parseFunctionBody(&e, needsSelf: false, line: lex.line)
             return
         default:
             try parsePrimaryExpression(&e)
             return
         }
-        try lex.next()
+        try nextToken()
     }
 
     /// A name or parenthesized expression followed by fields, indexes, method calls and calls.
     func parsePrimaryExpression(_ e: inout Expression) throws(LuaSyntaxError) {
         if lex.tok == 40 {  // '('
             let line = lex.line
-            try lex.next()
+            try nextToken()
             try parseExpression(&e)
             try match(41, 40, line)
             try fs.discharge(&e)
@@ -131,7 +131,7 @@ extension Parser {
                 try parseBracketKey(&key)
                 try fs.index(&e, &key)
             case 58:  // ':'
-                try lex.next()
+                try nextToken()
                 var key = Expression(.constString)
                 key.string = try name()
                 try fs.method(&e, key)
@@ -148,14 +148,14 @@ extension Parser {
 
     func parseField(_ e: inout Expression) throws(LuaSyntaxError) {
         try fs.toAnyRegister(&e)
-        try lex.next()  // '.' or ':'
+        try nextToken()  // '.' or ':'
         var key = Expression(.constString)
         key.string = try name()
         try fs.index(&e, &key)
     }
 
     private func parseBracketKey(_ key: inout Expression) throws(LuaSyntaxError) {
-        try lex.next()  // '['
+        try nextToken()  // '['
         try parseExpression(&key)
         try fs.toValue(&key)
         try check(93)  // ']'
@@ -166,7 +166,7 @@ extension Parser {
         let line = lex.line
         if lex.tok == 40 {
             if line != lex.lastLine { throw syntaxError("ambiguous syntax (function call x new statement)") }
-            try lex.next()
+            try nextToken()
             if lex.tok != 41 {
                 _ = try parseExpressionList(&args)
                 if args.kind == .call { fs.code[Int(args.info)].b = 0 }  // pass on all results
@@ -177,7 +177,7 @@ extension Parser {
         } else if lex.tok == Tok.string {
             args = Expression(.constString)
             args.string = lex.value.string
-            try lex.next()
+            try nextToken()
         } else {
             throw syntaxError("function arguments expected")
         }
@@ -335,6 +335,7 @@ extension Parser {
         try parseBlockBody()
         if lex.tok != Tok.end { try match(Tok.end, Tok.function, line) }
         lex.lastLine = lex.line
+        fs.line = lex.line
         let proto = try finishFunction(lastLine: lex.line)
         let k = parent.uniqueConstant(.function(proto))
         e = Expression(.relocatable, UInt32(try parent.emit(Instruction(.FNEW, a: 0, d: k))))
@@ -343,7 +344,7 @@ extension Parser {
             if parent.flags.contains(.hasReturn) { parent.flags.insert(.fixupReturn) }
             parent.flags.insert(.hasChild)
         }
-        try lex.next()
+        try nextToken()
     }
 
     private func parseParameters(needsSelf: Bool) throws(LuaSyntaxError) -> UInt32 {
@@ -359,7 +360,7 @@ extension Parser {
                     try declareVariable(n, try name())
                     n += 1
                 } else if lex.tok == Tok.dots {
-                    try lex.next()
+                    try nextToken()
                     fs.flags.insert(.vararg)
                     break
                 } else {

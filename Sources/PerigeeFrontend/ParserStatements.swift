@@ -1,13 +1,6 @@
 /// Statements: blocks, assignments and calls, `local`, `function`, `return`, `if`, the loops
 /// (emitted inverted, with their loop instruction at the bottom), `goto` and labels.
 
-/// The left-hand sides of a multiple assignment, innermost first.
-private final class AssignmentTarget {
-    var expression: Expression
-    let previous: AssignmentTarget?
-    init(_ e: Expression, _ previous: AssignmentTarget?) { expression = e; self.previous = previous }
-}
-
 extension Parser {
     /// Statements up to the end of a block; `return` (and in Lua 5.1 `break`) must be last.
     func parseBlockBody() throws(LuaSyntaxError) {
@@ -27,26 +20,26 @@ extension Parser {
         case Tok.if: try parseIf(line)
         case Tok.while: try parseWhile(line)
         case Tok.do:
-            try lex.next()
+            try nextToken()
             try parseBlock()
             try match(Tok.end, Tok.do, line)
         case Tok.for: try parseFor(line)
         case Tok.repeat: try parseRepeat(line)
         case Tok.function: try parseFunctionStatement(line)
         case Tok.local:
-            try lex.next()
+            try nextToken()
             try parseLocal()
         case Tok.return:
             try parseReturn()
             return true
         case Tok.break:
-            try lex.next()
+            try nextToken()
             try parseBreak()
             return true
         case Tok.label:
             try parseLabel()
         case Tok.goto where try lex.peek() == Tok.name:
-            try lex.next()
+            try nextToken()
             try parseGoto()
         default:
             try parseCallOrAssignment()
@@ -62,12 +55,17 @@ extension Parser {
         if e.kind == .call {
             fs.code[Int(e.info)].b = 1  // no results
         } else {
-            try parseAssignment(AssignmentTarget(e, nil), 1)
+            let base = assignmentTargets.count
+            assignmentTargets.append(e)
+            try parseAssignment(base: base, 1)
+            assignmentTargets.removeLast(assignmentTargets.count - base)
         }
     }
 
-    private func parseAssignment(_ target: AssignmentTarget, _ count: UInt32) throws(LuaSyntaxError) {
-        let kind = target.expression.kind
+    /// The targets of one assignment sit at `base...` of `assignmentTargets`; the last one is
+    /// the target being handled at this level of the recursion.
+    private func parseAssignment(base: Int, _ count: UInt32) throws(LuaSyntaxError) {
+        let kind = assignmentTargets[assignmentTargets.count - 1].kind
         guard kind == .local || kind == .upvalue || kind == .global || kind == .indexed else {
             throw syntaxError("syntax error")
         }
@@ -75,10 +73,11 @@ extension Parser {
         if try optional(44) {  // ','
             var next = Expression(.void)
             try parsePrimaryExpression(&next)
-            let nextTarget = AssignmentTarget(next, target)
-            if next.kind == .local { try renameHazards(target, next) }
+            if next.kind == .local { try renameHazards(base: base, next) }
             if level + Int(count) >= maxSyntaxLevels { throw limitError(maxSyntaxLevels, "variable names") }
-            try parseAssignment(nextTarget, count + 1)
+            assignmentTargets.append(next)
+            try parseAssignment(base: base, count + 1)
+            assignmentTargets.removeLast()
         } else {
             try check(61)  // '='
             let valueCount = try parseExpressionList(&e)
@@ -92,34 +91,30 @@ extension Parser {
                         e.kind = .nonRelocatable
                     }
                 }
-                try fs.store(target.expression, &e)
+                try fs.store(assignmentTargets[assignmentTargets.count - 1], &e)
                 return
             }
             try adjustAssignment(count, valueCount, &e)
         }
         var value = Expression(.nonRelocatable, fs.freeRegister - 1)
-        try fs.store(target.expression, &value)
+        try fs.store(assignmentTargets[assignmentTargets.count - 1], &value)
     }
 
     /// `t[i], t = ...` or `t[i], i = ...`: a table or key register about to be assigned is
     /// copied first, so the earlier store still sees the old value.
-    private func renameHazards(_ targets: AssignmentTarget, _ v: Expression) throws(LuaSyntaxError) {
+    private func renameHazards(base: Int, _ v: Expression) throws(LuaSyntaxError) {
         let reg = v.info
         let temp = fs.freeRegister
         var hazard = false
-        var t: AssignmentTarget? = targets
-        while let target = t {
-            if target.expression.kind == .indexed {
-                if target.expression.info == reg {
-                    hazard = true
-                    target.expression.info = temp
-                }
-                if target.expression.aux == Int32(reg) {
-                    hazard = true
-                    target.expression.aux = Int32(temp)
-                }
+        for i in base..<assignmentTargets.count where assignmentTargets[i].kind == .indexed {
+            if assignmentTargets[i].info == reg {
+                hazard = true
+                assignmentTargets[i].info = temp
             }
-            t = target.previous
+            if assignmentTargets[i].aux == Int32(reg) {
+                hazard = true
+                assignmentTargets[i].aux = Int32(temp)
+            }
         }
         if hazard {
             try fs.emit(Instruction(.MOV, a: temp, d: reg))
@@ -176,7 +171,7 @@ extension Parser {
     }
 
     private func parseFunctionStatement(_ line: Int32) throws(LuaSyntaxError) {
-        try lex.next()  // 'function'
+        try nextToken()  // 'function'
         var v = try resolve(try name())
         var needsSelf = false
         while lex.tok == 46 { try parseField(&v) }  // '.'
@@ -191,7 +186,7 @@ extension Parser {
     }
 
     private func parseReturn() throws(LuaSyntaxError) {
-        try lex.next()  // 'return'
+        try nextToken()  // 'return'
         fs.flags.insert(.hasReturn)
         let ins: Instruction
         if isBlockEnd(lex.tok) || lex.tok == 59 {
@@ -230,7 +225,7 @@ extension Parser {
     }
 
     private func parseThen() throws(LuaSyntaxError) -> Int32 {
-        try lex.next()  // 'if' or 'elseif'
+        try nextToken()  // 'if' or 'elseif'
         let exit = try parseCondition()
         try check(Tok.then)
         try parseBlock()
@@ -248,7 +243,7 @@ extension Parser {
         if lex.tok == Tok.else {
             try fs.appendJump(&escapes, try fs.emitJump())
             try fs.jumpToHere(falseList)
-            try lex.next()
+            try nextToken()
             try parseBlock()
         } else {
             try fs.appendJump(&escapes, falseList)
@@ -258,7 +253,7 @@ extension Parser {
     }
 
     private func parseWhile(_ line: Int32) throws(LuaSyntaxError) {
-        try lex.next()  // 'while'
+        try nextToken()  // 'while'
         let start = fs.pc
         fs.lastTarget = start
         let exit = try parseCondition()
@@ -278,7 +273,7 @@ extension Parser {
         fs.lastTarget = loop
         beginScope(.loop)
         beginScope([])
-        try lex.next()  // 'repeat'
+        try nextToken()  // 'repeat'
         try fs.emit(Instruction(.LOOP, a: fs.activeVariables, d: 0))
         try parseBlockBody()
         try match(Tok.until, Tok.repeat, line)
@@ -298,7 +293,7 @@ extension Parser {
 
     private func parseFor(_ line: Int32) throws(LuaSyntaxError) {
         beginScope(.loop)
-        try lex.next()  // 'for'
+        try nextToken()  // 'for'
         let variable = try name()
         if lex.tok == 61 {
             try parseNumericFor(variable, line)

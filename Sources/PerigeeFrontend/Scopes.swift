@@ -227,7 +227,7 @@ extension Parser {
     func parseLabel() throws(LuaSyntaxError) {
         fs.lastTarget = fs.pc
         fs.scopes[fs.scopes.count - 1].flags.insert(.hasGotoOrLabel)
-        try lex.next()  // '::'
+        try nextToken()  // '::'
         let label = try name()
         if findLabel(label) != nil { throw lex.error(token: 0, "duplicate label '\(lex.pool.string(label))'") }
         let index = try newGotoOrLabel(label, .label, fs.pc)
