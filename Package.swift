@@ -64,6 +64,7 @@ let package = Package(
                           swiftSettings: llvmSwiftFlags,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
+        .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime"]),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
     ],
