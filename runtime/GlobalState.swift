@@ -4,6 +4,19 @@
 /// by offset; `GlobalStateLayout` lists the offsets compiled code reads. Everything reachable
 /// from the roots here (main thread, current thread, registry, per-type metatables) is live;
 /// the interpreter adds its own roots by storing them in the registry or on a thread's stack.
+///
+/// Rules for code using the object model (the interpreter, builtins, compiled code):
+/// - Safepoints: a GC step runs only when someone calls `step()`/`checkGC()` (due when
+///   `totalBytes >= threshold`). Then every live value must be reachable from a root: a
+///   thread's stack below `top`, the registry, the type metatables, or through those.
+/// - Allocation can collect: past `memoryLimit` an allocation first runs a full collection
+///   (without finalizers), so anchor new objects on the stack before allocating again, as
+///   Lua does. Failure is a return value (nil or `TableStatus.outOfMemory`), never a trap.
+/// - Barriers: `GCTable.set` runs the backward barrier; `UpvalueRef.set`, builtin upvalue,
+///   metatable and environment setters run the forward one. Stack stores need none
+///   (threads are traversed again in the atomic phase). A direct field store must call
+///   `barrierBack(table)` or `barrierForward(object, value)` itself.
+/// - Dead table keys may name freed objects: compare keys by bits, never follow them.
 import Glibc
 
 public struct GlobalState {

@@ -312,6 +312,66 @@ final class GCTests: XCTestCase {
         g.fullCollect()
     }
 
+    func testBackwardBarrierRegraysBlackTable() {
+        let a = g.newTable()!
+        _ = g.pointee.registry.set(g.key("a"), Value(table: a), g)
+        g.fullCollect()
+        _ = g.singleStep()
+        XCTAssertEqual(g.pointee.phase, .propagate)
+        while !header(a).isBlack { _ = g.singleStep() }
+        let b = g.newTable()!
+        _ = b.set(g.key("inner"), g.key("payload"), g)
+        XCTAssertTrue(header(b).isWhite)
+        _ = a.set(g.key("b"), Value(table: b), g)
+        XCTAssertFalse(header(a).isBlack, "turned gray again")
+        XCTAssertEqual(g.pointee.grayAgain, header(a))
+        while g.pointee.phase != .pause { _ = g.singleStep() }
+        XCTAssertEqual(b.get(g.key("inner")), g.key("payload"))
+        g.fullCollect()
+        XCTAssertEqual(a.get(g.key("b")), Value(table: b))
+        XCTAssertEqual(b.get(g.key("inner")), g.key("payload"))
+    }
+
+    func testForwardBarrierMarksWhileMarkingAndWhitensWhileSweeping() {
+        let entry: BuiltinEntry = { _ in 0 }
+        let f = g.newBuiltin(entry, upvalueCount: 2, env: nil)!
+        _ = g.pointee.registry.set(g.key("f"), Value(function: f), g)
+        g.fullCollect()
+        _ = g.singleStep()
+        while !header(f).isBlack { _ = g.singleStep() }
+        let c = g.newTable()!
+        f.setUpvalue(0, Value(table: c), g)
+        XCTAssertFalse(header(c).isWhite, "marked at once")
+        while g.pointee.phase != .sweepString { _ = g.singleStep() }
+        XCTAssertTrue(header(f).isBlack)
+        let d = g.newTable()!
+        f.setUpvalue(1, Value(table: d), g)
+        XCTAssertTrue(header(f).isWhite, "the function turned white instead")
+        while g.pointee.phase != .pause { _ = g.singleStep() }
+        g.fullCollect()
+        XCTAssertEqual(f.upvalueValues[0], Value(table: c))
+        XCTAssertEqual(f.upvalueValues[1], Value(table: d))
+        XCTAssertEqual(header(d).pointee.gct, GCObjectType.table)
+    }
+
+    func testEmergencyCollectionLeavesFinalizersQueued() {
+        g.pointee.finalizerHook = recordingFinalizer
+        let mt = g.newTable()!
+        g.push(Value(table: mt))
+        _ = mt.set(g.key("__gc"), .true, g)
+        let u = g.newUserdata(size: 8)!
+        u.payload.storeBytes(of: 5, as: UInt64.self)
+        u.setMetatable(mt, g)
+        g.pointee.memoryLimit = g.pointee.totalBytes + 1000
+        XCTAssertNotNil(g.newUserdata(size: 100), "fits")
+        XCTAssertNil(g.newUserdata(size: 5000), "past the limit even after collecting")
+        XCTAssertEqual(finalized, [], "no finalizer inside an allocation")
+        XCTAssertNotNil(g.pointee.finalizeHead)
+        g.pointee.memoryLimit = 0
+        g.fullCollect()
+        XCTAssertEqual(finalized, [5])
+    }
+
     func testStopRestartAndSettings() {
         XCTAssertEqual(g.setPause(150), 200)
         XCTAssertEqual(g.setPause(200), 150)
