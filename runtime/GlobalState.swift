@@ -120,6 +120,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let metatables = UnsafeMutablePointer<TableRef?>.allocate(capacity: typeMetatableCount)
         metatables.initialize(repeating: nil, count: typeMetatableCount)
         let names = UnsafeMutablePointer<StringRef>.allocate(capacity: Metamethod.count)
+        // Stand-ins until the main thread and registry exist; no collection runs before then.
         let placeholder = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: GCThread.self)
         g.initialize(to: GlobalState(
             totalBytes: bucketBytes, threshold: Int.max, memoryLimit: 0, stepDebt: 0, estimate: 0,
@@ -134,7 +135,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             typeMetatables: metatables, metamethodNames: names, emptyNode: empty,
             finalizerHook: nil, debugInfoRelease: nil))
         // The main thread is the first object, so it stays last in the all-objects list and
-        // userdata are kept right behind it (see `linkUserdata`).
+        // userdata are kept right behind it (see `newUserdata`).
         guard let thread = g.newThread(), let registry = g.newTable() else { g.destroy(); return nil }
         g.pointee.mainThread = thread
         g.pointee.currentThread = thread

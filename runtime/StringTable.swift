@@ -7,6 +7,7 @@ import Glibc
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// The interned string with these bytes, created if new; nil when memory runs out.
     public func intern(_ bytes: UnsafeRawPointer?, count: Int) -> StringRef? {
+        // Any valid address will do for zero bytes (memcmp and memcpy still want one).
         let source = bytes ?? UnsafeRawPointer(pointee.emptyNode)
         let h = hashString(source, count, seed: pointee.hashSeed)
         var o = pointee.stringBuckets[Int(h) & pointee.stringMask]

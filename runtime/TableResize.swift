@@ -5,12 +5,10 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// Regrows the table so that `key` fits: counts integer keys by power-of-two slices and
     /// picks the largest array size that stays more than half full.
     func rehash(adding key: Value, _ g: GlobalRef) -> TableStatus {
-        var counts = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
-                      UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
-                      UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
-                      UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-        return withUnsafeMutableBytes(of: &counts) { raw -> TableStatus in
-            let slices = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+        // slices[i] counts integer keys k with 2^(i-1) < k <= 2^i.
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxArrayBits + 1) { buffer -> TableStatus in
+            let slices = buffer.baseAddress!
+            slices.initialize(repeating: 0, count: maxArrayBits + 1)
             var arrayKeys = countArrayPart(slices)
             var total = arrayKeys
             // Integer keys in the hash part, and all its live keys.
