@@ -65,6 +65,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
         .testTarget(name: "PerigeeCLITests"),
+        .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime"]),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
     ],

@@ -1,0 +1,111 @@
+/// Table traversal (`next`) and the length operator (`#`) with Lua 5.1's border rule.
+///
+/// Traversal order is the array part (keys 1...arraySize), then the nodes in index order.
+/// Assigning to or clearing existing keys during a traversal keeps the order valid: a
+/// cleared key stays in its node as a dead key until the next resize, so `next` still
+/// finds where it was.
+
+/// How `next` ended.
+public enum TableNextStatus: UInt8 {
+    /// `key` and `value` hold the next entry.
+    case found
+    /// No entry follows.
+    case end
+    /// The key given is not in the table: "invalid key to 'next'".
+    case invalidKey
+}
+
+extension UnsafeMutablePointer where Pointee == GCTable {
+    /// `next(t, key)`: replaces `key`/`value` with the entry after `key` (nil starts).
+    public func next(_ key: inout Value, _ value: inout Value) -> TableNextStatus {
+        guard let start = position(after: key) else { return .invalidKey }
+        return entry(from: start, &key, &value) >= 0 ? .found : .end
+    }
+
+    /// The traversal position right after `key` (0 for nil), or nil when the key is absent.
+    /// Positions 0..<arraySize are array slots, then nodes follow.
+    public func position(after key: Value) -> Int? {
+        if key.isNil { return 0 }
+        let arraySize = Int(pointee.arraySize)
+        if key.isNumber {
+            let d = key.number
+            if d >= 1 && d <= Double(arraySize) {
+                let k = Int(d)
+                if Double(k) == d { return k }
+            }
+            if d != d { return nil }
+            guard let node = findNode(Value(number: d + 0)) else { return nil }
+            return arraySize + (node - pointee.node) + 1
+        }
+        guard let node = findNode(key) else { return nil }
+        return arraySize + (node - pointee.node) + 1
+    }
+
+    /// Finds the first live entry at or after `position`; stores it in `key`/`value` and
+    /// returns the position after it, or -1 at the end. The interpreter's `ITERN` keeps the
+    /// position in a hidden slot and calls this directly.
+    @inline(__always)
+    public func entry(from position: Int, _ key: inout Value, _ value: inout Value) -> Int {
+        let arraySize = Int(pointee.arraySize)
+        var i = position
+        if i < arraySize, let array = pointee.array {
+            while i < arraySize {
+                if !array[i].isNil {
+                    key = Value(number: Double(i + 1))
+                    value = array[i]
+                    return i + 1
+                }
+                i += 1
+            }
+        }
+        let count = nodeCount
+        var n = i - arraySize
+        while n < count {
+            let node = pointee.node + n
+            if !node.pointee.value.isNil {
+                key = node.pointee.key
+                value = node.pointee.value
+                return arraySize + n + 1
+            }
+            n += 1
+        }
+        return -1
+    }
+
+    /// `#t`: a border (n with t[n] ~= nil and t[n+1] == nil, or 0 when t[1] is nil), found by
+    /// binary search in the array part when its last slot is nil, else by an unbound search
+    /// into the hash part.
+    public func length() -> Int {
+        var j = Int(pointee.arraySize)
+        if j > 0, let array = pointee.array, array[j - 1].isNil {
+            var i = 0
+            while j - i > 1 {
+                let m = (i + j) / 2
+                if array[m - 1].isNil { j = m } else { i = m }
+            }
+            return i
+        }
+        if pointee.hashMask == 0 && pointee.node.pointee.value.isNil { return j }
+        return unboundSearch(from: j)
+    }
+
+    private func unboundSearch(from start: Int) -> Int {
+        var i = start
+        var j = start + 1
+        while !get(integer: j).isNil {
+            i = j
+            if j > Int(Int32.max) / 2 {
+                // Pathological table: fall back to a linear search.
+                var k = 1
+                while !get(integer: k).isNil { k += 1 }
+                return k - 1
+            }
+            j *= 2
+        }
+        while j - i > 1 {
+            let m = (i + j) / 2
+            if get(integer: m).isNil { j = m } else { i = m }
+        }
+        return i
+    }
+}

@@ -1,0 +1,161 @@
+/// Table resizing: Lua 5.1's rehash (the optimal array size from counted integer keys) and the resize that moves keys between parts.
+import Glibc
+
+extension UnsafeMutablePointer where Pointee == GCTable {
+    /// Regrows the table so that `key` fits: counts integer keys by power-of-two slices and
+    /// picks the largest array size that stays more than half full.
+    func rehash(adding key: Value, _ g: GlobalRef) -> TableStatus {
+        // slices[i] counts integer keys k with 2^(i-1) < k <= 2^i.
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxArrayBits + 1) { buffer -> TableStatus in
+            let slices = buffer.baseAddress!
+            slices.initialize(repeating: 0, count: maxArrayBits + 1)
+            var arrayKeys = countArrayPart(slices)
+            var total = arrayKeys
+            // Integer keys in the hash part, and all its live keys.
+            for i in 0..<nodeCount {
+                let n = pointee.node + i
+                if n.pointee.value.isNil { continue }
+                arrayKeys += countIntegerKey(n.pointee.key, slices)
+                total += 1
+            }
+            arrayKeys += countIntegerKey(key, slices)
+            total += 1
+            let (arraySize, inArray) = optimalArraySize(slices, integerKeys: arrayKeys)
+            return resize(arraySize: arraySize, hashSize: total - inArray, g)
+        }
+    }
+
+    /// Counts the array part's non-nil slots into power-of-two slices; returns their sum.
+    private func countArrayPart(_ slices: UnsafeMutablePointer<UInt32>) -> Int {
+        let size = Int(pointee.arraySize)
+        guard let array = pointee.array else { return 0 }
+        var total = 0
+        var key = 1
+        var bit = 0
+        var limit = 1
+        while bit <= maxArrayBits {
+            var inSlice: UInt32 = 0
+            let upper = min(limit, size)
+            if key > upper { break }
+            while key <= upper {
+                if !array[key - 1].isNil { inSlice += 1 }
+                key += 1
+            }
+            slices[bit] += inSlice
+            total += Int(inSlice)
+            bit += 1
+            limit *= 2
+        }
+        return total
+    }
+
+    /// Counts `key` in its slice when it is an integer usable as an array index; returns 1 if so.
+    private func countIntegerKey(_ key: Value, _ slices: UnsafeMutablePointer<UInt32>) -> Int {
+        guard key.isNumber else { return 0 }
+        let d = key.number
+        guard d >= 1 && d <= Double(1 << maxArrayBits) else { return 0 }
+        let k = Int(d)
+        guard Double(k) == d else { return 0 }
+        slices[k == 1 ? 0 : Int.bitWidth - (k - 1).leadingZeroBitCount] += 1
+        return 1
+    }
+
+    /// Lua 5.1's `computesizes`: the largest power of two n such that more than n/2 of the
+    /// keys 1...n are present; returns n and how many keys it holds.
+    private func optimalArraySize(_ slices: UnsafeMutablePointer<UInt32>, integerKeys: Int) -> (Int, Int) {
+        var accumulated = 0
+        var size = 0
+        var inArray = 0
+        var twoToI = 1
+        var i = 0
+        while twoToI / 2 < integerKeys && i <= maxArrayBits {
+            if slices[i] > 0 {
+                accumulated += Int(slices[i])
+                if accumulated > twoToI / 2 { size = twoToI; inArray = accumulated }
+            }
+            if accumulated == integerKeys { break }
+            i += 1
+            twoToI *= 2
+        }
+        return (size, inArray)
+    }
+
+    /// Gives the table `arraySize` array slots and room for `hashSize` keys (rounded up to a
+    /// power of two), moving every live entry to its place. All memory is obtained before the
+    /// table changes, so on `.outOfMemory` the table is untouched.
+    func resize(arraySize: Int, hashSize: Int, _ g: GlobalRef) -> TableStatus {
+        let oldArraySize = Int(pointee.arraySize)
+        let oldNode = pointee.node
+        let oldNodeCount = nodeCount
+        let oldHadHash = !hasEmptyHashPart(g)
+
+        var newNode = g.pointee.emptyNode
+        var newNodeCount = 1
+        if hashSize > 0 {
+            guard hashSize <= 1 << 30 else { return .outOfMemory }
+            newNodeCount = hashSize <= 1 ? 1 : 1 << (Int.bitWidth - (hashSize - 1).leadingZeroBitCount)
+            guard let raw = g.allocate(newNodeCount * MemoryLayout<TableNode>.stride) else { return .outOfMemory }
+            newNode = raw.bindMemory(to: TableNode.self, capacity: newNodeCount)
+            newNode.initialize(repeating: TableNode(value: .nil, key: .nil, next: nil), count: newNodeCount)
+        }
+        if arraySize > oldArraySize {
+            let stride = MemoryLayout<Value>.stride
+            guard let raw = g.reallocate(pointee.array, from: oldArraySize * stride, to: arraySize * stride) else {
+                if hashSize > 0 { g.release(newNode, size: newNodeCount * MemoryLayout<TableNode>.stride) }
+                return .outOfMemory
+            }
+            let array = raw.bindMemory(to: Value.self, capacity: arraySize)
+            (array + oldArraySize).initialize(repeating: .nil, count: arraySize - oldArraySize)
+            pointee.array = array
+            pointee.arraySize = UInt32(arraySize)
+        }
+        pointee.node = newNode
+        pointee.hashMask = UInt32(newNodeCount - 1)
+        pointee.lastFree = hashSize > 0 ? newNode + newNodeCount : newNode
+
+        // Array slots beyond the new size move to the hash part, which has room for them.
+        if arraySize < oldArraySize, let array = pointee.array {
+            pointee.arraySize = UInt32(arraySize)
+            for i in arraySize..<oldArraySize where !array[i].isNil {
+                reinsert(Value(number: Double(i + 1)), array[i], g)
+            }
+            let stride = MemoryLayout<Value>.stride
+            if arraySize == 0 {
+                g.release(array, size: oldArraySize * stride)
+                pointee.array = nil
+            } else {
+                pointee.array = g.reallocate(array, from: oldArraySize * stride, to: arraySize * stride)?
+                    .bindMemory(to: Value.self, capacity: arraySize) ?? array
+            }
+        }
+        if oldHadHash {
+            for i in 0..<oldNodeCount {
+                let n = oldNode + i
+                if !n.pointee.value.isNil { reinsert(n.pointee.key, n.pointee.value, g) }
+            }
+            g.release(oldNode, size: oldNodeCount * MemoryLayout<TableNode>.stride)
+        }
+        return .ok
+    }
+
+    /// Places a live entry during a resize, where room is guaranteed.
+    private func reinsert(_ key: Value, _ value: Value, _ g: GlobalRef) {
+        if key.isNumber {
+            let d = key.number
+            if d >= 1 && d <= Double(pointee.arraySize) {
+                let k = Int(d)
+                if Double(k) == d { pointee.array.unsafelyUnwrapped[k - 1] = value; return }
+            }
+        }
+        newKey(key, g).unsafelyUnwrapped.pointee = value
+    }
+
+    /// `table.clear`: every entry becomes nil, the parts keep their sizes.
+    public func clear(_ g: GlobalRef) {
+        if let array = pointee.array { array.update(repeating: .nil, count: Int(pointee.arraySize)) }
+        if !hasEmptyHashPart(g) {
+            pointee.node.update(repeating: TableNode(value: .nil, key: .nil, next: nil), count: nodeCount)
+            pointee.lastFree = pointee.node + nodeCount
+        }
+    }
+}
