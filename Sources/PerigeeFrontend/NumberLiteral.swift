@@ -39,6 +39,13 @@ public func scanNumber(_ p: UnsafePointer<UInt8>, _ n: Int, options: NumberScanO
         if i < end && (p[i] == 45 || p[i] == 43) { negative = p[i] == 45; i += 1 }
     }
     @inline(__always) func at(_ k: Int) -> UInt8 { k < end ? p[k] : 0 }
+    if options.contains(.conversion) && i < end && !isDigit(p[i]) && p[i] != 46 {
+        // `tonumber` also reads inf, infinity and nan in any case.
+        let word = String(decoding: UnsafeBufferPointer(start: p + i, count: end - i), as: UTF8.self).lowercased()
+        if word == "inf" || word == "infinity" { return .number(negative ? -.infinity : .infinity) }
+        if word == "nan" { return .number(negative ? -Double.nan : .nan) }
+        return nil
+    }
 
     var base = 10
     let numberStart = i

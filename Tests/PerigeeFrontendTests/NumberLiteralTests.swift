@@ -51,8 +51,13 @@ final class NumberLiteralTests: XCTestCase {
         XCTAssertEqual(scan("-0x10", .conversion), .number(-16))
         XCTAssertEqual(scan("\t-1.5e1\n", .conversion), .number(-15))
         XCTAssertNil(scan("1 2", .conversion))
-        XCTAssertNil(scan("inf", .conversion))
-        XCTAssertNil(scan("nan", .conversion))
+        XCTAssertEqual(scan("inf", .conversion), .number(.infinity))
+        XCTAssertEqual(scan(" -Infinity ", .conversion), .number(-.infinity))
+        guard case .number(let n)? = scan("NaN", .conversion) else { return XCTFail("nan") }
+        XCTAssertTrue(n.isNaN)
+        XCTAssertNil(scan("nanx", .conversion))
+        XCTAssertNil(scan("in", .conversion))
+        XCTAssertNil(scan("inf", []), "source code has no inf literal")
         XCTAssertNil(scan("-", .conversion))
     }
 
