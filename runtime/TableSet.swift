@@ -69,7 +69,8 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     }
 
     /// The backward barrier: a black table that receives a white object turns gray again.
-    @inline(__always) func barrier(_ value: Value, _ g: GlobalRef) {
+    /// Call it after storing through a pointer from `slot(_:)`.
+    @inline(__always) public func barrier(_ value: Value, _ g: GlobalRef) {
         if value.isCollectable && pointee.marked & GCMark.black != 0 { g.barrierBack(self) }
     }
 
