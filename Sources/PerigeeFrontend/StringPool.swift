@@ -11,9 +11,9 @@ public final class StringPool {
     init(_ interner: StringInterner) { self.interner = interner }
 
     public var count: Int { interner.count }
-    func bytes(of id: StringID) -> ArraySlice<UInt8> { interner.bytes(of: id) }
-    func length(of id: StringID) -> Int { interner.length(of: id) }
-    func string(_ id: StringID) -> String { interner.string(id) }
+    public func bytes(of id: StringID) -> ArraySlice<UInt8> { interner.bytes(of: id) }
+    public func length(of id: StringID) -> Int { interner.length(of: id) }
+    public func string(_ id: StringID) -> String { interner.string(id) }
 }
 
 /// The interning table itself: a value type, so the lexer owns it with no reference counting.

@@ -17,8 +17,37 @@ struct CommandLineDriver {
         }
         if first.hasPrefix("-b") { return runBytecodeTool(Array(arguments.dropFirst()), flags: String(first.dropFirst(2))) }
         if first == "-h" || first == "--help" { return usage() }
-        writeStandardError("\(programName): running Lua programs needs the interpreter, which this build does not have yet; -bl lists bytecode\n")
-        return 1
+        return runScript(first, arguments: Array(arguments.dropFirst()))
+    }
+
+    /// Runs a script file ("-" is standard input) with `arg` set as `lua` sets it.
+    func runScript(_ path: String, arguments: [String]) -> Int32 {
+        guard let vm = LuaVM() else {
+            writeStandardError("\(programName): not enough memory\n")
+            return 1
+        }
+        let source: [UInt8]
+        switch readSource(path) {
+        case .success(let bytes): source = bytes
+        case .failure(let error):
+            writeStandardError("\(programName): \(error.message)\n")
+            return 1
+        }
+        vm.setArguments(script: path, arguments, interpreter: CommandLine.arguments[0])
+        vm.captureTracebacks = true
+        let (loadStatus, function) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
+        guard loadStatus == .ok, let function else {
+            writeStandardError("\(programName): \(vm.describeError())\n")
+            return 1
+        }
+        let scriptArguments = arguments.map { vm.string($0) }
+        let (status, _) = vm.call(Value(function: function), scriptArguments)
+        vm.standardOutput.flush()
+        if status != .ok {
+            writeStandardError("\(programName): \(vm.describeError())\n\(vm.lastTraceback)")
+            return 1
+        }
+        return 0
     }
 
     func usage() -> Int32 {

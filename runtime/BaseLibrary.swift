@@ -1,0 +1,425 @@
+/// The base library: print, type, tostring, tonumber, pairs, ipairs, next, select, the raw
+/// accessors, metatables, unpack, assert, error, pcall, xpcall, loading and environments.
+import Glibc
+import PerigeeFrontend
+
+extension LuaVM {
+    func openBaseLibrary() {
+        let G = globals
+        _ = G.set(string: g.intern("_VERSION")!, string("Lua 5.1"), g)
+
+        register("print", in: G) { raw in
+            let c = BuiltinCall(raw, "print")
+            for i in 1...max(c.count, 1) where i <= c.count {
+                if i > 1 { c.vm.standardOutput.write("\t") }
+                guard let s = c.vm.toStringValue(c.L, c.arg(i)) else { return builtinError }
+                guard s.isString else { return c.error("'tostring' must return a string to 'print'") }
+                c.vm.standardOutput.write(UnsafeBufferPointer(start: s.string.bytes, count: s.string.count))
+            }
+            c.vm.standardOutput.write("\n")
+            return 0
+        }
+        register("type", in: G) { raw in
+            let c = BuiltinCall(raw, "type")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            return c.results(c.vm.string(c.vm.typeName(c.arg(1))))
+        }
+        register("tostring", in: G) { raw in
+            let c = BuiltinCall(raw, "tostring")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            guard let s = c.vm.toStringValue(c.L, c.arg(1)) else { return builtinError }
+            return c.results(s)
+        }
+        register("tonumber", in: G) { raw in
+            let c = BuiltinCall(raw, "tonumber")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            let v = c.arg(1)
+            let baseArg = c.arg(2)
+            if baseArg.isNil {
+                if v.isNumber { return c.results(v) }
+                if v.isString, let n = c.vm.toNumber(v) { return c.results(Value(number: n)) }
+                return c.results(.nil)
+            }
+            guard let b = c.integer(2) else { return c.typeError(2, expected: "number") }
+            if b < 2 || b > 36 { return c.argumentError(2, "base out of range") }
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            return c.results(parseInteger(s.buffer, base: b).map { Value(number: $0) } ?? .nil)
+        }
+        register("rawequal", in: G) { raw in
+            let c = BuiltinCall(raw, "rawequal")
+            if c.count < 2 { return c.argumentError(c.count + 1, "value expected") }
+            return c.results(Value(bool: c.arg(1).rawEquals(c.arg(2))))
+        }
+        register("rawget", in: G) { raw in
+            let c = BuiltinCall(raw, "rawget")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            if c.count < 2 { return c.argumentError(2, "value expected") }
+            return c.results(t.get(c.arg(2)))
+        }
+        register("rawset", in: G) { raw in
+            let c = BuiltinCall(raw, "rawset")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            if c.count < 3 { return c.argumentError(c.count + 1, "value expected") }
+            switch t.set(c.arg(2), c.arg(3), c.vm.g) {
+            case .ok: return c.results(c.arg(1))
+            case .nilKey: return c.error("table index is nil")
+            case .nanKey: return c.error("table index is NaN")
+            case .outOfMemory: c.vm.errorValue = c.vm.memoryErrorValue; return builtinError
+            }
+        }
+        register("setmetatable", in: G) { raw in
+            let c = BuiltinCall(raw, "setmetatable")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let mt = c.arg(2)
+            if !mt.isNil && !mt.isTable { return c.argumentError(2, "nil or table expected") }
+            if let old = t.pointee.metatable, !c.vm.g.metamethod(.metatable, in: old).isNil {
+                return c.error("cannot change a protected metatable")
+            }
+            c.vm.setMetatable(t, mt.isNil ? nil : mt.table)
+            return c.results(c.arg(1))
+        }
+        register("getmetatable", in: G) { raw in
+            let c = BuiltinCall(raw, "getmetatable")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            guard let mt = c.vm.g.metatable(of: c.arg(1)) else { return c.results(.nil) }
+            let protected = c.vm.g.metamethod(.metatable, in: mt)
+            return c.results(protected.isNil ? Value(table: mt) : protected)
+        }
+        nextFunction = register("next", in: G) { raw in
+            let c = BuiltinCall(raw, "next")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            var key = c.arg(2), value = Value.nil
+            switch t.next(&key, &value) {
+            case .found: return c.results(key, value)
+            case .end: return c.results(.nil)
+            case .invalidKey: return c.error("invalid key to 'next'")
+            }
+        }
+        let next = Value(function: nextFunction!)
+        register("pairs", in: G) { raw in
+            let c = BuiltinCall(raw, "pairs")
+            guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
+            return c.results(Value(function: c.vm.nextFunction!), c.arg(1), .nil)
+        }
+        _ = next
+        let ipairsIterator = g.newBuiltin({ raw in
+            let c = BuiltinCall(raw, "ipairs")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let i = (c.integer(2) ?? 0) + 1
+            let v = t.get(integer: i)
+            if v.isNil { return c.results(.nil) }
+            return c.results(Value(number: Double(i)), v)
+        }, env: globals)!
+        _ = g.pointee.registry.set(string: g.intern("ipairs_iterator")!, Value(function: ipairsIterator), g)
+        register("ipairs", in: G) { raw in
+            let c = BuiltinCall(raw, "ipairs")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
+            let iterator = c.vm.g.pointee.registry.get(string: c.vm.g.intern("ipairs_iterator")!)
+            return c.results(iterator, c.arg(1), Value(number: 0))
+        }
+        register("select", in: G) { raw in
+            let c = BuiltinCall(raw, "select")
+            let n = c.count - 1
+            if c.arg(1).isString && c.arg(1).string.count == 1 && c.arg(1).string.bytes[0] == 35 {
+                return c.results(Value(number: Double(n)))
+            }
+            guard var i = c.integer(1) else { return c.typeError(1, expected: "number") }
+            if i < 0 { i = n + i + 1 } else if i > n { i = n + 1 }
+            if i < 1 { return c.argumentError(1, "index out of range") }
+            // The results are the arguments from i on: already on the stack.
+            return Int32(n - i + 1)
+        }
+        register("unpack", in: G) { raw in
+            let c = BuiltinCall(raw, "unpack")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let i = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
+            let j = c.arg(3).isNil ? t.length() : (c.integer(3) ?? 0)
+            if i > j { return 0 }
+            let n = j - i + 1
+            if n >= 8000 || !c.L.ensureStack(n, c.vm.g) { return c.error("too many results to unpack") }
+            for k in i...j { c.push(t.get(integer: k)) }
+            return Int32(n)
+        }
+        register("assert", in: G) { raw in
+            let c = BuiltinCall(raw, "assert")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            if c.arg(1).isTruthy { return Int32(c.count) }
+            if c.count >= 2 {
+                c.vm.errorValue = c.arg(2)
+                return builtinError
+            }
+            return c.error("assertion failed!")
+        }
+        register("error", in: G) { raw in
+            let c = BuiltinCall(raw, "error")
+            let message = c.arg(1)
+            let level = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
+            if message.isString && level > 0 {
+                let position = c.vm.currentPosition(c.L, level: level)
+                c.vm.errorValue = c.vm.string(position + message.string.description)
+            } else {
+                c.vm.errorValue = message
+            }
+            return builtinError
+        }
+        pcallFunction = register("pcall", in: G) { raw in
+            let c = BuiltinCall(raw, "pcall")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            return c.vm.protectedCallFromNative(c, handler: nil)
+        }
+        xpcallFunction = register("xpcall", in: G) { raw in
+            let c = BuiltinCall(raw, "xpcall")
+            if c.count < 2 { return c.argumentError(c.count + 1, "value expected") }
+            return c.vm.protectedCallFromNative(c, handler: c.arg(2))
+        }
+        register("loadstring", in: G) { raw in
+            let c = BuiltinCall(raw, "loadstring")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            let name = c.string(2).map { $0.description } ?? s.description
+            return c.vm.loadResults(c, s.buffer, chunkName: name)
+        }
+        register("load", in: G) { raw in
+            let c = BuiltinCall(raw, "load")
+            return c.vm.loadBuiltin(c)
+        }
+        register("loadfile", in: G) { raw in
+            let c = BuiltinCall(raw, "loadfile")
+            let path = c.arg(1).isNil ? nil : c.string(1)?.description
+            guard let bytes = readWholeFile(path) else {
+                return c.results(.nil, c.vm.string("cannot open \(path ?? "stdin")"))
+            }
+            return bytes.withUnsafeBufferPointer { c.vm.loadResults(c, $0, chunkName: path.map { "@" + $0 } ?? "=stdin") }
+        }
+        register("dofile", in: G) { raw in
+            let c = BuiltinCall(raw, "dofile")
+            let path = c.arg(1).isNil ? nil : c.string(1)?.description
+            guard let bytes = readWholeFile(path) else { return c.error("cannot open \(path ?? "stdin")") }
+            let (status, f) = c.vm.load(bytes, chunkName: path.map { "@" + $0 } ?? "=stdin")
+            guard status == .ok, let f else { return builtinError }
+            let slot = Int(c.L.pointee.top)
+            c.push(Value(function: f))
+            c.push(.nil)
+            let callStatus = c.vm.callSlot(c.L, slot, argumentCount: 0, wanted: -1)
+            if callStatus != .ok { return builtinError }
+            return Int32(Int(c.L.pointee.top) - slot)
+        }
+        register("getfenv", in: G) { raw in
+            let c = BuiltinCall(raw, "getfenv")
+            guard let f = c.vm.functionForEnvironment(c, allowThreadLevel: true) else { return builtinError }
+            if f.isNil { return c.results(Value(table: c.vm.globals)) }
+            if f.isFunction, let env = f.function.pointee.env { return c.results(Value(table: env)) }
+            return c.results(Value(table: c.vm.globals))
+        }
+        register("setfenv", in: G) { raw in
+            let c = BuiltinCall(raw, "setfenv")
+            guard let env = c.checkTable(2) else { return c.typeError(2, expected: "table") }
+            if c.arg(1).isNumber && c.integer(1) == 0 {
+                c.L.setEnv(env, c.vm.g)
+                c.vm.globals = env
+                return 0
+            }
+            guard let f = c.vm.functionForEnvironment(c, allowThreadLevel: false) else { return builtinError }
+            guard f.isFunction, f.function.isLua else {
+                return c.error("'setfenv' cannot change environment of given object")
+            }
+            f.function.setEnv(env, c.vm.g)
+            return c.results(f)
+        }
+        register("collectgarbage", in: G) { raw in
+            let c = BuiltinCall(raw, "collectgarbage")
+            return c.vm.collectGarbage(c)
+        }
+        register("gcinfo", in: G) { raw in
+            let c = BuiltinCall(raw, "gcinfo")
+            return c.results(Value(number: (c.vm.g.kilobytesInUse).rounded(.down)))
+        }
+        register("newproxy", in: G) { raw in
+            let c = BuiltinCall(raw, "newproxy")
+            return c.vm.newProxy(c)
+        }
+        errorThrower = g.newBuiltin({ _ in builtinError }, env: globals)!
+        _ = g.pointee.registry.set(string: g.intern("error_thrower")!, Value(function: errorThrower), g)
+        openStringBasics()
+        openTableBasics()
+        openMathLibrary()
+    }
+
+    // MARK: Helpers for the builtins above
+
+    /// `tostring(v)`: `__tostring` first, then the plain form. Nil on error.
+    func toStringValue(_ L: ThreadRef, _ v: Value) -> Value? {
+        if v.isString { return v }
+        if v.isNumber { return string(formatNumber(v.number)) }
+        let mm = g.metamethod(.tostring, of: v)
+        if !mm.isNil {
+            var r = Value.nil
+            guard callMetamethod(L, mm, v, .nil, &r) == .ok else { return nil }
+            return r
+        }
+        return string(plainString(v))
+    }
+
+    func setMetatable(_ t: TableRef, _ mt: TableRef?) {
+        t.pointee.metatable = mt
+        if let mt { g.barrierForward(UnsafeMutableRawPointer(t).assumingMemoryBound(to: GCHeader.self),
+                                     UnsafeMutableRawPointer(mt).assumingMemoryBound(to: GCHeader.self)) }
+    }
+
+    func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String) -> Int32 {
+        let (status, f) = load(source, chunkName: chunkName)
+        if status == .ok, let f { return c.results(Value(function: f)) }
+        return c.results(.nil, errorValue)
+    }
+
+    /// `load(chunk [, chunkname])` with a string or a reader function.
+    func loadBuiltin(_ c: BuiltinCall) -> Int32 {
+        let chunk = c.arg(1)
+        if chunk.isString {
+            let name = c.string(2)?.description ?? chunk.string.description
+            return loadResults(c, chunk.string.buffer, chunkName: name)
+        }
+        guard chunk.isFunction else { return c.typeError(1, expected: "function") }
+        var source: [UInt8] = []
+        while true {
+            let slot = Int(c.L.pointee.top)
+            c.push(chunk)
+            c.push(.nil)
+            guard callSlot(c.L, slot, argumentCount: 0, wanted: 1) == .ok else { return builtinError }
+            let piece = c.L.pointee.stack[slot]
+            c.L.pointee.top = UInt32(slot)
+            if piece.isNil || (piece.isString && piece.string.count == 0) { break }
+            guard piece.isString else { return c.results(.nil, string("reader function must return a string")) }
+            source.append(contentsOf: piece.string.buffer)
+        }
+        let name = c.string(2)?.description ?? "=(load)"
+        return source.withUnsafeBufferPointer { loadResults(c, $0, chunkName: name) }
+    }
+
+    /// pcall/xpcall called from native code (or in a tail call): a nested run.
+    func protectedCallFromNative(_ c: BuiltinCall, handler: Value?) -> Int32 {
+        let L = c.L
+        let base = Int(L.pointee.base)
+        let firstArg = handler == nil ? 1 : 2
+        let argc = c.count - firstArg
+        let slot = Int(L.pointee.top)
+        guard L.ensureStack(argc + 3, g) else { return c.error("stack overflow") }
+        L.pointee.stack[slot] = L.pointee.stack[base]
+        for i in 0..<argc { L.pointee.stack[slot + 2 + i] = L.pointee.stack[base + firstArg + i] }
+        L.pointee.top = UInt32(slot + 2 + argc)
+        let status = callSlot(L, slot, argumentCount: argc, wanted: -1)
+        if status == .ok {
+            let n = Int(L.pointee.top) - slot
+            // true, then the results: shift up by one.
+            _ = L.ensureStack(1, g)
+            var i = n
+            while i > 0 { L.pointee.stack[slot + i] = L.pointee.stack[slot + i - 1]; i -= 1 }
+            L.pointee.stack[slot] = .true
+            L.pointee.top = UInt32(slot + n + 1)
+            return Int32(n + 1)
+        }
+        if status == .yield { return builtinYield }
+        var message = errorValue
+        if let handler { message = runErrorHandler(L, handler, message, above: slot) }
+        L.closeUpvalues(from: slot, g)
+        L.pointee.top = UInt32(slot)
+        return c.results(.false, message)
+    }
+
+    /// The function `getfenv`/`setfenv` act on: a function argument, or the function at a
+    /// stack level (1 = the caller). `.nil` stands for the thread's globals (level 0).
+    func functionForEnvironment(_ c: BuiltinCall, allowThreadLevel: Bool) -> Value? {
+        let v = c.arg(1)
+        if v.isFunction { return v }
+        let level: Int
+        if v.isNil && c.count == 0 { level = 1 } else {
+            guard let l = c.integer(1) else {
+                _ = c.typeError(1, expected: "function or level")
+                return nil
+            }
+            level = l
+        }
+        if level < 0 { _ = c.argumentError(1, "level must be non-negative"); return nil }
+        if level == 0 { return .nil }
+        let list = frames(c.L, innermostBase: Int(c.L.pointee.base), innermostPC: nil)
+        guard level < list.count else { _ = c.argumentError(1, "invalid level"); return nil }
+        return c.L.pointee.stack[list[level].base - 2]
+    }
+
+    func collectGarbage(_ c: BuiltinCall) -> Int32 {
+        let option = c.arg(1).isNil ? "collect" : (c.string(1)?.description ?? "")
+        switch option {
+        case "collect":
+            g.fullCollect()
+            return c.results(Value(number: 0))
+        case "count":
+            return c.results(Value(number: g.kilobytesInUse))
+        case "step":
+            let kb = c.integer(2) ?? 0
+            return c.results(Value(bool: g.collectStep(kilobytes: kb)))
+        case "stop":
+            g.stopCollector()
+            return c.results(Value(number: 0))
+        case "restart":
+            g.restartCollector()
+            return c.results(Value(number: 0))
+        case "setpause":
+            return c.results(Value(number: Double(g.setPause(c.integer(2) ?? 200))))
+        case "setstepmul":
+            return c.results(Value(number: Double(g.setStepMultiplier(c.integer(2) ?? 200))))
+        default:
+            return c.argumentError(1, "invalid option '\(option)'")
+        }
+    }
+
+    func newProxy(_ c: BuiltinCall) -> Int32 {
+        guard let u = g.newUserdata(size: 0) else { errorValue = memoryErrorValue; return builtinError }
+        let v = c.arg(1)
+        if v.isTrue {
+            guard let mt = g.newTable() else { errorValue = memoryErrorValue; return builtinError }
+            u.setMetatable(mt, g)
+        } else if v.isUserdata, let mt = v.userdata.pointee.metatable {
+            u.setMetatable(mt, g)
+        } else if !v.isNil && !v.isFalse {
+            return c.argumentError(1, "boolean or proxy expected")
+        }
+        return c.results(Value(userdata: u))
+    }
+}
+
+/// `tonumber(s, base)`: digits of `base` only, optional sign and surrounding space.
+func parseInteger(_ s: UnsafeBufferPointer<UInt8>, base: Int) -> Double? {
+    var i = 0, end = s.count
+    while i < end && isSpaceByte(s[i]) { i += 1 }
+    while end > i && isSpaceByte(s[end - 1]) { end -= 1 }
+    var negative = false
+    if i < end && s[i] == 45 { negative = true; i += 1 }
+    if i >= end { return nil }
+    var value = 0.0
+    while i < end {
+        let c = s[i] | 0x20
+        let digit: Int
+        if s[i] >= 48 && s[i] <= 57 { digit = Int(s[i] - 48) } else if c >= 97 && c <= 122 { digit = Int(c - 87) } else { return nil }
+        if digit >= base { return nil }
+        value = value * Double(base) + Double(digit)
+        i += 1
+    }
+    return negative ? -value : value
+}
+
+@inline(__always) func isSpaceByte(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
+
+/// The bytes of a file (nil path: standard input), or nil when it cannot be read.
+func readWholeFile(_ path: String?) -> [UInt8]? {
+    let file: UnsafeMutablePointer<FILE>? = path == nil ? stdin : fopen(path!, "rb")
+    guard let file else { return nil }
+    defer { if path != nil { fclose(file) } }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+        if n < chunk.count { break }
+    }
+    return bytes
+}

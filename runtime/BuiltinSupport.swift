@@ -1,0 +1,124 @@
+/// What every builtin uses: reading its arguments, checking their types with Lua's
+/// "bad argument" messages, pushing results, and registering functions in tables.
+import PerigeeFrontend
+
+/// A builtin's view of its frame: arguments at `L.base ..< L.top`, results pushed on top.
+struct BuiltinCall {
+    let vm: LuaVM
+    let L: ThreadRef
+    let name: String
+
+    init(_ raw: UnsafeMutableRawPointer, _ name: String) {
+        vm = LuaVM.current
+        L = raw.assumingMemoryBound(to: GCThread.self)
+        self.name = name
+    }
+
+    var count: Int { Int(L.pointee.top) - Int(L.pointee.base) }
+
+    /// Argument `i` (1-based), nil when absent.
+    func arg(_ i: Int) -> Value {
+        i <= count ? L.pointee.stack[Int(L.pointee.base) + i - 1] : .nil
+    }
+
+    func push(_ v: Value) {
+        _ = L.ensureStack(1, vm.g)
+        L.pointee.stack[Int(L.pointee.top)] = v
+        L.pointee.top += 1
+    }
+
+    /// Returns `values` as the builtin's results.
+    func results(_ values: Value...) -> Int32 {
+        for v in values { push(v) }
+        return Int32(values.count)
+    }
+
+    /// Raises `message` with the calling function's position.
+    func error(_ message: String) -> Int32 {
+        vm.setError(vm.currentPosition(L, level: 1) + message)
+        return builtinError
+    }
+
+    func argumentError(_ i: Int, _ message: String) -> Int32 {
+        error("bad argument #\(i) to '\(name)' (\(message))")
+    }
+
+    func typeError(_ i: Int, expected: String) -> Int32 {
+        let got = i <= count ? vm.typeName(arg(i)) : "no value"
+        return argumentError(i, "\(expected) expected, got \(got)")
+    }
+
+    func checkTable(_ i: Int) -> TableRef? {
+        let v = arg(i)
+        return v.isTable ? v.table : nil
+    }
+
+    /// A number argument (numeric strings convert), or nil.
+    func number(_ i: Int) -> Double? { vm.toNumber(arg(i)) }
+
+    /// An integer argument as Lua 5.1 converts it (truncation toward zero).
+    func integer(_ i: Int) -> Int? {
+        guard let d = number(i) else { return nil }
+        return luaInteger(d)
+    }
+
+    /// A string argument (numbers convert), as bytes.
+    func string(_ i: Int) -> StringRef? {
+        let v = arg(i)
+        if v.isString { return v.string }
+        if v.isNumber {
+            let s = vm.string(formatNumber(v.number))
+            return s.isString ? s.string : nil
+        }
+        return nil
+    }
+}
+
+/// Lua 5.1's double-to-integer conversion for library arguments: truncation, with values
+/// out of range clamped rather than trapping.
+@inline(__always) func luaInteger(_ d: Double) -> Int {
+    if d.isNaN { return 0 }
+    if d >= 9.2e18 { return Int.max }
+    if d <= -9.2e18 { return Int.min }
+    return Int(d)
+}
+
+extension LuaVM {
+    /// Adds builtin `name` to `table`.
+    @discardableResult
+    func register(_ name: String, in table: TableRef, _ entry: @escaping BuiltinEntry) -> FunctionRef {
+        let f = g.newBuiltin(entry, env: globals)!
+        _ = table.set(string: g.intern(name)!, Value(function: f), g)
+        builtinNames[f] = name
+        return f
+    }
+
+    /// A new library table registered as global `name`.
+    func library(_ name: String) -> TableRef {
+        let t = g.newTable(arraySize: 0, hashSize: 32)!
+        _ = globals.set(string: g.intern(name)!, Value(table: t), g)
+        return t
+    }
+
+    /// `tostring` without metamethods: numbers as `%.14g`, others as `type: address`.
+    func plainString(_ v: Value) -> String {
+        switch v.luaType {
+        case .nil: return "nil"
+        case .boolean: return v.isTrue ? "true" : "false"
+        case .number: return formatNumber(v.number)
+        case .string: return v.string.description
+        default:
+            return "\(typeName(v)): \(hexAddress(v))"
+        }
+    }
+
+    func hexAddress(_ v: Value) -> String {
+        "0x" + String(v.payload, radix: 16).leftPadded(to: 8)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,798 @@
+/// The bytecode interpreter: runs Lua frames without recursing on the native stack for
+/// Lua-to-Lua calls and returns; errors unwind to the nearest `pcall` frame or out to the
+/// native caller as a status.
+import PerigeeFrontend
+
+/// Op numbers as the dispatch switch reads them.
+private typealias Op = Opcode
+
+extension LuaVM {
+    /// Calls the function in slot `funcSlot` of `L` with `argumentCount` arguments above its
+    /// link slot. Results land from `funcSlot` on; `L.top` ends after them (`wanted` -1 keeps
+    /// them all, otherwise exactly `wanted`, padded with nil).
+    func callSlot(_ L: ThreadRef, _ funcSlot: Int, argumentCount: Int, wanted: Int) -> CallStatus {
+        nativeDepth += 1
+        defer { nativeDepth -= 1 }
+        if nativeDepth > maxNativeDepth {
+            setError("stack overflow")
+            return .error
+        }
+        var nargs = argumentCount
+        guard resolveCallable(L, funcSlot, &nargs) else {
+            return runtimeError("attempt to call a \(typeName(L.pointee.stack[funcSlot])) value", L)
+        }
+        let savedBase = Int(L.pointee.base)
+        L.pointee.stack[funcSlot + 1] = frameLink(FrameType.native, savedBase)
+        let f = L.pointee.stack[funcSlot].function
+        let status: CallStatus
+        if f.isLua {
+            status = execute(L, funcSlot: funcSlot, argumentCount: nargs, wanted: wanted)
+        } else {
+            status = callBuiltin(L, f, funcSlot, nargs, wanted)
+        }
+        L.pointee.base = UInt32(savedBase)
+        return status
+    }
+
+    /// Makes the value at `funcSlot` a function: a callable value's `__call` goes in its
+    /// place and the value becomes the first argument.
+    @inline(__always)
+    func resolveCallable(_ L: ThreadRef, _ funcSlot: Int, _ nargs: inout Int) -> Bool {
+        let f = L.pointee.stack[funcSlot]
+        if f.isFunction { return true }
+        let mm = g.metamethod(.call, of: f)
+        guard mm.isFunction else { return false }
+        guard L.ensureStack(funcSlot + nargs + 3 - Int(L.pointee.top) + 1, g) else { return false }
+        let stack = L.pointee.stack
+        var i = nargs
+        while i > 0 {
+            stack[funcSlot + 2 + i] = stack[funcSlot + 1 + i]
+            i -= 1
+        }
+        stack[funcSlot + 2] = f
+        stack[funcSlot] = mm
+        nargs += 1
+        if Int(L.pointee.top) < funcSlot + 2 + nargs { L.pointee.top = UInt32(funcSlot + 2 + nargs) }
+        return true
+    }
+
+    /// Runs a builtin on the frame at `funcSlot` and moves its results down into place.
+    func callBuiltin(_ L: ThreadRef, _ f: FunctionRef, _ funcSlot: Int, _ nargs: Int, _ wanted: Int) -> CallStatus {
+        let base = funcSlot + 2
+        L.pointee.base = UInt32(base)
+        L.pointee.top = UInt32(base + nargs)
+        let n = f.entry(UnsafeMutableRawPointer(L))
+        if n < 0 { return n == builtinYield ? .yield : .error }
+        moveResults(L, from: Int(L.pointee.top) - Int(n), count: Int(n), to: funcSlot, wanted: wanted)
+        return .ok
+    }
+
+    /// Moves `count` results from slot `from` to slot `to`, adjusts to `wanted` (-1: all),
+    /// and sets `L.top` after them.
+    @inline(__always)
+    func moveResults(_ L: ThreadRef, from: Int, count: Int, to: Int, wanted: Int) {
+        let stack = L.pointee.stack
+        let n = wanted < 0 ? count : wanted
+        var i = 0
+        while i < n && i < count {
+            stack[to + i] = stack[from + i]
+            i += 1
+        }
+        while i < n {
+            stack[to + i] = .nil
+            i += 1
+        }
+        L.pointee.top = UInt32(to + n)
+    }
+
+    // MARK: The interpreter loop
+
+    /// Enters the Lua function at `funcSlot` (its link already set to a native frame) and
+    /// runs until that frame returns. With `resumeCount`, instead continues a coroutine
+    /// stopped in a builtin (`coroutine.yield`) whose frame is at `L.base`: the top
+    /// `resumeCount` values are that builtin's results.
+    func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted entryWanted: Int,
+                 resumeCount: Int? = nil) -> CallStatus {
+        var base: UnsafeMutablePointer<Value>
+        var pc: UnsafePointer<UInt32>
+        var k: UnsafeMutablePointer<Value>
+        var closure: FunctionRef
+        var multres = 0
+        var nargs = argumentCount
+
+        // Entering a Lua function: frame at `newBase` with `nargs` arguments.
+        @inline(__always) func enter(_ newBase: Int) -> Bool {
+            let f = L.pointee.stack[newBase - 2].function
+            let p = f.proto
+            let needed = newBase + Int(p.pointee.frameSize) + (p.pointee.flags & ProtoFlag.vararg != 0 ? nargs + 2 : 0) + 4
+            if needed > Int(L.pointee.stackSize) {
+                guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
+            }
+            closure = f
+            k = p.info.pointee.numbers
+            base = L.pointee.stack + newBase
+            pc = UnsafePointer(p.pointee.bytecode)
+            return true
+        }
+
+        base = L.pointee.stack + funcSlot + 2
+        closure = L.pointee.stack[funcSlot].function
+        pc = UnsafePointer(closure.isLua ? closure.proto.pointee.bytecode : L.pointee.stack[funcSlot].function.proto.pointee.bytecode)
+        k = base
+        if resumeCount == nil {
+            if !enter(funcSlot + 2) {
+                L.pointee.base = UInt32(funcSlot + 2)
+                return runtimeError("stack overflow", L)
+            }
+        }
+
+        @inline(__always) func slotIndex(_ p: UnsafeMutablePointer<Value>) -> Int { p - L.pointee.stack }
+        @inline(__always) func syncTop() {
+            L.pointee.base = UInt32(slotIndex(base))
+            L.pointee.top = UInt32(slotIndex(base) + Int(closure.proto.pointee.frameSize))
+        }
+        @inline(__always) func rebase(_ index: Int) { base = L.pointee.stack + index }
+
+        // Errors: the message gets the position of the running instruction.
+        var status = CallStatus.ok
+        /// Set when a builtin failed: the unwinder starts from the builtin's frame.
+        var errorFrameBase: Int? = nil
+        @inline(__always) func currentPC() -> Int { pc - 1 - UnsafePointer(closure.proto.pointee.bytecode) }
+
+        /// Returns `count` results starting at register `first` from the frame at `base`.
+        /// Nil when execution goes on in the caller; a status when this run is done.
+        func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
+            var link = base[-1]
+            var frameBase = slotIndex(base)
+            let resultsFrom = frameBase + first
+            // A vararg frame returns through its original frame.
+            if !link.isReturnPC && link.frameType == FrameType.vararg {
+                frameBase -= link.frameValue
+                link = L.pointee.stack[frameBase - 1]
+            }
+            L.closeUpvalues(from: frameBase, g)
+            if link.isReturnPC {
+                let returnPC = link.returnPC
+                let callIns = returnPC[-1]
+                let wanted = callB(callIns) - 1
+                let dst = frameBase - 2
+                let stack = L.pointee.stack
+                if wanted < 0 {
+                    for i in 0..<count { stack[dst + i] = stack[resultsFrom + i] }
+                    multres = count
+                } else {
+                    for i in 0..<wanted { stack[dst + i] = i < count ? stack[resultsFrom + i] : .nil }
+                }
+                let callerBase = dst - callA(callIns)
+                rebase(callerBase)
+                closure = base[-2].function
+                k = closure.proto.info.pointee.numbers
+                pc = returnPC
+                syncTop()
+                if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
+                return nil
+            }
+            switch link.frameType {
+            case FrameType.pcall, FrameType.xpcall:
+                // pcall(f, ...) returned normally: true, then f's results, from pcall's frame.
+                let pcallBase = frameBase - (link.frameType == FrameType.pcall ? 2 : 3)
+                let stack = L.pointee.stack
+                stack[pcallBase] = .true
+                for i in 0..<count { stack[pcallBase + 1 + i] = stack[resultsFrom + i] }
+                rebase(pcallBase)
+                return returnFromBuiltinFrame(count + 1)
+            default:  // native: this run is over
+                moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
+                return .ok
+            }
+        }
+
+        /// Returns `count` values starting at `base` from the builtin frame at `base`.
+        func returnFromBuiltinFrame(_ count: Int) -> CallStatus? {
+            let link = base[-1]
+            if link.isReturnPC {
+                return returnFrom(0, count)
+            }
+            let frameBase = slotIndex(base)
+            moveResults(L, from: frameBase, count: count, to: frameBase - 2, wanted: entryWanted)
+            return .ok
+        }
+
+        if let count = resumeCount {
+            // Continue after the builtin that yielded: its results are the resume values.
+            rebase(Int(L.pointee.base))
+            closure = base[-2].function
+            let top = Int(L.pointee.top)
+            let stack = L.pointee.stack
+            let frameBase = slotIndex(base)
+            for i in 0..<count { stack[frameBase + i] = stack[top - count + i] }
+            if let done = returnFromBuiltinFrame(count) { return done }
+        }
+
+        while true {
+            let ins = pc.pointee
+            pc += 1
+            let a = Int((ins >> 8) & 0xff)
+            switch Opcode(rawValue: UInt8(truncatingIfNeeded: ins)).unsafelyUnwrapped {
+
+            // MARK: Function headers
+            case .FUNCF, .IFUNCF, .JFUNCF:
+                let p = closure.proto
+                let params = Int(p.pointee.parameterCount)
+                var i = nargs
+                while i < params { base[i] = .nil; i += 1 }
+                L.pointee.base = UInt32(slotIndex(base))
+                L.pointee.top = UInt32(slotIndex(base) + max(Int(p.pointee.frameSize), nargs))
+                // Registers above the arguments start out nil (the collector scans them).
+                i = max(nargs, params)
+                while i < Int(p.pointee.frameSize) { base[i] = .nil; i += 1 }
+            case .FUNCV, .IFUNCV, .JFUNCV:
+                // Move the function and fixed parameters above the arguments; the varargs stay
+                // below, in the original frame.
+                let p = closure.proto
+                let params = Int(p.pointee.parameterCount)
+                let oldBase = slotIndex(base)
+                let newBase = oldBase + nargs + 2
+                let stack = L.pointee.stack
+                stack[newBase - 2] = stack[oldBase - 2]
+                stack[newBase - 1] = frameLink(FrameType.vararg, newBase - oldBase)
+                var i = 0
+                while i < params {
+                    if i < nargs {
+                        stack[newBase + i] = stack[oldBase + i]
+                        stack[oldBase + i] = .nil
+                    } else {
+                        stack[newBase + i] = .nil
+                    }
+                    i += 1
+                }
+                while i < Int(p.pointee.frameSize) { stack[newBase + i] = .nil; i += 1 }
+                rebase(newBase)
+                syncTop()
+            case .FUNCC, .FUNCCW:
+                status = runtimeError("internal error: native function header in Lua code", L)
+
+            // MARK: Constants and moves
+            case .MOV:
+                base[a] = base[Int(ins >> 16)]
+            case .KSTR:
+                base[a] = k[-1 - Int(ins >> 16)]
+            case .KNUM:
+                base[a] = k[Int(ins >> 16)]
+            case .KSHORT:
+                base[a] = Value(number: Double(Int16(truncatingIfNeeded: ins >> 16)))
+            case .KPRI:
+                let d = ins >> 16
+                base[a] = d == 0 ? .nil : (d == 1 ? .false : .true)
+            case .KNIL:
+                var i = a
+                let last = Int(ins >> 16)
+                while i <= last { base[i] = .nil; i += 1 }
+            case .KCDATA:
+                L.pointee.base = UInt32(slotIndex(base))
+                status = errorAt(L, closure, currentPC(), "FFI constants (LL, ULL and i literals) need the ffi library, which Perigee does not have yet")
+
+            // MARK: Unary and binary operations
+            case .NOT:
+                base[a] = base[Int(ins >> 16)].isTruthy ? .false : .true
+            case .UNM:
+                let v = base[Int(ins >> 16)]
+                if v.isNumber {
+                    base[a] = Value(number: -v.number)
+                } else {
+                    syncTop()
+                    status = arithmeticFallback(L, closure, currentPC(), .unm, v, v, &base[a], operandSlots: (Int(ins >> 16), Int(ins >> 16)))
+                    rebase(Int(L.pointee.base))
+                }
+            case .LEN:
+                let v = base[Int(ins >> 16)]
+                if v.isString {
+                    base[a] = Value(number: Double(v.string.count))
+                } else if v.isTable {
+                    base[a] = Value(number: Double(v.table.length()))
+                } else {
+                    syncTop()
+                    status = lengthFallback(L, closure, currentPC(), v, &base[a], slot: Int(ins >> 16))
+                    rebase(Int(L.pointee.base))
+                }
+            case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+                 .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW:
+                let op = UInt8(truncatingIfNeeded: ins)
+                let bReg = Int(ins >> 24), cReg = Int((ins >> 16) & 0xff)
+                var x: Value, y: Value
+                var slots = (bReg, -1)
+                if op <= Op.MODVN.rawValue {
+                    x = base[bReg]; y = k[cReg]
+                } else if op <= Op.MODNV.rawValue {
+                    x = k[cReg]; y = base[bReg]; slots = (-1, bReg)
+                } else {
+                    x = base[bReg]; y = base[cReg]; slots = (bReg, cReg)
+                }
+                let kind = ArithmeticOp(opcode: op)
+                if x.isNumber && y.isNumber {
+                    base[a] = Value(number: kind.apply(x.number, y.number))
+                } else {
+                    syncTop()
+                    status = arithmeticFallback(L, closure, currentPC(), kind, x, y, &base[a], operandSlots: slots)
+                    rebase(Int(L.pointee.base))
+                }
+            case .CAT:
+                let from = Int(ins >> 24), to = Int((ins >> 16) & 0xff)
+                syncTop()
+                status = concatenate(L, closure, currentPC(), base, from, to, into: a)
+                rebase(Int(L.pointee.base))
+
+            // MARK: Comparisons (each followed by the JMP taken when true)
+            case .ISLT, .ISGE, .ISLE, .ISGT:
+                let x = base[a], y = base[Int(ins >> 16)]
+                let op = UInt8(truncatingIfNeeded: ins)
+                var result: Bool
+                if x.isNumber && y.isNumber {
+                    switch op {
+                    case Op.ISLT.rawValue: result = x.number < y.number
+                    case Op.ISGE.rawValue: result = !(x.number < y.number)
+                    case Op.ISLE.rawValue: result = x.number <= y.number
+                    default: result = !(x.number <= y.number)
+                    }
+                } else {
+                    syncTop()
+                    let lessEqual = op == Op.ISLE.rawValue || op == Op.ISGT.rawValue
+                    var r = false
+                    status = compareFallback(L, x, y, lessEqual: lessEqual, &r)
+                    rebase(Int(L.pointee.base))
+                    result = (op == Op.ISLT.rawValue || op == Op.ISLE.rawValue) ? r : !r
+                }
+                if status == .ok {
+                    pc = result ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+                }
+            case .ISEQV, .ISNEV:
+                let x = base[a], y = base[Int(ins >> 16)]
+                var equal = x.rawEquals(y)
+                if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17 {
+                    syncTop()
+                    status = equalityFallback(L, x, y, &equal)
+                    rebase(Int(L.pointee.base))
+                }
+                if status == .ok {
+                    let take = (UInt8(truncatingIfNeeded: ins) == Op.ISEQV.rawValue) == equal
+                    pc = take ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+                }
+            case .ISEQS, .ISNES:
+                let equal = base[a] == k[-1 - Int(ins >> 16)]
+                let take = (UInt8(truncatingIfNeeded: ins) == Op.ISEQS.rawValue) == equal
+                pc = take ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+            case .ISEQN, .ISNEN:
+                let x = base[a]
+                let equal = x.isNumber && x.number == k[Int(ins >> 16)].number
+                let take = (UInt8(truncatingIfNeeded: ins) == Op.ISEQN.rawValue) == equal
+                pc = take ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+            case .ISEQP, .ISNEP:
+                let d = ins >> 16
+                let p: Value = d == 0 ? .nil : (d == 1 ? .false : .true)
+                let equal = base[a] == p
+                let take = (UInt8(truncatingIfNeeded: ins) == Op.ISEQP.rawValue) == equal
+                pc = take ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+            case .ISTC:
+                let v = base[Int(ins >> 16)]
+                if v.isTruthy { base[a] = v; pc = pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) } else { pc += 1 }
+            case .ISFC:
+                let v = base[Int(ins >> 16)]
+                if !v.isTruthy { base[a] = v; pc = pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) } else { pc += 1 }
+            case .IST:
+                pc = base[Int(ins >> 16)].isTruthy ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+            case .ISF:
+                pc = !base[Int(ins >> 16)].isTruthy ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
+            case .ISTYPE, .ISNUM:
+                status = errorAt(L, closure, currentPC(), "internal error: type-check instruction outside a trace")
+
+            // MARK: Upvalues and closures
+            case .UGET:
+                base[a] = closure.upvalueObjects[Int(ins >> 16)].unsafelyUnwrapped.value
+            case .USETV:
+                closure.upvalueObjects[a].unsafelyUnwrapped.set(base[Int(ins >> 16)], g)
+            case .USETS:
+                closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - Int(ins >> 16)], g)
+            case .USETN:
+                closure.upvalueObjects[a].unsafelyUnwrapped.set(k[Int(ins >> 16)], g)
+            case .USETP:
+                let d = ins >> 16
+                closure.upvalueObjects[a].unsafelyUnwrapped.set(d == 0 ? .nil : (d == 1 ? .false : .true), g)
+            case .UCLO:
+                L.closeUpvalues(from: slotIndex(base) + a, g)
+                pc += Int(Int32(ins >> 16) - 0x8000)
+            case .FNEW:
+                syncTop()
+                let p = k[-1 - Int(ins >> 16)].proto
+                guard let f = g.newLuaClosure(p, env: closure.pointee.env) else {
+                    status = outOfMemory(L); break
+                }
+                base[a] = Value(function: f)
+                let descriptors = p.pointee.upvalueDescriptors
+                for i in 0..<Int(p.pointee.upvalueCount) {
+                    let d = descriptors[i]
+                    if d & upvalueIsLocal != 0 {
+                        guard let uv = L.findUpvalue(slot: slotIndex(base) + Int(d & 0xff), g) else {
+                            status = outOfMemory(L); break
+                        }
+                        f.setUpvalue(i, uv, g)
+                    } else {
+                        f.setUpvalue(i, closure.upvalueObjects[Int(d)].unsafelyUnwrapped, g)
+                    }
+                }
+                g.checkGC()
+
+            // MARK: Tables
+            case .TNEW:
+                syncTop()
+                let d = Int(ins >> 16)
+                let arraySize = d & 0x7ff, hashLog2 = d >> 11
+                guard let t = g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0) else {
+                    status = outOfMemory(L); break
+                }
+                base[a] = Value(table: t)
+                g.checkGC()
+            case .TDUP:
+                syncTop()
+                guard let t = duplicateTable(k[-1 - Int(ins >> 16)].table) else { status = outOfMemory(L); break }
+                base[a] = Value(table: t)
+                g.checkGC()
+            case .GGET:
+                let key = k[-1 - Int(ins >> 16)]
+                let env = closure.pointee.env.unsafelyUnwrapped
+                let v = env.get(string: key.string)
+                if !v.isNil || env.pointee.metatable == nil {
+                    base[a] = v
+                } else {
+                    syncTop()
+                    status = indexFallback(L, closure, currentPC(), Value(table: env), key, &base[a], slot: -1)
+                    rebase(Int(L.pointee.base))
+                }
+            case .GSET:
+                let key = k[-1 - Int(ins >> 16)]
+                let env = closure.pointee.env.unsafelyUnwrapped
+                syncTop()
+                status = storeField(L, closure, currentPC(), Value(table: env), key, base[a], slot: -1)
+                rebase(Int(L.pointee.base))
+            case .TGETV, .TGETS, .TGETB, .TGETR:
+                let op = UInt8(truncatingIfNeeded: ins)
+                let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
+                let t = base[bReg]
+                let key = op == Op.TGETS.rawValue ? k[-1 - c] : (op == Op.TGETB.rawValue ? Value(number: Double(c)) : base[c])
+                if t.isTable {
+                    let tab = t.table
+                    let v = op == Op.TGETS.rawValue ? tab.get(string: key.string)
+                        : (op == Op.TGETB.rawValue ? tab.get(integer: c) : tab.get(key))
+                    if !v.isNil || tab.pointee.metatable == nil {
+                        base[a] = v
+                        continue
+                    }
+                }
+                syncTop()
+                status = indexFallback(L, closure, currentPC(), t, key, &base[a], slot: bReg)
+                rebase(Int(L.pointee.base))
+            case .TSETV, .TSETS, .TSETB, .TSETR:
+                let op = UInt8(truncatingIfNeeded: ins)
+                let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
+                let key = op == Op.TSETS.rawValue ? k[-1 - c] : (op == Op.TSETB.rawValue ? Value(number: Double(c)) : base[c])
+                syncTop()
+                status = storeField(L, closure, currentPC(), base[bReg], key, base[a], slot: bReg)
+                rebase(Int(L.pointee.base))
+            case .TSETM:
+                // Stores base[a] ..< base[a + multres] at t[start ...], t = base[a - 1].
+                let t = base[a - 1].table
+                let start = Int(k[Int(ins >> 16)].number - 4_503_599_627_370_496)
+                L.pointee.base = UInt32(slotIndex(base))
+                L.pointee.top = UInt32(slotIndex(base) + a + multres)
+                for i in 0..<multres {
+                    if t.set(integer: start + i, base[a + i], g) == .outOfMemory { status = outOfMemory(L); break }
+                }
+                syncTop()
+
+            // MARK: Calls
+            case .CALL, .CALLM, .CALLT, .CALLMT:
+                let op = UInt8(truncatingIfNeeded: ins)
+                let isMulti = op == Op.CALLM.rawValue || op == Op.CALLMT.rawValue
+                let isTail = op == Op.CALLT.rawValue || op == Op.CALLMT.rawValue
+                var n = Int(ins >> 16 & (isTail ? 0xffff : 0xff)) - 1
+                if isMulti { n += 1 + multres }
+                let funcSlot = slotIndex(base) + a
+                L.pointee.top = UInt32(funcSlot + 2 + n)
+                if !base[a].isFunction {
+                    L.pointee.base = UInt32(slotIndex(base))
+                    guard resolveCallable(L, funcSlot, &n) else {
+                        status = callError(L, closure, currentPC(), slot: a)
+                        break
+                    }
+                    rebase(Int(L.pointee.base))
+                }
+                let f = base[a].function
+                if isTail {
+                    // Replace this frame: move function and arguments down to our own slots.
+                    let link = base[-1]
+                    if link.isReturnPC || link.frameType == FrameType.native || link.frameType == FrameType.vararg
+                        || link.frameType == FrameType.pcall || link.frameType == FrameType.xpcall {
+                        L.closeUpvalues(from: slotIndex(base), g)
+                        var target = base
+                        var linkValue = link
+                        if link.frameType == FrameType.vararg && !link.isReturnPC {
+                            target = base - link.frameValue
+                            linkValue = target[-1]
+                        }
+                        target[-2] = base[a]
+                        for i in 0..<n { target[i] = base[a + 2 + i] }
+                        target[-1] = linkValue
+                        base = target
+                        nargs = n
+                        if f.isLua {
+                            guard enter(slotIndex(base)) else { status = runtimeError("stack overflow", L); break }
+                            continue
+                        }
+                        // A builtin in tail position: run it, then return its results.
+                        L.pointee.base = UInt32(slotIndex(base))
+                        L.pointee.top = UInt32(slotIndex(base) + n)
+                        let r = f.entry(UnsafeMutableRawPointer(L))
+                        rebase(Int(L.pointee.base))
+                        if r < 0 {
+                            if r == builtinYield { return .yield }
+                            status = .error
+                            errorFrameBase = slotIndex(base)
+                            break
+                        }
+                        let first = Int(L.pointee.top) - Int(r) - slotIndex(base)
+                        if let done = returnFrom(first, Int(r)) { return done }
+                        continue
+                    }
+                }
+                let wanted = Int(ins >> 24) - 1
+                let newBase = funcSlot + 2
+                L.pointee.stack[newBase - 1] = returnLink(pc)
+                nargs = n
+                if f.isLua {
+                    guard enter(newBase) else {
+                        L.pointee.base = UInt32(newBase)
+                        status = runtimeError("stack overflow", L)
+                        break
+                    }
+                    continue
+                }
+                if f == pcallFunction || f == xpcallFunction {
+                    // The protected function runs in this loop, in a frame marked pcall.
+                    L.pointee.base = UInt32(newBase)
+                    guard let (fBase, fArgs) = setUpProtectedFrame(L, newBase, n, xpcall: f == xpcallFunction) else {
+                        status = .error
+                        errorFrameBase = newBase
+                        break
+                    }
+                    rebase(fBase)
+                    nargs = fArgs
+                    let target = base[-2].function
+                    if target.isLua {
+                        guard enter(fBase) else { status = runtimeError("stack overflow", L); break }
+                        continue
+                    }
+                    L.pointee.base = UInt32(fBase)
+                    L.pointee.top = UInt32(fBase + fArgs)
+                    nativeDepth += 1
+                    let r = target.entry(UnsafeMutableRawPointer(L))
+                    nativeDepth -= 1
+                    if r < 0 {
+                        if r == builtinYield { return .yield }
+                        status = .error
+                        errorFrameBase = fBase
+                        break
+                    }
+                    let first = Int(L.pointee.top) - Int(r) - fBase
+                    if let done = returnFrom(first, Int(r)) { return done }
+                    continue
+                }
+                L.pointee.base = UInt32(newBase)
+                L.pointee.top = UInt32(newBase + n)
+                nativeDepth += 1
+                let r = f.entry(UnsafeMutableRawPointer(L))
+                nativeDepth -= 1
+                if r < 0 {
+                    // On a yield the coroutine stops here; `resume` continues it by returning
+                    // from this builtin frame.
+                    if r == builtinYield { return .yield }
+                    status = .error
+                    errorFrameBase = newBase
+                    break
+                }
+                rebase(newBase - 2 - a)
+                let top = Int(L.pointee.top)
+                let count = Int(r)
+                let dst = funcSlot
+                let stack = L.pointee.stack
+                if wanted < 0 {
+                    for i in 0..<count { stack[dst + i] = stack[top - count + i] }
+                    multres = count
+                } else {
+                    for i in 0..<wanted { stack[dst + i] = i < count ? stack[top - count + i] : .nil }
+                }
+                syncTop()
+                if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
+            case .ITERC, .ITERN:
+                // Generic `for`: call base[a-3](base[a-2], base[a-1]), results from base[a].
+                if UInt8(truncatingIfNeeded: ins) == Op.ITERN.rawValue && base[a - 1].isNumber
+                    && base[a - 3].isFunction && base[a - 3].function == nextFunction && base[a - 2].isTable {
+                    var key = Value.nil, value = Value.nil
+                    let next = base[a - 2].table.entry(from: Int(base[a - 1].number), &key, &value)
+                    // ITERN does the following ITERL's work: loop with the position kept hidden.
+                    if next < 0 {
+                        pc += 1
+                    } else {
+                        base[a - 1] = Value(number: Double(next))
+                        base[a] = key
+                        base[a + 1] = value
+                        pc = pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000)
+                    }
+                    continue
+                }
+                base[a] = base[a - 3]
+                base[a + 2] = base[a - 2]
+                base[a + 3] = base[a - 1]
+                let funcSlot = slotIndex(base) + a
+                var n = 2
+                L.pointee.top = UInt32(funcSlot + 4)
+                if !base[a].isFunction {
+                    L.pointee.base = UInt32(slotIndex(base))
+                    guard resolveCallable(L, funcSlot, &n) else {
+                        status = callError(L, closure, currentPC(), slot: a - 3)
+                        break
+                    }
+                    rebase(Int(L.pointee.base))
+                }
+                let f = base[a].function
+                L.pointee.stack[funcSlot + 1] = returnLink(pc)
+                nargs = n
+                if f.isLua {
+                    guard enter(funcSlot + 2) else { status = runtimeError("stack overflow", L); break }
+                    continue
+                }
+                let wanted = Int(ins >> 24) - 1
+                L.pointee.base = UInt32(funcSlot + 2)
+                L.pointee.top = UInt32(funcSlot + 2 + n)
+                let r = f.entry(UnsafeMutableRawPointer(L))
+                if r < 0 {
+                    if r == builtinYield { return .yield }
+                    status = .error
+                    errorFrameBase = funcSlot + 2
+                    break
+                }
+                let callerIndex = funcSlot - a
+                rebase(callerIndex)
+                moveResults(L, from: Int(L.pointee.top) - Int(r), count: Int(r), to: funcSlot, wanted: wanted)
+                syncTop()
+            case .VARG:
+                // Varargs sit below this frame: from the original base + parameter count.
+                let link = base[-1]
+                let delta = link.frameValue
+                let params = Int(closure.proto.pointee.parameterCount)
+                let available = max(0, delta - 2 - params)
+                let from = base - delta + params
+                let wanted = Int(ins >> 24) - 1
+                if wanted < 0 {
+                    let needed = slotIndex(base) + a + available + 4
+                    if needed > Int(L.pointee.stackSize) {
+                        let index = slotIndex(base)
+                        guard L.ensureStack(needed - Int(L.pointee.top), g) else { status = runtimeError("stack overflow", L); break }
+                        rebase(index)
+                    }
+                    let src = base - delta + params
+                    for i in 0..<available { base[a + i] = src[i] }
+                    multres = available
+                    L.pointee.top = UInt32(max(Int(L.pointee.top), slotIndex(base) + a + available))
+                } else {
+                    for i in 0..<wanted { base[a + i] = i < available ? from[i] : .nil }
+                }
+            case .ISNEXT:
+                // `pairs`/`next` loops: a hidden traversal position instead of the key, when
+                // the iterator really is `next` on a table; otherwise fall back for good.
+                if base[a - 3].isFunction && base[a - 3].function == nextFunction && base[a - 2].isTable && base[a - 1].isNil {
+                    base[a - 1] = Value(number: 0)
+                } else {
+                    despecializeIterator(pc - 1)
+                }
+                pc += Int(Int32(ins >> 16) - 0x8000)
+
+            // MARK: Returns
+            case .RETM:
+                if let done = returnFrom(a, Int(ins >> 16) + multres) { return done }
+            case .RET:
+                if let done = returnFrom(a, Int(ins >> 16) - 1) { return done }
+            case .RET0:
+                if let done = returnFrom(a, 0) { return done }
+            case .RET1:
+                if let done = returnFrom(a, 1) { return done }
+
+            // MARK: Loops and jumps
+            case .FORI, .JFORI:
+                let idx = base[a], stop = base[a + 1], step = base[a + 2]
+                guard let i = forNumber(idx), let s = forNumber(stop), let st = forNumber(step) else {
+                    let what = forNumber(idx) == nil ? "initial value" : (forNumber(stop) == nil ? "limit" : "step")
+                    status = errorAt(L, closure, currentPC(), "'for' \(what) must be a number")
+                    break
+                }
+                base[a] = Value(number: i); base[a + 1] = Value(number: s); base[a + 2] = Value(number: st)
+                if st >= 0 ? i <= s : i >= s {
+                    base[a + 3] = Value(number: i)
+                } else {
+                    pc += Int(Int32(ins >> 16) - 0x8000)
+                }
+            case .FORL, .IFORL, .JFORL:
+                let st = base[a + 2].number
+                let i = base[a].number + st
+                let s = base[a + 1].number
+                if st >= 0 ? i <= s : i >= s {
+                    base[a] = Value(number: i)
+                    base[a + 3] = Value(number: i)
+                    pc += Int(Int32(ins >> 16) - 0x8000)
+                }
+            case .ITERL, .IITERL, .JITERL:
+                let v = base[a]
+                if !v.isNil {
+                    base[a - 1] = v
+                    pc += Int(Int32(ins >> 16) - 0x8000)
+                }
+            case .LOOP, .ILOOP, .JLOOP:
+                break
+            case .JMP:
+                pc += Int(Int32(ins >> 16) - 0x8000)
+            }
+
+            if status != .ok {
+                if status == .yield { return .yield }
+                // Unwind to the nearest protected call in this run, or out to the caller.
+                let innermost = errorFrameBase ?? slotIndex(base)
+                if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermost) {
+                    lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
+                }
+                errorFrameBase = nil
+                guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost) else {
+                    return .error
+                }
+                status = .ok
+                rebase(resumeAt)
+                closure = base[-2].function
+                if let done = returnFrom(0, 2) { return done }
+            }
+        }
+
+    }
+
+    /// Number conversion for `for` loop control values (numeric strings are accepted).
+    @inline(__always) func forNumber(_ v: Value) -> Double? {
+        if v.isNumber { return v.number }
+        return toNumber(v)
+    }
+
+    /// A failed ISNEXT: the loop was not over `next`; turn the pair into a plain JMP/ITERC.
+    func despecializeIterator(_ isnext: UnsafePointer<UInt32>) {
+        let ins = isnext.pointee
+        let p = UnsafeMutablePointer(mutating: isnext)
+        p.pointee = (ins & 0xffff_ff00) | UInt32(Opcode.JMP.rawValue)
+        let target = p + 1 + Int(Int32(ins >> 16) - 0x8000)
+        target.pointee = (target.pointee & 0xffff_ff00) | UInt32(Opcode.ITERC.rawValue)
+    }
+
+    func outOfMemory(_ L: ThreadRef) -> CallStatus {
+        errorValue = memoryErrorValue
+        return .error
+    }
+
+    /// A copy of a constructor template.
+    func duplicateTable(_ template: TableRef) -> TableRef? {
+        guard let t = g.newTable(arraySize: Int(template.pointee.arraySize), hashSize: template.nodeCount) else { return nil }
+        if let array = template.pointee.array, let dst = t.pointee.array {
+            for i in 0..<Int(template.pointee.arraySize) { dst[i] = array[i] }
+        }
+        var key = Value.nil, value = Value.nil
+        var position = Int(template.pointee.arraySize)
+        while true {
+            position = template.entry(from: position, &key, &value)
+            if position < 0 { break }
+            if t.set(key, value, g) != .ok { return nil }
+        }
+        return t
+    }
+}

@@ -1,0 +1,379 @@
+/// The parts of the string, table and math libraries that programs need first; strings are
+/// bytes throughout. (The pattern functions and the complete `string.format` come with the
+/// string library's own engines.)
+import Glibc
+import PerigeeFrontend
+
+extension LuaVM {
+    func openStringBasics() {
+        let S = library("string")
+        let mt = g.newTable()!
+        _ = mt.set(string: g.name(of: .index), Value(table: S), g)
+        g.pointee.typeMetatables[Int(ValueTag.string.rawValue)] = mt
+
+        register("len", in: S) { raw in
+            let c = BuiltinCall(raw, "len")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            return c.results(Value(number: Double(s.count)))
+        }
+        register("sub", in: S) { raw in
+            let c = BuiltinCall(raw, "sub")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
+            guard let j0 = c.arg(3).isNil ? -1 : c.integer(3) else { return c.typeError(3, expected: "number") }
+            let (i, j) = stringRange(s.count, i0, j0)
+            if i > j { return c.results(c.vm.string("")) }
+            return c.results(c.vm.string(UnsafeBufferPointer(start: s.bytes + i - 1, count: j - i + 1)))
+        }
+        register("upper", in: S) { raw in
+            let c = BuiltinCall(raw, "upper")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            let out = s.buffer.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("lower", in: S) { raw in
+            let c = BuiltinCall(raw, "lower")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            let out = s.buffer.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("reverse", in: S) { raw in
+            let c = BuiltinCall(raw, "reverse")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            let out = Array(s.buffer.reversed())
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("rep", in: S) { raw in
+            let c = BuiltinCall(raw, "rep")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            guard let n = c.integer(2) else { return c.typeError(2, expected: "number") }
+            let separator = c.arg(3).isNil ? nil : c.string(3)
+            if n <= 0 { return c.results(c.vm.string("")) }
+            let total = s.count * n + (separator?.count ?? 0) * (n - 1)
+            if total > Int(Int32.max) { return c.error("invalid value (resulting string too large)") }
+            var out: [UInt8] = []
+            out.reserveCapacity(total)
+            for i in 0..<n {
+                if i > 0, let separator { out.append(contentsOf: separator.buffer) }
+                out.append(contentsOf: s.buffer)
+            }
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("byte", in: S) { raw in
+            let c = BuiltinCall(raw, "byte")
+            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
+            guard let j0 = c.arg(3).isNil ? i0 : c.integer(3) else { return c.typeError(3, expected: "number") }
+            let (i, j) = stringRange(s.count, i0, j0)
+            if i > j { return 0 }
+            if !c.L.ensureStack(j - i + 1, c.vm.g) { return c.error("string slice too long") }
+            for k in i...j { c.push(Value(number: Double(s.bytes[k - 1]))) }
+            return Int32(j - i + 1)
+        }
+        register("char", in: S) { raw in
+            let c = BuiltinCall(raw, "char")
+            var out: [UInt8] = []
+            for i in 0..<c.count {
+                guard let v = c.integer(i + 1) else { return c.typeError(i + 1, expected: "number") }
+                if v < 0 || v > 255 { return c.argumentError(i + 1, "invalid value") }
+                out.append(UInt8(v))
+            }
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("format", in: S) { raw in
+            let c = BuiltinCall(raw, "format")
+            return c.vm.basicFormat(c)
+        }
+    }
+
+    /// `string.format` for the common conversions, through the C library's printf.
+    func basicFormat(_ c: BuiltinCall) -> Int32 {
+        guard let format = c.string(1) else { return c.typeError(1, expected: "string") }
+        var out: [UInt8] = []
+        let f = format.buffer
+        var i = 0
+        var argument = 1
+        while i < f.count {
+            let ch = f[i]
+            if ch != 37 { out.append(ch); i += 1; continue }
+            i += 1
+            if i < f.count && f[i] == 37 { out.append(37); i += 1; continue }
+            var spec: [UInt8] = [37]
+            while i < f.count, let flag = Optional(f[i]), flag == 45 || flag == 43 || flag == 32 || flag == 35 || flag == 48 {
+                spec.append(flag); i += 1
+            }
+            while i < f.count && f[i] >= 48 && f[i] <= 57 { spec.append(f[i]); i += 1 }
+            if i < f.count && f[i] == 46 {
+                spec.append(46); i += 1
+                while i < f.count && f[i] >= 48 && f[i] <= 57 { spec.append(f[i]); i += 1 }
+            }
+            guard i < f.count else { return c.error("invalid option '%' to 'format'") }
+            let conversion = f[i]
+            i += 1
+            argument += 1
+            switch conversion {
+            case 100, 105:  // d i
+                guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
+                spec += Array("lld".utf8)
+                out += printf(spec, Int64(truncatingIfNeeded: luaInteger(n)))
+            case 117, 120, 88, 111, 99:  // u x X o c
+                guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
+                if conversion == 99 { out.append(UInt8(truncatingIfNeeded: luaInteger(n))); continue }
+                spec += Array("ll".utf8) + [conversion]
+                out += printf(spec, Int64(truncatingIfNeeded: luaInteger(n)))
+            case 101, 69, 102, 70, 103, 71, 97, 65:  // e E f F g G a A
+                guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
+                spec.append(conversion)
+                out += printf(spec, n)
+            case 115:  // s
+                guard let s = toStringValue(c.L, c.arg(argument)), s.isString else {
+                    return c.argumentError(argument, "string expected, got \(typeName(c.arg(argument)))")
+                }
+                if spec.count == 1 {
+                    out.append(contentsOf: s.string.buffer)
+                } else {
+                    spec.append(115)
+                    out += s.string.description.withCString { printf(spec, $0) }
+                }
+            case 113:  // q
+                guard let s = c.string(argument) else { return c.typeError(argument, expected: "string") }
+                out.append(34)
+                for b in s.buffer {
+                    switch b {
+                    case 34, 92: out += [92, b]
+                    case 10: out += [92, 10]
+                    case 13: out += Array("\\r".utf8)
+                    case 0: out += Array("\\0".utf8)
+                    default: out.append(b)
+                    }
+                }
+                out.append(34)
+            default:
+                return c.error("invalid option '%\(String(decoding: [conversion], as: UTF8.self))' to 'format'")
+            }
+        }
+        return c.results(out.withUnsafeBufferPointer { string($0) })
+    }
+
+    private func printf(_ spec: [UInt8], _ arg: CVarArg) -> [UInt8] {
+        var buffer = [CChar](repeating: 0, count: 512)
+        let format = String(decoding: spec, as: UTF8.self)
+        let n = withVaList([arg]) { vsnprintf(&buffer, 512, format, $0) }
+        return buffer[0..<Int(max(0, min(n, 511)))].map { UInt8(bitPattern: $0) }
+    }
+
+    func openTableBasics() {
+        let T = library("table")
+        register("insert", in: T) { raw in
+            let c = BuiltinCall(raw, "insert")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let n = t.length()
+            let g = c.vm.g
+            switch c.count {
+            case 2:
+                if t.set(integer: n + 1, c.arg(2), g) == .outOfMemory { return builtinError }
+            case 3:
+                guard let pos = c.integer(2) else { return c.typeError(2, expected: "number") }
+                if pos > n + 1 || pos < 1 { return c.argumentError(2, "position out of bounds") }
+                var i = n
+                while i >= pos { _ = t.set(integer: i + 1, t.get(integer: i), g); i -= 1 }
+                _ = t.set(integer: pos, c.arg(3), g)
+            default:
+                return c.error("wrong number of arguments to 'insert'")
+            }
+            return 0
+        }
+        register("remove", in: T) { raw in
+            let c = BuiltinCall(raw, "remove")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let n = t.length()
+            let g = c.vm.g
+            guard let pos = c.arg(2).isNil ? n : c.integer(2) else { return c.typeError(2, expected: "number") }
+            if n == 0 && c.arg(2).isNil { return 0 }
+            let v = t.get(integer: pos)
+            var i = pos
+            while i < n { _ = t.set(integer: i, t.get(integer: i + 1), g); i += 1 }
+            if pos <= n { _ = t.set(integer: n, .nil, g) }
+            return c.results(v)
+        }
+        register("concat", in: T) { raw in
+            let c = BuiltinCall(raw, "concat")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            let separator = c.arg(2).isNil ? nil : c.string(2)
+            guard let i = c.arg(3).isNil ? 1 : c.integer(3) else { return c.typeError(3, expected: "number") }
+            guard let j = c.arg(4).isNil ? t.length() : c.integer(4) else { return c.typeError(4, expected: "number") }
+            var out: [UInt8] = []
+            if i <= j {
+                for k in i...j {
+                    let v = t.get(integer: k)
+                    guard v.isString || v.isNumber else {
+                        return c.error("invalid value (at index \(k)) in table for 'concat'")
+                    }
+                    c.vm.appendString(v, to: &out)
+                    if k < j, let separator { out.append(contentsOf: separator.buffer) }
+                }
+            }
+            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+        }
+        register("getn", in: T) { raw in
+            let c = BuiltinCall(raw, "getn")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            return c.results(Value(number: Double(t.length())))
+        }
+        register("maxn", in: T) { raw in
+            let c = BuiltinCall(raw, "maxn")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            var key = Value.nil, value = Value.nil, best = 0.0
+            while t.next(&key, &value) == .found {
+                if key.isNumber && key.number > best { best = key.number }
+            }
+            return c.results(Value(number: best))
+        }
+    }
+
+    func openMathLibrary() {
+        let M = library("math")
+        _ = M.set(string: g.intern("pi")!, Value(number: Double.pi), g)
+        _ = M.set(string: g.intern("huge")!, Value(number: .infinity), g)
+        let unary: [(String, @convention(c) (Double) -> Double)] = [
+            ("floor", { Glibc.floor($0) }), ("ceil", { Glibc.ceil($0) }), ("sqrt", { Glibc.sqrt($0) }),
+            ("abs", { Swift.abs($0) }), ("sin", { Glibc.sin($0) }), ("cos", { Glibc.cos($0) }),
+            ("tan", { Glibc.tan($0) }), ("asin", { Glibc.asin($0) }), ("acos", { Glibc.acos($0) }),
+            ("exp", { Glibc.exp($0) }), ("log10", { Glibc.log10($0) }), ("sinh", { Glibc.sinh($0) }),
+            ("cosh", { Glibc.cosh($0) }), ("tanh", { Glibc.tanh($0) }),
+            ("deg", { $0 * (180.0 / Double.pi) }), ("rad", { $0 * (Double.pi / 180.0) }),
+        ]
+        for (name, fn) in unary {
+            // Each unary function keeps its C implementation as a light userdata upvalue.
+            let entry: BuiltinEntry = { raw in
+                let c = BuiltinCall(raw, "math")
+                let callee = c.L.pointee.stack[Int(c.L.pointee.base) - 2].function
+                guard let x = c.number(1) else {
+                    return BuiltinCall(raw, c.vm.builtinNames[callee] ?? "?").typeError(1, expected: "number")
+                }
+                let fn = unsafeBitCast(UInt(callee.upvalueValues[0].payload), to: (@convention(c) (Double) -> Double).self)
+                return c.results(Value(number: fn(x)))
+            }
+            let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
+            f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
+            _ = M.set(string: g.intern(name)!, Value(function: f), g)
+            builtinNames[f] = name
+        }
+        register("log", in: M) { raw in
+            let c = BuiltinCall(raw, "log")
+            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
+            if c.arg(2).isNil { return c.results(Value(number: Glibc.log(x))) }
+            guard let b = c.number(2) else { return c.typeError(2, expected: "number") }
+            if b == 2 { return c.results(Value(number: Glibc.log2(x))) }
+            if b == 10 { return c.results(Value(number: Glibc.log10(x))) }
+            return c.results(Value(number: Glibc.log(x) / Glibc.log(b)))
+        }
+        register("pow", in: M) { raw in
+            let c = BuiltinCall(raw, "pow")
+            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
+            guard let y = c.number(2) else { return c.typeError(2, expected: "number") }
+            return c.results(Value(number: Glibc.pow(x, y)))
+        }
+        register("atan2", in: M) { raw in
+            let c = BuiltinCall(raw, "atan2")
+            guard let y = c.number(1) else { return c.typeError(1, expected: "number") }
+            guard let x = c.number(2) else { return c.typeError(2, expected: "number") }
+            return c.results(Value(number: Glibc.atan2(y, x)))
+        }
+        register("atan", in: M) { raw in
+            let c = BuiltinCall(raw, "atan")
+            guard let y = c.number(1) else { return c.typeError(1, expected: "number") }
+            return c.results(Value(number: Glibc.atan(y)))
+        }
+        register("fmod", in: M) { raw in
+            let c = BuiltinCall(raw, "fmod")
+            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
+            guard let y = c.number(2) else { return c.typeError(2, expected: "number") }
+            return c.results(Value(number: Glibc.fmod(x, y)))
+        }
+        register("modf", in: M) { raw in
+            let c = BuiltinCall(raw, "modf")
+            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
+            let whole = x.isInfinite ? x : x.rounded(.towardZero)
+            return c.results(Value(number: whole), Value(number: x.isInfinite ? 0 : x - whole))
+        }
+        register("min", in: M) { raw in
+            let c = BuiltinCall(raw, "min")
+            guard var m = c.number(1) else { return c.typeError(1, expected: "number") }
+            for i in stride(from: 2, through: c.count, by: 1) {
+                guard let x = c.number(i) else { return c.typeError(i, expected: "number") }
+                if x < m { m = x }
+            }
+            return c.results(Value(number: m))
+        }
+        register("max", in: M) { raw in
+            let c = BuiltinCall(raw, "max")
+            guard var m = c.number(1) else { return c.typeError(1, expected: "number") }
+            for i in stride(from: 2, through: c.count, by: 1) {
+                guard let x = c.number(i) else { return c.typeError(i, expected: "number") }
+                if x > m { m = x }
+            }
+            return c.results(Value(number: m))
+        }
+        register("random", in: M) { raw in
+            let c = BuiltinCall(raw, "random")
+            let r = c.vm.random.nextDouble()
+            switch c.count {
+            case 0: return c.results(Value(number: r))
+            case 1:
+                guard let m = c.integer(1) else { return c.typeError(1, expected: "number") }
+                if m < 1 { return c.argumentError(1, "interval is empty") }
+                return c.results(Value(number: (r * Double(m)).rounded(.down) + 1))
+            default:
+                guard let lo = c.integer(1) else { return c.typeError(1, expected: "number") }
+                guard let hi = c.integer(2) else { return c.typeError(2, expected: "number") }
+                if lo > hi { return c.argumentError(2, "interval is empty") }
+                return c.results(Value(number: (r * Double(hi - lo + 1)).rounded(.down) + Double(lo)))
+            }
+        }
+        register("randomseed", in: M) { raw in
+            let c = BuiltinCall(raw, "randomseed")
+            guard let seed = c.number(1) else { return c.typeError(1, expected: "number") }
+            c.vm.random = RandomState(seed: seed)
+            return 0
+        }
+    }
+}
+
+/// `string.sub`-style positions: negatives count from the end, then clamped to 1...n.
+func stringRange(_ n: Int, _ i0: Int, _ j0: Int) -> (Int, Int) {
+    var i = i0 < 0 ? max(n + i0 + 1, 0) : i0
+    var j = j0 < 0 ? n + j0 + 1 : j0
+    if i < 1 { i = 1 }
+    if j > n { j = n }
+    return (i, j)
+}
+
+/// xoshiro256** seeded through splitmix64: fast, well distributed, reproducible per seed.
+struct RandomState {
+    var s: (UInt64, UInt64, UInt64, UInt64)
+
+    init(seed: Double) {
+        var x = seed.bitPattern
+        func splitmix() -> UInt64 {
+            x &+= 0x9e37_79b9_7f4a_7c15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = s.3 << 45 | s.3 >> 19
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}

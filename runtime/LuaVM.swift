@@ -1,0 +1,220 @@
+/// One Lua universe as the interpreter sees it: the global state, the globals table, the
+/// pending error, chunk loading, and the entry points for calling Lua from native code.
+import Glibc
+import PerigeeFrontend
+
+/// How a call into Lua ended. Errors and yields travel as this status through every native
+/// frame; the error value waits in `LuaVM.errorValue`.
+public enum CallStatus: Equatable {
+    case ok
+    case error
+    case yield
+}
+
+/// A builtin's return: the number of results pushed (>= 0), or one of these.
+public let builtinError: Int32 = -1
+public let builtinYield: Int32 = -2
+
+public final class LuaVM {
+    public let g: GlobalRef
+    public private(set) var mainThread: ThreadRef
+    public internal(set) var globals: TableRef
+    /// The value being thrown; meaningful while a status says `.error`.
+    public internal(set) var errorValue: Value = .nil
+    /// Native nesting depth (nested interpreter runs and builtins calling Lua): past
+    /// `maxNativeDepth` a call fails with "C stack overflow" instead of crashing.
+    var nativeDepth = 0
+    let maxNativeDepth = 190
+    /// Per thread: how deep the interpreter nesting was when it was resumed; a yield is
+    /// allowed only at that depth (otherwise a native frame is in the way).
+    var resumeDepth: [ThreadRef: Int] = [:]
+    /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
+    public var captureTracebacks = false
+    public internal(set) var lastTraceback = ""
+    /// `math.random`'s generator.
+    var random = RandomState(seed: 0)
+    /// A builtin that fails with the pending error (stands in for an uncallable value).
+    var errorThrower: FunctionRef!
+    /// Builtins the interpreter treats specially (they manipulate frames).
+    var pcallFunction: FunctionRef?
+    var xpcallFunction: FunctionRef?
+    var nextFunction: FunctionRef?
+    /// Function names of builtins, for messages ("bad argument #1 to 'insert'").
+    var builtinNames: [FunctionRef: String] = [:]
+    /// `print`'s output buffer is flushed at exit and before reading input.
+    public var standardOutput = OutputBuffer(fd: 1)
+
+    /// The VM builtins run in (one per process while Perigee has a single universe).
+    nonisolated(unsafe) public static var current: LuaVM!
+
+    public init?(memoryLimit: Int = 0) {
+        guard let g = GlobalRef.create() else { return nil }
+        self.g = g
+        g.pointee.memoryLimit = memoryLimit
+        g.pointee.debugInfoRelease = releaseProtoInfo
+        mainThread = g.pointee.mainThread
+        guard let globals = g.newTable(arraySize: 0, hashSize: 64) else { g.destroy(); return nil }
+        self.globals = globals
+        mainThread.setEnv(globals, g)
+        LuaVM.current = self
+        _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
+        openBaseLibrary()
+    }
+
+    deinit { g.destroy() }
+
+    // MARK: Anchoring and the stack
+
+    /// Pushes `v` on the current thread's stack so the collector sees it.
+    func pushAnchor(_ v: Value) {
+        let L = g.pointee.currentThread
+        _ = L.ensureStack(1, g)
+        L.pointee.stack[Int(L.pointee.top)] = v
+        L.pointee.top += 1
+    }
+
+    func popAnchor() {
+        let L = g.pointee.currentThread
+        L.pointee.top -= 1
+        L.pointee.stack[Int(L.pointee.top)] = .nil
+    }
+
+    // MARK: Errors
+
+    /// Sets the pending error to a string.
+    func setError(_ message: String) {
+        errorValue = string(message)
+    }
+
+    /// A runtime error at the current Lua position (`chunk:line: message`).
+    func runtimeError(_ message: String, _ L: ThreadRef) -> CallStatus {
+        setError(currentPosition(L, level: 1) + message)
+        return .error
+    }
+
+    public func string(_ s: String) -> Value {
+        guard let r = g.intern(s) else { return memoryErrorValue }
+        return Value(string: r)
+    }
+
+    public func string(_ bytes: UnsafeBufferPointer<UInt8>) -> Value {
+        guard let r = g.intern(bytes) else { return memoryErrorValue }
+        return Value(string: r)
+    }
+
+    lazy var memoryErrorValue: Value = {
+        let s = g.intern("not enough memory")!
+        _ = g.pointee.registry.set(string: s, Value(string: s), g)  // never collected
+        return Value(string: s)
+    }()
+
+    // MARK: Loading
+
+    /// Compiles `source` into a function of the globals; on failure the message is the
+    /// error value and the status is `.error`.
+    public func load(_ source: UnsafeBufferPointer<UInt8>, chunkName: String, env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
+        let proto: Prototype
+        do {
+            proto = try compileChunk(source, chunkName: chunkName)
+        } catch {
+            setError(error.message)
+            return (.error, nil)
+        }
+        return instantiate(proto, env: env ?? globals)
+    }
+
+    public func load(_ source: [UInt8], chunkName: String, env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
+        source.withUnsafeBufferPointer { load($0, chunkName: chunkName, env: env) }
+    }
+
+    func instantiate(_ proto: Prototype, env: TableRef) -> (CallStatus, FunctionRef?) {
+        let p: ProtoRef
+        do { p = try loadPrototype(proto) } catch {
+            errorValue = memoryErrorValue
+            return (.error, nil)
+        }
+        pushAnchor(Value(proto: p))
+        defer { popAnchor() }
+        guard let f = g.newLuaClosure(p, env: env) else {
+            errorValue = memoryErrorValue
+            return (.error, nil)
+        }
+        return (.ok, f)
+    }
+
+    // MARK: Calling
+
+    /// Calls `function` with `arguments` on the main thread; results come back as an array.
+    /// The entry point for the command line and for embedders.
+    public func call(_ function: Value, _ arguments: [Value]) -> (CallStatus, [Value]) {
+        let L = g.pointee.currentThread
+        let funcSlot = Int(L.pointee.top)
+        guard L.ensureStack(arguments.count + 3, g) else {
+            setError("stack overflow")
+            return (.error, [])
+        }
+        L.pointee.stack[funcSlot] = function
+        for (i, a) in arguments.enumerated() { L.pointee.stack[funcSlot + 2 + i] = a }
+        L.pointee.top = UInt32(funcSlot + 2 + arguments.count)
+        let status = callSlot(L, funcSlot, argumentCount: arguments.count, wanted: -1)
+        var results: [Value] = []
+        if status == .ok {
+            for i in funcSlot..<Int(L.pointee.top) { results.append(L.pointee.stack[i]) }
+        }
+        for i in funcSlot..<Int(L.pointee.top) { L.pointee.stack[i] = .nil }
+        L.pointee.top = UInt32(funcSlot)
+        return (status, results)
+    }
+}
+
+/// A buffered byte writer over a file descriptor (stdout for `print` and `io.write`).
+public struct OutputBuffer {
+    let fd: Int32
+    var bytes: [UInt8] = []
+
+    init(fd: Int32) {
+        self.fd = fd
+        bytes.reserveCapacity(8192)
+    }
+
+    public mutating func write(_ b: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: b)
+        if bytes.count >= 8192 { flush() }
+    }
+
+    public mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { write($0) }
+    }
+
+    public mutating func flush() {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { break }
+            offset += n
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+extension LuaVM {
+    /// The global `arg`: the script at index 0, its arguments from 1, the interpreter below.
+    public func setArguments(script: String, _ arguments: [String], interpreter: String) {
+        guard let t = g.newTable(arraySize: arguments.count, hashSize: 4) else { return }
+        _ = t.set(integer: -1, string(interpreter), g)
+        _ = t.set(integer: 0, string(script), g)
+        for (i, a) in arguments.enumerated() { _ = t.set(integer: i + 1, string(a), g) }
+        _ = globals.set(string: g.intern("arg")!, Value(table: t), g)
+    }
+
+    /// The pending error as a message: strings and numbers as they are, other values as
+    /// luajit shows them.
+    public func describeError() -> String {
+        let v = errorValue
+        if v.isString { return v.string.description }
+        if v.isNumber { return formatNumber(v.number) }
+        if v.isNil { return "nil" }
+        return "(error object is a \(typeName(v)) value)"
+    }
+}

@@ -1,0 +1,313 @@
+/// The slow paths of the interpreter's operators: string coercion, metamethod lookup and
+/// calls for arithmetic, comparison, concatenation, length, indexing and stores.
+import Glibc
+import PerigeeFrontend
+
+/// An arithmetic operator, in bytecode order (ADD SUB MUL DIV MOD) plus POW and UNM.
+enum ArithmeticOp {
+    case add, sub, mul, div, mod, pow, unm
+
+    @inline(__always) init(opcode: UInt8) {
+        if opcode == Opcode.POW.rawValue { self = .pow; return }
+        switch (opcode - Opcode.ADDVN.rawValue) % 5 {
+        case 0: self = .add
+        case 1: self = .sub
+        case 2: self = .mul
+        case 3: self = .div
+        default: self = .mod
+        }
+    }
+
+    @inline(__always) func apply(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case .add: return a + b
+        case .sub: return a - b
+        case .mul: return a * b
+        case .div: return a / b
+        case .mod: return a - (a / b).rounded(.down) * b
+        case .pow: return Glibc.pow(a, b)
+        case .unm: return -a
+        }
+    }
+
+    var metamethod: Metamethod {
+        switch self {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .div: return .div
+        case .mod: return .mod
+        case .pow: return .pow
+        case .unm: return .unm
+        }
+    }
+}
+
+/// `__index`/`__newindex` chains longer than this are a loop.
+let maxMetamethodChain = 100
+
+extension LuaVM {
+    /// A string that reads as a number converts for arithmetic (`"10" + 1`).
+    func toNumber(_ v: Value) -> Double? {
+        if v.isNumber { return v.number }
+        guard v.isString else { return nil }
+        let s = v.string
+        guard case .number(let n)? = scanNumber(s.bytes, s.count, options: .conversion) else { return nil }
+        return n
+    }
+
+    func typeName(_ v: Value) -> String { String(describing: v.luaType.name) }
+
+    /// Calls metamethod `mm` with two operands; its first result goes to `result`.
+    func callMetamethod(_ L: ThreadRef, _ mm: Value, _ x: Value, _ y: Value, _ result: inout Value) -> CallStatus {
+        let slot = Int(L.pointee.top)
+        guard L.ensureStack(5, g) else { setError("stack overflow"); return .error }
+        let stack = L.pointee.stack
+        stack[slot] = mm
+        stack[slot + 2] = x
+        stack[slot + 3] = y
+        L.pointee.top = UInt32(slot + 4)
+        let status = callSlot(L, slot, argumentCount: 2, wanted: 1)
+        if status == .ok { result = L.pointee.stack[slot] }
+        L.pointee.top = UInt32(slot)
+        return status
+    }
+
+    func arithmeticFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ op: ArithmeticOp,
+                            _ x: Value, _ y: Value, _ result: UnsafeMutablePointer<Value>,
+                            operandSlots: (Int, Int)) -> CallStatus {
+        if let a = toNumber(x), let b = toNumber(y) {
+            result.pointee = Value(number: op.apply(a, b))
+            return .ok
+        }
+        var mm = g.metamethod(op.metamethod, of: x)
+        if mm.isNil { mm = g.metamethod(op.metamethod, of: y) }
+        if mm.isNil {
+            // Name the operand that is not a number (the first one, if both are not).
+            let badFirst = toNumber(x) == nil
+            let bad = badFirst ? x : y
+            let slot = badFirst ? operandSlots.0 : operandSlots.1
+            return errorAt(L, closure, pc, "attempt to perform arithmetic on \(describe(closure, pc, slot: slot, bad))")
+        }
+        var r = Value.nil
+        let resultIndex = result - L.pointee.stack
+        let status = callMetamethod(L, mm, x, y, &r)
+        if status == .ok { L.pointee.stack[resultIndex] = r }
+        return status
+    }
+
+    func lengthFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ v: Value,
+                        _ result: UnsafeMutablePointer<Value>, slot: Int) -> CallStatus {
+        let mm = v.isUserdata ? g.metamethod(.len, of: v) : Value.nil
+        if mm.isNil {
+            return errorAt(L, closure, pc, "attempt to get length of \(describe(closure, pc, slot: slot, v))")
+        }
+        var r = Value.nil
+        let resultIndex = result - L.pointee.stack
+        let status = callMetamethod(L, mm, v, .nil, &r)
+        if status == .ok { L.pointee.stack[resultIndex] = r }
+        return status
+    }
+
+    /// `a < b` (or `a <= b`) for non-numbers: strings by bytes, else `__lt`/`__le`.
+    func compareFallback(_ L: ThreadRef, _ x: Value, _ y: Value, lessEqual: Bool, _ result: inout Bool) -> CallStatus {
+        if x.isString && y.isString {
+            let c = compareStrings(x.string, y.string)
+            result = lessEqual ? c <= 0 : c < 0
+            return .ok
+        }
+        if !x.isNumber && !y.isNumber && x.tag == y.tag {
+            let event: Metamethod = lessEqual ? .le : .lt
+            var mm = comparisonMetamethod(x, y, event)
+            var inverted = false
+            if mm.isNil && lessEqual {
+                // No __le: a <= b is not (b < a).
+                mm = comparisonMetamethod(y, x, .lt)
+                inverted = !mm.isNil
+            }
+            if !mm.isNil {
+                var r = Value.nil
+                let status = inverted ? callMetamethod(L, mm, y, x, &r) : callMetamethod(L, mm, x, y, &r)
+                result = inverted ? !r.isTruthy : r.isTruthy
+                return status
+            }
+        }
+        let a = typeName(x), b = typeName(y)
+        return runtimeError(a == b ? "attempt to compare two \(a) values" : "attempt to compare \(a) with \(b)", L)
+    }
+
+    /// The same comparison metamethod on both operands, as Lua 5.1 requires.
+    private func comparisonMetamethod(_ x: Value, _ y: Value, _ event: Metamethod) -> Value {
+        let m1 = g.metamethod(event, of: x)
+        if m1.isNil { return .nil }
+        let m2 = g.metamethod(event, of: y)
+        return m1.rawEquals(m2) ? m1 : .nil
+    }
+
+    func equalityFallback(_ L: ThreadRef, _ x: Value, _ y: Value, _ equal: inout Bool) -> CallStatus {
+        let mm = comparisonMetamethod(x, y, .eq)
+        if mm.isNil { equal = false; return .ok }
+        var r = Value.nil
+        let status = callMetamethod(L, mm, x, y, &r)
+        equal = r.isTruthy
+        return status
+    }
+
+    func compareStrings(_ a: StringRef, _ b: StringRef) -> Int {
+        let n = min(a.count, b.count)
+        let c = memcmp(a.bytes, b.bytes, n)
+        if c != 0 { return Int(c) }
+        return a.count - b.count
+    }
+
+    // MARK: Indexing
+
+    /// `t[key]` with `__index` chains.
+    func indexFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
+                       _ result: UnsafeMutablePointer<Value>, slot: Int) -> CallStatus {
+        let resultIndex = result - L.pointee.stack
+        var r = Value.nil
+        let status = index(L, object, key, &r, closure: closure, pc: pc, slot: slot)
+        if status == .ok { L.pointee.stack[resultIndex] = r }
+        return status
+    }
+
+    /// `object[key]`, following `__index` (the error names `slot` of the running function).
+    func index(_ L: ThreadRef, _ object: Value, _ key: Value, _ result: inout Value,
+               closure: FunctionRef? = nil, pc: Int = 0, slot: Int = -1) -> CallStatus {
+        var t = object
+        for _ in 0..<maxMetamethodChain {
+            let mm: Value
+            if t.isTable {
+                let v = t.table.get(key)
+                if !v.isNil { result = v; return .ok }
+                guard let mt = t.table.pointee.metatable else { result = .nil; return .ok }
+                mm = g.metamethod(.index, in: mt)
+                if mm.isNil { result = .nil; return .ok }
+            } else {
+                mm = g.metamethod(.index, of: t)
+                if mm.isNil {
+                    let what = closure.map { describe($0, pc, slot: t == object ? slot : -1, t) } ?? "a \(typeName(t)) value"
+                    if let closure { return errorAt(L, closure, pc, "attempt to index \(what)") }
+                    return runtimeError("attempt to index \(what)", L)
+                }
+            }
+            if mm.isFunction { return callMetamethod(L, mm, t, key, &result) }
+            t = mm
+        }
+        return runtimeError("loop in gettable", L)
+    }
+
+    func storeField(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
+                    _ value: Value, slot: Int) -> CallStatus {
+        setIndex(L, object, key, value, closure: closure, pc: pc, slot: slot)
+    }
+
+    /// `object[key] = value`, following `__newindex`.
+    func setIndex(_ L: ThreadRef, _ object: Value, _ key: Value, _ value: Value,
+                  closure: FunctionRef? = nil, pc: Int = 0, slot: Int = -1) -> CallStatus {
+        var t = object
+        for _ in 0..<maxMetamethodChain {
+            let mm: Value
+            if t.isTable {
+                let table = t.table
+                if let mt = table.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 {
+                    let existing = table.get(key)
+                    let handler = existing.isNil ? g.metamethod(.newindex, in: mt) : Value.nil
+                    if !handler.isNil {
+                        mm = handler
+                        if mm.isFunction {
+                            var ignored = Value.nil
+                            return callMetamethod3(L, mm, t, key, value, &ignored)
+                        }
+                        t = mm
+                        continue
+                    }
+                }
+                switch table.set(key, value, g) {
+                case .ok: return .ok
+                case .nilKey: return closure.map { errorAt(L, $0, pc, "table index is nil") } ?? runtimeError("table index is nil", L)
+                case .nanKey: return closure.map { errorAt(L, $0, pc, "table index is NaN") } ?? runtimeError("table index is NaN", L)
+                case .outOfMemory: return outOfMemory(L)
+                }
+            }
+            mm = g.metamethod(.newindex, of: t)
+            if mm.isNil {
+                let what = closure.map { describe($0, pc, slot: t == object ? slot : -1, t) } ?? "a \(typeName(t)) value"
+                if let closure { return errorAt(L, closure, pc, "attempt to index \(what)") }
+                return runtimeError("attempt to index \(what)", L)
+            }
+            if mm.isFunction {
+                var ignored = Value.nil
+                return callMetamethod3(L, mm, t, key, value, &ignored)
+            }
+            t = mm
+        }
+        return runtimeError("loop in settable", L)
+    }
+
+    func callMetamethod3(_ L: ThreadRef, _ mm: Value, _ a: Value, _ b: Value, _ c: Value, _ result: inout Value) -> CallStatus {
+        let slot = Int(L.pointee.top)
+        guard L.ensureStack(6, g) else { setError("stack overflow"); return .error }
+        let stack = L.pointee.stack
+        stack[slot] = mm
+        stack[slot + 2] = a
+        stack[slot + 3] = b
+        stack[slot + 4] = c
+        L.pointee.top = UInt32(slot + 5)
+        let status = callSlot(L, slot, argumentCount: 3, wanted: 1)
+        if status == .ok { result = L.pointee.stack[slot] }
+        L.pointee.top = UInt32(slot)
+        return status
+    }
+
+    // MARK: Concatenation
+
+    /// `base[from] .. ... .. base[to]` into `base[dst]`: runs of strings and numbers join in
+    /// one go; anything else goes through `__concat`, right to left.
+    func concatenate(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ base: UnsafeMutablePointer<Value>,
+                     _ from: Int, _ to: Int, into dst: Int) -> CallStatus {
+        let baseIndex = base - L.pointee.stack
+        var top = to  // the right operand accumulates here
+        var bytes: [UInt8] = []
+        while top > from {
+            let stack = L.pointee.stack + baseIndex
+            let right = stack[top], left = stack[top - 1]
+            if (left.isString || left.isNumber) && (right.isString || right.isNumber) {
+                // Join as many string/number operands as possible.
+                var first = top - 1
+                while first > from && (stack[first - 1].isString || stack[first - 1].isNumber) { first -= 1 }
+                bytes.removeAll(keepingCapacity: true)
+                for i in first...top { appendString(stack[i], to: &bytes) }
+                let s = bytes.withUnsafeBufferPointer { string($0) }
+                (L.pointee.stack + baseIndex)[first] = s
+                top = first
+                g.checkGC()
+                continue
+            }
+            var mm = g.metamethod(.concat, of: left)
+            if mm.isNil { mm = g.metamethod(.concat, of: right) }
+            if mm.isNil {
+                let badSlot = (left.isString || left.isNumber) ? top : top - 1
+                let bad = stack[badSlot]
+                return errorAt(L, closure, pc, "attempt to concatenate \(describe(closure, pc, slot: badSlot, bad))")
+            }
+            var r = Value.nil
+            let status = callMetamethod(L, mm, left, right, &r)
+            if status != .ok { return status }
+            (L.pointee.stack + baseIndex)[top - 1] = r
+            top -= 1
+        }
+        (L.pointee.stack + baseIndex)[dst] = (L.pointee.stack + baseIndex)[from]
+        return .ok
+    }
+
+    /// Appends a string or a number (as `%.14g`) to `bytes`.
+    func appendString(_ v: Value, to bytes: inout [UInt8]) {
+        if v.isString {
+            bytes.append(contentsOf: v.string.buffer)
+        } else {
+            bytes.append(contentsOf: formatNumber(v.number).utf8)
+        }
+    }
+}

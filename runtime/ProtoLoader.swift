@@ -1,0 +1,106 @@
+/// Turns the frontend's compiled functions into runtime prototypes: bytecode copied, string
+/// constants interned, table templates built, and the debug information kept alongside.
+import PerigeeFrontend
+
+/// What the interpreter keeps per prototype besides the GC object: where its number
+/// constants start (GC constants sit below, at negative indexes, as in LuaJIT) and the
+/// frontend's prototype for lines, local names and upvalue names.
+public struct ProtoInfo {
+    /// `numbers[d]` is number constant d; `numbers[-1 - d]` is GC constant d.
+    public var numbers: UnsafeMutablePointer<Value>
+    public var source: Unmanaged<Prototype>
+}
+
+public typealias ProtoInfoRef = UnsafeMutablePointer<ProtoInfo>
+
+extension UnsafeMutablePointer where Pointee == GCProto {
+    @inline(__always) public var info: ProtoInfoRef {
+        pointee.debugInfo.unsafelyUnwrapped.assumingMemoryBound(to: ProtoInfo.self)
+    }
+    /// The frontend's description of this function (lines, names).
+    public var source: Prototype { info.pointee.source.takeUnretainedValue() }
+}
+
+/// Frees a prototype's `ProtoInfo` when the collector frees the prototype.
+let releaseProtoInfo: DebugInfoRelease = { raw in
+    let info = raw.assumingMemoryBound(to: ProtoInfo.self)
+    info.pointee.source.release()
+    info.deinitialize(count: 1)
+    info.deallocate()
+}
+
+enum ProtoLoadError: Error {
+    case outOfMemory
+}
+
+extension LuaVM {
+    /// Builds the runtime prototype tree for `proto`. Every object made on the way is
+    /// anchored (in the new prototype's constants or on `anchor`) before the next allocation.
+    func loadPrototype(_ proto: Prototype) throws(ProtoLoadError) -> ProtoRef {
+        let gcCount = proto.gcConstants.count
+        let numberCount = proto.numberConstants.count
+        guard let p = g.newProto(bytecodeCount: proto.bytecode.count, constantCount: gcCount + numberCount,
+                                 upvalueCount: proto.upvalues.count) else { throw .outOfMemory }
+        // Keep the new prototype reachable while its constants are being made.
+        pushAnchor(Value(proto: p))
+        defer { popAnchor() }
+        for (i, ins) in proto.bytecode.enumerated() { p.pointee.bytecode[i] = ins.raw }
+        p.pointee.parameterCount = proto.parameterCount
+        p.pointee.frameSize = proto.frameSize
+        p.pointee.flags = proto.flags.rawValue & (ProtoFlag.hasChildren | ProtoFlag.vararg | ProtoFlag.usesFFI)
+        for (i, uv) in proto.upvalues.enumerated() { p.pointee.upvalueDescriptors[i] = uv }
+        let info = ProtoInfoRef.allocate(capacity: 1)
+        info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
+        p.pointee.debugInfo = UnsafeMutableRawPointer(info)
+        p.pointee.chunkName = g.intern(proto.chunkName)
+        let numbers = info.pointee.numbers
+        for (i, n) in proto.numberConstants.enumerated() { numbers[i] = Value(number: n) }
+        for (d, constant) in proto.gcConstants.enumerated() {
+            let value: Value
+            switch constant {
+            case .string(let id):
+                guard let s = internBytes(proto.strings.bytes(of: id)) else { throw .outOfMemory }
+                value = Value(string: s)
+            case .function(let child):
+                value = Value(proto: try loadPrototype(child))
+            case .table(let template):
+                value = Value(table: try buildTemplate(template, proto.strings))
+            case .int64, .uint64, .imaginary:
+                // FFI constants have no runtime type yet: KCDATA reports it when executed.
+                value = .nil
+            }
+            numbers[-1 - d] = value
+        }
+        return p
+    }
+
+    private func buildTemplate(_ template: TableTemplate, _ strings: StringPool) throws(ProtoLoadError) -> TableRef {
+        guard let t = g.newTable(arraySize: template.arraySize, hashSize: template.hashSizeLog2 > 0 ? 1 << template.hashSizeLog2 : 0)
+        else { throw .outOfMemory }
+        pushAnchor(Value(table: t))
+        defer { popAnchor() }
+        for (key, value) in template.entries {
+            let v = try templateValue(value, strings)
+            if v.isNil { continue }
+            let k = try templateValue(key, strings)
+            if t.set(k, v, g) != .ok { throw .outOfMemory }
+        }
+        return t
+    }
+
+    private func templateValue(_ v: TemplateValue, _ strings: StringPool) throws(ProtoLoadError) -> Value {
+        switch v {
+        case .nil: return .nil
+        case .false: return .false
+        case .true: return .true
+        case .number(let n): return Value(number: n)
+        case .string(let id):
+            guard let s = internBytes(strings.bytes(of: id)) else { throw .outOfMemory }
+            return Value(string: s)
+        }
+    }
+
+    func internBytes(_ bytes: ArraySlice<UInt8>) -> StringRef? {
+        bytes.withUnsafeBufferPointer { g.intern($0) }
+    }
+}

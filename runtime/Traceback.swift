@@ -1,0 +1,66 @@
+/// Stack tracebacks in luajit's format, and the check whether an error will be caught.
+import PerigeeFrontend
+
+extension LuaVM {
+    /// Whether any frame from `innermostBase` outwards (through native links) is protected.
+    func isProtected(_ L: ThreadRef, innermostBase: Int) -> Bool {
+        var base = innermostBase
+        let stack = L.pointee.stack
+        var steps = 0
+        while base >= 2 && steps < 1_000_000 {
+            steps += 1
+            let link = stack[base - 1]
+            if link.isReturnPC {
+                base = base - 2 - callA(link.returnPC[-1])
+                continue
+            }
+            switch link.frameType {
+            case FrameType.vararg: base -= link.frameValue
+            case FrameType.pcall, FrameType.xpcall: return true
+            case FrameType.native:
+                let saved = link.frameValue
+                if saved >= base { return false }
+                base = saved
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// `stack traceback:` and one line per frame, innermost first.
+    func traceback(_ L: ThreadRef, innermostBase: Int, innermostPC: Int?) -> String {
+        var text = "stack traceback:"
+        let list = frames(L, innermostBase: innermostBase, innermostPC: innermostPC)
+        let stack = L.pointee.stack
+        for (i, frame) in list.enumerated() {
+            let f = stack[frame.base - 2]
+            // The name comes from the caller's call instruction.
+            var name: String? = nil
+            if i + 1 < list.count, let callerPC = list[i + 1].pc {
+                let caller = stack[list[i + 1].base - 2]
+                if caller.isFunction && caller.function.isLua {
+                    let proto = caller.function.proto.source
+                    let callIns = proto.bytecode[callerPC]
+                    name = slotName(proto, callerPC, Int(callIns.a))?.1
+                }
+            }
+            guard f.isFunction else { continue }
+            if f.function.isLua {
+                let proto = f.function.proto.source
+                let lineText = frame.pc.map { String(line(f.function, $0)) } ?? String(proto.firstLine)
+                let where_ = "\(shortChunkName(proto.chunkName)):\(lineText)"
+                if let name {
+                    text += "\n\t\(where_): in function '\(name)'"
+                } else if proto.firstLine == 0 {
+                    text += "\n\t\(where_): in main chunk"
+                } else {
+                    text += "\n\t\(where_): in function <\(shortChunkName(proto.chunkName)):\(proto.firstLine)>"
+                }
+            } else {
+                let builtin = name ?? builtinNames[f.function]
+                text += builtin.map { "\n\t[C]: in function '\($0)'" } ?? "\n\t[C]: ?"
+            }
+        }
+        return text + "\n"
+    }
+}
