@@ -240,6 +240,7 @@ extension LuaVM {
         }
         errorThrower = g.newBuiltin({ _ in builtinError }, env: globals)!
         _ = g.pointee.registry.set(string: g.intern("error_thrower")!, Value(function: errorThrower), g)
+        openCoroutineLibrary()
         openStringBasics()
         openTableBasics()
         openMathLibrary()
@@ -319,6 +320,7 @@ extension LuaVM {
             return Int32(n + 1)
         }
         if status == .yield { return builtinYield }
+        lastTraceback = ""
         var message = errorValue
         if let handler { message = runErrorHandler(L, handler, message, above: slot) }
         L.closeUpvalues(from: slot, g)

@@ -30,7 +30,8 @@ extension LuaVM {
         } else {
             status = callBuiltin(L, f, funcSlot, nargs, wanted)
         }
-        L.pointee.base = UInt32(savedBase)
+        // A yield leaves the coroutine's frames (and its base) for the next resume.
+        if status != .yield { L.pointee.base = UInt32(savedBase) }
         return status
     }
 
@@ -187,15 +188,10 @@ extension LuaVM {
             }
         }
 
-        /// Returns `count` values starting at `base` from the builtin frame at `base`.
+        /// Returns `count` values starting at `base` from the frame at `base` (a builtin's or a
+        /// pcall's): to its Lua caller, through a protected frame, or out of this run.
         func returnFromBuiltinFrame(_ count: Int) -> CallStatus? {
-            let link = base[-1]
-            if link.isReturnPC {
-                return returnFrom(0, count)
-            }
-            let frameBase = slotIndex(base)
-            moveResults(L, from: frameBase, count: count, to: frameBase - 2, wanted: entryWanted)
-            return .ok
+            returnFrom(0, count)
         }
 
         if let count = resumeCount {
