@@ -83,7 +83,7 @@ let package = Package(
                           swiftSettings: llvmSwiftFlags,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
-        .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+        .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeAOT", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
     ],
     swiftLanguageModes: [.v5]
