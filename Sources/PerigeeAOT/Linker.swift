@@ -42,19 +42,18 @@ public struct Linker {
     /// The directory of libPerigeeRuntime.a: $PERIGEE_RUNTIME_DIR when set, else the directory
     /// of the running executable. Throws naming both places when neither has the library.
     public static func findRuntimeDirectory() throws -> String {
-        var tried: [String] = []
-        if let value = getenv(runtimeDirectoryVariable), value.pointee != 0 {
-            let dir = String(cString: value)
-            if access(dir + "/" + runtimeLibraryName, R_OK) == 0 { return dir }
-            tried.append("$\(runtimeDirectoryVariable) (\(dir))")
-        } else {
-            tried.append("$\(runtimeDirectoryVariable) (not set)")
-        }
-        let exe = executableDirectory()
-        if let exe, access(exe + "/" + runtimeLibraryName, R_OK) == 0 { return exe }
-        tried.append("the directory of the running executable (\(exe ?? "unknown"))")
-        throw LinkError(message: "cannot find the Perigee runtime library \(runtimeLibraryName): "
-                        + "looked in " + tried.joined(separator: " and in "))
+        try findRuntimeDirectory(variable: getenv(runtimeDirectoryVariable).map { String(cString: $0) },
+                                 executableDirectory: executableDirectory())
+    }
+
+    /// The lookup of `findRuntimeDirectory()` with both places given explicitly.
+    public static func findRuntimeDirectory(variable: String?, executableDirectory: String?) throws -> String {
+        let variable = variable.flatMap { $0.isEmpty ? nil : $0 }
+        if let dir = variable, access(dir + "/" + runtimeLibraryName, R_OK) == 0 { return dir }
+        if let dir = executableDirectory, access(dir + "/" + runtimeLibraryName, R_OK) == 0 { return dir }
+        throw LinkError(message: "cannot find the Perigee runtime library \(runtimeLibraryName): looked in "
+                        + "$\(runtimeDirectoryVariable) (\(variable ?? "not set")) and in the directory "
+                        + "of the running executable (\(executableDirectory ?? "unknown"))")
     }
 
     /// The directory holding the running executable, from /proc/self/exe.
