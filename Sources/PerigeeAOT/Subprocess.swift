@@ -29,6 +29,9 @@ public enum Subprocess {
         precondition(!arguments.isEmpty, "Subprocess.run needs a program")
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw SpawnError(program: arguments[0], code: errno) }
+        // Close-on-exec, so children spawned by other threads do not hold the write end open.
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
