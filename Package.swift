@@ -32,9 +32,28 @@ let llvmSharedLibrary: String = {
     return "\(llvmLibDir)/lib\(name).so"
 }()
 
+/// The library's soname (e.g. `libLLVM-14.so.1`), tried when the path above is missing at run
+/// time; read with `readelf -d`, or the file name itself when readelf is not installed.
+let llvmSoname: String = {
+    let fallback = String(llvmSharedLibrary.split(separator: "/").last ?? "")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["readelf", "-d", llvmSharedLibrary]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return fallback }
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard let line = text.split(separator: "\n").first(where: { $0.contains("(SONAME)") }),
+          let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return fallback }
+    return String(line[line.index(after: open)..<close])
+}()
+
 let llvmCFlags: [CSetting] = [
     .unsafeFlags(["-I\(llvmIncludeDir)"]),
     .define("PERIGEE_LLVM_LIBRARY", to: "\"\(llvmSharedLibrary)\""),
+    .define("PERIGEE_LLVM_SONAME", to: "\"\(llvmSoname)\""),
 ]
 let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])]
 
@@ -66,7 +85,7 @@ let package = Package(
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
         .testTarget(name: "PerigeeCLITests"),
         .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime"]),
-        .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+        .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeAOT", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,104 @@
+/// An instruction builder with helpers for the instructions the compilers emit most.
+import CLLVM
+
+/// An `LLVMBuilderRef`. Anything not covered here is one `LLVMLibrary.api` call away on `ref`.
+public final class IRBuilder {
+    public let ref: LLVMBuilderRef
+    public let context: LLVMContext
+
+    public init(_ context: LLVMContext) {
+        self.context = context
+        ref = L.LLVMCreateBuilderInContext(context.ref)!
+    }
+
+    deinit { L.LLVMDisposeBuilder(ref) }
+
+    // MARK: Blocks and positions
+
+    public func appendBlock(to function: LLVMValueRef, _ name: String = "") -> LLVMBasicBlockRef {
+        L.LLVMAppendBasicBlockInContext(context.ref, function, name)!
+    }
+    public func position(atEndOf block: LLVMBasicBlockRef) { L.LLVMPositionBuilderAtEnd(ref, block) }
+    public var insertBlock: LLVMBasicBlockRef? { L.LLVMGetInsertBlock(ref) }
+    public func parameter(_ function: LLVMValueRef, _ index: Int) -> LLVMValueRef {
+        L.LLVMGetParam(function, UInt32(index))!
+    }
+
+    // MARK: Control flow
+
+    @discardableResult public func ret(_ value: LLVMValueRef) -> LLVMValueRef { L.LLVMBuildRet(ref, value)! }
+    @discardableResult public func retVoid() -> LLVMValueRef { L.LLVMBuildRetVoid(ref)! }
+    @discardableResult public func br(_ target: LLVMBasicBlockRef) -> LLVMValueRef { L.LLVMBuildBr(ref, target)! }
+    @discardableResult
+    public func condBr(_ condition: LLVMValueRef, _ then: LLVMBasicBlockRef,
+                       _ otherwise: LLVMBasicBlockRef) -> LLVMValueRef {
+        L.LLVMBuildCondBr(ref, condition, then, otherwise)!
+    }
+
+    public func phi(_ type: LLVMTypeRef, _ incoming: [(LLVMValueRef, LLVMBasicBlockRef)],
+                    _ name: String = "") -> LLVMValueRef {
+        let node = L.LLVMBuildPhi(ref, type, name)!
+        addIncoming(node, incoming)
+        return node
+    }
+    public func addIncoming(_ phi: LLVMValueRef, _ incoming: [(LLVMValueRef, LLVMBasicBlockRef)]) {
+        var values: [LLVMValueRef?] = incoming.map { $0.0 }
+        var blocks: [LLVMBasicBlockRef?] = incoming.map { $0.1 }
+        L.LLVMAddIncoming(phi, &values, &blocks, UInt32(incoming.count))
+    }
+
+    /// A call through `type` (the callee's function type; required by `LLVMBuildCall2`).
+    @discardableResult
+    public func call(_ type: LLVMTypeRef, _ callee: LLVMValueRef, _ arguments: [LLVMValueRef],
+                     _ name: String = "") -> LLVMValueRef {
+        var args: [LLVMValueRef?] = arguments
+        return L.LLVMBuildCall2(ref, type, callee, &args, UInt32(args.count), name)!
+    }
+
+    // MARK: Memory
+
+    public func alloca(_ type: LLVMTypeRef, _ name: String = "") -> LLVMValueRef { L.LLVMBuildAlloca(ref, type, name)! }
+    public func load(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ name: String = "") -> LLVMValueRef {
+        L.LLVMBuildLoad2(ref, type, pointer, name)!
+    }
+    @discardableResult
+    public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef) -> LLVMValueRef {
+        L.LLVMBuildStore(ref, value, pointer)!
+    }
+    public func gep(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ indices: [LLVMValueRef],
+                    inBounds: Bool = true, _ name: String = "") -> LLVMValueRef {
+        var idx: [LLVMValueRef?] = indices
+        return inBounds
+            ? L.LLVMBuildInBoundsGEP2(ref, type, pointer, &idx, UInt32(idx.count), name)!
+            : L.LLVMBuildGEP2(ref, type, pointer, &idx, UInt32(idx.count), name)!
+    }
+    /// A private constant C string; the result is an `i8*` / `ptr` to its first byte.
+    public func globalString(_ text: String, _ name: String = "str") -> LLVMValueRef {
+        L.LLVMBuildGlobalStringPtr(ref, text, name)!
+    }
+
+    // MARK: Arithmetic and conversions (never fast-math: -0 and NaN must stay Lua's)
+
+    public func add(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAdd(ref, a, b, n)! }
+    public func sub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSub(ref, a, b, n)! }
+    public func mul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildMul(ref, a, b, n)! }
+    public func fadd(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFAdd(ref, a, b, n)! }
+    public func fsub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFSub(ref, a, b, n)! }
+    public func fmul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFMul(ref, a, b, n)! }
+    public func fdiv(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFDiv(ref, a, b, n)! }
+    public func icmp(_ p: LLVMIntPredicate, _ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef {
+        L.LLVMBuildICmp(ref, p, a, b, n)!
+    }
+    public func fcmp(_ p: LLVMRealPredicate, _ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef {
+        L.LLVMBuildFCmp(ref, p, a, b, n)!
+    }
+    public func select(_ c: LLVMValueRef, _ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef {
+        L.LLVMBuildSelect(ref, c, a, b, n)!
+    }
+    public func bitcast(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildBitCast(ref, v, t, n)! }
+    public func sitofp(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSIToFP(ref, v, t, n)! }
+    public func zext(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildZExt(ref, v, t, n)! }
+    public func trunc(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildTrunc(ref, v, t, n)! }
+    public func intToPtr(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildIntToPtr(ref, v, t, n)! }
+    public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }
+}

@@ -1,0 +1,64 @@
+/// An LLVM context and the type and constant helpers made in it.
+import CLLVM
+
+/// An `LLVMContextRef`, either owned outright or owned through an ORC thread-safe context
+/// (made by `JITEngine.makeContext()`, so modules built in it can be handed to the JIT).
+public final class LLVMContext {
+    public let ref: LLVMContextRef
+    /// Set when the context belongs to an ORC thread-safe context.
+    let threadSafe: LLVMOrcThreadSafeContextRef?
+
+    /// A fresh context of its own (for AOT compilation); loads libLLVM if needed.
+    public init() throws {
+        try LLVMLibrary.load()
+        ref = L.LLVMContextCreate()!
+        threadSafe = nil
+    }
+
+    init(threadSafe: LLVMOrcThreadSafeContextRef) {
+        self.threadSafe = threadSafe
+        ref = L.LLVMOrcThreadSafeContextGetContext(threadSafe)!
+    }
+
+    deinit {
+        if let threadSafe {
+            L.LLVMOrcDisposeThreadSafeContext(threadSafe)
+        } else {
+            L.LLVMContextDispose(ref)
+        }
+    }
+
+    // MARK: Types
+
+    public var void: LLVMTypeRef { L.LLVMVoidTypeInContext(ref)! }
+    public var i1: LLVMTypeRef { L.LLVMInt1TypeInContext(ref)! }
+    public var i8: LLVMTypeRef { L.LLVMInt8TypeInContext(ref)! }
+    public var i32: LLVMTypeRef { L.LLVMInt32TypeInContext(ref)! }
+    public var i64: LLVMTypeRef { L.LLVMInt64TypeInContext(ref)! }
+    public var double: LLVMTypeRef { L.LLVMDoubleTypeInContext(ref)! }
+    public func int(bits: Int) -> LLVMTypeRef { L.LLVMIntTypeInContext(ref, UInt32(bits))! }
+
+    /// A pointer to `pointee` (`T*` with LLVM 14's typed pointers, plain `ptr` with newer LLVMs).
+    public func pointer(to pointee: LLVMTypeRef) -> LLVMTypeRef { L.LLVMPointerType(pointee, 0)! }
+    /// `i8*` / `ptr`: the type used for every raw address.
+    public var bytePointer: LLVMTypeRef { pointer(to: i8) }
+
+    public func function(_ result: LLVMTypeRef, _ parameters: [LLVMTypeRef],
+                         variadic: Bool = false) -> LLVMTypeRef {
+        var params: [LLVMTypeRef?] = parameters
+        return L.LLVMFunctionType(result, &params, UInt32(params.count), variadic ? 1 : 0)!
+    }
+
+    public func structure(_ fields: [LLVMTypeRef], packed: Bool = false) -> LLVMTypeRef {
+        var elements: [LLVMTypeRef?] = fields
+        return L.LLVMStructTypeInContext(ref, &elements, UInt32(elements.count), packed ? 1 : 0)!
+    }
+
+    // MARK: Constants
+
+    public func constant(_ value: Int64, _ type: LLVMTypeRef) -> LLVMValueRef {
+        L.LLVMConstInt(type, UInt64(bitPattern: value), 1)!
+    }
+    public func constant(_ value: Double) -> LLVMValueRef { L.LLVMConstReal(double, value)! }
+    public func null(_ type: LLVMTypeRef) -> LLVMValueRef { L.LLVMConstNull(type)! }
+}

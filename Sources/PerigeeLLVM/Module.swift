@@ -1,0 +1,63 @@
+/// An LLVM module: functions, target settings, verification and its textual IR.
+import CLLVM
+
+/// An `LLVMModuleRef` owned until it is handed over (to the JIT) or deinitialised.
+public final class LLVMModule {
+    public let context: LLVMContext
+    /// The module; nil once ownership went elsewhere (`JITEngine.add`).
+    public private(set) var ref: LLVMModuleRef?
+
+    public init(name: String, in context: LLVMContext) {
+        self.context = context
+        ref = L.LLVMModuleCreateWithNameInContext(name, context.ref)
+    }
+
+    deinit { if let ref { L.LLVMDisposeModule(ref) } }
+
+    var live: LLVMModuleRef {
+        guard let ref else { preconditionFailure("module already handed over") }
+        return ref
+    }
+
+    /// Gives up ownership of the module (the caller now disposes or hands it on).
+    func release() -> LLVMModuleRef {
+        let module = live
+        ref = nil
+        return module
+    }
+
+    /// The target triple.
+    public var triple: String {
+        get { borrowedString(L.LLVMGetTarget(live)) }
+        set { L.LLVMSetTarget(live, newValue) }
+    }
+
+    public var dataLayout: String {
+        get { borrowedString(L.LLVMGetDataLayoutStr(live)) }
+        set { L.LLVMSetDataLayout(live, newValue) }
+    }
+
+    /// Adds a function (a declaration until blocks are appended).
+    @discardableResult
+    public func addFunction(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {
+        L.LLVMAddFunction(live, name, type)!
+    }
+
+    public func function(named name: String) -> LLVMValueRef? { L.LLVMGetNamedFunction(live, name) }
+
+    /// The function `name`, declared with `type` if the module does not have it yet.
+    public func declare(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {
+        function(named: name) ?? addFunction(name, type)
+    }
+
+    /// Throws `LLVMError(.verification)` with the verifier's report when the module is invalid.
+    public func verify() throws {
+        var message: UnsafeMutablePointer<CChar>? = nil
+        let failed = L.LLVMVerifyModule(live, LLVMReturnStatusAction, &message) != 0
+        let text = takeMessage(message)
+        if failed { throw LLVMError(.verification, text) }
+    }
+
+    /// The module as textual LLVM IR.
+    public var ir: String { takeMessage(L.LLVMPrintModuleToString(live)) }
+}
