@@ -268,6 +268,19 @@ extension LuaVM {
             if b == 10 { return c.results(Value(number: Glibc.log10(x))) }
             return c.results(Value(number: Glibc.log(x) / Glibc.log(b)))
         }
+        register("frexp", in: M) { raw in
+            let c = BuiltinCall(raw, "frexp")
+            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
+            var e: Int32 = 0
+            let m = Glibc.frexp(x, &e)
+            return c.results(Value(number: m), Value(number: Double(e)))
+        }
+        register("ldexp", in: M) { raw in
+            let c = BuiltinCall(raw, "ldexp")
+            guard let m = c.number(1) else { return c.typeError(1, expected: "number") }
+            guard let e = c.integer(2) else { return c.typeError(2, expected: "number") }
+            return c.results(Value(number: Glibc.ldexp(m, Int32(clamping: e))))
+        }
         register("pow", in: M) { raw in
             let c = BuiltinCall(raw, "pow")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
