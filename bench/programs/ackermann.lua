@@ -1,7 +1,7 @@
 -- Ackermann function: deep, irregular recursion.
 -- The size is the number of ack(3, k) evaluations; k cycles through 1..8 so the
 -- recursion depth stays within every engine's stack limit.
-local calls = tonumber(arg and arg[1]) or 500
+local calls = tonumber(arg and arg[1]) or 400
 
 local function ack(m, n)
   if m == 0 then return n + 1 end

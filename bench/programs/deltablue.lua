@@ -1,7 +1,7 @@
 -- DeltaBlue: an incremental one-way dataflow constraint solver (after the classic
 -- Smalltalk/JavaScript benchmark). A class hierarchy built with metatables:
 -- Constraint > UnaryConstraint > Stay/Edit, Constraint > BinaryConstraint > Equality/Scale.
-local iterations = tonumber(arg and arg[1]) or 1600
+local iterations = tonumber(arg and arg[1]) or 1200
 
 local function class(parent)
   local c = {}

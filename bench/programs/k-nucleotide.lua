@@ -1,6 +1,6 @@
 -- k-nucleotide: generate a DNA sequence, count every k-mer (k = 1, 2, 3, 4, 6, 12, 18)
 -- in a hash table keyed by substrings, and report frequencies in a sorted order.
-local n = tonumber(arg and arg[1]) or 250000
+local n = tonumber(arg and arg[1]) or 200000
 
 local sub, format = string.sub, string.format
 

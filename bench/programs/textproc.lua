@@ -1,6 +1,6 @@
 -- Text processing: build a log file as a string, then parse it line by line with
 -- find/match, rewrite it with gsub, tally fields, and format a report.
-local lines = tonumber(arg and arg[1]) or 100000
+local lines = tonumber(arg and arg[1]) or 80000
 
 local format, find, gsub, match, sub, lower, upper, rep =
   string.format, string.find, string.gsub, string.match, string.sub, string.lower, string.upper, string.rep
