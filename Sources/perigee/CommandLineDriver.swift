@@ -1,4 +1,5 @@
-/// Parses the command line and dispatches to the bytecode tools, the runner and the compiler.
+/// Parses the command line in `lua`/`luajit`'s conventions and dispatches to the bytecode
+/// tools, the interpreter and the interactive loop.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,23 +10,147 @@ struct CommandLineDriver {
     let arguments: [String]
     let programName = "perigee"
 
-    func run() -> Int32 {
-        guard let first = arguments.first else { return usage() }
-        if first == "-v" {
-            writeStandardOutput(perigeeVersion + "\n")
-            return 0
-        }
-        if first.hasPrefix("-b") { return runBytecodeTool(Array(arguments.dropFirst()), flags: String(first.dropFirst(2))) }
-        if first == "-h" || first == "--help" { return usage() }
-        return runScript(first, arguments: Array(arguments.dropFirst()))
+    /// What the options asked for, in order (`-e` and `-l` run in the order given).
+    enum Action {
+        case execute(String)
+        case require(String)
     }
 
-    /// Runs a script file ("-" is standard input) with `arg` set as `lua` sets it.
-    func runScript(_ path: String, arguments: [String]) -> Int32 {
-        guard let vm = LuaVM() else {
+    func run() -> Int32 {
+        var actions: [Action] = []
+        var interactive = false
+        var showVersion = false
+        var memoryLimit = 0
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { i += 1; break }
+            if a == "-" || !a.hasPrefix("-") { break }
+            switch a {
+            case "-e", "-l":
+                guard i + 1 < arguments.count else { return usage("'\(a)' needs argument") }
+                actions.append(a == "-e" ? .execute(arguments[i + 1]) : .require(arguments[i + 1]))
+                i += 2
+                continue
+            case "-i": interactive = true
+            case "-v": showVersion = true
+            case "-h", "--help": return usage(nil)
+            default:
+                if a.hasPrefix("-b") { return runBytecodeTool(Array(arguments[(i + 1)...]), flags: String(a.dropFirst(2))) }
+                if a.hasPrefix("-e") { actions.append(.execute(String(a.dropFirst(2)))); break }
+                if a.hasPrefix("-l") { actions.append(.require(String(a.dropFirst(2)))); break }
+                if a.hasPrefix("-j") {
+                    let command = a == "-j" && i + 1 < arguments.count ? { i += 1; return arguments[i] }() : String(a.dropFirst(2))
+                    if let status = jitCommand(command) { return status }
+                    break
+                }
+                if a.hasPrefix("-O") { break }  // optimization flags matter once the JIT exists
+                if a.hasPrefix("--memory-limit=") {
+                    guard let limit = parseSize(String(a.dropFirst("--memory-limit=".count))) else {
+                        return usage("bad memory limit '\(a)'")
+                    }
+                    memoryLimit = limit
+                    break
+                }
+                return usage("unrecognized option '\(a)'")
+            }
+            i += 1
+        }
+        let script = i < arguments.count ? arguments[i] : nil
+        let scriptArguments = i + 1 < arguments.count ? Array(arguments[(i + 1)...]) : []
+        if showVersion { writeStandardOutput(perigeeVersion + " -- a Lua 5.1 / LuaJIT 2.1 implementation\n") }
+
+        guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
             return 1
         }
+        vm.captureTracebacks = true
+        vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
+                        options: Array(arguments[..<min(i, arguments.count)]))
+        defer { vm.standardOutput.flush() }
+        if let initCode = getenv("LUA_INIT").map({ String(cString: $0) }) {
+            let status = initCode.hasPrefix("@")
+                ? runFile(vm, String(initCode.dropFirst()), [])
+                : runChunk(vm, Array(initCode.utf8), chunkName: "=LUA_INIT")
+            if status != 0 { return status }
+        }
+        for action in actions {
+            let status: Int32
+            switch action {
+            case .execute(let code): status = runChunk(vm, Array(code.utf8), chunkName: "=(command line)")
+            case .require(let name): status = runChunk(vm, Array("require(\"\(name)\")".utf8), chunkName: "=(command line)")
+            }
+            if status != 0 { return status }
+        }
+        if let script {
+            let status = runFile(vm, script, scriptArguments)
+            if status != 0 || !interactive { return status }
+        }
+        if interactive || (script == nil && actions.isEmpty && !showVersion) {
+            if !interactive && isatty(0) == 0 {
+                return runFile(vm, "-", [])
+            }
+            return REPL(vm: vm, programName: programName).run()
+        }
+        return 0
+    }
+
+    func usage(_ problem: String?) -> Int32 {
+        if let problem { writeStandardError("\(programName): \(problem)\n") }
+        writeStandardError("""
+        usage: \(programName) [options]... [script [args]...].
+        Available options are:
+          -e chunk  Execute string 'chunk'.
+          -l name   Require library 'name'.
+          -b ...    Save or list bytecode.
+          -j cmd    Perform JIT control command.
+          -O[opt]   Control JIT optimizations.
+          -i        Enter interactive mode after executing 'script'.
+          -v        Show version information.
+          --memory-limit=SIZE  Fail with "not enough memory" beyond SIZE bytes (k, m, g suffixes).
+          --        Stop handling options.
+          -         Execute stdin and stop handling options.
+
+        """)
+        return 1
+    }
+
+    /// `-joff` runs the interpreter alone, which is all there is until the JIT lands; `-jon`
+    /// and the trace tools say so plainly.
+    func jitCommand(_ command: String) -> Int32? {
+        switch command {
+        case "off", "flush":
+            return nil
+        default:
+            writeStandardError("\(programName): -j\(command): no JIT compiler is available in this build; Perigee runs the interpreter\n")
+            return 1
+        }
+    }
+
+    func parseSize(_ text: String) -> Int? {
+        var digits = text
+        var scale = 1
+        if let last = text.last?.lowercased() {
+            switch last {
+            case "k": scale = 1 << 10
+            case "m": scale = 1 << 20
+            case "g": scale = 1 << 30
+            default: break
+            }
+            if scale > 1 { digits = String(text.dropLast()) }
+        }
+        guard let n = Int(digits), n > 0 else { return nil }
+        return n * scale
+    }
+
+    func runChunk(_ vm: LuaVM, _ source: [UInt8], chunkName: String) -> Int32 {
+        let (status, f) = vm.load(source, chunkName: chunkName)
+        guard status == .ok, let f else { return report(vm, traceback: false) }
+        let (callStatus, _) = vm.call(Value(function: f), [])
+        return callStatus == .ok ? 0 : report(vm, traceback: true)
+    }
+
+    func runFile(_ vm: LuaVM, _ path: String, _ arguments: [String]) -> Int32 {
         let source: [UInt8]
         switch readSource(path) {
         case .success(let bytes): source = bytes
@@ -33,31 +158,18 @@ struct CommandLineDriver {
             writeStandardError("\(programName): \(error.message)\n")
             return 1
         }
-        vm.setArguments(script: path, arguments, interpreter: CommandLine.arguments[0])
-        vm.captureTracebacks = true
-        let (loadStatus, function) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
-        guard loadStatus == .ok, let function else {
-            writeStandardError("\(programName): \(vm.describeError())\n")
-            return 1
-        }
-        let scriptArguments = arguments.map { vm.string($0) }
-        let (status, _) = vm.call(Value(function: function), scriptArguments)
-        vm.standardOutput.flush()
-        if status != .ok {
-            writeStandardError("\(programName): \(vm.describeError())\n\(vm.lastTraceback)")
-            return 1
-        }
-        return 0
+        let (status, f) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
+        guard status == .ok, let f else { return report(vm, traceback: false) }
+        let (callStatus, _) = vm.call(Value(function: f), arguments.map { vm.string($0) })
+        return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 
-    func usage() -> Int32 {
-        writeStandardError("""
-        usage: \(programName) [options]... [script [args]...].
-        Available options are:
-          -b ...    Save or list bytecode.
-          -v        Show version information.
-
-        """)
+    /// Prints the pending error as `perigee: message` (and the traceback); status 1.
+    func report(_ vm: LuaVM, traceback: Bool) -> Int32 {
+        vm.standardOutput.flush()
+        var text = "\(programName): \(vm.describeError())\n"
+        if traceback { text += vm.lastTraceback }
+        writeStandardError(text)
         return 1
     }
 

@@ -6,7 +6,9 @@ import Glibc
 /// The bytes of `path` ("-" reads standard input), or the C library's error message.
 func readSource(_ path: String) -> Result<[UInt8], SourceReadError> {
     let file: UnsafeMutablePointer<FILE>? = path == "-" ? stdin : fopen(path, "rb")
-    guard let file else { return .failure(SourceReadError(message: "cannot open \(path)")) }
+    guard let file else {
+        return .failure(SourceReadError(message: "cannot open \(path): \(String(cString: strerror(errno)))"))
+    }
     defer { if path != "-" { fclose(file) } }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)

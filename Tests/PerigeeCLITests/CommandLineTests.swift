@@ -41,7 +41,7 @@ final class CommandLineTests: XCTestCase {
     func testMissingFile() throws {
         let result = try runPerigee(["-bl", "/nonexistent/app.lua"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.err, "perigee: cannot open /nonexistent/app.lua\n")
+        XCTAssertEqual(result.err, "perigee: cannot open /nonexistent/app.lua: No such file or directory\n")
     }
 
     func testBytecodeDumpIsWritten() throws {
