@@ -85,6 +85,8 @@ extension UnsafeMutablePointer where Pointee == GCTable {
             }
         }
         slot.pointee = value
+        // The key is new to the table too: a white key in a black table must be seen again.
+        barrier(key, g)
         barrier(value, g)
         return .ok
     }

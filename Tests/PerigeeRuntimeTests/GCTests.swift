@@ -332,6 +332,23 @@ final class GCTests: XCTestCase {
         XCTAssertEqual(b.get(g.key("inner")), g.key("payload"))
     }
 
+    /// A new white key stored with a non-collectable value into a black table must survive
+    /// the cycle: the key itself needs the barrier.
+    func testNewKeyInBlackTableSurvives() {
+        let a = g.newTable()!
+        _ = g.pointee.registry.set(g.key("a"), Value(table: a), g)
+        g.fullCollect()
+        _ = g.singleStep()
+        while !header(a).isBlack { _ = g.singleStep() }
+        let key = g.intern("fresh key made while the table is black")!
+        XCTAssertTrue(header(key).isWhite)
+        _ = a.set(Value(string: key), Value(number: 1), g)
+        while g.pointee.phase != .pause { _ = g.singleStep() }
+        g.fullCollect()
+        XCTAssertEqual(a.get(string: g.intern("fresh key made while the table is black")!), Value(number: 1))
+        XCTAssertEqual(a.get(string: key), Value(number: 1), "the key string was freed and interned anew")
+    }
+
     func testForwardBarrierMarksWhileMarkingAndWhitensWhileSweeping() {
         let entry: BuiltinEntry = { _ in 0 }
         let f = g.newBuiltin(entry, upvalueCount: 2, env: nil)!
