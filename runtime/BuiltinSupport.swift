@@ -39,8 +39,33 @@ struct BuiltinCall {
         return builtinError
     }
 
+    /// `bad argument #i to 'name' (message)`, naming the function as the calling code did
+    /// (`?` when a builtin like pcall called it); for methods the object is not counted.
     func argumentError(_ i: Int, _ message: String) -> Int32 {
-        error("bad argument #\(i) to '\(name)' (\(message))")
+        guard let (kind, calledAs) = callSiteName() else {
+            return error("bad argument #\(i) to '?' (\(message))")
+        }
+        if kind == "method" {
+            if i == 1 { return error("calling '\(calledAs)' on bad self (\(message))") }
+            return error("bad argument #\(i - 1) to '\(calledAs)' (\(message))")
+        }
+        return error("bad argument #\(i) to '\(calledAs)' (\(message))")
+    }
+
+    /// How the running builtin was named at its call site, when a Lua function called it.
+    func callSiteName() -> (String, String)? {
+        let base = Int(L.pointee.base)
+        let link = L.pointee.stack[base - 1]
+        guard link.isReturnPC else { return nil }
+        let returnPC = link.returnPC
+        let callIns = returnPC[-1]
+        let callerBase = base - 2 - callA(callIns)
+        guard callerBase >= 2 else { return nil }
+        let caller = L.pointee.stack[callerBase - 2]
+        guard caller.isFunction && caller.function.isLua else { return nil }
+        let proto = caller.function.proto
+        let pc = returnPC - 1 - UnsafePointer(proto.pointee.bytecode)
+        return vm.slotName(proto.source, pc, callA(callIns))
     }
 
     func typeError(_ i: Int, expected: String) -> Int32 {

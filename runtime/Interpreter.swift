@@ -334,7 +334,7 @@ extension LuaVM {
                     syncTop()
                     let lessEqual = op == Op.ISLE.rawValue || op == Op.ISGT.rawValue
                     var r = false
-                    status = compareFallback(L, x, y, lessEqual: lessEqual, &r)
+                    status = compareFallback(L, x, y, lessEqual: lessEqual, &r, position: (closure, currentPC()))
                     rebase(Int(L.pointee.base))
                     result = (op == Op.ISLT.rawValue || op == Op.ISLE.rawValue) ? r : !r
                 }
@@ -520,7 +520,7 @@ extension LuaVM {
                         base = target
                         nargs = n
                         if f.isLua {
-                            guard enter(slotIndex(base)) else { status = runtimeError("stack overflow", L); break }
+                            guard enter(slotIndex(base)) else { status = errorAt(L, closure, currentPC(), "stack overflow"); break }
                             continue
                         }
                         // A builtin in tail position: run it, then return its results.
@@ -545,8 +545,7 @@ extension LuaVM {
                 nargs = n
                 if f.isLua {
                     guard enter(newBase) else {
-                        L.pointee.base = UInt32(newBase)
-                        status = runtimeError("stack overflow", L)
+                        status = errorAt(L, closure, currentPC(), "stack overflow")
                         break
                     }
                     continue
@@ -563,7 +562,7 @@ extension LuaVM {
                     nargs = fArgs
                     let target = base[-2].function
                     if target.isLua {
-                        guard enter(fBase) else { status = runtimeError("stack overflow", L); break }
+                        guard enter(fBase) else { status = errorAt(L, closure, currentPC(), "stack overflow"); break }
                         continue
                     }
                     L.pointee.base = UInt32(fBase)
@@ -642,7 +641,7 @@ extension LuaVM {
                 L.pointee.stack[funcSlot + 1] = returnLink(pc)
                 nargs = n
                 if f.isLua {
-                    guard enter(funcSlot + 2) else { status = runtimeError("stack overflow", L); break }
+                    guard enter(funcSlot + 2) else { status = errorAt(L, closure, currentPC(), "stack overflow"); break }
                     continue
                 }
                 let wanted = Int(ins >> 24) - 1
@@ -671,7 +670,7 @@ extension LuaVM {
                     let needed = slotIndex(base) + a + available + 4
                     if needed > Int(L.pointee.stackSize) {
                         let index = slotIndex(base)
-                        guard L.ensureStack(needed - Int(L.pointee.top), g) else { status = runtimeError("stack overflow", L); break }
+                        guard L.ensureStack(needed - Int(L.pointee.top), g) else { status = errorAt(L, closure, currentPC(), "stack overflow"); break }
                         rebase(index)
                     }
                     let src = base - delta + params

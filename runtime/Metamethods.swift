@@ -110,7 +110,8 @@ extension LuaVM {
     }
 
     /// `a < b` (or `a <= b`) for non-numbers: strings by bytes, else `__lt`/`__le`.
-    func compareFallback(_ L: ThreadRef, _ x: Value, _ y: Value, lessEqual: Bool, _ result: inout Bool) -> CallStatus {
+    func compareFallback(_ L: ThreadRef, _ x: Value, _ y: Value, lessEqual: Bool, _ result: inout Bool,
+                         position: (FunctionRef, Int)? = nil) -> CallStatus {
         if x.isString && y.isString {
             let c = compareStrings(x.string, y.string)
             result = lessEqual ? c <= 0 : c < 0
@@ -133,7 +134,9 @@ extension LuaVM {
             }
         }
         let a = typeName(x), b = typeName(y)
-        return runtimeError(a == b ? "attempt to compare two \(a) values" : "attempt to compare \(a) with \(b)", L)
+        let message = a == b ? "attempt to compare two \(a) values" : "attempt to compare \(a) with \(b)"
+        if let (closure, pc) = position { return errorAt(L, closure, pc, message) }
+        return runtimeError(message, L)
     }
 
     /// The same comparison metamethod on both operands, as Lua 5.1 requires.
