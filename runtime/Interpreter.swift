@@ -151,7 +151,7 @@ extension LuaVM {
                 frameBase -= link.frameValue
                 link = L.pointee.stack[frameBase - 1]
             }
-            L.closeUpvalues(from: frameBase, g)
+            if L.pointee.openUpvalues != nil { L.closeUpvalues(from: frameBase, g) }
             if link.isReturnPC {
                 let returnPC = link.returnPC
                 let callIns = returnPC[-1]
@@ -209,7 +209,8 @@ extension LuaVM {
             let ins = pc.pointee
             pc += 1
             let a = Int((ins >> 8) & 0xff)
-            switch Opcode(rawValue: UInt8(truncatingIfNeeded: ins)).unsafelyUnwrapped {
+            // Opcode is a one-byte enum whose cases are the opcode numbers in order.
+            switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
 
             // MARK: Function headers
             case .FUNCF, .IFUNCF, .JFUNCF:
@@ -217,11 +218,11 @@ extension LuaVM {
                 let params = Int(p.pointee.parameterCount)
                 var i = nargs
                 while i < params { base[i] = .nil; i += 1 }
+                // Registers not yet written may hold values of finished frames: the collector
+                // clears everything above `top` when it scans a stack, so they are never stale.
+                let frameSize = Int(p.pointee.frameSize)
                 L.pointee.base = UInt32(slotIndex(base))
-                L.pointee.top = UInt32(slotIndex(base) + max(Int(p.pointee.frameSize), nargs))
-                // Registers above the arguments start out nil (the collector scans them).
-                i = max(nargs, params)
-                while i < Int(p.pointee.frameSize) { base[i] = .nil; i += 1 }
+                L.pointee.top = UInt32(slotIndex(base) + (frameSize > nargs ? frameSize : nargs))
             case .FUNCV, .IFUNCV, .JFUNCV:
                 // Move the function and fixed parameters above the arguments; the varargs stay
                 // below, in the original frame.
