@@ -20,7 +20,7 @@ let pendingConformanceScripts: [String: String] = [
 ]
 
 /// Benchmarks that need string patterns (`find`, `gsub`, `gmatch`, `match`).
-let pendingBenchmarks: Set<String> = ["json", "textproc", "str-gsub", "str-find", "table-concat", "k-nucleotide", "sort-strings"]
+let pendingBenchmarks: Set<String> = ["json", "textproc", "str-gsub", "str-find", "table-concat"]
 
 final class ConformanceTests: XCTestCase {
     let directory = testsDirectory.appendingPathComponent("conformance")
