@@ -18,29 +18,36 @@ enum DumpTemplateTag: UInt8 {
 
 public func dumpBytecode(_ proto: Prototype, stripDebugInfo: Bool = false) -> [UInt8] {
     var out = DumpWriter()
-    out.bytes += bytecodeDumpSignature
+    var body = DumpWriter()
+    defer {
+        out.bytes.deallocate()
+        body.bytes.deallocate()
+    }
+    out.bytes.append(contentsOf: bytecodeDumpSignature)
     out.bytes.append(bytecodeDumpVersion)
     out.bytes.append(stripDebugInfo ? 1 : 0)
     out.string(ArraySlice(proto.chunkName.utf8))
-    var body = DumpWriter()
     dumpPrototype(proto, into: &out, body: &body, strip: stripDebugInfo)
     out.uleb(0)
-    return out.bytes
+    return out.bytes.array
 }
 
 /// Writes `proto` after its children; `body` is scratch space reused for every prototype.
 private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, body: inout DumpWriter, strip: Bool) {
     for child in proto.children { dumpPrototype(child, into: &out, body: &body, strip: strip) }
-    body.bytes.removeAll(keepingCapacity: true)
+    body.bytes.removeAll()
     let strings = proto.strings
-    body.bytes += [proto.flags.rawValue, proto.parameterCount, proto.frameSize]
+    body.bytes.append(proto.flags.rawValue)
+    body.bytes.append(proto.parameterCount)
+    body.bytes.append(proto.frameSize)
     body.uleb(UInt64(proto.upvalues.count))
     body.uleb(UInt64(proto.gcConstants.count))
     body.uleb(UInt64(proto.numberConstants.count))
     body.uleb(UInt64(proto.bytecode.count))
     body.uleb(UInt64(proto.firstLine))
     body.uleb(UInt64(proto.lastLine - proto.firstLine))
-    for ins in proto.bytecode { body.u32(ins.raw) }
+    // Instructions in host order: every supported host (x86-64, arm64) is little-endian.
+    proto.bytecode.withUnsafeBytes { body.bytes.append(contentsOf: $0) }
     for uv in proto.upvalues { body.uleb(UInt64(uv)) }
     for k in proto.gcConstants {
         switch k {
@@ -82,13 +89,22 @@ private func dumpPrototype(_ proto: Prototype, into out: inout DumpWriter, body:
         }
     }
     out.uleb(UInt64(body.bytes.count))
-    out.bytes += body.bytes
+    out.bytes.append(contentsOf: UnsafeBufferPointer(start: body.bytes.base, count: body.bytes.count))
 }
 
+/// Bytes being written; the owner deallocates `bytes`.
 struct DumpWriter {
-    var bytes: [UInt8] = []
+    var bytes = GrowableBuffer<UInt8>(capacity: 4096)
 
-    mutating func uleb(_ v: UInt64) {
+    @inline(__always) mutating func uleb(_ v: UInt64) {
+        if v < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            return
+        }
+        ulebLong(v)
+    }
+
+    private mutating func ulebLong(_ v: UInt64) {
         var v = v
         while v >= 0x80 {
             bytes.append(UInt8(v & 0x7f) | 0x80)
@@ -111,7 +127,7 @@ struct DumpWriter {
 
     mutating func string(_ s: ArraySlice<UInt8>) {
         uleb(UInt64(s.count))
-        bytes += s
+        bytes.append(contentsOf: s)
     }
 
     mutating func templateValue(_ v: TemplateValue, _ strings: StringPool) {

@@ -27,8 +27,8 @@ struct ScopeFlags: OptionSet {
 final class FunctionState {
     /// Set right after creation; the parser outlives its function states.
     unowned(unsafe) var parser: Parser! = nil
-    var code: [Instruction] = []
-    var lines: [Int32] = []
+    var code = GrowableBuffer<Instruction>(capacity: 64)
+    var lines = GrowableBuffer<Int32>(capacity: 64)
     /// Last position that is a jump target (instructions there must not be merged away).
     var lastTarget: Int32 = 0
     /// Line of the last token read, given to each instruction emitted.
@@ -57,13 +57,15 @@ final class FunctionState {
     private var stringSlots = ConstantIndex()
     private var numberSlots = ConstantIndex()
 
-    deinit { variableMap.deallocate() }
+    deinit {
+        variableMap.deallocate()
+        code.deallocate()
+        lines.deallocate()
+    }
 
     init(firstLine: Int32, variableBase: Int) {
         self.firstLine = firstLine
         self.variableBase = variableBase
-        code.reserveCapacity(64)
-        lines.reserveCapacity(64)
     }
 
     @inline(__always) var pc: Int32 { Int32(code.count) }

@@ -166,10 +166,9 @@ final class Parser {
         }
         let proto = Prototype(firstLine: f.firstLine, chunkName: chunkName, strings: pool)
         proto.lastLine = lastLine
-        var code = f.code
-        code[0] = Instruction(f.flags.contains(.vararg) ? .FUNCV : .FUNCF, a: f.frameSize, d: 0)
-        proto.bytecode = code
-        proto.lines = f.lines
+        f.code[0] = Instruction(f.flags.contains(.vararg) ? .FUNCV : .FUNCF, a: f.frameSize, d: 0)
+        proto.bytecode = f.code.array
+        proto.lines = f.lines.array
         proto.lines[0] = f.firstLine
         proto.numberConstants = f.numberConstants
         // Children's upvalues are final only now that every local of this function is known.

@@ -49,7 +49,8 @@ extension Parser {
     /// the variable stack index found, or -1 for a global.
     private func resolve(_ name: StringID, depth: Int, _ e: inout Expression, first: Bool) throws(LuaSyntaxError) -> Int {
         if depth < 0 { return -1 }
-        let f = openFunctions[depth]
+        // The innermost function is `fs`: no array access (and no reference count) for it.
+        let f = depth == openFunctions.count - 1 ? fs : openFunctions[depth]
         var r = Int(f.activeVariables) - 1
         while r >= 0 {
             if variables[Int(f.variableMap[r])].name == name {
