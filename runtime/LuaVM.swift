@@ -58,6 +58,14 @@ public final class LuaVM {
         self.globals = globals
         mainThread.setEnv(globals, g)
         LuaVM.current = self
+        g.pointee.finalizerHook = { _, userdata, handlerBits in
+            // `__gc(udata)`; an error in a finalizer is dropped, as the collector cannot fail.
+            let vm = LuaVM.current!
+            let L = vm.g.pointee.currentThread
+            var ignored = Value.nil
+            let object = Value(userdata: userdata.assumingMemoryBound(to: GCUserdata.self))
+            _ = vm.callMetamethod(L, Value(bits: handlerBits), object, .nil, &ignored)
+        }
         _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
         openBaseLibrary()
     }
