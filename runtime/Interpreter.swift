@@ -151,7 +151,11 @@ extension LuaVM {
                 frameBase -= link.frameValue
                 link = L.pointee.stack[frameBase - 1]
             }
-            if L.pointee.openUpvalues != nil { L.closeUpvalues(from: frameBase, g) }
+            // The open list is ordered by slot, highest first: one compare says if any is ours.
+            if let open = L.pointee.openUpvalues,
+               UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + frameBase {
+                L.closeUpvalues(from: frameBase, g)
+            }
             if link.isReturnPC {
                 let returnPC = link.returnPC
                 let callIns = returnPC[-1]
