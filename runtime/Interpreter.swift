@@ -198,6 +198,16 @@ extension LuaVM {
             returnFrom(0, count)
         }
 
+        /// Runs builtin `f` on the frame at slot `frameBase` with `count` arguments: the
+        /// number of results it pushed, or a negative status.
+        func invokeBuiltin(_ f: FunctionRef, _ frameBase: Int, _ count: Int) -> Int32 {
+            L.pointee.base = UInt32(frameBase)
+            L.pointee.top = UInt32(frameBase + count)
+            nativeDepth += 1
+            defer { nativeDepth -= 1 }
+            return f.entry(UnsafeMutableRawPointer(L))
+        }
+
         if let count = resumeCount {
             // Continue after the builtin that yielded: its results are the resume values.
             rebase(Int(L.pointee.base))
@@ -529,9 +539,7 @@ extension LuaVM {
                             continue
                         }
                         // A builtin in tail position: run it, then return its results.
-                        L.pointee.base = UInt32(slotIndex(base))
-                        L.pointee.top = UInt32(slotIndex(base) + n)
-                        let r = f.entry(UnsafeMutableRawPointer(L))
+                        let r = invokeBuiltin(f, slotIndex(base), n)
                         rebase(Int(L.pointee.base))
                         if r < 0 {
                             if r == builtinYield { return .yield }
@@ -570,11 +578,7 @@ extension LuaVM {
                         guard enter(fBase) else { status = errorAt(L, closure, currentPC(), "stack overflow"); break }
                         continue
                     }
-                    L.pointee.base = UInt32(fBase)
-                    L.pointee.top = UInt32(fBase + fArgs)
-                    nativeDepth += 1
-                    let r = target.entry(UnsafeMutableRawPointer(L))
-                    nativeDepth -= 1
+                    let r = invokeBuiltin(target, fBase, fArgs)
                     if r < 0 {
                         if r == builtinYield { return .yield }
                         status = .error
@@ -585,11 +589,7 @@ extension LuaVM {
                     if let done = returnFrom(first, Int(r)) { return done }
                     continue
                 }
-                L.pointee.base = UInt32(newBase)
-                L.pointee.top = UInt32(newBase + n)
-                nativeDepth += 1
-                let r = f.entry(UnsafeMutableRawPointer(L))
-                nativeDepth -= 1
+                let r = invokeBuiltin(f, newBase, n)
                 if r < 0 {
                     // On a yield the coroutine stops here; `resume` continues it by returning
                     // from this builtin frame.
@@ -650,9 +650,7 @@ extension LuaVM {
                     continue
                 }
                 let wanted = Int(ins >> 24) - 1
-                L.pointee.base = UInt32(funcSlot + 2)
-                L.pointee.top = UInt32(funcSlot + 2 + n)
-                let r = f.entry(UnsafeMutableRawPointer(L))
+                let r = invokeBuiltin(f, funcSlot + 2, n)
                 if r < 0 {
                     if r == builtinYield { return .yield }
                     status = .error

@@ -60,14 +60,18 @@ extension LuaVM {
 
     /// Calls metamethod `mm` with two operands; its first result goes to `result`.
     func callMetamethod(_ L: ThreadRef, _ mm: Value, _ x: Value, _ y: Value, _ result: inout Value) -> CallStatus {
+        callFunction(L, mm, [x, y], &result)
+    }
+
+    /// Calls `f` with `arguments` above the current top; its first result goes to `result`.
+    func callFunction(_ L: ThreadRef, _ f: Value, _ arguments: [Value], _ result: inout Value) -> CallStatus {
         let slot = Int(L.pointee.top)
-        guard L.ensureStack(5, g) else { setError("stack overflow"); return .error }
+        guard L.ensureStack(arguments.count + 3, g) else { setError("stack overflow"); return .error }
         let stack = L.pointee.stack
-        stack[slot] = mm
-        stack[slot + 2] = x
-        stack[slot + 3] = y
-        L.pointee.top = UInt32(slot + 4)
-        let status = callSlot(L, slot, argumentCount: 2, wanted: 1)
+        stack[slot] = f
+        for (i, a) in arguments.enumerated() { stack[slot + 2 + i] = a }
+        L.pointee.top = UInt32(slot + 2 + arguments.count)
+        let status = callSlot(L, slot, argumentCount: arguments.count, wanted: 1)
         if status == .ok { result = L.pointee.stack[slot] }
         L.pointee.top = UInt32(slot)
         return status
@@ -221,7 +225,7 @@ extension LuaVM {
                         mm = handler
                         if mm.isFunction {
                             var ignored = Value.nil
-                            return callMetamethod3(L, mm, t, key, value, &ignored)
+                            return callFunction(L, mm, [t, key, value], &ignored)
                         }
                         t = mm
                         continue
@@ -242,27 +246,13 @@ extension LuaVM {
             }
             if mm.isFunction {
                 var ignored = Value.nil
-                return callMetamethod3(L, mm, t, key, value, &ignored)
+                return callFunction(L, mm, [t, key, value], &ignored)
             }
             t = mm
         }
         return runtimeError("loop in settable", L)
     }
 
-    func callMetamethod3(_ L: ThreadRef, _ mm: Value, _ a: Value, _ b: Value, _ c: Value, _ result: inout Value) -> CallStatus {
-        let slot = Int(L.pointee.top)
-        guard L.ensureStack(6, g) else { setError("stack overflow"); return .error }
-        let stack = L.pointee.stack
-        stack[slot] = mm
-        stack[slot + 2] = a
-        stack[slot + 3] = b
-        stack[slot + 4] = c
-        L.pointee.top = UInt32(slot + 5)
-        let status = callSlot(L, slot, argumentCount: 3, wanted: 1)
-        if status == .ok { result = L.pointee.stack[slot] }
-        L.pointee.top = UInt32(slot)
-        return status
-    }
 
     // MARK: Concatenation
 
