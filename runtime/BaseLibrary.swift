@@ -241,6 +241,7 @@ extension LuaVM {
         errorThrower = g.newBuiltin({ _ in builtinError }, env: globals)!
         _ = g.pointee.registry.set(string: g.intern("error_thrower")!, Value(function: errorThrower), g)
         openCoroutineLibrary()
+        openBitLibrary()
         openDebugLibrary()
         openStringBasics()
         openTableBasics()
