@@ -242,6 +242,7 @@ extension LuaVM {
         _ = g.pointee.registry.set(string: g.intern("error_thrower")!, Value(function: errorThrower), g)
         openCoroutineLibrary()
         openBitLibrary()
+        openOSLibrary()
         openDebugLibrary()
         openStringBasics()
         openTableBasics()

@@ -1,0 +1,15 @@
+-- os.time with a table (fields normalized), os.date with *t and formats in UTC, difftime,
+-- os.clock, os.getenv, io.write of strings and numbers, and the jit table.
+local t = os.time({year = 2020, month = 1, day = 31, hour = 12})
+local u = os.time({year = 2020, month = 2, day = 0, hour = 12})
+print(t == u, os.difftime(t + 60, t))
+local d = os.date("!*t", 86400 * 365)
+print(d.year, d.month, d.day, d.hour, d.min, d.sec, d.wday, d.yday, d.isdst)
+print(os.date("!%Y-%m-%d %H:%M:%S", 1234567890))
+print(type(os.clock()), os.clock() >= 0, type(os.time()))
+print(os.getenv("PERIGEE_SURELY_UNSET_VARIABLE"))
+io.write("a", 1, " ", 2.5, "\n")
+print(pcall(io.write, {}))
+print(type(jit.version), jit.os, type(jit.arch))
+print(pcall(os.time, {year = 2020}))
+print("ok")

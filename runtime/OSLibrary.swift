@@ -1,0 +1,128 @@
+/// The os library's clock, time, date, environment and exit, `io.write` on standard output,
+/// and the `jit` table, which tells the truth: there is no JIT compiler yet.
+import Glibc
+import PerigeeFrontend
+
+extension LuaVM {
+    func openOSLibrary() {
+        let O = library("os")
+        register("clock", in: O) { raw in
+            let c = BuiltinCall(raw, "clock")
+            return c.results(Value(number: Double(Glibc.clock()) / Double(CLOCKS_PER_SEC)))
+        }
+        register("time", in: O) { raw in
+            let c = BuiltinCall(raw, "time")
+            if c.arg(1).isNil { return c.results(Value(number: Double(Glibc.time(nil)))) }
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            var tm = Glibc.tm()
+            func field(_ name: String, _ fallback: Int?) -> Int32? {
+                let v = t.get(string: c.vm.g.intern(name)!)
+                if let n = c.vm.toNumber(v) { return Int32(clamping: luaInteger(n)) }
+                return fallback.map { Int32($0) }
+            }
+            guard let day = field("day", nil) else { return c.error("field 'day' missing in date table") }
+            guard let month = field("month", nil) else { return c.error("field 'month' missing in date table") }
+            guard let year = field("year", nil) else { return c.error("field 'year' missing in date table") }
+            tm.tm_sec = field("sec", 0)!
+            tm.tm_min = field("min", 0)!
+            tm.tm_hour = field("hour", 12)!
+            tm.tm_mday = day
+            tm.tm_mon = month - 1
+            tm.tm_year = year - 1900
+            let dst = t.get(string: c.vm.g.intern("isdst")!)
+            tm.tm_isdst = dst.isNil ? -1 : (dst.isTruthy ? 1 : 0)
+            let result = mktime(&tm)
+            if result == -1 { return c.results(.nil) }
+            return c.results(Value(number: Double(result)))
+        }
+        register("difftime", in: O) { raw in
+            let c = BuiltinCall(raw, "difftime")
+            guard let a = c.number(1) else { return c.typeError(1, expected: "number") }
+            return c.results(Value(number: a - (c.number(2) ?? 0)))
+        }
+        register("date", in: O) { raw in
+            let c = BuiltinCall(raw, "date")
+            return c.vm.formatDate(c)
+        }
+        register("getenv", in: O) { raw in
+            let c = BuiltinCall(raw, "getenv")
+            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
+            guard let value = getenv(name.description) else { return c.results(.nil) }
+            return c.results(c.vm.string(String(cString: value)))
+        }
+        register("exit", in: O) { raw in
+            let c = BuiltinCall(raw, "exit")
+            let v = c.arg(1)
+            let status: Int32 = v.isNil || v.isTrue ? 0 : (v.isFalse ? 1 : Int32(clamping: c.integer(1) ?? 0))
+            c.vm.standardOutput.flush()
+            exit(status)
+        }
+
+        let I = library("io")
+        register("write", in: I) { raw in
+            let c = BuiltinCall(raw, "write")
+            for i in 1...max(c.count, 1) where i <= c.count {
+                let v = c.arg(i)
+                if v.isString {
+                    c.vm.standardOutput.write(v.string.buffer)
+                } else if v.isNumber {
+                    c.vm.standardOutput.write(formatNumber(v.number))
+                } else {
+                    return c.typeError(i, expected: "string")
+                }
+            }
+            return 0
+        }
+
+        let J = library("jit")
+        _ = J.set(string: g.intern("version")!, string("Perigee 0.1.0 (LuaJIT 2.1 dialect)"), g)
+        _ = J.set(string: g.intern("version_num")!, Value(number: 20100), g)
+        _ = J.set(string: g.intern("os")!, string("Linux"), g)
+        #if arch(x86_64)
+        _ = J.set(string: g.intern("arch")!, string("x64"), g)
+        #else
+        _ = J.set(string: g.intern("arch")!, string("arm64"), g)
+        #endif
+        register("status", in: J) { raw in
+            BuiltinCall(raw, "status").results(.false)
+        }
+        register("off", in: J) { _ in 0 }
+        register("flush", in: J) { _ in 0 }
+        register("on", in: J) { raw in
+            BuiltinCall(raw, "on").error("no JIT compiler is available in this build")
+        }
+    }
+
+    /// `os.date([format [, time]])`: strftime, with `*t` / `!*t` for a table and a leading
+    /// `!` for UTC.
+    func formatDate(_ c: BuiltinCall) -> Int32 {
+        var format = c.arg(1).isNil ? "%c" : (c.string(1)?.description ?? "%c")
+        var t = c.arg(2).isNil ? Glibc.time(nil) : time_t(luaInteger(c.number(2) ?? 0))
+        var tm = Glibc.tm()
+        if format.hasPrefix("!") {
+            format.removeFirst()
+            gmtime_r(&t, &tm)
+        } else {
+            localtime_r(&t, &tm)
+        }
+        if format.hasPrefix("*t") {
+            guard let table = g.newTable(arraySize: 0, hashSize: 16) else { errorValue = memoryErrorValue; return builtinError }
+            func set(_ key: String, _ v: Value) { _ = table.set(string: g.intern(key)!, v, g) }
+            set("year", Value(number: Double(tm.tm_year + 1900)))
+            set("month", Value(number: Double(tm.tm_mon + 1)))
+            set("day", Value(number: Double(tm.tm_mday)))
+            set("hour", Value(number: Double(tm.tm_hour)))
+            set("min", Value(number: Double(tm.tm_min)))
+            set("sec", Value(number: Double(tm.tm_sec)))
+            set("wday", Value(number: Double(tm.tm_wday + 1)))
+            set("yday", Value(number: Double(tm.tm_yday + 1)))
+            set("isdst", Value(bool: tm.tm_isdst > 0))
+            return c.results(Value(table: table))
+        }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let n = strftime(&buffer, buffer.count, format, &tm)
+        return c.results(buffer.withUnsafeBufferPointer {
+            string(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: n))
+        })
+    }
+}
