@@ -260,6 +260,24 @@ extension LuaVM {
             _ = M.set(string: g.intern(name)!, Value(function: f), g)
             builtinNames[f] = name
         }
+        let binary: [(String, @convention(c) (Double, Double) -> Double)] = [
+            ("pow", { Glibc.pow($0, $1) }), ("atan2", { Glibc.atan2($0, $1) }), ("fmod", { Glibc.fmod($0, $1) }),
+        ]
+        for (name, fn) in binary {
+            let entry: BuiltinEntry = { raw in
+                let c = BuiltinCall(raw, "math")
+                let callee = c.L.pointee.stack[Int(c.L.pointee.base) - 2].function
+                let named = BuiltinCall(raw, c.vm.builtinNames[callee] ?? "?")
+                guard let x = c.number(1) else { return named.typeError(1, expected: "number") }
+                guard let y = c.number(2) else { return named.typeError(2, expected: "number") }
+                let fn = unsafeBitCast(UInt(callee.upvalueValues[0].payload), to: (@convention(c) (Double, Double) -> Double).self)
+                return c.results(Value(number: fn(x, y)))
+            }
+            let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
+            f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
+            _ = M.set(string: g.intern(name)!, Value(function: f), g)
+            builtinNames[f] = name
+        }
         register("log", in: M) { raw in
             let c = BuiltinCall(raw, "log")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
@@ -282,28 +300,10 @@ extension LuaVM {
             guard let e = c.integer(2) else { return c.typeError(2, expected: "number") }
             return c.results(Value(number: Glibc.ldexp(m, Int32(clamping: e))))
         }
-        register("pow", in: M) { raw in
-            let c = BuiltinCall(raw, "pow")
-            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            guard let y = c.number(2) else { return c.typeError(2, expected: "number") }
-            return c.results(Value(number: Glibc.pow(x, y)))
-        }
-        register("atan2", in: M) { raw in
-            let c = BuiltinCall(raw, "atan2")
-            guard let y = c.number(1) else { return c.typeError(1, expected: "number") }
-            guard let x = c.number(2) else { return c.typeError(2, expected: "number") }
-            return c.results(Value(number: Glibc.atan2(y, x)))
-        }
         register("atan", in: M) { raw in
             let c = BuiltinCall(raw, "atan")
             guard let y = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Glibc.atan(y)))
-        }
-        register("fmod", in: M) { raw in
-            let c = BuiltinCall(raw, "fmod")
-            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            guard let y = c.number(2) else { return c.typeError(2, expected: "number") }
-            return c.results(Value(number: Glibc.fmod(x, y)))
         }
         register("modf", in: M) { raw in
             let c = BuiltinCall(raw, "modf")
@@ -311,24 +311,8 @@ extension LuaVM {
             let whole = x.isInfinite ? x : x.rounded(.towardZero)
             return c.results(Value(number: whole), Value(number: x.isInfinite ? 0 : x - whole))
         }
-        register("min", in: M) { raw in
-            let c = BuiltinCall(raw, "min")
-            guard var m = c.number(1) else { return c.typeError(1, expected: "number") }
-            for i in stride(from: 2, through: c.count, by: 1) {
-                guard let x = c.number(i) else { return c.typeError(i, expected: "number") }
-                if x < m { m = x }
-            }
-            return c.results(Value(number: m))
-        }
-        register("max", in: M) { raw in
-            let c = BuiltinCall(raw, "max")
-            guard var m = c.number(1) else { return c.typeError(1, expected: "number") }
-            for i in stride(from: 2, through: c.count, by: 1) {
-                guard let x = c.number(i) else { return c.typeError(i, expected: "number") }
-                if x > m { m = x }
-            }
-            return c.results(Value(number: m))
-        }
+        register("min", in: M) { raw in BuiltinCall(raw, "min").extremum(<) }
+        register("max", in: M) { raw in BuiltinCall(raw, "max").extremum(>) }
         register("random", in: M) { raw in
             let c = BuiltinCall(raw, "random")
             let r = c.vm.random.nextDouble()
@@ -351,6 +335,20 @@ extension LuaVM {
             c.vm.random = RandomState(seed: seed)
             return 0
         }
+    }
+}
+
+extension BuiltinCall {
+    /// `math.min`/`math.max`: the argument that wins every `better` comparison.
+    func extremum(_ better: (Double, Double) -> Bool) -> Int32 {
+        guard var m = number(1) else { return typeError(1, expected: "number") }
+        var i = 2
+        while i <= count {
+            guard let x = number(i) else { return typeError(i, expected: "number") }
+            if better(x, m) { m = x }
+            i += 1
+        }
+        return results(Value(number: m))
     }
 }
 

@@ -24,8 +24,8 @@ enum ArithmeticOp {
         case .sub: return a - b
         case .mul: return a * b
         case .div: return a / b
-        case .mod: return a - (a / b).rounded(.down) * b
-        case .pow: return Glibc.pow(a, b)
+        case .mod: return luaModulo(a, b)
+        case .pow: return luaPow(a, b)
         case .unm: return -a
         }
     }

@@ -467,7 +467,7 @@ extension FunctionState {
         case .sub: return a - b
         case .mul: return a * b
         case .div: return a / b
-        case .mod: return a - (a / b).rounded(.down) * b
+        case .mod: return luaModulo(a, b)
         default: return luaPow(a, b)
         }
     }
@@ -597,5 +597,8 @@ extension FunctionState {
     }
 }
 
-/// `^` with the C library's pow, as Lua uses it.
-func luaPow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+/// `^` with the C library's pow, as Lua uses it (constant folding and the runtime share it).
+@inline(__always) public func luaPow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+
+/// Lua's `%`: `a - floor(a / b) * b`.
+@inline(__always) public func luaModulo(_ a: Double, _ b: Double) -> Double { a - (a / b).rounded(.down) * b }

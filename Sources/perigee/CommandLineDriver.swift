@@ -150,14 +150,18 @@ struct CommandLineDriver {
         return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 
-    func runFile(_ vm: LuaVM, _ path: String, _ arguments: [String]) -> Int32 {
-        let source: [UInt8]
+    /// The bytes of `path`, or nil after reporting why they cannot be read.
+    func readOrReport(_ path: String) -> [UInt8]? {
         switch readSource(path) {
-        case .success(let bytes): source = bytes
+        case .success(let bytes): return bytes
         case .failure(let error):
             writeStandardError("\(programName): \(error.message)\n")
-            return 1
+            return nil
         }
+    }
+
+    func runFile(_ vm: LuaVM, _ path: String, _ arguments: [String]) -> Int32 {
+        guard let source = readOrReport(path) else { return 1 }
         let (status, f) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
         guard status == .ok, let f else { return report(vm, traceback: false) }
         let (callStatus, _) = vm.call(Value(function: f), arguments.map { vm.string($0) })
@@ -184,13 +188,7 @@ struct CommandLineDriver {
             writeStandardError("usage: \(programName) -b[l] input [output]\n")
             return 1
         }
-        let source: [UInt8]
-        switch readSource(input) {
-        case .success(let bytes): source = bytes
-        case .failure(let error):
-            writeStandardError("\(programName): \(error.message)\n")
-            return 1
-        }
+        guard let source = readOrReport(input) else { return 1 }
         let chunkName = input == "-" ? "=stdin" : "@" + input
         let proto: Prototype
         do {
