@@ -66,6 +66,20 @@ final class ConformanceTests: XCTestCase {
         }
     }
 
+    /// The examples print what their `.out` files say.
+    func testExamples() throws {
+        let examples = testsDirectory.deletingLastPathComponent().appendingPathComponent("examples")
+        let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".lua") }
+        XCTAssertGreaterThanOrEqual(names.count, 3)
+        for name in names.sorted() {
+            let expectedURL = examples.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))
+            let expected = try String(contentsOf: expectedURL, encoding: .utf8)
+            let result = try runPerigee(["-joff", name], in: examples)
+            XCTAssertEqual(result.status, 0, "\(name): \(result.err)")
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), expected, name)
+        }
+    }
+
     /// Every benchmark at its small size, checksums checked by the runner against luajit.
     func testBenchmarksRunInTheInterpreter() throws {
         let repository = testsDirectory.deletingLastPathComponent()
