@@ -2,9 +2,17 @@
 /// `yield` ends that run with the coroutine's frames left in place, so a yield works from
 /// any depth of Lua calls, through pcall, but not across a native call into Lua.
 
-/// Where a coroutine is in its life.
-enum CoroutineState {
-    case fresh, suspended, running, normal, dead
+/// Where a coroutine is in its life, kept in the thread's `status` byte (0 for threads that
+/// are not coroutines, such as the main thread).
+enum CoroutineState: UInt8 {
+    case none = 0, fresh, suspended, running, normal, dead
+}
+
+extension UnsafeMutablePointer where Pointee == GCThread {
+    var coroutineState: CoroutineState {
+        get { CoroutineState(rawValue: pointee.status) ?? .none }
+        nonmutating set { pointee.status = newValue.rawValue }
+    }
 }
 
 extension LuaVM {
@@ -20,7 +28,7 @@ extension LuaVM {
             }
             co.pointee.stack[0] = f
             co.pointee.top = 2
-            c.vm.coroutineStates[co] = .fresh
+            co.coroutineState = .fresh
             return c.results(Value(thread: co))
         }
         register("resume", in: C) { raw in
@@ -71,7 +79,7 @@ extension LuaVM {
             }
             co.pointee.stack[0] = f
             co.pointee.top = 2
-            vm.coroutineStates[co] = .fresh
+            co.coroutineState = .fresh
             c.push(Value(thread: co))  // anchored while the wrapper is made
             guard let wrapper = vm.g.newBuiltin({ raw in
                 let c = BuiltinCall(raw, "wrap")
@@ -97,11 +105,11 @@ extension LuaVM {
 
     func statusName(_ co: ThreadRef, from L: ThreadRef) -> String {
         if co == L { return "running" }
-        switch coroutineStates[co] ?? .dead {
+        switch co.coroutineState {
         case .fresh, .suspended: return "suspended"
         case .running: return "running"
         case .normal: return "normal"
-        case .dead: return "dead"
+        case .dead, .none: return "dead"
         }
     }
 
@@ -109,9 +117,9 @@ extension LuaVM {
     /// values), (false, [error value]), or (false, []) when the resume itself raised an error
     /// in `L` (already set as the pending error).
     func resume(_ L: ThreadRef, _ co: ThreadRef, _ args: [Value]) -> (Bool, [Value]) {
-        let state = coroutineStates[co] ?? .dead
+        let state = co.coroutineState
         switch state {
-        case .dead:
+        case .dead, .none:
             return (false, [string("cannot resume dead coroutine")])
         case .running, .normal:
             return (false, [string(co == L ? "cannot resume running coroutine" : "cannot resume non-suspended coroutine")])
@@ -123,8 +131,8 @@ extension LuaVM {
         for (i, a) in args.enumerated() { co.pointee.stack[top + i] = a }
         co.pointee.top = UInt32(top + args.count)
 
-        coroutineStates[co] = .running
-        if L != mainThread || coroutineStates[L] != nil { coroutineStates[L] = .normal }
+        co.coroutineState = .running
+        if L.coroutineState == .running { L.coroutineState = .normal }
         let previous = g.pointee.currentThread
         g.pointee.currentThread = co
         resumeDepth[co] = nativeDepth
@@ -141,23 +149,23 @@ extension LuaVM {
         }
         g.pointee.currentThread = previous
         resumeDepth[co] = nil
-        if coroutineStates[L] == .normal { coroutineStates[L] = .running }
+        if L.coroutineState == .normal { L.coroutineState = .running }
 
         switch status {
         case .ok:
-            coroutineStates[co] = .dead
+            co.coroutineState = .dead
             let values = (0..<Int(co.pointee.top)).map { co.pointee.stack[$0] }
             co.pointee.top = 0
             return (true, values)
         case .yield:
-            coroutineStates[co] = .suspended
+            co.coroutineState = .suspended
             // The values given to yield are the arguments of its frame.
             let from = Int(co.pointee.base), to = Int(co.pointee.top)
             let values = (from..<to).map { co.pointee.stack[$0] }
             co.pointee.top = UInt32(from)
             return (true, values)
         case .error:
-            coroutineStates[co] = .dead
+            co.coroutineState = .dead
             lastTraceback = ""
             return (false, [errorValue])
         }

@@ -31,7 +31,6 @@ public final class LuaVM {
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
-    var coroutineStates: [ThreadRef: CoroutineState] = [:]
     /// `math.random`'s generator.
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).
