@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "PerigeeCLITests"),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
+        .testTarget(name: "PerigeeStringEngineTests", dependencies: ["PerigeeRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )
