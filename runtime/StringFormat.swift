@@ -15,7 +15,7 @@ public enum FormatConversion: Sendable {
     case character
     /// `%e` `%E`
     case exponent
-    /// `%f`
+    /// `%f` `%F`
     case fixed
     /// `%g` `%G`
     case general
@@ -174,7 +174,7 @@ public struct FormatParser {
         throw .invalidOption(Array(format[start..<min(errorEnd, format.count)]))
     }
 
-    /// The conversion a letter names; only `A E G X` exist in upper case.
+    /// The conversion a letter names; only `A E F G X` exist in upper case.
     static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
         switch letter {
         case UInt8(ascii: "d"), UInt8(ascii: "i"): return (.signedInteger, false)
@@ -186,6 +186,7 @@ public struct FormatParser {
         case UInt8(ascii: "e"): return (.exponent, false)
         case UInt8(ascii: "E"): return (.exponent, true)
         case UInt8(ascii: "f"): return (.fixed, false)
+        case UInt8(ascii: "F"): return (.fixed, true)
         case UInt8(ascii: "g"): return (.general, false)
         case UInt8(ascii: "G"): return (.general, true)
         case UInt8(ascii: "a"): return (.hexFloat, false)
