@@ -1,29 +1,30 @@
-/// A static look at a pattern that lets long searches skip start offsets where no match can
-/// begin, without changing any result or error LuaJIT would give.
+/// A static look at a pattern that lets long searches stop early where no match can begin,
+/// without changing any result or error LuaJIT would give.
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// When a pattern cannot raise an error at any step (it is well formed, its back-references
 /// are valid and it cannot nest deeper than LuaJIT allows), an attempt's only outcome is match
 /// or no match, so attempts that surely fail may be skipped. A literal byte that every match
-/// must consume then bounds the last start offset worth trying: the last place it occurs.
+/// must consume rules out every start offset past its last occurrence; the search looks for
+/// each such byte ahead of where it stands, so it never scans past the match it finds.
 struct SearchHints {
     /// Subjects shorter than this (past the start) are searched without analysis.
     static let worthAnalysing = 64
+    static let maxRequired = 8
 
-    /// The highest start offset that can match, -1 when none can, nil when unknown.
-    let lastViableStart: Int?
+    /// Bytes every match consumes (at most `maxRequired`); none when unknown or unsafe.
+    var required = InlineArray<8, UInt8>(repeating: 0)
+    var requiredCount = 0
 
     init(_ m: PatternMatcher) {
-        guard let required = SearchHints.requiredBytes(m) else {
-            lastViableStart = nil
-            return
+        guard let bytes = SearchHints.requiredBytes(m) else { return }
+        for b in bytes {
+            required[requiredCount] = b
+            requiredCount += 1
         }
-        var viable: Int? = nil
-        for byte in required {
-            var i = m.subject.count - 1
-            while i >= 0 && m.subject[i] != byte { i -= 1 }
-            viable = min(viable ?? i, i)
-        }
-        lastViableStart = viable
     }
 
     /// The literal bytes every match consumes, or nil when some attempt might raise an error.
@@ -35,7 +36,7 @@ struct SearchHints {
         var choices = 0
         var p = m.bodyStart
         func note(_ b: UInt8) {
-            if required.count < 8 && !required.contains(b) { required.append(b) }
+            if required.count < maxRequired && !required.contains(b) { required.append(b) }
         }
         while p < pattern.count {
             let c = pattern[p]

@@ -58,25 +58,28 @@ extension PatternMatcher {
             guard let e = try match(at: start) else { return nil }
             return start..<e
         }
-        var limit = subject.count
-        if subject.count - start > SearchHints.worthAnalysing {
-            if hints == nil { hints = SearchHints(self) }
-            if let viable = hints.unsafelyUnwrapped.lastViableStart {
-                if viable < start { return nil }
-                limit = viable
-            }
+        if subject.count - start > SearchHints.worthAnalysing && hints == nil {
+            hints = SearchHints(self)
         }
+        let required = hints?.requiredCount ?? 0
         let first = firstLiteral()
         return try withChoiceStack { (m: inout PatternMatcher, stack) throws(PatternError) -> Range<Int>? in
+            let base = m.subject.baseAddress
+            let end = m.subject.count
+            // Where each required byte next occurs, at or after the current start offset.
+            var nextRequired = InlineArray<8, Int>(repeating: -1)
             var s = start
-            while s <= limit {
+            while s <= end {
                 if let first {
                     // Attempts where the leading literal differs fail at once, without error.
-                    let last = min(limit, m.subject.count - 1)
-                    if s > last { return nil }
-                    let base = m.subject.baseAddress!
-                    guard let hit = memchr(base + s, Int32(first), last - s + 1) else { return nil }
-                    s = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                    guard s < end, let hit = memchr(base! + s, Int32(first), end - s) else { return nil }
+                    s = UnsafeRawPointer(hit) - UnsafeRawPointer(base!)
+                }
+                for i in 0..<required where nextRequired[i] < s {
+                    // Past the last occurrence of a byte every match needs: no match is left.
+                    let byte = m.hints.unsafelyUnwrapped.required[i]
+                    guard s < end, let hit = memchr(base! + s, Int32(byte), end - s) else { return nil }
+                    nextRequired[i] = UnsafeRawPointer(hit) - UnsafeRawPointer(base!)
                 }
                 if let e = try m.run(from: s, stack: stack) { return s..<e }
                 s += 1
@@ -88,8 +91,8 @@ extension PatternMatcher {
     /// The byte every match must begin with, when the pattern starts with an unquantified
     /// (or `+`) literal byte.
     func firstLiteral() -> UInt8? {
-        let c = pattern[bodyStart]
         if bodyStart >= pattern.count { return nil }
+        let c = pattern[bodyStart]
         switch c {
         case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "%"), UInt8(ascii: "["), UInt8(ascii: "."):
             return nil
