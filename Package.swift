@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime"]),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeAOT", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
+        .testTarget(name: "PerigeeStringEngineTests", dependencies: ["PerigeeRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )
