@@ -155,9 +155,11 @@ extension LuaVM {
             let c = BuiltinCall(raw, "error")
             let message = c.arg(1)
             let level = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
-            if message.isString && level > 0 {
+            if (message.isString || message.isNumber) && level > 0 {
+                // Numbers count as strings here: the position is prepended to their text.
                 let position = c.vm.currentPosition(c.L, level: level)
-                c.vm.errorValue = c.vm.string(position + message.string.description)
+                let text = message.isString ? message.string.description : numberText(message.number)
+                c.vm.errorValue = c.vm.string(position + text)
             } else {
                 c.vm.errorValue = message
             }
@@ -254,7 +256,7 @@ extension LuaVM {
     /// `tostring(v)`: `__tostring` first, then the plain form. Nil on error.
     func toStringValue(_ L: ThreadRef, _ v: Value) -> Value? {
         if v.isString { return v }
-        if v.isNumber { return string(formatNumber(v.number)) }
+        if v.isNumber { return numberString(v.number) }
         let mm = g.metamethod(.tostring, of: v)
         if !mm.isNil {
             var r = Value.nil
@@ -270,18 +272,20 @@ extension LuaVM {
                                      UnsafeMutableRawPointer(mt).assumingMemoryBound(to: GCHeader.self)) }
     }
 
-    func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String) -> Int32 {
-        let (status, f) = load(source, chunkName: chunkName)
+    func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String, env: TableRef? = nil) -> Int32 {
+        let (status, f) = load(source, chunkName: chunkName, env: env)
         if status == .ok, let f { return c.results(Value(function: f)) }
         return c.results(.nil, errorValue)
     }
 
-    /// `load(chunk [, chunkname])` with a string or a reader function.
+    /// `load(chunk [, chunkname [, mode [, env]]])` with a string or a reader function.
     func loadBuiltin(_ c: BuiltinCall) -> Int32 {
         let chunk = c.arg(1)
+        if !c.arg(4).isNil && !c.arg(4).isTable { return c.typeError(4, expected: "table") }
+        let env = c.arg(4).isTable ? c.arg(4).table : nil
         if chunk.isString {
             let name = c.string(2)?.description ?? chunk.string.description
-            return loadResults(c, chunk.string.buffer, chunkName: name)
+            return loadResults(c, chunk.string.buffer, chunkName: name, env: env)
         }
         guard chunk.isFunction else { return c.typeError(1, expected: "function") }
         var source: [UInt8] = []
@@ -297,7 +301,7 @@ extension LuaVM {
             source.append(contentsOf: piece.string.buffer)
         }
         let name = c.string(2)?.description ?? "=(load)"
-        return source.withUnsafeBufferPointer { loadResults(c, $0, chunkName: name) }
+        return source.withUnsafeBufferPointer { loadResults(c, $0, chunkName: name, env: env) }
     }
 
     /// pcall/xpcall called from native code (or in a tail call): a nested run.

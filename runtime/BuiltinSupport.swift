@@ -92,7 +92,7 @@ struct BuiltinCall {
         let v = arg(i)
         if v.isString { return v.string }
         if v.isNumber {
-            let s = vm.string(formatNumber(v.number))
+            let s = vm.numberString(v.number)
             return s.isString ? s.string : nil
         }
         return nil
@@ -130,7 +130,7 @@ extension LuaVM {
         switch v.luaType {
         case .nil: return "nil"
         case .boolean: return v.isTrue ? "true" : "false"
-        case .number: return formatNumber(v.number)
+        case .number: return numberText(v.number)
         case .string: return v.string.description
         default:
             return "\(typeName(v)): \(hexAddress(v))"
@@ -140,6 +140,22 @@ extension LuaVM {
     func hexAddress(_ v: Value) -> String {
         "0x" + String(v.payload, radix: 16).leftPadded(to: 8)
     }
+}
+
+extension LuaVM {
+    /// A number as `tostring` shows it (LuaJIT's `%.14g`, rounding exactly).
+    func numberString(_ n: Double) -> Value {
+        var bytes: [UInt8] = []
+        appendNumber(n, into: &bytes)
+        return bytes.withUnsafeBufferPointer { string($0) }
+    }
+}
+
+/// A number as `tostring` shows it, as Swift text (messages and the command line).
+func numberText(_ n: Double) -> String {
+    var bytes: [UInt8] = []
+    appendNumber(n, into: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 extension String {

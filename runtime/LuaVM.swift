@@ -223,7 +223,7 @@ extension LuaVM {
     public func describeError() -> String {
         let v = errorValue
         if v.isString { return v.string.description }
-        if v.isNumber { return formatNumber(v.number) }
+        if v.isNumber { return numberText(v.number) }
         if v.isNil { return "nil" }
         return "(error object is a \(typeName(v)) value)"
     }

@@ -300,7 +300,7 @@ extension LuaVM {
         if v.isString {
             bytes.append(contentsOf: v.string.buffer)
         } else {
-            bytes.append(contentsOf: formatNumber(v.number).utf8)
+            appendNumber(v.number, into: &bytes)
         }
     }
 }

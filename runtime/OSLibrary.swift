@@ -66,7 +66,7 @@ extension LuaVM {
                 if v.isString {
                     c.vm.standardOutput.write(v.string.buffer)
                 } else if v.isNumber {
-                    c.vm.standardOutput.write(formatNumber(v.number))
+                    c.vm.standardOutput.write(numberText(v.number))
                 } else {
                     return c.typeError(i, expected: "string")
                 }
