@@ -126,12 +126,7 @@ struct DumpReader {
     }
 
     mutating func readChunk() throws(UndumpError) -> Prototype {
-        guard isBytecodeDump(bytes) else {
-            if bytes.count < bytecodeDumpSignature.count && bytes.elementsEqual(bytecodeDumpSignature.prefix(bytes.count)) {
-                throw truncated()
-            }
-            throw .incompatible
-        }
+        guard isBytecodeDump(bytes) else { throw .incompatible }
         pos = bytecodeDumpSignature.count
         guard try byte() == bytecodeDumpVersion else { throw .incompatible }
         let flags = try byte()
@@ -186,6 +181,7 @@ struct DumpReader {
         let firstLine = try count(Int(Int32.max), "first line")
         let lineCount = try count(Int(Int32.max) - firstLine, "line count")
         guard bytecodeCount >= 1 else { throw .malformed("function without code") }
+        guard 4 * bytecodeCount <= remaining else { throw truncated() }
         let proto = Prototype(firstLine: Int32(firstLine), chunkName: chunkName, strings: pool)
         proto.lastLine = Int32(firstLine + lineCount)
         proto.flags = PrototypeFlags(rawValue: flags)
