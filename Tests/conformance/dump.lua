@@ -22,7 +22,8 @@ local function mix(...)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = tostring(k) end
   table.sort(keys)
-  return n, s, t.x, t[10], table.concat(keys, ","), 0.5, -1e300, "a\0b"
+  local z = "a\0b"
+  return n, s, t.x, t[10], table.concat(keys, ","), 0.5, -1e300, #z, z:byte(2)
 end
 print("mix", roundtrip(mix, 4, 5, "z"))
 
