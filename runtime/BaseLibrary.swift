@@ -191,7 +191,8 @@ extension LuaVM {
             guard let bytes = readWholeFile(path) else {
                 return c.results(.nil, c.vm.string("cannot open \(path ?? "stdin")"))
             }
-            return bytes.withUnsafeBufferPointer { c.vm.loadResults(c, $0, chunkName: path.map { "@" + $0 } ?? "=stdin") }
+            let mode = c.arg(2).isNil ? nil : c.string(2)?.description
+            return bytes.withUnsafeBufferPointer { c.vm.loadResults(c, $0, chunkName: path.map { "@" + $0 } ?? "=stdin", mode: mode) }
         }
         register("dofile", in: G) { raw in
             let c = BuiltinCall(raw, "dofile")
@@ -247,6 +248,7 @@ extension LuaVM {
         openOSLibrary()
         openDebugLibrary()
         openStringBasics()
+        openStringDump()
         openTableBasics()
         openMathLibrary()
     }
@@ -272,8 +274,9 @@ extension LuaVM {
                                      UnsafeMutableRawPointer(mt).assumingMemoryBound(to: GCHeader.self)) }
     }
 
-    func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String, env: TableRef? = nil) -> Int32 {
-        let (status, f) = load(source, chunkName: chunkName, env: env)
+    func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String,
+                     mode: String? = nil, env: TableRef? = nil) -> Int32 {
+        let (status, f) = load(source, chunkName: chunkName, mode: mode, env: env)
         if status == .ok, let f { return c.results(Value(function: f)) }
         return c.results(.nil, errorValue)
     }
@@ -281,11 +284,12 @@ extension LuaVM {
     /// `load(chunk [, chunkname [, mode [, env]]])` with a string or a reader function.
     func loadBuiltin(_ c: BuiltinCall) -> Int32 {
         let chunk = c.arg(1)
+        let mode = c.arg(3).isNil ? nil : c.string(3)?.description
         if !c.arg(4).isNil && !c.arg(4).isTable { return c.typeError(4, expected: "table") }
-        let env = c.arg(4).isTable ? c.arg(4).table : nil
+        let env = c.checkTable(4)
         if chunk.isString {
             let name = c.string(2)?.description ?? chunk.string.description
-            return loadResults(c, chunk.string.buffer, chunkName: name, env: env)
+            return loadResults(c, chunk.string.buffer, chunkName: name, mode: mode, env: env)
         }
         guard chunk.isFunction else { return c.typeError(1, expected: "function") }
         var source: [UInt8] = []
@@ -301,7 +305,7 @@ extension LuaVM {
             source.append(contentsOf: piece.string.buffer)
         }
         let name = c.string(2)?.description ?? "=(load)"
-        return source.withUnsafeBufferPointer { loadResults(c, $0, chunkName: name, env: env) }
+        return source.withUnsafeBufferPointer { loadResults(c, $0, chunkName: name, mode: mode, env: env) }
     }
 
     /// pcall/xpcall called from native code (or in a tail call): a nested run.

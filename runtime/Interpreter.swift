@@ -489,7 +489,12 @@ extension LuaVM {
                 status = storeField(L, closure, currentPC(), base[bReg], key, base[a], slot: bReg)
                 rebase(Int(L.pointee.base))
             case .TSETM:
-                // Stores base[a] ..< base[a + multres] at t[start ...], t = base[a - 1].
+                // Stores base[a] ..< base[a + multres] at t[start ...], t = base[a - 1] (a
+                // table in compiled code; checked for bytecode loaded from a dump).
+                guard base[a - 1].isTable else {
+                    status = errorAt(L, closure, currentPC(), "internal error: TSETM on a non-table")
+                    break
+                }
                 let t = base[a - 1].table
                 let start = Int(k[Int(ins >> 16)].number - 4_503_599_627_370_496)
                 L.pointee.base = UInt32(slotIndex(base))
@@ -613,7 +618,10 @@ extension LuaVM {
                 if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
             case .ITERC, .ITERN:
                 // Generic `for`: call base[a-3](base[a-2], base[a-1]), results from base[a].
+                // The hidden position is a small non-negative number unless bytecode from a
+                // dump wrote something else there; then the plain call below runs instead.
                 if UInt8(truncatingIfNeeded: ins) == Op.ITERN.rawValue && base[a - 1].isNumber
+                    && base[a - 1].number >= 0 && base[a - 1].number < 2_147_483_648
                     && base[a - 3].isFunction && base[a - 3].function == nextFunction && base[a - 2].isTable {
                     var key = Value.nil, value = Value.nil
                     let next = base[a - 2].table.entry(from: Int(base[a - 1].number), &key, &value)

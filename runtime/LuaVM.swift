@@ -120,10 +120,18 @@ public final class LuaVM {
 
     /// Compiles `source` into a function of the globals; on failure the message is the
     /// error value and the status is `.error`.
-    public func load(_ source: UnsafeBufferPointer<UInt8>, chunkName: String, env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
+    /// A chunk starting with ESC is a binary chunk (`string.dump`, `perigee -b`), read and
+    /// verified by the bytecode loader. `mode` ("b", "t", "bt") restricts which kinds load.
+    public func load(_ source: UnsafeBufferPointer<UInt8>, chunkName: String, mode: String? = nil,
+                     env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
+        let binary = source.first == 0x1b
+        if let mode, !mode.utf8.contains(binary ? 98 : 116) {  // 'b' / 't'
+            setError("attempt to load chunk with wrong mode")
+            return (.error, nil)
+        }
         let proto: Prototype
         do {
-            proto = try compileChunk(source, chunkName: chunkName)
+            proto = binary ? try loadBytecodeDump(source, chunkName: chunkName) : try compileChunk(source, chunkName: chunkName)
         } catch {
             setError(error.message)
             return (.error, nil)
@@ -131,8 +139,8 @@ public final class LuaVM {
         return instantiate(proto, env: env ?? globals)
     }
 
-    public func load(_ source: [UInt8], chunkName: String, env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
-        source.withUnsafeBufferPointer { load($0, chunkName: chunkName, env: env) }
+    public func load(_ source: [UInt8], chunkName: String, mode: String? = nil, env: TableRef? = nil) -> (CallStatus, FunctionRef?) {
+        source.withUnsafeBufferPointer { load($0, chunkName: chunkName, mode: mode, env: env) }
     }
 
     func instantiate(_ proto: Prototype, env: TableRef) -> (CallStatus, FunctionRef?) {
@@ -146,6 +154,18 @@ public final class LuaVM {
         guard let f = g.newLuaClosure(p, env: env) else {
             errorValue = memoryErrorValue
             return (.error, nil)
+        }
+        // A loaded dump of a function with upvalues: they start as fresh nil upvalues.
+        if p.pointee.upvalueCount > 0 {
+            pushAnchor(Value(function: f))
+            defer { popAnchor() }
+            for i in 0..<Int(p.pointee.upvalueCount) {
+                guard let uv = g.newClosedUpvalue() else {
+                    errorValue = memoryErrorValue
+                    return (.error, nil)
+                }
+                f.setUpvalue(i, uv, g)
+            }
         }
         return (.ok, f)
     }

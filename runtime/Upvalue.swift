@@ -88,6 +88,18 @@ extension UnsafeMutablePointer where Pointee == GCThread {
 }
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
+    /// A closed upvalue holding nil (for functions loaded from a dump); nil when memory runs out.
+    func newClosedUpvalue() -> UpvalueRef? {
+        guard let o = newObject(size: MemoryLayout<GCUpvalue>.stride, type: GCObjectType.upvalue) else { return nil }
+        let uv = o.cast(to: GCUpvalue.self)
+        uv.pointee.closed = 1
+        uv.pointee.closedValue = .nil
+        uv.pointee.v = uv.closedSlot
+        uv.pointee.openPrev = nil
+        uv.pointee.openNext = nil
+        return uv
+    }
+
     /// Removes an open upvalue from the global open list.
     func unlinkOpen(_ uv: UpvalueRef) {
         if let prev = uv.pointee.openPrev { prev.pointee.openNext = uv.pointee.openNext } else { pointee.openUpvalues = uv.pointee.openNext }

@@ -8,7 +8,7 @@
 /// cannot read.
 public func compileChunk(_ source: UnsafeBufferPointer<UInt8>, chunkName: String) throws(LuaSyntaxError) -> Prototype {
     if source.first == 0x1b {
-        throw LuaSyntaxError(message: "\(shortChunkName(chunkName)): cannot load incompatible bytecode")
+        throw LuaSyntaxError(message: "\(shortBinaryChunkName(chunkName)): cannot load incompatible bytecode")
     }
     let parser = Parser(source: source, chunkName: chunkName)
     return try parser.parseChunk()
