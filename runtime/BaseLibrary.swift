@@ -249,6 +249,7 @@ extension LuaVM {
         openStringBasics()
         openTableBasics()
         openMathLibrary()
+        openPackageLibrary()
     }
 
     // MARK: Helpers for the builtins above
