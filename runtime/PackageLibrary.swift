@@ -11,6 +11,9 @@ import PerigeeFrontend
 let defaultLuaPath = "./?.lua;/usr/share/luajit-2.1.0-beta3/?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
 let defaultLuaCPath = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so"
 let cModulesUnsupported = "C modules are not supported by Perigee"
+/// What `package.loaded[name]` holds while module `name` loads: the value LuaJIT shows
+/// there (its sentinel reads as this tiny negative number).
+let loadingSentinel = Value(number: Double(bitPattern: 0x8000_0000_0000_0073))
 
 extension LuaVM {
     func openPackageLibrary() {
@@ -18,12 +21,10 @@ extension LuaVM {
         let registry = g.pointee.registry
         guard let loaded = g.newTable(arraySize: 0, hashSize: 16),
               let preload = g.newTable(arraySize: 0, hashSize: 4),
-              let loaders = g.newTable(arraySize: 4, hashSize: 0),
-              let sentinel = g.newUserdata(size: 0) else { return }
+              let loaders = g.newTable(arraySize: 4, hashSize: 0) else { return }
         _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
         _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)
         _ = registry.set(string: g.intern("_PACKAGE_TABLE")!, Value(table: P), g)
-        _ = registry.set(string: g.intern("_LOADING_SENTINEL")!, Value(userdata: sentinel), g)
         _ = P.set(string: g.intern("loaded")!, Value(table: loaded), g)
         _ = P.set(string: g.intern("preload")!, Value(table: preload), g)
         _ = P.set(string: g.intern("loaders")!, Value(table: loaders), g)
@@ -54,8 +55,9 @@ extension LuaVM {
 
         register("searchpath", in: P) { raw in
             let c = BuiltinCall(raw, "searchpath")
-            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
+            // LuaJIT checks the path before the name.
             guard let path = c.string(2) else { return c.typeError(2, expected: "string") }
+            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
             var separator = ".", replacement = "/"
             if !c.arg(3).isNil {
                 guard let s = c.string(3) else { return c.typeError(3, expected: "string") }
@@ -127,7 +129,7 @@ extension LuaVM {
         let name = nameRef.description
         let nameValue = Value(string: nameRef)
         let loaded = registryValue("_LOADED").table
-        let sentinel = registryValue("_LOADING_SENTINEL")
+        let sentinel = loadingSentinel
         let present = loaded.get(nameValue)
         if present.isTruthy {
             if present.rawEquals(sentinel) { return c.error("loop or previous error loading module '\(name)'") }
