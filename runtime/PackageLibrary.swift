@@ -19,39 +19,42 @@ extension LuaVM {
     func openPackageLibrary() {
         let P = library("package")
         let registry = g.pointee.registry
-        guard let loaded = g.newTable(arraySize: 0, hashSize: 16),
-              let preload = g.newTable(arraySize: 0, hashSize: 4),
-              let loaders = g.newTable(arraySize: 4, hashSize: 0) else { return }
-        _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
-        _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)
+        // Each new table is stored (made reachable) before the next allocation.
         _ = registry.set(string: g.intern("_PACKAGE_TABLE")!, Value(table: P), g)
+        guard let loaded = g.newTable(arraySize: 0, hashSize: 16) else { return }
         _ = P.set(string: g.intern("loaded")!, Value(table: loaded), g)
+        _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
+        guard let preload = g.newTable(arraySize: 0, hashSize: 4) else { return }
         _ = P.set(string: g.intern("preload")!, Value(table: preload), g)
+        _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)
+        guard let loaders = g.newTable(arraySize: 4, hashSize: 0) else { return }
         _ = P.set(string: g.intern("loaders")!, Value(table: loaders), g)
         _ = P.set(string: g.intern("config")!, string("/\n;\n?\n!\n-\n"), g)
         _ = P.set(string: g.intern("path")!, string(searchPathFromEnvironment("LUA_PATH", defaultLuaPath)), g)
         _ = P.set(string: g.intern("cpath")!, string(searchPathFromEnvironment("LUA_CPATH", defaultLuaCPath)), g)
 
-        let scratch = g.newTable()!
-        let loaderFunctions = [
-            register("preload_loader", in: scratch) { raw in
-                let c = BuiltinCall(raw, "preload_loader")
+        let loaderEntries: [BuiltinEntry] = [
+            { raw in
+                let c = BuiltinCall(raw, "?")
                 return c.vm.preloadLoader(c)
             },
-            register("lua_loader", in: scratch) { raw in
-                let c = BuiltinCall(raw, "lua_loader")
+            { raw in
+                let c = BuiltinCall(raw, "?")
                 return c.vm.luaFileLoader(c)
             },
-            register("c_loader", in: scratch) { raw in
-                let c = BuiltinCall(raw, "c_loader")
+            { raw in
+                let c = BuiltinCall(raw, "?")
                 return c.vm.cLoader(c, allInOne: false)
             },
-            register("croot_loader", in: scratch) { raw in
-                let c = BuiltinCall(raw, "croot_loader")
+            { raw in
+                let c = BuiltinCall(raw, "?")
                 return c.vm.cLoader(c, allInOne: true)
             },
         ]
-        for (i, f) in loaderFunctions.enumerated() { _ = loaders.set(integer: i + 1, Value(function: f), g) }
+        for (i, entry) in loaderEntries.enumerated() {
+            guard let f = g.newBuiltin(entry, env: P) else { return }
+            _ = loaders.set(integer: i + 1, Value(function: f), g)
+        }
 
         register("searchpath", in: P) { raw in
             let c = BuiltinCall(raw, "searchpath")
@@ -288,8 +291,10 @@ extension LuaVM {
             let key = string(String(part))
             let v = t.get(key)
             if v.isNil {
+                pushAnchor(key)
+                defer { popAnchor() }
                 guard let n = g.newTable(arraySize: 0, hashSize: 1) else { return nil }
-                _ = t.set(key, Value(table: n), g)
+                _ = t.set(key, Value(table: n), g)  // `t` is reachable: so is `n` now
                 t = n
             } else if v.isTable {
                 t = v.table
