@@ -251,6 +251,7 @@ extension LuaVM {
         openStringDump()
         openTableBasics()
         openMathLibrary()
+        openPackageLibrary()
     }
 
     // MARK: Helpers for the builtins above

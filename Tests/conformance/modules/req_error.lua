@@ -1,0 +1,3 @@
+local t = {}
+error("req_error failed while loading")
+return t

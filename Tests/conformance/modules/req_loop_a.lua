@@ -1,0 +1,1 @@
+return { b = require("req_loop_b") }

@@ -1,0 +1,1 @@
+return { a = require("req_loop_a") }

@@ -1,0 +1,1 @@
+req_nothing_ran = true

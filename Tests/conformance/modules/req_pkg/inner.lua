@@ -1,0 +1,3 @@
+module(...)
+value = 42
+function get() return value end
