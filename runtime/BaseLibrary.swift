@@ -245,6 +245,7 @@ extension LuaVM {
         openCoroutineLibrary()
         openBitLibrary()
         openOSLibrary()
+        openIOLibrary()
         openDebugLibrary()
         openStringBasics()
         openTableBasics()
