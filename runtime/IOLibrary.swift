@@ -52,9 +52,10 @@ extension LuaVM {
         return Value(userdata: u)
     }
 
-    /// Before C stdio touches `fp`: standard output's pending bytes go out first.
+    /// Before C stdio touches `fp`: standard output's pending bytes go out first; reading
+    /// standard input flushes them only when they are not fully buffered, as C stdio does.
     func synchronize(_ fp: UnsafeMutablePointer<FILE>) {
-        if fp == stdout || fp == stdin { standardOutput.flush() }
+        if fp == stdout || (fp == stdin && standardOutput.mode != .full) { standardOutput.flush() }
     }
 
     func setDefault(output: Bool, _ v: Value) {
