@@ -63,6 +63,13 @@ extension LuaVM {
         _ = g.pointee.registry.set(string: g.intern(output ? "_IO_output" : "_IO_input")!, v, g)
     }
 
+    /// What closing a Lua state does to pipes still open (LuaJIT's `lua_close` finalizes
+    /// their handles): waits for each command. Call before the last flush of standard output.
+    public func closeOpenPipes() {
+        for fp in openPipes { pclose(fp) }
+        openPipes.removeAll()
+    }
+
     func openIOLibrary() {
         let M = g.newTable(arraySize: 0, hashSize: 16)!
         fileMetatable = M
@@ -145,6 +152,7 @@ extension LuaVM {
             fflush(nil)
             guard let fp = popen(cString(command), mode) else { return c.fileResult(false, command.description) }
             guard let v = c.vm.newIOFile(fp, type: IOFile.pipe) else { pclose(fp); return builtinError }
+            c.vm.openPipes.append(fp)
             return c.results(v)
         }
         register("tmpfile", in: I) { raw in
@@ -262,6 +270,7 @@ extension BuiltinCall {
             f.pointee.fp = nil
             return fileResult(ok, nil, code)
         case IOFile.pipe:
+            vm.openPipes.removeAll { $0 == fp }
             let status = pclose(fp)
             let code = errno
             f.pointee.fp = nil

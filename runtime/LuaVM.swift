@@ -48,6 +48,8 @@ public final class LuaVM {
     var fileMetatable: TableRef?
     var defaultInput: Value = .nil
     var defaultOutput: Value = .nil
+    /// Pipes from `io.popen` not closed yet: closing the state waits for their commands.
+    var openPipes: [UnsafeMutablePointer<FILE>] = []
 
     /// The VM builtins run in (one per process while Perigee has a single universe).
     nonisolated(unsafe) public static var current: LuaVM!
