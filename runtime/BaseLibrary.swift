@@ -246,6 +246,7 @@ extension LuaVM {
         openCoroutineLibrary()
         openBitLibrary()
         openOSLibrary()
+        openIOLibrary()
         openDebugLibrary()
         openStringBasics()
         openStringDump()

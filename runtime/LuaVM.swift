@@ -43,6 +43,13 @@ public final class LuaVM {
     var builtinNames: [FunctionRef: String] = [:]
     /// `print`'s output buffer is flushed at exit and before reading input.
     public var standardOutput = OutputBuffer(fd: 1)
+    /// The io library: the metatable of file handles and the default input and output files
+    /// (also anchored in the registry).
+    var fileMetatable: TableRef?
+    var defaultInput: Value = .nil
+    var defaultOutput: Value = .nil
+    /// Pipes from `io.popen` not closed yet: closing the state waits for their commands.
+    var openPipes: [UnsafeMutablePointer<FILE>] = []
 
     /// The VM builtins run in (one per process while Perigee has a single universe).
     nonisolated(unsafe) public static var current: LuaVM!
@@ -199,15 +206,26 @@ public final class LuaVM {
 public struct OutputBuffer {
     let fd: Int32
     var bytes: [UInt8] = []
+    /// Buffering as `setvbuf` sets it: full, line (the default on a terminal, as C stdio
+    /// does) or none.
+    public var mode: Buffering
+
+    public enum Buffering { case full, line, none }
 
     init(fd: Int32) {
         self.fd = fd
+        mode = isatty(fd) != 0 ? .line : .full
         bytes.reserveCapacity(8192)
     }
 
     public mutating func write(_ b: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: b)
-        if bytes.count >= 8192 { flush() }
+        if bytes.count >= 8192 { flush(); return }
+        switch mode {
+        case .full: break
+        case .line: if b.contains(10) { flush() }
+        case .none: flush()
+        }
     }
 
     public mutating func write(_ s: String) {

@@ -1,4 +1,4 @@
-/// The os library's clock, time, date, environment and exit, `io.write` on standard output,
+/// The os library's clock, time, date, environment, exit and files (remove, rename, tmpname),
 /// and the `jit` table, which tells the truth: there is no JIT compiler yet.
 import Glibc
 import PerigeeFrontend
@@ -50,28 +50,31 @@ extension LuaVM {
             guard let value = getenv(name.description) else { return c.results(.nil) }
             return c.results(c.vm.string(String(cString: value)))
         }
+        register("remove", in: O) { raw in
+            let c = BuiltinCall(raw, "remove")
+            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
+            return c.fileResult(Glibc.remove(cString(name)) == 0, name.description)
+        }
+        register("rename", in: O) { raw in
+            let c = BuiltinCall(raw, "rename")
+            guard let from = c.string(1) else { return c.typeError(1, expected: "string") }
+            guard let to = c.string(2) else { return c.typeError(2, expected: "string") }
+            return c.fileResult(Glibc.rename(cString(from), cString(to)) == 0, from.description)
+        }
+        register("tmpname", in: O) { raw in
+            let c = BuiltinCall(raw, "tmpname")
+            var template = Array("/tmp/lua_XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if fd == -1 { return c.error("unable to generate a unique filename") }
+            close(fd)
+            return c.results(c.vm.string(String(cString: template)))
+        }
         register("exit", in: O) { raw in
             let c = BuiltinCall(raw, "exit")
             let v = c.arg(1)
             let status: Int32 = v.isNil || v.isTrue ? 0 : (v.isFalse ? 1 : Int32(clamping: c.integer(1) ?? 0))
             c.vm.standardOutput.flush()
             exit(status)
-        }
-
-        let I = library("io")
-        register("write", in: I) { raw in
-            let c = BuiltinCall(raw, "write")
-            for i in 1...max(c.count, 1) where i <= c.count {
-                let v = c.arg(i)
-                if v.isString {
-                    c.vm.standardOutput.write(v.string.buffer)
-                } else if v.isNumber {
-                    c.vm.standardOutput.write(numberText(v.number))
-                } else {
-                    return c.typeError(i, expected: "string")
-                }
-            }
-            return 0
         }
 
         let J = library("jit")

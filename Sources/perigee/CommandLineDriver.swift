@@ -67,7 +67,10 @@ struct CommandLineDriver {
         vm.captureTracebacks = true
         vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
                         options: Array(arguments[..<min(i, arguments.count)]))
-        defer { vm.standardOutput.flush() }
+        defer {
+            vm.closeOpenPipes()
+            vm.standardOutput.flush()
+        }
         if let initCode = getenv("LUA_INIT").map({ String(cString: $0) }) {
             let status = initCode.hasPrefix("@")
                 ? runFile(vm, String(initCode.dropFirst()), [])
