@@ -86,6 +86,7 @@ extension LuaVM {
     func openTableBasics() {
         let T = library("table")
         openTableSort(T)
+        openTableExtras(T)
         register("insert", in: T) { raw in
             let c = BuiltinCall(raw, "insert")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }

@@ -24,6 +24,7 @@ extension LuaVM {
         guard let loaded = g.newTable(arraySize: 0, hashSize: 16) else { return }
         _ = P.set(string: g.intern("loaded")!, Value(table: loaded), g)
         _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
+        registerTableExtensions(in: loaded)
         guard let preload = g.newTable(arraySize: 0, hashSize: 4) else { return }
         _ = P.set(string: g.intern("preload")!, Value(table: preload), g)
         _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)

@@ -103,3 +103,90 @@ private struct Sorter {
         return true
     }
 }
+
+extension LuaVM {
+    /// `table.foreach`, `table.foreachi` and `table.move`.
+    func openTableExtras(_ T: TableRef) {
+        register("foreach", in: T) { raw in
+            let c = BuiltinCall(raw, "foreach")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            guard c.arg(2).isFunction else { return c.typeError(2, expected: "function") }
+            var key = Value.nil, value = Value.nil
+            while true {
+                switch t.next(&key, &value) {
+                case .found:
+                    var r = Value.nil
+                    guard c.vm.callFunction(c.L, c.arg(2), [key, value], &r) == .ok else { return builtinError }
+                    if !r.isNil { return c.results(r) }
+                case .end: return 0
+                case .invalidKey: return c.error("invalid key to 'next'")
+                }
+            }
+        }
+        register("foreachi", in: T) { raw in
+            let c = BuiltinCall(raw, "foreachi")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            guard c.arg(2).isFunction else { return c.typeError(2, expected: "function") }
+            let n = t.length()
+            var i = 1
+            while i <= n {
+                var r = Value.nil
+                guard c.vm.callFunction(c.L, c.arg(2), [Value(number: Double(i)), t.get(integer: i)], &r) == .ok else {
+                    return builtinError
+                }
+                if !r.isNil { return c.results(r) }
+                i += 1
+            }
+            return 0
+        }
+        register("move", in: T) { raw in
+            let c = BuiltinCall(raw, "move")
+            // LuaJIT writes table.move in Lua, so a missing argument is reported as nil.
+            func wrong(_ i: Int, _ expected: String) -> Int32 {
+                c.argumentError(i, "\(expected) expected, got \(c.vm.typeName(c.arg(i)))")
+            }
+            guard let a1 = c.checkTable(1) else { return wrong(1, "table") }
+            guard let f = c.integer(2) else { return wrong(2, "number") }
+            guard let e = c.integer(3) else { return wrong(3, "number") }
+            guard let t = c.integer(4) else { return wrong(4, "number") }
+            let destination = c.arg(5).isNil ? a1 : c.checkTable(5)
+            guard let a2 = destination else { return c.typeError(5, expected: "table") }
+            if e >= f {
+                let g = c.vm.g
+                if t > e || t <= f || a1 != a2 {
+                    for i in 0...(e - f) { if a2.set(integer: t + i, a1.get(integer: f + i), g) == .outOfMemory { return builtinError } }
+                } else {
+                    for i in stride(from: e - f, through: 0, by: -1) {
+                        if a2.set(integer: t + i, a1.get(integer: f + i), g) == .outOfMemory { return builtinError }
+                    }
+                }
+            }
+            return c.results(Value(table: a2))
+        }
+    }
+
+    /// LuaJIT's `table.new` and `table.clear`, which programs get with `require("table.new")`
+    /// and `require("table.clear")`: entered in `package.loaded` as they are made.
+    func registerTableExtensions(in loaded: TableRef) {
+        let new = g.newBuiltin({ raw in
+            let c = BuiltinCall(raw, "new")
+            guard let narray = c.integer(1) else { return c.typeError(1, expected: "number") }
+            guard let nhash = c.integer(2) else { return c.typeError(2, expected: "number") }
+            guard let t = c.vm.g.newTable(arraySize: max(0, min(narray, 1 << 26)), hashSize: max(0, min(nhash, 1 << 26))) else {
+                c.vm.errorValue = c.vm.memoryErrorValue
+                return builtinError
+            }
+            return c.results(Value(table: t))
+        }, env: globals)!
+        builtinNames[new] = "new"
+        _ = loaded.set(string: g.intern("table.new")!, Value(function: new), g)
+        let clear = g.newBuiltin({ raw in
+            let c = BuiltinCall(raw, "clear")
+            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            t.clear(c.vm.g)
+            return 0
+        }, env: globals)!
+        builtinNames[clear] = "clear"
+        _ = loaded.set(string: g.intern("table.clear")!, Value(function: clear), g)
+    }
+}

@@ -1,0 +1,21 @@
+-- table.foreach, table.foreachi, table.move and LuaJIT's table.new / table.clear.
+table.foreachi({10, 20, 30}, print)
+local keys = {}
+table.foreach({a = 1}, function(k, v) keys[#keys + 1] = k .. "=" .. v end)
+print(table.concat(keys, ","))
+print(table.foreachi({5, 6}, function(i, v) if v == 6 then return "stopped at " .. i end end))
+print(pcall(table.foreach, {}, 1))
+local m = table.move({1, 2, 3}, 1, 3, 2)
+print(m[1], m[2], m[3], m[4])
+local dst = table.move({1, 2, 3}, 2, 3, 1, {})
+print(#dst, dst[1], dst[2])
+print(pcall(table.move, {}, 1, 2))
+local new = require("table.new")
+local clear = require("table.clear")
+local t = new(10, 4)
+t[1] = "x"; t.k = "y"
+print(#t, t.k)
+clear(t)
+print(next(t), #t)
+print(require("table.new") == new, type(clear))
+print("ok")
