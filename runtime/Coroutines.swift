@@ -36,18 +36,14 @@ extension LuaVM {
             guard c.arg(1).isThread else { return c.typeError(1, expected: "coroutine") }
             let co = c.arg(1).thread
             let base = Int(c.L.pointee.base)
-            let args = (1..<max(c.count, 1)).map { c.L.pointee.stack[base + $0] }
-            let (ok, values) = c.vm.resume(c.L, co, args)
-            if !ok && values.isEmpty { return builtinError }
-            c.push(Value(bool: ok))
-            for v in values { c.push(v) }
-            return Int32(values.count + 1)
+            _ = c.L.ensureStack(2, c.vm.g)
+            return c.vm.resume(c.L, co, from: base + 1, count: max(c.count - 1, 0), withStatus: true).1
         }
         register("yield", in: C) { raw in
             let c = BuiltinCall(raw, "yield")
             let vm = c.vm
             let L = c.L
-            guard L != vm.mainThread, let depth = vm.resumeDepth[L] else {
+            guard L != vm.mainThread, let depth = vm.resumeDepth(of: L) else {
                 return c.error("attempt to yield across C-call boundary")
             }
             if vm.nativeDepth != depth + 2 { return c.error("attempt to yield across C-call boundary") }
@@ -65,7 +61,7 @@ extension LuaVM {
         }
         register("isyieldable", in: C) { raw in
             let c = BuiltinCall(raw, "isyieldable")
-            guard c.L != c.vm.mainThread, let depth = c.vm.resumeDepth[c.L] else { return c.results(.false) }
+            guard c.L != c.vm.mainThread, let depth = c.vm.resumeDepth(of: c.L) else { return c.results(.false) }
             return c.results(Value(bool: c.vm.nativeDepth == depth + 2))
         }
         register("wrap", in: C) { raw in
@@ -85,15 +81,13 @@ extension LuaVM {
                 let c = BuiltinCall(raw, "wrap")
                 let callee = c.L.pointee.stack[Int(c.L.pointee.base) - 2].function
                 let co = callee.upvalueValues[0].thread
-                let base = Int(c.L.pointee.base)
-                let args = (0..<c.count).map { c.L.pointee.stack[base + $0] }
-                let (ok, values) = c.vm.resume(c.L, co, args)
+                _ = c.L.ensureStack(2, c.vm.g)
+                let (ok, n) = c.vm.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false)
                 if !ok {
-                    if !values.isEmpty { c.vm.errorValue = values[0] }
+                    c.vm.errorValue = c.L.pointee.stack[Int(c.L.pointee.top) - 1]
                     return builtinError
                 }
-                for v in values { c.push(v) }
-                return Int32(values.count)
+                return n
             }, upvalueCount: 1, env: vm.globals) else {
                 vm.errorValue = vm.memoryErrorValue
                 return builtinError
@@ -113,61 +107,78 @@ extension LuaVM {
         }
     }
 
-    /// Runs `co` until it yields, returns or fails. Returns (true, yielded or returned
-    /// values), (false, [error value]), or (false, []) when the resume itself raised an error
-    /// in `L` (already set as the pending error).
-    func resume(_ L: ThreadRef, _ co: ThreadRef, _ args: [Value]) -> (Bool, [Value]) {
+    /// Runs `co` with the `count` values at slot `from` of `L` as arguments, until it yields,
+    /// returns or fails. Pushes onto `L` (after `true`/`false` when `withStatus`) the yielded
+    /// or returned values, or the error value; returns whether it went well and how many
+    /// values it pushed.
+    func resume(_ L: ThreadRef, _ co: ThreadRef, from: Int, count: Int, withStatus: Bool) -> (Bool, Int32) {
+        func fail(_ message: Value) -> (Bool, Int32) {
+            var n: Int32 = 0
+            if withStatus { push(L, .false); n += 1 }
+            push(L, message)
+            return (false, n + 1)
+        }
         let state = co.coroutineState
         switch state {
         case .dead, .none:
-            return (false, [string("cannot resume dead coroutine")])
+            return fail(string("cannot resume dead coroutine"))
         case .running, .normal:
-            return (false, [string(co == L ? "cannot resume running coroutine" : "cannot resume non-suspended coroutine")])
+            return fail(string(co == L ? "cannot resume running coroutine" : "cannot resume non-suspended coroutine"))
         case .fresh, .suspended:
             break
         }
-        guard co.ensureStack(args.count + 4, g) else { return (false, [string("stack overflow")]) }
+        guard co.ensureStack(count + 4, g) else { return fail(string("stack overflow")) }
         let top = Int(co.pointee.top)
-        for (i, a) in args.enumerated() { co.pointee.stack[top + i] = a }
-        co.pointee.top = UInt32(top + args.count)
+        for i in 0..<count { co.pointee.stack[top + i] = L.pointee.stack[from + i] }
+        co.pointee.top = UInt32(top + count)
 
         co.coroutineState = .running
         if L.coroutineState == .running { L.coroutineState = .normal }
         let previous = g.pointee.currentThread
         g.pointee.currentThread = co
-        resumeDepth[co] = nativeDepth
+        resumeStack.append((co, nativeDepth))
         let status: CallStatus
         if state == .fresh {
-            status = callSlot(co, 0, argumentCount: args.count, wanted: -1)
+            status = callSlot(co, 0, argumentCount: count, wanted: -1)
         } else {
             nativeDepth += 1
             let f = co.pointee.stack[0]
             status = f.isFunction && f.function.isLua
-                ? execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: args.count)
+                ? execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
                 : .error
             nativeDepth -= 1
         }
         g.pointee.currentThread = previous
-        resumeDepth[co] = nil
+        resumeStack.removeLast()
         if L.coroutineState == .normal { L.coroutineState = .running }
 
         switch status {
-        case .ok:
-            co.coroutineState = .dead
-            let values = (0..<Int(co.pointee.top)).map { co.pointee.stack[$0] }
-            co.pointee.top = 0
-            return (true, values)
-        case .yield:
-            co.coroutineState = .suspended
-            // The values given to yield are the arguments of its frame.
-            let from = Int(co.pointee.base), to = Int(co.pointee.top)
-            let values = (from..<to).map { co.pointee.stack[$0] }
-            co.pointee.top = UInt32(from)
-            return (true, values)
+        case .ok, .yield:
+            // Returned values sit from slot 0; yielded ones are the arguments of yield's frame.
+            let isYield = status == .yield
+            co.coroutineState = isYield ? .suspended : .dead
+            let first = isYield ? Int(co.pointee.base) : 0
+            let n = Int(co.pointee.top) - first
+            guard L.ensureStack(n + 1, g) else { return fail(string("stack overflow")) }
+            if withStatus { push(L, .true) }
+            for i in 0..<n { push(L, co.pointee.stack[first + i]) }
+            co.pointee.top = UInt32(first)
+            return (true, Int32(n + (withStatus ? 1 : 0)))
         case .error:
             co.coroutineState = .dead
             lastTraceback = ""
-            return (false, [errorValue])
+            return fail(errorValue)
         }
+    }
+
+    @inline(__always) func push(_ L: ThreadRef, _ v: Value) {
+        L.pointee.stack[Int(L.pointee.top)] = v
+        L.pointee.top += 1
+    }
+
+    /// The interpreter nesting depth at which `co` was resumed, if it is running.
+    func resumeDepth(of co: ThreadRef) -> Int? {
+        guard let last = resumeStack.last, last.0 == co else { return nil }
+        return last.1
     }
 }

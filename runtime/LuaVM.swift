@@ -25,9 +25,10 @@ public final class LuaVM {
     /// `maxNativeDepth` a call fails with "C stack overflow" instead of crashing.
     var nativeDepth = 0
     let maxNativeDepth = 190
-    /// Per thread: how deep the interpreter nesting was when it was resumed; a yield is
-    /// allowed only at that depth (otherwise a native frame is in the way).
-    var resumeDepth: [ThreadRef: Int] = [:]
+    /// The running coroutines, innermost last, each with the interpreter nesting depth at
+    /// which it was resumed; a yield is allowed only at that depth (otherwise a native frame
+    /// is in the way).
+    var resumeStack: [(ThreadRef, Int)] = []
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
