@@ -59,19 +59,31 @@ extension LuaVM {
     func typeName(_ v: Value) -> String { String(describing: v.luaType.name) }
 
     /// Calls metamethod `mm` with two operands; its first result goes to `result`.
+    @inline(__always)
     func callMetamethod(_ L: ThreadRef, _ mm: Value, _ x: Value, _ y: Value, _ result: inout Value) -> CallStatus {
-        callFunction(L, mm, [x, y], &result)
+        callWithArguments(L, mm, count: 2, &result) { args in
+            args[0] = x
+            args[1] = y
+        }
     }
 
     /// Calls `f` with `arguments` above the current top; its first result goes to `result`.
     func callFunction(_ L: ThreadRef, _ f: Value, _ arguments: [Value], _ result: inout Value) -> CallStatus {
+        callWithArguments(L, f, count: arguments.count, &result) { args in
+            for (i, a) in arguments.enumerated() { args[i] = a }
+        }
+    }
+
+    /// Calls `f` above the current top with `count` arguments written by `fill`.
+    private func callWithArguments(_ L: ThreadRef, _ f: Value, count: Int, _ result: inout Value,
+                                   _ fill: (UnsafeMutablePointer<Value>) -> Void) -> CallStatus {
         let slot = Int(L.pointee.top)
-        guard L.ensureStack(arguments.count + 3, g) else { setError("stack overflow"); return .error }
+        guard L.ensureStack(count + 3, g) else { setError("stack overflow"); return .error }
         let stack = L.pointee.stack
         stack[slot] = f
-        for (i, a) in arguments.enumerated() { stack[slot + 2 + i] = a }
-        L.pointee.top = UInt32(slot + 2 + arguments.count)
-        let status = callSlot(L, slot, argumentCount: arguments.count, wanted: 1)
+        fill(stack + slot + 2)
+        L.pointee.top = UInt32(slot + 2 + count)
+        let status = callSlot(L, slot, argumentCount: count, wanted: 1)
         if status == .ok { result = L.pointee.stack[slot] }
         L.pointee.top = UInt32(slot)
         return status
