@@ -16,6 +16,10 @@ enum FrameType {
     static let pcall: UInt64 = 5
     /// The function called by `xpcall` (its handler sits two slots below the function).
     static let xpcall: UInt64 = 6
+    /// A metamethod called by an instruction: the value is the distance back to the
+    /// instruction's frame; the slot below the function holds the PC to continue at, and
+    /// the instruction before that PC says where the result goes.
+    static let continuation: UInt64 = 2
 }
 
 @inline(__always) func frameLink(_ type: UInt64, _ value: Int) -> Value {
@@ -86,6 +90,13 @@ extension LuaVM {
                 result.append(FrameCursor(base: base, pc: pc))
                 base -= link.frameType == FrameType.pcall ? 2 : 3
                 pc = nil
+            case FrameType.continuation:
+                result.append(FrameCursor(base: base, pc: function.isFunction && function.function.isLua ? pc : nil))
+                let resumePC = stack[base - 3].returnPC
+                base -= link.frameValue
+                let caller = stack[base - 2]
+                guard caller.isFunction && caller.function.isLua else { return result }
+                pc = resumePC - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
             default:
                 return result
             }

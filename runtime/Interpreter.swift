@@ -186,6 +186,24 @@ extension LuaVM {
                 for i in 0..<count { stack[pcallBase + 1 + i] = stack[resultsFrom + i] }
                 rebase(pcallBase)
                 return returnFromBuiltinFrame(count + 1)
+            case FrameType.continuation:
+                // A metamethod returns to the instruction that called it.
+                let stack = L.pointee.stack
+                let result = count > 0 ? stack[resultsFrom] : Value.nil
+                let resumePC = stack[frameBase - 3].returnPC
+                rebase(frameBase - link.frameValue)
+                closure = base[-2].function
+                k = closure.proto.info.pointee.numbers
+                pc = resumePC
+                let ins = resumePC[-1]
+                switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
+                case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
+                    break  // __newindex: no result
+                default:
+                    base[Int((ins >> 8) & 0xff)] = result
+                }
+                syncTop()
+                return nil
             default:  // native: this run is over
                 moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
                 return .ok
@@ -196,6 +214,61 @@ extension LuaVM {
         /// pcall's): to its Lua caller, through a protected frame, or out of this run.
         func returnFromBuiltinFrame(_ count: Int) -> CallStatus? {
             returnFrom(0, count)
+        }
+
+        /// Calls metamethod `mm` for the instruction just executed, in this loop: a frame
+        /// above the registers, marked as a continuation, so the metamethod may yield.
+        /// Returns a status when the call finished (or failed) at once, nil to go on running.
+        func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?) -> CallStatus? {
+            // Slot indexes, not pointers: growing the stack may move it.
+            let callerIndex = slotIndex(base)
+            let frameBase = callerIndex + Int(closure.proto.pointee.frameSize)
+            let n = a3 == nil ? 2 : 3
+            let needed = frameBase + n + 6
+            if needed > Int(L.pointee.stackSize) {
+                guard L.ensureStack(max(needed - Int(L.pointee.top), 1), g) else {
+                    return errorAt(L, closure, currentPC(), "stack overflow")
+                }
+                rebase(callerIndex)
+            }
+            let stack = L.pointee.stack
+            stack[frameBase] = returnLink(pc)
+            stack[frameBase + 1] = mm
+            let newBase = frameBase + 3
+            stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerIndex)
+            stack[newBase] = a1
+            stack[newBase + 1] = a2
+            if let a3 { stack[newBase + 2] = a3 }
+            L.pointee.top = UInt32(newBase + n)
+            let f = mm.function
+            nargs = n
+            if f.isLua {
+                guard enter(newBase) else { return errorAt(L, closure, currentPC(), "stack overflow") }
+                return nil
+            }
+            let r = invokeBuiltin(f, newBase, n)
+            if r < 0 {
+                if r == builtinYield { return .yield }
+                errorFrameBase = newBase
+                return .error
+            }
+            rebase(newBase)
+            let first = Int(L.pointee.top) - Int(r) - newBase
+            return returnFrom(first, Int(r))
+        }
+
+        /// Applies a slow path's outcome for the instruction that writes register `a` (a
+        /// negative `a` for stores, which write nothing).
+        func finish(_ outcome: MetaOutcome, into a: Int) -> CallStatus? {
+            switch outcome {
+            case .value(let v):
+                if a >= 0 { base[a] = v }
+                return nil
+            case .call(let mm, let x, let y, let z):
+                return callMetamethodInLoop(mm, x, y, z)
+            case .failed:
+                return .error
+            }
         }
 
         /// Runs builtin `f` on the frame at slot `frameBase` with `count` arguments: the
@@ -292,8 +365,11 @@ extension LuaVM {
                     base[a] = Value(number: -v.number)
                 } else {
                     syncTop()
-                    status = arithmeticFallback(L, closure, currentPC(), .unm, v, v, &base[a], operandSlots: (Int(ins >> 16), Int(ins >> 16)))
-                    rebase(Int(L.pointee.base))
+                    let slot = Int(ins >> 16)
+                    if let done = finish(resolveArithmetic(L, closure, currentPC(), .unm, v, v, operandSlots: (slot, slot)), into: a) {
+                        if done == .ok { return .ok }
+                        status = done
+                    }
                 }
             case .LEN:
                 let v = base[Int(ins >> 16)]
@@ -303,8 +379,10 @@ extension LuaVM {
                     base[a] = Value(number: Double(v.table.length()))
                 } else {
                     syncTop()
-                    status = lengthFallback(L, closure, currentPC(), v, &base[a], slot: Int(ins >> 16))
-                    rebase(Int(L.pointee.base))
+                    if let done = finish(resolveLength(L, closure, currentPC(), v, slot: Int(ins >> 16)), into: a) {
+                        if done == .ok { return .ok }
+                        status = done
+                    }
                 }
             case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
                  .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW:
@@ -324,8 +402,10 @@ extension LuaVM {
                     base[a] = Value(number: kind.apply(x.number, y.number))
                 } else {
                     syncTop()
-                    status = arithmeticFallback(L, closure, currentPC(), kind, x, y, &base[a], operandSlots: slots)
-                    rebase(Int(L.pointee.base))
+                    if let done = finish(resolveArithmetic(L, closure, currentPC(), kind, x, y, operandSlots: slots), into: a) {
+                        if done == .ok { return .ok }
+                        status = done
+                    }
                 }
             case .CAT:
                 let from = Int(ins >> 24), to = Int((ins >> 16) & 0xff)
@@ -455,15 +535,19 @@ extension LuaVM {
                     base[a] = v
                 } else {
                     syncTop()
-                    status = indexFallback(L, closure, currentPC(), Value(table: env), key, &base[a], slot: -1)
-                    rebase(Int(L.pointee.base))
+                    if let done = finish(resolveIndex(L, closure, currentPC(), Value(table: env), key, slot: -1), into: a) {
+                        if done == .ok { return .ok }
+                        status = done
+                    }
                 }
             case .GSET:
                 let key = k[-1 - Int(ins >> 16)]
                 let env = closure.pointee.env.unsafelyUnwrapped
                 syncTop()
-                status = storeField(L, closure, currentPC(), Value(table: env), key, base[a], slot: -1)
-                rebase(Int(L.pointee.base))
+                if let done = finish(resolveNewIndex(L, closure, currentPC(), Value(table: env), key, base[a], slot: -1), into: -1) {
+                    if done == .ok { return .ok }
+                    status = done
+                }
             case .TGETV, .TGETS, .TGETB, .TGETR:
                 let op = UInt8(truncatingIfNeeded: ins)
                 let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
@@ -479,15 +563,19 @@ extension LuaVM {
                     }
                 }
                 syncTop()
-                status = indexFallback(L, closure, currentPC(), t, key, &base[a], slot: bReg)
-                rebase(Int(L.pointee.base))
+                if let done = finish(resolveIndex(L, closure, currentPC(), t, key, slot: bReg), into: a) {
+                    if done == .ok { return .ok }
+                    status = done
+                }
             case .TSETV, .TSETS, .TSETB, .TSETR:
                 let op = UInt8(truncatingIfNeeded: ins)
                 let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
                 let key = op == Op.TSETS.rawValue ? k[-1 - c] : (op == Op.TSETB.rawValue ? Value(number: Double(c)) : base[c])
                 syncTop()
-                status = storeField(L, closure, currentPC(), base[bReg], key, base[a], slot: bReg)
-                rebase(Int(L.pointee.base))
+                if let done = finish(resolveNewIndex(L, closure, currentPC(), base[bReg], key, base[a], slot: bReg), into: -1) {
+                    if done == .ok { return .ok }
+                    status = done
+                }
             case .TSETM:
                 // Stores base[a] ..< base[a + multres] at t[start ...], t = base[a - 1] (a
                 // table in compiled code; checked for bytecode loaded from a dump).
@@ -525,8 +613,7 @@ extension LuaVM {
                 if isTail {
                     // Replace this frame: move function and arguments down to our own slots.
                     let link = base[-1]
-                    if link.isReturnPC || link.frameType == FrameType.native || link.frameType == FrameType.vararg
-                        || link.frameType == FrameType.pcall || link.frameType == FrameType.xpcall {
+                    if link.isReturnPC || link.frameType != 0 {
                         L.closeUpvalues(from: slotIndex(base), g)
                         var target = base
                         var linkValue = link

@@ -46,6 +46,14 @@ enum ArithmeticOp {
 /// `__index`/`__newindex` chains longer than this are a loop.
 let maxMetamethodChain = 100
 
+/// What an operator's slow path decided: a value, a metamethod to call (in the interpreter
+/// loop, so it can yield), or an error (already set).
+enum MetaOutcome {
+    case value(Value)
+    case call(Value, Value, Value, Value?)
+    case failed
+}
+
 extension LuaVM {
     /// A string that reads as a number converts for arithmetic (`"10" + 1`).
     func toNumber(_ v: Value) -> Double? {
@@ -177,6 +185,93 @@ extension LuaVM {
         let c = memcmp(a.bytes, b.bytes, n)
         if c != 0 { return Int(c) }
         return a.count - b.count
+    }
+
+    // MARK: Slow paths that leave metamethod calls to the interpreter
+
+    /// Arithmetic on non-numbers: coercion, else the operands' metamethod.
+    func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ op: ArithmeticOp,
+                           _ x: Value, _ y: Value, operandSlots: (Int, Int)) -> MetaOutcome {
+        if let a = toNumber(x), let b = toNumber(y) { return .value(Value(number: op.apply(a, b))) }
+        var mm = g.metamethod(op.metamethod, of: x)
+        if mm.isNil { mm = g.metamethod(op.metamethod, of: y) }
+        if mm.isNil {
+            let badFirst = toNumber(x) == nil
+            let bad = badFirst ? x : y
+            let slot = badFirst ? operandSlots.0 : operandSlots.1
+            _ = errorAt(L, closure, pc, "attempt to perform arithmetic on \(describe(closure, pc, slot: slot, bad))")
+            return .failed
+        }
+        return .call(mm, x, y, nil)
+    }
+
+    func resolveLength(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ v: Value, slot: Int) -> MetaOutcome {
+        let mm = v.isUserdata ? g.metamethod(.len, of: v) : Value.nil
+        if mm.isNil {
+            _ = errorAt(L, closure, pc, "attempt to get length of \(describe(closure, pc, slot: slot, v))")
+            return .failed
+        }
+        return .call(mm, v, .nil, nil)
+    }
+
+    /// `object[key]` through `__index` tables; a function handler is left to the caller.
+    func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
+        var t = object
+        for _ in 0..<maxMetamethodChain {
+            let mm: Value
+            if t.isTable {
+                let v = t.table.get(key)
+                if !v.isNil { return .value(v) }
+                guard let mt = t.table.pointee.metatable else { return .value(.nil) }
+                mm = g.metamethod(.index, in: mt)
+                if mm.isNil { return .value(.nil) }
+            } else {
+                mm = g.metamethod(.index, of: t)
+                if mm.isNil {
+                    _ = errorAt(L, closure, pc, "attempt to index \(describe(closure, pc, slot: t == object ? slot : -1, t))")
+                    return .failed
+                }
+            }
+            if mm.isFunction { return .call(mm, t, key, nil) }
+            t = mm
+        }
+        _ = errorAt(L, closure, pc, "loop in gettable")
+        return .failed
+    }
+
+    /// `object[key] = value` through `__newindex` tables; a function handler is left to the caller.
+    func resolveNewIndex(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
+                         _ value: Value, slot: Int) -> MetaOutcome {
+        var t = object
+        for _ in 0..<maxMetamethodChain {
+            var mm = Value.nil
+            if t.isTable {
+                let table = t.table
+                if let mt = table.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0,
+                   table.get(key).isNil {
+                    mm = g.metamethod(.newindex, in: mt)
+                }
+                if mm.isNil {
+                    switch table.set(key, value, g) {
+                    case .ok: return .value(.nil)
+                    case .nilKey: _ = errorAt(L, closure, pc, "table index is nil")
+                    case .nanKey: _ = errorAt(L, closure, pc, "table index is NaN")
+                    case .outOfMemory: _ = outOfMemory(L)
+                    }
+                    return .failed
+                }
+            } else {
+                mm = g.metamethod(.newindex, of: t)
+                if mm.isNil {
+                    _ = errorAt(L, closure, pc, "attempt to index \(describe(closure, pc, slot: t == object ? slot : -1, t))")
+                    return .failed
+                }
+            }
+            if mm.isFunction { return .call(mm, t, key, value) }
+            t = mm
+        }
+        _ = errorAt(L, closure, pc, "loop in settable")
+        return .failed
     }
 
     // MARK: Indexing

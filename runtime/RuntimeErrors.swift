@@ -123,7 +123,7 @@ extension LuaVM {
                 continue
             }
             switch link.frameType {
-            case FrameType.vararg:
+            case FrameType.vararg, FrameType.continuation:
                 base -= link.frameValue
             case FrameType.pcall, FrameType.xpcall:
                 let isX = link.frameType == FrameType.xpcall

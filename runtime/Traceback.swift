@@ -15,7 +15,7 @@ extension LuaVM {
                 continue
             }
             switch link.frameType {
-            case FrameType.vararg: base -= link.frameValue
+            case FrameType.vararg, FrameType.continuation: base -= link.frameValue
             case FrameType.pcall, FrameType.xpcall: return true
             case FrameType.native:
                 let saved = link.frameValue
