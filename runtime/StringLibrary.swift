@@ -154,9 +154,18 @@ extension LuaVM {
     /// `string.format` as luajit prints it.
     func format(_ c: BuiltinCall) -> Int32 {
         guard let f = c.string(1) else { return c.typeError(1, expected: "string") }
-        var parser = FormatParser(format: f.buffer)
         var out: [UInt8] = []
-        var argument = 1
+        if let failure = formatBytes(c, format: f, formatArgument: 1, into: &out) { return failure }
+        return c.results(out.withUnsafeBufferPointer { string($0) })
+    }
+
+    /// Renders format `f` (argument `formatArgument`) with the arguments after it into `out`;
+    /// nil on success, the failure status otherwise. With `checksPresence` (a string
+    /// buffer's `putf`), a missing argument is "value expected", as LuaJIT reports it there.
+    func formatBytes(_ c: BuiltinCall, format f: StringRef, formatArgument: Int, into out: inout [UInt8],
+                     checksPresence: Bool = false) -> Int32? {
+        var parser = FormatParser(format: f.buffer)
+        var argument = formatArgument
         do {
             while let item = try parser.next() {
                 switch item {
@@ -164,6 +173,7 @@ extension LuaVM {
                     out.append(contentsOf: f.buffer[r])
                 case .spec(let spec):
                     argument += 1
+                    if checksPresence && argument > c.count { return c.argumentError(argument, "value expected") }
                     if spec.conversion.takesNumber {
                         guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
                         spec.render(number: n, into: &out)
@@ -187,6 +197,6 @@ extension LuaVM {
         } catch {
             return c.error(error.message)
         }
-        return c.results(out.withUnsafeBufferPointer { string($0) })
+        return nil
     }
 }
