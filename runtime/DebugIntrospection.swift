@@ -283,7 +283,7 @@ extension LuaVM {
         let L = c.L
         var buffer = [CChar](repeating: 0, count: 250)
         while true {
-            standardOutput.flush()
+            synchronize(stdin)  // pending output goes first unless fully buffered, as in C
             fputs("lua_debug> ", stderr)
             guard fgets(&buffer, Int32(buffer.count), stdin) != nil else { return 0 }
             let length = strlen(buffer)
