@@ -27,7 +27,7 @@ extension LuaVM {
             guard c.arg(1).isFunction else { return c.typeError(1, expected: "function") }
             let f = c.arg(1).function
             guard let n = c.integer(2) else { return c.typeError(2, expected: "number") }
-            guard n >= 1 && n <= Int(f.pointee.upvalueCount) else { return c.argumentError(2, "index out of range") }
+            guard n >= 1 && n <= c.vm.visibleUpvalueCount(f) else { return c.argumentError(2, "index out of range") }
             if f.isLua {
                 guard let uv = f.upvalueObjects[n - 1] else { return c.results(.nil) }
                 return c.results(Value(lightUserdata: UnsafeRawPointer(uv)))
@@ -169,7 +169,7 @@ extension LuaVM {
                 if let lua, let level, let pc = list[level].pc { current = line(lua, pc) }
                 set("currentline", number(current))
             case "u":
-                set("nups", number(function.isFunction ? Int(function.function.pointee.upvalueCount) : 0))
+                set("nups", number(function.isFunction ? visibleUpvalueCount(function.function) : 0))
                 set("nparams", number(lua.map { Int($0.proto.source.parameterCount) } ?? 0))
                 set("isvararg", Value(bool: lua.map { $0.proto.source.isVararg } ?? true))
             case "n":
@@ -236,7 +236,7 @@ extension LuaVM {
         guard c.arg(1).isFunction else { return c.typeError(1, expected: "function") }
         let f = c.arg(1).function
         let i = n - 1
-        guard i >= 0 && i < Int(f.pointee.upvalueCount) else { return 0 }
+        guard i >= 0 && i < visibleUpvalueCount(f) else { return 0 }
         if f.isLua {
             let proto = f.proto.source
             let name = i < proto.upvalueNames.count ? proto.strings.string(proto.upvalueNames[i]) : ""
@@ -246,10 +246,18 @@ extension LuaVM {
             return c.results(string(name))
         }
         if get { return c.results(string(""), f.upvalueValues[i]) }
-        // A builtin's light userdata upvalue is its native implementation: not replaceable.
-        if f.upvalueValues[i].isLightUserdata { return 0 }
         f.setUpvalue(i, c.arg(3), g)
         return c.results(string(""))
+    }
+
+    /// The upvalues the debug library shows. A builtin that keeps its native implementation
+    /// as a light userdata upvalue (the math functions) shows none: in LuaJIT those functions
+    /// have no upvalues, and replacing the pointer would crash.
+    func visibleUpvalueCount(_ f: FunctionRef) -> Int {
+        let n = Int(f.pointee.upvalueCount)
+        if f.isLua { return n }
+        for i in 0..<n where f.upvalueValues[i].isLightUserdata { return 0 }
+        return n
     }
 
     /// `debug.setmetatable(v, mt)`: any value's metatable (per type for non-tables), no

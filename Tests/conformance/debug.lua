@@ -1,6 +1,6 @@
 -- The debug library: getinfo (all options), getlocal/setlocal (varargs, temporaries,
 -- parameter names), getupvalue/setupvalue, upvalueid/upvaluejoin, setmetatable,
--- getfenv/setfenv, gethook with no hook set. Hooks themselves are not covered.
+-- getfenv/setfenv, gethook with no hook set; not hooks, nor debug.debug (reads stdin).
 -- lua5.1 has no varargs in getlocal, no nparams/isvararg, no upvalueid/upvaluejoin, and
 -- returns nothing where luajit returns nil.
 
@@ -247,6 +247,27 @@ err(debug.getfenv)
 err(debug.setfenv, envuser, 1)
 err(debug.setfenv, 1, {})
 print(select(2, pcall(function() local r = debug.setfenv("s", {}) return r end)))
+
+-- Builtins: math.sin has no upvalues.
+print(select("#", debug.getupvalue(math.sin, 1)), debug.getinfo(math.sin, "u").nups)
+
+-- Another thread: a suspended coroutine's levels and locals.
+local co = coroutine.create(function(a, b)
+  local inside = "yes"
+  coroutine.yield(a + b)
+end)
+print(debug.getinfo(co, 0), debug.getinfo(co, 1))
+coroutine.resume(co, 7, 8)
+for level = 0, 2 do
+  local i = debug.getinfo(co, level, "Sln")
+  print(level, i and i.what, i and i.currentline, i and i.name)
+end
+print(debug.getlocal(co, 1, 1))
+print(debug.getlocal(co, 1, 3))
+print(debug.setlocal(co, 1, 3, "no"))
+print(debug.getlocal(co, 1, 3))
+err(debug.getlocal, co, 5, 1)
+print(debug.traceback(co))
 
 -- Hooks: none is set.
 print(debug.gethook())
