@@ -1,4 +1,6 @@
-/// The debug library's introspection of functions and the stack: `traceback` and `getinfo`.
+/// The debug library's introspection of functions and the stack: `traceback`, `getinfo`,
+/// locals, upvalues, metatables, environments, `debug.debug`, and hooks (which only clear).
+import Glibc
 import PerigeeFrontend
 
 extension LuaVM {
@@ -40,43 +42,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "getregistry")
             return c.results(Value(table: c.vm.g.pointee.registry))
         }
+        openDebugLibraryExtras(D)
     }
 
-    /// `debug.getinfo(f or level [, what])`: source, lines and kind of a function.
-    func getInfo(_ c: BuiltinCall) -> Int32 {
-        var function = c.arg(1)
-        var currentLine = -1
-        if !function.isFunction {
-            guard let level = c.integer(1) else { return c.typeError(1, expected: "function or level") }
-            let list = frames(c.L, innermostBase: Int(c.L.pointee.base), innermostPC: nil)
-            guard level >= 0 && level < list.count else { return c.results(.nil) }
-            let frame = list[level]
-            function = c.L.pointee.stack[frame.base - 2]
-            if function.isFunction && function.function.isLua, let pc = frame.pc {
-                currentLine = line(function.function, pc)
-            }
-        }
-        guard let t = g.newTable(arraySize: 0, hashSize: 16) else { errorValue = memoryErrorValue; return builtinError }
-        func set(_ key: String, _ v: Value) { _ = t.set(string: g.intern(key)!, v, g) }
-        set("func", function)
-        set("currentline", Value(number: Double(currentLine)))
-        if function.isFunction && function.function.isLua {
-            let proto = function.function.proto.source
-            let chunk = proto.chunkName
-            set("source", string(chunk))
-            set("short_src", string(shortChunkName(chunk)))
-            set("linedefined", Value(number: Double(proto.firstLine)))
-            set("lastlinedefined", Value(number: Double(proto.firstLine == 0 ? -1 : Int(proto.lastLine))))
-            set("what", string(proto.firstLine == 0 ? "main" : "Lua"))
-            set("nups", Value(number: Double(proto.upvalues.count)))
-        } else {
-            set("source", string("=[C]"))
-            set("short_src", string("[C]"))
-            set("linedefined", Value(number: -1))
-            set("lastlinedefined", Value(number: -1))
-            set("what", string("C"))
-            set("nups", Value(number: 0))
-        }
-        return c.results(Value(table: t))
-    }
 }

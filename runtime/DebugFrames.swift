@@ -1,0 +1,123 @@
+/// The stack as the debug library sees it: levels (0 = the running builtin), each frame's
+/// registers, its current instruction, and the names LuaJIT gives its locals and varargs.
+import PerigeeFrontend
+
+/// One level of the stack, innermost first.
+struct DebugFrame {
+    /// Slot index where the frame's registers start (for a vararg function, above its
+    /// arguments).
+    var base: Int
+    /// Slot index where the function was called: equals `base` except for vararg
+    /// functions, whose extra arguments sit from `originalBase + parameters` to `base - 2`.
+    var originalBase: Int
+    /// For Lua functions, the index of the instruction being executed (nil when unknown).
+    var pc: Int?
+    var function: Value
+}
+
+extension LuaVM {
+    /// The frames of `L` from the innermost outwards (the same walk as `frames`, keeping
+    /// where each vararg frame's registers are).
+    func debugFrames(_ L: ThreadRef) -> [DebugFrame] {
+        var result: [DebugFrame] = []
+        var base = Int(L.pointee.base)
+        var actual = base
+        var pc: Int? = nil
+        let stack = L.pointee.stack
+        while base >= 2 && result.count < 100_000 {
+            let function = stack[base - 2]
+            let link = stack[base - 1]
+            let isLua = function.isFunction && function.function.isLua
+            if link.isReturnPC {
+                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
+                let returnPC = link.returnPC
+                let callerBase = base - 2 - callA(returnPC[-1])
+                if callerBase < 2 { break }
+                let caller = stack[callerBase - 2]
+                guard caller.isFunction && caller.function.isLua else { break }
+                pc = returnPC - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
+                base = callerBase
+                actual = base
+                continue
+            }
+            switch link.frameType {
+            case FrameType.vararg:
+                base -= link.frameValue
+                continue
+            case FrameType.native:
+                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
+                let saved = link.frameValue
+                if saved < 2 || saved >= base { return result }
+                base = saved
+                actual = base
+                pc = nil
+            case FrameType.pcall, FrameType.xpcall:
+                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
+                base -= link.frameType == FrameType.pcall ? 2 : 3
+                actual = base
+                pc = nil
+            default:
+                return result
+            }
+        }
+        return result
+    }
+
+    /// LuaJIT's `debug_varname`: the name of the `index`-th (0-based) variable live at
+    /// instruction `pc`, counting in order of declaration.
+    func liveVariableName(_ proto: Prototype, pc: Int, index: Int) -> String? {
+        guard index >= 0 else { return nil }
+        var remaining = index
+        for v in proto.locals {
+            if Int(v.startPC) > pc { break }
+            if pc < Int(v.endPC) {
+                if remaining == 0 { return proto.strings.string(v.name) }
+                remaining -= 1
+            }
+        }
+        return nil
+    }
+
+    /// The name and slot of local `n` of the frame at `level` in `list` (LuaJIT's
+    /// `debug_localname`): named variables, `(*temporary)` for other used slots, and
+    /// `(*vararg)` for negative `n`. Nil when there is no such local.
+    func debugLocal(_ L: ThreadRef, _ list: [DebugFrame], level: Int, n: Int) -> (String, Int)? {
+        let frame = list[level]
+        // The slot below which this frame's values end: the next inner frame's function.
+        let limit = level > 0 ? list[level - 1].originalBase - 2 : Int(L.pointee.top)
+        let f = frame.function
+        let isLua = f.isFunction && f.function.isLua
+        if n < 0 {
+            guard isLua, frame.pc != nil else { return nil }
+            let proto = f.function.proto.source
+            guard proto.isVararg, frame.base != frame.originalBase else { return nil }
+            let slot = frame.originalBase + Int(proto.parameterCount) + (-n) - 1
+            return slot < frame.base - 2 ? ("(*vararg)", slot) : nil
+        }
+        let slot = frame.base + n - 1
+        if isLua, let pc = frame.pc, let name = liveVariableName(f.function.proto.source, pc: pc, index: n - 1) {
+            return (name, slot)
+        }
+        if n > 0 && slot < limit { return ("(*temporary)", slot) }
+        return nil
+    }
+
+    /// How the frame at `level` was named by its caller's call instruction
+    /// (`namewhat`, `name`), as LuaJIT's `lj_debug_funcname` finds it.
+    func debugFunctionName(_ L: ThreadRef, _ list: [DebugFrame], level: Int) -> (String, String)? {
+        guard level + 1 < list.count else { return nil }
+        let caller = list[level + 1]
+        guard caller.function.isFunction && caller.function.function.isLua, let pc = caller.pc else { return nil }
+        let proto = caller.function.function.proto.source
+        guard pc >= 0 && pc < proto.bytecode.count else { return nil }
+        let ins = proto.bytecode[pc]
+        switch ins.opcode {
+        case .CALLM, .CALL, .CALLMT, .CALLT:
+            return slotName(proto, pc, Int(ins.a))
+        case .ITERC, .ITERN:
+            return slotName(proto, pc, Int(ins.a) - 3)
+        default:
+            return nil
+        }
+    }
+}
