@@ -84,7 +84,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
         .testTarget(name: "PerigeeCLITests"),
-        .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime"]),
+        .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime", "PerigeeFrontend"]),
         .testTarget(name: "PerigeeLLVMTests", dependencies: ["PerigeeLLVM", "PerigeeAOT", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
         .testTarget(name: "PerigeeStringEngineTests", dependencies: ["PerigeeRuntime"]),

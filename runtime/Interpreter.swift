@@ -219,7 +219,7 @@ extension LuaVM {
         /// Calls metamethod `mm` for the instruction just executed, in this loop: a frame
         /// above the registers, marked as a continuation, so the metamethod may yield.
         /// Returns a status when the call finished (or failed) at once, nil to go on running.
-        func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?) -> CallStatus? {
+        @inline(never) func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?) -> CallStatus? {
             // Slot indexes, not pointers: growing the stack may move it.
             let callerIndex = slotIndex(base)
             let frameBase = callerIndex + Int(closure.proto.pointee.frameSize)
@@ -259,7 +259,7 @@ extension LuaVM {
 
         /// Applies a slow path's outcome for the instruction that writes register `a` (a
         /// negative `a` for stores, which write nothing).
-        func finish(_ outcome: MetaOutcome, into a: Int) -> CallStatus? {
+        @inline(never) func finish(_ outcome: MetaOutcome, into a: Int) -> CallStatus? {
             switch outcome {
             case .value(let v):
                 if a >= 0 { base[a] = v }
@@ -301,6 +301,7 @@ extension LuaVM {
 
             // MARK: Function headers
             case .FUNCF, .IFUNCF, .JFUNCF:
+                if hotCounters.isCounting { hotCounters.count(pc - 1, by: 1) }
                 let p = closure.proto
                 let params = Int(p.pointee.parameterCount)
                 var i = nargs
@@ -813,6 +814,7 @@ extension LuaVM {
                     pc += Int(Int32(ins >> 16) - 0x8000)
                 }
             case .FORL, .IFORL, .JFORL:
+                if hotCounters.isCounting { hotCounters.count(pc - 1, by: 2) }
                 let st = base[a + 2].number
                 let i = base[a].number + st
                 let s = base[a + 1].number
@@ -822,13 +824,14 @@ extension LuaVM {
                     pc += Int(Int32(ins >> 16) - 0x8000)
                 }
             case .ITERL, .IITERL, .JITERL:
+                if hotCounters.isCounting { hotCounters.count(pc - 1, by: 2) }
                 let v = base[a]
                 if !v.isNil {
                     base[a - 1] = v
                     pc += Int(Int32(ins >> 16) - 0x8000)
                 }
             case .LOOP, .ILOOP, .JLOOP:
-                break
+                if hotCounters.isCounting { hotCounters.count(pc - 1, by: 2) }
             case .JMP:
                 pc += Int(Int32(ins >> 16) - 0x8000)
             }

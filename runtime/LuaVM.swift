@@ -29,6 +29,8 @@ public final class LuaVM {
     /// which it was resumed; a yield is allowed only at that depth (otherwise a native frame
     /// is in the way).
     var resumeStack: [(ThreadRef, Int)] = []
+    /// Loop and function-entry counters; the JIT installs `hotCounters.onHot`.
+    public var hotCounters = HotCounters()
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""

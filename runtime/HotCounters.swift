@@ -1,0 +1,42 @@
+/// Hot counting for the tracing JIT, as LuaJIT does it: 64 shared counters indexed by a hash
+/// of the instruction's address; loop instructions subtract 2, function entries 1, and a
+/// counter that drops below zero fires the hook and starts again.
+///
+/// With no hook installed (no JIT, or `-joff`) the interpreter does not count at all: one
+/// predictable branch on `isCounting` per loop iteration and function entry.
+public struct HotCounters {
+    public static let slots = 64
+    /// LuaJIT's default: 56 loop iterations (counted by 2) make a loop hot.
+    public var hotLoop: Int = 56
+    let counters: UnsafeMutablePointer<Int16>
+    /// Called with the address of the hot instruction (a loop or function header).
+    public var onHot: ((UnsafePointer<UInt32>) -> Void)? {
+        didSet {
+            isCounting = onHot != nil
+            reset()
+        }
+    }
+    /// Whether a hook is installed (a plain flag: the interpreter tests it on every loop).
+    public private(set) var isCounting = false
+
+    init() {
+        counters = UnsafeMutablePointer<Int16>.allocate(capacity: HotCounters.slots)
+        counters.initialize(repeating: 0, count: HotCounters.slots)
+    }
+
+    /// Every counter back to its start value (`hotLoop * 2 - 1`).
+    public func reset() {
+        let start = Int16(clamping: hotLoop * 2 - 1)
+        for i in 0..<HotCounters.slots { counters[i] = start }
+    }
+
+    /// Counts one execution of the instruction at `pc`.
+    @inline(__always) func count(_ pc: UnsafePointer<UInt32>, by amount: Int16) {
+        let slot = Int((UInt(bitPattern: pc) >> 2) & UInt(HotCounters.slots - 1))
+        counters[slot] &-= amount
+        if counters[slot] < 0 {
+            counters[slot] = Int16(clamping: hotLoop * 2 - 1)
+            onHot?(pc)
+        }
+    }
+}
