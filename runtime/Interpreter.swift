@@ -190,15 +190,25 @@ extension LuaVM {
                 // A metamethod returns to the instruction that called it.
                 let stack = L.pointee.stack
                 let result = count > 0 ? stack[resultsFrom] : Value.nil
-                let resumePC = stack[frameBase - 3].returnPC
+                let resumeBits = stack[frameBase - 3].bits
+                let resumePC = Value(bits: resumeBits & ~3).returnPC
                 rebase(frameBase - link.frameValue)
                 closure = base[-2].function
                 k = closure.proto.info.pointee.numbers
                 pc = resumePC
                 let ins = resumePC[-1]
+                let truth = result.isTruthy != (resumeBits & 2 != 0)
+                @inline(__always) func branch(_ take: Bool) {
+                    // The comparison's JMP follows it: take it or step over it.
+                    pc = take ? resumePC + 1 + Int(Int32(resumePC.pointee >> 16) - 0x8000) : resumePC + 1
+                }
                 switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
                 case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
                     break  // __newindex: no result
+                case .ISLT, .ISLE, .ISEQV:
+                    branch(truth)
+                case .ISGE, .ISGT, .ISNEV:
+                    branch(!truth)
                 default:
                     base[Int((ins >> 8) & 0xff)] = result
                 }
@@ -219,7 +229,8 @@ extension LuaVM {
         /// Calls metamethod `mm` for the instruction just executed, in this loop: a frame
         /// above the registers, marked as a continuation, so the metamethod may yield.
         /// Returns a status when the call finished (or failed) at once, nil to go on running.
-        @inline(never) func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?) -> CallStatus? {
+        @inline(never) func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?,
+                                                 inverted: Bool = false) -> CallStatus? {
             // Slot indexes, not pointers: growing the stack may move it.
             let callerIndex = slotIndex(base)
             let frameBase = callerIndex + Int(closure.proto.pointee.frameSize)
@@ -232,7 +243,8 @@ extension LuaVM {
                 rebase(callerIndex)
             }
             let stack = L.pointee.stack
-            stack[frameBase] = returnLink(pc)
+            // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate.
+            stack[frameBase] = Value(bits: returnLink(pc).bits | (inverted ? 2 : 0))
             stack[frameBase + 1] = mm
             let newBase = frameBase + 3
             stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerIndex)
@@ -429,21 +441,36 @@ extension LuaVM {
                 } else {
                     syncTop()
                     let lessEqual = op == Op.ISLE.rawValue || op == Op.ISGT.rawValue
-                    var r = false
-                    status = compareFallback(L, x, y, lessEqual: lessEqual, &r, position: (closure, currentPC()))
-                    rebase(Int(L.pointee.base))
-                    result = (op == Op.ISLT.rawValue || op == Op.ISLE.rawValue) ? r : !r
+                    let (outcome, inverted) = resolveComparison(L, closure, currentPC(), x, y, lessEqual: lessEqual)
+                    switch outcome {
+                    case .value(let r):
+                        result = (op == Op.ISLT.rawValue || op == Op.ISLE.rawValue) ? r.isTruthy : !r.isTruthy
+                    case .call(let mm, let p, let q, _):
+                        if let done = callMetamethodInLoop(mm, p, q, nil, inverted: inverted) {
+                            if done == .ok { return .ok }
+                            status = done
+                        }
+                        continue
+                    case .failed:
+                        status = .error
+                        result = false
+                    }
                 }
                 if status == .ok {
                     pc = result ? pc + 1 + Int(Int32(pc.pointee >> 16) - 0x8000) : pc + 1
                 }
             case .ISEQV, .ISNEV:
                 let x = base[a], y = base[Int(ins >> 16)]
-                var equal = x.rawEquals(y)
+                let equal = x.rawEquals(y)
                 if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17 {
                     syncTop()
-                    status = equalityFallback(L, x, y, &equal)
-                    rebase(Int(L.pointee.base))
+                    if case .call(let mm, let p, let q, _) = resolveEquality(x, y) {
+                        if let done = callMetamethodInLoop(mm, p, q, nil) {
+                            if done == .ok { return .ok }
+                            status = done
+                        }
+                        continue
+                    }
                 }
                 if status == .ok {
                     let take = (UInt8(truncatingIfNeeded: ins) == Op.ISEQV.rawValue) == equal

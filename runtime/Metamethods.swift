@@ -97,70 +97,51 @@ extension LuaVM {
         return status
     }
 
-    func arithmeticFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ op: ArithmeticOp,
-                            _ x: Value, _ y: Value, _ result: UnsafeMutablePointer<Value>,
-                            operandSlots: (Int, Int)) -> CallStatus {
-        if let a = toNumber(x), let b = toNumber(y) {
-            result.pointee = Value(number: op.apply(a, b))
-            return .ok
-        }
-        var mm = g.metamethod(op.metamethod, of: x)
-        if mm.isNil { mm = g.metamethod(op.metamethod, of: y) }
-        if mm.isNil {
-            // Name the operand that is not a number (the first one, if both are not).
-            let badFirst = toNumber(x) == nil
-            let bad = badFirst ? x : y
-            let slot = badFirst ? operandSlots.0 : operandSlots.1
-            return errorAt(L, closure, pc, "attempt to perform arithmetic on \(describe(closure, pc, slot: slot, bad))")
-        }
-        var r = Value.nil
-        let resultIndex = result - L.pointee.stack
-        let status = callMetamethod(L, mm, x, y, &r)
-        if status == .ok { L.pointee.stack[resultIndex] = r }
-        return status
-    }
-
-    func lengthFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ v: Value,
-                        _ result: UnsafeMutablePointer<Value>, slot: Int) -> CallStatus {
-        let mm = v.isUserdata ? g.metamethod(.len, of: v) : Value.nil
-        if mm.isNil {
-            return errorAt(L, closure, pc, "attempt to get length of \(describe(closure, pc, slot: slot, v))")
-        }
-        var r = Value.nil
-        let resultIndex = result - L.pointee.stack
-        let status = callMetamethod(L, mm, v, .nil, &r)
-        if status == .ok { L.pointee.stack[resultIndex] = r }
-        return status
-    }
-
-    /// `a < b` (or `a <= b`) for non-numbers: strings by bytes, else `__lt`/`__le`.
-    func compareFallback(_ L: ThreadRef, _ x: Value, _ y: Value, lessEqual: Bool, _ result: inout Bool,
-                         position: (FunctionRef, Int)? = nil) -> CallStatus {
+    /// `a < b` (or `a <= b`) for non-numbers, leaving a metamethod call to the interpreter:
+    /// the outcome's value is the comparison's truth; for a call, `inverted` says the
+    /// metamethod's answer must be negated (`a <= b` as `not (b < a)`).
+    func resolveComparison(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ x: Value, _ y: Value,
+                           lessEqual: Bool) -> (MetaOutcome, inverted: Bool) {
         if x.isString && y.isString {
             let c = compareStrings(x.string, y.string)
-            result = lessEqual ? c <= 0 : c < 0
-            return .ok
+            return (.value(Value(bool: lessEqual ? c <= 0 : c < 0)), false)
         }
         if !x.isNumber && !y.isNumber && x.tag == y.tag {
             let event: Metamethod = lessEqual ? .le : .lt
-            var mm = comparisonMetamethod(x, y, event)
-            var inverted = false
-            if mm.isNil && lessEqual {
-                // No __le: a <= b is not (b < a).
-                mm = comparisonMetamethod(y, x, .lt)
-                inverted = !mm.isNil
-            }
-            if !mm.isNil {
-                var r = Value.nil
-                let status = inverted ? callMetamethod(L, mm, y, x, &r) : callMetamethod(L, mm, x, y, &r)
-                result = inverted ? !r.isTruthy : r.isTruthy
-                return status
+            let mm = comparisonMetamethod(x, y, event)
+            if !mm.isNil { return (.call(mm, x, y, nil), false) }
+            if lessEqual {
+                let lt = comparisonMetamethod(y, x, .lt)
+                if !lt.isNil { return (.call(lt, y, x, nil), true) }
             }
         }
         let a = typeName(x), b = typeName(y)
-        let message = a == b ? "attempt to compare two \(a) values" : "attempt to compare \(a) with \(b)"
-        if let (closure, pc) = position { return errorAt(L, closure, pc, message) }
-        return runtimeError(message, L)
+        _ = raise(L, closure, pc, a == b ? "attempt to compare two \(a) values" : "attempt to compare \(a) with \(b)")
+        return (.failed, false)
+    }
+
+    /// `a == b` for two tables or two userdata: their shared `__eq`, or plain inequality.
+    func resolveEquality(_ x: Value, _ y: Value) -> MetaOutcome {
+        let mm = comparisonMetamethod(x, y, .eq)
+        return mm.isNil ? .value(.false) : .call(mm, x, y, nil)
+    }
+
+    /// `a < b` (or `a <= b`) for non-numbers, calling a metamethod natively (for builtins
+    /// such as `table.sort`).
+    func compareFallback(_ L: ThreadRef, _ x: Value, _ y: Value, lessEqual: Bool, _ result: inout Bool) -> CallStatus {
+        let (outcome, inverted) = resolveComparison(L, nil, 0, x, y, lessEqual: lessEqual)
+        switch outcome {
+        case .value(let v):
+            result = v.isTruthy
+            return .ok
+        case .call(let mm, let p, let q, _):
+            var r = Value.nil
+            let status = callMetamethod(L, mm, p, q, &r)
+            result = r.isTruthy != inverted
+            return status
+        case .failed:
+            return .error
+        }
     }
 
     /// The same comparison metamethod on both operands, as Lua 5.1 requires.
@@ -169,15 +150,6 @@ extension LuaVM {
         if m1.isNil { return .nil }
         let m2 = g.metamethod(event, of: y)
         return m1.rawEquals(m2) ? m1 : .nil
-    }
-
-    func equalityFallback(_ L: ThreadRef, _ x: Value, _ y: Value, _ equal: inout Bool) -> CallStatus {
-        let mm = comparisonMetamethod(x, y, .eq)
-        if mm.isNil { equal = false; return .ok }
-        var r = Value.nil
-        let status = callMetamethod(L, mm, x, y, &r)
-        equal = r.isTruthy
-        return status
     }
 
     func compareStrings(_ a: StringRef, _ b: StringRef) -> Int {
@@ -189,8 +161,20 @@ extension LuaVM {
 
     // MARK: Slow paths that leave metamethod calls to the interpreter
 
+    /// An error at instruction `pc` of `closure`, or at the calling Lua code for builtins.
+    private func raise(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ message: String) -> CallStatus {
+        if let closure { return errorAt(L, closure, pc, message) }
+        return runtimeError(message, L)
+    }
+
+    /// `local 'x' (a nil value)` inside Lua code; `a nil value` for builtins.
+    private func describeOperand(_ closure: FunctionRef?, _ pc: Int, slot: Int, _ v: Value) -> String {
+        if let closure { return describe(closure, pc, slot: slot, v) }
+        return "a \(typeName(v)) value"
+    }
+
     /// Arithmetic on non-numbers: coercion, else the operands' metamethod.
-    func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ op: ArithmeticOp,
+    func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ op: ArithmeticOp,
                            _ x: Value, _ y: Value, operandSlots: (Int, Int)) -> MetaOutcome {
         if let a = toNumber(x), let b = toNumber(y) { return .value(Value(number: op.apply(a, b))) }
         var mm = g.metamethod(op.metamethod, of: x)
@@ -199,23 +183,23 @@ extension LuaVM {
             let badFirst = toNumber(x) == nil
             let bad = badFirst ? x : y
             let slot = badFirst ? operandSlots.0 : operandSlots.1
-            _ = errorAt(L, closure, pc, "attempt to perform arithmetic on \(describe(closure, pc, slot: slot, bad))")
+            _ = raise(L, closure, pc, "attempt to perform arithmetic on \(describeOperand(closure, pc, slot: slot, bad))")
             return .failed
         }
         return .call(mm, x, y, nil)
     }
 
-    func resolveLength(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ v: Value, slot: Int) -> MetaOutcome {
+    func resolveLength(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ v: Value, slot: Int) -> MetaOutcome {
         let mm = v.isUserdata ? g.metamethod(.len, of: v) : Value.nil
         if mm.isNil {
-            _ = errorAt(L, closure, pc, "attempt to get length of \(describe(closure, pc, slot: slot, v))")
+            _ = raise(L, closure, pc, "attempt to get length of \(describeOperand(closure, pc, slot: slot, v))")
             return .failed
         }
         return .call(mm, v, .nil, nil)
     }
 
     /// `object[key]` through `__index` tables; a function handler is left to the caller.
-    func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
+    func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
         var t = object
         for _ in 0..<maxMetamethodChain {
             let mm: Value
@@ -228,19 +212,19 @@ extension LuaVM {
             } else {
                 mm = g.metamethod(.index, of: t)
                 if mm.isNil {
-                    _ = errorAt(L, closure, pc, "attempt to index \(describe(closure, pc, slot: t == object ? slot : -1, t))")
+                    _ = raise(L, closure, pc, "attempt to index \(describeOperand(closure, pc, slot: t == object ? slot : -1, t))")
                     return .failed
                 }
             }
             if mm.isFunction { return .call(mm, t, key, nil) }
             t = mm
         }
-        _ = errorAt(L, closure, pc, "loop in gettable")
+        _ = raise(L, closure, pc, "loop in gettable")
         return .failed
     }
 
     /// `object[key] = value` through `__newindex` tables; a function handler is left to the caller.
-    func resolveNewIndex(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
+    func resolveNewIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value,
                          _ value: Value, slot: Int) -> MetaOutcome {
         var t = object
         for _ in 0..<maxMetamethodChain {
@@ -254,8 +238,8 @@ extension LuaVM {
                 if mm.isNil {
                     switch table.set(key, value, g) {
                     case .ok: return .value(.nil)
-                    case .nilKey: _ = errorAt(L, closure, pc, "table index is nil")
-                    case .nanKey: _ = errorAt(L, closure, pc, "table index is NaN")
+                    case .nilKey: _ = raise(L, closure, pc, "table index is nil")
+                    case .nanKey: _ = raise(L, closure, pc, "table index is NaN")
                     case .outOfMemory: _ = outOfMemory(L)
                     }
                     return .failed
@@ -263,101 +247,31 @@ extension LuaVM {
             } else {
                 mm = g.metamethod(.newindex, of: t)
                 if mm.isNil {
-                    _ = errorAt(L, closure, pc, "attempt to index \(describe(closure, pc, slot: t == object ? slot : -1, t))")
+                    _ = raise(L, closure, pc, "attempt to index \(describeOperand(closure, pc, slot: t == object ? slot : -1, t))")
                     return .failed
                 }
             }
             if mm.isFunction { return .call(mm, t, key, value) }
             t = mm
         }
-        _ = errorAt(L, closure, pc, "loop in settable")
+        _ = raise(L, closure, pc, "loop in settable")
         return .failed
     }
 
     // MARK: Indexing
 
-    /// `t[key]` with `__index` chains.
-    func indexFallback(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
-                       _ result: UnsafeMutablePointer<Value>, slot: Int) -> CallStatus {
-        let resultIndex = result - L.pointee.stack
-        var r = Value.nil
-        let status = index(L, object, key, &r, closure: closure, pc: pc, slot: slot)
-        if status == .ok { L.pointee.stack[resultIndex] = r }
-        return status
-    }
-
-    /// `object[key]`, following `__index` (the error names `slot` of the running function).
-    func index(_ L: ThreadRef, _ object: Value, _ key: Value, _ result: inout Value,
-               closure: FunctionRef? = nil, pc: Int = 0, slot: Int = -1) -> CallStatus {
-        var t = object
-        for _ in 0..<maxMetamethodChain {
-            let mm: Value
-            if t.isTable {
-                let v = t.table.get(key)
-                if !v.isNil { result = v; return .ok }
-                guard let mt = t.table.pointee.metatable else { result = .nil; return .ok }
-                mm = g.metamethod(.index, in: mt)
-                if mm.isNil { result = .nil; return .ok }
-            } else {
-                mm = g.metamethod(.index, of: t)
-                if mm.isNil {
-                    let what = closure.map { describe($0, pc, slot: t == object ? slot : -1, t) } ?? "a \(typeName(t)) value"
-                    if let closure { return errorAt(L, closure, pc, "attempt to index \(what)") }
-                    return runtimeError("attempt to index \(what)", L)
-                }
-            }
-            if mm.isFunction { return callMetamethod(L, mm, t, key, &result) }
-            t = mm
+    /// `object[key]`, following `__index`, calling a handler function natively (for
+    /// builtins; the interpreter runs handlers in its own loop).
+    func index(_ L: ThreadRef, _ object: Value, _ key: Value, _ result: inout Value) -> CallStatus {
+        switch resolveIndex(L, nil, 0, object, key, slot: -1) {
+        case .value(let v):
+            result = v
+            return .ok
+        case .call(let mm, let t, let k, _):
+            return callMetamethod(L, mm, t, k, &result)
+        case .failed:
+            return .error
         }
-        return runtimeError("loop in gettable", L)
-    }
-
-    func storeField(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ object: Value, _ key: Value,
-                    _ value: Value, slot: Int) -> CallStatus {
-        setIndex(L, object, key, value, closure: closure, pc: pc, slot: slot)
-    }
-
-    /// `object[key] = value`, following `__newindex`.
-    func setIndex(_ L: ThreadRef, _ object: Value, _ key: Value, _ value: Value,
-                  closure: FunctionRef? = nil, pc: Int = 0, slot: Int = -1) -> CallStatus {
-        var t = object
-        for _ in 0..<maxMetamethodChain {
-            let mm: Value
-            if t.isTable {
-                let table = t.table
-                if let mt = table.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 {
-                    let existing = table.get(key)
-                    let handler = existing.isNil ? g.metamethod(.newindex, in: mt) : Value.nil
-                    if !handler.isNil {
-                        mm = handler
-                        if mm.isFunction {
-                            var ignored = Value.nil
-                            return callFunction(L, mm, [t, key, value], &ignored)
-                        }
-                        t = mm
-                        continue
-                    }
-                }
-                switch table.set(key, value, g) {
-                case .ok: return .ok
-                case .nilKey: return closure.map { errorAt(L, $0, pc, "table index is nil") } ?? runtimeError("table index is nil", L)
-                case .nanKey: return closure.map { errorAt(L, $0, pc, "table index is NaN") } ?? runtimeError("table index is NaN", L)
-                case .outOfMemory: return outOfMemory(L)
-                }
-            }
-            mm = g.metamethod(.newindex, of: t)
-            if mm.isNil {
-                let what = closure.map { describe($0, pc, slot: t == object ? slot : -1, t) } ?? "a \(typeName(t)) value"
-                if let closure { return errorAt(L, closure, pc, "attempt to index \(what)") }
-                return runtimeError("attempt to index \(what)", L)
-            }
-            if mm.isFunction {
-                var ignored = Value.nil
-                return callFunction(L, mm, [t, key, value], &ignored)
-            }
-            t = mm
-        }
-        return runtimeError("loop in settable", L)
     }
 
 
@@ -390,7 +304,7 @@ extension LuaVM {
             if mm.isNil {
                 let badSlot = (left.isString || left.isNumber) ? top : top - 1
                 let bad = stack[badSlot]
-                return errorAt(L, closure, pc, "attempt to concatenate \(describe(closure, pc, slot: badSlot, bad))")
+                return errorAt(L, closure, pc, "attempt to concatenate \(describeOperand(closure, pc, slot: badSlot, bad))")
             }
             var r = Value.nil
             let status = callMetamethod(L, mm, left, right, &r)
