@@ -81,6 +81,8 @@ extension LuaVM {
                 let c = BuiltinCall(raw, "wrap")
                 let callee = c.L.pointee.stack[Int(c.L.pointee.base) - 2].function
                 let co = callee.upvalueValues[0].thread
+                // Resuming a dead wrapper is the caller's mistake: the message gets its position.
+                if co.coroutineState == .dead { return c.error("cannot resume dead coroutine") }
                 _ = c.L.ensureStack(2, c.vm.g)
                 let (ok, n) = c.vm.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false)
                 if !ok {

@@ -191,7 +191,7 @@ extension LuaVM {
                 let stack = L.pointee.stack
                 let result = count > 0 ? stack[resultsFrom] : Value.nil
                 let resumeBits = stack[frameBase - 3].bits
-                let resumePC = Value(bits: resumeBits & ~3).returnPC
+                let resumePC = Value(bits: resumeBits & 0x0000_ffff_ffff_fffc).returnPC
                 rebase(frameBase - link.frameValue)
                 closure = base[-2].function
                 k = closure.proto.info.pointee.numbers
@@ -209,6 +209,12 @@ extension LuaVM {
                     branch(truth)
                 case .ISGE, .ISGT, .ISNEV:
                     branch(!truth)
+                case .CAT:
+                    // The pair at `top` is joined; go on concatenating what is left of it.
+                    let top = Int(resumeBits >> 48)
+                    base[top - 1] = result
+                    syncTop()
+                    return runConcatenation(from: Int(ins >> 24), to: top - 1, into: Int((ins >> 8) & 0xff))
                 default:
                     base[Int((ins >> 8) & 0xff)] = result
                 }
@@ -230,7 +236,7 @@ extension LuaVM {
         /// above the registers, marked as a continuation, so the metamethod may yield.
         /// Returns a status when the call finished (or failed) at once, nil to go on running.
         @inline(never) func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?,
-                                                 inverted: Bool = false) -> CallStatus? {
+                                                 inverted: Bool = false, concatTop: Int = 0) -> CallStatus? {
             // Slot indexes, not pointers: growing the stack may move it.
             let callerIndex = slotIndex(base)
             let frameBase = callerIndex + Int(closure.proto.pointee.frameSize)
@@ -243,8 +249,9 @@ extension LuaVM {
                 rebase(callerIndex)
             }
             let stack = L.pointee.stack
-            // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate.
-            stack[frameBase] = Value(bits: returnLink(pc).bits | (inverted ? 2 : 0))
+            // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate, and
+            // bits 48... (above any user-space address) hold a concatenation's top register.
+            stack[frameBase] = Value(bits: returnLink(pc).bits | (inverted ? 2 : 0) | UInt64(concatTop) << 48)
             stack[frameBase + 1] = mm
             let newBase = frameBase + 3
             stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerIndex)
@@ -267,6 +274,16 @@ extension LuaVM {
             rebase(newBase)
             let first = Int(L.pointee.top) - Int(r) - newBase
             return returnFrom(first, Int(r))
+        }
+
+        /// Runs (or goes on with) the CAT at `pc - 1` over registers `from...to`.
+        func runConcatenation(from: Int, to: Int, into dst: Int) -> CallStatus? {
+            let (outcome, top) = concatenate(L, closure, currentPC(), base, from, to, into: dst)
+            switch outcome {
+            case .value: return nil
+            case .call(let mm, let x, let y, _): return callMetamethodInLoop(mm, x, y, nil, concatTop: top)
+            case .failed: return .error
+            }
         }
 
         /// Applies a slow path's outcome for the instruction that writes register `a` (a
@@ -421,10 +438,11 @@ extension LuaVM {
                     }
                 }
             case .CAT:
-                let from = Int(ins >> 24), to = Int((ins >> 16) & 0xff)
                 syncTop()
-                status = concatenate(L, closure, currentPC(), base, from, to, into: a)
-                rebase(Int(L.pointee.base))
+                if let done = runConcatenation(from: Int(ins >> 24), to: Int((ins >> 16) & 0xff), into: a) {
+                    if done == .ok { return .ok }
+                    status = done
+                }
 
             // MARK: Comparisons (each followed by the JMP taken when true)
             case .ISLT, .ISGE, .ISLE, .ISGT:

@@ -279,8 +279,12 @@ extension LuaVM {
 
     /// `base[from] .. ... .. base[to]` into `base[dst]`: runs of strings and numbers join in
     /// one go; anything else goes through `__concat`, right to left.
+    /// Concatenates registers `from...to` right to left into `dst`. A `__concat` metamethod
+    /// is left to the interpreter: the outcome names it, its operands, and the register
+    /// `top` whose pair it joins (its result goes to `top - 1`, then concatenation goes on
+    /// over `from...top - 1`).
     func concatenate(_ L: ThreadRef, _ closure: FunctionRef, _ pc: Int, _ base: UnsafeMutablePointer<Value>,
-                     _ from: Int, _ to: Int, into dst: Int) -> CallStatus {
+                     _ from: Int, _ to: Int, into dst: Int) -> (MetaOutcome, top: Int) {
         let baseIndex = base - L.pointee.stack
         var top = to  // the right operand accumulates here
         var bytes: [UInt8] = []
@@ -304,16 +308,13 @@ extension LuaVM {
             if mm.isNil {
                 let badSlot = (left.isString || left.isNumber) ? top : top - 1
                 let bad = stack[badSlot]
-                return errorAt(L, closure, pc, "attempt to concatenate \(describeOperand(closure, pc, slot: badSlot, bad))")
+                _ = errorAt(L, closure, pc, "attempt to concatenate \(describeOperand(closure, pc, slot: badSlot, bad))")
+                return (.failed, top)
             }
-            var r = Value.nil
-            let status = callMetamethod(L, mm, left, right, &r)
-            if status != .ok { return status }
-            (L.pointee.stack + baseIndex)[top - 1] = r
-            top -= 1
+            return (.call(mm, left, right, nil), top)
         }
         (L.pointee.stack + baseIndex)[dst] = (L.pointee.stack + baseIndex)[from]
-        return .ok
+        return (.value(.nil), top)
     }
 
     /// Appends a string or a number (as `%.14g`) to `bytes`.
