@@ -52,20 +52,15 @@ struct BuiltinCall {
         return error("bad argument #\(i) to '\(calledAs)' (\(message))")
     }
 
-    /// How the running builtin was named at its call site, when a Lua function called it.
+    /// How the running builtin was named at its call site, when a Lua function called it
+    /// (directly, or as a metamethod of one of its instructions).
     func callSiteName() -> (String, String)? {
-        let base = Int(L.pointee.base)
-        let link = L.pointee.stack[base - 1]
-        guard link.isReturnPC else { return nil }
-        let returnPC = link.returnPC
-        let callIns = returnPC[-1]
-        let callerBase = base - 2 - callA(callIns)
-        guard callerBase >= 2 else { return nil }
-        let caller = L.pointee.stack[callerBase - 2]
-        guard caller.isFunction && caller.function.isLua else { return nil }
-        let proto = caller.function.proto
-        let pc = returnPC - 1 - UnsafePointer(proto.pointee.bytecode)
-        return vm.slotName(proto.source, pc, callA(callIns))
+        switch vm.frameStep(L, Int(L.pointee.base)) {
+        case .lua(let callerBase, let pc?), .continuation(let callerBase, let pc?):
+            return vm.calledName(L.pointee.stack[callerBase - 2].function.proto.source, pc: pc)
+        default:
+            return nil
+        }
     }
 
     func typeError(_ i: Int, expected: String) -> Int32 {

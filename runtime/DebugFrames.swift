@@ -23,42 +23,32 @@ extension LuaVM {
         var base = Int(L.pointee.base)
         var actual = base
         var pc: Int? = nil
-        let stack = L.pointee.stack
         while base >= 2 && result.count < 100_000 {
-            let function = stack[base - 2]
-            let link = stack[base - 1]
+            let function = L.pointee.stack[base - 2]
             let isLua = function.isFunction && function.function.isLua
-            if link.isReturnPC {
-                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
-                let returnPC = link.returnPC
-                let callerBase = base - 2 - callA(returnPC[-1])
-                if callerBase < 2 { break }
-                let caller = stack[callerBase - 2]
-                guard caller.isFunction && caller.function.isLua else { break }
-                pc = returnPC - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
+            let frame = DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function)
+            switch frameStep(L, base) {
+            case .vararg(let originalBase):
+                base = originalBase  // the same function; `actual` keeps its registers
+                continue
+            case .lua(let callerBase, let callerPC), .continuation(let callerBase, let callerPC):
+                result.append(frame)
+                guard callerPC != nil else { return result }
                 base = callerBase
-                actual = base
-                continue
-            }
-            switch link.frameType {
-            case FrameType.vararg:
-                base -= link.frameValue
-                continue
-            case FrameType.native:
-                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
-                let saved = link.frameValue
+                pc = callerPC
+            case .native(let saved):
+                result.append(frame)
                 if saved < 2 || saved >= base { return result }
                 base = saved
-                actual = base
                 pc = nil
-            case FrameType.pcall, FrameType.xpcall:
-                result.append(DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function))
-                base -= link.frameType == FrameType.pcall ? 2 : 3
-                actual = base
+            case .protected(let pcallBase, _):
+                result.append(frame)
+                base = pcallBase
                 pc = nil
-            default:
+            case .unknown:
                 return result
             }
+            actual = base
         }
         return result
     }
@@ -108,7 +98,13 @@ extension LuaVM {
         guard level + 1 < list.count else { return nil }
         let caller = list[level + 1]
         guard caller.function.isFunction && caller.function.function.isLua, let pc = caller.pc else { return nil }
-        let proto = caller.function.function.proto.source
+        return calledName(caller.function.function.proto.source, pc: pc)
+    }
+
+    /// How the instruction at `pc` of `proto` named the function it called (`namewhat`,
+    /// `name`), as LuaJIT's `lj_debug_funcname` finds it: the called slot's name for calls
+    /// and iterators, `metamethod` and its name for an operator that fell back to one.
+    func calledName(_ proto: Prototype, pc: Int) -> (String, String)? {
         guard pc >= 0 && pc < proto.bytecode.count else { return nil }
         let ins = proto.bytecode[pc]
         switch ins.opcode {
@@ -117,7 +113,9 @@ extension LuaVM {
         case .ITERC, .ITERN:
             return slotName(proto, pc, Int(ins.a) - 3)
         default:
-            return nil
+            let mm = ins.opcode.format.mm
+            guard mm != .none && mm != .call else { return nil }
+            return ("metamethod", "__\(mm)")
         }
     }
 }

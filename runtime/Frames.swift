@@ -42,6 +42,22 @@ extension Value {
 @inline(__always) func callA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
 @inline(__always) func callB(_ ins: UInt32) -> Int { Int(ins >> 24) }
 
+/// One step outwards from a frame, as its link says.
+enum FrameStep {
+    /// Called from Lua: the caller's base and its current instruction (the call), when the
+    /// caller is a Lua function.
+    case lua(callerBase: Int, callerPC: Int?)
+    /// A vararg function's frame: the same function's original base.
+    case vararg(originalBase: Int)
+    /// Entered from native code: the native caller's saved base.
+    case native(savedBase: Int)
+    /// The function run by pcall/xpcall: the protected call's own frame.
+    case protected(pcallBase: Int, xpcall: Bool)
+    /// A metamethod called by an instruction: that instruction's frame and index.
+    case continuation(callerBase: Int, callerPC: Int?)
+    case unknown
+}
+
 /// One frame while walking the stack from the innermost outwards (tracebacks, errors).
 struct FrameCursor {
     /// Slot index of the frame's base.
@@ -51,56 +67,74 @@ struct FrameCursor {
 }
 
 extension LuaVM {
+    /// Where the frame at slot `base` leads: the one place that reads frame links.
+    func frameStep(_ L: ThreadRef, _ base: Int) -> FrameStep {
+        let stack = L.pointee.stack
+        let link = stack[base - 1]
+        /// The instruction index of `pc - 1` in the Lua function at `callerBase`, if it is one.
+        func instruction(_ callerBase: Int, _ pc: UnsafePointer<UInt32>) -> Int? {
+            guard callerBase >= 2 else { return nil }
+            let caller = stack[callerBase - 2]
+            guard caller.isFunction && caller.function.isLua else { return nil }
+            return pc - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
+        }
+        if link.isReturnPC {
+            let returnPC = link.returnPC
+            let callerBase = base - 2 - callA(returnPC[-1])
+            return .lua(callerBase: callerBase, callerPC: instruction(callerBase, returnPC))
+        }
+        switch link.frameType {
+        case FrameType.vararg:
+            return .vararg(originalBase: base - link.frameValue)
+        case FrameType.native:
+            return .native(savedBase: link.frameValue)
+        case FrameType.pcall:
+            return .protected(pcallBase: base - 2, xpcall: false)
+        case FrameType.xpcall:
+            return .protected(pcallBase: base - 3, xpcall: true)
+        case FrameType.continuation:
+            let callerBase = base - link.frameValue
+            let resumePC = Value(bits: stack[base - 3].bits & 0x0000_ffff_ffff_fffc).returnPC
+            return .continuation(callerBase: callerBase, callerPC: instruction(callerBase, resumePC))
+        default:
+            return .unknown
+        }
+    }
+
     /// The frames of `L` from the innermost outwards. `innermostPC` is the running Lua
     /// function's current instruction when the innermost frame is a Lua function.
     func frames(_ L: ThreadRef, innermostBase: Int, innermostPC: Int?) -> [FrameCursor] {
         var result: [FrameCursor] = []
         var base = innermostBase
         var pc = innermostPC
-        let stack = L.pointee.stack
         while base >= 2 && result.count < 100_000 {
-            let function = stack[base - 2]
-            let link = stack[base - 1]
-            if link.isReturnPC {
-                result.append(FrameCursor(base: base, pc: function.isFunction && function.function.isLua ? pc : nil))
-                let returnPC = link.returnPC
-                let callIns = returnPC[-1]
-                let callerBase = base - 2 - callA(callIns)
-                // The caller is a Lua function; its current instruction is the call.
-                if callerBase < 2 { break }
-                let caller = stack[callerBase - 2]
-                guard caller.isFunction && caller.function.isLua else { break }
-                pc = returnPC - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
-                base = callerBase
+            let function = L.pointee.stack[base - 2]
+            let isLua = function.isFunction && function.function.isLua
+            switch frameStep(L, base) {
+            case .vararg(let originalBase):
+                base = originalBase  // the same function, at its original base
                 continue
-            }
-            switch link.frameType {
-            case FrameType.vararg:
-                base -= link.frameValue
-                continue  // the same function, at its original base
-            case FrameType.native:
-                result.append(FrameCursor(base: base, pc: function.isFunction && function.function.isLua ? pc : nil))
-                let saved = link.frameValue
+            case .lua(let callerBase, let callerPC), .continuation(let callerBase, let callerPC):
+                result.append(FrameCursor(base: base, pc: isLua ? pc : nil))
+                guard callerPC != nil else { return result }
+                base = callerBase
+                pc = callerPC
+            case .native(let saved):
+                result.append(FrameCursor(base: base, pc: isLua ? pc : nil))
                 if saved < 2 || saved >= base { return result }
                 // The native caller's frame: a builtin (its own link leads on) or a Lua
                 // function that called a metamethod (its current instruction is unknown).
                 base = saved
                 pc = nil
-            case FrameType.pcall, FrameType.xpcall:
+            case .protected(let pcallBase, _):
                 result.append(FrameCursor(base: base, pc: pc))
-                base -= link.frameType == FrameType.pcall ? 2 : 3
+                base = pcallBase
                 pc = nil
-            case FrameType.continuation:
-                result.append(FrameCursor(base: base, pc: function.isFunction && function.function.isLua ? pc : nil))
-                let resumePC = stack[base - 3].returnPC
-                base -= link.frameValue
-                let caller = stack[base - 2]
-                guard caller.isFunction && caller.function.isLua else { return result }
-                pc = resumePC - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
-            default:
+            case .unknown:
                 return result
             }
         }
         return result
     }
+
 }

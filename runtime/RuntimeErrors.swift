@@ -115,30 +115,22 @@ extension LuaVM {
     /// returned. Nil when the error leaves this run.
     func unwindToProtectedCall(_ L: ThreadRef, innermostBase: Int) -> Int? {
         var base = innermostBase
-        let stack = { L.pointee.stack }
         while base >= 2 {
-            let link = stack()[base - 1]
-            if link.isReturnPC {
-                base = base - 2 - callA(link.returnPC[-1])
-                continue
-            }
-            switch link.frameType {
-            case FrameType.vararg, FrameType.continuation:
-                base -= link.frameValue
-            case FrameType.pcall, FrameType.xpcall:
-                let isX = link.frameType == FrameType.xpcall
-                let pcallBase = base - (isX ? 3 : 2)
+            switch frameStep(L, base) {
+            case .lua(let next, _), .continuation(let next, _): base = next
+            case .vararg(let originalBase): base = originalBase
+            case .protected(let pcallBase, let isX):
                 var message = errorValue
                 if isX {
-                    message = runErrorHandler(L, stack()[pcallBase], message, above: max(Int(L.pointee.top), base))
+                    message = runErrorHandler(L, L.pointee.stack[pcallBase], message, above: max(Int(L.pointee.top), base))
                 }
                 L.closeUpvalues(from: pcallBase, g)
-                stack()[pcallBase] = .false
-                stack()[pcallBase + 1] = message
+                L.pointee.stack[pcallBase] = .false
+                L.pointee.stack[pcallBase + 1] = message
                 L.pointee.base = UInt32(pcallBase)
                 L.pointee.top = UInt32(pcallBase + 2)
                 return pcallBase
-            default:
+            case .native, .unknown:
                 return nil
             }
         }

@@ -5,23 +5,17 @@ extension LuaVM {
     /// Whether any frame from `innermostBase` outwards (through native links) is protected.
     func isProtected(_ L: ThreadRef, innermostBase: Int) -> Bool {
         var base = innermostBase
-        let stack = L.pointee.stack
         var steps = 0
         while base >= 2 && steps < 1_000_000 {
             steps += 1
-            let link = stack[base - 1]
-            if link.isReturnPC {
-                base = base - 2 - callA(link.returnPC[-1])
-                continue
-            }
-            switch link.frameType {
-            case FrameType.vararg, FrameType.continuation: base -= link.frameValue
-            case FrameType.pcall, FrameType.xpcall: return true
-            case FrameType.native:
-                let saved = link.frameValue
+            switch frameStep(L, base) {
+            case .lua(let next, _), .continuation(let next, _): base = next
+            case .vararg(let originalBase): base = originalBase
+            case .protected: return true
+            case .native(let saved):
                 if saved >= base { return false }
                 base = saved
-            default: return false
+            case .unknown: return false
             }
         }
         return false
@@ -39,9 +33,7 @@ extension LuaVM {
             if i + 1 < list.count, let callerPC = list[i + 1].pc {
                 let caller = stack[list[i + 1].base - 2]
                 if caller.isFunction && caller.function.isLua {
-                    let proto = caller.function.proto.source
-                    let callIns = proto.bytecode[callerPC]
-                    name = slotName(proto, callerPC, Int(callIns.a))?.1
+                    name = calledName(caller.function.proto.source, pc: callerPC)?.1
                 }
             }
             guard f.isFunction else { continue }

@@ -269,6 +269,20 @@ print(debug.getlocal(co, 1, 3))
 err(debug.getlocal, co, 5, 1)
 print(debug.traceback(co))
 
+-- Functions called by an operator are named after their metamethod.
+do
+  local named = setmetatable({}, {
+    __index = string.rep,
+    __lt = function() local i = debug.getinfo(1, "n") print(i.namewhat, i.name) return true end,
+    __add = function() return (debug.traceback("tb", 1):gsub("\n[^\n]*in main chunk.*", "")) end,
+    __concat = function() error("in concat") end,
+  })
+  print(pcall(function() return named.y end))
+  print(named < named)
+  print(named + 1)
+  print(select(2, xpcall(function() return named .. "x" end, debug.traceback)):match("[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*"))
+end
+
 -- Hooks: none is set.
 print(debug.gethook())
 debug.sethook()
