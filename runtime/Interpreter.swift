@@ -140,8 +140,10 @@ extension LuaVM {
         var errorFrameBase: Int? = nil
         @inline(__always) func currentPC() -> Int { pc - 1 - UnsafePointer(closure.proto.pointee.bytecode) }
 
-        /// Returns `count` results starting at register `first` from the frame at `base`.
-        /// Nil when execution goes on in the caller; a status when this run is done.
+        /// Returns `count` results starting at register `first` from the frame at `base` (a Lua
+        /// function's, a builtin's or a pcall's): to its Lua caller, through a protected frame
+        /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
+        /// status when this run is done.
         func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
             var link = base[-1]
             var frameBase = slotIndex(base)
@@ -185,7 +187,7 @@ extension LuaVM {
                 stack[pcallBase] = .true
                 for i in 0..<count { stack[pcallBase + 1 + i] = stack[resultsFrom + i] }
                 rebase(pcallBase)
-                return returnFromBuiltinFrame(count + 1)
+                return returnFrom(0, count + 1)
             case FrameType.continuation:
                 // A metamethod returns to the instruction that called it.
                 let stack = L.pointee.stack
@@ -224,12 +226,6 @@ extension LuaVM {
                 moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
                 return .ok
             }
-        }
-
-        /// Returns `count` values starting at `base` from the frame at `base` (a builtin's or a
-        /// pcall's): to its Lua caller, through a protected frame, or out of this run.
-        func returnFromBuiltinFrame(_ count: Int) -> CallStatus? {
-            returnFrom(0, count)
         }
 
         /// Calls metamethod `mm` for the instruction just executed, in this loop: a frame
@@ -318,7 +314,7 @@ extension LuaVM {
             let stack = L.pointee.stack
             let frameBase = slotIndex(base)
             for i in 0..<count { stack[frameBase + i] = stack[top - count + i] }
-            if let done = returnFromBuiltinFrame(count) { return done }
+            if let done = returnFrom(0, count) { return done }
         }
 
         while true {

@@ -141,27 +141,20 @@ public struct FormatParser {
             }
             p += 1
         }
-        var width = 0
-        if CharClassBits.isDigit(byte(p)) {
-            width = Int(byte(p) - UInt8(ascii: "0"))
-            p += 1
-            if CharClassBits.isDigit(byte(p)) {
-                width = width * 10 + Int(byte(p) - UInt8(ascii: "0"))
+        /// A width or precision: at most two digits (a third one makes the option invalid).
+        func twoDigits() -> Int {
+            var n = 0
+            for _ in 0..<2 where CharClassBits.isDigit(byte(p)) {
+                n = n * 10 + Int(byte(p) - UInt8(ascii: "0"))
                 p += 1
             }
+            return n
         }
+        let width = twoDigits()
         var precision = -1
         if byte(p) == UInt8(ascii: ".") {
             p += 1
-            precision = 0
-            if CharClassBits.isDigit(byte(p)) {
-                precision = Int(byte(p) - UInt8(ascii: "0"))
-                p += 1
-                if CharClassBits.isDigit(byte(p)) {
-                    precision = precision * 10 + Int(byte(p) - UInt8(ascii: "0"))
-                    p += 1
-                }
-            }
+            precision = twoDigits()
         }
         let letter = byte(p)
         if let (conversion, upper) = FormatParser.conversion(letter) {
