@@ -25,7 +25,15 @@ extension LuaVM {
         L.pointee.stack[funcSlot + 1] = frameLink(FrameType.native, savedBase)
         let f = L.pointee.stack[funcSlot].function
         let status: CallStatus
-        if f.isLua {
+        if f.isLua, f.proto.info.pointee.native != nil {
+            let r = runFrame(L, funcSlot, nargs)
+            if r >= 0 {
+                moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)
+                status = .ok
+            } else {
+                status = r == CompiledStatus.yield ? .yield : .error
+            }
+        } else if f.isLua {
             status = execute(L, funcSlot: funcSlot, argumentCount: nargs, wanted: wanted)
         } else {
             status = callBuiltin(L, f, funcSlot, nargs, wanted)
@@ -92,8 +100,10 @@ extension LuaVM {
     /// runs until that frame returns. With `resumeCount`, instead continues a coroutine
     /// stopped in a builtin (`coroutine.yield`) whose frame is at `L.base`: the top
     /// `resumeCount` values are that builtin's results.
+    /// With `exitBase`, the run also ends when the frame at that base returns, whatever its
+    /// link (compiled code runs an interpreted callee so), and errors do not unwind past it.
     func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted entryWanted: Int,
-                 resumeCount: Int? = nil) -> CallStatus {
+                 resumeCount: Int? = nil, exitBase: Int = -1) -> CallStatus {
         var base: UnsafeMutablePointer<Value>
         var pc: UnsafePointer<UInt32>
         var k: UnsafeMutablePointer<Value>
@@ -157,6 +167,10 @@ extension LuaVM {
             if let open = L.pointee.openUpvalues,
                UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + frameBase {
                 L.closeUpvalues(from: frameBase, g)
+            }
+            if frameBase == exitBase {
+                moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
+                return .ok
             }
             if link.isReturnPC {
                 let returnPC = link.returnPC
@@ -233,28 +247,12 @@ extension LuaVM {
         /// Returns a status when the call finished (or failed) at once, nil to go on running.
         @inline(never) func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?,
                                                  inverted: Bool = false, concatTop: Int = 0) -> CallStatus? {
-            // Slot indexes, not pointers: growing the stack may move it.
-            let callerIndex = slotIndex(base)
-            let frameBase = callerIndex + Int(closure.proto.pointee.frameSize)
-            let n = a3 == nil ? 2 : 3
-            let needed = frameBase + n + 6
-            if needed > Int(L.pointee.stackSize) {
-                guard L.ensureStack(max(needed - Int(L.pointee.top), 1), g) else {
-                    return errorAt(L, closure, currentPC(), "stack overflow")
-                }
-                rebase(callerIndex)
+            guard let newBase = pushContinuationFrame(L, callerBase: slotIndex(base), frameSize: Int(closure.proto.pointee.frameSize),
+                                                      resumePC: pc, mm, a1, a2, a3, inverted: inverted, concatTop: concatTop) else {
+                return errorAt(L, closure, currentPC(), "stack overflow")
             }
-            let stack = L.pointee.stack
-            // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate, and
-            // bits 48... (above any user-space address) hold a concatenation's top register.
-            stack[frameBase] = Value(bits: returnLink(pc).bits | (inverted ? 2 : 0) | UInt64(concatTop) << 48)
-            stack[frameBase + 1] = mm
-            let newBase = frameBase + 3
-            stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerIndex)
-            stack[newBase] = a1
-            stack[newBase + 1] = a2
-            if let a3 { stack[newBase + 2] = a3 }
-            L.pointee.top = UInt32(newBase + n)
+            rebase(newBase - Int(closure.proto.pointee.frameSize) - 3)
+            let n = a3 == nil ? 2 : 3
             let f = mm.function
             nargs = n
             if f.isLua {
@@ -306,6 +304,21 @@ extension LuaVM {
             return f.entry(UnsafeMutableRawPointer(L))
         }
 
+        /// Runs the compiled function just entered (at `base`) natively, then returns its
+        /// results from its frame as a RET would. A status when this run is done.
+        @inline(never) func runCompiledFrame() -> CallStatus? {
+            let frameIndex = slotIndex(base)
+            let r = runFrame(L, frameIndex - 2, nargs)
+            rebase(frameIndex)
+            if r < 0 {
+                if r == CompiledStatus.yield { return .yield }
+                status = .error
+                errorFrameBase = frameIndex
+                return nil
+            }
+            return returnFrom(Int(L.pointee.top) - r - frameIndex, r)
+        }
+
         if let count = resumeCount {
             // Continue after the builtin that yielded: its results are the resume values.
             rebase(Int(L.pointee.base))
@@ -328,6 +341,11 @@ extension LuaVM {
             case .FUNCF, .IFUNCF, .JFUNCF:
                 if hotCounters.isCounting { hotCounters.count(pc - 1, by: 1) }
                 let p = closure.proto
+                if p.info.pointee.native != nil {
+                    if let done = runCompiledFrame() { return done }
+                    if status == .ok { continue }
+                    break
+                }
                 let params = Int(p.pointee.parameterCount)
                 var i = nargs
                 while i < params { base[i] = .nil; i += 1 }
@@ -340,6 +358,11 @@ extension LuaVM {
                 // Move the function and fixed parameters above the arguments; the varargs stay
                 // below, in the original frame.
                 let p = closure.proto
+                if p.info.pointee.native != nil {
+                    if let done = runCompiledFrame() { return done }
+                    if status == .ok { continue }
+                    break
+                }
                 let params = Int(p.pointee.parameterCount)
                 let oldBase = slotIndex(base)
                 let newBase = oldBase + nargs + 2
@@ -885,7 +908,7 @@ extension LuaVM {
                     lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
                 }
                 errorFrameBase = nil
-                guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost) else {
+                guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost, stopAt: exitBase) else {
                     return .error
                 }
                 status = .ok
@@ -895,6 +918,33 @@ extension LuaVM {
             }
         }
 
+    }
+
+    /// Writes the frame of a metamethod called by the instruction before `resumePC` of the
+    /// frame at `callerBase`: above the caller's registers, marked as a continuation, so
+    /// the metamethod may yield and the interpreter finish the instruction on resume.
+    /// Returns the new frame's base (L.top after its arguments), or nil on stack overflow.
+    func pushContinuationFrame(_ L: ThreadRef, callerBase: Int, frameSize: Int, resumePC: UnsafePointer<UInt32>,
+                               _ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?,
+                               inverted: Bool, concatTop: Int) -> Int? {
+        let frameBase = callerBase + frameSize
+        let n = a3 == nil ? 2 : 3
+        let needed = frameBase + n + 6
+        if needed > Int(L.pointee.stackSize) {
+            guard L.ensureStack(max(needed - Int(L.pointee.top), 1), g) else { return nil }
+        }
+        let stack = L.pointee.stack
+        // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate, and
+        // bits 48... (above any user-space address) hold a concatenation's top register.
+        stack[frameBase] = Value(bits: returnLink(resumePC).bits | (inverted ? 2 : 0) | UInt64(concatTop) << 48)
+        stack[frameBase + 1] = mm
+        let newBase = frameBase + 3
+        stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerBase)
+        stack[newBase] = a1
+        stack[newBase + 1] = a2
+        if let a3 { stack[newBase + 2] = a3 }
+        L.pointee.top = UInt32(newBase + n)
+        return newBase
     }
 
     /// Number conversion for `for` loop control values (numeric strings are accepted).

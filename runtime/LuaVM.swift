@@ -34,6 +34,12 @@ public final class LuaVM {
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
+    /// Compiled functions of a built executable, by the prototype they were compiled from;
+    /// `loadPrototype` attaches them. And its compiled modules, by name, for `require`.
+    var compiledEntries: [ObjectIdentifier: CompiledEntry] = [:]
+    var compiledModules: [String: CompiledModule] = [:]
+    /// Compiled code recurses on the native stack; below this address it stops.
+    let nativeStackLimit = LuaVM.computeNativeStackLimit()
     /// `math.random`'s generator.
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).

@@ -8,7 +8,7 @@ import Glibc
 import PerigeeFrontend
 
 /// LuaJIT's default search paths (as the distribution's luajit prints them).
-let defaultLuaPath = "./?.lua;/usr/share/luajit-2.1.0-beta3/?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+public let defaultLuaPath = "./?.lua;/usr/share/luajit-2.1.0-beta3/?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
 let defaultLuaCPath = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so"
 let cModulesUnsupported = "C modules are not supported by Perigee"
 /// What `package.loaded[name]` holds while module `name` loads: the value LuaJIT shows
@@ -203,6 +203,12 @@ extension LuaVM {
     func luaFileLoader(_ c: BuiltinCall) -> Int32 {
         guard let nameRef = c.string(1) else { return c.typeError(1, expected: "string") }
         let name = nameRef.description
+        if let (status, f) = loadCompiledModule(name) {
+            guard status == .ok, let f else {
+                return c.error("error loading module '\(name)':\n\t\(describeError())")
+            }
+            return c.results(Value(function: f))
+        }
         guard let result = findFile(c, name, "path") else { return builtinError }
         switch result {
         case .notFound(let message):
@@ -310,7 +316,7 @@ extension LuaVM {
 
 // MARK: Search paths
 
-enum SearchResult {
+public enum SearchResult {
     case found(String)
     case notFound(String)
 }
@@ -318,7 +324,7 @@ enum SearchResult {
 /// `package.searchpath`: the first readable file among the `;`-separated templates with
 /// `?` replaced by `name` (in which `separator` became `replacement`), or the list of
 /// files tried, one "\n\tno file '...'" line each.
-func searchPath(_ name: String, _ path: String, separator: String, replacement: String) -> SearchResult {
+public func searchPath(_ name: String, _ path: String, separator: String, replacement: String) -> SearchResult {
     let name = separator.isEmpty ? name : replacingAll(name, separator, replacement)
     var message = ""
     for template in path.split(separator: ";", omittingEmptySubsequences: true) {
@@ -351,7 +357,7 @@ func replacingAll(_ text: String, _ pattern: String, _ replacement: String) -> S
 }
 
 /// A search path from environment variable `variable`, with `;;` standing for `fallback`.
-func searchPathFromEnvironment(_ variable: String, _ fallback: String) -> String {
+public func searchPathFromEnvironment(_ variable: String, _ fallback: String) -> String {
     guard let raw = getenv(variable) else { return fallback }
     let value = String(cString: raw)
     let marked = replacingAll(value, ";;", ";\u{1};")

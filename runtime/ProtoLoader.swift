@@ -9,6 +9,8 @@ public struct ProtoInfo {
     /// `numbers[d]` is number constant d; `numbers[-1 - d]` is GC constant d.
     public var numbers: UnsafeMutablePointer<Value>
     public var source: Unmanaged<Prototype>
+    /// The function's native code in a built executable.
+    public var native: CompiledEntry? = nil
 }
 
 public typealias ProtoInfoRef = UnsafeMutablePointer<ProtoInfo>
@@ -52,6 +54,7 @@ extension LuaVM {
         let info = ProtoInfoRef.allocate(capacity: 1)
         info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
         p.pointee.debugInfo = UnsafeMutableRawPointer(info)
+        if !compiledEntries.isEmpty { info.pointee.native = compiledEntries[ObjectIdentifier(proto)] }
         p.pointee.chunkName = g.intern(proto.chunkName)
         let numbers = info.pointee.numbers
         for (i, n) in proto.numberConstants.enumerated() { numbers[i] = Value(number: n) }

@@ -113,9 +113,10 @@ extension LuaVM {
     /// run. Found: upvalues are closed, `false` and the error value are stored at the
     /// protected call's base (for `xpcall`, the handler's result), and that base is
     /// returned. Nil when the error leaves this run.
-    func unwindToProtectedCall(_ L: ThreadRef, innermostBase: Int) -> Int? {
+    func unwindToProtectedCall(_ L: ThreadRef, innermostBase: Int, stopAt: Int = -1) -> Int? {
         var base = innermostBase
         while base >= 2 {
+            if base == stopAt { return nil }
             switch frameStep(L, base) {
             case .lua(let next, _), .continuation(let next, _): base = next
             case .vararg(let originalBase): base = originalBase

@@ -101,4 +101,21 @@ public final class IRBuilder {
     public func trunc(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildTrunc(ref, v, t, n)! }
     public func intToPtr(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildIntToPtr(ref, v, t, n)! }
     public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }
+    public func fneg(_ v: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFNeg(ref, v, n)! }
+    public func and(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAnd(ref, a, b, n)! }
+    public func or(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildOr(ref, a, b, n)! }
+    public func lshr(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildLShr(ref, a, b, n)! }
+    public func pointerCast(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef {
+        L.LLVMBuildPointerCast(ref, v, t, n)!
+    }
+
+    /// A `switch` on `value` with `cases` (constant, block) and a default block.
+    @discardableResult
+    public func switchOn(_ value: LLVMValueRef, default otherwise: LLVMBasicBlockRef,
+                         _ cases: [(LLVMValueRef, LLVMBasicBlockRef)]) -> LLVMValueRef {
+        let node = L.LLVMBuildSwitch(ref, value, otherwise, UInt32(cases.count))!
+        for (v, b) in cases { L.LLVMAddCase(node, v, b) }
+        return node
+    }
+    @discardableResult public func unreachable() -> LLVMValueRef { L.LLVMBuildUnreachable(ref)! }
 }

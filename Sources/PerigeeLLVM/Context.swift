@@ -61,4 +61,19 @@ public final class LLVMContext {
     }
     public func constant(_ value: Double) -> LLVMValueRef { L.LLVMConstReal(double, value)! }
     public func null(_ type: LLVMTypeRef) -> LLVMValueRef { L.LLVMConstNull(type)! }
+    /// The 64-bit constant with these bits (NaN-boxed values, doubles' bit patterns).
+    public func bits(_ value: UInt64) -> LLVMValueRef { L.LLVMConstInt(i64, value, 0)! }
+    /// A constant array of `type` elements.
+    public func array(_ type: LLVMTypeRef, _ elements: [LLVMValueRef]) -> LLVMValueRef {
+        var values: [LLVMValueRef?] = elements
+        return L.LLVMConstArray(type, &values, UInt32(values.count))!
+    }
+    /// A constant structure of `elements`.
+    public func constantStruct(_ elements: [LLVMValueRef]) -> LLVMValueRef {
+        var values: [LLVMValueRef?] = elements
+        return L.LLVMConstStructInContext(ref, &values, UInt32(values.count), 0)!
+    }
+    /// `value` (a constant) seen as `type` (a pointer cast in a global's initializer).
+    public func constantCast(_ value: LLVMValueRef, to type: LLVMTypeRef) -> LLVMValueRef { L.LLVMConstBitCast(value, type)! }
+    public func arrayType(_ element: LLVMTypeRef, _ count: Int) -> LLVMTypeRef { L.LLVMArrayType(element, UInt32(count))! }
 }

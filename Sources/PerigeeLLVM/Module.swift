@@ -50,6 +50,34 @@ public final class LLVMModule {
         function(named: name) ?? addFunction(name, type)
     }
 
+    /// A constant global of `bytes` (an `[n x i8]`, not NUL-terminated).
+    @discardableResult
+    public func addConstantBytes(_ name: String, _ bytes: [UInt8], isPrivate: Bool = true) -> LLVMValueRef {
+        let value = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                L.LLVMConstStringInContext(context.ref, $0.baseAddress, UInt32($0.count), 1)!
+            }
+        }
+        let global = L.LLVMAddGlobal(live, L.LLVMTypeOf(value), name)!
+        L.LLVMSetInitializer(global, value)
+        L.LLVMSetGlobalConstant(global, 1)
+        if isPrivate { L.LLVMSetLinkage(global, LLVMPrivateLinkage) }
+        return global
+    }
+
+    /// A constant global holding `value` (of `type`).
+    @discardableResult
+    public func addConstant(_ name: String, _ type: LLVMTypeRef, _ value: LLVMValueRef, isPrivate: Bool = true) -> LLVMValueRef {
+        let global = L.LLVMAddGlobal(live, type, name)!
+        L.LLVMSetInitializer(global, value)
+        L.LLVMSetGlobalConstant(global, 1)
+        if isPrivate { L.LLVMSetLinkage(global, LLVMPrivateLinkage) }
+        return global
+    }
+
+    /// Gives a function internal linkage (not visible outside the object).
+    public func makeInternal(_ function: LLVMValueRef) { L.LLVMSetLinkage(function, LLVMInternalLinkage) }
+
     /// Throws `LLVMError(.verification)` with the verifier's report when the module is invalid.
     public func verify() throws {
         var message: UnsafeMutablePointer<CChar>? = nil

@@ -17,6 +17,9 @@ struct CommandLineDriver {
     }
 
     func run() -> Int32 {
+        if arguments.first == "build" {
+            return BuildCommand(arguments: Array(arguments.dropFirst()), programName: programName).run()
+        }
         var actions: [Action] = []
         var interactive = false
         var showVersion = false
@@ -173,10 +176,7 @@ struct CommandLineDriver {
 
     /// Prints the pending error as `perigee: message` (and the traceback); status 1.
     func report(_ vm: LuaVM, traceback: Bool) -> Int32 {
-        vm.standardOutput.flush()
-        var text = "\(programName): \(vm.describeError())\n"
-        if traceback { text += vm.lastTraceback }
-        writeStandardError(text)
+        writeStandardError(vm.errorReport(programName: programName, traceback: traceback))
         return 1
     }
 

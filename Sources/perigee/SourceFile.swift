@@ -34,10 +34,6 @@ func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
     return fclose(file) == 0 && written == bytes.count
 }
 
-func writeStandardError(_ s: String) {
-    var s = s
-    s.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, stderr) }
-}
 
 func writeStandardOutput(_ s: String) {
     var s = s

@@ -56,7 +56,7 @@
   X(LLVMGetBasicBlockTerminator) X(LLVMGetFirstBasicBlock) X(LLVMGetEntryBasicBlock) \
   /* Constants */ \
   X(LLVMConstInt) X(LLVMConstReal) X(LLVMConstNull) X(LLVMConstPointerNull) \
-  X(LLVMGetUndef) X(LLVMConstStringInContext) X(LLVMConstIntToPtr) \
+  X(LLVMGetUndef) X(LLVMConstStringInContext) X(LLVMConstArray) X(LLVMConstStructInContext) X(LLVMConstBitCast) X(LLVMConstIntToPtr) \
   /* Builder */ \
   X(LLVMCreateBuilderInContext) X(LLVMDisposeBuilder) X(LLVMPositionBuilderAtEnd) \
   X(LLVMPositionBuilderBefore) \

@@ -1,0 +1,344 @@
+/// Lowers one Lua function's bytecode to an LLVM function over the interpreter's frame
+/// layout: one block per instruction, registers are the frame's stack slots, number
+/// arithmetic, comparisons, numeric `for` loops, moves, constants and branches inline, the
+/// rest through the runtime's helpers (RuntimeInterface). Every value lives in its slot at
+/// every helper call, so the interpreter can take over a frame at any call (after a yield).
+import CLLVM
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+final class FunctionLowering {
+    let proto: Prototype
+    let rt: RuntimeInterface
+    let cx: LLVMContext
+    let b: IRBuilder
+    let function: LLVMValueRef
+
+    private var blocks: [LLVMBasicBlockRef?]
+    private var thread: LLVMValueRef!
+    private var base: LLVMValueRef!
+    private var constants: LLVMValueRef!
+    /// Holds the address of register 0 (reloaded after each runtime call: the stack may move).
+    private var frameSlot: LLVMValueRef!
+    private var multres: LLVMValueRef!
+    /// For each ITERN, the flag its ISNEXT sets when the loop runs `next` directly.
+    private var nextFlags: [Int: LLVMValueRef] = [:]
+
+    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String) {
+        self.proto = proto
+        self.rt = rt
+        cx = rt.cx
+        b = IRBuilder(cx)
+        function = rt.module.addFunction(name, rt.functionType)
+        rt.module.makeInternal(function)
+        blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
+    }
+
+    // MARK: Building blocks
+
+    private func block(_ pc: Int) -> LLVMBasicBlockRef {
+        if let existing = blocks[pc] { return existing }
+        let made = b.appendBlock(to: function, "pc\(pc)")
+        blocks[pc] = made
+        return made
+    }
+
+    private func newBlock(_ name: String) -> LLVMBasicBlockRef { b.appendBlock(to: function, name) }
+
+    private func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
+    private func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
+
+    /// Reloads the address of register 0 from the thread's stack pointer.
+    private func refreshFrame() {
+        let field = b.gep(cx.i8, thread, [i64(rt.stackFieldOffset)])
+        let stack = b.load(rt.i64p, b.pointerCast(field, cx.pointer(to: rt.i64p)), "stack")
+        b.store(b.gep(cx.i64, stack, [base], "frame"), frameSlot)
+    }
+
+    private func slotAddress(_ r: Int) -> LLVMValueRef {
+        b.gep(cx.i64, b.load(rt.i64p, frameSlot), [i64(r)])
+    }
+    private func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
+    private func store(_ r: Int, _ v: LLVMValueRef) { b.store(v, slotAddress(r)) }
+    private func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
+    private func storeNumber(_ r: Int, _ v: LLVMValueRef) { store(r, b.bitcast(v, cx.i64)) }
+    private func gcConstant(_ d: Int) -> LLVMValueRef { b.load(cx.i64, b.gep(cx.i64, constants, [i64(-1 - d)])) }
+    private func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
+    private func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
+    private func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
+
+    /// Calls a runtime helper with (L, base, extra...) and reloads the frame address.
+    @discardableResult
+    private func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
+        let r = b.call(rt.type(of: helper), rt.declaration(helper), [thread, base] + extra)
+        refreshFrame()
+        return r
+    }
+
+    /// Calls a helper for instruction `pc` (its word and index as arguments).
+    @discardableResult
+    private func call(_ helper: RuntimeInterface.Helper, pc: Int, _ more: [LLVMValueRef] = []) -> LLVMValueRef {
+        call(helper, [cx.constant(Int64(proto.bytecode[pc].raw), cx.i32), i64(pc)] + more)
+    }
+
+    /// Returns `status` from the function when it is negative; goes on in a new block.
+    private func bailIfNegative(_ status: LLVMValueRef) {
+        let bail = newBlock("bail"), go = newBlock("ok")
+        b.condBr(b.icmp(LLVMIntSLT, status, i64(0)), bail, go)
+        b.position(atEndOf: bail)
+        b.ret(status)
+        b.position(atEndOf: go)
+    }
+
+    // MARK: The function
+
+    func lower() {
+        let entry = newBlock("entry")
+        b.position(atEndOf: entry)
+        thread = b.parameter(function, 0)
+        frameSlot = b.alloca(rt.i64p, "frameSlot")
+        multres = b.alloca(cx.i64, "multres")
+        b.store(i64(0), multres)
+        for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .ISNEXT {
+            let flag = b.alloca(cx.i64, "isnext")
+            b.store(i64(0), flag)
+            nextFlags[jumpTarget(pc)] = flag
+        }
+        let entered = b.call(rt.type(of: .enter), rt.declaration(.enter),
+                             [thread, b.parameter(function, 1), b.parameter(function, 2)], "base")
+        let bail = newBlock("overflow"), go = newBlock("start")
+        b.condBr(b.icmp(LLVMIntSLT, entered, i64(0)), bail, go)
+        b.position(atEndOf: bail)
+        b.ret(entered)
+        b.position(atEndOf: go)
+        base = entered
+        constants = b.pointerCast(b.call(rt.type(of: .constants), rt.declaration(.constants), [thread, base]), rt.i64p)
+        refreshFrame()
+        b.br(block(0))
+        for pc in proto.bytecode.indices {
+            b.position(atEndOf: block(pc))
+            if lowerInstruction(pc) { b.br(block(pc + 1)) }
+        }
+        // Falling off the end cannot happen (every function ends in a return).
+        b.position(atEndOf: block(proto.bytecode.count))
+        b.unreachable()
+    }
+
+    private func jumpTarget(_ pc: Int) -> Int { pc + 1 + Int(proto.bytecode[pc].raw >> 16) - 0x8000 }
+
+    /// Branches on `condition` to the target of the jump at `pc + 1`, or past it.
+    private func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
+        b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2))
+    }
+
+    /// Lowers the instruction at `pc`; true when control falls through to the next one.
+    private func lowerInstruction(_ pc: Int) -> Bool {
+        let ins = proto.bytecode[pc]
+        let raw = ins.raw
+        let a = Int((raw >> 8) & 0xff), d = Int(raw >> 16)
+        let bReg = Int(raw >> 24), cReg = Int((raw >> 16) & 0xff)
+        switch ins.opcode {
+        case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .LOOP, .ILOOP, .JLOOP:
+            return true
+        case .MOV:
+            store(a, load(d))
+        case .KSTR:
+            store(a, gcConstant(d))
+        case .KNUM:
+            store(a, bits(proto.numberConstants[d].bitPattern))
+        case .KSHORT:
+            store(a, bits(Double(Int16(truncatingIfNeeded: d)).bitPattern))
+        case .KPRI:
+            store(a, bits(primitive(d)))
+        case .KNIL:
+            for r in a...d { store(r, bits(ValueBits.nil)) }
+        case .NOT:
+            store(a, b.select(isTruthy(load(d)), bits(ValueBits.false), bits(ValueBits.true)))
+        case .UNM:
+            let v = load(d)
+            return fastOrHelper(pc, isNumber(v)) { self.storeNumber(a, self.b.fneg(self.b.bitcast(v, self.cx.double))) }
+        case .ADDVN, .SUBVN, .MULVN, .DIVVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .ADDVV, .SUBVV, .MULVV, .DIVVV:
+            return lowerArithmetic(pc, ins.opcode, a, bReg, cReg)
+        case .MODVN, .MODNV, .MODVV, .POW, .LEN:
+            bailIfNegative(call(.arith, pc: pc))
+        case .CAT:
+            bailIfNegative(call(.concat, pc: pc))
+        case .ISLT, .ISGE, .ISLE, .ISGT:
+            let x = load(a), y = load(d)
+            let fast = newBlock("numbers"), slow = newBlock("compare")
+            b.condBr(b.and(isNumber(x), isNumber(y)), fast, slow)
+            b.position(atEndOf: fast)
+            let p: LLVMRealPredicate
+            switch ins.opcode {
+            case .ISLT: p = LLVMRealOLT
+            case .ISGE: p = LLVMRealUGE
+            case .ISLE: p = LLVMRealOLE
+            default: p = LLVMRealUGT
+            }
+            branchOnFollowingJump(b.fcmp(p, b.bitcast(x, cx.double), b.bitcast(y, cx.double)), pc)
+            b.position(atEndOf: slow)
+            compareThroughRuntime(pc)
+            return false
+        case .ISEQV, .ISNEV:
+            let x = load(a), y = load(d)
+            let fast = newBlock("numbers"), slow = newBlock("compare")
+            b.condBr(b.and(isNumber(x), isNumber(y)), fast, slow)
+            b.position(atEndOf: fast)
+            let p = ins.opcode == .ISEQV ? LLVMRealOEQ : LLVMRealUNE
+            branchOnFollowingJump(b.fcmp(p, b.bitcast(x, cx.double), b.bitcast(y, cx.double)), pc)
+            b.position(atEndOf: slow)
+            compareThroughRuntime(pc)
+            return false
+        case .ISEQS, .ISNES:
+            let equal = b.icmp(LLVMIntEQ, load(a), gcConstant(d))
+            branchOnFollowingJump(ins.opcode == .ISEQS ? equal : b.icmp(LLVMIntEQ, equal, cx.constant(0, cx.i1)), pc)
+            return false
+        case .ISEQN, .ISNEN:
+            // A non-number is a NaN pattern, so it compares unequal to any number.
+            let n = cx.constant(proto.numberConstants[d])
+            let p = ins.opcode == .ISEQN ? LLVMRealOEQ : LLVMRealUNE
+            branchOnFollowingJump(b.fcmp(p, loadNumber(a), n), pc)
+            return false
+        case .ISEQP, .ISNEP:
+            let p = ins.opcode == .ISEQP ? LLVMIntEQ : LLVMIntNE
+            branchOnFollowingJump(b.icmp(p, load(a), bits(primitive(d))), pc)
+            return false
+        case .ISTC, .ISFC:
+            let v = load(d)
+            let truth = isTruthy(v)
+            let take = newBlock("copy")
+            b.condBr(ins.opcode == .ISTC ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), take, block(pc + 2))
+            b.position(atEndOf: take)
+            store(a, v)
+            b.br(block(jumpTarget(pc + 1)))
+            return false
+        case .IST, .ISF:
+            let truth = isTruthy(load(d))
+            branchOnFollowingJump(ins.opcode == .IST ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), pc)
+            return false
+        case .UGET, .USETV, .USETS, .USETN, .USETP:
+            call(.upvalue, [cx.constant(Int64(raw), cx.i32)])
+        case .UCLO:
+            call(.close, [i64(a)])
+            b.br(block(jumpTarget(pc)))
+            return false
+        case .FNEW:
+            bailIfNegative(call(.closure, pc: pc))
+        case .TNEW, .TDUP:
+            bailIfNegative(call(.table, pc: pc))
+        case .GGET, .TGETV, .TGETS, .TGETB, .TGETR:
+            bailIfNegative(call(.index, pc: pc))
+        case .GSET, .TSETV, .TSETS, .TSETB, .TSETR:
+            bailIfNegative(call(.newindex, pc: pc))
+        case .TSETM:
+            bailIfNegative(call(.setmulti, pc: pc, [b.load(cx.i64, multres)]))
+        case .CALL, .CALLM:
+            let r = call(.call, pc: pc, [b.load(cx.i64, multres)])
+            bailIfNegative(r)
+            if bReg == 0 { b.store(r, multres) }
+        case .CALLT, .CALLMT:
+            b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
+            return false
+        case .ITERC, .ITERN:
+            let flag = nextFlags[pc].map { b.load(cx.i64, $0) } ?? i64(0)
+            let r = call(.iterate, pc: pc, [flag])
+            bailIfNegative(r)
+            b.switchOn(r, default: block(pc + 1), [(i64(1), block(jumpTarget(pc + 1))), (i64(0), block(pc + 2))])
+            return false
+        case .ITERL, .IITERL, .JITERL:
+            let v = load(a)
+            let loop = newBlock("again")
+            b.condBr(b.icmp(LLVMIntEQ, v, bits(ValueBits.nil)), block(pc + 1), loop)
+            b.position(atEndOf: loop)
+            store(a - 1, v)
+            b.br(block(jumpTarget(pc)))
+            return false
+        case .ISNEXT:
+            let r = call(.isnext, pc: pc)
+            if let flag = nextFlags[jumpTarget(pc)] { b.store(r, flag) }
+            b.br(block(jumpTarget(pc)))
+            return false
+        case .VARG:
+            let r = call(.varg, pc: pc)
+            bailIfNegative(r)
+            if bReg == 0 { b.store(r, multres) }
+        case .RETM:
+            b.ret(call(.ret, [i64(a), b.add(i64(d), b.load(cx.i64, multres))]))
+            return false
+        case .RET, .RET0, .RET1:
+            b.ret(call(.ret, [i64(a), i64(d - 1)]))
+            return false
+        case .FORI, .JFORI:
+            let r = call(.forprep, pc: pc)
+            bailIfNegative(r)
+            b.condBr(b.icmp(LLVMIntEQ, r, i64(1)), block(pc + 1), block(jumpTarget(pc)))
+            return false
+        case .FORL, .IFORL, .JFORL:
+            let step = loadNumber(a + 2)
+            let i = b.fadd(loadNumber(a), step)
+            let stop = loadNumber(a + 1)
+            let up = b.fcmp(LLVMRealOGE, step, cx.constant(0.0))
+            let go = b.select(up, b.fcmp(LLVMRealOLE, i, stop), b.fcmp(LLVMRealOGE, i, stop))
+            let loop = newBlock("again")
+            b.condBr(go, loop, block(pc + 1))
+            b.position(atEndOf: loop)
+            storeNumber(a, i)
+            storeNumber(a + 3, i)
+            b.br(block(jumpTarget(pc)))
+            return false
+        case .JMP:
+            b.br(block(jumpTarget(pc)))
+            return false
+        case .KCDATA, .ISTYPE, .ISNUM, .FUNCC, .FUNCCW:
+            b.ret(call(.unsupported, pc: pc))
+            return false
+        }
+        return true
+    }
+
+    /// `fast()` when `condition` holds, else the arithmetic helper; then the next instruction.
+    private func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef, _ fast: () -> Void) -> Bool {
+        let fastBlock = newBlock("fast"), slow = newBlock("slow")
+        b.condBr(condition, fastBlock, slow)
+        b.position(atEndOf: fastBlock)
+        fast()
+        b.br(block(pc + 1))
+        b.position(atEndOf: slow)
+        bailIfNegative(call(.arith, pc: pc))
+        return true
+    }
+
+    private func lowerArithmetic(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int) -> Bool {
+        let raw = op.rawValue
+        let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef
+        if raw <= Opcode.MODVN.rawValue {
+            let v = load(bReg)
+            x = v; y = bits(proto.numberConstants[cReg].bitPattern); condition = isNumber(v)
+        } else if raw <= Opcode.MODNV.rawValue {
+            let v = load(bReg)
+            x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = isNumber(v)
+        } else {
+            x = load(bReg); y = load(cReg); condition = b.and(isNumber(x), isNumber(y))
+        }
+        let kind = (Int(raw) - Int(Opcode.ADDVN.rawValue)) % 5
+        return fastOrHelper(pc, condition) {
+            let p = self.b.bitcast(x, self.cx.double), q = self.b.bitcast(y, self.cx.double)
+            let r: LLVMValueRef
+            switch kind {
+            case 0: r = self.b.fadd(p, q)
+            case 1: r = self.b.fsub(p, q)
+            case 2: r = self.b.fmul(p, q)
+            default: r = self.b.fdiv(p, q)
+            }
+            self.storeNumber(a, r)
+        }
+    }
+
+    /// A comparison through `perigee_compare`: 1 takes the following jump.
+    private func compareThroughRuntime(_ pc: Int) {
+        let r = call(.compare, pc: pc)
+        bailIfNegative(r)
+        branchOnFollowingJump(b.icmp(LLVMIntEQ, r, i64(1)), pc)
+    }
+}

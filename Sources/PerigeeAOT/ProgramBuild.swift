@@ -1,0 +1,172 @@
+/// `perigee build`: from a Lua file to a standalone executable. Compiles the program and the
+/// modules it requires by constant name (found on `package.path` as `require` would find
+/// them at run time), lowers them to one LLVM module, optimizes it, emits an object file
+/// and links it against the runtime library.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLLVM
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+public struct BuildOptions {
+    public var input: String
+    public var output: String
+    /// 0...3, LLVM's optimization level.
+    public var optimization = 2
+    public var emitLLVM: String? = nil
+    public var emitObject: String? = nil
+    public var verbose = false
+
+    public init(input: String, output: String) {
+        self.input = input
+        self.output = output
+    }
+}
+
+public struct BuildError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public struct ProgramBuild {
+    public let options: BuildOptions
+    /// Progress lines for `-v`.
+    public private(set) var log: [String] = []
+    let readFile: (String) -> [UInt8]?
+
+    /// `readFile` reads a source file (nil when it cannot be read).
+    public init(options: BuildOptions, readFile: @escaping (String) -> [UInt8]?) {
+        self.options = options
+        self.readFile = readFile
+    }
+
+    /// Builds the executable (and the requested by-products); throws `BuildError` with a
+    /// message for the user.
+    public mutating func run() throws {
+        guard let source = readFile(options.input) else { throw BuildError("cannot open \(options.input)") }
+        let program = try compile(source, chunkName: "@" + options.input)
+        let modules = try collectModules(of: program)
+        for m in modules { log.append("module '\(m.moduleName ?? "")' compiled in") }
+
+        let context: LLVMContext
+        let machine: TargetMachine
+        do {
+            context = try LLVMContext()
+            machine = try TargetMachine(optimization: codeGenLevel)
+        } catch {
+            throw BuildError("LLVM is not usable: \(error)")
+        }
+        let compiler = ProgramCompiler(context: context, name: options.input)
+        compiler.compile(program: program, modules: modules)
+        machine.configure(compiler.module)
+        do { try compiler.module.verify() } catch { throw BuildError("internal error: invalid LLVM IR: \(error)") }
+        if options.optimization > 0 {
+            let pipeline = [PassPipeline.o1, .o2, .o3][min(options.optimization, 3) - 1]
+            do { try pipeline.run(on: compiler.module, for: machine) } catch { throw BuildError("\(error)") }
+        }
+        if let path = options.emitLLVM {
+            guard writeWholeFile(path, Array(compiler.module.ir.utf8)) else { throw BuildError("cannot write \(path)") }
+        }
+        let temporary = makeTemporaryDirectory()
+        defer { if let temporary { removeTree(temporary) } }
+        guard let objectPath = options.emitObject ?? temporary.map({ $0 + "/program.o" }) else {
+            throw BuildError("cannot create a temporary directory")
+        }
+        do { try machine.emitObject(compiler.module, to: objectPath) } catch {
+            throw BuildError("cannot write \(objectPath): \(error)")
+        }
+        log.append("object \(objectPath)")
+        let linker: Linker
+        do { linker = try Linker() } catch { throw BuildError("\(error)") }
+        do { try linker.link(objects: [objectPath], output: options.output) } catch { throw BuildError("\(error)") }
+        log.append("linked \(options.output)")
+    }
+
+    private var codeGenLevel: LLVMCodeGenOptLevel {
+        switch options.optimization {
+        case 0: return LLVMCodeGenLevelNone
+        case 1: return LLVMCodeGenLevelLess
+        case 3: return LLVMCodeGenLevelAggressive
+        default: return LLVMCodeGenLevelDefault
+        }
+    }
+
+    private func compile(_ source: [UInt8], chunkName: String) throws -> Prototype {
+        do {
+            return try compileChunk(source, chunkName: chunkName)
+        } catch {
+            throw BuildError(error.message)
+        }
+    }
+
+    /// The modules `program` requires with constant names, transitively, that are found on
+    /// `package.path` now; the others are left to `require` at run time.
+    private mutating func collectModules(of program: Prototype) throws -> [CompiledChunk] {
+        let path = searchPathFromEnvironment("LUA_PATH", defaultLuaPath)
+        var seen: Set<String> = []
+        var pending = requiredModules(program)
+        var modules: [CompiledChunk] = []
+        while let name = pending.first {
+            pending.removeFirst()
+            guard seen.insert(name).inserted else { continue }
+            guard case .found(let file) = searchPath(name, path, separator: ".", replacement: "/") else {
+                log.append("module '\(name)' not found now: it will be loaded at run time")
+                continue
+            }
+            guard let source = readFile(file) else { throw BuildError("cannot open \(file) (module '\(name)')") }
+            let proto = try compile(source, chunkName: "@" + file)
+            modules.append(CompiledChunk(moduleName: name, prototype: proto))
+            pending += requiredModules(proto)
+        }
+        return modules
+    }
+
+    /// Names in `require("name")` calls: GGET of `require`, KSTR of the name into the next
+    /// register, then the CALL.
+    func requiredModules(_ root: Prototype) -> [String] {
+        var names: [String] = []
+        for p in root.preorder {
+            let code = p.bytecode
+            for pc in 0..<max(0, code.count - 2) where code[pc].opcode == .GGET && code[pc + 1].opcode == .KSTR {
+                let a = code[pc].a, d = Int(code[pc].d), nameD = Int(code[pc + 1].d)
+                guard stringConstant(p, d) == "require", code[pc + 1].a == a + 1,
+                      let name = stringConstant(p, nameD) else { continue }
+                if code[pc + 2].opcode == .CALL && code[pc + 2].a == a { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    private func stringConstant(_ p: Prototype, _ d: Int) -> String? {
+        guard d < p.gcConstants.count, case .string(let id) = p.gcConstants[d] else { return nil }
+        return String(decoding: p.strings.bytes(of: id), as: UTF8.self)
+    }
+}
+
+// MARK: Files
+
+func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+    guard let f = fopen(path, "wb") else { return false }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+    return fclose(f) == 0 && written == bytes.count
+}
+
+func makeTemporaryDirectory() -> String? {
+    var template = Array("/tmp/perigee-build-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { return nil }
+    return String(cString: made)
+}
+
+func removeTree(_ directory: String) {
+    if let dir = opendir(directory) {
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { unlink(directory + "/" + name) }
+        }
+        closedir(dir)
+    }
+    rmdir(directory)
+}

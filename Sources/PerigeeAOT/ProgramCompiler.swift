@@ -1,0 +1,86 @@
+/// Compiles a Lua program (its main chunk and the modules it requires) into one LLVM module
+/// that defines `main`: each chunk's bytecode dump (for prototypes, constants and debug
+/// information), its compiled functions in prototype preorder, and the module table.
+import CLLVM
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+/// One compiled chunk: the program, or a module under the name `require` uses.
+public struct CompiledChunk {
+    public let moduleName: String?
+    public let prototype: Prototype
+
+    public init(moduleName: String?, prototype: Prototype) {
+        self.moduleName = moduleName
+        self.prototype = prototype
+    }
+}
+
+public final class ProgramCompiler {
+    public let context: LLVMContext
+    public let module: LLVMModule
+    let rt: RuntimeInterface
+
+    public init(context: LLVMContext, name: String) {
+        self.context = context
+        module = LLVMModule(name: name, in: context)
+        rt = RuntimeInterface(module)
+    }
+
+    /// Lowers every function of `program` and `modules` and writes `main`.
+    public func compile(program: Prototype, modules: [CompiledChunk]) {
+        let (dump, entries, count) = emitChunk(program, index: 0)
+        var moduleRecords: [LLVMValueRef] = []
+        let recordType = context.structure([rt.i8p, rt.i8p, context.i64, rt.i8p, context.i64])
+        for (i, m) in modules.enumerated() {
+            let (mDump, mEntries, mCount) = emitChunk(m.prototype, index: i + 1)
+            let nameBytes = Array((m.moduleName ?? "").utf8) + [0]
+            let name = module.addConstantBytes("perigee_module\(i + 1)_name", nameBytes)
+            moduleRecords.append(context.constantStruct([
+                constantPointer(name), constantPointer(mDump.global), context.constant(Int64(mDump.count), context.i64),
+                constantPointer(mEntries), context.constant(Int64(mCount), context.i64),
+            ]))
+        }
+        let table = module.addConstant("perigee_modules", context.arrayType(recordType, moduleRecords.count),
+                                       context.array(recordType, moduleRecords))
+        emitMain(dump: dump, entries: entries, entryCount: count, modules: table, moduleCount: moduleRecords.count)
+    }
+
+    private func constantPointer(_ global: LLVMValueRef) -> LLVMValueRef {
+        context.constantCast(global, to: rt.i8p)
+    }
+
+    /// The dump and the function table of one chunk.
+    private func emitChunk(_ proto: Prototype, index: Int) -> ((global: LLVMValueRef, count: Int), LLVMValueRef, Int) {
+        let dumpBytes = dumpBytecode(proto)
+        let dump = module.addConstantBytes("perigee_chunk\(index)_bytecode", dumpBytes)
+        let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
+            let lowering = FunctionLowering(p, rt, name: "perigee_chunk\(index)_f\(i)")
+            lowering.lower()
+            return lowering.function
+        }
+        let pointerType = context.pointer(to: rt.functionType)
+        let entries = module.addConstant("perigee_chunk\(index)_functions", context.arrayType(pointerType, functions.count),
+                                         context.array(pointerType, functions))
+        return ((dump, dumpBytes.count), entries, functions.count)
+    }
+
+    private func emitMain(dump: (global: LLVMValueRef, count: Int), entries: LLVMValueRef, entryCount: Int,
+                          modules: LLVMValueRef, moduleCount: Int) {
+        let i32 = context.i32, i64 = context.i64, i8p = rt.i8p
+        let argvType = context.pointer(to: i8p)
+        let runType = context.function(i32, [i32, argvType, i8p, i64, i8p, i64, i8p, i64])
+        let run = module.declare("perigee_run_compiled", runType)
+        let main = module.addFunction("main", context.function(i32, [i32, argvType]))
+        let b = IRBuilder(context)
+        b.position(atEndOf: b.appendBlock(to: main, "entry"))
+        let status = b.call(runType, run, [
+            b.parameter(main, 0), b.parameter(main, 1),
+            b.pointerCast(dump.global, i8p), context.constant(Int64(dump.count), i64),
+            b.pointerCast(entries, i8p), context.constant(Int64(entryCount), i64),
+            b.pointerCast(modules, i8p), context.constant(Int64(moduleCount), i64),
+        ])
+        b.ret(status)
+    }
+}

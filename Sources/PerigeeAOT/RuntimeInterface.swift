@@ -1,0 +1,63 @@
+/// The runtime as compiled code sees it: the NaN-box constants, the thread's stack field, and
+/// the declarations of the runtime functions (runtime/CompiledOperations.swift) it calls.
+import CLLVM
+import PerigeeLLVM
+import PerigeeRuntime
+
+/// Bit patterns of the value representation (runtime/Value.swift), for inline tests.
+enum ValueBits {
+    static let `nil` = Value.nil.bits
+    static let `false` = Value.false.bits
+    static let `true` = Value.true.bits
+    /// A value is a number when its bits are below this (top 17 bits <= 0x1FFF2).
+    static let numberBound: UInt64 = (Value.numberLimit + 1) << Value.tagShift
+    /// A value is truthy when its bits are below this (neither nil nor false).
+    static let truthyBound: UInt64 = 0x1FFFE << Value.tagShift
+}
+
+/// Types and runtime-function declarations in one module.
+struct RuntimeInterface {
+    let cx: LLVMContext
+    let module: LLVMModule
+    let i8p: LLVMTypeRef
+    let i64p: LLVMTypeRef
+    /// `i64 (i8* L, i64 base, i64 nargs)`: every compiled Lua function.
+    let functionType: LLVMTypeRef
+    /// Offset of `GCThread.stack` in the thread.
+    let stackFieldOffset: Int
+
+    enum Helper: String, CaseIterable {
+        case enter = "perigee_enter", constants = "perigee_constants", ret = "perigee_return"
+        case unsupported = "perigee_unsupported", arith = "perigee_arith", compare = "perigee_compare"
+        case concat = "perigee_concat", index = "perigee_index", newindex = "perigee_newindex"
+        case setmulti = "perigee_setmulti", table = "perigee_table", closure = "perigee_closure"
+        case upvalue = "perigee_upvalue", close = "perigee_close", call = "perigee_call"
+        case tailcall = "perigee_tailcall", iterate = "perigee_iterate", isnext = "perigee_isnext"
+        case varg = "perigee_varg", forprep = "perigee_forprep"
+    }
+
+    init(_ module: LLVMModule) {
+        cx = module.context
+        self.module = module
+        i8p = cx.pointer(to: cx.i8)
+        i64p = cx.pointer(to: cx.i64)
+        functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
+        stackFieldOffset = MemoryLayout<GCThread>.offset(of: \GCThread.stack)!
+    }
+
+    /// The helper's type: most take (L, base, instruction, pc) and answer an i64.
+    func type(of helper: Helper) -> LLVMTypeRef {
+        let i64 = cx.i64, i32 = cx.i32
+        switch helper {
+        case .enter: return cx.function(i64, [i8p, i64, i64])
+        case .constants: return cx.function(i8p, [i8p, i64])
+        case .ret: return cx.function(i64, [i8p, i64, i64, i64])
+        case .upvalue: return cx.function(i64, [i8p, i64, i32])
+        case .close: return cx.function(i64, [i8p, i64, i64])
+        case .setmulti, .call, .tailcall, .iterate: return cx.function(i64, [i8p, i64, i32, i64, i64])
+        default: return cx.function(i64, [i8p, i64, i32, i64])
+        }
+    }
+
+    func declaration(_ helper: Helper) -> LLVMValueRef { module.declare(helper.rawValue, type(of: helper)) }
+}

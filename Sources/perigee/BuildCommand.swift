@@ -1,0 +1,90 @@
+/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-v]`.
+#if canImport(Glibc)
+import Glibc
+#endif
+import PerigeeAOT
+import PerigeeRuntime
+
+struct BuildCommand {
+    let arguments: [String]
+    let programName: String
+
+    static let usageText = """
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-v]
+
+        """
+
+    func run() -> Int32 {
+        var input: String? = nil
+        var output: String? = nil
+        var optimization = 2
+        var emitLLVM: String? = nil
+        var emitObject: String? = nil
+        var verbose = false
+        var i = 0
+        func value(_ option: String) -> String? {
+            guard i + 1 < arguments.count else { return nil }
+            i += 1
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "-o":
+                guard let v = value(a) else { return usage("'-o' needs an argument") }
+                output = v
+            case "--emit-llvm":
+                guard let v = value(a) else { return usage("'--emit-llvm' needs an argument") }
+                emitLLVM = v
+            case "--emit-obj":
+                guard let v = value(a) else { return usage("'--emit-obj' needs an argument") }
+                emitObject = v
+            case "-O0", "-O1", "-O2", "-O3":
+                optimization = Int(String(a.dropFirst(2)))!
+            case "-O":
+                optimization = 2
+            case "-v":
+                verbose = true
+            case "-h", "--help":
+                writeStandardOutput(BuildCommand.usageText)
+                return 0
+            default:
+                if a.hasPrefix("-") && a != "-" { return usage("unrecognized option '\(a)'") }
+                guard input == nil else { return usage("more than one input file ('\(input!)' and '\(a)')") }
+                input = a
+            }
+            i += 1
+        }
+        guard let input else { return usage("no input file") }
+        var options = BuildOptions(input: input, output: output ?? BuildCommand.defaultOutput(for: input))
+        options.optimization = optimization
+        options.emitLLVM = emitLLVM
+        options.emitObject = emitObject
+        options.verbose = verbose
+        var build = ProgramBuild(options: options) { path in
+            if case .success(let bytes) = readSource(path) { return bytes }
+            return nil
+        }
+        do {
+            try build.run()
+        } catch {
+            if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
+            writeStandardError("\(programName): \(error)\n")
+            return 1
+        }
+        if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
+        return 0
+    }
+
+    /// `dir/app.lua` builds `app` in the current directory.
+    static func defaultOutput(for input: String) -> String {
+        let file = input.split(separator: "/").last.map(String.init) ?? input
+        if file.hasSuffix(".lua") && file.count > 4 { return String(file.dropLast(4)) }
+        return file + ".out"
+    }
+
+    func usage(_ problem: String) -> Int32 {
+        writeStandardError("\(programName): \(problem)\n" + BuildCommand.usageText)
+        return 1
+    }
+}

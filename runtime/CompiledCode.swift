@@ -1,0 +1,238 @@
+/// Native code for Lua functions (from `perigee build`): how the runtime enters it, how it
+/// calls other functions, and how a built executable starts.
+///
+/// A compiled function runs on the same Lua frame as the interpreter would: arguments from
+/// `base`, the link in `base[-1]`, every live value in a stack slot whenever it calls into
+/// the runtime. Calls it makes write the callee's link as a return PC into its own
+/// bytecode, exactly as the interpreter does, so stack walks (errors, tracebacks, the debug
+/// library) see no difference. A yield unwinds the native frames and leaves the Lua frames
+/// in place; `coroutine.resume` then finishes those activations in the interpreter, which
+/// can continue any compiled frame at its bytecode position.
+import Glibc
+import PerigeeFrontend
+
+/// `(L, base, nargs) -> result`: the results are the top `result` values of the stack, or
+/// `result` is one of `CompiledStatus`.
+public typealias CompiledEntry = @convention(c) (UnsafeMutableRawPointer, Int, Int) -> Int
+
+/// Negative results of compiled functions and of the helpers they call.
+public enum CompiledStatus {
+    public static let error = -1
+    public static let yield = -2
+    /// The frame now holds another function and its arguments (a tail call): run that.
+    public static let tailCall = -3
+}
+
+extension LuaVM {
+    /// Runs the function in slot `funcSlot` whose link is already written, to its end: its
+    /// results are the top `n` stack values for a result `n >= 0`, else a `CompiledStatus`.
+    /// Compiled functions run natively, interpreted ones in a nested interpreter run that
+    /// ends when this frame returns, builtins directly.
+    func runFrame(_ L: ThreadRef, _ funcSlot: Int, _ argumentCount: Int) -> Int {
+        var nargs = argumentCount
+        while true {
+            let f = L.pointee.stack[funcSlot].function
+            if f.isLua {
+                if let entry = f.proto.info.pointee.native {
+                    let r = entry(UnsafeMutableRawPointer(L), funcSlot + 2, nargs)
+                    if r != CompiledStatus.tailCall { return r }
+                    nargs = Int(L.pointee.top) - funcSlot - 2
+                    continue
+                }
+                switch execute(L, funcSlot: funcSlot, argumentCount: nargs, wanted: -1, exitBase: funcSlot + 2) {
+                case .ok: return Int(L.pointee.top) - funcSlot
+                case .error: return CompiledStatus.error
+                case .yield: return CompiledStatus.yield
+                }
+            }
+            if f == pcallFunction || f == xpcallFunction {
+                return protectedCall(L, funcSlot + 2, nargs, xpcall: f == xpcallFunction)
+            }
+            L.pointee.base = UInt32(funcSlot + 2)
+            L.pointee.top = UInt32(funcSlot + 2 + nargs)
+            nativeDepth += 1
+            let r = f.entry(UnsafeMutableRawPointer(L))
+            nativeDepth -= 1
+            if r >= 0 { return Int(r) }
+            if r == builtinYield { return CompiledStatus.yield }
+            noteError(L, innermostBase: funcSlot + 2, pc: nil)
+            return CompiledStatus.error
+        }
+    }
+
+    /// `pcall(f, ...)`/`xpcall(f, h, ...)` called from compiled code, with the builtin's frame
+    /// at `pcallBase`: f runs in a frame marked protected (so a yield inside it resumes in
+    /// the interpreter as usual); the results are `true` and f's, or `false` and the error.
+    func protectedCall(_ L: ThreadRef, _ pcallBase: Int, _ n: Int, xpcall: Bool) -> Int {
+        L.pointee.base = UInt32(pcallBase)
+        L.pointee.top = UInt32(pcallBase + n)
+        guard let (fBase, fArgs) = setUpProtectedFrame(L, pcallBase, n, xpcall: xpcall) else {
+            noteError(L, innermostBase: pcallBase, pc: nil)
+            return CompiledStatus.error
+        }
+        let r = runFrame(L, fBase - 2, fArgs)
+        let stack = L.pointee.stack
+        if r >= 0 {
+            let from = Int(L.pointee.top) - r
+            stack[pcallBase] = .true
+            for i in 0..<r { stack[pcallBase + 1 + i] = stack[from + i] }
+            L.pointee.top = UInt32(pcallBase + 1 + r)
+            return r + 1
+        }
+        if r == CompiledStatus.yield { return r }
+        var message = errorValue
+        if xpcall {
+            message = runErrorHandler(L, stack[pcallBase], message,
+                                      above: max(Int(L.pointee.top), Int(L.pointee.base) + 1))
+        }
+        L.closeUpvalues(from: pcallBase, g)
+        L.pointee.stack[pcallBase] = .false
+        L.pointee.stack[pcallBase + 1] = message
+        L.pointee.base = UInt32(pcallBase)
+        L.pointee.top = UInt32(pcallBase + 2)
+        return 2
+    }
+
+    /// Records the traceback of an error no pcall will catch, raised in the frame at
+    /// `innermostBase` (at instruction `pc` when that frame is a Lua function's).
+    func noteError(_ L: ThreadRef, innermostBase: Int, pc: Int?) {
+        L.pointee.base = UInt32(innermostBase)
+        if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermostBase) {
+            lastTraceback = traceback(L, innermostBase: innermostBase, innermostPC: pc)
+        }
+    }
+
+    /// True when the native stack is nearly used up: compiled functions recurse natively, so
+    /// they check this on entry and raise Lua's "stack overflow" instead of crashing.
+    @inline(__always) func nativeStackExhausted() -> Bool {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) } < nativeStackLimit
+    }
+
+    /// The lowest native stack address compiled code may reach: the stack's size limit
+    /// (at most 64 MiB counted) below the current position, less a reserve for the runtime.
+    static func computeNativeStackLimit() -> UInt {
+        var marker: UInt8 = 0
+        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        var limit = rlimit()
+        var size: UInt = 8 << 20
+        if getrlimit(Int32(RLIMIT_STACK.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
+            size = UInt(limit.rlim_cur)
+        }
+        size = min(size, 64 << 20)
+        let reserve: UInt = 1 << 20
+        return size > 2 * reserve ? here - size + reserve : here - size / 2
+    }
+}
+
+// MARK: Built executables
+
+/// The `main` of an executable made by `perigee build`: loads the program's embedded
+/// bytecode (`dump`, Perigee's dump format), attaches `entries` (one compiled function per
+/// prototype, in the order `Prototype.preorder` gives) and runs it as `perigee script.lua`
+/// would: `arg`, uncaught errors with a traceback on stderr, exit status 1 on error.
+@_cdecl("perigee_run_compiled")
+public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+                                 _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
+                                 _ entries: UnsafePointer<CompiledEntry?>, _ entryCount: Int,
+                                 _ modules: UnsafeRawPointer, _ moduleCount: Int) -> Int32 {
+    var arguments: [String] = []
+    for i in 0..<Int(argc) { arguments.append(argv[i].map { String(cString: $0) } ?? "") }
+    let programName = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "lua"
+    guard let vm = LuaVM() else {
+        writeStandardError("\(programName): not enough memory\n")
+        return 1
+    }
+    vm.captureTracebacks = true
+    defer {
+        vm.closeOpenPipes()
+        vm.standardOutput.flush()
+    }
+    let moduleList = modules.assumingMemoryBound(to: CompiledModule.self)
+    for m in UnsafeBufferPointer(start: moduleList, count: moduleCount) {
+        vm.compiledModules[String(cString: m.name)] = m
+    }
+    let program: Prototype
+    do {
+        program = try loadBytecodeDump(UnsafeBufferPointer(start: dump, count: dumpCount), chunkName: "=?")
+    } catch {
+        writeStandardError("\(programName): \(error.message)\n")
+        return 1
+    }
+    vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
+    let script = String(program.chunkName.dropFirst())
+    vm.setArguments(script: script, Array(arguments.dropFirst()), interpreter: arguments.first ?? programName)
+    let (status, function) = vm.instantiate(program, env: vm.globals)
+    guard status == .ok, let function else {
+        writeStandardError(vm.errorReport(programName: programName, traceback: false))
+        return 1
+    }
+    let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
+    if callStatus != .ok {
+        writeStandardError(vm.errorReport(programName: programName, traceback: true))
+        return 1
+    }
+    return 0
+}
+
+/// A Lua module compiled into an executable: what `require(name)` loads before searching
+/// `package.path` (the bytecode and the compiled functions, as for the main program).
+public struct CompiledModule {
+    public var name: UnsafePointer<CChar>
+    public var dump: UnsafePointer<UInt8>
+    public var dumpCount: Int
+    public var entries: UnsafePointer<CompiledEntry?>
+    public var entryCount: Int
+}
+
+extension LuaVM {
+    /// Gives each prototype of `root` (in preorder) its compiled function.
+    func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledEntry?>) {
+        for (i, p) in root.preorder.enumerated() where i < entries.count {
+            if let e = entries[i] { compiledEntries[ObjectIdentifier(p)] = e }
+        }
+    }
+
+    /// Loads the compiled module `name`, if the executable has one: its main function.
+    func loadCompiledModule(_ name: String) -> (CallStatus, FunctionRef?)? {
+        guard let m = compiledModules[name] else { return nil }
+        let proto: Prototype
+        do {
+            proto = try loadBytecodeDump(UnsafeBufferPointer(start: m.dump, count: m.dumpCount), chunkName: "=?")
+        } catch {
+            setError(error.message)
+            return (.error, nil)
+        }
+        attachCompiledCode(proto, UnsafeBufferPointer(start: m.entries, count: m.entryCount))
+        return instantiate(proto, env: globals)
+    }
+
+    /// `name: message` and, for a run-time error, the traceback: what an uncaught error
+    /// prints on stderr.
+    public func errorReport(programName: String, traceback: Bool) -> String {
+        standardOutput.flush()
+        var text = "\(programName): \(describeError())\n"
+        if traceback { text += lastTraceback }
+        return text
+    }
+}
+
+/// Writes `s` to stderr (unbuffered, as C's stderr).
+public func writeStandardError(_ s: String) {
+    var s = s
+    s.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, stderr) }
+}
+
+extension Prototype {
+    /// This prototype and every nested one, depth first, parents before children, in the
+    /// order of the constants that hold them: the order compiled functions are listed in.
+    public var preorder: [Prototype] {
+        var list: [Prototype] = []
+        func visit(_ p: Prototype) {
+            list.append(p)
+            for c in p.gcConstants { if case .function(let child) = c { visit(child) } }
+        }
+        visit(self)
+        return list
+    }
+}

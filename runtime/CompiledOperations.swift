@@ -1,0 +1,544 @@
+/// The runtime functions compiled Lua code calls for what it does not do inline: each does
+/// one bytecode instruction's work on the frame at `base`, exactly as the interpreter would,
+/// and returns 0 (or a result) when done, else a negative `CompiledStatus`.
+///
+/// Each takes the thread, the frame's base slot, the instruction word and its index `pc`
+/// (for error positions and variable names). Metamethods run in a continuation frame like
+/// the interpreter's, so one that yields is finished by the interpreter on resume.
+import PerigeeFrontend
+
+/// The thread, frame and closure of a compiled helper call, with `L.base`/`L.top` synced
+/// to the frame (as the interpreter's slow paths expect).
+struct CompiledFrame {
+    let vm: LuaVM
+    let L: ThreadRef
+    let base: Int
+    let closure: FunctionRef
+    let pc: Int
+
+    @inline(__always) init(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) {
+        vm = LuaVM.current
+        L = l.assumingMemoryBound(to: GCThread.self)
+        self.base = base
+        self.pc = pc
+        closure = L.pointee.stack[base - 2].function
+        L.pointee.base = UInt32(base)
+        L.pointee.top = UInt32(base + Int(closure.proto.pointee.frameSize))
+    }
+
+    /// Register `i` (re-read from the stack, which may have moved).
+    @inline(__always) subscript(i: Int) -> Value {
+        get { L.pointee.stack[base + i] }
+        nonmutating set { L.pointee.stack[base + i] = newValue }
+    }
+
+    @inline(__always) var k: UnsafeMutablePointer<Value> { closure.proto.info.pointee.numbers }
+
+    /// The PC after this instruction, as frame links and continuations record it.
+    var resumePC: UnsafePointer<UInt32> { UnsafePointer(closure.proto.pointee.bytecode + pc + 1) }
+
+    /// Fails with the pending error, raised by this instruction.
+    func failed() -> Int {
+        vm.noteError(L, innermostBase: base, pc: pc)
+        return CompiledStatus.error
+    }
+
+    func fail(_ message: String) -> Int {
+        _ = vm.errorAt(L, closure, pc, message)
+        return failed()
+    }
+
+    /// Calls metamethod `mm` in a continuation frame above this frame; its first result.
+    func callMetamethod(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?, inverted: Bool = false,
+                        concatTop: Int = 0) -> (Int, Value) {
+        let frameSize = Int(closure.proto.pointee.frameSize)
+        guard let newBase = vm.pushContinuationFrame(L, callerBase: base, frameSize: frameSize, resumePC: resumePC,
+                                                     mm, a1, a2, a3, inverted: inverted, concatTop: concatTop) else {
+            return (fail("stack overflow"), .nil)
+        }
+        let r = vm.runFrame(L, newBase - 2, a3 == nil ? 2 : 3)
+        if r < 0 { return (r, .nil) }
+        let result = r > 0 ? L.pointee.stack[Int(L.pointee.top) - r] : Value.nil
+        L.pointee.base = UInt32(base)
+        L.pointee.top = UInt32(base + frameSize)
+        return (0, result)
+    }
+
+    /// Applies a slow path's outcome: stores the value (into register `a` when `a >= 0`).
+    func finish(_ outcome: MetaOutcome, into a: Int) -> Int {
+        switch outcome {
+        case .value(let v):
+            if a >= 0 { self[a] = v }
+            return 0
+        case .call(let mm, let x, let y, let z):
+            let (status, v) = callMetamethod(mm, x, y, z)
+            if status < 0 { return status }
+            if a >= 0 { self[a] = v }
+            return 0
+        case .failed:
+            return failed()
+        }
+    }
+}
+
+@inline(__always) private func fieldA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
+@inline(__always) private func fieldB(_ ins: UInt32) -> Int { Int(ins >> 24) }
+@inline(__always) private func fieldC(_ ins: UInt32) -> Int { Int((ins >> 16) & 0xff) }
+@inline(__always) private func fieldD(_ ins: UInt32) -> Int { Int(ins >> 16) }
+@inline(__always) private func opcode(_ ins: UInt32) -> Opcode { unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) }
+
+// MARK: Entry and exit
+
+/// The function header: makes room on the stack, fills missing parameters with nil and, for
+/// a vararg function, moves the frame above its arguments. The frame's base, or an error.
+@_cdecl("perigee_enter")
+public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: Int) -> Int {
+    let vm = LuaVM.current!
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    let p = L.pointee.stack[base - 2].function.proto
+    let frameSize = Int(p.pointee.frameSize)
+    let vararg = p.pointee.flags & ProtoFlag.vararg != 0
+    let needed = base + frameSize + (vararg ? nargs + 2 : 0) + 4
+    if needed > Int(L.pointee.stackSize) || vm.nativeStackExhausted() {
+        L.pointee.top = UInt32(base + nargs)
+        if vm.nativeStackExhausted() || !L.ensureStack(needed - Int(L.pointee.top), vm.g) {
+            L.pointee.base = UInt32(base)
+            vm.setError(vm.currentPosition(L, level: 1) + "stack overflow")
+            vm.noteError(L, innermostBase: base, pc: nil)
+            return CompiledStatus.error
+        }
+    }
+    let stack = L.pointee.stack
+    let params = Int(p.pointee.parameterCount)
+    var frameBase = base
+    if vararg {
+        frameBase = base + nargs + 2
+        stack[frameBase - 2] = stack[base - 2]
+        stack[frameBase - 1] = frameLink(FrameType.vararg, frameBase - base)
+        var i = 0
+        while i < params {
+            if i < nargs {
+                stack[frameBase + i] = stack[base + i]
+                stack[base + i] = .nil
+            } else {
+                stack[frameBase + i] = .nil
+            }
+            i += 1
+        }
+        while i < frameSize { stack[frameBase + i] = .nil; i += 1 }
+    } else {
+        var i = nargs
+        while i < params { stack[base + i] = .nil; i += 1 }
+    }
+    L.pointee.base = UInt32(frameBase)
+    L.pointee.top = UInt32(frameBase + max(frameSize, vararg ? 0 : nargs))
+    return frameBase
+}
+
+/// The constants of the running function (`k[d]` numbers, `k[-1 - d]` GC constants).
+@_cdecl("perigee_constants")
+public func perigee_constants(_ l: UnsafeMutableRawPointer, _ base: Int) -> UnsafeMutableRawPointer {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    return UnsafeMutableRawPointer(L.pointee.stack[base - 2].function.proto.info.pointee.numbers)
+}
+
+/// RET*: closes the frame's upvalues and leaves `count` results from register `first` on top.
+@_cdecl("perigee_return")
+public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: Int, _ count: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    if let open = L.pointee.openUpvalues,
+       UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + base {
+        L.closeUpvalues(from: base, LuaVM.current.g)
+    }
+    L.pointee.top = UInt32(base + first + count)
+    return count
+}
+
+/// An instruction compiled code cannot run (FFI constants): raises its error.
+@_cdecl("perigee_unsupported")
+public func perigee_unsupported(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    if opcode(ins) == .KCDATA {
+        return f.fail("FFI constants (LL, ULL and i literals) need the ffi library, which Perigee does not have yet")
+    }
+    return f.fail("internal error: instruction \(opcode(ins)) in compiled code")
+}
+
+// MARK: Operators
+
+/// Arithmetic (ADD*..MOD*, POW), UNM and LEN, with coercion and metamethods.
+@_cdecl("perigee_arith")
+public func perigee_arith(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let a = fieldA(ins)
+    let op = opcode(ins)
+    switch op {
+    case .UNM:
+        let v = f[fieldD(ins)]
+        if v.isNumber { f[a] = Value(number: -v.number); return 0 }
+        return f.finish(f.vm.resolveArithmetic(f.L, f.closure, pc, .unm, v, v, operandSlots: (fieldD(ins), fieldD(ins))), into: a)
+    case .LEN:
+        let v = f[fieldD(ins)]
+        if v.isString { f[a] = Value(number: Double(v.string.count)); return 0 }
+        if v.isTable { f[a] = Value(number: Double(v.table.length())); return 0 }
+        return f.finish(f.vm.resolveLength(f.L, f.closure, pc, v, slot: fieldD(ins)), into: a)
+    default:
+        let raw = op.rawValue
+        let b = fieldB(ins), c = fieldC(ins)
+        let x: Value, y: Value
+        var slots = (b, -1)
+        if raw <= Opcode.MODVN.rawValue {
+            x = f[b]; y = f.k[c]
+        } else if raw <= Opcode.MODNV.rawValue {
+            x = f.k[c]; y = f[b]; slots = (-1, b)
+        } else {
+            x = f[b]; y = f[c]; slots = (b, c)
+        }
+        let kind = ArithmeticOp(opcode: raw)
+        if x.isNumber && y.isNumber { f[a] = Value(number: kind.apply(x.number, y.number)); return 0 }
+        return f.finish(f.vm.resolveArithmetic(f.L, f.closure, pc, kind, x, y, operandSlots: slots), into: a)
+    }
+}
+
+/// ISLT ISGE ISLE ISGT ISEQV ISNEV: 1 when the following jump is taken, else 0.
+@_cdecl("perigee_compare")
+public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let x = f[fieldA(ins)], y = f[fieldD(ins)]
+    let op = opcode(ins)
+    if op == .ISEQV || op == .ISNEV {
+        var equal = x.rawEquals(y)
+        if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17,
+           case .call(let mm, let p, let q, _) = f.vm.resolveEquality(x, y) {
+            let (status, r) = f.callMetamethod(mm, p, q, nil)
+            if status < 0 { return status }
+            equal = r.isTruthy
+        }
+        return (op == .ISEQV) == equal ? 1 : 0
+    }
+    if x.isNumber && y.isNumber {
+        switch op {
+        case .ISLT: return x.number < y.number ? 1 : 0
+        case .ISGE: return !(x.number < y.number) ? 1 : 0
+        case .ISLE: return x.number <= y.number ? 1 : 0
+        default: return !(x.number <= y.number) ? 1 : 0
+        }
+    }
+    let positive = op == .ISLT || op == .ISLE
+    let (outcome, inverted) = f.vm.resolveComparison(f.L, f.closure, pc, x, y, lessEqual: op == .ISLE || op == .ISGT)
+    switch outcome {
+    case .value(let r):
+        return positive == r.isTruthy ? 1 : 0
+    case .call(let mm, let p, let q, _):
+        let (status, r) = f.callMetamethod(mm, p, q, nil, inverted: inverted)
+        if status < 0 { return status }
+        return positive == (r.isTruthy != inverted) ? 1 : 0
+    case .failed:
+        return f.failed()
+    }
+}
+
+/// CAT: concatenation of registers B..C into A, `__concat` right to left.
+@_cdecl("perigee_concat")
+public func perigee_concat(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let from = fieldB(ins), dst = fieldA(ins)
+    var to = fieldC(ins)
+    while true {
+        let (outcome, top) = f.vm.concatenate(f.L, f.closure, pc, f.L.pointee.stack + base, from, to, into: dst)
+        switch outcome {
+        case .value: return 0
+        case .failed: return f.failed()
+        case .call(let mm, let x, let y, _):
+            let (status, r) = f.callMetamethod(mm, x, y, nil, concatTop: top)
+            if status < 0 { return status }
+            f[top - 1] = r
+            to = top - 1
+        }
+    }
+}
+
+// MARK: Tables, globals and upvalues
+
+/// GGET, TGETV, TGETS, TGETB, TGETR.
+@_cdecl("perigee_index")
+public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let a = fieldA(ins)
+    let op = opcode(ins)
+    if op == .GGET {
+        let key = f.k[-1 - fieldD(ins)]
+        let env = f.closure.pointee.env.unsafelyUnwrapped
+        let v = env.get(string: key.string)
+        if !v.isNil || env.pointee.metatable == nil { f[a] = v; return 0 }
+        return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, Value(table: env), key, slot: -1), into: a)
+    }
+    let b = fieldB(ins), c = fieldC(ins)
+    let t = f[b]
+    let key = op == .TGETS ? f.k[-1 - c] : (op == .TGETB ? Value(number: Double(c)) : f[c])
+    if t.isTable {
+        let tab = t.table
+        let v = op == .TGETS ? tab.get(string: key.string) : (op == .TGETB ? tab.get(integer: c) : tab.get(key))
+        if !v.isNil || tab.pointee.metatable == nil { f[a] = v; return 0 }
+    }
+    return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, t, key, slot: b), into: a)
+}
+
+/// GSET, TSETV, TSETS, TSETB, TSETR.
+@_cdecl("perigee_newindex")
+public func perigee_newindex(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let op = opcode(ins)
+    if op == .GSET {
+        let env = f.closure.pointee.env.unsafelyUnwrapped
+        return f.finish(f.vm.resolveNewIndex(f.L, f.closure, pc, Value(table: env), f.k[-1 - fieldD(ins)],
+                                             f[fieldA(ins)], slot: -1), into: -1)
+    }
+    let b = fieldB(ins), c = fieldC(ins)
+    let key = op == .TSETS ? f.k[-1 - c] : (op == .TSETB ? Value(number: Double(c)) : f[c])
+    return f.finish(f.vm.resolveNewIndex(f.L, f.closure, pc, f[b], key, f[fieldA(ins)], slot: b), into: -1)
+}
+
+/// TSETM: stores registers A ..< A + multres at t[start...], t in register A - 1.
+@_cdecl("perigee_setmulti")
+public func perigee_setmulti(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let a = fieldA(ins)
+    guard f[a - 1].isTable else { return f.fail("internal error: TSETM on a non-table") }
+    let t = f[a - 1].table
+    let start = Int(f.k[fieldD(ins)].number - 4_503_599_627_370_496)
+    f.L.pointee.top = UInt32(base + a + multres)
+    for i in 0..<multres where t.set(integer: start + i, f[a + i], f.vm.g) == .outOfMemory {
+        f.vm.errorValue = f.vm.memoryErrorValue
+        return f.failed()
+    }
+    return 0
+}
+
+/// TNEW, TDUP.
+@_cdecl("perigee_table")
+public func perigee_table(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let d = fieldD(ins)
+    let t: TableRef?
+    if opcode(ins) == .TNEW {
+        let arraySize = d & 0x7ff, hashLog2 = d >> 11
+        t = f.vm.g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
+    } else {
+        t = f.vm.duplicateTable(f.k[-1 - d].table)
+    }
+    guard let t else {
+        f.vm.errorValue = f.vm.memoryErrorValue
+        return f.failed()
+    }
+    f[fieldA(ins)] = Value(table: t)
+    f.vm.g.checkGC()
+    return 0
+}
+
+/// FNEW: a closure of the prototype in constant D, its upvalues from this frame.
+@_cdecl("perigee_closure")
+public func perigee_closure(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let g = f.vm.g
+    let p = f.k[-1 - fieldD(ins)].proto
+    guard let c = g.newLuaClosure(p, env: f.closure.pointee.env) else {
+        f.vm.errorValue = f.vm.memoryErrorValue
+        return f.failed()
+    }
+    f[fieldA(ins)] = Value(function: c)
+    let descriptors = p.pointee.upvalueDescriptors
+    for i in 0..<Int(p.pointee.upvalueCount) {
+        let d = descriptors[i]
+        if d & upvalueIsLocal != 0 {
+            guard let uv = f.L.findUpvalue(slot: base + Int(d & 0xff), g) else {
+                f.vm.errorValue = f.vm.memoryErrorValue
+                return f.failed()
+            }
+            c.setUpvalue(i, uv, g)
+        } else {
+            c.setUpvalue(i, f.closure.upvalueObjects[Int(d)].unsafelyUnwrapped, g)
+        }
+    }
+    g.checkGC()
+    return 0
+}
+
+/// UGET, USETV, USETS, USETN, USETP.
+@_cdecl("perigee_upvalue")
+public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    let closure = L.pointee.stack[base - 2].function
+    let k = closure.proto.info.pointee.numbers
+    let a = fieldA(ins), d = fieldD(ins)
+    let g = LuaVM.current.g
+    switch opcode(ins) {
+    case .UGET: L.pointee.stack[base + a] = closure.upvalueObjects[d].unsafelyUnwrapped.value
+    case .USETV: closure.upvalueObjects[a].unsafelyUnwrapped.set(L.pointee.stack[base + d], g)
+    case .USETS: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - d], g)
+    case .USETN: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[d], g)
+    default: closure.upvalueObjects[a].unsafelyUnwrapped.set(d == 0 ? .nil : (d == 1 ? .false : .true), g)
+    }
+    return 0
+}
+
+/// UCLO: closes the upvalues of registers from `slot` up.
+@_cdecl("perigee_close")
+public func perigee_close(_ l: UnsafeMutableRawPointer, _ base: Int, _ slot: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    L.closeUpvalues(from: base + slot, LuaVM.current.g)
+    return 0
+}
+
+// MARK: Calls, varargs and loops
+
+/// CALL, CALLM: calls register A; the number of results for a multiple-result call (else 0).
+@_cdecl("perigee_call")
+public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let L = f.L
+    let a = fieldA(ins)
+    var n = fieldC(ins) - 1
+    if opcode(ins) == .CALLM { n += 1 + multres }
+    let funcSlot = base + a
+    L.pointee.top = UInt32(funcSlot + 2 + n)
+    if !L.pointee.stack[funcSlot].isFunction {
+        guard f.vm.resolveCallable(L, funcSlot, &n) else {
+            _ = f.vm.callError(L, f.closure, pc, slot: a)
+            return f.failed()
+        }
+    }
+    L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
+    let r = f.vm.runFrame(L, funcSlot, n)
+    if r < 0 { return r }
+    let wanted = fieldB(ins) - 1
+    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)
+    L.pointee.base = UInt32(base)
+    return wanted < 0 ? r : 0
+}
+
+/// CALLT, CALLMT: replaces this frame with the callee and its arguments, then answers
+/// `tailCall` so the caller's loop runs it in constant native stack.
+@_cdecl("perigee_tailcall")
+public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let L = f.L
+    let a = fieldA(ins)
+    var n = fieldD(ins) - 1
+    if opcode(ins) == .CALLMT { n += 1 + multres }
+    let funcSlot = base + a
+    L.pointee.top = UInt32(funcSlot + 2 + n)
+    if !L.pointee.stack[funcSlot].isFunction {
+        guard f.vm.resolveCallable(L, funcSlot, &n) else {
+            _ = f.vm.callError(L, f.closure, pc, slot: a)
+            return f.failed()
+        }
+    }
+    L.closeUpvalues(from: base, f.vm.g)
+    let stack = L.pointee.stack
+    var target = base
+    var link = stack[base - 1]
+    if !link.isReturnPC && link.frameType == FrameType.vararg {
+        target = base - link.frameValue
+        link = stack[target - 1]
+    }
+    stack[target - 2] = stack[funcSlot]
+    for i in 0..<n { stack[target + i] = stack[funcSlot + 2 + i] }
+    stack[target - 1] = link
+    L.pointee.base = UInt32(target)
+    L.pointee.top = UInt32(target + n)
+    return CompiledStatus.tailCall
+}
+
+/// ITERC, ITERN. Answers 1 (loop again) or 0 (loop over) when ITERN stepped a `next`
+/// traversal itself (`specialized` says ISNEXT set one up), else 2 after calling the
+/// iterator (the following ITERL decides).
+@_cdecl("perigee_iterate")
+public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ specialized: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let L = f.L
+    let a = fieldA(ins)
+    if specialized != 0 && opcode(ins) == .ITERN && f[a - 1].isNumber {
+        var key = Value.nil, value = Value.nil
+        let next = f[a - 2].table.entry(from: Int(f[a - 1].number), &key, &value)
+        if next < 0 { return 0 }
+        f[a - 1] = Value(number: Double(next))
+        f[a] = key
+        f[a + 1] = value
+        return 1
+    }
+    f[a] = f[a - 3]
+    f[a + 2] = f[a - 2]
+    f[a + 3] = f[a - 1]
+    let funcSlot = base + a
+    var n = 2
+    L.pointee.top = UInt32(funcSlot + 4)
+    if !f[a].isFunction {
+        guard f.vm.resolveCallable(L, funcSlot, &n) else {
+            _ = f.vm.callError(L, f.closure, pc, slot: a - 3)
+            return f.failed()
+        }
+    }
+    L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
+    let r = f.vm.runFrame(L, funcSlot, n)
+    if r < 0 { return r }
+    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: fieldB(ins) - 1)
+    L.pointee.base = UInt32(base)
+    return 2
+}
+
+/// ISNEXT: 1 when the loop really runs `next` over a table (ITERN may then step it
+/// directly, with a hidden position in the control slot), else 0.
+@_cdecl("perigee_isnext")
+public func perigee_isnext(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let a = fieldA(ins)
+    // The interpreter turns a failed ISNEXT into a JMP for good; follow what it decided.
+    guard opcode(f.closure.proto.pointee.bytecode[pc]) == .ISNEXT else { return 0 }
+    if f[a - 3].isFunction && f[a - 3].function == f.vm.nextFunction && f[a - 2].isTable && f[a - 1].isNil {
+        f[a - 1] = Value(number: 0)
+        return 1
+    }
+    f.vm.despecializeIterator(UnsafePointer(f.closure.proto.pointee.bytecode + pc))
+    return 0
+}
+
+/// VARG: copies the varargs to register A; their number for a multiple-result VARG.
+@_cdecl("perigee_varg")
+public func perigee_varg(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let L = f.L
+    let a = fieldA(ins)
+    let delta = f[-1].frameValue
+    let params = Int(f.closure.proto.pointee.parameterCount)
+    let available = max(0, delta - 2 - params)
+    let wanted = fieldB(ins) - 1
+    if wanted < 0 {
+        let needed = base + a + available + 4
+        if needed > Int(L.pointee.stackSize) && !L.ensureStack(needed - Int(L.pointee.top), f.vm.g) {
+            return f.fail("stack overflow")
+        }
+        let stack = L.pointee.stack
+        for i in 0..<available { stack[base + a + i] = stack[base - delta + params + i] }
+        L.pointee.top = UInt32(max(Int(L.pointee.top), base + a + available))
+        return available
+    }
+    let stack = L.pointee.stack
+    for i in 0..<wanted { stack[base + a + i] = i < available ? stack[base - delta + params + i] : .nil }
+    return 0
+}
+
+/// FORI: checks and converts the loop's control values; 1 to enter the loop, 0 to skip it.
+@_cdecl("perigee_forprep")
+public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let a = fieldA(ins)
+    guard let i = f.vm.forNumber(f[a]), let s = f.vm.forNumber(f[a + 1]), let st = f.vm.forNumber(f[a + 2]) else {
+        let what = f.vm.forNumber(f[a]) == nil ? "initial value" : (f.vm.forNumber(f[a + 1]) == nil ? "limit" : "step")
+        return f.fail("'for' \(what) must be a number")
+    }
+    f[a] = Value(number: i); f[a + 1] = Value(number: s); f[a + 2] = Value(number: st)
+    guard st >= 0 ? i <= s : i >= s else { return 0 }
+    f[a + 3] = Value(number: i)
+    return 1
+}
