@@ -102,6 +102,9 @@ extension LuaVM {
         }
     }
 
+    /// The size of the native stack the VM runs on, when it is not the main thread's.
+    nonisolated(unsafe) static var nativeStackSize: UInt? = nil
+
     /// True when the native stack is nearly used up: compiled functions recurse natively, so
     /// they check this on entry and raise Lua's "stack overflow" instead of crashing.
     @inline(__always) func nativeStackExhausted() -> Bool {
@@ -116,10 +119,11 @@ extension LuaVM {
         let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
         var limit = rlimit()
         var size: UInt = 8 << 20
-        if getrlimit(Int32(RLIMIT_STACK.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
-            size = UInt(limit.rlim_cur)
+        if let known = nativeStackSize {
+            size = known
+        } else if getrlimit(Int32(RLIMIT_STACK.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
+            size = min(UInt(limit.rlim_cur), 64 << 20)
         }
-        size = min(size, 64 << 20)
         let reserve: UInt = 1 << 20
         return size > 2 * reserve ? here - size + reserve : here - size / 2
     }
@@ -136,43 +140,89 @@ public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<Uns
                                  _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
                                  _ entries: UnsafePointer<CompiledEntry?>, _ entryCount: Int,
                                  _ modules: UnsafeRawPointer, _ moduleCount: Int) -> Int32 {
-    var arguments: [String] = []
-    for i in 0..<Int(argc) { arguments.append(argv[i].map { String(cString: $0) } ?? "") }
-    let programName = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "lua"
-    guard let vm = LuaVM() else {
-        writeStandardError("\(programName): not enough memory\n")
-        return 1
+    let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount, entries: entries,
+                                  entryCount: entryCount, modules: modules.assumingMemoryBound(to: CompiledModule.self),
+                                  moduleCount: moduleCount)
+    return program.runOnLargeStack()
+}
+
+/// What `main` of a built executable hands to the runtime.
+struct CompiledProgram {
+    let argc: Int32
+    let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let dump: UnsafePointer<UInt8>
+    let dumpCount: Int
+    let entries: UnsafePointer<CompiledEntry?>
+    let entryCount: Int
+    let modules: UnsafePointer<CompiledModule>
+    let moduleCount: Int
+
+    /// Compiled Lua functions recurse on the native stack, so the program runs on a thread
+    /// with a stack deep enough for the deepest Lua stack (only touched pages cost memory);
+    /// where such a thread cannot be made, on the main thread's stack.
+    func runOnLargeStack() -> Int32 {
+        final class Box { let program: CompiledProgram; var status: Int32 = 1; init(_ p: CompiledProgram) { program = p } }
+        let stackSize = 1 << 30
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        let box = Box(self)
+        let context = Unmanaged.passRetained(box).toOpaque()
+        var thread = pthread_t()
+        LuaVM.nativeStackSize = UInt(stackSize)
+        if pthread_attr_setstacksize(&attributes, stackSize) == 0,
+           pthread_create(&thread, &attributes, { raw in
+               let box = Unmanaged<Box>.fromOpaque(raw!).takeUnretainedValue()
+               box.status = box.program.run()
+               return nil
+           }, context) == 0 {
+            pthread_join(thread, nil)
+            Unmanaged<Box>.fromOpaque(context).release()
+            return box.status
+        }
+        Unmanaged<Box>.fromOpaque(context).release()
+        LuaVM.nativeStackSize = nil
+        return run()
     }
-    vm.captureTracebacks = true
-    defer {
-        vm.closeOpenPipes()
-        vm.standardOutput.flush()
+
+    func run() -> Int32 {
+        var arguments: [String] = []
+        for i in 0..<Int(argc) { arguments.append(argv[i].map { String(cString: $0) } ?? "") }
+        let programName = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "lua"
+        guard let vm = LuaVM() else {
+            writeStandardError("\(programName): not enough memory\n")
+            return 1
+        }
+        vm.captureTracebacks = true
+        defer {
+            vm.closeOpenPipes()
+            vm.standardOutput.flush()
+        }
+        for m in UnsafeBufferPointer(start: modules, count: moduleCount) {
+            vm.compiledModules[String(cString: m.name)] = m
+        }
+        let program: Prototype
+        do {
+            program = try loadBytecodeDump(UnsafeBufferPointer(start: dump, count: dumpCount), chunkName: "=?")
+        } catch {
+            writeStandardError("\(programName): \(error.message)\n")
+            return 1
+        }
+        vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
+        let script = String(program.chunkName.dropFirst())
+        vm.setArguments(script: script, Array(arguments.dropFirst()), interpreter: arguments.first ?? programName)
+        let (status, function) = vm.instantiate(program, env: vm.globals)
+        guard status == .ok, let function else {
+            writeStandardError(vm.errorReport(programName: programName, traceback: false))
+            return 1
+        }
+        let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
+        if callStatus != .ok {
+            writeStandardError(vm.errorReport(programName: programName, traceback: true))
+            return 1
+        }
+        return 0
     }
-    let moduleList = modules.assumingMemoryBound(to: CompiledModule.self)
-    for m in UnsafeBufferPointer(start: moduleList, count: moduleCount) {
-        vm.compiledModules[String(cString: m.name)] = m
-    }
-    let program: Prototype
-    do {
-        program = try loadBytecodeDump(UnsafeBufferPointer(start: dump, count: dumpCount), chunkName: "=?")
-    } catch {
-        writeStandardError("\(programName): \(error.message)\n")
-        return 1
-    }
-    vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
-    let script = String(program.chunkName.dropFirst())
-    vm.setArguments(script: script, Array(arguments.dropFirst()), interpreter: arguments.first ?? programName)
-    let (status, function) = vm.instantiate(program, env: vm.globals)
-    guard status == .ok, let function else {
-        writeStandardError(vm.errorReport(programName: programName, traceback: false))
-        return 1
-    }
-    let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
-    if callStatus != .ok {
-        writeStandardError(vm.errorReport(programName: programName, traceback: true))
-        return 1
-    }
-    return 0
 }
 
 /// A Lua module compiled into an executable: what `require(name)` loads before searching

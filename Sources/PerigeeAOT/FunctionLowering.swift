@@ -329,7 +329,13 @@ final class FunctionLowering {
             case 0: r = self.b.fadd(p, q)
             case 1: r = self.b.fsub(p, q)
             case 2: r = self.b.fmul(p, q)
-            default: r = self.b.fdiv(p, q)
+            default:
+                // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
+                // them to a positive NaN. Keep the run-time answer (Lua prints the sign).
+                let quotient = self.b.fdiv(p, q)
+                let invalid = self.b.and(self.b.fcmp(LLVMRealUNO, quotient, quotient),
+                                         self.b.fcmp(LLVMRealORD, p, q))
+                r = self.b.select(invalid, self.b.bitcast(self.bits(0xFFF8_0000_0000_0000), self.cx.double), quotient)
             }
             self.storeNumber(a, r)
         }
