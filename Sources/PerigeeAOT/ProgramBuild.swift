@@ -48,6 +48,9 @@ public struct ProgramBuild {
     public mutating func run() throws {
         guard let source = readFile(options.input) else { throw BuildError("cannot open \(options.input)") }
         let program = try compile(source, chunkName: "@" + options.input)
+        for path in [options.output, options.emitLLVM, options.emitObject].compactMap({ $0 }) where !canWrite(path) {
+            throw BuildError("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
         let modules = try collectModules(of: program)
         for m in modules { log.append("module '\(m.moduleName ?? "")' compiled in") }
 
@@ -124,15 +127,15 @@ public struct ProgramBuild {
         return modules
     }
 
-    /// Names in `require("name")` calls: GGET of `require`, KSTR of the name into the next
-    /// register, then the CALL.
+    /// Names in `require("name")` calls: GGET of `require`, KSTR of the name into the first
+    /// argument register (two above: frames have two slots), then the CALL.
     func requiredModules(_ root: Prototype) -> [String] {
         var names: [String] = []
         for p in root.preorder {
             let code = p.bytecode
             for pc in 0..<max(0, code.count - 2) where code[pc].opcode == .GGET && code[pc + 1].opcode == .KSTR {
                 let a = code[pc].a, d = Int(code[pc].d), nameD = Int(code[pc + 1].d)
-                guard stringConstant(p, d) == "require", code[pc + 1].a == a + 1,
+                guard stringConstant(p, d) == "require", code[pc + 1].a == a + 2,
                       let name = stringConstant(p, nameD) else { continue }
                 if code[pc + 2].opcode == .CALL && code[pc + 2].a == a { names.append(name) }
             }
@@ -152,6 +155,14 @@ func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
     guard let f = fopen(path, "wb") else { return false }
     let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
     return fclose(f) == 0 && written == bytes.count
+}
+
+/// True when `path` can be created or replaced (its directory is writable, and the file
+/// itself when it exists).
+func canWrite(_ path: String) -> Bool {
+    if access(path, F_OK) == 0 { return access(path, W_OK) == 0 }
+    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    return access(directory.isEmpty ? "/" : directory, W_OK) == 0
 }
 
 func makeTemporaryDirectory() -> String? {

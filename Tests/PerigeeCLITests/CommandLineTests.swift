@@ -4,10 +4,15 @@ import XCTest
 
 /// Runs the freshly built `perigee` with `arguments`; returns exit status, stdout and stderr.
 func runPerigee(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: [UInt8], err: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("perigee")
+    try runProgram(perigeeBinary.path, arguments, in: directory)
+}
+
+let perigeeBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("perigee")
+
+/// Runs an executable (a program `perigee build` made).
+func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: [UInt8], err: String) {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()

@@ -1,6 +1,6 @@
 /// The Lua conformance suite (Tests/conformance) and the benchmark programs at their small
-/// sizes, run by the built `perigee` in every mode the project has; today that is the
-/// interpreter (`-joff`). Outputs are compared with luajit's, recorded in the `.out` files.
+/// sizes, run by the built `perigee` in every mode the project has: the interpreter (`-joff`)
+/// and compiled ahead of time (`perigee build`). Outputs are compared with luajit's, recorded in the `.out` files.
 import XCTest
 
 /// Scripts that need parts of the standard library not built yet. Each must still fail, so
@@ -36,6 +36,31 @@ final class ConformanceTests: XCTestCase {
             if ok { passed += 1 }
         }
         XCTAssertGreaterThanOrEqual(passed, 6)
+    }
+
+    /// Every script built with `perigee build` and run: the same output as luajit's.
+    func testCompiledScriptsMatchLuaJIT() throws {
+        let names = try scripts()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("perigee-aot-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        var passed = 0
+        for name in names {
+            let expected = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))))
+            let executable = work.appendingPathComponent(String(name.dropLast(4))).path
+            let build = try runPerigee(["build", name, "-O1", "-o", executable], in: directory)
+            XCTAssertEqual(build.status, 0, "\(name): \(build.err)")
+            let result = try runProgram(executable, [], in: directory)
+            let ok = result.status == 0 && result.out == expected
+            if let reason = pendingConformanceScripts[name] {
+                XCTAssertFalse(ok, "\(name) passes now: remove it from the pending list (\(reason))")
+                continue
+            }
+            XCTAssertEqual(result.status, 0, "\(name) (compiled): \(result.err)")
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: expected, as: UTF8.self), "\(name) (compiled)")
+            if ok { passed += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(passed, names.count - pendingConformanceScripts.count)
     }
 
     /// The expected outputs really are luajit's (where luajit is installed).
@@ -74,6 +99,15 @@ final class ConformanceTests: XCTestCase {
 
     /// Every benchmark at its small size, checksums checked by the runner against luajit.
     func testBenchmarksRunInTheInterpreter() throws {
+        try runBenchmarks(engine: "perigee-interp")
+    }
+
+    /// The same, each benchmark built with `perigee build` and run.
+    func testBenchmarksRunCompiled() throws {
+        try runBenchmarks(engine: "perigee-aot")
+    }
+
+    private func runBenchmarks(engine: String) throws {
         let repository = testsDirectory.deletingLastPathComponent()
         let manifest = try String(contentsOf: repository.appendingPathComponent("bench/programs.tsv"), encoding: .utf8)
         let names = manifest.split(separator: "\n").filter { !$0.hasPrefix("#") }
@@ -86,7 +120,7 @@ final class ConformanceTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", repository.appendingPathComponent("bench/run").path, "--small",
-                             "--engines", "perigee-interp", "--perigee", binary.path, "--no-startup",
+                             "--engines", engine, "--perigee", binary.path, "--no-startup",
                              "--only", runnable.joined(separator: ","), "--out", out.path]
         let pipe = Pipe()
         process.standardOutput = pipe

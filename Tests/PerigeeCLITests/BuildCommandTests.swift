@@ -1,0 +1,123 @@
+/// `perigee build`: executables that behave as `perigee script.lua` does (output, `arg`,
+/// exit status, errors and tracebacks, modules compiled in, `load` at run time), and clear
+/// messages for every way a build can fail.
+import XCTest
+
+final class BuildCommandTests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("perigee-build-test-\(getpid())-\(name.hashValue)")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("mods"), withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: work)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    func testBuiltProgramBehavesAsInterpreted() throws {
+        try write("util.lua", """
+            local M = {}
+            function M.double(x) return x * 2 end
+            print("loading", ...)
+            return M
+            """)
+        try write("app.lua", """
+            local util = require("util")
+            print(util.double(21), arg[0], arg[1], #arg, select("#", ...))
+            print(loadstring("return 1 + 2")())
+            local f = io.open("side.lua", "w"); f:write("return 'from dofile'"); f:close()
+            print(dofile("side.lua"))
+            local function inner() local t = nil; return t.field end
+            local function outer() inner() end
+            if arg[1] == "fail" then outer() end
+            os.exit(tonumber(arg[1]) or 0)
+            """)
+        let build = try runPerigee(["build", "app.lua", "-o", "app", "-v"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertTrue(build.err.contains("module 'util' compiled in"), build.err)
+        // The module's source is not needed at run time: it is in the executable.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("util.lua"))
+        let run = try runProgram(work.appendingPathComponent("app").path, ["7"], in: work)
+        XCTAssertEqual(run.status, 7, run.err)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self),
+                       "loading\tutil\n42\tapp.lua\t7\t1\t1\n3\nfrom dofile\n")
+
+        let failed = try runProgram(work.appendingPathComponent("app").path, ["fail"], in: work)
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertEqual(failed.err, """
+            app: app.lua:6: attempt to index local 't' (a nil value)
+            stack traceback:
+            \tapp.lua:6: in function 'inner'
+            \tapp.lua:7: in function 'outer'
+            \tapp.lua:8: in main chunk
+
+            """)
+    }
+
+    func testModulesNotFoundAtBuildTimeLoadAtRunTime() throws {
+        try write("main.lua", "package.path = './mods/?.lua'\nprint(require('later').value)\n")
+        let build = try runPerigee(["build", "main.lua", "-o", "main", "-v"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertTrue(build.err.contains("module 'later' not found now"), build.err)
+        try write("mods/later.lua", "return { value = 'loaded from disk' }\n")
+        let run = try runProgram(work.appendingPathComponent("main").path, [], in: work)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "loaded from disk\n")
+    }
+
+    func testEmitsLLVMAndObject() throws {
+        try write("k.lua", "local s = 0 for i = 1, 10 do s = s + i end print(s)\n")
+        let build = try runPerigee(["build", "k.lua", "-O0", "--emit-llvm", "k.ll", "--emit-obj", "k.o", "-o", "k"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let ir = try String(contentsOf: work.appendingPathComponent("k.ll"), encoding: .utf8)
+        XCTAssertTrue(ir.contains("define i32 @main"), ir)
+        XCTAssertTrue(ir.contains("fadd double"), "the loop's addition is inline")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("k.o").path))
+        let run = try runProgram(work.appendingPathComponent("k").path, [], in: work)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "55\n")
+    }
+
+    func testBuildErrorsAreMessages() throws {
+        try write("bad.lua", "local x = = 1\n")
+        try write("good.lua", "print(1)\n")
+        let cases: [([String], String)] = [
+            (["build", "bad.lua"], "perigee: bad.lua:1: unexpected symbol near '='\n"),
+            (["build", "absent.lua"], "perigee: cannot open absent.lua\n"),
+            (["build", "good.lua", "-o", "/nonexistent-dir/x"], "perigee: cannot write /nonexistent-dir/x: No such file or directory\n"),
+            (["build", "good.lua", "--bogus"], "perigee: unrecognized option '--bogus'\n"),
+            (["build"], "perigee: no input file\n"),
+            (["build", "good.lua", "-o"], "perigee: '-o' needs an argument\n"),
+        ]
+        for (arguments, message) in cases {
+            let r = try runPerigee(arguments, in: work)
+            XCTAssertEqual(r.status, 1, arguments.joined(separator: " "))
+            XCTAssertTrue(r.err.hasPrefix(message), "\(arguments): \(r.err)")
+        }
+    }
+
+    func testMissingRuntimeLibraryNamesWhereItLooked() throws {
+        // A copy of perigee in a directory without the runtime library, and a variable
+        // pointing nowhere: the message names both places.
+        let lonely = work.appendingPathComponent("perigee")
+        try FileManager.default.copyItem(at: perigeeBinary, to: lonely)
+        try write("good.lua", "print(1)\n")
+        let process = Process()
+        process.executableURL = lonely
+        process.arguments = ["build", "good.lua", "-o", "good"]
+        process.currentDirectoryURL = work
+        process.environment = ["PERIGEE_RUNTIME_DIR": "/nonexistent-runtime", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1)
+        XCTAssertTrue(text.contains("PERIGEE_RUNTIME_DIR (/nonexistent-runtime)"), text)
+        XCTAssertTrue(text.contains("running executable (\(work.path))"), text)
+    }
+}
