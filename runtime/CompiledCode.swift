@@ -139,10 +139,11 @@ extension LuaVM {
 public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
                                  _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
                                  _ entries: UnsafePointer<CompiledEntry?>, _ entryCount: Int,
-                                 _ modules: UnsafeRawPointer, _ moduleCount: Int) -> Int32 {
+                                 _ modules: UnsafeRawPointer, _ moduleCount: Int,
+                                 _ stackLimit: UnsafeMutablePointer<UInt>) -> Int32 {
     let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount, entries: entries,
                                   entryCount: entryCount, modules: modules.assumingMemoryBound(to: CompiledModule.self),
-                                  moduleCount: moduleCount)
+                                  moduleCount: moduleCount, stackLimit: stackLimit)
     return program.runOnLargeStack()
 }
 
@@ -156,6 +157,8 @@ struct CompiledProgram {
     let entryCount: Int
     let modules: UnsafePointer<CompiledModule>
     let moduleCount: Int
+    /// Where compiled code reads the native stack limit.
+    let stackLimit: UnsafeMutablePointer<UInt>
 
     /// Compiled Lua functions recurse on the native stack, so the program runs on a thread
     /// with a stack deep enough for the deepest Lua stack (only touched pages cost memory);
@@ -194,6 +197,7 @@ struct CompiledProgram {
             return 1
         }
         vm.captureTracebacks = true
+        stackLimit.pointee = vm.nativeStackLimit
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()

@@ -393,6 +393,30 @@ public func perigee_close(_ l: UnsafeMutableRawPointer, _ base: Int, _ slot: Int
 
 // MARK: Calls, varargs and loops
 
+/// After compiled code called a compiled function in slot `funcSlot` itself and got
+/// `tailCall`: runs the frame's new callee to the end (results on top, or a status).
+@_cdecl("perigee_finish_call")
+public func perigee_finish_call(_ l: UnsafeMutableRawPointer, _ funcSlot: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    return LuaVM.current.runFrame(L, funcSlot, Int(L.pointee.top) - funcSlot - 2)
+}
+
+/// Moves a call's `count` results (the top values) to `funcSlot` on, adjusted to `wanted`
+/// (-1: all); answers `count`.
+@_cdecl("perigee_move_results")
+public func perigee_move_results(_ l: UnsafeMutableRawPointer, _ funcSlot: Int, _ count: Int, _ wanted: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    LuaVM.current.moveResults(L, from: Int(L.pointee.top) - count, count: count, to: funcSlot, wanted: wanted)
+    return count
+}
+
+/// The write barrier of a black table that compiled code stored into.
+@_cdecl("perigee_barrier_back")
+public func perigee_barrier_back(_ l: UnsafeMutableRawPointer, _ table: UnsafeMutableRawPointer) -> Int {
+    LuaVM.current.g.barrierBack(table.assumingMemoryBound(to: GCTable.self))
+    return 0
+}
+
 /// CALL, CALLM: calls register A; the number of results for a multiple-result call (else 0).
 @_cdecl("perigee_call")
 public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {

@@ -15,15 +15,18 @@ final class FunctionLowering {
     let b: IRBuilder
     let function: LLVMValueRef
 
-    private var blocks: [LLVMBasicBlockRef?]
-    private var thread: LLVMValueRef!
-    private var base: LLVMValueRef!
-    private var constants: LLVMValueRef!
+    var blocks: [LLVMBasicBlockRef?]
+    var thread: LLVMValueRef!
+    var base: LLVMValueRef!
+    var constants: LLVMValueRef!
     /// Holds the address of register 0 (reloaded after each runtime call: the stack may move).
-    private var frameSlot: LLVMValueRef!
-    private var multres: LLVMValueRef!
+    var frameSlot: LLVMValueRef!
+    var multres: LLVMValueRef!
+    /// The running closure (an i8*) and its bytecode's address (for frame links).
+    var closurePointer: LLVMValueRef!
+    var bytecodeAddress: LLVMValueRef!
     /// For each ITERN, the flag its ISNEXT sets when the loop runs `next` directly.
-    private var nextFlags: [Int: LLVMValueRef] = [:]
+    var nextFlags: [Int: LLVMValueRef] = [:]
 
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String) {
         self.proto = proto
@@ -37,40 +40,40 @@ final class FunctionLowering {
 
     // MARK: Building blocks
 
-    private func block(_ pc: Int) -> LLVMBasicBlockRef {
+    func block(_ pc: Int) -> LLVMBasicBlockRef {
         if let existing = blocks[pc] { return existing }
         let made = b.appendBlock(to: function, "pc\(pc)")
         blocks[pc] = made
         return made
     }
 
-    private func newBlock(_ name: String) -> LLVMBasicBlockRef { b.appendBlock(to: function, name) }
+    func newBlock(_ name: String) -> LLVMBasicBlockRef { b.appendBlock(to: function, name) }
 
-    private func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
-    private func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
+    func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
+    func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
 
     /// Reloads the address of register 0 from the thread's stack pointer.
-    private func refreshFrame() {
+    func refreshFrame() {
         let field = b.gep(cx.i8, thread, [i64(rt.stackFieldOffset)])
         let stack = b.load(rt.i64p, b.pointerCast(field, cx.pointer(to: rt.i64p)), "stack")
         b.store(b.gep(cx.i64, stack, [base], "frame"), frameSlot)
     }
 
-    private func slotAddress(_ r: Int) -> LLVMValueRef {
+    func slotAddress(_ r: Int) -> LLVMValueRef {
         b.gep(cx.i64, b.load(rt.i64p, frameSlot), [i64(r)])
     }
-    private func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
-    private func store(_ r: Int, _ v: LLVMValueRef) { b.store(v, slotAddress(r)) }
-    private func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
-    private func storeNumber(_ r: Int, _ v: LLVMValueRef) { store(r, b.bitcast(v, cx.i64)) }
-    private func gcConstant(_ d: Int) -> LLVMValueRef { b.load(cx.i64, b.gep(cx.i64, constants, [i64(-1 - d)])) }
-    private func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
-    private func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
-    private func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
+    func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
+    func store(_ r: Int, _ v: LLVMValueRef) { b.store(v, slotAddress(r)) }
+    func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
+    func storeNumber(_ r: Int, _ v: LLVMValueRef) { store(r, b.bitcast(v, cx.i64)) }
+    func gcConstant(_ d: Int) -> LLVMValueRef { b.load(cx.i64, b.gep(cx.i64, constants, [i64(-1 - d)])) }
+    func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
+    func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
+    func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
 
     /// Calls a runtime helper with (L, base, extra...) and reloads the frame address.
     @discardableResult
-    private func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
+    func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
         let r = b.call(rt.type(of: helper), rt.declaration(helper), [thread, base] + extra)
         refreshFrame()
         return r
@@ -78,12 +81,12 @@ final class FunctionLowering {
 
     /// Calls a helper for instruction `pc` (its word and index as arguments).
     @discardableResult
-    private func call(_ helper: RuntimeInterface.Helper, pc: Int, _ more: [LLVMValueRef] = []) -> LLVMValueRef {
+    func call(_ helper: RuntimeInterface.Helper, pc: Int, _ more: [LLVMValueRef] = []) -> LLVMValueRef {
         call(helper, [cx.constant(Int64(proto.bytecode[pc].raw), cx.i32), i64(pc)] + more)
     }
 
     /// Returns `status` from the function when it is negative; goes on in a new block.
-    private func bailIfNegative(_ status: LLVMValueRef) {
+    func bailIfNegative(_ status: LLVMValueRef) {
         let bail = newBlock("bail"), go = newBlock("ok")
         b.condBr(b.icmp(LLVMIntSLT, status, i64(0)), bail, go)
         b.position(atEndOf: bail)
@@ -105,16 +108,9 @@ final class FunctionLowering {
             b.store(i64(0), flag)
             nextFlags[jumpTarget(pc)] = flag
         }
-        let entered = b.call(rt.type(of: .enter), rt.declaration(.enter),
-                             [thread, b.parameter(function, 1), b.parameter(function, 2)], "base")
-        let bail = newBlock("overflow"), go = newBlock("start")
-        b.condBr(b.icmp(LLVMIntSLT, entered, i64(0)), bail, go)
-        b.position(atEndOf: bail)
-        b.ret(entered)
-        b.position(atEndOf: go)
-        base = entered
-        constants = b.pointerCast(b.call(rt.type(of: .constants), rt.declaration(.constants), [thread, base]), rt.i64p)
+        base = lowerHeader(b.parameter(function, 2), b.parameter(function, 1))
         refreshFrame()
+        loadFunctionState()
         b.br(block(0))
         for pc in proto.bytecode.indices {
             b.position(atEndOf: block(pc))
@@ -125,15 +121,15 @@ final class FunctionLowering {
         b.unreachable()
     }
 
-    private func jumpTarget(_ pc: Int) -> Int { pc + 1 + Int(proto.bytecode[pc].raw >> 16) - 0x8000 }
+    func jumpTarget(_ pc: Int) -> Int { pc + 1 + Int(proto.bytecode[pc].raw >> 16) - 0x8000 }
 
     /// Branches on `condition` to the target of the jump at `pc + 1`, or past it.
-    private func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
+    func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
         b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2))
     }
 
     /// Lowers the instruction at `pc`; true when control falls through to the next one.
-    private func lowerInstruction(_ pc: Int) -> Bool {
+    func lowerInstruction(_ pc: Int) -> Bool {
         let ins = proto.bytecode[pc]
         let raw = ins.raw
         let a = Int((raw >> 8) & 0xff), d = Int(raw >> 16)
@@ -217,7 +213,9 @@ final class FunctionLowering {
             let truth = isTruthy(load(d))
             branchOnFollowingJump(ins.opcode == .IST ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), pc)
             return false
-        case .UGET, .USETV, .USETS, .USETN, .USETP:
+        case .UGET:
+            lowerUpvalueGet(a, d)
+        case .USETV, .USETS, .USETN, .USETP:
             call(.upvalue, [cx.constant(Int64(raw), cx.i32)])
         case .UCLO:
             call(.close, [i64(a)])
@@ -227,16 +225,18 @@ final class FunctionLowering {
             bailIfNegative(call(.closure, pc: pc))
         case .TNEW, .TDUP:
             bailIfNegative(call(.table, pc: pc))
-        case .GGET, .TGETV, .TGETS, .TGETB, .TGETR:
+        case .GGET, .TGETV, .TGETS, .TGETB:
+            lowerIndex(pc, ins.opcode, a, bReg, cReg, d)
+        case .TGETR:
             bailIfNegative(call(.index, pc: pc))
-        case .GSET, .TSETV, .TSETS, .TSETB, .TSETR:
+        case .GSET, .TSETV, .TSETS, .TSETB:
+            lowerNewIndex(pc, ins.opcode, a, bReg, cReg, d)
+        case .TSETR:
             bailIfNegative(call(.newindex, pc: pc))
         case .TSETM:
             bailIfNegative(call(.setmulti, pc: pc, [b.load(cx.i64, multres)]))
         case .CALL, .CALLM:
-            let r = call(.call, pc: pc, [b.load(cx.i64, multres)])
-            bailIfNegative(r)
-            if bReg == 0 { b.store(r, multres) }
+            lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
         case .CALLT, .CALLMT:
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
             return false
@@ -264,10 +264,10 @@ final class FunctionLowering {
             bailIfNegative(r)
             if bReg == 0 { b.store(r, multres) }
         case .RETM:
-            b.ret(call(.ret, [i64(a), b.add(i64(d), b.load(cx.i64, multres))]))
+            lowerReturn(a, b.add(i64(d), b.load(cx.i64, multres)))
             return false
         case .RET, .RET0, .RET1:
-            b.ret(call(.ret, [i64(a), i64(d - 1)]))
+            lowerReturn(a, i64(d - 1))
             return false
         case .FORI, .JFORI:
             let r = call(.forprep, pc: pc)
@@ -298,7 +298,7 @@ final class FunctionLowering {
     }
 
     /// `fast()` when `condition` holds, else the arithmetic helper; then the next instruction.
-    private func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef, _ fast: () -> Void) -> Bool {
+    func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef, _ fast: () -> Void) -> Bool {
         let fastBlock = newBlock("fast"), slow = newBlock("slow")
         b.condBr(condition, fastBlock, slow)
         b.position(atEndOf: fastBlock)
@@ -309,7 +309,7 @@ final class FunctionLowering {
         return true
     }
 
-    private func lowerArithmetic(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int) -> Bool {
+    func lowerArithmetic(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int) -> Bool {
         let raw = op.rawValue
         let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef
         if raw <= Opcode.MODVN.rawValue {
@@ -342,7 +342,7 @@ final class FunctionLowering {
     }
 
     /// A comparison through `perigee_compare`: 1 takes the following jump.
-    private func compareThroughRuntime(_ pc: Int) {
+    func compareThroughRuntime(_ pc: Int) {
         let r = call(.compare, pc: pc)
         bailIfNegative(r)
         branchOnFollowingJump(b.icmp(LLVMIntEQ, r, i64(1)), pc)

@@ -13,6 +13,39 @@ enum ValueBits {
     static let numberBound: UInt64 = (Value.numberLimit + 1) << Value.tagShift
     /// A value is truthy when its bits are below this (neither nil nor false).
     static let truthyBound: UInt64 = 0x1FFFE << Value.tagShift
+    /// The top 17 bits of a table, a function and a string value.
+    static let tableTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.table.rawValue)
+    static let functionTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.function.rawValue)
+    static let payloadMask = Value.payloadMask
+}
+
+/// Field offsets of the runtime's objects that compiled code reads and writes inline.
+enum Layout {
+    static let threadStack = MemoryLayout<GCThread>.offset(of: \GCThread.stack)!
+    static let threadStackSize = MemoryLayout<GCThread>.offset(of: \GCThread.stackSize)!
+    static let threadTop = MemoryLayout<GCThread>.offset(of: \GCThread.top)!
+    static let threadOpenUpvalues = MemoryLayout<GCThread>.offset(of: \GCThread.openUpvalues)!
+    static let functionFFID = MemoryLayout<GCFunction>.offset(of: \GCFunction.ffid)!
+    static let functionEnv = MemoryLayout<GCFunction>.offset(of: \GCFunction.env)!
+    static let functionTarget = MemoryLayout<GCFunction>.offset(of: \GCFunction.target)!
+    static let functionUpvalues = GCFunction.upvaluesOffset
+    static let protoBytecode = MemoryLayout<GCProto>.offset(of: \GCProto.bytecode)!
+    static let protoDebugInfo = MemoryLayout<GCProto>.offset(of: \GCProto.debugInfo)!
+    static let infoNumbers = MemoryLayout<ProtoInfo>.offset(of: \ProtoInfo.numbers)!
+    static let infoNative = MemoryLayout<ProtoInfo>.offset(of: \ProtoInfo.native)!
+    static let upvalueValue = MemoryLayout<GCUpvalue>.offset(of: \GCUpvalue.v)!
+    static let tableMarked = MemoryLayout<GCTable>.offset(of: \GCTable.marked)!
+    static let tableArraySize = MemoryLayout<GCTable>.offset(of: \GCTable.arraySize)!
+    static let tableArray = MemoryLayout<GCTable>.offset(of: \GCTable.array)!
+    static let tableNode = MemoryLayout<GCTable>.offset(of: \GCTable.node)!
+    static let tableHashMask = MemoryLayout<GCTable>.offset(of: \GCTable.hashMask)!
+    static let tableMetatable = MemoryLayout<GCTable>.offset(of: \GCTable.metatable)!
+    static let nodeValue = MemoryLayout<TableNode>.offset(of: \TableNode.value)!
+    static let nodeKey = MemoryLayout<TableNode>.offset(of: \TableNode.key)!
+    static let nodeNext = MemoryLayout<TableNode>.offset(of: \TableNode.next)!
+    static let nodeSize = MemoryLayout<TableNode>.stride
+    static let stringHash = MemoryLayout<GCString>.offset(of: \GCString.hash)!
+    static let black = GCMark.black
 }
 
 /// Types and runtime-function declarations in one module.
@@ -25,6 +58,8 @@ struct RuntimeInterface {
     let functionType: LLVMTypeRef
     /// Offset of `GCThread.stack` in the thread.
     let stackFieldOffset: Int
+    /// The lowest native stack address compiled code may use (written by the runtime at start).
+    let stackLimit: LLVMValueRef
 
     enum Helper: String, CaseIterable {
         case enter = "perigee_enter", constants = "perigee_constants", ret = "perigee_return"
@@ -34,6 +69,8 @@ struct RuntimeInterface {
         case upvalue = "perigee_upvalue", close = "perigee_close", call = "perigee_call"
         case tailcall = "perigee_tailcall", iterate = "perigee_iterate", isnext = "perigee_isnext"
         case varg = "perigee_varg", forprep = "perigee_forprep"
+        case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
+        case moveResults = "perigee_move_results"
     }
 
     init(_ module: LLVMModule) {
@@ -43,6 +80,7 @@ struct RuntimeInterface {
         i64p = cx.pointer(to: cx.i64)
         functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
         stackFieldOffset = MemoryLayout<GCThread>.offset(of: \GCThread.stack)!
+        stackLimit = module.addVariable("perigee_native_stack_limit", cx.i64, cx.constant(0, cx.i64))
     }
 
     /// The helper's type: most take (L, base, instruction, pc) and answer an i64.
@@ -55,6 +93,9 @@ struct RuntimeInterface {
         case .upvalue: return cx.function(i64, [i8p, i64, i32])
         case .close: return cx.function(i64, [i8p, i64, i64])
         case .setmulti, .call, .tailcall, .iterate: return cx.function(i64, [i8p, i64, i32, i64, i64])
+        case .finishCall: return cx.function(i64, [i8p, i64])
+        case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
+        case .barrier: return cx.function(i64, [i8p, i8p])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
     }

@@ -101,6 +101,8 @@ public final class IRBuilder {
     public func trunc(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildTrunc(ref, v, t, n)! }
     public func intToPtr(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildIntToPtr(ref, v, t, n)! }
     public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }
+    /// Only for values known to be in range: out of range, `fptosi` is poison.
+    public func fptosi(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPToSI(ref, v, t, n)! }
     public func fneg(_ v: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFNeg(ref, v, n)! }
     public func and(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAnd(ref, a, b, n)! }
     public func or(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildOr(ref, a, b, n)! }

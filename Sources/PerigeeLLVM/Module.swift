@@ -75,6 +75,15 @@ public final class LLVMModule {
         return global
     }
 
+    /// A variable global of `type`, starting as `initial`, private to the module.
+    @discardableResult
+    public func addVariable(_ name: String, _ type: LLVMTypeRef, _ initial: LLVMValueRef) -> LLVMValueRef {
+        let global = L.LLVMAddGlobal(live, type, name)!
+        L.LLVMSetInitializer(global, initial)
+        L.LLVMSetLinkage(global, LLVMInternalLinkage)
+        return global
+    }
+
     /// Gives a function internal linkage (not visible outside the object).
     public func makeInternal(_ function: LLVMValueRef) { L.LLVMSetLinkage(function, LLVMInternalLinkage) }
 

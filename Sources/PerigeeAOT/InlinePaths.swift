@@ -1,0 +1,306 @@
+/// The inline fast paths of compiled functions: the function header, calls to compiled
+/// functions, returns, table reads and writes in the array part and by string key, globals
+/// and upvalue reads. Each falls back to the runtime helper when its guards fail, so the
+/// helpers stay the single definition of the semantics.
+import CLLVM
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+extension FunctionLowering {
+    // MARK: Memory access
+
+    /// The field of type `type` at byte `offset` of the object at `pointer` (an i8*).
+    func fieldAddress(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
+        b.pointerCast(b.gep(cx.i8, pointer, [i64(offset)]), cx.pointer(to: type))
+    }
+    func loadField(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
+        b.load(type, fieldAddress(pointer, offset, type))
+    }
+    func loadPointerField(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
+        loadField(pointer, offset, rt.i8p)
+    }
+    /// A 32-bit unsigned field widened to i64.
+    func loadCount(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
+        b.zext(loadField(pointer, offset, cx.i32), cx.i64)
+    }
+
+    /// The object a tagged value points to.
+    func objectPointer(_ v: LLVMValueRef) -> LLVMValueRef {
+        b.intToPtr(b.and(v, bits(ValueBits.payloadMask)), rt.i8p)
+    }
+    func hasTag(_ v: LLVMValueRef, _ tag: UInt64) -> LLVMValueRef {
+        b.icmp(LLVMIntEQ, b.lshr(v, bits(Value.tagShift)), bits(tag))
+    }
+
+    /// Continues in `then` when `condition` holds, else in a block returned for the slow path.
+    func guardOr(_ condition: LLVMValueRef, slow: LLVMBasicBlockRef) {
+        let next = newBlock("guarded")
+        b.condBr(condition, next, slow)
+        b.position(atEndOf: next)
+    }
+
+    // MARK: Header
+
+    /// The header of a fixed-parameter function: room on the Lua stack and the native stack,
+    /// missing parameters set to nil; `perigee_enter` does the rest (and the errors).
+    func lowerHeader(_ nargs: LLVMValueRef, _ incomingBase: LLVMValueRef) -> LLVMValueRef {
+        let start = newBlock("start")
+        if proto.flags.contains(.vararg) {
+            let entered = b.call(rt.type(of: .enter), rt.declaration(.enter), [thread, incomingBase, nargs], "base")
+            bailIfNegative(entered)
+            b.br(start)
+            b.position(atEndOf: start)
+            return entered
+        }
+        let fast = newBlock("header"), slow = newBlock("enter")
+        let here = b.ptrToInt(frameSlot, cx.i64)
+        let nativeOK = b.icmp(LLVMIntUGE, here, b.load(cx.i64, rt.stackLimit))
+        let needed = b.add(incomingBase, i64(Int(proto.frameSize) + 4))
+        let luaOK = b.icmp(LLVMIntULE, needed, loadCount(thread, Layout.threadStackSize))
+        b.condBr(b.and(nativeOK, luaOK), fast, slow)
+        b.position(atEndOf: fast)
+        base = incomingBase
+        refreshFrame()
+        for i in 0..<Int(proto.parameterCount) {
+            let present = b.icmp(LLVMIntSGT, nargs, i64(i))
+            store(i, b.select(present, load(i), bits(ValueBits.nil)))
+        }
+        b.br(start)
+        let fastEnd = b.insertBlock!
+        b.position(atEndOf: slow)
+        let entered = b.call(rt.type(of: .enter), rt.declaration(.enter), [thread, incomingBase, nargs], "base")
+        bailIfNegative(entered)
+        b.br(start)
+        let slowEnd = b.insertBlock!
+        b.position(atEndOf: start)
+        return b.phi(cx.i64, [(incomingBase, fastEnd), (entered, slowEnd)], "base")
+    }
+
+    /// The running closure, its constants and its bytecode, read once per activation.
+    func loadFunctionState() {
+        closurePointer = objectPointer(load(-2))
+        let protoPointer = loadPointerField(closurePointer, Layout.functionTarget)
+        let info = loadPointerField(protoPointer, Layout.protoDebugInfo)
+        constants = b.pointerCast(loadPointerField(info, Layout.infoNumbers), rt.i64p)
+        bytecodeAddress = b.ptrToInt(loadPointerField(protoPointer, Layout.protoBytecode), cx.i64)
+    }
+
+    // MARK: Calls and returns
+
+    /// CALL/CALLM: a compiled Lua callee is called directly (its link written as the
+    /// interpreter would); anything else goes through `perigee_call`.
+    func lowerCall(_ pc: Int, _ a: Int, _ bReg: Int, _ cReg: Int, multi: Bool) {
+        let slow = newBlock("call"), done = newBlock("called")
+        let callee = load(a)
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
+        let f = objectPointer(callee)
+        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), slow: slow)
+        let info = loadPointerField(loadPointerField(f, Layout.functionTarget), Layout.protoDebugInfo)
+        let native = loadPointerField(info, Layout.infoNative)
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
+        // The link: the return PC in this function's bytecode, as the interpreter writes it.
+        store(a + 1, b.add(bytecodeAddress, i64(4 * (pc + 1))))
+        var n = i64(cReg - 1)
+        if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
+        let funcSlot = b.add(base, i64(a))
+        let entry = b.pointerCast(native, cx.pointer(to: rt.functionType))
+        let first = b.call(rt.functionType, entry, [thread, b.add(funcSlot, i64(2)), n])
+        let afterCall = b.insertBlock!
+        let finish = newBlock("tailcall"), results = newBlock("results")
+        b.condBr(b.icmp(LLVMIntEQ, first, i64(CompiledStatus.tailCall)), finish, results)
+        b.position(atEndOf: finish)
+        let second = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
+        b.br(results)
+        b.position(atEndOf: results)
+        let r = b.phi(cx.i64, [(first, afterCall), (second, finish)], "results")
+        refreshFrame()
+        bailIfNegative(r)
+        let wanted = bReg - 1
+        if wanted == 1 || wanted == 0 {
+            if wanted == 1 {
+                // The one result is the top value, or nil when there is none.
+                let some = newBlock("some"), none = newBlock("none")
+                b.condBr(b.icmp(LLVMIntSGT, r, i64(0)), some, none)
+                b.position(atEndOf: some)
+                let top = loadCount(thread, Layout.threadTop)
+                let from = b.sub(b.sub(top, r), base)
+                store(a, b.load(cx.i64, b.gep(cx.i64, b.load(rt.i64p, frameSlot), [from])))
+                b.br(done)
+                b.position(atEndOf: none)
+                store(a, bits(ValueBits.nil))
+            }
+            b.br(done)
+        } else {
+            // Several or all results: the helper's way, from the top values.
+            let moved = b.call(rt.type(of: .moveResults), rt.declaration(.moveResults),
+                               [thread, funcSlot, r, i64(wanted)])
+            refreshFrame()
+            if wanted < 0 { b.store(moved, multres) }
+            b.br(done)
+        }
+        b.position(atEndOf: slow)
+        let viaRuntime = call(.call, pc: pc, [b.load(cx.i64, multres)])
+        bailIfNegative(viaRuntime)
+        if bReg == 0 { b.store(viaRuntime, multres) }
+        b.br(done)
+        b.position(atEndOf: done)
+    }
+
+    /// RET*: results stay where they are; L.top marks their end. Upvalues of this frame
+    /// can only be open when the function makes closures.
+    func lowerReturn(_ a: Int, _ count: LLVMValueRef) {
+        if proto.flags.contains(.hasChild) {
+            let open = loadPointerField(thread, Layout.threadOpenUpvalues)
+            let close = newBlock("close"), plain = newBlock("return")
+            b.condBr(b.icmp(LLVMIntNE, b.ptrToInt(open, cx.i64), i64(0)), close, plain)
+            b.position(atEndOf: close)
+            b.ret(call(.ret, [i64(a), count]))
+            b.position(atEndOf: plain)
+        }
+        let top = b.trunc(b.add(b.add(base, i64(a)), count), cx.i32)
+        b.store(top, fieldAddress(thread, Layout.threadTop, cx.i32))
+        b.ret(count)
+    }
+
+    // MARK: Tables
+
+    /// The value slot of string `key` (an interned string value) in table `t`, or null.
+    func findStringSlot(_ t: LLVMValueRef, _ key: LLVMValueRef) -> LLVMValueRef {
+        let hash = b.zext(loadField(objectPointer(key), Layout.stringHash, cx.i32), cx.i64)
+        let mask = loadCount(t, Layout.tableHashMask)
+        let nodes = loadPointerField(t, Layout.tableNode)
+        let first = b.gep(cx.i8, nodes, [b.mul(b.and(hash, mask), i64(Layout.nodeSize))])
+        let entry = b.insertBlock!
+        let loop = newBlock("probe"), next = newBlock("next"), found = newBlock("found"), missing = newBlock("missing"),
+            done = newBlock("slot")
+        b.br(loop)
+        b.position(atEndOf: loop)
+        let node = b.phi(rt.i8p, [(first, entry)], "node")
+        b.condBr(b.icmp(LLVMIntEQ, loadField(node, Layout.nodeKey, cx.i64), key), found, next)
+        b.position(atEndOf: next)
+        let following = loadPointerField(node, Layout.nodeNext)
+        b.addIncoming(node, [(following, next)])
+        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(following, cx.i64), i64(0)), missing, loop)
+        b.position(atEndOf: found)
+        let slot = fieldAddress(node, Layout.nodeValue, cx.i64)
+        b.br(done)
+        b.position(atEndOf: missing)
+        b.br(done)
+        b.position(atEndOf: done)
+        return b.phi(rt.i64p, [(slot, found), (cx.null(rt.i64p), missing)], "slot")
+    }
+
+    /// The array slot of number `key` in table `t` when the key is an integer inside the
+    /// array part; the guard fails to `slow` otherwise.
+    func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        let size = b.sitofp(loadCount(t, Layout.tableArraySize), cx.double)
+        let d = b.bitcast(key, cx.double)
+        let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, size))
+        guardOr(inside, slow: slow)
+        // In range, so the conversion is defined; the round trip says it is an integer.
+        let index = b.fptosi(d, cx.i64)
+        guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
+        let array = b.pointerCast(loadPointerField(t, Layout.tableArray), rt.i64p)
+        return b.gep(cx.i64, array, [b.sub(index, i64(1))])
+    }
+
+    /// A read of table slot `slot` (null: absent): the value, unless it is nil and the table
+    /// has a metatable (then `__index` may apply: the slow path).
+    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, into a: Int, slow: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+        let present = newBlock("present"), absent = newBlock("absent")
+        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+        b.position(atEndOf: present)
+        let v = b.load(cx.i64, slot)
+        let use = newBlock("use")
+        b.condBr(b.icmp(LLVMIntNE, v, bits(ValueBits.nil)), use, absent)
+        b.position(atEndOf: use)
+        store(a, v)
+        b.br(done)
+        b.position(atEndOf: absent)
+        let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
+        let isNil = newBlock("nil")
+        b.condBr(noMeta, isNil, slow)
+        b.position(atEndOf: isNil)
+        store(a, bits(ValueBits.nil))
+        b.br(done)
+    }
+
+    /// A write to an existing non-nil table slot (no `__newindex` can apply), with the
+    /// table's write barrier; anything else takes the slow path.
+    func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, slow: LLVMBasicBlockRef,
+                   done: LLVMBasicBlockRef) {
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: slow)
+        guardOr(b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil)), slow: slow)
+        b.store(value, slot)
+        let marked = loadField(t, Layout.tableMarked, cx.i8)
+        let black = b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(Layout.black), cx.i8)), cx.constant(0, cx.i8))
+        let barrier = newBlock("barrier")
+        b.condBr(black, barrier, done)
+        b.position(atEndOf: barrier)
+        b.call(rt.type(of: .barrier), rt.declaration(.barrier), [thread, t])
+        b.br(done)
+    }
+
+    /// GGET, TGETS, TGETV, TGETB with their fast paths; the helper otherwise.
+    func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
+        let slow = newBlock("index"), done = newBlock("indexed")
+        let t: LLVMValueRef
+        if op == .GGET {
+            t = loadPointerField(closurePointer, Layout.functionEnv)
+        } else {
+            let v = load(bReg)
+            guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
+            t = objectPointer(v)
+        }
+        switch op {
+        case .GGET, .TGETS:
+            readSlot(t, findStringSlot(t, gcConstant(op == .GGET ? d : cReg)), into: a, slow: slow, done: done)
+        case .TGETB:
+            readSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), into: a, slow: slow, done: done)
+        default:
+            let key = load(cReg)
+            guardOr(isNumber(key), slow: slow)
+            readSlot(t, arraySlot(t, key, slow: slow), into: a, slow: slow, done: done)
+        }
+        b.position(atEndOf: slow)
+        bailIfNegative(call(.index, pc: pc))
+        b.br(done)
+        b.position(atEndOf: done)
+    }
+
+    /// GSET, TSETS, TSETV, TSETB with their fast paths; the helper otherwise.
+    func lowerNewIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
+        let slow = newBlock("newindex"), done = newBlock("stored")
+        let t: LLVMValueRef
+        if op == .GSET {
+            t = loadPointerField(closurePointer, Layout.functionEnv)
+        } else {
+            let v = load(bReg)
+            guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
+            t = objectPointer(v)
+        }
+        let value = load(a)
+        switch op {
+        case .GSET, .TSETS:
+            writeSlot(t, findStringSlot(t, gcConstant(op == .GSET ? d : cReg)), value, slow: slow, done: done)
+        case .TSETB:
+            writeSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), value, slow: slow, done: done)
+        default:
+            let key = load(cReg)
+            guardOr(isNumber(key), slow: slow)
+            writeSlot(t, arraySlot(t, key, slow: slow), value, slow: slow, done: done)
+        }
+        b.position(atEndOf: slow)
+        bailIfNegative(call(.newindex, pc: pc))
+        b.br(done)
+        b.position(atEndOf: done)
+    }
+
+    /// UGET: the upvalue's value through its pointer (open: a stack slot; closed: itself).
+    func lowerUpvalueGet(_ a: Int, _ d: Int) {
+        let uv = loadPointerField(closurePointer, Layout.functionUpvalues + 8 * d)
+        let value = b.pointerCast(loadPointerField(uv, Layout.upvalueValue), rt.i64p)
+        store(a, b.load(cx.i64, value))
+    }
+}
