@@ -14,6 +14,8 @@ final class FunctionLowering {
     let cx: LLVMContext
     let b: IRBuilder
     let function: LLVMValueRef
+    /// Registers known to hold numbers before each instruction.
+    let numbers: NumberInference
 
     var blocks: [LLVMBasicBlockRef?]
     var thread: LLVMValueRef!
@@ -36,6 +38,7 @@ final class FunctionLowering {
         function = rt.module.addFunction(name, rt.functionType)
         rt.module.makeInternal(function)
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
+        numbers = NumberInference(proto)
     }
 
     // MARK: Building blocks
@@ -153,17 +156,21 @@ final class FunctionLowering {
             store(a, b.select(isTruthy(load(d)), bits(ValueBits.false), bits(ValueBits.true)))
         case .UNM:
             let v = load(d)
-            return fastOrHelper(pc, isNumber(v)) { self.storeNumber(a, self.b.fneg(self.b.bitcast(v, self.cx.double))) }
-        case .ADDVN, .SUBVN, .MULVN, .DIVVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .ADDVV, .SUBVV, .MULVV, .DIVVV:
+            return fastOrHelper(pc, numbers.isNumber(d, at: pc) ? nil : isNumber(v)) {
+                self.storeNumber(a, self.b.fneg(self.b.bitcast(v, self.cx.double)))
+            }
+        case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+             .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
             return lowerArithmetic(pc, ins.opcode, a, bReg, cReg)
-        case .MODVN, .MODNV, .MODVV, .POW, .LEN:
+        case .POW, .LEN:
             bailIfNegative(call(.arith, pc: pc))
         case .CAT:
             bailIfNegative(call(.concat, pc: pc))
         case .ISLT, .ISGE, .ISLE, .ISGT:
             let x = load(a), y = load(d)
+            let known = numbers.isNumber(a, at: pc) && numbers.isNumber(d, at: pc)
             let fast = newBlock("numbers"), slow = newBlock("compare")
-            b.condBr(b.and(isNumber(x), isNumber(y)), fast, slow)
+            b.condBr(known ? cx.constant(1, cx.i1) : b.and(isNumber(x), isNumber(y)), fast, slow)
             b.position(atEndOf: fast)
             let p: LLVMRealPredicate
             switch ins.opcode {
@@ -178,8 +185,9 @@ final class FunctionLowering {
             return false
         case .ISEQV, .ISNEV:
             let x = load(a), y = load(d)
+            let known = numbers.isNumber(a, at: pc) && numbers.isNumber(d, at: pc)
             let fast = newBlock("numbers"), slow = newBlock("compare")
-            b.condBr(b.and(isNumber(x), isNumber(y)), fast, slow)
+            b.condBr(known ? cx.constant(1, cx.i1) : b.and(isNumber(x), isNumber(y)), fast, slow)
             b.position(atEndOf: fast)
             let p = ins.opcode == .ISEQV ? LLVMRealOEQ : LLVMRealUNE
             branchOnFollowingJump(b.fcmp(p, b.bitcast(x, cx.double), b.bitcast(y, cx.double)), pc)
@@ -298,7 +306,12 @@ final class FunctionLowering {
     }
 
     /// `fast()` when `condition` holds, else the arithmetic helper; then the next instruction.
-    func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef, _ fast: () -> Void) -> Bool {
+    /// No condition: the operands are known numbers, there is no slow path.
+    func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef?, _ fast: () -> Void) -> Bool {
+        guard let condition else {
+            fast()
+            return true
+        }
         let fastBlock = newBlock("fast"), slow = newBlock("slow")
         b.condBr(condition, fastBlock, slow)
         b.position(atEndOf: fastBlock)
@@ -311,15 +324,17 @@ final class FunctionLowering {
 
     func lowerArithmetic(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int) -> Bool {
         let raw = op.rawValue
-        let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef
+        let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef?
+        let known = { (r: Int) in self.numbers.isNumber(r, at: pc) }
         if raw <= Opcode.MODVN.rawValue {
             let v = load(bReg)
-            x = v; y = bits(proto.numberConstants[cReg].bitPattern); condition = isNumber(v)
+            x = v; y = bits(proto.numberConstants[cReg].bitPattern); condition = known(bReg) ? nil : isNumber(v)
         } else if raw <= Opcode.MODNV.rawValue {
             let v = load(bReg)
-            x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = isNumber(v)
+            x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = known(bReg) ? nil : isNumber(v)
         } else {
-            x = load(bReg); y = load(cReg); condition = b.and(isNumber(x), isNumber(y))
+            x = load(bReg); y = load(cReg)
+            condition = known(bReg) && known(cReg) ? nil : b.and(isNumber(x), isNumber(y))
         }
         let kind = (Int(raw) - Int(Opcode.ADDVN.rawValue)) % 5
         return fastOrHelper(pc, condition) {
@@ -329,6 +344,12 @@ final class FunctionLowering {
             case 0: r = self.b.fadd(p, q)
             case 1: r = self.b.fsub(p, q)
             case 2: r = self.b.fmul(p, q)
+            case 4:
+                // Lua's a % b: a - floor(a / b) * b.
+                let floorType = self.cx.function(self.cx.double, [self.cx.double])
+                let floor = self.rt.module.declare("llvm.floor.f64", floorType)
+                let quotient = self.b.call(floorType, floor, [self.b.fdiv(p, q)])
+                r = self.b.fsub(p, self.b.fmul(quotient, q))
             default:
                 // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
                 // them to a positive NaN. Keep the run-time answer (Lua prints the sign).

@@ -228,10 +228,19 @@ extension FunctionLowering {
 
     /// A write to an existing non-nil table slot (no `__newindex` can apply), with the
     /// table's write barrier; anything else takes the slow path.
-    func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, slow: LLVMBasicBlockRef,
-                   done: LLVMBasicBlockRef) {
+    func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, arrayPart: Bool,
+                   slow: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: slow)
-        guardOr(b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil)), slow: slow)
+        // A nil slot may need `__newindex`, unless the table has no metatable. (A key of the
+        // hash part holding nil may also have its metamethod name cached as absent: the
+        // runtime's store clears that cache, so such stores take the slow path too.)
+        let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
+        if arrayPart {
+            let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
+            guardOr(b.or(holdsValue, noMeta), slow: slow)
+        } else {
+            guardOr(holdsValue, slow: slow)
+        }
         b.store(value, slot)
         let marked = loadField(t, Layout.tableMarked, cx.i8)
         let black = b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(Layout.black), cx.i8)), cx.constant(0, cx.i8))
@@ -260,7 +269,7 @@ extension FunctionLowering {
             readSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), into: a, slow: slow, done: done)
         default:
             let key = load(cReg)
-            guardOr(isNumber(key), slow: slow)
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
             readSlot(t, arraySlot(t, key, slow: slow), into: a, slow: slow, done: done)
         }
         b.position(atEndOf: slow)
@@ -283,13 +292,13 @@ extension FunctionLowering {
         let value = load(a)
         switch op {
         case .GSET, .TSETS:
-            writeSlot(t, findStringSlot(t, gcConstant(op == .GSET ? d : cReg)), value, slow: slow, done: done)
+            writeSlot(t, findStringSlot(t, gcConstant(op == .GSET ? d : cReg)), value, arrayPart: false, slow: slow, done: done)
         case .TSETB:
-            writeSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), value, slow: slow, done: done)
+            writeSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), value, arrayPart: true, slow: slow, done: done)
         default:
             let key = load(cReg)
-            guardOr(isNumber(key), slow: slow)
-            writeSlot(t, arraySlot(t, key, slow: slow), value, slow: slow, done: done)
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
+            writeSlot(t, arraySlot(t, key, slow: slow), value, arrayPart: true, slow: slow, done: done)
         }
         b.position(atEndOf: slow)
         bailIfNegative(call(.newindex, pc: pc))

@@ -1,0 +1,136 @@
+/// Which registers certainly hold numbers before each instruction of a function: a forward
+/// dataflow over the bytecode (constants, arithmetic on numbers, numeric `for` control
+/// values), joined by intersection. The lowering drops type checks and slow paths where
+/// the operands are known numbers, so number code is straight-line LLVM code.
+import PerigeeFrontend
+
+/// A set of registers (0...255).
+struct RegisterSet: Equatable {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    static let all = RegisterSet(words: (~0, ~0, ~0, ~0))
+
+    func contains(_ r: Int) -> Bool {
+        guard r >= 0 && r < 256 else { return false }
+        return word(r >> 6) & (1 << UInt64(r & 63)) != 0
+    }
+    private func word(_ i: Int) -> UInt64 {
+        switch i { case 0: return words.0; case 1: return words.1; case 2: return words.2; default: return words.3 }
+    }
+    private mutating func update(_ i: Int, _ f: (inout UInt64) -> Void) {
+        switch i { case 0: f(&words.0); case 1: f(&words.1); case 2: f(&words.2); default: f(&words.3) }
+    }
+    mutating func insert(_ r: Int) {
+        guard r >= 0 && r < 256 else { return }
+        update(r >> 6) { $0 |= 1 << UInt64(r & 63) }
+    }
+    mutating func remove(_ r: Int) {
+        guard r >= 0 && r < 256 else { return }
+        update(r >> 6) { $0 &= ~(1 << UInt64(r & 63)) }
+    }
+    /// Removes every register from `r` up.
+    mutating func removeFrom(_ r: Int) {
+        for i in max(r, 0)..<256 { remove(i) }
+    }
+    static func & (a: RegisterSet, b: RegisterSet) -> RegisterSet {
+        RegisterSet(words: (a.words.0 & b.words.0, a.words.1 & b.words.1, a.words.2 & b.words.2, a.words.3 & b.words.3))
+    }
+    static func == (a: RegisterSet, b: RegisterSet) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+}
+
+struct NumberInference {
+    /// `numbers[pc]`: registers holding numbers whenever instruction `pc` starts.
+    private(set) var numbers: [RegisterSet]
+
+    init(_ proto: Prototype) {
+        let code = proto.bytecode
+        numbers = Array(repeating: .all, count: code.count + 1)
+        var reached = Array(repeating: false, count: code.count + 1)
+        numbers[0] = RegisterSet()
+        reached[0] = true
+        var work: [Int] = [0]
+        func flow(_ state: RegisterSet, to pc: Int) {
+            guard pc >= 0 && pc < numbers.count else { return }
+            let joined = reached[pc] ? numbers[pc] & state : state
+            if !reached[pc] || joined != numbers[pc] {
+                reached[pc] = true
+                numbers[pc] = joined
+                work.append(pc)
+            }
+        }
+        while let pc = work.popLast() {
+            guard pc < code.count else { continue }
+            let ins = code[pc]
+            let a = Int(ins.a), d = Int(ins.d), b = Int(ins.raw >> 24), c = Int((ins.raw >> 16) & 0xff)
+            let target = pc + 1 + d - 0x8000
+            var s = numbers[pc]
+            switch ins.opcode {
+            case .KNUM, .KSHORT:
+                s.insert(a)
+                flow(s, to: pc + 1)
+            case .MOV:
+                if s.contains(d) { s.insert(a) } else { s.remove(a) }
+                flow(s, to: pc + 1)
+            case .UNM:
+                if s.contains(d) { s.insert(a) } else { s.remove(a) }
+                flow(s, to: pc + 1)
+            case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV:
+                if s.contains(b) { s.insert(a) } else { s.remove(a) }
+                flow(s, to: pc + 1)
+            case .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW:
+                if s.contains(b) && s.contains(c) { s.insert(a) } else { s.remove(a) }
+                flow(s, to: pc + 1)
+            case .FORI, .JFORI:
+                for r in a...(a + 2) { s.insert(r) }
+                flow(s, to: target)
+                s.insert(a + 3)
+                flow(s, to: pc + 1)
+            case .FORL, .IFORL, .JFORL:
+                for r in a...(a + 2) { s.insert(r) }
+                flow(s, to: pc + 1)
+                s.insert(a + 3)
+                flow(s, to: target)
+            case .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
+                 .IST, .ISF:
+                flow(s, to: pc + 1)
+                flow(s, to: pc + 2)
+            case .ISTC, .ISFC:
+                s.remove(a)
+                flow(s, to: pc + 1)
+                flow(s, to: pc + 2)
+            case .JMP, .UCLO:
+                flow(s, to: target)
+            case .ISNEXT:
+                s.remove(a - 1)
+                flow(s, to: target)
+            case .ITERL, .IITERL, .JITERL:
+                s.remove(a - 1)
+                flow(s, to: pc + 1)
+                flow(s, to: target)
+            case .CALL, .CALLM, .VARG:
+                s.removeFrom(a)
+                flow(s, to: pc + 1)
+            case .ITERC, .ITERN:
+                s.removeFrom(a - 1)
+                flow(s, to: pc + 1)
+                if ins.opcode == .ITERN { flow(s, to: pc + 2) }
+            case .KNIL:
+                for r in a...max(a, d) { s.remove(r) }
+                flow(s, to: pc + 1)
+            case .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT:
+                break
+            case .TSETV, .TSETS, .TSETB, .TSETR, .TSETM, .GSET, .USETV, .USETS, .USETN, .USETP,
+                 .LOOP, .ILOOP, .JLOOP, .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV:
+                flow(s, to: pc + 1)
+            default:
+                s.remove(a)
+                flow(s, to: pc + 1)
+            }
+        }
+        for pc in numbers.indices where !reached[pc] { numbers[pc] = RegisterSet() }
+    }
+
+    func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
+}
