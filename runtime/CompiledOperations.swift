@@ -393,6 +393,23 @@ public func perigee_close(_ l: UnsafeMutableRawPointer, _ base: Int, _ slot: Int
 
 // MARK: Calls, varargs and loops
 
+/// Compiled code met values its specialized code does not handle (arithmetic on
+/// non-numbers): the interpreter runs the rest of this activation, from instruction `pc`.
+/// The frame's results (on top), or a status.
+@_cdecl("perigee_interpret_rest")
+public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) -> Int {
+    let vm = LuaVM.current!
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    // A vararg frame returns through its original frame, which is where the run must end.
+    let link = L.pointee.stack[base - 1]
+    let frameBase = !link.isReturnPC && link.frameType == FrameType.vararg ? base - link.frameValue : base
+    switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc) {
+    case .ok: return Int(L.pointee.top) - (frameBase - 2)
+    case .error: return CompiledStatus.error
+    case .yield: return CompiledStatus.yield
+    }
+}
+
 /// After compiled code called a compiled function in slot `funcSlot` itself and got
 /// `tailCall`: runs the frame's new callee to the end (results on top, or a status).
 @_cdecl("perigee_finish_call")

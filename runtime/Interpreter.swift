@@ -102,8 +102,10 @@ extension LuaVM {
     /// `resumeCount` values are that builtin's results.
     /// With `exitBase`, the run also ends when the frame at that base returns, whatever its
     /// link (compiled code runs an interpreted callee so), and errors do not unwind past it.
+    /// With `startPC`, the frame at `funcSlot + 2` is already running: execution goes on at
+    /// that instruction (compiled code hands over a frame it cannot go on with).
     func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted entryWanted: Int,
-                 resumeCount: Int? = nil, exitBase: Int = -1) -> CallStatus {
+                 resumeCount: Int? = nil, exitBase: Int = -1, startPC: Int? = nil) -> CallStatus {
         var base: UnsafeMutablePointer<Value>
         var pc: UnsafePointer<UInt32>
         var k: UnsafeMutablePointer<Value>
@@ -130,7 +132,12 @@ extension LuaVM {
         closure = L.pointee.stack[funcSlot].function
         pc = UnsafePointer(closure.isLua ? closure.proto.pointee.bytecode : L.pointee.stack[funcSlot].function.proto.pointee.bytecode)
         k = base
-        if resumeCount == nil {
+        if let startPC {
+            // Go on with a frame compiled code started (its registers are all in place).
+            k = closure.proto.info.pointee.numbers
+            pc = UnsafePointer(closure.proto.pointee.bytecode + startPC)
+            syncTop()
+        } else if resumeCount == nil {
             if !enter(funcSlot + 2) {
                 L.pointee.base = UInt32(funcSlot + 2)
                 return runtimeError("stack overflow", L)

@@ -305,20 +305,21 @@ final class FunctionLowering {
         return true
     }
 
-    /// `fast()` when `condition` holds, else the arithmetic helper; then the next instruction.
-    /// No condition: the operands are known numbers, there is no slow path.
+    /// `fast()` when `condition` holds, else the interpreter takes over; then the next
+    /// instruction. No condition: the operands are known numbers.
     func fastOrHelper(_ pc: Int, _ condition: LLVMValueRef?, _ fast: () -> Void) -> Bool {
         guard let condition else {
             fast()
             return true
         }
-        let fastBlock = newBlock("fast"), slow = newBlock("slow")
+        let fastBlock = newBlock("fast"), slow = newBlock("other")
         b.condBr(condition, fastBlock, slow)
+        b.position(atEndOf: slow)
+        // Arithmetic on anything but numbers (coercion, metamethods) leaves the compiled
+        // code: the interpreter finishes this activation, and the code here stays numeric.
+        b.ret(call(.interpretRest, [i64(pc)]))
         b.position(atEndOf: fastBlock)
         fast()
-        b.br(block(pc + 1))
-        b.position(atEndOf: slow)
-        bailIfNegative(call(.arith, pc: pc))
         return true
     }
 

@@ -1,6 +1,7 @@
 /// Which registers certainly hold numbers before each instruction of a function: a forward
-/// dataflow over the bytecode (constants, arithmetic on numbers, numeric `for` control
-/// values), joined by intersection. The lowering drops type checks and slow paths where
+/// dataflow over the bytecode (constants, arithmetic, numeric `for` control values), joined
+/// by intersection. Compiled arithmetic only goes on with numbers (the interpreter takes
+/// over otherwise), so its operands and result are numbers after it. The lowering drops type checks and slow paths where
 /// the operands are known numbers, so number code is straight-line LLVM code.
 import PerigeeFrontend
 
@@ -73,13 +74,15 @@ struct NumberInference {
             case .MOV:
                 if s.contains(d) { s.insert(a) } else { s.remove(a) }
                 flow(s, to: pc + 1)
-            case .UNM:
-                if s.contains(d) { s.insert(a) } else { s.remove(a) }
+            case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+                 .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
+                // Compiled arithmetic is specialized to numbers: past it, operands and result
+                // are numbers (anything else left for the interpreter).
+                s.insert(a)
+                if ins.opcode == .UNM { s.insert(d) } else { s.insert(b) }
+                if ins.opcode.rawValue >= Opcode.ADDVV.rawValue { s.insert(c) }
                 flow(s, to: pc + 1)
-            case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV:
-                if s.contains(b) { s.insert(a) } else { s.remove(a) }
-                flow(s, to: pc + 1)
-            case .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW:
+            case .POW:
                 if s.contains(b) && s.contains(c) { s.insert(a) } else { s.remove(a) }
                 flow(s, to: pc + 1)
             case .FORI, .JFORI:

@@ -70,7 +70,7 @@ struct RuntimeInterface {
         case tailcall = "perigee_tailcall", iterate = "perigee_iterate", isnext = "perigee_isnext"
         case varg = "perigee_varg", forprep = "perigee_forprep"
         case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
-        case moveResults = "perigee_move_results"
+        case moveResults = "perigee_move_results", interpretRest = "perigee_interpret_rest"
     }
 
     init(_ module: LLVMModule) {
@@ -95,6 +95,7 @@ struct RuntimeInterface {
         case .setmulti, .call, .tailcall, .iterate: return cx.function(i64, [i8p, i64, i32, i64, i64])
         case .finishCall: return cx.function(i64, [i8p, i64])
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
+        case .interpretRest: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
