@@ -24,6 +24,8 @@ final class FunctionLowering {
     /// Holds the address of register 0 (reloaded after each runtime call: the stack may move).
     var frameSlot: LLVMValueRef!
     var multres: LLVMValueRef!
+    /// Where `perigee_lookup` leaves the value it found.
+    var lookupResult: LLVMValueRef!
     /// The running closure (an i8*) and its bytecode's address (for frame links).
     var closurePointer: LLVMValueRef!
     var bytecodeAddress: LLVMValueRef!
@@ -105,6 +107,7 @@ final class FunctionLowering {
         thread = b.parameter(function, 0)
         frameSlot = b.alloca(rt.i64p, "frameSlot")
         multres = b.alloca(cx.i64, "multres")
+        lookupResult = b.alloca(cx.i64, "looked")
         b.store(i64(0), multres)
         for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .ISNEXT {
             let flag = b.alloca(cx.i64, "isnext")

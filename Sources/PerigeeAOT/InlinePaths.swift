@@ -205,9 +205,9 @@ extension FunctionLowering {
         return b.gep(cx.i64, array, [b.sub(index, i64(1))])
     }
 
-    /// A read of table slot `slot` (null: absent): the value, unless it is nil and the table
-    /// has a metatable (then `__index` may apply: the slow path).
-    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, into a: Int, slow: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+    /// A read of table slot `slot` (null: absent): the value, or nil when the table has no
+    /// metatable; otherwise `__index` may apply and `miss` decides.
+    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, into a: Int, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         let present = newBlock("present"), absent = newBlock("absent")
         b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
         b.position(atEndOf: present)
@@ -220,26 +220,26 @@ extension FunctionLowering {
         b.position(atEndOf: absent)
         let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
         let isNil = newBlock("nil")
-        b.condBr(noMeta, isNil, slow)
+        b.condBr(noMeta, isNil, miss)
         b.position(atEndOf: isNil)
         store(a, bits(ValueBits.nil))
         b.br(done)
     }
 
-    /// A write to an existing non-nil table slot (no `__newindex` can apply), with the
-    /// table's write barrier; anything else takes the slow path.
+    /// A write to a table slot that needs no `__newindex`, with the table's write barrier;
+    /// anything else goes to `miss`.
     func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, arrayPart: Bool,
-                   slow: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
-        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: slow)
+                   miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss)
         // A nil slot may need `__newindex`, unless the table has no metatable. (A key of the
         // hash part holding nil may also have its metamethod name cached as absent: the
         // runtime's store clears that cache, so such stores take the slow path too.)
         let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
         if arrayPart {
             let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
-            guardOr(b.or(holdsValue, noMeta), slow: slow)
+            guardOr(b.or(holdsValue, noMeta), slow: miss)
         } else {
-            guardOr(holdsValue, slow: slow)
+            guardOr(holdsValue, slow: miss)
         }
         b.store(value, slot)
         let marked = loadField(t, Layout.tableMarked, cx.i8)
@@ -251,9 +251,10 @@ extension FunctionLowering {
         b.br(done)
     }
 
-    /// GGET, TGETS, TGETV, TGETB with their fast paths; the helper otherwise.
+    /// GGET, TGETS, TGETV, TGETB: inline array and hash reads, then `perigee_lookup` (any
+    /// key, `__index` tables), then the full instruction (`__index` functions, errors).
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
-        let slow = newBlock("index"), done = newBlock("indexed")
+        let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
         let t: LLVMValueRef
         if op == .GGET {
             t = loadPointerField(closurePointer, Layout.functionEnv)
@@ -262,25 +263,36 @@ extension FunctionLowering {
             guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
             t = objectPointer(v)
         }
+        let key: LLVMValueRef
         switch op {
         case .GGET, .TGETS:
-            readSlot(t, findStringSlot(t, gcConstant(op == .GGET ? d : cReg)), into: a, slow: slow, done: done)
+            key = gcConstant(op == .GGET ? d : cReg)
+            readSlot(t, findStringSlot(t, key), into: a, miss: lookup, done: done)
         case .TGETB:
-            readSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), into: a, slow: slow, done: done)
+            key = bits(Double(cReg).bitPattern)
+            readSlot(t, arraySlot(t, key, slow: lookup), into: a, miss: lookup, done: done)
         default:
-            let key = load(cReg)
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
-            readSlot(t, arraySlot(t, key, slow: slow), into: a, slow: slow, done: done)
+            key = load(cReg)
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
+            readSlot(t, arraySlot(t, key, slow: lookup), into: a, miss: lookup, done: done)
         }
+        b.position(atEndOf: lookup)
+        let found = b.call(rt.type(of: .lookup), rt.declaration(.lookup), [t, key, lookupResult])
+        let use = newBlock("found")
+        b.condBr(b.icmp(LLVMIntEQ, found, i64(0)), use, slow)
+        b.position(atEndOf: use)
+        store(a, b.load(cx.i64, lookupResult))
+        b.br(done)
         b.position(atEndOf: slow)
         bailIfNegative(call(.index, pc: pc))
         b.br(done)
         b.position(atEndOf: done)
     }
 
-    /// GSET, TSETS, TSETV, TSETB with their fast paths; the helper otherwise.
+    /// GSET, TSETS, TSETV, TSETB: inline stores into existing slots, then `perigee_store`
+    /// (new keys), then the full instruction (`__newindex`, errors).
     func lowerNewIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
-        let slow = newBlock("newindex"), done = newBlock("stored")
+        let slow = newBlock("newindex"), storing = newBlock("store"), done = newBlock("stored")
         let t: LLVMValueRef
         if op == .GSET {
             t = loadPointerField(closurePointer, Layout.functionEnv)
@@ -290,16 +302,22 @@ extension FunctionLowering {
             t = objectPointer(v)
         }
         let value = load(a)
+        let key: LLVMValueRef
         switch op {
         case .GSET, .TSETS:
-            writeSlot(t, findStringSlot(t, gcConstant(op == .GSET ? d : cReg)), value, arrayPart: false, slow: slow, done: done)
+            key = gcConstant(op == .GSET ? d : cReg)
+            writeSlot(t, findStringSlot(t, key), value, arrayPart: false, miss: storing, done: done)
         case .TSETB:
-            writeSlot(t, arraySlot(t, bits(Double(cReg).bitPattern), slow: slow), value, arrayPart: true, slow: slow, done: done)
+            key = bits(Double(cReg).bitPattern)
+            writeSlot(t, arraySlot(t, key, slow: storing), value, arrayPart: true, miss: storing, done: done)
         default:
-            let key = load(cReg)
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
-            writeSlot(t, arraySlot(t, key, slow: slow), value, arrayPart: true, slow: slow, done: done)
+            key = load(cReg)
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
+            writeSlot(t, arraySlot(t, key, slow: storing), value, arrayPart: true, miss: storing, done: done)
         }
+        b.position(atEndOf: storing)
+        let stored = b.call(rt.type(of: .store), rt.declaration(.store), [t, key, value])
+        b.condBr(b.icmp(LLVMIntEQ, stored, i64(0)), done, slow)
         b.position(atEndOf: slow)
         bailIfNegative(call(.newindex, pc: pc))
         b.br(done)

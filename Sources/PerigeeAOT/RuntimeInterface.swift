@@ -71,6 +71,7 @@ struct RuntimeInterface {
         case varg = "perigee_varg", forprep = "perigee_forprep"
         case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
         case moveResults = "perigee_move_results", interpretRest = "perigee_interpret_rest"
+        case lookup = "perigee_lookup", store = "perigee_store"
     }
 
     init(_ module: LLVMModule) {
@@ -96,6 +97,8 @@ struct RuntimeInterface {
         case .finishCall: return cx.function(i64, [i8p, i64])
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
         case .interpretRest: return cx.function(i64, [i8p, i64, i64])
+        case .lookup: return cx.function(i64, [i8p, i64, i64p])
+        case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
