@@ -62,6 +62,7 @@ extension LuaVM {
         let base = funcSlot + 2
         L.pointee.base = UInt32(base)
         L.pointee.top = UInt32(base + nargs)
+        if hooks.onCalls && callHook(L, base: base, header: nil) != .ok { return .error }
         let n = f.entry(UnsafeMutableRawPointer(L))
         if n < 0 { return n == builtinYield ? .yield : .error }
         moveResults(L, from: Int(L.pointee.top) - Int(n), count: Int(n), to: funcSlot, wanted: wanted)
@@ -100,6 +101,10 @@ extension LuaVM {
         var closure: FunctionRef
         var multres = 0
         var nargs = argumentCount
+        // Each run has its own saved PC for line hooks, as each C frame has in LuaJIT.
+        let outerHookPC = hooks.previousPC
+        hooks.previousPC = nil
+        defer { hooks.previousPC = outerHookPC }
 
         // Entering a Lua function: frame at `newBase` with `nargs` arguments.
         @inline(__always) func enter(_ newBase: Int) -> Bool {
@@ -301,9 +306,28 @@ extension LuaVM {
         func invokeBuiltin(_ f: FunctionRef, _ frameBase: Int, _ count: Int) -> Int32 {
             L.pointee.base = UInt32(frameBase)
             L.pointee.top = UInt32(frameBase + count)
+            if hooks.onCalls && callHook(L, base: frameBase, header: nil) != .ok { return builtinError }
             nativeDepth += 1
             defer { nativeDepth -= 1 }
             return f.entry(UnsafeMutableRawPointer(L))
+        }
+
+        /// After a failed instruction (`status` not ok): unwinds to the nearest protected call
+        /// in this run and goes on there (nil), or ends the run with the status.
+        @inline(never) func recover() -> CallStatus? {
+            if status == .yield { return .yield }
+            let innermost = errorFrameBase ?? slotIndex(base)
+            if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermost) {
+                lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
+            }
+            errorFrameBase = nil
+            guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost) else {
+                return .error
+            }
+            status = .ok
+            rebase(resumeAt)
+            closure = base[-2].function
+            return returnFrom(0, 2)
         }
 
         if let count = resumeCount {
@@ -320,6 +344,16 @@ extension LuaVM {
         while true {
             let ins = pc.pointee
             pc += 1
+            // Line, count and return hooks: one predictable branch while none is set.
+            if hooks.onInstructions {
+                let index = slotIndex(base)
+                status = instructionHook(L, closure, pc, base: index)
+                rebase(index)
+                if status != .ok {
+                    if let done = recover() { return done }
+                    continue
+                }
+            }
             let a = Int((ins >> 8) & 0xff)
             // Opcode is a one-byte enum whose cases are the opcode numbers in order.
             switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
@@ -334,6 +368,13 @@ extension LuaVM {
                 // Registers not yet written may hold values of finished frames: the collector
                 // clears everything above `top` when it scans a stack, so they are never stale.
                 let frameSize = Int(p.pointee.frameSize)
+                if hooks.onCalls {
+                    // The hook sees the arguments and the missing parameters, as in LuaJIT.
+                    let index = slotIndex(base)
+                    L.pointee.top = UInt32(index + max(params, nargs))
+                    status = callHook(L, base: index, header: pc - 1)
+                    rebase(index)
+                }
                 L.pointee.base = UInt32(slotIndex(base))
                 L.pointee.top = UInt32(slotIndex(base) + (frameSize > nargs ? frameSize : nargs))
             case .FUNCV, .IFUNCV, .JFUNCV:
@@ -342,6 +383,13 @@ extension LuaVM {
                 let p = closure.proto
                 let params = Int(p.pointee.parameterCount)
                 let oldBase = slotIndex(base)
+                if hooks.onCalls {
+                    // Before the frame moves: the hook sees all arguments in place.
+                    L.pointee.top = UInt32(oldBase + nargs)
+                    status = callHook(L, base: oldBase, header: pc - 1)
+                    rebase(oldBase)
+                    if status != .ok { break }
+                }
                 let newBase = oldBase + nargs + 2
                 let stack = L.pointee.stack
                 stack[newBase - 2] = stack[oldBase - 2]
@@ -700,6 +748,11 @@ extension LuaVM {
                 if f == pcallFunction || f == xpcallFunction {
                     // The protected function runs in this loop, in a frame marked pcall.
                     L.pointee.base = UInt32(newBase)
+                    if hooks.onCalls && callHook(L, base: newBase, header: nil) != .ok {
+                        status = .error
+                        errorFrameBase = newBase
+                        break
+                    }
                     guard let (fBase, fArgs) = setUpProtectedFrame(L, newBase, n, xpcall: f == xpcallFunction) else {
                         status = .error
                         errorFrameBase = newBase
@@ -877,22 +930,7 @@ extension LuaVM {
                 pc += Int(Int32(ins >> 16) - 0x8000)
             }
 
-            if status != .ok {
-                if status == .yield { return .yield }
-                // Unwind to the nearest protected call in this run, or out to the caller.
-                let innermost = errorFrameBase ?? slotIndex(base)
-                if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermost) {
-                    lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
-                }
-                errorFrameBase = nil
-                guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost) else {
-                    return .error
-                }
-                status = .ok
-                rebase(resumeAt)
-                closure = base[-2].function
-                if let done = returnFrom(0, 2) { return done }
-            }
+            if status != .ok, let done = recover() { return done }
         }
 
     }

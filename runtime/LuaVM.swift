@@ -31,6 +31,8 @@ public final class LuaVM {
     var resumeStack: [(ThreadRef, Int)] = []
     /// Loop and function-entry counters; the JIT installs `hotCounters.onHot`.
     public var hotCounters = HotCounters()
+    /// The debug hook (`debug.sethook`); the interpreter tests its flags.
+    var hooks = DebugHooks()
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
