@@ -606,7 +606,7 @@ extension LuaVM {
             case .TNEW:
                 syncTop()
                 let d = Int(ins >> 16)
-                let arraySize = d & 0x7ff, hashLog2 = d >> 11
+                let arraySize = arraySlots(luajitArraySize: d & 0x7ff), hashLog2 = d >> 11
                 guard let t = g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0) else {
                     status = outOfMemory(L); break
                 }
@@ -677,6 +677,13 @@ extension LuaVM {
                 let start = Int(k[Int(ins >> 16)].number - 4_503_599_627_370_496)
                 L.pointee.base = UInt32(slotIndex(base))
                 L.pointee.top = UInt32(slotIndex(base) + a + multres)
+                // An array part too short grows as LuaJIT's TSETM grows it (one slot past the
+                // last index), so `#` finds the same border.
+                let last = start + multres - 1
+                if last > Int(t.pointee.arraySize) && last < 1 << maxArrayBits {
+                    let hashSize = t.hasEmptyHashPart(g) ? 0 : t.nodeCount
+                    if t.resize(arraySize: last + 1, hashSize: hashSize, g) == .outOfMemory { status = outOfMemory(L); break }
+                }
                 for i in 0..<multres {
                     if t.set(integer: start + i, base[a + i], g) == .outOfMemory { status = outOfMemory(L); break }
                 }
