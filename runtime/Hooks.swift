@@ -37,7 +37,7 @@ struct DebugHooks {
     /// `count` as given, and the instructions left until the next count event.
     var countStart = 0
     var countLeft = 0
-    /// Set while the hook runs: no event fires then.
+    /// Set while the hook or a `__gc` finalizer runs: no event fires then.
     var isRunning = false
     /// The last PC that passed the instruction hook in this interpreter run (LuaJIT's saved
     /// PC): a line event fires when the line differs from its line, on a jump backwards, and

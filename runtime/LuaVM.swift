@@ -75,7 +75,11 @@ public final class LuaVM {
             let L = vm.g.pointee.currentThread
             var ignored = Value.nil
             let object = Value(userdata: userdata.assumingMemoryBound(to: GCUserdata.self))
+            // No debug hook fires inside a finalizer, as in LuaJIT.
+            let hooksWereOff = vm.hooks.isRunning
+            vm.hooks.isRunning = true
             _ = vm.callMetamethod(L, Value(bits: handlerBits), object, .nil, &ignored)
+            vm.hooks.isRunning = hooksWereOff
         }
         _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
         openBaseLibrary()

@@ -248,6 +248,17 @@ local yielder = coroutine.create(function()
 end)
 print("yield in hook", coroutine.resume(yielder))
 
+-- Finalizers run with the hook off.
+local proxy = newproxy(true)
+getmetatable(proxy).__gc = function()
+  local inside = 1
+end
+proxy = nil
+debug.sethook(record, "l")
+collectgarbage()
+debug.sethook()
+print("finalizer", take())
+
 -- Bad arguments.
 print(pcall(function() debug.sethook(hook) end))
 print(pcall(function() debug.sethook(1, "l") end))
