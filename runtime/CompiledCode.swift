@@ -33,7 +33,7 @@ extension LuaVM {
         while true {
             let f = L.pointee.stack[funcSlot].function
             if f.isLua {
-                if let entry = f.proto.info.pointee.native {
+                if let entry = f.proto.info.pointee.native, hooks.mask.isEmpty {
                     let r = entry(UnsafeMutableRawPointer(L), funcSlot + 2, nargs)
                     if r != CompiledStatus.tailCall { return r }
                     nargs = Int(L.pointee.top) - funcSlot - 2
@@ -140,10 +140,10 @@ public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<Uns
                                  _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
                                  _ entries: UnsafePointer<CompiledEntry?>, _ entryCount: Int,
                                  _ modules: UnsafeRawPointer, _ moduleCount: Int,
-                                 _ stackLimit: UnsafeMutablePointer<UInt>) -> Int32 {
+                                 _ stackLimit: UnsafeMutablePointer<UInt>, _ hookFlag: UnsafeMutablePointer<UInt>) -> Int32 {
     let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount, entries: entries,
                                   entryCount: entryCount, modules: modules.assumingMemoryBound(to: CompiledModule.self),
-                                  moduleCount: moduleCount, stackLimit: stackLimit)
+                                  moduleCount: moduleCount, stackLimit: stackLimit, hookFlag: hookFlag)
     return program.runOnLargeStack()
 }
 
@@ -159,6 +159,8 @@ struct CompiledProgram {
     let moduleCount: Int
     /// Where compiled code reads the native stack limit.
     let stackLimit: UnsafeMutablePointer<UInt>
+    /// Where compiled code reads whether a debug hook is set (then the interpreter runs).
+    let hookFlag: UnsafeMutablePointer<UInt>
 
     /// Compiled Lua functions recurse on the native stack, so the program runs on a thread
     /// with a stack deep enough for the deepest Lua stack (only touched pages cost memory);
@@ -198,6 +200,7 @@ struct CompiledProgram {
         }
         vm.captureTracebacks = true
         stackLimit.pointee = vm.nativeStackLimit
+        vm.compiledHookFlag = hookFlag
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()

@@ -351,7 +351,7 @@ public func perigee_setmulti(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: U
     let t = f[a - 1].table
     let start = Int(f.k[fieldD(ins)].number - 4_503_599_627_370_496)
     f.L.pointee.top = UInt32(base + a + multres)
-    for i in 0..<multres where t.set(integer: start + i, f[a + i], f.vm.g) == .outOfMemory {
+    guard f.vm.storeMultiple(t, from: f.L.pointee.stack + base + a, count: multres, at: start) else {
         f.vm.errorValue = f.vm.memoryErrorValue
         return f.failed()
     }
@@ -365,8 +365,7 @@ public func perigee_table(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
     let d = fieldD(ins)
     let t: TableRef?
     if opcode(ins) == .TNEW {
-        let arraySize = d & 0x7ff, hashLog2 = d >> 11
-        t = f.vm.g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
+        t = f.vm.newTable(sizes: d)
     } else {
         t = f.vm.duplicateTable(f.k[-1 - d].table)
     }
@@ -436,16 +435,17 @@ public func perigee_close(_ l: UnsafeMutableRawPointer, _ base: Int, _ slot: Int
 // MARK: Calls, varargs and loops
 
 /// Compiled code met values its specialized code does not handle (arithmetic on
-/// non-numbers): the interpreter runs the rest of this activation, from instruction `pc`.
+/// non-numbers), or a debug hook was set: the interpreter runs the rest of this
+/// activation, from instruction `pc` (`multres`: the preceding call's result count).
 /// The frame's results (on top), or a status.
 @_cdecl("perigee_interpret_rest")
-public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) -> Int {
+public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int, _ multres: Int) -> Int {
     let vm = LuaVM.current!
     let L = l.assumingMemoryBound(to: GCThread.self)
     // A vararg frame returns through its original frame, which is where the run must end.
     let link = L.pointee.stack[base - 1]
     let frameBase = !link.isReturnPC && link.frameType == FrameType.vararg ? base - link.frameValue : base
-    switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc) {
+    switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc, startMultres: multres) {
     case .ok: return Int(L.pointee.top) - (frameBase - 2)
     case .error: return CompiledStatus.error
     case .yield: return CompiledStatus.yield

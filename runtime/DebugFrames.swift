@@ -36,6 +36,10 @@ extension LuaVM {
                 guard callerPC != nil else { return result }
                 base = callerBase
                 pc = callerPC
+            case .hook(let hookedBase, let hookedPC):
+                result.append(frame)
+                base = hookedBase
+                pc = hookedPC
             case .native(let saved):
                 result.append(frame)
                 if saved < 2 || saved >= base { return result }
@@ -73,8 +77,10 @@ extension LuaVM {
     /// `(*vararg)` for negative `n`. Nil when there is no such local.
     func debugLocal(_ L: ThreadRef, _ list: [DebugFrame], level: Int, n: Int) -> (String, Int)? {
         let frame = list[level]
-        // The slot below which this frame's values end: the next inner frame's function.
-        let limit = level > 0 ? list[level - 1].originalBase - 2 : Int(L.pointee.top)
+        // The slot below which this frame's values end: the next inner frame's function, or
+        // the hooked PC below a hook function.
+        var limit = level > 0 ? list[level - 1].originalBase - 2 : Int(L.pointee.top)
+        if level > 0 && isHookFrame(L, list[level - 1].originalBase) { limit -= 1 }
         let f = frame.function
         let isLua = f.isFunction && f.function.isLua
         if n < 0 {
@@ -95,7 +101,7 @@ extension LuaVM {
     /// How the frame at `level` was named by its caller's call instruction
     /// (`namewhat`, `name`), as LuaJIT's `lj_debug_funcname` finds it.
     func debugFunctionName(_ L: ThreadRef, _ list: [DebugFrame], level: Int) -> (String, String)? {
-        guard level + 1 < list.count else { return nil }
+        guard level + 1 < list.count, !isHookFrame(L, list[level].originalBase) else { return nil }
         let caller = list[level + 1]
         guard caller.function.isFunction && caller.function.function.isLua, let pc = caller.pc else { return nil }
         return calledName(caller.function.function.proto.source, pc: pc)

@@ -1,5 +1,5 @@
 /// `debug.getinfo`, locals, upvalues, metatables and environments, `debug.debug`, and the
-/// hook functions, with LuaJIT 2.1's results and messages.
+/// hook functions (their state is in Hooks.swift), with LuaJIT 2.1's results and messages.
 import Glibc
 import PerigeeFrontend
 
@@ -88,26 +88,11 @@ extension LuaVM {
         }
         register("sethook", in: D) { raw in
             let c = BuiltinCall(raw, "sethook")
-            let arg = c.arg(1).isThread ? 1 : 0
-            let hook = c.arg(arg + 1)
-            if hook.isNil { return 0 }  // no hook: hooks off, which they always are
-            guard let maskText = c.string(arg + 2) else { return c.typeError(arg + 2, expected: "string") }
-            guard hook.isFunction else { return c.typeError(arg + 1, expected: "function") }
-            var count = 0
-            if !c.arg(arg + 3).isNil {
-                guard let n = c.integer(arg + 3) else { return c.typeError(arg + 3, expected: "number") }
-                count = n
-            }
-            let mask = maskText.description
-            let active = mask.contains("c") || mask.contains("r") || mask.contains("l") || count > 0
-            // A hook with nothing to hook on turns hooks off, as in Lua.
-            if !active { return 0 }
-            return c.error("debug.sethook: hooks are not supported by Perigee yet")
+            return c.vm.setHook(c)
         }
         register("gethook", in: D) { raw in
             let c = BuiltinCall(raw, "gethook")
-            // sethook never installs a hook, so there is none to report.
-            return c.results(.nil, c.vm.string(""), Value(number: 0))
+            return c.vm.getHook(c)
         }
     }
 

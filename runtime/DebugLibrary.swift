@@ -1,5 +1,5 @@
 /// The debug library's introspection of functions and the stack: `traceback`, `getinfo`,
-/// locals, upvalues, metatables, environments, `debug.debug`, and hooks (which only clear).
+/// locals, upvalues, metatables, environments, `debug.debug` and hooks.
 import Glibc
 import PerigeeFrontend
 

@@ -20,6 +20,10 @@ enum FrameType {
     /// instruction's frame; the slot below the function holds the PC to continue at, and
     /// the instruction before that PC says where the result goes.
     static let continuation: UInt64 = 2
+    /// A debug hook called before an instruction or at a function's entry: the value is the
+    /// distance back to the hooked frame; the slot below the function holds the hooked PC
+    /// (0 for a builtin), in the same form as a continuation's.
+    static let hook: UInt64 = 7
 }
 
 @inline(__always) func frameLink(_ type: UInt64, _ value: Int) -> Value {
@@ -55,6 +59,8 @@ enum FrameStep {
     case protected(pcallBase: Int, xpcall: Bool)
     /// A metamethod called by an instruction: that instruction's frame and index.
     case continuation(callerBase: Int, callerPC: Int?)
+    /// A debug hook: the hooked frame and the instruction it is at (nil for a builtin).
+    case hook(hookedBase: Int, hookedPC: Int?)
     case unknown
 }
 
@@ -96,6 +102,10 @@ extension LuaVM {
             let callerBase = base - link.frameValue
             let resumePC = Value(bits: stack[base - 3].bits & 0x0000_ffff_ffff_fffc).returnPC
             return .continuation(callerBase: callerBase, callerPC: instruction(callerBase, resumePC))
+        case FrameType.hook:
+            let hookedBase = base - link.frameValue
+            let saved = stack[base - 3].bits
+            return .hook(hookedBase: hookedBase, hookedPC: saved == 0 ? nil : instruction(hookedBase, Value(bits: saved).returnPC))
         default:
             return .unknown
         }
@@ -119,6 +129,10 @@ extension LuaVM {
                 guard callerPC != nil else { return result }
                 base = callerBase
                 pc = callerPC
+            case .hook(let hookedBase, let hookedPC):
+                result.append(FrameCursor(base: base, pc: isLua ? pc : nil))
+                base = hookedBase
+                pc = hookedPC
             case .native(let saved):
                 result.append(FrameCursor(base: base, pc: isLua ? pc : nil))
                 if saved < 2 || saved >= base { return result }

@@ -70,6 +70,7 @@ extension LuaVM {
         let base = funcSlot + 2
         L.pointee.base = UInt32(base)
         L.pointee.top = UInt32(base + nargs)
+        if hooks.onCalls && callHook(L, base: base, header: nil) != .ok { return .error }
         let n = f.entry(UnsafeMutableRawPointer(L))
         if n < 0 { return n == builtinYield ? .yield : .error }
         moveResults(L, from: Int(L.pointee.top) - Int(n), count: Int(n), to: funcSlot, wanted: wanted)
@@ -103,15 +104,21 @@ extension LuaVM {
     /// With `exitBase`, the run also ends when the frame at that base returns, whatever its
     /// link (compiled code runs an interpreted callee so), and errors do not unwind past it.
     /// With `startPC`, the frame at `funcSlot + 2` is already running: execution goes on at
-    /// that instruction (compiled code hands over a frame it cannot go on with).
+    /// that instruction (compiled code hands over a frame it cannot go on with), with
+    /// `startMultres` results of the call before it.
     func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted entryWanted: Int,
-                 resumeCount: Int? = nil, exitBase: Int = -1, startPC: Int? = nil) -> CallStatus {
+                 resumeCount: Int? = nil, exitBase: Int = -1, startPC: Int? = nil,
+                 startMultres: Int = 0) -> CallStatus {
         var base: UnsafeMutablePointer<Value>
         var pc: UnsafePointer<UInt32>
         var k: UnsafeMutablePointer<Value>
         var closure: FunctionRef
         var multres = 0
         var nargs = argumentCount
+        // Each run has its own saved PC for line hooks, as each C frame has in LuaJIT.
+        let outerHookPC = hooks.previousPC
+        hooks.previousPC = nil
+        defer { hooks.previousPC = outerHookPC }
 
         // Entering a Lua function: frame at `newBase` with `nargs` arguments.
         @inline(__always) func enter(_ newBase: Int) -> Bool {
@@ -136,6 +143,7 @@ extension LuaVM {
             // Go on with a frame compiled code started (its registers are all in place).
             k = closure.proto.info.pointee.numbers
             pc = UnsafePointer(closure.proto.pointee.bytecode + startPC)
+            multres = startMultres
             syncTop()
         } else if resumeCount == nil {
             if !enter(funcSlot + 2) {
@@ -306,6 +314,7 @@ extension LuaVM {
         func invokeBuiltin(_ f: FunctionRef, _ frameBase: Int, _ count: Int) -> Int32 {
             L.pointee.base = UInt32(frameBase)
             L.pointee.top = UInt32(frameBase + count)
+            if hooks.onCalls && callHook(L, base: frameBase, header: nil) != .ok { return builtinError }
             nativeDepth += 1
             defer { nativeDepth -= 1 }
             return f.entry(UnsafeMutableRawPointer(L))
@@ -326,6 +335,24 @@ extension LuaVM {
             return returnFrom(Int(L.pointee.top) - r - frameIndex, r)
         }
 
+        /// After a failed instruction (`status` not ok): unwinds to the nearest protected call
+        /// in this run and goes on there (nil), or ends the run with the status.
+        @inline(never) func recover() -> CallStatus? {
+            if status == .yield { return .yield }
+            let innermost = errorFrameBase ?? slotIndex(base)
+            if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermost) {
+                lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
+            }
+            errorFrameBase = nil
+            guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost, stopAt: exitBase) else {
+                return .error
+            }
+            status = .ok
+            rebase(resumeAt)
+            closure = base[-2].function
+            return returnFrom(0, 2)
+        }
+
         if let count = resumeCount {
             // Continue after the builtin that yielded: its results are the resume values.
             rebase(Int(L.pointee.base))
@@ -340,6 +367,16 @@ extension LuaVM {
         while true {
             let ins = pc.pointee
             pc += 1
+            // Line, count and return hooks: one predictable branch while none is set.
+            if hooks.onInstructions {
+                let index = slotIndex(base)
+                status = instructionHook(L, closure, pc, base: index)
+                rebase(index)
+                if status != .ok {
+                    if let done = recover() { return done }
+                    continue
+                }
+            }
             let a = Int((ins >> 8) & 0xff)
             // Opcode is a one-byte enum whose cases are the opcode numbers in order.
             switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
@@ -348,7 +385,7 @@ extension LuaVM {
             case .FUNCF, .IFUNCF, .JFUNCF:
                 if hotCounters.isCounting { hotCounters.count(pc - 1, by: 1) }
                 let p = closure.proto
-                if p.info.pointee.native != nil {
+                if p.info.pointee.native != nil && hooks.mask.isEmpty {
                     if let done = runCompiledFrame() { return done }
                     if status == .ok { continue }
                     break
@@ -359,19 +396,33 @@ extension LuaVM {
                 // Registers not yet written may hold values of finished frames: the collector
                 // clears everything above `top` when it scans a stack, so they are never stale.
                 let frameSize = Int(p.pointee.frameSize)
+                if hooks.onCalls {
+                    // The hook sees the arguments and the missing parameters, as in LuaJIT.
+                    let index = slotIndex(base)
+                    L.pointee.top = UInt32(index + max(params, nargs))
+                    status = callHook(L, base: index, header: pc - 1)
+                    rebase(index)
+                }
                 L.pointee.base = UInt32(slotIndex(base))
                 L.pointee.top = UInt32(slotIndex(base) + (frameSize > nargs ? frameSize : nargs))
             case .FUNCV, .IFUNCV, .JFUNCV:
                 // Move the function and fixed parameters above the arguments; the varargs stay
                 // below, in the original frame.
                 let p = closure.proto
-                if p.info.pointee.native != nil {
+                if p.info.pointee.native != nil && hooks.mask.isEmpty {
                     if let done = runCompiledFrame() { return done }
                     if status == .ok { continue }
                     break
                 }
                 let params = Int(p.pointee.parameterCount)
                 let oldBase = slotIndex(base)
+                if hooks.onCalls {
+                    // Before the frame moves: the hook sees all arguments in place.
+                    L.pointee.top = UInt32(oldBase + nargs)
+                    status = callHook(L, base: oldBase, header: pc - 1)
+                    rebase(oldBase)
+                    if status != .ok { break }
+                }
                 let newBase = oldBase + nargs + 2
                 let stack = L.pointee.stack
                 stack[newBase - 2] = stack[oldBase - 2]
@@ -587,11 +638,7 @@ extension LuaVM {
             // MARK: Tables
             case .TNEW:
                 syncTop()
-                let d = Int(ins >> 16)
-                let arraySize = d & 0x7ff, hashLog2 = d >> 11
-                guard let t = g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0) else {
-                    status = outOfMemory(L); break
-                }
+                guard let t = newTable(sizes: Int(ins >> 16)) else { status = outOfMemory(L); break }
                 base[a] = Value(table: t)
                 g.checkGC()
             case .TDUP:
@@ -659,9 +706,7 @@ extension LuaVM {
                 let start = Int(k[Int(ins >> 16)].number - 4_503_599_627_370_496)
                 L.pointee.base = UInt32(slotIndex(base))
                 L.pointee.top = UInt32(slotIndex(base) + a + multres)
-                for i in 0..<multres {
-                    if t.set(integer: start + i, base[a + i], g) == .outOfMemory { status = outOfMemory(L); break }
-                }
+                if !storeMultiple(t, from: base + a, count: multres, at: start) { status = outOfMemory(L); break }
                 syncTop()
 
             // MARK: Calls
@@ -730,6 +775,11 @@ extension LuaVM {
                 if f == pcallFunction || f == xpcallFunction {
                     // The protected function runs in this loop, in a frame marked pcall.
                     L.pointee.base = UInt32(newBase)
+                    if hooks.onCalls && callHook(L, base: newBase, header: nil) != .ok {
+                        status = .error
+                        errorFrameBase = newBase
+                        break
+                    }
                     guard let (fBase, fArgs) = setUpProtectedFrame(L, newBase, n, xpcall: f == xpcallFunction) else {
                         status = .error
                         errorFrameBase = newBase
@@ -907,24 +957,22 @@ extension LuaVM {
                 pc += Int(Int32(ins >> 16) - 0x8000)
             }
 
-            if status != .ok {
-                if status == .yield { return .yield }
-                // Unwind to the nearest protected call in this run, or out to the caller.
-                let innermost = errorFrameBase ?? slotIndex(base)
-                if captureTracebacks && lastTraceback.isEmpty && !isProtected(L, innermostBase: innermost) {
-                    lastTraceback = traceback(L, innermostBase: innermost, innermostPC: errorFrameBase == nil ? currentPC() : nil)
-                }
-                errorFrameBase = nil
-                guard let resumeAt = unwindToProtectedCall(L, innermostBase: innermost, stopAt: exitBase) else {
-                    return .error
-                }
-                status = .ok
-                rebase(resumeAt)
-                closure = base[-2].function
-                if let done = returnFrom(0, 2) { return done }
-            }
+            if status != .ok, let done = recover() { return done }
         }
 
+    }
+
+    /// TSETM's stores: `count` values from `values` at `t[start...]`. An array part too short
+    /// grows as LuaJIT's TSETM grows it (one slot past the last index), so `#` finds the same
+    /// border. False when memory ran out.
+    func storeMultiple(_ t: TableRef, from values: UnsafeMutablePointer<Value>, count: Int, at start: Int) -> Bool {
+        let last = start + count - 1
+        if last > Int(t.pointee.arraySize) && last < 1 << maxArrayBits {
+            let hashSize = t.hasEmptyHashPart(g) ? 0 : t.nodeCount
+            if t.resize(arraySize: last + 1, hashSize: hashSize, g) == .outOfMemory { return false }
+        }
+        for i in 0..<count where t.set(integer: start + i, values[i], g) == .outOfMemory { return false }
+        return true
     }
 
     /// Writes the frame of a metamethod called by the instruction before `resumePC` of the
@@ -972,6 +1020,13 @@ extension LuaVM {
     func outOfMemory(_ L: ThreadRef) -> CallStatus {
         errorValue = memoryErrorValue
         return .error
+    }
+
+    /// The table of TNEW with operand `d`: array size (as LuaJIT counts it) in the low 11
+    /// bits, log2 of the hash size above.
+    func newTable(sizes d: Int) -> TableRef? {
+        let arraySize = arraySlots(luajitArraySize: d & 0x7ff), hashLog2 = d >> 11
+        return g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
     }
 
     /// A copy of a constructor template.

@@ -31,6 +31,10 @@ public final class LuaVM {
     var resumeStack: [(ThreadRef, Int)] = []
     /// Loop and function-entry counters; the JIT installs `hotCounters.onHot`.
     public var hotCounters = HotCounters()
+    /// The debug hook (`debug.sethook`); the interpreter tests its flags.
+    var hooks = DebugHooks()
+    /// In a built executable, where compiled code looks whether a hook is set.
+    var compiledHookFlag: UnsafeMutablePointer<UInt>?
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
@@ -79,7 +83,11 @@ public final class LuaVM {
             let L = vm.g.pointee.currentThread
             var ignored = Value.nil
             let object = Value(userdata: userdata.assumingMemoryBound(to: GCUserdata.self))
+            // No debug hook fires inside a finalizer, as in LuaJIT.
+            let hooksWereOff = vm.hooks.isRunning
+            vm.hooks.isRunning = true
             _ = vm.callMetamethod(L, Value(bits: handlerBits), object, .nil, &ignored)
+            vm.hooks.isRunning = hooksWereOff
         }
         _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
         openBaseLibrary()

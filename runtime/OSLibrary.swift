@@ -1,5 +1,5 @@
-/// The os library's clock, time, date, environment, exit and files (remove, rename, tmpname),
-/// and the `jit` table, which tells the truth: there is no JIT compiler yet.
+/// The os library's clock, time, date, environment, commands (execute), locale, exit and
+/// files (remove, rename, tmpname), and the `jit` table, which tells the truth: there is no JIT compiler yet.
 import Glibc
 import PerigeeFrontend
 
@@ -68,6 +68,39 @@ extension LuaVM {
             if fd == -1 { return c.error("unable to generate a unique filename") }
             close(fd)
             return c.results(c.vm.string(String(cString: template)))
+        }
+        register("execute", in: O) { raw in
+            let c = BuiltinCall(raw, "execute")
+            // LuaJIT 2.1 (without 5.2 compatibility) returns system()'s status as it is:
+            // the exit code times 256, the signal number, or whether a shell exists.
+            // Pending output is not flushed first, as C's stdout is not.
+            if c.arg(1).isNil { return c.results(Value(number: Double(system(nil)))) }
+            guard let command = c.string(1) else { return c.typeError(1, expected: "string") }
+            return c.results(Value(number: Double(system(cString(command)))))
+        }
+        register("setlocale", in: O) { raw in
+            let c = BuiltinCall(raw, "setlocale")
+            var locale: [CChar]? = nil
+            if !c.arg(1).isNil {
+                guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
+                locale = cString(name)
+            }
+            var category = LC_ALL
+            if !c.arg(2).isNil {
+                guard let name = c.string(2) else { return c.typeError(2, expected: "string") }
+                switch name.description {
+                case "all": category = LC_ALL
+                case "collate": category = LC_COLLATE
+                case "ctype": category = LC_CTYPE
+                case "monetary": category = LC_MONETARY
+                case "numeric": category = LC_NUMERIC
+                case "time": category = LC_TIME
+                default: return c.argumentError(2, "invalid option '\(name.description)'")
+                }
+            }
+            let result = locale.map { setlocale(category, $0) } ?? setlocale(category, nil)
+            guard let result else { return c.results(.nil) }
+            return c.results(c.vm.string(String(cString: result)))
         }
         register("exit", in: O) { raw in
             let c = BuiltinCall(raw, "exit")

@@ -131,8 +131,8 @@ extension LuaVM {
                 L.pointee.base = UInt32(pcallBase)
                 L.pointee.top = UInt32(pcallBase + 2)
                 return pcallBase
-            case .native, .unknown:
-                return nil
+            case .native, .hook, .unknown:
+                return nil  // a hook runs nested: its errors leave this run
             }
         }
         return nil

@@ -60,6 +60,7 @@ public struct PatternMatcher {
     var captureLength = InlineArray<32, Int>(repeating: 0)
     /// Search accelerators, computed on the first long search; see `SearchHints`.
     var hints: SearchHints?
+    let classes = PatternClass()
 
     static let unfinished = -1
     static let positionCapture = -2
@@ -84,13 +85,17 @@ public struct PatternMatcher {
         }
     }
 
-    /// Runs `body` with room for the deepest backtracking LuaJIT allows (about 8 KB, on the
-    /// native stack), so a search allocates it once for all its attempts.
+    /// Choice points kept on the native stack (under the 1 KB Swift allocates there); an
+    /// attempt that needs more moves them to the heap, up to the depth LuaJIT allows.
+    static let nativeChoices = 24
+
+    /// Runs `body` with room for `nativeChoices` choice points on the native stack, so a
+    /// search makes room once for all its attempts and usually allocates nothing.
     @inline(__always)
     mutating func withChoiceStack<R>(
         _ body: (inout PatternMatcher, UnsafeMutablePointer<ChoicePoint>) throws(PatternError) -> R
     ) throws(PatternError) -> R {
-        return try withUnsafeTemporaryAllocation(of: ChoicePoint.self, capacity: PatternMatcher.maxDepth - 1) {
+        return try withUnsafeTemporaryAllocation(of: ChoicePoint.self, capacity: PatternMatcher.nativeChoices) {
             (stack: UnsafeMutableBufferPointer<ChoicePoint>) throws(PatternError) -> R in
             try body(&self, stack.baseAddress.unsafelyUnwrapped)
         }
@@ -139,17 +144,24 @@ public struct PatternMatcher {
     }
 
     /// One attempt at `start`: LuaJIT's `match` with its tail calls as a loop and its other
-    /// calls as choice points on `stack`.
-    mutating func run(from start: Int, stack: UnsafeMutablePointer<ChoicePoint>) throws(PatternError) -> Int? {
+    /// calls as choice points on `stack` (room for `nativeChoices`).
+    mutating func run(from start: Int, stack nativeStack: UnsafeMutablePointer<ChoicePoint>) throws(PatternError) -> Int? {
         captureCount = 0
         let end = subject.count
         var depth = 0
         var s = start
         var p = bodyStart
+        var stack = nativeStack
+        var capacity = PatternMatcher.nativeChoices
+        defer { if stack != nativeStack { stack.deallocate() } }
 
         @inline(__always)
         func push(_ choice: ChoicePoint) throws(PatternError) {
-            if depth >= PatternMatcher.maxDepth - 1 { throw .patternTooComplex }
+            if depth >= capacity {
+                if capacity >= PatternMatcher.maxDepth - 1 { throw .patternTooComplex }
+                stack = PatternMatcher.moveToHeap(stack, count: depth)
+                capacity = PatternMatcher.maxDepth - 1
+            }
             stack[depth] = choice
             depth += 1
         }
@@ -189,8 +201,8 @@ public struct PatternMatcher {
                     if pattern[p] != UInt8(ascii: "[") { throw .missingFrontierBracket }
                     let ep = try classEnd(p)
                     let previous: UInt8 = s == 0 ? 0 : subject[s - 1]
-                    if PatternClass.matchesSet(previous, pattern: pattern, open: p, close: ep - 1)
-                        || !PatternClass.matchesSet(subjectByte(s), pattern: pattern, open: p, close: ep - 1) {
+                    if classes.matchesSet(previous, pattern: pattern, open: p, close: ep - 1)
+                        || !classes.matchesSet(subjectByte(s), pattern: pattern, open: p, close: ep - 1) {
                         failed = true
                         break dispatch
                     }
@@ -261,6 +273,14 @@ public struct PatternMatcher {
         }
     }
 
+    /// The `count` choice points at `stack`, moved to the heap with room for LuaJIT's limit.
+    @inline(never)
+    static func moveToHeap(_ stack: UnsafeMutablePointer<ChoicePoint>, count: Int) -> UnsafeMutablePointer<ChoicePoint> {
+        let larger = UnsafeMutablePointer<ChoicePoint>.allocate(capacity: maxDepth - 1)
+        larger.initialize(from: stack, count: count)
+        return larger
+    }
+
     /// Undoes choices until one has an alternative left; returns where matching resumes
     /// (subject offset, pattern offset), or nil when no alternative is left.
     private mutating func backtrack(stack: UnsafeMutablePointer<ChoicePoint>, depth: inout Int) -> (Int, Int)? {
@@ -299,8 +319,8 @@ public struct PatternMatcher {
     func singleMatch(_ c: UInt8, item: Int, itemEnd: Int) -> Bool {
         switch pattern[item] {
         case UInt8(ascii: "."): return true
-        case UInt8(ascii: "%"): return PatternClass.matches(c, classLetter: pattern[item + 1])
-        case UInt8(ascii: "["): return PatternClass.matchesSet(c, pattern: pattern, open: item, close: itemEnd - 1)
+        case UInt8(ascii: "%"): return classes.matches(c, classLetter: pattern[item + 1])
+        case UInt8(ascii: "["): return classes.matchesSet(c, pattern: pattern, open: item, close: itemEnd - 1)
         case let literal: return literal == c
         }
     }

@@ -85,16 +85,20 @@ struct PatternText {
     subscript(i: Int) -> UInt8 { i < count ? base.unsafelyUnwrapped[i] : 0 }
 }
 
-/// The byte classes a pattern can name.
-enum PatternClass {
+/// The byte classes a pattern can name, over the tables of `CharClassBits`. A matcher keeps
+/// one: each read of a lazily initialized global costs a call, too much for inner loops.
+struct PatternClass {
+    let bits = CharClassBits.table
+    let letterBits = CharClassBits.letterBits
+
     /// Does byte `c` belong to the class `%cl`? Lowercase letters name a class, uppercase its
     /// complement, `%z`/`%Z` the NUL byte; any other byte stands for itself (`%.` is `.`).
     @inline(__always)
-    static func matches(_ c: UInt8, classLetter cl: UInt8) -> Bool {
+    func matches(_ c: UInt8, classLetter cl: UInt8) -> Bool {
         if cl & 0xc0 == 0x40 {
-            let bits = CharClassBits.letterBits[Int(cl & 0x1f)]
-            if bits != 0 {
-                let inClass = CharClassBits.table[Int(c)] & bits != 0
+            let classBits = letterBits[Int(cl & 0x1f)]
+            if classBits != 0 {
+                let inClass = bits[Int(c)] & classBits != 0
                 return cl & 0x20 != 0 ? inClass : !inClass
             }
             if cl == UInt8(ascii: "z") { return c == 0 }
@@ -105,7 +109,7 @@ enum PatternClass {
 
     /// Does byte `c` match the set whose `[` is at `open` and whose `]` is at `close`?
     /// A `-` forms a range only when a byte other than the closing `]` follows it.
-    static func matchesSet(_ c: UInt8, pattern p: PatternText, open: Int, close: Int) -> Bool {
+    func matchesSet(_ c: UInt8, pattern p: PatternText, open: Int, close: Int) -> Bool {
         var i = open
         var inSet = true
         if p[i + 1] == UInt8(ascii: "^") {
@@ -128,4 +132,14 @@ enum PatternClass {
         }
         return !inSet
     }
+}
+
+/// A set of bytes, one bit each.
+struct ByteSet {
+    private var words = InlineArray<4, UInt64>(repeating: 0)
+
+    mutating func insert(_ b: UInt8) { words[Int(b >> 6)] |= 1 << UInt64(b & 63) }
+
+    @inline(__always)
+    func contains(_ b: UInt8) -> Bool { words[Int(b >> 6)] >> UInt64(b & 63) & 1 != 0 }
 }

@@ -10,6 +10,10 @@ import Glibc
 /// or no match, so attempts that surely fail may be skipped. A literal byte that every match
 /// must consume rules out every start offset past its last occurrence; the search looks for
 /// each such byte ahead of where it stands, so it never scans past the match it finds.
+///
+/// Independently, when the pattern begins (after opening its captures) with a single-byte item
+/// that must match once, an attempt at a byte outside that item fails at the item, before any
+/// step that could raise an error, so such start offsets are skipped too.
 struct SearchHints {
     /// Subjects shorter than this (past the start) are searched without analysis.
     static let worthAnalysing = 64
@@ -18,6 +22,13 @@ struct SearchHints {
     /// Bytes every match consumes (at most `maxRequired`); none when unknown or unsafe.
     var required = InlineArray<8, UInt8>(repeating: 0)
     var requiredCount = 0
+    /// The bytes a match can begin with, when the pattern says; worked out only once the
+    /// searches of this matcher have failed `attemptsBeforeFirstBytes` times, as most short
+    /// searches end sooner.
+    var firstBytes: ByteSet?
+    var knowsFirstBytes = false
+    var failedAttempts = 0
+    static let attemptsBeforeFirstBytes = 16
 
     init(_ m: PatternMatcher) {
         guard let bytes = SearchHints.requiredBytes(m) else { return }
@@ -25,6 +36,38 @@ struct SearchHints {
             required[requiredCount] = b
             requiredCount += 1
         }
+    }
+
+    /// The bytes the first item matches, when it is a single-byte item, unquantified or with
+    /// `+`, after nothing but capture openings (no more than a match may open).
+    static func firstByteSet(_ m: PatternMatcher) -> ByteSet? {
+        let pattern = m.pattern
+        var p = m.bodyStart
+        var captures = 0
+        while pattern[p] == UInt8(ascii: "(") {
+            p += pattern[p + 1] == UInt8(ascii: ")") ? 2 : 1
+            captures += 1
+        }
+        if captures > PatternMatcher.maxCaptures || p >= pattern.count { return nil }
+        switch pattern[p] {
+        case UInt8(ascii: ")"):
+            return nil
+        case UInt8(ascii: "$") where p + 1 >= pattern.count:
+            return nil
+        case UInt8(ascii: "%"):
+            let op = pattern[p + 1]
+            if op == UInt8(ascii: "b") || op == UInt8(ascii: "f") || CharClassBits.isDigit(op) { return nil }
+        default:
+            break
+        }
+        guard let ep = try? m.classEnd(p) else { return nil }
+        switch pattern[ep] {
+        case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "-"): return nil
+        default: break
+        }
+        var set = ByteSet()
+        for b in 0...255 where m.singleMatch(UInt8(b), item: p, itemEnd: ep) { set.insert(UInt8(b)) }
+        return set
     }
 
     /// The literal bytes every match consumes, or nil when some attempt might raise an error.

@@ -63,17 +63,25 @@ extension PatternMatcher {
         }
         let required = hints?.requiredCount ?? 0
         let first = firstLiteral()
+        var firstBytes = first == nil ? hints?.firstBytes : nil
         return try withChoiceStack { (m: inout PatternMatcher, stack) throws(PatternError) -> Range<Int>? in
             let base = m.subject.baseAddress
             let end = m.subject.count
             // Where each required byte next occurs, at or after the current start offset.
             var nextRequired = InlineArray<8, Int>(repeating: -1)
             var s = start
+            // Failed attempts, counted until the leading bytes are known.
+            var attempts = m.hints?.knowsFirstBytes == false && first == nil ? m.hints!.failedAttempts : -1
+            defer { if attempts >= 0 { m.hints!.failedAttempts = attempts } }
             while s <= end {
                 if let first {
                     // Attempts where the leading literal differs fail at once, without error.
                     guard s < end, let hit = memchr(base! + s, Int32(first), end - s) else { return nil }
                     s = UnsafeRawPointer(hit) - UnsafeRawPointer(base!)
+                } else if let firstBytes {
+                    // So do attempts at a byte the leading item does not match.
+                    while s < end && !firstBytes.contains(base.unsafelyUnwrapped[s]) { s += 1 }
+                    if s == end { return nil }
                 }
                 for i in 0..<required where nextRequired[i] < s {
                     // Past the last occurrence of a byte every match needs: no match is left.
@@ -83,6 +91,15 @@ extension PatternMatcher {
                 }
                 if let e = try m.run(from: s, stack: stack) { return s..<e }
                 s += 1
+                if attempts >= 0 {
+                    attempts += 1
+                    if attempts == SearchHints.attemptsBeforeFirstBytes {
+                        firstBytes = SearchHints.firstByteSet(m)
+                        m.hints!.firstBytes = firstBytes
+                        m.hints!.knowsFirstBytes = true
+                        attempts = -1
+                    }
+                }
             }
             return nil
         }

@@ -56,6 +56,11 @@ public enum TableStatus: UInt8 {
 /// Largest array part: keys up to 2^26 may live in the array part (Lua 5.1's MAXBITS).
 let maxArrayBits = 26
 
+/// Array slots for an array size in LuaJIT's terms (TNEW operands, constructor templates):
+/// LuaJIT's array part starts at key 0, ours at key 1. With the same last key in the array
+/// part, `length()` finds the same border as `lj_tab_len` does (`#{nil, nil, 3}` is 3).
+@inline(__always) func arraySlots(luajitArraySize size: Int) -> Int { size > 0 ? size - 1 : 0 }
+
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// A new empty table with room for `arraySize` array slots and `hashSize` keys
     /// (`table.new`); nil when memory runs out.

@@ -1,9 +1,9 @@
-/// Table resizing: Lua 5.1's rehash (the optimal array size from counted integer keys) and the resize that moves keys between parts.
+/// Table resizing: the rehash (LuaJIT's choice of array size from counted integer keys) and the resize that moves keys between parts.
 import Glibc
 
 extension UnsafeMutablePointer where Pointee == GCTable {
     /// Regrows the table so that `key` fits: counts integer keys by power-of-two slices and
-    /// picks the largest array size that stays more than half full.
+    /// picks the array size LuaJIT would.
     func rehash(adding key: Value, _ g: GlobalRef) -> TableStatus {
         // slices[i] counts integer keys k with 2^(i-1) < k <= 2^i.
         return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxArrayBits + 1) { buffer -> TableStatus in
@@ -21,7 +21,9 @@ extension UnsafeMutablePointer where Pointee == GCTable {
             arrayKeys += countIntegerKey(key, slices)
             total += 1
             let (arraySize, inArray) = optimalArraySize(slices, integerKeys: arrayKeys)
-            return resize(arraySize: arraySize, hashSize: total - inArray, g)
+            // LuaJIT's `hsize2hbits` gives a single key two nodes.
+            let hashKeys = total - inArray
+            return resize(arraySize: arraySize, hashSize: hashKeys == 1 ? 2 : hashKeys, g)
         }
     }
 
@@ -60,22 +62,21 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         return 1
     }
 
-    /// Lua 5.1's `computesizes`: the largest power of two n such that more than n/2 of the
-    /// keys 1...n are present; returns n and how many keys it holds.
+    /// LuaJIT's `bestasize`: the largest power of two n such that more than a quarter of the
+    /// keys 1...n are present (so `#` on tables with holes finds LuaJIT's borders); returns n
+    /// and how many keys it holds. LuaJIT's bins are these slices with 1 and 2 in one.
     private func optimalArraySize(_ slices: UnsafeMutablePointer<UInt32>, integerKeys: Int) -> (Int, Int) {
-        var accumulated = 0
+        var sum = 0
         var size = 0
         var inArray = 0
-        var twoToI = 1
-        var i = 0
-        while twoToI / 2 < integerKeys && i <= maxArrayBits {
-            if slices[i] > 0 {
-                accumulated += Int(slices[i])
-                if accumulated > twoToI / 2 { size = twoToI; inArray = accumulated }
+        var b = 0
+        while 2 * integerKeys > 1 << b && sum != integerKeys && b < maxArrayBits {
+            let inBin = b == 0 ? Int(slices[0]) + Int(slices[1]) : Int(slices[b + 1])
+            if inBin > 0 {
+                sum += inBin
+                if 2 * sum > 1 << b { size = 2 << b; inArray = sum }
             }
-            if accumulated == integerKeys { break }
-            i += 1
-            twoToI *= 2
+            b += 1
         }
         return (size, inArray)
     }

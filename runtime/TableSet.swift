@@ -1,4 +1,4 @@
-/// Table stores: `rawset` by value, integer and string, inserting new keys Lua 5.1 style.
+/// Table stores: `rawset` by value, integer and string, inserting new keys as Lua 5.1 and LuaJIT do.
 ///
 /// Every store runs the table's backward write barrier, and every store of a string key into
 /// the hash part clears `absentMetamethods` (the table may be some object's metatable and
@@ -74,10 +74,11 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         if value.isCollectable && pointee.marked & GCMark.black != 0 { g.barrierBack(self) }
     }
 
-    /// Adds an absent key; storing nil under an absent key changes nothing.
+    /// Adds an absent key. Storing nil adds it too, as in LuaJIT: the key takes a node (or
+    /// causes a rehash) and stays dead until the next resize, so the array part, and with it
+    /// `#` on tables with holes, changes as LuaJIT's does.
     @inline(never)
     func insert(_ key: Value, _ value: Value, _ g: GlobalRef) -> TableStatus {
-        if value.isNil { return .ok }
         guard let slot = newKey(key, g) else {
             switch rehash(adding: key, g) {
             case .ok: return set(key, value, g)

@@ -12,6 +12,7 @@ extension LuaVM {
             case .lua(let next, _), .continuation(let next, _): base = next
             case .vararg(let originalBase): base = originalBase
             case .protected: return true
+            case .hook(let hookedBase, _): base = hookedBase
             case .native(let saved):
                 if saved >= base { return false }
                 base = saved
@@ -30,7 +31,7 @@ extension LuaVM {
             let f = stack[frame.base - 2]
             // The name comes from the caller's call instruction.
             var name: String? = nil
-            if i + 1 < list.count, let callerPC = list[i + 1].pc {
+            if i + 1 < list.count, let callerPC = list[i + 1].pc, !isHookFrame(L, frame.base) {
                 let caller = stack[list[i + 1].base - 2]
                 if caller.isFunction && caller.function.isLua {
                     name = calledName(caller.function.proto.source, pc: callerPC)?.1

@@ -320,7 +320,7 @@ final class FunctionLowering {
         b.position(atEndOf: slow)
         // Arithmetic on anything but numbers (coercion, metamethods) leaves the compiled
         // code: the interpreter finishes this activation, and the code here stays numeric.
-        b.ret(call(.interpretRest, [i64(pc)]))
+        b.ret(call(.interpretRest, [i64(pc), i64(0)]))
         b.position(atEndOf: fastBlock)
         fast()
         return true

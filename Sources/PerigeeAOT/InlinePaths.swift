@@ -145,6 +145,12 @@ extension FunctionLowering {
         if bReg == 0 { b.store(viaRuntime, multres) }
         b.br(done)
         b.position(atEndOf: done)
+        // The call may have set a debug hook: the interpreter, which runs hooks, goes on.
+        let hooked = newBlock("hooked"), go = newBlock("go")
+        b.condBr(b.icmp(LLVMIntNE, b.load(cx.i64, rt.hookFlag), i64(0)), hooked, go)
+        b.position(atEndOf: hooked)
+        b.ret(call(.interpretRest, [i64(pc + 1), b.load(cx.i64, multres)]))
+        b.position(atEndOf: go)
     }
 
     /// RET*: results stay where they are; L.top marks their end. Upvalues of this frame

@@ -70,7 +70,7 @@ public final class ProgramCompiler {
                           modules: LLVMValueRef, moduleCount: Int) {
         let i32 = context.i32, i64 = context.i64, i8p = rt.i8p
         let argvType = context.pointer(to: i8p)
-        let runType = context.function(i32, [i32, argvType, i8p, i64, i8p, i64, i8p, i64, context.pointer(to: i64)])
+        let runType = context.function(i32, [i32, argvType, i8p, i64, i8p, i64, i8p, i64, context.pointer(to: i64), context.pointer(to: i64)])
         let run = module.declare("perigee_run_compiled", runType)
         let main = module.addFunction("main", context.function(i32, [i32, argvType]))
         let b = IRBuilder(context)
@@ -80,7 +80,7 @@ public final class ProgramCompiler {
             b.pointerCast(dump.global, i8p), context.constant(Int64(dump.count), i64),
             b.pointerCast(entries, i8p), context.constant(Int64(entryCount), i64),
             b.pointerCast(modules, i8p), context.constant(Int64(moduleCount), i64),
-            rt.stackLimit,
+            rt.stackLimit, rt.hookFlag,
         ])
         b.ret(status)
     }

@@ -60,6 +60,9 @@ struct RuntimeInterface {
     let stackFieldOffset: Int
     /// The lowest native stack address compiled code may use (written by the runtime at start).
     let stackLimit: LLVMValueRef
+    /// Nonzero while a debug hook is set (written by the runtime): compiled code then
+    /// hands its frames to the interpreter, which runs the hooks.
+    let hookFlag: LLVMValueRef
 
     enum Helper: String, CaseIterable {
         case enter = "perigee_enter", constants = "perigee_constants", ret = "perigee_return"
@@ -82,6 +85,7 @@ struct RuntimeInterface {
         functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
         stackFieldOffset = MemoryLayout<GCThread>.offset(of: \GCThread.stack)!
         stackLimit = module.addVariable("perigee_native_stack_limit", cx.i64, cx.constant(0, cx.i64))
+        hookFlag = module.addVariable("perigee_hook_flag", cx.i64, cx.constant(0, cx.i64))
     }
 
     /// The helper's type: most take (L, base, instruction, pc) and answer an i64.
@@ -96,7 +100,7 @@ struct RuntimeInterface {
         case .setmulti, .call, .tailcall, .iterate: return cx.function(i64, [i8p, i64, i32, i64, i64])
         case .finishCall: return cx.function(i64, [i8p, i64])
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
-        case .interpretRest: return cx.function(i64, [i8p, i64, i64])
+        case .interpretRest: return cx.function(i64, [i8p, i64, i64, i64])
         case .lookup: return cx.function(i64, [i8p, i64, i64p])
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])

@@ -574,10 +574,11 @@ private func verifyFunction(_ p: Prototype, parent: Prototype?) -> String? {
 }
 
 /// A table template: keys usable as table keys, sizes bounded by what the function can fill
-/// (every item not in the template is stored by an instruction of its own).
+/// (every item not in the template is stored by an instruction of its own; LuaJIT's rehash
+/// leaves an array part as little as a quarter full).
 private func verifyTemplate(_ t: TableTemplate, instructionCount n: Int, _ validString: (StringID) -> Bool) -> String? {
     let bound = t.entries.count + n + 1
-    if t.arraySize < 0 || t.arraySize > bound { return "table template array size out of range" }
+    if t.arraySize < 0 || t.arraySize > 4 * bound { return "table template array size out of range" }
     if t.hashSizeLog2 < 0 || t.hashSizeLog2 > 30 || (t.hashSizeLog2 > 0 && 1 << (t.hashSizeLog2 - 1) > bound) {
         return "table template hash size out of range"
     }

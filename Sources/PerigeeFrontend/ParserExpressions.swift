@@ -202,6 +202,7 @@ extension Parser {
     private func parseTable(_ e: inout Expression) throws(LuaSyntaxError) {
         let line = lex.line
         var template: TableTemplate? = nil
+        var sizing: TemplateSizing? = nil
         var templateSlot: UInt32 = 0
         var trailingMulti = false, needsArray = false
         var arrayCount: UInt32 = 1
@@ -241,15 +242,20 @@ extension Parser {
                                              hashSizeLog2: hashSizeLog2(hashCount), entries: [])
                     templateSlot = fs.uniqueConstant(.table(template!))
                     fs.code[Int(pc)] = Instruction(.TDUP, a: reg - 1, d: templateSlot)
+                    sizing = TemplateSizing(arraySize: template!.arraySize, hashLog2: template!.hashSizeLog2)
                 }
                 trailingMulti = false
                 let k = templateValue(key)
                 if value.isConstantNoJumps {
-                    setTemplateEntry(&template!, k, templateValue(value))
+                    let v = templateValue(value)
+                    setTemplateEntry(&template!, k, v)
+                    sizing!.set(k, live: v != .nil)
                     storeByInstruction = false
                 } else {
-                    // The key is reserved in the template; its value is stored below.
+                    // The key is reserved in the template; its value is stored below. (LuaJIT
+                    // holds a placeholder value there until the end.)
                     setTemplateEntry(&template!, k, .nil)
+                    sizing!.set(k, live: true)
                 }
             }
             if storeByInstruction {
@@ -282,8 +288,10 @@ extension Parser {
         } else {
             e.kind = .nonRelocatable
         }
-        if var t = template {
-            if needsArray && t.arraySize < Int(arrayCount) { t.arraySize = Int(arrayCount) }
+        if var t = template, var sizing {
+            sizing.finish(positionalEnd: Int(arrayCount), needsArray: needsArray)
+            t.arraySize = sizing.arraySize
+            t.hashSizeLog2 = sizing.hashLog2
             fs.gcConstants[Int(templateSlot)] = .table(t)
         } else {
             var size = needsArray ? arrayCount : 0

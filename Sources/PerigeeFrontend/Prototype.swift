@@ -11,6 +11,8 @@ public enum TemplateValue: Equatable {
 /// The constant part of a table constructor, duplicated by `TDUP`. Entries keep their
 /// insertion order; a `nil` value marks a key whose value is stored by later instructions.
 public struct TableTemplate {
+    /// The sizes LuaJIT gives the template (see `TemplateSizing`); the array size counts
+    /// LuaJIT's slot 0.
     public var arraySize: Int
     public var hashSizeLog2: Int
     public var entries: [(key: TemplateValue, value: TemplateValue)]

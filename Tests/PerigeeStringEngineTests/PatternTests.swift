@@ -106,6 +106,21 @@ final class PatternTests: XCTestCase {
         }
     }
 
+    /// Long searches skip start offsets where the leading item cannot match; an error that
+    /// a later item raises still comes exactly when LuaJIT's attempts would reach it.
+    func testSkippedStartsKeepErrorsAndMatches() throws {
+        let letters = [UInt8](repeating: UInt8(ascii: "a"), count: 10_000)
+        XCTAssertEqual(try LibraryGlue.find(letters, Array("%d%2".utf8), initial: nil, plain: false, find: true), [.none])
+        XCTAssertThrowsError(try LibraryGlue.find(letters + [UInt8(ascii: "7")], Array("%d%2".utf8), initial: nil, plain: false, find: true)) {
+            XCTAssertEqual($0 as? PatternError, .invalidCaptureIndex)
+        }
+        let subject = letters + Array(" 42 x7".utf8) + letters
+        XCTAssertEqual(try LibraryGlue.find(subject, Array("((%d+))".utf8), initial: nil, plain: false, find: true),
+                       [.number(10_002), .number(10_003), .string(Array("42".utf8)), .string(Array("42".utf8))])
+        XCTAssertEqual(try LibraryGlue.find(subject, Array("[%dx]+$".utf8), initial: nil, plain: false, find: true), [.none])
+        XCTAssertEqual(try LibraryGlue.gmatch(subject, Array("%s(%w)".utf8), limit: .max).count, 2)
+    }
+
     func testBalanceWithUnbalancedInput() throws {
         // Without any ')' no attempt is made; with one at the end every '(' scans to it, as in LuaJIT.
         var subject = [UInt8](repeating: UInt8(ascii: "("), count: 100_000)

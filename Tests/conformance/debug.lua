@@ -1,6 +1,6 @@
 -- The debug library: getinfo (all options), getlocal/setlocal (varargs, temporaries,
 -- parameter names), getupvalue/setupvalue, upvalueid/upvaluejoin, setmetatable,
--- getfenv/setfenv, gethook with no hook set; not hooks, nor debug.debug (reads stdin).
+-- getfenv/setfenv, gethook with no hook set (hooks.lua has the hooks); not debug.debug (reads stdin).
 -- lua5.1 has no varargs in getlocal, no nparams/isvararg, no upvalueid/upvaluejoin, and
 -- returns nothing where luajit returns nil.
 

@@ -95,4 +95,7 @@ print("truncations refused", refused == #dd - 1)
 print("lone ESC refused", (loadstring("\27")) == nil, (loadstring("\27junk")) == nil)
 local ok = verifies and load(dd:sub(1, 5), "=short") or nil
 print("short", ok == nil)
+-- A constructor whose template LuaJIT's rehash leaves sparse survives a dump.
+local sparse = function() return { [1] = 1, [2] = 1, [4] = 1, [8] = 1, [16] = 1, [32] = 1 } end
+print(#assert(load(string.dump(sparse)))(), #sparse())
 print("ok")
