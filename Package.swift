@@ -76,7 +76,7 @@ let package = Package(
                 swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeJIT", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
                 swiftSettings: llvmSwiftFlags),
-        .target(name: "PerigeeAOT", dependencies: ["PerigeeLLVM", "PerigeeRuntime"],
+        .target(name: "PerigeeAOT", dependencies: ["PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",
                           dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend"],

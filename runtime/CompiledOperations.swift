@@ -571,6 +571,25 @@ public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     return 2
 }
 
+/// ITERN's step of a `next` traversal, without a frame: the next entry of table `t` after
+/// hidden position `position` into `out[0]` (key) and `out[1]` (value); the new position,
+/// or -1 at the end.
+@_cdecl("perigee_next_entry")
+public func perigee_next_entry(_ t: UnsafeMutableRawPointer, _ position: Int, _ out: UnsafeMutablePointer<UInt64>) -> Int {
+    var key = Value.nil, value = Value.nil
+    let next = t.assumingMemoryBound(to: GCTable.self).entry(from: position, &key, &value)
+    out[0] = key.bits
+    out[1] = value.bits
+    return next
+}
+
+/// The barrier after compiled code stored a collectable value into a black upvalue.
+@_cdecl("perigee_upvalue_barrier")
+public func perigee_upvalue_barrier(_ upvalue: UnsafeMutableRawPointer, _ value: UInt64) -> Int {
+    LuaVM.current.g.barrierForward(upvalue.assumingMemoryBound(to: GCHeader.self), Value(bits: value).object)
+    return 0
+}
+
 /// ISNEXT: 1 when the loop really runs `next` over a table (ITERN may then step it
 /// directly, with a hidden position in the control slot), else 0.
 @_cdecl("perigee_isnext")

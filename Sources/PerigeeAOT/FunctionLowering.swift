@@ -26,6 +26,8 @@ final class FunctionLowering {
     var multres: LLVMValueRef!
     /// Where `perigee_lookup` leaves the value it found.
     var lookupResult: LLVMValueRef!
+    /// Where `perigee_next_entry` leaves a key and its value.
+    var nextPair: LLVMValueRef!
     /// The running closure (an i8*) and its bytecode's address (for frame links).
     var closurePointer: LLVMValueRef!
     var bytecodeAddress: LLVMValueRef!
@@ -108,6 +110,7 @@ final class FunctionLowering {
         frameSlot = b.alloca(rt.i64p, "frameSlot")
         multres = b.alloca(cx.i64, "multres")
         lookupResult = b.alloca(cx.i64, "looked")
+        nextPair = b.alloca(cx.arrayType(cx.i64, 2), "entry")
         b.store(i64(0), multres)
         for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .ISNEXT {
             let flag = b.alloca(cx.i64, "isnext")
@@ -226,7 +229,9 @@ final class FunctionLowering {
             return false
         case .UGET:
             lowerUpvalueGet(a, d)
-        case .USETV, .USETS, .USETN, .USETP:
+        case .USETV:
+            lowerUpvalueSet(a, d)
+        case .USETS, .USETN, .USETP:
             call(.upvalue, [cx.constant(Int64(raw), cx.i32)])
         case .UCLO:
             call(.close, [i64(a)])
@@ -248,14 +253,14 @@ final class FunctionLowering {
             bailIfNegative(call(.setmulti, pc: pc, [b.load(cx.i64, multres)]))
         case .CALL, .CALLM:
             lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
+        case .CALLT where !proto.flags.contains(.vararg):
+            lowerTailCall(pc, a, d)
+            return false
         case .CALLT, .CALLMT:
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
             return false
         case .ITERC, .ITERN:
-            let flag = nextFlags[pc].map { b.load(cx.i64, $0) } ?? i64(0)
-            let r = call(.iterate, pc: pc, [flag])
-            bailIfNegative(r)
-            b.switchOn(r, default: block(pc + 1), [(i64(1), block(jumpTarget(pc + 1))), (i64(0), block(pc + 2))])
+            lowerIterate(pc, a, ins.opcode)
             return false
         case .ITERL, .IITERL, .JITERL:
             let v = load(a)

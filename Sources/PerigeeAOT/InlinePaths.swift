@@ -92,28 +92,39 @@ extension FunctionLowering {
     /// interpreter would); anything else goes through `perigee_call`.
     func lowerCall(_ pc: Int, _ a: Int, _ bReg: Int, _ cReg: Int, multi: Bool) {
         let slow = newBlock("call"), done = newBlock("called")
-        let callee = load(a)
-        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
-        let f = objectPointer(callee)
-        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), slow: slow)
-        let info = loadPointerField(loadPointerField(f, Layout.functionTarget), Layout.protoDebugInfo)
-        let native = loadPointerField(info, Layout.infoNative)
-        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
+        let native = nativeEntry(of: load(a), slow: slow)
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a + 1, b.add(bytecodeAddress, i64(4 * (pc + 1))))
         var n = i64(cReg - 1)
         if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
         let funcSlot = b.add(base, i64(a))
-        let entry = b.pointerCast(native, cx.pointer(to: rt.functionType))
-        let first = b.call(rt.functionType, entry, [thread, b.add(funcSlot, i64(2)), n])
-        let afterCall = b.insertBlock!
-        let finish = newBlock("tailcall"), results = newBlock("results")
-        b.condBr(b.icmp(LLVMIntEQ, first, i64(CompiledStatus.tailCall)), finish, results)
-        b.position(atEndOf: finish)
-        let second = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
+        let first = b.call(rt.functionType, b.pointerCast(native, cx.pointer(to: rt.functionType)),
+                           [thread, b.add(funcSlot, i64(2)), n])
+        // Tail calls from the callee come back here as `tailCall` with the next callee in the
+        // frame: compiled ones are called in this loop, anything else by the runtime.
+        let entry = b.insertBlock!
+        let loop = newBlock("tailcalls"), again = newBlock("again"), other = newBlock("other"), results = newBlock("results")
+        b.br(loop)
+        b.position(atEndOf: loop)
+        let status = b.phi(cx.i64, [(first, entry)], "status")
+        let isTail = b.icmp(LLVMIntEQ, status, i64(CompiledStatus.tailCall))
+        let check = newBlock("next")
+        b.condBr(isTail, check, results)
+        b.position(atEndOf: check)
+        refreshFrame()
+        let next = nativeEntry(of: load(a), slow: other)
+        b.br(again)
+        b.position(atEndOf: again)
+        let nargs = b.sub(b.sub(loadCount(thread, Layout.threadTop), funcSlot), i64(2))
+        let following = b.call(rt.functionType, b.pointerCast(next, cx.pointer(to: rt.functionType)),
+                               [thread, b.add(funcSlot, i64(2)), nargs])
+        b.addIncoming(status, [(following, again)])
+        b.br(loop)
+        b.position(atEndOf: other)
+        let finished = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
         b.br(results)
         b.position(atEndOf: results)
-        let r = b.phi(cx.i64, [(first, afterCall), (second, finish)], "results")
+        let r = b.phi(cx.i64, [(status, loop), (finished, other)], "results")
         refreshFrame()
         bailIfNegative(r)
         let wanted = bReg - 1
@@ -151,6 +162,85 @@ extension FunctionLowering {
         b.position(atEndOf: hooked)
         b.ret(call(.interpretRest, [i64(pc + 1), b.load(cx.i64, multres)]))
         b.position(atEndOf: go)
+    }
+
+    /// The native entry of `callee` when it is a Lua function with compiled code; the
+    /// guards fail to `slow`.
+    func nativeEntry(of callee: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
+        let f = objectPointer(callee)
+        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), slow: slow)
+        let info = loadPointerField(loadPointerField(f, Layout.functionTarget), Layout.protoDebugInfo)
+        let native = loadPointerField(info, Layout.infoNative)
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
+        return native
+    }
+
+    /// CALLT to a compiled function from a fixed-parameter function: the callee and its
+    /// arguments replace this frame and `tailCall` goes back to the caller's loop.
+    func lowerTailCall(_ pc: Int, _ a: Int, _ d: Int) {
+        let slow = newBlock("tailcall")
+        let callee = load(a)
+        _ = nativeEntry(of: callee, slow: slow)
+        if proto.flags.contains(.hasChild) {
+            let open = loadPointerField(thread, Layout.threadOpenUpvalues)
+            guardOr(b.icmp(LLVMIntEQ, b.ptrToInt(open, cx.i64), i64(0)), slow: slow)
+        }
+        let n = d - 1
+        store(-2, callee)
+        for i in 0..<n { store(i, load(a + 2 + i)) }
+        b.store(b.trunc(b.add(base, i64(n)), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+        b.ret(i64(CompiledStatus.tailCall))
+        b.position(atEndOf: slow)
+        b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
+    }
+
+    /// ITERN stepping a `next` traversal (ISNEXT set it up): the entry after the hidden
+    /// position, without a call; otherwise the runtime's ITERC/ITERN.
+    func lowerIterate(_ pc: Int, _ a: Int, _ op: Opcode) {
+        let generic = newBlock("iterate")
+        if op == .ITERN, let flag = nextFlags[pc] {
+            guardOr(b.icmp(LLVMIntNE, b.load(cx.i64, flag), i64(0)), slow: generic)
+            let position = load(a - 1)
+            guardOr(isNumber(position), slow: generic)
+            let d = b.bitcast(position, cx.double)
+            guardOr(b.and(b.fcmp(LLVMRealOGE, d, cx.constant(0.0)), b.fcmp(LLVMRealOLT, d, cx.constant(2_147_483_648.0))),
+                    slow: generic)
+            let t = objectPointer(load(a - 2))
+            let out = b.pointerCast(nextPair, rt.i64p)
+            let next = b.call(rt.type(of: .nextEntry), rt.declaration(.nextEntry), [t, b.fptosi(d, cx.i64), out])
+            let found = newBlock("entry")
+            b.condBr(b.icmp(LLVMIntSLT, next, i64(0)), block(pc + 2), found)
+            b.position(atEndOf: found)
+            storeNumber(a - 1, b.sitofp(next, cx.double))
+            store(a, b.load(cx.i64, out))
+            store(a + 1, b.load(cx.i64, b.gep(cx.i64, out, [i64(1)])))
+            b.br(block(jumpTarget(pc + 1)))
+        } else {
+            b.br(generic)
+        }
+        b.position(atEndOf: generic)
+        let flag = nextFlags[pc].map { b.load(cx.i64, $0) } ?? i64(0)
+        let r = call(.iterate, pc: pc, [flag])
+        bailIfNegative(r)
+        b.switchOn(r, default: block(pc + 1), [(i64(1), block(jumpTarget(pc + 1))), (i64(0), block(pc + 2))])
+    }
+
+    /// USETV: the store through the upvalue's pointer, with its write barrier.
+    func lowerUpvalueSet(_ a: Int, _ d: Int) {
+        let uv = loadPointerField(closurePointer, Layout.functionUpvalues + 8 * a)
+        let value = load(d)
+        b.store(value, b.pointerCast(loadPointerField(uv, Layout.upvalueValue), rt.i64p))
+        let top = b.lshr(value, bits(Value.tagShift))
+        let collectable = b.icmp(LLVMIntULE, b.sub(top, bits(ValueBits.collectableLow)), bits(ValueBits.collectableSpan))
+        let marked = loadField(uv, Layout.upvalueMarked, cx.i8)
+        let black = b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(Layout.black), cx.i8)), cx.constant(0, cx.i8))
+        let barrier = newBlock("barrier"), done = newBlock("set")
+        b.condBr(b.and(collectable, black), barrier, done)
+        b.position(atEndOf: barrier)
+        b.call(rt.type(of: .upvalueBarrier), rt.declaration(.upvalueBarrier), [uv, value])
+        b.br(done)
+        b.position(atEndOf: done)
     }
 
     /// RET*: results stay where they are; L.top marks their end. Upvalues of this frame

@@ -17,6 +17,9 @@ enum ValueBits {
     static let tableTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.table.rawValue)
     static let functionTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.function.rawValue)
     static let payloadMask = Value.payloadMask
+    /// Collectable values (strings through userdata) have top 17 bits in this range.
+    static let collectableLow: UInt64 = 0x1FFFF ^ UInt64(ValueTag.userdata.rawValue)
+    static let collectableSpan: UInt64 = UInt64(ValueTag.userdata.rawValue - ValueTag.string.rawValue)
 }
 
 /// Field offsets of the runtime's objects that compiled code reads and writes inline.
@@ -34,6 +37,7 @@ enum Layout {
     static let infoNumbers = MemoryLayout<ProtoInfo>.offset(of: \ProtoInfo.numbers)!
     static let infoNative = MemoryLayout<ProtoInfo>.offset(of: \ProtoInfo.native)!
     static let upvalueValue = MemoryLayout<GCUpvalue>.offset(of: \GCUpvalue.v)!
+    static let upvalueMarked = MemoryLayout<GCUpvalue>.offset(of: \GCUpvalue.marked)!
     static let tableMarked = MemoryLayout<GCTable>.offset(of: \GCTable.marked)!
     static let tableArraySize = MemoryLayout<GCTable>.offset(of: \GCTable.arraySize)!
     static let tableArray = MemoryLayout<GCTable>.offset(of: \GCTable.array)!
@@ -75,6 +79,7 @@ struct RuntimeInterface {
         case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
         case moveResults = "perigee_move_results", interpretRest = "perigee_interpret_rest"
         case lookup = "perigee_lookup", store = "perigee_store"
+        case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
     }
 
     init(_ module: LLVMModule) {
@@ -102,6 +107,8 @@ struct RuntimeInterface {
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
         case .interpretRest: return cx.function(i64, [i8p, i64, i64, i64])
         case .lookup: return cx.function(i64, [i8p, i64, i64p])
+        case .nextEntry: return cx.function(i64, [i8p, i64, i64p])
+        case .upvalueBarrier: return cx.function(i64, [i8p, i64])
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         default: return cx.function(i64, [i8p, i64, i32, i64])
