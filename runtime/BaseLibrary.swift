@@ -22,7 +22,7 @@ extension LuaVM {
         register("type", in: G) { raw in
             let c = BuiltinCall(raw, "type")
             if c.count < 1 { return c.argumentError(1, "value expected") }
-            return c.results(c.vm.string(c.vm.typeName(c.arg(1))))
+            return c.results(c.vm.typeNameValue(c.arg(1)))
         }
         register("tostring", in: G) { raw in
             let c = BuiltinCall(raw, "tostring")

@@ -4,7 +4,9 @@ import PerigeeFrontend
 
 /// A builtin's view of its frame: arguments at `L.base ..< L.top`, results pushed on top.
 struct BuiltinCall {
-    let vm: LuaVM
+    /// Unowned: the VM outlives every call, and a counted reference would cost a retain
+    /// and a release per builtin call.
+    unowned(unsafe) let vm: LuaVM
     let L: ThreadRef
     let name: String
 

@@ -10,7 +10,8 @@ import PerigeeFrontend
 /// The thread, frame and closure of a compiled helper call, with `L.base`/`L.top` synced
 /// to the frame (as the interpreter's slow paths expect).
 struct CompiledFrame {
-    let vm: LuaVM
+    /// Unowned: the VM outlives every call (no retain and release per helper call).
+    unowned(unsafe) let vm: LuaVM
     let L: ThreadRef
     let base: Int
     let closure: FunctionRef

@@ -44,6 +44,8 @@ public final class LuaVM {
     var compiledModules: [String: CompiledModule] = [:]
     /// Compiled code recurses on the native stack; below this address it stops.
     let nativeStackLimit = LuaVM.computeNativeStackLimit()
+    /// `type()`'s results, by `LuaType` (see `typeNameValue`).
+    var typeNameValues: [Value] = []
     /// `math.random`'s generator.
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).

@@ -66,6 +66,18 @@ extension LuaVM {
 
     func typeName(_ v: Value) -> String { String(describing: v.luaType.name) }
 
+    /// `type(v)` as an interned string, made once per type and anchored in the registry.
+    func typeNameValue(_ v: Value) -> Value {
+        let index = Int(v.luaType.rawValue)
+        if index < typeNameValues.count, !typeNameValues[index].isNil { return typeNameValues[index] }
+        if typeNameValues.count <= index { typeNameValues += Array(repeating: .nil, count: index + 1 - typeNameValues.count) }
+        guard let interned = g.intern(typeName(v)) else { return memoryErrorValue }
+        let name = Value(string: interned)
+        _ = g.pointee.registry.set(name, name, g)
+        typeNameValues[index] = name
+        return name
+    }
+
     /// Calls metamethod `mm` with two operands; its first result goes to `result`.
     @inline(__always)
     func callMetamethod(_ L: ThreadRef, _ mm: Value, _ x: Value, _ y: Value, _ result: inout Value) -> CallStatus {
