@@ -385,7 +385,7 @@ extension LuaVM {
             case .FUNCF, .IFUNCF, .JFUNCF:
                 if hotCounters.isCounting { hotCounters.count(pc - 1, by: 1) }
                 let p = closure.proto
-                if p.info.pointee.native != nil && hooks.mask.isEmpty {
+                if p.pointee.flags & ProtoFlag.compiled != 0 && hooks.mask.isEmpty {
                     if let done = runCompiledFrame() { return done }
                     if status == .ok { continue }
                     break
@@ -409,7 +409,7 @@ extension LuaVM {
                 // Move the function and fixed parameters above the arguments; the varargs stay
                 // below, in the original frame.
                 let p = closure.proto
-                if p.info.pointee.native != nil && hooks.mask.isEmpty {
+                if p.pointee.flags & ProtoFlag.compiled != 0 && hooks.mask.isEmpty {
                     if let done = runCompiledFrame() { return done }
                     if status == .ok { continue }
                     break
@@ -690,6 +690,15 @@ extension LuaVM {
                 let op = UInt8(truncatingIfNeeded: ins)
                 let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
                 let key = op == Op.TSETS.rawValue ? k[-1 - c] : (op == Op.TSETB.rawValue ? Value(number: Double(c)) : base[c])
+                let t = base[bReg]
+                if t.isTable && t.table.pointee.metatable == nil {
+                    // No metatable, no __newindex: a plain store (a bad key or no memory
+                    // changes nothing, and the slow path below reports it).
+                    let tab = t.table
+                    let stored = op == Op.TSETS.rawValue ? tab.set(string: key.string, base[a], g)
+                        : (op == Op.TSETB.rawValue ? tab.set(integer: c, base[a], g) : tab.set(key, base[a], g))
+                    if stored == .ok { continue }
+                }
                 syncTop()
                 if let done = finish(resolveNewIndex(L, closure, currentPC(), base[bReg], key, base[a], slot: bReg), into: -1) {
                     if done == .ok { return .ok }

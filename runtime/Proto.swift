@@ -47,6 +47,8 @@ public enum ProtoFlag {
     public static let usesFFI: UInt8 = 0x04
     public static let noJIT: UInt8 = 0x08
     public static let interpreterLoop: UInt8 = 0x10
+    /// Has native code (`ProtoInfo.native`), from a built executable.
+    public static let compiled: UInt8 = 0x20
 }
 
 extension UnsafeMutablePointer where Pointee == GlobalState {

@@ -54,7 +54,10 @@ extension LuaVM {
         let info = ProtoInfoRef.allocate(capacity: 1)
         info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
         p.pointee.debugInfo = UnsafeMutableRawPointer(info)
-        if !compiledEntries.isEmpty { info.pointee.native = compiledEntries[ObjectIdentifier(proto)] }
+        if !compiledEntries.isEmpty, let native = compiledEntries[ObjectIdentifier(proto)] {
+            info.pointee.native = native
+            p.pointee.flags |= ProtoFlag.compiled
+        }
         p.pointee.chunkName = g.intern(proto.chunkName)
         let numbers = info.pointee.numbers
         for (i, n) in proto.numberConstants.enumerated() { numbers[i] = Value(number: n) }
