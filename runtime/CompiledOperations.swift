@@ -65,6 +65,23 @@ struct CompiledFrame {
         return (0, result)
     }
 
+    /// The argument count of the call in register A (`fixed` arguments, plus `multres` for a
+    /// multiple-argument call), with `L.top` after them and a callable value's `__call`
+    /// put in place; nil after a "attempt to call" error.
+    func callArguments(_ ins: UInt32, _ fixed: Int, multi: Bool, _ multres: Int) -> Int? {
+        let a = fieldA(ins)
+        var n = fixed + (multi ? 1 + multres : 0)
+        let funcSlot = base + a
+        L.pointee.top = UInt32(funcSlot + 2 + n)
+        if !L.pointee.stack[funcSlot].isFunction {
+            guard vm.resolveCallable(L, funcSlot, &n) else {
+                _ = vm.callError(L, closure, pc, slot: a)
+                return nil
+            }
+        }
+        return n
+    }
+
     /// Applies a slow path's outcome: stores the value (into register `a` when `a >= 0`).
     func finish(_ outcome: MetaOutcome, into a: Int) -> Int {
         switch outcome {
@@ -114,20 +131,7 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
     let params = Int(p.pointee.parameterCount)
     var frameBase = base
     if vararg {
-        frameBase = base + nargs + 2
-        stack[frameBase - 2] = stack[base - 2]
-        stack[frameBase - 1] = frameLink(FrameType.vararg, frameBase - base)
-        var i = 0
-        while i < params {
-            if i < nargs {
-                stack[frameBase + i] = stack[base + i]
-                stack[base + i] = .nil
-            } else {
-                stack[frameBase + i] = .nil
-            }
-            i += 1
-        }
-        while i < frameSize { stack[frameBase + i] = .nil; i += 1 }
+        frameBase = vm.moveVarargFrame(L, from: base, nargs: nargs, params: params, frameSize: frameSize)
     } else {
         var i = nargs
         while i < params { stack[base + i] = .nil; i += 1 }
@@ -483,16 +487,8 @@ public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt3
     let f = CompiledFrame(l, base, pc)
     let L = f.L
     let a = fieldA(ins)
-    var n = fieldC(ins) - 1
-    if opcode(ins) == .CALLM { n += 1 + multres }
+    guard let n = f.callArguments(ins, fieldC(ins) - 1, multi: opcode(ins) == .CALLM, multres) else { return f.failed() }
     let funcSlot = base + a
-    L.pointee.top = UInt32(funcSlot + 2 + n)
-    if !L.pointee.stack[funcSlot].isFunction {
-        guard f.vm.resolveCallable(L, funcSlot, &n) else {
-            _ = f.vm.callError(L, f.closure, pc, slot: a)
-            return f.failed()
-        }
-    }
     L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
     let r = f.vm.runFrame(L, funcSlot, n)
     if r < 0 { return r }
@@ -509,16 +505,8 @@ public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: U
     let f = CompiledFrame(l, base, pc)
     let L = f.L
     let a = fieldA(ins)
-    var n = fieldD(ins) - 1
-    if opcode(ins) == .CALLMT { n += 1 + multres }
+    guard let n = f.callArguments(ins, fieldD(ins) - 1, multi: opcode(ins) == .CALLMT, multres) else { return f.failed() }
     let funcSlot = base + a
-    L.pointee.top = UInt32(funcSlot + 2 + n)
-    if !L.pointee.stack[funcSlot].isFunction {
-        guard f.vm.resolveCallable(L, funcSlot, &n) else {
-            _ = f.vm.callError(L, f.closure, pc, slot: a)
-            return f.failed()
-        }
-    }
     L.closeUpvalues(from: base, f.vm.g)
     let stack = L.pointee.stack
     var target = base

@@ -423,21 +423,7 @@ extension LuaVM {
                     rebase(oldBase)
                     if status != .ok { break }
                 }
-                let newBase = oldBase + nargs + 2
-                let stack = L.pointee.stack
-                stack[newBase - 2] = stack[oldBase - 2]
-                stack[newBase - 1] = frameLink(FrameType.vararg, newBase - oldBase)
-                var i = 0
-                while i < params {
-                    if i < nargs {
-                        stack[newBase + i] = stack[oldBase + i]
-                        stack[oldBase + i] = .nil
-                    } else {
-                        stack[newBase + i] = .nil
-                    }
-                    i += 1
-                }
-                while i < Int(p.pointee.frameSize) { stack[newBase + i] = .nil; i += 1 }
+                let newBase = moveVarargFrame(L, from: oldBase, nargs: nargs, params: params, frameSize: Int(p.pointee.frameSize))
                 rebase(newBase)
                 syncTop()
             case .FUNCC, .FUNCCW:
@@ -969,6 +955,28 @@ extension LuaVM {
             if status != .ok, let done = recover() { return done }
         }
 
+    }
+
+    /// A vararg function's frame moves above its `nargs` arguments at `oldBase`: the
+    /// function and the fixed parameters go up, the varargs stay below in the original
+    /// frame, which the new link points back to. The new base.
+    func moveVarargFrame(_ L: ThreadRef, from oldBase: Int, nargs: Int, params: Int, frameSize: Int) -> Int {
+        let newBase = oldBase + nargs + 2
+        let stack = L.pointee.stack
+        stack[newBase - 2] = stack[oldBase - 2]
+        stack[newBase - 1] = frameLink(FrameType.vararg, newBase - oldBase)
+        var i = 0
+        while i < params {
+            if i < nargs {
+                stack[newBase + i] = stack[oldBase + i]
+                stack[oldBase + i] = .nil
+            } else {
+                stack[newBase + i] = .nil
+            }
+            i += 1
+        }
+        while i < frameSize { stack[newBase + i] = .nil; i += 1 }
+        return newBase
     }
 
     /// TSETM's stores: `count` values from `values` at `t[start...]`. An array part too short

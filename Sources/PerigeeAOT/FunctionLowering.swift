@@ -34,7 +34,12 @@ final class FunctionLowering {
     /// For each ITERN, the flag its ISNEXT sets when the loop runs `next` directly.
     var nextFlags: [Int: LLVMValueRef] = [:]
 
-    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String) {
+    /// With `-g`: where line information goes, and this function's scope in it.
+    let debug: DebugInfoBuilder?
+    var debugScope: LLVMMetadataRef?
+
+    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, debug: DebugInfoBuilder? = nil) {
+        self.debug = debug
         self.proto = proto
         self.rt = rt
         cx = rt.cx
@@ -106,6 +111,13 @@ final class FunctionLowering {
     func lower() {
         let entry = newBlock("entry")
         b.position(atEndOf: entry)
+        if let debug {
+            let path = String(proto.chunkName.drop(while: { $0 == "@" || $0 == "=" }))
+            let name = proto.firstLine == 0 ? "main chunk of \(path)" : "function <\(path):\(proto.firstLine)>"
+            let scope = debug.describe(function, name: name, path: path, line: Int(proto.firstLine))
+            debugScope = scope
+            debug.setLine(b, Int(proto.firstLine), in: scope)
+        }
         thread = b.parameter(function, 0)
         frameSlot = b.alloca(rt.i64p, "frameSlot")
         multres = b.alloca(cx.i64, "multres")
@@ -123,6 +135,7 @@ final class FunctionLowering {
         b.br(block(0))
         for pc in proto.bytecode.indices {
             b.position(atEndOf: block(pc))
+            if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
             if lowerInstruction(pc) { b.br(block(pc + 1)) }
         }
         // Falling off the end cannot happen (every function ends in a return).

@@ -347,18 +347,20 @@ extension FunctionLowering {
         b.br(done)
     }
 
+    /// The table in register `r` (the guard fails to `slow` otherwise), or with no register
+    /// the function's environment (globals).
+    func tableOperand(_ r: Int?, slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        guard let r else { return loadPointerField(closurePointer, Layout.functionEnv) }
+        let v = load(r)
+        guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
+        return objectPointer(v)
+    }
+
     /// GGET, TGETS, TGETV, TGETB: inline array and hash reads, then `perigee_lookup` (any
     /// key, `__index` tables), then the full instruction (`__index` functions, errors).
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
-        let t: LLVMValueRef
-        if op == .GGET {
-            t = loadPointerField(closurePointer, Layout.functionEnv)
-        } else {
-            let v = load(bReg)
-            guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
-            t = objectPointer(v)
-        }
+        let t = tableOperand(op == .GGET ? nil : bReg, slow: slow)
         let key: LLVMValueRef
         switch op {
         case .GGET, .TGETS:
@@ -389,14 +391,7 @@ extension FunctionLowering {
     /// (new keys), then the full instruction (`__newindex`, errors).
     func lowerNewIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("newindex"), storing = newBlock("store"), done = newBlock("stored")
-        let t: LLVMValueRef
-        if op == .GSET {
-            t = loadPointerField(closurePointer, Layout.functionEnv)
-        } else {
-            let v = load(bReg)
-            guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
-            t = objectPointer(v)
-        }
+        let t = tableOperand(op == .GSET ? nil : bReg, slow: slow)
         let value = load(a)
         let key: LLVMValueRef
         switch op {

@@ -18,6 +18,8 @@ public struct BuildOptions {
     public var emitLLVM: String? = nil
     public var emitObject: String? = nil
     public var verbose = false
+    /// `-g`: DWARF line information (Lua source lines) in the executable.
+    public var debugInfo = false
 
     public init(input: String, output: String) {
         self.input = input
@@ -62,7 +64,8 @@ public struct ProgramBuild {
         } catch {
             throw BuildError("LLVM is not usable: \(error)")
         }
-        let compiler = ProgramCompiler(context: context, name: options.input)
+        let compiler = ProgramCompiler(context: context, name: options.input,
+                                       debugSource: options.debugInfo ? options.input : nil)
         compiler.compile(program: program, modules: modules)
         machine.configure(compiler.module)
         do { try compiler.module.verify() } catch { throw BuildError("internal error: invalid LLVM IR: \(error)") }

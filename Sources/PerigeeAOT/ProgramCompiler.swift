@@ -22,10 +22,16 @@ public final class ProgramCompiler {
     public let module: LLVMModule
     let rt: RuntimeInterface
 
-    public init(context: LLVMContext, name: String) {
+    /// Line information for `-g`, or nil.
+    let debug: DebugInfoBuilder?
+
+    /// `debugSource`: the main source file, when the build asks for DWARF line information.
+    public init(context: LLVMContext, name: String, debugSource: String? = nil) {
         self.context = context
-        module = LLVMModule(name: name, in: context)
+        let module = LLVMModule(name: name, in: context)
+        self.module = module
         rt = RuntimeInterface(module)
+        debug = debugSource.map { DebugInfoBuilder(module, mainSource: $0, producer: "perigee") }
     }
 
     /// Lowers every function of `program` and `modules` and writes `main`.
@@ -45,6 +51,7 @@ public final class ProgramCompiler {
         let table = module.addConstant("perigee_modules", context.arrayType(recordType, moduleRecords.count),
                                        context.array(recordType, moduleRecords))
         emitMain(dump: dump, entries: entries, entryCount: count, modules: table, moduleCount: moduleRecords.count)
+        debug?.finalize()
     }
 
     private func constantPointer(_ global: LLVMValueRef) -> LLVMValueRef {
@@ -56,7 +63,7 @@ public final class ProgramCompiler {
         let dumpBytes = dumpBytecode(proto)
         let dump = module.addConstantBytes("perigee_chunk\(index)_bytecode", dumpBytes)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
-            let lowering = FunctionLowering(p, rt, name: "perigee_chunk\(index)_f\(i)")
+            let lowering = FunctionLowering(p, rt, name: "perigee_chunk\(index)_f\(i)", debug: debug)
             lowering.lower()
             return lowering.function
         }

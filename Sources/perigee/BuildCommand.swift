@@ -1,4 +1,4 @@
-/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-v]`.
+/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-v]`.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +10,7 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-v]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-v]
 
         """
 
@@ -21,6 +21,7 @@ struct BuildCommand {
         var emitLLVM: String? = nil
         var emitObject: String? = nil
         var verbose = false
+        var debugInfo = false
         var i = 0
         func value(_ option: String) -> String? {
             guard i + 1 < arguments.count else { return nil }
@@ -45,6 +46,8 @@ struct BuildCommand {
                 optimization = 2
             case "-v":
                 verbose = true
+            case "-g":
+                debugInfo = true
             case "-h", "--help":
                 writeStandardOutput(BuildCommand.usageText)
                 return 0
@@ -61,6 +64,7 @@ struct BuildCommand {
         options.emitLLVM = emitLLVM
         options.emitObject = emitObject
         options.verbose = verbose
+        options.debugInfo = debugInfo
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }
             return nil

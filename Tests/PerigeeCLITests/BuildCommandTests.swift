@@ -82,6 +82,31 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "55\n")
     }
 
+    /// `-g`: each Lua function is a DWARF subprogram whose instructions carry Lua lines.
+    func testDebugInformationNamesLuaLines() throws {
+        try write("dbg.lua", "local function f(x)\n  return x * 2\nend\nprint(f(21))\n")
+        let build = try runPerigee(["build", "dbg.lua", "-g", "--emit-llvm", "dbg.ll", "--emit-obj", "dbg.o", "-o", "dbg"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let ir = try String(contentsOf: work.appendingPathComponent("dbg.ll"), encoding: .utf8)
+        XCTAssertTrue(ir.contains("DISubprogram(name: \"function <dbg.lua:1>\""), ir)
+        XCTAssertTrue(ir.contains("!DILocation(line: 2"), "the multiplication's line")
+        XCTAssertTrue(ir.contains("DIFile(filename: \"dbg.lua\""), ir)
+        let run = try runProgram(work.appendingPathComponent("dbg").path, [], in: work)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "42\n")
+        // The object's line table names the Lua file (where binutils can show it).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/objdump") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/objdump")
+            process.arguments = ["--dwarf=decodedline", work.appendingPathComponent("dbg.o").path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertTrue(text.contains("dbg.lua"), text)
+        }
+    }
+
     func testBuildErrorsAreMessages() throws {
         try write("bad.lua", "local x = = 1\n")
         try write("good.lua", "print(1)\n")

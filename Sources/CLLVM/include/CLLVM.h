@@ -7,6 +7,7 @@
  * direct call to, say, LLVMContextCreate fails at link time, which is what we want. */
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
@@ -56,7 +57,11 @@
   X(LLVMGetBasicBlockTerminator) X(LLVMGetFirstBasicBlock) X(LLVMGetEntryBasicBlock) \
   /* Constants */ \
   X(LLVMConstInt) X(LLVMConstReal) X(LLVMConstNull) X(LLVMConstPointerNull) \
-  X(LLVMGetUndef) X(LLVMConstStringInContext) X(LLVMConstArray) X(LLVMConstStructInContext) X(LLVMConstBitCast) X(LLVMConstIntToPtr) \
+  X(LLVMGetUndef) X(LLVMConstStringInContext) X(LLVMConstArray) X(LLVMConstStructInContext) X(LLVMConstBitCast) \
+  X(LLVMCreateDIBuilder) X(LLVMDisposeDIBuilder) X(LLVMDIBuilderFinalize) X(LLVMDIBuilderCreateCompileUnit) \
+  X(LLVMDIBuilderCreateFile) X(LLVMDIBuilderCreateSubroutineType) X(LLVMDIBuilderCreateFunction) \
+  X(LLVMSetSubprogram) X(LLVMDIBuilderCreateDebugLocation) X(LLVMSetCurrentDebugLocation2) \
+  X(LLVMAddModuleFlag) X(LLVMValueAsMetadata) X(LLVMDebugMetadataVersion) X(LLVMConstIntToPtr) \
   /* Builder */ \
   X(LLVMCreateBuilderInContext) X(LLVMDisposeBuilder) X(LLVMPositionBuilderAtEnd) \
   X(LLVMPositionBuilderBefore) \
