@@ -457,8 +457,9 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     }
 }
 
-/// After compiled code called a compiled function in slot `funcSlot` itself and got
-/// `tailCall`: runs the frame's new callee to the end (results on top, or a status).
+/// Runs the function in slot `funcSlot` (link written, arguments up to `L.top`) to its end:
+/// compiled code's way to call builtins, and to go on after a compiled callee answered
+/// `tailCall`. Results on top, or a status.
 @_cdecl("perigee_finish_call")
 public func perigee_finish_call(_ l: UnsafeMutableRawPointer, _ funcSlot: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)

@@ -91,13 +91,23 @@ extension FunctionLowering {
     /// CALL/CALLM: a compiled Lua callee is called directly (its link written as the
     /// interpreter would); anything else goes through `perigee_call`.
     func lowerCall(_ pc: Int, _ a: Int, _ bReg: Int, _ cReg: Int, multi: Bool) {
-        let slow = newBlock("call"), done = newBlock("called")
-        let native = nativeEntry(of: load(a), slow: slow)
+        let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
+        let callee = load(a)
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
+        let f = objectPointer(callee)
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a + 1, b.add(bytecodeAddress, i64(4 * (pc + 1))))
         var n = i64(cReg - 1)
         if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
         let funcSlot = b.add(base, i64(a))
+        b.condBr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), lua, builtin)
+        // A builtin (or pcall) runs through the runtime's frame runner, with no other work.
+        b.position(atEndOf: builtin)
+        b.store(b.trunc(b.add(b.add(funcSlot, i64(2)), n), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+        let fromBuiltin = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
+        let builtinEnd = b.insertBlock!
+        b.position(atEndOf: lua)
+        let native = nativeEntry(ofLua: f, slow: slow)
         let first = b.call(rt.functionType, b.pointerCast(native, cx.pointer(to: rt.functionType)),
                            [thread, b.add(funcSlot, i64(2)), n])
         // Tail calls from the callee come back here as `tailCall` with the next callee in the
@@ -123,8 +133,10 @@ extension FunctionLowering {
         b.position(atEndOf: other)
         let finished = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
         b.br(results)
+        b.position(atEndOf: builtinEnd)
+        b.br(results)
         b.position(atEndOf: results)
-        let r = b.phi(cx.i64, [(status, loop), (finished, other)], "results")
+        let r = b.phi(cx.i64, [(status, loop), (finished, other), (fromBuiltin, builtinEnd)], "results")
         refreshFrame()
         bailIfNegative(r)
         let wanted = bReg - 1
@@ -170,6 +182,11 @@ extension FunctionLowering {
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
         let f = objectPointer(callee)
         guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), slow: slow)
+        return nativeEntry(ofLua: f, slow: slow)
+    }
+
+    /// The native entry of Lua function `f` (an object pointer), when it has compiled code.
+    func nativeEntry(ofLua f: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
         let info = loadPointerField(loadPointerField(f, Layout.functionTarget), Layout.protoDebugInfo)
         let native = loadPointerField(info, Layout.infoNative)
         guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
