@@ -16,6 +16,11 @@ final class FunctionLowering {
     let function: LLVMValueRef
     /// Registers known to hold numbers before each instruction.
     let numbers: NumberInference
+    /// Very long functions (typically main chunks that define a program's functions and run
+    /// once) call the runtime for table access and calls instead of inlining their fast
+    /// paths: their code stays small, which keeps the build time of large programs linear.
+    let compact: Bool
+    static let compactThreshold = 1000
 
     var blocks: [LLVMBasicBlockRef?]
     var thread: LLVMValueRef!
@@ -48,6 +53,7 @@ final class FunctionLowering {
         rt.module.makeInternal(function)
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         numbers = NumberInference(proto)
+        compact = proto.bytecode.count > FunctionLowering.compactThreshold
     }
 
     // MARK: Building blocks
@@ -255,18 +261,31 @@ final class FunctionLowering {
         case .TNEW, .TDUP:
             bailIfNegative(call(.table, pc: pc))
         case .GGET, .TGETV, .TGETS, .TGETB:
-            lowerIndex(pc, ins.opcode, a, bReg, cReg, d)
+            if compact {
+                bailIfNegative(call(.index, pc: pc))
+            } else {
+                lowerIndex(pc, ins.opcode, a, bReg, cReg, d)
+            }
         case .TGETR:
             bailIfNegative(call(.index, pc: pc))
         case .GSET, .TSETV, .TSETS, .TSETB:
-            lowerNewIndex(pc, ins.opcode, a, bReg, cReg, d)
+            if compact {
+                bailIfNegative(call(.newindex, pc: pc))
+            } else {
+                lowerNewIndex(pc, ins.opcode, a, bReg, cReg, d)
+            }
         case .TSETR:
             bailIfNegative(call(.newindex, pc: pc))
         case .TSETM:
             bailIfNegative(call(.setmulti, pc: pc, [b.load(cx.i64, multres)]))
         case .CALL, .CALLM:
-            lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
-        case .CALLT where !proto.flags.contains(.vararg):
+            if compact {
+                callThroughRuntime(pc, multiResults: bReg == 0)
+                handOverIfHooked(pc)
+            } else {
+                lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
+            }
+        case .CALLT where !proto.flags.contains(.vararg) && !compact:
             lowerTailCall(pc, a, d)
             return false
         case .CALLT, .CALLMT:

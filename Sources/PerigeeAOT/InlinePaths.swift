@@ -163,12 +163,22 @@ extension FunctionLowering {
             b.br(done)
         }
         b.position(atEndOf: slow)
-        let viaRuntime = call(.call, pc: pc, [b.load(cx.i64, multres)])
-        bailIfNegative(viaRuntime)
-        if bReg == 0 { b.store(viaRuntime, multres) }
+        callThroughRuntime(pc, multiResults: bReg == 0)
         b.br(done)
         b.position(atEndOf: done)
-        // The call may have set a debug hook: the interpreter, which runs hooks, goes on.
+        handOverIfHooked(pc)
+    }
+
+    /// CALL/CALLM through `perigee_call`.
+    func callThroughRuntime(_ pc: Int, multiResults: Bool) {
+        let r = call(.call, pc: pc, [b.load(cx.i64, multres)])
+        bailIfNegative(r)
+        if multiResults { b.store(r, multres) }
+    }
+
+    /// After a call, which may have set a debug hook: then the interpreter, which runs
+    /// hooks, goes on with this activation.
+    func handOverIfHooked(_ pc: Int) {
         let hooked = newBlock("hooked"), go = newBlock("go")
         b.condBr(b.icmp(LLVMIntNE, b.load(cx.i64, rt.hookFlag), i64(0)), hooked, go)
         b.position(atEndOf: hooked)
