@@ -107,6 +107,26 @@ final class BuildCommandTests: XCTestCase {
         }
     }
 
+    /// A function long enough to be compiled in the compact way (runtime calls for table
+    /// access and calls) computes what the interpreter computes.
+    func testLongFunctionsMatchTheInterpreter() throws {
+        var lines = ["local t, acc = {1, 2, 3, 4, 5}, 0", "local obj = {n = 0}",
+                     "function obj:bump(k) self.n = self.n + k; return self.n end",
+                     "local function f(x, s) return x * 2 + #s end"]
+        for i in 0..<300 {
+            lines.append("acc = acc + f(t[\(i % 5 + 1)], \"s\(i)\") + obj:bump(\(i % 3)); t.k\(i % 7) = acc % 97; G\(i % 4) = acc")
+        }
+        lines.append("print(acc, obj.n, t.k3, G2, pcall(function() return t.missing.x end))")
+        try write("long.lua", lines.joined(separator: "\n") + "\n")
+        let interpreted = try runPerigee(["long.lua"], in: work)
+        XCTAssertEqual(interpreted.status, 0, interpreted.err)
+        let build = try runPerigee(["build", "long.lua", "-o", "long"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let compiled = try runProgram(work.appendingPathComponent("long").path, [], in: work)
+        XCTAssertEqual(String(decoding: compiled.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
+        XCTAssertTrue(String(decoding: compiled.out, as: UTF8.self).contains("attempt to index field 'missing'"))
+    }
+
     func testBuildErrorsAreMessages() throws {
         try write("bad.lua", "local x = = 1\n")
         try write("good.lua", "print(1)\n")
