@@ -425,6 +425,13 @@ func parseInteger(_ s: UnsafeBufferPointer<UInt8>, base: Int) -> Double? {
 @inline(__always) func isSpaceByte(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
 
 /// The bytes of a file (nil path: standard input), or nil when it cannot be read.
+/// Writes `bytes` to `path`; false on failure.
+public func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+    guard let file = fopen(path, "wb") else { return false }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+    return fclose(file) == 0 && written == bytes.count
+}
+
 func readWholeFile(_ path: String?) -> [UInt8]? {
     let file: UnsafeMutablePointer<FILE>? = path == nil ? stdin : fopen(path!, "rb")
     guard let file else { return nil }

@@ -141,13 +141,6 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
     return frameBase
 }
 
-/// The constants of the running function (`k[d]` numbers, `k[-1 - d]` GC constants).
-@_cdecl("perigee_constants")
-public func perigee_constants(_ l: UnsafeMutableRawPointer, _ base: Int) -> UnsafeMutableRawPointer {
-    let L = l.assumingMemoryBound(to: GCThread.self)
-    return UnsafeMutableRawPointer(L.pointee.stack[base - 2].function.proto.info.pointee.numbers)
-}
-
 /// RET*: closes the frame's upvalues and leaves `count` results from register `first` on top.
 @_cdecl("perigee_return")
 public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: Int, _ count: Int) -> Int {
@@ -411,7 +404,7 @@ public func perigee_closure(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     return 0
 }
 
-/// UGET, USETV, USETS, USETN, USETP.
+/// USETS, USETN, USETP (compiled code reads upvalues and stores registers into them inline).
 @_cdecl("perigee_upvalue")
 public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
@@ -420,8 +413,6 @@ public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     let a = fieldA(ins), d = fieldD(ins)
     let g = LuaVM.current.g
     switch opcode(ins) {
-    case .UGET: L.pointee.stack[base + a] = closure.upvalueObjects[d].unsafelyUnwrapped.value
-    case .USETV: closure.upvalueObjects[a].unsafelyUnwrapped.set(L.pointee.stack[base + d], g)
     case .USETS: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - d], g)
     case .USETN: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[d], g)
     default: closure.upvalueObjects[a].unsafelyUnwrapped.set(d == 0 ? .nil : (d == 1 ? .false : .true), g)
@@ -448,8 +439,7 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     let vm = LuaVM.current!
     let L = l.assumingMemoryBound(to: GCThread.self)
     // A vararg frame returns through its original frame, which is where the run must end.
-    let link = L.pointee.stack[base - 1]
-    let frameBase = !link.isReturnPC && link.frameType == FrameType.vararg ? base - link.frameValue : base
+    let frameBase = vm.originalFrameBase(L, base)
     switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc, startMultres: multres) {
     case .ok: return Int(L.pointee.top) - (frameBase - 2)
     case .error: return CompiledStatus.error
@@ -510,37 +500,22 @@ public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: U
     let funcSlot = base + a
     L.closeUpvalues(from: base, f.vm.g)
     let stack = L.pointee.stack
-    var target = base
-    var link = stack[base - 1]
-    if !link.isReturnPC && link.frameType == FrameType.vararg {
-        target = base - link.frameValue
-        link = stack[target - 1]
-    }
+    // A vararg frame is replaced from its original base, whose link stays.
+    let target = f.vm.originalFrameBase(L, base)
     stack[target - 2] = stack[funcSlot]
     for i in 0..<n { stack[target + i] = stack[funcSlot + 2 + i] }
-    stack[target - 1] = link
     L.pointee.base = UInt32(target)
     L.pointee.top = UInt32(target + n)
     return CompiledStatus.tailCall
 }
 
-/// ITERC, ITERN. Answers 1 (loop again) or 0 (loop over) when ITERN stepped a `next`
-/// traversal itself (`specialized` says ISNEXT set one up), else 2 after calling the
-/// iterator (the following ITERL decides).
+/// ITERC, and ITERN when its loop is not a `next` traversal (compiled code steps those
+/// itself, through `perigee_next_entry`): calls the iterator; the following ITERL decides.
 @_cdecl("perigee_iterate")
-public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ specialized: Int) -> Int {
+public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
     let L = f.L
     let a = fieldA(ins)
-    if specialized != 0 && opcode(ins) == .ITERN && f[a - 1].isNumber {
-        var key = Value.nil, value = Value.nil
-        let next = f[a - 2].table.entry(from: Int(f[a - 1].number), &key, &value)
-        if next < 0 { return 0 }
-        f[a - 1] = Value(number: Double(next))
-        f[a] = key
-        f[a + 1] = value
-        return 1
-    }
     f[a] = f[a - 3]
     f[a + 2] = f[a - 2]
     f[a + 3] = f[a - 1]
@@ -558,7 +533,7 @@ public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     if r < 0 { return r }
     f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: fieldB(ins) - 1)
     L.pointee.base = UInt32(base)
-    return 2
+    return 0
 }
 
 /// ITERN's step of a `next` traversal, without a frame: the next entry of table `t` after

@@ -73,6 +73,13 @@ struct FrameCursor {
 }
 
 extension LuaVM {
+    /// The base a frame returns through: a vararg function's original frame (below its
+    /// arguments), else the frame itself.
+    func originalFrameBase(_ L: ThreadRef, _ base: Int) -> Int {
+        if case .vararg(let originalBase) = frameStep(L, base) { return originalBase }
+        return base
+    }
+
     /// Where the frame at slot `base` leads: the one place that reads frame links.
     func frameStep(_ L: ThreadRef, _ base: Int) -> FrameStep {
         let stack = L.pointee.stack

@@ -72,7 +72,7 @@ final class FunctionLowering {
 
     /// Reloads the address of register 0 from the thread's stack pointer.
     func refreshFrame() {
-        let field = b.gep(cx.i8, thread, [i64(rt.stackFieldOffset)])
+        let field = b.gep(cx.i8, thread, [i64(Layout.threadStack)])
         let stack = b.load(rt.i64p, b.pointerCast(field, cx.pointer(to: rt.i64p)), "stack")
         b.store(b.gep(cx.i64, stack, [base], "frame"), frameSlot)
     }

@@ -247,10 +247,8 @@ extension FunctionLowering {
             b.br(generic)
         }
         b.position(atEndOf: generic)
-        let flag = nextFlags[pc].map { b.load(cx.i64, $0) } ?? i64(0)
-        let r = call(.iterate, pc: pc, [flag])
-        bailIfNegative(r)
-        b.switchOn(r, default: block(pc + 1), [(i64(1), block(jumpTarget(pc + 1))), (i64(0), block(pc + 2))])
+        bailIfNegative(call(.iterate, pc: pc))
+        b.br(block(pc + 1))
     }
 
     /// USETV: the store through the upvalue's pointer, with its write barrier.

@@ -159,12 +159,6 @@ public struct ProgramBuild {
 
 // MARK: Files
 
-func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-    guard let f = fopen(path, "wb") else { return false }
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-    return fclose(f) == 0 && written == bytes.count
-}
-
 /// True when `path` can be created or replaced (its directory is writable, and the file
 /// itself when it exists).
 func canWrite(_ path: String) -> Bool {

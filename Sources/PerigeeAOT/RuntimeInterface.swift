@@ -60,8 +60,6 @@ struct RuntimeInterface {
     let i64p: LLVMTypeRef
     /// `i64 (i8* L, i64 base, i64 nargs)`: every compiled Lua function.
     let functionType: LLVMTypeRef
-    /// Offset of `GCThread.stack` in the thread.
-    let stackFieldOffset: Int
     /// The lowest native stack address compiled code may use (written by the runtime at start).
     let stackLimit: LLVMValueRef
     /// Nonzero while a debug hook is set (written by the runtime): compiled code then
@@ -69,7 +67,7 @@ struct RuntimeInterface {
     let hookFlag: LLVMValueRef
 
     enum Helper: String, CaseIterable {
-        case enter = "perigee_enter", constants = "perigee_constants", ret = "perigee_return"
+        case enter = "perigee_enter", ret = "perigee_return"
         case unsupported = "perigee_unsupported", arith = "perigee_arith", compare = "perigee_compare"
         case concat = "perigee_concat", index = "perigee_index", newindex = "perigee_newindex"
         case setmulti = "perigee_setmulti", table = "perigee_table", closure = "perigee_closure"
@@ -88,7 +86,6 @@ struct RuntimeInterface {
         i8p = cx.pointer(to: cx.i8)
         i64p = cx.pointer(to: cx.i64)
         functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
-        stackFieldOffset = MemoryLayout<GCThread>.offset(of: \GCThread.stack)!
         stackLimit = module.addVariable("perigee_native_stack_limit", cx.i64, cx.constant(0, cx.i64))
         hookFlag = module.addVariable("perigee_hook_flag", cx.i64, cx.constant(0, cx.i64))
     }
@@ -98,11 +95,10 @@ struct RuntimeInterface {
         let i64 = cx.i64, i32 = cx.i32
         switch helper {
         case .enter: return cx.function(i64, [i8p, i64, i64])
-        case .constants: return cx.function(i8p, [i8p, i64])
         case .ret: return cx.function(i64, [i8p, i64, i64, i64])
         case .upvalue: return cx.function(i64, [i8p, i64, i32])
         case .close: return cx.function(i64, [i8p, i64, i64])
-        case .setmulti, .call, .tailcall, .iterate: return cx.function(i64, [i8p, i64, i32, i64, i64])
+        case .setmulti, .call, .tailcall: return cx.function(i64, [i8p, i64, i32, i64, i64])
         case .finishCall: return cx.function(i64, [i8p, i64])
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
         case .interpretRest: return cx.function(i64, [i8p, i64, i64, i64])

@@ -203,7 +203,7 @@ struct CommandLineDriver {
         if list || files.count < 2 {
             let text = listBytecode(proto)
             if files.count >= 2 && files[1] != "-" {
-                if !writeFile(files[1], text) { return cannotWrite(files[1]) }
+                if !writeWholeFile(files[1], text) { return cannotWrite(files[1]) }
             } else {
                 _ = text.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stdout) }
             }
@@ -212,7 +212,7 @@ struct CommandLineDriver {
         let dump = dumpBytecode(proto)
         if files[1] == "-" {
             _ = dump.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stdout) }
-        } else if !writeFile(files[1], dump) {
+        } else if !writeWholeFile(files[1], dump) {
             return cannotWrite(files[1])
         }
         return 0

@@ -27,12 +27,6 @@ struct SourceReadError: Error {
     let message: String
 }
 
-/// Writes bytes to `path`; false on failure.
-func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-    guard let file = fopen(path, "wb") else { return false }
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-    return fclose(file) == 0 && written == bytes.count
-}
 
 
 func writeStandardOutput(_ s: String) {
