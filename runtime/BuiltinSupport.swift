@@ -108,8 +108,10 @@ struct BuiltinCall {
 extension LuaVM {
     /// Adds builtin `name` to `table`.
     @discardableResult
-    func register(_ name: String, in table: TableRef, _ entry: @escaping BuiltinEntry) -> FunctionRef {
+    func register(_ name: String, in table: TableRef, fast: FastFunction? = nil,
+                  _ entry: @escaping BuiltinEntry) -> FunctionRef {
         let f = g.newBuiltin(entry, env: globals)!
+        if let fast { f.pointee.ffid = fast.rawValue }
         _ = table.set(string: g.intern(name)!, Value(function: f), g)
         builtinNames[f] = name
         return f

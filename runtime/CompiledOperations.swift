@@ -287,7 +287,6 @@ public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
 /// function `__index` (or a chain too long) needs the full instruction (`perigee_index`).
 @_cdecl("perigee_lookup")
 public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ out: UnsafeMutablePointer<UInt64>) -> Int {
-    let g = LuaVM.current.g
     var t = table.assumingMemoryBound(to: GCTable.self)
     let k = Value(bits: key)
     for _ in 0..<maxMetamethodChain {
@@ -300,7 +299,7 @@ public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ ou
             out.pointee = Value.nil.bits
             return 0
         }
-        let handler = g.metamethod(.index, in: mt)
+        let handler = LuaVM.current.g.metamethod(.index, in: mt)
         if handler.isNil {
             out.pointee = Value.nil.bits
             return 0

@@ -115,9 +115,9 @@ extension LuaVM {
         let ins = proto.bytecode[pc]
         switch ins.opcode {
         case .CALLM, .CALL, .CALLMT, .CALLT:
-            return slotName(proto, pc, Int(ins.a))
+            return proto.slotName(pc, Int(ins.a))
         case .ITERC, .ITERN:
-            return slotName(proto, pc, Int(ins.a) - 3)
+            return proto.slotName(pc, Int(ins.a) - 3)
         default:
             let mm = ins.opcode.format.mm
             guard mm != .none && mm != .call else { return nil }

@@ -179,6 +179,7 @@ extension LuaVM {
             }
             let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
             f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
+            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? GCFunction.builtinFFID
             _ = M.set(string: g.intern(name)!, Value(function: f), g)
             builtinNames[f] = name
         }
@@ -197,10 +198,11 @@ extension LuaVM {
             }
             let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
             f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
+            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? GCFunction.builtinFFID
             _ = M.set(string: g.intern(name)!, Value(function: f), g)
             builtinNames[f] = name
         }
-        register("log", in: M) { raw in
+        register("log", in: M, fast: .log) { raw in
             let c = BuiltinCall(raw, "log")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             if c.arg(2).isNil { return c.results(Value(number: Glibc.log(x))) }
@@ -233,8 +235,8 @@ extension LuaVM {
             let whole = x.isInfinite ? x : x.rounded(.towardZero)
             return c.results(Value(number: whole), Value(number: x.isInfinite ? 0 : x - whole))
         }
-        register("min", in: M) { raw in BuiltinCall(raw, "min").extremum(<) }
-        register("max", in: M) { raw in BuiltinCall(raw, "max").extremum(>) }
+        register("min", in: M, fast: .min) { raw in BuiltinCall(raw, "min").extremum(<) }
+        register("max", in: M, fast: .max) { raw in BuiltinCall(raw, "max").extremum(>) }
         register("random", in: M) { raw in
             let c = BuiltinCall(raw, "random")
             let r = c.vm.random.nextDouble()
@@ -267,7 +269,8 @@ extension BuiltinCall {
         var i = 2
         while i <= count {
             guard let x = number(i) else { return typeError(i, expected: "number") }
-            if better(x, m) { m = x }
+            // LuaJIT's rule: keep m only when strictly better (so NaN and -0 as luajit).
+            if !better(m, x) { m = x }
             i += 1
         }
         return results(Value(number: m))

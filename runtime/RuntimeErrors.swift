@@ -29,69 +29,10 @@ extension LuaVM {
     /// `local 't' (a nil value)`, or `a nil value` when the slot has no name.
     func describe(_ closure: FunctionRef, _ pc: Int, slot: Int, _ v: Value) -> String {
         let type = typeName(v)
-        if slot >= 0, let (kind, name) = slotName(closure.proto.source, pc, slot) {
+        if slot >= 0, let (kind, name) = closure.proto.source.slotName(pc, slot) {
             return "\(kind) '\(name)' (a \(type) value)"
         }
         return "a \(type) value"
-    }
-
-    /// What register `slot` holds just before instruction `pc`: a named local, or where the
-    /// value came from (a global, a field, a method, an upvalue), found by scanning back.
-    func slotName(_ proto: Prototype, _ pc: Int, _ slot: Int) -> (String, String)? {
-        var slot = slot
-        let code = proto.bytecode
-        var ip = pc
-        restart: while true {
-            if let name = localName(proto, pc: ip, slot: slot) { return ("local", name) }
-            var i = ip - 1
-            while i > 0 {
-                let ins = code[i]
-                let op = ins.opcode
-                let a = Int(ins.a)
-                let mode = op.format.a
-                if mode == .base {
-                    if slot >= a && (op != .KNIL || slot <= Int(ins.d)) { return nil }
-                } else if mode == .dst && a == slot {
-                    switch op {
-                    case .MOV:
-                        slot = Int(ins.d)
-                        ip = i
-                        continue restart
-                    case .GGET:
-                        return ("global", constantString(proto, Int(ins.d)))
-                    case .TGETS:
-                        let name = constantString(proto, Int(ins.c))
-                        if i > 0 {
-                            let previous = code[i - 1]
-                            if previous.opcode == .MOV && Int(previous.a) == a + 2 && previous.d == ins.b {
-                                return ("method", name)
-                            }
-                        }
-                        return ("field", name)
-                    case .UGET:
-                        let d = Int(ins.d)
-                        return d < proto.upvalueNames.count ? ("upvalue", proto.strings.string(proto.upvalueNames[d])) : nil
-                    default:
-                        return nil
-                    }
-                }
-                i -= 1
-            }
-            return nil
-        }
-    }
-
-    private func constantString(_ proto: Prototype, _ d: Int) -> String {
-        if case .string(let id) = proto.gcConstants[d] { return proto.strings.string(id) }
-        return "?"
-    }
-
-    /// The name of the local in `slot` live at instruction `pc` (hidden `(for ...)` names too).
-    func localName(_ proto: Prototype, pc: Int, slot: Int) -> String? {
-        for v in proto.locals where Int(v.slot) == slot && Int(v.startPC) <= pc && pc < Int(v.endPC) {
-            return proto.strings.string(v.name)
-        }
-        return nil
     }
 
     /// `chunk:line: ` of the Lua function `level` frames up from the running builtin (1 =
@@ -195,5 +136,66 @@ extension LuaVM {
             nargs = 0
         }
         return (fBase, nargs)
+    }
+}
+
+extension Prototype {
+    /// What register `slot` holds just before instruction `pc`: a named local, or where the
+    /// value came from (a global, a field, a method, an upvalue), found by scanning back.
+    public func slotName(_ pc: Int, _ slot: Int) -> (String, String)? {
+        var slot = slot
+        let code = bytecode
+        var ip = pc
+        restart: while true {
+            if let name = localName(pc: ip, slot: slot) { return ("local", name) }
+            var i = ip - 1
+            while i > 0 {
+                let ins = code[i]
+                let op = ins.opcode
+                let a = Int(ins.a)
+                let mode = op.format.a
+                if mode == .base {
+                    if slot >= a && (op != .KNIL || slot <= Int(ins.d)) { return nil }
+                } else if mode == .dst && a == slot {
+                    switch op {
+                    case .MOV:
+                        slot = Int(ins.d)
+                        ip = i
+                        continue restart
+                    case .GGET:
+                        return ("global", constantString(Int(ins.d)))
+                    case .TGETS:
+                        let name = constantString(Int(ins.c))
+                        if i > 0 {
+                            let previous = code[i - 1]
+                            if previous.opcode == .MOV && Int(previous.a) == a + 2 && previous.d == ins.b {
+                                return ("method", name)
+                            }
+                        }
+                        return ("field", name)
+                    case .UGET:
+                        let d = Int(ins.d)
+                        return d < upvalueNames.count ? ("upvalue", strings.string(upvalueNames[d])) : nil
+                    default:
+                        return nil
+                    }
+                }
+                i -= 1
+            }
+            return nil
+        }
+    }
+
+    private func constantString(_ d: Int) -> String {
+        if case .string(let id) = gcConstants[d] { return strings.string(id) }
+        return "?"
+    }
+
+    /// The name of the local in `slot` live at instruction `pc` (hidden `(for ...)` names too).
+    func localName(pc: Int, slot: Int) -> String? {
+        for v in locals where Int(v.slot) == slot && Int(v.startPC) <= pc && pc < Int(v.endPC) {
+            return strings.string(v.name)
+        }
+        return nil
     }
 }

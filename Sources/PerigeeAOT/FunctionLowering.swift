@@ -38,6 +38,11 @@ final class FunctionLowering {
     var bytecodeAddress: LLVMValueRef!
     /// For each ITERN, the flag its ISNEXT sets when the loop runs `next` directly.
     var nextFlags: [Int: LLVMValueRef] = [:]
+    /// Number copies of registers (doubles LLVM keeps in machine registers), for the
+    /// registers NumberInference ever finds holding numbers. While inference says register r
+    /// holds a number, its copy is current; writes go to the stack slot as well, so the
+    /// frame is always complete for the runtime.
+    var shadows: [Int: LLVMValueRef] = [:]
 
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
@@ -83,7 +88,28 @@ final class FunctionLowering {
     func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
     func store(_ r: Int, _ v: LLVMValueRef) { b.store(v, slotAddress(r)) }
     func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
-    func storeNumber(_ r: Int, _ v: LLVMValueRef) { store(r, b.bitcast(v, cx.i64)) }
+    /// Register r as a double: its number copy when inference knows it holds a number at
+    /// `pc`, else its slot (which the caller has checked or will check).
+    func numberValue(_ r: Int, at pc: Int) -> LLVMValueRef {
+        if numbers.isNumber(r, at: pc), let shadow = shadows[r] { return b.load(cx.double, shadow) }
+        return loadNumber(r)
+    }
+    /// Register r's bits, from its number copy when inference knows it holds a number.
+    func valueBits(_ r: Int, at pc: Int) -> LLVMValueRef {
+        numbers.isNumber(r, at: pc) && shadows[r] != nil ? b.bitcast(numberValue(r, at: pc), cx.i64) : load(r)
+    }
+    func storeNumber(_ r: Int, _ v: LLVMValueRef) {
+        store(r, b.bitcast(v, cx.i64))
+        setShadow(r, v)
+    }
+    /// Records that register r now holds number `v` (already in its slot).
+    func setShadow(_ r: Int, _ v: LLVMValueRef) {
+        if let shadow = shadows[r] { b.store(v, shadow) }
+    }
+    /// Refreshes the number copies of `registers` from their slots (after the runtime wrote them).
+    func reloadShadows(_ registers: [Int]) {
+        for r in registers where shadows[r] != nil { setShadow(r, loadNumber(r)) }
+    }
     func gcConstant(_ d: Int) -> LLVMValueRef { b.load(cx.i64, b.gep(cx.i64, constants, [i64(-1 - d)])) }
     func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
     func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
@@ -130,6 +156,11 @@ final class FunctionLowering {
         lookupResult = b.alloca(cx.i64, "looked")
         nextPair = b.alloca(cx.arrayType(cx.i64, 2), "entry")
         b.store(i64(0), multres)
+        if !compact {
+            for r in 0..<Int(proto.frameSize) where numbers.everNumber(r) {
+                shadows[r] = b.alloca(cx.double, "r\(r)")
+            }
+        }
         for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .ISNEXT {
             let flag = b.alloca(cx.i64, "isnext")
             b.store(i64(0), flag)
@@ -166,13 +197,13 @@ final class FunctionLowering {
         case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .LOOP, .ILOOP, .JLOOP:
             return true
         case .MOV:
-            store(a, load(d))
+            if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
         case .KSTR:
             store(a, gcConstant(d))
         case .KNUM:
-            store(a, bits(proto.numberConstants[d].bitPattern))
+            storeNumber(a, cx.constant(proto.numberConstants[d]))
         case .KSHORT:
-            store(a, bits(Double(Int16(truncatingIfNeeded: d)).bitPattern))
+            storeNumber(a, cx.constant(Double(Int16(truncatingIfNeeded: d))))
         case .KPRI:
             store(a, bits(primitive(d)))
         case .KNIL:
@@ -180,19 +211,23 @@ final class FunctionLowering {
         case .NOT:
             store(a, b.select(isTruthy(load(d)), bits(ValueBits.false), bits(ValueBits.true)))
         case .UNM:
-            let v = load(d)
-            return fastOrHelper(pc, numbers.isNumber(d, at: pc) ? nil : isNumber(v)) {
-                self.storeNumber(a, self.b.fneg(self.b.bitcast(v, self.cx.double)))
+            let known = numbers.isNumber(d, at: pc)
+            let v = valueBits(d, at: pc)
+            return fastOrHelper(pc, known ? nil : isNumber(v)) {
+                let x = self.b.bitcast(v, self.cx.double)
+                if !known { self.setShadow(d, x) }
+                self.storeNumber(a, self.b.fneg(x))
             }
         case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
              .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
             return lowerArithmetic(pc, ins.opcode, a, bReg, cReg)
         case .POW, .LEN:
             bailIfNegative(call(.arith, pc: pc))
+            if numbers.isNumber(a, at: pc + 1) { reloadShadows([a]) }
         case .CAT:
             bailIfNegative(call(.concat, pc: pc))
         case .ISLT, .ISGE, .ISLE, .ISGT:
-            let x = load(a), y = load(d)
+            let x = valueBits(a, at: pc), y = valueBits(d, at: pc)
             let known = numbers.isNumber(a, at: pc) && numbers.isNumber(d, at: pc)
             let fast = newBlock("numbers"), slow = newBlock("compare")
             b.condBr(known ? cx.constant(1, cx.i1) : b.and(isNumber(x), isNumber(y)), fast, slow)
@@ -209,7 +244,7 @@ final class FunctionLowering {
             compareThroughRuntime(pc)
             return false
         case .ISEQV, .ISNEV:
-            let x = load(a), y = load(d)
+            let x = valueBits(a, at: pc), y = valueBits(d, at: pc)
             let known = numbers.isNumber(a, at: pc) && numbers.isNumber(d, at: pc)
             let fast = newBlock("numbers"), slow = newBlock("compare")
             b.condBr(known ? cx.constant(1, cx.i1) : b.and(isNumber(x), isNumber(y)), fast, slow)
@@ -227,7 +262,7 @@ final class FunctionLowering {
             // A non-number is a NaN pattern, so it compares unequal to any number.
             let n = cx.constant(proto.numberConstants[d])
             let p = ins.opcode == .ISEQN ? LLVMRealOEQ : LLVMRealUNE
-            branchOnFollowingJump(b.fcmp(p, loadNumber(a), n), pc)
+            branchOnFollowingJump(b.fcmp(p, numberValue(a, at: pc), n), pc)
             return false
         case .ISEQP, .ISNEP:
             let p = ins.opcode == .ISEQP ? LLVMIntEQ : LLVMIntNE
@@ -286,9 +321,11 @@ final class FunctionLowering {
                 lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
             }
         case .CALLT where !proto.flags.contains(.vararg) && !compact:
+            if let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
             lowerTailCall(pc, a, d)
             return false
         case .CALLT, .CALLMT:
+            if ins.opcode == .CALLT, let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
             return false
         case .ITERC, .ITERN:
@@ -318,14 +355,30 @@ final class FunctionLowering {
             lowerReturn(a, i64(d - 1))
             return false
         case .FORI, .JFORI:
+            // Number operands start the loop inline; others (numeric strings, errors) through the runtime.
+            let start = valueBits(a, at: pc), stop = valueBits(a + 1, at: pc), step = valueBits(a + 2, at: pc)
+            let inline = newBlock("forprep"), coerce = newBlock("forcoerce"), enter = newBlock("enter")
+            let known = (a...(a + 2)).allSatisfy { numbers.isNumber($0, at: pc) }
+            b.condBr(known ? cx.constant(1, cx.i1) : b.and(b.and(isNumber(start), isNumber(stop)), isNumber(step)),
+                     inline, coerce)
+            b.position(atEndOf: inline)
+            let i = b.bitcast(start, cx.double), limit = b.bitcast(stop, cx.double), by = b.bitcast(step, cx.double)
+            setShadow(a, i); setShadow(a + 1, limit); setShadow(a + 2, by)
+            let up = b.fcmp(LLVMRealOGE, by, cx.constant(0.0))
+            b.condBr(b.select(up, b.fcmp(LLVMRealOLE, i, limit), b.fcmp(LLVMRealOGE, i, limit)), enter, block(jumpTarget(pc)))
+            b.position(atEndOf: enter)
+            storeNumber(a + 3, i)
+            b.br(block(pc + 1))
+            b.position(atEndOf: coerce)
             let r = call(.forprep, pc: pc)
             bailIfNegative(r)
+            reloadShadows(Array(a...(a + 3)))
             b.condBr(b.icmp(LLVMIntEQ, r, i64(1)), block(pc + 1), block(jumpTarget(pc)))
             return false
         case .FORL, .IFORL, .JFORL:
-            let step = loadNumber(a + 2)
-            let i = b.fadd(loadNumber(a), step)
-            let stop = loadNumber(a + 1)
+            let step = numberValue(a + 2, at: pc), stop = numberValue(a + 1, at: pc)
+            let i = b.fadd(numberValue(a, at: pc), step)
+            setShadow(a + 1, stop); setShadow(a + 2, step)
             let up = b.fcmp(LLVMRealOGE, step, cx.constant(0.0))
             let go = b.select(up, b.fcmp(LLVMRealOLE, i, stop), b.fcmp(LLVMRealOGE, i, stop))
             let loop = newBlock("again")
@@ -367,19 +420,25 @@ final class FunctionLowering {
         let raw = op.rawValue
         let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef?
         let known = { (r: Int) in self.numbers.isNumber(r, at: pc) }
+        let registers = raw <= Opcode.MODNV.rawValue ? [bReg] : [bReg, cReg]
         if raw <= Opcode.MODVN.rawValue {
-            let v = load(bReg)
+            let v = valueBits(bReg, at: pc)
             x = v; y = bits(proto.numberConstants[cReg].bitPattern); condition = known(bReg) ? nil : isNumber(v)
         } else if raw <= Opcode.MODNV.rawValue {
-            let v = load(bReg)
+            let v = valueBits(bReg, at: pc)
             x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = known(bReg) ? nil : isNumber(v)
         } else {
-            x = load(bReg); y = load(cReg)
+            x = valueBits(bReg, at: pc); y = valueBits(cReg, at: pc)
             condition = known(bReg) && known(cReg) ? nil : b.and(isNumber(x), isNumber(y))
         }
         let kind = (Int(raw) - Int(Opcode.ADDVN.rawValue)) % 5
         return fastOrHelper(pc, condition) {
             let p = self.b.bitcast(x, self.cx.double), q = self.b.bitcast(y, self.cx.double)
+            // Past the check the operands are numbers: their copies become current.
+            for r in registers where !known(r) {
+                self.setShadow(r, r == bReg && raw > Opcode.MODVN.rawValue && raw <= Opcode.MODNV.rawValue ? q
+                               : (r == bReg ? p : q))
+            }
             let r: LLVMValueRef
             switch kind {
             case 0: r = self.b.fadd(p, q)

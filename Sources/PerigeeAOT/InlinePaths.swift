@@ -95,6 +95,19 @@ extension FunctionLowering {
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
         let f = objectPointer(callee)
+        if let ff = expectedFastFunction(pc, a, nargs: cReg - 1), !multi {
+            let other = newBlock("notfast")
+            let r = inlineFastFunction(ff, f, pc, a, otherwise: other)
+            if bReg == 0 {
+                storeNumber(a, r)
+                b.store(i64(1), multres)
+            } else if bReg > 1 {
+                storeNumber(a, r)
+                for i in 1..<(bReg - 1) { store(a + i, bits(ValueBits.nil)) }
+            }
+            b.br(done)
+            b.position(atEndOf: other)
+        }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a + 1, b.add(bytecodeAddress, i64(4 * (pc + 1))))
         var n = i64(cReg - 1)
@@ -167,6 +180,8 @@ extension FunctionLowering {
         b.br(done)
         b.position(atEndOf: done)
         handOverIfHooked(pc)
+        // The callee may have changed this frame's locals (debug.setlocal).
+        reloadShadows((0..<a).filter { numbers.isNumber($0, at: pc + 1) })
     }
 
     /// CALL/CALLM through `perigee_call`.
@@ -220,6 +235,17 @@ extension FunctionLowering {
         b.ret(i64(CompiledStatus.tailCall))
         b.position(atEndOf: slow)
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
+    }
+
+    /// CALLT of an expected fast function: its result is returned directly; any other
+    /// callee makes the tail call.
+    func lowerFastTailCall(_ pc: Int, _ a: Int, _ ff: FastFunction) {
+        let other = newBlock("notfast")
+        let callee = load(a)
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
+        storeNumber(a, inlineFastFunction(ff, objectPointer(callee), pc, a, otherwise: other))
+        lowerReturn(a, i64(1))
+        b.position(atEndOf: other)
     }
 
     /// ITERN stepping a `next` traversal (ISNEXT set it up): the entry after the hidden
@@ -288,7 +314,31 @@ extension FunctionLowering {
 
     /// The value slot of string `key` (an interned string value) in table `t`, or null.
     func findStringSlot(_ t: LLVMValueRef, _ key: LLVMValueRef) -> LLVMValueRef {
-        let hash = b.zext(loadField(objectPointer(key), Layout.stringHash, cx.i32), cx.i64)
+        findSlot(t, key, hash: b.zext(loadField(objectPointer(key), Layout.stringHash, cx.i32), cx.i64))
+    }
+
+    /// The hash-part value slot of number `key` in table `t`, or null. -0 is looked up as
+    /// 0; a NaN finds nothing.
+    func findNumberSlot(_ t: LLVMValueRef, _ number: LLVMValueRef) -> LLVMValueRef {
+        let key = b.select(b.icmp(LLVMIntEQ, number, bits(0x8000_0000_0000_0000)), bits(0), number)
+        // The runtime's hashBits, on 32-bit halves.
+        let i32 = cx.i32
+        func rotl(_ x: LLVMValueRef, _ n: Int64) -> LLVMValueRef {
+            b.or(b.shl(x, cx.constant(n, i32)), b.lshr(x, cx.constant(32 - n, i32)))
+        }
+        var lo = b.trunc(key, i32)
+        var hi = b.trunc(b.lshr(key, bits(32)), i32)
+        lo = b.xor(lo, hi)
+        hi = rotl(hi, 14)
+        lo = b.sub(lo, hi)
+        hi = rotl(hi, 5)
+        hi = b.xor(hi, lo)
+        hi = b.sub(hi, rotl(lo, 13))
+        return findSlot(t, key, hash: b.zext(hi, cx.i64))
+    }
+
+    /// The value slot of `key` (whose hash is `hash`) in the hash part of `t`, or null.
+    func findSlot(_ t: LLVMValueRef, _ key: LLVMValueRef, hash: LLVMValueRef) -> LLVMValueRef {
         let mask = loadCount(t, Layout.tableHashMask)
         let nodes = loadPointerField(t, Layout.tableNode)
         let first = b.gep(cx.i8, nodes, [b.mul(b.and(hash, mask), i64(Layout.nodeSize))])
@@ -391,13 +441,13 @@ extension FunctionLowering {
         case .GGET, .TGETS:
             key = gcConstant(op == .GGET ? d : cReg)
             readSlot(t, findStringSlot(t, key), into: a, miss: lookup, done: done)
-        case .TGETB:
-            key = bits(Double(cReg).bitPattern)
-            readSlot(t, arraySlot(t, key, slow: lookup), into: a, miss: lookup, done: done)
         default:
-            key = load(cReg)
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
-            readSlot(t, arraySlot(t, key, slow: lookup), into: a, miss: lookup, done: done)
+            key = op == .TGETB ? bits(Double(cReg).bitPattern) : valueBits(cReg, at: pc)
+            if op == .TGETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
+            let hashed = newBlock("hashed")
+            readSlot(t, arraySlot(t, key, slow: hashed), into: a, miss: lookup, done: done)
+            b.position(atEndOf: hashed)
+            readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
         b.position(atEndOf: lookup)
         let found = b.call(rt.type(of: .lookup), rt.declaration(.lookup), [t, key, lookupResult])
@@ -423,13 +473,13 @@ extension FunctionLowering {
         case .GSET, .TSETS:
             key = gcConstant(op == .GSET ? d : cReg)
             writeSlot(t, findStringSlot(t, key), value, arrayPart: false, miss: storing, done: done)
-        case .TSETB:
-            key = bits(Double(cReg).bitPattern)
-            writeSlot(t, arraySlot(t, key, slow: storing), value, arrayPart: true, miss: storing, done: done)
         default:
-            key = load(cReg)
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
-            writeSlot(t, arraySlot(t, key, slow: storing), value, arrayPart: true, miss: storing, done: done)
+            key = op == .TSETB ? bits(Double(cReg).bitPattern) : valueBits(cReg, at: pc)
+            if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
+            let hashed = newBlock("hashed")
+            writeSlot(t, arraySlot(t, key, slow: hashed), value, arrayPart: true, miss: storing, done: done)
+            b.position(atEndOf: hashed)
+            writeSlot(t, findNumberSlot(t, key), value, arrayPart: false, miss: storing, done: done)
         }
         b.position(atEndOf: storing)
         let stored = b.call(rt.type(of: .store), rt.declaration(.store), [t, key, value])

@@ -136,4 +136,7 @@ struct NumberInference {
     }
 
     func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
+
+    /// Whether register r holds a number before some instruction.
+    func everNumber(_ r: Int) -> Bool { numbers.contains { $0.contains(r) } }
 }

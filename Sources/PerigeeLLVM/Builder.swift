@@ -86,6 +86,9 @@ public final class IRBuilder {
     public func fsub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFSub(ref, a, b, n)! }
     public func fmul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFMul(ref, a, b, n)! }
     public func fdiv(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFDiv(ref, a, b, n)! }
+    public func shl(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildShl(ref, a, b, n)! }
+    public func xor(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildXor(ref, a, b, n)! }
+    public func frem(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFRem(ref, a, b, n)! }
     public func icmp(_ p: LLVMIntPredicate, _ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef {
         L.LLVMBuildICmp(ref, p, a, b, n)!
     }

@@ -1,0 +1,53 @@
+/// Calls of math builtins computed inline. A call site whose callee register was loaded
+/// under a fast function's name (`math.sqrt(x)`, a local or upvalue `sqrt`, `floor`, ...)
+/// tests the callee's fast-function id and, with number arguments in the expected count,
+/// computes the result itself; anything else (another function under that name, a
+/// string argument, an error) takes the ordinary call, so the builtin keeps the semantics.
+import CLLVM
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+extension FunctionLowering {
+    /// The fast function the call at `pc` (callee in register `a`, `nargs` arguments)
+    /// probably calls, judged by the callee's name.
+    func expectedFastFunction(_ pc: Int, _ a: Int, nargs: Int) -> FastFunction? {
+        guard !compact, let (_, name) = proto.slotName(pc, a),
+              let ff = FastFunction(named: name), ff.arity == nargs else { return nil }
+        return ff
+    }
+
+    /// The result of `ff` on the arguments in the call frame at register `a`, when the
+    /// function object `f` is that fast function and the arguments are numbers; otherwise
+    /// control goes to `otherwise`.
+    func inlineFastFunction(_ ff: FastFunction, _ f: LLVMValueRef, _ pc: Int, _ a: Int,
+                            otherwise: LLVMBasicBlockRef) -> LLVMValueRef {
+        let id = cx.constant(Int64(ff.rawValue), cx.i8)
+        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), id), slow: otherwise)
+        var args: [LLVMValueRef] = []
+        for i in 0..<ff.arity {
+            let v = valueBits(a + 2 + i, at: pc)
+            if !numbers.isNumber(a + 2 + i, at: pc) { guardOr(isNumber(v), slow: otherwise) }
+            args.append(b.bitcast(v, cx.double))
+        }
+        let unary = cx.function(cx.double, [cx.double])
+        func intrinsic(_ name: String) -> LLVMValueRef {
+            b.call(unary, rt.module.declare(name, unary), [args[0]])
+        }
+        switch ff {
+        case .sqrt: return intrinsic("llvm.sqrt.f64")
+        case .floor: return intrinsic("llvm.floor.f64")
+        case .ceil: return intrinsic("llvm.ceil.f64")
+        case .abs: return intrinsic("llvm.fabs.f64")
+        case .sin: return intrinsic("llvm.sin.f64")
+        case .cos: return intrinsic("llvm.cos.f64")
+        case .exp: return intrinsic("llvm.exp.f64")
+        case .log: return intrinsic("llvm.log.f64")
+        case .tan: return intrinsic("tan")
+        // math.min/max keep the first argument only when it is strictly better (LuaJIT's rule).
+        case .min: return b.select(b.fcmp(LLVMRealOLT, args[0], args[1]), args[0], args[1])
+        case .max: return b.select(b.fcmp(LLVMRealOGT, args[0], args[1]), args[0], args[1])
+        case .fmod: return b.frem(args[0], args[1])
+        }
+    }
+}

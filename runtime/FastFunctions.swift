@@ -1,0 +1,25 @@
+/// Fast-function ids: builtins whose work compiled code can do inline. Such a builtin's
+/// `ffid` names it, so a call site that expects, say, `math.sqrt` tests one byte of the
+/// callee and computes the square root itself; any other callee (a user's replacement
+/// of `math.sqrt` included) takes the ordinary call. The builtin stays the reference:
+/// inline code handles only the cases it computes identically (number arguments in the
+/// builtin's exact count) and calls the builtin for everything else, errors included.
+public enum FastFunction: UInt8, CaseIterable {
+    case sqrt = 2, floor, ceil, abs, sin, cos, tan, exp, log, min, max, fmod
+
+    /// The math library field this fast function is registered under.
+    public var name: String { String(describing: self) }
+
+    /// Arguments the inline form takes (calls with another count use the builtin).
+    public var arity: Int {
+        switch self {
+        case .min, .max, .fmod: return 2
+        default: return 1
+        }
+    }
+
+    public init?(named name: String) {
+        guard let f = FastFunction.allCases.first(where: { $0.name == name }) else { return nil }
+        self = f
+    }
+}
