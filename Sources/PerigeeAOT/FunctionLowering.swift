@@ -21,6 +21,11 @@ final class FunctionLowering {
     /// paths: their code stays small, which keeps the build time of large programs linear.
     let compact: Bool
     static let compactThreshold = 1000
+    static func isCompact(_ proto: Prototype) -> Bool { proto.bytecode.count > compactThreshold }
+
+    /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
+    /// about three times as much as runtime calls in LLVM's time).
+    static func compileCost(_ proto: Prototype) -> Int { proto.bytecode.count * (isCompact(proto) ? 1 : 3) }
 
     var blocks: [LLVMBasicBlockRef?]
     var thread: LLVMValueRef!
@@ -48,17 +53,19 @@ final class FunctionLowering {
     let debug: DebugInfoBuilder?
     var debugScope: LLVMMetadataRef?
 
-    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, debug: DebugInfoBuilder? = nil) {
+    /// `shared`: the function is called from the program's other objects (it stays
+    /// internal to its module otherwise).
+    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, shared: Bool = false, debug: DebugInfoBuilder? = nil) {
         self.debug = debug
         self.proto = proto
         self.rt = rt
         cx = rt.cx
         b = IRBuilder(cx)
         function = rt.module.addFunction(name, rt.functionType)
-        rt.module.makeInternal(function)
+        if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         numbers = NumberInference(proto)
-        compact = proto.bytecode.count > FunctionLowering.compactThreshold
+        compact = FunctionLowering.isCompact(proto)
     }
 
     // MARK: Building blocks

@@ -17,6 +17,12 @@ public struct CompiledChunk {
     }
 }
 
+/// A Lua function to compile and its symbol.
+struct FunctionJob {
+    let proto: Prototype
+    let name: String
+}
+
 public final class ProgramCompiler {
     public let context: LLVMContext
     public let module: LLVMModule
@@ -24,13 +30,19 @@ public final class ProgramCompiler {
 
     /// Line information for `-g`, or nil.
     let debug: DebugInfoBuilder?
+    /// Set when the functions are compiled in other modules (FunctionGroup): this one then
+    /// only declares them.
+    let functionsElsewhere: Bool
+    /// Every Lua function of the program, in function-table order.
+    private(set) var jobs: [FunctionJob] = []
 
     /// `debugSource`: the main source file, when the build asks for DWARF line information.
-    public init(context: LLVMContext, name: String, debugSource: String? = nil) {
+    public init(context: LLVMContext, name: String, debugSource: String? = nil, functionsElsewhere: Bool = false) {
         self.context = context
         let module = LLVMModule(name: name, in: context)
         self.module = module
-        rt = RuntimeInterface(module)
+        self.functionsElsewhere = functionsElsewhere
+        rt = RuntimeInterface(module, variables: functionsElsewhere ? .defined : .own)
         debug = debugSource.map { DebugInfoBuilder(module, mainSource: $0, producer: "perigee") }
     }
 
@@ -63,7 +75,10 @@ public final class ProgramCompiler {
         let dumpBytes = dumpBytecode(proto)
         let dump = module.addConstantBytes("perigee_chunk\(index)_bytecode", dumpBytes)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
-            let lowering = FunctionLowering(p, rt, name: "perigee_chunk\(index)_f\(i)", debug: debug)
+            let job = FunctionJob(proto: p, name: "perigee_chunk\(index)_f\(i)")
+            jobs.append(job)
+            if functionsElsewhere { return module.declare(job.name, rt.functionType) }
+            let lowering = FunctionLowering(p, rt, name: job.name, debug: debug)
             lowering.lower()
             return lowering.function
         }

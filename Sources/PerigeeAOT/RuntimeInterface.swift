@@ -80,14 +80,28 @@ struct RuntimeInterface {
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
     }
 
-    init(_ module: LLVMModule) {
+    /// How this module holds the runtime-written variables: as its own, or (for a program
+    /// compiled as several objects) defined by the main object and declared by the others.
+    enum Variables { case own, defined, declared }
+
+    init(_ module: LLVMModule, variables: Variables = .own) {
         cx = module.context
         self.module = module
         i8p = cx.pointer(to: cx.i8)
         i64p = cx.pointer(to: cx.i64)
         functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
-        stackLimit = module.addVariable("perigee_native_stack_limit", cx.i64, cx.constant(0, cx.i64))
-        hookFlag = module.addVariable("perigee_hook_flag", cx.i64, cx.constant(0, cx.i64))
+        stackLimit = RuntimeInterface.variable("perigee_native_stack_limit", in: module, variables)
+        hookFlag = RuntimeInterface.variable("perigee_hook_flag", in: module, variables)
+    }
+
+    /// An i64 variable the runtime writes (through its address, given at start).
+    private static func variable(_ name: String, in module: LLVMModule, _ variables: Variables) -> LLVMValueRef {
+        let i64 = module.context.i64
+        switch variables {
+        case .own: return module.addVariable(name, i64, module.context.constant(0, i64))
+        case .defined: return module.addSharedVariable(name, i64, module.context.constant(0, i64))
+        case .declared: return module.declareVariable(name, i64)
+        }
     }
 
     /// The helper's type: most take (L, base, instruction, pc) and answer an i64.

@@ -20,6 +20,10 @@ public final class LLVMContext {
         ref = L.LLVMOrcThreadSafeContextGetContext(threadSafe)!
     }
 
+    /// Drops the names of instructions, blocks and arguments as they are made (a faster
+    /// build; the IR is no longer readable).
+    public func discardValueNames() { L.LLVMContextSetDiscardValueNames(ref, 1) }
+
     deinit {
         if let threadSafe {
             L.LLVMOrcDisposeThreadSafeContext(threadSafe)

@@ -84,6 +84,20 @@ public final class LLVMModule {
         return global
     }
 
+    /// A variable global of `type` starting as `initial`, visible to the program's other
+    /// objects (which declare it with `declareVariable`).
+    @discardableResult
+    public func addSharedVariable(_ name: String, _ type: LLVMTypeRef, _ initial: LLVMValueRef) -> LLVMValueRef {
+        let global = L.LLVMAddGlobal(live, type, name)!
+        L.LLVMSetInitializer(global, initial)
+        return global
+    }
+
+    /// A global of `type` defined in another object.
+    public func declareVariable(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {
+        L.LLVMAddGlobal(live, type, name)!
+    }
+
     /// Gives a function internal linkage (not visible outside the object).
     public func makeInternal(_ function: LLVMValueRef) { L.LLVMSetLinkage(function, LLVMInternalLinkage) }
 

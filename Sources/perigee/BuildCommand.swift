@@ -1,4 +1,4 @@
-/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-v]`.
+/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-j N] [-v]`.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +10,9 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-v]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-j N] [-v]
+          -j N, --jobs N   compile on N threads (default: one per processor for large programs;
+                           one with --emit-llvm, --emit-obj or -g, which describe a single module)
 
         """
 
@@ -22,6 +24,7 @@ struct BuildCommand {
         var emitObject: String? = nil
         var verbose = false
         var debugInfo = false
+        var jobs: Int? = nil
         var i = 0
         func value(_ option: String) -> String? {
             guard i + 1 < arguments.count else { return nil }
@@ -48,6 +51,11 @@ struct BuildCommand {
                 verbose = true
             case "-g":
                 debugInfo = true
+            case "-j", "--jobs":
+                guard let v = value(a), let n = Int(v), n >= 1, n <= 64 else {
+                    return usage("'\(a)' needs a number of threads from 1 to 64")
+                }
+                jobs = n
             case "-h", "--help":
                 writeStandardOutput(BuildCommand.usageText)
                 return 0
@@ -65,6 +73,7 @@ struct BuildCommand {
         options.emitObject = emitObject
         options.verbose = verbose
         options.debugInfo = debugInfo
+        options.jobs = jobs
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }
             return nil

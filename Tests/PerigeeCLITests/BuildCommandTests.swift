@@ -127,6 +127,36 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertTrue(String(decoding: compiled.out, as: UTF8.self).contains("attempt to index field 'missing'"))
     }
 
+    func testFunctionsCompiledOnSeveralThreadsMatchOneModule() throws {
+        try write("shapes.lua", """
+            local M = {}
+            function M.area(w, h) return w * h end
+            function M.describe(s) return string.format("%s:%g", s.name, M.area(s.w, s.h)) end
+            return M
+            """)
+        try write("threads.lua", """
+            local shapes = require("shapes")
+            local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+            local co = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(fib(i + 10)) end end)
+            local list = {}
+            for i = 1, 5 do list[i] = {name = "s" .. i, w = i, h = i + 0.5} end
+            local out = {}
+            for _, s in ipairs(list) do out[#out + 1] = shapes.describe(s) end
+            print(table.concat(out, " "), co(), co(), co(), math.sqrt(fib(12)))
+            print(pcall(shapes.area, {}, 1))
+            """)
+        let interpreted = try runPerigee(["threads.lua"], in: work)
+        XCTAssertEqual(interpreted.status, 0, interpreted.err)
+        for jobs in ["1", "2", "3"] {
+            let build = try runPerigee(["build", "threads.lua", "-o", "threads\(jobs)", "-j", jobs, "-v"], in: work)
+            XCTAssertEqual(build.status, 0, build.err)
+            XCTAssertEqual(build.err.contains("functions compiled on"), jobs != "1", build.err)
+            let run = try runProgram(work.appendingPathComponent("threads\(jobs)").path, [], in: work)
+            XCTAssertEqual(run.status, 0, run.err)
+            XCTAssertEqual(String(decoding: run.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
+        }
+    }
+
     func testBuildErrorsAreMessages() throws {
         try write("bad.lua", "local x = = 1\n")
         try write("good.lua", "print(1)\n")
@@ -137,6 +167,8 @@ final class BuildCommandTests: XCTestCase {
             (["build", "good.lua", "--bogus"], "perigee: unrecognized option '--bogus'\n"),
             (["build"], "perigee: no input file\n"),
             (["build", "good.lua", "-o"], "perigee: '-o' needs an argument\n"),
+            (["build", "good.lua", "-j", "0"], "perigee: '-j' needs a number of threads from 1 to 64\n"),
+            (["build", "good.lua", "--jobs"], "perigee: '--jobs' needs a number of threads from 1 to 64\n"),
         ]
         for (arguments, message) in cases {
             let r = try runPerigee(arguments, in: work)

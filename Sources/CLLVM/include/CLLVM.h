@@ -48,7 +48,7 @@
   X(LLVMDoubleTypeInContext) X(LLVMFloatTypeInContext) X(LLVMVoidTypeInContext) \
   X(LLVMPointerType) X(LLVMFunctionType) X(LLVMStructTypeInContext) \
   X(LLVMArrayType) X(LLVMTypeOf) X(LLVMGetTypeKind) X(LLVMGetReturnType) \
-  X(LLVMGlobalGetValueType) \
+  X(LLVMGlobalGetValueType) X(LLVMContextSetDiscardValueNames) \
   /* Functions, globals, blocks */ \
   X(LLVMAddFunction) X(LLVMGetNamedFunction) X(LLVMGetParam) X(LLVMCountParams) \
   X(LLVMSetLinkage) X(LLVMSetFunctionCallConv) X(LLVMAddGlobal) X(LLVMSetInitializer) \
