@@ -78,6 +78,9 @@ public struct GlobalState {
     public var finalizerHook: FinalizerHook?
     /// Called when a prototype holding debug information is freed.
     public var debugInfoRelease: DebugInfoRelease?
+    /// The small-block pools (see `SmallBlocks`): entry 0 lists the chunks, entry c the
+    /// free blocks of size class c.
+    var smallBlocks: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 }
 
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>
@@ -111,10 +114,15 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     public static func create(hashSeed: UInt32? = nil) -> GlobalRef? {
         guard let raw = malloc(MemoryLayout<GlobalState>.stride) else { return nil }
         let g = raw.bindMemory(to: GlobalState.self, capacity: 1)
-        let bucketBytes = 64 * MemoryLayout<ObjectRef?>.stride
+        // 128 buckets: bucket arrays stay above the small-block sizes, so they are always
+        // malloc'ed, whoever frees them.
+        let bucketBytes = 128 * MemoryLayout<ObjectRef?>.stride
         guard let bucketMemory = malloc(bucketBytes) else { free(raw); return nil }
-        let buckets = bucketMemory.bindMemory(to: ObjectRef?.self, capacity: 64)
-        buckets.initialize(repeating: nil, count: 64)
+        guard let pools = calloc(SmallBlocks.classes + 1, MemoryLayout<UnsafeMutableRawPointer?>.stride) else {
+            free(bucketMemory); free(raw); return nil
+        }
+        let buckets = bucketMemory.bindMemory(to: ObjectRef?.self, capacity: 128)
+        buckets.initialize(repeating: nil, count: 128)
         let empty = UnsafeMutablePointer<TableNode>.allocate(capacity: 1)
         empty.initialize(to: TableNode(value: .nil, key: .nil, next: nil))
         let metatables = UnsafeMutablePointer<TableRef?>.allocate(capacity: typeMetatableCount)
@@ -128,12 +136,13 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             collecting: false, stopped: false,
             allObjects: nil, sweepCursor: nil, sweepStringBucket: 0, gray: nil, grayAgain: nil,
             weakTables: nil, finalizeHead: nil, finalizeTail: nil, openUpvalues: nil,
-            stringBuckets: buckets, stringMask: 63, stringCount: 0,
+            stringBuckets: buckets, stringMask: 127, stringCount: 0,
             hashSeed: hashSeed ?? GlobalState.freshSeed(raw),
             mainThread: placeholder, currentThread: placeholder,
             registry: UnsafeMutableRawPointer(raw).assumingMemoryBound(to: GCTable.self),
             typeMetatables: metatables, metamethodNames: names, emptyNode: empty,
-            finalizerHook: nil, debugInfoRelease: nil))
+            finalizerHook: nil, debugInfoRelease: nil,
+            smallBlocks: pools.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: SmallBlocks.classes + 1)))
         // The main thread is the first object, so it stays last in the all-objects list and
         // userdata are kept right behind it (see `newUserdata`).
         guard let thread = g.newThread(), let registry = g.newTable() else { g.destroy(); return nil }
@@ -171,6 +180,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             while let string = s { s = string.pointee.next; freeObject(string) }
         }
         free(pointee.stringBuckets)
+        releaseSmallBlockChunks()
         pointee.emptyNode.deallocate()
         pointee.typeMetatables.deallocate()
         pointee.metamethodNames.deallocate()

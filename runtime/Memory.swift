@@ -1,6 +1,24 @@
 /// The one allocator every Lua object goes through: it counts bytes, feeds the GC debt and enforces the memory limit.
 import Glibc
 
+/// Small blocks (1...512 bytes, in 16-byte size classes) come from free lists carved out of
+/// 64 KiB chunks instead of malloc: a collection frees thousands of same-sized tables,
+/// nodes and strings at once, which overflows malloc's per-size caches and makes its slow
+/// paths the allocation-heavy programs' hot spot. A freed block goes back on its class's
+/// list for the next allocation of that class; chunks go back to the system when the state
+/// is destroyed. Callers always release a block with the size they allocated it with,
+/// which is what makes the class known without a header.
+enum SmallBlocks {
+    static let granule = 16
+    static let largest = 512
+    static let classes = largest / granule
+    static let chunkBytes = 64 * 1024
+
+    /// The class of a size in 1...largest.
+    @inline(__always) static func sizeClass(_ size: Int) -> Int { (size + granule - 1) / granule }
+    @inline(__always) static func isSmall(_ size: Int) -> Bool { size > 0 && size <= largest }
+}
+
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// `size` bytes of fresh memory, or nil when the memory limit or the system says no.
     /// Beyond the limit a full collection runs first (without finalizers), so anything the
@@ -9,31 +27,90 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         if pointee.memoryLimit != 0 && pointee.totalBytes + size > pointee.memoryLimit {
             return allocateAfterCollecting(size)
         }
-        guard let p = malloc(size) else { return allocateAfterCollecting(size) }
+        guard let p = takeBlock(size) else { return allocateAfterCollecting(size) }
         pointee.totalBytes += size
         return p
     }
 
-    /// Resizes a block from `oldSize` to `newSize` bytes; nil leaves the old block untouched.
+    /// Resizes a block from `oldSize` to `newSize` bytes (> 0); nil leaves the old block untouched.
     func reallocate(_ block: UnsafeMutableRawPointer?, from oldSize: Int, to newSize: Int) -> UnsafeMutableRawPointer? {
         let growth = newSize - oldSize
         if growth > 0 && pointee.memoryLimit != 0 && pointee.totalBytes + growth > pointee.memoryLimit {
             collectForMemory()
             if pointee.totalBytes + growth > pointee.memoryLimit { return nil }
         }
-        var p = realloc(block, newSize)
-        if p == nil && growth > 0 {
-            collectForMemory()
-            p = realloc(block, newSize)
+        guard let block else {
+            guard let p = takeBlock(newSize) ?? { collectForMemory(); return takeBlock(newSize) }() else { return nil }
+            pointee.totalBytes += newSize
+            return p
         }
-        guard let result = p else { return nil }
+        let result: UnsafeMutableRawPointer
+        if !SmallBlocks.isSmall(oldSize) && !SmallBlocks.isSmall(newSize) {
+            guard let p = realloc(block, newSize) ?? (growth > 0 ? { collectForMemory(); return realloc(block, newSize) }() : nil)
+            else { return nil }
+            result = p
+        } else if SmallBlocks.isSmall(oldSize) && SmallBlocks.isSmall(newSize)
+                    && SmallBlocks.sizeClass(oldSize) == SmallBlocks.sizeClass(newSize) {
+            result = block
+        } else {
+            guard let p = takeBlock(newSize) ?? { collectForMemory(); return takeBlock(newSize) }() else { return nil }
+            p.copyMemory(from: block, byteCount: min(oldSize, newSize))
+            giveBack(block, size: oldSize)
+            result = p
+        }
         pointee.totalBytes += growth
         return result
     }
 
     @inline(__always) func release(_ block: UnsafeMutableRawPointer?, size: Int) {
-        free(block)
+        guard let block else { return }
+        giveBack(block, size: size)
         pointee.totalBytes -= size
+    }
+
+    /// A block of `size` bytes from its pool or malloc, without accounting.
+    @inline(__always) private func takeBlock(_ size: Int) -> UnsafeMutableRawPointer? {
+        guard SmallBlocks.isSmall(size) else { return malloc(size) }
+        let c = SmallBlocks.sizeClass(size)
+        guard let p = pointee.smallBlocks[c] else { return refill(c) }
+        pointee.smallBlocks[c] = p.load(as: UnsafeMutableRawPointer?.self)
+        return p
+    }
+
+    @inline(__always) private func giveBack(_ block: UnsafeMutableRawPointer, size: Int) {
+        guard SmallBlocks.isSmall(size) else { free(block); return }
+        let c = SmallBlocks.sizeClass(size)
+        block.storeBytes(of: pointee.smallBlocks[c], as: UnsafeMutableRawPointer?.self)
+        pointee.smallBlocks[c] = block
+    }
+
+    /// A new chunk cut into blocks of class `c`: one is returned, the rest listed as free.
+    @inline(never)
+    private func refill(_ c: Int) -> UnsafeMutableRawPointer? {
+        let blockSize = c * SmallBlocks.granule
+        guard let chunk = malloc(SmallBlocks.chunkBytes) else { return nil }
+        chunk.storeBytes(of: pointee.smallBlocks[0], as: UnsafeMutableRawPointer?.self)
+        pointee.smallBlocks[0] = chunk
+        let first = chunk + SmallBlocks.granule
+        let count = (SmallBlocks.chunkBytes - SmallBlocks.granule) / blockSize
+        var free = pointee.smallBlocks[c]
+        for i in stride(from: count - 1, through: 1, by: -1) {
+            let block = first + i * blockSize
+            block.storeBytes(of: free, as: UnsafeMutableRawPointer?.self)
+            free = block
+        }
+        pointee.smallBlocks[c] = free
+        return first
+    }
+
+    /// Returns every small-block chunk to the system (the state is being destroyed).
+    func releaseSmallBlockChunks() {
+        var chunk = pointee.smallBlocks[0]
+        while let c = chunk {
+            chunk = c.load(as: UnsafeMutableRawPointer?.self)
+            free(c)
+        }
+        free(pointee.smallBlocks)
     }
 
     /// The slow path of `allocate`: collect, then try once more within the limit.
@@ -41,7 +118,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     private func allocateAfterCollecting(_ size: Int) -> UnsafeMutableRawPointer? {
         collectForMemory()
         if pointee.memoryLimit != 0 && pointee.totalBytes + size > pointee.memoryLimit { return nil }
-        guard let p = malloc(size) else { return nil }
+        guard let p = takeBlock(size) else { return nil }
         pointee.totalBytes += size
         return p
     }
