@@ -105,11 +105,16 @@ extension LuaVM {
         let ipairsIterator = g.newBuiltin({ raw in
             let c = BuiltinCall(raw, "ipairs")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            let i = (c.integer(2) ?? 0) + 1
-            let v = t.get(integer: i)
-            if v.isNil { return c.results(.nil) }
-            return c.results(Value(number: Double(i)), v)
+            guard let control = c.number(2) else { return c.typeError(2, expected: "number") }
+            // As LuaJIT: the next key is control + 1, the element read is at its integer
+            // part, and the end of the array gives no results.
+            let next = control + 1
+            guard abs(next) < 9.0e15 else { return 0 }
+            let v = t.get(integer: Int(next.rounded(.towardZero)))
+            if v.isNil { return 0 }
+            return c.results(Value(number: next), v)
         }, env: globals)!
+        ipairsIterator.pointee.ffid = FastFunction.ipairsIterator.rawValue
         _ = g.pointee.registry.set(string: g.intern("ipairs_iterator")!, Value(function: ipairsIterator), g)
         register("ipairs", in: G) { raw in
             let c = BuiltinCall(raw, "ipairs")

@@ -11,7 +11,7 @@ struct BuiltinCall {
     let name: String
 
     init(_ raw: UnsafeMutableRawPointer, _ name: String) {
-        vm = LuaVM.current
+        vm = LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue()
         L = raw.assumingMemoryBound(to: GCThread.self)
         self.name = name
     }
@@ -33,6 +33,16 @@ struct BuiltinCall {
     func results(_ values: Value...) -> Int32 {
         for v in values { push(v) }
         return Int32(values.count)
+    }
+    // One and two results without the variadic form's array (a heap allocation per call).
+    @inline(__always) func results(_ v: Value) -> Int32 {
+        push(v)
+        return 1
+    }
+    @inline(__always) func results(_ v: Value, _ w: Value) -> Int32 {
+        push(v)
+        push(w)
+        return 2
     }
 
     /// Raises `message` with the calling function's position.

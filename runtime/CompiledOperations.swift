@@ -18,7 +18,7 @@ struct CompiledFrame {
     let pc: Int
 
     @inline(__always) init(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) {
-        vm = LuaVM.current
+        vm = LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue()
         L = l.assumingMemoryBound(to: GCThread.self)
         self.base = base
         self.pc = pc
@@ -147,7 +147,7 @@ public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: I
     let L = l.assumingMemoryBound(to: GCThread.self)
     if let open = L.pointee.openUpvalues,
        UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + base {
-        L.closeUpvalues(from: base, LuaVM.current.g)
+        L.closeUpvalues(from: base, LuaVM.currentGlobal)
     }
     L.pointee.top = UInt32(base + first + count)
     return count
@@ -299,7 +299,7 @@ public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ ou
             out.pointee = Value.nil.bits
             return 0
         }
-        let handler = LuaVM.current.g.metamethod(.index, in: mt)
+        let handler = LuaVM.currentGlobal.metamethod(.index, in: mt)
         if handler.isNil {
             out.pointee = Value.nil.bits
             return 0
@@ -314,7 +314,7 @@ public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ ou
 /// frame: 0 when stored, 1 when the full instruction must run (`perigee_newindex`).
 @_cdecl("perigee_store")
 public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ value: UInt64) -> Int {
-    let g = LuaVM.current.g
+    let g = LuaVM.currentGlobal
     let t = table.assumingMemoryBound(to: GCTable.self)
     let k = Value(bits: key)
     if k.isNil || (k.isNumber && k.number.isNaN) { return 1 }
@@ -410,7 +410,7 @@ public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     let closure = L.pointee.stack[base - 2].function
     let k = closure.proto.info.pointee.numbers
     let a = fieldA(ins), d = fieldD(ins)
-    let g = LuaVM.current.g
+    let g = LuaVM.currentGlobal
     switch opcode(ins) {
     case .USETS: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - d], g)
     case .USETN: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[d], g)
@@ -423,7 +423,7 @@ public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
 @_cdecl("perigee_close")
 public func perigee_close(_ l: UnsafeMutableRawPointer, _ base: Int, _ slot: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
-    L.closeUpvalues(from: base + slot, LuaVM.current.g)
+    L.closeUpvalues(from: base + slot, LuaVM.currentGlobal)
     return 0
 }
 
@@ -452,7 +452,7 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
 @_cdecl("perigee_finish_call")
 public func perigee_finish_call(_ l: UnsafeMutableRawPointer, _ funcSlot: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
-    return LuaVM.current.runFrame(L, funcSlot, Int(L.pointee.top) - funcSlot - 2)
+    return LuaVM.withCurrent { $0.runFrame(L, funcSlot, Int(L.pointee.top) - funcSlot - 2) }
 }
 
 /// Moves a call's `count` results (the top values) to `funcSlot` on, adjusted to `wanted`
@@ -460,14 +460,14 @@ public func perigee_finish_call(_ l: UnsafeMutableRawPointer, _ funcSlot: Int) -
 @_cdecl("perigee_move_results")
 public func perigee_move_results(_ l: UnsafeMutableRawPointer, _ funcSlot: Int, _ count: Int, _ wanted: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
-    LuaVM.current.moveResults(L, from: Int(L.pointee.top) - count, count: count, to: funcSlot, wanted: wanted)
+    LuaVM.withCurrent { $0.moveResults(L, from: Int(L.pointee.top) - count, count: count, to: funcSlot, wanted: wanted) }
     return count
 }
 
 /// The write barrier of a black table that compiled code stored into.
 @_cdecl("perigee_barrier_back")
 public func perigee_barrier_back(_ l: UnsafeMutableRawPointer, _ table: UnsafeMutableRawPointer) -> Int {
-    LuaVM.current.g.barrierBack(table.assumingMemoryBound(to: GCTable.self))
+    LuaVM.currentGlobal.barrierBack(table.assumingMemoryBound(to: GCTable.self))
     return 0
 }
 
@@ -550,7 +550,7 @@ public func perigee_next_entry(_ t: UnsafeMutableRawPointer, _ position: Int, _ 
 /// The barrier after compiled code stored a collectable value into a black upvalue.
 @_cdecl("perigee_upvalue_barrier")
 public func perigee_upvalue_barrier(_ upvalue: UnsafeMutableRawPointer, _ value: UInt64) -> Int {
-    LuaVM.current.g.barrierForward(upvalue.assumingMemoryBound(to: GCHeader.self), Value(bits: value).object)
+    LuaVM.currentGlobal.barrierForward(upvalue.assumingMemoryBound(to: GCHeader.self), Value(bits: value).object)
     return 0
 }
 

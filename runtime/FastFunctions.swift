@@ -6,6 +6,8 @@
 /// builtin's exact count) and calls the builtin for everything else, errors included.
 public enum FastFunction: UInt8, CaseIterable {
     case sqrt = 2, floor, ceil, abs, sin, cos, tan, exp, log, min, max, fmod
+    /// The iterator `ipairs` returns (a generic `for` over it steps the array inline).
+    case ipairsIterator
 
     /// The math library field this fast function is registered under.
     public var name: String { String(describing: self) }
@@ -18,8 +20,9 @@ public enum FastFunction: UInt8, CaseIterable {
         }
     }
 
+    /// The math function registered as `name`.
     public init?(named name: String) {
-        guard let f = FastFunction.allCases.first(where: { $0.name == name }) else { return nil }
+        guard let f = FastFunction.allCases.first(where: { $0.name == name && $0 != .ipairsIterator }) else { return nil }
         self = f
     }
 }

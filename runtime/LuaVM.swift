@@ -67,7 +67,17 @@ public final class LuaVM {
     var openPipes: [UnsafeMutablePointer<FILE>] = []
 
     /// The VM builtins run in (one per process while Perigee has a single universe).
-    nonisolated(unsafe) public static var current: LuaVM!
+    nonisolated(unsafe) public static var current: LuaVM! {
+        didSet { unretained = current.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `current` without reference counting, for the builtins' hot paths (`current` owns it).
+    nonisolated(unsafe) static var unretained: Unmanaged<LuaVM>?
+    /// The global state of `current`, read without reference counting.
+    @inline(__always) static var currentGlobal: GlobalRef { unretained.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.g } }
+    /// Runs `body` on `current` without retaining it (it stays owned by `current`).
+    @inline(__always) static func withCurrent<R>(_ body: (LuaVM) -> R) -> R {
+        unretained.unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
+    }
 
     public init?(memoryLimit: Int = 0) {
         guard let g = GlobalRef.create() else { return nil }

@@ -48,6 +48,32 @@ extension FunctionLowering {
         case .min: return b.select(b.fcmp(LLVMRealOLT, args[0], args[1]), args[0], args[1])
         case .max: return b.select(b.fcmp(LLVMRealOGT, args[0], args[1]), args[0], args[1])
         case .fmod: return b.frem(args[0], args[1])
+        case .ipairsIterator: fatalError("not a math function")
         }
+    }
+
+    /// ITERC over `ipairs`: when the iterator is the builtin's, the state a table and the
+    /// control a number whose successor indexes the array part, the step is an array read;
+    /// anything else (the hash part, another iterator) goes to `generic`.
+    func lowerIpairsStep(_ pc: Int, _ a: Int, results: Int, generic: LLVMBasicBlockRef) {
+        let iterator = load(a - 3)
+        guardOr(hasTag(iterator, ValueBits.functionTag), slow: generic)
+        let id = cx.constant(Int64(FastFunction.ipairsIterator.rawValue), cx.i8)
+        guardOr(b.icmp(LLVMIntEQ, loadField(objectPointer(iterator), Layout.functionFFID, cx.i8), id), slow: generic)
+        let t = tableOperand(a - 2, slow: generic)
+        let control = load(a - 1)
+        guardOr(isNumber(control), slow: generic)
+        let next = b.fadd(b.bitcast(control, cx.double), cx.constant(1.0))
+        let value = b.load(cx.i64, arraySlot(t, b.bitcast(next, cx.i64), slow: generic))
+        let end = newBlock("ended"), step = newBlock("step")
+        b.condBr(b.icmp(LLVMIntEQ, value, bits(ValueBits.nil)), end, step)
+        b.position(atEndOf: end)
+        for i in 0..<max(results, 1) { store(a + i, bits(ValueBits.nil)) }
+        b.br(block(pc + 1))
+        b.position(atEndOf: step)
+        storeNumber(a, next)
+        if results > 1 { store(a + 1, value) }
+        for i in 2..<max(results, 2) { store(a + i, bits(ValueBits.nil)) }
+        b.br(block(pc + 1))
     }
 }

@@ -331,6 +331,9 @@ final class FunctionLowering {
             if let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
             lowerTailCall(pc, a, d)
             return false
+        case .CALLMT where !proto.flags.contains(.vararg) && !compact:
+            lowerTailCall(pc, a, d, multi: true)
+            return false
         case .CALLT, .CALLMT:
             if ins.opcode == .CALLT, let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))

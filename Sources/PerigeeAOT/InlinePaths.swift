@@ -167,12 +167,18 @@ extension FunctionLowering {
                 store(a, bits(ValueBits.nil))
             }
             b.br(done)
+        } else if wanted < 0 {
+            // All results: moved down from the top to the call's slot, which becomes the top.
+            let stack = b.load(rt.i64p, b.pointerCast(fieldAddress(thread, Layout.threadStack, rt.i8p), cx.pointer(to: rt.i64p)))
+            let top = loadCount(thread, Layout.threadTop)
+            copyValues(from: b.gep(cx.i64, stack, [b.sub(top, r)]), to: b.gep(cx.i64, stack, [funcSlot]), count: r)
+            b.store(b.trunc(b.add(funcSlot, r), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+            b.store(r, multres)
+            b.br(done)
         } else {
-            // Several or all results: the helper's way, from the top values.
-            let moved = b.call(rt.type(of: .moveResults), rt.declaration(.moveResults),
-                               [thread, funcSlot, r, i64(wanted)])
+            // Several results: the helper's way, from the top values.
+            b.call(rt.type(of: .moveResults), rt.declaration(.moveResults), [thread, funcSlot, r, i64(wanted)])
             refreshFrame()
-            if wanted < 0 { b.store(moved, multres) }
             b.br(done)
         }
         b.position(atEndOf: slow)
@@ -218,9 +224,25 @@ extension FunctionLowering {
         return native
     }
 
-    /// CALLT to a compiled function from a fixed-parameter function: the callee and its
-    /// arguments replace this frame and `tailCall` goes back to the caller's loop.
-    func lowerTailCall(_ pc: Int, _ a: Int, _ d: Int) {
+    /// `count` values from `source` to `target` (lower or equal addresses: copied upwards).
+    func copyValues(from source: LLVMValueRef, to target: LLVMValueRef, count: LLVMValueRef) {
+        let entry = b.insertBlock!
+        let head = newBlock("copy"), body = newBlock("copying"), exit = newBlock("copied")
+        b.br(head)
+        b.position(atEndOf: head)
+        let i = b.phi(cx.i64, [(i64(0), entry)], "i")
+        b.condBr(b.icmp(LLVMIntSLT, i, count), body, exit)
+        b.position(atEndOf: body)
+        b.store(b.load(cx.i64, b.gep(cx.i64, source, [i])), b.gep(cx.i64, target, [i]))
+        b.addIncoming(i, [(b.add(i, i64(1)), body)])
+        b.br(head)
+        b.position(atEndOf: exit)
+    }
+
+    /// CALLT (CALLMT: with the previous call's results as the last arguments) to a
+    /// compiled function from a fixed-parameter function: the callee and its arguments
+    /// replace this frame and `tailCall` goes back to the caller's loop.
+    func lowerTailCall(_ pc: Int, _ a: Int, _ d: Int, multi: Bool = false) {
         let slow = newBlock("tailcall")
         let callee = load(a)
         _ = nativeEntry(of: callee, slow: slow)
@@ -228,10 +250,17 @@ extension FunctionLowering {
             let open = loadPointerField(thread, Layout.threadOpenUpvalues)
             guardOr(b.icmp(LLVMIntEQ, b.ptrToInt(open, cx.i64), i64(0)), slow: slow)
         }
-        let n = d - 1
         store(-2, callee)
-        for i in 0..<n { store(i, load(a + 2 + i)) }
-        b.store(b.trunc(b.add(base, i64(n)), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+        let n: LLVMValueRef
+        if multi {
+            n = b.add(i64(d), b.load(cx.i64, multres))
+            let frame = b.load(rt.i64p, frameSlot)
+            copyValues(from: b.gep(cx.i64, frame, [i64(a + 2)]), to: frame, count: n)
+        } else {
+            n = i64(d - 1)
+            for i in 0..<(d - 1) { store(i, load(a + 2 + i)) }
+        }
+        b.store(b.trunc(b.add(base, n), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
         b.ret(i64(CompiledStatus.tailCall))
         b.position(atEndOf: slow)
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
@@ -269,6 +298,8 @@ extension FunctionLowering {
             store(a, b.load(cx.i64, out))
             store(a + 1, b.load(cx.i64, b.gep(cx.i64, out, [i64(1)])))
             b.br(block(jumpTarget(pc + 1)))
+        } else if op == .ITERC && !compact {
+            lowerIpairsStep(pc, a, results: Int(proto.bytecode[pc].raw >> 24) - 1, generic: generic)
         } else {
             b.br(generic)
         }
