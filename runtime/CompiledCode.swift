@@ -15,6 +15,13 @@ import PerigeeFrontend
 /// `result` is one of `CompiledStatus`.
 public typealias CompiledEntry = @convention(c) (UnsafeMutableRawPointer, Int, Int) -> Int
 
+/// A function's compiled code as a built executable lists it: the version specialized on
+/// numbers, and (when it speculates) the version without speculation, or null.
+public struct CompiledVersions {
+    public var native: CompiledEntry?
+    public var generic: CompiledEntry?
+}
+
 /// Negative results of compiled functions and of the helpers they call.
 public enum CompiledStatus {
     public static let error = -1
@@ -132,16 +139,17 @@ extension LuaVM {
 // MARK: Built executables
 
 /// The `main` of an executable made by `perigee build`: loads the program's embedded
-/// bytecode (`dump`, Perigee's dump format), attaches `entries` (one compiled function per
-/// prototype, in the order `Prototype.preorder` gives) and runs it as `perigee script.lua`
+/// bytecode (`dump`, Perigee's dump format), attaches `entries` (the compiled versions of
+/// each prototype, in the order `Prototype.preorder` gives) and runs it as `perigee script.lua`
 /// would: `arg`, uncaught errors with a traceback on stderr, exit status 1 on error.
 @_cdecl("perigee_run_compiled")
 public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
                                  _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
-                                 _ entries: UnsafePointer<CompiledEntry?>, _ entryCount: Int,
+                                 _ entries: UnsafeRawPointer, _ entryCount: Int,
                                  _ modules: UnsafeRawPointer, _ moduleCount: Int,
                                  _ stackLimit: UnsafeMutablePointer<UInt>, _ hookFlag: UnsafeMutablePointer<UInt>) -> Int32 {
-    let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount, entries: entries,
+    let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount,
+                                  entries: entries.assumingMemoryBound(to: CompiledVersions.self),
                                   entryCount: entryCount, modules: modules.assumingMemoryBound(to: CompiledModule.self),
                                   moduleCount: moduleCount, stackLimit: stackLimit, hookFlag: hookFlag)
     return program.runOnLargeStack()
@@ -153,7 +161,7 @@ struct CompiledProgram {
     let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     let dump: UnsafePointer<UInt8>
     let dumpCount: Int
-    let entries: UnsafePointer<CompiledEntry?>
+    let entries: UnsafePointer<CompiledVersions>
     let entryCount: Int
     let modules: UnsafePointer<CompiledModule>
     let moduleCount: Int
@@ -238,15 +246,15 @@ public struct CompiledModule {
     public var name: UnsafePointer<CChar>
     public var dump: UnsafePointer<UInt8>
     public var dumpCount: Int
-    public var entries: UnsafePointer<CompiledEntry?>
+    public var entries: UnsafePointer<CompiledVersions>
     public var entryCount: Int
 }
 
 extension LuaVM {
     /// Gives each prototype of `root` (in preorder) its compiled function.
-    func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledEntry?>) {
-        for (i, p) in root.preorder.enumerated() where i < entries.count {
-            if let e = entries[i] { compiledEntries[ObjectIdentifier(p)] = e }
+    func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledVersions>) {
+        for (i, p) in root.preorder.enumerated() where i < entries.count && entries[i].native != nil {
+            compiledEntries[ObjectIdentifier(p)] = entries[i]
         }
     }
 

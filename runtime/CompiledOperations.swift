@@ -446,6 +446,20 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     }
 }
 
+/// Speculative code met arithmetic on something other than numbers at `pc`: the function
+/// runs its version without speculation from now on (when it has one), and this activation
+/// goes on in the interpreter.
+@_cdecl("perigee_despecialize")
+public func perigee_despecialize(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int, _ multres: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    let info = L.pointee.stack[base - 2].function.proto.info
+    if let generic = info.pointee.generic {
+        info.pointee.native = generic
+        info.pointee.generic = nil
+    }
+    return perigee_interpret_rest(l, base, pc, multres)
+}
+
 /// Runs the function in slot `funcSlot` (link written, arguments up to `L.top`) to its end:
 /// compiled code's way to call builtins, and to go on after a compiled callee answered
 /// `tailCall`. Results on top, or a status.

@@ -169,6 +169,31 @@ extension LuaVM {
         /// function's, a builtin's or a pcall's): to its Lua caller, through a protected frame
         /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
         /// status when this run is done.
+        /// The common return, inline: to a Lua caller (a return PC link), from a frame with
+        /// no open upvalues that is not the run's exit frame, with fixed results wanted.
+        @inline(__always) func quickReturn(_ first: Int, _ count: Int) -> Bool {
+            let link = base[-1]
+            guard link.isReturnPC else { return false }
+            let frameBase = slotIndex(base)
+            if frameBase == exitBase { return false }
+            if let open = L.pointee.openUpvalues,
+               UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= base {
+                return false
+            }
+            let returnPC = link.returnPC
+            let callIns = returnPC[-1]
+            let wanted = callB(callIns) - 1
+            if wanted < 0 { return false }
+            let dst = base - 2
+            for i in 0..<wanted { dst[i] = i < count ? base[first + i] : .nil }
+            base = dst - callA(callIns)
+            closure = base[-2].function
+            k = closure.proto.info.pointee.numbers
+            pc = returnPC
+            syncTop()
+            return true
+        }
+
         func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
             var link = base[-1]
             var frameBase = slotIndex(base)
@@ -909,10 +934,13 @@ extension LuaVM {
             case .RETM:
                 if let done = returnFrom(a, Int(ins >> 16) + multres) { return done }
             case .RET:
+                if quickReturn(a, Int(ins >> 16) - 1) { break }
                 if let done = returnFrom(a, Int(ins >> 16) - 1) { return done }
             case .RET0:
+                if quickReturn(a, 0) { break }
                 if let done = returnFrom(a, 0) { return done }
             case .RET1:
+                if quickReturn(a, 1) { break }
                 if let done = returnFrom(a, 1) { return done }
 
             // MARK: Loops and jumps

@@ -40,7 +40,7 @@ public final class LuaVM {
     public internal(set) var lastTraceback = ""
     /// Compiled functions of a built executable, by the prototype they were compiled from;
     /// `loadPrototype` attaches them. And its compiled modules, by name, for `require`.
-    var compiledEntries: [ObjectIdentifier: CompiledEntry] = [:]
+    var compiledEntries: [ObjectIdentifier: CompiledVersions] = [:]
     var compiledModules: [String: CompiledModule] = [:]
     /// Compiled code recurses on the native stack; below this address it stops.
     let nativeStackLimit = LuaVM.computeNativeStackLimit()

@@ -11,6 +11,9 @@ public struct ProtoInfo {
     public var source: Unmanaged<Prototype>
     /// The function's native code in a built executable.
     public var native: CompiledEntry? = nil
+    /// Its version without number speculation, which `native` becomes once the speculative
+    /// code met arithmetic on other values (see perigee_despecialize).
+    public var generic: CompiledEntry? = nil
 }
 
 public typealias ProtoInfoRef = UnsafeMutablePointer<ProtoInfo>
@@ -54,8 +57,9 @@ extension LuaVM {
         let info = ProtoInfoRef.allocate(capacity: 1)
         info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
         p.pointee.debugInfo = UnsafeMutableRawPointer(info)
-        if !compiledEntries.isEmpty, let native = compiledEntries[ObjectIdentifier(proto)] {
-            info.pointee.native = native
+        if !compiledEntries.isEmpty, let code = compiledEntries[ObjectIdentifier(proto)] {
+            info.pointee.native = code.native
+            info.pointee.generic = code.generic
             p.pointee.flags |= ProtoFlag.compiled
         }
         p.pointee.chunkName = g.intern(proto.chunkName)

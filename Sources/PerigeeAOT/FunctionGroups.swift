@@ -36,7 +36,7 @@ final class FunctionGroup {
             let machine = try TargetMachine(optimization: codeGenLevel)
             let module = LLVMModule(name: objectPath, in: context)
             let rt = RuntimeInterface(module, variables: .declared)
-            for job in jobs { FunctionLowering(job.proto, rt, name: job.name, shared: true).lower() }
+            for job in jobs { _ = FunctionLowering.lower(job, rt, shared: true) }
             machine.configure(module)
             do { try module.verify() } catch { throw BuildError("internal error: invalid LLVM IR: \(error)") }
             if let pipeline = PassPipeline.forBuild(optimization) { try pipeline.run(on: module, for: machine) }
@@ -53,7 +53,7 @@ final class FunctionGroup {
     static func partition(_ jobs: [FunctionJob], into count: Int) -> [[FunctionJob]] {
         var groups = Array(repeating: [FunctionJob](), count: max(count, 1))
         var costs = Array(repeating: 0, count: groups.count)
-        let weighed = jobs.map { ($0, FunctionLowering.compileCost($0.proto)) }
+        let weighed = jobs.map { ($0, $0.cost) }
         for (job, cost) in weighed.sorted(by: { $0.1 > $1.1 }) {
             let lightest = costs.indices.min { costs[$0] < costs[$1] }!
             groups[lightest].append(job)

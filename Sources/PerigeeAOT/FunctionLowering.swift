@@ -22,10 +22,33 @@ final class FunctionLowering {
     let compact: Bool
     static let compactThreshold = 1000
     static func isCompact(_ proto: Prototype) -> Bool { proto.bytecode.count > compactThreshold }
+    /// The version without number speculation (see NumberInference).
+    let generic: Bool
+
+    /// Whether `proto` also gets a version without number speculation, which replaces the
+    /// speculative one once that met arithmetic on other values: functions whose arithmetic
+    /// evidently works on tables with metamethods (vector math). Others hand the rest of an
+    /// activation to the interpreter when speculation fails; a generic version for every
+    /// function that speculates would double the build time of typical programs.
+    static func hasGenericVersion(_ proto: Prototype) -> Bool {
+        !isCompact(proto) && NumberInference.indexesArithmeticResults(proto)
+            && NumberInference.speculates(proto, NumberInference(proto))
+    }
 
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
     /// about three times as much as runtime calls in LLVM's time).
     static func compileCost(_ proto: Prototype) -> Int { proto.bytecode.count * (isCompact(proto) ? 1 : 3) }
+
+    /// Lowers `job`'s function and, when it has one, its generic version.
+    static func lower(_ job: FunctionJob, _ rt: RuntimeInterface, shared: Bool = false,
+                      debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
+        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, debug: debug)
+        main.lower()
+        guard job.generic else { return (main.function, nil) }
+        let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared, debug: debug)
+        generic.lower()
+        return (main.function, generic.function)
+    }
 
     var blocks: [LLVMBasicBlockRef?]
     var thread: LLVMValueRef!
@@ -55,7 +78,9 @@ final class FunctionLowering {
 
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
-    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, shared: Bool = false, debug: DebugInfoBuilder? = nil) {
+    init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
+         debug: DebugInfoBuilder? = nil) {
+        self.generic = generic
         self.debug = debug
         self.proto = proto
         self.rt = rt
@@ -64,7 +89,7 @@ final class FunctionLowering {
         function = rt.module.addFunction(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
-        numbers = NumberInference(proto)
+        numbers = NumberInference(proto, speculative: !generic)
         compact = FunctionLowering.isCompact(proto)
     }
 
@@ -418,9 +443,21 @@ final class FunctionLowering {
         let fastBlock = newBlock("fast"), slow = newBlock("other")
         b.condBr(condition, fastBlock, slow)
         b.position(atEndOf: slow)
-        // Arithmetic on anything but numbers (coercion, metamethods) leaves the compiled
-        // code: the interpreter finishes this activation, and the code here stays numeric.
-        b.ret(call(.interpretRest, [i64(pc), i64(0)]))
+        if generic {
+            // The runtime does the arithmetic (coercion, metamethods), and the code goes on.
+            let merge = newBlock("done")
+            bailIfNegative(call(.arith, pc: pc))
+            b.br(merge)
+            b.position(atEndOf: fastBlock)
+            fast()
+            b.br(merge)
+            b.position(atEndOf: merge)
+            return true
+        }
+        // Arithmetic on anything but numbers leaves the speculative code: the interpreter
+        // finishes this activation (the function's generic version runs from now on), and
+        // the code here stays numeric.
+        b.ret(call(.despecialize, [i64(pc), i64(0)]))
         b.position(atEndOf: fastBlock)
         fast()
         return true

@@ -45,7 +45,10 @@ struct NumberInference {
     /// `numbers[pc]`: registers holding numbers whenever instruction `pc` starts.
     private(set) var numbers: [RegisterSet]
 
-    init(_ proto: Prototype) {
+    /// `speculative`: arithmetic is compiled for numbers only (anything else leaves the
+    /// compiled code), so its operands and result are numbers after it. Otherwise
+    /// arithmetic handles any operands, and its result is a number only when they were.
+    init(_ proto: Prototype, speculative: Bool = true) {
         let code = proto.bytecode
         numbers = Array(repeating: .all, count: code.count + 1)
         var reached = Array(repeating: false, count: code.count + 1)
@@ -76,11 +79,17 @@ struct NumberInference {
                 flow(s, to: pc + 1)
             case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
                  .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
-                // Compiled arithmetic is specialized to numbers: past it, operands and result
-                // are numbers (anything else left for the interpreter).
-                s.insert(a)
-                if ins.opcode == .UNM { s.insert(d) } else { s.insert(b) }
-                if ins.opcode.rawValue >= Opcode.ADDVV.rawValue { s.insert(c) }
+                let operands = NumberInference.operands(ins)
+                if speculative {
+                    // Past speculative arithmetic, operands and result are numbers (anything
+                    // else left for the interpreter).
+                    s.insert(a)
+                    for r in operands { s.insert(r) }
+                } else if operands.allSatisfy({ s.contains($0) }) {
+                    s.insert(a)
+                } else {
+                    s.remove(a)
+                }
                 flow(s, to: pc + 1)
             case .POW:
                 if s.contains(b) && s.contains(c) { s.insert(a) } else { s.remove(a) }
@@ -136,6 +145,65 @@ struct NumberInference {
     }
 
     func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
+
+    /// The registers an arithmetic instruction (UNM, ADDVN...MODVV) reads.
+    static func operands(_ ins: Instruction) -> [Int] {
+        let b = Int(ins.raw >> 24), c = Int((ins.raw >> 16) & 0xff)
+        if ins.opcode == .UNM { return [Int(ins.d)] }
+        return ins.opcode.rawValue >= Opcode.ADDVV.rawValue ? [b, c] : [b]
+    }
+
+    static func isArithmetic(_ op: Opcode) -> Bool {
+        switch op {
+        case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+             .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether some arithmetic in `proto` evidently works on tables: its result is indexed
+    /// (a field read or written, a method called on it) before the register changes, in
+    /// straight-line code. Vector math through metamethods looks like this; number code
+    /// does not.
+    static func indexesArithmeticResults(_ proto: Prototype) -> Bool {
+        let code = proto.bytecode
+        for (pc, ins) in code.enumerated() where isArithmetic(ins.opcode) {
+            let a = Int(ins.a)
+            scan: for next in code[(pc + 1)..<min(code.count, pc + 24)] {
+                switch next.opcode {
+                case .TGETV, .TGETS, .TGETB, .TSETV, .TSETS, .TSETB:
+                    if Int(next.raw >> 24) == a { return true }
+                    let isRead = next.opcode.rawValue <= Opcode.TGETB.rawValue
+                    if isRead && Int(next.a) == a { break scan }
+                case .JMP, .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT, .FORI, .FORL, .ITERC, .ITERN, .ITERL, .LOOP,
+                     .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
+                     .IST, .ISF, .ISTC, .ISFC, .UCLO:
+                    break scan
+                default:
+                    let format = next.opcode.format.a
+                    if (format == .dst && Int(next.a) == a) || (format == .base && Int(next.a) <= a) { break scan }
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether speculative code for `proto` may meet arithmetic on other values: some
+    /// arithmetic operand is not known to be a number.
+    static func speculates(_ proto: Prototype, _ inference: NumberInference) -> Bool {
+        for (pc, ins) in proto.bytecode.enumerated() {
+            switch ins.opcode {
+            case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+                 .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
+                if !operands(ins).allSatisfy({ inference.isNumber($0, at: pc) }) { return true }
+            default:
+                continue
+            }
+        }
+        return false
+    }
 
     /// Whether register r holds a number before some instruction.
     func everNumber(_ r: Int) -> Bool { numbers.contains { $0.contains(r) } }

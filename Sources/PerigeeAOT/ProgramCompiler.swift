@@ -17,10 +17,21 @@ public struct CompiledChunk {
     }
 }
 
-/// A Lua function to compile and its symbol.
+/// A Lua function to compile, its symbol, and whether it has a generic version.
 struct FunctionJob {
     let proto: Prototype
     let name: String
+    let generic: Bool
+    var genericName: String { name + "_generic" }
+
+    init(proto: Prototype, name: String) {
+        self.proto = proto
+        self.name = name
+        generic = FunctionLowering.hasGenericVersion(proto)
+    }
+
+    /// Relative cost of compiling it.
+    var cost: Int { FunctionLowering.compileCost(proto) * (generic ? 2 : 1) }
 }
 
 public final class ProgramCompiler {
@@ -74,17 +85,23 @@ public final class ProgramCompiler {
     private func emitChunk(_ proto: Prototype, index: Int) -> ((global: LLVMValueRef, count: Int), LLVMValueRef, Int) {
         let dumpBytes = dumpBytecode(proto)
         let dump = module.addConstantBytes("perigee_chunk\(index)_bytecode", dumpBytes)
+        let pointerType = context.pointer(to: rt.functionType)
+        let versionsType = context.structure([pointerType, pointerType])
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
             let job = FunctionJob(proto: p, name: "perigee_chunk\(index)_f\(i)")
             jobs.append(job)
-            if functionsElsewhere { return module.declare(job.name, rt.functionType) }
-            let lowering = FunctionLowering(p, rt, name: job.name, debug: debug)
-            lowering.lower()
-            return lowering.function
+            let (main, generic): (LLVMValueRef, LLVMValueRef?)
+            if functionsElsewhere {
+                main = module.declare(job.name, rt.functionType)
+                generic = job.generic ? module.declare(job.genericName, rt.functionType) : nil
+            } else {
+                (main, generic) = FunctionLowering.lower(job, rt, debug: debug)
+            }
+            return context.constantStruct([main, generic ?? context.null(pointerType)])
         }
-        let pointerType = context.pointer(to: rt.functionType)
-        let entries = module.addConstant("perigee_chunk\(index)_functions", context.arrayType(pointerType, functions.count),
-                                         context.array(pointerType, functions))
+        // CompiledVersions records: the speculative function and its generic version (or null).
+        let entries = module.addConstant("perigee_chunk\(index)_functions", context.arrayType(versionsType, functions.count),
+                                         context.array(versionsType, functions))
         return ((dump, dumpBytes.count), entries, functions.count)
     }
 

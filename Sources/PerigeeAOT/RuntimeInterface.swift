@@ -76,6 +76,7 @@ struct RuntimeInterface {
         case varg = "perigee_varg", forprep = "perigee_forprep"
         case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
         case moveResults = "perigee_move_results", interpretRest = "perigee_interpret_rest"
+        case despecialize = "perigee_despecialize"
         case lookup = "perigee_lookup", store = "perigee_store"
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
     }
@@ -115,7 +116,7 @@ struct RuntimeInterface {
         case .setmulti, .call, .tailcall: return cx.function(i64, [i8p, i64, i32, i64, i64])
         case .finishCall: return cx.function(i64, [i8p, i64])
         case .moveResults: return cx.function(i64, [i8p, i64, i64, i64])
-        case .interpretRest: return cx.function(i64, [i8p, i64, i64, i64])
+        case .interpretRest, .despecialize: return cx.function(i64, [i8p, i64, i64, i64])
         case .lookup: return cx.function(i64, [i8p, i64, i64p])
         case .nextEntry: return cx.function(i64, [i8p, i64, i64p])
         case .upvalueBarrier: return cx.function(i64, [i8p, i64])
