@@ -691,6 +691,10 @@ extension LuaVM {
                         base[a] = v
                         continue
                     }
+                    if let inherited = indexThroughTables(tab, key) {
+                        base[a] = inherited
+                        continue
+                    }
                 }
                 syncTop()
                 if let done = finish(resolveIndex(L, closure, currentPC(), t, key, slot: bReg), into: a) {
@@ -702,8 +706,8 @@ extension LuaVM {
                 let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
                 let key = op == Op.TSETS.rawValue ? k[-1 - c] : (op == Op.TSETB.rawValue ? Value(number: Double(c)) : base[c])
                 let t = base[bReg]
-                if t.isTable && t.table.pointee.metatable == nil {
-                    // No metatable, no __newindex: a plain store (a bad key or no memory
+                if t.isTable && (t.table.pointee.metatable == nil || !needsNewIndex(t.table, key)) {
+                    // No __newindex to consult: a plain store (a bad key or no memory
                     // changes nothing, and the slow path below reports it).
                     let tab = t.table
                     let stored = op == Op.TSETS.rawValue ? tab.set(string: key.string, base[a], g)

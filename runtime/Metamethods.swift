@@ -338,3 +338,29 @@ extension LuaVM {
         }
     }
 }
+
+extension LuaVM {
+    /// `t[key]` for table `start`, which has a metatable and no value at `key`, following
+    /// `__index` tables: the value, or nil when a handler function (or a chain too long)
+    /// needs the full path.
+    @inline(__always) func indexThroughTables(_ start: TableRef, _ key: Value) -> Value? {
+        var tab = start
+        for _ in 0..<maxMetamethodChain {
+            let handler = g.metamethod(.index, in: tab.pointee.metatable)
+            if handler.isNil { return .nil }
+            guard handler.isTable else { return nil }
+            tab = handler.table
+            let v = key.isString ? tab.get(string: key.string) : tab.get(key)
+            if !v.isNil || tab.pointee.metatable == nil { return v }
+        }
+        return nil
+    }
+
+    /// Whether storing `key` into `t` (which has a metatable) must consult `__newindex`:
+    /// the key is absent and the metatable has the metamethod.
+    @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
+        guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
+        if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }
+        return !g.metamethod(.newindex, in: mt).isNil
+    }
+}
