@@ -19,7 +19,7 @@ extension LuaVM {
             c.vm.standardOutput.write("\n")
             return 0
         }
-        register("type", in: G) { raw in
+        register("type", in: G, fast: .type) { raw in
             let c = BuiltinCall(raw, "type")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             return c.results(c.vm.typeNameValue(c.arg(1)))

@@ -446,6 +446,18 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     }
 }
 
+/// `type(v)`: the interned name, without a frame.
+@_cdecl("perigee_type_name")
+public func perigee_type_name(_ v: UInt64) -> UInt64 {
+    LuaVM.withCurrent { $0.typeNameValue(Value(bits: v)).bits }
+}
+
+/// `#t` for a table (Lua 5.1 never consults `__len` for tables), without a frame.
+@_cdecl("perigee_table_length")
+public func perigee_table_length(_ table: UnsafeMutableRawPointer) -> Int {
+    table.assumingMemoryBound(to: GCTable.self).length()
+}
+
 /// Speculative code met arithmetic on something other than numbers at `pc`: the function
 /// runs its version without speculation from now on (when it has one), and this activation
 /// goes on in the interpreter.

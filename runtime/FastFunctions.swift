@@ -8,9 +8,29 @@ public enum FastFunction: UInt8, CaseIterable {
     case sqrt = 2, floor, ceil, abs, sin, cos, tan, exp, log, min, max, fmod
     /// The iterator `ipairs` returns (a generic `for` over it steps the array inline).
     case ipairsIterator
+    /// `type` (its answer comes from `perigee_type_name`, without a call frame).
+    case type
 
-    /// The math library field this fast function is registered under.
-    public var name: String { String(describing: self) }
+    /// The name this fast function is registered under (a switch, not reflection: the
+    /// libraries ask while a state starts).
+    public var name: String {
+        switch self {
+        case .sqrt: return "sqrt"
+        case .floor: return "floor"
+        case .ceil: return "ceil"
+        case .abs: return "abs"
+        case .sin: return "sin"
+        case .cos: return "cos"
+        case .tan: return "tan"
+        case .exp: return "exp"
+        case .log: return "log"
+        case .min: return "min"
+        case .max: return "max"
+        case .fmod: return "fmod"
+        case .ipairsIterator: return "ipairs_iterator"
+        case .type: return "type"
+        }
+    }
 
     /// Arguments the inline form takes (calls with another count use the builtin).
     public var arity: Int {
@@ -20,7 +40,10 @@ public enum FastFunction: UInt8, CaseIterable {
         }
     }
 
-    /// The math function registered as `name`.
+    /// Whether the inline form takes and gives numbers only.
+    public var isNumeric: Bool { self != .type && self != .ipairsIterator }
+
+    /// The function registered as `name` (math functions, `type`).
     public init?(named name: String) {
         guard let f = FastFunction.allCases.first(where: { $0.name == name && $0 != .ipairsIterator }) else { return nil }
         self = f

@@ -78,8 +78,8 @@ public struct GlobalState {
     public var finalizerHook: FinalizerHook?
     /// Called when a prototype holding debug information is freed.
     public var debugInfoRelease: DebugInfoRelease?
-    /// The small-block pools (see `SmallBlocks`): entry 0 lists the chunks, entry c the
-    /// free blocks of size class c.
+    /// The small-block pools (see `SmallBlocks`): the chunks, each class's free blocks, the
+    /// bump cursor.
     var smallBlocks: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 }
 
@@ -118,7 +118,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         // malloc'ed, whoever frees them.
         let bucketBytes = 128 * MemoryLayout<ObjectRef?>.stride
         guard let bucketMemory = malloc(bucketBytes) else { free(raw); return nil }
-        guard let pools = calloc(SmallBlocks.classes + 1, MemoryLayout<UnsafeMutableRawPointer?>.stride) else {
+        guard let pools = calloc(SmallBlocks.entries, MemoryLayout<UnsafeMutableRawPointer?>.stride) else {
             free(bucketMemory); free(raw); return nil
         }
         let buckets = bucketMemory.bindMemory(to: ObjectRef?.self, capacity: 128)
@@ -142,7 +142,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             registry: UnsafeMutableRawPointer(raw).assumingMemoryBound(to: GCTable.self),
             typeMetatables: metatables, metamethodNames: names, emptyNode: empty,
             finalizerHook: nil, debugInfoRelease: nil,
-            smallBlocks: pools.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: SmallBlocks.classes + 1)))
+            smallBlocks: pools.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: SmallBlocks.entries)))
         // The main thread is the first object, so it stays last in the all-objects list and
         // userdata are kept right behind it (see `newUserdata`).
         guard let thread = g.newThread(), let registry = g.newTable() else { g.destroy(); return nil }

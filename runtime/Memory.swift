@@ -1,18 +1,25 @@
 /// The one allocator every Lua object goes through: it counts bytes, feeds the GC debt and enforces the memory limit.
 import Glibc
 
-/// Small blocks (1...512 bytes, in 16-byte size classes) come from free lists carved out of
-/// 64 KiB chunks instead of malloc: a collection frees thousands of same-sized tables,
-/// nodes and strings at once, which overflows malloc's per-size caches and makes its slow
-/// paths the allocation-heavy programs' hot spot. A freed block goes back on its class's
-/// list for the next allocation of that class; chunks go back to the system when the state
-/// is destroyed. Callers always release a block with the size they allocated it with,
-/// which is what makes the class known without a header.
+/// Small blocks (1...512 bytes, in 16-byte size classes) come from per-class free lists,
+/// refilled from 64 KiB chunks by bumping a cursor, instead of malloc: a collection frees
+/// thousands of same-sized tables, nodes and strings at once, which overflows malloc's
+/// per-size caches and makes its slow paths the allocation-heavy programs' hot spot. A freed
+/// block goes back on its class's list for the next allocation of that class; chunks go back
+/// to the system when the state is destroyed. Memory is touched only as blocks are handed
+/// out (a state's start stays cheap). Callers always release a block with the size they
+/// allocated it with, which is what makes the class known without a header.
 enum SmallBlocks {
     static let granule = 16
     static let largest = 512
     static let classes = largest / granule
     static let chunkBytes = 64 * 1024
+    /// Entries of `GlobalState.smallBlocks`: the chunk list, the free list of each class,
+    /// then the bump cursor and end in the newest chunk.
+    static let chunkList = 0
+    static let cursor = classes + 1
+    static let end = classes + 2
+    static let entries = classes + 3
 
     /// The class of a size in 1...largest.
     @inline(__always) static func sizeClass(_ size: Int) -> Int { (size + granule - 1) / granule }
@@ -84,28 +91,34 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         pointee.smallBlocks[c] = block
     }
 
-    /// A new chunk cut into blocks of class `c`: one is returned, the rest listed as free.
+    /// A block of class `c` when its free list is empty: from the newest chunk's unused
+    /// end, or from a new chunk (the old chunk's rest then serves as blocks of smaller classes).
     @inline(never)
     private func refill(_ c: Int) -> UnsafeMutableRawPointer? {
         let blockSize = c * SmallBlocks.granule
-        guard let chunk = malloc(SmallBlocks.chunkBytes) else { return nil }
-        chunk.storeBytes(of: pointee.smallBlocks[0], as: UnsafeMutableRawPointer?.self)
-        pointee.smallBlocks[0] = chunk
-        let first = chunk + SmallBlocks.granule
-        let count = (SmallBlocks.chunkBytes - SmallBlocks.granule) / blockSize
-        var free = pointee.smallBlocks[c]
-        for i in stride(from: count - 1, through: 1, by: -1) {
-            let block = first + i * blockSize
-            block.storeBytes(of: free, as: UnsafeMutableRawPointer?.self)
-            free = block
+        let blocks = pointee.smallBlocks
+        if let cursor = blocks[SmallBlocks.cursor], let end = blocks[SmallBlocks.end], end - cursor >= blockSize {
+            blocks[SmallBlocks.cursor] = cursor + blockSize
+            return cursor
         }
-        pointee.smallBlocks[c] = free
+        if let cursor = blocks[SmallBlocks.cursor], let end = blocks[SmallBlocks.end], end - cursor >= SmallBlocks.granule {
+            // The rest of the old chunk becomes a free block of the class that fits it.
+            let rest = SmallBlocks.sizeClass(end - cursor + 1) - 1
+            cursor.storeBytes(of: blocks[rest], as: UnsafeMutableRawPointer?.self)
+            blocks[rest] = cursor
+        }
+        guard let chunk = malloc(SmallBlocks.chunkBytes) else { return nil }
+        chunk.storeBytes(of: blocks[SmallBlocks.chunkList], as: UnsafeMutableRawPointer?.self)
+        blocks[SmallBlocks.chunkList] = chunk
+        let first = chunk + SmallBlocks.granule
+        blocks[SmallBlocks.cursor] = first + blockSize
+        blocks[SmallBlocks.end] = chunk + SmallBlocks.chunkBytes
         return first
     }
 
     /// Returns every small-block chunk to the system (the state is being destroyed).
     func releaseSmallBlockChunks() {
-        var chunk = pointee.smallBlocks[0]
+        var chunk = pointee.smallBlocks[SmallBlocks.chunkList]
         while let c = chunk {
             chunk = c.load(as: UnsafeMutableRawPointer?.self)
             free(c)

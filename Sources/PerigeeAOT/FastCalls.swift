@@ -17,13 +17,21 @@ extension FunctionLowering {
         return ff
     }
 
-    /// The result of `ff` on the arguments in the call frame at register `a`, when the
-    /// function object `f` is that fast function and the arguments are numbers; otherwise
-    /// control goes to `otherwise`.
-    func inlineFastFunction(_ ff: FastFunction, _ f: LLVMValueRef, _ pc: Int, _ a: Int,
-                            otherwise: LLVMBasicBlockRef) -> LLVMValueRef {
+    /// Stores into register `a` the result of `ff` on the arguments in the call frame at
+    /// `a`, when the function object `f` is that fast function and the arguments suit it;
+    /// otherwise control goes to `otherwise`.
+    func storeFastFunction(_ ff: FastFunction, _ f: LLVMValueRef, _ pc: Int, _ a: Int, otherwise: LLVMBasicBlockRef) {
         let id = cx.constant(Int64(ff.rawValue), cx.i8)
         guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), id), slow: otherwise)
+        if ff == .type {
+            store(a, b.call(rt.type(of: .typeName), rt.declaration(.typeName), [load(a + 2)]))
+        } else {
+            storeNumber(a, numericFastFunction(ff, pc, a, otherwise: otherwise))
+        }
+    }
+
+    /// The number `ff` gives for the arguments at `a + 2...` (numbers, else `otherwise`).
+    private func numericFastFunction(_ ff: FastFunction, _ pc: Int, _ a: Int, otherwise: LLVMBasicBlockRef) -> LLVMValueRef {
         var args: [LLVMValueRef] = []
         for i in 0..<ff.arity {
             let v = valueBits(a + 2 + i, at: pc)
@@ -48,7 +56,7 @@ extension FunctionLowering {
         case .min: return b.select(b.fcmp(LLVMRealOLT, args[0], args[1]), args[0], args[1])
         case .max: return b.select(b.fcmp(LLVMRealOGT, args[0], args[1]), args[0], args[1])
         case .fmod: return b.frem(args[0], args[1])
-        case .ipairsIterator: fatalError("not a math function")
+        case .ipairsIterator, .type: fatalError("not a numeric function")
         }
     }
 

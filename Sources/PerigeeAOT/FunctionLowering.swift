@@ -253,7 +253,9 @@ final class FunctionLowering {
         case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
              .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
             return lowerArithmetic(pc, ins.opcode, a, bReg, cReg)
-        case .POW, .LEN:
+        case .LEN:
+            lowerLength(pc, a, d)
+        case .POW:
             bailIfNegative(call(.arith, pc: pc))
             if numbers.isNumber(a, at: pc + 1) { reloadShadows([a]) }
         case .CAT:

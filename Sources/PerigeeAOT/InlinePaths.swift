@@ -97,13 +97,11 @@ extension FunctionLowering {
         let f = objectPointer(callee)
         if let ff = expectedFastFunction(pc, a, nargs: cReg - 1), !multi {
             let other = newBlock("notfast")
-            let r = inlineFastFunction(ff, f, pc, a, otherwise: other)
+            storeFastFunction(ff, f, pc, a, otherwise: other)
             if bReg == 0 {
-                storeNumber(a, r)
                 b.store(i64(1), multres)
-            } else if bReg > 1 {
-                storeNumber(a, r)
-                for i in 1..<(bReg - 1) { store(a + i, bits(ValueBits.nil)) }
+            } else {
+                for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
             }
             b.br(done)
             b.position(atEndOf: other)
@@ -272,7 +270,7 @@ extension FunctionLowering {
         let other = newBlock("notfast")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
-        storeNumber(a, inlineFastFunction(ff, objectPointer(callee), pc, a, otherwise: other))
+        storeFastFunction(ff, objectPointer(callee), pc, a, otherwise: other)
         lowerReturn(a, i64(1))
         b.position(atEndOf: other)
     }
@@ -517,6 +515,28 @@ extension FunctionLowering {
         b.condBr(b.icmp(LLVMIntEQ, stored, i64(0)), done, slow)
         b.position(atEndOf: slow)
         bailIfNegative(call(.newindex, pc: pc))
+        b.br(done)
+        b.position(atEndOf: done)
+    }
+
+    /// LEN: a string's length inline, a table's border through `perigee_table_length`,
+    /// anything else (`__len` of userdata, errors) through the full instruction.
+    func lowerLength(_ pc: Int, _ a: Int, _ d: Int) {
+        let v = load(d)
+        let string = newBlock("string"), notString = newBlock("other"), table = newBlock("table"),
+            slow = newBlock("len"), done = newBlock("measured")
+        b.condBr(hasTag(v, ValueBits.stringTag), string, notString)
+        b.position(atEndOf: string)
+        storeNumber(a, b.sitofp(loadCount(objectPointer(v), Layout.stringLength), cx.double))
+        b.br(done)
+        b.position(atEndOf: notString)
+        b.condBr(hasTag(v, ValueBits.tableTag), table, slow)
+        b.position(atEndOf: table)
+        let n = b.call(rt.type(of: .tableLength), rt.declaration(.tableLength), [objectPointer(v)])
+        storeNumber(a, b.sitofp(n, cx.double))
+        b.br(done)
+        b.position(atEndOf: slow)
+        bailIfNegative(call(.arith, pc: pc))
         b.br(done)
         b.position(atEndOf: done)
     }

@@ -15,6 +15,7 @@ enum ValueBits {
     static let truthyBound: UInt64 = 0x1FFFE << Value.tagShift
     /// The top 17 bits of a table, a function and a string value.
     static let tableTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.table.rawValue)
+    static let stringTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.string.rawValue)
     static let functionTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.function.rawValue)
     static let payloadMask = Value.payloadMask
     /// Collectable values (strings through userdata) have top 17 bits in this range.
@@ -49,6 +50,7 @@ enum Layout {
     static let nodeNext = MemoryLayout<TableNode>.offset(of: \TableNode.next)!
     static let nodeSize = MemoryLayout<TableNode>.stride
     static let stringHash = MemoryLayout<GCString>.offset(of: \GCString.hash)!
+    static let stringLength = MemoryLayout<GCString>.offset(of: \GCString.length)!
     static let black = GCMark.black
 }
 
@@ -76,7 +78,7 @@ struct RuntimeInterface {
         case varg = "perigee_varg", forprep = "perigee_forprep"
         case finishCall = "perigee_finish_call", barrier = "perigee_barrier_back"
         case moveResults = "perigee_move_results", interpretRest = "perigee_interpret_rest"
-        case despecialize = "perigee_despecialize"
+        case despecialize = "perigee_despecialize", tableLength = "perigee_table_length", typeName = "perigee_type_name"
         case lookup = "perigee_lookup", store = "perigee_store"
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
     }
@@ -122,6 +124,8 @@ struct RuntimeInterface {
         case .upvalueBarrier: return cx.function(i64, [i8p, i64])
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
+        case .tableLength: return cx.function(i64, [i8p])
+        case .typeName: return cx.function(i64, [i64])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
     }

@@ -84,4 +84,24 @@ local proxy = setmetatable({[0] = "present"}, {
 print(proxy[0], proxy[-1], proxy[0.25])
 proxy[0] = "changed"; proxy[-2] = "new"; proxy[-2] = "again"
 print(proxy[0], proxy[-2], table.concat(log, ","))
+-- type() and the length operator, inline in compiled code.
+local kinds = {nil, true, 1.5, "s", {}, print, coroutine.create(print), newproxy()}
+local names = {}
+for i = 1, 8 do names[i] = type(kinds[i]) end
+print(table.concat(names, " "))
+local localType = type
+local function kindOf(v) return localType(v) end
+print(kindOf(kindOf), kindOf(nil), select("#", type(1)), pcall(type))
+local savedType = type
+type = function() return "replaced" end
+print(type(1), kindOf(2))
+type = savedType
+local proxy = newproxy(true)
+getmetatable(proxy).__len = function() return 42 end
+local holes = {1, 2, nil, 4}
+print(#"", #"abc\0def", #{}, #{1, 2, 3}, #holes == 4 or #holes == 2, #proxy)
+local grow = {}
+for i = 1, 100 do grow[#grow + 1] = i * 2 end
+print(#grow, grow[#grow], pcall(function() return #5 end))
+print(pcall(function() local n = nil; return #n end))
 print("ok")
