@@ -287,41 +287,29 @@ public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
 /// function `__index` (or a chain too long) needs the full instruction (`perigee_index`).
 @_cdecl("perigee_lookup")
 public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ out: UnsafeMutablePointer<UInt64>) -> Int {
-    var t = table.assumingMemoryBound(to: GCTable.self)
+    let t = table.assumingMemoryBound(to: GCTable.self)
     let k = Value(bits: key)
-    for _ in 0..<maxMetamethodChain {
-        let v = t.get(k)
-        if !v.isNil {
-            out.pointee = v.bits
-            return 0
-        }
-        guard let mt = t.pointee.metatable else {
-            out.pointee = Value.nil.bits
-            return 0
-        }
-        let handler = LuaVM.currentGlobal.metamethod(.index, in: mt)
-        if handler.isNil {
-            out.pointee = Value.nil.bits
-            return 0
-        }
-        guard handler.isTable else { return 1 }
-        t = handler.table
+    let v = t.get(k)
+    if !v.isNil || t.pointee.metatable == nil {
+        out.pointee = v.bits
+        return 0
     }
-    return 1
+    guard let inherited = LuaVM.withCurrent({ $0.indexThroughTables(t, k) }) else { return 1 }
+    out.pointee = inherited.bits
+    return 0
 }
 
 /// `t[key] = value` for a table whose store needs no `__newindex` and no error, without a
 /// frame: 0 when stored, 1 when the full instruction must run (`perigee_newindex`).
 @_cdecl("perigee_store")
 public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ value: UInt64) -> Int {
-    let g = LuaVM.currentGlobal
     let t = table.assumingMemoryBound(to: GCTable.self)
     let k = Value(bits: key)
     if k.isNil || (k.isNumber && k.number.isNaN) { return 1 }
-    if let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0, t.get(k).isNil {
-        if !g.metamethod(.newindex, in: mt).isNil { return 1 }
+    return LuaVM.withCurrent { vm in
+        if vm.needsNewIndex(t, k) { return 1 }
+        return t.set(k, Value(bits: value), vm.g) == .ok ? 0 : 1
     }
-    return t.set(k, Value(bits: value), g) == .ok ? 0 : 1
 }
 
 /// GSET, TSETV, TSETS, TSETB, TSETR.

@@ -40,9 +40,6 @@ public enum FastFunction: UInt8, CaseIterable {
         }
     }
 
-    /// Whether the inline form takes and gives numbers only.
-    public var isNumeric: Bool { self != .type && self != .ipairsIterator }
-
     /// The function registered as `name` (math functions, `type`).
     public init?(named name: String) {
         guard let f = FastFunction.allCases.first(where: { $0.name == name && $0 != .ipairsIterator }) else { return nil }

@@ -165,12 +165,29 @@ extension LuaVM {
         var errorFrameBase: Int? = nil
         @inline(__always) func currentPC() -> Int { pc - 1 - UnsafePointer(closure.proto.pointee.bytecode) }
 
-        /// Returns `count` results starting at register `first` from the frame at `base` (a Lua
-        /// function's, a builtin's or a pcall's): to its Lua caller, through a protected frame
-        /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
-        /// status when this run is done.
-        /// The common return, inline: to a Lua caller (a return PC link), from a frame with
-        /// no open upvalues that is not the run's exit frame, with fixed results wanted.
+        /// Returns `count` results from stack slot `resultsFrom`, out of the frame at
+        /// `frameBase`, to the Lua caller whose call instruction is before `returnPC`.
+        @inline(__always) func returnToLua(_ returnPC: UnsafePointer<UInt32>, from resultsFrom: Int, count: Int, frameBase: Int) {
+            let callIns = returnPC[-1]
+            let wanted = callB(callIns) - 1
+            let dst = frameBase - 2
+            let stack = L.pointee.stack
+            if wanted < 0 {
+                for i in 0..<count { stack[dst + i] = stack[resultsFrom + i] }
+                multres = count
+            } else {
+                for i in 0..<wanted { stack[dst + i] = i < count ? stack[resultsFrom + i] : .nil }
+            }
+            rebase(dst - callA(callIns))
+            closure = base[-2].function
+            k = closure.proto.info.pointee.numbers
+            pc = returnPC
+            syncTop()
+            if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
+        }
+
+        /// The common return, inline in the RET instructions: to a Lua caller (a return PC
+        /// link), from a frame with no open upvalues that is not the run's exit frame.
         @inline(__always) func quickReturn(_ first: Int, _ count: Int) -> Bool {
             let link = base[-1]
             guard link.isReturnPC else { return false }
@@ -180,20 +197,14 @@ extension LuaVM {
                UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= base {
                 return false
             }
-            let returnPC = link.returnPC
-            let callIns = returnPC[-1]
-            let wanted = callB(callIns) - 1
-            if wanted < 0 { return false }
-            let dst = base - 2
-            for i in 0..<wanted { dst[i] = i < count ? base[first + i] : .nil }
-            base = dst - callA(callIns)
-            closure = base[-2].function
-            k = closure.proto.info.pointee.numbers
-            pc = returnPC
-            syncTop()
+            returnToLua(link.returnPC, from: frameBase + first, count: count, frameBase: frameBase)
             return true
         }
 
+        /// Returns `count` results starting at register `first` from the frame at `base` (a Lua
+        /// function's, a builtin's or a pcall's): to its Lua caller, through a protected frame
+        /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
+        /// status when this run is done.
         func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
             var link = base[-1]
             var frameBase = slotIndex(base)
@@ -213,24 +224,7 @@ extension LuaVM {
                 return .ok
             }
             if link.isReturnPC {
-                let returnPC = link.returnPC
-                let callIns = returnPC[-1]
-                let wanted = callB(callIns) - 1
-                let dst = frameBase - 2
-                let stack = L.pointee.stack
-                if wanted < 0 {
-                    for i in 0..<count { stack[dst + i] = stack[resultsFrom + i] }
-                    multres = count
-                } else {
-                    for i in 0..<wanted { stack[dst + i] = i < count ? stack[resultsFrom + i] : .nil }
-                }
-                let callerBase = dst - callA(callIns)
-                rebase(callerBase)
-                closure = base[-2].function
-                k = closure.proto.info.pointee.numbers
-                pc = returnPC
-                syncTop()
-                if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
+                returnToLua(link.returnPC, from: resultsFrom, count: count, frameBase: frameBase)
                 return nil
             }
             switch link.frameType {
@@ -706,7 +700,7 @@ extension LuaVM {
                 let bReg = Int(ins >> 24), c = Int((ins >> 16) & 0xff)
                 let key = op == Op.TSETS.rawValue ? k[-1 - c] : (op == Op.TSETB.rawValue ? Value(number: Double(c)) : base[c])
                 let t = base[bReg]
-                if t.isTable && (t.table.pointee.metatable == nil || !needsNewIndex(t.table, key)) {
+                if t.isTable && !needsNewIndex(t.table, key) {
                     // No __newindex to consult: a plain store (a bad key or no memory
                     // changes nothing, and the slow path below reports it).
                     let tab = t.table
@@ -936,6 +930,7 @@ extension LuaVM {
 
             // MARK: Returns
             case .RETM:
+                if quickReturn(a, Int(ins >> 16) + multres) { break }
                 if let done = returnFrom(a, Int(ins >> 16) + multres) { return done }
             case .RET:
                 if quickReturn(a, Int(ins >> 16) - 1) { break }

@@ -356,8 +356,8 @@ extension LuaVM {
         return nil
     }
 
-    /// Whether storing `key` into `t` (which has a metatable) must consult `__newindex`:
-    /// the key is absent and the metatable has the metamethod.
+    /// Whether storing `key` into `t` must consult `__newindex`: `t` has a metatable with
+    /// the metamethod and no value at `key`.
     @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
         guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
         if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }

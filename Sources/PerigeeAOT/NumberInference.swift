@@ -193,16 +193,9 @@ struct NumberInference {
     /// Whether speculative code for `proto` may meet arithmetic on other values: some
     /// arithmetic operand is not known to be a number.
     static func speculates(_ proto: Prototype, _ inference: NumberInference) -> Bool {
-        for (pc, ins) in proto.bytecode.enumerated() {
-            switch ins.opcode {
-            case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
-                 .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
-                if !operands(ins).allSatisfy({ inference.isNumber($0, at: pc) }) { return true }
-            default:
-                continue
-            }
+        proto.bytecode.enumerated().contains { pc, ins in
+            isArithmetic(ins.opcode) && !operands(ins).allSatisfy { inference.isNumber($0, at: pc) }
         }
-        return false
     }
 
     /// Whether register r holds a number before some instruction.
