@@ -38,10 +38,7 @@ extension FunctionLowering {
             if !numbers.isNumber(a + 2 + i, at: pc) { guardOr(isNumber(v), slow: otherwise) }
             args.append(b.bitcast(v, cx.double))
         }
-        let unary = cx.function(cx.double, [cx.double])
-        func intrinsic(_ name: String) -> LLVMValueRef {
-            b.call(unary, rt.module.declare(name, unary), [args[0]])
-        }
+        func intrinsic(_ name: String) -> LLVMValueRef { unaryMath(name, args[0]) }
         switch ff {
         case .sqrt: return intrinsic("llvm.sqrt.f64")
         case .floor: return intrinsic("llvm.floor.f64")

@@ -71,6 +71,12 @@ final class FunctionLowering {
     /// holds a number, its copy is current; writes go to the stack slot as well, so the
     /// frame is always complete for the runtime.
     var shadows: [Int: LLVMValueRef] = [:]
+    /// Numeric `for` loops that count in integers (IntegerLoops), and for them: the integer
+    /// copies of their index and variable registers, and each loop's integer limit and
+    /// whether that limit was clamped.
+    let integerLoops: IntegerLoops
+    var integerShadows: [Int: LLVMValueRef] = [:]
+    var loopLimits: [Int: (limit: LLVMValueRef, clamped: LLVMValueRef)] = [:]
 
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
@@ -91,6 +97,7 @@ final class FunctionLowering {
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         numbers = NumberInference(proto, speculative: !generic)
         compact = FunctionLowering.isCompact(proto)
+        integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
     }
 
     // MARK: Building blocks
@@ -129,6 +136,11 @@ final class FunctionLowering {
     /// Register r's bits, from its number copy when inference knows it holds a number.
     func valueBits(_ r: Int, at pc: Int) -> LLVMValueRef {
         numbers.isNumber(r, at: pc) && shadows[r] != nil ? b.bitcast(numberValue(r, at: pc), cx.i64) : load(r)
+    }
+    /// Register r as an i64, when it is an integer loop's variable at `pc`.
+    func integerValue(_ r: Int, at pc: Int) -> LLVMValueRef? {
+        guard integerLoops.isInteger(r, at: pc), numbers.isNumber(r, at: pc), let shadow = integerShadows[r] else { return nil }
+        return b.load(cx.i64, shadow)
     }
     func storeNumber(_ r: Int, _ v: LLVMValueRef) {
         store(r, b.bitcast(v, cx.i64))
@@ -191,6 +203,12 @@ final class FunctionLowering {
         if !compact {
             for r in 0..<Int(proto.frameSize) where numbers.everNumber(r) {
                 shadows[r] = b.alloca(cx.double, "r\(r)")
+            }
+            for (pc, loop) in integerLoops.loops {
+                for r in [loop.base, loop.base + 3] where integerShadows[r] == nil {
+                    integerShadows[r] = b.alloca(cx.i64, "i\(r)")
+                }
+                loopLimits[pc] = (b.alloca(cx.i64, "limit"), b.alloca(cx.i1, "clamped"))
             }
         }
         for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .ISNEXT {
@@ -392,6 +410,10 @@ final class FunctionLowering {
             lowerReturn(a, i64(d - 1))
             return false
         case .FORI, .JFORI:
+            if let loop = integerLoops.loops[pc] {
+                lowerIntegerForPrep(pc, loop)
+                return false
+            }
             // Number operands start the loop inline; others (numeric strings, errors) through the runtime.
             let start = valueBits(a, at: pc), stop = valueBits(a + 1, at: pc), step = valueBits(a + 2, at: pc)
             let inline = newBlock("forprep"), coerce = newBlock("forcoerce"), enter = newBlock("enter")
@@ -413,6 +435,10 @@ final class FunctionLowering {
             b.condBr(b.icmp(LLVMIntEQ, r, i64(1)), block(pc + 1), block(jumpTarget(pc)))
             return false
         case .FORL, .IFORL, .JFORL:
+            if let loop = integerLoops.loops[jumpTarget(pc) - 1] {
+                lowerIntegerForLoop(pc, loop)
+                return false
+            }
             let step = numberValue(a + 2, at: pc), stop = numberValue(a + 1, at: pc)
             let i = b.fadd(numberValue(a, at: pc), step)
             setShadow(a + 1, stop); setShadow(a + 2, step)
@@ -495,9 +521,7 @@ final class FunctionLowering {
             case 2: r = self.b.fmul(p, q)
             case 4:
                 // Lua's a % b: a - floor(a / b) * b.
-                let floorType = self.cx.function(self.cx.double, [self.cx.double])
-                let floor = self.rt.module.declare("llvm.floor.f64", floorType)
-                let quotient = self.b.call(floorType, floor, [self.b.fdiv(p, q)])
+                let quotient = self.unaryMath("llvm.floor.f64", self.b.fdiv(p, q))
                 r = self.b.fsub(p, self.b.fmul(quotient, q))
             default:
                 // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
@@ -509,6 +533,12 @@ final class FunctionLowering {
             }
             self.storeNumber(a, r)
         }
+    }
+
+    /// A one-argument math function of double `x` (an LLVM intrinsic or libm's).
+    func unaryMath(_ name: String, _ x: LLVMValueRef) -> LLVMValueRef {
+        let type = cx.function(cx.double, [cx.double])
+        return b.call(type, rt.module.declare(name, type), [x])
     }
 
     /// A comparison through `perigee_compare`: 1 takes the following jump.

@@ -392,15 +392,23 @@ extension FunctionLowering {
     }
 
     /// The array slot of number `key` in table `t` when the key is an integer inside the
-    /// array part; the guard fails to `slow` otherwise.
-    func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        let size = b.sitofp(loadCount(t, Layout.tableArraySize), cx.double)
-        let d = b.bitcast(key, cx.double)
-        let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, size))
-        guardOr(inside, slow: slow)
-        // In range, so the conversion is defined; the round trip says it is an integer.
-        let index = b.fptosi(d, cx.i64)
-        guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
+    /// array part; the guard fails to `slow` otherwise. `integer`: the key as an i64, when
+    /// it is known to be an integer.
+    func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, integer: LLVMValueRef? = nil,
+                   slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        let size = loadCount(t, Layout.tableArraySize)
+        let index: LLVMValueRef
+        if let integer {
+            index = integer
+            guardOr(b.icmp(LLVMIntULT, b.sub(index, i64(1)), size), slow: slow)
+        } else {
+            let d = b.bitcast(key, cx.double)
+            let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, b.sitofp(size, cx.double)))
+            guardOr(inside, slow: slow)
+            // In range, so the conversion is defined; the round trip says it is an integer.
+            index = b.fptosi(d, cx.i64)
+            guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
+        }
         let array = b.pointerCast(loadPointerField(t, Layout.tableArray), rt.i64p)
         return b.gep(cx.i64, array, [b.sub(index, i64(1))])
     }
@@ -474,7 +482,8 @@ extension FunctionLowering {
             key = op == .TGETB ? bits(Double(cReg).bitPattern) : valueBits(cReg, at: pc)
             if op == .TGETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
             let hashed = newBlock("hashed")
-            readSlot(t, arraySlot(t, key, slow: hashed), into: a, miss: lookup, done: done)
+            let integer = op == .TGETB ? i64(cReg) : integerValue(cReg, at: pc)
+            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), into: a, miss: lookup, done: done)
             b.position(atEndOf: hashed)
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
@@ -506,7 +515,8 @@ extension FunctionLowering {
             key = op == .TSETB ? bits(Double(cReg).bitPattern) : valueBits(cReg, at: pc)
             if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
             let hashed = newBlock("hashed")
-            writeSlot(t, arraySlot(t, key, slow: hashed), value, arrayPart: true, miss: storing, done: done)
+            let integer = op == .TSETB ? i64(cReg) : integerValue(cReg, at: pc)
+            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, arrayPart: true, miss: storing, done: done)
             b.position(atEndOf: hashed)
             writeSlot(t, findNumberSlot(t, key), value, arrayPart: false, miss: storing, done: done)
         }

@@ -80,6 +80,7 @@ public final class IRBuilder {
     // MARK: Arithmetic and conversions (never fast-math: -0 and NaN must stay Lua's)
 
     public func add(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAdd(ref, a, b, n)! }
+    public func addNSW(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildNSWAdd(ref, a, b, n)! }
     public func sub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSub(ref, a, b, n)! }
     public func mul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildMul(ref, a, b, n)! }
     public func fadd(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFAdd(ref, a, b, n)! }
