@@ -5,10 +5,10 @@
 /// indexes a table with it uses the integer directly.
 ///
 /// Lua's semantics stay exactly those of doubles: the counter is kept within ±2^53, where
-/// every integer is a double and double addition is exact. A limit beyond that range is
-/// clamped to it (a limit of exactly 2^53 too: doubles cannot step past it), and a loop that reaches the clamp hands the rest of the activation to
-/// the interpreter at its FORL, which goes on in doubles. A start that is not an integer
-/// hands the whole loop over at its FORI.
+/// every integer is a double and double addition is exact. A limit at or beyond that edge
+/// is clamped to it (at exactly 2^53 doubles cannot step further either), and a loop that
+/// reaches the clamp hands the rest of the activation to the interpreter at its FORL, which
+/// goes on in doubles. A start that is not an integer hands the whole loop over at its FORI.
 import CLLVM
 import PerigeeFrontend
 import PerigeeLLVM
