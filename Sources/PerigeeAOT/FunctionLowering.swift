@@ -204,7 +204,8 @@ final class FunctionLowering {
             for r in 0..<Int(proto.frameSize) where numbers.everNumber(r) {
                 shadows[r] = b.alloca(cx.double, "r\(r)")
             }
-            for (pc, loop) in integerLoops.loops {
+            // In pc order, so that the same program always gives the same code.
+            for (pc, loop) in integerLoops.loops.sorted(by: { $0.key < $1.key }) {
                 for r in [loop.base, loop.base + 3] where integerShadows[r] == nil {
                     integerShadows[r] = b.alloca(cx.i64, "i\(r)")
                 }
