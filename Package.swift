@@ -70,7 +70,8 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend"], path: "runtime",
+        .target(name: "CSupport"),
+        .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport"], path: "runtime",
                 swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
                 swiftSettings: llvmSwiftFlags),

@@ -5,6 +5,7 @@
 /// With no hook set the interpreter pays one predictable branch per instruction (on
 /// `DebugHooks.onInstructions`) and one per call (on `onCalls`); everything else is here,
 /// out of line.
+import CSupport
 import PerigeeFrontend
 
 /// The events a hook asks for, Lua's mask bits.
@@ -56,6 +57,7 @@ struct DebugHooks {
         previousPC = nil
         onInstructions = !self.mask.intersection([.line, .count, .return]).isEmpty
         onCalls = self.mask.contains(.call)
+        perigee_set_instruction_hook(onInstructions ? 1 : 0)
     }
 }
 

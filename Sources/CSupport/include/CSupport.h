@@ -1,0 +1,21 @@
+/// The little C Perigee needs: the interpreter's threaded dispatch.
+#ifndef PERIGEE_CSUPPORT_H
+#define PERIGEE_CSUPPORT_H
+
+#include <stdint.h>
+
+/// What an instruction handler returns: the next instruction to run and the frame base it
+/// runs in. A null `pc` stops the dispatch (the run's state says why).
+typedef struct PerigeeStep {
+    const uint32_t *_Nullable pc;
+    uint64_t *_Nullable base;
+} PerigeeStep;
+
+/// Runs instructions from `pc` (its frame at `base`) until a handler stops. `run` is the
+/// interpreter run's state, passed to every handler untouched.
+void perigee_interpret(void *_Nonnull run, uint64_t *_Nonnull base, const uint32_t *_Nonnull pc);
+
+/// Sends every instruction through the instruction hook first (nonzero), or not (zero).
+void perigee_set_instruction_hook(int on);
+
+#endif

@@ -1,0 +1,332 @@
+/// The instruction handlers of calls, returns and function headers, and the run's general
+/// call: callable values through `__call`, tail calls, builtins, and `pcall`/`xpcall`, whose
+/// protected function runs in this same run.
+import CSupport
+import PerigeeFrontend
+
+// MARK: Calls
+
+/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once;
+/// everything else goes through the run's `call`.
+@inline(__always) func callInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                                       multi: Bool) -> PerigeeStep {
+    let s = runState(run)
+    let r = valueSlots(base)
+    let a = operandA(ins)
+    let callee = r[a]
+    if callee.isFunction {
+        let f = callee.function
+        if f.isLua {
+            let p = f.proto
+            var n = operandC(ins) &- 1
+            if multi { n = n &+ 1 &+ s.pointee.multres }
+            let newBase = r + a + 2
+            let L = s.pointee.L
+            let varargSpace = p.pointee.flags & ProtoFlag.vararg != 0 ? n &+ 2 : 0
+            if newBase + Int(p.pointee.frameSize) + varargSpace + 4 <= L.pointee.stack + Int(L.pointee.stackSize) {
+                r[a + 1] = returnLink(pc)
+                s.pointee.nargs = n
+                s.pointee.closure = f
+                s.pointee.k = p.info.pointee.numbers
+                return PerigeeStep(pc: UnsafePointer(p.pointee.bytecode), base: rawSlots(newBase))
+            }
+        }
+    }
+    s.pointee.base = r
+    s.pointee.pc = pc
+    return s.pointee.proceed(s.pointee.call(ins))
+}
+
+@_cdecl("perigee_op_CALL") @inline(__always) func opCALL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    callInstruction(run, base, pc, ins, multi: false)
+}
+@_cdecl("perigee_op_CALLM") @inline(__always) func opCALLM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    callInstruction(run, base, pc, ins, multi: true)
+}
+/// CALLT and CALLMT.
+@_cdecl("perigee_op_CALLT") @inline(__always) func opCALLT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    slowPath(run, base, pc) { $0.call(ins) }
+}
+
+// MARK: Returns
+
+@inline(__always) func returnInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code,
+                                         first: Int, count: Int) -> PerigeeStep {
+    let s = runState(run)
+    let r = valueSlots(base)
+    let link = r[-1]
+    let L = s.pointee.L
+    // The common return: to a Lua caller, from a frame with no open upvalues that is not
+    // the run's exit frame.
+    if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase) {
+        let open = L.pointee.openUpvalues
+        if open == nil || UnsafeMutableRawPointer(open.unsafelyUnwrapped).assumingMemoryBound(to: GCUpvalue.self).pointee.v < r {
+            let returnPC = link.returnPC
+            let callIns = returnPC[-1]
+            let wanted = callB(callIns) &- 1
+            let dst = r - 2
+            if wanted == count {
+                var i = 0
+                while i < count { dst[i] = r[first &+ i]; i &+= 1 }
+            } else {
+                s.pointee.base = r
+                s.pointee.returnToLua(returnPC, from: r - L.pointee.stack + first, count: count, frameBase: r - L.pointee.stack)
+                return s.pointee.next
+            }
+            let callerBase = dst - callA(callIns)
+            let closure = callerBase[-2].function
+            s.pointee.closure = closure
+            let p = closure.proto
+            s.pointee.k = p.info.pointee.numbers
+            let index = callerBase - L.pointee.stack
+            L.pointee.base = UInt32(truncatingIfNeeded: index)
+            L.pointee.top = UInt32(truncatingIfNeeded: index &+ Int(p.pointee.frameSize))
+            return PerigeeStep(pc: returnPC, base: rawSlots(callerBase))
+        }
+    }
+    s.pointee.base = r
+    s.pointee.pc = pc
+    return s.pointee.proceed(s.pointee.returnFrom(first, count))
+}
+
+@_cdecl("perigee_op_RET0") @inline(__always) func opRET0(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    returnInstruction(run, base, pc, first: operandA(ins), count: 0)
+}
+@_cdecl("perigee_op_RET1") @inline(__always) func opRET1(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    returnInstruction(run, base, pc, first: operandA(ins), count: 1)
+}
+@_cdecl("perigee_op_RET") @inline(__always) func opRET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) - 1)
+}
+@_cdecl("perigee_op_RETM") @inline(__always) func opRETM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) + runState(run).pointee.multres)
+}
+
+// MARK: Function headers
+
+/// FUNCF: missing parameters become nil and the frame is published to the thread.
+@_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let p = s.pointee.closure.proto
+    let special = s.pointee.withVM { vm in
+        if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 1) }
+        return (p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty) || vm.hooks.onCalls
+    }
+    if special {
+        return slowPath(run, base, pc) { $0.functionEntry() }
+    }
+    let r = valueSlots(base)
+    let params = Int(p.pointee.parameterCount)
+    let nargs = s.pointee.nargs
+    var i = nargs
+    while i < params { r[i] = .nil; i += 1 }
+    // Registers not yet written may hold values of finished frames: the collector clears
+    // everything above `top` when it scans a stack, so they are never stale.
+    let frameSize = Int(p.pointee.frameSize)
+    let L = s.pointee.L
+    let index = r - L.pointee.stack
+    L.pointee.base = UInt32(index)
+    L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    return stay(pc, base)
+}
+
+/// FUNCV: the function and its fixed parameters move above the arguments; the varargs
+/// stay below, in the original frame.
+@_cdecl("perigee_op_FUNCV") @inline(__always) func opFUNCV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    slowPath(run, base, pc) { $0.varargEntry() }
+}
+
+// MARK: Generic for over `next`
+
+/// ITERN: when the loop's iterator really is `next` on a table, the hidden position steps
+/// in place and the following ITERL's work is done here; otherwise a plain ITERC.
+@_cdecl("perigee_op_ITERN") @inline(__always) func opITERN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let a = operandA(ins)
+    let position = r[a - 1]
+    // The hidden position is a small non-negative number unless bytecode from a dump wrote
+    // something else there; then the plain call runs instead.
+    if position.isNumber && position.number >= 0 && position.number < 2_147_483_648
+        && r[a - 3].isFunction && r[a - 3].function == runState(run).pointee.withVM({ $0.nextFunction }) && r[a - 2].isTable {
+        var key = Value.nil, value = Value.nil
+        let next = r[a - 2].table.entry(from: Int(position.number), &key, &value)
+        if next < 0 { return stay(pc + 1, base) }
+        r[a - 1] = Value(number: Double(next))
+        r[a] = key
+        r[a + 1] = value
+        return branch(true, pc, base)
+    }
+    return slowPath(run, base, pc) { $0.iteratorCall(ins) }
+}
+
+@_cdecl("perigee_op_ITERC") @inline(__always) func opITERC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    slowPath(run, base, pc) { $0.iteratorCall(ins) }
+}
+
+extension InterpreterRun {
+    /// A call instruction (CALL, CALLM, CALLT, CALLMT) at `pc - 1`, in full.
+    mutating func call(_ ins: UInt32) -> CallStatus? {
+        let op = UInt8(truncatingIfNeeded: ins)
+        let isMulti = op == Opcode.CALLM.rawValue || op == Opcode.CALLMT.rawValue
+        let isTail = op == Opcode.CALLT.rawValue || op == Opcode.CALLMT.rawValue
+        let a = operandA(ins)
+        var n = Int(ins >> 16 & (isTail ? 0xffff : 0xff)) - 1
+        if isMulti { n += 1 + multres }
+        let funcSlot = slotIndex(base) + a
+        L.pointee.top = UInt32(funcSlot + 2 + n)
+        if !base[a].isFunction {
+            L.pointee.base = UInt32(slotIndex(base))
+            guard vm.resolveCallable(L, funcSlot, &n) else { return vm.callError(L, closure, currentPC(), slot: a) }
+            rebase(Int(L.pointee.base))
+        }
+        let f = base[a].function
+        if isTail {
+            let link = base[-1]
+            if link.isReturnPC || link.frameType != 0 { return tailCall(f, a, n, link) }
+        }
+        let newBase = funcSlot + 2
+        L.pointee.stack[newBase - 1] = returnLink(pc)
+        nargs = n
+        if f.isLua {
+            return enter(newBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
+        }
+        if withVM({ f == $0.pcallFunction || f == $0.xpcallFunction }) { return protectedCall(f, newBase, n) }
+        let r = invokeBuiltin(f, newBase, n)
+        if r < 0 {
+            // On a yield the coroutine stops here; `resume` continues it by returning from
+            // this builtin frame.
+            if r == builtinYield { return .yield }
+            errorFrameBase = newBase
+            return .error
+        }
+        rebase(newBase - 2 - a)
+        let wanted = operandB(ins) - 1
+        let top = Int(L.pointee.top)
+        let count = Int(r)
+        let stack = L.pointee.stack
+        if wanted < 0 {
+            for i in 0..<count { stack[funcSlot + i] = stack[top - count + i] }
+            multres = count
+        } else {
+            for i in 0..<wanted { stack[funcSlot + i] = i < count ? stack[top - count + i] : .nil }
+        }
+        syncTop()
+        if wanted < 0 && Int(L.pointee.top) < funcSlot + count { L.pointee.top = UInt32(funcSlot + count) }
+        return nil
+    }
+
+    /// A tail call of `f` in register `a` with `n` arguments: replaces this frame (whose
+    /// link is `link`) with the callee's.
+    mutating func tailCall(_ f: FunctionRef, _ a: Int, _ n: Int, _ link: Value) -> CallStatus? {
+        L.closeUpvalues(from: slotIndex(base), g)
+        var target = base
+        var linkValue = link
+        if link.frameType == FrameType.vararg && !link.isReturnPC {
+            target = base - link.frameValue
+            linkValue = target[-1]
+        }
+        target[-2] = base[a]
+        for i in 0..<n { target[i] = base[a + 2 + i] }
+        target[-1] = linkValue
+        base = target
+        nargs = n
+        if f.isLua {
+            return enter(slotIndex(base)) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
+        }
+        // A builtin in tail position: run it, then return its results.
+        return runBuiltinAndReturn(f, slotIndex(base), n)
+    }
+
+    /// `pcall`/`xpcall` called from Lua: the protected function runs in this run, in a frame
+    /// marked pcall, so it may yield.
+    mutating func protectedCall(_ f: FunctionRef, _ newBase: Int, _ n: Int) -> CallStatus? {
+        L.pointee.base = UInt32(newBase)
+        if vm.hooks.onCalls && vm.callHook(L, base: newBase, header: nil) != .ok {
+            errorFrameBase = newBase
+            return .error
+        }
+        guard let (fBase, fArgs) = vm.setUpProtectedFrame(L, newBase, n, xpcall: f == vm.xpcallFunction) else {
+            errorFrameBase = newBase
+            return .error
+        }
+        rebase(fBase)
+        nargs = fArgs
+        let target = base[-2].function
+        if target.isLua {
+            return enter(fBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
+        }
+        return runBuiltinAndReturn(target, fBase, fArgs)
+    }
+
+    /// ITERC (and ITERN not over `next`): calls base[a-3](base[a-2], base[a-1]), results
+    /// from base[a].
+    mutating func iteratorCall(_ ins: UInt32) -> CallStatus? {
+        let a = operandA(ins)
+        base[a] = base[a - 3]
+        base[a + 2] = base[a - 2]
+        base[a + 3] = base[a - 1]
+        let funcSlot = slotIndex(base) + a
+        var n = 2
+        L.pointee.top = UInt32(funcSlot + 4)
+        if !base[a].isFunction {
+            L.pointee.base = UInt32(slotIndex(base))
+            guard vm.resolveCallable(L, funcSlot, &n) else { return vm.callError(L, closure, currentPC(), slot: a - 3) }
+            rebase(Int(L.pointee.base))
+        }
+        let f = base[a].function
+        L.pointee.stack[funcSlot + 1] = returnLink(pc)
+        nargs = n
+        if f.isLua {
+            return enter(funcSlot + 2) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
+        }
+        let r = invokeBuiltin(f, funcSlot + 2, n)
+        if r < 0 {
+            if r == builtinYield { return .yield }
+            errorFrameBase = funcSlot + 2
+            return .error
+        }
+        rebase(funcSlot - a)
+        vm.moveResults(L, from: Int(L.pointee.top) - Int(r), count: Int(r), to: funcSlot, wanted: operandB(ins) - 1)
+        syncTop()
+        return nil
+    }
+
+    /// FUNCF when the function has compiled code or a call hook is set.
+    mutating func functionEntry() -> CallStatus? {
+        let p = closure.proto
+        if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
+        let params = Int(p.pointee.parameterCount)
+        var i = nargs
+        while i < params { base[i] = .nil; i += 1 }
+        let frameSize = Int(p.pointee.frameSize)
+        if vm.hooks.onCalls {
+            // The hook sees the arguments and the missing parameters, as in LuaJIT.
+            let index = slotIndex(base)
+            L.pointee.top = UInt32(index + max(params, nargs))
+            status = vm.callHook(L, base: index, header: pc - 1)
+            rebase(index)
+        }
+        L.pointee.base = UInt32(slotIndex(base))
+        L.pointee.top = UInt32(slotIndex(base) + (frameSize > nargs ? frameSize : nargs))
+        return nil
+    }
+
+    /// FUNCV in full.
+    mutating func varargEntry() -> CallStatus? {
+        let p = closure.proto
+        if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
+        let params = Int(p.pointee.parameterCount)
+        let oldBase = slotIndex(base)
+        if vm.hooks.onCalls {
+            // Before the frame moves: the hook sees all arguments in place.
+            L.pointee.top = UInt32(oldBase + nargs)
+            let hooked = vm.callHook(L, base: oldBase, header: pc - 1)
+            rebase(oldBase)
+            if hooked != .ok { return hooked }
+        }
+        let newBase = vm.moveVarargFrame(L, from: oldBase, nargs: nargs, params: params, frameSize: Int(p.pointee.frameSize))
+        rebase(newBase)
+        syncTop()
+        return nil
+    }
+}

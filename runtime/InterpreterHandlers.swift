@@ -1,0 +1,360 @@
+/// The instruction handlers of the common instructions: constants and moves, arithmetic,
+/// comparisons, branches and loops, upvalues, globals and table fields. The dispatch loop
+/// (CSupport's `perigee_interpret`) calls the handler of each instruction with the frame
+/// base and the next pc in registers; a handler returns where execution goes on. Fast paths
+/// are here; everything that may call a metamethod or fail goes out of line into the run.
+import CSupport
+import PerigeeFrontend
+
+typealias RunPointer = UnsafeMutablePointer<InterpreterRun>
+typealias Slots = UnsafeMutablePointer<UInt64>
+typealias Code = UnsafePointer<UInt32>
+
+@inline(__always) func runState(_ run: UnsafeMutableRawPointer) -> RunPointer {
+    run.assumingMemoryBound(to: InterpreterRun.self)
+}
+
+@inline(__always) func operandA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
+@inline(__always) func operandB(_ ins: UInt32) -> Int { Int(ins >> 24) }
+@inline(__always) func operandC(_ ins: UInt32) -> Int { Int((ins >> 16) & 0xff) }
+@inline(__always) func operandD(_ ins: UInt32) -> Int { Int(ins >> 16) }
+@inline(__always) func jumpOffset(_ ins: UInt32) -> Int { Int(Int32(ins >> 16) - 0x8000) }
+
+/// Goes on at `pc` in the same frame.
+@inline(__always) func stay(_ pc: Code, _ base: Slots) -> PerigeeStep { PerigeeStep(pc: pc, base: base) }
+
+/// After a comparison or test: the JMP at `pc` is taken when `taken`, else stepped over.
+@inline(__always) func branch(_ taken: Bool, _ pc: Code, _ base: Slots) -> PerigeeStep {
+    PerigeeStep(pc: taken ? pc + 1 + jumpOffset(pc.pointee) : pc + 1, base: base)
+}
+
+/// Runs an out-of-line part of an instruction on the run, with base and pc published to it.
+@inline(__always) func slowPath(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code,
+                                _ body: (inout InterpreterRun) -> CallStatus?) -> PerigeeStep {
+    let s = runState(run)
+    s.pointee.base = valueSlots(base)
+    s.pointee.pc = pc
+    let done = body(&s.pointee)
+    return s.pointee.proceed(done)
+}
+
+/// The primitive of operand D of KPRI, ISEQP and USETP.
+@inline(__always) func primitive(_ d: UInt32) -> Value { d == 0 ? .nil : (d == 1 ? .false : .true) }
+
+// MARK: Constants and moves
+
+@_cdecl("perigee_op_MOV") @inline(__always)
+func opMOV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    base[operandA(ins)] = base[operandD(ins)]
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_NOT") @inline(__always)
+func opNOT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    r[operandA(ins)] = r[operandD(ins)].isTruthy ? .false : .true
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_KSTR") @inline(__always)
+func opKSTR(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    valueSlots(base)[operandA(ins)] = runState(run).pointee.k[-1 - operandD(ins)]
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_KNUM") @inline(__always)
+func opKNUM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    valueSlots(base)[operandA(ins)] = runState(run).pointee.k[operandD(ins)]
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_KSHORT") @inline(__always)
+func opKSHORT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    valueSlots(base)[operandA(ins)] = Value(number: Double(Int16(truncatingIfNeeded: ins >> 16)))
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_KPRI") @inline(__always)
+func opKPRI(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    valueSlots(base)[operandA(ins)] = primitive(ins >> 16)
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_KNIL") @inline(__always)
+func opKNIL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    var i = operandA(ins)
+    let last = operandD(ins)
+    while i <= last { r[i] = .nil; i += 1 }
+    return stay(pc, base)
+}
+
+// MARK: Arithmetic
+
+/// Where a binary arithmetic instruction's operands come from.
+enum ArithmeticForm { case variableNumber, numberVariable, variables }
+
+@inline(__always) func arithmetic(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                                  _ kind: ArithmeticOp, _ form: ArithmeticForm) -> PerigeeStep {
+    let r = valueSlots(base)
+    let bReg = operandB(ins), cReg = operandC(ins)
+    let x: Value, y: Value
+    switch form {
+    case .variableNumber:
+        x = r[bReg]; y = runState(run).pointee.k[cReg]
+        if x.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
+    case .numberVariable:
+        x = runState(run).pointee.k[cReg]; y = r[bReg]
+        if y.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
+    case .variables:
+        x = r[bReg]; y = r[cReg]
+        if x.isNumber && y.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
+    }
+    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, kind, x, y) }
+}
+
+@_cdecl("perigee_op_ADDVN") @inline(__always) func opADDVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variableNumber) }
+@_cdecl("perigee_op_SUBVN") @inline(__always) func opSUBVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variableNumber) }
+@_cdecl("perigee_op_MULVN") @inline(__always) func opMULVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variableNumber) }
+@_cdecl("perigee_op_DIVVN") @inline(__always) func opDIVVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variableNumber) }
+@_cdecl("perigee_op_MODVN") @inline(__always) func opMODVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variableNumber) }
+@_cdecl("perigee_op_ADDNV") @inline(__always) func opADDNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .numberVariable) }
+@_cdecl("perigee_op_SUBNV") @inline(__always) func opSUBNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .numberVariable) }
+@_cdecl("perigee_op_MULNV") @inline(__always) func opMULNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .numberVariable) }
+@_cdecl("perigee_op_DIVNV") @inline(__always) func opDIVNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .numberVariable) }
+@_cdecl("perigee_op_MODNV") @inline(__always) func opMODNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .numberVariable) }
+@_cdecl("perigee_op_ADDVV") @inline(__always) func opADDVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variables) }
+@_cdecl("perigee_op_SUBVV") @inline(__always) func opSUBVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variables) }
+@_cdecl("perigee_op_MULVV") @inline(__always) func opMULVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variables) }
+@_cdecl("perigee_op_DIVVV") @inline(__always) func opDIVVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variables) }
+@_cdecl("perigee_op_MODVV") @inline(__always) func opMODVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variables) }
+@_cdecl("perigee_op_POW") @inline(__always) func opPOW(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .pow, .variables) }
+
+@_cdecl("perigee_op_UNM") @inline(__always)
+func opUNM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let v = r[operandD(ins)]
+    if v.isNumber { r[operandA(ins)] = Value(number: -v.number); return stay(pc, base) }
+    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, .unm, v, v) }
+}
+
+@_cdecl("perigee_op_LEN") @inline(__always)
+func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let v = r[operandD(ins)]
+    if v.isString { r[operandA(ins)] = Value(number: Double(v.string.count)); return stay(pc, base) }
+    if v.isTable { r[operandA(ins)] = Value(number: Double(v.table.length())); return stay(pc, base) }
+    return slowPath(run, base, pc) { $0.lengthSlow(ins, v) }
+}
+
+// MARK: Comparisons and tests (each comparison is followed by the JMP taken when true)
+
+@inline(__always) func compare(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                               _ test: (Double, Double) -> Bool) -> PerigeeStep {
+    let r = valueSlots(base)
+    let x = r[operandA(ins)], y = r[operandD(ins)]
+    if x.isNumber && y.isNumber { return branch(test(x.number, y.number), pc, base) }
+    return slowPath(run, base, pc) { $0.compareSlow(ins, x, y) }
+}
+
+@_cdecl("perigee_op_ISLT") @inline(__always) func opISLT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 < $1 } }
+@_cdecl("perigee_op_ISGE") @inline(__always) func opISGE(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 < $1) } }
+@_cdecl("perigee_op_ISLE") @inline(__always) func opISLE(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 <= $1 } }
+@_cdecl("perigee_op_ISGT") @inline(__always) func opISGT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 <= $1) } }
+
+@inline(__always) func equality(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32, whenEqual: Bool) -> PerigeeStep {
+    let r = valueSlots(base)
+    let x = r[operandA(ins)], y = r[operandD(ins)]
+    let equal = x.rawEquals(y)
+    if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17 {
+        return slowPath(run, base, pc) { $0.equalitySlow(ins, x, y, whenEqual: whenEqual) }
+    }
+    return branch(equal == whenEqual, pc, base)
+}
+
+@_cdecl("perigee_op_ISEQV") @inline(__always) func opISEQV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: true) }
+@_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
+
+@_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(valueSlots(base)[operandA(ins)] == runState(run).pointee.k[-1 - operandD(ins)], pc, base)
+}
+@_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(valueSlots(base)[operandA(ins)] != runState(run).pointee.k[-1 - operandD(ins)], pc, base)
+}
+
+@inline(__always) func equalsNumber(_ run: UnsafeMutableRawPointer, _ base: Slots, _ ins: UInt32) -> Bool {
+    let x = valueSlots(base)[operandA(ins)]
+    return x.isNumber && x.number == runState(run).pointee.k[operandD(ins)].number
+}
+@_cdecl("perigee_op_ISEQN") @inline(__always) func opISEQN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(equalsNumber(run, base, ins), pc, base)
+}
+@_cdecl("perigee_op_ISNEN") @inline(__always) func opISNEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(!equalsNumber(run, base, ins), pc, base)
+}
+@_cdecl("perigee_op_ISEQP") @inline(__always) func opISEQP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(valueSlots(base)[operandA(ins)] == primitive(ins >> 16), pc, base)
+}
+@_cdecl("perigee_op_ISNEP") @inline(__always) func opISNEP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(valueSlots(base)[operandA(ins)] != primitive(ins >> 16), pc, base)
+}
+
+@_cdecl("perigee_op_ISTC") @inline(__always) func opISTC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let v = base[operandD(ins)]
+    if Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
+    return stay(pc + 1, base)
+}
+@_cdecl("perigee_op_ISFC") @inline(__always) func opISFC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let v = base[operandD(ins)]
+    if !Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
+    return stay(pc + 1, base)
+}
+@_cdecl("perigee_op_IST") @inline(__always) func opIST(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(valueSlots(base)[operandD(ins)].isTruthy, pc, base)
+}
+@_cdecl("perigee_op_ISF") @inline(__always) func opISF(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    branch(!valueSlots(base)[operandD(ins)].isTruthy, pc, base)
+}
+
+// MARK: Branches and loops
+
+@_cdecl("perigee_op_JMP") @inline(__always) func opJMP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    stay(pc + jumpOffset(ins), base)
+}
+
+/// Counts a loop edge for the JIT; nothing but a flag test while no one counts.
+@inline(__always) func countLoop(_ run: UnsafeMutableRawPointer, _ pc: Code) {
+    runState(run).pointee.withVM { vm in
+        if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 2) }
+    }
+}
+
+@_cdecl("perigee_op_FORI") @inline(__always) func opFORI(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let a = operandA(ins)
+    let idx = r[a], stop = r[a + 1], step = r[a + 2]
+    guard idx.isNumber && stop.isNumber && step.isNumber else {
+        return slowPath(run, base, pc) { $0.forPrepareSlow(ins) }
+    }
+    let i = idx.number, s = stop.number
+    if step.number >= 0 ? i <= s : i >= s {
+        r[a + 3] = idx
+        return stay(pc, base)
+    }
+    return stay(pc + jumpOffset(ins), base)
+}
+
+@_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    countLoop(run, pc)
+    let r = valueSlots(base)
+    let a = operandA(ins)
+    let st = r[a + 2].number
+    let i = r[a].number + st
+    let s = r[a + 1].number
+    if st >= 0 ? i <= s : i >= s {
+        r[a] = Value(number: i)
+        r[a + 3] = Value(number: i)
+        return stay(pc + jumpOffset(ins), base)
+    }
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    countLoop(run, pc)
+    let a = operandA(ins)
+    let v = base[a]
+    if Value(bits: v).isNil { return stay(pc, base) }
+    base[a - 1] = v
+    return stay(pc + jumpOffset(ins), base)
+}
+
+@_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    countLoop(run, pc)
+    return stay(pc, base)
+}
+
+// MARK: Upvalues
+
+@_cdecl("perigee_op_UGET") @inline(__always) func opUGET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let closure = runState(run).pointee.closure
+    valueSlots(base)[operandA(ins)] = closure.upvalueObjects[operandD(ins)].unsafelyUnwrapped.value
+    return stay(pc, base)
+}
+
+@_cdecl("perigee_op_USETV") @inline(__always) func opUSETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    s.pointee.closure.upvalueObjects[operandA(ins)].unsafelyUnwrapped.set(valueSlots(base)[operandD(ins)], s.pointee.g)
+    return stay(pc, base)
+}
+
+// MARK: Globals and table fields
+
+@_cdecl("perigee_op_GGET") @inline(__always) func opGGET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let key = s.pointee.k[-1 - operandD(ins)]
+    let env = s.pointee.closure.pointee.env.unsafelyUnwrapped
+    let v = env.get(string: key.string)
+    if !v.isNil || env.pointee.metatable == nil {
+        valueSlots(base)[operandA(ins)] = v
+        return stay(pc, base)
+    }
+    return slowPath(run, base, pc) { $0.indexSlow(ins, Value(table: env), key, slot: -1) }
+}
+
+/// A table read whose key the instruction names; `get` reads the table's own entry.
+@inline(__always) func tableGet(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                                key: Value, _ get: (TableRef) -> Value) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[operandB(ins)]
+    if t.isTable {
+        let tab = t.table
+        let v = get(tab)
+        if !v.isNil || tab.pointee.metatable == nil {
+            r[operandA(ins)] = v
+            return stay(pc, base)
+        }
+    }
+    return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: operandB(ins)) }
+}
+
+@_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let key = valueSlots(base)[operandC(ins)]
+    return tableGet(run, base, pc, ins, key: key) { $0.get(key) }
+}
+@_cdecl("perigee_op_TGETS") @inline(__always) func opTGETS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let key = runState(run).pointee.k[-1 - operandC(ins)]
+    return tableGet(run, base, pc, ins, key: key) { $0.get(string: key.string) }
+}
+@_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let c = operandC(ins)
+    return tableGet(run, base, pc, ins, key: Value(number: Double(c))) { $0.get(integer: c) }
+}
+
+/// A table store whose key the instruction names; `set` stores into the table itself.
+@inline(__always) func tableSet(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                                key: Value, _ set: (TableRef, Value, GlobalRef) -> TableStatus) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[operandB(ins)]
+    if t.isTable {
+        let tab = t.table
+        // No __newindex to consult: a plain store (a bad key or no memory changes
+        // nothing, and the slow path reports it).
+        if tab.pointee.metatable == nil || !runState(run).pointee.withVM({ $0.needsNewIndex(tab, key) }) {
+            if set(tab, r[operandA(ins)], runState(run).pointee.g) == .ok { return stay(pc, base) }
+        }
+    }
+    return slowPath(run, base, pc) { $0.newIndexSlow(ins, key) }
+}
+
+@_cdecl("perigee_op_TSETV") @inline(__always) func opTSETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let key = valueSlots(base)[operandC(ins)]
+    return tableSet(run, base, pc, ins, key: key) { $0.set(key, $1, $2) }
+}
+@_cdecl("perigee_op_TSETS") @inline(__always) func opTSETS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let key = runState(run).pointee.k[-1 - operandC(ins)]
+    return tableSet(run, base, pc, ins, key: key) { $0.set(string: key.string, $1, $2) }
+}
+@_cdecl("perigee_op_TSETB") @inline(__always) func opTSETB(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let c = operandC(ins)
+    return tableSet(run, base, pc, ins, key: Value(number: Double(c))) { $0.set(integer: c, $1, $2) }
+}
