@@ -70,7 +70,8 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        .target(name: "CSupport"),
+        // The dispatch stubs need no frame of their own: each calls a handler and jumps on.
+        .target(name: "CSupport", cSettings: [.unsafeFlags(["-fomit-frame-pointer"])]),
         .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport"], path: "runtime",
                 swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],

@@ -37,14 +37,14 @@ import PerigeeFrontend
     return s.pointee.proceed(s.pointee.call(ins))
 }
 
-@_cdecl("perigee_op_CALL") @inline(__always) func opCALL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_CALL") @inline(__always) func opCALL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     callInstruction(run, base, pc, ins, multi: false)
 }
-@_cdecl("perigee_op_CALLM") @inline(__always) func opCALLM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_CALLM") @inline(__always) func opCALLM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     callInstruction(run, base, pc, ins, multi: true)
 }
 /// CALLT and CALLMT.
-@_cdecl("perigee_op_CALLT") @inline(__always) func opCALLT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_CALLT") @inline(__always) func opCALLT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     slowPath(run, base, pc) { $0.call(ins) }
 }
 
@@ -89,30 +89,26 @@ import PerigeeFrontend
     return s.pointee.proceed(s.pointee.returnFrom(first, count))
 }
 
-@_cdecl("perigee_op_RET0") @inline(__always) func opRET0(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_RET0") @inline(__always) func opRET0(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     returnInstruction(run, base, pc, first: operandA(ins), count: 0)
 }
-@_cdecl("perigee_op_RET1") @inline(__always) func opRET1(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_RET1") @inline(__always) func opRET1(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     returnInstruction(run, base, pc, first: operandA(ins), count: 1)
 }
-@_cdecl("perigee_op_RET") @inline(__always) func opRET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_RET") @inline(__always) func opRET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) - 1)
 }
-@_cdecl("perigee_op_RETM") @inline(__always) func opRETM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_RETM") @inline(__always) func opRETM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) + runState(run).pointee.multres)
 }
 
 // MARK: Function headers
 
 /// FUNCF: missing parameters become nil and the frame is published to the thread.
-@_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let p = s.pointee.closure.proto
-    let special = s.pointee.withVM { vm in
-        if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 1) }
-        return (p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty) || vm.hooks.onCalls
-    }
-    if special {
+    if p.pointee.flags & ProtoFlag.compiled != 0 || s.pointee.withVM({ $0.hotCounters.isCounting || $0.hooks.onCalls }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
     let r = valueSlots(base)
@@ -132,7 +128,7 @@ import PerigeeFrontend
 
 /// FUNCV: the function and its fixed parameters move above the arguments; the varargs
 /// stay below, in the original frame.
-@_cdecl("perigee_op_FUNCV") @inline(__always) func opFUNCV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_FUNCV") @inline(__always) func opFUNCV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     slowPath(run, base, pc) { $0.varargEntry() }
 }
 
@@ -140,7 +136,7 @@ import PerigeeFrontend
 
 /// ITERN: when the loop's iterator really is `next` on a table, the hidden position steps
 /// in place and the following ITERL's work is done here; otherwise a plain ITERC.
-@_cdecl("perigee_op_ITERN") @inline(__always) func opITERN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ITERN") @inline(__always) func opITERN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let a = operandA(ins)
     let position = r[a - 1]
@@ -159,7 +155,7 @@ import PerigeeFrontend
     return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
-@_cdecl("perigee_op_ITERC") @inline(__always) func opITERC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ITERC") @inline(__always) func opITERC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
@@ -291,9 +287,13 @@ extension InterpreterRun {
         return nil
     }
 
-    /// FUNCF when the function has compiled code or a call hook is set.
-    mutating func functionEntry() -> CallStatus? {
+    /// FUNCF when the function has compiled code, a call hook is set or the JIT counts.
+    @inline(never) mutating func functionEntry() -> CallStatus? {
         let p = closure.proto
+        let pc = self.pc
+        withVM { vm in
+            if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 1) }
+        }
         if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
         let params = Int(p.pointee.parameterCount)
         var i = nargs

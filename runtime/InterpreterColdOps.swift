@@ -4,13 +4,13 @@ import CSupport
 import PerigeeFrontend
 
 /// Instructions that seldom run in a hot loop: run by the run's `coldInstruction`.
-@_cdecl("perigee_op_cold") @inline(__always) func opCold(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_cold") @inline(__always) func opCold(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     slowPath(run, base, pc) { $0.coldInstruction(ins) }
 }
 
 /// Before each instruction while a line, count or return hook is set. Returns the same pc
 /// and base to go on with the instruction, anything else to go on there instead.
-@_cdecl("perigee_op_hook") @inline(__always) func opHook(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_hook") @inline(__always) func opHook(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     guard s.pointee.vm.hooks.onInstructions else { return stay(pc, base) }
     return slowPath(run, base, pc) { r in

@@ -10,6 +10,9 @@ typealias RunPointer = UnsafeMutablePointer<InterpreterRun>
 typealias Slots = UnsafeMutablePointer<UInt64>
 typealias Code = UnsafePointer<UInt32>
 
+/// The innermost interpreter run's state (`perigee_interpret` sets it for each run).
+@inline(__always) var run: UnsafeMutableRawPointer { perigee_run.unsafelyUnwrapped }
+
 @inline(__always) func runState(_ run: UnsafeMutableRawPointer) -> RunPointer {
     run.assumingMemoryBound(to: InterpreterRun.self)
 }
@@ -44,44 +47,44 @@ typealias Code = UnsafePointer<UInt32>
 // MARK: Constants and moves
 
 @_cdecl("perigee_op_MOV") @inline(__always)
-func opMOV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opMOV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     base[operandA(ins)] = base[operandD(ins)]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_NOT") @inline(__always)
-func opNOT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opNOT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     r[operandA(ins)] = r[operandD(ins)].isTruthy ? .false : .true
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KSTR") @inline(__always)
-func opKSTR(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opKSTR(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     valueSlots(base)[operandA(ins)] = runState(run).pointee.k[-1 - operandD(ins)]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KNUM") @inline(__always)
-func opKNUM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opKNUM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     valueSlots(base)[operandA(ins)] = runState(run).pointee.k[operandD(ins)]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KSHORT") @inline(__always)
-func opKSHORT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opKSHORT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     valueSlots(base)[operandA(ins)] = Value(number: Double(Int16(truncatingIfNeeded: ins >> 16)))
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KPRI") @inline(__always)
-func opKPRI(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opKPRI(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     valueSlots(base)[operandA(ins)] = primitive(ins >> 16)
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KNIL") @inline(__always)
-func opKNIL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opKNIL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     var i = operandA(ins)
     let last = operandD(ins)
@@ -113,25 +116,25 @@ enum ArithmeticForm { case variableNumber, numberVariable, variables }
     return slowPath(run, base, pc) { $0.arithmeticSlow(ins, kind, x, y) }
 }
 
-@_cdecl("perigee_op_ADDVN") @inline(__always) func opADDVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variableNumber) }
-@_cdecl("perigee_op_SUBVN") @inline(__always) func opSUBVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variableNumber) }
-@_cdecl("perigee_op_MULVN") @inline(__always) func opMULVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variableNumber) }
-@_cdecl("perigee_op_DIVVN") @inline(__always) func opDIVVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variableNumber) }
-@_cdecl("perigee_op_MODVN") @inline(__always) func opMODVN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variableNumber) }
-@_cdecl("perigee_op_ADDNV") @inline(__always) func opADDNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .numberVariable) }
-@_cdecl("perigee_op_SUBNV") @inline(__always) func opSUBNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .numberVariable) }
-@_cdecl("perigee_op_MULNV") @inline(__always) func opMULNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .numberVariable) }
-@_cdecl("perigee_op_DIVNV") @inline(__always) func opDIVNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .numberVariable) }
-@_cdecl("perigee_op_MODNV") @inline(__always) func opMODNV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .numberVariable) }
-@_cdecl("perigee_op_ADDVV") @inline(__always) func opADDVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variables) }
-@_cdecl("perigee_op_SUBVV") @inline(__always) func opSUBVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variables) }
-@_cdecl("perigee_op_MULVV") @inline(__always) func opMULVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variables) }
-@_cdecl("perigee_op_DIVVV") @inline(__always) func opDIVVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variables) }
-@_cdecl("perigee_op_MODVV") @inline(__always) func opMODVV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variables) }
-@_cdecl("perigee_op_POW") @inline(__always) func opPOW(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .pow, .variables) }
+@_cdecl("perigee_op_ADDVN") @inline(__always) func opADDVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variableNumber) }
+@_cdecl("perigee_op_SUBVN") @inline(__always) func opSUBVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variableNumber) }
+@_cdecl("perigee_op_MULVN") @inline(__always) func opMULVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variableNumber) }
+@_cdecl("perigee_op_DIVVN") @inline(__always) func opDIVVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variableNumber) }
+@_cdecl("perigee_op_MODVN") @inline(__always) func opMODVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variableNumber) }
+@_cdecl("perigee_op_ADDNV") @inline(__always) func opADDNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .numberVariable) }
+@_cdecl("perigee_op_SUBNV") @inline(__always) func opSUBNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .numberVariable) }
+@_cdecl("perigee_op_MULNV") @inline(__always) func opMULNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .numberVariable) }
+@_cdecl("perigee_op_DIVNV") @inline(__always) func opDIVNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .numberVariable) }
+@_cdecl("perigee_op_MODNV") @inline(__always) func opMODNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .numberVariable) }
+@_cdecl("perigee_op_ADDVV") @inline(__always) func opADDVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variables) }
+@_cdecl("perigee_op_SUBVV") @inline(__always) func opSUBVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variables) }
+@_cdecl("perigee_op_MULVV") @inline(__always) func opMULVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variables) }
+@_cdecl("perigee_op_DIVVV") @inline(__always) func opDIVVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variables) }
+@_cdecl("perigee_op_MODVV") @inline(__always) func opMODVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variables) }
+@_cdecl("perigee_op_POW") @inline(__always) func opPOW(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .pow, .variables) }
 
 @_cdecl("perigee_op_UNM") @inline(__always)
-func opUNM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opUNM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let v = r[operandD(ins)]
     if v.isNumber { r[operandA(ins)] = Value(number: -v.number); return stay(pc, base) }
@@ -139,7 +142,7 @@ func opUNM(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
 }
 
 @_cdecl("perigee_op_LEN") @inline(__always)
-func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let v = r[operandD(ins)]
     if v.isString { r[operandA(ins)] = Value(number: Double(v.string.count)); return stay(pc, base) }
@@ -157,10 +160,10 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return slowPath(run, base, pc) { $0.compareSlow(ins, x, y) }
 }
 
-@_cdecl("perigee_op_ISLT") @inline(__always) func opISLT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 < $1 } }
-@_cdecl("perigee_op_ISGE") @inline(__always) func opISGE(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 < $1) } }
-@_cdecl("perigee_op_ISLE") @inline(__always) func opISLE(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 <= $1 } }
-@_cdecl("perigee_op_ISGT") @inline(__always) func opISGT(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 <= $1) } }
+@_cdecl("perigee_op_ISLT") @inline(__always) func opISLT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 < $1 } }
+@_cdecl("perigee_op_ISGE") @inline(__always) func opISGE(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 < $1) } }
+@_cdecl("perigee_op_ISLE") @inline(__always) func opISLE(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { $0 <= $1 } }
+@_cdecl("perigee_op_ISGT") @inline(__always) func opISGT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { compare(run, base, pc, ins) { !($0 <= $1) } }
 
 @inline(__always) func equality(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32, whenEqual: Bool) -> PerigeeStep {
     let r = valueSlots(base)
@@ -172,13 +175,13 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return branch(equal == whenEqual, pc, base)
 }
 
-@_cdecl("perigee_op_ISEQV") @inline(__always) func opISEQV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: true) }
-@_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
+@_cdecl("perigee_op_ISEQV") @inline(__always) func opISEQV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: true) }
+@_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
 
-@_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(valueSlots(base)[operandA(ins)] == runState(run).pointee.k[-1 - operandD(ins)], pc, base)
 }
-@_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(valueSlots(base)[operandA(ins)] != runState(run).pointee.k[-1 - operandD(ins)], pc, base)
 }
 
@@ -186,50 +189,52 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     let x = valueSlots(base)[operandA(ins)]
     return x.isNumber && x.number == runState(run).pointee.k[operandD(ins)].number
 }
-@_cdecl("perigee_op_ISEQN") @inline(__always) func opISEQN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISEQN") @inline(__always) func opISEQN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(equalsNumber(run, base, ins), pc, base)
 }
-@_cdecl("perigee_op_ISNEN") @inline(__always) func opISNEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISNEN") @inline(__always) func opISNEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(!equalsNumber(run, base, ins), pc, base)
 }
-@_cdecl("perigee_op_ISEQP") @inline(__always) func opISEQP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISEQP") @inline(__always) func opISEQP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(valueSlots(base)[operandA(ins)] == primitive(ins >> 16), pc, base)
 }
-@_cdecl("perigee_op_ISNEP") @inline(__always) func opISNEP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISNEP") @inline(__always) func opISNEP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(valueSlots(base)[operandA(ins)] != primitive(ins >> 16), pc, base)
 }
 
-@_cdecl("perigee_op_ISTC") @inline(__always) func opISTC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISTC") @inline(__always) func opISTC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let v = base[operandD(ins)]
     if Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
     return stay(pc + 1, base)
 }
-@_cdecl("perigee_op_ISFC") @inline(__always) func opISFC(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISFC") @inline(__always) func opISFC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let v = base[operandD(ins)]
     if !Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
     return stay(pc + 1, base)
 }
-@_cdecl("perigee_op_IST") @inline(__always) func opIST(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_IST") @inline(__always) func opIST(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(valueSlots(base)[operandD(ins)].isTruthy, pc, base)
 }
-@_cdecl("perigee_op_ISF") @inline(__always) func opISF(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ISF") @inline(__always) func opISF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(!valueSlots(base)[operandD(ins)].isTruthy, pc, base)
 }
 
 // MARK: Branches and loops
 
-@_cdecl("perigee_op_JMP") @inline(__always) func opJMP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_JMP") @inline(__always) func opJMP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     stay(pc + jumpOffset(ins), base)
 }
 
 /// Counts a loop edge for the JIT; nothing but a flag test while no one counts.
 @inline(__always) func countLoop(_ run: UnsafeMutableRawPointer, _ pc: Code) {
-    runState(run).pointee.withVM { vm in
-        if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 2) }
-    }
+    if runState(run).pointee.withVM({ $0.hotCounters.isCounting }) { countLoopEdge(run, pc) }
 }
 
-@_cdecl("perigee_op_FORI") @inline(__always) func opFORI(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@inline(never) func countLoopEdge(_ run: UnsafeMutableRawPointer, _ pc: Code) {
+    runState(run).pointee.withVM { $0.hotCounters.count(pc - 1, by: 2) }
+}
+
+@_cdecl("perigee_op_FORI") @inline(__always) func opFORI(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let a = operandA(ins)
     let idx = r[a], stop = r[a + 1], step = r[a + 2]
@@ -244,7 +249,7 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return stay(pc + jumpOffset(ins), base)
 }
 
-@_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     countLoop(run, pc)
     let r = valueSlots(base)
     let a = operandA(ins)
@@ -259,7 +264,7 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return stay(pc, base)
 }
 
-@_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     countLoop(run, pc)
     let a = operandA(ins)
     let v = base[a]
@@ -268,20 +273,20 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return stay(pc + jumpOffset(ins), base)
 }
 
-@_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     countLoop(run, pc)
     return stay(pc, base)
 }
 
 // MARK: Upvalues
 
-@_cdecl("perigee_op_UGET") @inline(__always) func opUGET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_UGET") @inline(__always) func opUGET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let closure = runState(run).pointee.closure
     valueSlots(base)[operandA(ins)] = closure.upvalueObjects[operandD(ins)].unsafelyUnwrapped.value
     return stay(pc, base)
 }
 
-@_cdecl("perigee_op_USETV") @inline(__always) func opUSETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_USETV") @inline(__always) func opUSETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     s.pointee.closure.upvalueObjects[operandA(ins)].unsafelyUnwrapped.set(valueSlots(base)[operandD(ins)], s.pointee.g)
     return stay(pc, base)
@@ -289,7 +294,7 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
 
 // MARK: Globals and table fields
 
-@_cdecl("perigee_op_GGET") @inline(__always) func opGGET(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_GGET") @inline(__always) func opGGET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let key = s.pointee.k[-1 - operandD(ins)]
     let env = s.pointee.closure.pointee.env.unsafelyUnwrapped
@@ -317,15 +322,15 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: operandB(ins)) }
 }
 
-@_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = valueSlots(base)[operandC(ins)]
     return tableGet(run, base, pc, ins, key: key) { $0.get(key) }
 }
-@_cdecl("perigee_op_TGETS") @inline(__always) func opTGETS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TGETS") @inline(__always) func opTGETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = runState(run).pointee.k[-1 - operandC(ins)]
     return tableGet(run, base, pc, ins, key: key) { $0.get(string: key.string) }
 }
-@_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let c = operandC(ins)
     return tableGet(run, base, pc, ins, key: Value(number: Double(c))) { $0.get(integer: c) }
 }
@@ -346,15 +351,15 @@ func opLEN(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UIn
     return slowPath(run, base, pc) { $0.newIndexSlow(ins, key) }
 }
 
-@_cdecl("perigee_op_TSETV") @inline(__always) func opTSETV(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TSETV") @inline(__always) func opTSETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = valueSlots(base)[operandC(ins)]
     return tableSet(run, base, pc, ins, key: key) { $0.set(key, $1, $2) }
 }
-@_cdecl("perigee_op_TSETS") @inline(__always) func opTSETS(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TSETS") @inline(__always) func opTSETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = runState(run).pointee.k[-1 - operandC(ins)]
     return tableSet(run, base, pc, ins, key: key) { $0.set(string: key.string, $1, $2) }
 }
-@_cdecl("perigee_op_TSETB") @inline(__always) func opTSETB(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+@_cdecl("perigee_op_TSETB") @inline(__always) func opTSETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let c = operandC(ins)
     return tableSet(run, base, pc, ins, key: Value(number: Double(c))) { $0.set(integer: c, $1, $2) }
 }

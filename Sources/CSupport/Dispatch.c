@@ -6,7 +6,9 @@
 
 #include "CSupport.h"
 
-typedef void (*Stub)(void *run, uint64_t *base, const uint32_t *pc, uint32_t ins);
+typedef void (*Stub)(uint64_t *base, const uint32_t *pc, uint32_t ins);
+
+void *perigee_run;
 
 // The opcodes in bytecode order (LuaJIT 2.1's 97), each with the handler that runs it.
 #define OPCODES(X) \
@@ -36,7 +38,7 @@ typedef void (*Stub)(void *run, uint64_t *base, const uint32_t *pc, uint32_t ins
 
 // The Swift handlers, one per distinct name above.
 #define DECLARE_HANDLER(name) \
-    PerigeeStep perigee_op_##name(void *run, uint64_t *base, const uint32_t *pc, uint32_t ins);
+    PerigeeStep perigee_op_##name(uint64_t *base, const uint32_t *pc, uint32_t ins);
 DECLARE_HANDLER(cold) DECLARE_HANDLER(hook)
 DECLARE_HANDLER(ISLT) DECLARE_HANDLER(ISGE) DECLARE_HANDLER(ISLE) DECLARE_HANDLER(ISGT)
 DECLARE_HANDLER(ISEQV) DECLARE_HANDLER(ISNEV) DECLARE_HANDLER(ISEQS) DECLARE_HANDLER(ISNES)
@@ -63,12 +65,12 @@ static const Stub plain[256], *active;
 #define DISPATCH(next) do { \
         if (__builtin_expect((next).pc == 0, 0)) return; \
         uint32_t next_ins = *(next).pc; \
-        __attribute__((musttail)) return active[next_ins & 0xff](run, (next).base, (next).pc + 1, next_ins); \
+        __attribute__((musttail)) return active[next_ins & 0xff]((next).base, (next).pc + 1, next_ins); \
     } while (0)
 
 #define DEFINE_STUB(op, handler) \
-    static void stub_##op(void *run, uint64_t *base, const uint32_t *pc, uint32_t ins) { \
-        PerigeeStep next = perigee_op_##handler(run, base, pc, ins); \
+    static void stub_##op(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        PerigeeStep next = perigee_op_##handler(base, pc, ins); \
         DISPATCH(next); \
     }
 OPCODES(DEFINE_STUB)
@@ -91,10 +93,10 @@ static const Stub plain[256] = {
 // While an instruction hook is set, every instruction starts here. The hook runs first; when
 // it says to go on where it was, the instruction runs; otherwise (an error in the hook
 // unwound to a pcall) execution goes on where it says.
-static void stub_hook(void *run, uint64_t *base, const uint32_t *pc, uint32_t ins) {
-    PerigeeStep next = perigee_op_hook(run, base, pc, ins);
+static void stub_hook(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    PerigeeStep next = perigee_op_hook(base, pc, ins);
     if (next.pc == pc && next.base == base) {
-        __attribute__((musttail)) return plain[ins & 0xff](run, base, pc, ins);
+        __attribute__((musttail)) return plain[ins & 0xff](base, pc, ins);
     }
     DISPATCH(next);
 }
@@ -108,8 +110,10 @@ static const Stub *active = plain;
 void perigee_set_instruction_hook(int on) { active = on ? hooked : plain; }
 
 void perigee_interpret(void *run, uint64_t *base, const uint32_t *pc) {
-    // A plain call: the stubs take the instruction word as well, so this cannot be their
-    // tail call; the run ends when a stub returns.
+    void *outer = perigee_run;
+    perigee_run = run;
+    // A plain call: the run ends when a stub returns.
     uint32_t ins = *pc;
-    active[ins & 0xff](run, base, pc + 1, ins);
+    active[ins & 0xff](base, pc + 1, ins);
+    perigee_run = outer;
 }

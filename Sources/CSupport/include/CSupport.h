@@ -12,8 +12,12 @@ typedef struct PerigeeStep {
 } PerigeeStep;
 
 /// Runs instructions from `pc` (its frame at `base`) until a handler stops. `run` is the
-/// interpreter run's state, passed to every handler untouched.
+/// interpreter run's state: `perigee_run` while the run goes on (runs nest; each puts the
+/// outer one's back when it ends).
 void perigee_interpret(void *_Nonnull run, uint64_t *_Nonnull base, const uint32_t *_Nonnull pc);
+
+/// The state of the innermost interpreter run, for the handlers.
+extern void *_Nullable perigee_run;
 
 /// Sends every instruction through the instruction hook first (nonzero), or not (zero).
 void perigee_set_instruction_hook(int on);
