@@ -33,7 +33,7 @@ struct CompiledFrame {
         nonmutating set { L.pointee.stack[base + i] = newValue }
     }
 
-    @inline(__always) var k: UnsafeMutablePointer<Value> { closure.proto.info.pointee.numbers }
+    @inline(__always) var k: UnsafeMutablePointer<Value> { closure.proto.pointee.numbers }
 
     /// The PC after this instruction, as frame links and continuations record it.
     var resumePC: UnsafePointer<UInt32> { UnsafePointer(closure.proto.pointee.bytecode + pc + 1) }
@@ -396,7 +396,7 @@ public func perigee_closure(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
 public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
     let closure = L.pointee.stack[base - 2].function
-    let k = closure.proto.info.pointee.numbers
+    let k = closure.proto.pointee.numbers
     let a = fieldA(ins), d = fieldD(ins)
     let g = LuaVM.currentGlobal
     switch opcode(ins) {

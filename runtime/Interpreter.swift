@@ -116,7 +116,7 @@ extension LuaVM {
                                  exitBase: exitBase, wanted: wanted)
         if let startPC {
             // Go on with a frame compiled code started (its registers are all in place).
-            run.k = run.closure.proto.info.pointee.numbers
+            run.k = run.closure.proto.pointee.numbers
             run.pc = UnsafePointer(run.closure.proto.pointee.bytecode + startPC)
             run.multres = startMultres
             run.syncTop()

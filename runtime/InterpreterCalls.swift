@@ -27,7 +27,7 @@ import PerigeeFrontend
                 r[a + 1] = returnLink(pc)
                 s.pointee.nargs = n
                 s.pointee.closure = f
-                s.pointee.k = p.info.pointee.numbers
+                s.pointee.k = p.pointee.numbers
                 return PerigeeStep(pc: UnsafePointer(p.pointee.bytecode), base: rawSlots(newBase))
             }
         }
@@ -77,7 +77,7 @@ import PerigeeFrontend
             let closure = callerBase[-2].function
             s.pointee.closure = closure
             let p = closure.proto
-            s.pointee.k = p.info.pointee.numbers
+            s.pointee.k = p.pointee.numbers
             let index = callerBase - L.pointee.stack
             L.pointee.base = UInt32(truncatingIfNeeded: index)
             L.pointee.top = UInt32(truncatingIfNeeded: index &+ Int(p.pointee.frameSize))

@@ -38,9 +38,6 @@ extension InterpreterRun {
             closure.upvalueObjects[a].unsafelyUnwrapped.set(k[operandD(ins)], g)
         case .USETP:
             closure.upvalueObjects[a].unsafelyUnwrapped.set(primitive(ins >> 16), g)
-        case .UCLO:
-            L.closeUpvalues(from: slotIndex(base) + a, g)
-            pc += jumpOffset(ins)
         case .FNEW:
             return newClosure(ins)
         case .TNEW:

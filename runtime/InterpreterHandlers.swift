@@ -292,6 +292,20 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     return stay(pc, base)
 }
 
+/// UCLO: closes the upvalues of registers from A up, then jumps.
+@_cdecl("perigee_op_UCLO") @inline(__always)
+func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let L = s.pointee.L
+    let from = valueSlots(base) + operandA(ins)
+    // The open list is ordered by slot, highest first: one compare says if any is ours.
+    if let open = L.pointee.openUpvalues,
+       UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= from {
+        L.closeUpvalues(from: from - L.pointee.stack, s.pointee.g)
+    }
+    return stay(pc + jumpOffset(ins), base)
+}
+
 // MARK: Globals and table fields
 
 @_cdecl("perigee_op_GGET") @inline(__always) func opGGET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {

@@ -90,7 +90,7 @@ struct InterpreterRun {
             guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
         }
         closure = f
-        k = p.info.pointee.numbers
+        k = p.pointee.numbers
         base = L.pointee.stack + newBase
         pc = UnsafePointer(p.pointee.bytecode)
         return true
@@ -111,7 +111,7 @@ struct InterpreterRun {
         }
         rebase(dst - callA(callIns))
         closure = base[-2].function
-        k = closure.proto.info.pointee.numbers
+        k = closure.proto.pointee.numbers
         pc = returnPC
         syncTop()
         if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
@@ -183,7 +183,7 @@ struct InterpreterRun {
         let resumePC = Value(bits: resumeBits & 0x0000_ffff_ffff_fffc).returnPC
         rebase(frameBase - link.frameValue)
         closure = base[-2].function
-        k = closure.proto.info.pointee.numbers
+        k = closure.proto.pointee.numbers
         pc = resumePC
         let ins = resumePC[-1]
         let truth = result.isTruthy != (resumeBits & 2 != 0)

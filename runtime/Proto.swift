@@ -18,6 +18,8 @@
 ///     64 debugInfo      UnsafeMutableRawPointer?  owned by whoever set it; released
 ///                       through `GlobalState.debugInfoRelease` when the proto dies
 ///     72 allocationSize UInt32
+///     80 numbers        UnsafeMutablePointer<Value>   number constant d at [d], GC constant d
+///                       at [-1 - d] (inside `constants`): the interpreter's K base
 
 public struct GCProto {
     public var next: ObjectRef?
@@ -36,6 +38,7 @@ public struct GCProto {
     public var chunkName: StringRef?
     public var debugInfo: UnsafeMutableRawPointer?
     public var allocationSize: UInt32
+    public var numbers: UnsafeMutablePointer<Value>
 }
 
 public typealias ProtoRef = UnsafeMutablePointer<GCProto>
@@ -79,6 +82,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         p.pointee.chunkName = nil
         p.pointee.debugInfo = nil
         p.pointee.allocationSize = UInt32(size)
+        p.pointee.numbers = p.pointee.constants
         return p
     }
 

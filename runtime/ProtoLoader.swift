@@ -57,6 +57,7 @@ extension LuaVM {
         let info = ProtoInfoRef.allocate(capacity: 1)
         info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
         p.pointee.debugInfo = UnsafeMutableRawPointer(info)
+        p.pointee.numbers = info.pointee.numbers
         if !compiledEntries.isEmpty, let code = compiledEntries[ObjectIdentifier(proto)] {
             info.pointee.native = code.native
             info.pointee.generic = code.generic

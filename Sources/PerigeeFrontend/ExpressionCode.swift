@@ -598,7 +598,7 @@ extension FunctionState {
 }
 
 /// `^` with the C library's pow, as Lua uses it (constant folding and the runtime share it).
-@inline(__always) public func luaPow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+@inlinable @inline(__always) public func luaPow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
 
 /// Lua's `%`: `a - floor(a / b) * b`.
-@inline(__always) public func luaModulo(_ a: Double, _ b: Double) -> Double { a - (a / b).rounded(.down) * b }
+@inlinable @inline(__always) public func luaModulo(_ a: Double, _ b: Double) -> Double { a - (a / b).rounded(.down) * b }

@@ -77,7 +77,8 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(offset(\GCProto.chunkName), 56)
         XCTAssertEqual(offset(\GCProto.debugInfo), 64)
         XCTAssertEqual(offset(\GCProto.allocationSize), 72)
-        XCTAssertEqual(MemoryLayout<GCProto>.stride, 80)
+        XCTAssertEqual(offset(\GCProto.numbers), 80)
+        XCTAssertEqual(MemoryLayout<GCProto>.stride, 88)
 
         XCTAssertEqual(offset(\GCThread.status), 10)
         XCTAssertEqual(offset(\GCThread.stack), 24)
