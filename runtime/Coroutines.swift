@@ -37,7 +37,8 @@ extension LuaVM {
             let co = c.arg(1).thread
             let base = Int(c.L.pointee.base)
             _ = c.L.ensureStack(2, c.vm.g)
-            return c.vm.resume(c.L, co, from: base + 1, count: max(c.count - 1, 0), withStatus: true).1
+            // Without reference counting: this runs at every switch.
+            return LuaVM.withCurrent { $0.resume(c.L, co, from: base + 1, count: max(c.count - 1, 0), withStatus: true).1 }
         }
         register("yield", in: C) { raw in
             let c = BuiltinCall(raw, "yield")
@@ -84,7 +85,7 @@ extension LuaVM {
                 // Resuming a dead wrapper is the caller's mistake: the message gets its position.
                 if co.coroutineState == .dead { return c.error("cannot resume dead coroutine") }
                 _ = c.L.ensureStack(2, c.vm.g)
-                let (ok, n) = c.vm.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false)
+                let (ok, n) = LuaVM.withCurrent { $0.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false) }
                 if !ok {
                     c.vm.errorValue = c.L.pointee.stack[Int(c.L.pointee.top) - 1]
                     return builtinError
