@@ -87,7 +87,7 @@ extension LuaVM {
                 _ = c.L.ensureStack(2, c.vm.g)
                 let (ok, n) = LuaVM.withCurrent { $0.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false) }
                 if !ok {
-                    c.vm.errorValue = c.L.pointee.stack[Int(c.L.pointee.top) - 1]
+                    c.vm.errorValue = c.vm.callerMessage(c.L, c.L.pointee.stack[Int(c.L.pointee.top) - 1])
                     return builtinError
                 }
                 return n
@@ -172,6 +172,19 @@ extension LuaVM {
             lastTraceback = ""
             return fail(errorValue)
         }
+    }
+
+    /// A wrapped coroutine's error as its caller sees it (LuaJIT's rethrow): a string gets
+    /// the position of the Lua function that called the wrapper, when one did.
+    func callerMessage(_ L: ThreadRef, _ error: Value) -> Value {
+        guard error.isString else { return error }
+        let position = Array(currentPosition(L, level: 1).utf8)
+        if position.isEmpty { return error }
+        let s = error.string
+        var bytes = position
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.bytes, count: s.count))
+        guard let joined = bytes.withUnsafeBufferPointer({ g.intern($0) }) else { return memoryErrorValue }
+        return Value(string: joined)
     }
 
     @inline(__always) func push(_ L: ThreadRef, _ v: Value) {

@@ -97,4 +97,28 @@ st[#st + 1] = coroutine.status(traced)
 print(table.concat(st, " "), s, shared)
 print(coroutine.resume(coroutine.create(function(...) return select("#", ...), ... end), "a", nil))
 print(coroutine.resume(co))
+-- A wrapped coroutine's string error is rethrown with the position of the Lua function
+-- that called the wrapper (none when a builtin called it, or after a tail call).
+do
+  local function failing(v, level)
+    return coroutine.wrap(function() error(v, level) end)
+  end
+  local w = failing("deep")
+  local function direct() local r = w() return r end
+  print(pcall(direct))
+  w = failing("deep")
+  print(pcall(w))
+  w = failing("deep")
+  local function tail() return w() end
+  print(pcall(tail))
+  w = failing("plain", 0)
+  local function direct0() local r = w() return r end
+  print(pcall(direct0))
+  w = failing({})
+  local function tabled() local r = w() return r end
+  print(type(select(2, pcall(tabled))))
+  w = coroutine.wrap(function() local t = nil; t.x = 1 end)
+  local function indexing() local r = w() return r end
+  print(pcall(indexing))
+end
 print("ok")
