@@ -248,6 +248,8 @@ extension LuaVM {
         }
         errorThrower = g.newBuiltin({ _ in builtinError }, env: globals)!
         _ = g.pointee.registry.set(string: g.intern("error_thrower")!, Value(function: errorThrower), g)
+        hostEntry = g.newBuiltin({ _ in 0 }, env: globals)!
+        _ = g.pointee.registry.set(string: g.intern("host_entry")!, Value(function: hostEntry), g)
         openCoroutineLibrary()
         openBitLibrary()
         openOSLibrary()

@@ -115,9 +115,14 @@ extension LuaVM {
         if let n = c.number(arg + 1) {
             list = debugFrames(L1)
             let l = luaInteger(n)
-            guard l >= 0 && l < list.count else { return c.results(.nil) }
-            level = l
-            function = list[l].function
+            if l == list.count && L1 == mainThread {
+                // Below the main chunk: the native code that started the main thread.
+                function = Value(function: hostEntry)
+            } else {
+                guard l >= 0 && l < list.count else { return c.results(.nil) }
+                level = l
+                function = list[l].function
+            }
         } else if c.arg(arg + 1).isFunction {
             function = c.arg(arg + 1)
         } else {

@@ -50,6 +50,9 @@ public final class LuaVM {
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).
     var errorThrower: FunctionRef!
+    /// Stands for the native code that started the main thread: as in luajit, tracebacks and
+    /// `debug.getinfo` show it as a C frame below the main chunk.
+    var hostEntry: FunctionRef!
     /// Builtins the interpreter treats specially (they manipulate frames).
     var pcallFunction: FunctionRef?
     var xpcallFunction: FunctionRef?

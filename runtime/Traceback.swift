@@ -22,7 +22,11 @@ extension LuaVM {
         return false
     }
 
-    /// `stack traceback:` and one line per frame, innermost first.
+    /// A function's address as luajit prints it (`%p`).
+    func address(of f: FunctionRef) -> String { "0x" + String(UInt(bitPattern: f), radix: 16) }
+
+    /// `stack traceback:` and one line per frame, innermost first, then (on the main thread)
+    /// the native code that started it.
     func traceback(_ L: ThreadRef, innermostBase: Int, innermostPC: Int?) -> String {
         var text = "stack traceback:"
         let list = frames(L, innermostBase: innermostBase, innermostPC: innermostPC)
@@ -51,9 +55,10 @@ extension LuaVM {
                 }
             } else {
                 let builtin = name ?? builtinNames[f.function]
-                text += builtin.map { "\n\t[C]: in function '\($0)'" } ?? "\n\t[C]: ?"
+                text += builtin.map { "\n\t[C]: in function '\($0)'" } ?? "\n\t[C]: at \(address(of: f.function))"
             }
         }
+        if L == mainThread { text += "\n\t[C]: at \(address(of: hostEntry))" }
         return text + "\n"
     }
 }

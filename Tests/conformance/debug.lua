@@ -289,4 +289,11 @@ debug.sethook()
 debug.sethook(nil)
 print(debug.gethook())
 
+-- Below the main chunk luajit shows the native code that started it, as a C frame.
+do
+  local host = debug.getinfo(2, "Sln")
+  print(host.what, host.short_src, host.source, host.currentline, host.linedefined, host.namewhat)
+  print(type(debug.getinfo(2, "f").func), debug.getinfo(3))
+  print((debug.traceback("tb"):gsub("0x%x+", "0x...")))
+end
 print("ok")
