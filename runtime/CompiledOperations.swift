@@ -294,7 +294,7 @@ public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ ou
         out.pointee = v.bits
         return 0
     }
-    guard let inherited = LuaVM.withCurrent({ $0.indexThroughTables(t, k) }) else { return 1 }
+    guard let inherited = LuaVM.currentGlobal.indexThroughTables(t, k) else { return 1 }
     out.pointee = inherited.bits
     return 0
 }

@@ -210,7 +210,7 @@ extension InterpreterRun {
     /// A read `object[key]` the fast path could not finish: inherited through `__index`
     /// tables, or a metamethod, or an error naming register `slot` (-1: a global).
     @inline(never) mutating func indexSlow(_ ins: UInt32, _ object: Value, _ key: Value, slot: Int) -> CallStatus? {
-        if object.isTable, let inherited = vm.indexThroughTables(object.table, key) {
+        if object.isTable, let inherited = g.indexThroughTables(object.table, key) {
             base[operandA(ins)] = inherited
             return nil
         }

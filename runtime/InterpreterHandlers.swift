@@ -320,6 +320,10 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     return slowPath(run, base, pc) { $0.indexSlow(ins, Value(table: env), key, slot: -1) }
 }
 
+@inline(never) func inheritedValue(_ g: GlobalRef, _ t: TableRef, _ key: Value) -> Value? {
+    g.indexThroughTables(t, key)
+}
+
 /// A table read whose key the instruction names; `get` reads the table's own entry.
 @inline(__always) func tableGet(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                 key: Value, _ get: (TableRef) -> Value) -> PerigeeStep {
@@ -330,6 +334,11 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         let v = get(tab)
         if !v.isNil || tab.pointee.metatable == nil {
             r[operandA(ins)] = v
+            return stay(pc, base)
+        }
+        // Methods and defaults inherited through `__index` tables.
+        if let inherited = inheritedValue(runState(run).pointee.g, tab, key) {
+            r[operandA(ins)] = inherited
             return stay(pc, base)
         }
     }

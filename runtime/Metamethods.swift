@@ -340,13 +340,23 @@ extension LuaVM {
 }
 
 extension LuaVM {
+    /// Whether storing `key` into `t` must consult `__newindex`: `t` has a metatable with
+    /// the metamethod and no value at `key`.
+    @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
+        guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
+        if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }
+        return !g.metamethod(.newindex, in: mt).isNil
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == GlobalState {
     /// `t[key]` for table `start`, which has a metatable and no value at `key`, following
     /// `__index` tables: the value, or nil when a handler function (or a chain too long)
     /// needs the full path.
     @inline(__always) func indexThroughTables(_ start: TableRef, _ key: Value) -> Value? {
         var tab = start
         for _ in 0..<maxMetamethodChain {
-            let handler = g.metamethod(.index, in: tab.pointee.metatable)
+            let handler = metamethod(.index, in: tab.pointee.metatable)
             if handler.isNil { return .nil }
             guard handler.isTable else { return nil }
             tab = handler.table
@@ -354,13 +364,5 @@ extension LuaVM {
             if !v.isNil || tab.pointee.metatable == nil { return v }
         }
         return nil
-    }
-
-    /// Whether storing `key` into `t` must consult `__newindex`: `t` has a metatable with
-    /// the metamethod and no value at `key`.
-    @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
-        guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
-        if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }
-        return !g.metamethod(.newindex, in: mt).isNil
     }
 }
