@@ -232,15 +232,7 @@ struct InterpreterRun {
             guard enter(newBase) else { return vm.errorAt(L, closure, currentPC(), "stack overflow") }
             return nil
         }
-        let r = invokeBuiltin(f, newBase, n)
-        if r < 0 {
-            if r == builtinYield { return .yield }
-            errorFrameBase = newBase
-            return .error
-        }
-        rebase(newBase)
-        let first = Int(L.pointee.top) - Int(r) - newBase
-        return returnFrom(first, Int(r))
+        return runBuiltinAndReturn(f, newBase, n)
     }
 
     /// Runs (or goes on with) the CAT at `pc - 1` over registers `from...to`.
