@@ -83,12 +83,15 @@ DEFINE_STUB(unknown, cold)
 #define UNKNOWN_8 stub_unknown, stub_unknown, stub_unknown, stub_unknown, \
     stub_unknown, stub_unknown, stub_unknown, stub_unknown,
 #define UNKNOWN_32 UNKNOWN_8 UNKNOWN_8 UNKNOWN_8 UNKNOWN_8
+_Static_assert(sizeof((Stub[]){ OPCODES(STUB_ENTRY) }) / sizeof(Stub) == 97, "97 opcodes");
 static const Stub plain[256] = {
     OPCODES(STUB_ENTRY)
-    // 97 ... 255
+    // 97 ... 255: 7 + 3 * 8 + 4 * 32 = 159 entries
     stub_unknown, stub_unknown, stub_unknown, stub_unknown, stub_unknown, stub_unknown, stub_unknown,
-    UNKNOWN_32 UNKNOWN_32 UNKNOWN_32 UNKNOWN_32 UNKNOWN_32
+    UNKNOWN_8 UNKNOWN_8 UNKNOWN_8
+    UNKNOWN_32 UNKNOWN_32 UNKNOWN_32 UNKNOWN_32
 };
+_Static_assert(sizeof(plain) / sizeof(Stub) == 256, "one stub per opcode byte");
 
 // While an instruction hook is set, every instruction starts here. The hook runs first; when
 // it says to go on where it was, the instruction runs; otherwise (an error in the hook
