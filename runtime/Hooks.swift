@@ -2,9 +2,9 @@
 /// event is due. As in LuaJIT there is one hook per universe, whatever thread it was set
 /// for, and it does not fire while it runs.
 ///
-/// With no hook set the interpreter pays one predictable branch per instruction (on
-/// `DebugHooks.onInstructions`) and one per call (on `onCalls`); everything else is here,
-/// out of line.
+/// With no hook set the interpreter pays nothing per instruction (a line, count or return
+/// hook swaps in the dispatch table whose stubs call the hook first) and one predictable
+/// branch per call (on `onCalls`); everything else is here, out of line.
 import CSupport
 import PerigeeFrontend
 
@@ -44,7 +44,8 @@ struct DebugHooks {
     /// PC): a line event fires when the line differs from its line, on a jump backwards, and
     /// when it is nil or in another function. Cleared by a call hook.
     var previousPC: UnsafePointer<UInt32>? = nil
-    /// Whether the interpreter must stop before each instruction (line, count or return).
+    /// Whether the interpreter must stop before each instruction (line, count or return);
+    /// `install` switches the dispatch table to match.
     private(set) var onInstructions = false
     /// Whether function entries fire the call hook.
     private(set) var onCalls = false

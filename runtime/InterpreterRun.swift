@@ -117,21 +117,6 @@ struct InterpreterRun {
         if wanted < 0 && Int(L.pointee.top) < dst + count { L.pointee.top = UInt32(dst + count) }
     }
 
-    /// The common return: to a Lua caller (a return PC link), from a frame with no open
-    /// upvalues that is not the run's exit frame. False when `returnFrom` must do it.
-    @inline(__always) mutating func quickReturn(_ first: Int, _ count: Int) -> Bool {
-        let link = base[-1]
-        guard link.isReturnPC else { return false }
-        let frameBase = slotIndex(base)
-        if frameBase == exitBase { return false }
-        if let open = L.pointee.openUpvalues,
-           UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= base {
-            return false
-        }
-        returnToLua(link.returnPC, from: frameBase + first, count: count, frameBase: frameBase)
-        return true
-    }
-
     /// Returns `count` results starting at register `first` from the frame at `base` (a Lua
     /// function's, a builtin's or a pcall's): to its Lua caller, through a protected frame
     /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
