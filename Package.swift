@@ -70,8 +70,7 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        // The dispatch stubs need no frame of their own: each calls a handler and jumps on.
-        .target(name: "CSupport", cSettings: [.unsafeFlags(["-fomit-frame-pointer"])]),
+        .target(name: "CSupport"),
         .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport"], path: "runtime",
                 swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
