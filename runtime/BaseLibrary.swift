@@ -138,8 +138,8 @@ extension LuaVM {
         register("unpack", in: G) { raw in
             let c = BuiltinCall(raw, "unpack")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            let i = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
-            let j = c.arg(3).isNil ? t.length() : (c.integer(3) ?? 0)
+            let i = c.arg(2).isNil ? 1 : (c.int32(2) ?? 1)
+            let j = c.arg(3).isNil ? t.length() : (c.int32(3) ?? 0)
             if i > j { return 0 }
             let n = j - i + 1
             if n >= 8000 || !c.L.ensureStack(n, c.vm.g) { return c.error("too many results to unpack") }

@@ -94,6 +94,13 @@ struct BuiltinCall {
         return luaInteger(d)
     }
 
+    /// An integer argument as luajit's library reads it (a 32-bit conversion: anything out
+    /// of range, or NaN, becomes -2^31).
+    func int32(_ i: Int) -> Int? {
+        guard let d = number(i) else { return nil }
+        return d > -2_147_483_649 && d < 2_147_483_648 ? Int(d) : Int(Int32.min)
+    }
+
     /// A string argument (numbers convert), as bytes.
     func string(_ i: Int) -> StringRef? {
         let v = arg(i)

@@ -46,16 +46,29 @@ extension LuaVM {
         register("rep", in: S) { raw in
             let c = BuiltinCall(raw, "rep")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
-            guard let n = c.integer(2) else { return c.typeError(2, expected: "number") }
+            guard let n = c.int32(2) else { return c.typeError(2, expected: "number") }
             let separator = c.arg(3).isNil ? nil : c.string(3)
             if n <= 0 { return c.results(c.vm.string("")) }
-            let total = s.count * n + (separator?.count ?? 0) * (n - 1)
-            if total > Int(Int32.max) { return c.error("invalid value (resulting string too large)") }
-            var out: [UInt8] = []
-            out.reserveCapacity(total)
-            for i in 0..<n {
-                if i > 0, let separator { out.append(contentsOf: separator.buffer) }
-                out.append(contentsOf: s.buffer)
+            // The string and separator repeated n times, less the last separator.
+            var unit = Array(s.buffer)
+            if let separator { unit.append(contentsOf: separator.buffer) }
+            let total = unit.count * n - (separator?.count ?? 0)
+            if total > maxStringLength {
+                c.vm.errorValue = c.vm.memoryErrorValue
+                return builtinError
+            }
+            if total == 0 { return c.results(c.vm.string("")) }
+            var out = [UInt8](repeating: 0, count: total)
+            out.withUnsafeMutableBufferPointer { p in
+                let start = p.baseAddress!
+                unit.withUnsafeBufferPointer { u in _ = memcpy(start, u.baseAddress!, min(u.count, total)) }
+                // Doubling: the filled prefix is whole units, so each copy keeps the period.
+                var filled = min(unit.count, total)
+                while filled < total {
+                    let k = min(filled, total - filled)
+                    memcpy(start + filled, start, k)
+                    filled += k
+                }
             }
             return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
         }
@@ -111,8 +124,9 @@ extension LuaVM {
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             let n = t.length()
             let g = c.vm.g
-            guard let pos = c.arg(2).isNil ? n : c.integer(2) else { return c.typeError(2, expected: "number") }
-            if n == 0 && c.arg(2).isNil { return 0 }
+            guard let pos = c.arg(2).isNil ? n : c.int32(2) else { return c.typeError(2, expected: "number") }
+            // Outside 1...#t there is nothing to remove (and nothing is returned).
+            if pos < 1 || pos > n { return 0 }
             let v = t.get(integer: pos)
             var i = pos
             while i < n { _ = t.set(integer: i, t.get(integer: i + 1), g); i += 1 }
@@ -242,15 +256,14 @@ extension LuaVM {
             let r = c.vm.random.nextDouble()
             switch c.count {
             case 0: return c.results(Value(number: r))
+            // luajit's arithmetic in doubles: no interval check, no rounding of the bounds.
             case 1:
-                guard let m = c.integer(1) else { return c.typeError(1, expected: "number") }
-                if m < 1 { return c.argumentError(1, "interval is empty") }
-                return c.results(Value(number: (r * Double(m)).rounded(.down) + 1))
+                guard let m = c.number(1) else { return c.typeError(1, expected: "number") }
+                return c.results(Value(number: (r * m).rounded(.down) + 1))
             default:
-                guard let lo = c.integer(1) else { return c.typeError(1, expected: "number") }
-                guard let hi = c.integer(2) else { return c.typeError(2, expected: "number") }
-                if lo > hi { return c.argumentError(2, "interval is empty") }
-                return c.results(Value(number: (r * Double(hi - lo + 1)).rounded(.down) + Double(lo)))
+                guard let lo = c.number(1) else { return c.typeError(1, expected: "number") }
+                guard let hi = c.number(2) else { return c.typeError(2, expected: "number") }
+                return c.results(Value(number: (r * (hi - lo + 1)).rounded(.down) + lo))
             }
         }
         register("randomseed", in: M) { raw in

@@ -307,6 +307,13 @@ extension LuaVM {
                 // Join as many string/number operands as possible.
                 var first = top - 1
                 while first > from && (stack[first - 1].isString || stack[first - 1].isNumber) { first -= 1 }
+                // Strings stop at luajit's limit; a number adds at most 24 characters.
+                var length = 0
+                for i in first...top { length += stack[i].isString ? stack[i].string.count : 24 }
+                if length > maxStringLength {
+                    _ = errorAt(L, closure, pc, "string length overflow")
+                    return (.failed, top)
+                }
                 bytes.removeAll(keepingCapacity: true)
                 for i in first...top { appendString(stack[i], to: &bytes) }
                 let s = bytes.withUnsafeBufferPointer { string($0) }

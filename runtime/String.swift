@@ -40,6 +40,10 @@ extension UnsafeMutablePointer where Pointee == GCString {
     @inline(__always) var allocationSize: Int { GCString.bytesOffset + count + 1 }
 }
 
+/// The longest string a concatenation makes (luajit's LJ_MAX_STR); past it, "string length
+/// overflow".
+let maxStringLength = 0x7fff_ff00
+
 /// Lua 5.1's sampling hash with a per-state seed: every byte of strings up to 32 bytes,
 /// about 32 evenly spaced bytes of longer ones (equal strings still compare in full).
 @inline(__always)

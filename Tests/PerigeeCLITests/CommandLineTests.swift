@@ -43,6 +43,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.err, "perigee: " + expected.trimmingCharacters(in: .newlines) + "\n")
     }
 
+    /// A string that doubles forever stops at luajit's limit with luajit's error, instead of
+    /// growing until memory runs out.
+    func testRunawayConcatenationStopsAtTheStringLimit() throws {
+        let result = try runPerigee(["-e", "local s = ('x'):rep(2^30) print(pcall(function() return s .. s end)) s = s .. s"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "false\t(command line):1: string length overflow\n")
+        XCTAssertTrue(result.err.hasPrefix("perigee: (command line):1: string length overflow\nstack traceback:"), result.err)
+    }
+
     func testMissingFile() throws {
         let result = try runPerigee(["-bl", "/nonexistent/app.lua"])
         XCTAssertEqual(result.status, 1)
