@@ -274,6 +274,9 @@ extension LuaVM {
 
     /// `name: message` and, for a run-time error, the traceback: what an uncaught error
     /// prints on stderr.
+    /// Forgets the traceback of the last uncaught error (the REPL's next line starts afresh).
+    public func clearTraceback() { lastTraceback = "" }
+
     public func errorReport(programName: String, traceback: Bool) -> String {
         standardOutput.flush()
         var text = "\(programName): \(describeError())\n"

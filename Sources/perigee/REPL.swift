@@ -21,8 +21,11 @@ struct REPL {
             }
             var code = pending.isEmpty ? line : pending + "\n" + line
             if pending.isEmpty && code.hasPrefix("=") { code = "return " + code.dropFirst() }
-            // An expression prints its values; otherwise the text is a statement.
-            var (status, f) = vm.load(Array(("return " + code).utf8), chunkName: "=stdin")
+            // An expression prints its values; otherwise the text is a statement. The values
+            // pass through a function call so that the expression itself is not in tail
+            // position: `error("x")` keeps its caller's position, as in luajit.
+            var (status, f) = vm.load(Array(("return (function(...) return ... end)(" + code + "\n)").utf8),
+                                      chunkName: "=stdin")
             if status != .ok { (status, f) = vm.load(Array(code.utf8), chunkName: "=stdin") }
             if status != .ok {
                 let message = vm.describeError()
@@ -31,14 +34,15 @@ struct REPL {
                     continue
                 }
                 pending = ""
-                writeStandardError("\(programName): \(message)\n")
+                writeStandardError(message + "\n")  // as luajit's REPL: no program name
                 continue
             }
             pending = ""
+            vm.clearTraceback()
             let (callStatus, results) = vm.call(Value(function: f!), [])
             vm.standardOutput.flush()
             if callStatus != .ok {
-                writeStandardError("\(programName): \(vm.describeError())\n")
+                writeStandardError(vm.describeError() + "\n" + vm.lastTraceback)
                 continue
             }
             if !results.isEmpty {
