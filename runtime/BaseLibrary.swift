@@ -162,9 +162,7 @@ extension LuaVM {
             let level = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
             if (message.isString || message.isNumber) && level > 0 {
                 // Numbers count as strings here: the position is prepended to their text.
-                let position = c.vm.currentPosition(c.L, level: level)
-                let text = message.isString ? message.string.description : numberText(message.number)
-                c.vm.errorValue = c.vm.string(position + text)
+                c.vm.errorValue = c.vm.withPosition(c.L, level: level, message)
             } else {
                 c.vm.errorValue = message
             }

@@ -307,7 +307,7 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
     let k = Value(bits: key)
     if k.isNil || (k.isNumber && k.number.isNaN) { return 1 }
     return LuaVM.withCurrent { vm in
-        if vm.needsNewIndex(t, k) { return 1 }
+        if vm.g.needsNewIndex(t, k) { return 1 }
         return t.set(k, Value(bits: value), vm.g) == .ok ? 0 : 1
     }
 }

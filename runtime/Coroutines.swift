@@ -177,14 +177,7 @@ extension LuaVM {
     /// A wrapped coroutine's error as its caller sees it (LuaJIT's rethrow): a string gets
     /// the position of the Lua function that called the wrapper, when one did.
     func callerMessage(_ L: ThreadRef, _ error: Value) -> Value {
-        guard error.isString else { return error }
-        let position = Array(currentPosition(L, level: 1).utf8)
-        if position.isEmpty { return error }
-        let s = error.string
-        var bytes = position
-        bytes.append(contentsOf: UnsafeBufferPointer(start: s.bytes, count: s.count))
-        guard let joined = bytes.withUnsafeBufferPointer({ g.intern($0) }) else { return memoryErrorValue }
-        return Value(string: joined)
+        error.isString ? withPosition(L, level: 1, error) : error
     }
 
     @inline(__always) func push(_ L: ThreadRef, _ v: Value) {

@@ -14,22 +14,13 @@ import PerigeeFrontend
     let r = valueSlots(base)
     let a = operandA(ins)
     let callee = r[a]
-    if callee.isFunction {
-        let f = callee.function
-        if f.isLua {
-            let p = f.proto
-            var n = operandC(ins) &- 1
-            if multi { n = n &+ 1 &+ s.pointee.multres }
-            let newBase = r + a + 2
-            let L = s.pointee.L
-            let varargSpace = p.pointee.flags & ProtoFlag.vararg != 0 ? n &+ 2 : 0
-            if newBase + Int(p.pointee.frameSize) + varargSpace + 4 <= L.pointee.stack + Int(L.pointee.stackSize) {
-                r[a + 1] = returnLink(pc)
-                s.pointee.nargs = n
-                s.pointee.closure = f
-                s.pointee.k = p.pointee.numbers
-                return PerigeeStep(pc: UnsafePointer(p.pointee.bytecode), base: rawSlots(newBase))
-            }
+    if callee.isFunction && callee.function.isLua {
+        var n = operandC(ins) &- 1
+        if multi { n = n &+ 1 &+ s.pointee.multres }
+        s.pointee.nargs = n
+        if s.pointee.enterFitting(r + a + 2) {
+            r[a + 1] = returnLink(pc)
+            return s.pointee.next
         }
     }
     s.pointee.base = r

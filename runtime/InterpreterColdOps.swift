@@ -171,7 +171,7 @@ extension InterpreterRun {
         switch outcome {
         case .value(let r):
             let positive = op == Opcode.ISLT.rawValue || op == Opcode.ISLE.rawValue
-            branch(pc, taken: positive ? r.isTruthy : !r.isTruthy)
+            pc = afterTest(pc, taken: positive ? r.isTruthy : !r.isTruthy)
             return nil
         case .call(let mm, let p, let q, _):
             return callMetamethodInLoop(mm, p, q, nil, inverted: inverted)
@@ -186,7 +186,7 @@ extension InterpreterRun {
         if case .call(let mm, let p, let q, _) = vm.resolveEquality(x, y) {
             return callMetamethodInLoop(mm, p, q, nil)
         }
-        branch(pc, taken: !whenEqual)
+        pc = afterTest(pc, taken: !whenEqual)
         return nil
     }
 

@@ -26,9 +26,14 @@ typealias Code = UnsafePointer<UInt32>
 /// Goes on at `pc` in the same frame.
 @inline(__always) func stay(_ pc: Code, _ base: Slots) -> PerigeeStep { PerigeeStep(pc: pc, base: base) }
 
-/// After a comparison or test: the JMP at `pc` is taken when `taken`, else stepped over.
+/// After a comparison or test, the JMP at `pc` follows: where execution goes on when it is
+/// taken or stepped over.
+@inline(__always) func afterTest(_ pc: Code, taken: Bool) -> Code {
+    taken ? pc + 1 + jumpOffset(pc.pointee) : pc + 1
+}
+
 @inline(__always) func branch(_ taken: Bool, _ pc: Code, _ base: Slots) -> PerigeeStep {
-    PerigeeStep(pc: taken ? pc + 1 + jumpOffset(pc.pointee) : pc + 1, base: base)
+    PerigeeStep(pc: afterTest(pc, taken: taken), base: base)
 }
 
 /// Runs an out-of-line part of an instruction on the run, with base and pc published to it.
@@ -367,7 +372,7 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         let tab = t.table
         // No __newindex to consult: a plain store (a bad key or no memory changes
         // nothing, and the slow path reports it).
-        if tab.pointee.metatable == nil || !runState(run).pointee.withVM({ $0.needsNewIndex(tab, key) }) {
+        if !runState(run).pointee.g.needsNewIndex(tab, key) {
             if set(tab, r[operandA(ins)], runState(run).pointee.g) == .ok { return stay(pc, base) }
         }
     }

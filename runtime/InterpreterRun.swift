@@ -83,15 +83,23 @@ struct InterpreterRun {
     /// Enters the Lua function in the frame at `newBase` with `nargs` arguments. False on
     /// stack overflow.
     @inline(__always) mutating func enter(_ newBase: Int) -> Bool {
-        let f = L.pointee.stack[newBase - 2].function
-        let p = f.proto
+        if enterFitting(L.pointee.stack + newBase) { return true }
+        let p = L.pointee.stack[newBase - 2].function.proto
         let needed = newBase + Int(p.pointee.frameSize) + (p.pointee.flags & ProtoFlag.vararg != 0 ? nargs + 2 : 0) + 4
-        if needed > Int(L.pointee.stackSize) {
-            guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
-        }
+        guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
+        return enterFitting(L.pointee.stack + newBase)
+    }
+
+    /// Enters the Lua function in the frame at `frame` when its registers fit the stack as
+    /// it is; false (changing nothing) when the stack must grow first.
+    @inline(__always) mutating func enterFitting(_ frame: UnsafeMutablePointer<Value>) -> Bool {
+        let f = frame[-2].function
+        let p = f.proto
+        let varargSpace = p.pointee.flags & ProtoFlag.vararg != 0 ? nargs &+ 2 : 0
+        guard frame + Int(p.pointee.frameSize) + varargSpace + 4 <= L.pointee.stack + Int(L.pointee.stackSize) else { return false }
         closure = f
         k = p.pointee.numbers
-        base = L.pointee.stack + newBase
+        base = frame
         pc = UnsafePointer(p.pointee.bytecode)
         return true
     }
@@ -176,9 +184,9 @@ struct InterpreterRun {
         case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
             break  // __newindex: no result
         case .ISLT, .ISLE, .ISEQV:
-            branch(resumePC, taken: truth)
+            pc = afterTest(resumePC, taken: truth)
         case .ISGE, .ISGT, .ISNEV:
-            branch(resumePC, taken: !truth)
+            pc = afterTest(resumePC, taken: !truth)
         case .CAT:
             // The pair at `top` is joined; go on concatenating what is left of it.
             let top = Int(resumeBits >> 48)
@@ -192,10 +200,6 @@ struct InterpreterRun {
         return nil
     }
 
-    /// A comparison's JMP follows it at `at`: take it or step over it.
-    @inline(__always) mutating func branch(_ at: UnsafePointer<UInt32>, taken: Bool) {
-        pc = taken ? at + 1 + Int(Int32(at.pointee >> 16) - 0x8000) : at + 1
-    }
 
     // MARK: Metamethods and builtins inside the run
 

@@ -346,17 +346,16 @@ extension LuaVM {
     }
 }
 
-extension LuaVM {
+
+extension UnsafeMutablePointer where Pointee == GlobalState {
     /// Whether storing `key` into `t` must consult `__newindex`: `t` has a metatable with
     /// the metamethod and no value at `key`.
     @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
         guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
         if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }
-        return !g.metamethod(.newindex, in: mt).isNil
+        return !metamethod(.newindex, in: mt).isNil
     }
-}
 
-extension UnsafeMutablePointer where Pointee == GlobalState {
     /// `t[key]` for table `start`, which has a metatable and no value at `key`, following
     /// `__index` tables: the value, or nil when a handler function (or a chain too long)
     /// needs the full path.

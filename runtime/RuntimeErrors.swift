@@ -199,3 +199,20 @@ extension Prototype {
         return nil
     }
 }
+
+extension LuaVM {
+    /// `message` (a string, or a number as its text) after the position of the function at
+    /// `level` (as `error` adds it), byte for byte; unchanged when that level has none.
+    func withPosition(_ L: ThreadRef, level: Int, _ message: Value) -> Value {
+        let position = Array(currentPosition(L, level: level).utf8)
+        if position.isEmpty && message.isString { return message }
+        var bytes = position
+        if message.isString {
+            bytes.append(contentsOf: message.string.buffer)
+        } else {
+            bytes.append(contentsOf: numberText(message.number).utf8)
+        }
+        guard let joined = bytes.withUnsafeBufferPointer({ g.intern($0) }) else { return memoryErrorValue }
+        return Value(string: joined)
+    }
+}

@@ -67,4 +67,7 @@ assert(e == 42)
 ok, e = pcall(error, "msg", 2)               -- level 2 is the caller of pcall: this line
 print(e)
 print(select(2, pcall(lvl1)), select(2, pcall(calls2)))
+-- The position goes before the message's bytes, whatever they are.
+print(pcall(function() error("\xff\xfe\0z") end))
+print(pcall(function() error(1.5) end), type(select(2, pcall(error, 42))))
 print("ok")
