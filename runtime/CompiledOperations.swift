@@ -7,36 +7,18 @@
 /// the interpreter's, so one that yields is finished by the interpreter on resume.
 import PerigeeFrontend
 
-/// The thread, frame and closure of a compiled helper call, with `L.base`/`L.top` synced
-/// to the frame (as the interpreter's slow paths expect).
-struct CompiledFrame {
-    /// Unowned: the VM outlives every call (no retain and release per helper call).
-    unowned(unsafe) let vm: LuaVM
-    let L: ThreadRef
-    let base: Int
-    let closure: FunctionRef
-    let pc: Int
+/// The frame of a compiled helper call: the shared frame view (`FrameView`), with the
+/// compiled side's way to fail and to call metamethods (a nested run, not a frame in a loop).
+typealias CompiledFrame = FrameView
 
+extension FrameView {
     @inline(__always) init(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) {
-        vm = LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue()
-        L = l.assumingMemoryBound(to: GCThread.self)
-        self.base = base
-        self.pc = pc
-        closure = L.pointee.stack[base - 2].function
-        L.pointee.base = UInt32(base)
-        L.pointee.top = UInt32(base + Int(closure.proto.pointee.frameSize))
+        self.init(LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue(), l.assumingMemoryBound(to: GCThread.self),
+                  base: base, pc: pc)
     }
 
-    /// Register `i` (re-read from the stack, which may have moved).
-    @inline(__always) subscript(i: Int) -> Value {
-        get { L.pointee.stack[base + i] }
-        nonmutating set { L.pointee.stack[base + i] = newValue }
-    }
-
-    @inline(__always) var k: UnsafeMutablePointer<Value> { closure.proto.pointee.numbers }
-
-    /// The PC after this instruction, as frame links and continuations record it.
-    var resumePC: UnsafePointer<UInt32> { UnsafePointer(closure.proto.pointee.bytecode + pc + 1) }
+    /// Answers a shared operation's status: 0, or the error with its traceback noted.
+    func status(_ status: CallStatus?) -> Int { status == nil ? 0 : failed() }
 
     /// Fails with the pending error, raised by this instruction.
     func failed() -> Int {
@@ -69,16 +51,10 @@ struct CompiledFrame {
     /// multiple-argument call), with `L.top` after them and a callable value's `__call`
     /// put in place; nil after a "attempt to call" error.
     func callArguments(_ ins: UInt32, _ fixed: Int, multi: Bool, _ multres: Int) -> Int? {
-        let a = fieldA(ins)
+        let a = Instruction(ins).ra
         var n = fixed + (multi ? 1 + multres : 0)
-        let funcSlot = base + a
-        L.pointee.top = UInt32(funcSlot + 2 + n)
-        if !L.pointee.stack[funcSlot].isFunction {
-            guard vm.resolveCallable(L, funcSlot, &n) else {
-                _ = vm.callError(L, closure, pc, slot: a)
-                return nil
-            }
-        }
+        L.pointee.top = UInt32(base + a + 2 + n)
+        if !self[a].isFunction && !resolveCall(a, &n, errorSlot: a) { return nil }
         return n
     }
 
@@ -99,12 +75,6 @@ struct CompiledFrame {
     }
 }
 
-@inline(__always) private func fieldA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
-@inline(__always) private func fieldB(_ ins: UInt32) -> Int { Int(ins >> 24) }
-@inline(__always) private func fieldC(_ ins: UInt32) -> Int { Int((ins >> 16) & 0xff) }
-@inline(__always) private func fieldD(_ ins: UInt32) -> Int { Int(ins >> 16) }
-@inline(__always) private func opcode(_ ins: UInt32) -> Opcode { unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) }
-
 // MARK: Entry and exit
 
 /// The function header: makes room on the stack, fills missing parameters with nil and, for
@@ -116,7 +86,7 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
     let p = L.pointee.stack[base - 2].function.proto
     let frameSize = Int(p.pointee.frameSize)
     let vararg = p.pointee.flags & ProtoFlag.vararg != 0
-    let needed = base + frameSize + (vararg ? nargs + 2 : 0) + 4
+    let needed = FrameLayout.end(base: base, frameSize: frameSize, vararg: vararg, nargs: nargs)
     if needed > Int(L.pointee.stackSize) || vm.nativeStackExhausted() {
         L.pointee.top = UInt32(base + nargs)
         if vm.nativeStackExhausted() || !L.ensureStack(needed - Int(L.pointee.top), vm.g) {
@@ -145,10 +115,7 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
 @_cdecl("perigee_return")
 public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: Int, _ count: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
-    if let open = L.pointee.openUpvalues,
-       UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + base {
-        L.closeUpvalues(from: base, LuaVM.currentGlobal)
-    }
+    if L.hasOpenUpvalues(atOrAbove: base) { L.closeUpvalues(from: base, LuaVM.currentGlobal) }
     L.pointee.top = UInt32(base + first + count)
     return count
 }
@@ -157,10 +124,8 @@ public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: I
 @_cdecl("perigee_unsupported")
 public func perigee_unsupported(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    if opcode(ins) == .KCDATA {
-        return f.fail("FFI constants (LL, ULL and i literals) need the ffi library, which Perigee does not have yet")
-    }
-    return f.fail("internal error: instruction \(opcode(ins)) in compiled code")
+    let op = Instruction(ins).verifiedOpcode
+    return f.status(f.error(op == .KCDATA ? cdataConstantMessage : "internal error: instruction \(op) in compiled code"))
 }
 
 // MARK: Operators
@@ -169,42 +134,27 @@ public func perigee_unsupported(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins
 @_cdecl("perigee_arith")
 public func perigee_arith(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let a = fieldA(ins)
-    let op = opcode(ins)
-    switch op {
-    case .UNM:
-        let v = f[fieldD(ins)]
-        if v.isNumber { f[a] = Value(number: -v.number); return 0 }
-        return f.finish(f.vm.resolveArithmetic(f.L, f.closure, pc, .unm, v, v, operandSlots: (fieldD(ins), fieldD(ins))), into: a)
-    case .LEN:
-        let v = f[fieldD(ins)]
-        if v.isString { f[a] = Value(number: Double(v.string.count)); return 0 }
-        if v.isTable { f[a] = Value(number: Double(v.table.length())); return 0 }
-        return f.finish(f.vm.resolveLength(f.L, f.closure, pc, v, slot: fieldD(ins)), into: a)
-    default:
-        let raw = op.rawValue
-        let b = fieldB(ins), c = fieldC(ins)
-        let x: Value, y: Value
-        var slots = (b, -1)
-        if raw <= Opcode.MODVN.rawValue {
-            x = f[b]; y = f.k[c]
-        } else if raw <= Opcode.MODNV.rawValue {
-            x = f.k[c]; y = f[b]; slots = (-1, b)
-        } else {
-            x = f[b]; y = f[c]; slots = (b, c)
-        }
-        let kind = ArithmeticOp(opcode: raw)
-        if x.isNumber && y.isNumber { f[a] = Value(number: kind.apply(x.number, y.number)); return 0 }
-        return f.finish(f.vm.resolveArithmetic(f.L, f.closure, pc, kind, x, y, operandSlots: slots), into: a)
+    let i = Instruction(ins)
+    if i.verifiedOpcode == .LEN {
+        let v = f[i.rd]
+        if v.isString { f[i.ra] = Value(number: Double(v.string.count)); return 0 }
+        if v.isTable { f[i.ra] = Value(number: Double(v.table.length())); return 0 }
+        return f.finish(f.lengthFallback(i, v), into: i.ra)
     }
+    let (x, y, _) = f.arithmeticOperands(i)
+    if x.isNumber && y.isNumber {
+        f[i.ra] = Value(number: i.verifiedOpcode.arithmetic.unsafelyUnwrapped.op.apply(x.number, y.number))
+        return 0
+    }
+    return f.finish(f.arithmeticFallback(i, x, y), into: i.ra)
 }
 
 /// ISLT ISGE ISLE ISGT ISEQV ISNEV: 1 when the following jump is taken, else 0.
 @_cdecl("perigee_compare")
 public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let x = f[fieldA(ins)], y = f[fieldD(ins)]
-    let op = opcode(ins)
+    let x = f[Instruction(ins).ra], y = f[Instruction(ins).rd]
+    let op = Instruction(ins).verifiedOpcode
     if op == .ISEQV || op == .ISNEV {
         var equal = x.rawEquals(y)
         if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17,
@@ -241,8 +191,8 @@ public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
 @_cdecl("perigee_concat")
 public func perigee_concat(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let from = fieldB(ins), dst = fieldA(ins)
-    var to = fieldC(ins)
+    let from = Instruction(ins).rb, dst = Instruction(ins).ra
+    var to = Instruction(ins).rc
     while true {
         let (outcome, top) = f.vm.concatenate(f.L, f.closure, pc, f.L.pointee.stack + base, from, to, into: dst)
         switch outcome {
@@ -263,18 +213,18 @@ public func perigee_concat(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UIn
 @_cdecl("perigee_index")
 public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let a = fieldA(ins)
-    let op = opcode(ins)
+    let a = Instruction(ins).ra
+    let op = Instruction(ins).verifiedOpcode
     if op == .GGET {
-        let key = f.k[-1 - fieldD(ins)]
+        let key = f.k[-1 - Instruction(ins).rd]
         let env = f.closure.pointee.env.unsafelyUnwrapped
         let v = env.get(string: key.string)
         if !v.isNil || env.pointee.metatable == nil { f[a] = v; return 0 }
         return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, Value(table: env), key, slot: -1), into: a)
     }
-    let b = fieldB(ins), c = fieldC(ins)
+    let b = Instruction(ins).rb, c = Instruction(ins).rc
     let t = f[b]
-    let key = op == .TGETS ? f.k[-1 - c] : (op == .TGETB ? Value(number: Double(c)) : f[c])
+    let key = f.tableKey(Instruction(ins))
     if t.isTable {
         let tab = t.table
         let v = op == .TGETS ? tab.get(string: key.string) : (op == .TGETB ? tab.get(integer: c) : tab.get(key))
@@ -316,94 +266,34 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
 @_cdecl("perigee_newindex")
 public func perigee_newindex(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let op = opcode(ins)
-    if op == .GSET {
-        let env = f.closure.pointee.env.unsafelyUnwrapped
-        return f.finish(f.vm.resolveNewIndex(f.L, f.closure, pc, Value(table: env), f.k[-1 - fieldD(ins)],
-                                             f[fieldA(ins)], slot: -1), into: -1)
-    }
-    let b = fieldB(ins), c = fieldC(ins)
-    let key = op == .TSETS ? f.k[-1 - c] : (op == .TSETB ? Value(number: Double(c)) : f[c])
-    return f.finish(f.vm.resolveNewIndex(f.L, f.closure, pc, f[b], key, f[fieldA(ins)], slot: b), into: -1)
+    return f.finish(f.storeFallback(Instruction(ins)), into: -1)
 }
 
 /// TSETM: stores registers A ..< A + multres at t[start...], t in register A - 1.
 @_cdecl("perigee_setmulti")
 public func perigee_setmulti(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let a = fieldA(ins)
-    guard f[a - 1].isTable else { return f.fail("internal error: TSETM on a non-table") }
-    let t = f[a - 1].table
-    let start = Int(f.k[fieldD(ins)].number - 4_503_599_627_370_496)
-    f.L.pointee.top = UInt32(base + a + multres)
-    guard f.vm.storeMultiple(t, from: f.L.pointee.stack + base + a, count: multres, at: start) else {
-        f.vm.errorValue = f.vm.memoryErrorValue
-        return f.failed()
-    }
-    return 0
+    return f.status(f.storeMultiple(Instruction(ins), count: multres))
 }
 
 /// TNEW, TDUP.
 @_cdecl("perigee_table")
 public func perigee_table(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let d = fieldD(ins)
-    let t: TableRef?
-    if opcode(ins) == .TNEW {
-        t = f.vm.newTable(sizes: d)
-    } else {
-        t = f.vm.duplicateTable(f.k[-1 - d].table)
-    }
-    guard let t else {
-        f.vm.errorValue = f.vm.memoryErrorValue
-        return f.failed()
-    }
-    f[fieldA(ins)] = Value(table: t)
-    f.vm.g.checkGC()
-    return 0
+    return f.status(f.newTable(Instruction(ins)))
 }
 
 /// FNEW: a closure of the prototype in constant D, its upvalues from this frame.
 @_cdecl("perigee_closure")
 public func perigee_closure(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let g = f.vm.g
-    let p = f.k[-1 - fieldD(ins)].proto
-    guard let c = g.newLuaClosure(p, env: f.closure.pointee.env) else {
-        f.vm.errorValue = f.vm.memoryErrorValue
-        return f.failed()
-    }
-    f[fieldA(ins)] = Value(function: c)
-    let descriptors = p.pointee.upvalueDescriptors
-    for i in 0..<Int(p.pointee.upvalueCount) {
-        let d = descriptors[i]
-        if d & upvalueIsLocal != 0 {
-            guard let uv = f.L.findUpvalue(slot: base + Int(d & 0xff), g) else {
-                f.vm.errorValue = f.vm.memoryErrorValue
-                return f.failed()
-            }
-            c.setUpvalue(i, uv, g)
-        } else {
-            c.setUpvalue(i, f.closure.upvalueObjects[Int(d)].unsafelyUnwrapped, g)
-        }
-    }
-    g.checkGC()
-    return 0
+    return f.status(f.newClosure(Instruction(ins)))
 }
 
 /// USETS, USETN, USETP (compiled code reads upvalues and stores registers into them inline).
 @_cdecl("perigee_upvalue")
-public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32) -> Int {
-    let L = l.assumingMemoryBound(to: GCThread.self)
-    let closure = L.pointee.stack[base - 2].function
-    let k = closure.proto.pointee.numbers
-    let a = fieldA(ins), d = fieldD(ins)
-    let g = LuaVM.currentGlobal
-    switch opcode(ins) {
-    case .USETS: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - d], g)
-    case .USETN: closure.upvalueObjects[a].unsafelyUnwrapped.set(k[d], g)
-    default: closure.upvalueObjects[a].unsafelyUnwrapped.set(d == 0 ? .nil : (d == 1 ? .false : .true), g)
-    }
+public func perigee_upvalue(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    CompiledFrame(l, base, pc).setUpvalue(Instruction(ins))
     return 0
 }
 
@@ -490,13 +380,13 @@ public func perigee_barrier_back(_ l: UnsafeMutableRawPointer, _ table: UnsafeMu
 public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
     let L = f.L
-    let a = fieldA(ins)
-    guard let n = f.callArguments(ins, fieldC(ins) - 1, multi: opcode(ins) == .CALLM, multres) else { return f.failed() }
+    let a = Instruction(ins).ra
+    guard let n = f.callArguments(ins, Instruction(ins).rc - 1, multi: Instruction(ins).verifiedOpcode == .CALLM, multres) else { return f.failed() }
     let funcSlot = base + a
     L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
     let r = f.vm.runFrame(L, funcSlot, n)
     if r < 0 { return r }
-    let wanted = fieldB(ins) - 1
+    let wanted = Instruction(ins).rb - 1
     f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)
     L.pointee.base = UInt32(base)
     return wanted < 0 ? r : 0
@@ -508,8 +398,8 @@ public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt3
 public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int, _ multres: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
     let L = f.L
-    let a = fieldA(ins)
-    guard let n = f.callArguments(ins, fieldD(ins) - 1, multi: opcode(ins) == .CALLMT, multres) else { return f.failed() }
+    let a = Instruction(ins).ra
+    guard let n = f.callArguments(ins, Instruction(ins).rd - 1, multi: Instruction(ins).verifiedOpcode == .CALLMT, multres) else { return f.failed() }
     let funcSlot = base + a
     L.closeUpvalues(from: base, f.vm.g)
     let stack = L.pointee.stack
@@ -528,23 +418,12 @@ public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: U
 public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
     let L = f.L
-    let a = fieldA(ins)
-    f[a] = f[a - 3]
-    f[a + 2] = f[a - 2]
-    f[a + 3] = f[a - 1]
-    let funcSlot = base + a
-    var n = 2
-    L.pointee.top = UInt32(funcSlot + 4)
-    if !f[a].isFunction {
-        guard f.vm.resolveCallable(L, funcSlot, &n) else {
-            _ = f.vm.callError(L, f.closure, pc, slot: a - 3)
-            return f.failed()
-        }
-    }
+    guard let n = f.iteratorCall(Instruction(ins)) else { return f.failed() }
+    let funcSlot = base + Instruction(ins).ra
     L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
     let r = f.vm.runFrame(L, funcSlot, n)
     if r < 0 { return r }
-    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: fieldB(ins) - 1)
+    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: Instruction(ins).rb - 1)
     L.pointee.base = UInt32(base)
     return 0
 }
@@ -573,53 +452,23 @@ public func perigee_upvalue_barrier(_ upvalue: UnsafeMutableRawPointer, _ value:
 @_cdecl("perigee_isnext")
 public func perigee_isnext(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let a = fieldA(ins)
     // The interpreter turns a failed ISNEXT into a JMP for good; follow what it decided.
-    guard opcode(f.closure.proto.pointee.bytecode[pc]) == .ISNEXT else { return 0 }
-    if f[a - 3].isFunction && f[a - 3].function == f.vm.nextFunction && f[a - 2].isTable && f[a - 1].isNil {
-        f[a - 1] = Value(number: 0)
-        return 1
-    }
-    f.vm.despecializeIterator(UnsafePointer(f.closure.proto.pointee.bytecode + pc))
-    return 0
+    guard Instruction(f.instructionAddress.pointee).verifiedOpcode == .ISNEXT else { return 0 }
+    return f.beginNextTraversal(Instruction(ins)) ? 1 : 0
 }
 
 /// VARG: copies the varargs to register A; their number for a multiple-result VARG.
 @_cdecl("perigee_varg")
 public func perigee_varg(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let L = f.L
-    let a = fieldA(ins)
-    let delta = f[-1].frameValue
-    let params = Int(f.closure.proto.pointee.parameterCount)
-    let available = max(0, delta - 2 - params)
-    let wanted = fieldB(ins) - 1
-    if wanted < 0 {
-        let needed = base + a + available + 4
-        if needed > Int(L.pointee.stackSize) && !L.ensureStack(needed - Int(L.pointee.top), f.vm.g) {
-            return f.fail("stack overflow")
-        }
-        let stack = L.pointee.stack
-        for i in 0..<available { stack[base + a + i] = stack[base - delta + params + i] }
-        L.pointee.top = UInt32(max(Int(L.pointee.top), base + a + available))
-        return available
-    }
-    let stack = L.pointee.stack
-    for i in 0..<wanted { stack[base + a + i] = i < available ? stack[base - delta + params + i] : .nil }
-    return 0
+    let (status, count) = f.varargs(Instruction(ins))
+    return status == nil ? count : f.failed()
 }
 
 /// FORI: checks and converts the loop's control values; 1 to enter the loop, 0 to skip it.
 @_cdecl("perigee_forprep")
 public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let a = fieldA(ins)
-    guard let i = f.vm.forNumber(f[a]), let s = f.vm.forNumber(f[a + 1]), let st = f.vm.forNumber(f[a + 2]) else {
-        let what = f.vm.forNumber(f[a]) == nil ? "initial value" : (f.vm.forNumber(f[a + 1]) == nil ? "limit" : "step")
-        return f.fail("'for' \(what) must be a number")
-    }
-    f[a] = Value(number: i); f[a + 1] = Value(number: s); f[a + 2] = Value(number: st)
-    guard st >= 0 ? i <= s : i >= s else { return 0 }
-    f[a + 3] = Value(number: i)
-    return 1
+    guard let enter = f.forPrepare(Instruction(ins)) else { return f.failed() }
+    return enter ? 1 : 0
 }

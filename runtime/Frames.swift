@@ -5,6 +5,7 @@
 /// The link says how to get back: the return PC for a frame called from Lua (PCs are
 /// 4-byte aligned, so the low two bits are 0), or `(value << 3) | type` otherwise. Links
 /// read as small numbers to the collector, which ignores them.
+import PerigeeFrontend
 
 enum FrameType {
     /// Entered from native code; the value is the native caller's saved base slot.
@@ -26,8 +27,67 @@ enum FrameType {
     static let hook: UInt64 = 7
 }
 
+/// Where a frame's parts sit relative to its base slot, and the room a frame needs: the one
+/// definition every engine (and the code generators, through its public constants) uses.
+public enum FrameLayout {
+    /// The function being run.
+    public static let functionSlot = -2
+    /// The frame link (a return PC or a tagged `(value << 3) | type`).
+    public static let linkSlot = -1
+    /// For a continuation or hook frame: the packed resume point (`Continuation`).
+    public static let continuationSlot = -3
+    /// Slots every frame keeps free above its registers: enough for a call's function,
+    /// link and two arguments before the callee checks the stack.
+    public static let entrySlack = 4
+    /// Extra slots a vararg function's frame needs when it moves above its arguments (the
+    /// function and link again).
+    public static let varargMoveSlots = 2
+    /// A link whose low two bits are 0 is a return PC (PCs are 4-byte aligned).
+    public static let returnPCMask: UInt64 = 3
+    /// A tagged link keeps its type in the low three bits.
+    public static let linkTypeBits: UInt64 = 3
+
+    /// The stack slot index a frame at `base` with `frameSize` registers must fit below,
+    /// entered with `nargs` arguments.
+    @inline(__always) public static func end(base: Int, frameSize: Int, vararg: Bool, nargs: Int) -> Int {
+        base + frameSize + (vararg ? nargs &+ varargMoveSlots : 0) + entrySlack
+    }
+}
+
+/// The resume point saved below a metamethod's or hook's function: the PC to go on at, bit 1
+/// (PCs are 4-byte aligned) marking a comparison whose result is negated, and bits 48 up
+/// (above any user-space address) a concatenation's top register.
+struct Continuation {
+    let resumePC: UnsafePointer<UInt32>
+    let inverted: Bool
+    let concatTop: Int
+
+    init(resumePC: UnsafePointer<UInt32>, inverted: Bool, concatTop: Int) {
+        self.resumePC = resumePC
+        self.inverted = inverted
+        self.concatTop = concatTop
+    }
+
+    init(_ packed: Value) {
+        resumePC = Value(bits: packed.bits & 0x0000_ffff_ffff_fffc).returnPC
+        inverted = packed.bits & 2 != 0
+        concatTop = Int(packed.bits >> 48)
+    }
+
+    var packed: Value { Value(bits: returnLink(resumePC).bits | (inverted ? 2 : 0) | UInt64(concatTop) << 48) }
+}
+
+extension UnsafeMutablePointer where Pointee == GCThread {
+    /// Whether an upvalue is open on stack slot `slot` or above: the open list is ordered by
+    /// slot, highest first, so one compare says.
+    @inline(__always) func hasOpenUpvalues(atOrAbove slot: Int) -> Bool {
+        guard let open = pointee.openUpvalues else { return false }
+        return UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= pointee.stack + slot
+    }
+}
+
 @inline(__always) func frameLink(_ type: UInt64, _ value: Int) -> Value {
-    Value(bits: UInt64(value) << 3 | type)
+    Value(bits: UInt64(value) << FrameLayout.linkTypeBits | type)
 }
 
 @inline(__always) func returnLink(_ pc: UnsafePointer<UInt32>) -> Value {
@@ -36,15 +96,11 @@ enum FrameType {
 
 extension Value {
     /// For a frame link: true when the frame was called from Lua (the link is a PC).
-    @inline(__always) var isReturnPC: Bool { bits & 3 == 0 }
+    @inline(__always) var isReturnPC: Bool { bits & FrameLayout.returnPCMask == 0 }
     @inline(__always) var returnPC: UnsafePointer<UInt32> { UnsafePointer(bitPattern: UInt(bits))! }
-    @inline(__always) var frameType: UInt64 { bits & 7 }
-    @inline(__always) var frameValue: Int { Int(bits >> 3) }
+    @inline(__always) var frameType: UInt64 { bits & (1 << FrameLayout.linkTypeBits - 1) }
+    @inline(__always) var frameValue: Int { Int(bits >> FrameLayout.linkTypeBits) }
 }
-
-/// Fields of a call instruction that returns land in.
-@inline(__always) func callA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
-@inline(__always) func callB(_ ins: UInt32) -> Int { Int(ins >> 24) }
 
 /// One step outwards from a frame, as its link says.
 enum FrameStep {
@@ -83,17 +139,17 @@ extension LuaVM {
     /// Where the frame at slot `base` leads: the one place that reads frame links.
     func frameStep(_ L: ThreadRef, _ base: Int) -> FrameStep {
         let stack = L.pointee.stack
-        let link = stack[base - 1]
+        let link = stack[base + FrameLayout.linkSlot]
         /// The instruction index of `pc - 1` in the Lua function at `callerBase`, if it is one.
         func instruction(_ callerBase: Int, _ pc: UnsafePointer<UInt32>) -> Int? {
             guard callerBase >= 2 else { return nil }
-            let caller = stack[callerBase - 2]
+            let caller = stack[callerBase + FrameLayout.functionSlot]
             guard caller.isFunction && caller.function.isLua else { return nil }
             return pc - 1 - UnsafePointer(caller.function.proto.pointee.bytecode)
         }
         if link.isReturnPC {
             let returnPC = link.returnPC
-            let callerBase = base - 2 - callA(returnPC[-1])
+            let callerBase = base + FrameLayout.functionSlot - Instruction(returnPC[-1]).ra
             return .lua(callerBase: callerBase, callerPC: instruction(callerBase, returnPC))
         }
         switch link.frameType {
@@ -107,11 +163,11 @@ extension LuaVM {
             return .protected(pcallBase: base - 3, xpcall: true)
         case FrameType.continuation:
             let callerBase = base - link.frameValue
-            let resumePC = Value(bits: stack[base - 3].bits & 0x0000_ffff_ffff_fffc).returnPC
+            let resumePC = Continuation(stack[base + FrameLayout.continuationSlot]).resumePC
             return .continuation(callerBase: callerBase, callerPC: instruction(callerBase, resumePC))
         case FrameType.hook:
             let hookedBase = base - link.frameValue
-            let saved = stack[base - 3].bits
+            let saved = stack[base + FrameLayout.continuationSlot].bits
             return .hook(hookedBase: hookedBase, hookedPC: saved == 0 ? nil : instruction(hookedBase, Value(bits: saved).returnPC))
         default:
             return .unknown

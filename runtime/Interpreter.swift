@@ -187,9 +187,7 @@ extension LuaVM {
             guard L.ensureStack(max(needed - Int(L.pointee.top), 1), g) else { return nil }
         }
         let stack = L.pointee.stack
-        // The resume PC; bit 1 (PCs are 4-byte aligned) marks a comparison to negate, and
-        // bits 48... (above any user-space address) hold a concatenation's top register.
-        stack[frameBase] = Value(bits: returnLink(resumePC).bits | (inverted ? 2 : 0) | UInt64(concatTop) << 48)
+        stack[frameBase] = Continuation(resumePC: resumePC, inverted: inverted, concatTop: concatTop).packed
         stack[frameBase + 1] = mm
         let newBase = frameBase + 3
         stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerBase)
@@ -208,11 +206,10 @@ extension LuaVM {
 
     /// A failed ISNEXT: the loop was not over `next`; turn the pair into a plain JMP/ITERC.
     func despecializeIterator(_ isnext: UnsafePointer<UInt32>) {
-        let ins = isnext.pointee
-        let p = UnsafeMutablePointer(mutating: isnext)
-        p.pointee = (ins & 0xffff_ff00) | UInt32(Opcode.JMP.rawValue)
-        let target = p + 1 + Int(Int32(ins >> 16) - 0x8000)
-        target.pointee = (target.pointee & 0xffff_ff00) | UInt32(Opcode.ITERC.rawValue)
+        let p = UnsafeMutableRawPointer(mutating: isnext).assumingMemoryBound(to: Instruction.self)
+        let target = p + 1 + p.pointee.jumpOffset
+        p.pointee.setOpcode(.JMP)
+        target.pointee.setOpcode(.ITERC)
     }
 
     func outOfMemory(_ L: ThreadRef) -> CallStatus {

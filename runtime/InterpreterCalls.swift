@@ -12,10 +12,10 @@ import PerigeeFrontend
                                        multi: Bool) -> PerigeeStep {
     let s = runState(run)
     let r = valueSlots(base)
-    let a = operandA(ins)
+    let a = Instruction(ins).ra
     let callee = r[a]
     if callee.isFunction && callee.function.isLua {
-        var n = operandC(ins) &- 1
+        var n = Instruction(ins).rc &- 1
         if multi { n = n &+ 1 &+ s.pointee.multres }
         s.pointee.nargs = n
         if s.pointee.enterFitting(r + a + 2) {
@@ -50,11 +50,10 @@ import PerigeeFrontend
     // The common return: to a Lua caller, from a frame with no open upvalues that is not
     // the run's exit frame.
     if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase) {
-        let open = L.pointee.openUpvalues
-        if open == nil || UnsafeMutableRawPointer(open.unsafelyUnwrapped).assumingMemoryBound(to: GCUpvalue.self).pointee.v < r {
+        if !L.hasOpenUpvalues(atOrAbove: r - L.pointee.stack) {
             let returnPC = link.returnPC
             let callIns = returnPC[-1]
-            let wanted = callB(callIns) &- 1
+            let wanted = Instruction(callIns).rb &- 1
             let dst = r - 2
             if wanted == count {
                 var i = 0
@@ -64,7 +63,7 @@ import PerigeeFrontend
                 s.pointee.returnToLua(returnPC, from: r - L.pointee.stack + first, count: count, frameBase: r - L.pointee.stack)
                 return s.pointee.next
             }
-            let callerBase = dst - callA(callIns)
+            let callerBase = dst - Instruction(callIns).ra
             let closure = callerBase[-2].function
             s.pointee.closure = closure
             let p = closure.proto
@@ -81,16 +80,16 @@ import PerigeeFrontend
 }
 
 @_cdecl("perigee_op_RET0") @inline(__always) func opRET0(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    returnInstruction(run, base, pc, first: operandA(ins), count: 0)
+    returnInstruction(run, base, pc, first: Instruction(ins).ra, count: 0)
 }
 @_cdecl("perigee_op_RET1") @inline(__always) func opRET1(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    returnInstruction(run, base, pc, first: operandA(ins), count: 1)
+    returnInstruction(run, base, pc, first: Instruction(ins).ra, count: 1)
 }
 @_cdecl("perigee_op_RET") @inline(__always) func opRET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) - 1)
+    returnInstruction(run, base, pc, first: Instruction(ins).ra, count: Instruction(ins).rd - 1)
 }
 @_cdecl("perigee_op_RETM") @inline(__always) func opRETM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    returnInstruction(run, base, pc, first: operandA(ins), count: operandD(ins) + runState(run).pointee.multres)
+    returnInstruction(run, base, pc, first: Instruction(ins).ra, count: Instruction(ins).rd + runState(run).pointee.multres)
 }
 
 // MARK: Function headers
@@ -129,7 +128,7 @@ import PerigeeFrontend
 /// in place and the following ITERL's work is done here; otherwise a plain ITERC.
 @_cdecl("perigee_op_ITERN") @inline(__always) func opITERN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    let a = operandA(ins)
+    let a = Instruction(ins).ra
     let position = r[a - 1]
     // The hidden position is a small non-negative number unless bytecode from a dump wrote
     // something else there; then the plain call runs instead.
@@ -153,18 +152,20 @@ import PerigeeFrontend
 extension InterpreterRun {
     /// A call instruction (CALL, CALLM, CALLT, CALLMT) at `pc - 1`, in full.
     mutating func call(_ ins: UInt32) -> CallStatus? {
-        let op = UInt8(truncatingIfNeeded: ins)
-        let isMulti = op == Opcode.CALLM.rawValue || op == Opcode.CALLMT.rawValue
-        let isTail = op == Opcode.CALLT.rawValue || op == Opcode.CALLMT.rawValue
-        let a = operandA(ins)
-        var n = Int(ins >> 16 & (isTail ? 0xffff : 0xff)) - 1
+        let op = Instruction(ins).verifiedOpcode
+        let isMulti = op == .CALLM || op == .CALLMT
+        let isTail = op.control == .tailCall
+        let a = Instruction(ins).ra
+        var n = (isTail ? Instruction(ins).rd : Instruction(ins).rc) - 1
         if isMulti { n += 1 + multres }
         let funcSlot = slotIndex(base) + a
         L.pointee.top = UInt32(funcSlot + 2 + n)
         if !base[a].isFunction {
-            L.pointee.base = UInt32(slotIndex(base))
-            guard vm.resolveCallable(L, funcSlot, &n) else { return vm.callError(L, closure, currentPC(), slot: a) }
-            rebase(Int(L.pointee.base))
+            let index = slotIndex(base)
+            guard FrameView(vm, L, base: index, pc: currentPC(), top: funcSlot + 2 + n).resolveCall(a, &n, errorSlot: a) else {
+                return .error
+            }
+            rebase(index)
         }
         let f = base[a].function
         if isTail {
@@ -187,7 +188,7 @@ extension InterpreterRun {
             return .error
         }
         rebase(newBase - 2 - a)
-        let wanted = operandB(ins) - 1
+        let wanted = Instruction(ins).rb - 1
         let top = Int(L.pointee.top)
         let count = Int(r)
         let stack = L.pointee.stack
@@ -248,18 +249,11 @@ extension InterpreterRun {
     /// ITERC (and ITERN not over `next`): calls base[a-3](base[a-2], base[a-1]), results
     /// from base[a].
     mutating func iteratorCall(_ ins: UInt32) -> CallStatus? {
-        let a = operandA(ins)
-        base[a] = base[a - 3]
-        base[a + 2] = base[a - 2]
-        base[a + 3] = base[a - 1]
-        let funcSlot = slotIndex(base) + a
-        var n = 2
-        L.pointee.top = UInt32(funcSlot + 4)
-        if !base[a].isFunction {
-            L.pointee.base = UInt32(slotIndex(base))
-            guard vm.resolveCallable(L, funcSlot, &n) else { return vm.callError(L, closure, currentPC(), slot: a - 3) }
-            rebase(Int(L.pointee.base))
-        }
+        let a = Instruction(ins).ra
+        let index = slotIndex(base)
+        guard let n = frame.iteratorCall(Instruction(ins)) else { return .error }
+        rebase(index)
+        let funcSlot = index + a
         let f = base[a].function
         L.pointee.stack[funcSlot + 1] = returnLink(pc)
         nargs = n
@@ -273,7 +267,7 @@ extension InterpreterRun {
             return .error
         }
         rebase(funcSlot - a)
-        vm.moveResults(L, from: Int(L.pointee.top) - Int(r), count: Int(r), to: funcSlot, wanted: operandB(ins) - 1)
+        vm.moveResults(L, from: Int(L.pointee.top) - Int(r), count: Int(r), to: funcSlot, wanted: Instruction(ins).rb - 1)
         syncTop()
         return nil
     }

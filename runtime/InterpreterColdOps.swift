@@ -22,144 +22,58 @@ import PerigeeFrontend
 }
 
 extension InterpreterRun {
+    /// The running frame, for the slow paths every engine shares (publishes base and top).
+    var frame: FrameView { FrameView(vm, L, base: slotIndex(base), pc: currentPC()) }
+
     /// The instructions without a handler of their own.
     mutating func coldInstruction(_ ins: UInt32) -> CallStatus? {
-        let a = operandA(ins)
-        switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
+        let i = Instruction(ins)
+        switch i.verifiedOpcode {
         case .CAT:
             syncTop()
-            return runConcatenation(from: operandB(ins), to: operandC(ins), into: a)
+            return runConcatenation(from: i.rb, to: i.rc, into: i.ra)
         case .KCDATA:
-            L.pointee.base = UInt32(slotIndex(base))
-            return vm.errorAt(L, closure, currentPC(), "FFI constants (LL, ULL and i literals) need the ffi library, which Perigee does not have yet")
-        case .USETS:
-            closure.upvalueObjects[a].unsafelyUnwrapped.set(k[-1 - operandD(ins)], g)
-        case .USETN:
-            closure.upvalueObjects[a].unsafelyUnwrapped.set(k[operandD(ins)], g)
-        case .USETP:
-            closure.upvalueObjects[a].unsafelyUnwrapped.set(primitive(ins >> 16), g)
+            return frame.error(cdataConstantMessage)
+        case .USETS, .USETN, .USETP:
+            frame.setUpvalue(i)
         case .FNEW:
-            return newClosure(ins)
-        case .TNEW:
-            syncTop()
-            guard let t = vm.newTable(sizes: operandD(ins)) else { return vm.outOfMemory(L) }
-            base[a] = Value(table: t)
-            g.checkGC()
-        case .TDUP:
-            syncTop()
-            guard let t = vm.duplicateTable(k[-1 - operandD(ins)].table) else { return vm.outOfMemory(L) }
-            base[a] = Value(table: t)
-            g.checkGC()
+            return frame.newClosure(i)
+        case .TNEW, .TDUP:
+            return frame.newTable(i)
         case .GSET:
-            let key = k[-1 - operandD(ins)]
-            let env = closure.pointee.env.unsafelyUnwrapped
-            syncTop()
-            return finish(vm.resolveNewIndex(L, closure, currentPC(), Value(table: env), key, base[a], slot: -1), into: -1)
+            return finish(frame.storeFallback(i), into: -1)
         case .TSETM:
-            return storeMultiple(ins)
+            let status = frame.storeMultiple(i, count: multres)
+            syncTop()
+            return status
         case .VARG:
-            return varargs(ins)
+            let index = slotIndex(base)
+            let (status, count) = frame.varargs(i)
+            rebase(index)
+            if i.rb == 0 { multres = count }
+            return status
         case .ISNEXT:
-            // `pairs`/`next` loops: a hidden traversal position instead of the key, when
-            // the iterator really is `next` on a table; otherwise fall back for good.
-            if base[a - 3].isFunction && base[a - 3].function == vm.nextFunction && base[a - 2].isTable && base[a - 1].isNil {
-                base[a - 1] = Value(number: 0)
-            } else {
-                vm.despecializeIterator(pc - 1)
-            }
-            pc += jumpOffset(ins)
+            _ = frame.beginNextTraversal(i)
+            pc += i.jumpOffset
         case .ISTYPE, .ISNUM:
-            return vm.errorAt(L, closure, currentPC(), "internal error: type-check instruction outside a trace")
+            return frame.error("internal error: type-check instruction outside a trace")
         case .FUNCC, .FUNCCW:
             return vm.runtimeError("internal error: native function header in Lua code", L)
         default:
-            return vm.errorAt(L, closure, currentPC(), "internal error: instruction \(ins & 0xff) has no handler")
+            return frame.error("internal error: instruction \(ins & 0xff) has no handler")
         }
-        return nil
-    }
-
-    /// FNEW: a closure of the prototype constant D, its upvalues from this frame's
-    /// registers or this closure's upvalues.
-    mutating func newClosure(_ ins: UInt32) -> CallStatus? {
-        syncTop()
-        let p = k[-1 - operandD(ins)].proto
-        guard let f = g.newLuaClosure(p, env: closure.pointee.env) else { return vm.outOfMemory(L) }
-        base[operandA(ins)] = Value(function: f)
-        let descriptors = p.pointee.upvalueDescriptors
-        for i in 0..<Int(p.pointee.upvalueCount) {
-            let d = descriptors[i]
-            if d & upvalueIsLocal != 0 {
-                guard let uv = L.findUpvalue(slot: slotIndex(base) + Int(d & 0xff), g) else { return vm.outOfMemory(L) }
-                f.setUpvalue(i, uv, g)
-            } else {
-                f.setUpvalue(i, closure.upvalueObjects[Int(d)].unsafelyUnwrapped, g)
-            }
-        }
-        g.checkGC()
-        return nil
-    }
-
-    /// TSETM: stores base[a] ..< base[a + multres] at t[start ...], t = base[a - 1] (a table
-    /// in compiled code; checked for bytecode loaded from a dump).
-    mutating func storeMultiple(_ ins: UInt32) -> CallStatus? {
-        let a = operandA(ins)
-        guard base[a - 1].isTable else { return vm.errorAt(L, closure, currentPC(), "internal error: TSETM on a non-table") }
-        let t = base[a - 1].table
-        let start = Int(k[operandD(ins)].number - 4_503_599_627_370_496)
-        L.pointee.base = UInt32(slotIndex(base))
-        L.pointee.top = UInt32(slotIndex(base) + a + multres)
-        if !vm.storeMultiple(t, from: base + a, count: multres, at: start) { return vm.outOfMemory(L) }
-        syncTop()
-        return nil
-    }
-
-    /// VARG: the varargs sit below this frame, from the original base + parameter count.
-    mutating func varargs(_ ins: UInt32) -> CallStatus? {
-        let a = operandA(ins)
-        let delta = base[-1].frameValue
-        let params = Int(closure.proto.pointee.parameterCount)
-        let available = max(0, delta - 2 - params)
-        let wanted = operandB(ins) - 1
-        if wanted >= 0 {
-            let from = base - delta + params
-            for i in 0..<wanted { base[a + i] = i < available ? from[i] : .nil }
-            return nil
-        }
-        let needed = slotIndex(base) + a + available + 4
-        if needed > Int(L.pointee.stackSize) {
-            let index = slotIndex(base)
-            guard L.ensureStack(needed - Int(L.pointee.top), g) else { return vm.errorAt(L, closure, currentPC(), "stack overflow") }
-            rebase(index)
-        }
-        let from = base - delta + params
-        for i in 0..<available { base[a + i] = from[i] }
-        multres = available
-        L.pointee.top = UInt32(max(Int(L.pointee.top), slotIndex(base) + a + available))
         return nil
     }
 
     // MARK: Slow paths of the common instructions
 
     /// Arithmetic (or UNM) whose operands are not both numbers: coercion or a metamethod.
-    @inline(never) mutating func arithmeticSlow(_ ins: UInt32, _ kind: ArithmeticOp, _ x: Value, _ y: Value) -> CallStatus? {
-        syncTop()
-        let op = UInt8(truncatingIfNeeded: ins)
-        let slots: (Int, Int)
-        if op == Opcode.UNM.rawValue {
-            slots = (operandD(ins), operandD(ins))
-        } else if op <= Opcode.MODVN.rawValue {
-            slots = (operandB(ins), -1)
-        } else if op <= Opcode.MODNV.rawValue {
-            slots = (-1, operandB(ins))
-        } else {
-            slots = (operandB(ins), operandC(ins))
-        }
-        return finish(vm.resolveArithmetic(L, closure, currentPC(), kind, x, y, operandSlots: slots), into: operandA(ins))
+    @inline(never) mutating func arithmeticSlow(_ ins: UInt32, _ x: Value, _ y: Value) -> CallStatus? {
+        finish(frame.arithmeticFallback(Instruction(ins), x, y), into: Instruction(ins).ra)
     }
 
     @inline(never) mutating func lengthSlow(_ ins: UInt32, _ v: Value) -> CallStatus? {
-        syncTop()
-        return finish(vm.resolveLength(L, closure, currentPC(), v, slot: operandD(ins)), into: operandA(ins))
+        finish(frame.lengthFallback(Instruction(ins), v), into: Instruction(ins).ra)
     }
 
     /// ISLT, ISGE, ISLE, ISGT on operands that are not both numbers.
@@ -193,17 +107,8 @@ extension InterpreterRun {
     /// FORI when a control value is not a number: numeric strings are converted (and
     /// stored back); anything else is an error.
     @inline(never) mutating func forPrepareSlow(_ ins: UInt32) -> CallStatus? {
-        let a = operandA(ins)
-        guard let i = vm.forNumber(base[a]), let s = vm.forNumber(base[a + 1]), let st = vm.forNumber(base[a + 2]) else {
-            let what = vm.forNumber(base[a]) == nil ? "initial value" : (vm.forNumber(base[a + 1]) == nil ? "limit" : "step")
-            return vm.errorAt(L, closure, currentPC(), "'for' \(what) must be a number")
-        }
-        base[a] = Value(number: i); base[a + 1] = Value(number: s); base[a + 2] = Value(number: st)
-        if st >= 0 ? i <= s : i >= s {
-            base[a + 3] = Value(number: i)
-        } else {
-            pc += jumpOffset(ins)
-        }
+        guard let enter = frame.forPrepare(Instruction(ins)) else { return .error }
+        if !enter { pc += Instruction(ins).jumpOffset }
         return nil
     }
 
@@ -211,17 +116,15 @@ extension InterpreterRun {
     /// tables, or a metamethod, or an error naming register `slot` (-1: a global).
     @inline(never) mutating func indexSlow(_ ins: UInt32, _ object: Value, _ key: Value, slot: Int) -> CallStatus? {
         if object.isTable, let inherited = g.indexThroughTables(object.table, key) {
-            base[operandA(ins)] = inherited
+            base[Instruction(ins).ra] = inherited
             return nil
         }
         syncTop()
-        return finish(vm.resolveIndex(L, closure, currentPC(), object, key, slot: slot), into: operandA(ins))
+        return finish(vm.resolveIndex(L, closure, currentPC(), object, key, slot: slot), into: Instruction(ins).ra)
     }
 
-    /// A store `base[B][key] = base[A]` the fast path could not finish.
-    @inline(never) mutating func newIndexSlow(_ ins: UInt32, _ key: Value) -> CallStatus? {
-        syncTop()
-        let b = operandB(ins)
-        return finish(vm.resolveNewIndex(L, closure, currentPC(), base[b], key, base[operandA(ins)], slot: b), into: -1)
+    /// A store the fast path could not finish.
+    @inline(never) mutating func newIndexSlow(_ ins: UInt32) -> CallStatus? {
+        finish(frame.storeFallback(Instruction(ins)), into: -1)
     }
 }

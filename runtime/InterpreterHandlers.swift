@@ -17,11 +17,6 @@ typealias Code = UnsafePointer<UInt32>
     run.assumingMemoryBound(to: InterpreterRun.self)
 }
 
-@inline(__always) func operandA(_ ins: UInt32) -> Int { Int((ins >> 8) & 0xff) }
-@inline(__always) func operandB(_ ins: UInt32) -> Int { Int(ins >> 24) }
-@inline(__always) func operandC(_ ins: UInt32) -> Int { Int((ins >> 16) & 0xff) }
-@inline(__always) func operandD(_ ins: UInt32) -> Int { Int(ins >> 16) }
-@inline(__always) func jumpOffset(_ ins: UInt32) -> Int { Int(Int32(ins >> 16) - 0x8000) }
 
 /// Goes on at `pc` in the same frame.
 @inline(__always) func stay(_ pc: Code, _ base: Slots) -> PerigeeStep { PerigeeStep(pc: pc, base: base) }
@@ -29,7 +24,7 @@ typealias Code = UnsafePointer<UInt32>
 /// After a comparison or test, the JMP at `pc` follows: where execution goes on when it is
 /// taken or stepped over.
 @inline(__always) func afterTest(_ pc: Code, taken: Bool) -> Code {
-    taken ? pc + 1 + jumpOffset(pc.pointee) : pc + 1
+    taken ? pc + 1 + Instruction(pc.pointee).jumpOffset : pc + 1
 }
 
 @inline(__always) func branch(_ taken: Bool, _ pc: Code, _ base: Slots) -> PerigeeStep {
@@ -47,111 +42,111 @@ typealias Code = UnsafePointer<UInt32>
 }
 
 /// The primitive of operand D of KPRI, ISEQP and USETP.
-@inline(__always) func primitive(_ d: UInt32) -> Value { d == 0 ? .nil : (d == 1 ? .false : .true) }
+@inline(__always) func primitive(_ d: Int) -> Value { d == 0 ? .nil : (d == 1 ? .false : .true) }
 
 // MARK: Constants and moves
 
 @_cdecl("perigee_op_MOV") @inline(__always)
 func opMOV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    base[operandA(ins)] = base[operandD(ins)]
+    base[Instruction(ins).ra] = base[Instruction(ins).rd]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_NOT") @inline(__always)
 func opNOT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    r[operandA(ins)] = r[operandD(ins)].isTruthy ? .false : .true
+    r[Instruction(ins).ra] = r[Instruction(ins).rd].isTruthy ? .false : .true
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KSTR") @inline(__always)
 func opKSTR(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    valueSlots(base)[operandA(ins)] = runState(run).pointee.k[-1 - operandD(ins)]
+    valueSlots(base)[Instruction(ins).ra] = runState(run).pointee.k[-1 - Instruction(ins).rd]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KNUM") @inline(__always)
 func opKNUM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    valueSlots(base)[operandA(ins)] = runState(run).pointee.k[operandD(ins)]
+    valueSlots(base)[Instruction(ins).ra] = runState(run).pointee.k[Instruction(ins).rd]
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KSHORT") @inline(__always)
 func opKSHORT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    valueSlots(base)[operandA(ins)] = Value(number: Double(Int16(truncatingIfNeeded: ins >> 16)))
+    valueSlots(base)[Instruction(ins).ra] = Value(number: Double(Instruction(ins).signedD))
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KPRI") @inline(__always)
 func opKPRI(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    valueSlots(base)[operandA(ins)] = primitive(ins >> 16)
+    valueSlots(base)[Instruction(ins).ra] = primitive(Instruction(ins).rd)
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_KNIL") @inline(__always)
 func opKNIL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    var i = operandA(ins)
-    let last = operandD(ins)
+    var i = Instruction(ins).ra
+    let last = Instruction(ins).rd
     while i <= last { r[i] = .nil; i += 1 }
     return stay(pc, base)
 }
 
 // MARK: Arithmetic
 
-/// Where a binary arithmetic instruction's operands come from.
-enum ArithmeticForm { case variableNumber, numberVariable, variables }
-
+/// ADD*..MOD* and POW: operator and operand form come from the opcode's definition (a
+/// constant in each handler, so each folds to its own fast path).
 @inline(__always) func arithmetic(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
-                                  _ kind: ArithmeticOp, _ form: ArithmeticForm) -> PerigeeStep {
+                                  _ op: Opcode) -> PerigeeStep {
+    let form = op.arithmetic.unsafelyUnwrapped
     let r = valueSlots(base)
-    let bReg = operandB(ins), cReg = operandC(ins)
+    let i = Instruction(ins)
     let x: Value, y: Value
-    switch form {
+    switch form.operands {
     case .variableNumber:
-        x = r[bReg]; y = runState(run).pointee.k[cReg]
-        if x.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
+        x = r[i.rb]; y = runState(run).pointee.k[i.rc]
+        if x.isNumber { r[i.ra] = Value(number: form.op.apply(x.number, y.number)); return stay(pc, base) }
     case .numberVariable:
-        x = runState(run).pointee.k[cReg]; y = r[bReg]
-        if y.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
-    case .variables:
-        x = r[bReg]; y = r[cReg]
-        if x.isNumber && y.isNumber { r[operandA(ins)] = Value(number: kind.apply(x.number, y.number)); return stay(pc, base) }
+        x = runState(run).pointee.k[i.rc]; y = r[i.rb]
+        if y.isNumber { r[i.ra] = Value(number: form.op.apply(x.number, y.number)); return stay(pc, base) }
+    case .variableVariable, .unary:
+        x = r[i.rb]; y = r[i.rc]
+        if x.isNumber && y.isNumber { r[i.ra] = Value(number: form.op.apply(x.number, y.number)); return stay(pc, base) }
     }
-    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, kind, x, y) }
+    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, x, y) }
 }
 
-@_cdecl("perigee_op_ADDVN") @inline(__always) func opADDVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variableNumber) }
-@_cdecl("perigee_op_SUBVN") @inline(__always) func opSUBVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variableNumber) }
-@_cdecl("perigee_op_MULVN") @inline(__always) func opMULVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variableNumber) }
-@_cdecl("perigee_op_DIVVN") @inline(__always) func opDIVVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variableNumber) }
-@_cdecl("perigee_op_MODVN") @inline(__always) func opMODVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variableNumber) }
-@_cdecl("perigee_op_ADDNV") @inline(__always) func opADDNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .numberVariable) }
-@_cdecl("perigee_op_SUBNV") @inline(__always) func opSUBNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .numberVariable) }
-@_cdecl("perigee_op_MULNV") @inline(__always) func opMULNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .numberVariable) }
-@_cdecl("perigee_op_DIVNV") @inline(__always) func opDIVNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .numberVariable) }
-@_cdecl("perigee_op_MODNV") @inline(__always) func opMODNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .numberVariable) }
-@_cdecl("perigee_op_ADDVV") @inline(__always) func opADDVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .add, .variables) }
-@_cdecl("perigee_op_SUBVV") @inline(__always) func opSUBVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .sub, .variables) }
-@_cdecl("perigee_op_MULVV") @inline(__always) func opMULVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mul, .variables) }
-@_cdecl("perigee_op_DIVVV") @inline(__always) func opDIVVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .div, .variables) }
-@_cdecl("perigee_op_MODVV") @inline(__always) func opMODVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .mod, .variables) }
-@_cdecl("perigee_op_POW") @inline(__always) func opPOW(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .pow, .variables) }
+@_cdecl("perigee_op_ADDVN") @inline(__always) func opADDVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .ADDVN) }
+@_cdecl("perigee_op_SUBVN") @inline(__always) func opSUBVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .SUBVN) }
+@_cdecl("perigee_op_MULVN") @inline(__always) func opMULVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MULVN) }
+@_cdecl("perigee_op_DIVVN") @inline(__always) func opDIVVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .DIVVN) }
+@_cdecl("perigee_op_MODVN") @inline(__always) func opMODVN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MODVN) }
+@_cdecl("perigee_op_ADDNV") @inline(__always) func opADDNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .ADDNV) }
+@_cdecl("perigee_op_SUBNV") @inline(__always) func opSUBNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .SUBNV) }
+@_cdecl("perigee_op_MULNV") @inline(__always) func opMULNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MULNV) }
+@_cdecl("perigee_op_DIVNV") @inline(__always) func opDIVNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .DIVNV) }
+@_cdecl("perigee_op_MODNV") @inline(__always) func opMODNV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MODNV) }
+@_cdecl("perigee_op_ADDVV") @inline(__always) func opADDVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .ADDVV) }
+@_cdecl("perigee_op_SUBVV") @inline(__always) func opSUBVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .SUBVV) }
+@_cdecl("perigee_op_MULVV") @inline(__always) func opMULVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MULVV) }
+@_cdecl("perigee_op_DIVVV") @inline(__always) func opDIVVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .DIVVV) }
+@_cdecl("perigee_op_MODVV") @inline(__always) func opMODVV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .MODVV) }
+@_cdecl("perigee_op_POW") @inline(__always) func opPOW(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { arithmetic(run, base, pc, ins, .POW) }
 
 @_cdecl("perigee_op_UNM") @inline(__always)
 func opUNM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    let v = r[operandD(ins)]
-    if v.isNumber { r[operandA(ins)] = Value(number: -v.number); return stay(pc, base) }
-    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, .unm, v, v) }
+    let v = r[Instruction(ins).rd]
+    if v.isNumber { r[Instruction(ins).ra] = Value(number: -v.number); return stay(pc, base) }
+    return slowPath(run, base, pc) { $0.arithmeticSlow(ins, v, v) }
 }
 
 @_cdecl("perigee_op_LEN") @inline(__always)
 func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    let v = r[operandD(ins)]
-    if v.isString { r[operandA(ins)] = Value(number: Double(v.string.count)); return stay(pc, base) }
-    if v.isTable { r[operandA(ins)] = Value(number: Double(v.table.length())); return stay(pc, base) }
+    let v = r[Instruction(ins).rd]
+    if v.isString { r[Instruction(ins).ra] = Value(number: Double(v.string.count)); return stay(pc, base) }
+    if v.isTable { r[Instruction(ins).ra] = Value(number: Double(v.table.length())); return stay(pc, base) }
     return slowPath(run, base, pc) { $0.lengthSlow(ins, v) }
 }
 
@@ -160,7 +155,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @inline(__always) func compare(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                _ test: (Double, Double) -> Bool) -> PerigeeStep {
     let r = valueSlots(base)
-    let x = r[operandA(ins)], y = r[operandD(ins)]
+    let x = r[Instruction(ins).ra], y = r[Instruction(ins).rd]
     if x.isNumber && y.isNumber { return branch(test(x.number, y.number), pc, base) }
     return slowPath(run, base, pc) { $0.compareSlow(ins, x, y) }
 }
@@ -172,7 +167,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 
 @inline(__always) func equality(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32, whenEqual: Bool) -> PerigeeStep {
     let r = valueSlots(base)
-    let x = r[operandA(ins)], y = r[operandD(ins)]
+    let x = r[Instruction(ins).ra], y = r[Instruction(ins).rd]
     let equal = x.rawEquals(y)
     if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17 {
         return slowPath(run, base, pc) { $0.equalitySlow(ins, x, y, whenEqual: whenEqual) }
@@ -184,15 +179,15 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
 
 @_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[operandA(ins)] == runState(run).pointee.k[-1 - operandD(ins)], pc, base)
+    branch(valueSlots(base)[Instruction(ins).ra] == runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
 }
 @_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[operandA(ins)] != runState(run).pointee.k[-1 - operandD(ins)], pc, base)
+    branch(valueSlots(base)[Instruction(ins).ra] != runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
 }
 
 @inline(__always) func equalsNumber(_ run: UnsafeMutableRawPointer, _ base: Slots, _ ins: UInt32) -> Bool {
-    let x = valueSlots(base)[operandA(ins)]
-    return x.isNumber && x.number == runState(run).pointee.k[operandD(ins)].number
+    let x = valueSlots(base)[Instruction(ins).ra]
+    return x.isNumber && x.number == runState(run).pointee.k[Instruction(ins).rd].number
 }
 @_cdecl("perigee_op_ISEQN") @inline(__always) func opISEQN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(equalsNumber(run, base, ins), pc, base)
@@ -201,33 +196,33 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     branch(!equalsNumber(run, base, ins), pc, base)
 }
 @_cdecl("perigee_op_ISEQP") @inline(__always) func opISEQP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[operandA(ins)] == primitive(ins >> 16), pc, base)
+    branch(valueSlots(base)[Instruction(ins).ra] == primitive(Instruction(ins).rd), pc, base)
 }
 @_cdecl("perigee_op_ISNEP") @inline(__always) func opISNEP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[operandA(ins)] != primitive(ins >> 16), pc, base)
+    branch(valueSlots(base)[Instruction(ins).ra] != primitive(Instruction(ins).rd), pc, base)
 }
 
 @_cdecl("perigee_op_ISTC") @inline(__always) func opISTC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let v = base[operandD(ins)]
-    if Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
+    let v = base[Instruction(ins).rd]
+    if Value(bits: v).isTruthy { base[Instruction(ins).ra] = v; return branch(true, pc, base) }
     return stay(pc + 1, base)
 }
 @_cdecl("perigee_op_ISFC") @inline(__always) func opISFC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let v = base[operandD(ins)]
-    if !Value(bits: v).isTruthy { base[operandA(ins)] = v; return branch(true, pc, base) }
+    let v = base[Instruction(ins).rd]
+    if !Value(bits: v).isTruthy { base[Instruction(ins).ra] = v; return branch(true, pc, base) }
     return stay(pc + 1, base)
 }
 @_cdecl("perigee_op_IST") @inline(__always) func opIST(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[operandD(ins)].isTruthy, pc, base)
+    branch(valueSlots(base)[Instruction(ins).rd].isTruthy, pc, base)
 }
 @_cdecl("perigee_op_ISF") @inline(__always) func opISF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(!valueSlots(base)[operandD(ins)].isTruthy, pc, base)
+    branch(!valueSlots(base)[Instruction(ins).rd].isTruthy, pc, base)
 }
 
 // MARK: Branches and loops
 
 @_cdecl("perigee_op_JMP") @inline(__always) func opJMP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    stay(pc + jumpOffset(ins), base)
+    stay(pc + Instruction(ins).jumpOffset, base)
 }
 
 /// Counts a loop edge for the JIT; nothing but a flag test while no one counts.
@@ -241,7 +236,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 
 @_cdecl("perigee_op_FORI") @inline(__always) func opFORI(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
-    let a = operandA(ins)
+    let a = Instruction(ins).ra
     let idx = r[a], stop = r[a + 1], step = r[a + 2]
     guard idx.isNumber && stop.isNumber && step.isNumber else {
         return slowPath(run, base, pc) { $0.forPrepareSlow(ins) }
@@ -251,31 +246,31 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         r[a + 3] = idx
         return stay(pc, base)
     }
-    return stay(pc + jumpOffset(ins), base)
+    return stay(pc + Instruction(ins).jumpOffset, base)
 }
 
 @_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     countLoop(run, pc)
     let r = valueSlots(base)
-    let a = operandA(ins)
+    let a = Instruction(ins).ra
     let st = r[a + 2].number
     let i = r[a].number + st
     let s = r[a + 1].number
     if st >= 0 ? i <= s : i >= s {
         r[a] = Value(number: i)
         r[a + 3] = Value(number: i)
-        return stay(pc + jumpOffset(ins), base)
+        return stay(pc + Instruction(ins).jumpOffset, base)
     }
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     countLoop(run, pc)
-    let a = operandA(ins)
+    let a = Instruction(ins).ra
     let v = base[a]
     if Value(bits: v).isNil { return stay(pc, base) }
     base[a - 1] = v
-    return stay(pc + jumpOffset(ins), base)
+    return stay(pc + Instruction(ins).jumpOffset, base)
 }
 
 @_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
@@ -287,13 +282,13 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 
 @_cdecl("perigee_op_UGET") @inline(__always) func opUGET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let closure = runState(run).pointee.closure
-    valueSlots(base)[operandA(ins)] = closure.upvalueObjects[operandD(ins)].unsafelyUnwrapped.value
+    valueSlots(base)[Instruction(ins).ra] = closure.upvalueObjects[Instruction(ins).rd].unsafelyUnwrapped.value
     return stay(pc, base)
 }
 
 @_cdecl("perigee_op_USETV") @inline(__always) func opUSETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
-    s.pointee.closure.upvalueObjects[operandA(ins)].unsafelyUnwrapped.set(valueSlots(base)[operandD(ins)], s.pointee.g)
+    s.pointee.closure.upvalueObjects[Instruction(ins).ra].unsafelyUnwrapped.set(valueSlots(base)[Instruction(ins).rd], s.pointee.g)
     return stay(pc, base)
 }
 
@@ -302,24 +297,20 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let L = s.pointee.L
-    let from = valueSlots(base) + operandA(ins)
-    // The open list is ordered by slot, highest first: one compare says if any is ours.
-    if let open = L.pointee.openUpvalues,
-       UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= from {
-        L.closeUpvalues(from: from - L.pointee.stack, s.pointee.g)
-    }
-    return stay(pc + jumpOffset(ins), base)
+    let from = valueSlots(base) + Instruction(ins).ra
+    if L.hasOpenUpvalues(atOrAbove: from - L.pointee.stack) { L.closeUpvalues(from: from - L.pointee.stack, s.pointee.g) }
+    return stay(pc + Instruction(ins).jumpOffset, base)
 }
 
 // MARK: Globals and table fields
 
 @_cdecl("perigee_op_GGET") @inline(__always) func opGGET(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
-    let key = s.pointee.k[-1 - operandD(ins)]
+    let key = s.pointee.k[-1 - Instruction(ins).rd]
     let env = s.pointee.closure.pointee.env.unsafelyUnwrapped
     let v = env.get(string: key.string)
     if !v.isNil || env.pointee.metatable == nil {
-        valueSlots(base)[operandA(ins)] = v
+        valueSlots(base)[Instruction(ins).ra] = v
         return stay(pc, base)
     }
     return slowPath(run, base, pc) { $0.indexSlow(ins, Value(table: env), key, slot: -1) }
@@ -333,33 +324,33 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @inline(__always) func tableGet(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                 key: Value, _ get: (TableRef) -> Value) -> PerigeeStep {
     let r = valueSlots(base)
-    let t = r[operandB(ins)]
+    let t = r[Instruction(ins).rb]
     if t.isTable {
         let tab = t.table
         let v = get(tab)
         if !v.isNil || tab.pointee.metatable == nil {
-            r[operandA(ins)] = v
+            r[Instruction(ins).ra] = v
             return stay(pc, base)
         }
         // Methods and defaults inherited through `__index` tables.
         if let inherited = inheritedValue(runState(run).pointee.g, tab, key) {
-            r[operandA(ins)] = inherited
+            r[Instruction(ins).ra] = inherited
             return stay(pc, base)
         }
     }
-    return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: operandB(ins)) }
+    return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: Instruction(ins).rb) }
 }
 
 @_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let key = valueSlots(base)[operandC(ins)]
+    let key = valueSlots(base)[Instruction(ins).rc]
     return tableGet(run, base, pc, ins, key: key) { $0.get(key) }
 }
 @_cdecl("perigee_op_TGETS") @inline(__always) func opTGETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let key = runState(run).pointee.k[-1 - operandC(ins)]
+    let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
     return tableGet(run, base, pc, ins, key: key) { $0.get(string: key.string) }
 }
 @_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let c = operandC(ins)
+    let c = Instruction(ins).rc
     return tableGet(run, base, pc, ins, key: Value(number: Double(c))) { $0.get(integer: c) }
 }
 
@@ -367,27 +358,27 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @inline(__always) func tableSet(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                 key: Value, _ set: (TableRef, Value, GlobalRef) -> TableStatus) -> PerigeeStep {
     let r = valueSlots(base)
-    let t = r[operandB(ins)]
+    let t = r[Instruction(ins).rb]
     if t.isTable {
         let tab = t.table
         // No __newindex to consult: a plain store (a bad key or no memory changes
         // nothing, and the slow path reports it).
         if !runState(run).pointee.g.needsNewIndex(tab, key) {
-            if set(tab, r[operandA(ins)], runState(run).pointee.g) == .ok { return stay(pc, base) }
+            if set(tab, r[Instruction(ins).ra], runState(run).pointee.g) == .ok { return stay(pc, base) }
         }
     }
-    return slowPath(run, base, pc) { $0.newIndexSlow(ins, key) }
+    return slowPath(run, base, pc) { $0.newIndexSlow(ins) }
 }
 
 @_cdecl("perigee_op_TSETV") @inline(__always) func opTSETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let key = valueSlots(base)[operandC(ins)]
+    let key = valueSlots(base)[Instruction(ins).rc]
     return tableSet(run, base, pc, ins, key: key) { $0.set(key, $1, $2) }
 }
 @_cdecl("perigee_op_TSETS") @inline(__always) func opTSETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let key = runState(run).pointee.k[-1 - operandC(ins)]
+    let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
     return tableSet(run, base, pc, ins, key: key) { $0.set(string: key.string, $1, $2) }
 }
 @_cdecl("perigee_op_TSETB") @inline(__always) func opTSETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let c = operandC(ins)
+    let c = Instruction(ins).rc
     return tableSet(run, base, pc, ins, key: Value(number: Double(c))) { $0.set(integer: c, $1, $2) }
 }

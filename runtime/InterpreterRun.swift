@@ -85,7 +85,8 @@ struct InterpreterRun {
     @inline(__always) mutating func enter(_ newBase: Int) -> Bool {
         if enterFitting(L.pointee.stack + newBase) { return true }
         let p = L.pointee.stack[newBase - 2].function.proto
-        let needed = newBase + Int(p.pointee.frameSize) + (p.pointee.flags & ProtoFlag.vararg != 0 ? nargs + 2 : 0) + 4
+        let needed = FrameLayout.end(base: newBase, frameSize: Int(p.pointee.frameSize),
+                                     vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
         guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
         return enterFitting(L.pointee.stack + newBase)
     }
@@ -95,8 +96,9 @@ struct InterpreterRun {
     @inline(__always) mutating func enterFitting(_ frame: UnsafeMutablePointer<Value>) -> Bool {
         let f = frame[-2].function
         let p = f.proto
-        let varargSpace = p.pointee.flags & ProtoFlag.vararg != 0 ? nargs &+ 2 : 0
-        guard frame + Int(p.pointee.frameSize) + varargSpace + 4 <= L.pointee.stack + Int(L.pointee.stackSize) else { return false }
+        let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
+                                   vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
+        guard frame + size <= L.pointee.stack + Int(L.pointee.stackSize) else { return false }
         closure = f
         k = p.pointee.numbers
         base = frame
@@ -108,7 +110,7 @@ struct InterpreterRun {
     /// `frameBase`, to the Lua caller whose call instruction is before `returnPC`.
     @inline(__always) mutating func returnToLua(_ returnPC: UnsafePointer<UInt32>, from resultsFrom: Int, count: Int, frameBase: Int) {
         let callIns = returnPC[-1]
-        let wanted = callB(callIns) - 1
+        let wanted = Instruction(callIns).rb - 1
         let dst = frameBase - 2
         let stack = L.pointee.stack
         if wanted < 0 {
@@ -117,7 +119,7 @@ struct InterpreterRun {
         } else {
             for i in 0..<wanted { stack[dst + i] = i < count ? stack[resultsFrom + i] : .nil }
         }
-        rebase(dst - callA(callIns))
+        rebase(dst - Instruction(callIns).ra)
         closure = base[-2].function
         k = closure.proto.pointee.numbers
         pc = returnPC
@@ -138,11 +140,7 @@ struct InterpreterRun {
             frameBase -= link.frameValue
             link = L.pointee.stack[frameBase - 1]
         }
-        // The open list is ordered by slot, highest first: one compare says if any is ours.
-        if let open = L.pointee.openUpvalues,
-           UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= L.pointee.stack + frameBase {
-            L.closeUpvalues(from: frameBase, g)
-        }
+        if L.hasOpenUpvalues(atOrAbove: frameBase) { L.closeUpvalues(from: frameBase, g) }
         if frameBase == exitBase {
             vm.moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
             return .ok
@@ -172,15 +170,15 @@ struct InterpreterRun {
     /// `frameBase`: the instruction finishes with it.
     mutating func resumeAfterMetamethod(frameBase: Int, link: Value, result: Value) -> CallStatus? {
         let stack = L.pointee.stack
-        let resumeBits = stack[frameBase - 3].bits
-        let resumePC = Value(bits: resumeBits & 0x0000_ffff_ffff_fffc).returnPC
+        let continuation = Continuation(stack[frameBase + FrameLayout.continuationSlot])
+        let resumePC = continuation.resumePC
         rebase(frameBase - link.frameValue)
         closure = base[-2].function
         k = closure.proto.pointee.numbers
         pc = resumePC
         let ins = resumePC[-1]
-        let truth = result.isTruthy != (resumeBits & 2 != 0)
-        switch unsafeBitCast(UInt8(truncatingIfNeeded: ins), to: Opcode.self) {
+        let truth = result.isTruthy != continuation.inverted
+        switch Instruction(ins).verifiedOpcode {
         case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
             break  // __newindex: no result
         case .ISLT, .ISLE, .ISEQV:
@@ -189,12 +187,12 @@ struct InterpreterRun {
             pc = afterTest(resumePC, taken: !truth)
         case .CAT:
             // The pair at `top` is joined; go on concatenating what is left of it.
-            let top = Int(resumeBits >> 48)
+            let top = continuation.concatTop
             base[top - 1] = result
             syncTop()
-            return runConcatenation(from: Int(ins >> 24), to: top - 1, into: Int((ins >> 8) & 0xff))
+            return runConcatenation(from: Instruction(ins).rb, to: top - 1, into: Instruction(ins).ra)
         default:
-            base[Int((ins >> 8) & 0xff)] = result
+            base[Instruction(ins).ra] = result
         }
         syncTop()
         return nil

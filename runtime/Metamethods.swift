@@ -3,21 +3,8 @@
 import Glibc
 import PerigeeFrontend
 
-/// An arithmetic operator, in bytecode order (ADD SUB MUL DIV MOD) plus POW and UNM.
-enum ArithmeticOp {
-    case add, sub, mul, div, mod, pow, unm
-
-    @inline(__always) init(opcode: UInt8) {
-        if opcode == Opcode.POW.rawValue { self = .pow; return }
-        switch (opcode - Opcode.ADDVN.rawValue) % 5 {
-        case 0: self = .add
-        case 1: self = .sub
-        case 2: self = .mul
-        case 3: self = .div
-        default: self = .mod
-        }
-    }
-
+/// What each arithmetic operator computes on numbers, and its metamethod.
+extension ArithmeticOperator {
     @inline(__always) func apply(_ a: Double, _ b: Double) -> Double {
         switch self {
         case .add: return a + b
@@ -186,7 +173,7 @@ extension LuaVM {
     }
 
     /// Arithmetic on non-numbers: coercion, else the operands' metamethod.
-    func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ op: ArithmeticOp,
+    func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ op: ArithmeticOperator,
                            _ x: Value, _ y: Value, operandSlots: (Int, Int)) -> MetaOutcome {
         if let a = toNumber(x), let b = toNumber(y) { return .value(Value(number: op.apply(a, b))) }
         var mm = g.metamethod(op.metamethod, of: x)

@@ -231,7 +231,7 @@ final class FunctionLowering {
         b.unreachable()
     }
 
-    func jumpTarget(_ pc: Int) -> Int { pc + 1 + Int(proto.bytecode[pc].raw >> 16) - 0x8000 }
+    func jumpTarget(_ pc: Int) -> Int { proto.bytecode[pc].jumpTarget(from: pc) }
 
     /// Branches on `condition` to the target of the jump at `pc + 1`, or past it.
     func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
@@ -241,9 +241,7 @@ final class FunctionLowering {
     /// Lowers the instruction at `pc`; true when control falls through to the next one.
     func lowerInstruction(_ pc: Int) -> Bool {
         let ins = proto.bytecode[pc]
-        let raw = ins.raw
-        let a = Int((raw >> 8) & 0xff), d = Int(raw >> 16)
-        let bReg = Int(raw >> 24), cReg = Int((raw >> 16) & 0xff)
+        let a = ins.ra, d = ins.rd, bReg = ins.rb, cReg = ins.rc
         switch ins.opcode {
         case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .LOOP, .ILOOP, .JLOOP:
             return true
@@ -339,7 +337,7 @@ final class FunctionLowering {
         case .USETV:
             lowerUpvalueSet(a, d)
         case .USETS, .USETN, .USETP:
-            call(.upvalue, [cx.constant(Int64(raw), cx.i32)])
+            call(.upvalue, pc: pc)
         case .UCLO:
             call(.close, [i64(a)])
             b.br(block(jumpTarget(pc)))
@@ -493,34 +491,33 @@ final class FunctionLowering {
     }
 
     func lowerArithmetic(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int) -> Bool {
-        let raw = op.rawValue
+        let form = op.arithmetic!
         let x: LLVMValueRef, y: LLVMValueRef, condition: LLVMValueRef?
         let known = { (r: Int) in self.numbers.isNumber(r, at: pc) }
-        let registers = raw <= Opcode.MODNV.rawValue ? [bReg] : [bReg, cReg]
-        if raw <= Opcode.MODVN.rawValue {
+        let registers = form.operands == .variableVariable ? [bReg, cReg] : [bReg]
+        switch form.operands {
+        case .variableNumber:
             let v = valueBits(bReg, at: pc)
             x = v; y = bits(proto.numberConstants[cReg].bitPattern); condition = known(bReg) ? nil : isNumber(v)
-        } else if raw <= Opcode.MODNV.rawValue {
+        case .numberVariable:
             let v = valueBits(bReg, at: pc)
             x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = known(bReg) ? nil : isNumber(v)
-        } else {
+        case .variableVariable, .unary:
             x = valueBits(bReg, at: pc); y = valueBits(cReg, at: pc)
             condition = known(bReg) && known(cReg) ? nil : b.and(isNumber(x), isNumber(y))
         }
-        let kind = (Int(raw) - Int(Opcode.ADDVN.rawValue)) % 5
         return fastOrHelper(pc, condition) {
             let p = self.b.bitcast(x, self.cx.double), q = self.b.bitcast(y, self.cx.double)
             // Past the check the operands are numbers: their copies become current.
             for r in registers where !known(r) {
-                self.setShadow(r, r == bReg && raw > Opcode.MODVN.rawValue && raw <= Opcode.MODNV.rawValue ? q
-                               : (r == bReg ? p : q))
+                self.setShadow(r, r == bReg && form.operands == .numberVariable ? q : (r == bReg ? p : q))
             }
             let r: LLVMValueRef
-            switch kind {
-            case 0: r = self.b.fadd(p, q)
-            case 1: r = self.b.fsub(p, q)
-            case 2: r = self.b.fmul(p, q)
-            case 4:
+            switch form.op {
+            case .add: r = self.b.fadd(p, q)
+            case .sub: r = self.b.fsub(p, q)
+            case .mul: r = self.b.fmul(p, q)
+            case .mod:
                 // Lua's a % b: a - floor(a / b) * b.
                 let quotient = self.unaryMath("llvm.floor.f64", self.b.fdiv(p, q))
                 r = self.b.fsub(p, self.b.fmul(quotient, q))

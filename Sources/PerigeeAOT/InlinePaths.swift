@@ -297,7 +297,7 @@ extension FunctionLowering {
             store(a + 1, b.load(cx.i64, b.gep(cx.i64, out, [i64(1)])))
             b.br(block(jumpTarget(pc + 1)))
         } else if op == .ITERC && !compact {
-            lowerIpairsStep(pc, a, results: Int(proto.bytecode[pc].raw >> 24) - 1, generic: generic)
+            lowerIpairsStep(pc, a, results: proto.bytecode[pc].rb - 1, generic: generic)
         } else {
             b.br(generic)
         }

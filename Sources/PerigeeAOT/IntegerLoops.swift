@@ -36,19 +36,19 @@ struct IntegerLoops {
         let code = proto.bytecode
         var targets = Set<Int>()
         for (pc, ins) in code.enumerated() where ins.opcode.format.cd == .jump {
-            targets.insert(pc + 1 + Int(ins.d) - 0x8000)
+            targets.insert(ins.jumpTarget(from: pc))
         }
         for (pc, ins) in code.enumerated() where ins.opcode == .FORI || ins.opcode == .JFORI {
             let a = Int(ins.a)
             // The step is written right before the FORI, and nothing jumps between them.
             guard pc > 0, !targets.contains(pc), let step = IntegerLoops.integerConstant(code[pc - 1], proto, into: a + 2)
             else { continue }
-            let exit = pc + 1 + Int(ins.d) - 0x8000
+            let exit = ins.jumpTarget(from: pc)
             let forl = exit - 1
             guard forl > pc, forl < code.count else { continue }
             loops[pc] = Loop(base: a, step: step)
             let body = (pc + 1)..<forl
-            if !body.contains(where: { IntegerLoops.mayWrite(code[$0], a + 3) }) {
+            if !body.contains(where: { code[$0].mayWrite(a + 3) }) {
                 for at in body { variables[at, default: []].append(a + 3) }
             }
         }
@@ -61,23 +61,13 @@ struct IntegerLoops {
         guard Int(ins.a) == r else { return nil }
         switch ins.opcode {
         case .KSHORT:
-            return Int(Int16(truncatingIfNeeded: ins.d))
+            return ins.signedD
         case .KNUM:
             let v = proto.numberConstants[Int(ins.d)]
             guard v == v.rounded(.towardZero), abs(v) <= Double(Int32.max) else { return nil }
             return Int(v)
         default:
             return nil
-        }
-    }
-
-    /// Whether `ins` may write register r (conservatively: instructions that write from a
-    /// base register write everything from just below it).
-    static func mayWrite(_ ins: Instruction, _ r: Int) -> Bool {
-        switch ins.opcode.format.a {
-        case .dst: return Int(ins.a) == r
-        case .base: return Int(ins.a) - 1 <= r
-        default: return false
         }
     }
 }

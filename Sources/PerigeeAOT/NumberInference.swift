@@ -67,8 +67,8 @@ struct NumberInference {
         while let pc = work.popLast() {
             guard pc < code.count else { continue }
             let ins = code[pc]
-            let a = Int(ins.a), d = Int(ins.d), b = Int(ins.raw >> 24), c = Int((ins.raw >> 16) & 0xff)
-            let target = pc + 1 + d - 0x8000
+            let a = ins.ra, d = ins.rd, b = ins.rb, c = ins.rc
+            let target = ins.jumpTarget(from: pc)
             var s = numbers[pc]
             switch ins.opcode {
             case .KNUM, .KSHORT:
@@ -147,21 +147,10 @@ struct NumberInference {
     func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
 
     /// The registers an arithmetic instruction (UNM, ADDVN...MODVV) reads.
-    static func operands(_ ins: Instruction) -> [Int] {
-        let b = Int(ins.raw >> 24), c = Int((ins.raw >> 16) & 0xff)
-        if ins.opcode == .UNM { return [Int(ins.d)] }
-        return ins.opcode.rawValue >= Opcode.ADDVV.rawValue ? [b, c] : [b]
-    }
+    static func operands(_ ins: Instruction) -> [Int] { ins.arithmeticOperands }
 
-    static func isArithmetic(_ op: Opcode) -> Bool {
-        switch op {
-        case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
-             .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
-            return true
-        default:
-            return false
-        }
-    }
+    /// Arithmetic that speculation covers (POW always goes through numbers or the runtime).
+    static func isArithmetic(_ op: Opcode) -> Bool { op.arithmetic != nil && op != .POW }
 
     /// Whether some arithmetic in `proto` evidently works on tables: its result is indexed
     /// (a field read or written, a method called on it) before the register changes, in
@@ -174,7 +163,7 @@ struct NumberInference {
             scan: for next in code[(pc + 1)..<min(code.count, pc + 24)] {
                 switch next.opcode {
                 case .TGETV, .TGETS, .TGETB, .TSETV, .TSETS, .TSETB:
-                    if Int(next.raw >> 24) == a { return true }
+                    if next.rb == a { return true }
                     let isRead = next.opcode.rawValue <= Opcode.TGETB.rawValue
                     if isRead && Int(next.a) == a { break scan }
                 case .JMP, .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT, .FORI, .FORL, .ITERC, .ITERN, .ITERL, .LOOP,

@@ -113,7 +113,6 @@ struct RuntimeInterface {
         switch helper {
         case .enter: return cx.function(i64, [i8p, i64, i64])
         case .ret: return cx.function(i64, [i8p, i64, i64, i64])
-        case .upvalue: return cx.function(i64, [i8p, i64, i32])
         case .close: return cx.function(i64, [i8p, i64, i64])
         case .setmulti, .call, .tailcall: return cx.function(i64, [i8p, i64, i32, i64, i64])
         case .finishCall: return cx.function(i64, [i8p, i64])

@@ -115,6 +115,123 @@ public enum Opcode: UInt8, CaseIterable {
 
     /// The name as listings print it.
     public var name: String { String(describing: self) }
+
+    /// For ADD*..MOD*, POW and UNM: the operator and where its operands come from.
+    @inlinable public var arithmetic: ArithmeticForm? {
+        switch self {
+        case .ADDVN: return ArithmeticForm(.add, .variableNumber)
+        case .SUBVN: return ArithmeticForm(.sub, .variableNumber)
+        case .MULVN: return ArithmeticForm(.mul, .variableNumber)
+        case .DIVVN: return ArithmeticForm(.div, .variableNumber)
+        case .MODVN: return ArithmeticForm(.mod, .variableNumber)
+        case .ADDNV: return ArithmeticForm(.add, .numberVariable)
+        case .SUBNV: return ArithmeticForm(.sub, .numberVariable)
+        case .MULNV: return ArithmeticForm(.mul, .numberVariable)
+        case .DIVNV: return ArithmeticForm(.div, .numberVariable)
+        case .MODNV: return ArithmeticForm(.mod, .numberVariable)
+        case .ADDVV: return ArithmeticForm(.add, .variableVariable)
+        case .SUBVV: return ArithmeticForm(.sub, .variableVariable)
+        case .MULVV: return ArithmeticForm(.mul, .variableVariable)
+        case .DIVVV: return ArithmeticForm(.div, .variableVariable)
+        case .MODVV: return ArithmeticForm(.mod, .variableVariable)
+        case .POW: return ArithmeticForm(.pow, .variableVariable)
+        case .UNM: return ArithmeticForm(.unm, .unary)
+        default: return nil
+        }
+    }
+
+    /// How the instruction passes control on.
+    public var control: ControlClass {
+        switch self {
+        case .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
+             .ISTC, .ISFC, .IST, .ISF:
+            return .conditional
+        case .ISTYPE, .ISNUM: return .guardCheck
+        case .JMP, .UCLO, .ISNEXT: return .jump
+        case .FORI, .JFORI, .FORL, .IFORL, .JFORL, .ITERL, .IITERL, .JITERL, .LOOP, .ILOOP, .JLOOP: return .loop
+        case .CALLM, .CALL, .ITERC, .ITERN: return .call
+        case .CALLMT, .CALLT: return .tailCall
+        case .RETM, .RET, .RET0, .RET1: return .return
+        case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .FUNCC, .FUNCCW: return .header
+        default: return .sequential
+        }
+    }
+
+    /// Control never falls through to the next instruction.
+    public var isTerminal: Bool {
+        switch control {
+        case .jump, .tailCall, .return: return true
+        default: return false
+        }
+    }
+
+    /// The hot-counting form of a loop or header instruction, and its interpreter-only (`I*`)
+    /// and trace-entry (`J*`) variants; nil for instructions without variants.
+    public var variants: (plain: Opcode, interpreter: Opcode?, trace: Opcode)? {
+        switch self {
+        case .FORI, .JFORI: return (.FORI, nil, .JFORI)
+        case .FORL, .IFORL, .JFORL: return (.FORL, .IFORL, .JFORL)
+        case .ITERL, .IITERL, .JITERL: return (.ITERL, .IITERL, .JITERL)
+        case .LOOP, .ILOOP, .JLOOP: return (.LOOP, .ILOOP, .JLOOP)
+        case .FUNCF, .IFUNCF, .JFUNCF: return (.FUNCF, .IFUNCF, .JFUNCF)
+        case .FUNCV, .IFUNCV, .JFUNCV: return (.FUNCV, .IFUNCV, .JFUNCV)
+        default: return nil
+        }
+    }
+
+    /// Only the interpreter and the JIT create it (patched in place); the frontend never emits it.
+    public var isPatchedVariant: Bool {
+        guard let v = variants else { return false }
+        return v.plain != self
+    }
+}
+
+/// The arithmetic operators (the metamethod each falls back to has the same name).
+public enum ArithmeticOperator: UInt8 {
+    case add, sub, mul, div, mod, pow, unm
+}
+
+/// Where an arithmetic instruction's operands come from: B is a register, C a number
+/// constant or a register; UNM reads register D.
+public enum ArithmeticOperands: UInt8 {
+    case variableNumber, numberVariable, variableVariable, unary
+}
+
+@frozen public struct ArithmeticForm: Equatable {
+    public let op: ArithmeticOperator
+    public let operands: ArithmeticOperands
+    @inlinable init(_ op: ArithmeticOperator, _ operands: ArithmeticOperands) { self.op = op; self.operands = operands }
+}
+
+/// How an instruction passes control on.
+public enum ControlClass: UInt8 {
+    /// Goes on with the next instruction.
+    case sequential
+    /// A comparison or test: the following JMP is taken or skipped.
+    case conditional
+    /// A type check inside a trace (ISTYPE, ISNUM).
+    case guardCheck
+    /// Jumps by D (JMP, UCLO, ISNEXT).
+    case jump
+    /// A loop instruction (FORI, FORL, ITERL, LOOP and their variants).
+    case loop
+    /// Calls a value and goes on after it (CALL, CALLM, ITERC, ITERN).
+    case call
+    /// Replaces the frame with a call (CALLT, CALLMT).
+    case tailCall
+    /// Leaves the frame (RET*).
+    case `return`
+    /// A function header (FUNC*).
+    case header
+}
+
+/// The registers an instruction writes.
+public enum SlotWrites: Equatable {
+    case none
+    /// One register.
+    case one(Int)
+    /// `count` registers from `from` (nil: as many as the instruction produces).
+    case range(from: Int, count: Int?)
 }
 
 /// Offset added to jump distances so they fit the unsigned D field.
@@ -164,6 +281,58 @@ public let maxD: UInt32 = 0xffff
         get { Int32(d) - jumpBias }
         set { d = UInt32(newValue + jumpBias) & 0xffff }
     }
+
+    // The fields as indexes (registers, constants, counts): what the engines read.
+    @inlinable @inline(__always) public init(_ raw: UInt32) { self.raw = raw }
+    @inlinable @inline(__always) public var ra: Int { Int((raw >> 8) & 0xff) }
+    @inlinable @inline(__always) public var rb: Int { Int(raw >> 24) }
+    @inlinable @inline(__always) public var rc: Int { Int((raw >> 16) & 0xff) }
+    @inlinable @inline(__always) public var rd: Int { Int(raw >> 16) }
+    /// D as a signed 16-bit literal (KSHORT).
+    @inlinable @inline(__always) public var signedD: Int { Int(Int16(truncatingIfNeeded: raw >> 16)) }
+    /// The jump distance as an index offset from the next instruction.
+    @inlinable @inline(__always) public var jumpOffset: Int { Int(raw >> 16) - Int(jumpBias) }
+    /// The index a jump at index `pc` goes to.
+    @inlinable @inline(__always) public func jumpTarget(from pc: Int) -> Int { pc + 1 + jumpOffset }
+    /// The opcode of an instruction of verified bytecode (every byte names an opcode there).
+    @inlinable @inline(__always) public var verifiedOpcode: Opcode { unsafeBitCast(UInt8(truncatingIfNeeded: raw), to: Opcode.self) }
+
+    /// The registers whose values this instruction may change (a call: everything from its
+    /// function slot up, where the callee's frame lives; VARG: its results; a numeric for:
+    /// its four control slots; ITERN: the hidden position too).
+    public var writes: SlotWrites {
+        let op = opcode
+        switch op {
+        case .KNIL: return .range(from: ra, count: rd - ra + 1)
+        case .CALL, .CALLM, .ITERC: return .range(from: ra, count: nil)
+        case .VARG: return .range(from: ra, count: rb == 0 ? nil : rb - 1)
+        case .ITERN: return .range(from: ra - 1, count: nil)
+        case .ISNEXT, .ITERL, .IITERL, .JITERL: return .one(ra - 1)
+        case .FORI, .JFORI, .FORL, .IFORL, .JFORL: return .range(from: ra, count: 4)
+        case .TSETM: return .none
+        default: return op.format.a == .dst ? .one(ra) : .none
+        }
+    }
+
+    /// Whether this instruction may write register `r`.
+    public func mayWrite(_ r: Int) -> Bool {
+        switch writes {
+        case .none: return false
+        case .one(let w): return w == r
+        case .range(let from, let count): return r >= from && (count == nil || r < from + count!)
+        }
+    }
+
+    /// The registers an arithmetic instruction reads.
+    public var arithmeticOperands: [Int] {
+        switch opcode.arithmetic?.operands {
+        case .unary?: return [rd]
+        case .variableVariable?: return [rb, rc]
+        case .variableNumber?, .numberVariable?: return [rb]
+        case nil: return []
+        }
+    }
+
     @inline(__always) public mutating func setOpcode(_ op: Opcode) {
         raw = (raw & 0xffff_ff00) | UInt32(op.rawValue)
     }

@@ -302,23 +302,8 @@ private func verifyTree(_ proto: Prototype, parent: Prototype?, depth: Int) -> S
 
 /// Opcodes the frontend emits. The interpreter-only (I*) and trace (J*) variants, the
 /// trace-only type checks, TGETR/TSETR and the native headers never appear in a dump.
-private let emittedOpcodes: Set<Opcode> = Set(Opcode.allCases).subtracting([
-    .ISTYPE, .ISNUM, .TGETR, .TSETR, .JFORI, .IFORL, .JFORL, .IITERL, .JITERL, .ILOOP, .JLOOP,
-    .IFUNCF, .JFUNCF, .IFUNCV, .JFUNCV, .FUNCC, .FUNCCW,
-])
-
-/// Instructions after which control never reaches the next one by falling through.
-private func isTerminal(_ op: Opcode) -> Bool {
-    switch op {
-    case .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT, .JMP, .UCLO, .ISNEXT: return true
-    default: return false
-    }
-}
-
-/// A comparison or test: the next instruction is a JMP it takes or skips.
-private func isConditional(_ op: Opcode) -> Bool {
-    op.rawValue <= Opcode.ISF.rawValue
-}
+private let emittedOpcodes: Set<Opcode> = Set(Opcode.allCases.filter { !$0.isPatchedVariant && $0.control != .guardCheck })
+    .subtracting([.TGETR, .TSETR, .FUNCC, .FUNCCW])
 
 /// Where an instruction leaves a variable number of results (B = 0), if it does.
 private func multresBase(_ ins: Instruction) -> Int? {
@@ -407,13 +392,13 @@ private func verifyFunction(_ p: Prototype, parent: Prototype?) -> String? {
     /// way in is straight from the instruction producing them, or from it through one JMP or
     /// UCLO (the shape return fixup leaves).
     func multresReady(_ pc: Int, _ base: Int) -> Bool {
-        if pc >= 2 && (isConditional(code[pc - 2].opcode) || code[pc - 2].opcode == .ITERN) { return false }
+        if pc >= 2 && (code[pc - 2].opcode.control == .conditional || code[pc - 2].opcode == .ITERN) { return false }
         let prev = code[pc - 1]
-        if !isTerminal(prev.opcode) && multresBase(prev) != base { return false }
+        if !prev.opcode.isTerminal && multresBase(prev) != base { return false }
         for q in jumpSources[pc] ?? [] {
             let via = code[q].opcode
             guard via == .JMP || via == .UCLO, q >= 2, jumpSources[q] == nil else { return false }
-            if q >= 3 && (isConditional(code[q - 2].opcode) || code[q - 2].opcode == .ITERN) { return false }
+            if q >= 3 && (code[q - 2].opcode.control == .conditional || code[q - 2].opcode == .ITERN) { return false }
             if multresBase(code[q - 1]) != base { return false }
         }
         return true
@@ -427,146 +412,115 @@ private func verifyFunction(_ p: Prototype, parent: Prototype?) -> String? {
         func reg(_ r: Int) -> Bool { r >= 0 && r < fs }
         func isNumber(_ i: Int) -> Bool { i < numberCount }
 
-        // Registers and constants, by opcode.
-        var problem: String? = nil
-        switch op {
-        case .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV:
-            if !reg(a) || !reg(d) { problem = "register outside the frame" }
-        case .ISEQS, .ISNES:
-            if !reg(a) { problem = "register outside the frame" } else if !isString(ins.d) { problem = "not a string constant" }
-        case .ISEQN, .ISNEN:
-            if !reg(a) { problem = "register outside the frame" } else if !isNumber(d) { problem = "not a number constant" }
-        case .ISEQP, .ISNEP:
-            if !reg(a) { problem = "register outside the frame" } else if d > 2 { problem = "bad primitive" }
-        case .ISTC, .ISFC, .MOV, .NOT, .UNM, .LEN:
-            if !reg(a) || !reg(d) { problem = "register outside the frame" }
-        case .IST, .ISF:
-            if !reg(d) { problem = "register outside the frame" }
-        case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV:
-            if !reg(a) || !reg(b) { problem = "register outside the frame" } else if !isNumber(c) { problem = "not a number constant" }
-        case .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW:
-            if !reg(a) || !reg(b) || !reg(c) { problem = "register outside the frame" }
-        case .CAT:
-            if !reg(a) || !reg(c) { problem = "register outside the frame" } else if b >= c { problem = "bad register range" }
-        case .KSTR:
-            if !reg(a) { problem = "register outside the frame" } else if !isString(ins.d) { problem = "not a string constant" }
-        case .KCDATA:
-            if !reg(a) { problem = "register outside the frame" } else {
-                switch d < gcCount ? p.gcConstants[d] : .string(-1) {
-                case .int64, .uint64, .imaginary: break
-                default: problem = "not an FFI constant"
+        /// What a field's operand mode requires of its value, or nil when it holds.
+        func check(_ mode: OperandMode, _ v: Int) -> String? {
+            switch mode {
+            case .dst, .variable: return reg(v) ? nil : "register outside the frame"
+            case .rbase: return v <= fs ? nil : "register outside the frame"
+            case .string: return isString(UInt32(v)) ? nil : "not a string constant"
+            case .number: return isNumber(v) ? nil : "not a number constant"
+            case .primitive: return v <= 2 ? nil : "bad primitive"
+            case .upvalue: return v < upvalueCount ? nil : "no such upvalue"
+            case .function:
+                if v < gcCount, case .function = p.gcConstants[v] { return nil }
+                return "not a function constant"
+            case .table:
+                if v < gcCount, case .table = p.gcConstants[v] { return nil }
+                return "not a table constant"
+            case .cdata:
+                switch v < gcCount ? p.gcConstants[v] : .string(-1) {
+                case .int64, .uint64, .imaginary: return nil
+                default: return "not an FFI constant"
                 }
+            case .none, .base, .literal, .signedLiteral, .jump: return nil
             }
-        case .KSHORT:
-            if !reg(a) { problem = "register outside the frame" }
-        case .KNUM:
-            if !reg(a) { problem = "register outside the frame" } else if !isNumber(d) { problem = "not a number constant" }
-        case .KPRI:
-            if !reg(a) { problem = "register outside the frame" } else if d > 2 { problem = "bad primitive" }
-        case .KNIL:
-            if !reg(a) || !reg(d) { problem = "register outside the frame" } else if a > d { problem = "bad register range" }
-        case .UGET:
-            if !reg(a) { problem = "register outside the frame" } else if d >= upvalueCount { problem = "no such upvalue" }
-        case .USETV:
-            if a >= upvalueCount { problem = "no such upvalue" } else if !reg(d) { problem = "register outside the frame" }
-        case .USETS:
-            if a >= upvalueCount { problem = "no such upvalue" } else if !isString(ins.d) { problem = "not a string constant" }
-        case .USETN:
-            if a >= upvalueCount { problem = "no such upvalue" } else if !isNumber(d) { problem = "not a number constant" }
-        case .USETP:
-            if a >= upvalueCount { problem = "no such upvalue" } else if d > 2 { problem = "bad primitive" }
-        case .UCLO, .JMP, .LOOP, .RET0:
-            if a > fs { problem = "register outside the frame" }
-        case .FNEW:
-            if !reg(a) { problem = "register outside the frame" } else {
-                if d < gcCount, case .function = p.gcConstants[d] {} else { problem = "not a function constant" }
-            }
-        case .TNEW:
-            let hashLog2 = d >> 11
-            if !reg(a) { problem = "register outside the frame" } else if hashLog2 > 0 && 1 << (hashLog2 - 1) > n {
-                problem = "table size out of range"
-            }
-        case .TDUP:
-            if !reg(a) { problem = "register outside the frame" } else {
-                if d < gcCount, case .table = p.gcConstants[d] {} else { problem = "not a table constant" }
-            }
-        case .GGET, .GSET:
-            if !reg(a) { problem = "register outside the frame" } else if !isString(ins.d) { problem = "not a string constant" }
-        case .TGETV, .TSETV:
-            if !reg(a) || !reg(b) || !reg(c) { problem = "register outside the frame" }
-        case .TGETS, .TSETS:
-            if !reg(a) || !reg(b) { problem = "register outside the frame" } else if !isString(UInt32(c)) { problem = "not a string constant" }
-        case .TGETB, .TSETB:
-            if !reg(a) || !reg(b) { problem = "register outside the frame" }
-        case .TSETM:
-            // The table is in A-1, the values from A on; D is the first index biased by 2^52.
-            if a < 1 || !reg(a) { problem = "register outside the frame" } else if !isNumber(d) {
-                problem = "not a number constant"
-            } else {
-                let start = p.numberConstants[d]
-                if !(start >= 4_503_599_627_370_496 && start < 4_503_599_627_370_496 + 2_147_483_648) {
-                    problem = "bad start index"
-                } else if !multresReady(pc, a) {
+        }
+
+        // Registers and constants: first what the operand modes say, then the rules of
+        // the instructions whose fields are ranges or counts.
+        let format = op.format
+        var problem = check(format.a, a) ?? check(format.b, b) ?? check(format.cd, op.hasB ? c : d)
+        if problem == nil {
+            switch op {
+            case .CAT:
+                if !reg(a) || !reg(c) { problem = "register outside the frame" } else if b >= c { problem = "bad register range" }
+            case .KNIL:
+                if !reg(a) || !reg(d) { problem = "register outside the frame" } else if a > d { problem = "bad register range" }
+            case .TNEW:
+                let hashLog2 = d >> 11
+                if !reg(a) { problem = "register outside the frame" } else if hashLog2 > 0 && 1 << (hashLog2 - 1) > n {
+                    problem = "table size out of range"
+                }
+            case .TSETM:
+                // The table is in A-1, the values from A on; D is the first index biased by 2^52.
+                if a < 1 || !reg(a) { problem = "register outside the frame" } else if !isNumber(d) {
+                    problem = "not a number constant"
+                } else {
+                    let start = p.numberConstants[d]
+                    if !(start >= 4_503_599_627_370_496 && start < 4_503_599_627_370_496 + 2_147_483_648) {
+                        problem = "bad start index"
+                    } else if !multresReady(pc, a) {
+                        problem = "not preceded by a multiple-result instruction"
+                    }
+                }
+            case .CALL:
+                // Function in A, frame link in A+1, C-1 arguments from A+2, B-1 results from A.
+                if c < 1 { problem = "bad argument count" } else if !reg(a + 1) || !reg(a + c) || (b >= 2 && !reg(a + b - 2)) {
+                    problem = "register outside the frame"
+                }
+            case .CALLM:
+                // C fixed arguments from A+2, then the MULTRES results of the previous instruction.
+                if !reg(a + 1) || !reg(a + 1 + c) || (b >= 2 && !reg(a + b - 2)) {
+                    problem = "register outside the frame"
+                } else if !multresReady(pc, a + 2 + c) {
                     problem = "not preceded by a multiple-result instruction"
                 }
+            case .CALLT:
+                if d < 1 { problem = "bad argument count" } else if !reg(a + 1) || !reg(a + d) { problem = "register outside the frame" }
+            case .CALLMT:
+                if !reg(a + 1) || !reg(a + 1 + d) {
+                    problem = "register outside the frame"
+                } else if !multresReady(pc, a + 2 + d) {
+                    problem = "not preceded by a multiple-result instruction"
+                }
+            case .ITERC, .ITERN:
+                // Generator, state and control in A-3..A-1; the call uses A..A+3; B-1 results.
+                if a < 3 || !reg(a + 3) || b < 2 || !reg(a + b - 2) { problem = "register outside the frame" }
+                else if c != 3 { problem = "bad argument count" }
+                else if pc + 1 >= n || code[pc + 1].opcode != .ITERL || Int(code[pc + 1].a) != a {
+                    problem = "not followed by its ITERL"
+                } else if op == .ITERN && pc + 2 >= n {
+                    problem = "runs off the end of the function"
+                }
+            case .VARG:
+                if !p.isVararg { problem = "vararg instruction in a function without varargs" }
+                else if !reg(a) || (b >= 2 && !reg(a + b - 2)) { problem = "register outside the frame" }
+            case .ISNEXT:
+                let target = pc + 1 + Int(ins.jump)
+                if a < 3 || !reg(a) { problem = "register outside the frame" }
+                else if code[target].opcode != .ITERN || Int(code[target].a) != a { problem = "does not jump to its ITERN" }
+            case .RETM:
+                if d > 0 && !reg(a + d - 1) { problem = "register outside the frame" }
+                else if a + d >= fs { problem = "register outside the frame" }
+                else if !multresReady(pc, a + d) { problem = "not preceded by a multiple-result instruction" }
+            case .RET:
+                if d < 1 || a > fs || (d >= 2 && !reg(a + d - 2)) { problem = "register outside the frame" }
+            case .RET1:
+                if !reg(a) { problem = "register outside the frame" }
+            case .FORI, .FORL:
+                if !reg(a + 3) { problem = "register outside the frame" }
+            case .ITERL:
+                if a < 1 || !reg(a) { problem = "register outside the frame" }
+            default:
+                break
             }
-        case .CALL:
-            // Function in A, frame link in A+1, C-1 arguments from A+2, B-1 results from A.
-            if c < 1 { problem = "bad argument count" } else if !reg(a + 1) || !reg(a + c) || (b >= 2 && !reg(a + b - 2)) {
-                problem = "register outside the frame"
-            }
-        case .CALLM:
-            // C fixed arguments from A+2, then the MULTRES results of the previous instruction.
-            if !reg(a + 1) || !reg(a + 1 + c) || (b >= 2 && !reg(a + b - 2)) {
-                problem = "register outside the frame"
-            } else if !multresReady(pc, a + 2 + c) {
-                problem = "not preceded by a multiple-result instruction"
-            }
-        case .CALLT:
-            if d < 1 { problem = "bad argument count" } else if !reg(a + 1) || !reg(a + d) { problem = "register outside the frame" }
-        case .CALLMT:
-            if !reg(a + 1) || !reg(a + 1 + d) {
-                problem = "register outside the frame"
-            } else if !multresReady(pc, a + 2 + d) {
-                problem = "not preceded by a multiple-result instruction"
-            }
-        case .ITERC, .ITERN:
-            // Generator, state and control in A-3..A-1; the call uses A..A+3; B-1 results.
-            if a < 3 || !reg(a + 3) || b < 2 || !reg(a + b - 2) { problem = "register outside the frame" }
-            else if c != 3 { problem = "bad argument count" }
-            else if pc + 1 >= n || code[pc + 1].opcode != .ITERL || Int(code[pc + 1].a) != a {
-                problem = "not followed by its ITERL"
-            } else if op == .ITERN && pc + 2 >= n {
-                problem = "runs off the end of the function"
-            }
-        case .VARG:
-            if !p.isVararg { problem = "vararg instruction in a function without varargs" }
-            else if !reg(a) || (b >= 2 && !reg(a + b - 2)) { problem = "register outside the frame" }
-        case .ISNEXT:
-            let target = pc + 1 + Int(ins.jump)
-            if a < 3 || !reg(a) { problem = "register outside the frame" }
-            else if code[target].opcode != .ITERN || Int(code[target].a) != a { problem = "does not jump to its ITERN" }
-        case .RETM:
-            if d > 0 && !reg(a + d - 1) { problem = "register outside the frame" }
-            else if a + d >= fs { problem = "register outside the frame" }
-            else if !multresReady(pc, a + d) { problem = "not preceded by a multiple-result instruction" }
-        case .RET:
-            if d < 1 || a > fs || (d >= 2 && !reg(a + d - 2)) { problem = "register outside the frame" }
-        case .RET1:
-            if !reg(a) { problem = "register outside the frame" }
-        case .FORI, .FORL:
-            if !reg(a + 3) { problem = "register outside the frame" }
-        case .ITERL:
-            if a < 1 || !reg(a) { problem = "register outside the frame" }
-        default:
-            problem = "invalid opcode"
         }
         if let problem { return fail(problem) }
 
         // Control flow: the pairs read together, and no falling off the end.
-        if isConditional(op) {
+        if op.control == .conditional {
             if pc + 2 >= n || code[pc + 1].opcode != .JMP { return fail("not followed by a JMP") }
-        } else if !isTerminal(op) && pc + 1 >= n {
+        } else if !op.isTerminal && pc + 1 >= n {
             return fail("runs off the end of the function")
         }
     }
