@@ -1,5 +1,5 @@
 // The interpreter's threaded dispatch. Each opcode has a stub here that calls the opcode's
-// Swift handler (runtime/Interpreter*.swift, exported with @_cdecl) and then jumps, with a
+// Swift handler (runtime/Interpreter/Interpreter*.swift, exported with @_cdecl) and then jumps, with a
 // guaranteed tail call, straight to the stub of the next instruction: every instruction ends
 // in its own indirect branch, and the native stack does not grow however long a run goes.
 // A handler returns a null pc to stop; the stub then returns to `perigee_interpret`'s caller.

@@ -1,5 +1,5 @@
 // GENERATED from Opcode (Sources/PerigeeFrontend/Bytecode.swift) and Opcode.dispatchHandler
-// (runtime/DispatchTable.swift). DO NOT EDIT: run Utilities/generate-dispatch-table.
+// (runtime/Interpreter/DispatchTable.swift). DO NOT EDIT: run Utilities/generate-dispatch-table.
 
 #define OPCODE_COUNT 97
 

@@ -1,10 +1,10 @@
 /// The runtime as compiled code sees it: the NaN-box constants, the thread's stack field, and
-/// the declarations of the runtime functions (runtime/CompiledOperations.swift) it calls.
+/// the declarations of the runtime functions (runtime/CompiledCode/CompiledOperations.swift) it calls.
 import CLLVM
 import PerigeeLLVM
 import PerigeeRuntime
 
-/// Bit patterns of the value representation (runtime/Value.swift), for inline tests.
+/// Bit patterns of the value representation (runtime/Values/Value.swift), for inline tests.
 enum ValueBits {
     static let `nil` = Value.nil.bits
     static let `false` = Value.false.bits

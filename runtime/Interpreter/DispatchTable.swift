@@ -25,7 +25,7 @@ extension Opcode {
 public func dispatchTableSource() -> String {
     var lines = [
         "// GENERATED from Opcode (Sources/PerigeeFrontend/Bytecode.swift) and Opcode.dispatchHandler",
-        "// (runtime/DispatchTable.swift). DO NOT EDIT: run Utilities/generate-dispatch-table.",
+        "// (runtime/Interpreter/DispatchTable.swift). DO NOT EDIT: run Utilities/generate-dispatch-table.",
         "",
         "#define OPCODE_COUNT \(Opcode.allCases.count)",
         "",

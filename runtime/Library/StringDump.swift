@@ -1,5 +1,5 @@
 /// `string.dump(f [, strip])`: a Lua function's prototype in Perigee's binary chunk format,
-/// which `load`/`loadstring` read back (runtime/LuaVM.swift, BytecodeUndump.swift).
+/// which `load`/`loadstring` read back (runtime/VM/LuaVM.swift, BytecodeUndump.swift).
 import PerigeeFrontend
 
 extension LuaVM {
