@@ -5,6 +5,7 @@
 /// string argument, an error) takes the ordinary call, so the builtin keeps the semantics.
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 import PerigeeRuntime
 
@@ -22,9 +23,9 @@ extension FunctionLowering {
     /// otherwise control goes to `otherwise`.
     func storeFastFunction(_ ff: FastFunction, _ f: LLVMValueRef, _ pc: Int, _ a: Int, otherwise: LLVMBasicBlockRef) {
         let id = cx.constant(Int64(ff.rawValue), cx.i8)
-        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), id), slow: otherwise)
+        guardOr(b.icmp(LLVMIntEQ, loadField(f, RuntimeLayout.functionFFID, cx.i8), id), slow: otherwise)
         if ff == .type {
-            store(a, b.call(rt.type(of: .typeName), rt.declaration(.typeName), [load(a + 2)]))
+            store(a, callRuntime(.typeName, [load(a + 2)]))
         } else {
             storeNumber(a, numericFastFunction(ff, pc, a, otherwise: otherwise))
         }
@@ -64,7 +65,7 @@ extension FunctionLowering {
         let iterator = load(a - 3)
         guardOr(hasTag(iterator, ValueBits.functionTag), slow: generic)
         let id = cx.constant(Int64(FastFunction.ipairsIterator.rawValue), cx.i8)
-        guardOr(b.icmp(LLVMIntEQ, loadField(objectPointer(iterator), Layout.functionFFID, cx.i8), id), slow: generic)
+        guardOr(b.icmp(LLVMIntEQ, loadField(objectPointer(iterator), RuntimeLayout.functionFFID, cx.i8), id), slow: generic)
         let t = tableOperand(a - 2, slow: generic)
         let control = load(a - 1)
         guardOr(isNumber(control), slow: generic)

@@ -7,6 +7,7 @@
 import CLLVM
 import Glibc
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 
 final class FunctionGroup {

@@ -5,10 +5,11 @@
 /// every helper call, so the interpreter can take over a frame at any call (after a yield).
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 import PerigeeRuntime
 
-final class FunctionLowering {
+final class FunctionLowering: RuntimeCodeEmitter {
     let proto: Prototype
     let rt: RuntimeInterface
     let cx: LLVMContext
@@ -109,16 +110,10 @@ final class FunctionLowering {
         return made
     }
 
-    func newBlock(_ name: String) -> LLVMBasicBlockRef { b.appendBlock(to: function, name) }
-
-    func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
-    func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
 
     /// Reloads the address of register 0 from the thread's stack pointer.
     func refreshFrame() {
-        let field = b.gep(cx.i8, thread, [i64(Layout.threadStack)])
-        let stack = b.load(rt.i64p, b.pointerCast(field, cx.pointer(to: rt.i64p)), "stack")
-        b.store(b.gep(cx.i64, stack, [base], "frame"), frameSlot)
+        b.store(b.gep(cx.i64, stackBase(thread), [base], "frame"), frameSlot)
     }
 
     func slotAddress(_ r: Int) -> LLVMValueRef {
@@ -155,14 +150,11 @@ final class FunctionLowering {
         for r in registers where shadows[r] != nil { setShadow(r, loadNumber(r)) }
     }
     func gcConstant(_ d: Int) -> LLVMValueRef { b.load(cx.i64, b.gep(cx.i64, constants, [i64(-1 - d)])) }
-    func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
-    func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
-    func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
 
     /// Calls a runtime helper with (L, base, extra...) and reloads the frame address.
     @discardableResult
     func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
-        let r = b.call(rt.type(of: helper), rt.declaration(helper), [thread, base] + extra)
+        let r = callRuntime(helper, [thread, base] + extra)
         refreshFrame()
         return r
     }

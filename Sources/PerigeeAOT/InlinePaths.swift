@@ -4,42 +4,11 @@
 /// helpers stay the single definition of the semantics.
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 import PerigeeRuntime
 
 extension FunctionLowering {
-    // MARK: Memory access
-
-    /// The field of type `type` at byte `offset` of the object at `pointer` (an i8*).
-    func fieldAddress(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
-        b.pointerCast(b.gep(cx.i8, pointer, [i64(offset)]), cx.pointer(to: type))
-    }
-    func loadField(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
-        b.load(type, fieldAddress(pointer, offset, type))
-    }
-    func loadPointerField(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
-        loadField(pointer, offset, rt.i8p)
-    }
-    /// A 32-bit unsigned field widened to i64.
-    func loadCount(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
-        b.zext(loadField(pointer, offset, cx.i32), cx.i64)
-    }
-
-    /// The object a tagged value points to.
-    func objectPointer(_ v: LLVMValueRef) -> LLVMValueRef {
-        b.intToPtr(b.and(v, bits(ValueBits.payloadMask)), rt.i8p)
-    }
-    func hasTag(_ v: LLVMValueRef, _ tag: UInt64) -> LLVMValueRef {
-        b.icmp(LLVMIntEQ, b.lshr(v, bits(Value.tagShift)), bits(tag))
-    }
-
-    /// Continues in `then` when `condition` holds, else in a block returned for the slow path.
-    func guardOr(_ condition: LLVMValueRef, slow: LLVMBasicBlockRef) {
-        let next = newBlock("guarded")
-        b.condBr(condition, next, slow)
-        b.position(atEndOf: next)
-    }
-
     // MARK: Header
 
     /// The header of a fixed-parameter function: room on the Lua stack and the native stack,
@@ -57,7 +26,7 @@ extension FunctionLowering {
         let here = b.ptrToInt(frameSlot, cx.i64)
         let nativeOK = b.icmp(LLVMIntUGE, here, b.load(cx.i64, rt.stackLimit))
         let needed = b.add(incomingBase, i64(Int(proto.frameSize) + 4))
-        let luaOK = b.icmp(LLVMIntULE, needed, loadCount(thread, Layout.threadStackSize))
+        let luaOK = b.icmp(LLVMIntULE, needed, loadCount(thread, RuntimeLayout.threadStackSize))
         b.condBr(b.and(nativeOK, luaOK), fast, slow)
         b.position(atEndOf: fast)
         base = incomingBase
@@ -79,11 +48,10 @@ extension FunctionLowering {
 
     /// The running closure, its constants and its bytecode, read once per activation.
     func loadFunctionState() {
-        closurePointer = objectPointer(load(-2))
-        let protoPointer = loadPointerField(closurePointer, Layout.functionTarget)
-        let info = loadPointerField(protoPointer, Layout.protoDebugInfo)
-        constants = b.pointerCast(loadPointerField(info, Layout.infoNumbers), rt.i64p)
-        bytecodeAddress = b.ptrToInt(loadPointerField(protoPointer, Layout.protoBytecode), cx.i64)
+        closurePointer = objectPointer(load(FrameLayout.functionSlot))
+        let protoPointer = protoOf(closurePointer)
+        constants = b.pointerCast(loadPointerField(protoPointer, RuntimeLayout.protoNumbers), rt.i64p)
+        bytecodeAddress = b.ptrToInt(loadPointerField(protoPointer, RuntimeLayout.protoBytecode), cx.i64)
     }
 
     // MARK: Calls and returns
@@ -107,20 +75,19 @@ extension FunctionLowering {
             b.position(atEndOf: other)
         }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
-        store(a + 1, b.add(bytecodeAddress, i64(4 * (pc + 1))))
+        store(a - FrameLayout.functionSlot + FrameLayout.linkSlot, returnLink(bytecodeAddress: bytecodeAddress, pc: pc))
         var n = i64(cReg - 1)
         if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
         let funcSlot = b.add(base, i64(a))
-        b.condBr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), lua, builtin)
+        b.condBr(isLuaFunction(f), lua, builtin)
         // A builtin (or pcall) runs through the runtime's frame runner, with no other work.
         b.position(atEndOf: builtin)
-        b.store(b.trunc(b.add(b.add(funcSlot, i64(2)), n), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
-        let fromBuiltin = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
+        setStackTop(thread, b.add(calleeBase(funcSlot), n))
+        let fromBuiltin = callRuntime(.finishCall, [thread, funcSlot])
         let builtinEnd = b.insertBlock!
         b.position(atEndOf: lua)
         let native = nativeEntry(ofLua: f, slow: slow)
-        let first = b.call(rt.functionType, b.pointerCast(native, cx.pointer(to: rt.functionType)),
-                           [thread, b.add(funcSlot, i64(2)), n])
+        let first = callCompiled(native, thread: thread, base: calleeBase(funcSlot), nargs: n)
         // Tail calls from the callee come back here as `tailCall` with the next callee in the
         // frame: compiled ones are called in this loop, anything else by the runtime.
         let entry = b.insertBlock!
@@ -136,13 +103,12 @@ extension FunctionLowering {
         let next = nativeEntry(of: load(a), slow: other)
         b.br(again)
         b.position(atEndOf: again)
-        let nargs = b.sub(b.sub(loadCount(thread, Layout.threadTop), funcSlot), i64(2))
-        let following = b.call(rt.functionType, b.pointerCast(next, cx.pointer(to: rt.functionType)),
-                               [thread, b.add(funcSlot, i64(2)), nargs])
+        let nargs = b.sub(stackTop(thread), calleeBase(funcSlot))
+        let following = callCompiled(next, thread: thread, base: calleeBase(funcSlot), nargs: nargs)
         b.addIncoming(status, [(following, again)])
         b.br(loop)
         b.position(atEndOf: other)
-        let finished = b.call(rt.type(of: .finishCall), rt.declaration(.finishCall), [thread, funcSlot])
+        let finished = callRuntime(.finishCall, [thread, funcSlot])
         b.br(results)
         b.position(atEndOf: builtinEnd)
         b.br(results)
@@ -157,8 +123,7 @@ extension FunctionLowering {
                 let some = newBlock("some"), none = newBlock("none")
                 b.condBr(b.icmp(LLVMIntSGT, r, i64(0)), some, none)
                 b.position(atEndOf: some)
-                let top = loadCount(thread, Layout.threadTop)
-                let from = b.sub(b.sub(top, r), base)
+                let from = b.sub(b.sub(stackTop(thread), r), base)
                 store(a, b.load(cx.i64, b.gep(cx.i64, b.load(rt.i64p, frameSlot), [from])))
                 b.br(done)
                 b.position(atEndOf: none)
@@ -167,15 +132,14 @@ extension FunctionLowering {
             b.br(done)
         } else if wanted < 0 {
             // All results: moved down from the top to the call's slot, which becomes the top.
-            let stack = b.load(rt.i64p, b.pointerCast(fieldAddress(thread, Layout.threadStack, rt.i8p), cx.pointer(to: rt.i64p)))
-            let top = loadCount(thread, Layout.threadTop)
-            copyValues(from: b.gep(cx.i64, stack, [b.sub(top, r)]), to: b.gep(cx.i64, stack, [funcSlot]), count: r)
-            b.store(b.trunc(b.add(funcSlot, r), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+            let stack = stackBase(thread)
+            copyValues(from: b.gep(cx.i64, stack, [b.sub(stackTop(thread), r)]), to: b.gep(cx.i64, stack, [funcSlot]), count: r)
+            setStackTop(thread, b.add(funcSlot, r))
             b.store(r, multres)
             b.br(done)
         } else {
             // Several results: the helper's way, from the top values.
-            b.call(rt.type(of: .moveResults), rt.declaration(.moveResults), [thread, funcSlot, r, i64(wanted)])
+            callRuntime(.moveResults, [thread, funcSlot, r, i64(wanted)])
             refreshFrame()
             b.br(done)
         }
@@ -205,23 +169,6 @@ extension FunctionLowering {
         b.position(atEndOf: go)
     }
 
-    /// The native entry of `callee` when it is a Lua function with compiled code; the
-    /// guards fail to `slow`.
-    func nativeEntry(of callee: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
-        let f = objectPointer(callee)
-        guardOr(b.icmp(LLVMIntEQ, loadField(f, Layout.functionFFID, cx.i8), cx.constant(0, cx.i8)), slow: slow)
-        return nativeEntry(ofLua: f, slow: slow)
-    }
-
-    /// The native entry of Lua function `f` (an object pointer), when it has compiled code.
-    func nativeEntry(ofLua f: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        let info = loadPointerField(loadPointerField(f, Layout.functionTarget), Layout.protoDebugInfo)
-        let native = loadPointerField(info, Layout.infoNative)
-        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
-        return native
-    }
-
     /// `count` values from `source` to `target` (lower or equal addresses: copied upwards).
     func copyValues(from source: LLVMValueRef, to target: LLVMValueRef, count: LLVMValueRef) {
         let entry = b.insertBlock!
@@ -245,10 +192,9 @@ extension FunctionLowering {
         let callee = load(a)
         _ = nativeEntry(of: callee, slow: slow)
         if proto.flags.contains(.hasChild) {
-            let open = loadPointerField(thread, Layout.threadOpenUpvalues)
-            guardOr(b.icmp(LLVMIntEQ, b.ptrToInt(open, cx.i64), i64(0)), slow: slow)
+            guardOr(hasNoOpenUpvalues(thread), slow: slow)
         }
-        store(-2, callee)
+        store(FrameLayout.functionSlot, callee)
         let n: LLVMValueRef
         if multi {
             n = b.add(i64(d), b.load(cx.i64, multres))
@@ -258,7 +204,7 @@ extension FunctionLowering {
             n = i64(d - 1)
             for i in 0..<(d - 1) { store(i, load(a + 2 + i)) }
         }
-        b.store(b.trunc(b.add(base, n), cx.i32), fieldAddress(thread, Layout.threadTop, cx.i32))
+        setStackTop(thread, b.add(base, n))
         b.ret(i64(CompiledStatus.tailCall))
         b.position(atEndOf: slow)
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
@@ -288,7 +234,7 @@ extension FunctionLowering {
                     slow: generic)
             let t = objectPointer(load(a - 2))
             let out = b.pointerCast(nextPair, rt.i64p)
-            let next = b.call(rt.type(of: .nextEntry), rt.declaration(.nextEntry), [t, b.fptosi(d, cx.i64), out])
+            let next = callRuntime(.nextEntry, [t, b.fptosi(d, cx.i64), out])
             let found = newBlock("entry")
             b.condBr(b.icmp(LLVMIntSLT, next, i64(0)), block(pc + 2), found)
             b.position(atEndOf: found)
@@ -308,110 +254,24 @@ extension FunctionLowering {
 
     /// USETV: the store through the upvalue's pointer, with its write barrier.
     func lowerUpvalueSet(_ a: Int, _ d: Int) {
-        let uv = loadPointerField(closurePointer, Layout.functionUpvalues + 8 * a)
-        let value = load(d)
-        b.store(value, b.pointerCast(loadPointerField(uv, Layout.upvalueValue), rt.i64p))
-        let top = b.lshr(value, bits(Value.tagShift))
-        let collectable = b.icmp(LLVMIntULE, b.sub(top, bits(ValueBits.collectableLow)), bits(ValueBits.collectableSpan))
-        let marked = loadField(uv, Layout.upvalueMarked, cx.i8)
-        let black = b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(Layout.black), cx.i8)), cx.constant(0, cx.i8))
-        let barrier = newBlock("barrier"), done = newBlock("set")
-        b.condBr(b.and(collectable, black), barrier, done)
-        b.position(atEndOf: barrier)
-        b.call(rt.type(of: .upvalueBarrier), rt.declaration(.upvalueBarrier), [uv, value])
-        b.br(done)
-        b.position(atEndOf: done)
+        storeUpvalue(loadPointerField(closurePointer, RuntimeLayout.functionUpvalues + 8 * a), load(d))
     }
 
     /// RET*: results stay where they are; L.top marks their end. Upvalues of this frame
     /// can only be open when the function makes closures.
     func lowerReturn(_ a: Int, _ count: LLVMValueRef) {
         if proto.flags.contains(.hasChild) {
-            let open = loadPointerField(thread, Layout.threadOpenUpvalues)
             let close = newBlock("close"), plain = newBlock("return")
-            b.condBr(b.icmp(LLVMIntNE, b.ptrToInt(open, cx.i64), i64(0)), close, plain)
+            b.condBr(hasNoOpenUpvalues(thread), plain, close)
             b.position(atEndOf: close)
             b.ret(call(.ret, [i64(a), count]))
             b.position(atEndOf: plain)
         }
-        let top = b.trunc(b.add(b.add(base, i64(a)), count), cx.i32)
-        b.store(top, fieldAddress(thread, Layout.threadTop, cx.i32))
+        setStackTop(thread, b.add(b.add(base, i64(a)), count))
         b.ret(count)
     }
 
     // MARK: Tables
-
-    /// The value slot of string `key` (an interned string value) in table `t`, or null.
-    func findStringSlot(_ t: LLVMValueRef, _ key: LLVMValueRef) -> LLVMValueRef {
-        findSlot(t, key, hash: b.zext(loadField(objectPointer(key), Layout.stringHash, cx.i32), cx.i64))
-    }
-
-    /// The hash-part value slot of number `key` in table `t`, or null. -0 is looked up as
-    /// 0; a NaN finds nothing.
-    func findNumberSlot(_ t: LLVMValueRef, _ number: LLVMValueRef) -> LLVMValueRef {
-        let key = b.select(b.icmp(LLVMIntEQ, number, bits(0x8000_0000_0000_0000)), bits(0), number)
-        // The runtime's hashBits, on 32-bit halves.
-        let i32 = cx.i32
-        func rotl(_ x: LLVMValueRef, _ n: Int64) -> LLVMValueRef {
-            b.or(b.shl(x, cx.constant(n, i32)), b.lshr(x, cx.constant(32 - n, i32)))
-        }
-        var lo = b.trunc(key, i32)
-        var hi = b.trunc(b.lshr(key, bits(32)), i32)
-        lo = b.xor(lo, hi)
-        hi = rotl(hi, 14)
-        lo = b.sub(lo, hi)
-        hi = rotl(hi, 5)
-        hi = b.xor(hi, lo)
-        hi = b.sub(hi, rotl(lo, 13))
-        return findSlot(t, key, hash: b.zext(hi, cx.i64))
-    }
-
-    /// The value slot of `key` (whose hash is `hash`) in the hash part of `t`, or null.
-    func findSlot(_ t: LLVMValueRef, _ key: LLVMValueRef, hash: LLVMValueRef) -> LLVMValueRef {
-        let mask = loadCount(t, Layout.tableHashMask)
-        let nodes = loadPointerField(t, Layout.tableNode)
-        let first = b.gep(cx.i8, nodes, [b.mul(b.and(hash, mask), i64(Layout.nodeSize))])
-        let entry = b.insertBlock!
-        let loop = newBlock("probe"), next = newBlock("next"), found = newBlock("found"), missing = newBlock("missing"),
-            done = newBlock("slot")
-        b.br(loop)
-        b.position(atEndOf: loop)
-        let node = b.phi(rt.i8p, [(first, entry)], "node")
-        b.condBr(b.icmp(LLVMIntEQ, loadField(node, Layout.nodeKey, cx.i64), key), found, next)
-        b.position(atEndOf: next)
-        let following = loadPointerField(node, Layout.nodeNext)
-        b.addIncoming(node, [(following, next)])
-        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(following, cx.i64), i64(0)), missing, loop)
-        b.position(atEndOf: found)
-        let slot = fieldAddress(node, Layout.nodeValue, cx.i64)
-        b.br(done)
-        b.position(atEndOf: missing)
-        b.br(done)
-        b.position(atEndOf: done)
-        return b.phi(rt.i64p, [(slot, found), (cx.null(rt.i64p), missing)], "slot")
-    }
-
-    /// The array slot of number `key` in table `t` when the key is an integer inside the
-    /// array part; the guard fails to `slow` otherwise. `integer`: the key as an i64, when
-    /// it is known to be an integer.
-    func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, integer: LLVMValueRef? = nil,
-                   slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        let size = loadCount(t, Layout.tableArraySize)
-        let index: LLVMValueRef
-        if let integer {
-            index = integer
-            guardOr(b.icmp(LLVMIntULT, b.sub(index, i64(1)), size), slow: slow)
-        } else {
-            let d = b.bitcast(key, cx.double)
-            let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, b.sitofp(size, cx.double)))
-            guardOr(inside, slow: slow)
-            // In range, so the conversion is defined; the round trip says it is an integer.
-            index = b.fptosi(d, cx.i64)
-            guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
-        }
-        let array = b.pointerCast(loadPointerField(t, Layout.tableArray), rt.i64p)
-        return b.gep(cx.i64, array, [b.sub(index, i64(1))])
-    }
 
     /// A read of table slot `slot` (null: absent): the value, or nil when the table has no
     /// metatable; otherwise `__index` may apply and `miss` decides.
@@ -426,9 +286,8 @@ extension FunctionLowering {
         store(a, v)
         b.br(done)
         b.position(atEndOf: absent)
-        let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
         let isNil = newBlock("nil")
-        b.condBr(noMeta, isNil, miss)
+        b.condBr(hasNoMetatable(t), isNil, miss)
         b.position(atEndOf: isNil)
         store(a, bits(ValueBits.nil))
         b.br(done)
@@ -444,25 +303,18 @@ extension FunctionLowering {
         // runtime's store clears that cache, so such stores take the slow path too.)
         let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
         if arrayPart {
-            let noMeta = b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, Layout.tableMetatable), cx.i64), i64(0))
-            guardOr(b.or(holdsValue, noMeta), slow: miss)
+            guardOr(b.or(holdsValue, hasNoMetatable(t)), slow: miss)
         } else {
             guardOr(holdsValue, slow: miss)
         }
         b.store(value, slot)
-        let marked = loadField(t, Layout.tableMarked, cx.i8)
-        let black = b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(Layout.black), cx.i8)), cx.constant(0, cx.i8))
-        let barrier = newBlock("barrier")
-        b.condBr(black, barrier, done)
-        b.position(atEndOf: barrier)
-        b.call(rt.type(of: .barrier), rt.declaration(.barrier), [thread, t])
-        b.br(done)
+        tableBarrier(thread, t, done: done)
     }
 
     /// The table in register `r` (the guard fails to `slow` otherwise), or with no register
     /// the function's environment (globals).
     func tableOperand(_ r: Int?, slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        guard let r else { return loadPointerField(closurePointer, Layout.functionEnv) }
+        guard let r else { return loadPointerField(closurePointer, RuntimeLayout.functionEnv) }
         let v = load(r)
         guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
         return objectPointer(v)
@@ -488,7 +340,7 @@ extension FunctionLowering {
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
         b.position(atEndOf: lookup)
-        let found = b.call(rt.type(of: .lookup), rt.declaration(.lookup), [t, key, lookupResult])
+        let found = callRuntime(.lookup, [t, key, lookupResult])
         let use = newBlock("found")
         b.condBr(b.icmp(LLVMIntEQ, found, i64(0)), use, slow)
         b.position(atEndOf: use)
@@ -521,7 +373,7 @@ extension FunctionLowering {
             writeSlot(t, findNumberSlot(t, key), value, arrayPart: false, miss: storing, done: done)
         }
         b.position(atEndOf: storing)
-        let stored = b.call(rt.type(of: .store), rt.declaration(.store), [t, key, value])
+        let stored = callRuntime(.store, [t, key, value])
         b.condBr(b.icmp(LLVMIntEQ, stored, i64(0)), done, slow)
         b.position(atEndOf: slow)
         bailIfNegative(call(.newindex, pc: pc))
@@ -537,12 +389,12 @@ extension FunctionLowering {
             slow = newBlock("len"), done = newBlock("measured")
         b.condBr(hasTag(v, ValueBits.stringTag), string, notString)
         b.position(atEndOf: string)
-        storeNumber(a, b.sitofp(loadCount(objectPointer(v), Layout.stringLength), cx.double))
+        storeNumber(a, b.sitofp(loadCount(objectPointer(v), RuntimeLayout.stringLength), cx.double))
         b.br(done)
         b.position(atEndOf: notString)
         b.condBr(hasTag(v, ValueBits.tableTag), table, slow)
         b.position(atEndOf: table)
-        let n = b.call(rt.type(of: .tableLength), rt.declaration(.tableLength), [objectPointer(v)])
+        let n = callRuntime(.tableLength, [objectPointer(v)])
         storeNumber(a, b.sitofp(n, cx.double))
         b.br(done)
         b.position(atEndOf: slow)
@@ -553,8 +405,8 @@ extension FunctionLowering {
 
     /// UGET: the upvalue's value through its pointer (open: a stack slot; closed: itself).
     func lowerUpvalueGet(_ a: Int, _ d: Int) {
-        let uv = loadPointerField(closurePointer, Layout.functionUpvalues + 8 * d)
-        let value = b.pointerCast(loadPointerField(uv, Layout.upvalueValue), rt.i64p)
+        let uv = loadPointerField(closurePointer, RuntimeLayout.functionUpvalues + 8 * d)
+        let value = upvalueAddress(uv)
         store(a, b.load(cx.i64, value))
     }
 }

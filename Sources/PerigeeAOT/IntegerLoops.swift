@@ -11,6 +11,7 @@
 /// goes on in doubles. A start that is not an integer hands the whole loop over at its FORI.
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 
 struct IntegerLoops {

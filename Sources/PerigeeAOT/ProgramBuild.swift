@@ -7,6 +7,7 @@ import Glibc
 #endif
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 import PerigeeRuntime
 

@@ -3,6 +3,7 @@
 /// information), its compiled functions in prototype preorder, and the module table.
 import CLLVM
 import PerigeeFrontend
+import PerigeeCodegen
 import PerigeeLLVM
 import PerigeeRuntime
 

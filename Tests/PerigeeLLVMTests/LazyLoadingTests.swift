@@ -2,6 +2,7 @@
 import Glibc
 import PerigeeAOT
 import PerigeeLLVM
+import PerigeeTestSupport
 import XCTest
 
 final class LazyLoadingTests: XCTestCase {

@@ -1,6 +1,7 @@
 /// A missing or wrong libLLVM is a clear Swift error naming the library, never a crash.
 import Glibc
 import PerigeeLLVM
+import PerigeeTestSupport
 import XCTest
 
 final class LoaderErrorTests: XCTestCase {

@@ -78,7 +78,8 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(offset(\GCProto.debugInfo), 64)
         XCTAssertEqual(offset(\GCProto.allocationSize), 72)
         XCTAssertEqual(offset(\GCProto.numbers), 80)
-        XCTAssertEqual(MemoryLayout<GCProto>.stride, 88)
+        XCTAssertEqual(offset(\GCProto.native), 88)
+        XCTAssertEqual(MemoryLayout<GCProto>.stride, 96)
 
         XCTAssertEqual(offset(\GCThread.status), 10)
         XCTAssertEqual(offset(\GCThread.stack), 24)
@@ -91,8 +92,8 @@ final class LayoutTests: XCTestCase {
     }
 
     func testGlobalStateOffsetsForCompiledCode() {
-        XCTAssertEqual(GlobalStateLayout.totalBytes, 0)
-        XCTAssertEqual(GlobalStateLayout.threshold, 8)
-        XCTAssertGreaterThan(GlobalStateLayout.emptyNode, 0)
+        XCTAssertEqual(RuntimeLayout.globalTotalBytes, 0)
+        XCTAssertEqual(RuntimeLayout.globalThreshold, 8)
+        XCTAssertGreaterThan(RuntimeLayout.globalEmptyNode, 0)
     }
 }

@@ -40,7 +40,7 @@ extension LuaVM {
         while true {
             let f = L.pointee.stack[funcSlot].function
             if f.isLua {
-                if let entry = f.proto.info.pointee.native, hooks.mask.isEmpty {
+                if let entry = f.proto.pointee.native, hooks.mask.isEmpty {
                     let r = entry(UnsafeMutableRawPointer(L), funcSlot + 2, nargs)
                     if r != CompiledStatus.tailCall { return r }
                     nargs = Int(L.pointee.top) - funcSlot - 2

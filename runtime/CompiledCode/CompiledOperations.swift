@@ -342,9 +342,10 @@ public func perigee_table_length(_ table: UnsafeMutableRawPointer) -> Int {
 @_cdecl("perigee_despecialize")
 public func perigee_despecialize(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int, _ multres: Int) -> Int {
     let L = l.assumingMemoryBound(to: GCThread.self)
-    let info = L.pointee.stack[base - 2].function.proto.info
+    let proto = L.pointee.stack[base + FrameLayout.functionSlot].function.proto
+    let info = proto.info
     if let generic = info.pointee.generic {
-        info.pointee.native = generic
+        proto.pointee.native = generic
         info.pointee.generic = nil
     }
     return perigee_interpret_rest(l, base, pc, multres)
@@ -472,3 +473,57 @@ public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     guard let enter = f.forPrepare(Instruction(ins)) else { return f.failed() }
     return enter ? 1 : 0
 }
+
+// MARK: The list of helpers
+
+// The helpers by symbol name and address: what a code generator may declare (PerigeeCodegen's
+// `RuntimeInterface.Helper`, checked against this list by a test) and what an in-process
+// linker needs to resolve them without the executable exporting its symbols. (It sits in
+// the helpers' own file: a C function pointer to a `@_cdecl` function taken in another file
+// defines the symbol a second time.)
+
+typealias Thread = UnsafeMutableRawPointer
+typealias Slots64 = UnsafeMutablePointer<UInt64>
+/// (L, base, instruction, pc) -> status: one instruction's helper.
+typealias InstructionHelper = @convention(c) (Thread, Int, UInt32, Int) -> Int
+/// (L, base, instruction, pc, multres) -> status.
+typealias MultresHelper = @convention(c) (Thread, Int, UInt32, Int, Int) -> Int
+/// (L, a, b, c) -> result over plain integers.
+typealias FrameHelper3 = @convention(c) (Thread, Int, Int, Int) -> Int
+
+@inline(never) private func entry<F>(_ name: String, _ function: F) -> (name: String, address: UnsafeRawPointer) {
+    (name, unsafeBitCast(function, to: UnsafeRawPointer.self))
+}
+
+public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
+    entry("perigee_enter", perigee_enter as @convention(c) (Thread, Int, Int) -> Int),
+    entry("perigee_return", perigee_return as FrameHelper3),
+    entry("perigee_unsupported", perigee_unsupported as InstructionHelper),
+    entry("perigee_arith", perigee_arith as InstructionHelper),
+    entry("perigee_compare", perigee_compare as InstructionHelper),
+    entry("perigee_concat", perigee_concat as InstructionHelper),
+    entry("perigee_index", perigee_index as InstructionHelper),
+    entry("perigee_newindex", perigee_newindex as InstructionHelper),
+    entry("perigee_setmulti", perigee_setmulti as MultresHelper),
+    entry("perigee_table", perigee_table as InstructionHelper),
+    entry("perigee_closure", perigee_closure as InstructionHelper),
+    entry("perigee_upvalue", perigee_upvalue as InstructionHelper),
+    entry("perigee_close", perigee_close as @convention(c) (Thread, Int, Int) -> Int),
+    entry("perigee_call", perigee_call as MultresHelper),
+    entry("perigee_tailcall", perigee_tailcall as MultresHelper),
+    entry("perigee_iterate", perigee_iterate as InstructionHelper),
+    entry("perigee_isnext", perigee_isnext as InstructionHelper),
+    entry("perigee_varg", perigee_varg as InstructionHelper),
+    entry("perigee_forprep", perigee_forprep as InstructionHelper),
+    entry("perigee_finish_call", perigee_finish_call as @convention(c) (Thread, Int) -> Int),
+    entry("perigee_barrier_back", perigee_barrier_back as @convention(c) (Thread, UnsafeMutableRawPointer) -> Int),
+    entry("perigee_move_results", perigee_move_results as FrameHelper3),
+    entry("perigee_interpret_rest", perigee_interpret_rest as FrameHelper3),
+    entry("perigee_despecialize", perigee_despecialize as FrameHelper3),
+    entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
+    entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),
+    entry("perigee_lookup", perigee_lookup as @convention(c) (UnsafeMutableRawPointer, UInt64, Slots64) -> Int),
+    entry("perigee_store", perigee_store as @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> Int),
+    entry("perigee_next_entry", perigee_next_entry as @convention(c) (UnsafeMutableRawPointer, Int, Slots64) -> Int),
+    entry("perigee_upvalue_barrier", perigee_upvalue_barrier as @convention(c) (UnsafeMutableRawPointer, UInt64) -> Int),
+]

@@ -23,7 +23,7 @@ extension LuaVM {
         L.pointee.stack[funcSlot + 1] = frameLink(FrameType.native, savedBase)
         let f = L.pointee.stack[funcSlot].function
         let status: CallStatus
-        if f.isLua, f.proto.info.pointee.native != nil {
+        if f.isLua, f.proto.pointee.native != nil {
             let r = runFrame(L, funcSlot, nargs)
             if r >= 0 {
                 moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)

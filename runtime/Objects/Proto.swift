@@ -1,6 +1,6 @@
 /// Function prototypes: the bytecode, constants and upvalue descriptors one compiled function shares among its closures.
 ///
-/// One allocation holds the struct and its arrays. Layout of `GCProto` (size 80):
+/// One allocation holds the struct and its arrays. Layout of `GCProto` (size 96):
 ///
 ///     0  next  8 marked  9 gct (= 7)
 ///     10 parameterCount UInt8
@@ -19,7 +19,8 @@
 ///                       through `GlobalState.debugInfoRelease` when the proto dies
 ///     72 allocationSize UInt32
 ///     80 numbers        UnsafeMutablePointer<Value>   number constant d at [d], GC constant d
-///                       at [-1 - d] (inside `constants`): the interpreter's K base
+///                       at [-1 - d] (inside `constants`): every engine's K base
+///     88 native         CompiledEntry?   the function's native code (built executables)
 
 public struct GCProto {
     public var next: ObjectRef?
@@ -39,6 +40,7 @@ public struct GCProto {
     public var debugInfo: UnsafeMutableRawPointer?
     public var allocationSize: UInt32
     public var numbers: UnsafeMutablePointer<Value>
+    public var native: CompiledEntry?
 }
 
 public typealias ProtoRef = UnsafeMutablePointer<GCProto>
@@ -50,7 +52,7 @@ public enum ProtoFlag {
     public static let usesFFI: UInt8 = 0x04
     public static let noJIT: UInt8 = 0x08
     public static let interpreterLoop: UInt8 = 0x10
-    /// Has native code (`ProtoInfo.native`), from a built executable.
+    /// Has native code (`GCProto.native`), from a built executable.
     public static let compiled: UInt8 = 0x20
 }
 
@@ -83,6 +85,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         p.pointee.debugInfo = nil
         p.pointee.allocationSize = UInt32(size)
         p.pointee.numbers = p.pointee.constants
+        p.pointee.native = nil
         return p
     }
 

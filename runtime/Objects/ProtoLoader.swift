@@ -6,13 +6,10 @@ import PerigeeFrontend
 /// constants start (GC constants sit below, at negative indexes, as in LuaJIT) and the
 /// frontend's prototype for lines, local names and upvalue names.
 public struct ProtoInfo {
-    /// `numbers[d]` is number constant d; `numbers[-1 - d]` is GC constant d.
-    public var numbers: UnsafeMutablePointer<Value>
     public var source: Unmanaged<Prototype>
-    /// The function's native code in a built executable.
-    public var native: CompiledEntry? = nil
-    /// Its version without number speculation, which `native` becomes once the speculative
-    /// code met arithmetic on other values (see perigee_despecialize).
+    /// The version of the function's native code without number speculation, which
+    /// `GCProto.native` becomes once the speculative code met arithmetic on other values
+    /// (see perigee_despecialize).
     public var generic: CompiledEntry? = nil
 }
 
@@ -55,16 +52,16 @@ extension LuaVM {
         p.pointee.flags = proto.flags.rawValue & (ProtoFlag.hasChildren | ProtoFlag.vararg | ProtoFlag.usesFFI)
         for (i, uv) in proto.upvalues.enumerated() { p.pointee.upvalueDescriptors[i] = uv }
         let info = ProtoInfoRef.allocate(capacity: 1)
-        info.initialize(to: ProtoInfo(numbers: p.pointee.constants + gcCount, source: Unmanaged.passRetained(proto)))
+        info.initialize(to: ProtoInfo(source: Unmanaged.passRetained(proto)))
         p.pointee.debugInfo = UnsafeMutableRawPointer(info)
-        p.pointee.numbers = info.pointee.numbers
+        p.pointee.numbers = p.pointee.constants + gcCount
         if !compiledEntries.isEmpty, let code = compiledEntries[ObjectIdentifier(proto)] {
-            info.pointee.native = code.native
+            p.pointee.native = code.native
             info.pointee.generic = code.generic
             p.pointee.flags |= ProtoFlag.compiled
         }
         p.pointee.chunkName = g.intern(proto.chunkName)
-        let numbers = info.pointee.numbers
+        let numbers = p.pointee.numbers
         for (i, n) in proto.numberConstants.enumerated() { numbers[i] = Value(number: n) }
         for (d, constant) in proto.gcConstants.enumerated() {
             let value: Value

@@ -1,7 +1,7 @@
 /// The global state of one Lua universe: GC state, memory accounting, the string table and the roots.
 ///
 /// `GlobalState` lives in malloc'd memory (`GlobalRef`) so generated code can reach its fields
-/// by offset; `GlobalStateLayout` lists the offsets compiled code reads. Everything reachable
+/// by offset; `RuntimeLayout` lists the offsets compiled code reads. Everything reachable
 /// from the roots here (main thread, current thread, registry, per-type metatables) is live;
 /// the interpreter adds its own roots by storing them in the registry or on a thread's stack.
 ///
@@ -97,16 +97,6 @@ public enum GCPhase: UInt8 {
 /// Index of the number metatable in `GlobalState.typeMetatables` (the tag numbers lack).
 public let numberMetatableSlot = 13
 let typeMetatableCount = 14
-
-/// Field offsets of `GlobalState` that compiled code reads.
-public enum GlobalStateLayout {
-    public static var totalBytes: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.totalBytes)! }
-    public static var threshold: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.threshold)! }
-    public static var currentWhite: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.currentWhite)! }
-    public static var phase: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.phase)! }
-    public static var emptyNode: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.emptyNode)! }
-    public static var metamethodNames: Int { MemoryLayout<GlobalState>.offset(of: \GlobalState.metamethodNames)! }
-}
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// A new Lua universe with its main thread, registry and metamethod names, or nil when

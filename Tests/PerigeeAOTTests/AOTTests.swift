@@ -4,6 +4,7 @@ import Glibc
 import PerigeeAOT
 import PerigeeLLVM
 import PerigeeRuntime
+import PerigeeTestSupport
 import XCTest
 
 final class AOTTests: XCTestCase {

@@ -1,11 +1,10 @@
-/// Helpers shared by the LLVM tests: build folder, temporary folders, child test processes.
+/// Helpers shared by the LLVM and AOT tests: build folder, temporary folders, child test processes.
 import Glibc
 import PerigeeAOT
-import XCTest
 
-enum TestSupport {
+public enum TestSupport {
     /// The running test executable (the .xctest bundle), from /proc/self/exe.
-    static var executablePath: String {
+    public static var executablePath: String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         precondition(count > 0, "cannot read /proc/self/exe")
@@ -13,26 +12,26 @@ enum TestSupport {
     }
 
     /// The build folder (`.build*/debug` or `release`): perigee and libPerigeeRuntime.a live here.
-    static var buildDirectory: String {
+    public static var buildDirectory: String {
         let path = executablePath
         return String(path[..<path.lastIndex(of: "/")!])
     }
 
     /// A fresh empty folder under $TMPDIR or /tmp.
-    static func temporaryDirectory() -> String {
+    public static func temporaryDirectory() -> String {
         let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array((base + "/perigee-llvm-test-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { fatalError("mkdtemp failed") }
         return String(cString: made)
     }
 
-    static func removeTree(_ path: String) {
+    public static func removeTree(_ path: String) {
         _ = try? Subprocess.run(["rm", "-rf", path])
     }
 
-    static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    public static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    static func readFile(_ path: String) -> [UInt8]? {
+    public static func readFile(_ path: String) -> [UInt8]? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -46,21 +45,21 @@ enum TestSupport {
     }
 
     /// The mapped files of this process, as /proc/self/maps lists them.
-    static func mappedFiles() -> String {
+    public static func mappedFiles() -> String {
         String(decoding: readFile("/proc/self/maps") ?? [], as: UTF8.self)
     }
 
     /// The variable that turns a probe test (a no-op in a normal run) into a real check.
-    static let probeVariable = "PERIGEE_LLVM_TEST_PROBE"
+    public static let probeVariable = "PERIGEE_LLVM_TEST_PROBE"
 
     /// True when this process is a child started by `runProbe` for `name`.
-    static func isProbe(_ name: String) -> Bool {
+    public static func isProbe(_ name: String) -> Bool {
         getenv(probeVariable).map { String(cString: $0) } == name
     }
 
     /// Runs the single test `test` ("Class/testName") in a fresh copy of this test executable,
     /// with the probe variable set to `test` plus `environment`; returns its exit and output.
-    static func runProbe(_ test: String, environment: [String] = []) throws -> ProcessResult {
+    public static func runProbe(_ test: String, environment: [String] = []) throws -> ProcessResult {
         try Subprocess.run([executablePath, "PerigeeLLVMTests.\(test)"],
                            environment: ["\(probeVariable)=\(test)"] + environment)
     }

@@ -1,0 +1,244 @@
+/// The LLVM building blocks every code generator uses on the runtime's data: object fields,
+/// type tests and boxing, table array and hash slots, write barriers, frame links and calls
+/// into the runtime. AOT function lowering and JIT trace lowering both conform to
+/// `RuntimeCodeEmitter` and get these; what they emit matches the runtime's layout
+/// (RuntimeLayout, FrameLayout, ValueBits) by construction.
+import CLLVM
+import PerigeeLLVM
+import PerigeeRuntime
+
+/// A code generator emitting into one LLVM function against the runtime's interface.
+public protocol RuntimeCodeEmitter {
+    var rt: RuntimeInterface { get }
+    var cx: LLVMContext { get }
+    var b: IRBuilder { get }
+    /// The function being emitted: new blocks go into it.
+    var function: LLVMValueRef { get }
+}
+
+extension RuntimeCodeEmitter {
+    public func newBlock(_ name: String) -> LLVMBasicBlockRef { b.appendBlock(to: function, name) }
+    public func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
+    public func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
+
+    /// Continues in a new block when `condition` holds, else in `slow`.
+    public func guardOr(_ condition: LLVMValueRef, slow: LLVMBasicBlockRef) {
+        let next = newBlock("guarded")
+        b.condBr(condition, next, slow)
+        b.position(atEndOf: next)
+    }
+
+    /// Calls runtime helper `helper` with `arguments`.
+    @discardableResult
+    public func callRuntime(_ helper: RuntimeInterface.Helper, _ arguments: [LLVMValueRef]) -> LLVMValueRef {
+        b.call(rt.type(of: helper), rt.declaration(helper), arguments)
+    }
+
+    // MARK: Object fields
+
+    /// The field of type `type` at byte `offset` of the object at `pointer` (an i8*).
+    public func fieldAddress(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
+        b.pointerCast(b.gep(cx.i8, pointer, [i64(offset)]), cx.pointer(to: type))
+    }
+    public func loadField(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
+        b.load(type, fieldAddress(pointer, offset, type))
+    }
+    public func loadPointerField(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
+        loadField(pointer, offset, rt.i8p)
+    }
+    /// A 32-bit unsigned field widened to i64.
+    public func loadCount(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
+        b.zext(loadField(pointer, offset, cx.i32), cx.i64)
+    }
+    /// Stores i64 `value` into a 32-bit field.
+    public func storeCount(_ value: LLVMValueRef, _ pointer: LLVMValueRef, _ offset: Int) {
+        b.store(b.trunc(value, cx.i32), fieldAddress(pointer, offset, cx.i32))
+    }
+    /// Whether the object at `pointer` (whose mark byte is at `markedOffset`) is black.
+    public func isBlack(_ pointer: LLVMValueRef, markedOffset: Int) -> LLVMValueRef {
+        let marked = loadField(pointer, markedOffset, cx.i8)
+        return b.icmp(LLVMIntNE, b.and(marked, cx.constant(Int64(RuntimeLayout.black), cx.i8)), cx.constant(0, cx.i8))
+    }
+
+    // MARK: Values
+
+    /// The object a tagged value points to.
+    public func objectPointer(_ v: LLVMValueRef) -> LLVMValueRef {
+        b.intToPtr(b.and(v, bits(ValueBits.payloadMask)), rt.i8p)
+    }
+    /// Whether value `v`'s top 17 bits are `tag` (ValueBits.tableTag, ...).
+    public func hasTag(_ v: LLVMValueRef, _ tag: UInt64) -> LLVMValueRef {
+        b.icmp(LLVMIntEQ, b.lshr(v, bits(Value.tagShift)), bits(tag))
+    }
+    public func isNumber(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.numberBound)) }
+    public func isTruthy(_ v: LLVMValueRef) -> LLVMValueRef { b.icmp(LLVMIntULT, v, bits(ValueBits.truthyBound)) }
+    /// Whether `v` is a collectable object (a store of it may need a barrier).
+    public func isCollectable(_ v: LLVMValueRef) -> LLVMValueRef {
+        let top = b.lshr(v, bits(Value.tagShift))
+        return b.icmp(LLVMIntULE, b.sub(top, bits(ValueBits.collectableLow)), bits(ValueBits.collectableSpan))
+    }
+    /// The bits of primitive `d` as KPRI, ISEQP and USETP encode it (0 nil, 1 false, 2 true).
+    public func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
+
+    // MARK: Tables
+
+    /// The value slot of string `key` (an interned string value) in table `t`, or null.
+    public func findStringSlot(_ t: LLVMValueRef, _ key: LLVMValueRef) -> LLVMValueRef {
+        findSlot(t, key, hash: b.zext(loadField(objectPointer(key), RuntimeLayout.stringHash, cx.i32), cx.i64))
+    }
+
+    /// The hash-part value slot of number `key` in table `t`, or null. -0 is looked up as
+    /// 0; a NaN finds nothing.
+    public func findNumberSlot(_ t: LLVMValueRef, _ number: LLVMValueRef) -> LLVMValueRef {
+        let key = b.select(b.icmp(LLVMIntEQ, number, bits(0x8000_0000_0000_0000)), bits(0), number)
+        // The runtime's hashBits, on 32-bit halves.
+        let i32 = cx.i32
+        func rotl(_ x: LLVMValueRef, _ n: Int64) -> LLVMValueRef {
+            b.or(b.shl(x, cx.constant(n, i32)), b.lshr(x, cx.constant(32 - n, i32)))
+        }
+        var lo = b.trunc(key, i32)
+        var hi = b.trunc(b.lshr(key, bits(32)), i32)
+        lo = b.xor(lo, hi)
+        hi = rotl(hi, 14)
+        lo = b.sub(lo, hi)
+        hi = rotl(hi, 5)
+        hi = b.xor(hi, lo)
+        hi = b.sub(hi, rotl(lo, 13))
+        return findSlot(t, key, hash: b.zext(hi, cx.i64))
+    }
+
+    /// The value slot of `key` (whose hash is `hash`) in the hash part of `t`, or null.
+    public func findSlot(_ t: LLVMValueRef, _ key: LLVMValueRef, hash: LLVMValueRef) -> LLVMValueRef {
+        let mask = loadCount(t, RuntimeLayout.tableHashMask)
+        let nodes = loadPointerField(t, RuntimeLayout.tableNode)
+        let first = b.gep(cx.i8, nodes, [b.mul(b.and(hash, mask), i64(RuntimeLayout.nodeSize))])
+        let entry = b.insertBlock!
+        let loop = newBlock("probe"), next = newBlock("next"), found = newBlock("found"), missing = newBlock("missing"),
+            done = newBlock("slot")
+        b.br(loop)
+        b.position(atEndOf: loop)
+        let node = b.phi(rt.i8p, [(first, entry)], "node")
+        b.condBr(b.icmp(LLVMIntEQ, loadField(node, RuntimeLayout.nodeKey, cx.i64), key), found, next)
+        b.position(atEndOf: next)
+        let following = loadPointerField(node, RuntimeLayout.nodeNext)
+        b.addIncoming(node, [(following, next)])
+        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(following, cx.i64), i64(0)), missing, loop)
+        b.position(atEndOf: found)
+        let slot = fieldAddress(node, RuntimeLayout.nodeValue, cx.i64)
+        b.br(done)
+        b.position(atEndOf: missing)
+        b.br(done)
+        b.position(atEndOf: done)
+        return b.phi(rt.i64p, [(slot, found), (cx.null(rt.i64p), missing)], "slot")
+    }
+
+    /// The array slot of number `key` in table `t` when the key is an integer inside the
+    /// array part; the guard fails to `slow` otherwise. `integer`: the key as an i64, when
+    /// it is known to be an integer.
+    public func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, integer: LLVMValueRef? = nil,
+                          slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        let size = loadCount(t, RuntimeLayout.tableArraySize)
+        let index: LLVMValueRef
+        if let integer {
+            index = integer
+            guardOr(b.icmp(LLVMIntULT, b.sub(index, i64(1)), size), slow: slow)
+        } else {
+            let d = b.bitcast(key, cx.double)
+            let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, b.sitofp(size, cx.double)))
+            guardOr(inside, slow: slow)
+            // In range, so the conversion is defined; the round trip says it is an integer.
+            index = b.fptosi(d, cx.i64)
+            guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
+        }
+        let array = b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
+        return b.gep(cx.i64, array, [b.sub(index, i64(1))])
+    }
+
+    /// Whether table `t` has no metatable.
+    public func hasNoMetatable(_ t: LLVMValueRef) -> LLVMValueRef {
+        b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, RuntimeLayout.tableMetatable), cx.i64), i64(0))
+    }
+
+    /// The backward barrier after a store into table `t`: the runtime turns a black table
+    /// gray again. Goes on in `done`.
+    public func tableBarrier(_ thread: LLVMValueRef, _ t: LLVMValueRef, done: LLVMBasicBlockRef) {
+        let barrier = newBlock("barrier")
+        b.condBr(isBlack(t, markedOffset: RuntimeLayout.tableMarked), barrier, done)
+        b.position(atEndOf: barrier)
+        callRuntime(.barrier, [thread, t])
+        b.br(done)
+    }
+
+    // MARK: Upvalues
+
+    /// The address of the value of upvalue object `uv` (open: a stack slot; closed: itself).
+    public func upvalueAddress(_ uv: LLVMValueRef) -> LLVMValueRef {
+        b.pointerCast(loadPointerField(uv, RuntimeLayout.upvalueValue), rt.i64p)
+    }
+
+    /// Stores `value` through upvalue `uv`, with the forward barrier a black upvalue needs
+    /// for a collectable value.
+    public func storeUpvalue(_ uv: LLVMValueRef, _ value: LLVMValueRef) {
+        b.store(value, upvalueAddress(uv))
+        let barrier = newBlock("barrier"), done = newBlock("set")
+        b.condBr(b.and(isCollectable(value), isBlack(uv, markedOffset: RuntimeLayout.upvalueMarked)), barrier, done)
+        b.position(atEndOf: barrier)
+        callRuntime(.upvalueBarrier, [uv, value])
+        b.br(done)
+        b.position(atEndOf: done)
+    }
+
+    // MARK: Functions and frames
+
+    /// The prototype of Lua function object `f`.
+    public func protoOf(_ f: LLVMValueRef) -> LLVMValueRef { loadPointerField(f, RuntimeLayout.functionTarget) }
+
+    /// Whether function object `f` is a Lua function (builtins carry a fast-function id).
+    public func isLuaFunction(_ f: LLVMValueRef) -> LLVMValueRef {
+        b.icmp(LLVMIntEQ, loadField(f, RuntimeLayout.functionFFID, cx.i8), cx.constant(0, cx.i8))
+    }
+
+    /// The native entry of Lua function `f` (an object pointer), when it has compiled code;
+    /// the guard fails to `slow`.
+    public func nativeEntry(ofLua f: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        let native = loadPointerField(protoOf(f), RuntimeLayout.protoNative)
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(native, cx.i64), i64(0)), slow: slow)
+        return native
+    }
+
+    /// The native entry of value `callee` when it is a Lua function with compiled code; the
+    /// guards fail to `slow`.
+    public func nativeEntry(of callee: LLVMValueRef, slow: LLVMBasicBlockRef) -> LLVMValueRef {
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
+        let f = objectPointer(callee)
+        guardOr(isLuaFunction(f), slow: slow)
+        return nativeEntry(ofLua: f, slow: slow)
+    }
+
+    /// Calls compiled Lua function `entry` (an i8*) on the frame at slot `base` with `nargs`.
+    public func callCompiled(_ entry: LLVMValueRef, thread: LLVMValueRef, base: LLVMValueRef,
+                             nargs: LLVMValueRef) -> LLVMValueRef {
+        b.call(rt.functionType, b.pointerCast(entry, cx.pointer(to: rt.functionType)), [thread, base, nargs])
+    }
+
+    /// The frame link of a call made by the instruction at index `pc` of the bytecode at
+    /// `bytecodeAddress` (an i64): its return PC, as the interpreter writes it.
+    public func returnLink(bytecodeAddress: LLVMValueRef, pc: Int) -> LLVMValueRef {
+        b.add(bytecodeAddress, i64(4 * (pc + 1)))
+    }
+
+    /// The base slot of the frame of a callee in slot `funcSlot` (an i64).
+    public func calleeBase(_ funcSlot: LLVMValueRef) -> LLVMValueRef { b.add(funcSlot, i64(-FrameLayout.functionSlot)) }
+
+    /// The thread's stack (an i64*) and top slot index (an i64).
+    public func stackBase(_ thread: LLVMValueRef) -> LLVMValueRef {
+        b.load(rt.i64p, b.pointerCast(fieldAddress(thread, RuntimeLayout.threadStack, rt.i8p), cx.pointer(to: rt.i64p)))
+    }
+    public func stackTop(_ thread: LLVMValueRef) -> LLVMValueRef { loadCount(thread, RuntimeLayout.threadTop) }
+    public func setStackTop(_ thread: LLVMValueRef, _ top: LLVMValueRef) { storeCount(top, thread, RuntimeLayout.threadTop) }
+
+    /// Whether the thread has no open upvalue at all.
+    public func hasNoOpenUpvalues(_ thread: LLVMValueRef) -> LLVMValueRef {
+        b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(thread, RuntimeLayout.threadOpenUpvalues), cx.i64), i64(0))
+    }
+}
