@@ -25,7 +25,7 @@ extension FunctionLowering {
         let fast = newBlock("header"), slow = newBlock("enter")
         let here = b.ptrToInt(frameSlot, cx.i64)
         let nativeOK = b.icmp(LLVMIntUGE, here, b.load(cx.i64, rt.stackLimit))
-        let needed = b.add(incomingBase, i64(Int(proto.frameSize) + 4))
+        let needed = b.add(incomingBase, i64(Int(proto.frameSize) + FrameLayout.entrySlack))
         let luaOK = b.icmp(LLVMIntULE, needed, loadCount(thread, RuntimeLayout.threadStackSize))
         b.condBr(b.and(nativeOK, luaOK), fast, slow)
         b.position(atEndOf: fast)

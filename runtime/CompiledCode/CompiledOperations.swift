@@ -83,7 +83,7 @@ extension FrameView {
 public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: Int) -> Int {
     let vm = LuaVM.current!
     let L = l.assumingMemoryBound(to: GCThread.self)
-    let p = L.pointee.stack[base - 2].function.proto
+    let p = L.pointee.stack[base + FrameLayout.functionSlot].function.proto
     let frameSize = Int(p.pointee.frameSize)
     let vararg = p.pointee.flags & ProtoFlag.vararg != 0
     let needed = FrameLayout.end(base: base, frameSize: frameSize, vararg: vararg, nargs: nargs)

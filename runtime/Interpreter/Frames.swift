@@ -181,7 +181,7 @@ extension LuaVM {
         var base = innermostBase
         var pc = innermostPC
         while base >= 2 && result.count < 100_000 {
-            let function = L.pointee.stack[base - 2]
+            let function = L.pointee.stack[base + FrameLayout.functionSlot]
             let isLua = function.isFunction && function.function.isLua
             switch frameStep(L, base) {
             case .vararg(let originalBase):

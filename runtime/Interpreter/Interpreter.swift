@@ -123,7 +123,7 @@ extension LuaVM {
         } else if let count = resumeCount {
             // Continue after the builtin that yielded: its results are the resume values.
             run.rebase(Int(L.pointee.base))
-            run.closure = run.base[-2].function
+            run.closure = run.base[FrameLayout.functionSlot].function
             let top = Int(L.pointee.top)
             let stack = L.pointee.stack
             let frameBase = run.slotIndex(run.base)
@@ -144,8 +144,8 @@ extension LuaVM {
     func moveVarargFrame(_ L: ThreadRef, from oldBase: Int, nargs: Int, params: Int, frameSize: Int) -> Int {
         let newBase = oldBase + nargs + 2
         let stack = L.pointee.stack
-        stack[newBase - 2] = stack[oldBase - 2]
-        stack[newBase - 1] = frameLink(FrameType.vararg, newBase - oldBase)
+        stack[newBase + FrameLayout.functionSlot] = stack[oldBase + FrameLayout.functionSlot]
+        stack[newBase + FrameLayout.linkSlot] = frameLink(FrameType.vararg, newBase - oldBase)
         var i = 0
         while i < params {
             if i < nargs {
@@ -190,7 +190,7 @@ extension LuaVM {
         stack[frameBase] = Continuation(resumePC: resumePC, inverted: inverted, concatTop: concatTop).packed
         stack[frameBase + 1] = mm
         let newBase = frameBase + 3
-        stack[newBase - 1] = frameLink(FrameType.continuation, newBase - callerBase)
+        stack[newBase + FrameLayout.linkSlot] = frameLink(FrameType.continuation, newBase - callerBase)
         stack[newBase] = a1
         stack[newBase + 1] = a2
         if let a3 { stack[newBase + 2] = a3 }

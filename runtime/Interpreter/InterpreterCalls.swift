@@ -45,7 +45,7 @@ import PerigeeFrontend
                                          first: Int, count: Int) -> PerigeeStep {
     let s = runState(run)
     let r = valueSlots(base)
-    let link = r[-1]
+    let link = r[FrameLayout.linkSlot]
     let L = s.pointee.L
     // The common return: to a Lua caller, from a frame with no open upvalues that is not
     // the run's exit frame.
@@ -64,7 +64,7 @@ import PerigeeFrontend
                 return s.pointee.next
             }
             let callerBase = dst - Instruction(callIns).ra
-            let closure = callerBase[-2].function
+            let closure = callerBase[FrameLayout.functionSlot].function
             s.pointee.closure = closure
             let p = closure.proto
             s.pointee.k = p.pointee.numbers
@@ -169,11 +169,11 @@ extension InterpreterRun {
         }
         let f = base[a].function
         if isTail {
-            let link = base[-1]
+            let link = base[FrameLayout.linkSlot]
             if link.isReturnPC || link.frameType != 0 { return tailCall(f, a, n, link) }
         }
         let newBase = funcSlot + 2
-        L.pointee.stack[newBase - 1] = returnLink(pc)
+        L.pointee.stack[newBase + FrameLayout.linkSlot] = returnLink(pc)
         nargs = n
         if f.isLua {
             return enter(newBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
@@ -211,11 +211,11 @@ extension InterpreterRun {
         var linkValue = link
         if link.frameType == FrameType.vararg && !link.isReturnPC {
             target = base - link.frameValue
-            linkValue = target[-1]
+            linkValue = target[FrameLayout.linkSlot]
         }
-        target[-2] = base[a]
+        target[FrameLayout.functionSlot] = base[a]
         for i in 0..<n { target[i] = base[a + 2 + i] }
-        target[-1] = linkValue
+        target[FrameLayout.linkSlot] = linkValue
         base = target
         nargs = n
         if f.isLua {
@@ -239,7 +239,7 @@ extension InterpreterRun {
         }
         rebase(fBase)
         nargs = fArgs
-        let target = base[-2].function
+        let target = base[FrameLayout.functionSlot].function
         if target.isLua {
             return enter(fBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
         }

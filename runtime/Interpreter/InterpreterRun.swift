@@ -84,7 +84,7 @@ struct InterpreterRun {
     /// stack overflow.
     @inline(__always) mutating func enter(_ newBase: Int) -> Bool {
         if enterFitting(L.pointee.stack + newBase) { return true }
-        let p = L.pointee.stack[newBase - 2].function.proto
+        let p = L.pointee.stack[newBase + FrameLayout.functionSlot].function.proto
         let needed = FrameLayout.end(base: newBase, frameSize: Int(p.pointee.frameSize),
                                      vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
         guard L.ensureStack(needed - Int(L.pointee.top), g) else { return false }
@@ -94,7 +94,7 @@ struct InterpreterRun {
     /// Enters the Lua function in the frame at `frame` when its registers fit the stack as
     /// it is; false (changing nothing) when the stack must grow first.
     @inline(__always) mutating func enterFitting(_ frame: UnsafeMutablePointer<Value>) -> Bool {
-        let f = frame[-2].function
+        let f = frame[FrameLayout.functionSlot].function
         let p = f.proto
         let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
                                    vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
@@ -120,7 +120,7 @@ struct InterpreterRun {
             for i in 0..<wanted { stack[dst + i] = i < count ? stack[resultsFrom + i] : .nil }
         }
         rebase(dst - Instruction(callIns).ra)
-        closure = base[-2].function
+        closure = base[FrameLayout.functionSlot].function
         k = closure.proto.pointee.numbers
         pc = returnPC
         syncTop()
@@ -132,13 +132,13 @@ struct InterpreterRun {
     /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
     /// status when this run is done.
     mutating func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
-        var link = base[-1]
+        var link = base[FrameLayout.linkSlot]
         var frameBase = slotIndex(base)
         let resultsFrom = frameBase + first
         // A vararg frame returns through its original frame.
         if !link.isReturnPC && link.frameType == FrameType.vararg {
             frameBase -= link.frameValue
-            link = L.pointee.stack[frameBase - 1]
+            link = L.pointee.stack[frameBase + FrameLayout.linkSlot]
         }
         if L.hasOpenUpvalues(atOrAbove: frameBase) { L.closeUpvalues(from: frameBase, g) }
         if frameBase == exitBase {
@@ -173,7 +173,7 @@ struct InterpreterRun {
         let continuation = Continuation(stack[frameBase + FrameLayout.continuationSlot])
         let resumePC = continuation.resumePC
         rebase(frameBase - link.frameValue)
-        closure = base[-2].function
+        closure = base[FrameLayout.functionSlot].function
         k = closure.proto.pointee.numbers
         pc = resumePC
         let ins = resumePC[-1]
@@ -301,7 +301,7 @@ struct InterpreterRun {
         }
         status = .ok
         rebase(resumeAt)
-        closure = base[-2].function
+        closure = base[FrameLayout.functionSlot].function
         return returnFrom(0, 2)
     }
 }

@@ -24,7 +24,7 @@ extension LuaVM {
         var actual = base
         var pc: Int? = nil
         while base >= 2 && result.count < 100_000 {
-            let function = L.pointee.stack[base - 2]
+            let function = L.pointee.stack[base + FrameLayout.functionSlot]
             let isLua = function.isFunction && function.function.isLua
             let frame = DebugFrame(base: actual, originalBase: base, pc: isLua ? pc : nil, function: function)
             switch frameStep(L, base) {

@@ -80,7 +80,7 @@ extension LuaVM {
             c.push(Value(thread: co))  // anchored while the wrapper is made
             guard let wrapper = vm.g.newBuiltin({ raw in
                 let c = BuiltinCall(raw, "wrap")
-                let callee = c.L.pointee.stack[Int(c.L.pointee.base) - 2].function
+                let callee = c.L.pointee.stack[Int(c.L.pointee.base) + FrameLayout.functionSlot].function
                 let co = callee.upvalueValues[0].thread
                 // Resuming a dead wrapper is the caller's mistake: the message gets its position.
                 if co.coroutineState == .dead { return c.error("cannot resume dead coroutine") }

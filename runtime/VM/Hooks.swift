@@ -206,7 +206,7 @@ extension LuaVM {
         let stack = L.pointee.stack
         stack[slot] = Value(bits: hookedPC.map { returnLink($0).bits } ?? 0)
         stack[slot + 1] = hook
-        stack[newBase - 1] = frameLink(FrameType.hook, newBase - hookedBase)
+        stack[newBase + FrameLayout.linkSlot] = frameLink(FrameType.hook, newBase - hookedBase)
         stack[newBase] = string(event.name)
         stack[newBase + 1] = line.map { Value(number: Double($0)) } ?? .nil
         L.pointee.top = UInt32(newBase + 2)

@@ -41,11 +41,11 @@ extension LuaVM {
         let list = frames(L, innermostBase: Int(L.pointee.base), innermostPC: nil)
         // The innermost frame is the builtin itself when a builtin is running.
         var index = level
-        let innermost = L.pointee.stack[Int(L.pointee.base) - 2]
+        let innermost = L.pointee.stack[Int(L.pointee.base) + FrameLayout.functionSlot]
         if innermost.isFunction && innermost.function.isLua { index = level - 1 }
         guard index >= 0 && index < list.count else { return "" }
         let frame = list[index]
-        let f = L.pointee.stack[frame.base - 2]
+        let f = L.pointee.stack[frame.base + FrameLayout.functionSlot]
         guard f.isFunction && f.function.isLua, let pc = frame.pc else { return "" }
         return "\(chunkLabel(f.function)):\(line(f.function, pc)): "
     }
@@ -130,9 +130,9 @@ extension LuaVM {
         var nargs = argc
         if !resolveCallable(L, fBase - 2, &nargs) {
             // Calling a non-function inside pcall is an error pcall catches.
-            let v = L.pointee.stack[fBase - 2]
+            let v = L.pointee.stack[fBase + FrameLayout.functionSlot]
             setError("attempt to call a \(typeName(v)) value")
-            L.pointee.stack[fBase - 2] = Value(function: errorThrower)
+            L.pointee.stack[fBase + FrameLayout.functionSlot] = Value(function: errorThrower)
             nargs = 0
         }
         return (fBase, nargs)

@@ -32,11 +32,11 @@ extension LuaVM {
         let list = frames(L, innermostBase: innermostBase, innermostPC: innermostPC)
         let stack = L.pointee.stack
         for (i, frame) in list.enumerated() {
-            let f = stack[frame.base - 2]
+            let f = stack[frame.base + FrameLayout.functionSlot]
             // The name comes from the caller's call instruction.
             var name: String? = nil
             if i + 1 < list.count, let callerPC = list[i + 1].pc, !isHookFrame(L, frame.base) {
-                let caller = stack[list[i + 1].base - 2]
+                let caller = stack[list[i + 1].base + FrameLayout.functionSlot]
                 if caller.isFunction && caller.function.isLua {
                     name = calledName(caller.function.proto.source, pc: callerPC)?.1
                 }
