@@ -119,23 +119,23 @@ public enum Opcode: UInt8, CaseIterable {
     /// For ADD*..MOD*, POW and UNM: the operator and where its operands come from.
     @inlinable public var arithmetic: ArithmeticForm? {
         switch self {
-        case .ADDVN: return ArithmeticForm(.add, .variableNumber)
-        case .SUBVN: return ArithmeticForm(.sub, .variableNumber)
-        case .MULVN: return ArithmeticForm(.mul, .variableNumber)
-        case .DIVVN: return ArithmeticForm(.div, .variableNumber)
-        case .MODVN: return ArithmeticForm(.mod, .variableNumber)
-        case .ADDNV: return ArithmeticForm(.add, .numberVariable)
-        case .SUBNV: return ArithmeticForm(.sub, .numberVariable)
-        case .MULNV: return ArithmeticForm(.mul, .numberVariable)
-        case .DIVNV: return ArithmeticForm(.div, .numberVariable)
-        case .MODNV: return ArithmeticForm(.mod, .numberVariable)
-        case .ADDVV: return ArithmeticForm(.add, .variableVariable)
-        case .SUBVV: return ArithmeticForm(.sub, .variableVariable)
-        case .MULVV: return ArithmeticForm(.mul, .variableVariable)
-        case .DIVVV: return ArithmeticForm(.div, .variableVariable)
-        case .MODVV: return ArithmeticForm(.mod, .variableVariable)
-        case .POW: return ArithmeticForm(.pow, .variableVariable)
-        case .UNM: return ArithmeticForm(.unm, .unary)
+        case .ADDVN: return ArithmeticForm(op: .add, operands: .variableNumber)
+        case .SUBVN: return ArithmeticForm(op: .sub, operands: .variableNumber)
+        case .MULVN: return ArithmeticForm(op: .mul, operands: .variableNumber)
+        case .DIVVN: return ArithmeticForm(op: .div, operands: .variableNumber)
+        case .MODVN: return ArithmeticForm(op: .mod, operands: .variableNumber)
+        case .ADDNV: return ArithmeticForm(op: .add, operands: .numberVariable)
+        case .SUBNV: return ArithmeticForm(op: .sub, operands: .numberVariable)
+        case .MULNV: return ArithmeticForm(op: .mul, operands: .numberVariable)
+        case .DIVNV: return ArithmeticForm(op: .div, operands: .numberVariable)
+        case .MODNV: return ArithmeticForm(op: .mod, operands: .numberVariable)
+        case .ADDVV: return ArithmeticForm(op: .add, operands: .variableVariable)
+        case .SUBVV: return ArithmeticForm(op: .sub, operands: .variableVariable)
+        case .MULVV: return ArithmeticForm(op: .mul, operands: .variableVariable)
+        case .DIVVV: return ArithmeticForm(op: .div, operands: .variableVariable)
+        case .MODVV: return ArithmeticForm(op: .mod, operands: .variableVariable)
+        case .POW: return ArithmeticForm(op: .pow, operands: .variableVariable)
+        case .UNM: return ArithmeticForm(op: .unm, operands: .unary)
         default: return nil
         }
     }
@@ -200,7 +200,7 @@ public enum ArithmeticOperands: UInt8 {
 @frozen public struct ArithmeticForm: Equatable {
     public let op: ArithmeticOperator
     public let operands: ArithmeticOperands
-    @inlinable init(_ op: ArithmeticOperator, _ operands: ArithmeticOperands) { self.op = op; self.operands = operands }
+    @inlinable public init(op: ArithmeticOperator, operands: ArithmeticOperands) { self.op = op; self.operands = operands }
 }
 
 /// How an instruction passes control on.
@@ -320,6 +320,36 @@ public let maxD: UInt32 = 0xffff
         case .none: return false
         case .one(let w): return w == r
         case .range(let from, let count): return r >= from && (count == nil || r < from + count!)
+        }
+    }
+
+    /// The registers this instruction reads (calls: the function and its fixed arguments;
+    /// multiple-result forms read, beyond these, the results of the instruction before).
+    public var reads: [Int] {
+        let op = opcode
+        switch op {
+        case .CAT: return Array(rb...rc)
+        case .KNIL, .UCLO, .JMP, .LOOP, .ILOOP, .JLOOP, .RET0, .VARG: return []
+        case .CALL: return Array(ra..<(ra + 2 + rc - 1)).filter { $0 != ra + 1 }
+        case .CALLM: return Array(ra..<(ra + 2 + rc)).filter { $0 != ra + 1 }
+        case .CALLT: return Array(ra..<(ra + 2 + rd - 1)).filter { $0 != ra + 1 }
+        case .CALLMT: return Array(ra..<(ra + 2 + rd)).filter { $0 != ra + 1 }
+        case .ITERC, .ITERN: return [ra - 3, ra - 2, ra - 1]
+        case .ISNEXT: return [ra - 3, ra - 2, ra - 1]
+        case .ITERL, .IITERL, .JITERL: return [ra]
+        case .FORI, .JFORI: return [ra, ra + 1, ra + 2]
+        case .FORL, .IFORL, .JFORL: return [ra, ra + 1, ra + 2]
+        case .TSETM: return [ra - 1]
+        case .RET: return Array(ra..<(ra + rd - 1))
+        case .RET1: return [ra]
+        case .RETM: return Array(ra..<(ra + rd))
+        default:
+            let format = op.format
+            var registers: [Int] = []
+            if format.a == .variable { registers.append(ra) }
+            if format.b == .variable { registers.append(rb) }
+            if format.cd == .variable { registers.append(op.hasB ? rc : rd) }
+            return registers
         }
     }
 
