@@ -93,6 +93,8 @@ let package = Package(
                     swiftSettings: llvmSwiftFlags),
         .testTarget(name: "PerigeeCodegenTests", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime"],
                     swiftSettings: llvmSwiftFlags),
+        .testTarget(name: "PerigeeJITTests", dependencies: ["PerigeeJIT", "PerigeeRuntime"],
+                    swiftSettings: llvmSwiftFlags),
         .testTarget(name: "PerigeeAOTTests",
                     dependencies: ["PerigeeAOT", "PerigeeLLVM", "PerigeeRuntime", "PerigeeTestSupport"],
                     swiftSettings: llvmSwiftFlags),

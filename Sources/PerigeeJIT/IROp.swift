@@ -1,0 +1,158 @@
+/// The trace IR's instruction set, defined once as a table: each opcode's operand kinds,
+/// whether it commutes, what it does to memory and whether it may be a guard. Dump names,
+/// CSE eligibility and the optimizer's alias classes all derive from this table.
+
+/// What an operand field of an IR instruction holds.
+public enum IROperandKind: UInt8 {
+    /// Unused.
+    case none
+    /// Another instruction or a constant (an `IRRef`).
+    case ref
+    /// A 16-bit literal: a stack slot, a field id, a conversion mode, a call id.
+    case literal
+    /// The constant's own payload (constants only).
+    case constant
+}
+
+/// What an instruction does to memory, for CSE, forwarding and dead-code elimination.
+public enum IREffect: UInt8 {
+    /// A pure computation (or a guard on one): CSE may merge equal instances.
+    case none
+    /// An address computation: pure, but only loads and stores use it.
+    case reference
+    /// Reads memory that stores may change.
+    case load
+    /// Writes memory, or has another side effect: never removed, never merged.
+    case store
+    /// Allocates a new object.
+    case allocation
+}
+
+/// The static description of one IR opcode.
+public struct IROpInfo {
+    public let op1: IROperandKind
+    public let op2: IROperandKind
+    public let effect: IREffect
+    /// The operands may be swapped (CSE and folding normalize the order).
+    public let commutative: Bool
+}
+
+/// The trace IR opcodes, in LuaJIT's families. Order matters in two places: the comparison
+/// pairs differ in the low bit (LT/GE, LE/GT, ULT/UGE, ULE/UGT, EQ/NE), so inverting a
+/// guard flips it; and the arithmetic family follows the bytecode's operator order.
+public enum IROp: UInt8, CaseIterable {
+    // Guarded comparisons, array bounds check, return-frame check.
+    case LT, GE, LE, GT, ULT, UGE, ULE, UGT, EQ, NE, ABC, RETF
+    // Structure: placeholders, the frame base, GC steps, the loop marker, keep-alives, PHIs.
+    case NOP, BASE, PVAL, GCSTEP, LOOP, USE, PHI, RENAME
+    // Constants (interned, below the instruction bias).
+    case KPRI, KINT, KGC, KPTR, KNULL, KNUM, KINT64, KSLOT
+    // Bit operations on 32-bit integers.
+    case BNOT, BSWAP, BAND, BOR, BXOR, BSHL, BSHR, BSAR, BROL, BROR
+    // Arithmetic on numbers or integers.
+    case ADD, SUB, MUL, DIV, MOD, POW, NEG, ABS, LDEXP, MIN, MAX, FPMATH
+    // Integer arithmetic that exits on overflow.
+    case ADDOV, SUBOV, MULOV
+    // Addresses: array slot, hash slot (constant key / any key), new key, open and closed
+    // upvalue, object field, string data.
+    case AREF, HREFK, HREF, NEWREF, UREFO, UREFC, FREF, STRREF
+    // Loads: array, hash, upvalue, object field, raw memory, stack slot, vararg, array length.
+    case ALOAD, HLOAD, ULOAD, FLOAD, XLOAD, SLOAD, VLOAD, ALEN
+    // Stores to the same kinds of memory.
+    case ASTORE, HSTORE, USTORE, FSTORE, XSTORE
+    // Allocations: string, table, table from a template, cdata.
+    case SNEW, TNEW, TDUP, CNEW, CNEWI
+    // GC barriers: table (backward), object (forward).
+    case TBAR, OBAR
+    // Conversions: between number types, to a 32-bit bit pattern, to and from strings.
+    case CONV, TOBIT, TOSTR, STRTO
+    // Calls into the runtime: pure, allocating, reading memory, with side effects; arguments.
+    case CALLN, CALLA, CALLL, CALLS, CARG
+
+    /// The one table of opcode properties.
+    public var info: IROpInfo {
+        func row(_ op1: IROperandKind, _ op2: IROperandKind, _ effect: IREffect = .none,
+                 commutative: Bool = false) -> IROpInfo {
+            IROpInfo(op1: op1, op2: op2, effect: effect, commutative: commutative)
+        }
+        switch self {
+        case .LT, .GE, .LE, .GT, .ULT, .UGE, .ULE, .UGT, .ABC: return row(.ref, .ref)
+        case .EQ, .NE: return row(.ref, .ref, commutative: true)
+        case .RETF: return row(.ref, .ref, .store)
+        case .NOP: return row(.none, .none)
+        case .BASE: return row(.literal, .literal)
+        case .PVAL: return row(.literal, .none)
+        case .GCSTEP, .LOOP: return row(.none, .none, .store)
+        case .USE: return row(.ref, .none, .store)
+        case .PHI: return row(.ref, .ref, .store)
+        case .RENAME: return row(.ref, .literal, .store)
+        case .KPRI: return row(.none, .none)
+        case .KINT, .KGC, .KPTR, .KNULL, .KNUM, .KINT64: return row(.constant, .none)
+        case .KSLOT: return row(.ref, .literal)
+        case .BNOT, .BSWAP: return row(.ref, .none)
+        case .BAND, .BOR, .BXOR: return row(.ref, .ref, commutative: true)
+        case .BSHL, .BSHR, .BSAR, .BROL, .BROR: return row(.ref, .ref)
+        case .ADD, .MUL, .MIN, .MAX: return row(.ref, .ref, commutative: true)
+        case .SUB, .DIV, .MOD, .POW, .NEG, .ABS, .LDEXP: return row(.ref, .ref)
+        case .FPMATH: return row(.ref, .literal)
+        case .ADDOV, .MULOV: return row(.ref, .ref, commutative: true)
+        case .SUBOV: return row(.ref, .ref)
+        case .AREF, .HREFK: return row(.ref, .ref, .reference)
+        case .HREF: return row(.ref, .ref, .load)
+        case .NEWREF: return row(.ref, .ref, .store)
+        case .UREFO, .UREFC: return row(.ref, .literal, .load)
+        case .FREF: return row(.ref, .literal, .reference)
+        case .STRREF: return row(.ref, .ref)
+        case .ALOAD, .HLOAD, .ULOAD: return row(.ref, .none, .load)
+        case .FLOAD, .XLOAD: return row(.ref, .literal, .load)
+        case .SLOAD: return row(.literal, .literal, .load)
+        case .VLOAD: return row(.ref, .literal, .load)
+        case .ALEN: return row(.ref, .ref, .load)
+        case .ASTORE, .HSTORE, .USTORE, .FSTORE, .XSTORE: return row(.ref, .ref, .store)
+        case .SNEW: return row(.ref, .ref)
+        case .TNEW: return row(.literal, .literal, .allocation)
+        case .TDUP: return row(.ref, .none, .allocation)
+        case .CNEW, .CNEWI: return row(.ref, .ref, .allocation)
+        case .TBAR: return row(.ref, .none, .store)
+        case .OBAR: return row(.ref, .ref, .store)
+        case .CONV: return row(.ref, .literal)
+        case .TOBIT: return row(.ref, .ref)
+        case .TOSTR: return row(.ref, .literal)
+        case .STRTO: return row(.ref, .none)
+        case .CALLN: return row(.ref, .literal)
+        case .CALLA: return row(.ref, .literal, .allocation)
+        case .CALLL: return row(.ref, .literal, .load)
+        case .CALLS: return row(.ref, .literal, .store)
+        case .CARG: return row(.ref, .ref)
+        }
+    }
+
+    /// The name `-jdump` prints.
+    public var name: String { String(describing: self) }
+
+    /// A constant (lives below the instruction bias, interned).
+    public var isConstant: Bool { rawValue >= IROp.KPRI.rawValue && rawValue <= IROp.KSLOT.rawValue }
+
+    /// A comparison that guards a trace.
+    public var isComparison: Bool { rawValue <= IROp.NE.rawValue }
+
+    /// The comparison that holds exactly when this one fails (LT <-> GE, EQ <-> NE, ...).
+    /// Defined for the ordered and equality comparisons.
+    public var inverted: IROp? {
+        guard isComparison else { return nil }
+        return IROp(rawValue: rawValue ^ 1)
+    }
+
+    /// Equal instances compute equal results: CSE may merge them (pure values and address
+    /// computations, not loads, stores or allocations, nor the trace's structure).
+    public var isCSEable: Bool {
+        switch info.effect {
+        case .none, .reference: break
+        default: return false
+        }
+        switch self {
+        case .NOP, .BASE, .PVAL: return false
+        default: return !isConstant
+        }
+    }
+}

@@ -1,0 +1,206 @@
+/// One trace's SSA IR: typed instructions growing up from a bias, interned constants growing
+/// down from it, per-opcode chains for CSE, and the snapshots that let a guard leave the trace.
+import PerigeeRuntime
+
+/// The type of an IR value: the Lua types in the runtime's tag order, then the machine
+/// types that exist only inside a trace.
+public enum IRType: UInt8, CaseIterable {
+    case `nil`, `false`, `true`, lightuserdata, string, upvalue, thread, proto, function, trace, cdata, table, userdata
+    case float, number, int8, uint8, int16, uint16, int, uint32, int64, uint64
+    /// A pointer (addresses of slots and fields).
+    case pointer
+
+    /// The three-letter name `-jdump` prints.
+    public var dumpName: String {
+        switch self {
+        case .nil: return "nil"
+        case .false: return "fal"
+        case .true: return "tru"
+        case .lightuserdata: return "lud"
+        case .string: return "str"
+        case .upvalue: return "upv"
+        case .thread: return "thr"
+        case .proto: return "pro"
+        case .function: return "fun"
+        case .trace: return "trc"
+        case .cdata: return "cdt"
+        case .table: return "tab"
+        case .userdata: return "udt"
+        case .float: return "flt"
+        case .number: return "num"
+        case .int8: return "i8 "
+        case .uint8: return "u8 "
+        case .int16: return "i16"
+        case .uint16: return "u16"
+        case .int: return "int"
+        case .uint32: return "u32"
+        case .int64: return "i64"
+        case .uint64: return "u64"
+        case .pointer: return "p64"
+        }
+    }
+
+    /// Nil, false and true: the value is the type.
+    public var isPrimitive: Bool { rawValue <= IRType.true.rawValue }
+}
+
+/// A reference to an IR instruction or constant: instructions from `bias + 1` up, constants
+/// below `bias`, so "is it a constant" is one compare.
+public struct IRRef: Hashable, Comparable {
+    public let raw: UInt16
+    public static let bias: UInt16 = 0x8000
+    /// The fixed primitive constants, the first three below the bias.
+    public static let `nil` = IRRef(raw: bias - 1)
+    public static let `false` = IRRef(raw: bias - 2)
+    public static let `true` = IRRef(raw: bias - 3)
+    /// No operand.
+    public static let none = IRRef(raw: 0)
+
+    public init(raw: UInt16) { self.raw = raw }
+    public var isConstant: Bool { raw < IRRef.bias }
+    public static func < (a: IRRef, b: IRRef) -> Bool { a.raw < b.raw }
+}
+
+/// One IR instruction: opcode, type, guard flag, two operands and the previous instruction
+/// of the same opcode (the CSE chain).
+public struct IRIns: Equatable {
+    public var op: IROp
+    public var type: IRType
+    /// A guard: the trace leaves through the snapshot before it when it fails.
+    public var isGuard: Bool
+    public var op1: UInt16
+    public var op2: UInt16
+    /// The previous instruction with this opcode (0 at the end of the chain).
+    public var prev: UInt16
+
+    public var ref1: IRRef { IRRef(raw: op1) }
+    public var ref2: IRRef { IRRef(raw: op2) }
+}
+
+/// A snapshot entry: stack slot `slot` (relative to the trace's base frame) holds `ref`.
+public struct SnapshotEntry: Equatable {
+    public let slot: Int
+    public let ref: IRRef
+    public init(slot: Int, ref: IRRef) { self.slot = slot; self.ref = ref }
+}
+
+/// The interpreter state at a point of the trace: where to continue and what the modified
+/// stack slots hold. Exits restore it; its number is the exit number.
+public struct Snapshot: Equatable {
+    /// The instruction index the interpreter continues at.
+    public let pc: Int
+    /// How many Lua frames deep the trace is here (0: its start frame).
+    public let depth: Int
+    /// The first IR instruction after the snapshot.
+    public let ref: IRRef
+    public let entries: [SnapshotEntry]
+}
+
+/// The IR of one trace under construction.
+public final class TraceIR {
+    public private(set) var instructions: [IRIns] = []
+    /// Constants, the nearest to the bias first.
+    public private(set) var constants: [IRIns] = []
+    /// The 64-bit payloads of KNUM, KINT64, KGC and KPTR constants (their op1 indexes here).
+    public private(set) var payloads: [UInt64] = []
+    public private(set) var snapshots: [Snapshot] = []
+    /// The latest instruction of each opcode (a CSE chain head), 0 when none.
+    private var chains = [UInt16](repeating: 0, count: IROp.allCases.count)
+    private var interned: [ConstantKey: IRRef] = [:]
+
+    private struct ConstantKey: Hashable {
+        let op: IROp
+        let type: IRType
+        let value: UInt64
+    }
+
+    public init() {
+        for type in [IRType.nil, .false, .true] {
+            constants.append(IRIns(op: .KPRI, type: type, isGuard: false, op1: 0, op2: 0, prev: 0))
+        }
+    }
+
+    public var count: Int { instructions.count }
+    /// The reference the next instruction gets.
+    public var nextRef: IRRef { IRRef(raw: IRRef.bias + 1 + UInt16(instructions.count)) }
+
+    public subscript(ref: IRRef) -> IRIns {
+        ref.isConstant ? constants[Int(IRRef.bias - 1 - ref.raw)] : instructions[Int(ref.raw - IRRef.bias - 1)]
+    }
+
+    // MARK: Constants
+
+    private func constant(_ op: IROp, _ type: IRType, _ value: UInt64, payload: Bool) -> IRRef {
+        let key = ConstantKey(op: op, type: type, value: value)
+        if let ref = interned[key] { return ref }
+        var op1 = UInt16(truncatingIfNeeded: value)
+        if payload {
+            op1 = UInt16(payloads.count)
+            payloads.append(value)
+        }
+        constants.append(IRIns(op: op, type: type, isGuard: false, op1: op1, op2: UInt16(truncatingIfNeeded: value >> 16), prev: 0))
+        let ref = IRRef(raw: IRRef.bias - UInt16(constants.count))
+        interned[key] = ref
+        return ref
+    }
+
+    /// A 32-bit integer constant.
+    public func int(_ v: Int32) -> IRRef { constant(.KINT, .int, UInt64(UInt32(bitPattern: v)), payload: false) }
+    /// A number constant (by its bits: -0 and +0 differ, each NaN is itself).
+    public func number(_ d: Double) -> IRRef { constant(.KNUM, .number, d.bitPattern, payload: true) }
+    /// A collectable object the trace specialized on (a GC root while the trace lives).
+    public func object(_ value: Value, _ type: IRType) -> IRRef {
+        constant(.KGC, type, value.bits & Value.payloadMask, payload: true)
+    }
+    public func primitive(_ type: IRType) -> IRRef {
+        switch type {
+        case .nil: return .nil
+        case .false: return .false
+        default: return .true
+        }
+    }
+
+    /// The integer of a KINT constant.
+    public func intValue(_ ref: IRRef) -> Int32 {
+        let k = self[ref]
+        return Int32(bitPattern: UInt32(k.op1) | UInt32(k.op2) << 16)
+    }
+    /// The payload of a KNUM, KINT64, KGC or KPTR constant.
+    public func payload(_ ref: IRRef) -> UInt64 { payloads[Int(self[ref].op1)] }
+
+    // MARK: Instructions
+
+    /// Emits an instruction, or answers an equal earlier one when CSE may merge them.
+    @discardableResult
+    public func emit(_ op: IROp, _ type: IRType, _ a: UInt16 = 0, _ b: UInt16 = 0, guard isGuard: Bool = false) -> IRRef {
+        var op1 = a, op2 = b
+        if op.info.commutative && op1 < op2 { swap(&op1, &op2) }
+        if op.isCSEable {
+            // Only instructions after both operands can be equal to the new one.
+            let limit = max(op1, op2)
+            var candidate = chains[Int(op.rawValue)]
+            while candidate > limit {
+                let ins = instructions[Int(candidate - IRRef.bias - 1)]
+                if ins.op1 == op1 && ins.op2 == op2 && ins.type == type { return IRRef(raw: candidate) }
+                candidate = ins.prev
+            }
+        }
+        let ref = nextRef
+        instructions.append(IRIns(op: op, type: type, isGuard: isGuard, op1: op1, op2: op2, prev: chains[Int(op.rawValue)]))
+        chains[Int(op.rawValue)] = ref.raw
+        return ref
+    }
+
+    /// Emits an instruction over two references.
+    @discardableResult
+    public func emit(_ op: IROp, _ type: IRType, _ a: IRRef, _ b: IRRef = .none, guard isGuard: Bool = false) -> IRRef {
+        emit(op, type, a.raw, b.raw, guard: isGuard)
+    }
+
+    /// Records the interpreter state before the next instruction; its index is the exit number.
+    @discardableResult
+    public func snapshot(pc: Int, depth: Int, _ entries: [SnapshotEntry]) -> Int {
+        snapshots.append(Snapshot(pc: pc, depth: depth, ref: nextRef, entries: entries.sorted { $0.slot < $1.slot }))
+        return snapshots.count - 1
+    }
+}
