@@ -17,7 +17,7 @@ void *perigee_run;
 // The Swift handlers, one per distinct name, and the instruction hook's.
 #define DECLARE_HANDLER(name) \
     PerigeeStep perigee_op_##name(uint64_t *base, const uint32_t *pc, uint32_t ins);
-HANDLERS(DECLARE_HANDLER) DECLARE_HANDLER(hook)
+HANDLERS(DECLARE_HANDLER) DECLARE_HANDLER(hook) DECLARE_HANDLER(record)
 
 // The stubs every instruction starts in: the instruction's own, or, while an instruction
 // hook is set, the hook's.
@@ -61,9 +61,29 @@ static void stub_hook(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 #define HOOK_64 HOOK_8 HOOK_8 HOOK_8 HOOK_8 HOOK_8 HOOK_8 HOOK_8 HOOK_8
 static const Stub hooked[256] = { HOOK_64 HOOK_64 HOOK_64 HOOK_64 };
 
-static const Stub *active = plain;
+// While the JIT records a trace, every instruction starts here: the recorder sees it with
+// the live values first, then it runs (or execution goes on where the recorder says).
+static void stub_record(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    PerigeeStep next = perigee_op_record(base, pc, ins);
+    if (next.pc == pc && next.base == base) {
+        __attribute__((musttail)) return plain[ins & 0xff](base, pc, ins);
+    }
+    DISPATCH(next);
+}
 
-void perigee_set_instruction_hook(int on) { active = on ? hooked : plain; }
+static const Stub recording[256] = {
+#define RECORD_8 stub_record, stub_record, stub_record, stub_record, stub_record, stub_record, stub_record, stub_record,
+#define RECORD_64 RECORD_8 RECORD_8 RECORD_8 RECORD_8 RECORD_8 RECORD_8 RECORD_8 RECORD_8
+    RECORD_64 RECORD_64 RECORD_64 RECORD_64
+};
+
+static const Stub *active = plain;
+static int hook_on, recording_on;
+
+// A debug hook wins over recording (the JIT stops recording when a hook is set).
+static void choose_table(void) { active = hook_on ? hooked : (recording_on ? recording : plain); }
+void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
+void perigee_set_recording(int on) { recording_on = on; choose_table(); }
 
 void perigee_interpret(void *run, uint64_t *base, const uint32_t *pc) {
     void *outer = perigee_run;

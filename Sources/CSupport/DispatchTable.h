@@ -86,7 +86,7 @@
     X(JFORI, FORI) \
     X(FORL, FORL) \
     X(IFORL, FORL) \
-    X(JFORL, FORL) \
+    X(JFORL, JFORL) \
     X(ITERL, ITERL) \
     X(IITERL, ITERL) \
     X(JITERL, ITERL) \
@@ -168,6 +168,7 @@
     X(RET1) \
     X(FORI) \
     X(FORL) \
+    X(JFORL) \
     X(ITERL) \
     X(LOOP) \
     X(JMP) \

@@ -504,31 +504,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
             for r in registers where !known(r) {
                 self.setShadow(r, r == bReg && form.operands == .numberVariable ? q : (r == bReg ? p : q))
             }
-            let r: LLVMValueRef
-            switch form.op {
-            case .add: r = self.b.fadd(p, q)
-            case .sub: r = self.b.fsub(p, q)
-            case .mul: r = self.b.fmul(p, q)
-            case .mod:
-                // Lua's a % b: a - floor(a / b) * b.
-                let quotient = self.unaryMath("llvm.floor.f64", self.b.fdiv(p, q))
-                r = self.b.fsub(p, self.b.fmul(quotient, q))
-            default:
-                // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
-                // them to a positive NaN. Keep the run-time answer (Lua prints the sign).
-                let quotient = self.b.fdiv(p, q)
-                let invalid = self.b.and(self.b.fcmp(LLVMRealUNO, quotient, quotient),
-                                         self.b.fcmp(LLVMRealORD, p, q))
-                r = self.b.select(invalid, self.b.bitcast(self.bits(0xFFF8_0000_0000_0000), self.cx.double), quotient)
-            }
+            let r = self.arithmetic(form.op, p, q)
             self.storeNumber(a, r)
         }
-    }
-
-    /// A one-argument math function of double `x` (an LLVM intrinsic or libm's).
-    func unaryMath(_ name: String, _ x: LLVMValueRef) -> LLVMValueRef {
-        let type = cx.function(cx.double, [cx.double])
-        return b.call(type, rt.module.declare(name, type), [x])
     }
 
     /// A comparison through `perigee_compare`: 1 takes the following jump.

@@ -4,6 +4,7 @@
 /// `RuntimeCodeEmitter` and get these; what they emit matches the runtime's layout
 /// (RuntimeLayout, FrameLayout, ValueBits) by construction.
 import CLLVM
+import PerigeeFrontend
 import PerigeeLLVM
 import PerigeeRuntime
 
@@ -79,6 +80,37 @@ extension RuntimeCodeEmitter {
     }
     /// The bits of primitive `d` as KPRI, ISEQP and USETP encode it (0 nil, 1 false, 2 true).
     public func primitive(_ d: Int) -> UInt64 { d == 0 ? ValueBits.nil : (d == 1 ? ValueBits.false : ValueBits.true) }
+
+    // MARK: Numbers
+
+    /// A one-argument math function of double `x` (an LLVM intrinsic or libm's).
+    public func unaryMath(_ name: String, _ x: LLVMValueRef) -> LLVMValueRef {
+        let type = cx.function(cx.double, [cx.double])
+        return b.call(type, rt.module.declare(name, type), [x])
+    }
+
+    /// Lua's arithmetic on doubles `p` and `q` (the interpreter's ArithmeticOperator.apply).
+    public func arithmetic(_ op: ArithmeticOperator, _ p: LLVMValueRef, _ q: LLVMValueRef) -> LLVMValueRef {
+        switch op {
+        case .add: return b.fadd(p, q)
+        case .sub: return b.fsub(p, q)
+        case .mul: return b.fmul(p, q)
+        case .unm: return b.fneg(p)
+        case .mod:
+            // Lua's a % b: a - floor(a / b) * b.
+            let quotient = unaryMath("llvm.floor.f64", b.fdiv(p, q))
+            return b.fsub(p, b.fmul(quotient, q))
+        case .pow:
+            let type = cx.function(cx.double, [cx.double, cx.double])
+            return b.call(type, rt.module.declare("pow", type), [p, q])
+        case .div:
+            // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
+            // them to a positive NaN. Keep the run-time answer (Lua prints the sign).
+            let quotient = b.fdiv(p, q)
+            let invalid = b.and(b.fcmp(LLVMRealUNO, quotient, quotient), b.fcmp(LLVMRealORD, p, q))
+            return b.select(invalid, b.bitcast(bits(0xFFF8_0000_0000_0000), cx.double), quotient)
+        }
+    }
 
     // MARK: Tables
 

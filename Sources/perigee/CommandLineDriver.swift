@@ -4,6 +4,7 @@
 import Glibc
 #endif
 import PerigeeFrontend
+import PerigeeJIT
 import PerigeeRuntime
 
 struct CommandLineDriver {
@@ -24,6 +25,7 @@ struct CommandLineDriver {
         var interactive = false
         var showVersion = false
         var memoryLimit = 0
+        var jit = JITChoice()
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
@@ -44,10 +46,19 @@ struct CommandLineDriver {
                 if a.hasPrefix("-l") { actions.append(.require(String(a.dropFirst(2)))); break }
                 if a.hasPrefix("-j") {
                     let command = a == "-j" && i + 1 < arguments.count ? { i += 1; return arguments[i] }() : String(a.dropFirst(2))
-                    if let status = jitCommand(command) { return status }
+                    if let problem = jit.apply(command) {
+                        writeStandardError("\(programName): \(problem)\n")
+                        return 1
+                    }
                     break
                 }
-                if a.hasPrefix("-O") { break }  // optimization flags matter once the JIT exists
+                if a.hasPrefix("-O") {
+                    if let problem = jit.parameters.apply(String(a.dropFirst(2))) {
+                        writeStandardError("\(programName): \(problem)\n")
+                        return 1
+                    }
+                    break
+                }
                 if a.hasPrefix("--memory-limit=") {
                     guard let limit = parseSize(String(a.dropFirst("--memory-limit=".count))) else {
                         return usage("bad memory limit '\(a)'")
@@ -68,6 +79,8 @@ struct CommandLineDriver {
             return 1
         }
         vm.captureTracebacks = true
+        let tracing = jit.start(vm)
+        defer { withExtendedLifetime(tracing) {} }
         vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
                         options: Array(arguments[..<min(i, arguments.count)]))
         defer {
@@ -119,18 +132,6 @@ struct CommandLineDriver {
 
         """)
         return 1
-    }
-
-    /// `-joff` runs the interpreter alone, which is all there is until the JIT lands; `-jon`
-    /// and the trace tools say so plainly.
-    func jitCommand(_ command: String) -> Int32? {
-        switch command {
-        case "off", "flush":
-            return nil
-        default:
-            writeStandardError("\(programName): -j\(command): no JIT compiler is available in this build; Perigee runs the interpreter\n")
-            return 1
-        }
     }
 
     func parseSize(_ text: String) -> Int? {

@@ -5,7 +5,7 @@ import PerigeeFrontend
 
 extension Opcode {
     /// The handler (`perigee_op_<name>`) that runs this opcode: its own, the plain form's for
-    /// the interpreter-only and trace variants (until the JIT gives those their own), or
+    /// the interpreter-only variants and the trace entries the JIT does not patch in yet, or
     /// `cold` for the rare instructions, which share one handler.
     public var dispatchHandler: String {
         switch self {
@@ -15,6 +15,7 @@ extension Opcode {
         case .TGETR: return Opcode.TGETV.name
         case .TSETR: return Opcode.TSETV.name
         case .CALLMT: return Opcode.CALLT.name
+        case .JFORL: return name
         default: return variants?.plain.name ?? name
         }
     }

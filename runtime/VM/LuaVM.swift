@@ -31,6 +31,8 @@ public final class LuaVM {
     var resumeStack: [(ThreadRef, Int)] = []
     /// Loop and function-entry counters; the JIT installs `hotCounters.onHot`.
     public var hotCounters = HotCounters()
+    /// The compiled traces and the recorder's door (runtime/Interpreter/Traces.swift).
+    public let traces = TraceTable()
     /// The debug hook (`debug.sethook`); the interpreter tests its flags.
     var hooks = DebugHooks()
     /// In a built executable, where compiled code looks whether a hook is set.

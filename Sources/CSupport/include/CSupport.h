@@ -21,5 +21,7 @@ extern void *_Nullable perigee_run;
 
 /// Sends every instruction through the instruction hook first (nonzero), or not (zero).
 void perigee_set_instruction_hook(int on);
+/// Swaps in (or out) the recording table: every instruction goes through the JIT's recorder.
+void perigee_set_recording(int on);
 
 #endif

@@ -1,0 +1,56 @@
+/// The JIT's parameters with LuaJIT's names and defaults, set by `-Oname=value` on the
+/// command line or `jit.opt.start("name=value")`, and the optimization levels and flags.
+
+public struct JITParameters: Equatable {
+    /// The parameters in LuaJIT's order, with their defaults.
+    public static let defaults: [(name: String, value: Int)] = [
+        ("maxtrace", 1000), ("maxrecord", 4000), ("maxirconst", 500), ("maxside", 100), ("maxsnap", 500),
+        ("minstitch", 0), ("hotloop", 56), ("hotexit", 10), ("tryside", 4), ("instunroll", 4),
+        ("loopunroll", 15), ("callunroll", 3), ("recunroll", 2), ("sizemcode", 64), ("maxmcode", 2048),
+    ]
+    /// The optimization flags and the lowest level that turns each on (-O1, -O2, -O3).
+    public static let flags: [(name: String, level: Int)] = [
+        ("fold", 1), ("cse", 1), ("dce", 1), ("narrow", 2), ("loop", 2), ("abc", 3), ("sink", 3), ("fwd", 3),
+        ("dse", 3), ("fuse", 3),
+    ]
+
+    public private(set) var values: [String: Int]
+    public private(set) var enabled: Set<String>
+
+    public init() {
+        values = Dictionary(uniqueKeysWithValues: JITParameters.defaults.map { ($0.name, $0.value) })
+        enabled = Set(JITParameters.flags.map(\.name))
+    }
+
+    public subscript(name: String) -> Int { values[name] ?? 0 }
+
+    /// Applies one `-O` argument (without the `-O`): a level (`3`, or empty for 3), a flag
+    /// (`+fold`, `-sink`, `fold`) or a parameter (`hotloop=1`). The message luajit gives
+    /// for anything else.
+    public mutating func apply(_ text: String) -> String? {
+        if text.isEmpty { return apply("3") }
+        if let level = Int(text), text.count == 1, (0...3).contains(level) {
+            enabled = Set(JITParameters.flags.filter { $0.level <= level }.map(\.name))
+            return nil
+        }
+        if let equals = text.firstIndex(of: "=") {
+            let name = String(text[..<equals])
+            guard values[name] != nil, let value = Int(text[text.index(after: equals)...]) else {
+                return "unknown or malformed optimization flag '\(text)'"
+            }
+            values[name] = value
+            return nil
+        }
+        var name = text
+        var on = true
+        if let first = text.first, first == "+" || first == "-" {
+            on = first == "+"
+            name = String(text.dropFirst())
+        }
+        guard JITParameters.flags.contains(where: { $0.name == name }) else {
+            return "unknown or malformed optimization flag '\(text)'"
+        }
+        if on { enabled.insert(name) } else { enabled.remove(name) }
+        return nil
+    }
+}

@@ -1,0 +1,139 @@
+/// The tracing JIT of one Lua universe: starts recording when a loop gets hot, turns a
+/// finished recording into machine code through LLVM (ORC, loaded on the first trace) and
+/// installs it at the loop's FORL; reports what it does as `-jv` and `-jdump` do.
+import PerigeeCodegen
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+public final class TraceJIT {
+    public let parameters: JITParameters
+    /// `-jv`: one line per trace started, finished or aborted.
+    public var verbose = false
+    /// `-jdump`: each trace's IR.
+    public var dumpIR = false
+    /// Where `-jv` and `-jdump` write (standard error by default).
+    public var output: (String) -> Void
+
+    unowned let vm: LuaVM
+    private var engine: JITEngine?
+    /// A loop that got hot, waiting for its body's first instruction.
+    private var armed: UnsafePointer<UInt32>?
+    private var recorder: TraceRecorder?
+    /// Aborted recordings per anchor; a loop that keeps failing stops being recorded.
+    private var aborts: [UnsafePointer<UInt32>: Int] = [:]
+    static let abortsBeforeBlacklist = 2
+
+    /// Counts for reports: traces compiled, recordings aborted.
+    public private(set) var compiled = 0
+    public private(set) var aborted = 0
+
+    public init(vm: LuaVM, parameters: JITParameters, output: @escaping (String) -> Void) {
+        self.vm = vm
+        self.parameters = parameters
+        self.output = output
+    }
+
+    /// Installs the JIT: hot loops start recording from now on.
+    public func start() {
+        vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
+        vm.hotCounters.onHot = { [unowned self] pc in self.hot(pc) }
+        vm.traces.recorder = { [unowned self] L, base, pc in self.record(L, base, pc) }
+    }
+
+    /// A loop or function header got hot: numeric `for` loops start a recording.
+    private func hot(_ pc: UnsafePointer<UInt32>) {
+        guard recorder == nil, armed == nil, Instruction(pc.pointee).verifiedOpcode == .FORL,
+              vm.traces.traces.count < parameters["maxtrace"] else { return }
+        armed = pc
+        vm.traces.setRecording(true)
+    }
+
+    private func record(_ L: ThreadRef, _ base: Int, _ pc: UnsafePointer<UInt32>) {
+        do {
+            if let anchor = armed {
+                armed = nil
+                let function = L.pointee.stack[base + FrameLayout.functionSlot]
+                guard function.isFunction, function.function.isLua else { throw TraceAbort("leaving loop in root trace") }
+                let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
+                                            maxRecord: parameters["maxrecord"])
+                recorder = started
+                try started.begin(L)
+            }
+            guard let recorder else { return stop() }
+            if try recorder.record(L, base: base, pc: pc) { finish(recorder) }
+        } catch let abort as TraceAbort {
+            fail(abort.reason, at: pc)
+        } catch {
+            fail("\(error)", at: pc)
+        }
+    }
+
+    private func stop() {
+        recorder = nil
+        armed = nil
+        vm.traces.setRecording(false)
+    }
+
+    private func fail(_ reason: String, at pc: UnsafePointer<UInt32>) {
+        let anchor = recorder?.anchor
+        if verbose, let recorder {
+            output("[TRACE --- \(position(recorder.proto, recorder.anchor)) -- \(reason) at \(position(recorder.proto, pc))]\n")
+        }
+        stop()
+        aborted += 1
+        guard let anchor else { return }
+        aborts[anchor, default: 0] += 1
+        if aborts[anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(anchor) }
+    }
+
+    /// Compiles the recorded trace and patches its loop to enter it.
+    private func finish(_ recorder: TraceRecorder) {
+        stop()
+        let number = vm.traces.traces.count + 1
+        do {
+            let engine = try self.engine ?? makeEngine()
+            let context = engine.makeContext()
+            let module = LLVMModule(name: "trace\(number)", in: context)
+            let name = "perigee_trace_\(number)"
+            TraceLowering(recorder.ir, loopSnapshot: recorder.loopSnapshot, module: module, name: name).lower()
+            try module.verify()
+            try PassPipeline.trace.run(on: module)
+            try engine.add(module)
+            let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
+            let original = recorder.anchor.pointee
+            vm.traces.install(InstalledTrace(entry: entry, exitPCs: recorder.ir.snapshots.map(\.pc),
+                                             loopStart: recorder.loopStart, original: original), at: recorder.anchor)
+            compiled += 1
+            if dumpIR {
+                output("---- TRACE \(number) start \(position(recorder.proto, recorder.anchor))\n---- TRACE \(number) IR\n")
+                output(recorder.ir.dump())
+            }
+            if verbose { output("[TRACE \(pad(number)) \(position(recorder.proto, recorder.anchor)) loop]\n") }
+        } catch {
+            fail("LLVM: \(error)", at: recorder.anchor)
+        }
+    }
+
+    private func makeEngine() throws -> JITEngine {
+        let engine = try JITEngine()
+        try engine.defineAbsoluteSymbols(compiledCodeHelpers + mathLibrarySymbols)
+        self.engine = engine
+        return engine
+    }
+
+    private func pad(_ n: Int) -> String {
+        let digits = String(n)
+        return String(repeating: " ", count: max(0, 3 - digits.count)) + digits
+    }
+
+    /// `chunk:line` of the instruction at `pc` of `proto`, as luajit's reports name places.
+    private func position(_ proto: ProtoRef, _ pc: UnsafePointer<UInt32>) -> String {
+        let source = proto.source
+        let index = pc - UnsafePointer(proto.pointee.bytecode)
+        let line = index >= 0 && index < source.lines.count ? Int(source.lines[index]) : 0
+        var chunk = source.chunkName
+        if chunk.hasPrefix("@") || chunk.hasPrefix("=") { chunk.removeFirst() }
+        return "\(chunk):\(line)"
+    }
+}

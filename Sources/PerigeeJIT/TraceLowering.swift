@@ -1,0 +1,206 @@
+/// Lowers a looping trace's IR to one LLVM function `i64 (i8* L, i64 base)` on the shared
+/// code-generation layer: an entry block, the loop body in IR order, and the back edge. Every
+/// guard branches to its snapshot's exit block, which writes the snapshot's slots (boxed)
+/// into the Lua frame and returns the exit number; the interpreter goes on at its pc.
+/// Values carried around the loop go through their stack slots (the back edge writes them,
+/// the next iteration's loads read them).
+import CLLVM
+import PerigeeCodegen
+import PerigeeFrontend
+import PerigeeLLVM
+import PerigeeRuntime
+
+final class TraceLowering: RuntimeCodeEmitter {
+    let rt: RuntimeInterface
+    let cx: LLVMContext
+    let b: IRBuilder
+    let function: LLVMValueRef
+    let ir: TraceIR
+    /// The back edge's snapshot (not an exit).
+    let loopSnapshot: Int
+
+    private var values: [UInt16: LLVMValueRef] = [:]
+    private var exits: [Int: LLVMBasicBlockRef] = [:]
+    private var thread: LLVMValueRef!
+    private var frame: LLVMValueRef!
+
+    init(_ ir: TraceIR, loopSnapshot: Int, module: LLVMModule, name: String) {
+        self.ir = ir
+        self.loopSnapshot = loopSnapshot
+        rt = RuntimeInterface(module)
+        cx = module.context
+        b = IRBuilder(cx)
+        function = module.addFunction(name, cx.function(cx.i64, [rt.i8p, cx.i64]))
+    }
+
+    func lower() {
+        b.position(atEndOf: newBlock("entry"))
+        thread = b.parameter(function, 0)
+        // No call inside a trace can move the stack: the frame's address holds throughout.
+        frame = b.gep(cx.i64, stackBase(thread), [b.parameter(function, 1)])
+        let loop = newBlock("loop")
+        b.br(loop)
+        b.position(atEndOf: loop)
+        var snapshot = -1
+        for n in 0..<ir.count {
+            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n))
+            while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref { snapshot += 1 }
+            if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
+        }
+        writeBack(loopSnapshot)
+        b.br(loop)
+        for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
+            b.position(atEndOf: block)
+            writeBack(index)
+            b.ret(i64(index))
+        }
+    }
+
+    // MARK: Values
+
+    private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
+
+    /// The top 17 bits of a value of GC type `type`.
+    private func tag(_ type: IRType) -> UInt64 { 0x1FFFF ^ UInt64(type.rawValue) }
+
+    private func primitiveBits(_ type: IRType) -> UInt64 {
+        type == .nil ? ValueBits.nil : (type == .false ? ValueBits.false : ValueBits.true)
+    }
+
+    /// The LLVM value of `ref`: a double for numbers, an i8* for objects and addresses.
+    private func value(_ ref: IRRef) -> LLVMValueRef {
+        guard ref.isConstant else { return values[ref.raw]! }
+        let k = ir[ref]
+        switch k.op {
+        case .KNUM: return cx.constant(Double(bitPattern: ir.payload(ref)))
+        case .KGC: return b.intToPtr(bits(ir.payload(ref)), rt.i8p)
+        case .KINT: return cx.constant(Int64(ir.intValue(ref)), cx.i32)
+        default: return bits(primitiveBits(k.type))
+        }
+    }
+
+    /// `ref` as a boxed Lua value (i64).
+    private func boxed(_ ref: IRRef) -> LLVMValueRef {
+        let type = ir[ref].type
+        if type.isPrimitive { return bits(primitiveBits(type)) }
+        if type == .number { return b.bitcast(value(ref), cx.i64) }
+        return b.or(b.ptrToInt(value(ref), cx.i64), bits(tag(type) << Value.tagShift))
+    }
+
+    /// Whether boxed `v` has type `type`.
+    private func hasType(_ v: LLVMValueRef, _ type: IRType) -> LLVMValueRef {
+        if type == .number { return isNumber(v) }
+        if type.isPrimitive { return b.icmp(LLVMIntEQ, v, bits(primitiveBits(type))) }
+        return hasTag(v, tag(type))
+    }
+
+    /// Boxed `v` of (guarded) type `type`, unboxed.
+    private func unboxed(_ v: LLVMValueRef, _ type: IRType) -> LLVMValueRef? {
+        if type.isPrimitive { return nil }
+        return type == .number ? b.bitcast(v, cx.double) : objectPointer(v)
+    }
+
+    // MARK: Guards and exits
+
+    private func exitBlock(_ snapshot: Int) -> LLVMBasicBlockRef {
+        if let block = exits[snapshot] { return block }
+        let block = newBlock("exit\(snapshot)")
+        exits[snapshot] = block
+        return block
+    }
+
+    /// Goes on when `condition` holds; otherwise leaves through snapshot `exit`.
+    private func guardHolds(_ condition: LLVMValueRef, exit: Int) {
+        guardOr(condition, slow: exitBlock(exit))
+    }
+
+    private func writeBack(_ snapshot: Int) {
+        for entry in ir.snapshots[snapshot].entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+    }
+
+    /// A typed load of boxed bits at `address`, guarded to the instruction's type.
+    private func typedLoad(_ address: LLVMValueRef, _ ins: IRIns, exit: Int) -> LLVMValueRef? {
+        let v = b.load(cx.i64, address)
+        guardHolds(hasType(v, ins.type), exit: exit)
+        return unboxed(v, ins.type)
+    }
+
+    /// The table whose slot an AREF or HREFK computed.
+    private func table(ofSlot ref: IRRef) -> LLVMValueRef { value(ir[ref].ref1) }
+
+    /// The store of boxed `v` into a table slot, with the barrier a collectable value needs.
+    private func storeIntoTable(_ slot: LLVMValueRef, _ t: LLVMValueRef, _ value: IRRef) {
+        b.store(boxed(value), slot)
+        let type = ir[value].type
+        guard !type.isPrimitive && type != .number else { return }
+        let done = newBlock("stored")
+        tableBarrier(thread, t, done: done)
+        b.position(atEndOf: done)
+    }
+
+    // MARK: Instructions
+
+    private func lower(_ ref: IRRef, _ ins: IRIns, exit: Int) -> LLVMValueRef? {
+        switch ins.op {
+        case .SLOAD:
+            return typedLoad(slotAddress(Int(Int16(bitPattern: ins.op1))), ins, exit: exit)
+        case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
+            let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
+            return arithmetic(op, value(ins.ref1), value(ins.ref2))
+        case .NEG:
+            return b.fneg(value(ins.ref1))
+        case .LT, .GE, .LE, .GT:
+            // GE and GT hold when LT and LE fail (NaN included), as the bytecode's do.
+            let predicate = [.LT: LLVMRealOLT, .GE: LLVMRealUGE, .LE: LLVMRealOLE, .GT: LLVMRealUGT][ins.op]!
+            guardHolds(b.fcmp(predicate, value(ins.ref1), value(ins.ref2)), exit: exit)
+            return nil
+        case .EQ, .NE:
+            let condition: LLVMValueRef
+            if ins.type == .number {
+                condition = b.fcmp(ins.op == .EQ ? LLVMRealOEQ : LLVMRealUNE, value(ins.ref1), value(ins.ref2))
+            } else {
+                let x = b.ptrToInt(value(ins.ref1), cx.i64), y = b.ptrToInt(value(ins.ref2), cx.i64)
+                condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, x, y)
+            }
+            guardHolds(condition, exit: exit)
+            return nil
+        case .AREF:
+            return arraySlot(value(ins.ref1), b.bitcast(value(ins.ref2), cx.i64), slow: exitBlock(exit))
+        case .HREFK:
+            let slot = findStringSlot(value(ins.ref1), boxed(ins.ref2))
+            guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)
+            return slot
+        case .ALOAD, .HLOAD:
+            return typedLoad(value(ins.ref1), ins, exit: exit)
+        case .ASTORE:
+            let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
+            // A nil slot may need __newindex, unless the table has no metatable.
+            let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
+            guardHolds(b.or(holdsValue, hasNoMetatable(t)), exit: exit)
+            storeIntoTable(slot, t, ins.ref2)
+            return nil
+        case .HSTORE:
+            let slot = value(ins.ref1)
+            guardHolds(b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil)), exit: exit)
+            storeIntoTable(slot, table(ofSlot: ins.ref1), ins.ref2)
+            return nil
+        case .FLOAD:
+            switch IRField(rawValue: ins.op2)! {
+            case .functionEnv: return loadPointerField(value(ins.ref1), RuntimeLayout.functionEnv)
+            case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
+            case .tableMetatable: return loadPointerField(value(ins.ref1), RuntimeLayout.tableMetatable)
+            }
+        case .ALEN:
+            return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)
+        case .UREFC, .UREFO:
+            return loadPointerField(value(ins.ref1), RuntimeLayout.functionUpvalues + 8 * Int(ins.op2))
+        case .ULOAD:
+            return typedLoad(upvalueAddress(value(ins.ref1)), ins, exit: exit)
+        case .USTORE:
+            storeUpvalue(value(ins.ref1), boxed(ins.ref2))
+            return nil
+        default:
+            preconditionFailure("the recorder never emits \(ins.op.name)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// What `-j` and `-O` asked of the tracing JIT, and starting it on a VM.
+#if canImport(Glibc)
+import Glibc
+#endif
+import PerigeeJIT
+import PerigeeRuntime
+
+struct JITChoice {
+    /// The JIT records and compiles hot loops (`-jon`); the interpreter alone otherwise.
+    var on = false
+    var verbose = false
+    var dump = false
+    var parameters = JITParameters()
+
+    /// Applies `-j<command>`; the message for a command luajit would refuse.
+    mutating func apply(_ command: String) -> String? {
+        switch command {
+        case "on": on = true
+        case "off": on = false
+        case "flush": break
+        case "v": on = true; verbose = true
+        case "dump": on = true; dump = true
+        default:
+            if command.hasPrefix("dump=") || command.hasPrefix("v=") {
+                return "-j\(command): writing JIT reports to a file is not supported; they go to standard error"
+            }
+            return "unknown luaJIT command or jit.* modules not installed: -j\(command)"
+        }
+        return nil
+    }
+
+    /// Starts the JIT on `vm` when asked (the caller keeps it alive while the VM runs).
+    func start(_ vm: LuaVM) -> TraceJIT? {
+        guard on else { return nil }
+        let jit = TraceJIT(vm: vm, parameters: parameters) { text in
+            _ = text.utf8CString.withUnsafeBufferPointer { fputs($0.baseAddress!, stderr) }
+        }
+        jit.verbose = verbose
+        jit.dumpIR = dump
+        jit.start()
+        return jit
+    }
+}
