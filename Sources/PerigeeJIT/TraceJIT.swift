@@ -117,7 +117,8 @@ public final class TraceJIT {
 
     private func makeEngine() throws -> JITEngine {
         let engine = try JITEngine()
-        try engine.defineAbsoluteSymbols(compiledCodeHelpers + mathLibrarySymbols)
+        try engine.defineAbsoluteSymbols(compiledCodeHelpers)
+        try engine.resolveProcessSymbols()
         self.engine = engine
         return engine
     }

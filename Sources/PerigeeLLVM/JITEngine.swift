@@ -63,6 +63,19 @@ public final class JITEngine {
         }
     }
 
+    /// Resolves symbols no module and no `defineAbsoluteSymbols` defines through the
+    /// process's shared libraries (the C and math libraries: LLVM may turn a call to `pow`
+    /// into one to `exp2`, and lowers math intrinsics to library calls).
+    public func resolveProcessSymbols() throws {
+        try locked {
+            var generator: LLVMOrcDefinitionGeneratorRef? = nil
+            try check(L.LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+                &generator, L.LLVMOrcLLJITGetGlobalPrefix(ref), nil, nil), .jit)
+            guard let generator else { throw LLVMError(.jit, "no process symbol generator") }
+            L.LLVMOrcJITDylibAddGenerator(dylib, generator)
+        }
+    }
+
     /// A fresh thread-safe context; build the modules for `add` in it.
     public func makeContext() -> LLVMContext {
         LLVMContext(threadSafe: L.LLVMOrcCreateNewThreadSafeContext()!)

@@ -1,6 +1,8 @@
 /// The Lua conformance suite (Tests/conformance) and the benchmark programs at their small
-/// sizes, run by the built `perigee` in every mode the project has: the interpreter (`-joff`)
-/// and compiled ahead of time (`perigee build`). Outputs are compared with luajit's, recorded in the `.out` files.
+/// sizes, run by the built `perigee` in every mode the project has: the interpreter (`-joff`),
+/// the tracing JIT with thresholds so low that traces form at once (`-jon -Ohotloop=1`), and
+/// compiled ahead of time (`perigee build`). Outputs are compared with luajit's, recorded in
+/// the `.out` files.
 import XCTest
 
 /// Scripts that need parts of the standard library not built yet. Each must still fail, so
@@ -34,6 +36,27 @@ final class ConformanceTests: XCTestCase {
             if ok { passed += 1 }
         }
         XCTAssertGreaterThanOrEqual(passed, 6)
+    }
+
+    /// Every script under the JIT, traces forming on a loop's first iteration: the same output
+    /// as luajit's, and every loop a script marks `-- trace` really compiled (from `-jv`).
+    func testJITMatchesLuaJIT() throws {
+        var traced = 0
+        for name in try scripts() {
+            let expected = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))))
+            let result = try runPerigee(["-jv", "-Ohotloop=1", "-Ohotexit=1", name], in: directory)
+            XCTAssertEqual(result.status, 0, "\(name) (JIT): \(result.err)")
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: expected, as: UTF8.self), "\(name) (JIT)")
+            let source = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.hasSuffix("-- trace") && line.contains("for ") {
+                let report = "\(name):\(index + 1) loop]"
+                XCTAssertTrue(result.err.split(separator: "\n").contains { $0.hasPrefix("[TRACE ") && $0.hasSuffix(report) },
+                              "\(name): no trace for the loop at line \(index + 1):\n\(result.err)")
+                traced += 1
+            }
+        }
+        XCTAssertGreaterThan(traced, 15, "the scripts mark the loops that must compile")
     }
 
     /// Every script built with `perigee build` and run: the same output as luajit's.
@@ -98,6 +121,11 @@ final class ConformanceTests: XCTestCase {
     /// Every benchmark at its small size, checksums checked by the runner against luajit.
     func testBenchmarksRunInTheInterpreter() throws {
         try runBenchmarks(engine: "perigee-interp")
+    }
+
+    /// The same with the JIT on at its default thresholds.
+    func testBenchmarksRunWithTheJIT() throws {
+        try runBenchmarks(engine: "perigee-jit")
     }
 
     /// The same, each benchmark built with `perigee build` and run.

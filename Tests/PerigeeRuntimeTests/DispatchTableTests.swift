@@ -28,7 +28,8 @@ final class DispatchTableTests: XCTestCase {
     }
 
     func testVariantsRunTheirPlainFormsHandler() {
-        XCTAssertEqual(Opcode.JFORL.dispatchHandler, "FORL")
+        XCTAssertEqual(Opcode.JFORL.dispatchHandler, "JFORL")
+        XCTAssertEqual(Opcode.IFORL.dispatchHandler, "FORL")
         XCTAssertEqual(Opcode.IFUNCV.dispatchHandler, "FUNCV")
         XCTAssertEqual(Opcode.FNEW.dispatchHandler, "cold")
         XCTAssertEqual(Opcode.ADDVV.dispatchHandler, "ADDVV")

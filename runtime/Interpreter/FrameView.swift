@@ -1,5 +1,6 @@
 /// Each instruction's slow path, once: the interpreter's handlers and the helpers compiled
-/// code calls are two thin doors into these operations on a frame. An operation answers nil
+/// code calls are two thin doors into these operations on a frame. The ones that run in
+/// loops (tables, closures, varargs, iterator calls) inline into both doors. An operation answers nil
 /// when done, or `.error` with the error value set (the caller adds the traceback and
 /// unwinds, each engine in its own way).
 import PerigeeFrontend
@@ -20,11 +21,16 @@ struct FrameView {
 
     /// `top`: the thread's top to publish (nil: the end of the frame's registers).
     @inline(__always) init(_ vm: LuaVM, _ L: ThreadRef, base: Int, pc: Int, top: Int? = nil) {
+        self.init(vm, L, base: base, closure: L.pointee.stack[base + FrameLayout.functionSlot].function, pc: pc, top: top)
+    }
+
+    /// The frame of `closure`, already known to the caller.
+    @inline(__always) init(_ vm: LuaVM, _ L: ThreadRef, base: Int, closure: FunctionRef, pc: Int, top: Int? = nil) {
         self.vm = vm
         self.L = L
         self.base = base
         self.pc = pc
-        closure = L.pointee.stack[base + FrameLayout.functionSlot].function
+        self.closure = closure
         L.pointee.base = UInt32(base)
         L.pointee.top = UInt32(top ?? base + Int(closure.proto.pointee.frameSize))
     }
@@ -96,6 +102,7 @@ struct FrameView {
     // MARK: Objects
 
     /// TNEW, TDUP.
+    @inline(__always)
     func newTable(_ i: Instruction) -> CallStatus? {
         let t = i.verifiedOpcode == .TNEW ? vm.newTable(sizes: i.rd) : vm.duplicateTable(k[-1 - i.rd].table)
         guard let t else { return outOfMemory() }
@@ -106,6 +113,7 @@ struct FrameView {
 
     /// FNEW: a closure of the prototype constant D, its upvalues from this frame's registers
     /// or this closure's upvalues.
+    @inline(__always)
     func newClosure(_ i: Instruction) -> CallStatus? {
         let g = self.g
         let p = k[-1 - i.rd].proto
@@ -126,6 +134,7 @@ struct FrameView {
     }
 
     /// USETS, USETN, USETP (USETV is inline in every engine).
+    @inline(__always)
     func setUpvalue(_ i: Instruction) {
         let value: Value
         switch i.verifiedOpcode {
@@ -138,6 +147,7 @@ struct FrameView {
 
     /// TSETM: stores registers A ..< A + `count` at t[start...], t in register A - 1 (a table
     /// in emitted code; checked for bytecode loaded from a dump). Leaves `L.top` after them.
+    @inline(__always)
     func storeMultiple(_ i: Instruction, count: Int) -> CallStatus? {
         let a = i.ra
         guard self[a - 1].isTable else { return error("internal error: TSETM on a non-table") }
@@ -149,6 +159,7 @@ struct FrameView {
 
     /// VARG: copies the varargs (below the frame, after the fixed parameters) to register A.
     /// For a multiple-result VARG, their number (the stack may have grown).
+    @inline(__always)
     func varargs(_ i: Instruction) -> (status: CallStatus?, count: Int) {
         let a = i.ra
         let delta = self[FrameLayout.linkSlot].frameValue
@@ -204,6 +215,7 @@ struct FrameView {
     /// ITERC (and ITERN not over `next`): the call base[A-3](base[A-2], base[A-1]) set up
     /// from register A, a callable value's `__call` in place. Its argument count, or nil
     /// after an error.
+    @inline(__always)
     func iteratorCall(_ i: Instruction) -> Int? {
         let a = i.ra
         self[a] = self[a - 3]

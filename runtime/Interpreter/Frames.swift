@@ -80,9 +80,12 @@ struct Continuation {
 extension UnsafeMutablePointer where Pointee == GCThread {
     /// Whether an upvalue is open on stack slot `slot` or above: the open list is ordered by
     /// slot, highest first, so one compare says.
-    @inline(__always) func hasOpenUpvalues(atOrAbove slot: Int) -> Bool {
+    @inline(__always) func hasOpenUpvalues(atOrAbove slot: Int) -> Bool { hasOpenUpvalues(atOrAbove: pointee.stack + slot) }
+
+    /// The same for the slot at `address` (the interpreter's frames are addresses).
+    @inline(__always) func hasOpenUpvalues(atOrAbove address: UnsafeMutablePointer<Value>) -> Bool {
         guard let open = pointee.openUpvalues else { return false }
-        return UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= pointee.stack + slot
+        return UnsafeMutableRawPointer(open).assumingMemoryBound(to: GCUpvalue.self).pointee.v >= address
     }
 }
 

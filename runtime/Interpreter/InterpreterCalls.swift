@@ -50,7 +50,7 @@ import PerigeeFrontend
     // The common return: to a Lua caller, from a frame with no open upvalues that is not
     // the run's exit frame.
     if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase) {
-        if !L.hasOpenUpvalues(atOrAbove: r - L.pointee.stack) {
+        if !L.hasOpenUpvalues(atOrAbove: r) {
             let returnPC = link.returnPC
             let callIns = returnPC[-1]
             let wanted = Instruction(callIns).rb &- 1
@@ -154,7 +154,7 @@ extension InterpreterRun {
     mutating func call(_ ins: UInt32) -> CallStatus? {
         let op = Instruction(ins).verifiedOpcode
         let isMulti = op == .CALLM || op == .CALLMT
-        let isTail = op.control == .tailCall
+        let isTail = op == .CALLT || op == .CALLMT
         let a = Instruction(ins).ra
         var n = (isTail ? Instruction(ins).rd : Instruction(ins).rc) - 1
         if isMulti { n += 1 + multres }
@@ -162,7 +162,8 @@ extension InterpreterRun {
         L.pointee.top = UInt32(funcSlot + 2 + n)
         if !base[a].isFunction {
             let index = slotIndex(base)
-            guard FrameView(vm, L, base: index, pc: currentPC(), top: funcSlot + 2 + n).resolveCall(a, &n, errorSlot: a) else {
+            let frame = withVM { FrameView($0, L, base: index, closure: closure, pc: currentPC(), top: funcSlot + 2 + n) }
+            guard frame.resolveCall(a, &n, errorSlot: a) else {
                 return .error
             }
             rebase(index)

@@ -23,7 +23,10 @@ import PerigeeFrontend
 
 extension InterpreterRun {
     /// The running frame, for the slow paths every engine shares (publishes base and top).
-    var frame: FrameView { FrameView(vm, L, base: slotIndex(base), pc: currentPC()) }
+    /// Made from the run's unretained VM: no reference counting on the way.
+    var frame: FrameView {
+        @inline(__always) get { withVM { FrameView($0, L, base: slotIndex(base), closure: closure, pc: currentPC()) } }
+    }
 
     /// The instructions without a handler of their own.
     mutating func coldInstruction(_ ins: UInt32) -> CallStatus? {

@@ -298,7 +298,7 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let L = s.pointee.L
     let from = valueSlots(base) + Instruction(ins).ra
-    if L.hasOpenUpvalues(atOrAbove: from - L.pointee.stack) { L.closeUpvalues(from: from - L.pointee.stack, s.pointee.g) }
+    if L.hasOpenUpvalues(atOrAbove: from) { L.closeUpvalues(from: from - L.pointee.stack, s.pointee.g) }
     return stay(pc + Instruction(ins).jumpOffset, base)
 }
 

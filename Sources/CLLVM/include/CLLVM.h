@@ -94,6 +94,8 @@
   X(LLVMOrcLLJITMangleAndIntern) X(LLVMOrcLLJITAddLLVMIRModule) \
   X(LLVMOrcLLJITAddLLVMIRModuleWithRT) X(LLVMOrcLLJITLookup) \
   X(LLVMOrcAbsoluteSymbols) X(LLVMOrcJITDylibDefine) \
+  X(LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess) X(LLVMOrcJITDylibAddGenerator) \
+  X(LLVMOrcLLJITGetGlobalPrefix) \
   X(LLVMOrcDisposeMaterializationUnit) X(LLVMOrcReleaseSymbolStringPoolEntry) \
   X(LLVMOrcCreateNewThreadSafeContext) X(LLVMOrcThreadSafeContextGetContext) \
   X(LLVMOrcDisposeThreadSafeContext) X(LLVMOrcCreateNewThreadSafeModule) \

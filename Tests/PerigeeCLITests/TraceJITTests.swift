@@ -1,0 +1,78 @@
+/// The tracing JIT as users meet it: libLLVM only once a trace compiles, debug hooks obeyed
+/// while traces exist, `-j`/`-O` arguments checked, `-jdump` listings.
+import Foundation
+import XCTest
+
+final class TraceJITTests: XCTestCase {
+    /// Prints whether libLLVM is mapped into the running process.
+    let mapsProbe = "local f = io.open('/proc/self/maps') local m = f:read('*a') f:close() "
+        + "print(m:find('libLLVM', 1, true) and 'llvm' or 'no llvm')"
+
+    func testLibLLVMLoadsOnlyWhenTheFirstTraceCompiles() throws {
+        let cold = try runPerigee(["-jon", "-e", "local s = 0 for i = 1, 10 do s = s + i end " + mapsProbe])
+        XCTAssertEqual(cold.status, 0, cold.err)
+        XCTAssertEqual(String(decoding: cold.out, as: UTF8.self), "no llvm\n")
+        let empty = try runPerigee(["-jon", "-e", "", "-e", mapsProbe])
+        XCTAssertEqual(String(decoding: empty.out, as: UTF8.self), "no llvm\n")
+        let hot = try runPerigee(["-jv", "-Ohotloop=1", "-e", "local s = 0 for i = 1, 10 do s = s + i end " + mapsProbe])
+        XCTAssertEqual(hot.status, 0, hot.err)
+        XCTAssertEqual(String(decoding: hot.out, as: UTF8.self), "llvm\n")
+        XCTAssertTrue(hot.err.contains("[TRACE   1 (command line):1 loop]"), hot.err)
+    }
+
+    /// A line hook set after a loop compiled sees every line of the loop's later iterations,
+    /// exactly as the interpreter's: traces are not entered while a hook is set.
+    func testDebugHookSetAfterCompilationIsObeyed() throws {
+        let script = """
+        local t = {}
+        local function run(n) local s = 0 for i = 1, n do
+          s = s + i
+          t[1] = s
+        end return s end
+        print(run(100))
+        local lines = 0
+        debug.sethook(function() lines = lines + 1 end, "l")
+        print(run(50))
+        debug.sethook()
+        print(lines > 100, run(100))
+        """
+        let interpreted = try runPerigee(["-joff", "-e", script])
+        let traced = try runPerigee(["-jv", "-Ohotloop=1", "-e", script])
+        XCTAssertEqual(interpreted.status, 0, interpreted.err)
+        XCTAssertEqual(traced.status, 0, traced.err)
+        XCTAssertEqual(String(decoding: traced.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
+        XCTAssertTrue(traced.err.contains("loop]"), "the loop compiled before the hook: \(traced.err)")
+        XCTAssertEqual(String(decoding: traced.out, as: UTF8.self), "5050\n1275\ntrue\t5050\n")
+    }
+
+    /// Abort reasons name the bytecode, and a loop that keeps aborting is blacklisted.
+    func testAbortsAreReportedAndBlacklisted() throws {
+        let script = "local t = {} for r = 1, 20 do for i = 1, 20 do t[#t + 1] = tostring(i) end end print(#t)"
+        let result = try runPerigee(["-jv", "-Ohotloop=1", "-e", script])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "400\n")
+        let aborts = result.err.split(separator: "\n").filter { $0.contains("NYI: bytecode") }
+        XCTAssertFalse(aborts.isEmpty, result.err)
+        XCTAssertLessThanOrEqual(aborts.count, 4, "a failing loop must stop being recorded: \(result.err)")
+    }
+
+    func testDumpListsTheTraceIR() throws {
+        let result = try runPerigee(["-jdump", "-Ohotloop=1", "-e", "local s = 0 for i = 1, 100 do s = s + i * 2 end print(s)"])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "10100\n")
+        XCTAssertTrue(result.err.contains("---- TRACE 1 IR"), result.err)
+        XCTAssertTrue(result.err.contains(" num MUL "), result.err)
+        XCTAssertTrue(result.err.contains("SNAP   #"), result.err)
+    }
+
+    func testBadJITArgumentsAreRefused() throws {
+        let flag = try runPerigee(["-Ohotlop=3", "-e", "print(1)"])
+        XCTAssertEqual(flag.status, 1)
+        XCTAssertTrue(flag.err.contains("unknown or malformed optimization flag 'hotlop=3'"), flag.err)
+        let command = try runPerigee(["-jfoo", "-e", "print(1)"])
+        XCTAssertEqual(command.status, 1)
+        XCTAssertTrue(command.err.contains("-jfoo"), command.err)
+        let level = try runPerigee(["-O1", "-O-fold", "-Ohotloop=5", "-e", "print(2)"])
+        XCTAssertEqual(String(decoding: level.out, as: UTF8.self), "2\n", level.err)
+    }
+}
