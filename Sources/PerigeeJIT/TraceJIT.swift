@@ -17,6 +17,8 @@ public final class TraceJIT {
 
     unowned let vm: LuaVM
     private var engine: JITEngine?
+    /// Each installed trace's code, freed when the traces are flushed.
+    private var trackers: [ResourceTracker] = []
     /// A loop that got hot, waiting for its body's first instruction.
     private var armed: UnsafePointer<UInt32>?
     private var recorder: TraceRecorder?
@@ -34,11 +36,24 @@ public final class TraceJIT {
         self.output = output
     }
 
-    /// Installs the JIT: hot loops start recording from now on.
-    public func start() {
+    /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
+    public func install(compiling: Bool) {
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
-        vm.hotCounters.onHot = { [unowned self] pc in self.hot(pc) }
         vm.traces.recorder = { [unowned self] L, base, pc in self.record(L, base, pc) }
+        vm.traces.setCompiling = { [unowned self] on in
+            if !on { self.stop() }
+            self.vm.hotCounters.onHot = on ? { [unowned self] pc in self.hot(pc) } : nil
+        }
+        vm.traces.onFlush = { [unowned self] in self.flush() }
+        vm.traces.compile(compiling)
+    }
+
+    /// Frees the code of every trace (the runtime has restored their anchors).
+    private func flush() {
+        stop()
+        for tracker in trackers { try? tracker.remove() }
+        trackers.removeAll()
+        aborts.removeAll()
     }
 
     /// A loop or function header got hot: numeric `for` loops start a recording.
@@ -55,6 +70,11 @@ public final class TraceJIT {
                 armed = nil
                 let function = L.pointee.stack[base + FrameLayout.functionSlot]
                 guard function.isFunction, function.function.isLua else { throw TraceAbort("leaving loop in root trace") }
+                if function.function.proto.pointee.flags & ProtoFlag.noJIT != 0 {
+                    // jit.off(f): its loops stop counting, without a report.
+                    vm.traces.blacklist(anchor)
+                    return stop()
+                }
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"])
                 recorder = started
@@ -94,16 +114,18 @@ public final class TraceJIT {
         do {
             let engine = try self.engine ?? makeEngine()
             let context = engine.makeContext()
+            let tracker = engine.makeResourceTracker()
             let module = LLVMModule(name: "trace\(number)", in: context)
             let name = "perigee_trace_\(number)"
             TraceLowering(recorder.ir, loopSnapshot: recorder.loopSnapshot, module: module, name: name).lower()
             try module.verify()
             try PassPipeline.trace.run(on: module)
-            try engine.add(module)
+            try engine.add(module, tracker: tracker)
             let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
-            let original = recorder.anchor.pointee
+            trackers.append(tracker)
             vm.traces.install(InstalledTrace(entry: entry, exitPCs: recorder.ir.snapshots.map(\.pc),
-                                             loopStart: recorder.loopStart, original: original), at: recorder.anchor)
+                                             loopEndExit: recorder.loopEndSnapshot, loopStart: recorder.loopStart,
+                                             anchor: recorder.anchor), at: recorder.anchor)
             compiled += 1
             if dumpIR {
                 output("---- TRACE \(number) start \(position(recorder.proto, recorder.anchor))\n---- TRACE \(number) IR\n")
@@ -134,7 +156,15 @@ public final class TraceJIT {
         let index = pc - UnsafePointer(proto.pointee.bytecode)
         let line = index >= 0 && index < source.lines.count ? Int(source.lines[index]) : 0
         var chunk = source.chunkName
-        if chunk.hasPrefix("@") || chunk.hasPrefix("=") { chunk.removeFirst() }
+        if chunk.hasPrefix("@") {
+            // luajit names a file by its last path component.
+            chunk.removeFirst()
+            if let slash = chunk.lastIndex(of: "/") { chunk = String(chunk[chunk.index(after: slash)...]) }
+        } else if chunk.hasPrefix("=") {
+            chunk.removeFirst()
+        } else {
+            chunk = "\"\(chunk.prefix { $0 != "\n" }.prefix(40))\""
+        }
         return "\(chunk):\(line)"
     }
 }

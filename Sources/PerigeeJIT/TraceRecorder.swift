@@ -35,6 +35,8 @@ final class TraceRecorder {
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
+    /// The exit taken when the loop ends.
+    private(set) var loopEndSnapshot = 0
 
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
         self.anchor = anchor
@@ -336,6 +338,7 @@ final class TraceRecorder {
         // Leaving the loop goes on after the FORL with the index as it was.
         currentPC += 1
         currentSnapshot = nil
+        loopEndSnapshot = guardSnapshot()
         if stepsUp {
             emitGuard(.LE, .number, next, stop)
         } else {

@@ -29,15 +29,15 @@ struct JITChoice {
         return nil
     }
 
-    /// Starts the JIT on `vm` when asked (the caller keeps it alive while the VM runs).
-    func start(_ vm: LuaVM) -> TraceJIT? {
-        guard on else { return nil }
+    /// Installs the JIT on `vm`, compiling when asked (`jit.on()` may start it later); the
+    /// caller keeps it alive while the VM runs. Nothing of LLVM loads before a trace compiles.
+    func start(_ vm: LuaVM) -> TraceJIT {
         let jit = TraceJIT(vm: vm, parameters: parameters) { text in
             _ = text.utf8CString.withUnsafeBufferPointer { fputs($0.baseAddress!, stderr) }
         }
         jit.verbose = verbose
         jit.dumpIR = dump
-        jit.start()
+        jit.install(compiling: on)
         return jit
     }
 }

@@ -17,28 +17,104 @@ public struct InstalledTrace {
     /// The instruction index of the loop body (where the loop goes on when the trace is
     /// not entered, with a debug hook set).
     public let loopStart: Int
-    /// The anchor's own instruction, as it was before it was patched.
+    /// The exit taken when the loop ends (leaving there is the trace's normal way out).
+    public let loopEndExit: Int
+    /// The anchor, and its own instruction as it was before it was patched.
+    public let anchor: UnsafePointer<UInt32>
     public let original: UInt32
 
-    public init(entry: TraceEntry, exitPCs: [Int], loopStart: Int, original: UInt32) {
+    public init(entry: TraceEntry, exitPCs: [Int], loopEndExit: Int, loopStart: Int, anchor: UnsafePointer<UInt32>) {
         self.entry = entry
         self.exitPCs = exitPCs
+        self.loopEndExit = loopEndExit
         self.loopStart = loopStart
-        self.original = original
+        self.anchor = anchor
+        original = anchor.pointee
     }
+}
+
+/// How often a trace ran and left early (before its loop ended), to retire traces whose
+/// guards keep failing.
+struct TraceCounts {
+    var entries = 0
+    var earlyExits = 0
 }
 
 /// The traces of one Lua universe, numbered from 1 as `-jv` prints them.
 public final class TraceTable {
-    public private(set) var traces: [InstalledTrace] = []
+    public private(set) var traces: [InstalledTrace?] = []
+    var counts: [TraceCounts] = []
     /// Called before each instruction while recording, with the thread, the frame's base
     /// slot and the instruction's address; the recorder stops recording itself.
     public var recorder: ((ThreadRef, Int, UnsafePointer<UInt32>) -> Void)?
     public private(set) var isRecording = false
 
-    /// Traces left and taken, for `-jv`-style counts.
-    public internal(set) var entries = 0
+    /// Set by the JIT when it is installed: `jit.on()`/`jit.off()` switch recording with
+    /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
+    public var setCompiling: ((Bool) -> Void)?
+    public var onFlush: (() -> Void)?
+    public private(set) var isCompiling = false
 
+    /// A trace that left early this many times, in more than a quarter of its runs, is
+    /// retired: its loop goes back to the interpreter for good.
+    static let retirementExits = 64
+
+    /// Traces entered, and traces retired, for reports.
+    public private(set) var entries = 0
+    public private(set) var retired = 0
+
+    /// Turns recording of new traces on or off (`jit.on`, `jit.off`); false without a JIT.
+    @discardableResult
+    public func compile(_ on: Bool) -> Bool {
+        guard let setCompiling else { return false }
+        isCompiling = on
+        setCompiling(on)
+        return true
+    }
+
+    /// Restores every anchor and forgets every trace (`jit.flush`).
+    public func flush() {
+        for case let trace? in traces { restore(trace) }
+        traces.removeAll()
+        counts.removeAll()
+        onFlush?()
+    }
+
+    /// `jit.off(f)` and `jit.on(f)`: the loops of prototype `p` leave their traces (their
+    /// anchors restored), and with `counting` blacklisted loops count again.
+    public func resetLoops(of p: ProtoRef, counting: Bool) {
+        let code = UnsafeMutableRawPointer(p.pointee.bytecode).assumingMemoryBound(to: Instruction.self)
+        for pc in 0..<Int(p.pointee.bytecodeCount) {
+            let op = code[pc].verifiedOpcode
+            let number = code[pc].rd
+            if op == .JFORL, let trace = traces[number - 1] {
+                restore(trace)
+                traces[number - 1] = nil
+            } else if counting, op.isPatchedVariant, let plain = op.variants?.plain, code[pc].verifiedOpcode != plain {
+                code[pc].setOpcode(plain)
+            }
+        }
+    }
+
+    private func restore(_ trace: InstalledTrace) {
+        UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: UInt32.self).pointee = trace.original
+    }
+
+    /// Counts a run of trace `number` that left through `exit`; retires the trace when its
+    /// guards keep failing (without side traces, each such exit costs more than it saves).
+    func noteRun(_ number: Int, exit: Int) {
+        entries += 1
+        counts[number - 1].entries += 1
+        guard let trace = traces[number - 1], exit != trace.loopEndExit else { return }
+        counts[number - 1].earlyExits += 1
+        let c = counts[number - 1]
+        if c.earlyExits >= TraceTable.retirementExits && c.earlyExits * 4 > c.entries {
+            restore(trace)
+            UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: Instruction.self).pointee.setOpcode(.IFORL)
+            traces[number - 1] = nil
+            retired += 1
+        }
+    }
     /// Shows the recorder every instruction from now on (or stops).
     public func setRecording(_ on: Bool) {
         isRecording = on
@@ -50,6 +126,7 @@ public final class TraceTable {
     @discardableResult
     public func install(_ trace: InstalledTrace, at anchor: UnsafePointer<UInt32>) -> Int {
         traces.append(trace)
+        counts.append(TraceCounts())
         let number = traces.count
         let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
         patched.pointee = Instruction(.JFORL, a: UInt32(patched.pointee.ra), d: UInt32(number))
@@ -87,15 +164,16 @@ extension InterpreterRun {
     /// Runs trace `number` on this frame and goes on at the exit it took; with a debug hook
     /// set, the loop body runs interpreted instead (hooks see every instruction).
     mutating func runTrace(_ number: Int) -> CallStatus? {
-        let trace = vm.traces.traces[number - 1]
         let code = UnsafePointer(closure.proto.pointee.bytecode)
+        // A JFORL only ever names a live trace: retiring or flushing one restores its anchor.
+        let trace = vm.traces.traces[number - 1].unsafelyUnwrapped
         if !vm.hooks.mask.isEmpty {
             pc = code + trace.loopStart
             return nil
         }
         let index = slotIndex(base)
-        vm.traces.entries += 1
         let exit = trace.entry(UnsafeMutableRawPointer(L), index)
+        vm.traces.noteRun(number, exit: exit)
         rebase(index)
         pc = code + trace.exitPCs[exit]
         syncTop()

@@ -120,12 +120,31 @@ extension LuaVM {
         _ = J.set(string: g.intern("arch")!, string("arm64"), g)
         #endif
         register("status", in: J) { raw in
-            BuiltinCall(raw, "status").results(.false)
+            let c = BuiltinCall(raw, "status")
+            return c.results(c.vm.traces.isCompiling ? .true : .false)
         }
-        register("off", in: J) { _ in 0 }
-        register("flush", in: J) { _ in 0 }
+        // jit.off(f)/jit.on(f) mark one Lua function; without a function they switch the JIT.
+        func markFunction(_ c: BuiltinCall, compile: Bool) -> Bool {
+            guard c.arg(1).isFunction, c.arg(1).function.isLua else { return false }
+            let p = c.arg(1).function.proto
+            p.pointee.flags = compile ? p.pointee.flags & ~ProtoFlag.noJIT : p.pointee.flags | ProtoFlag.noJIT
+            c.vm.traces.resetLoops(of: p, counting: compile)
+            return true
+        }
+        register("off", in: J) { raw in
+            let c = BuiltinCall(raw, "off")
+            if !markFunction(c, compile: false) { c.vm.traces.compile(false) }
+            return 0
+        }
+        register("flush", in: J) { raw in
+            BuiltinCall(raw, "flush").vm.traces.flush()
+            return 0
+        }
         register("on", in: J) { raw in
-            BuiltinCall(raw, "on").error("no JIT compiler is available in this build")
+            // Executables from `perigee build` have no JIT: there jit.on() changes nothing.
+            let c = BuiltinCall(raw, "on")
+            if !markFunction(c, compile: true) { c.vm.traces.compile(true) }
+            return 0
         }
     }
 
