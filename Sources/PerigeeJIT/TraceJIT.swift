@@ -1,6 +1,9 @@
 /// The tracing JIT of one Lua universe: starts recording when a loop gets hot, turns a
 /// finished recording into machine code through LLVM (ORC, loaded on the first trace) and
 /// installs it at the loop's FORL; reports what it does as `-jv` and `-jdump` do.
+#if canImport(Glibc)
+import Glibc
+#endif
 import PerigeeCodegen
 import PerigeeFrontend
 import PerigeeLLVM
@@ -26,14 +29,24 @@ public final class TraceJIT {
     private var aborts: [UnsafePointer<UInt32>: Int] = [:]
     static let abortsBeforeBlacklist = 2
 
-    /// Counts for reports: traces compiled, recordings aborted.
+    /// Counts for reports: traces compiled, recordings aborted, each compile's time (µs).
     public private(set) var compiled = 0
     public private(set) var aborted = 0
+    public private(set) var compileMicroseconds: [Int] = []
 
     public init(vm: LuaVM, parameters: JITParameters, output: @escaping (String) -> Void) {
         self.vm = vm
         self.parameters = parameters
         self.output = output
+    }
+
+    /// One line of counts: traces compiled, recordings aborted, trace runs, traces retired.
+    public var statistics: String {
+        let times = compileMicroseconds.sorted()
+        let median = times.isEmpty ? 0 : times[times.count / 2]
+        let p90 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 9 / 10)]
+        return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) retired=\(vm.traces.retired) "
+            + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90)]"
     }
 
     /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
@@ -111,6 +124,8 @@ public final class TraceJIT {
     private func finish(_ recorder: TraceRecorder) {
         stop()
         let number = vm.traces.traces.count + 1
+        let started = monotonicMicroseconds()
+        defer { compileMicroseconds.append(monotonicMicroseconds() - started) }
         do {
             let engine = try self.engine ?? makeEngine()
             let context = engine.makeContext()
@@ -135,6 +150,12 @@ public final class TraceJIT {
         } catch {
             fail("LLVM: \(error)", at: recorder.anchor)
         }
+    }
+
+    private func monotonicMicroseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
     }
 
     private func makeEngine() throws -> JITEngine {

@@ -80,7 +80,10 @@ struct CommandLineDriver {
         }
         vm.captureTracebacks = true
         let tracing = jit.start(vm)
-        defer { withExtendedLifetime(tracing) {} }
+        defer {
+            // For the benchmark runner: what the JIT did in this run.
+            if getenv("PERIGEE_JIT_STATS") != nil { writeStandardError(tracing.statistics + "\n") }
+        }
         vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
                         options: Array(arguments[..<min(i, arguments.count)]))
         defer {

@@ -6,8 +6,8 @@ import PerigeeJIT
 import PerigeeRuntime
 
 struct JITChoice {
-    /// The JIT records and compiles hot loops (`-jon`); the interpreter alone otherwise.
-    var on = false
+    /// The JIT records and compiles hot loops, as luajit's does unless `-joff`.
+    var on = true
     var verbose = false
     var dump = false
     var parameters = JITParameters()
