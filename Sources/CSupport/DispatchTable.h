@@ -92,7 +92,7 @@
     X(JITERL, ITERL) \
     X(LOOP, LOOP) \
     X(ILOOP, LOOP) \
-    X(JLOOP, LOOP) \
+    X(JLOOP, JLOOP) \
     X(JMP, JMP) \
     X(FUNCF, FUNCF) \
     X(IFUNCF, FUNCF) \
@@ -171,6 +171,7 @@
     X(JFORL) \
     X(ITERL) \
     X(LOOP) \
+    X(JLOOP) \
     X(JMP) \
     X(FUNCF) \
     X(FUNCV) \

@@ -20,8 +20,9 @@ public final class TraceJIT {
 
     unowned let vm: LuaVM
     private var engine: JITEngine?
-    /// Each installed trace's code, freed when the traces are flushed.
+    /// Each installed trace's code and iteration counter, freed when the traces are flushed.
     private var trackers: [ResourceTracker] = []
+    private var counters: [UnsafeMutablePointer<Int>] = []
     /// A loop that got hot, waiting for its body's first instruction.
     private var armed: UnsafePointer<UInt32>?
     private var recorder: TraceRecorder?
@@ -66,12 +67,15 @@ public final class TraceJIT {
         stop()
         for tracker in trackers { try? tracker.remove() }
         trackers.removeAll()
+        for counter in counters { counter.deallocate() }
+        counters.removeAll()
         aborts.removeAll()
     }
 
-    /// A loop or function header got hot: numeric `for` loops start a recording.
+    /// A loop or function header got hot: `for`, `while` and `repeat` loops start a recording.
     private func hot(_ pc: UnsafePointer<UInt32>) {
-        guard recorder == nil, armed == nil, Instruction(pc.pointee).verifiedOpcode == .FORL,
+        let op = Instruction(pc.pointee).verifiedOpcode
+        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
         vm.traces.setRecording(true)
@@ -132,15 +136,19 @@ public final class TraceJIT {
             let tracker = engine.makeResourceTracker()
             let module = LLVMModule(name: "trace\(number)", in: context)
             let name = "perigee_trace_\(number)"
-            TraceLowering(recorder.ir, loopSnapshot: recorder.loopSnapshot, module: module, name: name).lower()
+            let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            iterations.initialize(to: 0)
+            counters.append(iterations)
+            TraceLowering(recorder.ir, loopSnapshot: recorder.loopSnapshot, iterations: iterations, module: module,
+                          name: name).lower()
             try module.verify()
             try PassPipeline.trace.run(on: module)
             try engine.add(module, tracker: tracker)
             let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
             trackers.append(tracker)
             vm.traces.install(InstalledTrace(entry: entry, exitPCs: recorder.ir.snapshots.map(\.pc),
-                                             loopEndExit: recorder.loopEndSnapshot, loopStart: recorder.loopStart,
-                                             anchor: recorder.anchor), at: recorder.anchor)
+                                             loopStart: recorder.loopStart, anchor: recorder.anchor,
+                                             iterations: iterations), at: recorder.anchor)
             compiled += 1
             if dumpIR {
                 output("---- TRACE \(number) start \(position(recorder.proto, recorder.anchor))\n---- TRACE \(number) IR\n")

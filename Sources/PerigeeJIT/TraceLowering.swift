@@ -18,15 +18,18 @@ final class TraceLowering: RuntimeCodeEmitter {
     let ir: TraceIR
     /// The back edge's snapshot (not an exit).
     let loopSnapshot: Int
+    /// Where the back edge counts iterations.
+    let iterations: UnsafeMutablePointer<Int>
 
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
     private var frame: LLVMValueRef!
 
-    init(_ ir: TraceIR, loopSnapshot: Int, module: LLVMModule, name: String) {
+    init(_ ir: TraceIR, loopSnapshot: Int, iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
         self.ir = ir
         self.loopSnapshot = loopSnapshot
+        self.iterations = iterations
         rt = RuntimeInterface(module)
         cx = module.context
         b = IRBuilder(cx)
@@ -48,6 +51,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
         }
         writeBack(loopSnapshot)
+        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
+        b.store(b.add(b.load(cx.i64, counter), i64(1)), counter)
         b.br(loop)
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)

@@ -19,8 +19,10 @@ enum IRField: UInt16 {
 
 final class TraceRecorder {
     let ir = TraceIR()
-    /// The loop's FORL (the trace's anchor) and the first instruction of its body.
+    /// The loop's FORL or LOOP (the trace's anchor) and the first instruction of its body.
     let anchor: UnsafePointer<UInt32>
+    /// A numeric `for` loop (the trace ends with FORL's step), else a `while`/`repeat` loop.
+    let isForLoop: Bool
     let loopStart: Int
     let proto: ProtoRef
     let base: Int
@@ -35,8 +37,6 @@ final class TraceRecorder {
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
-    /// The exit taken when the loop ends.
-    private(set) var loopEndSnapshot = 0
 
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
         self.anchor = anchor
@@ -44,7 +44,9 @@ final class TraceRecorder {
         self.base = base
         self.maxRecord = maxRecord
         let code = UnsafePointer(proto.pointee.bytecode)
-        loopStart = anchor - code + 1 + Instruction(anchor.pointee).jumpOffset
+        isForLoop = Instruction(anchor.pointee).verifiedOpcode == .FORL
+        // A FORL jumps back to its body; a LOOP's body follows it.
+        loopStart = isForLoop ? anchor - code + 1 + Instruction(anchor.pointee).jumpOffset : anchor - code + 1
     }
 
     var code: UnsafePointer<UInt32> { UnsafePointer(proto.pointee.bytecode) }
@@ -197,7 +199,11 @@ final class TraceRecorder {
             guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
             try recordLoopEnd(i, frame)
             return true
-        case .FORI, .LOOP, .ITERL, .ITERC, .ITERN, .ISNEXT:
+        case .LOOP:
+            guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
+            closeLoop()
+            return true
+        case .FORI, .ITERL, .ITERC, .ITERN, .ISNEXT:
             throw TraceAbort("inner loop in root trace")
         default:
             throw TraceAbort.nyi(i.verifiedOpcode)
@@ -338,7 +344,6 @@ final class TraceRecorder {
         // Leaving the loop goes on after the FORL with the index as it was.
         currentPC += 1
         currentSnapshot = nil
-        loopEndSnapshot = guardSnapshot()
         if stepsUp {
             emitGuard(.LE, .number, next, stop)
         } else {
@@ -346,15 +351,20 @@ final class TraceRecorder {
         }
         write(a, next)
         write(a + 3, next)
+        closeLoop()
+    }
+
+    /// The back edge: the state every iteration ends with, as a snapshot at the body's start.
+    private func closeLoop() {
         currentPC = loopStart
         currentSnapshot = nil
-        // The back edge: the state every iteration ends with.
         _ = guardSnapshot()
     }
 
     /// Starts the trace: the loop's step direction is fixed for its whole run, so the guard
     /// on it comes first (an exit there runs the body in the interpreter).
     func begin(_ L: ThreadRef) throws {
+        guard isForLoop else { return }
         let frame = L.pointee.stack + base
         let a = Instruction(anchor.pointee).ra
         for slot in a...(a + 2) where !frame[slot].isNumber { throw TraceAbort("NYI: loop control of non-numbers") }

@@ -1,6 +1,6 @@
 /// The runtime's side of the tracing JIT, all of it: the table of installed traces, the
 /// recorder's door (a dispatch table that shows it each instruction before it runs), and the
-/// handler of JFORL, which enters a trace. The runtime knows nothing of how traces are made:
+/// handlers of JFORL and JLOOP, which enter a trace. The runtime knows nothing of how traces are made:
 /// PerigeeJIT installs itself through `TraceTable`.
 import CSupport
 import PerigeeFrontend
@@ -17,33 +17,28 @@ public struct InstalledTrace {
     /// The instruction index of the loop body (where the loop goes on when the trace is
     /// not entered, with a debug hook set).
     public let loopStart: Int
-    /// The exit taken when the loop ends (leaving there is the trace's normal way out).
-    public let loopEndExit: Int
     /// The anchor, and its own instruction as it was before it was patched.
     public let anchor: UnsafePointer<UInt32>
     public let original: UInt32
+    /// Where the trace counts its completed iterations (its back edge adds one).
+    public let iterations: UnsafeMutablePointer<Int>
 
-    public init(entry: TraceEntry, exitPCs: [Int], loopEndExit: Int, loopStart: Int, anchor: UnsafePointer<UInt32>) {
+    public init(entry: TraceEntry, exitPCs: [Int], loopStart: Int, anchor: UnsafePointer<UInt32>,
+                iterations: UnsafeMutablePointer<Int>) {
         self.entry = entry
         self.exitPCs = exitPCs
-        self.loopEndExit = loopEndExit
         self.loopStart = loopStart
         self.anchor = anchor
+        self.iterations = iterations
         original = anchor.pointee
     }
-}
-
-/// How often a trace ran and left early (before its loop ended), to retire traces whose
-/// guards keep failing.
-struct TraceCounts {
-    var entries = 0
-    var earlyExits = 0
 }
 
 /// The traces of one Lua universe, numbered from 1 as `-jv` prints them.
 public final class TraceTable {
     public private(set) var traces: [InstalledTrace?] = []
-    var counts: [TraceCounts] = []
+    /// How many times each trace was entered.
+    var runs: [Int] = []
     /// Called before each instruction while recording, with the thread, the frame's base
     /// slot and the instruction's address; the recorder stops recording itself.
     public var recorder: ((ThreadRef, Int, UnsafePointer<UInt32>) -> Void)?
@@ -55,9 +50,12 @@ public final class TraceTable {
     public var onFlush: (() -> Void)?
     public private(set) var isCompiling = false
 
-    /// A trace that left early this many times, in more than a quarter of its runs, is
-    /// retired: its loop goes back to the interpreter for good.
-    static let retirementExits = 64
+    /// After this many runs, a trace that averages fewer iterations per run than
+    /// `minimumIterations` is retired (entering and leaving it costs more than it saves, and
+    /// there are no side traces yet to continue where it leaves): its loop goes back to the
+    /// interpreter for good.
+    static let retirementRuns = 64
+    static let minimumIterations = 4
 
     /// Traces entered, and traces retired, for reports.
     public private(set) var entries = 0
@@ -76,7 +74,7 @@ public final class TraceTable {
     public func flush() {
         for case let trace? in traces { restore(trace) }
         traces.removeAll()
-        counts.removeAll()
+        runs.removeAll()
         onFlush?()
     }
 
@@ -87,7 +85,7 @@ public final class TraceTable {
         for pc in 0..<Int(p.pointee.bytecodeCount) {
             let op = code[pc].verifiedOpcode
             let number = code[pc].rd
-            if op == .JFORL, let trace = traces[number - 1] {
+            if op == .JFORL || op == .JLOOP, let trace = traces[number - 1] {
                 restore(trace)
                 traces[number - 1] = nil
             } else if counting, op.isPatchedVariant, let plain = op.variants?.plain, code[pc].verifiedOpcode != plain {
@@ -100,20 +98,17 @@ public final class TraceTable {
         UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: UInt32.self).pointee = trace.original
     }
 
-    /// Counts a run of trace `number` that left through `exit`; retires the trace when its
-    /// guards keep failing (without side traces, each such exit costs more than it saves).
-    func noteRun(_ number: Int, exit: Int) {
+    /// Counts a run of trace `number`; retires the trace when its runs are too short.
+    func noteRun(_ number: Int) {
         entries += 1
-        counts[number - 1].entries += 1
-        guard let trace = traces[number - 1], exit != trace.loopEndExit else { return }
-        counts[number - 1].earlyExits += 1
-        let c = counts[number - 1]
-        if c.earlyExits >= TraceTable.retirementExits && c.earlyExits * 4 > c.entries {
-            restore(trace)
-            UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: Instruction.self).pointee.setOpcode(.IFORL)
-            traces[number - 1] = nil
-            retired += 1
-        }
+        runs[number - 1] += 1
+        let n = runs[number - 1]
+        guard n == TraceTable.retirementRuns, let trace = traces[number - 1],
+              trace.iterations.pointee < n * TraceTable.minimumIterations else { return }
+        restore(trace)
+        blacklist(trace.anchor)
+        traces[number - 1] = nil
+        retired += 1
     }
     /// Shows the recorder every instruction from now on (or stops).
     public func setRecording(_ on: Bool) {
@@ -121,21 +116,24 @@ public final class TraceTable {
         perigee_set_recording(on ? 1 : 0)
     }
 
-    /// Installs `trace` at the FORL at `anchor`: the loop now runs through JFORL and the
-    /// trace. The trace's number.
+    /// Installs `trace` at its loop instruction `anchor` (FORL or LOOP): the loop now runs
+    /// through the trace-entry form (JFORL, JLOOP). The trace's number.
     @discardableResult
     public func install(_ trace: InstalledTrace, at anchor: UnsafePointer<UInt32>) -> Int {
         traces.append(trace)
-        counts.append(TraceCounts())
+        runs.append(0)
         let number = traces.count
         let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
-        patched.pointee = Instruction(.JFORL, a: UInt32(patched.pointee.ra), d: UInt32(number))
+        let entry = patched.pointee.verifiedOpcode.variants.unsafelyUnwrapped.trace
+        patched.pointee = Instruction(entry, a: UInt32(patched.pointee.ra), d: UInt32(number))
         return number
     }
 
-    /// Patches the FORL at `anchor` to IFORL: a loop that will not compile stops counting.
+    /// Patches the loop instruction at `anchor` to its interpreter-only form (IFORL, ILOOP):
+    /// a loop that will not compile stops counting.
     public func blacklist(_ anchor: UnsafePointer<UInt32>) {
-        UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self).pointee.setOpcode(.IFORL)
+        let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
+        if let interpreter = patched.pointee.verifiedOpcode.variants?.interpreter { patched.pointee.setOpcode(interpreter) }
     }
 }
 
@@ -160,6 +158,11 @@ public final class TraceTable {
     return slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
 }
 
+/// JLOOP: the `while` or `repeat` loop's trace runs its iterations.
+@_cdecl("perigee_op_JLOOP") @inline(__always) func opJLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
+}
+
 extension InterpreterRun {
     /// Runs trace `number` on this frame and goes on at the exit it took; with a debug hook
     /// set, the loop body runs interpreted instead (hooks see every instruction).
@@ -173,7 +176,7 @@ extension InterpreterRun {
         }
         let index = slotIndex(base)
         let exit = trace.entry(UnsafeMutableRawPointer(L), index)
-        vm.traces.noteRun(number, exit: exit)
+        vm.traces.noteRun(number)
         rebase(index)
         pc = code + trace.exitPCs[exit]
         syncTop()
