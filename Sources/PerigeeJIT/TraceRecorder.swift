@@ -203,7 +203,7 @@ final class TraceRecorder {
             guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
             closeLoop()
             return true
-        case .FORI, .ITERL, .ITERC, .ITERN, .ISNEXT:
+        case .FORI, .JFORI, .IFORL, .JFORL, .ITERL, .IITERL, .JITERL, .ILOOP, .JLOOP, .ITERC, .ITERN, .ISNEXT:
             throw TraceAbort("inner loop in root trace")
         default:
             throw TraceAbort.nyi(i.verifiedOpcode)

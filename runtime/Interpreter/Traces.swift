@@ -34,11 +34,23 @@ public struct InstalledTrace {
     }
 }
 
+/// What entering a trace needs, in plain memory: the JFORL/JLOOP handlers read it with no
+/// reference counting on the way in and out.
+struct TraceDoor {
+    let entry: TraceEntry
+    let exitPCs: UnsafeMutablePointer<Int>
+    let loopStart: Int
+    let iterations: UnsafeMutablePointer<Int>
+    /// How many times the trace was entered.
+    var runs: Int
+}
+
 /// The traces of one Lua universe, numbered from 1 as `-jv` prints them.
 public final class TraceTable {
     public private(set) var traces: [InstalledTrace?] = []
-    /// How many times each trace was entered.
-    var runs: [Int] = []
+    /// Trace n's door at `doors[n - 1]`.
+    private(set) var doors = UnsafeMutablePointer<TraceDoor>.allocate(capacity: 0)
+    private var doorCapacity = 0
     /// Called before each instruction while recording, with the thread, the frame's base
     /// slot and the instruction's address; the recorder stops recording itself.
     public var recorder: ((ThreadRef, Int, UnsafePointer<UInt32>) -> Void)?
@@ -58,7 +70,7 @@ public final class TraceTable {
     static let minimumIterations = 4
 
     /// Traces entered, and traces retired, for reports.
-    public private(set) var entries = 0
+    public var entries: Int { (0..<traces.count).reduce(0) { $0 + doors[$1].runs } }
     public private(set) var retired = 0
 
     /// Turns recording of new traces on or off (`jit.on`, `jit.off`); false without a JIT.
@@ -73,8 +85,8 @@ public final class TraceTable {
     /// Restores every anchor and forgets every trace (`jit.flush`).
     public func flush() {
         for case let trace? in traces { restore(trace) }
+        for n in 0..<traces.count { doors[n].exitPCs.deallocate() }
         traces.removeAll()
-        runs.removeAll()
         onFlush?()
     }
 
@@ -98,13 +110,10 @@ public final class TraceTable {
         UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: UInt32.self).pointee = trace.original
     }
 
-    /// Counts a run of trace `number`; retires the trace when its runs are too short.
-    func noteRun(_ number: Int) {
-        entries += 1
-        runs[number - 1] += 1
-        let n = runs[number - 1]
-        guard n == TraceTable.retirementRuns, let trace = traces[number - 1],
-              trace.iterations.pointee < n * TraceTable.minimumIterations else { return }
+    /// After its first runs: retires trace `number` when its runs are too short.
+    func reviewRuns(_ number: Int) {
+        guard let trace = traces[number - 1],
+              trace.iterations.pointee < TraceTable.retirementRuns * TraceTable.minimumIterations else { return }
         restore(trace)
         blacklist(trace.anchor)
         traces[number - 1] = nil
@@ -120,8 +129,18 @@ public final class TraceTable {
     /// through the trace-entry form (JFORL, JLOOP). The trace's number.
     @discardableResult
     public func install(_ trace: InstalledTrace, at anchor: UnsafePointer<UInt32>) -> Int {
+        if traces.count == doorCapacity {
+            let grown = UnsafeMutablePointer<TraceDoor>.allocate(capacity: max(16, doorCapacity * 2))
+            grown.moveInitialize(from: doors, count: traces.count)
+            doors.deallocate()
+            doors = grown
+            doorCapacity = max(16, doorCapacity * 2)
+        }
+        let exits = UnsafeMutablePointer<Int>.allocate(capacity: max(1, trace.exitPCs.count))
+        exits.initialize(from: trace.exitPCs, count: trace.exitPCs.count)
+        (doors + traces.count).initialize(to: TraceDoor(entry: trace.entry, exitPCs: exits, loopStart: trace.loopStart,
+                                                        iterations: trace.iterations, runs: 0))
         traces.append(trace)
-        runs.append(0)
         let number = traces.count
         let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
         let entry = patched.pointee.verifiedOpcode.variants.unsafelyUnwrapped.trace
@@ -168,17 +187,18 @@ extension InterpreterRun {
     /// set, the loop body runs interpreted instead (hooks see every instruction).
     mutating func runTrace(_ number: Int) -> CallStatus? {
         let code = UnsafePointer(closure.proto.pointee.bytecode)
-        // A JFORL only ever names a live trace: retiring or flushing one restores its anchor.
-        let trace = vm.traces.traces[number - 1].unsafelyUnwrapped
-        if !vm.hooks.mask.isEmpty {
-            pc = code + trace.loopStart
+        // A JFORL/JLOOP only ever names a live trace: retiring or flushing restores the anchor.
+        let door = withVM { $0.traces.doors + (number - 1) }
+        if withVM({ !$0.hooks.mask.isEmpty }) {
+            pc = code + door.pointee.loopStart
             return nil
         }
         let index = slotIndex(base)
-        let exit = trace.entry(UnsafeMutableRawPointer(L), index)
-        vm.traces.noteRun(number)
+        let exit = door.pointee.entry(UnsafeMutableRawPointer(L), index)
+        door.pointee.runs += 1
         rebase(index)
-        pc = code + trace.exitPCs[exit]
+        pc = code + door.pointee.exitPCs[exit]
+        if door.pointee.runs == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(number) } }
         syncTop()
         return nil
     }
