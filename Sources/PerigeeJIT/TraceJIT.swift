@@ -113,15 +113,20 @@ public final class TraceJIT {
     }
 
     private func fail(_ reason: String, at pc: UnsafePointer<UInt32>) {
-        let anchor = recorder?.anchor
-        if verbose, let recorder {
+        guard let recorder else { return stop() }
+        stop()
+        abandon(recorder, reason, at: pc)
+    }
+
+    /// Reports a recording that produced no trace and counts it against its loop, which is
+    /// blacklisted after a few.
+    private func abandon(_ recorder: TraceRecorder, _ reason: String, at pc: UnsafePointer<UInt32>) {
+        if verbose {
             output("[TRACE --- \(position(recorder.proto, recorder.anchor)) -- \(reason) at \(position(recorder.proto, pc))]\n")
         }
-        stop()
         aborted += 1
-        guard let anchor else { return }
-        aborts[anchor, default: 0] += 1
-        if aborts[anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(anchor) }
+        aborts[recorder.anchor, default: 0] += 1
+        if aborts[recorder.anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(recorder.anchor) }
     }
 
     /// Compiles the recorded trace and patches its loop to enter it.
@@ -139,10 +144,15 @@ public final class TraceJIT {
             let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
             iterations.initialize(to: 0)
             counters.append(iterations)
-            TraceLowering(recorder.ir, loopSnapshot: recorder.loopSnapshot, iterations: iterations, module: module,
-                          name: name).lower()
+            // Before the first iteration the trace may still find a slot of another type: then
+            // it leaves at once, and the interpreter runs the body.
+            let loopSnapshot = recorder.loopSnapshot
+            let entryExit = recorder.ir.snapshot(pc: recorder.loopStart, depth: 0, [])
+            TraceLowering(recorder.ir, loopSnapshot: loopSnapshot, entryExit: entryExit, iterations: iterations,
+                          module: module, name: name).lower()
             try module.verify()
-            try PassPipeline.trace.run(on: module)
+            try PassPipeline.aot.run(on: module)
+            let llvmIR = dumpIR ? module.ir : ""
             try engine.add(module, tracker: tracker)
             let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
             trackers.append(tracker)
@@ -153,10 +163,11 @@ public final class TraceJIT {
             if dumpIR {
                 output("---- TRACE \(number) start \(position(recorder.proto, recorder.anchor))\n---- TRACE \(number) IR\n")
                 output(recorder.ir.dump())
+                output("---- TRACE \(number) LLVM\n" + llvmIR)
             }
             if verbose { output("[TRACE \(pad(number)) \(position(recorder.proto, recorder.anchor)) loop]\n") }
         } catch {
-            fail("LLVM: \(error)", at: recorder.anchor)
+            abandon(recorder, "LLVM: \(error)", at: recorder.anchor)
         }
     }
 

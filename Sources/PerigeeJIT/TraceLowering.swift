@@ -2,8 +2,10 @@
 /// code-generation layer: an entry block, the loop body in IR order, and the back edge. Every
 /// guard branches to its snapshot's exit block, which writes the snapshot's slots (boxed)
 /// into the Lua frame and returns the exit number; the interpreter goes on at its pc.
-/// Values carried around the loop go through their stack slots (the back edge writes them,
-/// the next iteration's loads read them).
+/// The stack is read once, at entry: slots the loop changes travel around it as PHIs (boxed
+/// values, type-checked where the trace reads them), the others stay as loaded. An exit
+/// writes its snapshot's slots and, for the slots it does not name, the values the previous
+/// iteration left.
 import CLLVM
 import PerigeeCodegen
 import PerigeeFrontend
@@ -25,10 +27,24 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
     private var frame: LLVMValueRef!
+    /// Iterations completed in this run (a PHI at the loop head), added to the counter at exits.
+    private var completed: LLVMValueRef!
+    /// The value of each slot the loop changes, as the previous iteration left it: unboxed
+    /// for slots whose type stays the same around the loop (`stable`), boxed otherwise.
+    private var carried: [Int: LLVMValueRef] = [:]
+    private var stable: [Int: IRType] = [:]
+    /// The boxed value, loaded at entry, of each slot the trace reads and never changes;
+    /// unboxed (checked once, at entry) in `checked`.
+    private var invariant: [Int: LLVMValueRef] = [:]
+    private var checked: [Int: LLVMValueRef] = [:]
+    /// The exit taken before the first iteration when a slot's type is not the recorded one.
+    let entryExit: Int
 
-    init(_ ir: TraceIR, loopSnapshot: Int, iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
+    init(_ ir: TraceIR, loopSnapshot: Int, entryExit: Int, iterations: UnsafeMutablePointer<Int>,
+         module: LLVMModule, name: String) {
         self.ir = ir
         self.loopSnapshot = loopSnapshot
+        self.entryExit = entryExit
         self.iterations = iterations
         rt = RuntimeInterface(module)
         cx = module.context
@@ -41,22 +57,51 @@ final class TraceLowering: RuntimeCodeEmitter {
         thread = b.parameter(function, 0)
         // No call inside a trace can move the stack: the frame's address holds throughout.
         frame = b.gep(cx.i64, stackBase(thread), [b.parameter(function, 1)])
+        let backEdge = Dictionary(uniqueKeysWithValues: ir.snapshots[loopSnapshot].entries.map { ($0.slot, $0.ref) })
+        var loaded: [Int: IRType] = [:]
+        for ins in ir.instructions where ins.op == .SLOAD { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
+        // Entry: every slot the trace reads or changes, loaded once; the types of invariant
+        // slots and of slots whose type the loop keeps are checked here, once.
+        var initial: [Int: LLVMValueRef] = [:]
+        for slot in Set(backEdge.keys).union(loaded.keys).sorted() {
+            let v = b.load(cx.i64, slotAddress(slot))
+            guard let type = loaded[slot], !type.isPrimitive else {
+                if backEdge[slot] == nil { invariant[slot] = v } else { initial[slot] = v }
+                continue
+            }
+            if let next = backEdge[slot], ir[next].type != type {
+                initial[slot] = v
+                continue
+            }
+            guardHolds(hasType(v, type), exit: entryExit)
+            if backEdge[slot] == nil { checked[slot] = unboxed(v, type)! } else { initial[slot] = unboxed(v, type)!; stable[slot] = type }
+        }
         let loop = newBlock("loop")
+        let entry = b.insertBlock!
         b.br(loop)
         b.position(atEndOf: loop)
+        completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
+        for slot in backEdge.keys.sorted() {
+            let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
+            carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
+        }
         var snapshot = -1
         for n in 0..<ir.count {
             let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n))
             while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref { snapshot += 1 }
             if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
         }
-        writeBack(loopSnapshot)
-        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
-        b.store(b.add(b.load(cx.i64, counter), i64(1)), counter)
+        // The back edge: this iteration's values become the next one's.
+        let next = ir.snapshots[loopSnapshot].entries.map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
+        let end = b.insertBlock!
+        for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
+        b.addIncoming(completed, [(b.add(completed, i64(1)), end)])
         b.br(loop)
+        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
             writeBack(index)
+            if index != entryExit { b.store(b.add(b.load(cx.i64, counter), completed), counter) }
             b.ret(i64(index))
         }
     }
@@ -120,7 +165,21 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     private func writeBack(_ snapshot: Int) {
-        for entry in ir.snapshots[snapshot].entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+        // Leaving before the loop: the frame is as the trace found it.
+        if snapshot == entryExit { return }
+        let entries = ir.snapshots[snapshot].entries
+        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+        let named = Set(entries.map(\.slot))
+        for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
+            b.store(boxedSlot(slot, value), slotAddress(slot))
+        }
+    }
+
+    /// A carried slot's value, boxed.
+    private func boxedSlot(_ slot: Int, _ v: LLVMValueRef) -> LLVMValueRef {
+        guard let type = stable[slot] else { return v }
+        if type == .number { return b.bitcast(v, cx.i64) }
+        return b.or(b.ptrToInt(v, cx.i64), bits(tag(type) << Value.tagShift))
     }
 
     /// A typed load of boxed bits at `address`, guarded to the instruction's type.
@@ -148,7 +207,13 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func lower(_ ref: IRRef, _ ins: IRIns, exit: Int) -> LLVMValueRef? {
         switch ins.op {
         case .SLOAD:
-            return typedLoad(slotAddress(Int(Int16(bitPattern: ins.op1))), ins, exit: exit)
+            let slot = Int(Int16(bitPattern: ins.op1))
+            // Checked at entry: invariant slots, and slots whose type the loop keeps.
+            if let v = checked[slot] { return v }
+            if stable[slot] != nil { return carried[slot]! }
+            let v = carried[slot] ?? invariant[slot]!
+            guardHolds(hasType(v, ins.type), exit: exit)
+            return unboxed(v, ins.type)
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
             return arithmetic(op, value(ins.ref1), value(ins.ref2))

@@ -358,7 +358,7 @@ final class TraceRecorder {
     private func closeLoop() {
         currentPC = loopStart
         currentSnapshot = nil
-        _ = guardSnapshot()
+        loopSnapshot = guardSnapshot()
     }
 
     /// Starts the trace: the loop's step direction is fixed for its whole run, so the guard
@@ -378,6 +378,7 @@ final class TraceRecorder {
         }
     }
 
-    /// The snapshot of the back edge (the last one), which the lowering writes at the loop's end.
-    var loopSnapshot: Int { ir.snapshots.count - 1 }
+    /// The snapshot of the back edge (the last one the recording took): the state each
+    /// iteration ends with.
+    private(set) var loopSnapshot = -1
 }

@@ -93,6 +93,14 @@ print(down, frac)
 local function span(from, to, step) local n = 0 for i = from, to, step do n = n + i end return n end -- trace
 print(span(1, 50, 1), span(50, 1, -1), span(1, 50, 2))
 
+-- Entered later with a slot of another type, the trace leaves before its first iteration
+-- and the interpreter coerces; entered with a table instead of a number, the same.
+local function add(r, n) for i = 1, n do r = r + i end return r end -- trace
+print(add(0, 100), add("10", 100), add(0.5, 10))
+local function scale(t, n) local k = t for i = 1, n do k = k * 2 end return k end -- trace
+local vec = setmetatable({}, { __mul = function(a, b) return a end })
+print(scale(1, 10), scale(vec, 3) == vec, scale(3, 4))
+
 -- Booleans and nil in registers, `not`, and `and`/`or`.
 local flags = {}
 for i = 1, 60 do flags[i] = (i % 3 == 0) end -- trace
