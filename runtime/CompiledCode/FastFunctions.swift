@@ -46,3 +46,17 @@ public enum FastFunction: UInt8, CaseIterable {
         self = f
     }
 }
+
+/// The other fast functions: builtins the interpreter runs on a call's registers without a
+/// frame of their own (as do the `FastFunction`s; see Interpreter/InterpreterFastFunctions.swift),
+/// which compiled code calls as it calls any builtin. Their ids follow `FastFunction`'s.
+public enum FastBuiltin: UInt8, CaseIterable {
+    /// The one-argument math functions that keep their C function as an upvalue (`asin`,
+    /// `log10`, `deg`, ...; `sqrt`, `floor` and the others compiled code inlines have their
+    /// own ids), and the two-argument ones (`pow`, `atan2`; `fmod` has its own id).
+    case mathUnary = 16, mathBinary, atan
+    case tobit, bnot, bswap, band, bor, bxor, lshift, rshift, arshift, rol, ror, tohex
+    case tostring, tonumber, rawget, rawset, rawequal, select, setmetatable, getmetatable,
+         assert, unpack, next
+    case stringLen, stringSub, stringByte, stringChar
+}
