@@ -11,6 +11,15 @@ public enum FastFunction: UInt8, CaseIterable {
     /// `type` (its answer comes from `perigee_type_name`, without a call frame).
     case type
 
+    /// The fast function with id `id`, or nil (a case is stored as its index, from 0 in
+    /// declaration order, so this is a subtraction and a comparison; FastFunctionTests checks
+    /// every id).
+    @inline(__always) public init?(id: UInt8) {
+        let index = id &- FastFunction.sqrt.rawValue
+        guard index <= FastFunction.type.rawValue &- FastFunction.sqrt.rawValue else { return nil }
+        self = unsafeBitCast(index, to: FastFunction.self)
+    }
+
     /// The name this fast function is registered under (a switch, not reflection: the
     /// libraries ask while a state starts).
     public var name: String {
@@ -59,4 +68,13 @@ public enum FastBuiltin: UInt8, CaseIterable {
     case tostring, tonumber, rawget, rawset, rawequal, select, setmetatable, getmetatable,
          assert, unpack, next
     case stringLen, stringSub, stringByte, stringChar
+}
+
+extension FastBuiltin {
+    /// The fast builtin with id `id`, or nil (as `FastFunction(id:)`).
+    @inline(__always) public init?(id: UInt8) {
+        let index = id &- FastBuiltin.mathUnary.rawValue
+        guard index <= FastBuiltin.stringChar.rawValue &- FastBuiltin.mathUnary.rawValue else { return nil }
+        self = unsafeBitCast(index, to: FastBuiltin.self)
+    }
 }

@@ -21,23 +21,21 @@ extension InterpreterRun {
     /// Runs builtin `f` (a fast function) on the `n` arguments at `r[a + 2...]`, as call
     /// instruction at `r[a]` wanting `wanted` results (-1: all, which sets `multres`). The
     /// results are in `r[a...]`; returns their count, or `notHandled` with nothing changed.
-    @inline(never) mutating func runFastFunction(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
+    @inline(__always) mutating func runFastFunction(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
                                                  _ n: Int, wanted: Int) -> Int {
-        if withVM({ !$0.hooks.mask.isEmpty }) { return Self.notHandled }
+        if withVM({ $0.hooks.onCalls || $0.hooks.onInstructions }) { return Self.notHandled }
         let out = r + a
-        let args = out + 2
         let id = f.pointee.ffid
+        let limit = wanted < 0 ? Int.max : wanted
         let count: Int
-        if let ff = FastFunction(rawValue: id) {
-            guard let v = mathFunction(ff, f, args, n) else { return Self.notHandled }
-            out[0] = v
-            count = 1
-        } else if let fb = FastBuiltin(rawValue: id) {
-            count = builtin(fb, f, out, n, limit: wanted < 0 ? Int.max : wanted)
-            if count < 0 { return Self.notHandled }
+        if let fb = FastBuiltin(id: id) {
+            count = builtin(fb, f, out, n, limit: limit)
+        } else if let ff = FastFunction(id: id) {
+            count = mathFunction(ff, f, out, n)
         } else {
             return Self.notHandled
         }
+        if count < 0 { return Self.notHandled }
         if wanted < 0 {
             multres = count
             let end = slotIndex(out) + count
@@ -49,54 +47,71 @@ extension InterpreterRun {
         return count
     }
 
-    /// The math functions compiled code inlines, and `type`: one result, or nil.
-    @inline(__always) private func mathFunction(_ ff: FastFunction, _ f: FunctionRef,
-                                                _ args: UnsafeMutablePointer<Value>, _ n: Int) -> Value? {
-        guard n >= 1 else { return nil }
+    /// The math functions compiled code inlines, and `type`: one result, or -1.
+    @inline(__always) private mutating func mathFunction(_ ff: FastFunction, _ f: FunctionRef,
+                                                _ out: UnsafeMutablePointer<Value>, _ n: Int) -> Int {
+        let args = out + 2
+        guard n >= 1 else { return -1 }
         let x = args[0]
         switch ff {
         case .type:
-            return withVM { $0.typeNameValue(x) }
+            out[0] = withVM { $0.typeNameValue(x) }
         case .sqrt, .floor, .ceil, .abs, .sin, .cos, .tan, .exp:
-            guard x.isNumber else { return nil }
-            return Value(number: unaryMathFunction(of: f)(x.number))
+            guard x.isNumber else { return -1 }
+            out[0] = Value(number: unaryMathFunction(of: f)(x.number))
         case .log:
-            guard x.isNumber, n == 1 || args[1].isNil else { return nil }
-            return Value(number: Glibc.log(x.number))
+            guard x.isNumber, n == 1 || args[1].isNil else { return -1 }
+            out[0] = Value(number: Glibc.log(x.number))
         case .fmod:
-            guard n >= 2, x.isNumber, args[1].isNumber else { return nil }
-            return Value(number: binaryMathFunction(of: f)(x.number, args[1].number))
+            guard n >= 2, x.isNumber, args[1].isNumber else { return -1 }
+            out[0] = Value(number: binaryMathFunction(of: f)(x.number, args[1].number))
         case .min, .max:
-            guard x.isNumber else { return nil }
+            guard x.isNumber else { return -1 }
             var m = x.number
             var i = 1
             while i < n {
-                guard args[i].isNumber else { return nil }
+                guard args[i].isNumber else { return -1 }
                 m = ff == .min ? keepBetter(m, args[i].number, <) : keepBetter(m, args[i].number, >)
                 i += 1
             }
-            return Value(number: m)
+            out[0] = Value(number: m)
         case .ipairsIterator:
-            return nil
+            return -1
         }
+        return 1
     }
 
     /// The other fast functions, results written from `out` (at most `limit` of them are
-    /// needed): the result count, or a negative number when not handled.
-    @inline(__always) private func builtin(_ fb: FastBuiltin, _ f: FunctionRef, _ out: UnsafeMutablePointer<Value>,
+    /// needed): the result count, or a negative number when not handled. One case per
+    /// function, so a call takes one indirect jump here.
+    @inline(__always) private mutating func builtin(_ fb: FastBuiltin, _ f: FunctionRef, _ out: UnsafeMutablePointer<Value>,
                                                     _ n: Int, limit: Int) -> Int {
         let args = out + 2
         switch fb {
-        case .mathUnary, .atan:
+        case .mathUnary:
             guard n >= 1, args[0].isNumber else { return -1 }
-            out[0] = Value(number: fb == .atan ? Glibc.atan(args[0].number) : unaryMathFunction(of: f)(args[0].number))
+            out[0] = Value(number: unaryMathFunction(of: f)(args[0].number))
+            return 1
+        case .atan:
+            guard n >= 1, args[0].isNumber else { return -1 }
+            out[0] = Value(number: Glibc.atan(args[0].number))
             return 1
         case .mathBinary:
             guard n >= 2, args[0].isNumber, args[1].isNumber else { return -1 }
             out[0] = Value(number: binaryMathFunction(of: f)(args[0].number, args[1].number))
             return 1
-        case .tobit, .bnot, .bswap, .band, .bor, .bxor, .lshift, .rshift, .arshift, .rol, .ror, .tohex:
-            return bitFunction(fb, out, n)
+        case .tobit: return Self.bitUnary(out, n) { $0 }
+        case .bnot: return Self.bitUnary(out, n) { ~$0 }
+        case .bswap: return Self.bitUnary(out, n, BitOperation.bswap)
+        case .band: return Self.bitFold(out, n, BitOperation.band)
+        case .bor: return Self.bitFold(out, n, BitOperation.bor)
+        case .bxor: return Self.bitFold(out, n, BitOperation.bxor)
+        case .lshift: return Self.bitShift(out, n, BitOperation.lshift)
+        case .rshift: return Self.bitShift(out, n, BitOperation.rshift)
+        case .arshift: return Self.bitShift(out, n, BitOperation.arshift)
+        case .rol: return Self.bitShift(out, n, BitOperation.rol)
+        case .ror: return Self.bitShift(out, n, BitOperation.ror)
+        case .tohex: return hex(out, n)
         case .stringLen, .stringSub, .stringByte, .stringChar:
             return stringFunction(fb, out, n, limit: limit)
         default:
@@ -104,71 +119,72 @@ extension InterpreterRun {
         }
     }
 
-    /// The `bit` library: number arguments only (numeric strings go to the builtin).
-    @inline(__always) private func bitFunction(_ fb: FastBuiltin, _ out: UnsafeMutablePointer<Value>, _ n: Int) -> Int {
+    // The `bit` library: number arguments only (numeric strings go to the builtin).
+
+    @inline(__always) private static func bitUnary(_ out: UnsafeMutablePointer<Value>, _ n: Int, _ op: (Int32) -> Int32) -> Int {
+        let x = out[2]
+        guard n >= 1, x.isNumber else { return -1 }
+        out[0] = Value(number: Double(op(toBit(x.number))))
+        return 1
+    }
+
+    @inline(__always) private static func bitFold(_ out: UnsafeMutablePointer<Value>, _ n: Int,
+                                                  _ op: (Int32, Int32) -> Int32) -> Int {
         let args = out + 2
         guard n >= 1, args[0].isNumber else { return -1 }
-        let x = toBit(args[0].number)
-        let result: Int32
-        switch fb {
-        case .tobit: result = x
-        case .bnot: result = ~x
-        case .bswap: result = BitOperation.bswap(x)
-        case .band, .bor, .bxor:
-            var i = 1
-            var r = x
-            while i < n {
-                guard args[i].isNumber else { return -1 }
-                let y = toBit(args[i].number)
-                r = fb == .band ? BitOperation.band(r, y) : (fb == .bor ? BitOperation.bor(r, y) : BitOperation.bxor(r, y))
-                i += 1
-            }
-            result = r
-        case .tohex:
-            var digits = 8
-            if n >= 2 && !args[1].isNil {
-                guard args[1].isNumber else { return -1 }
-                digits = Int(toBit(args[1].number))
-            }
-            guard let s = BitOperation.hex(x, digits: digits, { g.intern($0) }) else { return -1 }
-            out[0] = Value(string: s)
-            return 1
-        default:
-            guard n >= 2, args[1].isNumber else { return -1 }
-            let count = BitOperation.shiftCount(args[1].number)
-            switch fb {
-            case .lshift: result = BitOperation.lshift(x, count)
-            case .rshift: result = BitOperation.rshift(x, count)
-            case .arshift: result = BitOperation.arshift(x, count)
-            case .rol: result = BitOperation.rol(x, count)
-            default: result = BitOperation.ror(x, count)
-            }
+        var r = toBit(args[0].number)
+        var i = 1
+        while i < n {
+            guard args[i].isNumber else { return -1 }
+            r = op(r, toBit(args[i].number))
+            i += 1
         }
-        out[0] = Value(number: Double(result))
+        out[0] = Value(number: Double(r))
+        return 1
+    }
+
+    @inline(__always) private static func bitShift(_ out: UnsafeMutablePointer<Value>, _ n: Int,
+                                                   _ op: (Int32, UInt32) -> Int32) -> Int {
+        let x = out[2], y = out[3]
+        guard n >= 2, x.isNumber, y.isNumber else { return -1 }
+        out[0] = Value(number: Double(op(toBit(x.number), BitOperation.shiftCount(y.number))))
+        return 1
+    }
+
+    @inline(never) private mutating func hex(_ out: UnsafeMutablePointer<Value>, _ n: Int) -> Int {
+        let args = out + 2
+        guard n >= 1, args[0].isNumber else { return -1 }
+        var digits = 8
+        if n >= 2 && !args[1].isNil {
+            guard args[1].isNumber else { return -1 }
+            digits = Int(toBit(args[1].number))
+        }
+        guard let s = BitOperation.hex(toBit(args[0].number), digits: digits, { g.intern($0) }) else { return -1 }
+        out[0] = Value(string: s)
         return 1
     }
 
     /// An optional integer argument as the string functions read it (nil: `absent`); nil
     /// when it is neither nil nor a number.
-    @inline(__always) private func integerArgument(_ args: UnsafeMutablePointer<Value>, _ i: Int, _ n: Int, absent: Int) -> Int? {
+    @inline(__always) private static func integerArgument(_ args: UnsafeMutablePointer<Value>, _ i: Int, _ n: Int, absent: Int) -> Int? {
         if i >= n || args[i].isNil { return absent }
         return args[i].isNumber ? luaInteger(args[i].number) : nil
     }
 
     /// Keeps the arguments reachable by the collector while a result is allocated (an
     /// allocation may collect when memory is short).
-    @inline(__always) private func anchorArguments(_ args: UnsafeMutablePointer<Value>, _ n: Int) {
+    @inline(__always) private mutating func anchorArguments(_ args: UnsafeMutablePointer<Value>, _ n: Int) {
         let end = slotIndex(args) + n
         if end > Int(L.pointee.top) { L.pointee.top = UInt32(end) }
     }
 
     /// True when `count` results written from `out` stay inside the stack.
-    @inline(__always) private func resultsFit(_ out: UnsafeMutablePointer<Value>, _ count: Int) -> Bool {
+    @inline(__always) private mutating func resultsFit(_ out: UnsafeMutablePointer<Value>, _ count: Int) -> Bool {
         count <= fastFunctionResultLimit && out + count <= L.pointee.stack + Int(L.pointee.stackSize)
     }
 
     /// `string.len`, `string.sub`, `string.byte` on a string, `string.char` of byte numbers.
-    @inline(__always) private func stringFunction(_ fb: FastBuiltin, _ out: UnsafeMutablePointer<Value>, _ n: Int,
+    @inline(__always) private mutating func stringFunction(_ fb: FastBuiltin, _ out: UnsafeMutablePointer<Value>, _ n: Int,
                                                   limit: Int) -> Int {
         let args = out + 2
         if fb == .stringChar {
@@ -195,14 +211,14 @@ extension InterpreterRun {
             out[0] = Value(number: Double(s.count))
             return 1
         case .stringSub:
-            guard let i0 = integerArgument(args, 1, n, absent: 1), let j0 = integerArgument(args, 2, n, absent: -1) else { return -1 }
+            guard let i0 = Self.integerArgument(args, 1, n, absent: 1), let j0 = Self.integerArgument(args, 2, n, absent: -1) else { return -1 }
             let (i, j) = stringRange(s.count, i0, j0)
             anchorArguments(args, n)
             guard let sub = g.intern(s.bytes + (i > j ? 0 : i - 1), count: i > j ? 0 : j - i + 1) else { return -1 }
             out[0] = Value(string: sub)
             return 1
         default:  // string.byte
-            guard let i0 = integerArgument(args, 1, n, absent: 1), let j0 = integerArgument(args, 2, n, absent: i0) else { return -1 }
+            guard let i0 = Self.integerArgument(args, 1, n, absent: 1), let j0 = Self.integerArgument(args, 2, n, absent: i0) else { return -1 }
             let (i, j) = stringRange(s.count, i0, j0)
             if i > j { return 0 }
             let count = j - i + 1
@@ -215,7 +231,7 @@ extension InterpreterRun {
     }
 
     /// The base library's fast functions.
-    @inline(__always) private func baseFunction(_ fb: FastBuiltin, _ out: UnsafeMutablePointer<Value>, _ n: Int,
+    @inline(__always) private mutating func baseFunction(_ fb: FastBuiltin, _ out: UnsafeMutablePointer<Value>, _ n: Int,
                                                          limit: Int) -> Int {
         let args = out + 2
         switch fb {
