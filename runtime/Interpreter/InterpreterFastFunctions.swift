@@ -240,9 +240,7 @@ extension InterpreterRun {
             let v = args[0]
             if v.isString { out[0] = v; return 1 }
             guard v.isNumber else { return -1 }
-            var bytes: [UInt8] = []
-            appendNumber(v.number, into: &bytes)
-            guard let s = bytes.withUnsafeBufferPointer({ g.intern($0) }) else { return -1 }
+            guard let s = withNumberText(v.number, { g.intern($0) }) else { return -1 }
             out[0] = Value(string: s)
             return 1
         case .tonumber:

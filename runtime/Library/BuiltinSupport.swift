@@ -176,9 +176,7 @@ extension LuaVM {
 extension LuaVM {
     /// A number as `tostring` shows it (LuaJIT's `%.14g`, rounding exactly).
     func numberString(_ n: Double) -> Value {
-        var bytes: [UInt8] = []
-        appendNumber(n, into: &bytes)
-        return bytes.withUnsafeBufferPointer { string($0) }
+        withNumberText(n) { string($0) }
     }
 }
 
