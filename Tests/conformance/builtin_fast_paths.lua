@@ -172,6 +172,34 @@ local hooked = band(6, 3) + math.floor(1.5) + string.len("abc") + select("#", 1,
 debug.sethook()
 print(hooked, calls > 0)
 
+-- The ipairs iterator and next as the iterator of a generic for (ITERC), called directly,
+-- over holes, fractional and huge controls, and with state or control of other types.
+local arr = {10, 20, nil, 40}
+local seen = {}
+for i, v in ipairs(arr) do seen[#seen + 1] = i .. "=" .. v end
+for i in ipairs({7, 8}) do seen[#seen + 1] = i end
+print(table.concat(seen, " "))
+local iter, state, start = ipairs({5, 6})
+print(iter(state, start), iter(state, 1), select("#", iter(state, 2)), iter(state, 0.5), iter(state, "1"))
+print(select("#", iter(state, 2^60)), select("#", iter({}, -1)))
+local keyCount = 0
+for k in next, {a = 1, b = 2, 3} do keyCount = keyCount + 1 end
+local step = next
+for k, v in step, {x = 1} do keyCount = keyCount + v end
+print(keyCount)
+print(err(function() for i, v in iter, "not a table", 0 do end end))
+print(err(function() for i, v in iter, {}, {} do end end))
+print(err(function() for k, v in next, 1 do end end))
+local proxied = setmetatable({1}, {__index = function(_, k) return k < 4 and k * 2 or nil end})
+local proxiedCount = 0
+for i, v in ipairs(proxied) do proxiedCount = proxiedCount + 1 end
+print(proxiedCount)
+local calls = 0
+debug.sethook(function() calls = calls + 1 end, "c")
+for i, v in ipairs({1, 2, 3}) do end
+debug.sethook()
+print(calls > 3)
+
 -- Results into every kind of destination: table constructors, call arguments, returns.
 local packed = {select(2, "a", "b", "c")}
 print(#packed, packed[1], packed[2], show(string.byte("xyz", 1, -1)), #{unpack({1, 2, 3, 4})})

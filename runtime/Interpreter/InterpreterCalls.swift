@@ -163,8 +163,22 @@ import PerigeeFrontend
     return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
+/// ITERC: an iterator that is a fast function (the `ipairs` iterator, `next`) runs on the
+/// registers; anything else through `iteratorCall`.
 @_cdecl("perigee_op_ITERC") @inline(__always) func opITERC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    slowPath(run, base, pc) { $0.iteratorCall(ins) }
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    let iterator = r[a - 3]
+    if iterator.isFunction && iterator.function.pointee.ffid > GCFunction.builtinFFID {
+        // The call frame as iteratorCall writes it: the iterator, then state and control.
+        r[a] = iterator
+        r[a + 2] = r[a - 2]
+        r[a + 3] = r[a - 1]
+        if runState(run).pointee.runFastFunction(iterator.function, r, a, 2, wanted: Instruction(ins).rb &- 1) >= 0 {
+            return stay(pc, base)
+        }
+    }
+    return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
 extension InterpreterRun {

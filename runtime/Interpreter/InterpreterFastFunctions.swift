@@ -1,4 +1,4 @@
-/// Fast functions in the interpreter: a CALL, CALLM, CALLT or CALLMT whose callee is a
+/// Fast functions in the interpreter: a CALL, CALLM, CALLT, CALLMT or ITERC whose callee is a
 /// builtin carrying a fast-function id (`FastFunction`, `FastBuiltin`) runs the builtin's
 /// common case right here, on the caller's registers: no frame, no argument array, no call
 /// through the builtin's entry. Each case only reads the arguments until it knows it can
@@ -31,7 +31,7 @@ extension InterpreterRun {
         if let fb = FastBuiltin(id: id) {
             count = builtin(fb, f, out, n, limit: limit)
         } else if let ff = FastFunction(id: id) {
-            count = mathFunction(ff, f, out, n)
+            count = inlinedFunction(ff, f, out, n, limit: limit)
         } else {
             return Self.notHandled
         }
@@ -47,9 +47,10 @@ extension InterpreterRun {
         return count
     }
 
-    /// The math functions compiled code inlines, and `type`: one result, or -1.
-    @inline(__always) private mutating func mathFunction(_ ff: FastFunction, _ f: FunctionRef,
-                                                _ out: UnsafeMutablePointer<Value>, _ n: Int) -> Int {
+    /// The functions compiled code inlines: math functions, `type` (one result) and the
+    /// `ipairs` iterator (none or two); -1 when not handled.
+    @inline(__always) private mutating func inlinedFunction(_ ff: FastFunction, _ f: FunctionRef,
+                                                            _ out: UnsafeMutablePointer<Value>, _ n: Int, limit: Int) -> Int {
         let args = out + 2
         guard n >= 1 else { return -1 }
         let x = args[0]
@@ -76,7 +77,11 @@ extension InterpreterRun {
             }
             out[0] = Value(number: m)
         case .ipairsIterator:
-            return -1
+            guard n >= 2, x.isTable, args[1].isNumber else { return -1 }
+            guard let (next, v) = ipairsStep(x.table, args[1].number) else { return 0 }
+            out[0] = Value(number: next)
+            if limit > 1 { out[1] = v }
+            return 2
         }
         return 1
     }

@@ -101,12 +101,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "ipairs")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             guard let control = c.number(2) else { return c.typeError(2, expected: "number") }
-            // As LuaJIT: the next key is control + 1, the element read is at its integer
-            // part, and the end of the array gives no results.
-            let next = control + 1
-            guard abs(next) < 9.0e15 else { return 0 }
-            let v = t.get(integer: Int(next.rounded(.towardZero)))
-            if v.isNil { return 0 }
+            guard let (next, v) = ipairsStep(t, control) else { return 0 }
             return c.results(Value(number: next), v)
         }, env: globals)!
         ipairsIterator.pointee.ffid = FastFunction.ipairsIterator.rawValue
@@ -454,6 +449,15 @@ func readWholeFile(_ path: String?) -> [UInt8]? {
         if n < chunk.count { break }
     }
     return bytes
+}
+
+/// One step of the iterator `ipairs` returns, as LuaJIT's: the next key is control + 1, the
+/// element read is at its integer part; nil at the end of the array (no results).
+@inline(__always) func ipairsStep(_ t: TableRef, _ control: Double) -> (Double, Value)? {
+    let next = control + 1
+    guard abs(next) < 9.0e15 else { return nil }
+    let v = t.get(integer: Int(next.rounded(.towardZero)))
+    return v.isNil ? nil : (next, v)
 }
 
 /// `select(i, ...)` over `count` arguments: the first argument selected (1-based; count + 1
