@@ -1,12 +1,13 @@
 /// Fast functions in the interpreter: a CALL, CALLM, CALLT, CALLMT or ITERC whose callee is a
 /// builtin carrying a fast-function id (`FastFunction`, `FastBuiltin`) runs the builtin's
 /// common case right here, on the caller's registers: no frame, no argument array, no call
-/// through the builtin's entry. Each case only reads the arguments until it knows it can
-/// answer as the builtin would; anything else (other argument types or counts, numeric
-/// strings, metamethods, `__metatable`, anything that raises an error, a debug hook set)
-/// returns `notHandled` before writing anything, and the instruction makes the general call,
-/// so errors, their messages and tracebacks come from the builtin itself. The semantics stay
-/// in the library: the cases call the same helpers the builtins call.
+/// through the builtin's entry, no reference counting. Each case only reads the arguments
+/// until it knows it can answer as the builtin would; anything else (other argument types
+/// or counts, numeric strings, metamethods, `__metatable`, anything that raises an error, a
+/// debug hook set) returns `notHandled` before writing a result, and the instruction makes
+/// the general call, so errors, their messages and tracebacks come from the builtin itself.
+/// The semantics stay in the library: the cases call the helpers the builtins call
+/// (`BitOperation`, `stringRange`, `selectedArgument`, `ipairsStep`, ...).
 import CSupport
 import Glibc
 import PerigeeFrontend
