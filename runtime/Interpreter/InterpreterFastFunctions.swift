@@ -22,7 +22,7 @@ extension InterpreterRun {
     /// Runs builtin `f` (a fast function) on the `n` arguments at `r[a + 2...]`, as call
     /// instruction at `r[a]` wanting `wanted` results (-1: all, which sets `multres`). The
     /// results are in `r[a...]`; returns their count, or `notHandled` with nothing changed.
-    @inline(__always) mutating func runFastFunction(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
+    @inline(never) mutating func runFastFunction(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
                                                  _ n: Int, wanted: Int) -> Int {
         if withVM({ $0.hooks.onCalls || $0.hooks.onInstructions }) { return Self.notHandled }
         let out = r + a
