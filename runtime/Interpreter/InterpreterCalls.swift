@@ -6,21 +6,28 @@ import PerigeeFrontend
 
 // MARK: Calls
 
-/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once;
-/// everything else goes through the run's `call`.
+/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once, a fast
+/// function runs on the registers (InterpreterFastFunctions.swift); everything else goes
+/// through the run's `call`.
 @inline(__always) func callInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                        multi: Bool) -> PerigeeStep {
     let s = runState(run)
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let callee = r[a]
-    if callee.isFunction && callee.function.isLua {
+    if callee.isFunction {
         var n = Instruction(ins).rc &- 1
         if multi { n = n &+ 1 &+ s.pointee.multres }
-        s.pointee.nargs = n
-        if s.pointee.enterFitting(r + a + 2) {
-            r[a + 1] = returnLink(pc)
-            return s.pointee.next
+        let ffid = callee.function.pointee.ffid
+        if ffid == GCFunction.luaFFID {
+            s.pointee.nargs = n
+            if s.pointee.enterFitting(r + a + 2) {
+                r[a + 1] = returnLink(pc)
+                return s.pointee.next
+            }
+        } else if ffid != GCFunction.builtinFFID
+                    && s.pointee.runFastFunction(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
+            return stay(pc, base)
         }
     }
     s.pointee.base = r
@@ -34,9 +41,20 @@ import PerigeeFrontend
 @_cdecl("perigee_op_CALLM") @inline(__always) func opCALLM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     callInstruction(run, base, pc, ins, multi: true)
 }
-/// CALLT and CALLMT.
+/// CALLT and CALLMT: a fast function runs on the registers and its results return as a
+/// RET would return them; everything else goes through the run's `call`.
 @_cdecl("perigee_op_CALLT") @inline(__always) func opCALLT(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    slowPath(run, base, pc) { $0.call(ins) }
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    let callee = r[a]
+    if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
+        let s = runState(run)
+        var n = Instruction(ins).rd &- 1
+        if Instruction(ins).verifiedOpcode == .CALLMT { n = n &+ 1 &+ s.pointee.multres }
+        let count = s.pointee.runFastFunction(callee.function, r, a, n, wanted: -1)
+        if count >= 0 { return returnInstruction(run, base, pc, first: a, count: count) }
+    }
+    return slowPath(run, base, pc) { $0.call(ins) }
 }
 
 // MARK: Returns
@@ -145,8 +163,22 @@ import PerigeeFrontend
     return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
+/// ITERC: an iterator that is a fast function (the `ipairs` iterator, `next`) runs on the
+/// registers; anything else through `iteratorCall`.
 @_cdecl("perigee_op_ITERC") @inline(__always) func opITERC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    slowPath(run, base, pc) { $0.iteratorCall(ins) }
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    let iterator = r[a - 3]
+    if iterator.isFunction && iterator.function.pointee.ffid > GCFunction.builtinFFID {
+        // The call frame as iteratorCall writes it: the iterator, then state and control.
+        r[a] = iterator
+        r[a + 2] = r[a - 2]
+        r[a + 3] = r[a - 1]
+        if runState(run).pointee.runFastFunction(iterator.function, r, a, 2, wanted: Instruction(ins).rb &- 1) >= 0 {
+            return stay(pc, base)
+        }
+    }
+    return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }
 
 extension InterpreterRun {

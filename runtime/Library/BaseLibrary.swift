@@ -24,75 +24,70 @@ extension LuaVM {
             if c.count < 1 { return c.argumentError(1, "value expected") }
             return c.results(c.vm.typeNameValue(c.arg(1)))
         }
-        register("tostring", in: G) { raw in
+        register("tostring", in: G, fast: .tostring) { raw in
             let c = BuiltinCall(raw, "tostring")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             guard let s = c.vm.toStringValue(c.L, c.arg(1)) else { return builtinError }
             return c.results(s)
         }
-        register("tonumber", in: G) { raw in
+        register("tonumber", in: G, fast: .tonumber) { raw in
             let c = BuiltinCall(raw, "tonumber")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             let v = c.arg(1)
             let baseArg = c.arg(2)
-            if baseArg.isNil {
-                if v.isNumber { return c.results(v) }
-                if v.isString, let n = c.vm.toNumber(v) { return c.results(Value(number: n)) }
-                return c.results(.nil)
-            }
+            if baseArg.isNil { return c.results(c.vm.decimalNumber(v)) }
             guard let b = c.integer(2) else { return c.typeError(2, expected: "number") }
             if b < 2 || b > 36 { return c.argumentError(2, "base out of range") }
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             return c.results(parseInteger(s.buffer, base: b).map { Value(number: $0) } ?? .nil)
         }
-        register("rawequal", in: G) { raw in
+        register("rawequal", in: G, fast: .rawequal) { raw in
             let c = BuiltinCall(raw, "rawequal")
             if c.count < 2 { return c.argumentError(c.count + 1, "value expected") }
             return c.results(Value(bool: c.arg(1).rawEquals(c.arg(2))))
         }
-        register("rawget", in: G) { raw in
+        register("rawget", in: G, fast: .rawget) { raw in
             let c = BuiltinCall(raw, "rawget")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             if c.count < 2 { return c.argumentError(2, "value expected") }
             return c.results(t.get(c.arg(2)))
         }
-        register("rawset", in: G) { raw in
+        register("rawset", in: G, fast: .rawset) { raw in
             let c = BuiltinCall(raw, "rawset")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             if c.count < 3 { return c.argumentError(c.count + 1, "value expected") }
             switch t.set(c.arg(2), c.arg(3), c.vm.g) {
             case .ok: return c.results(c.arg(1))
-            case .nilKey: return c.error("table index is nil")
-            case .nanKey: return c.error("table index is NaN")
+            // As luajit raises them: without a position.
+            case .nilKey: c.vm.setError("table index is nil"); return builtinError
+            case .nanKey: c.vm.setError("table index is NaN"); return builtinError
             case .outOfMemory: c.vm.errorValue = c.vm.memoryErrorValue; return builtinError
             }
         }
-        register("setmetatable", in: G) { raw in
+        register("setmetatable", in: G, fast: .setmetatable) { raw in
             let c = BuiltinCall(raw, "setmetatable")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             let mt = c.arg(2)
-            if !mt.isNil && !mt.isTable { return c.argumentError(2, "nil or table expected") }
-            if let old = t.pointee.metatable, !c.vm.g.metamethod(.metatable, in: old).isNil {
+            if c.count < 2 || (!mt.isNil && !mt.isTable) { return c.argumentError(2, "nil or table expected") }
+            if c.vm.g.hasProtectedMetatable(t) {
                 return c.error("cannot change a protected metatable")
             }
             c.vm.setMetatable(t, mt.isNil ? nil : mt.table)
             return c.results(c.arg(1))
         }
-        register("getmetatable", in: G) { raw in
+        register("getmetatable", in: G, fast: .getmetatable) { raw in
             let c = BuiltinCall(raw, "getmetatable")
             if c.count < 1 { return c.argumentError(1, "value expected") }
-            guard let mt = c.vm.g.metatable(of: c.arg(1)) else { return c.results(.nil) }
-            let protected = c.vm.g.metamethod(.metatable, in: mt)
-            return c.results(protected.isNil ? Value(table: mt) : protected)
+            return c.results(c.vm.g.visibleMetatable(of: c.arg(1)))
         }
-        nextFunction = register("next", in: G) { raw in
+        nextFunction = register("next", in: G, fast: .next) { raw in
             let c = BuiltinCall(raw, "next")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             var key = c.arg(2), value = Value.nil
             switch t.next(&key, &value) {
             case .found: return c.results(key, value)
             case .end: return c.results(.nil)
-            case .invalidKey: return c.error("invalid key to 'next'")
+            case .invalidKey: c.vm.setError("invalid key to 'next'"); return builtinError  // no position, as luajit
             }
         }
         let next = Value(function: nextFunction!)
@@ -106,12 +101,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "ipairs")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             guard let control = c.number(2) else { return c.typeError(2, expected: "number") }
-            // As LuaJIT: the next key is control + 1, the element read is at its integer
-            // part, and the end of the array gives no results.
-            let next = control + 1
-            guard abs(next) < 9.0e15 else { return 0 }
-            let v = t.get(integer: Int(next.rounded(.towardZero)))
-            if v.isNil { return 0 }
+            guard let (next, v) = ipairsStep(t, control) else { return 0 }
             return c.results(Value(number: next), v)
         }, env: globals)!
         ipairsIterator.pointee.ffid = FastFunction.ipairsIterator.rawValue
@@ -123,19 +113,18 @@ extension LuaVM {
             let iterator = c.vm.g.pointee.registry.get(string: c.vm.g.intern("ipairs_iterator")!)
             return c.results(iterator, c.arg(1), Value(number: 0))
         }
-        register("select", in: G) { raw in
+        register("select", in: G, fast: .select) { raw in
             let c = BuiltinCall(raw, "select")
             let n = c.count - 1
             if c.arg(1).isString && c.arg(1).string.count == 1 && c.arg(1).string.bytes[0] == 35 {
                 return c.results(Value(number: Double(n)))
             }
-            guard var i = c.integer(1) else { return c.typeError(1, expected: "number") }
-            if i < 0 { i = n + i + 1 } else if i > n { i = n + 1 }
-            if i < 1 { return c.argumentError(1, "index out of range") }
+            guard let index = c.integer(1) else { return c.typeError(1, expected: "number") }
+            guard let i = selectedArgument(index, count: n) else { return c.argumentError(1, "index out of range") }
             // The results are the arguments from i on: already on the stack.
             return Int32(n - i + 1)
         }
-        register("unpack", in: G) { raw in
+        register("unpack", in: G, fast: .unpack) { raw in
             let c = BuiltinCall(raw, "unpack")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             let i = c.arg(2).isNil ? 1 : (c.int32(2) ?? 1)
@@ -146,12 +135,15 @@ extension LuaVM {
             for k in i...j { c.push(t.get(integer: k)) }
             return Int32(n)
         }
-        register("assert", in: G) { raw in
+        register("assert", in: G, fast: .assert) { raw in
             let c = BuiltinCall(raw, "assert")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             if c.arg(1).isTruthy { return Int32(c.count) }
             if c.count >= 2 {
-                c.vm.errorValue = c.arg(2)
+                // A string or number message gets the caller's position (luajit 2.1); other
+                // values are raised as they are.
+                let message = c.arg(2)
+                c.vm.errorValue = message.isString || message.isNumber ? c.vm.withPosition(c.L, level: 1, message) : message
                 return builtinError
             }
             return c.error("assertion failed!")
@@ -261,6 +253,14 @@ extension LuaVM {
     }
 
     // MARK: Helpers for the builtins above
+
+    /// `tonumber(v)` without a base: numbers as they are, strings that read as numbers,
+    /// nil for everything else.
+    @inline(__always) func decimalNumber(_ v: Value) -> Value {
+        if v.isNumber { return v }
+        if v.isString, let n = toNumber(v) { return Value(number: n) }
+        return .nil
+    }
 
     /// `tostring(v)`: `__tostring` first, then the plain form. Nil on error.
     func toStringValue(_ L: ThreadRef, _ v: Value) -> Value? {
@@ -449,4 +449,37 @@ func readWholeFile(_ path: String?) -> [UInt8]? {
         if n < chunk.count { break }
     }
     return bytes
+}
+
+/// One step of the iterator `ipairs` returns, as LuaJIT's: the next key is control + 1, the
+/// element read is at its integer part; nil at the end of the array (no results).
+@inline(__always) func ipairsStep(_ t: TableRef, _ control: Double) -> (Double, Value)? {
+    let next = control + 1
+    guard abs(next) < 9.0e15 else { return nil }
+    let v = t.get(integer: Int(next.rounded(.towardZero)))
+    return v.isNil ? nil : (next, v)
+}
+
+/// `select(i, ...)` over `count` arguments: the first argument selected (1-based; count + 1
+/// when none is), or nil when `i` is out of range.
+@inline(__always) func selectedArgument(_ index: Int, count: Int) -> Int? {
+    var i = index
+    if i < 0 { i = count + i + 1 } else if i > count { i = count + 1 }
+    return i < 1 ? nil : i
+}
+
+extension UnsafeMutablePointer where Pointee == GlobalState {
+    /// True when `t`'s metatable has a `__metatable` field (`setmetatable` refuses to change it).
+    @inline(__always) func hasProtectedMetatable(_ t: TableRef) -> Bool {
+        guard let old = t.pointee.metatable else { return false }
+        return !metamethod(.metatable, in: old).isNil
+    }
+
+    /// What `getmetatable(v)` returns: the metatable's `__metatable` field when it has one,
+    /// else the metatable, or nil.
+    @inline(__always) func visibleMetatable(of v: Value) -> Value {
+        guard let mt = metatable(of: v) else { return .nil }
+        let protected = metamethod(.metatable, in: mt)
+        return protected.isNil ? Value(table: mt) : protected
+    }
 }

@@ -10,57 +10,34 @@ import Glibc
 extension LuaVM {
     func openBitLibrary() {
         let B = library("bit")
-        register("tobit", in: B) { raw in
+        register("tobit", in: B, fast: .tobit) { raw in
             let c = BuiltinCall(raw, "tobit")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Double(toBit(x))))
         }
-        register("bnot", in: B) { raw in
+        register("bnot", in: B, fast: .bnot) { raw in
             let c = BuiltinCall(raw, "bnot")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Double(~toBit(x))))
         }
-        register("bswap", in: B) { raw in
+        register("bswap", in: B, fast: .bswap) { raw in
             let c = BuiltinCall(raw, "bswap")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            return c.results(Value(number: Double(Int32(bitPattern: UInt32(bitPattern: toBit(x)).byteSwapped))))
+            return c.results(Value(number: Double(BitOperation.bswap(toBit(x)))))
         }
-        register("band", in: B) { raw in BuiltinCall(raw, "band").fold { $0 & $1 } }
-        register("bor", in: B) { raw in BuiltinCall(raw, "bor").fold { $0 | $1 } }
-        register("bxor", in: B) { raw in BuiltinCall(raw, "bxor").fold { $0 ^ $1 } }
-        register("lshift", in: B) { raw in BuiltinCall(raw, "lshift").shift { x, n in x << n } }
-        register("rshift", in: B) { raw in BuiltinCall(raw, "rshift").shift { x, n in Int32(bitPattern: UInt32(bitPattern: x) >> n) } }
-        register("arshift", in: B) { raw in BuiltinCall(raw, "arshift").shift { x, n in x >> n } }
-        register("rol", in: B) { raw in
-            BuiltinCall(raw, "rol").shift { x, n in
-                let u = UInt32(bitPattern: x)
-                return Int32(bitPattern: (u << n) | (u >> ((32 - n) & 31)))
-            }
-        }
-        register("ror", in: B) { raw in
-            BuiltinCall(raw, "ror").shift { x, n in
-                let u = UInt32(bitPattern: x)
-                return Int32(bitPattern: (u >> n) | (u << ((32 - n) & 31)))
-            }
-        }
-        register("tohex", in: B) { raw in
+        register("band", in: B, fast: .band) { raw in BuiltinCall(raw, "band").fold(BitOperation.band) }
+        register("bor", in: B, fast: .bor) { raw in BuiltinCall(raw, "bor").fold(BitOperation.bor) }
+        register("bxor", in: B, fast: .bxor) { raw in BuiltinCall(raw, "bxor").fold(BitOperation.bxor) }
+        register("lshift", in: B, fast: .lshift) { raw in BuiltinCall(raw, "lshift").shift(BitOperation.lshift) }
+        register("rshift", in: B, fast: .rshift) { raw in BuiltinCall(raw, "rshift").shift(BitOperation.rshift) }
+        register("arshift", in: B, fast: .arshift) { raw in BuiltinCall(raw, "arshift").shift(BitOperation.arshift) }
+        register("rol", in: B, fast: .rol) { raw in BuiltinCall(raw, "rol").shift(BitOperation.rol) }
+        register("ror", in: B, fast: .ror) { raw in BuiltinCall(raw, "ror").shift(BitOperation.ror) }
+        register("tohex", in: B, fast: .tohex) { raw in
             let c = BuiltinCall(raw, "tohex")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            var n = c.arg(2).isNil ? 8 : Int(toBit(c.number(2) ?? 8))
-            var digits = "0123456789abcdef"
-            if n < 0 { n = -n; digits = "0123456789ABCDEF" }
-            // The 32-bit value, zero-extended, in as many digits as asked (as luajit 2.1 does).
-            if n > 255 { n = 255 }
-            var value = UInt64(UInt32(bitPattern: toBit(x)))
-            var out = [Character](repeating: "0", count: n)
-            let table = Array(digits)
-            var i = n - 1
-            while i >= 0 {
-                out[i] = table[Int(value & 15)]
-                value >>= 4
-                i -= 1
-            }
-            return c.results(c.vm.string(String(out)))
+            let digits = c.arg(2).isNil ? 8 : Int(toBit(c.number(2) ?? 8))
+            return BitOperation.hex(toBit(x), digits: digits) { c.results(c.vm.string($0)) }
         }
     }
 }
@@ -83,6 +60,48 @@ extension BuiltinCall {
     func shift(_ op: (Int32, UInt32) -> Int32) -> Int32 {
         guard let x = number(1) else { return typeError(1, expected: "number") }
         guard let n = number(2) else { return typeError(2, expected: "number") }
-        return results(Value(number: Double(op(toBit(x), UInt32(bitPattern: toBit(n)) & 31))))
+        return results(Value(number: Double(op(toBit(x), BitOperation.shiftCount(n)))))
+    }
+}
+
+/// The operations of the `bit` library on 32-bit values, shared by the builtins and the
+/// interpreter's fast functions.
+enum BitOperation {
+    @inline(__always) static func band(_ x: Int32, _ y: Int32) -> Int32 { x & y }
+    @inline(__always) static func bor(_ x: Int32, _ y: Int32) -> Int32 { x | y }
+    @inline(__always) static func bxor(_ x: Int32, _ y: Int32) -> Int32 { x ^ y }
+    @inline(__always) static func bswap(_ x: Int32) -> Int32 { Int32(bitPattern: UInt32(bitPattern: x).byteSwapped) }
+
+    /// A shift or rotate count: its low 5 bits.
+    @inline(__always) static func shiftCount(_ d: Double) -> UInt32 { UInt32(bitPattern: toBit(d)) & 31 }
+    @inline(__always) static func lshift(_ x: Int32, _ n: UInt32) -> Int32 { x << n }
+    @inline(__always) static func rshift(_ x: Int32, _ n: UInt32) -> Int32 { Int32(bitPattern: UInt32(bitPattern: x) >> n) }
+    @inline(__always) static func arshift(_ x: Int32, _ n: UInt32) -> Int32 { x >> n }
+    @inline(__always) static func rol(_ x: Int32, _ n: UInt32) -> Int32 {
+        let u = UInt32(bitPattern: x)
+        return Int32(bitPattern: (u << n) | (u >> ((32 - n) & 31)))
+    }
+    @inline(__always) static func ror(_ x: Int32, _ n: UInt32) -> Int32 {
+        let u = UInt32(bitPattern: x)
+        return Int32(bitPattern: (u >> n) | (u << ((32 - n) & 31)))
+    }
+
+    /// `bit.tohex(x, digits)`: the 32-bit value, zero-extended, in as many hex digits as
+    /// asked (negative: upper case; at most 255, as luajit 2.1 does), handed to `body`.
+    static func hex<R>(_ x: Int32, digits: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var n = digits
+        var table: StaticString = "0123456789abcdef"
+        if n < 0 { n = -n; table = "0123456789ABCDEF" }
+        if n > 255 { n = 255 }
+        var value = UInt64(UInt32(bitPattern: x))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
+            var i = n - 1
+            while i >= 0 {
+                out[i] = table.utf8Start[Int(value & 15)]
+                value >>= 4
+                i -= 1
+            }
+            return body(UnsafeBufferPointer(start: out.baseAddress, count: n))
+        }
     }
 }

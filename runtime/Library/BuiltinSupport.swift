@@ -98,7 +98,7 @@ struct BuiltinCall {
     /// of range, or NaN, becomes -2^31).
     func int32(_ i: Int) -> Int? {
         guard let d = number(i) else { return nil }
-        return d > -2_147_483_649 && d < 2_147_483_648 ? Int(d) : Int(Int32.min)
+        return luajitInt32(d)
     }
 
     /// A string argument (numbers convert), as bytes.
@@ -111,6 +111,12 @@ struct BuiltinCall {
         }
         return nil
     }
+}
+
+/// A number as luajit's library reads a 32-bit integer: anything out of range, or NaN,
+/// becomes -2^31.
+@inline(__always) func luajitInt32(_ d: Double) -> Int {
+    d > -2_147_483_649 && d < 2_147_483_648 ? Int(d) : Int(Int32.min)
 }
 
 /// Lua 5.1's double-to-integer conversion for library arguments: truncation, with values
@@ -131,6 +137,15 @@ extension LuaVM {
         if let fast { f.pointee.ffid = fast.rawValue }
         _ = table.set(string: g.intern(name)!, Value(function: f), g)
         builtinNames[f] = name
+        return f
+    }
+
+    /// Adds builtin `name`, which the interpreter runs as fast function `fast`, to `table`.
+    @discardableResult
+    func register(_ name: String, in table: TableRef, fast: FastBuiltin,
+                  _ entry: @escaping BuiltinEntry) -> FunctionRef {
+        let f = register(name, in: table, entry)
+        f.pointee.ffid = fast.rawValue
         return f
     }
 
@@ -161,9 +176,7 @@ extension LuaVM {
 extension LuaVM {
     /// A number as `tostring` shows it (LuaJIT's `%.14g`, rounding exactly).
     func numberString(_ n: Double) -> Value {
-        var bytes: [UInt8] = []
-        appendNumber(n, into: &bytes)
-        return bytes.withUnsafeBufferPointer { string($0) }
+        withNumberText(n) { string($0) }
     }
 }
 

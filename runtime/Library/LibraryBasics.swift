@@ -11,12 +11,14 @@ extension LuaVM {
         _ = mt.set(string: g.name(of: .index), Value(table: S), g)
         g.pointee.typeMetatables[Int(ValueTag.string.rawValue)] = mt
 
-        register("len", in: S) { raw in
+        register("len", in: S, fast: .stringLen) { raw in
             let c = BuiltinCall(raw, "len")
+            // luajit names a missing argument nil here (its fast function's fallback sees one).
+            if c.count < 1 { return c.argumentError(1, "string expected, got nil") }
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             return c.results(Value(number: Double(s.count)))
         }
-        register("sub", in: S) { raw in
+        register("sub", in: S, fast: .stringSub) { raw in
             let c = BuiltinCall(raw, "sub")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
@@ -72,7 +74,7 @@ extension LuaVM {
             }
             return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
         }
-        register("byte", in: S) { raw in
+        register("byte", in: S, fast: .stringByte) { raw in
             let c = BuiltinCall(raw, "byte")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
@@ -83,7 +85,7 @@ extension LuaVM {
             for k in i...j { c.push(Value(number: Double(s.bytes[k - 1]))) }
             return Int32(j - i + 1)
         }
-        register("char", in: S) { raw in
+        register("char", in: S, fast: .stringChar) { raw in
             let c = BuiltinCall(raw, "char")
             var out: [UInt8] = []
             for i in 0..<c.count {
@@ -188,12 +190,12 @@ extension LuaVM {
                 guard let x = c.number(1) else {
                     return BuiltinCall(raw, c.vm.builtinNames[callee] ?? "?").typeError(1, expected: "number")
                 }
-                let fn = unsafeBitCast(UInt(callee.upvalueValues[0].payload), to: (@convention(c) (Double) -> Double).self)
+                let fn = unaryMathFunction(of: callee)
                 return c.results(Value(number: fn(x)))
             }
             let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
             f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
-            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? GCFunction.builtinFFID
+            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? FastBuiltin.mathUnary.rawValue
             _ = M.set(string: g.intern(name)!, Value(function: f), g)
             builtinNames[f] = name
         }
@@ -207,12 +209,12 @@ extension LuaVM {
                 let named = BuiltinCall(raw, c.vm.builtinNames[callee] ?? "?")
                 guard let x = c.number(1) else { return named.typeError(1, expected: "number") }
                 guard let y = c.number(2) else { return named.typeError(2, expected: "number") }
-                let fn = unsafeBitCast(UInt(callee.upvalueValues[0].payload), to: (@convention(c) (Double, Double) -> Double).self)
+                let fn = binaryMathFunction(of: callee)
                 return c.results(Value(number: fn(x, y)))
             }
             let f = g.newBuiltin(entry, upvalueCount: 1, env: globals)!
             f.upvalueValues[0] = Value(lightUserdata: unsafeBitCast(fn, to: UnsafeRawPointer.self))
-            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? GCFunction.builtinFFID
+            f.pointee.ffid = FastFunction(named: name)?.rawValue ?? FastBuiltin.mathBinary.rawValue
             _ = M.set(string: g.intern(name)!, Value(function: f), g)
             builtinNames[f] = name
         }
@@ -238,7 +240,7 @@ extension LuaVM {
             guard let e = c.integer(2) else { return c.typeError(2, expected: "number") }
             return c.results(Value(number: Glibc.ldexp(m, Int32(clamping: e))))
         }
-        register("atan", in: M) { raw in
+        register("atan", in: M, fast: .atan) { raw in
             let c = BuiltinCall(raw, "atan")
             guard let y = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Glibc.atan(y)))
@@ -282,12 +284,27 @@ extension BuiltinCall {
         var i = 2
         while i <= count {
             guard let x = number(i) else { return typeError(i, expected: "number") }
-            // LuaJIT's rule: keep m only when strictly better (so NaN and -0 as luajit).
-            if !better(m, x) { m = x }
+            m = keepBetter(m, x, better)
             i += 1
         }
         return results(Value(number: m))
     }
+}
+
+/// The C function of a one-argument math builtin (its upvalue).
+@inline(__always) func unaryMathFunction(of f: FunctionRef) -> @convention(c) (Double) -> Double {
+    unsafeBitCast(UInt(f.upvalueValues[0].payload), to: (@convention(c) (Double) -> Double).self)
+}
+
+/// The C function of a two-argument math builtin (its upvalue).
+@inline(__always) func binaryMathFunction(of f: FunctionRef) -> @convention(c) (Double, Double) -> Double {
+    unsafeBitCast(UInt(f.upvalueValues[0].payload), to: (@convention(c) (Double, Double) -> Double).self)
+}
+
+/// One step of `math.min`/`math.max`, LuaJIT's rule: `m` stays only when strictly better
+/// (so NaN and -0 come out as in luajit).
+@inline(__always) func keepBetter(_ m: Double, _ x: Double, _ better: (Double, Double) -> Bool) -> Double {
+    better(m, x) ? m : x
 }
 
 /// `string.sub`-style positions: negatives count from the end, then clamped to 1...n.

@@ -314,6 +314,29 @@ public func appendNumber(_ n: Double, into out: inout [UInt8]) {
     FormatSpec.numberToString.renderFloat(n, into: &out)
 }
 
+/// `appendNumber`'s text handed to `body`; integers (the common case) are written into a
+/// buffer on the stack, without an array.
+@inline(__always) func withNumberText<R>(_ n: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if n.magnitude < 1e14 && n == n.rounded(.towardZero) && !(n == 0 && n.sign == .minus) {
+        var digits = InlineArray<16, UInt8>(repeating: 0)
+        var v = Int(n).magnitude
+        var i = 16
+        repeat {
+            i -= 1
+            digits[i] = UInt8(v % 10) + UInt8(ascii: "0")
+            v /= 10
+        } while v != 0
+        if n < 0 { i -= 1; digits[i] = UInt8(ascii: "-") }
+        let start = i
+        return withUnsafeBytes(of: &digits) { raw in
+            body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: 16 - start))
+        }
+    }
+    var bytes: [UInt8] = []
+    appendNumber(n, into: &bytes)
+    return bytes.withUnsafeBufferPointer(body)
+}
+
 extension FormatSpec {
     /// The spec of `tostring` for numbers.
     static let numberToString = FormatSpec(conversion: .general, precision: 14)
