@@ -58,7 +58,7 @@ extension LuaVM {
             L.pointee.base = UInt32(funcSlot + 2)
             L.pointee.top = UInt32(funcSlot + 2 + nargs)
             nativeDepth += 1
-            let r = f.entry(UnsafeMutableRawPointer(L))
+            let r = enterBuiltin(f, L)
             nativeDepth -= 1
             if r >= 0 { return Int(r) }
             if r == builtinYield { return CompiledStatus.yield }

@@ -110,6 +110,20 @@ public final class LuaVM {
 
     deinit { g.destroy() }
 
+    // MARK: Running builtins
+
+    /// Runs builtin `f` on the frame `L.base ..< L.top`: every native function call goes
+    /// through here. Its return is a GC safepoint, as LuaJIT's fast functions and API calls
+    /// check the debt: builtins allocate strings, tables and buffers, and a loop calling
+    /// them (`tostring(i)`, `string.format`, `table.concat`) must pay off its debt even when
+    /// no instruction of its own allocates. At that point everything live is on the stack
+    /// below `L.top`: the caller's frames, the builtin's frame and its results.
+    @inline(__always) func enterBuiltin(_ f: FunctionRef, _ L: ThreadRef) -> Int32 {
+        let r = f.entry(UnsafeMutableRawPointer(L))
+        if r >= 0 { g.checkGC() }
+        return r
+    }
+
     // MARK: Anchoring and the stack
 
     /// Pushes `v` on the current thread's stack so the collector sees it.
