@@ -202,7 +202,11 @@ struct CompiledProgram {
         var arguments: [String] = []
         for i in 0..<Int(argc) { arguments.append(argv[i].map { String(cString: $0) } ?? "") }
         let programName = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "lua"
-        guard let vm = LuaVM() else {
+        guard let memoryLimit = memoryLimitFromEnvironment() else {
+            writeStandardError("\(programName): bad memory limit in \(memoryLimitVariable)\n")
+            return 1
+        }
+        guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
             return 1
         }

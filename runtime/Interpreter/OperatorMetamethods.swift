@@ -303,8 +303,11 @@ extension LuaVM {
                 }
                 bytes.removeAll(keepingCapacity: true)
                 for i in first...top { appendString(stack[i], to: &bytes) }
-                let s = bytes.withUnsafeBufferPointer { string($0) }
-                (L.pointee.stack + baseIndex)[first] = s
+                guard let s = bytes.withUnsafeBufferPointer({ g.intern($0) }) else {
+                    _ = outOfMemory(L)
+                    return (.failed, top)
+                }
+                (L.pointee.stack + baseIndex)[first] = Value(string: s)
                 top = first
                 g.checkGC()
                 continue

@@ -89,7 +89,7 @@ extension LuaVM {
 
     /// The shared metatable of string buffers (kept in the registry).
     var stringBufferMetatable: TableRef? {
-        let v = g.pointee.registry.get(string: g.intern("string.buffer.metatable")!)
+        let v = g.pointee.registry.get(name: "string.buffer.metatable", g)
         return v.isTable ? v.table : nil
     }
 
@@ -119,7 +119,7 @@ extension LuaVM {
     /// `options.dict` must list strings and `options.metatable` tables (when they are tables).
     func validBufferOptions(_ options: TableRef) -> Bool {
         for (name, wantsString) in [("dict", true), ("metatable", false)] {
-            let list = options.get(string: g.intern(name)!)
+            let list = options.get(name: name, g)
             guard list.isTable else { continue }
             var i = 1
             while case let v = list.table.get(integer: i), !v.isNil {
