@@ -85,7 +85,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // The frontend fuzzer (Tests/fuzz): its mutator, and the executable running it for long.
         .target(name: "PerigeeFuzzing", dependencies: ["PerigeeFrontend"], path: "Tests/fuzz/PerigeeFuzzing"),
-        .executableTarget(name: "perigee-fuzz", dependencies: ["PerigeeFuzzing", "PerigeeFrontend"],
+        .executableTarget(name: "perigee-fuzz", dependencies: ["PerigeeFuzzing", "PerigeeFrontend", "PerigeeRuntime"],
                           path: "Tests/fuzz/perigee-fuzz"),
         .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend", "PerigeeFuzzing"]),
         .testTarget(name: "PerigeeCLITests"),

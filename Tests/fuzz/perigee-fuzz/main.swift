@@ -1,5 +1,6 @@
 /// The frontend fuzzer: mutates the syntax corpus (sources and their binary chunks) and runs
-/// the lexer, parser and bytecode loader on every mutant, in this process. A crash (Swift
+/// the lexer, parser and bytecode loader on every mutant, in this process; a mutant that
+/// loads is also turned into runtime prototypes and a closure (`LuaVM.load`), not run. A crash (Swift
 /// trap, bad access, native stack overflow) or an input that runs past the time limit writes
 /// that input to the findings folder and stops with status 1; a compiled source whose dump
 /// does not load again is written there too.
@@ -9,6 +10,7 @@
 import Foundation
 import PerigeeFrontend
 import PerigeeFuzzing
+import PerigeeRuntime
 
 struct Options {
     var seconds = 60.0
@@ -110,6 +112,8 @@ var sourceMutator = Mutator(seed: options.seed, corpus: corpus.sources)
 var dumpMutator = Mutator(seed: options.seed ^ 0xD0D0, corpus: corpus.dumps)
 var counts = (sources: 0, compiled: 0, dumps: 0, loaded: 0)
 var roundTripFailures = 0
+var runtimeRejections = 0
+guard let vm = LuaVM() else { usage("no Lua state") }
 let start = Date()
 var n = 0
 print("perigee-fuzz: seed \(options.seed), \(corpus.sources.count) sources, \(corpus.dumps.count) dumps")
@@ -123,6 +127,12 @@ while n < options.inputs && Date().timeIntervalSince(start) < options.seconds {
     alarm(options.timeout)
     let outcome = binary ? exerciseDump(input) : exerciseSource(input)
     alarm(0)
+    if outcome != .rejected {
+        // The runtime's side of loading: constants interned, table templates built.
+        let (status, _) = vm.load(input, chunkName: "=fuzz")
+        if status != .ok { runtimeRejections += 1 }
+        vm.g.checkGC()
+    }
     if binary {
         counts.dumps += 1
         if outcome == .accepted { counts.loaded += 1 }
@@ -142,5 +152,5 @@ while n < options.inputs && Date().timeIntervalSince(start) < options.seconds {
     }
 }
 let seconds = Date().timeIntervalSince(start)
-print("perigee-fuzz: \(n) inputs in \(Int(seconds)) s: \(counts.sources) sources (\(counts.compiled) compiled), \(counts.dumps) dumps (\(counts.loaded) loaded), \(roundTripFailures) round-trip failures, no crash, no hang")
+print("perigee-fuzz: \(n) inputs in \(Int(seconds)) s: \(counts.sources) sources (\(counts.compiled) compiled), \(counts.dumps) dumps (\(counts.loaded) loaded), \(roundTripFailures) round-trip failures, \(runtimeRejections) rejected by the runtime's loader, no crash, no hang")
 exit(roundTripFailures == 0 ? 0 : 1)
