@@ -105,24 +105,31 @@ final class ResourceLimitTests: XCTestCase {
         print(pcall(nest))
         local function g(n) if n == 0 then return 0 end return 1 + g(n - 1) end
         print(pcall(g, 1e4))
+        local function v(...) return v(1, ...) end print(pcall(v))
+        local function p() return pcall(p) end print((p()))
         f()
         """
 
     func checkDeepProgram(status: Int32, out: [UInt8], err: String, program: String) {
         XCTAssertEqual(status, 1, err)
         let lines = String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 5)
-        XCTAssertEqual(lines.first, "false\tdeep.lua:1: stack overflow")
-        for line in lines.dropFirst().prefix(3) {
+        XCTAssertEqual(lines.count, 7)
+        guard lines.count == 7 else { return }
+        XCTAssertEqual(lines[0], "false\tdeep.lua:1: stack overflow")
+        for line in lines[1...3] {
             XCTAssertTrue(line.hasPrefix("false\t") && line.hasSuffix("stack overflow"), line)
         }
-        XCTAssertEqual(lines.last, "true\t10000")
+        XCTAssertEqual(lines[4], "true\t10000")
+        // Varargs growing by one per call, and results piling up through nested pcalls,
+        // stop at the stack limit at once.
+        XCTAssertEqual(lines[5], "false\tdeep.lua:12: stack overflow")
+        XCTAssertEqual(lines[6], "true")
         let traceback = err.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(traceback.first.map(String.init), "\(program): deep.lua:1: stack overflow")
         // Message, header, 11 levels, the cut, the last 10 levels, and the final newline.
         XCTAssertEqual(traceback.count, 25, err)
         XCTAssertEqual(traceback[13], "\t...")
-        XCTAssertEqual(traceback[22], "\tdeep.lua:12: in main chunk")
+        XCTAssertEqual(traceback[22], "\tdeep.lua:14: in main chunk")
     }
 
     func testStackOverflowInTheInterpreter() throws {
