@@ -259,6 +259,7 @@ extension LuaVM {
     func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledVersions>) {
         for (i, p) in root.preorder.enumerated() where i < entries.count && entries[i].native != nil {
             compiledEntries[ObjectIdentifier(p)] = entries[i]
+            compiledPrototypes.append(p)
         }
     }
 

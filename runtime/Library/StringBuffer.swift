@@ -3,9 +3,10 @@
 /// `__index` is itself (`__metatable` is the string "buffer", as in LuaJIT).
 ///
 /// The storage comes from the state's allocator, so it counts towards the collector's debt
-/// and the memory limit like any string; it is given back by `free()` or by `__gc`. Serialization (`encode` / `decode`) is in StringBufferCodec.swift. Without an
-/// FFI, the methods that hand out or take C pointers (`putcdata`, `reserve`, `commit`,
-/// `ref`) raise an error saying so.
+/// and the memory limit like any string; it is given back by `free()` or by `__gc`.
+/// Serialization (`encode` / `decode`) is in StringBufferCodec.swift. Without an FFI, the
+/// methods that hand out or take C pointers (`putcdata`, `reserve`, `commit`, `ref`) raise
+/// an error saying so.
 import Glibc
 
 /// `GCUserdata.kind` of a string buffer.

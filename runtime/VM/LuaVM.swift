@@ -44,6 +44,9 @@ public final class LuaVM {
     /// `loadPrototype` attaches them. And its compiled modules, by name, for `require`.
     var compiledEntries: [ObjectIdentifier: CompiledVersions] = [:]
     var compiledModules: [String: CompiledModule] = [:]
+    /// The prototypes `compiledEntries` names, kept alive so that no prototype made later
+    /// (by `load`, `dofile`) can take the address, and so the identity, of a freed one.
+    var compiledPrototypes: [Prototype] = []
     /// Compiled code recurses on the native stack; below this address it stops.
     let nativeStackLimit = LuaVM.computeNativeStackLimit()
     /// `type()`'s results, by `LuaType` (see `typeNameValue`).

@@ -147,7 +147,7 @@ while n < options.inputs && Date().timeIntervalSince(start) < options.seconds {
         print("perigee-fuzz: \(why); input saved to \(path)")
     }
     n += 1
-    if n % 100_000 == 0 {
+    if n % 1_000_000 == 0 {
         print("perigee-fuzz: \(n) inputs, \(Int(Date().timeIntervalSince(start))) s")
     }
 }
