@@ -301,6 +301,11 @@ extension LuaVM {
                     _ = errorAt(L, closure, pc, "string length overflow")
                     return (.failed, top)
                 }
+                // The bytes are gathered before they become a string: they must fit too.
+                guard g.hasRoom(for: length) else {
+                    _ = outOfMemory(L)
+                    return (.failed, top)
+                }
                 bytes.removeAll(keepingCapacity: true)
                 for i in first...top { appendString(stack[i], to: &bytes) }
                 guard let s = bytes.withUnsafeBufferPointer({ g.intern($0) }) else {
