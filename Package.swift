@@ -85,7 +85,11 @@ let package = Package(
                           dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend"],
                           swiftSettings: llvmSwiftFlags,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
-        .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend"]),
+        // The frontend fuzzer (Tests/fuzz): its mutator, and the executable running it for long.
+        .target(name: "PerigeeFuzzing", dependencies: ["PerigeeFrontend"], path: "Tests/fuzz/PerigeeFuzzing"),
+        .executableTarget(name: "perigee-fuzz", dependencies: ["PerigeeFuzzing", "PerigeeFrontend", "PerigeeRuntime"],
+                          path: "Tests/fuzz/perigee-fuzz"),
+        .testTarget(name: "PerigeeFrontendTests", dependencies: ["PerigeeFrontend", "PerigeeFuzzing"]),
         .testTarget(name: "PerigeeCLITests"),
         .testTarget(name: "PerigeeRuntimeTests", dependencies: ["PerigeeRuntime", "PerigeeFrontend"]),
         .target(name: "PerigeeTestSupport", dependencies: ["PerigeeAOT"], path: "Tests/PerigeeTestSupport"),

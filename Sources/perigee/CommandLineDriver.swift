@@ -24,8 +24,11 @@ struct CommandLineDriver {
         var actions: [Action] = []
         var interactive = false
         var showVersion = false
-        var memoryLimit = 0
         var jit = JITChoice()
+        // The option wins over the environment, which built executables read too.
+        guard var memoryLimit = memoryLimitFromEnvironment() else {
+            return usage("bad memory limit in \(memoryLimitVariable)")
+        }
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
@@ -60,7 +63,7 @@ struct CommandLineDriver {
                     break
                 }
                 if a.hasPrefix("--memory-limit=") {
-                    guard let limit = parseSize(String(a.dropFirst("--memory-limit=".count))) else {
+                    guard let limit = parseMemorySize(String(a.dropFirst("--memory-limit=".count))) else {
                         return usage("bad memory limit '\(a)'")
                     }
                     memoryLimit = limit
@@ -129,28 +132,13 @@ struct CommandLineDriver {
           -O[opt]   Control JIT optimizations.
           -i        Enter interactive mode after executing 'script'.
           -v        Show version information.
-          --memory-limit=SIZE  Fail with "not enough memory" beyond SIZE bytes (k, m, g suffixes).
+          --memory-limit=SIZE  Fail with "not enough memory" beyond SIZE bytes (k, m, g
+                    suffixes); PERIGEE_MEMORY_LIMIT=SIZE does the same, in built executables too.
           --        Stop handling options.
           -         Execute stdin and stop handling options.
 
         """)
         return 1
-    }
-
-    func parseSize(_ text: String) -> Int? {
-        var digits = text
-        var scale = 1
-        if let last = text.last?.lowercased() {
-            switch last {
-            case "k": scale = 1 << 10
-            case "m": scale = 1 << 20
-            case "g": scale = 1 << 30
-            default: break
-            }
-            if scale > 1 { digits = String(text.dropLast()) }
-        }
-        guard let n = Int(digits), n > 0 else { return nil }
-        return n * scale
     }
 
     func runChunk(_ vm: LuaVM, _ source: [UInt8], chunkName: String) -> Int32 {

@@ -63,6 +63,28 @@ final class BuildCommandTests: XCTestCase {
             """)
     }
 
+    /// Once a compiled module's main function is collected, chunks loaded later (which may
+    /// reuse its prototype's memory) still run as themselves, never as its native code.
+    func testChunksLoadedAfterACollectionRunAsThemselves() throws {
+        try write("mod.lua", "local M = {}\nfunction M.f() return 'module' end\nreturn M\n")
+        try write("app.lua", """
+            local m = require("mod")
+            collectgarbage()
+            local sum = 0
+            for i = 1, 200 do
+              local f = loadstring("local t = {" .. i .. "} return function() return t[1] end")
+              sum = sum + f()()
+              if i % 50 == 0 then collectgarbage() end
+            end
+            print(m.f(), sum)
+            """)
+        let build = try runPerigee(["build", "app.lua", "-o", "app"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let run = try runProgram(work.appendingPathComponent("app").path, [], in: work)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "module\t20100\n")
+    }
+
     func testModulesNotFoundAtBuildTimeLoadAtRunTime() throws {
         try write("main.lua", "package.path = './mods/?.lua'\nprint(require('later').value)\n")
         let build = try runPerigee(["build", "main.lua", "-o", "main", "-v"], in: work)

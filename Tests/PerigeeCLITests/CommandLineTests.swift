@@ -10,11 +10,16 @@ func runPerigee(_ arguments: [String], in directory: URL? = nil) throws -> (stat
 let perigeeBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("perigee")
 
 /// Runs an executable (a program `perigee build` made).
-func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: [UInt8], err: String) {
+/// `environment` adds variables to this process's own.
+func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
+                environment: [String: String] = [:]) throws -> (status: Int32, out: [UInt8], err: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

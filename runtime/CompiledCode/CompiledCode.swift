@@ -58,7 +58,7 @@ extension LuaVM {
             L.pointee.base = UInt32(funcSlot + 2)
             L.pointee.top = UInt32(funcSlot + 2 + nargs)
             nativeDepth += 1
-            let r = f.entry(UnsafeMutableRawPointer(L))
+            let r = enterBuiltin(f, L)
             nativeDepth -= 1
             if r >= 0 { return Int(r) }
             if r == builtinYield { return CompiledStatus.yield }
@@ -202,7 +202,11 @@ struct CompiledProgram {
         var arguments: [String] = []
         for i in 0..<Int(argc) { arguments.append(argv[i].map { String(cString: $0) } ?? "") }
         let programName = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "lua"
-        guard let vm = LuaVM() else {
+        guard let memoryLimit = memoryLimitFromEnvironment() else {
+            writeStandardError("\(programName): bad memory limit in \(memoryLimitVariable)\n")
+            return 1
+        }
+        guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
             return 1
         }
@@ -255,6 +259,7 @@ extension LuaVM {
     func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledVersions>) {
         for (i, p) in root.preorder.enumerated() where i < entries.count && entries[i].native != nil {
             compiledEntries[ObjectIdentifier(p)] = entries[i]
+            compiledPrototypes.append(p)
         }
     }
 

@@ -4,8 +4,10 @@
 /// tell this cycle's garbage (the other white) from objects made since the flip (current
 /// white); phases pause -> propagate -> atomic -> sweepstring -> sweep -> finalize. A step
 /// is due when `totalBytes >= threshold`; the interpreter and compiled code test exactly that
-/// at safepoints and call `step()`. Allocation never steps by itself (only the memory limit
-/// can force a full collection).
+/// at safepoints and call `step()`. The safepoints are the instructions that allocate (TNEW,
+/// TDUP, FNEW, CAT) and the return of every builtin (`LuaVM.enterBuiltin`), so whatever a
+/// library function allocates is paid off by the call that allocated it. Allocation never
+/// steps by itself (only the memory limit can force a full collection).
 
 /// Work units of one step, per `stepMultiplier` percent (Lua 5.1's GCSTEPSIZE).
 let gcStepSize = 1024
@@ -154,7 +156,14 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         case .finalize:
             if pointee.finalizeHead != nil {
                 pointee.collecting = false
+                let before = pointee.totalBytes
                 runOneFinalizer()
+                // What the finalizer gave back (a string buffer's storage, say) leaves the
+                // live estimate too: otherwise the estimate keeps every finalized object's
+                // memory, the next threshold doubles it, and each cycle waits for twice
+                // the garbage of the last.
+                let freed = max(before - pointee.totalBytes, 0)
+                pointee.estimate = max(pointee.estimate - freed, 0)
                 if pointee.estimate > gcFinalizeCost { pointee.estimate -= gcFinalizeCost }
                 return gcFinalizeCost
             }

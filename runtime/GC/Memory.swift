@@ -136,6 +136,16 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         return p
     }
 
+    /// Whether `size` more bytes fit under the memory limit (always, without one), after a
+    /// full collection if need be: for code about to build that many bytes outside the
+    /// allocator (a long string's bytes before they are interned), so that the limit holds
+    /// on the way too. Like `allocate`, it may collect: what the caller holds must be reachable.
+    func hasRoom(for size: Int) -> Bool {
+        if pointee.memoryLimit == 0 || pointee.totalBytes + size <= pointee.memoryLimit { return true }
+        collectForMemory()
+        return pointee.totalBytes + size <= pointee.memoryLimit
+    }
+
     /// An emergency full collection; skipped when the collector itself is allocating.
     private func collectForMemory() {
         if pointee.collecting { return }

@@ -183,7 +183,8 @@ extension LuaVM {
         var result: [FrameCursor] = []
         var base = innermostBase
         var pc = innermostPC
-        while base >= 2 && result.count < 100_000 {
+        // Every frame takes two slots or more: the bound only stops a corrupt chain.
+        while base >= 2 && result.count < maximumStackSize {
             let function = L.pointee.stack[base + FrameLayout.functionSlot]
             let isLua = function.isFunction && function.function.isLua
             switch frameStep(L, base) {

@@ -69,7 +69,7 @@ extension LuaVM {
         L.pointee.base = UInt32(base)
         L.pointee.top = UInt32(base + nargs)
         if hooks.onCalls && callHook(L, base: base, header: nil) != .ok { return .error }
-        let n = f.entry(UnsafeMutableRawPointer(L))
+        let n = enterBuiltin(f, L)
         if n < 0 { return n == builtinYield ? .yield : .error }
         moveResults(L, from: Int(L.pointee.top) - Int(n), count: Int(n), to: funcSlot, wanted: wanted)
         return .ok

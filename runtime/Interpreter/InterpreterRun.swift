@@ -256,7 +256,7 @@ struct InterpreterRun {
             if vm.hooks.onCalls && vm.callHook(L, base: frameBase, header: nil) != .ok { return builtinError }
             vm.nativeDepth += 1
             defer { vm.nativeDepth -= 1 }
-            return f.entry(UnsafeMutableRawPointer(L))
+            return vm.enterBuiltin(f, L)
         }
     }
 

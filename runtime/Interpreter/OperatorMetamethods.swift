@@ -301,10 +301,18 @@ extension LuaVM {
                     _ = errorAt(L, closure, pc, "string length overflow")
                     return (.failed, top)
                 }
+                // The bytes are gathered before they become a string: they must fit too.
+                guard g.hasRoom(for: length) else {
+                    _ = outOfMemory(L)
+                    return (.failed, top)
+                }
                 bytes.removeAll(keepingCapacity: true)
                 for i in first...top { appendString(stack[i], to: &bytes) }
-                let s = bytes.withUnsafeBufferPointer { string($0) }
-                (L.pointee.stack + baseIndex)[first] = s
+                guard let s = bytes.withUnsafeBufferPointer({ g.intern($0) }) else {
+                    _ = outOfMemory(L)
+                    return (.failed, top)
+                }
+                (L.pointee.stack + baseIndex)[first] = Value(string: s)
                 top = first
                 g.checkGC()
                 continue

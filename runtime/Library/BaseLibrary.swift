@@ -110,7 +110,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "ipairs")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
-            let iterator = c.vm.g.pointee.registry.get(string: c.vm.g.intern("ipairs_iterator")!)
+            let iterator = c.vm.g.pointee.registry.get(name: "ipairs_iterator", c.vm.g)
             return c.results(iterator, c.arg(1), Value(number: 0))
         }
         register("select", in: G, fast: .select) { raw in

@@ -134,7 +134,7 @@ extension LuaVM {
         guard let t = g.newTable(arraySize: 0, hashSize: 16) else { errorValue = memoryErrorValue; return builtinError }
         pushAnchor(Value(table: t))
         defer { popAnchor() }
-        func set(_ key: String, _ v: Value) { _ = t.set(string: g.intern(key)!, v, g) }
+        func set(_ key: String, _ v: Value) { _ = t.set(string(key), v, g) }
         func number(_ n: Int) -> Value { Value(number: Double(n)) }
         let lua: FunctionRef? = function.isFunction && function.function.isLua ? function.function : nil
         for ch in options {

@@ -17,15 +17,8 @@ extension LuaVM {
             let level = c.arg(index + 1).isNil ? (thread == c.L ? 1 : 0) : (c.integer(index + 1) ?? 1)
             var text = message.isNil ? "" : (vm.toStringValue(c.L, message).map { $0.isString ? $0.string.description : "" } ?? "") + "\n"
             let innermost = Int(thread.pointee.base)
-            var lines = vm.traceback(thread, innermostBase: innermost, innermostPC: nil)
-                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            // Drop the frames below `level` (level 0 keeps traceback itself).
-            let skip = thread == c.L ? level : level
-            if lines.count > 1 {
-                let frames = Array(lines.dropFirst())
-                lines = [lines[0]] + Array(frames.dropFirst(min(skip, frames.count)))
-            }
-            text += lines.joined(separator: "\n")
+            // The frames below `level` are left out (level 0 keeps traceback itself).
+            text += vm.traceback(thread, innermostBase: innermost, innermostPC: nil, firstLevel: 0, startLevel: level)
             if text.hasSuffix("\n") { text.removeLast() }
             return c.results(vm.string(text))
         }

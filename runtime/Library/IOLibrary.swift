@@ -285,24 +285,26 @@ extension BuiltinCall {
     func write(_ fp: UnsafeMutablePointer<FILE>, argumentsFrom first: Int) -> Int32 {
         var ok = true
         let toStandardOutput = fp == stdout
-        var i = first
-        while i <= count {
-            let v = arg(i)
-            let s: StringRef
-            if v.isString {
-                s = v.string
-            } else if v.isNumber {
-                let text = vm.numberString(v.number)
-                guard text.isString else { return builtinError }
-                s = text.string
-            } else {
-                return typeError(i, expected: "string")
-            }
-            let bytes = s.buffer
+        // Numbers are formatted here, as luajit does, not made into strings first.
+        var digits: [UInt8] = []
+        func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
             if toStandardOutput {
                 vm.standardOutput.write(bytes)
             } else if ok && bytes.count > 0 {
                 ok = fwrite(bytes.baseAddress!, 1, bytes.count, fp) == bytes.count
+            }
+        }
+        var i = first
+        while i <= count {
+            let v = arg(i)
+            if v.isString {
+                emit(v.string.buffer)
+            } else if v.isNumber {
+                digits.removeAll(keepingCapacity: true)
+                appendNumber(v.number, into: &digits)
+                digits.withUnsafeBufferPointer { emit($0) }
+            } else {
+                return typeError(i, expected: "string")
             }
             i += 1
         }

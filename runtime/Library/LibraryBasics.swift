@@ -55,7 +55,7 @@ extension LuaVM {
             var unit = Array(s.buffer)
             if let separator { unit.append(contentsOf: separator.buffer) }
             let total = unit.count * n - (separator?.count ?? 0)
-            if total > maxStringLength {
+            if total > maxStringLength || !c.vm.g.hasRoom(for: total) {
                 c.vm.errorValue = c.vm.memoryErrorValue
                 return builtinError
             }

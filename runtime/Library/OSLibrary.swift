@@ -16,7 +16,7 @@ extension LuaVM {
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
             var tm = Glibc.tm()
             func field(_ name: String, _ fallback: Int?) -> Int32? {
-                let v = t.get(string: c.vm.g.intern(name)!)
+                let v = t.get(name: name, c.vm.g)
                 if let n = c.vm.toNumber(v) { return Int32(clamping: luaInteger(n)) }
                 return fallback.map { Int32($0) }
             }
@@ -29,7 +29,7 @@ extension LuaVM {
             tm.tm_mday = day
             tm.tm_mon = month - 1
             tm.tm_year = year - 1900
-            let dst = t.get(string: c.vm.g.intern("isdst")!)
+            let dst = t.get(name: "isdst", c.vm.g)
             tm.tm_isdst = dst.isNil ? -1 : (dst.isTruthy ? 1 : 0)
             let result = mktime(&tm)
             if result == -1 { return c.results(.nil) }
@@ -162,7 +162,7 @@ extension LuaVM {
         }
         if format.hasPrefix("*t") {
             guard let table = g.newTable(arraySize: 0, hashSize: 16) else { errorValue = memoryErrorValue; return builtinError }
-            func set(_ key: String, _ v: Value) { _ = table.set(string: g.intern(key)!, v, g) }
+            func set(_ key: String, _ v: Value) { _ = table.set(string(key), v, g) }
             set("year", Value(number: Double(tm.tm_year + 1900)))
             set("month", Value(number: Double(tm.tm_mon + 1)))
             set("day", Value(number: Double(tm.tm_mday)))

@@ -89,7 +89,7 @@ extension LuaVM {
                 c.vm.setMetatable(t, m)
                 mt = m
             }
-            _ = mt!.set(string: c.vm.g.intern("__index")!, Value(table: c.vm.globals), c.vm.g)
+            _ = mt!.set(string: c.vm.g.name(of: .index), Value(table: c.vm.globals), c.vm.g)
             return 0
         }
         register("loadlib", in: P) { raw in
@@ -117,14 +117,14 @@ extension LuaVM {
     // MARK: Registry access
 
     private func registryValue(_ key: String) -> Value {
-        g.pointee.registry.get(string: g.intern(key)!)
+        g.pointee.registry.get(name: key, g)
     }
 
     private var packageTable: TableRef { registryValue("_PACKAGE_TABLE").table }
 
     /// A field of the package table the library was opened with.
     private func packageField(_ name: String) -> Value {
-        packageTable.get(string: g.intern(name)!)
+        packageTable.get(name: name, g)
     }
 
     // MARK: require
@@ -263,12 +263,12 @@ extension LuaVM {
         }
         let m = moduleValue.table
         c.push(moduleValue)  // anchored while the options run
-        if m.get(string: g.intern("_NAME")!).isNil {
-            _ = m.set(string: g.intern("_M")!, moduleValue, g)
-            _ = m.set(string: g.intern("_NAME")!, Value(string: nameRef), g)
+        if m.get(name: "_NAME", g).isNil {
+            _ = m.set(string("_M"), moduleValue, g)
+            _ = m.set(string("_NAME"), Value(string: nameRef), g)
             let packageName: Substring
             if let dot = name.lastIndex(of: ".") { packageName = name[...dot] } else { packageName = "" }
-            _ = m.set(string: g.intern("_PACKAGE")!, string(String(packageName)), g)
+            _ = m.set(string("_PACKAGE"), string(String(packageName)), g)
         }
         // The calling function's environment becomes the module.
         let list = frames(c.L, innermostBase: Int(c.L.pointee.base), innermostPC: nil)

@@ -2,10 +2,11 @@
 /// `stringBufferKind` holding a byte buffer with a read offset, sharing one metatable whose
 /// `__index` is itself (`__metatable` is the string "buffer", as in LuaJIT).
 ///
-/// The storage is malloc'ed outside the collector's accounting and released by `free()` or
-/// by `__gc`. Serialization (`encode` / `decode`) is in StringBufferCodec.swift. Without an
-/// FFI, the methods that hand out or take C pointers (`putcdata`, `reserve`, `commit`,
-/// `ref`) raise an error saying so.
+/// The storage comes from the state's allocator, so it counts towards the collector's debt
+/// and the memory limit like any string; it is given back by `free()` or by `__gc`.
+/// Serialization (`encode` / `decode`) is in StringBufferCodec.swift. Without an FFI, the
+/// methods that hand out or take C pointers (`putcdata`, `reserve`, `commit`, `ref`) raise
+/// an error saying so.
 import Glibc
 
 /// `GCUserdata.kind` of a string buffer.
@@ -29,8 +30,9 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
         UnsafeBufferPointer(start: pointee.data.map { $0 + pointee.readIndex }, count: contentLength)
     }
 
-    /// Room for `n` more bytes after the content; false when memory runs out.
-    func reserve(_ n: Int) -> Bool {
+    /// Room for `n` more bytes after the content; false when memory runs out. Growing may
+    /// run a full collection (see `GlobalRef.reallocate`): the buffer must be reachable.
+    func reserve(_ n: Int, _ g: GlobalRef) -> Bool {
         if pointee.writeIndex + n <= pointee.capacity { return true }
         let used = contentLength
         if pointee.readIndex > 0, let data = pointee.data {
@@ -45,21 +47,21 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
             guard newCapacity < Int.max / 2 else { return false }
             newCapacity *= 2
         }
-        guard let p = realloc(pointee.data, newCapacity) else { return false }
+        guard let p = g.reallocate(pointee.data, from: pointee.capacity, to: newCapacity) else { return false }
         pointee.data = p.assumingMemoryBound(to: UInt8.self)
         pointee.capacity = newCapacity
         return true
     }
 
-    func append(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    func append(_ b: UnsafeBufferPointer<UInt8>, _ g: GlobalRef) -> Bool {
         guard b.count > 0 else { return true }
-        guard reserve(b.count) else { return false }
+        guard reserve(b.count, g) else { return false }
         (pointee.data! + pointee.writeIndex).update(from: b.baseAddress!, count: b.count)
         pointee.writeIndex += b.count
         return true
     }
 
-    func append(_ a: [UInt8]) -> Bool { a.withUnsafeBufferPointer { append($0) } }
+    func append(_ a: [UInt8], _ g: GlobalRef) -> Bool { a.withUnsafeBufferPointer { append($0, g) } }
 
     /// Marks `n` bytes as read; an emptied buffer starts over at the front.
     func consume(_ n: Int) {
@@ -73,8 +75,8 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
     }
 
     /// Gives the storage back.
-    func release() {
-        free(pointee.data)
+    func release(_ g: GlobalRef) {
+        g.release(pointee.data, size: pointee.capacity)
         pointee = StringBuffer(data: nil, capacity: 0, readIndex: 0, writeIndex: 0)
     }
 }
@@ -88,7 +90,7 @@ extension LuaVM {
 
     /// The shared metatable of string buffers (kept in the registry).
     var stringBufferMetatable: TableRef? {
-        let v = g.pointee.registry.get(string: g.intern("string.buffer.metatable")!)
+        let v = g.pointee.registry.get(name: "string.buffer.metatable", g)
         return v.isTable ? v.table : nil
     }
 
@@ -101,9 +103,14 @@ extension LuaVM {
         u.pointee.kind = stringBufferKind
         let b = u.payload.assumingMemoryBound(to: StringBuffer.self)
         b.pointee = StringBuffer(data: nil, capacity: 0, readIndex: 0, writeIndex: 0)
-        if size > 0 && !b.reserve(size) {
-            errorValue = memoryErrorValue
-            return nil
+        if size > 0 {
+            // Reserving may collect: the new buffer stays anchored meanwhile.
+            pushAnchor(Value(userdata: u))
+            defer { popAnchor() }
+            guard b.reserve(size, g) else {
+                errorValue = memoryErrorValue
+                return nil
+            }
         }
         u.setMetatable(stringBufferMetatable, g)
         if let options { u.setEnv(options, g) }
@@ -113,7 +120,7 @@ extension LuaVM {
     /// `options.dict` must list strings and `options.metatable` tables (when they are tables).
     func validBufferOptions(_ options: TableRef) -> Bool {
         for (name, wantsString) in [("dict", true), ("metatable", false)] {
-            let list = options.get(string: g.intern(name)!)
+            let list = options.get(name: name, g)
             guard list.isTable else { continue }
             var i = 1
             while case let v = list.table.get(integer: i), !v.isNil {
@@ -197,7 +204,7 @@ extension LuaVM {
                 if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out, checksPresence: true) {
                     return failure
                 }
-                guard b.append(out) else { return c.memoryError() }
+                guard b.append(out, c.vm.g) else { return c.memoryError() }
                 return c.results(c.arg(1))
             }
         }
@@ -214,7 +221,7 @@ extension LuaVM {
             return c.withBuffer { b in
                 guard c.arg(2).isString else { return c.typeError(2, expected: "string") }
                 b.reset()
-                guard b.append(c.arg(2).string.buffer) else { return c.memoryError() }
+                guard b.append(c.arg(2).string.buffer, c.vm.g) else { return c.memoryError() }
                 return c.results(c.arg(1))
             }
         }
@@ -228,7 +235,7 @@ extension LuaVM {
         register("free", in: M) { raw in
             let c = BuiltinCall(raw, "free")
             return c.withBuffer { b in
-                b.release()
+                b.release(c.vm.g)
                 return 0
             }
         }
@@ -277,7 +284,7 @@ extension LuaVM {
                 var out: [UInt8] = []
                 let encoder = SerialEncoder(vm: c.vm, options: c.bufferOptions())
                 do { try encoder.encode(c.arg(2), into: &out, depth: 0) } catch { return c.error(serialMessage(error)) }
-                guard b.append(out) else { return c.memoryError() }
+                guard b.append(out, c.vm.g) else { return c.memoryError() }
                 return c.results(c.arg(1))
             }
         }
@@ -293,7 +300,7 @@ extension LuaVM {
         }
         register("__gc", in: M) { raw in
             let c = BuiltinCall(raw, "__gc")
-            c.vm.stringBuffer(c.arg(1))?.release()
+            c.vm.stringBuffer(c.arg(1))?.release(c.vm.g)
             return 0
         }
         register("__tostring", in: M) { raw in
@@ -341,20 +348,20 @@ extension BuiltinCall {
     /// `__tostring`. Nil on success, the failure status otherwise.
     func put(_ v: Value, argument i: Int, into b: StringBufferRef) -> Int32? {
         if v.isString {
-            return b.append(v.string.buffer) ? nil : memoryError()
+            return b.append(v.string.buffer, vm.g) ? nil : memoryError()
         }
         if v.isNumber {
             var out: [UInt8] = []
             appendNumber(v.number, into: &out)
-            return b.append(out) ? nil : memoryError()
+            return b.append(out, vm.g) ? nil : memoryError()
         }
         if let other = vm.stringBuffer(v) {
             if other == b { return argumentError(i, "cannot put buffer into itself") }
-            return b.append(other.bytes) ? nil : memoryError()
+            return b.append(other.bytes, vm.g) ? nil : memoryError()
         }
         if !vm.g.metamethod(.tostring, of: v).isNil {
             guard let s = vm.toStringValue(L, v) else { return builtinError }
-            if s.isString { return b.append(s.string.buffer) ? nil : memoryError() }
+            if s.isString { return b.append(s.string.buffer, vm.g) ? nil : memoryError() }
             if s.isNumber { return put(s, argument: i, into: b) }
             return error("'__tostring' must return a string")
         }

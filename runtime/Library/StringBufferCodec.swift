@@ -31,7 +31,7 @@ private let maximumDepth = 100
 /// Reads `options.dict` / `options.metatable` (1-based arrays) of a buffer.
 private func optionList(_ vm: LuaVM, _ options: TableRef?, _ name: String) -> TableRef? {
     guard let options else { return nil }
-    let v = options.get(string: vm.g.intern(name)!)
+    let v = options.get(name: name, vm.g)
     return v.isTable ? v.table : nil
 }
 

@@ -114,6 +114,13 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     // MARK: reads
 
     /// `t[s]` for an interned string.
+    /// The field named `name` (library code reading options and date tables): nil when no
+    /// such string exists, without allocating one.
+    public func get(name: String, _ g: GlobalRef) -> Value {
+        guard let s = g.existingString(name) else { return .nil }
+        return get(string: s)
+    }
+
     @inline(__always) public func get(string s: StringRef) -> Value {
         let key = Value(string: s)
         var n: UnsafeMutablePointer<TableNode>? = pointee.node + Int(s.pointee.hash & pointee.hashMask)

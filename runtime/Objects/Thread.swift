@@ -44,8 +44,11 @@ public enum ThreadStatus {
 
 /// Slots a new thread starts with (LuaJIT starts near this too).
 public let initialStackSize = 48
-/// The most slots one thread may have ("stack overflow" beyond).
-public let maximumStackSize = 1 << 20
+/// The most slots one thread may have ("stack overflow" beyond): luajit's LJ_STACK_MAX, so
+/// recursion ends at the depth luajit's does, and a runaway program (varargs growing by one
+/// per call, results piling up through nested pcalls) stops before its copying, quadratic
+/// in the depth, takes minutes.
+public let maximumStackSize = 65500
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// A new thread with an empty stack of `initialStackSize` nil slots.

@@ -7,7 +7,7 @@
 ///
 /// Rules for code using the object model (the interpreter, builtins, compiled code):
 /// - Safepoints: a GC step runs only when someone calls `step()`/`checkGC()` (due when
-///   `totalBytes >= threshold`). Then every live value must be reachable from a root: a
+///   `totalBytes >= threshold`): after TNEW, TDUP, FNEW, CAT and after every builtin returns. Then every live value must be reachable from a root: a
 ///   thread's stack below `top`, the registry, the type metatables, or through those.
 /// - Allocation can collect: past `memoryLimit` an allocation first runs a full collection
 ///   (without finalizers), so anchor new objects on the stack before allocating again, as

@@ -24,6 +24,8 @@ public final class LuaVM {
     /// Native nesting depth (nested interpreter runs and builtins calling Lua): past
     /// `maxNativeDepth` a call fails with "C stack overflow" instead of crashing.
     var nativeDepth = 0
+    /// Set when `string` could not make a string, while a builtin runs.
+    var stringAllocationFailed = false
     let maxNativeDepth = 190
     /// The running coroutines, innermost last, each with the interpreter nesting depth at
     /// which it was resumed; a yield is allowed only at that depth (otherwise a native frame
@@ -44,6 +46,9 @@ public final class LuaVM {
     /// `loadPrototype` attaches them. And its compiled modules, by name, for `require`.
     var compiledEntries: [ObjectIdentifier: CompiledVersions] = [:]
     var compiledModules: [String: CompiledModule] = [:]
+    /// The prototypes `compiledEntries` names, kept alive so that no prototype made later
+    /// (by `load`, `dofile`) can take the address, and so the identity, of a freed one.
+    var compiledPrototypes: [Prototype] = []
     /// Compiled code recurses on the native stack; below this address it stops.
     let nativeStackLimit = LuaVM.computeNativeStackLimit()
     /// `type()`'s results, by `LuaType` (see `typeNameValue`).
@@ -84,10 +89,11 @@ public final class LuaVM {
         unretained.unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
     }
 
+    /// A new universe with the standard libraries open. `memoryLimit` (bytes, 0 for none)
+    /// applies once they are: a limit below what they take fails the first allocation after.
     public init?(memoryLimit: Int = 0) {
         guard let g = GlobalRef.create() else { return nil }
         self.g = g
-        g.pointee.memoryLimit = memoryLimit
         g.pointee.debugInfoRelease = releaseProtoInfo
         mainThread = g.pointee.mainThread
         guard let globals = g.newTable(arraySize: 0, hashSize: 64) else { g.destroy(); return nil }
@@ -108,9 +114,36 @@ public final class LuaVM {
         }
         _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
         openBaseLibrary()
+        // The message exists before memory can run out.
+        _ = memoryErrorValue
+        g.pointee.memoryLimit = memoryLimit
     }
 
     deinit { g.destroy() }
+
+    // MARK: Running builtins
+
+    /// Runs builtin `f` on the frame `L.base ..< L.top`: every native function call goes
+    /// through here. Its return is a GC safepoint, as LuaJIT's fast functions and API calls
+    /// check the debt: builtins allocate strings, tables and buffers, and a loop calling
+    /// them (`tostring(i)`, `string.format`, `table.concat`) must pay off its debt even when
+    /// no instruction of its own allocates. At that point everything live is on the stack
+    /// below `L.top`: the caller's frames, the builtin's frame and its results.
+    ///
+    /// A builtin whose string could not be made (`string` answered "not enough memory" in
+    /// its place) fails with that error here, whatever it did with the stand-in.
+    @inline(__always) func enterBuiltin(_ f: FunctionRef, _ L: ThreadRef) -> Int32 {
+        let outer = stringAllocationFailed
+        stringAllocationFailed = false
+        var r = f.entry(UnsafeMutableRawPointer(L))
+        if stringAllocationFailed && r >= 0 {
+            errorValue = memoryErrorValue
+            r = builtinError
+        }
+        stringAllocationFailed = outer
+        if r >= 0 { g.checkGC() }
+        return r
+    }
 
     // MARK: Anchoring and the stack
 
@@ -141,14 +174,21 @@ public final class LuaVM {
         return .error
     }
 
+    /// A new string value; when memory runs out, the "not enough memory" message instead,
+    /// and the builtin running fails with it as it returns (see `enterBuiltin`).
     public func string(_ s: String) -> Value {
-        guard let r = g.intern(s) else { return memoryErrorValue }
+        guard let r = g.intern(s) else { return stringFailed() }
         return Value(string: r)
     }
 
     public func string(_ bytes: UnsafeBufferPointer<UInt8>) -> Value {
-        guard let r = g.intern(bytes) else { return memoryErrorValue }
+        guard let r = g.intern(bytes) else { return stringFailed() }
         return Value(string: r)
+    }
+
+    @inline(never) private func stringFailed() -> Value {
+        stringAllocationFailed = true
+        return memoryErrorValue
     }
 
     lazy var memoryErrorValue: Value = {

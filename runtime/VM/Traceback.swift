@@ -26,12 +26,46 @@ extension LuaVM {
     func address(of f: FunctionRef) -> String { "0x" + String(UInt(bitPattern: f), radix: 16) }
 
     /// `stack traceback:` and one line per frame, innermost first, then (on the main thread)
-    /// the native code that started it.
-    func traceback(_ L: ThreadRef, innermostBase: Int, innermostPC: Int?) -> String {
+    /// the native code that started it. The innermost frame is level `firstLevel` (1 for an
+    /// error's traceback, whose level 0 is the handler; 0 for `debug.traceback`, which is
+    /// level 0 itself) and the levels below `startLevel` are left out. Long stacks are cut
+    /// as luajit's luaL_traceback cuts them: levels up to 11, `...`, then the last 10, so a
+    /// stack overflow's traceback stays short.
+    func traceback(_ L: ThreadRef, innermostBase: Int, innermostPC: Int?, firstLevel: Int = 1,
+                   startLevel: Int = 1) -> String {
         var text = "stack traceback:"
         let list = frames(L, innermostBase: innermostBase, innermostPC: innermostPC)
         let stack = L.pointee.stack
-        for (i, frame) in list.enumerated() {
+        // Levels firstLevel ..< levelCount; index `list.count` is the main thread's native entry.
+        let levelCount = firstLevel + list.count + (L == mainThread ? 1 : 0)
+        var shown: [Int] = []  // indexes into `list`, -1 for the cut
+        var level = max(startLevel, firstLevel)
+        var limit = 12
+        while level < levelCount {
+            let current = level
+            level += 1
+            if level > limit {
+                if level + 10 < levelCount {
+                    shown.append(-1)
+                    level = levelCount - 10
+                } else {
+                    level -= 1
+                }
+                limit = Int.max
+                continue
+            }
+            shown.append(current - firstLevel)
+        }
+        for i in shown {
+            if i < 0 {
+                text += "\n\t..."
+                continue
+            }
+            if i == list.count {
+                text += "\n\t[C]: at \(address(of: hostEntry))"
+                continue
+            }
+            let frame = list[i]
             let f = stack[frame.base + FrameLayout.functionSlot]
             // The name comes from the caller's call instruction.
             var name: String? = nil
@@ -58,7 +92,6 @@ extension LuaVM {
                 text += builtin.map { "\n\t[C]: in function '\($0)'" } ?? "\n\t[C]: at \(address(of: f.function))"
             }
         }
-        if L == mainThread { text += "\n\t[C]: at \(address(of: hostEntry))" }
         return text + "\n"
     }
 }

@@ -23,6 +23,27 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         return newString(source, count: count, hash: h)
     }
 
+    /// The interned string with the UTF-8 bytes of `text` if there is one; never allocates.
+    /// A string that is not interned is no table's key, so reading a field by name goes
+    /// through here and cannot fail for lack of memory.
+    public func existingString(_ text: String) -> StringRef? {
+        var copy = text
+        return copy.withUTF8 { bytes -> StringRef? in
+            let source = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(pointee.emptyNode)
+            let h = hashString(source, bytes.count, seed: pointee.hashSeed)
+            var o = pointee.stringBuckets[Int(h) & pointee.stringMask]
+            while let object = o {
+                let s = object.cast(to: GCString.self)
+                if s.pointee.hash == h && s.count == bytes.count && memcmp(s.bytes, source, bytes.count) == 0 {
+                    if object.pointee.marked & otherWhite != 0 { object.pointee.marked ^= GCMark.whites }
+                    return s
+                }
+                o = object.pointee.next
+            }
+            return nil
+        }
+    }
+
     /// Interns the UTF-8 bytes of a Swift string (library setup and tests, not hot paths).
     public func intern(_ text: String) -> StringRef? {
         var copy = text
