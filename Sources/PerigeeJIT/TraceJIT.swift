@@ -53,6 +53,8 @@ public final class TraceJIT {
     /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
     public func install(compiling: Bool) {
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
+        // Loops only: there are no function traces yet.
+        vm.hotCounters.countsFunctions = false
         vm.traces.recorder = { [unowned self] L, base, pc in self.record(L, base, pc) }
         vm.traces.setCompiling = { [unowned self] on in
             if !on { self.stop() }

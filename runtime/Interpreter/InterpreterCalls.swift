@@ -116,7 +116,7 @@ import PerigeeFrontend
 @_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let p = s.pointee.closure.proto
-    if p.pointee.flags & ProtoFlag.compiled != 0 || s.pointee.withVM({ $0.hotCounters.isCounting || $0.hooks.onCalls }) {
+    if p.pointee.flags & ProtoFlag.compiled != 0 || s.pointee.withVM({ $0.hotCounters.isCountingFunctions || $0.hooks.onCalls }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
     let r = valueSlots(base)
@@ -310,7 +310,7 @@ extension InterpreterRun {
         let p = closure.proto
         let pc = self.pc
         withVM { vm in
-            if vm.hotCounters.isCounting { vm.hotCounters.count(pc - 1, by: 1) }
+            if vm.hotCounters.isCountingFunctions { vm.hotCounters.count(pc - 1, by: 1) }
         }
         if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
         let params = Int(p.pointee.parameterCount)

@@ -37,6 +37,9 @@ extension InterpreterRun {
             return Self.notHandled
         }
         if count < 0 { return Self.notHandled }
+        // A fast function may have made a string: its return is a GC safepoint, as a
+        // builtin's is, with the frame and the results below the top the collector scans.
+        syncTop()
         if wanted < 0 {
             multres = count
             let end = slotIndex(out) + count
@@ -45,6 +48,7 @@ extension InterpreterRun {
             var i = count
             while i < wanted { out[i] = .nil; i += 1 }
         }
+        g.checkGC()
         return count
     }
 

@@ -13,11 +13,19 @@ public struct HotCounters {
     public var onHot: ((UnsafePointer<UInt32>) -> Void)? {
         didSet {
             isCounting = onHot != nil
+            isCountingFunctions = isCounting && countsFunctions
             reset()
         }
     }
+    /// Whether function headers count too (a JIT without function traces leaves them alone:
+    /// counting sends every call through the header's slow path).
+    public var countsFunctions = true {
+        didSet { isCountingFunctions = isCounting && countsFunctions }
+    }
     /// Whether a hook is installed (a plain flag: the interpreter tests it on every loop).
     public private(set) var isCounting = false
+    /// Whether function headers count (tested on every call).
+    public private(set) var isCountingFunctions = false
 
     init() {
         counters = UnsafeMutablePointer<Int16>.allocate(capacity: HotCounters.slots)
