@@ -39,23 +39,7 @@ extension FunctionLowering {
             if !numbers.isNumber(a + 2 + i, at: pc) { guardOr(isNumber(v), slow: otherwise) }
             args.append(b.bitcast(v, cx.double))
         }
-        func intrinsic(_ name: String) -> LLVMValueRef { unaryMath(name, args[0]) }
-        switch ff {
-        case .sqrt: return intrinsic("llvm.sqrt.f64")
-        case .floor: return intrinsic("llvm.floor.f64")
-        case .ceil: return intrinsic("llvm.ceil.f64")
-        case .abs: return intrinsic("llvm.fabs.f64")
-        case .sin: return intrinsic("llvm.sin.f64")
-        case .cos: return intrinsic("llvm.cos.f64")
-        case .exp: return intrinsic("llvm.exp.f64")
-        case .log: return intrinsic("llvm.log.f64")
-        case .tan: return intrinsic("tan")
-        // math.min/max keep the first argument only when it is strictly better (LuaJIT's rule).
-        case .min: return b.select(b.fcmp(LLVMRealOLT, args[0], args[1]), args[0], args[1])
-        case .max: return b.select(b.fcmp(LLVMRealOGT, args[0], args[1]), args[0], args[1])
-        case .fmod: return b.frem(args[0], args[1])
-        case .ipairsIterator, .type: fatalError("not a numeric function")
-        }
+        return mathFunction(ff, args)
     }
 
     /// ITERC over `ipairs`: when the iterator is the builtin's, the state a table and the

@@ -112,6 +112,27 @@ extension RuntimeCodeEmitter {
         }
     }
 
+    /// Math builtin `ff` on doubles `args` (its arity's worth), as the builtin computes it.
+    public func mathFunction(_ ff: FastFunction, _ args: [LLVMValueRef]) -> LLVMValueRef {
+        func intrinsic(_ name: String) -> LLVMValueRef { unaryMath(name, args[0]) }
+        switch ff {
+        case .sqrt: return intrinsic("llvm.sqrt.f64")
+        case .floor: return intrinsic("llvm.floor.f64")
+        case .ceil: return intrinsic("llvm.ceil.f64")
+        case .abs: return intrinsic("llvm.fabs.f64")
+        case .sin: return intrinsic("llvm.sin.f64")
+        case .cos: return intrinsic("llvm.cos.f64")
+        case .exp: return intrinsic("llvm.exp.f64")
+        case .log: return intrinsic("llvm.log.f64")
+        case .tan: return intrinsic("tan")
+        // math.min/max keep the first argument only when it is strictly better (LuaJIT's rule).
+        case .min: return b.select(b.fcmp(LLVMRealOLT, args[0], args[1]), args[0], args[1])
+        case .max: return b.select(b.fcmp(LLVMRealOGT, args[0], args[1]), args[0], args[1])
+        case .fmod: return b.frem(args[0], args[1])
+        case .ipairsIterator, .type: preconditionFailure("not a numeric function")
+        }
+    }
+
     // MARK: Tables
 
     /// The value slot of string `key` (an interned string value) in table `t`, or null.

@@ -92,7 +92,10 @@ public enum IROp: UInt8, CaseIterable {
         case .BNOT, .BSWAP: return row(.ref, .none)
         case .BAND, .BOR, .BXOR: return row(.ref, .ref, commutative: true)
         case .BSHL, .BSHR, .BSAR, .BROL, .BROR: return row(.ref, .ref)
-        case .ADD, .MUL, .MIN, .MAX: return row(.ref, .ref, commutative: true)
+        case .ADD, .MUL: return row(.ref, .ref, commutative: true)
+        // math.min/max answer their first argument unless the second is strictly better,
+        // which tells -0 from 0 and NaN from numbers: the order matters.
+        case .MIN, .MAX: return row(.ref, .ref)
         case .SUB, .DIV, .MOD, .POW, .NEG, .ABS, .LDEXP: return row(.ref, .ref)
         case .FPMATH: return row(.ref, .literal)
         case .ADDOV, .MULOV: return row(.ref, .ref, commutative: true)

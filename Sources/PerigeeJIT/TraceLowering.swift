@@ -219,6 +219,16 @@ final class TraceLowering: RuntimeCodeEmitter {
             return arithmetic(op, value(ins.ref1), value(ins.ref2))
         case .NEG:
             return b.fneg(value(ins.ref1))
+        case .MIN, .MAX:
+            // Not commuted: the instruction keeps the call's argument order (see IROp).
+            return mathFunction(ins.op == .MIN ? .min : .max, [value(ins.ref1), value(ins.ref2)])
+        case .FPMATH:
+            let ff = FastFunction(rawValue: UInt8(ins.op2))!
+            let operand = ir[ins.ref1]
+            if operand.op == .CARG { return mathFunction(ff, [value(operand.ref1), value(operand.ref2)]) }
+            return mathFunction(ff, [value(ins.ref1)])
+        case .CARG:
+            return nil
         case .LT, .GE, .LE, .GT:
             // GE and GT hold when LT and LE fail (NaN included), as the bytecode's do.
             let predicate = [.LT: LLVMRealOLT, .GE: LLVMRealUGE, .LE: LLVMRealOLE, .GT: LLVMRealUGT][ins.op]!

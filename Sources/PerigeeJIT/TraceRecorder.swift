@@ -195,6 +195,8 @@ final class TraceRecorder {
         case .USETV:
             let uv = ir.emit(.UREFC, .pointer, try function(frame).raw, UInt16(i.ra))
             ir.emit(.USTORE, .nil, uv, try reg(i.rd))
+        case .CALL:
+            try recordMathCall(i, frame)
         case .FORL:
             guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
             try recordLoopEnd(i, frame)
@@ -213,6 +215,32 @@ final class TraceRecorder {
 
     private func function(_ frame: UnsafeMutablePointer<Value>) throws -> IRRef {
         try read(FrameLayout.functionSlot, frame[FrameLayout.functionSlot])
+    }
+
+    /// A call of a math builtin compiled code computes itself (`math.sqrt`, `floor`, `min`,
+    /// ...) on numbers, wanting one result or none: a guard that the callee is still that
+    /// builtin, then the computation. Any other call ends the recording.
+    private func recordMathCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        let a = i.ra, nargs = i.rc - 1, wanted = i.rb - 1
+        let callee = frame[a]
+        guard callee.isFunction, let ff = FastFunction(id: callee.function.pointee.ffid), ff != .type,
+              ff != .ipairsIterator, ff.arity == nargs, wanted == 0 || wanted == 1 else {
+            throw TraceAbort.nyi(i.verifiedOpcode)
+        }
+        var args: [IRRef] = []
+        for n in 0..<nargs {
+            guard frame[a + 2 + n].isNumber else { throw TraceAbort.nyi(i.verifiedOpcode) }
+            args.append(try read(a + 2 + n, frame[a + 2 + n]))
+        }
+        emitGuard(.EQ, .function, try read(a, callee), ir.object(callee, .function))
+        let result: IRRef
+        switch ff {
+        case .min: result = ir.emit(.MIN, .number, args[0], args[1])
+        case .max: result = ir.emit(.MAX, .number, args[0], args[1])
+        case .fmod: result = ir.emit(.FPMATH, .number, ir.emit(.CARG, .number, args[0], args[1]).raw, UInt16(ff.rawValue))
+        default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
+        }
+        if wanted == 1 { write(a, result) }
     }
 
     /// Whether the value `ref` is truthy: known from its (guarded) type.
