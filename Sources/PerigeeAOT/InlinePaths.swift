@@ -298,15 +298,7 @@ extension FunctionLowering {
     func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, arrayPart: Bool,
                    miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss)
-        // A nil slot may need `__newindex`, unless the table has no metatable. (A key of the
-        // hash part holding nil may also have its metamethod name cached as absent: the
-        // runtime's store clears that cache, so such stores take the slow path too.)
-        let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
-        if arrayPart {
-            guardOr(b.or(holdsValue, hasNoMetatable(t)), slow: miss)
-        } else {
-            guardOr(holdsValue, slow: miss)
-        }
+        guardNoNewIndex(t, slot, arrayPart: arrayPart, miss: miss)
         b.store(value, slot)
         tableBarrier(thread, t, done: done)
     }

@@ -212,6 +212,15 @@ extension RuntimeCodeEmitter {
         b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, RuntimeLayout.tableMetatable), cx.i64), i64(0))
     }
 
+    /// Goes on when a store into table `t`'s (non-null) `slot` needs no `__newindex`: the slot
+    /// holds a value, or (for the array part) the table has no metatable; else to `miss`.
+    /// (A key of the hash part holding nil may also have its metamethod name cached as
+    /// absent: the runtime's store clears that cache, so such stores take the slow path too.)
+    public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, arrayPart: Bool, miss: LLVMBasicBlockRef) {
+        let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
+        guardOr(arrayPart ? b.or(holdsValue, hasNoMetatable(t)) : holdsValue, slow: miss)
+    }
+
     /// The backward barrier after a store into table `t`: the runtime turns a black table
     /// gray again. Goes on in `done`.
     public func tableBarrier(_ thread: LLVMValueRef, _ t: LLVMValueRef, done: LLVMBasicBlockRef) {

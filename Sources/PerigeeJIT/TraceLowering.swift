@@ -254,21 +254,18 @@ final class TraceLowering: RuntimeCodeEmitter {
             return typedLoad(value(ins.ref1), ins, exit: exit)
         case .ASTORE:
             let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
-            // A nil slot may need __newindex, unless the table has no metatable.
-            let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
-            guardHolds(b.or(holdsValue, hasNoMetatable(t)), exit: exit)
+            guardNoNewIndex(t, slot, arrayPart: true, miss: exitBlock(exit))
             storeIntoTable(slot, t, ins.ref2)
             return nil
         case .HSTORE:
-            let slot = value(ins.ref1)
-            guardHolds(b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil)), exit: exit)
-            storeIntoTable(slot, table(ofSlot: ins.ref1), ins.ref2)
+            let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
+            guardNoNewIndex(t, slot, arrayPart: false, miss: exitBlock(exit))
+            storeIntoTable(slot, t, ins.ref2)
             return nil
         case .FLOAD:
             switch IRField(rawValue: ins.op2)! {
             case .functionEnv: return loadPointerField(value(ins.ref1), RuntimeLayout.functionEnv)
             case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
-            case .tableMetatable: return loadPointerField(value(ins.ref1), RuntimeLayout.tableMetatable)
             }
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)

@@ -14,7 +14,7 @@ public struct TraceAbort: Error, Equatable {
 
 /// Field ids of FLOAD and the upvalue reference (the literal operand).
 enum IRField: UInt16 {
-    case functionEnv, stringLength, tableMetatable
+    case functionEnv, stringLength
 }
 
 final class TraceRecorder {

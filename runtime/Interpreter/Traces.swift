@@ -54,7 +54,6 @@ public final class TraceTable {
     /// Called before each instruction while recording, with the thread, the frame's base
     /// slot and the instruction's address; the recorder stops recording itself.
     public var recorder: ((ThreadRef, Int, UnsafePointer<UInt32>) -> Void)?
-    public private(set) var isRecording = false
 
     /// Set by the JIT when it is installed: `jit.on()`/`jit.off()` switch recording with
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
@@ -121,7 +120,6 @@ public final class TraceTable {
     }
     /// Shows the recorder every instruction from now on (or stops).
     public func setRecording(_ on: Bool) {
-        isRecording = on
         perigee_set_recording(on ? 1 : 0)
     }
 
