@@ -53,8 +53,11 @@ extension TraceIR {
     public func snapshotLine(_ index: Int) -> String {
         let snap = snapshots[index]
         let top = (snap.entries.map(\.slot).max() ?? -1) + 1
-        var cells = [String](repeating: "----", count: top)
-        for entry in snap.entries { cells[entry.slot] = operandText(entry.ref) }
+        var cells = [String](repeating: "----", count: max(0, top))
+        for entry in snap.entries where entry.slot >= 0 {
+            // A frame link (a return PC) reads as luajit's frame marker.
+            cells[entry.slot] = self[entry.ref].op == .KPTR ? "|" : operandText(entry.ref)
+        }
         return "....        SNAP   #\(padded(String(index), 3)) [ " + cells.joined(separator: " ") + (cells.isEmpty ? "]" : " ]")
     }
 

@@ -85,12 +85,14 @@ public struct SnapshotEntry: Equatable {
 }
 
 /// The interpreter state at a point of the trace: where to continue and what the modified
-/// stack slots hold. Exits restore it; its number is the exit number.
+/// stack slots hold. Exits restore it; its index is the trace's exit number.
 public struct Snapshot: Equatable {
-    /// The instruction index the interpreter continues at.
-    public let pc: Int
-    /// How many Lua frames deep the trace is here (0: its start frame).
+    /// The instruction the interpreter continues at.
+    public let pc: UnsafePointer<UInt32>
+    /// How many Lua frames deep the trace is here (0: its start frame), and the base of
+    /// that frame relative to the start frame's.
     public let depth: Int
+    public let baseOffset: Int
     /// The first IR instruction after the snapshot.
     public let ref: IRRef
     public let entries: [SnapshotEntry]
@@ -152,6 +154,8 @@ public final class TraceIR {
     public func object(_ value: Value, _ type: IRType) -> IRRef {
         constant(.KGC, type, value.bits & Value.payloadMask, payload: true)
     }
+    /// A raw 64-bit word stored as it is (a frame link: a return PC).
+    public func pointer(_ bits: UInt64) -> IRRef { constant(.KPTR, .pointer, bits, payload: true) }
     public func primitive(_ type: IRType) -> IRRef {
         switch type {
         case .nil: return .nil
@@ -199,8 +203,9 @@ public final class TraceIR {
 
     /// Records the interpreter state before the next instruction; its index is the exit number.
     @discardableResult
-    public func snapshot(pc: Int, depth: Int, _ entries: [SnapshotEntry]) -> Int {
-        snapshots.append(Snapshot(pc: pc, depth: depth, ref: nextRef, entries: entries.sorted { $0.slot < $1.slot }))
+    public func snapshot(pc: UnsafePointer<UInt32>, depth: Int, baseOffset: Int = 0, _ entries: [SnapshotEntry]) -> Int {
+        snapshots.append(Snapshot(pc: pc, depth: depth, baseOffset: baseOffset, ref: nextRef,
+                                  entries: entries.sorted { $0.slot < $1.slot }))
         return snapshots.count - 1
     }
 }

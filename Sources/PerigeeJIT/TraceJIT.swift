@@ -61,6 +61,8 @@ public final class TraceJIT {
             self.vm.hotCounters.onHot = on ? { [unowned self] pc in self.hot(pc) } : nil
         }
         vm.traces.onFlush = { [unowned self] in self.flush() }
+        vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
+        vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }
         vm.traces.compile(compiling)
     }
 
@@ -80,6 +82,20 @@ public final class TraceJIT {
         guard recorder == nil, armed == nil, op == .FORL || op == .LOOP,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
+        vm.traces.setRecording(true)
+    }
+
+    /// An exit got hot: the interpreter is about to go on at its pc in the frame at `base`,
+    /// and a side trace records from there.
+    private func hotExit(_ exit: Int, _ L: ThreadRef, _ base: Int) {
+        let record = vm.traces.exit(exit)
+        guard vm.traces.isCompiling, recorder == nil, armed == nil,
+              vm.traces.traces.count < parameters["maxtrace"] else { return }
+        let function = L.pointee.stack[base + FrameLayout.functionSlot]
+        guard function.isFunction, function.function.isLua else { return }
+        let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
+                                 maxRecord: parameters["maxrecord"])
+        recorder = side
         vm.traces.setRecording(true)
     }
 
@@ -121,22 +137,44 @@ public final class TraceJIT {
     }
 
     /// Reports a recording that produced no trace and counts it against its loop, which is
-    /// blacklisted after a few.
+    /// blacklisted after a few, or against its exit, which stops trying after `tryside`.
     private func abandon(_ recorder: TraceRecorder, _ reason: String, at pc: UnsafePointer<UInt32>) {
         if verbose {
-            output("[TRACE --- \(position(recorder.proto, recorder.anchor)) -- \(reason) at \(position(recorder.proto, pc))]\n")
+            output("[TRACE --- \(start(recorder)) -- \(reason) at \(position(recorder.runningProto, pc))]\n")
         }
         aborted += 1
-        aborts[recorder.anchor, default: 0] += 1
-        if aborts[recorder.anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(recorder.anchor) }
+        if let exit = recorder.parentExit {
+            vm.traces.attach(nil, toExit: exit)
+            if vm.traces.exit(exit).attempts >= parameters["tryside"] { vm.traces.attach(nil, toExit: exit, giveUp: true) }
+            return
+        }
+        guard let anchor = recorder.anchor else { return }
+        aborts[anchor, default: 0] += 1
+        if aborts[anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(anchor) }
     }
 
-    /// Compiles the recorded trace and patches its loop to enter it.
+    /// Compiles the recorded trace and makes it reachable: a root trace through its patched
+    /// loop instruction, a side trace through its parent's exit.
     private func finish(_ recorder: TraceRecorder) {
         stop()
-        let number = vm.traces.traces.count + 1
+        let number = vm.traces.nextTraceNumber
         let started = monotonicMicroseconds()
         defer { compileMicroseconds.append(monotonicMicroseconds() - started) }
+        let ir = recorder.ir
+        var linked: TraceEntry?
+        if case .link(let target)? = recorder.end {
+            guard let trace = vm.traces.traces[target - 1] else { return abandon(recorder, "link to a flushed trace", at: recorder.startPC) }
+            linked = trace.entry
+        }
+        // Before its first instruction the trace may find a slot of another type, or too
+        // small a stack: then it leaves at once, and the interpreter goes on.
+        let entryExit = ir.snapshot(pc: recorder.startPC, depth: 0, [])
+        let loopSnapshot = recorder.end == .loop ? recorder.loopSnapshot : nil
+        let finalSnapshot = recorder.end == .loop ? nil : recorder.finalSnapshot
+        let exits = ir.snapshots.enumerated().map { index, snap in
+            TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil, trace: number,
+                      sideTraces: index != entryExit && index != loopSnapshot && !(index == finalSnapshot && linked != nil))
+        }
         do {
             let engine = try self.engine ?? makeEngine()
             let context = engine.makeContext()
@@ -146,11 +184,9 @@ public final class TraceJIT {
             let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
             iterations.initialize(to: 0)
             counters.append(iterations)
-            // Before the first iteration the trace may still find a slot of another type: then
-            // it leaves at once, and the interpreter runs the body.
-            let loopSnapshot = recorder.loopSnapshot
-            let entryExit = recorder.ir.snapshot(pc: recorder.loopStart, depth: 0, [])
-            TraceLowering(recorder.ir, loopSnapshot: loopSnapshot, entryExit: entryExit, iterations: iterations,
+            let firstExit = vm.traces.addExits(exits)
+            TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
+                          firstExit: firstExit, stackNeeded: recorder.stackNeeded, iterations: iterations,
                           module: module, name: name).lower()
             try module.verify()
             try PassPipeline.aot.run(on: module)
@@ -158,19 +194,45 @@ public final class TraceJIT {
             try engine.add(module, tracker: tracker)
             let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
             trackers.append(tracker)
-            vm.traces.install(InstalledTrace(entry: entry, exitPCs: recorder.ir.snapshots.map(\.pc),
-                                             loopStart: recorder.loopStart, anchor: recorder.anchor,
-                                             iterations: iterations), at: recorder.anchor)
+            if let parent = recorder.parentExit {
+                _ = vm.traces.addSideTrace()
+                vm.traces.attach(entry, toExit: parent)
+            } else {
+                vm.traces.install(InstalledTrace(entry: entry, loopStart: recorder.loopStart, anchor: recorder.anchor!,
+                                                 iterations: iterations), at: recorder.anchor!)
+            }
             compiled += 1
             if dumpIR {
-                output("---- TRACE \(number) start \(position(recorder.proto, recorder.anchor))\n---- TRACE \(number) IR\n")
-                output(recorder.ir.dump())
+                output("---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n")
+                output(ir.dump())
                 output("---- TRACE \(number) LLVM\n" + llvmIR)
             }
-            if verbose { output("[TRACE \(pad(number)) \(position(recorder.proto, recorder.anchor)) loop]\n") }
+            if verbose { output("[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n") }
         } catch {
-            abandon(recorder, "LLVM: \(error)", at: recorder.anchor)
+            abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
         }
+    }
+
+    /// Where a trace starts, as `-jv` names it: a side trace by its parent and exit.
+    private func start(_ recorder: TraceRecorder) -> String {
+        guard let exit = recorder.parentExit else { return position(recorder.proto, recorder.anchor!) }
+        let parent = vm.traces.exit(exit)
+        return "(\(parent.trace)/\(exit - firstExit(ofTrace: Int(parent.trace)))) \(position(recorder.proto, recorder.startPC))"
+    }
+
+    /// How a trace ends, as `-jv` says it: ` loop`, ` -> N` (into trace N) or back to the
+    /// interpreter.
+    private func ending(_ recorder: TraceRecorder) -> String {
+        switch recorder.end {
+        case .loop?: return " loop"
+        case .link(let n)?: return " -> \(n)"
+        default: return recorder.endsAtReturn ? " return" : " -- fallback to interpreter"
+        }
+    }
+
+    /// The number of trace `trace`'s first exit.
+    private func firstExit(ofTrace trace: Int) -> Int {
+        (0..<vm.traces.exitCount).first { vm.traces.exit($0).trace == Int32(trace) } ?? 0
     }
 
     private func monotonicMicroseconds() -> Int {

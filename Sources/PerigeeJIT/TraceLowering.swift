@@ -1,11 +1,15 @@
-/// Lowers a looping trace's IR to one LLVM function `i64 (i8* L, i64 base)` on the shared
-/// code-generation layer: an entry block, the loop body in IR order, and the back edge. Every
-/// guard branches to its snapshot's exit block, which writes the snapshot's slots (boxed)
-/// into the Lua frame and returns the exit number; the interpreter goes on at its pc.
-/// The stack is read once, at entry: slots the loop changes travel around it as PHIs (boxed
+/// Lowers a trace's IR to one LLVM function `i64 (i8* L, i64 base)` on the shared
+/// code-generation layer. Every guard branches to its snapshot's exit block, which writes
+/// the snapshot's slots (boxed) into the Lua frames and returns the exit's number; the
+/// interpreter, or the trace linked to that exit, goes on from there.
+///
+/// A looping trace is an entry block, the loop body in IR order, and the back edge. Its
+/// stack is read once, at entry: slots the loop changes travel around it as PHIs (boxed
 /// values, type-checked where the trace reads them), the others stay as loaded. An exit
 /// writes its snapshot's slots and, for the slots it does not name, the values the previous
-/// iteration left.
+/// iteration left. Any other trace (a side trace, a root trace that leads into another
+/// trace's loop) runs once through, reading each slot where it first needs it, and ends
+/// through its last snapshot.
 import CLLVM
 import PerigeeCodegen
 import PerigeeFrontend
@@ -18,17 +22,24 @@ final class TraceLowering: RuntimeCodeEmitter {
     let b: IRBuilder
     let function: LLVMValueRef
     let ir: TraceIR
-    /// The back edge's snapshot (not an exit).
-    let loopSnapshot: Int
+    /// The back edge's snapshot (not an exit) of a looping trace; nil for a trace that runs
+    /// once through.
+    let loopSnapshot: Int?
+    /// The snapshot a trace that runs once through ends with.
+    let finalSnapshot: Int?
     /// Where the back edge counts iterations.
     let iterations: UnsafeMutablePointer<Int>
+    /// The number of the trace's exit 0: exit `n` returns `firstExit + n`.
+    let firstExit: Int
+    /// The stack slots the trace's inlined frames need above its base (0: none).
+    let stackNeeded: Int
 
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
     private var frame: LLVMValueRef!
     /// Iterations completed in this run (a PHI at the loop head), added to the counter at exits.
-    private var completed: LLVMValueRef!
+    private var completed: LLVMValueRef?
     /// The value of each slot the loop changes, as the previous iteration left it: unboxed
     /// for slots whose type stays the same around the loop (`stable`), boxed otherwise.
     private var carried: [Int: LLVMValueRef] = [:]
@@ -37,14 +48,18 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// unboxed (checked once, at entry) in `checked`.
     private var invariant: [Int: LLVMValueRef] = [:]
     private var checked: [Int: LLVMValueRef] = [:]
-    /// The exit taken before the first iteration when a slot's type is not the recorded one.
+    /// The exit taken before the first instruction: a slot's type is not the recorded one,
+    /// or the stack is too small for the inlined frames.
     let entryExit: Int
 
-    init(_ ir: TraceIR, loopSnapshot: Int, entryExit: Int, iterations: UnsafeMutablePointer<Int>,
-         module: LLVMModule, name: String) {
+    init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
+         iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
         self.ir = ir
         self.loopSnapshot = loopSnapshot
+        self.finalSnapshot = finalSnapshot
         self.entryExit = entryExit
+        self.firstExit = firstExit
+        self.stackNeeded = stackNeeded
         self.iterations = iterations
         rt = RuntimeInterface(module)
         cx = module.context
@@ -55,8 +70,40 @@ final class TraceLowering: RuntimeCodeEmitter {
     func lower() {
         b.position(atEndOf: newBlock("entry"))
         thread = b.parameter(function, 0)
+        let base = b.parameter(function, 1)
         // No call inside a trace can move the stack: the frame's address holds throughout.
-        frame = b.gep(cx.i64, stackBase(thread), [b.parameter(function, 1)])
+        frame = b.gep(cx.i64, stackBase(thread), [base])
+        if stackNeeded > 0 {
+            let size = b.zext(loadField(thread, RuntimeLayout.threadStackSize, cx.i32), cx.i64)
+            guardHolds(b.icmp(LLVMIntSGE, size, b.add(base, i64(stackNeeded))), exit: entryExit)
+        }
+        if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
+        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
+        for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
+            b.position(atEndOf: block)
+            writeBack(index)
+            if let completed, index != entryExit { b.store(b.add(b.load(cx.i64, counter), completed), counter) }
+            b.ret(i64(firstExit + index))
+        }
+    }
+
+    /// The body in IR order, with the snapshot before each instruction as its guards' exit.
+    private func lowerBody() {
+        var snapshot = -1
+        for n in 0..<ir.count {
+            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n))
+            while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref { snapshot += 1 }
+            if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
+        }
+    }
+
+    /// A trace that runs once through and leaves through its last snapshot.
+    private func lowerOnce() {
+        lowerBody()
+        b.br(exitBlock(finalSnapshot!))
+    }
+
+    private func lowerLoop(_ loopSnapshot: Int) {
         let backEdge = Dictionary(uniqueKeysWithValues: ir.snapshots[loopSnapshot].entries.map { ($0.slot, $0.ref) })
         var loaded: [Int: IRType] = [:]
         for ins in ir.instructions where ins.op == .SLOAD { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
@@ -80,30 +127,19 @@ final class TraceLowering: RuntimeCodeEmitter {
         let entry = b.insertBlock!
         b.br(loop)
         b.position(atEndOf: loop)
-        completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
+        let completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
+        self.completed = completed
         for slot in backEdge.keys.sorted() {
             let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
         }
-        var snapshot = -1
-        for n in 0..<ir.count {
-            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n))
-            while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref { snapshot += 1 }
-            if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
-        }
+        lowerBody()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         b.addIncoming(completed, [(b.add(completed, i64(1)), end)])
         b.br(loop)
-        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
-        for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
-            b.position(atEndOf: block)
-            writeBack(index)
-            if index != entryExit { b.store(b.add(b.load(cx.i64, counter), completed), counter) }
-            b.ret(i64(index))
-        }
     }
 
     // MARK: Values
@@ -123,7 +159,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         let k = ir[ref]
         switch k.op {
         case .KNUM: return cx.constant(Double(bitPattern: ir.payload(ref)))
-        case .KGC: return b.intToPtr(bits(ir.payload(ref)), rt.i8p)
+        case .KGC, .KPTR: return b.intToPtr(bits(ir.payload(ref)), rt.i8p)
         case .KINT: return cx.constant(Int64(ir.intValue(ref)), cx.i32)
         default: return bits(primitiveBits(k.type))
         }
@@ -131,6 +167,8 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// `ref` as a boxed Lua value (i64).
     private func boxed(_ ref: IRRef) -> LLVMValueRef {
+        // A frame link is stored as it is.
+        if ref.isConstant && ir[ref].op == .KPTR { return bits(ir.payload(ref)) }
         let type = ir[ref].type
         if type.isPrimitive { return bits(primitiveBits(type)) }
         if type == .number { return b.bitcast(value(ref), cx.i64) }
@@ -206,12 +244,16 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     private func lower(_ ref: IRRef, _ ins: IRIns, exit: Int) -> LLVMValueRef? {
         switch ins.op {
+        case .SLOAD where ins.type == .pointer:
+            // A frame link, as it is.
+            return b.intToPtr(b.load(cx.i64, slotAddress(Int(Int16(bitPattern: ins.op1)))), rt.i8p)
         case .SLOAD:
             let slot = Int(Int16(bitPattern: ins.op1))
             // Checked at entry: invariant slots, and slots whose type the loop keeps.
             if let v = checked[slot] { return v }
             if stable[slot] != nil { return carried[slot]! }
-            let v = carried[slot] ?? invariant[slot]!
+            // A trace that runs once through reads the frame where it first needs a slot.
+            let v = carried[slot] ?? invariant[slot] ?? b.load(cx.i64, slotAddress(slot))
             guardHolds(hasType(v, ins.type), exit: exit)
             return unboxed(v, ins.type)
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
@@ -246,8 +288,10 @@ final class TraceLowering: RuntimeCodeEmitter {
             return nil
         case .AREF:
             return arraySlot(value(ins.ref1), b.bitcast(value(ins.ref2), cx.i64), slow: exitBlock(exit))
-        case .HREFK:
-            let slot = findStringSlot(value(ins.ref1), boxed(ins.ref2))
+        case .HREFK, .HREF:
+            let key = ins.ref2
+            let slot = ir[key].type == .number ? findNumberSlot(value(ins.ref1), boxed(key))
+                : findStringSlot(value(ins.ref1), boxed(key))
             guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)
             return slot
         case .ALOAD, .HLOAD:
@@ -269,8 +313,15 @@ final class TraceLowering: RuntimeCodeEmitter {
             }
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)
-        case .UREFC, .UREFO:
+        case .UREFC:
             return loadPointerField(value(ins.ref1), RuntimeLayout.functionUpvalues + 8 * Int(ins.op2))
+        case .UREFO:
+            // The address an open upvalue points to.
+            let uv = loadPointerField(value(ins.ref1), RuntimeLayout.functionUpvalues + 8 * Int(ins.op2))
+            return b.bitcast(upvalueAddress(uv), rt.i8p)
+        case .BASE:
+            // The address of a slot of the trace's frames.
+            return b.bitcast(slotAddress(Int(Int16(bitPattern: ins.op1))), rt.i8p)
         case .ULOAD:
             return typedLoad(upvalueAddress(value(ins.ref1)), ins, exit: exit)
         case .USTORE:

@@ -8,7 +8,13 @@ import PerigeeRuntime
 /// Why a recording stopped without a trace.
 public struct TraceAbort: Error, Equatable {
     public let reason: String
-    init(_ reason: String) { self.reason = reason }
+    /// A side trace may stop before the instruction instead (the interpreter runs it); not
+    /// when the recording lost track of the interpreter.
+    let endsSideTrace: Bool
+    init(_ reason: String, endsSideTrace: Bool = true) {
+        self.reason = reason
+        self.endsSideTrace = endsSideTrace
+    }
     static func nyi(_ op: Opcode) -> TraceAbort { TraceAbort("NYI: bytecode \(op.name)") }
 }
 
@@ -17,40 +23,102 @@ enum IRField: UInt16 {
     case functionEnv, stringLength
 }
 
+/// How a recording ends.
+enum TraceEnd: Equatable {
+    /// Back to its own start: a looping root trace.
+    case loop
+    /// Into compiled trace `number`, whose code runs next on the last snapshot's frame.
+    case link(Int)
+    /// Back to the interpreter at the last snapshot.
+    case interpreter
+}
+
+/// A Lua function the trace entered (the start frame is the first): its prototype, its
+/// frame's base relative to the start frame's, and for an inlined call where its results go.
+struct RecordedFrame {
+    let proto: ProtoRef
+    let offset: Int
+    /// The caller's call instruction (register `callA`, `wanted` results).
+    let callA: Int
+    let wanted: Int
+}
+
 final class TraceRecorder {
     let ir = TraceIR()
-    /// The loop's FORL or LOOP (the trace's anchor) and the first instruction of its body.
-    let anchor: UnsafePointer<UInt32>
+    /// A root trace's loop instruction (FORL or LOOP, its anchor); nil for a side trace.
+    let anchor: UnsafePointer<UInt32>?
+    /// A side trace's parent exit.
+    let parentExit: Int?
+    /// Where the recording starts: a root trace's loop body, a side trace's exit pc.
+    let startPC: UnsafePointer<UInt32>
     /// A numeric `for` loop (the trace ends with FORL's step), else a `while`/`repeat` loop.
     let isForLoop: Bool
-    let loopStart: Int
+    /// The start frame's prototype and base slot.
     let proto: ProtoRef
     let base: Int
     let maxRecord: Int
-    /// The IR value each frame slot holds now (slots not read or written yet are absent);
-    /// slot -2 is the running function.
+    /// How the recording ended, once it did.
+    private(set) var end: TraceEnd?
+    /// The frames the trace is in, the start frame first.
+    private var frames: [RecordedFrame]
+    /// The stack the trace's frames need above its start frame's base (0: no more than the
+    /// start frame's own).
+    private(set) var stackNeeded = 0
+    /// The IR value each slot holds now (slots not read or written yet are absent), by slot
+    /// index relative to the start frame's base; slot -2 is the running function.
     private var slots: [Int: IRRef] = [:]
     private var modified: Set<Int> = []
     /// The snapshot of the instruction being recorded, once one of its guards needed it.
     private var currentSnapshot: Int?
-    private var currentPC = 0
+    private var currentPC: UnsafePointer<UInt32>
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
+    /// Back edges of loops without a trace that a side trace went through.
+    private var passedLoops = 0
+    /// A side trace that ends at a return from its start frame.
+    private(set) var endsAtReturn = false
+    static let maxPassedLoops = 2
+    static let maxDepth = 16
 
+    /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
         self.anchor = anchor
+        parentExit = nil
         self.proto = proto
         self.base = base
         self.maxRecord = maxRecord
-        let code = UnsafePointer(proto.pointee.bytecode)
         isForLoop = Instruction(anchor.pointee).verifiedOpcode == .FORL
         // A FORL jumps back to its body; a LOOP's body follows it.
-        loopStart = isForLoop ? anchor - code + 1 + Instruction(anchor.pointee).jumpOffset : anchor - code + 1
+        startPC = isForLoop ? anchor + 1 + Instruction(anchor.pointee).jumpOffset : anchor + 1
+        currentPC = startPC
+        frames = [RecordedFrame(proto: proto, offset: 0, callA: 0, wanted: 0)]
     }
 
-    var code: UnsafePointer<UInt32> { UnsafePointer(proto.pointee.bytecode) }
-    var k: UnsafeMutablePointer<Value> { proto.pointee.numbers }
+    /// A side trace from exit `parentExit`, where the interpreter goes on at `pc` in the
+    /// frame at `base`.
+    init(parentExit: Int, pc: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
+        anchor = nil
+        self.parentExit = parentExit
+        self.proto = proto
+        self.base = base
+        self.maxRecord = maxRecord
+        isForLoop = false
+        startPC = pc
+        currentPC = pc
+        frames = [RecordedFrame(proto: proto, offset: 0, callA: 0, wanted: 0)]
+    }
+
+    var isSide: Bool { parentExit != nil }
+    /// The instruction index of a root trace's loop body in its prototype.
+    var loopStart: Int { startPC - code(proto) }
+    private var current: RecordedFrame { frames[frames.count - 1] }
+    /// The prototype of the function the recording is in now.
+    var runningProto: ProtoRef { current.proto }
+    private var offset: Int { current.offset }
+    private func code(_ p: ProtoRef) -> UnsafePointer<UInt32> { UnsafePointer(p.pointee.bytecode) }
+    /// The running function's constants.
+    var k: UnsafeMutablePointer<Value> { current.proto.pointee.numbers }
 
     // MARK: Slots and guards
 
@@ -66,12 +134,17 @@ final class TraceRecorder {
         }
     }
 
-    /// The snapshot that a guard of the current instruction leaves through: the state before
-    /// the instruction, which the interpreter then runs itself.
+    /// The snapshot of the state before the current instruction, which the interpreter
+    /// then runs itself.
+    private func takeSnapshot() -> Int {
+        let entries = modified.sorted().map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
+        return ir.snapshot(pc: currentPC, depth: frames.count - 1, baseOffset: offset, entries)
+    }
+
+    /// The snapshot a guard of the current instruction leaves through.
     private func guardSnapshot() -> Int {
         if let current = currentSnapshot { return current }
-        let entries = modified.sorted().map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
-        let index = ir.snapshot(pc: currentPC, depth: 0, entries)
+        let index = takeSnapshot()
         currentSnapshot = index
         return index
     }
@@ -117,36 +190,62 @@ final class TraceRecorder {
     // MARK: Recording
 
     /// Records the instruction at `pc` in the frame at slot `base` of thread `L`, before it
-    /// runs. True when the trace is complete (the loop's FORL was reached again).
+    /// runs. True when the trace is complete (`end` says how it ended).
     func record(_ L: ThreadRef, base frameBase: Int, pc: UnsafePointer<UInt32>) throws -> Bool {
-        guard frameBase == base, L.pointee.stack[frameBase + FrameLayout.functionSlot].function.proto == proto,
-              pc >= code, pc - code < Int(proto.pointee.bytecodeCount) else {
-            throw TraceAbort("leaving loop in root trace")
+        let p = current.proto
+        guard frameBase == base + offset, L.pointee.stack[frameBase + FrameLayout.functionSlot].function.proto == p,
+              pc >= code(p), pc - code(p) < Int(p.pointee.bytecodeCount) else {
+            throw TraceAbort(frames.count > 1 || isSide ? "NYI: unexpected frame" : "leaving loop in root trace", endsSideTrace: false)
         }
         recorded += 1
-        if recorded > maxRecord { throw TraceAbort("trace too long") }
-        currentPC = pc - code
+        currentPC = pc
         currentSnapshot = nil
-        if recorded == 1 && currentPC != loopStart { throw TraceAbort("leaving loop in root trace") }
-        let frame = L.pointee.stack + frameBase
+        if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
+        if recorded > maxRecord {
+            guard isSide else { throw TraceAbort("trace too long") }
+            return stop(.interpreter)
+        }
+        let done: Bool
+        do {
+            done = try record(L.pointee.stack + frameBase, pc)
+        } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace {
+            // A side trace stops before what it cannot record: the interpreter runs it.
+            return stop(.interpreter)
+        }
+        if done && end == .interpreter && recorded == 1 {
+            throw TraceAbort("NYI: bytecode \(Instruction(pc.pointee).verifiedOpcode.name)", endsSideTrace: false)
+        }
+        return done
+    }
+
+    /// Ends the recording with the state before the current instruction.
+    private func stop(_ how: TraceEnd) -> Bool {
+        currentSnapshot = nil
+        if how == .loop { loopSnapshot = takeSnapshot() } else { finalSnapshot = takeSnapshot() }
+        end = how
+        return true
+    }
+
+    private func record(_ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
         let i = Instruction(pc.pointee)
-        func reg(_ r: Int) throws -> IRRef { try read(r, frame[r]) }
+        func reg(_ r: Int) throws -> IRRef { try read(offset + r, frame[r]) }
+        func set(_ r: Int, _ ref: IRRef) { write(offset + r, ref) }
         switch i.verifiedOpcode {
         case .MOV:
-            write(i.ra, try reg(i.rd))
+            set(i.ra, try reg(i.rd))
         case .KSTR:
-            write(i.ra, ir.object(k[-1 - i.rd], .string))
+            set(i.ra, ir.object(k[-1 - i.rd], .string))
         case .KSHORT:
-            write(i.ra, ir.number(Double(i.signedD)))
+            set(i.ra, ir.number(Double(i.signedD)))
         case .KNUM:
-            write(i.ra, ir.number(k[i.rd].number))
+            set(i.ra, ir.number(k[i.rd].number))
         case .KPRI:
-            write(i.ra, ir.primitive(i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true)))
+            set(i.ra, ir.primitive(i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true)))
         case .KNIL:
-            for r in i.ra...i.rd { write(r, .nil) }
+            for r in i.ra...i.rd { set(r, .nil) }
         case .NOT:
             let v = try reg(i.rd)
-            write(i.ra, ir.primitive(isTruthy(v) ? .false : .true))
+            set(i.ra, ir.primitive(isTruthy(v) ? .false : .true))
         case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
              .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW, .UNM:
             try recordArithmetic(i, frame)
@@ -158,8 +257,8 @@ final class TraceRecorder {
             _ = try reg(i.rd)
         case .ISTC, .ISFC:
             let v = try reg(i.rd)
-            if isTruthy(v) == (i.verifiedOpcode == .ISTC) { write(i.ra, v) }
-        case .JMP:
+            if isTruthy(v) == (i.verifiedOpcode == .ISTC) { set(i.ra, v) }
+        case .JMP, .FUNCF, .IFUNCF:
             break
         case .TGETV, .TGETB:
             try recordArrayRead(i, frame)
@@ -168,11 +267,11 @@ final class TraceRecorder {
         case .TGETS:
             let t = try reg(i.rb)
             guard frame[i.rb].isTable else { throw TraceAbort("NYI: field of a non-table") }
-            write(i.ra, try recordFieldRead(t, frame[i.rb].table, k[-1 - i.rc]))
+            set(i.ra, try recordFieldRead(t, frame[i.rb].table, k[-1 - i.rc]))
         case .GGET:
             let env = ir.emit(.FLOAD, .table, try function(frame).raw, IRField.functionEnv.rawValue)
             let live = frame[FrameLayout.functionSlot].function.pointee.env.unsafelyUnwrapped
-            write(i.ra, try recordFieldRead(env, live, k[-1 - i.rd]))
+            set(i.ra, try recordFieldRead(env, live, k[-1 - i.rd]))
         case .TSETS:
             let t = try reg(i.rb)
             guard frame[i.rb].isTable else { throw TraceAbort("NYI: field of a non-table") }
@@ -184,37 +283,203 @@ final class TraceRecorder {
         case .LEN:
             let v = try reg(i.rd)
             switch type(v) {
-            case .string: write(i.ra, ir.emit(.FLOAD, .number, v.raw, IRField.stringLength.rawValue))
-            case .table: write(i.ra, ir.emit(.ALEN, .number, v))
+            case .string: set(i.ra, ir.emit(.FLOAD, .number, v.raw, IRField.stringLength.rawValue))
+            case .table: set(i.ra, ir.emit(.ALEN, .number, v))
             default: throw TraceAbort("NYI: length of this type")
             }
         case .UGET:
-            let uv = ir.emit(.UREFC, .pointer, try function(frame).raw, UInt16(i.rd))
+            let uv = try upvalue(frame, i.rd)
             let live = frame[FrameLayout.functionSlot].function.upvalueObjects[i.rd].unsafelyUnwrapped.pointee.v.pointee
-            write(i.ra, try load(.ULOAD, uv, live))
+            if let slot = uv.slot { set(i.ra, try read(slot, live)); break }
+            set(i.ra, try load(.ULOAD, uv.reference, live))
         case .USETV:
-            let uv = ir.emit(.UREFC, .pointer, try function(frame).raw, UInt16(i.ra))
-            ir.emit(.USTORE, .nil, uv, try reg(i.rd))
+            let value = try reg(i.rd)
+            let uv = try upvalue(frame, i.ra)
+            if let slot = uv.slot { write(slot, value); break }
+            ir.emit(.USTORE, .nil, uv.reference, value)
         case .CALL:
-            try recordMathCall(i, frame)
-        case .FORL:
-            guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
-            try recordLoopEnd(i, frame)
-            return true
-        case .LOOP:
-            guard pc == anchor else { throw TraceAbort("inner loop in root trace") }
-            closeLoop()
-            return true
-        case .FORI, .JFORI, .IFORL, .JFORL, .ITERL, .IITERL, .JITERL, .ILOOP, .JLOOP, .ITERC, .ITERN, .ISNEXT:
-            throw TraceAbort("inner loop in root trace")
+            let callee = frame[i.ra]
+            if callee.isFunction && callee.function.isLua {
+                try recordCall(i, frame, pc)
+            } else {
+                try recordMathCall(i, frame)
+            }
+        case .RET0, .RET1, .RET:
+            return try recordReturn(i, frame)
+        case .FORI:
+            return try recordLoopEntry(i, frame, pc)
+        case .FORL, .IFORL, .JFORL:
+            return try recordLoopStep(i, frame, pc)
+        case .LOOP, .ILOOP:
+            if pc == anchor { return stop(.loop) }
+            // A loop that is not compiled: a side trace goes on through its body, a few times.
+            guard isSide, passLoop() else { return try innerLoop() }
+        case .JLOOP:
+            // A compiled loop: its trace runs from the loop's body.
+            currentPC = pc + 1
+            return stop(.link(i.rd))
+        case .ITERL, .IITERL, .JITERL, .ITERC, .ITERN, .ISNEXT, .JFORI:
+            throw TraceAbort("NYI: bytecode \(i.verifiedOpcode.name)")
         default:
             throw TraceAbort.nyi(i.verifiedOpcode)
         }
         return false
     }
 
+    /// The running function (the slot below the current frame's link).
     private func function(_ frame: UnsafeMutablePointer<Value>) throws -> IRRef {
-        try read(FrameLayout.functionSlot, frame[FrameLayout.functionSlot])
+        try read(offset + FrameLayout.functionSlot, frame[FrameLayout.functionSlot])
+    }
+
+    /// Upvalue `n` of the running function: its reference, or the trace-relative slot it
+    /// is open on when that slot is in one of the trace's frames (the trace holds that
+    /// slot's value itself; a guard pins the upvalue to the slot).
+    private func upvalue(_ frame: UnsafeMutablePointer<Value>, _ n: Int) throws -> (reference: IRRef, slot: Int?) {
+        let uv = frame[FrameLayout.functionSlot].function.upvalueObjects[n].unsafelyUnwrapped
+        let function = try self.function(frame)
+        let start = frame - offset
+        let lowest = start + (frames.map(\.offset).min() ?? 0) + FrameLayout.functionSlot
+        let v = uv.pointee.v
+        guard v >= lowest && v < frame + Int(current.proto.pointee.frameSize) else {
+            return (ir.emit(.UREFC, .pointer, function.raw, UInt16(n)), nil)
+        }
+        let slot = v - start
+        let address = ir.emit(.UREFO, .pointer, function.raw, UInt16(n))
+        emitGuard(.EQ, .pointer, address, ir.emit(.BASE, .pointer, UInt16(bitPattern: Int16(slot)), 0))
+        return (address, slot)
+    }
+
+    /// A call of a Lua function, inlined: a guard that the callee is still that function,
+    /// then its frame (link, missing parameters) and its instructions, recorded as they run.
+    private func recordCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
+        let a = i.ra, callee = frame[a].function
+        let p = callee.proto
+        guard i.rc > 0 else { throw TraceAbort("NYI: call with a variable number of arguments") }
+        guard i.rb > 0 else { throw TraceAbort("NYI: call wanting every result") }
+        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
+        guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
+        guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
+        guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
+        emitGuard(.EQ, .function, try read(offset + a, frame[a]), ir.object(frame[a], .function))
+        let nargs = i.rc - 1, calleeOffset = offset + a + 2
+        write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
+        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: i.rb - 1))
+        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+    }
+
+    /// A return: from an inlined call, its results go to the caller's registers and the
+    /// trace goes on in the caller; from the start frame, a side trace ends (the interpreter
+    /// returns) and a root trace gives up.
+    private func recordReturn(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        var results: [IRRef] = []
+        switch i.verifiedOpcode {
+        case .RET1: results = [try read(offset + i.ra, frame[i.ra])]
+        case .RET: for r in i.ra..<(i.ra + i.rd - 1) { results.append(try read(offset + r, frame[r])) }
+        default: break
+        }
+        let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
+        guard let callee else {
+            guard isSide else { throw TraceAbort("leaving loop in root trace") }
+            endsAtReturn = true
+            return stop(.interpreter)
+        }
+        let first = callee.offset + FrameLayout.functionSlot
+        // The callee's frame is gone: its slots are dead.
+        for slot in slots.keys where slot >= first { slots[slot] = nil }
+        modified = modified.filter { $0 < first }
+        for n in 0..<callee.wanted { write(first + n, n < results.count ? results[n] : .nil) }
+        return false
+    }
+
+    /// A side trace returning from the frame it started in goes on in the caller when that
+    /// is a Lua function that called it (a guard on the frame's return PC pins the call
+    /// site, and with it the caller's prototype): the returning frame, with the caller
+    /// now the trace's outermost frame. Nil otherwise (and for root traces).
+    private func returnBelowStart(_ frame: UnsafeMutablePointer<Value>) throws -> RecordedFrame? {
+        let link = frame[FrameLayout.linkSlot]
+        guard isSide, link.isReturnPC else { return nil }
+        let call = Instruction(link.returnPC[-1])
+        let callerOffset = offset - call.ra - 2
+        let caller = frame[-call.ra - 2 + FrameLayout.functionSlot]
+        guard call.rb > 0, caller.isFunction, caller.function.isLua,
+              base + callerOffset >= 2, frames.count < TraceRecorder.maxDepth else { return nil }
+        let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(offset + FrameLayout.linkSlot)), 0)
+        emitGuard(.EQ, .pointer, linkRef, ir.pointer(link.bits))
+        let returning = frames.removeLast()
+        frames.append(RecordedFrame(proto: caller.function.proto, offset: callerOffset, callA: 0, wanted: 0))
+        return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1)
+    }
+
+    /// A side trace goes through the back edge of a loop that is not compiled: true while
+    /// it has not done so too often.
+    private func passLoop() -> Bool {
+        passedLoops += 1
+        return passedLoops <= TraceRecorder.maxPassedLoops
+    }
+
+    /// Another loop that is not compiled: it ends a side trace (the interpreter runs the
+    /// loop) and gives up a root trace (the inner loop gets its own trace first).
+    private func innerLoop() throws -> Bool {
+        if isSide { return stop(.interpreter) }
+        throw TraceAbort("inner loop in root trace")
+    }
+
+    /// FORI: a loop that is not entered is stepped over (a guard that it still is not); one
+    /// that is entered ends the trace when its loop is compiled (its trace runs next) and
+    /// otherwise ends a side trace and gives up a root trace.
+    private func recordLoopEntry(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
+        let a = i.ra
+        for r in a...(a + 2) where !frame[r].isNumber { throw TraceAbort("NYI: loop control of non-numbers") }
+        let index = try read(offset + a, frame[a]), stop = try read(offset + a + 1, frame[a + 1])
+        let step = try read(offset + a + 2, frame[a + 2])
+        let up = frame[a + 2].number >= 0
+        emitGuard(up ? .LE : .GT, .number, ir.number(0), step)
+        let enters = up ? frame[a].number <= frame[a + 1].number : frame[a].number >= frame[a + 1].number
+        let loopEnd = pc + 1 + i.jumpOffset - 1
+        if !enters {
+            if up { emitGuard(.GT, .number, index, stop) } else { emitGuard(.LT, .number, index, stop) }
+            return false
+        }
+        let op = Instruction(loopEnd.pointee).verifiedOpcode
+        guard op == .JFORL || (isSide && passedLoops < TraceRecorder.maxPassedLoops) else { return try innerLoop() }
+        if up { emitGuard(.LE, .number, index, stop) } else { emitGuard(.LE, .number, stop, index) }
+        write(offset + a + 3, index)
+        if op != .JFORL { return false }
+        currentPC = pc + 1
+        return self.stop(.link(Instruction(loopEnd.pointee).rd))
+    }
+
+    /// FORL: the root trace's own loop closes; a compiled loop's step leads into its trace;
+    /// a loop that ends is stepped over; any other loop ends a side trace or gives up a root.
+    private func recordLoopStep(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
+        let a = i.ra
+        let index = try read(offset + a, frame[a]), stop = try read(offset + a + 1, frame[a + 1])
+        let step = try read(offset + a + 2, frame[a + 2])
+        let up = frame[a + 2].number >= 0
+        let next = frame[a].number + frame[a + 2].number
+        let continues = up ? next <= frame[a + 1].number : next >= frame[a + 1].number
+        let own = pc == anchor
+        if !own && !continues {
+            // Leaving the loop: the interpreter's FORL changes nothing then.
+            let sum = ir.emit(.ADD, .number, index, step)
+            if up { emitGuard(.GT, .number, sum, stop) } else { emitGuard(.LT, .number, sum, stop) }
+            return false
+        }
+        if own {
+            try recordLoopEnd(i, frame)
+            return true
+        }
+        let compiled = i.verifiedOpcode == .JFORL
+        guard compiled || (isSide && passLoop()) else { return try innerLoop() }
+        emitGuard(up ? .LE : .GT, .number, ir.number(0), step)
+        let sum = ir.emit(.ADD, .number, index, step)
+        if up { emitGuard(.LE, .number, sum, stop) } else { emitGuard(.LE, .number, stop, sum) }
+        write(offset + a, sum)
+        write(offset + a + 3, sum)
+        if !compiled { return false }
+        currentPC = pc + 1 + i.jumpOffset
+        return self.stop(.link(i.rd))
     }
 
     /// A call of a math builtin compiled code computes itself (`math.sqrt`, `floor`, `min`,
@@ -230,9 +495,9 @@ final class TraceRecorder {
         var args: [IRRef] = []
         for n in 0..<nargs {
             guard frame[a + 2 + n].isNumber else { throw TraceAbort.nyi(i.verifiedOpcode) }
-            args.append(try read(a + 2 + n, frame[a + 2 + n]))
+            args.append(try read(offset + a + 2 + n, frame[a + 2 + n]))
         }
-        emitGuard(.EQ, .function, try read(a, callee), ir.object(callee, .function))
+        emitGuard(.EQ, .function, try read(offset + a, callee), ir.object(callee, .function))
         let result: IRRef
         switch ff {
         case .min: result = ir.emit(.MIN, .number, args[0], args[1])
@@ -240,7 +505,7 @@ final class TraceRecorder {
         case .fmod: result = ir.emit(.FPMATH, .number, ir.emit(.CARG, .number, args[0], args[1]).raw, UInt16(ff.rawValue))
         default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
         }
-        if wanted == 1 { write(a, result) }
+        if wanted == 1 { write(offset + a, result) }
     }
 
     /// Whether the value `ref` is truthy: known from its (guarded) type.
@@ -250,12 +515,18 @@ final class TraceRecorder {
         let form = i.verifiedOpcode.arithmetic!
         let x: IRRef, y: IRRef, liveX: Value, liveY: Value
         switch form.operands {
-        case .unary: liveX = frame[i.rd]; liveY = liveX; x = try read(i.rd, liveX); y = x
-        case .variableNumber: liveX = frame[i.rb]; liveY = k[i.rc]; x = try read(i.rb, liveX); y = ir.number(liveY.number)
-        case .numberVariable: liveX = k[i.rc]; liveY = frame[i.rb]; x = ir.number(liveX.number); y = try read(i.rb, liveY)
-        case .variableVariable: liveX = frame[i.rb]; liveY = frame[i.rc]; x = try read(i.rb, liveX); y = try read(i.rc, liveY)
+        case .unary: liveX = frame[i.rd]; liveY = liveX
+        case .variableNumber: liveX = frame[i.rb]; liveY = k[i.rc]
+        case .numberVariable: liveX = k[i.rc]; liveY = frame[i.rb]
+        case .variableVariable: liveX = frame[i.rb]; liveY = frame[i.rc]
         }
         guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: arithmetic on non-numbers") }
+        switch form.operands {
+        case .unary: x = try read(offset + i.rd, liveX); y = x
+        case .variableNumber: x = try read(offset + i.rb, liveX); y = ir.number(liveY.number)
+        case .numberVariable: x = ir.number(liveX.number); y = try read(offset + i.rb, liveY)
+        case .variableVariable: x = try read(offset + i.rb, liveX); y = try read(offset + i.rc, liveY)
+        }
         let op: IROp
         switch form.op {
         case .add: op = .ADD
@@ -266,14 +537,14 @@ final class TraceRecorder {
         case .pow: op = .POW
         case .unm: op = .NEG
         }
-        write(i.ra, ir.emit(op, .number, x, op == .NEG ? .none : y))
+        write(offset + i.ra, ir.emit(op, .number, x, op == .NEG ? .none : y))
     }
 
     /// ISLT ISGE ISLE ISGT on numbers: a guard that the comparison goes the way it goes now.
     private func recordOrder(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let liveX = frame[i.ra], liveY = frame[i.rd]
         guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: comparison of non-numbers") }
-        let x = try read(i.ra, liveX), y = try read(i.rd, liveY)
+        let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
         let (a, b) = (liveX.number, liveY.number)
         // The IR comparisons mean what the bytecode's do: GE is "not LT", GT "not LE".
         let op: IROp
@@ -286,10 +557,10 @@ final class TraceRecorder {
 
     private func recordEquality(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let live = frame[i.ra]
-        let x = try read(i.ra, live)
+        let x = try read(offset + i.ra, live)
         let other: IRRef, liveOther: Value
         switch i.verifiedOpcode {
-        case .ISEQV, .ISNEV: liveOther = frame[i.rd]; other = try read(i.rd, liveOther)
+        case .ISEQV, .ISNEV: liveOther = frame[i.rd]; other = try read(offset + i.rd, liveOther)
         case .ISEQS, .ISNES: liveOther = k[-1 - i.rd]; other = ir.object(liveOther, .string)
         case .ISEQN, .ISNEN: liveOther = k[i.rd]; other = ir.number(liveOther.number)
         default: liveOther = i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true); other = ir.primitive(type(ofPrimitive: i.rd))
@@ -310,43 +581,43 @@ final class TraceRecorder {
 
     private func type(ofPrimitive d: Int) -> IRType { d == 0 ? .nil : (d == 1 ? .false : .true) }
 
-    /// The array slot of `t[key]` for a table `t` and an integer key inside its array part.
-    private func arrayReference(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> (IRRef, TableRef, Int) {
+    /// The slot of `t[key]` (TGETV, TGETB, TSETV, TSETB) and the value it holds now: the
+    /// array part's for an integer key inside it (AREF guards that the key still is), the
+    /// hash part's for another number or a string the table holds (HREF guards that it
+    /// still holds it).
+    private func tableReference(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> (IRRef, Value) {
         let liveT = frame[i.rb]
         guard liveT.isTable else { throw TraceAbort("NYI: index of a non-table") }
-        let t = try read(i.rb, liveT)
-        let key: IRRef, liveKey: Double
-        if i.verifiedOpcode == .TGETB || i.verifiedOpcode == .TSETB {
-            liveKey = Double(i.rc)
-            key = ir.number(liveKey)
-        } else {
-            let v = frame[i.rc]
-            guard v.isNumber else { throw TraceAbort("NYI: table key of this type") }
-            liveKey = v.number
-            key = try read(i.rc, v)
-        }
         let table = liveT.table
-        guard liveKey >= 1, liveKey <= Double(table.pointee.arraySize), liveKey == liveKey.rounded() else {
-            throw TraceAbort("NYI: table access outside the array part")
+        let constantKey = i.verifiedOpcode == .TGETB || i.verifiedOpcode == .TSETB
+        let liveKey = constantKey ? Value(number: Double(i.rc)) : frame[i.rc]
+        guard liveKey.isNumber || liveKey.isString else { throw TraceAbort("NYI: table key of this type") }
+        let t = try read(offset + i.rb, liveT)
+        let key = constantKey ? ir.number(Double(i.rc)) : try read(offset + i.rc, liveKey)
+        if liveKey.isNumber {
+            let d = liveKey.number
+            if d >= 1, d <= Double(table.pointee.arraySize), d == d.rounded() {
+                return (emitGuard(.AREF, .pointer, t, key), table.pointee.array.unsafelyUnwrapped[Int(d) - 1])
+            }
         }
-        // AREF guards that the key is an integer inside the array part.
-        return (emitGuard(.AREF, .pointer, t, key), table, Int(liveKey))
+        let live = table.get(liveKey)
+        if live.isNil { throw TraceAbort("NYI: table key the table does not hold") }
+        return (emitGuard(.HREF, .pointer, t, key), live)
     }
 
     private func recordArrayRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        let (reference, table, index) = try arrayReference(i, frame)
-        let live = table.pointee.array.unsafelyUnwrapped[index - 1]
+        let (reference, live) = try tableReference(i, frame)
         if live.isNil { throw TraceAbort("NYI: nil read from the array part") }
-        write(i.ra, try load(.ALOAD, reference, live))
+        write(offset + i.ra, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
     }
 
     private func recordArrayWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        let (reference, table, index) = try arrayReference(i, frame)
-        if table.pointee.array.unsafelyUnwrapped[index - 1].isNil && table.pointee.metatable != nil {
-            throw TraceAbort("NYI: store that may call __newindex")
-        }
-        // ASTORE guards that a nil slot has no __newindex to consult (no metatable).
-        emitGuard(.ASTORE, .nil, reference, try read(i.ra, frame[i.ra]))
+        let liveT = frame[i.rb]
+        let value = try read(offset + i.ra, frame[i.ra])
+        let (reference, live) = try tableReference(i, frame)
+        if live.isNil && liveT.table.pointee.metatable != nil { throw TraceAbort("NYI: store that may call __newindex") }
+        // The store guards that a nil slot has no __newindex to consult (no metatable).
+        emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
     }
 
     /// `t.key` for a constant string key present in table `t`: its hash slot, guarded.
@@ -364,7 +635,8 @@ final class TraceRecorder {
         emitGuard(.HSTORE, .nil, slot, value)
     }
 
-    /// The loop's FORL: index += step, and the guard that the loop goes on.
+    /// The root trace's own FORL: index += step, the guard that the loop goes on, and the
+    /// back edge.
     private func recordLoopEnd(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let a = i.ra
         let index = try read(a, frame[a]), stop = try read(a + 1, frame[a + 1]), step = try read(a + 2, frame[a + 2])
@@ -379,24 +651,18 @@ final class TraceRecorder {
         }
         write(a, next)
         write(a + 3, next)
-        closeLoop()
+        currentPC = startPC
+        _ = self.stop(.loop)
     }
 
-    /// The back edge: the state every iteration ends with, as a snapshot at the body's start.
-    private func closeLoop() {
-        currentPC = loopStart
-        currentSnapshot = nil
-        loopSnapshot = guardSnapshot()
-    }
-
-    /// Starts the trace: the loop's step direction is fixed for its whole run, so the guard
-    /// on it comes first (an exit there runs the body in the interpreter).
+    /// Starts a root trace: the loop's step direction is fixed for its whole run, so the
+    /// guard on it comes first (an exit there runs the body in the interpreter).
     func begin(_ L: ThreadRef) throws {
-        guard isForLoop else { return }
+        guard isForLoop, let anchor else { return }
         let frame = L.pointee.stack + base
         let a = Instruction(anchor.pointee).ra
         for slot in a...(a + 2) where !frame[slot].isNumber { throw TraceAbort("NYI: loop control of non-numbers") }
-        currentPC = loopStart
+        currentPC = startPC
         stepsUp = frame[a + 2].number >= 0
         let step = try read(a + 2, frame[a + 2])
         if stepsUp {
@@ -406,7 +672,8 @@ final class TraceRecorder {
         }
     }
 
-    /// The snapshot of the back edge (the last one the recording took): the state each
-    /// iteration ends with.
+    /// The snapshot of a looping trace's back edge (the state each iteration ends with),
+    /// and of any other trace's end.
     private(set) var loopSnapshot = -1
+    private(set) var finalSnapshot = -1
 }

@@ -53,7 +53,7 @@ final class TraceIRTests: XCTestCase {
         let ir = TraceIR()
         let i = ir.emit(.SLOAD, .int, 1, 0)
         let x = ir.emit(.SLOAD, .number, 2, 0, guard: true)
-        ir.snapshot(pc: 3, depth: 0, [SnapshotEntry(slot: 1, ref: x)])
+        ir.snapshot(pc: UnsafePointer(bitPattern: 0x1000)!, depth: 0, [SnapshotEntry(slot: 1, ref: x)])
         let sum = ir.emit(.ADD, .number, x, ir.number(1))
         ir.emit(.LE, .int, i, ir.int(100), guard: true)
         ir.emit(.LOOP, .nil)

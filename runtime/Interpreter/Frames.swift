@@ -99,8 +99,8 @@ extension UnsafeMutablePointer where Pointee == GCThread {
 
 extension Value {
     /// For a frame link: true when the frame was called from Lua (the link is a PC).
-    @inline(__always) var isReturnPC: Bool { bits & FrameLayout.returnPCMask == 0 }
-    @inline(__always) var returnPC: UnsafePointer<UInt32> { UnsafePointer(bitPattern: UInt(bits))! }
+    @inline(__always) public var isReturnPC: Bool { bits & FrameLayout.returnPCMask == 0 }
+    @inline(__always) public var returnPC: UnsafePointer<UInt32> { UnsafePointer(bitPattern: UInt(bits))! }
     @inline(__always) var frameType: UInt64 { bits & (1 << FrameLayout.linkTypeBits - 1) }
     @inline(__always) var frameValue: Int { Int(bits >> FrameLayout.linkTypeBits) }
 }

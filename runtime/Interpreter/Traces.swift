@@ -6,14 +6,13 @@ import CSupport
 import PerigeeFrontend
 
 /// A trace's machine code: `(L, base) -> exit number`. It runs on the frame at slot `base`
-/// and, when a guard fails, writes its snapshot into that frame and returns its number.
+/// and, when a guard fails or its recording ended, writes its snapshot into the frames and
+/// returns the exit's number (unique across all traces: see `TraceExit`).
 public typealias TraceEntry = @convention(c) (UnsafeMutableRawPointer, Int) -> Int
 
-/// An installed trace.
+/// An installed root trace: one entered from its anchor (a patched FORL or LOOP).
 public struct InstalledTrace {
     public let entry: TraceEntry
-    /// For each exit number, the instruction index the interpreter continues at.
-    public let exitPCs: [Int]
     /// The instruction index of the loop body (where the loop goes on when the trace is
     /// not entered, with a debug hook set).
     public let loopStart: Int
@@ -23,10 +22,9 @@ public struct InstalledTrace {
     /// Where the trace counts its completed iterations (its back edge adds one).
     public let iterations: UnsafeMutablePointer<Int>
 
-    public init(entry: TraceEntry, exitPCs: [Int], loopStart: Int, anchor: UnsafePointer<UInt32>,
+    public init(entry: TraceEntry, loopStart: Int, anchor: UnsafePointer<UInt32>,
                 iterations: UnsafeMutablePointer<Int>) {
         self.entry = entry
-        self.exitPCs = exitPCs
         self.loopStart = loopStart
         self.anchor = anchor
         self.iterations = iterations
@@ -34,11 +32,38 @@ public struct InstalledTrace {
     }
 }
 
-/// What entering a trace needs, in plain memory: the JFORL/JLOOP handlers read it with no
-/// reference counting on the way in and out.
+/// One exit of a trace, by its number: where the interpreter goes on, or the trace that
+/// runs instead. A trace's exits have consecutive numbers, handed out before it is lowered
+/// so its code returns them as constants.
+public struct TraceExit {
+    /// The instruction the interpreter goes on at.
+    public var pc: UnsafePointer<UInt32>
+    /// The frame the exit leaves in, relative to the frame the trace was entered on.
+    public var baseOffset: Int
+    /// The trace entered at once, on the exit's frame: a side trace attached to a hot exit,
+    /// or the trace a trace's last snapshot links to.
+    public var link: TraceEntry?
+    /// Times the exit was taken without a link, and side traces tried from it; an exit
+    /// that may not start a side trace has `attempts` at `Int32.max`.
+    public var taken: Int32
+    public var attempts: Int32
+    /// The trace the exit belongs to.
+    public var trace: Int32
+
+    public init(pc: UnsafePointer<UInt32>, baseOffset: Int, link: TraceEntry? = nil, trace: Int, sideTraces: Bool) {
+        self.pc = pc
+        self.baseOffset = baseOffset
+        self.link = link
+        taken = 0
+        attempts = sideTraces ? 0 : Int32.max
+        self.trace = Int32(trace)
+    }
+}
+
+/// What entering a root trace needs, in plain memory: the JFORL/JLOOP handlers read it with
+/// no reference counting on the way in and out.
 struct TraceDoor {
     let entry: TraceEntry
-    let exitPCs: UnsafeMutablePointer<Int>
     let loopStart: Int
     let iterations: UnsafeMutablePointer<Int>
     /// How many times the trace was entered.
@@ -51,9 +76,18 @@ public final class TraceTable {
     /// Trace n's door at `doors[n - 1]`.
     private(set) var doors = UnsafeMutablePointer<TraceDoor>.allocate(capacity: 0)
     private var doorCapacity = 0
+    /// Every trace's exits, by exit number.
+    private(set) var exits = UnsafeMutablePointer<TraceExit>.allocate(capacity: 0)
+    public private(set) var exitCount = 0
+    private var exitCapacity = 0
     /// Called before each instruction while recording, with the thread, the frame's base
     /// slot and the instruction's address; the recorder stops recording itself.
     public var recorder: ((ThreadRef, Int, UnsafePointer<UInt32>) -> Void)?
+    /// Called when an exit without a link has been taken `hotExit` times, with the exit's
+    /// number and the frame it left in, as the interpreter is about to go on there: the JIT
+    /// may start recording a side trace.
+    public var onHotExit: ((Int, ThreadRef, Int) -> Void)?
+    public var hotExit: Int32 = 10
 
     /// Set by the JIT when it is installed: `jit.on()`/`jit.off()` switch recording with
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
@@ -61,15 +95,16 @@ public final class TraceTable {
     public var onFlush: (() -> Void)?
     public private(set) var isCompiling = false
 
-    /// After this many runs, a trace that averages fewer iterations per run than
-    /// `minimumIterations` is retired (entering and leaving it costs more than it saves, and
-    /// there are no side traces yet to continue where it leaves): its loop goes back to the
+    /// After this many runs, a root trace that averages fewer iterations per run than
+    /// `minimumIterations` and has no side trace to go on where it leaves is retired
+    /// (entering and leaving it costs more than it saves): its loop goes back to the
     /// interpreter for good.
     static let retirementRuns = 64
     static let minimumIterations = 4
 
-    /// Traces entered, and traces retired, for reports.
+    /// Traces entered, exits taken to the interpreter, and traces retired, for reports.
     public var entries: Int { (0..<traces.count).reduce(0) { $0 + doors[$1].runs } }
+    public var exitsTaken: Int { (0..<exitCount).reduce(0) { $0 + Int(exits[$1].taken) } }
     public private(set) var retired = 0
 
     /// Turns recording of new traces on or off (`jit.on`, `jit.off`); false without a JIT.
@@ -81,11 +116,11 @@ public final class TraceTable {
         return true
     }
 
-    /// Restores every anchor and forgets every trace (`jit.flush`).
+    /// Restores every anchor and forgets every trace and exit (`jit.flush`).
     public func flush() {
         for case let trace? in traces { restore(trace) }
-        for n in 0..<traces.count { doors[n].exitPCs.deallocate() }
         traces.removeAll()
+        exitCount = 0
         onFlush?()
     }
 
@@ -109,36 +144,78 @@ public final class TraceTable {
         UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: UInt32.self).pointee = trace.original
     }
 
-    /// After its first runs: retires trace `number` when its runs are too short.
+    /// After its first runs: retires root trace `number` when its runs are too short and no
+    /// side trace continues from any of its exits.
     func reviewRuns(_ number: Int) {
         guard let trace = traces[number - 1],
-              trace.iterations.pointee < TraceTable.retirementRuns * TraceTable.minimumIterations else { return }
+              trace.iterations.pointee < TraceTable.retirementRuns * TraceTable.minimumIterations,
+              !(0..<exitCount).contains(where: { exits[$0].trace == Int32(number) && exits[$0].link != nil }) else { return }
         restore(trace)
         blacklist(trace.anchor)
         traces[number - 1] = nil
         retired += 1
     }
+
     /// Shows the recorder every instruction from now on (or stops).
     public func setRecording(_ on: Bool) {
         perigee_set_recording(on ? 1 : 0)
     }
 
-    /// Installs `trace` at its loop instruction `anchor` (FORL or LOOP): the loop now runs
-    /// through the trace-entry form (JFORL, JLOOP). The trace's number.
+    /// The number the next trace gets.
+    public var nextTraceNumber: Int { traces.count + 1 }
+
+    /// Hands out `records.count` consecutive exit numbers for the trace being compiled; the
+    /// first one.
+    public func addExits(_ records: [TraceExit]) -> Int {
+        if exitCount + records.count > exitCapacity {
+            let capacity = max(64, max(exitCapacity * 2, exitCount + records.count))
+            let grown = UnsafeMutablePointer<TraceExit>.allocate(capacity: capacity)
+            grown.moveInitialize(from: exits, count: exitCount)
+            exits.deallocate()
+            exits = grown
+            exitCapacity = capacity
+        }
+        (exits + exitCount).initialize(from: records, count: records.count)
+        exitCount += records.count
+        return exitCount - records.count
+    }
+
+    public func exit(_ number: Int) -> TraceExit { exits[number] }
+
+    /// Sends exit `number` to trace code `entry` from now on (a side trace), or takes a
+    /// failed side trace attempt into account (`entry` nil).
+    public func attach(_ entry: TraceEntry?, toExit number: Int, giveUp: Bool = false) {
+        if let entry { exits[number].link = entry } else { exits[number].attempts += 1 }
+        if giveUp { exits[number].attempts = Int32.max }
+        exits[number].taken = 0
+    }
+
+    /// Records one more trace without an anchor of its own (a side trace); its number.
+    public func addSideTrace() -> Int {
+        traces.append(nil)
+        growDoors()
+        (doors + traces.count - 1).initialize(to: TraceDoor(entry: { _, _ in 0 }, loopStart: 0,
+                                                            iterations: UnsafeMutablePointer(bitPattern: 8)!, runs: 0))
+        return traces.count
+    }
+
+    private func growDoors() {
+        guard traces.count > doorCapacity else { return }
+        let grown = UnsafeMutablePointer<TraceDoor>.allocate(capacity: max(16, doorCapacity * 2))
+        grown.moveInitialize(from: doors, count: traces.count - 1)
+        doors.deallocate()
+        doors = grown
+        doorCapacity = max(16, doorCapacity * 2)
+    }
+
+    /// Installs root `trace` at its loop instruction `anchor` (FORL or LOOP): the loop now
+    /// runs through the trace-entry form (JFORL, JLOOP). The trace's number.
     @discardableResult
     public func install(_ trace: InstalledTrace, at anchor: UnsafePointer<UInt32>) -> Int {
-        if traces.count == doorCapacity {
-            let grown = UnsafeMutablePointer<TraceDoor>.allocate(capacity: max(16, doorCapacity * 2))
-            grown.moveInitialize(from: doors, count: traces.count)
-            doors.deallocate()
-            doors = grown
-            doorCapacity = max(16, doorCapacity * 2)
-        }
-        let exits = UnsafeMutablePointer<Int>.allocate(capacity: max(1, trace.exitPCs.count))
-        exits.initialize(from: trace.exitPCs, count: trace.exitPCs.count)
-        (doors + traces.count).initialize(to: TraceDoor(entry: trace.entry, exitPCs: exits, loopStart: trace.loopStart,
-                                                        iterations: trace.iterations, runs: 0))
         traces.append(trace)
+        growDoors()
+        (doors + traces.count - 1).initialize(to: TraceDoor(entry: trace.entry, loopStart: trace.loopStart,
+                                                            iterations: trace.iterations, runs: 0))
         let number = traces.count
         let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
         let entry = patched.pointee.verifiedOpcode.variants.unsafelyUnwrapped.trace
@@ -181,23 +258,38 @@ public final class TraceTable {
 }
 
 extension InterpreterRun {
-    /// Runs trace `number` on this frame and goes on at the exit it took; with a debug hook
-    /// set, the loop body runs interpreted instead (hooks see every instruction).
-    mutating func runTrace(_ number: Int) -> CallStatus? {
-        let code = UnsafePointer(closure.proto.pointee.bytecode)
+    /// Runs root trace `number` on this frame, and the traces its exits lead to, and goes
+    /// on at the exit they finally took (in whichever frame it left); with a debug hook set,
+    /// the loop body runs interpreted instead (hooks see every instruction).
+    mutating func runTrace(_ root: Int) -> CallStatus? {
         // A JFORL/JLOOP only ever names a live trace: retiring or flushing restores the anchor.
-        let door = withVM { $0.traces.doors + (number - 1) }
+        let door = withVM { $0.traces.doors + (root - 1) }
         if withVM({ !$0.hooks.mask.isEmpty }) {
-            pc = code + door.pointee.loopStart
+            pc = UnsafePointer(closure.proto.pointee.bytecode) + door.pointee.loopStart
             return nil
         }
-        let index = slotIndex(base)
-        let exit = door.pointee.entry(UnsafeMutableRawPointer(L), index)
+        var frame = slotIndex(base)
+        var number = door.pointee.entry(UnsafeMutableRawPointer(L), frame)
         door.pointee.runs += 1
-        rebase(index)
-        pc = code + door.pointee.exitPCs[exit]
-        if door.pointee.runs == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(number) } }
+        let exits = withVM { $0.traces.exits }
+        var exit = exits + number
+        while true {
+            frame += exit.pointee.baseOffset
+            guard let link = exit.pointee.link else { break }
+            number = link(UnsafeMutableRawPointer(L), frame)
+            exit = exits + number
+        }
+        rebase(frame)
+        closure = base[FrameLayout.functionSlot].function
+        k = closure.proto.pointee.numbers
+        pc = exit.pointee.pc
         syncTop()
+        exit.pointee.taken &+= 1
+        if exit.pointee.taken >= withVM({ $0.traces.hotExit }) && exit.pointee.attempts < Int32.max {
+            let L = L
+            withVM { vm in vm.traces.onHotExit?(number, L, frame) }
+        }
+        if door.pointee.runs == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(root) } }
         return nil
     }
 }
