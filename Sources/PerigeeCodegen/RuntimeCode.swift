@@ -133,6 +133,37 @@ extension RuntimeCodeEmitter {
         }
     }
 
+    // MARK: The bit library
+
+    /// Double `d`'s 32-bit pattern as `bit.tobit` takes it: the low 32 bits of d + 2^52 + 2^51.
+    public func toBit(_ d: LLVMValueRef) -> LLVMValueRef {
+        b.trunc(b.bitcast(b.fadd(d, cx.constant(6_755_399_441_055_744.0)), cx.i64), cx.i32)
+    }
+
+    /// A `bit` operation on 32-bit integers (i32 operands; `y` is the shift or rotate count,
+    /// of which the low 5 bits count), as the library computes it.
+    public func bitOperation(_ op: FastBuiltin, _ x: LLVMValueRef, _ y: LLVMValueRef? = nil) -> LLVMValueRef {
+        func count() -> LLVMValueRef { b.and(y!, cx.constant(31, cx.i32)) }
+        func intrinsic(_ name: String, _ args: [LLVMValueRef]) -> LLVMValueRef {
+            let type = cx.function(cx.i32, args.map { _ in cx.i32 })
+            return b.call(type, rt.module.declare(name, type), args)
+        }
+        switch op {
+        case .tobit: return x
+        case .bnot: return b.xor(x, cx.constant(-1, cx.i32))
+        case .bswap: return intrinsic("llvm.bswap.i32", [x])
+        case .band: return b.and(x, y!)
+        case .bor: return b.or(x, y!)
+        case .bxor: return b.xor(x, y!)
+        case .lshift: return b.shl(x, count())
+        case .rshift: return b.lshr(x, count())
+        case .arshift: return b.ashr(x, count())
+        case .rol: return intrinsic("llvm.fshl.i32", [x, x, count()])
+        case .ror: return intrinsic("llvm.fshr.i32", [x, x, count()])
+        default: preconditionFailure("not a bit operation")
+        }
+    }
+
     // MARK: Tables
 
     /// The value slot of string `key` (an interned string value) in table `t`, or null.

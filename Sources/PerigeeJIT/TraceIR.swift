@@ -123,6 +123,8 @@ public final class TraceIR {
     }
 
     public var count: Int { instructions.count }
+    /// Every constant's reference.
+    public var constantReferences: [IRRef] { (0..<constants.count).map { IRRef(raw: IRRef.bias - 1 - UInt16($0)) } }
     /// The reference the next instruction gets.
     public var nextRef: IRRef { IRRef(raw: IRRef.bias + 1 + UInt16(instructions.count)) }
 

@@ -26,9 +26,15 @@ public final class TraceJIT {
     /// A loop that got hot, waiting for its body's first instruction.
     private var armed: UnsafePointer<UInt32>?
     private var recorder: TraceRecorder?
-    /// Aborted recordings per anchor; a loop that keeps failing stops being recorded.
-    private var aborts: [UnsafePointer<UInt32>: Int] = [:]
-    static let abortsBeforeBlacklist = 2
+    /// LuaJIT's penalty cache: the loops whose recordings failed lately, each with the
+    /// delay before the next attempt, which doubles (plus a little randomness) with every
+    /// failure until the loop is blacklisted.
+    private var penalties = [(pc: UnsafePointer<UInt32>?, value: Int)](repeating: (nil, 0), count: 64)
+    private var nextPenaltySlot = 0
+    /// The constants kept alive for the traces (see `keepAlive`).
+    private var rootCount = 0
+    private var random = SystemRandomNumberGenerator()
+    static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
 
     /// Counts for reports: traces compiled, recordings aborted, each compile's time (µs).
     public private(set) var compiled = 0
@@ -73,7 +79,9 @@ public final class TraceJIT {
         trackers.removeAll()
         for counter in counters { counter.deallocate() }
         counters.removeAll()
-        aborts.removeAll()
+        for n in penalties.indices { penalties[n] = (nil, 0) }
+        if let key = vm.g.intern("trace_constants") { _ = vm.g.pointee.registry.set(string: key, .nil, vm.g) }
+        rootCount = 0
     }
 
     /// A loop or function header got hot: `for`, `while` and `repeat` loops start a recording.
@@ -94,7 +102,7 @@ public final class TraceJIT {
         let function = L.pointee.stack[base + FrameLayout.functionSlot]
         guard function.isFunction, function.function.isLua else { return }
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
-                                 maxRecord: parameters["maxrecord"])
+                                 maxRecord: parameters["maxrecord"], g: vm.g)
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -111,7 +119,7 @@ public final class TraceJIT {
                     return stop()
                 }
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
-                                            maxRecord: parameters["maxrecord"])
+                                            maxRecord: parameters["maxrecord"], g: vm.g)
                 recorder = started
                 try started.begin(L)
             }
@@ -149,8 +157,26 @@ public final class TraceJIT {
             return
         }
         guard let anchor = recorder.anchor else { return }
-        aborts[anchor, default: 0] += 1
-        if aborts[anchor]! >= TraceJIT.abortsBeforeBlacklist { vm.traces.blacklist(anchor) }
+        penalize(anchor)
+    }
+
+    /// A failed recording of the loop at `anchor`: it waits longer before the next one,
+    /// and is blacklisted when the wait grows too long.
+    private func penalize(_ anchor: UnsafePointer<UInt32>) {
+        var value = TraceJIT.penaltyMin
+        var slot = penalties.firstIndex { $0.pc == anchor }
+        if let found = slot {
+            value = penalties[found].value << 1 + Int(random.next() & UInt64(1 << TraceJIT.penaltyRandomBits - 1))
+            if value > TraceJIT.penaltyMax {
+                vm.traces.blacklist(anchor)
+                return
+            }
+        } else {
+            slot = nextPenaltySlot
+            nextPenaltySlot = (nextPenaltySlot + 1) % penalties.count
+        }
+        penalties[slot!] = (anchor, value)
+        vm.hotCounters.delay(anchor, by: value)
     }
 
     /// Compiles the recorded trace and makes it reachable: a root trace through its patched
@@ -175,6 +201,7 @@ public final class TraceJIT {
             TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil, trace: number,
                       sideTraces: index != entryExit && index != loopSnapshot && !(index == finalSnapshot && linked != nil))
         }
+        keepAlive(ir)
         do {
             let engine = try self.engine ?? makeEngine()
             let context = engine.makeContext()
@@ -210,6 +237,26 @@ public final class TraceJIT {
             if verbose { output("[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n") }
         } catch {
             abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
+        }
+    }
+
+    /// Makes every object trace `ir` embeds (the functions it guards on, strings, tables)
+    /// a GC root for as long as the traces live: a collected function's address could be
+    /// another function's later, and the guard would let it through. They are kept in a
+    /// table in the registry, which `jit.flush()` empties.
+    private func keepAlive(_ ir: TraceIR) {
+        let g = vm.g
+        guard let key = g.intern("trace_constants") else { return }
+        var roots = g.pointee.registry.get(string: key)
+        if !roots.isTable {
+            guard let table = g.newTable() else { return }
+            roots = Value(table: table)
+            _ = g.pointee.registry.set(string: key, roots, g)
+        }
+        for ref in ir.constantReferences where ir[ref].op == .KGC {
+            let tag = UInt64(0x1FFFF ^ UInt32(ir[ref].type.rawValue)) << Value.tagShift
+            rootCount += 1
+            _ = roots.table.set(integer: rootCount, Value(bits: ir.payload(ref) | tag), g)
         }
     }
 

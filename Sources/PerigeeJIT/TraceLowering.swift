@@ -37,6 +37,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
+    private var scratch: LLVMValueRef!
     private var frame: LLVMValueRef!
     /// Iterations completed in this run (a PHI at the loop head), added to the counter at exits.
     private var completed: LLVMValueRef?
@@ -70,6 +71,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     func lower() {
         b.position(atEndOf: newBlock("entry"))
         thread = b.parameter(function, 0)
+        // A cell for the runtime's answers, in the entry block (once, not per iteration).
+        scratch = b.alloca(cx.i64)
         let base = b.parameter(function, 1)
         // No call inside a trace can move the stack: the frame's address holds throughout.
         frame = b.gep(cx.i64, stackBase(thread), [base])
@@ -188,6 +191,13 @@ final class TraceLowering: RuntimeCodeEmitter {
         return type == .number ? b.bitcast(v, cx.double) : objectPointer(v)
     }
 
+    /// The operands of a CARG chain, left to right.
+    private func arguments(_ ref: IRRef) -> [IRRef] {
+        let ins = ir[ref]
+        guard ins.op == .CARG else { return [ref] }
+        return arguments(ins.ref1) + [ins.ref2]
+    }
+
     // MARK: Guards and exits
 
     private func exitBlock(_ snapshot: Int) -> LLVMBasicBlockRef {
@@ -270,6 +280,43 @@ final class TraceLowering: RuntimeCodeEmitter {
             if operand.op == .CARG { return mathFunction(ff, [value(operand.ref1), value(operand.ref2)]) }
             return mathFunction(ff, [value(ins.ref1)])
         case .CARG:
+            return nil
+        case .TOBIT:
+            return toBit(value(ins.ref1))
+        case .BNOT, .BSWAP:
+            return bitOperation(ins.op == .BNOT ? .bnot : .bswap, value(ins.ref1))
+        case .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR:
+            let op: FastBuiltin = [.BAND: .band, .BOR: .bor, .BXOR: .bxor, .BSHL: .lshift, .BSHR: .rshift,
+                                   .BSAR: .arshift, .BROL: .rol, .BROR: .ror][ins.op]!
+            return bitOperation(op, value(ins.ref1), value(ins.ref2))
+        case .CONV:
+            // A 32-bit integer to a number.
+            return b.sitofp(value(ins.ref1), cx.double)
+        case .CALLN:
+            // A C function of doubles: the first argument is its address.
+            let args = arguments(ins.ref1)
+            let type = cx.function(cx.double, args.dropFirst().map { _ in cx.double })
+            return b.call(type, b.pointerCast(value(args[0]), cx.pointer(to: type)), args.dropFirst().map(value))
+        case .STRREF:
+            // The address of byte `index` (from 1) of a string.
+            let index = b.fptosi(value(ins.ref2), cx.i64)
+            return b.gep(cx.i8, value(ins.ref1), [b.add(index, i64(GCString.bytesOffset - 1))])
+        case .XLOAD:
+            // A byte, as a 32-bit integer.
+            return b.zext(b.load(cx.i8, value(ins.ref1)), cx.i32)
+        case .CALLL:
+            // t[key] through __index tables: the runtime answers in a stack cell, or says
+            // the interpreter must run the instruction.
+            let args = ir[ins.ref1]
+            let out = scratch!
+            let status = callRuntime(.lookup, [value(args.ref1), boxed(args.ref2), out])
+            guardHolds(b.icmp(LLVMIntEQ, status, i64(0)), exit: exit)
+            return typedLoad(out, ins, exit: exit)
+        case .CALLS:
+            // A store of a key the table does not hold yet (it may grow the table).
+            let outer = ir[ins.ref1], inner = ir[outer.ref1]
+            let status = callRuntime(.store, [value(inner.ref1), boxed(inner.ref2), boxed(outer.ref2)])
+            guardHolds(b.icmp(LLVMIntEQ, status, i64(0)), exit: exit)
             return nil
         case .LT, .GE, .LE, .GT:
             // GE and GT hold when LT and LE fail (NaN included), as the bytecode's do.

@@ -2,6 +2,9 @@
 /// runs it, with the live values in the registers, and emits IR specialized on what it sees
 /// (types, table shapes), with a guard wherever a later iteration could differ. Every
 /// bytecode is either recorded or ends the recording with a named reason.
+#if canImport(Glibc)
+import Glibc
+#endif
 import PerigeeFrontend
 import PerigeeRuntime
 
@@ -23,6 +26,13 @@ enum IRField: UInt16 {
     case functionEnv, stringLength
 }
 
+/// The runtime helpers a trace calls (the literal operand of CALLL and CALLS): `t[key]`
+/// through `__index` tables (`perigee_lookup`), and a store that needs no `__newindex`
+/// (`perigee_store`). Each reports when the interpreter must run the instruction instead.
+enum IRCall: UInt16 {
+    case lookup, store
+}
+
 /// How a recording ends.
 enum TraceEnd: Equatable {
     /// Back to its own start: a looping root trace.
@@ -31,6 +41,13 @@ enum TraceEnd: Equatable {
     case link(Int)
     /// Back to the interpreter at the last snapshot.
     case interpreter
+}
+
+/// A call: the callee's register, its argument count and the results wanted (-1: all).
+struct CallShape {
+    let a: Int
+    let nargs: Int
+    let wanted: Int
 }
 
 /// A Lua function the trace entered (the start frame is the first): its prototype, its
@@ -57,6 +74,8 @@ final class TraceRecorder {
     let proto: ProtoRef
     let base: Int
     let maxRecord: Int
+    /// The universe's global state (metatables and metamethod names).
+    let g: GlobalRef
     /// How the recording ended, once it did.
     private(set) var end: TraceEnd?
     /// The frames the trace is in, the start frame first.
@@ -74,6 +93,8 @@ final class TraceRecorder {
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
+    /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
+    private var multres: Int?
     /// Back edges of loops without a trace that a side trace went through.
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
@@ -82,8 +103,9 @@ final class TraceRecorder {
     static let maxDepth = 16
 
     /// A root trace of the loop at `anchor`.
-    init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
+    init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
+        self.g = g
         parentExit = nil
         self.proto = proto
         self.base = base
@@ -97,8 +119,9 @@ final class TraceRecorder {
 
     /// A side trace from exit `parentExit`, where the interpreter goes on at `pc` in the
     /// frame at `base`.
-    init(parentExit: Int, pc: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int) {
+    init(parentExit: Int, pc: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         anchor = nil
+        self.g = g
         self.parentExit = parentExit
         self.proto = proto
         self.base = base
@@ -110,6 +133,11 @@ final class TraceRecorder {
     }
 
     var isSide: Bool { parentExit != nil }
+    /// Where a root `while` or `repeat` loop's LOOP says the loop ends.
+    private var loopExit: UnsafePointer<UInt32> {
+        guard let anchor else { return startPC }
+        return anchor + 1 + Instruction(anchor.pointee).jumpOffset
+    }
     /// The instruction index of a root trace's loop body in its prototype.
     var loopStart: Int { startPC - code(proto) }
     private var current: RecordedFrame { frames[frames.count - 1] }
@@ -201,6 +229,9 @@ final class TraceRecorder {
         currentPC = pc
         currentSnapshot = nil
         if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
+        if let anchor, frames.count == 1, isForLoop ? pc < startPC || pc > anchor : pc >= loopExit {
+            throw TraceAbort("leaving loop in root trace")
+        }
         if recorded > maxRecord {
             guard isSide else { throw TraceAbort("trace too long") }
             return stop(.interpreter)
@@ -260,26 +291,10 @@ final class TraceRecorder {
             if isTruthy(v) == (i.verifiedOpcode == .ISTC) { set(i.ra, v) }
         case .JMP, .FUNCF, .IFUNCF:
             break
-        case .TGETV, .TGETB:
-            try recordArrayRead(i, frame)
-        case .TSETV, .TSETB:
-            try recordArrayWrite(i, frame)
-        case .TGETS:
-            let t = try reg(i.rb)
-            guard frame[i.rb].isTable else { throw TraceAbort("NYI: field of a non-table") }
-            set(i.ra, try recordFieldRead(t, frame[i.rb].table, k[-1 - i.rc]))
-        case .GGET:
-            let env = ir.emit(.FLOAD, .table, try function(frame).raw, IRField.functionEnv.rawValue)
-            let live = frame[FrameLayout.functionSlot].function.pointee.env.unsafelyUnwrapped
-            set(i.ra, try recordFieldRead(env, live, k[-1 - i.rd]))
-        case .TSETS:
-            let t = try reg(i.rb)
-            guard frame[i.rb].isTable else { throw TraceAbort("NYI: field of a non-table") }
-            try recordFieldWrite(t, frame[i.rb].table, k[-1 - i.rc], try reg(i.ra))
-        case .GSET:
-            let env = ir.emit(.FLOAD, .table, try function(frame).raw, IRField.functionEnv.rawValue)
-            let live = frame[FrameLayout.functionSlot].function.pointee.env.unsafelyUnwrapped
-            try recordFieldWrite(env, live, k[-1 - i.rd], try reg(i.ra))
+        case .TGETV, .TGETB, .TGETS, .GGET:
+            try recordTableRead(i, frame)
+        case .TSETV, .TSETB, .TSETS, .GSET:
+            try recordTableWrite(i, frame)
         case .LEN:
             let v = try reg(i.rd)
             switch type(v) {
@@ -297,12 +312,20 @@ final class TraceRecorder {
             let uv = try upvalue(frame, i.ra)
             if let slot = uv.slot { write(slot, value); break }
             ir.emit(.USTORE, .nil, uv.reference, value)
-        case .CALL:
+        case .CALL, .CALLM:
+            // CALL's C counts its arguments plus one; CALLM's the fixed ones before the
+            // results of the call wanting all of them.
+            var nargs = i.rc - 1
+            if i.verifiedOpcode == .CALLM {
+                guard let multres else { throw TraceAbort("NYI: variable number of arguments") }
+                nargs = i.rc + multres
+            }
+            let call = CallShape(a: i.ra, nargs: nargs, wanted: i.rb - 1)
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
-                try recordCall(i, frame, pc)
+                try recordCall(call, frame, pc)
             } else {
-                try recordMathCall(i, frame)
+                try recordBuiltinCall(call, frame)
             }
         case .RET0, .RET1, .RET:
             return try recordReturn(i, frame)
@@ -351,20 +374,18 @@ final class TraceRecorder {
 
     /// A call of a Lua function, inlined: a guard that the callee is still that function,
     /// then its frame (link, missing parameters) and its instructions, recorded as they run.
-    private func recordCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
-        let a = i.ra, callee = frame[a].function
+    private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
+        let a = call.a, callee = frame[a].function
         let p = callee.proto
-        guard i.rc > 0 else { throw TraceAbort("NYI: call with a variable number of arguments") }
-        guard i.rb > 0 else { throw TraceAbort("NYI: call wanting every result") }
         guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
         guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
         emitGuard(.EQ, .function, try read(offset + a, frame[a]), ir.object(frame[a], .function))
-        let nargs = i.rc - 1, calleeOffset = offset + a + 2
+        let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
         for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: i.rb - 1))
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted))
         stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
     }
 
@@ -388,7 +409,7 @@ final class TraceRecorder {
         // The callee's frame is gone: its slots are dead.
         for slot in slots.keys where slot >= first { slots[slot] = nil }
         modified = modified.filter { $0 < first }
-        for n in 0..<callee.wanted { write(first + n, n < results.count ? results[n] : .nil) }
+        deliver(results, to: first, wanted: callee.wanted)
         return false
     }
 
@@ -402,7 +423,7 @@ final class TraceRecorder {
         let call = Instruction(link.returnPC[-1])
         let callerOffset = offset - call.ra - 2
         let caller = frame[-call.ra - 2 + FrameLayout.functionSlot]
-        guard call.rb > 0, caller.isFunction, caller.function.isLua,
+        guard caller.isFunction, caller.function.isLua,
               base + callerOffset >= 2, frames.count < TraceRecorder.maxDepth else { return nil }
         let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(offset + FrameLayout.linkSlot)), 0)
         emitGuard(.EQ, .pointer, linkRef, ir.pointer(link.bits))
@@ -482,30 +503,135 @@ final class TraceRecorder {
         return self.stop(.link(i.rd))
     }
 
-    /// A call of a math builtin compiled code computes itself (`math.sqrt`, `floor`, `min`,
-    /// ...) on numbers, wanting one result or none: a guard that the callee is still that
-    /// builtin, then the computation. Any other call ends the recording.
-    private func recordMathCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        let a = i.ra, nargs = i.rc - 1, wanted = i.rb - 1
+    /// A call of a builtin a trace computes itself, wanting one result or none: a guard that
+    /// the callee is still that builtin, then the computation on the arguments' (guarded)
+    /// types. The math functions (inline, or their C function called directly), the `bit`
+    /// library, `type`, `assert`, `tonumber` of a number, `string.len` and `string.byte`.
+    /// Any other call ends the recording.
+    private func recordBuiltinCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
+        let a = call.a, nargs = call.nargs
         let callee = frame[a]
-        guard callee.isFunction, let ff = FastFunction(id: callee.function.pointee.ffid), ff != .type,
-              ff != .ipairsIterator, ff.arity == nargs, wanted == 0 || wanted == 1 else {
+        let i = Instruction(currentPC.pointee)
+        guard callee.isFunction else { throw TraceAbort.nyi(i.verifiedOpcode) }
+        let f = callee.function
+        emitGuard(.EQ, .function, try read(offset + a, callee), ir.object(callee, .function))
+        let live = (0..<nargs).map { frame[a + 2 + $0] }
+        func argument(_ n: Int) throws -> IRRef { try read(offset + a + 2 + n, live[n]) }
+        func numbers(_ count: Int) throws -> [IRRef] {
+            guard nargs >= count, live.prefix(count).allSatisfy(\.isNumber) else { throw TraceAbort.nyi(i.verifiedOpcode) }
+            return try (0..<count).map(argument)
+        }
+        let result: IRRef
+        if let ff = FastFunction(id: f.pointee.ffid), ff != .ipairsIterator {
+            if ff == .type {
+                guard nargs >= 1, let name = g.intern(TraceRecorder.typeName(live[0])) else { throw TraceAbort.nyi(i.verifiedOpcode) }
+                _ = try argument(0)
+                result = ir.object(Value(string: name), .string)
+            } else {
+                let args = try numbers(ff.arity)
+                switch ff {
+                case .min: result = ir.emit(.MIN, .number, args[0], args[1])
+                case .max: result = ir.emit(.MAX, .number, args[0], args[1])
+                case .fmod: result = ir.emit(.FPMATH, .number, ir.emit(.CARG, .number, args[0], args[1]).raw, UInt16(ff.rawValue))
+                default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
+                }
+            }
+        } else if let fb = FastBuiltin(id: f.pointee.ffid) {
+            result = try recordFastBuiltin(fb, f, nargs, live, argument, numbers, i)
+        } else {
             throw TraceAbort.nyi(i.verifiedOpcode)
         }
-        var args: [IRRef] = []
-        for n in 0..<nargs {
-            guard frame[a + 2 + n].isNumber else { throw TraceAbort.nyi(i.verifiedOpcode) }
-            args.append(try read(offset + a + 2 + n, frame[a + 2 + n]))
+        deliver([result], to: offset + a, wanted: call.wanted)
+    }
+
+    private func recordFastBuiltin(_ fb: FastBuiltin, _ f: FunctionRef, _ nargs: Int, _ live: [Value],
+                                   _ argument: (Int) throws -> IRRef, _ numbers: (Int) throws -> [IRRef],
+                                   _ i: Instruction) throws -> IRRef {
+        func bits(_ ref: IRRef) -> IRRef { ir.emit(.TOBIT, .int, ref) }
+        func number(_ ref: IRRef) -> IRRef { ir.emit(.CONV, .number, ref.raw, 0) }
+        switch fb {
+        case .mathUnary, .atan, .mathBinary:
+            // The C function itself (an upvalue of the builtin; atan's is libm's).
+            let arity = fb == .mathBinary ? 2 : 1
+            let args = try numbers(arity)
+            let cFunction = fb == .atan ? TraceRecorder.atanAddress : UInt64(f.upvalueValues[0].payload)
+            var operands = ir.emit(.CARG, .nil, ir.pointer(cFunction), args[0])
+            if arity == 2 { operands = ir.emit(.CARG, .nil, operands, args[1]) }
+            return ir.emit(.CALLN, .number, operands.raw, UInt16(arity))
+        case .tobit:
+            return number(bits(try numbers(1)[0]))
+        case .bnot, .bswap:
+            return number(ir.emit(fb == .bnot ? .BNOT : .BSWAP, .int, bits(try numbers(1)[0])))
+        case .band, .bor, .bxor:
+            guard nargs >= 1 else { throw TraceAbort.nyi(i.verifiedOpcode) }
+            let args = try numbers(nargs)
+            let op: IROp = fb == .band ? .BAND : (fb == .bor ? .BOR : .BXOR)
+            return number(args.dropFirst().reduce(bits(args[0])) { ir.emit(op, .int, $0, bits($1)) })
+        case .lshift, .rshift, .arshift, .rol, .ror:
+            let args = try numbers(2)
+            let op: IROp = [.lshift: .BSHL, .rshift: .BSHR, .arshift: .BSAR, .rol: .BROL, .ror: .BROR][fb]!
+            return number(ir.emit(op, .int, bits(args[0]), bits(args[1])))
+        case .tonumber where nargs == 1 && live[0].isNumber:
+            return try argument(0)
+        case .assert where nargs >= 1:
+            let v = try argument(0)
+            guard isTruthy(v) else { throw TraceAbort("NYI: assert that fails") }
+            return v
+        case .stringLen where nargs >= 1 && live[0].isString:
+            return ir.emit(.FLOAD, .number, try argument(0).raw, IRField.stringLength.rawValue)
+        case .stringByte where (nargs == 1 || nargs == 2) && live[0].isString:
+            let s = try argument(0)
+            var index = ir.number(1)
+            var at = 1.0
+            if nargs == 2 {
+                guard live[1].isNumber else { throw TraceAbort.nyi(i.verifiedOpcode) }
+                at = live[1].number
+                index = try argument(1)
+            }
+            // Bytes inside the string at integer positions; other indexes (negative, past the
+            // end) are not recorded.
+            guard at >= 1, at <= Double(live[0].string.count), at == at.rounded() else {
+                throw TraceAbort("NYI: string.byte outside the string")
+            }
+            if nargs == 2 {
+                emitGuard(.LE, .number, ir.number(1), index)
+                emitGuard(.LE, .number, index, ir.emit(.FLOAD, .number, s.raw, IRField.stringLength.rawValue))
+                emitGuard(.EQ, .number, ir.emit(.FPMATH, .number, index.raw, UInt16(FastFunction.floor.rawValue)), index)
+            }
+            return number(ir.emit(.XLOAD, .int, ir.emit(.STRREF, .pointer, s, index).raw, 1))
+        default:
+            throw TraceAbort.nyi(i.verifiedOpcode)
         }
-        emitGuard(.EQ, .function, try read(offset + a, callee), ir.object(callee, .function))
-        let result: IRRef
-        switch ff {
-        case .min: result = ir.emit(.MIN, .number, args[0], args[1])
-        case .max: result = ir.emit(.MAX, .number, args[0], args[1])
-        case .fmod: result = ir.emit(.FPMATH, .number, ir.emit(.CARG, .number, args[0], args[1]).raw, UInt16(ff.rawValue))
-        default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
+    }
+
+    /// The address of libm's `atan`, which `math.atan` runs.
+    static let atanAddress: UInt64 = {
+        let f: @convention(c) (Double) -> Double = atan
+        return UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
+    }()
+
+    /// `type(v)`'s answer for a value of a type traces handle.
+    static func typeName(_ v: Value) -> String {
+        if v.isNumber { return "number" }
+        switch type(of: v) {
+        case .nil?: return "nil"
+        case .false?, .true?: return "boolean"
+        case .string?: return "string"
+        case .table?: return "table"
+        case .function?: return "function"
+        default: return "userdata"
         }
-        if wanted == 1 { write(offset + a, result) }
+    }
+
+    /// A call's results into the slots from `first`: as many as the call wants (nil for
+    /// those missing), or all of them (-1), which the next CALLM, RETM or TSETM then counts.
+    private func deliver(_ results: [IRRef], to first: Int, wanted: Int) {
+        if wanted < 0 {
+            for (n, ref) in results.enumerated() { write(first + n, ref) }
+            multres = results.count
+        } else {
+            for n in 0..<wanted { write(first + n, n < results.count ? results[n] : .nil) }
+        }
     }
 
     /// Whether the value `ref` is truthy: known from its (guarded) type.
@@ -584,16 +710,9 @@ final class TraceRecorder {
     /// The slot of `t[key]` (TGETV, TGETB, TSETV, TSETB) and the value it holds now: the
     /// array part's for an integer key inside it (AREF guards that the key still is), the
     /// hash part's for another number or a string the table holds (HREF guards that it
-    /// still holds it).
-    private func tableReference(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> (IRRef, Value) {
-        let liveT = frame[i.rb]
-        guard liveT.isTable else { throw TraceAbort("NYI: index of a non-table") }
-        let table = liveT.table
-        let constantKey = i.verifiedOpcode == .TGETB || i.verifiedOpcode == .TSETB
-        let liveKey = constantKey ? Value(number: Double(i.rc)) : frame[i.rc]
+    /// still holds it); nil for a key the table does not hold.
+    private func tableReference(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ liveKey: Value) throws -> (IRRef, Value)? {
         guard liveKey.isNumber || liveKey.isString else { throw TraceAbort("NYI: table key of this type") }
-        let t = try read(offset + i.rb, liveT)
-        let key = constantKey ? ir.number(Double(i.rc)) : try read(offset + i.rc, liveKey)
         if liveKey.isNumber {
             let d = liveKey.number
             if d >= 1, d <= Double(table.pointee.arraySize), d == d.rounded() {
@@ -601,38 +720,83 @@ final class TraceRecorder {
             }
         }
         let live = table.get(liveKey)
-        if live.isNil { throw TraceAbort("NYI: table key the table does not hold") }
-        return (emitGuard(.HREF, .pointer, t, key), live)
+        if live.isNil { return nil }
+        return (emitGuard(liveKey.isString && key.isConstant ? .HREFK : .HREF, .pointer, t, key), live)
     }
 
-    private func recordArrayRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        let (reference, live) = try tableReference(i, frame)
-        if live.isNil { throw TraceAbort("NYI: nil read from the array part") }
-        write(offset + i.ra, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
-    }
-
-    private func recordArrayWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+    /// The table and key operands of TGETV/TGETB/TSETV/TSETB (B and C), TGETS/TSETS (B and
+    /// a constant string) and GGET/GSET (the function's environment and a constant string).
+    private func tableOperands(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> (IRRef, TableRef, IRRef, Value) {
+        let op = i.verifiedOpcode
+        if op == .GGET || op == .GSET {
+            let env = ir.emit(.FLOAD, .table, try function(frame).raw, IRField.functionEnv.rawValue)
+            let key = k[-1 - i.rd]
+            return (env, frame[FrameLayout.functionSlot].function.pointee.env.unsafelyUnwrapped, ir.object(key, .string), key)
+        }
         let liveT = frame[i.rb]
+        var t = try read(offset + i.rb, liveT)
+        if liveT.isString && (op == .TGETS || op == .TGETV || op == .TGETB) {
+            // A string's methods: its metatable's __index table (the string library).
+            t = try stringIndexTable()
+            let index = g.pointee.typeMetatables[Int(ValueTag.string.rawValue)]!.get(string: g.intern("__index")!).table
+            switch op {
+            case .TGETB: return (t, index, ir.number(Double(i.rc)), Value(number: Double(i.rc)))
+            case .TGETS: return (t, index, ir.object(k[-1 - i.rc], .string), k[-1 - i.rc])
+            default: return (t, index, try read(offset + i.rc, frame[i.rc]), frame[i.rc])
+            }
+        }
+        guard liveT.isTable else { throw TraceAbort("NYI: index of a non-table") }
+        switch op {
+        case .TGETB, .TSETB: return (t, liveT.table, ir.number(Double(i.rc)), Value(number: Double(i.rc)))
+        case .TGETS, .TSETS: return (t, liveT.table, ir.object(k[-1 - i.rc], .string), k[-1 - i.rc])
+        default: return (t, liveT.table, try read(offset + i.rc, frame[i.rc]), frame[i.rc])
+        }
+    }
+
+    /// The table strings index (the `__index` of the string metatable), guarded to be the
+    /// one it is now.
+    private func stringIndexTable() throws -> IRRef {
+        guard let mt = g.pointee.typeMetatables[Int(ValueTag.string.rawValue)], let name = g.intern("__index") else {
+            throw TraceAbort("NYI: index of a string without a metatable")
+        }
+        let index = mt.get(string: name)
+        guard index.isTable else { throw TraceAbort("NYI: string metatable without an __index table") }
+        let slot = emitGuard(.HREFK, .pointer, ir.object(Value(table: mt), .table), ir.object(Value(string: name), .string))
+        let loaded = try load(.HLOAD, slot, index)
+        let constant = ir.object(index, .table)
+        emitGuard(.EQ, .table, loaded, constant)
+        return constant
+    }
+
+    /// TGETV TGETB TGETS GGET: a slot's load when the table holds the key, else a lookup
+    /// through the runtime, which follows `__index` tables (a function `__index` exits).
+    private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        let (t, table, key, liveKey) = try tableOperands(i, frame)
+        if let (reference, live) = try tableReference(t, table, key, liveKey) {
+            write(offset + i.ra, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
+            return
+        }
+        guard let live = table.pointee.metatable == nil ? .nil : g.indexThroughTables(table, liveKey) else {
+            throw TraceAbort("NYI: __index function")
+        }
+        guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }
+        let result = emitGuard(.CALLL, type, ir.emit(.CARG, .nil, t, key), IRRef(raw: IRCall.lookup.rawValue))
+        write(offset + i.ra, type.isPrimitive ? ir.primitive(type) : result)
+    }
+
+    /// TSETV TSETB TSETS GSET: a store into the slot when the table holds the key, else a
+    /// store through the runtime (a new key; a `__newindex` to call exits).
+    private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let value = try read(offset + i.ra, frame[i.ra])
-        let (reference, live) = try tableReference(i, frame)
-        if live.isNil && liveT.table.pointee.metatable != nil { throw TraceAbort("NYI: store that may call __newindex") }
-        // The store guards that a nil slot has no __newindex to consult (no metatable).
-        emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
-    }
-
-    /// `t.key` for a constant string key present in table `t`: its hash slot, guarded.
-    private func recordFieldRead(_ t: IRRef, _ table: TableRef, _ key: Value) throws -> IRRef {
-        let live = table.get(string: key.string)
-        if live.isNil { throw TraceAbort("NYI: read of an absent field") }
-        let slot = emitGuard(.HREFK, .pointer, t, ir.object(key, .string))
-        return try load(.HLOAD, slot, live)
-    }
-
-    private func recordFieldWrite(_ t: IRRef, _ table: TableRef, _ key: Value, _ value: IRRef) throws {
-        if table.get(string: key.string).isNil { throw TraceAbort("NYI: store to an absent field") }
-        let slot = emitGuard(.HREFK, .pointer, t, ir.object(key, .string))
-        // HSTORE guards that the slot still holds a value (no __newindex to consult).
-        emitGuard(.HSTORE, .nil, slot, value)
+        let (t, table, key, liveKey) = try tableOperands(i, frame)
+        if let (reference, _) = try tableReference(t, table, key, liveKey) {
+            // The store guards that a nil slot has no __newindex to consult (no metatable).
+            emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
+            return
+        }
+        if liveKey.isNumber && liveKey.number.isNaN { throw TraceAbort("NYI: NaN key") }
+        if g.needsNewIndex(table, liveKey) { throw TraceAbort("NYI: store that calls __newindex") }
+        emitGuard(.CALLS, .nil, ir.emit(.CARG, .nil, ir.emit(.CARG, .nil, t, key), value), IRRef(raw: IRCall.store.rawValue))
     }
 
     /// The root trace's own FORL: index += step, the guard that the loop goes on, and the

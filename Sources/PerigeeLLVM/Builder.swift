@@ -111,6 +111,7 @@ public final class IRBuilder {
     public func and(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAnd(ref, a, b, n)! }
     public func or(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildOr(ref, a, b, n)! }
     public func lshr(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildLShr(ref, a, b, n)! }
+    public func ashr(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAShr(ref, a, b, n)! }
     public func pointerCast(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef {
         L.LLVMBuildPointerCast(ref, v, t, n)!
     }

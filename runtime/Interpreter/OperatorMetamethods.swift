@@ -345,7 +345,7 @@ extension LuaVM {
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// Whether storing `key` into `t` must consult `__newindex`: `t` has a metatable with
     /// the metamethod and no value at `key`.
-    @inline(__always) func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
+    @inline(__always) public func needsNewIndex(_ t: TableRef, _ key: Value) -> Bool {
         guard let mt = t.pointee.metatable, mt.pointee.absentMetamethods & Metamethod.newindex.bit == 0 else { return false }
         if !(key.isString ? t.get(string: key.string) : t.get(key)).isNil { return false }
         return !metamethod(.newindex, in: mt).isNil
@@ -354,7 +354,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// `t[key]` for table `start`, which has a metatable and no value at `key`, following
     /// `__index` tables: the value, or nil when a handler function (or a chain too long)
     /// needs the full path.
-    @inline(__always) func indexThroughTables(_ start: TableRef, _ key: Value) -> Value? {
+    @inline(__always) public func indexThroughTables(_ start: TableRef, _ key: Value) -> Value? {
         var tab = start
         for _ in 0..<maxMetamethodChain {
             let handler = metamethod(.index, in: tab.pointee.metatable)

@@ -38,6 +38,12 @@ public struct HotCounters {
         for i in 0..<HotCounters.slots { counters[i] = start }
     }
 
+    /// Makes the instruction at `pc` wait `count` more executions (counted as loops count
+    /// them) before it is hot again: the penalty of a recording that failed.
+    public func delay(_ pc: UnsafePointer<UInt32>, by count: Int) {
+        counters[Int((UInt(bitPattern: pc) >> 2) & UInt(HotCounters.slots - 1))] = Int16(clamping: count)
+    }
+
     /// Counts one execution of the instruction at `pc`.
     @inline(__always) func count(_ pc: UnsafePointer<UInt32>, by amount: Int16) {
         let slot = Int((UInt(bitPattern: pc) >> 2) & UInt(HotCounters.slots - 1))
