@@ -33,6 +33,12 @@ public final class TraceJIT {
     private var nextPenaltySlot = 0
     /// The constants kept alive for the traces (see `keepAlive`).
     private var rootCount = 0
+    /// The compiler thread, and the loops and exits whose traces it is compiling; each
+    /// `jit.flush()` starts a new generation, and compiles of an older one are dropped.
+    private let compiler = CompilerThread()
+    private var pendingAnchors: Set<UnsafePointer<UInt32>> = []
+    private var pendingExits: Set<Int> = []
+    private var generation = 0
     private var random = SystemRandomNumberGenerator()
     static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
 
@@ -49,6 +55,7 @@ public final class TraceJIT {
 
     /// One line of counts: traces compiled, recordings aborted, trace runs, traces retired.
     public var statistics: String {
+        settle()
         let times = compileMicroseconds.sorted()
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 9 / 10)]
@@ -67,14 +74,19 @@ public final class TraceJIT {
             self.vm.hotCounters.onHot = on ? { [unowned self] pc in self.hot(pc) } : nil
         }
         vm.traces.onFlush = { [unowned self] in self.flush() }
+        vm.traces.beforeExit = { [unowned self] in self.shutdown() }
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
         vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }
         vm.traces.compile(compiling)
     }
 
-    /// Frees the code of every trace (the runtime has restored their anchors).
+    /// Frees the code of every trace (the runtime has restored their anchors); compiles
+    /// still running are dropped when they finish.
     private func flush() {
         stop()
+        generation += 1
+        pendingAnchors.removeAll()
+        pendingExits.removeAll()
         for tracker in trackers { try? tracker.remove() }
         trackers.removeAll()
         for counter in counters { counter.deallocate() }
@@ -86,8 +98,9 @@ public final class TraceJIT {
 
     /// A loop or function header got hot: `for`, `while` and `repeat` loops start a recording.
     private func hot(_ pc: UnsafePointer<UInt32>) {
+        collectCompiled()
         let op = Instruction(pc.pointee).verifiedOpcode
-        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP,
+        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP, !pendingAnchors.contains(pc),
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
         vm.traces.setRecording(true)
@@ -96,8 +109,9 @@ public final class TraceJIT {
     /// An exit got hot: the interpreter is about to go on at its pc in the frame at `base`,
     /// and a side trace records from there.
     private func hotExit(_ exit: Int, _ L: ThreadRef, _ base: Int) {
+        collectCompiled()
         let record = vm.traces.exit(exit)
-        guard vm.traces.isCompiling, recorder == nil, armed == nil,
+        guard vm.traces.isCompiling, recorder == nil, armed == nil, !pendingExits.contains(exit), record.link == nil,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         let function = L.pointee.stack[base + FrameLayout.functionSlot]
         guard function.isFunction, function.function.isLua else { return }
@@ -179,19 +193,17 @@ public final class TraceJIT {
         vm.hotCounters.delay(anchor, by: value)
     }
 
-    /// Compiles the recorded trace and makes it reachable: a root trace through its patched
-    /// loop instruction, a side trace through its parent's exit.
+    /// Hands the recorded trace to the compiler (its thread, or in line with
+    /// `-Ocompilethread=0`); it is installed when its code is ready.
     private func finish(_ recorder: TraceRecorder) {
         stop()
-        let number = vm.traces.nextTraceNumber
-        let started = monotonicMicroseconds()
-        defer { compileMicroseconds.append(monotonicMicroseconds() - started) }
         let ir = recorder.ir
         var linked: TraceEntry?
         if case .link(let target)? = recorder.end {
             guard let trace = vm.traces.traces[target - 1] else { return abandon(recorder, "link to a flushed trace", at: recorder.startPC) }
             linked = trace.entry
         }
+        let number = vm.traces.reserve()
         // Before its first instruction the trace may find a slot of another type, or too
         // small a stack: then it leaves at once, and the interpreter goes on.
         let entryExit = ir.snapshot(pc: recorder.startPC, depth: 0, [])
@@ -202,42 +214,89 @@ public final class TraceJIT {
                       sideTraces: index != entryExit && index != loopSnapshot && !(index == finalSnapshot && linked != nil))
         }
         keepAlive(ir)
-        do {
-            let engine = try self.engine ?? makeEngine()
-            let context = engine.makeContext()
-            let tracker = engine.makeResourceTracker()
-            let module = LLVMModule(name: "trace\(number)", in: context)
-            let name = "perigee_trace_\(number)"
-            let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-            iterations.initialize(to: 0)
-            counters.append(iterations)
-            let firstExit = vm.traces.addExits(exits)
-            TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
-                          firstExit: firstExit, stackNeeded: recorder.stackNeeded, iterations: iterations,
-                          module: module, name: name).lower()
-            try module.verify()
-            try PassPipeline.aot.run(on: module)
-            let llvmIR = dumpIR ? module.ir : ""
-            try engine.add(module, tracker: tracker)
-            let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
+        let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        iterations.initialize(to: 0)
+        counters.append(iterations)
+        let firstExit = vm.traces.addExits(exits)
+        let stackNeeded = recorder.stackNeeded, dump = dumpIR
+        let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
+        let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
+        let generation = self.generation
+        if let parent = recorder.parentExit { pendingExits.insert(parent) } else { pendingAnchors.insert(recorder.anchor!) }
+        let job: CompilerThread.Job = { [unowned self] in
+            let started = self.monotonicMicroseconds()
+            let compiled = Result { () throws -> (TraceEntry, ResourceTracker, String) in
+                let engine = try self.engine ?? self.makeEngine()
+                let tracker = engine.makeResourceTracker()
+                let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
+                let name = "perigee_trace_\(number)"
+                TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
+                              firstExit: firstExit, stackNeeded: stackNeeded, iterations: iterations,
+                              module: module, name: name).lower()
+                try module.verify()
+                try PassPipeline.aot.run(on: module)
+                let llvmIR = dump ? module.ir : ""
+                try engine.add(module, tracker: tracker)
+                return (unsafeBitCast(try engine.lookup(name), to: TraceEntry.self), tracker, llvmIR)
+            }
+            let microseconds = self.monotonicMicroseconds() - started
+            return { [unowned self] in
+                self.install(compiled, recorder, number: number, generation: generation, iterations: iterations,
+                             microseconds: microseconds, report: report, header: header)
+            }
+        }
+        if parameters["compilethread"] != 0 {
+            compiler.submit(job)
+        } else {
+            job()()
+        }
+    }
+
+    /// A finished compile, on the interpreter's thread: the trace goes live (its anchor
+    /// patched, or its parent's exit sent to it) unless the traces were flushed meanwhile.
+    private func install(_ compiled: Result<(TraceEntry, ResourceTracker, String), Error>, _ recorder: TraceRecorder,
+                         number: Int, generation: Int, iterations: UnsafeMutablePointer<Int>, microseconds: Int,
+                         report: String, header: String) {
+        guard generation == self.generation else {
+            if case .success(let code) = compiled { try? code.1.remove() }
+            return
+        }
+        if let parent = recorder.parentExit { pendingExits.remove(parent) } else { pendingAnchors.remove(recorder.anchor!) }
+        compileMicroseconds.append(microseconds)
+        switch compiled {
+        case .failure(let error):
+            abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
+        case .success(let (entry, tracker, llvmIR)):
             trackers.append(tracker)
             if let parent = recorder.parentExit {
-                _ = vm.traces.addSideTrace()
                 vm.traces.attach(entry, toExit: parent)
             } else {
                 vm.traces.install(InstalledTrace(entry: entry, loopStart: recorder.loopStart, anchor: recorder.anchor!,
-                                                 iterations: iterations), at: recorder.anchor!)
+                                                 iterations: iterations), number: number)
             }
-            compiled += 1
-            if dumpIR {
-                output("---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n")
-                output(ir.dump())
-                output("---- TRACE \(number) LLVM\n" + llvmIR)
-            }
-            if verbose { output("[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n") }
-        } catch {
-            abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
+            self.compiled += 1
+            if dumpIR { output(header + "---- TRACE \(number) LLVM\n" + llvmIR) }
+            if verbose { output(report) }
         }
+    }
+
+    /// Installs whatever the compiler thread finished (called where the interpreter's
+    /// thread looks in anyway: hot loops and exits).
+    private func collectCompiled() {
+        guard compiler.hasFinished else { return }
+        for install in compiler.collect() { install() }
+    }
+
+    /// Stops compiling: drops what waits and lets the running compile end (before the
+    /// process exits).
+    public func shutdown() {
+        compiler.cancel()
+    }
+
+    /// Waits for the compiler thread and installs everything it compiled (before reports).
+    public func settle() {
+        compiler.drain()
+        for install in compiler.collect() { install() }
     }
 
     /// Makes every object trace `ir` embeds (the functions it guards on, strings, tables)

@@ -83,6 +83,7 @@ struct CommandLineDriver {
         }
         vm.captureTracebacks = true
         let tracing = jit.start(vm)
+        defer { tracing.shutdown() }
         defer {
             // For the benchmark runner: what the JIT did in this run.
             if getenv("PERIGEE_JIT_STATS") != nil { writeStandardError(tracing.statistics + "\n") }

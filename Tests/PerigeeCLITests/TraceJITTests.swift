@@ -14,7 +14,7 @@ final class TraceJITTests: XCTestCase {
         XCTAssertEqual(String(decoding: cold.out, as: UTF8.self), "no llvm\n")
         let empty = try runPerigee(["-jon", "-e", "", "-e", mapsProbe])
         XCTAssertEqual(String(decoding: empty.out, as: UTF8.self), "no llvm\n")
-        let hot = try runPerigee(["-jv", "-Ohotloop=1", "-e", "local s = 0 for i = 1, 10 do s = s + i end " + mapsProbe])
+        let hot = try runPerigee(["-jv", "-Ohotloop=1", "-Ocompilethread=0", "-e", "local s = 0 for i = 1, 10 do s = s + i end " + mapsProbe])
         XCTAssertEqual(hot.status, 0, hot.err)
         XCTAssertEqual(String(decoding: hot.out, as: UTF8.self), "llvm\n")
         XCTAssertTrue(hot.err.contains("[TRACE   1 (command line):1 loop]"), hot.err)
@@ -37,7 +37,7 @@ final class TraceJITTests: XCTestCase {
         print(lines > 100, run(100))
         """
         let interpreted = try runPerigee(["-joff", "-e", script])
-        let traced = try runPerigee(["-jv", "-Ohotloop=1", "-e", script])
+        let traced = try runPerigee(["-jv", "-Ohotloop=1", "-Ocompilethread=0", "-e", script])
         XCTAssertEqual(interpreted.status, 0, interpreted.err)
         XCTAssertEqual(traced.status, 0, traced.err)
         XCTAssertEqual(String(decoding: traced.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
@@ -48,7 +48,7 @@ final class TraceJITTests: XCTestCase {
     /// Abort reasons name the bytecode, and a loop that keeps aborting is blacklisted.
     func testAbortsAreReportedAndBlacklisted() throws {
         let script = "local t = {} for r = 1, 20 do for i = 1, 20 do t[#t + 1] = tostring(i) end end print(#t)"
-        let result = try runPerigee(["-jv", "-Ohotloop=1", "-e", script])
+        let result = try runPerigee(["-jv", "-Ohotloop=1", "-Ocompilethread=0", "-e", script])
         XCTAssertEqual(result.status, 0, result.err)
         XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "400\n")
         let aborts = result.err.split(separator: "\n").filter { $0.contains("NYI: bytecode") }
@@ -56,8 +56,29 @@ final class TraceJITTests: XCTestCase {
         XCTAssertLessThanOrEqual(aborts.count, 4, "a failing loop must stop being recorded: \(result.err)")
     }
 
+    /// Traces compile on the compiler thread while the interpreter goes on, and are
+    /// installed once ready; a flush while a compile is under way drops its result.
+    func testTracesCompileOnTheCompilerThread() throws {
+        let script = """
+        local s = 0
+        for r = 1, 12 do
+          for i = 1, 300000 do s = s + i % 7 end
+          if r == 6 then jit.flush() end
+        end
+        print(s)
+        """
+        let interpreted = try runPerigee(["-joff", "-e", script])
+        let threaded = try runPerigee(["-jv", "-e", script])
+        XCTAssertEqual(threaded.status, 0, threaded.err)
+        XCTAssertEqual(String(decoding: threaded.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
+        XCTAssertTrue(threaded.err.contains("[TRACE   1 (command line):3 loop]"), threaded.err)
+        // os.exit while traces may still be compiling ends the process cleanly.
+        let exiting = try runPerigee(["-Ohotloop=1", "-e", "for r = 1, 50 do for i = 1, 100 do local x = i * r end end os.exit(3)"])
+        XCTAssertEqual(exiting.status, 3, exiting.err)
+    }
+
     func testDumpListsTheTraceIR() throws {
-        let result = try runPerigee(["-jdump", "-Ohotloop=1", "-e", "local s = 0 for i = 1, 100 do s = s + i * 2 end print(s)"])
+        let result = try runPerigee(["-jdump", "-Ohotloop=1", "-Ocompilethread=0", "-e", "local s = 0 for i = 1, 100 do s = s + i * 2 end print(s)"])
         XCTAssertEqual(result.status, 0, result.err)
         XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "10100\n")
         XCTAssertTrue(result.err.contains("---- TRACE 1 IR"), result.err)

@@ -93,6 +93,8 @@ public final class TraceTable {
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
     public var setCompiling: ((Bool) -> Void)?
     public var onFlush: (() -> Void)?
+    /// Called by `os.exit` before the process ends (the JIT stops its compiler thread).
+    public var beforeExit: (() -> Void)?
     public private(set) var isCompiling = false
 
     /// After this many runs, a root trace that averages fewer iterations per run than
@@ -116,11 +118,11 @@ public final class TraceTable {
         return true
     }
 
-    /// Restores every anchor and forgets every trace and exit (`jit.flush`).
+    /// Restores every anchor and forgets every trace (`jit.flush`). Exit numbers are not
+    /// handed out again: a compile still running holds some.
     public func flush() {
         for case let trace? in traces { restore(trace) }
         traces.removeAll()
-        exitCount = 0
         onFlush?()
     }
 
@@ -161,9 +163,6 @@ public final class TraceTable {
         perigee_set_recording(on ? 1 : 0)
     }
 
-    /// The number the next trace gets.
-    public var nextTraceNumber: Int { traces.count + 1 }
-
     /// Hands out `records.count` consecutive exit numbers for the trace being compiled; the
     /// first one.
     public func addExits(_ records: [TraceExit]) -> Int {
@@ -190,8 +189,8 @@ public final class TraceTable {
         exits[number].taken = 0
     }
 
-    /// Records one more trace without an anchor of its own (a side trace); its number.
-    public func addSideTrace() -> Int {
+    /// A number for a trace on its way through the compiler (installed later, or never).
+    public func reserve() -> Int {
         traces.append(nil)
         growDoors()
         (doors + traces.count - 1).initialize(to: TraceDoor(entry: { _, _ in 0 }, loopStart: 0,
@@ -208,19 +207,14 @@ public final class TraceTable {
         doorCapacity = max(16, doorCapacity * 2)
     }
 
-    /// Installs root `trace` at its loop instruction `anchor` (FORL or LOOP): the loop now
-    /// runs through the trace-entry form (JFORL, JLOOP). The trace's number.
-    @discardableResult
-    public func install(_ trace: InstalledTrace, at anchor: UnsafePointer<UInt32>) -> Int {
-        traces.append(trace)
-        growDoors()
-        (doors + traces.count - 1).initialize(to: TraceDoor(entry: trace.entry, loopStart: trace.loopStart,
-                                                            iterations: trace.iterations, runs: 0))
-        let number = traces.count
-        let patched = UnsafeMutableRawPointer(mutating: anchor).assumingMemoryBound(to: Instruction.self)
+    /// Installs root trace `number` (reserved) at its loop instruction (FORL or LOOP): the
+    /// loop now runs through the trace-entry form (JFORL, JLOOP).
+    public func install(_ trace: InstalledTrace, number: Int) {
+        traces[number - 1] = trace
+        doors[number - 1] = TraceDoor(entry: trace.entry, loopStart: trace.loopStart, iterations: trace.iterations, runs: 0)
+        let patched = UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: Instruction.self)
         let entry = patched.pointee.verifiedOpcode.variants.unsafelyUnwrapped.trace
         patched.pointee = Instruction(entry, a: UInt32(patched.pointee.ra), d: UInt32(number))
-        return number
     }
 
     /// Patches the loop instruction at `anchor` to its interpreter-only form (IFORL, ILOOP):

@@ -107,6 +107,7 @@ extension LuaVM {
             let v = c.arg(1)
             let status: Int32 = v.isNil || v.isTrue ? 0 : (v.isFalse ? 1 : Int32(clamping: c.integer(1) ?? 0))
             c.vm.standardOutput.flush()
+            c.vm.traces.beforeExit?()
             exit(status)
         }
 
