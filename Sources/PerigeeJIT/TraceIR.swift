@@ -93,9 +93,28 @@ public struct Snapshot: Equatable {
     /// that frame relative to the start frame's.
     public let depth: Int
     public let baseOffset: Int
+    /// The result count of the last call wanting all results, when the instruction at `pc`
+    /// consumes it (CALLM): the interpreter must know it there.
+    public let multres: Int?
     /// The first IR instruction after the snapshot.
     public let ref: IRRef
     public let entries: [SnapshotEntry]
+}
+
+/// A call through the runtime (CALLS of `IRCall.call`): the interpreter's CALL it stands
+/// for, where its frame is, the snapshot written to the stack before it and the one it
+/// leaves through when the callee raises an error.
+public struct RuntimeCall: Equatable {
+    /// Which runtime helper runs the instruction (an `IRCall` raw value).
+    public let helper: UInt16
+    public let instruction: UInt32
+    /// The CALL's index in its prototype, and its frame's base relative to the trace's.
+    public let pc: Int
+    public let frameOffset: Int
+    public let writeBack: Int
+    public let failure: Int
+    /// For CALLM: the count of the results before it that it passes on.
+    public let multres: Int
 }
 
 /// The IR of one trace under construction.
@@ -106,6 +125,9 @@ public final class TraceIR {
     /// The 64-bit payloads of KNUM, KINT64, KGC and KPTR constants (their op1 indexes here).
     public private(set) var payloads: [UInt64] = []
     public private(set) var snapshots: [Snapshot] = []
+    /// The calls through the runtime, by instruction reference. A trace with any keeps the
+    /// Lua stack as the truth (see TraceLowering).
+    public private(set) var runtimeCalls: [UInt16: RuntimeCall] = [:]
     /// The latest instruction of each opcode (a CSE chain head), 0 when none.
     private var chains = [UInt16](repeating: 0, count: IROp.allCases.count)
     private var interned: [ConstantKey: IRRef] = [:]
@@ -203,10 +225,21 @@ public final class TraceIR {
         emit(op, type, a.raw, b.raw, guard: isGuard)
     }
 
+    /// Emits a call through the runtime.
+    @discardableResult
+    public func emitRuntimeCall(_ call: RuntimeCall) -> IRRef {
+        let ref = emit(.CALLS, .nil, 0, call.helper)
+        runtimeCalls[ref.raw] = call
+        // The callee may have changed any table: no address computed before it is reused.
+        for op in IROp.allCases where op.info.effect == .reference { chains[Int(op.rawValue)] = 0 }
+        return ref
+    }
+
     /// Records the interpreter state before the next instruction; its index is the exit number.
     @discardableResult
-    public func snapshot(pc: UnsafePointer<UInt32>, depth: Int, baseOffset: Int = 0, _ entries: [SnapshotEntry]) -> Int {
-        snapshots.append(Snapshot(pc: pc, depth: depth, baseOffset: baseOffset, ref: nextRef,
+    public func snapshot(pc: UnsafePointer<UInt32>, depth: Int, baseOffset: Int = 0, multres: Int? = nil,
+                         _ entries: [SnapshotEntry]) -> Int {
+        snapshots.append(Snapshot(pc: pc, depth: depth, baseOffset: baseOffset, multres: multres, ref: nextRef,
                                   entries: entries.sorted { $0.slot < $1.slot }))
         return snapshots.count - 1
     }

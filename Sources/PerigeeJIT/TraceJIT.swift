@@ -23,6 +23,9 @@ public final class TraceJIT {
     /// Each installed trace's code and iteration counter, freed when the traces are flushed.
     private var trackers: [ResourceTracker] = []
     private var counters: [UnsafeMutablePointer<Int>] = []
+    /// Flushed traces' code and counters, freed when no trace runs any more.
+    private var retiredTrackers: [ResourceTracker] = []
+    private var retiredCounters: [UnsafeMutablePointer<Int>] = []
     /// A loop that got hot, waiting for its body's first instruction.
     private var armed: UnsafePointer<UInt32>?
     private var recorder: TraceRecorder?
@@ -63,6 +66,56 @@ public final class TraceJIT {
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90)]"
     }
 
+    /// The library builtins traces may call through the runtime: the string, table, math,
+    /// bit, io and os libraries and the base functions that never run a coroutine's yield
+    /// or load code (`pcall`, `coroutine.*`, `load`, `require` and the like stay out).
+    private lazy var callableBuiltins: Set<UnsafeRawPointer> = {
+        var callable: Set<UnsafeRawPointer> = []
+        let g = vm.g
+        func add(_ v: Value) {
+            if v.isFunction && !v.function.isLua { callable.insert(UnsafeRawPointer(v.function)) }
+        }
+        for library in ["string", "table", "math", "bit", "io", "os"] {
+            guard let name = g.intern(library) else { continue }
+            let table = vm.globals.get(string: name)
+            guard table.isTable else { continue }
+            var key = Value.nil, value = Value.nil
+            while table.table.next(&key, &value) == .found { add(value) }
+        }
+        for name in ["tostring", "tonumber", "select", "type", "rawget", "rawset", "rawequal", "setmetatable",
+                     "getmetatable", "unpack", "next", "print", "assert", "error", "ipairs", "pairs"] {
+            if let key = g.intern(name) { add(vm.globals.get(string: key)) }
+        }
+        return callable
+    }()
+
+    /// The callable builtins that always answer exactly one value.
+    private lazy var singleResultBuiltins: Set<UnsafeRawPointer> = {
+        var single: Set<UnsafeRawPointer> = []
+        let g = vm.g
+        func field(_ library: String?, _ name: String) -> Value {
+            guard let key = g.intern(name) else { return .nil }
+            guard let library else { return vm.globals.get(string: key) }
+            guard let lib = g.intern(library), vm.globals.get(string: lib).isTable else { return .nil }
+            return vm.globals.get(string: lib).table.get(string: key)
+        }
+        let names: [(String?, [String])] = [
+            (nil, ["tostring", "tonumber", "type", "rawget", "rawequal", "setmetatable", "getmetatable"]),
+            ("string", ["rep", "format", "sub", "upper", "lower", "char", "reverse", "len"]),
+            ("table", ["concat"]),
+            ("math", ["floor", "ceil", "abs", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "log",
+                      "log10", "pow", "fmod", "min", "max", "random", "deg", "rad", "sinh", "cosh", "tanh", "ldexp"]),
+            ("bit", ["tobit", "tohex", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift", "rol", "ror", "bswap"]),
+        ]
+        for (library, members) in names {
+            for name in members {
+                let v = field(library, name)
+                if v.isFunction && !v.function.isLua { single.insert(UnsafeRawPointer(v.function)) }
+            }
+        }
+        return single
+    }()
+
     /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
     public func install(compiling: Bool) {
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
@@ -87,10 +140,12 @@ public final class TraceJIT {
         generation += 1
         pendingAnchors.removeAll()
         pendingExits.removeAll()
-        for tracker in trackers { try? tracker.remove() }
+        // A trace still running (its call ran this flush) keeps its code until it returns.
+        retiredTrackers += trackers
+        retiredCounters += counters
         trackers.removeAll()
-        for counter in counters { counter.deallocate() }
         counters.removeAll()
+        freeRetiredCode()
         for n in penalties.indices { penalties[n] = (nil, 0) }
         if let key = vm.g.intern("trace_constants") { _ = vm.g.pointee.registry.set(string: key, .nil, vm.g) }
         rootCount = 0
@@ -117,6 +172,8 @@ public final class TraceJIT {
         guard function.isFunction, function.function.isLua else { return }
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
                                  maxRecord: parameters["maxrecord"], g: vm.g)
+        side.callableBuiltins = callableBuiltins
+        side.singleResultBuiltins = singleResultBuiltins
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -134,6 +191,8 @@ public final class TraceJIT {
                 }
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"], g: vm.g)
+                started.callableBuiltins = callableBuiltins
+                started.singleResultBuiltins = singleResultBuiltins
                 recorder = started
                 try started.begin(L)
             }
@@ -210,8 +269,11 @@ public final class TraceJIT {
         let loopSnapshot = recorder.end == .loop ? recorder.loopSnapshot : nil
         let finalSnapshot = recorder.end == .loop ? nil : recorder.finalSnapshot
         let exits = ir.snapshots.enumerated().map { index, snap in
-            TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil, trace: number,
-                      sideTraces: index != entryExit && index != loopSnapshot && !(index == finalSnapshot && linked != nil))
+            let failedCallee = recorder.failures[index]
+            return TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil,
+                             trace: number, sideTraces: index != entryExit && index != loopSnapshot && failedCallee == nil
+                                && !(index == finalSnapshot && linked != nil), failedCallee: failedCallee,
+                             multres: snap.multres)
         }
         keepAlive(ir)
         let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
@@ -283,8 +345,18 @@ public final class TraceJIT {
     /// Installs whatever the compiler thread finished (called where the interpreter's
     /// thread looks in anyway: hot loops and exits).
     private func collectCompiled() {
+        if !retiredTrackers.isEmpty { freeRetiredCode() }
         guard compiler.hasFinished else { return }
         for install in compiler.collect() { install() }
+    }
+
+    /// Frees the code and counters of flushed traces once no trace runs.
+    private func freeRetiredCode() {
+        guard vm.traces.running == 0 else { return }
+        for tracker in retiredTrackers { try? tracker.remove() }
+        for counter in retiredCounters { counter.deallocate() }
+        retiredTrackers.removeAll()
+        retiredCounters.removeAll()
     }
 
     /// Stops compiling: drops what waits and lets the running compile end (before the

@@ -37,7 +37,12 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
+    private var base: LLVMValueRef!
     private var scratch: LLVMValueRef!
+    /// A trace that calls builtins through the runtime keeps the Lua stack as the truth:
+    /// every slot is read where the trace needs it and written back at each call and back
+    /// edge, and the stack's address is loaded afresh (a call may move the stack).
+    private var memoryMode: Bool { !ir.runtimeCalls.isEmpty }
     private var frame: LLVMValueRef!
     /// Iterations completed in this run (a PHI at the loop head), added to the counter at exits.
     private var completed: LLVMValueRef?
@@ -73,8 +78,9 @@ final class TraceLowering: RuntimeCodeEmitter {
         thread = b.parameter(function, 0)
         // A cell for the runtime's answers, in the entry block (once, not per iteration).
         scratch = b.alloca(cx.i64)
-        let base = b.parameter(function, 1)
-        // No call inside a trace can move the stack: the frame's address holds throughout.
+        base = b.parameter(function, 1)
+        // Without calls through the runtime nothing moves the stack: the frame's address
+        // holds throughout.
         frame = b.gep(cx.i64, stackBase(thread), [base])
         if stackNeeded > 0 {
             let size = b.zext(loadField(thread, RuntimeLayout.threadStackSize, cx.i32), cx.i64)
@@ -107,6 +113,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     private func lowerLoop(_ loopSnapshot: Int) {
+        if memoryMode { return lowerLoopInMemory(loopSnapshot) }
         let backEdge = Dictionary(uniqueKeysWithValues: ir.snapshots[loopSnapshot].entries.map { ($0.slot, $0.ref) })
         var loaded: [Int: IRType] = [:]
         for ins in ir.instructions where ins.op == .SLOAD { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
@@ -145,9 +152,33 @@ final class TraceLowering: RuntimeCodeEmitter {
         b.br(loop)
     }
 
+    /// A loop whose state lives in the Lua stack: each iteration writes back what it
+    /// changed, and the next one reads what it needs.
+    private func lowerLoopInMemory(_ loopSnapshot: Int) {
+        let loop = newBlock("loop")
+        let entry = b.insertBlock!
+        b.br(loop)
+        b.position(atEndOf: loop)
+        let completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
+        self.completed = completed
+        lowerBody()
+        store(ir.snapshots[loopSnapshot].entries)
+        let end = b.insertBlock!
+        b.addIncoming(completed, [(b.add(completed, i64(1)), end)])
+        b.br(loop)
+    }
+
     // MARK: Values
 
-    private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
+    private func slotAddress(_ slot: Int) -> LLVMValueRef {
+        guard memoryMode else { return b.gep(cx.i64, frame, [i64(slot)]) }
+        return b.gep(cx.i64, stackBase(thread), [b.add(base, i64(slot))])
+    }
+
+    /// Stores snapshot entries into their slots.
+    private func store(_ entries: [SnapshotEntry]) {
+        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+    }
 
     /// The top 17 bits of a value of GC type `type`.
     private func tag(_ type: IRType) -> UInt64 { 0x1FFFF ^ UInt64(type.rawValue) }
@@ -216,7 +247,10 @@ final class TraceLowering: RuntimeCodeEmitter {
         // Leaving before the loop: the frame is as the trace found it.
         if snapshot == entryExit { return }
         let entries = ir.snapshots[snapshot].entries
-        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+        // A failed call's exit: its state was written before the call, and the error
+        // unwinds from what the callee left.
+        if ir.runtimeCalls.values.contains(where: { $0.failure == snapshot }) { return }
+        store(entries)
         let named = Set(entries.map(\.slot))
         for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
             b.store(boxedSlot(slot, value), slotAddress(slot))
@@ -312,6 +346,21 @@ final class TraceLowering: RuntimeCodeEmitter {
             let status = callRuntime(.lookup, [value(args.ref1), boxed(args.ref2), out])
             guardHolds(b.icmp(LLVMIntEQ, status, i64(0)), exit: exit)
             return typedLoad(out, ins, exit: exit)
+        case .CALLS where ins.op2 != IRCall.store.rawValue:
+            // An instruction a runtime helper runs as the interpreter would, on the state
+            // written back.
+            let call = ir.runtimeCalls[ref.raw]!
+            store(ir.snapshots[call.writeBack].entries)
+            let frameBase = b.add(base, i64(call.frameOffset))
+            let instruction = cx.constant(Int64(call.instruction), cx.i32)
+            let status: LLVMValueRef
+            switch IRCall(rawValue: ins.op2)! {
+            case .concat: status = callRuntime(.concat, [thread, frameBase, instruction, i64(call.pc)])
+            case .table: status = callRuntime(.table, [thread, frameBase, instruction, i64(call.pc)])
+            default: status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+            }
+            guardHolds(b.icmp(LLVMIntSGE, status, i64(0)), exit: call.failure)
+            return nil
         case .CALLS:
             // A store of a key the table does not hold yet (it may grow the table).
             let outer = ir[ins.ref1], inner = ir[outer.ref1]

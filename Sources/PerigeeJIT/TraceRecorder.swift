@@ -31,6 +31,9 @@ enum IRField: UInt16 {
 /// (`perigee_store`). Each reports when the interpreter must run the instruction instead.
 enum IRCall: UInt16 {
     case lookup, store
+    /// Instructions run as the interpreter runs them: a builtin's call (`perigee_call`),
+    /// a concatenation (`perigee_concat`), a new table (`perigee_table`).
+    case call, concat, table
 }
 
 /// How a recording ends.
@@ -93,8 +96,17 @@ final class TraceRecorder {
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
+    /// The exits taken when a call through the runtime fails: snapshot index, and the
+    /// callee's frame relative to the exit's.
+    private(set) var failures: [Int: Int] = [:]
+    /// The builtins a trace may call through the runtime (function object addresses).
+    var callableBuiltins: Set<UnsafeRawPointer> = []
+    /// Those of them that always answer exactly one value.
+    var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
     private var multres: Int?
+    /// `multres` was just made: the next instruction recorded may consume it, no later one.
+    private var multresFresh = false
     /// Back edges of loops without a trace that a side trace went through.
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
@@ -166,7 +178,7 @@ final class TraceRecorder {
     /// then runs itself.
     private func takeSnapshot() -> Int {
         let entries = modified.sorted().map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
-        return ir.snapshot(pc: currentPC, depth: frames.count - 1, baseOffset: offset, entries)
+        return ir.snapshot(pc: currentPC, depth: frames.count - 1, baseOffset: offset, multres: multres, entries)
     }
 
     /// The snapshot a guard of the current instruction leaves through.
@@ -228,6 +240,10 @@ final class TraceRecorder {
         recorded += 1
         currentPC = pc
         currentSnapshot = nil
+        // Only the instruction right after a call wanting all results may use their count.
+        if multres != nil {
+            if multresFresh { multresFresh = false } else { multres = nil }
+        }
         if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
         if let anchor, frames.count == 1, isForLoop ? pc < startPC || pc > anchor : pc >= loopExit {
             throw TraceAbort("leaving loop in root trace")
@@ -341,6 +357,15 @@ final class TraceRecorder {
             // A compiled loop: its trace runs from the loop's body.
             currentPC = pc + 1
             return stop(.link(i.rd))
+        case .CAT:
+            // Strings and numbers only: no __concat to call.
+            for r in i.rb...i.rc {
+                guard frame[r].isString || frame[r].isNumber else { throw TraceAbort("NYI: concatenation that may call __concat") }
+                _ = try reg(r)
+            }
+            runInRuntime(.concat)
+        case .TNEW, .TDUP:
+            runInRuntime(.table)
         case .ITERL, .IITERL, .JITERL, .ITERC, .ITERN, .ISNEXT, .JFORI:
             throw TraceAbort("NYI: bytecode \(i.verifiedOpcode.name)")
         default:
@@ -536,10 +561,10 @@ final class TraceRecorder {
                 default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
                 }
             }
-        } else if let fb = FastBuiltin(id: f.pointee.ffid) {
-            result = try recordFastBuiltin(fb, f, nargs, live, argument, numbers, i)
+        } else if let fb = FastBuiltin(id: f.pointee.ffid), let computed = try? recordFastBuiltin(fb, f, nargs, live, argument, numbers, i) {
+            result = computed
         } else {
-            throw TraceAbort.nyi(i.verifiedOpcode)
+            return try recordRuntimeCall(call, frame)
         }
         deliver([result], to: offset + a, wanted: call.wanted)
     }
@@ -604,6 +629,44 @@ final class TraceRecorder {
         }
     }
 
+    /// A builtin the trace does not compute itself, called as the interpreter calls it: the
+    /// trace writes its state to the stack, calls, and goes on reading the stack, which the
+    /// callee may have changed. Only library builtins that never yield qualify
+    /// (`callableBuiltins`), wanting a fixed number of results.
+    private func recordRuntimeCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
+        let i = Instruction(currentPC.pointee)
+        let callee = UnsafeRawPointer(frame[call.a].function)
+        guard callableBuiltins.contains(callee), call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
+            throw TraceAbort.nyi(i.verifiedOpcode)
+        }
+        for n in 0..<call.nargs where TraceRecorder.type(of: frame[call.a + 2 + n]) == nil {
+            throw TraceAbort("NYI: argument of an unsupported type")
+        }
+        let passedOn = i.verifiedOpcode == .CALLM ? call.nargs - i.rc : 0
+        runInRuntime(.call, multres: passedOn, failingCallee: call.a + 2)
+        // A builtin known to answer one value, wanted all: the next instruction counts one.
+        multres = call.wanted < 0 ? 1 : nil
+        multresFresh = true
+    }
+
+    /// The current instruction run by a runtime helper, as the interpreter runs it: the
+    /// trace writes its state to the stack, the helper runs the instruction on it, and the
+    /// trace goes on reading the stack, which the helper may have changed (a call may have
+    /// run Lua code that changed any slot an upvalue reaches). An error raised there leaves
+    /// through an exit of its own; `failingCallee` names the callee's frame (relative to
+    /// the current one) the error unwinds from, when there is one.
+    private func runInRuntime(_ helper: IRCall, multres passedOn: Int = 0, failingCallee: Int? = nil) {
+        let i = Instruction(currentPC.pointee)
+        let writeBack = guardSnapshot()
+        let failure = ir.snapshot(pc: currentPC + 1, depth: frames.count - 1, baseOffset: offset, [])
+        failures[failure] = failingCallee ?? 0
+        ir.emitRuntimeCall(RuntimeCall(helper: helper.rawValue, instruction: i.raw, pc: currentPC - code(current.proto),
+                                       frameOffset: offset, writeBack: writeBack, failure: failure, multres: passedOn))
+        slots.removeAll()
+        modified.removeAll()
+        multres = nil
+    }
+
     /// The address of libm's `atan`, which `math.atan` runs.
     static let atanAddress: UInt64 = {
         let f: @convention(c) (Double) -> Double = atan
@@ -629,6 +692,7 @@ final class TraceRecorder {
         if wanted < 0 {
             for (n, ref) in results.enumerated() { write(first + n, ref) }
             multres = results.count
+            multresFresh = true
         } else {
             for n in 0..<wanted { write(first + n, n < results.count ? results[n] : .nil) }
         }

@@ -49,14 +49,23 @@ public struct TraceExit {
     public var attempts: Int32
     /// The trace the exit belongs to.
     public var trace: Int32
+    /// For the exit a builtin's error leaves through: the builtin's frame relative to the
+    /// exit's (the error unwinds from there); nil for the others.
+    public var failedCallee: Int?
+    /// The result count of a call wanting all results that the instruction at `pc`
+    /// consumes (the interpreter's `multres` there), or -1.
+    public var multres: Int
 
-    public init(pc: UnsafePointer<UInt32>, baseOffset: Int, link: TraceEntry? = nil, trace: Int, sideTraces: Bool) {
+    public init(pc: UnsafePointer<UInt32>, baseOffset: Int, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
+                failedCallee: Int? = nil, multres: Int? = nil) {
+        self.multres = multres ?? -1
         self.pc = pc
         self.baseOffset = baseOffset
         self.link = link
         taken = 0
         attempts = sideTraces ? 0 : Int32.max
         self.trace = Int32(trace)
+        self.failedCallee = failedCallee
     }
 }
 
@@ -108,6 +117,9 @@ public final class TraceTable {
     public var entries: Int { (0..<traces.count).reduce(0) { $0 + doors[$1].runs } }
     public var exitsTaken: Int { (0..<exitCount).reduce(0) { $0 + Int(exits[$1].taken) } }
     public private(set) var retired = 0
+    /// Traces running now (more than one when a trace's call runs Lua code with traces):
+    /// their code must stay while they do.
+    public internal(set) var running = 0
 
     /// Turns recording of new traces on or off (`jit.on`, `jit.off`); false without a JIT.
     @discardableResult
@@ -149,7 +161,7 @@ public final class TraceTable {
     /// After its first runs: retires root trace `number` when its runs are too short and no
     /// side trace continues from any of its exits.
     func reviewRuns(_ number: Int) {
-        guard let trace = traces[number - 1],
+        guard number <= traces.count, let trace = traces[number - 1],
               trace.iterations.pointee < TraceTable.retirementRuns * TraceTable.minimumIterations,
               !(0..<exitCount).contains(where: { exits[$0].trace == Int32(number) && exits[$0].link != nil }) else { return }
         restore(trace)
@@ -263,27 +275,37 @@ extension InterpreterRun {
             return nil
         }
         var frame = slotIndex(base)
+        // Traces may call builtins that run Lua code, which may record and install traces:
+        // the trace table's arrays are looked up afresh after every trace returns.
+        withVM { $0.traces.running += 1 }
         var number = door.pointee.entry(UnsafeMutableRawPointer(L), frame)
-        door.pointee.runs += 1
-        let exits = withVM { $0.traces.exits }
-        var exit = exits + number
+        withVM { $0.traces.doors[root - 1].runs += 1 }
         while true {
+            let exit = withVM { $0.traces.exits + number }
             frame += exit.pointee.baseOffset
             guard let link = exit.pointee.link else { break }
             number = link(UnsafeMutableRawPointer(L), frame)
-            exit = exits + number
         }
+        withVM { $0.traces.running -= 1 }
+        let exit = withVM { $0.traces.exits + number }
         rebase(frame)
         closure = base[FrameLayout.functionSlot].function
         k = closure.proto.pointee.numbers
         pc = exit.pointee.pc
+        if exit.pointee.multres >= 0 { multres = exit.pointee.multres }
+        if let callee = exit.pointee.failedCallee {
+            // An instruction a helper ran for the trace raised an error: it unwinds from
+            // the callee's frame (a builtin's), or from this one.
+            errorFrameBase = callee > 0 ? frame + callee : nil
+            return .error
+        }
         syncTop()
         exit.pointee.taken &+= 1
         if exit.pointee.taken >= withVM({ $0.traces.hotExit }) && exit.pointee.attempts < Int32.max {
             let L = L
             withVM { vm in vm.traces.onHotExit?(number, L, frame) }
         }
-        if door.pointee.runs == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(root) } }
+        if withVM({ $0.traces.doors[root - 1].runs }) == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(root) } }
         return nil
     }
 }
