@@ -20,6 +20,7 @@ public final class TraceJIT {
 
     unowned let vm: LuaVM
     private var engine: JITEngine?
+    private var machine: TargetMachine?
     /// Each installed trace's code and iteration counter, freed when the traces are flushed.
     private var trackers: [ResourceTracker] = []
     private var counters: [UnsafeMutablePointer<Int>] = []
@@ -290,7 +291,9 @@ public final class TraceJIT {
             let compiled = Result { () throws -> (TraceEntry, ResourceTracker, String) in
                 let engine = try self.engine ?? self.makeEngine()
                 let tracker = engine.makeResourceTracker()
+                let machine = try self.machine ?? self.makeMachine()
                 let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
+                machine.configure(module)
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               firstExit: firstExit, stackNeeded: stackNeeded, iterations: iterations,
@@ -298,7 +301,7 @@ public final class TraceJIT {
                 try module.verify()
                 try PassPipeline.aot.run(on: module)
                 let llvmIR = dump ? module.ir : ""
-                try engine.add(module, tracker: tracker)
+                try engine.addCompiled(module, with: machine, tracker: tracker)
                 return (unsafeBitCast(try engine.lookup(name), to: TraceEntry.self), tracker, llvmIR)
             }
             let microseconds = self.monotonicMicroseconds() - started
@@ -417,6 +420,13 @@ public final class TraceJIT {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
+    }
+
+    /// The compiler thread's target machine, made with the first trace and kept.
+    private func makeMachine() throws -> TargetMachine {
+        let machine = try TargetMachine()
+        self.machine = machine
+        return machine
     }
 
     private func makeEngine() throws -> JITEngine {

@@ -101,6 +101,19 @@ public final class JITEngine {
         try check(error, .jit)
     }
 
+    /// Compiles `module` to machine code with `machine` here, on the calling thread, and
+    /// hands the object to the JIT, which links it on first lookup. The caller keeps one
+    /// target machine for all its modules (LLJIT's own compile makes one per module).
+    public func addCompiled(_ module: LLVMModule, with machine: TargetMachine, tracker: ResourceTracker) throws {
+        var message: UnsafeMutablePointer<CChar>? = nil
+        var buffer: LLVMMemoryBufferRef? = nil
+        let failed = L.LLVMTargetMachineEmitToMemoryBuffer(machine.ref, module.live, LLVMObjectFile, &message, &buffer) != 0
+        let text = takeMessage(message)
+        guard !failed, let buffer else { throw LLVMError(.emission, text) }
+        // The JIT owns the buffer from here, whatever happens.
+        try check(locked { L.LLVMOrcLLJITAddObjectFileWithRT(ref, tracker.ref, buffer) }, .jit)
+    }
+
     /// The address of `name` (unmangled), compiling its module if needed.
     public func lookup(_ name: String) throws -> UnsafeRawPointer {
         var address: LLVMOrcExecutorAddress = 0

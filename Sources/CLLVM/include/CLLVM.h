@@ -92,7 +92,7 @@
   X(LLVMOrcCreateLLJIT) X(LLVMOrcDisposeLLJIT) X(LLVMOrcLLJITGetMainJITDylib) \
   X(LLVMOrcLLJITGetTripleString) X(LLVMOrcLLJITGetDataLayoutStr) \
   X(LLVMOrcLLJITMangleAndIntern) X(LLVMOrcLLJITAddLLVMIRModule) \
-  X(LLVMOrcLLJITAddLLVMIRModuleWithRT) X(LLVMOrcLLJITLookup) \
+  X(LLVMOrcLLJITAddLLVMIRModuleWithRT) X(LLVMOrcLLJITLookup) X(LLVMOrcLLJITAddObjectFileWithRT) \
   X(LLVMOrcAbsoluteSymbols) X(LLVMOrcJITDylibDefine) \
   X(LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess) X(LLVMOrcJITDylibAddGenerator) \
   X(LLVMOrcLLJITGetGlobalPrefix) \
