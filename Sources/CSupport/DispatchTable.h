@@ -89,7 +89,7 @@
     X(JFORL, JFORL) \
     X(ITERL, ITERL) \
     X(IITERL, ITERL) \
-    X(JITERL, ITERL) \
+    X(JITERL, JITERL) \
     X(LOOP, LOOP) \
     X(ILOOP, LOOP) \
     X(JLOOP, JLOOP) \
@@ -170,6 +170,7 @@
     X(FORL) \
     X(JFORL) \
     X(ITERL) \
+    X(JITERL) \
     X(LOOP) \
     X(JLOOP) \
     X(JMP) \

@@ -113,6 +113,9 @@ public struct RuntimeCall: Equatable {
     public let frameOffset: Int
     public let writeBack: Int
     public let failure: Int
+    /// The exit taken when Lua code the helper ran yields (the coroutine goes on in the
+    /// interpreter when it is resumed).
+    public let yield: Int
     /// For CALLM: the count of the results before it that it passes on.
     public let multres: Int
 }

@@ -67,30 +67,15 @@ public final class TraceJIT {
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90)]"
     }
 
-    /// The library builtins traces may call through the runtime: the string, table, math,
-    /// bit, io and os libraries and the base functions that never run a coroutine's yield
-    /// or load code (`pcall`, `coroutine.*`, `load`, `require` and the like stay out).
-    private lazy var callableBuiltins: Set<UnsafeRawPointer> = {
-        var callable: Set<UnsafeRawPointer> = []
-        let g = vm.g
-        func add(_ v: Value) {
-            if v.isFunction && !v.function.isLua { callable.insert(UnsafeRawPointer(v.function)) }
-        }
-        for library in ["string", "table", "math", "bit", "io", "os"] {
-            guard let name = g.intern(library) else { continue }
-            let table = vm.globals.get(string: name)
-            guard table.isTable else { continue }
-            var key = Value.nil, value = Value.nil
-            while table.table.next(&key, &value) == .found { add(value) }
-        }
-        for name in ["tostring", "tonumber", "select", "type", "rawget", "rawset", "rawequal", "setmetatable",
-                     "getmetatable", "unpack", "next", "print", "assert", "error", "ipairs", "pairs"] {
-            if let key = g.intern(name) { add(vm.globals.get(string: key)) }
-        }
-        return callable
+    /// The `next` builtin, which ITERN steps.
+    private lazy var nextFunction: UnsafeRawPointer? = {
+        guard let name = vm.g.intern("next") else { return nil }
+        let f = vm.globals.get(string: name)
+        return f.isFunction ? UnsafeRawPointer(f.function) : nil
     }()
 
-    /// The callable builtins that always answer exactly one value.
+    /// The builtins that always answer exactly one value (a call wanting all their results
+    /// counts one).
     private lazy var singleResultBuiltins: Set<UnsafeRawPointer> = {
         var single: Set<UnsafeRawPointer> = []
         let g = vm.g
@@ -156,7 +141,7 @@ public final class TraceJIT {
     private func hot(_ pc: UnsafePointer<UInt32>) {
         collectCompiled()
         let op = Instruction(pc.pointee).verifiedOpcode
-        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP, !pendingAnchors.contains(pc),
+        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP || op == .ITERL, !pendingAnchors.contains(pc),
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
         vm.traces.setRecording(true)
@@ -173,8 +158,8 @@ public final class TraceJIT {
         guard function.isFunction, function.function.isLua else { return }
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
                                  maxRecord: parameters["maxrecord"], g: vm.g)
-        side.callableBuiltins = callableBuiltins
         side.singleResultBuiltins = singleResultBuiltins
+        side.nextFunction = nextFunction
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -192,8 +177,8 @@ public final class TraceJIT {
                 }
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"], g: vm.g)
-                started.callableBuiltins = callableBuiltins
                 started.singleResultBuiltins = singleResultBuiltins
+                started.nextFunction = nextFunction
                 recorder = started
                 try started.begin(L)
             }
@@ -270,11 +255,11 @@ public final class TraceJIT {
         let loopSnapshot = recorder.end == .loop ? recorder.loopSnapshot : nil
         let finalSnapshot = recorder.end == .loop ? nil : recorder.finalSnapshot
         let exits = ir.snapshots.enumerated().map { index, snap in
-            let failedCallee = recorder.failures[index]
+            let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil,
                              trace: number, sideTraces: index != entryExit && index != loopSnapshot && failedCallee == nil
-                                && !(index == finalSnapshot && linked != nil), failedCallee: failedCallee,
-                             multres: snap.multres)
+                                && !yields && !(index == finalSnapshot && linked != nil), failedCallee: failedCallee,
+                             yields: yields, multres: snap.multres)
         }
         keepAlive(ir)
         let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)

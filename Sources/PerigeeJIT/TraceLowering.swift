@@ -76,8 +76,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     func lower() {
         b.position(atEndOf: newBlock("entry"))
         thread = b.parameter(function, 0)
-        // A cell for the runtime's answers, in the entry block (once, not per iteration).
-        scratch = b.alloca(cx.i64)
+        // Cells for the runtime's answers, in the entry block (once, not per iteration).
+        scratch = b.pointerCast(b.alloca(cx.arrayType(cx.i64, 2)), rt.i64p)
         base = b.parameter(function, 1)
         // Without calls through the runtime nothing moves the stack: the frame's address
         // holds throughout.
@@ -203,6 +203,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func boxed(_ ref: IRRef) -> LLVMValueRef {
         // A frame link is stored as it is.
         if ref.isConstant && ir[ref].op == .KPTR { return bits(ir.payload(ref)) }
+        // A slot's raw bits (of a type not known while recording).
+        if !ref.isConstant && ir[ref].op == .SLOAD && ir[ref].type == .pointer { return b.ptrToInt(value(ref), cx.i64) }
         let type = ir[ref].type
         if type.isPrimitive { return bits(primitiveBits(type)) }
         if type == .number { return b.bitcast(value(ref), cx.i64) }
@@ -249,7 +251,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         let entries = ir.snapshots[snapshot].entries
         // A failed call's exit: its state was written before the call, and the error
         // unwinds from what the callee left.
-        if ir.runtimeCalls.values.contains(where: { $0.failure == snapshot }) { return }
+        if ir.runtimeCalls.values.contains(where: { $0.failure == snapshot || $0.yield == snapshot }) { return }
         store(entries)
         let named = Set(entries.map(\.slot))
         for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
@@ -335,9 +337,21 @@ final class TraceLowering: RuntimeCodeEmitter {
             // The address of byte `index` (from 1) of a string.
             let index = b.fptosi(value(ins.ref2), cx.i64)
             return b.gep(cx.i8, value(ins.ref1), [b.add(index, i64(GCString.bytesOffset - 1))])
+        case .XSTORE:
+            // A value moved as it is (its boxed bits) into a slot's address.
+            b.store(boxed(ins.ref2), b.pointerCast(value(ins.ref1), rt.i64p))
+            return nil
         case .XLOAD:
             // A byte, as a 32-bit integer.
             return b.zext(b.load(cx.i8, value(ins.ref1)), cx.i32)
+        case .CALLL where ins.op2 == IRCall.next.rawValue:
+            // next(t) from a position: the next position (a number), or an exit at the end;
+            // the key and value wait in the cells.
+            let args = ir[ins.ref1]
+            let position = b.fptosi(value(args.ref2), cx.i64)
+            let next = callRuntime(.nextEntry, [value(args.ref1), position, scratch])
+            guardHolds(b.icmp(LLVMIntSGE, next, i64(0)), exit: exit)
+            return b.sitofp(next, cx.double)
         case .CALLL:
             // t[key] through __index tables: the runtime answers in a stack cell, or says
             // the interpreter must run the instruction.
@@ -354,11 +368,22 @@ final class TraceLowering: RuntimeCodeEmitter {
             let frameBase = b.add(base, i64(call.frameOffset))
             let instruction = cx.constant(Int64(call.instruction), cx.i32)
             let status: LLVMValueRef
+            let helper: RuntimeInterface.Helper
             switch IRCall(rawValue: ins.op2)! {
-            case .concat: status = callRuntime(.concat, [thread, frameBase, instruction, i64(call.pc)])
-            case .table: status = callRuntime(.table, [thread, frameBase, instruction, i64(call.pc)])
-            default: status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+            case .concat: helper = .concat
+            case .table: helper = .table
+            case .arith: helper = .arith
+            case .index: helper = .index
+            case .newindex: helper = .newindex
+            case .iterate: helper = .iterate
+            default: helper = .call
             }
+            if helper == .call {
+                status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+            } else {
+                status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc)])
+            }
+            guardHolds(b.icmp(LLVMIntNE, status, i64(CompiledStatus.yield)), exit: call.yield)
             guardHolds(b.icmp(LLVMIntSGE, status, i64(0)), exit: call.failure)
             return nil
         case .CALLS:
@@ -402,10 +427,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardNoNewIndex(t, slot, arrayPart: false, miss: exitBlock(exit))
             storeIntoTable(slot, t, ins.ref2)
             return nil
+        case .FLOAD where ins.op2 == IRField.nextKey.rawValue || ins.op2 == IRField.nextValue.rawValue:
+            let cell = ins.op2 == IRField.nextKey.rawValue ? scratch! : b.gep(cx.i64, scratch, [i64(1)])
+            return typedLoad(cell, ins, exit: exit)
         case .FLOAD:
             switch IRField(rawValue: ins.op2)! {
             case .functionEnv: return loadPointerField(value(ins.ref1), RuntimeLayout.functionEnv)
             case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
+            case .nextKey, .nextValue: preconditionFailure("lowered above")
             }
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)

@@ -24,6 +24,8 @@ public struct TraceAbort: Error, Equatable {
 /// Field ids of FLOAD and the upvalue reference (the literal operand).
 enum IRField: UInt16 {
     case functionEnv, stringLength
+    /// The key and value `IRCall.next` found.
+    case nextKey, nextValue
 }
 
 /// The runtime helpers a trace calls (the literal operand of CALLL and CALLS): `t[key]`
@@ -32,8 +34,14 @@ enum IRField: UInt16 {
 enum IRCall: UInt16 {
     case lookup, store
     /// Instructions run as the interpreter runs them: a builtin's call (`perigee_call`),
-    /// a concatenation (`perigee_concat`), a new table (`perigee_table`).
-    case call, concat, table
+    /// a concatenation (`perigee_concat`), a new table (`perigee_table`), arithmetic and
+    /// `#` through metamethods (`perigee_arith`), reads and stores through `__index` and
+    /// `__newindex` functions (`perigee_index`, `perigee_newindex`), a generic `for`'s
+    /// iterator call (`perigee_iterate`).
+    case call, concat, table, arith, index, newindex, iterate
+    /// `next` over a table from a position (`perigee_next_entry`): the next position, the
+    /// key and value in FLOAD's `nextKey` and `nextValue`.
+    case next
 }
 
 /// How a recording ends.
@@ -99,12 +107,18 @@ final class TraceRecorder {
     /// The exits taken when a call through the runtime fails: snapshot index, and the
     /// callee's frame relative to the exit's.
     private(set) var failures: [Int: Int] = [:]
-    /// The builtins a trace may call through the runtime (function object addresses).
-    var callableBuiltins: Set<UnsafeRawPointer> = []
-    /// Those of them that always answer exactly one value.
+    /// The exits taken when Lua code a helper ran yields.
+    private(set) var yields: Set<Int> = []
+    /// The `next` builtin (ITERN steps it).
+    var nextFunction: UnsafeRawPointer?
+    /// The builtins that always answer exactly one value (function object addresses).
     var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
     private var multres: Int?
+    /// The coroutine the recording runs in.
+    private var thread: ThreadRef?
+    /// After an instruction a runtime helper runs: where the interpreter comes back to.
+    private var resumeAfterRuntime: UnsafePointer<UInt32>?
     /// `multres` was just made: the next instruction recorded may consume it, no later one.
     private var multresFresh = false
     /// Back edges of loops without a trace that a side trace went through.
@@ -122,9 +136,10 @@ final class TraceRecorder {
         self.proto = proto
         self.base = base
         self.maxRecord = maxRecord
-        isForLoop = Instruction(anchor.pointee).verifiedOpcode == .FORL
-        // A FORL jumps back to its body; a LOOP's body follows it.
-        startPC = isForLoop ? anchor + 1 + Instruction(anchor.pointee).jumpOffset : anchor + 1
+        let op = Instruction(anchor.pointee).verifiedOpcode
+        isForLoop = op == .FORL
+        // A FORL or ITERL jumps back to its body; a LOOP's body follows it.
+        startPC = op == .LOOP ? anchor + 1 : anchor + 1 + Instruction(anchor.pointee).jumpOffset
         currentPC = startPC
         frames = [RecordedFrame(proto: proto, offset: 0, callA: 0, wanted: 0)]
     }
@@ -232,6 +247,23 @@ final class TraceRecorder {
     /// Records the instruction at `pc` in the frame at slot `base` of thread `L`, before it
     /// runs. True when the trace is complete (`end` says how it ended).
     func record(_ L: ThreadRef, base frameBase: Int, pc: UnsafePointer<UInt32>) throws -> Bool {
+        if thread == nil { thread = L }
+        if L != thread {
+            // Another coroutine runs (one a builtin resumed): not the trace's.
+            if resumeAfterRuntime != nil { return false }
+            throw TraceAbort("NYI: coroutine switch during recording", endsSideTrace: false)
+        }
+        if let resume = resumeAfterRuntime {
+            // What a runtime helper's Lua code runs is not the trace's: recording goes on
+            // when the interpreter is back after the instruction.
+            if frameBase == base + offset && pc == resume {
+                resumeAfterRuntime = nil
+            } else if frameBase < base + offset {
+                throw TraceAbort("error thrown or hook called during recording", endsSideTrace: false)
+            } else {
+                return false
+            }
+        }
         let p = current.proto
         guard frameBase == base + offset, L.pointee.stack[frameBase + FrameLayout.functionSlot].function.proto == p,
               pc >= code(p), pc - code(p) < Int(p.pointee.bytecodeCount) else {
@@ -245,7 +277,7 @@ final class TraceRecorder {
             if multresFresh { multresFresh = false } else { multres = nil }
         }
         if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
-        if let anchor, frames.count == 1, isForLoop ? pc < startPC || pc > anchor : pc >= loopExit {
+        if let anchor, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
             throw TraceAbort("leaving loop in root trace")
         }
         if recorded > maxRecord {
@@ -316,7 +348,7 @@ final class TraceRecorder {
             switch type(v) {
             case .string: set(i.ra, ir.emit(.FLOAD, .number, v.raw, IRField.stringLength.rawValue))
             case .table: set(i.ra, ir.emit(.ALEN, .number, v))
-            default: throw TraceAbort("NYI: length of this type")
+            default: runInRuntime(.arith)
             }
         case .UGET:
             let uv = try upvalue(frame, i.rd)
@@ -345,6 +377,14 @@ final class TraceRecorder {
             }
         case .RET0, .RET1, .RET:
             return try recordReturn(i, frame)
+        case .CALLT:
+            guard frames.count > 1 else { throw TraceAbort.nyi(.CALLT) }
+            let callee = frame[i.ra]
+            if callee.isFunction && callee.function.isLua {
+                try recordTailCall(i, frame)
+            } else {
+                try recordBuiltinTailCall(i, frame)
+            }
         case .FORI:
             return try recordLoopEntry(i, frame, pc)
         case .FORL, .IFORL, .JFORL:
@@ -366,7 +406,13 @@ final class TraceRecorder {
             runInRuntime(.concat)
         case .TNEW, .TDUP:
             runInRuntime(.table)
-        case .ITERL, .IITERL, .JITERL, .ITERC, .ITERN, .ISNEXT, .JFORI:
+        case .ITERC:
+            try recordIteratorCall(i, frame, pc)
+        case .ITERN:
+            return try recordNext(i, frame, pc)
+        case .ITERL, .IITERL, .JITERL:
+            return try recordIteratorLoop(i, frame, pc)
+        case .ISNEXT, .JFORI:
             throw TraceAbort("NYI: bytecode \(i.verifiedOpcode.name)")
         default:
             throw TraceAbort.nyi(i.verifiedOpcode)
@@ -399,14 +445,15 @@ final class TraceRecorder {
 
     /// A call of a Lua function, inlined: a guard that the callee is still that function,
     /// then its frame (link, missing parameters) and its instructions, recorded as they run.
-    private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
-        let a = call.a, callee = frame[a].function
+    private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
+                            callee calleeValue: Value? = nil) throws {
+        let a = call.a, live = calleeValue ?? frame[a], callee = live.function
         let p = callee.proto
         guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
         guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
-        emitGuard(.EQ, .function, try read(offset + a, frame[a]), ir.object(frame[a], .function))
+        emitGuard(.EQ, .function, try read(offset + a, live), ir.object(live, .function))
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
         for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
@@ -438,6 +485,55 @@ final class TraceRecorder {
         return false
     }
 
+    /// A tail call of a Lua function from an inlined frame: the callee replaces the frame
+    /// (function and arguments moved down, the link kept), as the interpreter does it.
+    private func recordTailCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        let a = i.ra, nargs = i.rd - 1, callee = frame[a].function
+        let p = callee.proto
+        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
+        guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
+        guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
+        let function = try read(offset + a, frame[a])
+        emitGuard(.EQ, .function, function, ir.object(frame[a], .function))
+        let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
+        let base = offset
+        write(base + FrameLayout.functionSlot, function)
+        for (n, ref) in args.enumerated() { write(base + n, ref) }
+        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(base + n, .nil) }
+        let replaced = frames.removeLast()
+        frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted))
+        stackNeeded = max(stackNeeded, base + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+    }
+
+    /// A tail call of a builtin from an inlined frame: the builtin runs through the runtime
+    /// (as a call wanting one result), and its result is returned from the frame. The
+    /// result's type is not known while recording: it is moved as it is, through the stack.
+    private func recordBuiltinTailCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        let a = i.ra
+        guard singleResultBuiltins.contains(UnsafeRawPointer(frame[a].function)) else { throw TraceAbort.nyi(.CALLT) }
+        emitGuard(.EQ, .function, try read(offset + a, frame[a]), ir.object(frame[a], .function))
+        let call = Instruction(.CALL, a: UInt32(a), b: 2, c: UInt32(i.rd))
+        runInRuntime(.call, instruction: call, failingCallee: a + 2)
+        let result = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(offset + a)), 0)
+        let returnPC = frame[FrameLayout.linkSlot].returnPC
+        let returning = frames.removeLast()
+        let first = returning.offset + FrameLayout.functionSlot
+        for slot in slots.keys where slot >= first { slots[slot] = nil }
+        modified = modified.filter { $0 < first }
+        if returning.wanted != 0 {
+            ir.emit(.XSTORE, .nil, ir.emit(.BASE, .pointer, UInt16(bitPattern: Int16(first)), 0), result)
+            slots[first] = nil
+            modified.remove(first)
+        }
+        if returning.wanted > 1 { for n in 1..<returning.wanted { write(first + n, .nil) } }
+        if returning.wanted < 0 {
+            multres = 1
+            multresFresh = true
+        }
+        // The interpreter comes back in the caller, after its call.
+        resumeAfterRuntime = returnPC
+    }
+
     /// A side trace returning from the frame it started in goes on in the caller when that
     /// is a Lua function that called it (a guard on the frame's return PC pins the call
     /// site, and with it the caller's prototype): the returning frame, with the caller
@@ -455,6 +551,92 @@ final class TraceRecorder {
         let returning = frames.removeLast()
         frames.append(RecordedFrame(proto: caller.function.proto, offset: callerOffset, callA: 0, wanted: 0))
         return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1)
+    }
+
+    /// ITERC: the iterator of a generic `for` called with its state and control. A Lua
+    /// iterator is inlined, `ipairs`'s is computed in the trace, any other runs through
+    /// the runtime.
+    private func recordIteratorCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
+        let a = i.ra
+        let iterator = frame[a - 3]
+        guard iterator.isFunction else { return runInRuntime(.iterate) }
+        if FastFunction(id: iterator.function.pointee.ffid) == .ipairsIterator, i.rb >= 3, frame[a - 2].isTable,
+           frame[a - 1].isNumber {
+            // ipairs: t[i + 1], while it is not nil.
+            let function = try read(offset + a - 3, iterator)
+            emitGuard(.EQ, .function, function, ir.object(iterator, .function))
+            let t = try read(offset + a - 2, frame[a - 2]), control = try read(offset + a - 1, frame[a - 1])
+            let next = frame[a - 1].number + 1
+            let key = ir.emit(.ADD, .number, control, ir.number(1))
+            guard let (reference, live) = try tableReference(t, frame[a - 2].table, key, Value(number: next)), !live.isNil else {
+                throw TraceAbort("NYI: ipairs at the end of its table")
+            }
+            write(offset + a, key)
+            write(offset + a + 1, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
+            for r in 2..<max(2, i.rb - 1) { write(offset + a + r, .nil) }
+            return
+        }
+        guard iterator.function.isLua else { return runInRuntime(.iterate) }
+        // The call frame as the interpreter writes it: iterator, (link), state, control.
+        write(offset + a, try read(offset + a - 3, iterator))
+        write(offset + a + 2, try read(offset + a - 2, frame[a - 2]))
+        write(offset + a + 3, try read(offset + a - 1, frame[a - 1]))
+        try recordCall(CallShape(a: a, nargs: 2, wanted: i.rb - 1), frame, pc, callee: iterator)
+    }
+
+    /// ITERN: `next` over a table, from the position the interpreter keeps in A-1; then
+    /// the loop's back edge, which ITERN takes itself.
+    private func recordNext(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
+        let a = i.ra
+        let position = frame[a - 1]
+        guard position.isNumber, position.number >= 0, position.number < 2_147_483_648, frame[a - 2].isTable,
+              frame[a - 3].isFunction, UnsafeRawPointer(frame[a - 3].function) == nextFunction else {
+            throw TraceAbort("NYI: generic for over another iterator")
+        }
+        var key = Value.nil, value = Value.nil
+        let after = frame[a - 2].table.entry(from: Int(position.number), &key, &value)
+        guard after >= 0 else { throw TraceAbort("NYI: next at the end of its table") }
+        emitGuard(.EQ, .function, try read(offset + a - 3, frame[a - 3]), ir.object(frame[a - 3], .function))
+        let t = try read(offset + a - 2, frame[a - 2])
+        let start = try read(offset + a - 1, position)
+        guard let keyType = TraceRecorder.type(of: key), let valueType = TraceRecorder.type(of: value) else {
+            throw TraceAbort("NYI: table entry of an unsupported type")
+        }
+        let next = emitGuard(.CALLL, .number, ir.emit(.CARG, .nil, t, start), IRRef(raw: IRCall.next.rawValue))
+        let keyRef = emitGuard(.FLOAD, keyType, next, IRRef(raw: IRField.nextKey.rawValue))
+        let valueRef = emitGuard(.FLOAD, valueType, next, IRRef(raw: IRField.nextValue.rawValue))
+        write(offset + a - 1, next)
+        write(offset + a, keyType.isPrimitive ? ir.primitive(keyType) : keyRef)
+        write(offset + a + 1, valueType.isPrimitive ? ir.primitive(valueType) : valueRef)
+        // The ITERL after it: this loop's back edge, or a compiled loop's entry.
+        let loop = pc + 1
+        currentPC = loop + 1 + Instruction(loop.pointee).jumpOffset
+        if loop == anchor { return stop(.loop) }
+        if Instruction(loop.pointee).verifiedOpcode == .JITERL { return stop(.link(Instruction(loop.pointee).rd)) }
+        if isSide { return stop(.interpreter) }
+        throw TraceAbort("inner loop in root trace")
+    }
+
+    /// ITERL after ITERC: the loop goes on while the iterator's first result is not nil.
+    private func recordIteratorLoop(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
+        let a = i.ra
+        let v = try read(offset + a, frame[a])
+        if type(v) == .nil {
+            // The loop ends: on after it.
+            return false
+        }
+        write(offset + a - 1, v)
+        let body = pc + 1 + i.jumpOffset
+        if pc == anchor {
+            currentPC = body
+            return stop(.loop)
+        }
+        if i.verifiedOpcode == .JITERL {
+            currentPC = body
+            return stop(.link(i.rd))
+        }
+        if isSide { return stop(.interpreter) }
+        throw TraceAbort("inner loop in root trace")
     }
 
     /// A side trace goes through the back edge of a loop that is not compiled: true while
@@ -631,12 +813,11 @@ final class TraceRecorder {
 
     /// A builtin the trace does not compute itself, called as the interpreter calls it: the
     /// trace writes its state to the stack, calls, and goes on reading the stack, which the
-    /// callee may have changed. Only library builtins that never yield qualify
-    /// (`callableBuiltins`), wanting a fixed number of results.
+    /// callee may have changed. Wanting all results only from builtins known to answer one.
     private func recordRuntimeCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
         let i = Instruction(currentPC.pointee)
         let callee = UnsafeRawPointer(frame[call.a].function)
-        guard callableBuiltins.contains(callee), call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
+        guard call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
             throw TraceAbort.nyi(i.verifiedOpcode)
         }
         for n in 0..<call.nargs where TraceRecorder.type(of: frame[call.a + 2 + n]) == nil {
@@ -655,16 +836,21 @@ final class TraceRecorder {
     /// run Lua code that changed any slot an upvalue reaches). An error raised there leaves
     /// through an exit of its own; `failingCallee` names the callee's frame (relative to
     /// the current one) the error unwinds from, when there is one.
-    private func runInRuntime(_ helper: IRCall, multres passedOn: Int = 0, failingCallee: Int? = nil) {
-        let i = Instruction(currentPC.pointee)
+    private func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
+                              failingCallee: Int? = nil) {
+        let i = instruction ?? Instruction(currentPC.pointee)
         let writeBack = guardSnapshot()
         let failure = ir.snapshot(pc: currentPC + 1, depth: frames.count - 1, baseOffset: offset, [])
         failures[failure] = failingCallee ?? 0
+        let yield = ir.snapshot(pc: currentPC + 1, depth: frames.count - 1, baseOffset: offset, [])
+        yields.insert(yield)
         ir.emitRuntimeCall(RuntimeCall(helper: helper.rawValue, instruction: i.raw, pc: currentPC - code(current.proto),
-                                       frameOffset: offset, writeBack: writeBack, failure: failure, multres: passedOn))
+                                       frameOffset: offset, writeBack: writeBack, failure: failure, yield: yield,
+                                       multres: passedOn))
         slots.removeAll()
         modified.removeAll()
         multres = nil
+        resumeAfterRuntime = currentPC + 1
     }
 
     /// The address of libm's `atan`, which `math.atan` runs.
@@ -710,7 +896,8 @@ final class TraceRecorder {
         case .numberVariable: liveX = k[i.rc]; liveY = frame[i.rb]
         case .variableVariable: liveX = frame[i.rb]; liveY = frame[i.rc]
         }
-        guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: arithmetic on non-numbers") }
+        // Strings or metamethods: as the interpreter does it.
+        guard liveX.isNumber && liveY.isNumber else { return runInRuntime(.arith) }
         switch form.operands {
         case .unary: x = try read(offset + i.rd, liveX); y = x
         case .variableNumber: x = try read(offset + i.rb, liveX); y = ir.number(liveY.number)
@@ -835,13 +1022,20 @@ final class TraceRecorder {
     /// TGETV TGETB TGETS GGET: a slot's load when the table holds the key, else a lookup
     /// through the runtime, which follows `__index` tables (a function `__index` exits).
     private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        let op = i.verifiedOpcode
+        if op != .GGET && !frame[i.rb].isTable && !frame[i.rb].isString {
+            // Another type's __index (userdata): as the interpreter does it.
+            return runInRuntime(.index)
+        }
         let (t, table, key, liveKey) = try tableOperands(i, frame)
-        if let (reference, live) = try tableReference(t, table, key, liveKey) {
+        if let (reference, live) = try tableReference(t, table, key, liveKey), !live.isNil {
             write(offset + i.ra, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
             return
         }
+        // An absent key: the runtime looks it up, through __index tables; an __index
+        // function runs as the interpreter runs it.
         guard let live = table.pointee.metatable == nil ? .nil : g.indexThroughTables(table, liveKey) else {
-            throw TraceAbort("NYI: __index function")
+            return runInRuntime(.index)
         }
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }
         let result = emitGuard(.CALLL, type, ir.emit(.CARG, .nil, t, key), IRRef(raw: IRCall.lookup.rawValue))
@@ -851,15 +1045,18 @@ final class TraceRecorder {
     /// TSETV TSETB TSETS GSET: a store into the slot when the table holds the key, else a
     /// store through the runtime (a new key; a `__newindex` to call exits).
     private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+        if i.verifiedOpcode != .GSET && !frame[i.rb].isTable { return runInRuntime(.newindex) }
         let value = try read(offset + i.ra, frame[i.ra])
         let (t, table, key, liveKey) = try tableOperands(i, frame)
-        if let (reference, _) = try tableReference(t, table, key, liveKey) {
+        if let (reference, live) = try tableReference(t, table, key, liveKey),
+           !(live.isNil && g.needsNewIndex(table, liveKey)) {
             // The store guards that a nil slot has no __newindex to consult (no metatable).
             emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
             return
         }
         if liveKey.isNumber && liveKey.number.isNaN { throw TraceAbort("NYI: NaN key") }
-        if g.needsNewIndex(table, liveKey) { throw TraceAbort("NYI: store that calls __newindex") }
+        // A __newindex to call: as the interpreter does it.
+        if g.needsNewIndex(table, liveKey) { return runInRuntime(.newindex) }
         emitGuard(.CALLS, .nil, ir.emit(.CARG, .nil, ir.emit(.CARG, .nil, t, key), value), IRRef(raw: IRCall.store.rawValue))
     }
 

@@ -65,6 +65,11 @@ final class TraceJITTests: XCTestCase {
           for i = 1, 300000 do s = s + i % 7 end
           if r == 6 then jit.flush() end
         end
+        local t = {}
+        for i = 1, 40 do t["k" .. i] = i end
+        for r = 1, 4000 do
+          for k, v in pairs(t) do s = s + v + #k end
+        end
         print(s)
         """
         let interpreted = try runPerigee(["-joff", "-e", script])

@@ -158,7 +158,15 @@ import PerigeeFrontend
         r[a - 1] = Value(number: Double(next))
         r[a] = key
         r[a + 1] = value
-        return branch(true, pc, base)
+        // The ITERL that follows is stepped here; a compiled one (JITERL) runs its trace.
+        // (Counting may install a trace at the ITERL: its jump is read before.)
+        let loop = Instruction(pc.pointee)
+        switch loop.verifiedOpcode {
+        case .JITERL: return slowPath(run, base, pc + 1) { $0.runTrace(loop.rd) }
+        case .ITERL: countLoop(run, pc + 1)
+        default: break
+        }
+        return stay(pc + 1 + loop.jumpOffset, base)
     }
     return slowPath(run, base, pc) { $0.iteratorCall(ins) }
 }

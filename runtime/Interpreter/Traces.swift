@@ -52,13 +52,16 @@ public struct TraceExit {
     /// For the exit a builtin's error leaves through: the builtin's frame relative to the
     /// exit's (the error unwinds from there); nil for the others.
     public var failedCallee: Int?
+    /// For the exit taken when Lua code a runtime helper ran for the trace yields.
+    public var yields: Bool
     /// The result count of a call wanting all results that the instruction at `pc`
     /// consumes (the interpreter's `multres` there), or -1.
     public var multres: Int
 
     public init(pc: UnsafePointer<UInt32>, baseOffset: Int, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
-                failedCallee: Int? = nil, multres: Int? = nil) {
+                failedCallee: Int? = nil, yields: Bool = false, multres: Int? = nil) {
         self.multres = multres ?? -1
+        self.yields = yields
         self.pc = pc
         self.baseOffset = baseOffset
         self.link = link
@@ -145,7 +148,7 @@ public final class TraceTable {
         for pc in 0..<Int(p.pointee.bytecodeCount) {
             let op = code[pc].verifiedOpcode
             let number = code[pc].rd
-            if op == .JFORL || op == .JLOOP, let trace = traces[number - 1] {
+            if op == .JFORL || op == .JLOOP || op == .JITERL, number <= traces.count, let trace = traces[number - 1] {
                 restore(trace)
                 traces[number - 1] = nil
             } else if counting, op.isPatchedVariant, let plain = op.variants?.plain, code[pc].verifiedOpcode != plain {
@@ -258,6 +261,16 @@ public final class TraceTable {
     return slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
 }
 
+/// JITERL: ITERL's step; when the loop goes on, its trace runs the next iterations. (ITERN's
+/// fast path, which keeps its own position in A-1, enters the trace itself.)
+@_cdecl("perigee_op_JITERL") @inline(__always) func opJITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    if r[a].isNil { return stay(pc, base) }
+    r[a - 1] = r[a]
+    return slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
+}
+
 /// JLOOP: the `while` or `repeat` loop's trace runs its iterations.
 @_cdecl("perigee_op_JLOOP") @inline(__always) func opJLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
@@ -293,6 +306,11 @@ extension InterpreterRun {
         k = closure.proto.pointee.numbers
         pc = exit.pointee.pc
         if exit.pointee.multres >= 0 { multres = exit.pointee.multres }
+        if exit.pointee.yields {
+            // Lua code a helper ran for the trace yielded: the coroutine goes on in the
+            // interpreter when resumed (the trace wrote its state before the call).
+            return .yield
+        }
         if let callee = exit.pointee.failedCallee {
             // An instruction a helper ran for the trace raised an error: it unwinds from
             // the callee's frame (a builtin's), or from this one.

@@ -1,0 +1,76 @@
+-- Generic `for` loops in traces: ipairs computed in the trace, pairs stepped through
+-- `next` from the position the interpreter keeps, Lua iterators inlined, and loops that
+-- end, change type or change their table after the trace formed. Under `-Ohotloop=1
+-- -Ohotexit=1` each loop marked "-- trace" compiles.
+
+local list = {}
+for i = 1, 200 do list[i] = i * 3 end
+local s = 0
+for round = 1, 5 do
+  for i, v in ipairs(list) do s = s + i * v end -- trace
+end
+print(s)
+
+-- pairs over string keys, numbers and mixed values; results sorted to be deterministic.
+local map = {}
+for i = 1, 60 do map["key" .. i] = i end
+local total, chars = 0, 0
+for round = 1, 10 do
+  for k, v in pairs(map) do total = total + v; chars = chars + #k end -- trace
+end
+print(total, chars)
+local mixed = { 10, 20, 30, x = "a", y = true, [100] = 5, [2.5] = "half" }
+local seen = {}
+for round = 1, 40 do
+  for k, v in pairs(mixed) do seen[#seen + 1] = type(k) .. ":" .. tostring(v) end -- trace
+end
+table.sort(seen)
+print(#seen, seen[1], seen[#seen])
+
+-- A Lua iterator (a closure over its state), inlined into the loop's trace.
+local function range(n, step)
+  local i = 0
+  return function()
+    i = i + step
+    if i <= n then return i end
+  end
+end
+local r = 0
+for x in range(3000, 3) do r = r + x end -- trace
+print(r)
+
+-- A stateless Lua iterator and its state.
+local function evens(t, i)
+  i = i + 2
+  local v = t[i]
+  if v then return i, v end
+end
+local e = 0
+for i, v in evens, list, 0 do e = e + v - i end -- trace
+print(e)
+
+-- The table changes type of values and gains keys between runs of the same loop.
+local grow = {}
+for i = 1, 30 do grow[i] = i end
+local function sum(t)
+  local acc = 0
+  for _, v in ipairs(t) do acc = acc + (type(v) == "number" and v or #v) end -- trace
+  return acc
+end
+print(sum(grow))
+grow[15] = "fifteen"
+grow[31] = 31
+print(sum(grow))
+
+-- Stopping early, and nested generic loops.
+local found
+for k, v in pairs(map) do -- trace
+  if v == 42 then found = k break end
+end
+print(found)
+local pairsum = 0
+for _, a in ipairs({ 1, 2, 3, 4, 5, 6, 7, 8 }) do
+  for _, b in ipairs(list) do pairsum = pairsum + a * b end -- trace
+end
+print(pairsum)
+print("ok")
