@@ -57,13 +57,14 @@ public final class TraceJIT {
         self.output = output
     }
 
-    /// One line of counts: traces compiled, recordings aborted, trace runs, traces retired.
+    /// One line of counts: traces compiled, recordings aborted, trace entries, exits taken
+    /// to the interpreter, compile times.
     public var statistics: String {
         settle()
         let times = compileMicroseconds.sorted()
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 9 / 10)]
-        return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) retired=\(vm.traces.retired) "
+        return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) exits=\(vm.traces.exitsTaken) "
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90)]"
     }
 

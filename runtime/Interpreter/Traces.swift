@@ -109,17 +109,9 @@ public final class TraceTable {
     public var beforeExit: (() -> Void)?
     public private(set) var isCompiling = false
 
-    /// After this many runs, a root trace that averages fewer iterations per run than
-    /// `minimumIterations` and has no side trace to go on where it leaves is retired
-    /// (entering and leaving it costs more than it saves): its loop goes back to the
-    /// interpreter for good.
-    static let retirementRuns = 64
-    static let minimumIterations = 4
-
-    /// Traces entered, exits taken to the interpreter, and traces retired, for reports.
+    /// Traces entered and exits taken to the interpreter, for reports.
     public var entries: Int { (0..<traces.count).reduce(0) { $0 + doors[$1].runs } }
     public var exitsTaken: Int { (0..<exitCount).reduce(0) { $0 + Int(exits[$1].taken) } }
-    public private(set) var retired = 0
     /// Traces running now (more than one when a trace's call runs Lua code with traces):
     /// their code must stay while they do.
     public internal(set) var running = 0
@@ -159,18 +151,6 @@ public final class TraceTable {
 
     private func restore(_ trace: InstalledTrace) {
         UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: UInt32.self).pointee = trace.original
-    }
-
-    /// After its first runs: retires root trace `number` when its runs are too short and no
-    /// side trace continues from any of its exits.
-    func reviewRuns(_ number: Int) {
-        guard number <= traces.count, let trace = traces[number - 1],
-              trace.iterations.pointee < TraceTable.retirementRuns * TraceTable.minimumIterations,
-              !(0..<exitCount).contains(where: { exits[$0].trace == Int32(number) && exits[$0].link != nil }) else { return }
-        restore(trace)
-        blacklist(trace.anchor)
-        traces[number - 1] = nil
-        retired += 1
     }
 
     /// Shows the recorder every instruction from now on (or stops).
@@ -323,7 +303,6 @@ extension InterpreterRun {
             let L = L
             withVM { vm in vm.traces.onHotExit?(number, L, frame) }
         }
-        if withVM({ $0.traces.doors[root - 1].runs }) == TraceTable.retirementRuns { withVM { $0.traces.reviewRuns(root) } }
         return nil
     }
 }
