@@ -401,6 +401,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             let condition: LLVMValueRef
             if ins.type == .number {
                 condition = b.fcmp(ins.op == .EQ ? LLVMRealOEQ : LLVMRealUNE, value(ins.ref1), value(ins.ref2))
+            } else if ins.type == .int {
+                condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, value(ins.ref1), value(ins.ref2))
             } else {
                 let x = b.ptrToInt(value(ins.ref1), cx.i64), y = b.ptrToInt(value(ins.ref2), cx.i64)
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, x, y)
@@ -435,6 +437,9 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .functionEnv: return loadPointerField(value(ins.ref1), RuntimeLayout.functionEnv)
             case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
             case .nextKey, .nextValue: preconditionFailure("lowered above")
+            case .tableMetatable: return loadPointerField(value(ins.ref1), RuntimeLayout.tableMetatable)
+            case .absentMetamethods:
+                return b.zext(loadField(value(ins.ref1), RuntimeLayout.tableAbsentMetamethods, cx.i8), cx.i32)
             }
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)

@@ -26,6 +26,8 @@ enum IRField: UInt16 {
     case functionEnv, stringLength
     /// The key and value `IRCall.next` found.
     case nextKey, nextValue
+    /// A table's metatable (null when none), and its byte of metamethods known absent.
+    case tableMetatable, absentMetamethods
 }
 
 /// The runtime helpers a trace calls (the literal operand of CALLL and CALLS): `t[key]`
@@ -951,9 +953,31 @@ final class TraceRecorder {
         case .string, .function:
             // Interned strings and functions are equal exactly when they are the same object.
             emitGuard(live.bits == liveOther.bits ? .EQ : .NE, tx, x, other)
+        case .table:
+            // The same table, or __eq decides (only when the first one's metatable has it).
+            if live.bits != liveOther.bits { try guardNoMetamethod(.eq, x, live.table) }
+            emitGuard(live.bits == liveOther.bits ? .EQ : .NE, tx, x, other)
         default:
             throw TraceAbort("NYI: comparison that may call __eq")
         }
+    }
+
+    /// Guards that table `t` (live: `table`) has no metamethod `mm`: no metatable, or this
+    /// metatable with `mm` known absent (its cache bit, which any change to it clears).
+    private func guardNoMetamethod(_ mm: Metamethod, _ t: IRRef, _ table: TableRef) throws {
+        let meta = ir.emit(.FLOAD, .pointer, t.raw, IRField.tableMetatable.rawValue)
+        guard let mt = table.pointee.metatable else {
+            emitGuard(.EQ, .pointer, meta, ir.pointer(0))
+            return
+        }
+        guard g.metamethod(mm, in: mt).isNil, mm.rawValue < Metamethod.fastCount else {
+            throw TraceAbort("NYI: comparison that may call __eq")
+        }
+        let constant = ir.object(Value(table: mt), .table)
+        emitGuard(.EQ, .table, meta, constant)
+        let absent = ir.emit(.FLOAD, .int, constant.raw, IRField.absentMetamethods.rawValue)
+        let bit = ir.int(Int32(mm.bit))
+        emitGuard(.EQ, .int, ir.emit(.BAND, .int, absent, bit), bit)
     }
 
     private func type(ofPrimitive d: Int) -> IRType { d == 0 ? .nil : (d == 1 ? .false : .true) }
@@ -963,7 +987,8 @@ final class TraceRecorder {
     /// hash part's for another number or a string the table holds (HREF guards that it
     /// still holds it); nil for a key the table does not hold.
     private func tableReference(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ liveKey: Value) throws -> (IRRef, Value)? {
-        guard liveKey.isNumber || liveKey.isString else { throw TraceAbort("NYI: table key of this type") }
+        // Other keys (tables, booleans, functions) go through the runtime's lookup and store.
+        guard liveKey.isNumber || liveKey.isString else { return nil }
         if liveKey.isNumber {
             let d = liveKey.number
             if d >= 1, d <= Double(table.pointee.arraySize), d == d.rounded() {
@@ -1034,7 +1059,8 @@ final class TraceRecorder {
         }
         // An absent key: the runtime looks it up, through __index tables; an __index
         // function runs as the interpreter runs it.
-        guard let live = table.pointee.metatable == nil ? .nil : g.indexThroughTables(table, liveKey) else {
+        let present = liveKey.isNil || (liveKey.isNumber && liveKey.number.isNaN) ? Value.nil : table.get(liveKey)
+        guard let live = !present.isNil || table.pointee.metatable == nil ? present : g.indexThroughTables(table, liveKey) else {
             return runInRuntime(.index)
         }
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }

@@ -73,4 +73,25 @@ for _, a in ipairs({ 1, 2, 3, 4, 5, 6, 7, 8 }) do
   for _, b in ipairs(list) do pairsum = pairsum + a * b end -- trace
 end
 print(pairsum)
+
+-- Tables compared by identity (no __eq), and an __eq that arrives after compiling; tables,
+-- booleans and functions as keys.
+local Obj = {}
+Obj.__index = Obj
+local a, b = setmetatable({}, Obj), setmetatable({}, Obj)
+local same, other = 0, 0
+for i = 1, 300 do -- trace
+  local x = (i % 3 == 0) and a or b
+  if x == a then same = same + 1 else other = other + 1 end
+end
+print(same, other)
+local late = 0
+for i = 1, 300 do -- trace
+  if a == b then late = late + 1 end
+  if i == 150 then Obj.__eq = function() return true end end
+end
+print(late)
+local set, keys = {}, { {}, {}, true, false, print }
+for i = 1, 300 do local k = keys[i % 5 + 1]; set[k] = (set[k] or 0) + i end -- trace
+print(set[keys[1]], set[keys[3]], set[print])
 print("ok")

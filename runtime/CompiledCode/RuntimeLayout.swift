@@ -28,6 +28,7 @@ public enum RuntimeLayout {
     public static let tableNode = MemoryLayout<GCTable>.offset(of: \GCTable.node)!
     public static let tableHashMask = MemoryLayout<GCTable>.offset(of: \GCTable.hashMask)!
     public static let tableMetatable = MemoryLayout<GCTable>.offset(of: \GCTable.metatable)!
+    public static let tableAbsentMetamethods = MemoryLayout<GCTable>.offset(of: \GCTable.absentMetamethods)!
     public static let nodeValue = MemoryLayout<TableNode>.offset(of: \TableNode.value)!
     public static let nodeKey = MemoryLayout<TableNode>.offset(of: \TableNode.key)!
     public static let nodeNext = MemoryLayout<TableNode>.offset(of: \TableNode.next)!
