@@ -33,7 +33,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     func mark(_ o: ObjectRef) {
         o.pointee.marked &= ~GCMark.whites
         switch o.pointee.gct {
-        case GCObjectType.string:
+        case GCObjectType.string, GCObjectType.cdata:
             o.pointee.marked |= GCMark.black
         case GCObjectType.userdata:
             let u = o.cast(to: GCUserdata.self)

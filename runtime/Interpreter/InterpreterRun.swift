@@ -181,9 +181,9 @@ struct InterpreterRun {
         switch Instruction(ins).verifiedOpcode {
         case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
             break  // __newindex: no result
-        case .ISLT, .ISLE, .ISEQV:
+        case .ISLT, .ISLE, .ISEQV, .ISEQN, .ISEQP, .ISEQS:
             pc = afterTest(resumePC, taken: truth)
-        case .ISGE, .ISGT, .ISNEV:
+        case .ISGE, .ISGT, .ISNEV, .ISNEN, .ISNEP, .ISNES:
             pc = afterTest(resumePC, taken: !truth)
         case .CAT:
             // The pair at `top` is joined; go on concatenating what is left of it.

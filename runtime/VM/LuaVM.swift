@@ -53,6 +53,8 @@ public final class LuaVM {
     let nativeStackLimit = LuaVM.computeNativeStackLimit()
     /// `type()`'s results, by `LuaType` (see `typeNameValue`).
     var typeNameValues: [Value] = []
+    /// The FFI's C types and call layer (runtime/FFI).
+    let ffi = FFIState()
     /// `math.random`'s generator.
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).

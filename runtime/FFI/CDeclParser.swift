@@ -1,0 +1,726 @@
+/// The C declaration parser of `ffi.cdef`, `ffi.typeof`, `ffi.new` and `ffi.cast`: C tokens,
+/// declaration specifiers, declarators, records, enums and constant expressions, with luajit's
+/// error messages.
+
+/// A parse failure with luajit's message (`';' expected near 'y'`).
+struct CDeclError: Error {
+    let message: String
+}
+
+private enum CToken: Equatable {
+    case identifier(String)
+    case number(Int64, text: String)
+    case string(String)
+    case punctuation(String)
+    case end
+}
+
+/// One C source, read as tokens.
+private struct CLexer {
+    let bytes: [UInt8]
+    var position = 0
+    var line = 1
+
+    init(_ source: [UInt8]) { bytes = source }
+
+    mutating func next() throws(CDeclError) -> CToken {
+        while position < bytes.count {
+            let c = bytes[position]
+            if c == 10 { line += 1; position += 1; continue }
+            if c == 32 || c == 9 || c == 13 || c == 11 || c == 12 { position += 1; continue }
+            // Preprocessor lines (`#pragma`, `#define` left in a header) are skipped whole.
+            if c == UInt8(ascii: "#") {
+                while position < bytes.count && bytes[position] != 10 { position += 1 }
+                continue
+            }
+            if c == UInt8(ascii: "/") && position + 1 < bytes.count {
+                if bytes[position + 1] == UInt8(ascii: "/") {
+                    while position < bytes.count && bytes[position] != 10 { position += 1 }
+                    continue
+                }
+                if bytes[position + 1] == UInt8(ascii: "*") {
+                    position += 2
+                    while position + 1 < bytes.count && !(bytes[position] == UInt8(ascii: "*") && bytes[position + 1] == UInt8(ascii: "/")) {
+                        if bytes[position] == 10 { line += 1 }
+                        position += 1
+                    }
+                    position += 2
+                    continue
+                }
+            }
+            break
+        }
+        guard position < bytes.count else { return .end }
+        let start = position
+        let c = bytes[position]
+        if isIdentifierStart(c) {
+            while position < bytes.count && (isIdentifierStart(bytes[position]) || isDigit(bytes[position])) { position += 1 }
+            return .identifier(String(decoding: bytes[start..<position], as: UTF8.self))
+        }
+        if isDigit(c) { return try number() }
+        if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+            position += 1
+            var content: [UInt8] = []
+            while position < bytes.count && bytes[position] != c {
+                var b = bytes[position]
+                if b == UInt8(ascii: "\\") && position + 1 < bytes.count {
+                    position += 1
+                    b = escape(bytes[position])
+                }
+                content.append(b)
+                position += 1
+            }
+            position += 1
+            let text = String(decoding: content, as: UTF8.self)
+            if c == UInt8(ascii: "'") { return .number(Int64(Int8(bitPattern: content.first ?? 0)), text: "'\(text)'") }
+            return .string(text)
+        }
+        for op in ["...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->"] {
+            let o = Array(op.utf8)
+            if position + o.count <= bytes.count && Array(bytes[position..<position + o.count]) == o {
+                position += o.count
+                return .punctuation(op)
+            }
+        }
+        position += 1
+        return .punctuation(String(decoding: [c], as: UTF8.self))
+    }
+
+    private func escape(_ b: UInt8) -> UInt8 {
+        switch b {
+        case UInt8(ascii: "n"): return 10
+        case UInt8(ascii: "t"): return 9
+        case UInt8(ascii: "r"): return 13
+        case UInt8(ascii: "0"): return 0
+        case UInt8(ascii: "a"): return 7
+        case UInt8(ascii: "b"): return 8
+        case UInt8(ascii: "f"): return 12
+        case UInt8(ascii: "v"): return 11
+        default: return b
+        }
+    }
+
+    private mutating func number() throws(CDeclError) -> CToken {
+        let start = position
+        while position < bytes.count && (isIdentifierStart(bytes[position]) || isDigit(bytes[position])) { position += 1 }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        var digits = Substring(text.lowercased())
+        while let last = digits.last, last == "u" || last == "l" { digits = digits.dropLast() }
+        var radix = 10
+        if digits.hasPrefix("0x") { radix = 16; digits = digits.dropFirst(2) } else if digits.count > 1 && digits.hasPrefix("0") { radix = 8; digits = digits.dropFirst() }
+        guard let v = UInt64(digits, radix: radix) else { throw CDeclError(message: "malformed number near '\(text)'") }
+        return .number(Int64(bitPattern: v), text: text)
+    }
+
+    private func isIdentifierStart(_ c: UInt8) -> Bool {
+        (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95 || c == 36
+    }
+    private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+}
+
+/// What `typedef`, `extern` or `static` said about a declaration.
+private enum CStorage { case none, typedef, `extern`, `static` }
+
+/// Declaration specifiers: the base type and the storage class.
+private struct CSpecifiers {
+    var type: CTypeID
+    var storage: CStorage
+    var packed: Bool
+    var align: Int
+}
+
+/// A declarator's effect on its base type, outermost last, and its name.
+private struct CDeclarator {
+    enum Part { case pointer(UInt8), reference, array(Int), function([CTypeID], Bool) }
+    var name: String?
+    var parts: [Part] = []
+    var align = 0
+}
+
+/// Parses declarations against one `CTypeTable`.
+struct CDeclParser {
+    private var lexer: CLexer
+    private var token: CToken = .end
+    private let table: CTypeTable
+    /// Type mode (`ffi.typeof`): tags must already exist and no name may be declared.
+    private let typeMode: Bool
+    /// Type mode: a `[?]` may stand for an argument.
+    private var packStack: [Int] = []
+
+    init(_ source: [UInt8], table: CTypeTable, typeMode: Bool) throws(CDeclError) {
+        lexer = CLexer(source)
+        self.table = table
+        self.typeMode = typeMode
+        token = try lexer.next()
+    }
+
+    // MARK: entry points
+
+    /// `ffi.cdef`: every declaration of the source.
+    mutating func declarations() throws(CDeclError) {
+        while token != .end {
+            if accept(";") { continue }
+            let spec = try specifiers()
+            if check(";") {
+                try advance()
+                continue
+            }
+            while true {
+                let d = try declarator(abstract: false)
+                try declare(spec, d)
+                if !accept(",") { break }
+            }
+            try expect(";")
+        }
+    }
+
+    /// `ffi.typeof("...")`: one abstract type and nothing after it.
+    mutating func typeName() throws(CDeclError) -> CTypeID {
+        let spec = try specifiers()
+        if spec.storage != .none { throw CDeclError(message: "bad storage class near '\(storageName(spec.storage))'") }
+        let d = try declarator(abstract: true)
+        if d.name != nil { throw error(expected: "<eof>", near: d.name!) }
+        guard token == .end else { throw error(expected: "<eof>") }
+        return try apply(d, to: spec.type)
+    }
+
+    // MARK: tokens
+
+    private mutating func advance() throws(CDeclError) { token = try lexer.next() }
+
+    private func check(_ p: String) -> Bool { token == .punctuation(p) }
+
+    private mutating func accept(_ p: String) -> Bool {
+        if check(p) { token = (try? lexer.next()) ?? .end; return true }
+        return false
+    }
+
+    private mutating func expect(_ p: String) throws(CDeclError) {
+        guard check(p) else { throw error(expected: p) }
+        try advance()
+    }
+
+    private func tokenText(_ t: CToken) -> String {
+        switch t {
+        case .identifier(let s): return s
+        case .number(_, let text): return text
+        case .string(let s): return "\"\(s)\""
+        case .punctuation(let p): return p
+        case .end: return "<eof>"
+        }
+    }
+
+    private func located(_ message: String) -> CDeclError {
+        CDeclError(message: lexer.line > 1 ? message + " at line \(lexer.line)" : message)
+    }
+
+    private func error(expected: String, near: String? = nil) -> CDeclError {
+        located("'\(expected)' expected near '\(near ?? tokenText(token))'")
+    }
+
+    private func unexpected() -> CDeclError { located("unexpected symbol near '\(tokenText(token))'") }
+
+    private var identifier: String? {
+        if case .identifier(let s) = token { return s }
+        return nil
+    }
+
+    private mutating func expectIdentifier() throws(CDeclError) -> String {
+        guard let name = identifier else { throw error(expected: "<identifier>") }
+        try advance()
+        return name
+    }
+
+    private func storageName(_ s: CStorage) -> String {
+        switch s {
+        case .typedef: return "typedef"
+        case .extern: return "extern"
+        case .static: return "static"
+        case .none: return ""
+        }
+    }
+
+    // MARK: attributes
+
+    /// Words that qualify nothing we model (calling conventions, `inline`, `__extension__`).
+    private static let ignoredWords: Set<String> = [
+        "__cdecl", "__stdcall", "__fastcall", "__thiscall", "_cdecl", "__ptr32", "__ptr64", "inline",
+        "__inline", "__inline__", "__extension__", "restrict", "__restrict", "__restrict__", "register",
+        "auto", "__w64", "_Noreturn",
+    ]
+
+    /// Skips `__attribute__((...))`, `__declspec(...)` and `__asm__("...")`, noting `packed`
+    /// and `aligned(n)`; returns whether it consumed any.
+    private mutating func attributes(packed: inout Bool, align: inout Int) throws(CDeclError) -> Bool {
+        guard let word = identifier else { return false }
+        if CDeclParser.ignoredWords.contains(word) { try advance(); return true }
+        guard ["__attribute__", "__attribute", "__declspec", "__asm__", "__asm", "asm"].contains(word) else { return false }
+        try advance()
+        try expect("(")
+        var depth = 1
+        var previous = ""
+        while depth > 0 {
+            switch token {
+            case .end: throw error(expected: ")")
+            case .punctuation("("): depth += 1
+            case .punctuation(")"): depth -= 1
+            case .identifier(let s):
+                if s == "packed" || s == "__packed__" { packed = true }
+                if s == "aligned" || s == "__aligned__" { align = max(align, 16) }
+            case .number(let n, _):
+                if previous == "aligned" || previous == "__aligned__" { align = Int(n) }
+            default: break
+            }
+            if case .identifier(let s) = token { previous = s } else if !check("(") { previous = "" }
+            try advance()
+        }
+        return true
+    }
+
+    // MARK: specifiers
+
+    private mutating func specifiers() throws(CDeclError) -> CSpecifiers {
+        var storage = CStorage.none
+        var qualifiers: UInt8 = 0
+        var packed = false, align = 0
+        var longs = 0, signedness: Bool? = nil, short = false, complex = false
+        var word: String? = nil  // void char int float double bool
+        var named: CTypeID? = nil
+        var seenAny = false
+        loop: while true {
+            if try attributes(packed: &packed, align: &align) { continue }
+            guard let w = identifier else { break }
+            switch w {
+            case "typedef": storage = .typedef
+            case "extern": storage = .extern
+            case "static": storage = .static
+            case "const", "__const", "__const__": qualifiers |= CQualifier.const
+            case "volatile", "__volatile", "__volatile__": qualifiers |= CQualifier.volatile
+            case "signed", "__signed", "__signed__": signedness = true
+            case "unsigned": signedness = false
+            case "short": short = true
+            case "long": longs += 1
+            case "_Complex", "complex", "__complex__", "__complex": complex = true
+            case "void", "char", "int", "float", "double", "bool", "_Bool", "__int8", "__int16", "__int32", "__int64":
+                if word != nil && !(word == "int" || w == "int") { throw unexpected() }
+                if word == nil || word == "int" { word = w }
+            case "struct", "union":
+                if named != nil || word != nil { break loop }
+                try advance()
+                named = try record(union: w == "union", packed: &packed)
+                seenAny = true
+                continue
+            case "enum":
+                if named != nil || word != nil { break loop }
+                try advance()
+                named = try enumeration()
+                seenAny = true
+                continue
+            default:
+                if named != nil || word != nil || longs > 0 || short || signedness != nil { break loop }
+                if let t = table.typedefs[w] { named = t } else { break loop }
+            }
+            seenAny = true
+            try advance()
+        }
+        guard seenAny else { throw located("declaration specifier expected near '\(tokenText(token))'") }
+        var type: CTypeID
+        if let named {
+            type = named
+        } else {
+            let unsigned = signedness == false
+            switch word {
+            case "void": type = CTypeBuiltin.void
+            case "bool", "_Bool": type = CTypeBuiltin.bool
+            case "char", "__int8": type = unsigned ? CTypeBuiltin.uint8 : CTypeBuiltin.int8
+            case "float": type = complex ? CTypeBuiltin.complexFloat : CTypeBuiltin.float
+            case "double": type = complex ? CTypeBuiltin.complexDouble : longs > 0 ? CTypeBuiltin.longDouble : CTypeBuiltin.double
+            case "__int16": type = unsigned ? CTypeBuiltin.uint16 : CTypeBuiltin.int16
+            case "__int32": type = unsigned ? CTypeBuiltin.uint32 : CTypeBuiltin.int32
+            case "__int64": type = unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64
+            default:
+                if complex && word == nil && longs == 0 && !short && signedness == nil { type = CTypeBuiltin.complexDouble }
+                else if short { type = unsigned ? CTypeBuiltin.uint16 : CTypeBuiltin.int16 }
+                else if longs > 0 { type = unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64 }
+                else { type = unsigned ? CTypeBuiltin.uint32 : CTypeBuiltin.int32 }
+            }
+        }
+        type = table.qualified(type, qualifiers)
+        return CSpecifiers(type: type, storage: storage, packed: packed, align: align)
+    }
+
+    /// `struct`/`union` after its keyword: a tag, a body, or both.
+    private mutating func record(union: Bool, packed outerPacked: inout Bool) throws(CDeclError) -> CTypeID {
+        var packed = false, align = 0
+        while try attributes(packed: &packed, align: &align) {}
+        let keyword = union ? "union" : "struct"
+        var tag: String? = nil
+        if let name = identifier {
+            tag = name
+            try advance()
+        }
+        while try attributes(packed: &packed, align: &align) {}
+        guard check("{") else {
+            guard let tag else { throw error(expected: "<identifier>") }
+            if let id = table.tags[keyword + " " + tag] { return id }
+            if typeMode { throw located("undeclared or implicit tag '\(tag)'") }
+            let id = table.addUnique(CType(kind: union ? .union : .structure, size: -1, align: 1, name: tag, isComplete: false))
+            table.tags[keyword + " " + tag] = id
+            return id
+        }
+        let id: CTypeID
+        if let tag, let existing = table.tags[keyword + " " + tag] {
+            if table[existing].isComplete { throw located("attempt to redefine '\(tag)'") }
+            id = existing
+        } else {
+            id = table.addUnique(CType(kind: union ? .union : .structure, size: -1, align: 1, name: tag ?? "", isComplete: false))
+            if let tag { table.tags[keyword + " " + tag] = id }
+        }
+        try advance()
+        var fields: [CField] = []
+        var variableLength = false
+        while !accept("}") {
+            if token == .end { throw error(expected: "}") }
+            let spec = try specifiers()
+            if check(";") {
+                // An anonymous struct or union member.
+                if table[spec.type].isRecord { fields.append(CField(name: "", type: spec.type, offset: 0)) }
+                try advance()
+                continue
+            }
+            while true {
+                var d = try declarator(abstract: false)
+                guard let name = d.name else { throw error(expected: "<identifier>") }
+                var width = -1
+                if accept(":") { width = Int(try constantExpression()) }
+                if spec.align > d.align { d.align = spec.align }
+                let type = try apply(d, to: spec.type)
+                if spec.storage == .static {
+                    // `static const int K = 5;` inside a record: a constant of the type.
+                    try expect("=")
+                    table.constants["\(id).\(name)"] = (type, try constantExpression())
+                } else {
+                    if case .array(let n)? = d.parts.last, n == CArrayLength.variable { variableLength = true }
+                    var field = CField(name: name, type: type, offset: 0, bitWidth: width)
+                    if d.align > 0 { field.value = Int64(d.align) }
+                    fields.append(field)
+                }
+                if !accept(",") { break }
+            }
+            try expect(";")
+        }
+        while try attributes(packed: &packed, align: &align) {}
+        if packed { outerPacked = true }
+        let packing = packStack.last
+        var laid = fields
+        guard let (size, recordAlign) = layoutRecord(&laid, union: union, packed: packed, packing: packing, align: align) else {
+            throw located("size of C type is unknown or too large")
+        }
+        var t = table[id]
+        t.fields = laid
+        t.size = size
+        t.align = recordAlign
+        t.isComplete = true
+        t.isVariableLength = variableLength
+        table.update(id, t)
+        return id
+    }
+
+    /// Lays out a record, honouring members' own `aligned(n)` (kept in `value` while parsing).
+    private func layoutRecord(_ fields: inout [CField], union: Bool, packed: Bool, packing: Int?, align: Int) -> (Int, Int)? {
+        var size = 0, recordAlign = max(1, align)
+        if fields.contains(where: { $0.value > 0 }) {
+            var offset = 0
+            for i in fields.indices {
+                let t = table[fields[i].type]
+                if t.size < 0 && !(t.kind == .array && i == fields.count - 1) { return nil }
+                let a = max(packed ? 1 : t.align, Int(fields[i].value))
+                fields[i].value = 0
+                offset = union ? 0 : (offset + a - 1) / a * a
+                fields[i].offset = offset
+                offset += max(t.size, 0)
+                size = max(size, offset)
+                recordAlign = max(recordAlign, a)
+            }
+            return ((size + recordAlign - 1) / recordAlign * recordAlign, recordAlign)
+        }
+        guard let r = table.layout(&fields, union: union, packed: packed, minimumAlign: align) else { return nil }
+        return (r.size, r.align)
+    }
+
+    /// `enum` after its keyword; constants become visible through `ffi.C`.
+    private mutating func enumeration() throws(CDeclError) -> CTypeID {
+        var packed = false, align = 0
+        while try attributes(packed: &packed, align: &align) {}
+        var tag: String? = nil
+        if let name = identifier {
+            tag = name
+            try advance()
+        }
+        guard check("{") else {
+            guard let tag else { throw error(expected: "<identifier>") }
+            if let id = table.tags["enum " + tag] { return id }
+            if typeMode { throw located("undeclared or implicit tag '\(tag)'") }
+            let id = table.addUnique(CType(kind: .enumeration, size: 4, align: 4, element: CTypeBuiltin.uint32, name: tag))
+            table.tags["enum " + tag] = id
+            return id
+        }
+        if let tag, let existing = table.tags["enum " + tag], !table[existing].fields.isEmpty {
+            throw located("attempt to redefine '\(tag)'")
+        }
+        try advance()
+        let id = table.tags[tag.map { "enum " + $0 } ?? ""]
+            ?? table.addUnique(CType(kind: .enumeration, size: 4, align: 4, element: CTypeBuiltin.uint32, name: tag ?? ""))
+        if let tag { table.tags["enum " + tag] = id }
+        var constants: [CField] = []
+        var next: Int64 = 0
+        var negative = false
+        while !accept("}") {
+            let name = try expectIdentifier()
+            if accept("=") { next = try constantExpression() }
+            if next < 0 { negative = true }
+            constants.append(CField(name: name, type: id, offset: 0, value: next))
+            table.constants[name] = (id, next)
+            next += 1
+            if !accept(",") {
+                try expect("}")
+                break
+            }
+        }
+        while try attributes(packed: &packed, align: &align) {}
+        var t = table[id]
+        t.fields = constants
+        t.element = negative ? CTypeBuiltin.int32 : CTypeBuiltin.uint32
+        t.isUnsigned = !negative
+        table.update(id, t)
+        return id
+    }
+
+    // MARK: declarators
+
+    /// Whether the token after `(` starts a parameter list rather than a nested declarator.
+    private func startsParameters() -> Bool {
+        guard let w = identifier else { return check(")") || check("...") }
+        if table.typedefs[w] != nil { return true }
+        return ["void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "bool", "_Bool",
+                "struct", "union", "enum", "const", "volatile", "complex", "_Complex", "__const", "__int8",
+                "__int16", "__int32", "__int64", "register"].contains(w)
+    }
+
+    private mutating func declarator(abstract: Bool) throws(CDeclError) -> CDeclarator {
+        var d = CDeclarator()
+        var pointers: [CDeclarator.Part] = []
+        var packed = false
+        while true {
+            if try attributes(packed: &packed, align: &d.align) { continue }
+            if accept("*") || accept("^") {
+                var q: UInt8 = 0
+                while let w = identifier {
+                    if w == "const" || w == "__const" { q |= CQualifier.const } else if w == "volatile" { q |= CQualifier.volatile } else if try attributes(packed: &packed, align: &d.align) { continue } else { break }
+                    try advance()
+                }
+                pointers.append(.pointer(q))
+            } else if accept("&") {
+                pointers.append(.reference)
+            } else {
+                break
+            }
+        }
+        var inner: CDeclarator? = nil
+        if check("(") {
+            // `(` opens a nested declarator unless parameters follow.
+            let saved = (lexer, token)
+            try advance()
+            if startsParameters() {
+                (lexer, token) = saved
+            } else {
+                inner = try declarator(abstract: abstract)
+                try expect(")")
+            }
+        } else if let name = identifier, !abstract || !startsParameters() {
+            if !CDeclParser.ignoredWords.contains(name) {
+                d.name = name
+                try advance()
+            }
+        }
+        if !abstract && d.name == nil && inner?.name == nil { throw error(expected: "<identifier>") }
+        var suffixes: [CDeclarator.Part] = []
+        while true {
+            if try attributes(packed: &packed, align: &d.align) { continue }
+            if accept("[") {
+                var length = CArrayLength.open
+                if accept("?") {
+                    length = CArrayLength.variable
+                } else if !check("]") {
+                    let n = try constantExpression()
+                    if n < 0 || n > 0x7fff_ffff { throw located("size of C type is unknown or too large") }
+                    length = Int(n)
+                }
+                try expect("]")
+                suffixes.append(.array(length))
+            } else if check("(") {
+                try advance()
+                suffixes.append(try parameters())
+            } else {
+                break
+            }
+        }
+        // Suffixes bind tighter than pointers: `int *a[3]` is an array of pointers.
+        d.parts = pointers + suffixes.reversed()
+        if let inner {
+            d.parts += inner.parts
+            d.name = inner.name
+            d.align = max(d.align, inner.align)
+        }
+        return d
+    }
+
+    /// A parameter list after its `(`.
+    private mutating func parameters() throws(CDeclError) -> CDeclarator.Part {
+        var types: [CTypeID] = []
+        var variadic = false
+        if accept(")") { return .function([], false) }
+        while true {
+            if accept("...") { variadic = true; break }
+            let spec = try specifiers()
+            let d = try declarator(abstract: true)
+            var t = try apply(d, to: spec.type)
+            let resolved = table[t]
+            if resolved.kind == .void && d.parts.isEmpty {
+                if !types.isEmpty || !check(")") { throw error(expected: ")") }
+                break
+            }
+            if resolved.kind == .array { t = table.pointer(to: resolved.element) }
+            if resolved.kind == .function { t = table.pointer(to: t) }
+            types.append(t)
+            if !accept(",") { break }
+        }
+        try expect(")")
+        return .function(types, variadic)
+    }
+
+    /// The type a declarator makes of its base type.
+    private func apply(_ d: CDeclarator, to base: CTypeID) throws(CDeclError) -> CTypeID {
+        var t = base
+        for part in d.parts {
+            switch part {
+            case .pointer(let q): t = table.pointer(to: t, qualifiers: q)
+            case .reference: t = table.reference(to: t)
+            case .array(let n):
+                let e = table[t]
+                if e.size < 0 && e.kind != .void { throw located("size of C type is unknown or too large") }
+                if e.kind == .void || e.kind == .function { throw located("invalid C type") }
+                t = table.array(of: t, length: n)
+            case .function(let params, let variadic):
+                t = table.function(returning: t, parameters: params, variadic: variadic)
+            }
+        }
+        return t
+    }
+
+    /// Records what one declarator of `ffi.cdef` names.
+    private mutating func declare(_ spec: CSpecifiers, _ d: CDeclarator) throws(CDeclError) {
+        guard let name = d.name else { throw error(expected: "<identifier>") }
+        let type = try apply(d, to: spec.type)
+        switch spec.storage {
+        case .typedef:
+            table.typedefs[name] = type
+        case .static:
+            try expect("=")
+            table.constants[name] = (type, try constantExpression())
+        default:
+            if check("=") { throw error(expected: ";") }
+            table.symbols[name] = type
+        }
+    }
+
+    // MARK: constant expressions
+
+    mutating func constantExpression() throws(CDeclError) -> Int64 {
+        let c = try binary(0)
+        if accept("?") {
+            let a = try constantExpression()
+            try expect(":")
+            let b = try constantExpression()
+            return c != 0 ? a : b
+        }
+        return c
+    }
+
+    private static let precedence: [String: Int] = [
+        "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
+        "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
+    ]
+
+    private mutating func binary(_ limit: Int) throws(CDeclError) -> Int64 {
+        var left = try unary()
+        while case .punctuation(let op) = token, let p = CDeclParser.precedence[op], p > limit {
+            try advance()
+            let right = try binary(p)
+            switch op {
+            case "||": left = (left != 0 || right != 0) ? 1 : 0
+            case "&&": left = (left != 0 && right != 0) ? 1 : 0
+            case "|": left |= right
+            case "^": left ^= right
+            case "&": left &= right
+            case "==": left = left == right ? 1 : 0
+            case "!=": left = left != right ? 1 : 0
+            case "<": left = left < right ? 1 : 0
+            case ">": left = left > right ? 1 : 0
+            case "<=": left = left <= right ? 1 : 0
+            case ">=": left = left >= right ? 1 : 0
+            case "<<": left = left << (right & 63)
+            case ">>": left = left >> (right & 63)
+            case "+": left = left &+ right
+            case "-": left = left &- right
+            case "*": left = left &* right
+            default:
+                if right == 0 { throw located("division by zero near '\(tokenText(token))'") }
+                if right == -1 { left = op == "/" ? 0 &- left : 0 } else { left = op == "/" ? left / right : left % right }
+            }
+        }
+        return left
+    }
+
+    private mutating func unary() throws(CDeclError) -> Int64 {
+        switch token {
+        case .number(let n, _):
+            try advance()
+            return n
+        case .punctuation("-"): try advance(); return 0 &- (try unary())
+        case .punctuation("+"): try advance(); return try unary()
+        case .punctuation("~"): try advance(); return ~(try unary())
+        case .punctuation("!"): try advance(); return (try unary()) == 0 ? 1 : 0
+        case .punctuation("("):
+            try advance()
+            if startsParameters() {
+                // A cast: `(int)x`.
+                _ = try specifiers()
+                _ = try declarator(abstract: true)
+                try expect(")")
+                return try unary()
+            }
+            let v = try constantExpression()
+            try expect(")")
+            return v
+        case .identifier("sizeof"), .identifier("__alignof__"), .identifier("__alignof"), .identifier("alignof"):
+            let isSize = token == .identifier("sizeof")
+            try advance()
+            try expect("(")
+            let spec = try specifiers()
+            let d = try declarator(abstract: true)
+            let t = table[try apply(d, to: spec.type)]
+            try expect(")")
+            if t.size < 0 { throw located("size of C type is unknown or too large") }
+            return Int64(isSize ? t.size : t.align)
+        case .identifier(let name):
+            if let (_, value) = table.constants[name] {
+                try advance()
+                return value
+            }
+            throw unexpected()
+        default:
+            throw unexpected()
+        }
+    }
+}
