@@ -299,7 +299,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
             compareThroughRuntime(pc)
             return false
         case .ISEQS, .ISNES:
-            let equal = b.icmp(LLVMIntEQ, load(a), gcConstant(d))
+            let v = load(a)
+            let plain = newBlock("plain"), slow = newBlock("cdata")
+            b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
+            b.position(atEndOf: slow)
+            compareThroughRuntime(pc)
+            b.position(atEndOf: plain)
+            let equal = b.icmp(LLVMIntEQ, v, gcConstant(d))
             branchOnFollowingJump(ins.opcode == .ISEQS ? equal : b.icmp(LLVMIntEQ, equal, cx.constant(0, cx.i1)), pc)
             return false
         case .ISEQN, .ISNEN:

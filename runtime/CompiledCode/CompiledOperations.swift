@@ -161,9 +161,10 @@ public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     switch op {
     case .ISEQN, .ISNEN: y = f.k[i.rd]
     case .ISEQP, .ISNEP: y = primitive(i.rd)
+    case .ISEQS, .ISNES: y = f.k[-1 - i.rd]
     default: y = f[i.rd]
     }
-    if op == .ISEQV || op == .ISNEV || op == .ISEQN || op == .ISNEN || op == .ISEQP || op == .ISNEP {
+    if op == .ISEQV || op == .ISNEV || op == .ISEQN || op == .ISNEN || op == .ISEQP || op == .ISNEP || op == .ISEQS || op == .ISNES {
         var equal = x.rawEquals(y)
         if !equal && (((x.isTable || x.isUserdata) && x.top17 == y.top17) || x.isCData || y.isCData),
            case .call(let mm, let p, let q, _) = f.vm.resolveEquality(x, y) {
@@ -171,7 +172,7 @@ public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
             if status < 0 { return status }
             equal = r.isTruthy
         }
-        return (op == .ISEQV || op == .ISEQN || op == .ISEQP) == equal ? 1 : 0
+        return (op == .ISEQV || op == .ISEQN || op == .ISEQP || op == .ISEQS) == equal ? 1 : 0
     }
     if x.isNumber && y.isNumber {
         switch op {

@@ -257,8 +257,8 @@ extension LuaVM {
 
     // MARK: arithmetic
 
-    /// An operand as luajit promotes it: integers of any size to 64 bits (unsigned only when
-    /// 64-bit unsigned), floating point to numbers, arrays to pointers.
+    /// An operand as luajit promotes it: numeric cdata of any kind to 64-bit integers
+    /// (unsigned only when 64-bit unsigned; floating point truncated), arrays to pointers.
     private func operand(_ v: Value) -> COperand {
         if v.isNumber { return .number(v.number) }
         guard v.isCData else { return .other }
@@ -271,7 +271,7 @@ extension LuaVM {
             if t.size == 8 && t.isUnsigned { return .uint64(UInt64(bitPattern: s.asInt64)) }
             return .int64(s.asInt64)
         case .float:
-            return .number(types.load(id, at: p)!.asDouble)
+            return .int64(doubleToInt64(types.load(id, at: p)!.asDouble))
         case .pointer:
             return .pointer(p.load(as: UInt.self), element: t.element)
         case .array:
@@ -396,6 +396,12 @@ extension LuaVM {
             if callFunction(c.L, h, [a, b], &r) != .ok { return builtinError }
             return c.results(Value(bool: r.isTruthy))
         }
+        if let r = enumComparison(c, event, a, b) ?? enumComparison(c, event, b, a) { return r }
+        if event == "__eq", a.isCData, b.isCData, ffi.types[a.cdata.pointee.ctype].kind == .ctype,
+           ffi.types[b.cdata.pointee.ctype].kind == .ctype {
+            // Types are interned: equal types are one id.
+            return c.results(Value(bool: a.cdata.payload.load(as: CTypeID.self) == b.cdata.payload.load(as: CTypeID.self)))
+        }
         let x = a.isNil ? COperand.pointer(0, element: 0) : operand(a)
         let y = b.isNil ? COperand.pointer(0, element: 0) : operand(b)
         let equal = event == "__eq"
@@ -433,6 +439,17 @@ extension LuaVM {
         return c.error("attempt to compare '\(conversionName(a))' with '\(conversionName(b))'")
     }
 
+    /// An enum cdata equals the name of its constant.
+    private func enumComparison(_ c: BuiltinCall, _ event: String, _ e: Value, _ name: Value) -> Int32? {
+        guard event == "__eq", e.isCData, name.isString else { return nil }
+        let (id, p) = cdataTarget(e.cdata)
+        let t = ffi.types[id]
+        guard t.kind == .enumeration else { return nil }
+        let value = Int64(p.load(as: Int32.self))
+        let text = name.string.description
+        return c.results(Value(bool: t.fields.contains { $0.name == text && $0.value == value }))
+    }
+
     // MARK: calls and text
 
     func cdataCall(_ c: BuiltinCall) -> Int32 {
@@ -442,7 +459,7 @@ extension LuaVM {
         let types = ffi.types
         if types[cd.pointee.ctype].kind == .ctype {
             let id = cd.payload.load(as: CTypeID.self)
-            return newCData(c, id, firstInitializer: 2)
+            return newCData(c, id, firstInitializer: 2, constructor: true)
         }
         let (id, p) = cdataTarget(cd)
         let t = types[id]

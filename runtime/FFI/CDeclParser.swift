@@ -127,7 +127,12 @@ private struct CSpecifiers {
     var storage: CStorage
     var packed: Bool
     var align: Int
+    /// A struct, union or enum was named or defined (so `struct foo;` alone declares something).
+    var declaresTag: Bool
 }
+
+/// Whether a declarator names something: declarations must, parameters may, type names must not.
+private enum CDeclaratorName { case required, optional, forbidden }
 
 /// A declarator's effect on its base type, outermost last, and its name.
 private struct CDeclarator {
@@ -144,8 +149,6 @@ struct CDeclParser {
     private let table: CTypeTable
     /// Type mode (`ffi.typeof`): tags must already exist and no name may be declared.
     private let typeMode: Bool
-    /// Type mode: a `[?]` may stand for an argument.
-    private var packStack: [Int] = []
 
     init(_ source: [UInt8], table: CTypeTable, typeMode: Bool) throws(CDeclError) {
         lexer = CLexer(source)
@@ -161,16 +164,18 @@ struct CDeclParser {
         while token != .end {
             if accept(";") { continue }
             let spec = try specifiers()
-            if check(";") {
+            if (check(";") || token == .end) && spec.declaresTag && spec.storage != .typedef {
+                if token == .end { break }
                 try advance()
                 continue
             }
             while true {
-                let d = try declarator(abstract: false)
+                let d = try declarator(.required)
                 try declare(spec, d)
                 if !accept(",") { break }
             }
-            try expect(";")
+            // The last declaration may end without its ';'.
+            if token != .end { try expect(";") }
         }
     }
 
@@ -178,8 +183,7 @@ struct CDeclParser {
     mutating func typeName() throws(CDeclError) -> CTypeID {
         let spec = try specifiers()
         if spec.storage != .none { throw CDeclError(message: "bad storage class near '\(storageName(spec.storage))'") }
-        let d = try declarator(abstract: true)
-        if d.name != nil { throw error(expected: "<eof>", near: d.name!) }
+        let d = try declarator(.forbidden)
         guard token == .end else { throw error(expected: "<eof>") }
         return try apply(d, to: spec.type)
     }
@@ -287,6 +291,7 @@ struct CDeclParser {
         var word: String? = nil  // void char int float double bool
         var named: CTypeID? = nil
         var seenAny = false
+        var declaresTag = false
         loop: while true {
             if try attributes(packed: &packed, align: &align) { continue }
             guard let w = identifier else { break }
@@ -302,19 +307,21 @@ struct CDeclParser {
             case "long": longs += 1
             case "_Complex", "complex", "__complex__", "__complex": complex = true
             case "void", "char", "int", "float", "double", "bool", "_Bool", "__int8", "__int16", "__int32", "__int64":
-                if word != nil && !(word == "int" || w == "int") { throw unexpected() }
+                if let existing = word, existing == w || (existing != "int" && w != "int") { break loop }
                 if word == nil || word == "int" { word = w }
             case "struct", "union":
                 if named != nil || word != nil { break loop }
                 try advance()
                 named = try record(union: w == "union", packed: &packed)
                 seenAny = true
+                declaresTag = true
                 continue
             case "enum":
                 if named != nil || word != nil { break loop }
                 try advance()
                 named = try enumeration()
                 seenAny = true
+                declaresTag = true
                 continue
             default:
                 if named != nil || word != nil || longs > 0 || short || signedness != nil { break loop }
@@ -346,7 +353,7 @@ struct CDeclParser {
             }
         }
         type = table.qualified(type, qualifiers)
-        return CSpecifiers(type: type, storage: storage, packed: packed, align: align)
+        return CSpecifiers(type: type, storage: storage, packed: packed, align: align, declaresTag: declaresTag)
     }
 
     /// `struct`/`union` after its keyword: a tag, a body, or both.
@@ -382,14 +389,14 @@ struct CDeclParser {
         while !accept("}") {
             if token == .end { throw error(expected: "}") }
             let spec = try specifiers()
-            if check(";") {
+            if check(";") && table[spec.type].isRecord {
                 // An anonymous struct or union member.
-                if table[spec.type].isRecord { fields.append(CField(name: "", type: spec.type, offset: 0)) }
+                fields.append(CField(name: "", type: spec.type, offset: 0))
                 try advance()
                 continue
             }
             while true {
-                var d = try declarator(abstract: false)
+                var d = try declarator(.required)
                 guard let name = d.name else { throw error(expected: "<identifier>") }
                 var width = -1
                 if accept(":") { width = Int(try constantExpression()) }
@@ -411,9 +418,8 @@ struct CDeclParser {
         }
         while try attributes(packed: &packed, align: &align) {}
         if packed { outerPacked = true }
-        let packing = packStack.last
         var laid = fields
-        guard let (size, recordAlign) = layoutRecord(&laid, union: union, packed: packed, packing: packing, align: align) else {
+        guard let (size, recordAlign) = layoutRecord(&laid, union: union, packed: packed, align: align) else {
             throw located("size of C type is unknown or too large")
         }
         var t = table[id]
@@ -427,7 +433,7 @@ struct CDeclParser {
     }
 
     /// Lays out a record, honouring members' own `aligned(n)` (kept in `value` while parsing).
-    private func layoutRecord(_ fields: inout [CField], union: Bool, packed: Bool, packing: Int?, align: Int) -> (Int, Int)? {
+    private func layoutRecord(_ fields: inout [CField], union: Bool, packed: Bool, align: Int) -> (Int, Int)? {
         var size = 0, recordAlign = max(1, align)
         if fields.contains(where: { $0.value > 0 }) {
             var offset = 0
@@ -507,7 +513,7 @@ struct CDeclParser {
                 "__int16", "__int32", "__int64", "register"].contains(w)
     }
 
-    private mutating func declarator(abstract: Bool) throws(CDeclError) -> CDeclarator {
+    private mutating func declarator(_ naming: CDeclaratorName) throws(CDeclError) -> CDeclarator {
         var d = CDeclarator()
         var pointers: [CDeclarator.Part] = []
         var packed = false
@@ -534,16 +540,16 @@ struct CDeclParser {
             if startsParameters() {
                 (lexer, token) = saved
             } else {
-                inner = try declarator(abstract: abstract)
+                inner = try declarator(naming)
                 try expect(")")
             }
-        } else if let name = identifier, !abstract || !startsParameters() {
+        } else if let name = identifier, naming != .forbidden, naming == .required || !startsParameters() {
             if !CDeclParser.ignoredWords.contains(name) {
                 d.name = name
                 try advance()
             }
         }
-        if !abstract && d.name == nil && inner?.name == nil { throw error(expected: "<identifier>") }
+        if naming == .required && d.name == nil && inner?.name == nil { throw error(expected: "<identifier>") }
         var suffixes: [CDeclarator.Part] = []
         while true {
             if try attributes(packed: &packed, align: &d.align) { continue }
@@ -583,7 +589,7 @@ struct CDeclParser {
         while true {
             if accept("...") { variadic = true; break }
             let spec = try specifiers()
-            let d = try declarator(abstract: true)
+            let d = try declarator(.optional)
             var t = try apply(d, to: spec.type)
             let resolved = table[t]
             if resolved.kind == .void && d.parts.isEmpty {
@@ -696,7 +702,7 @@ struct CDeclParser {
             if startsParameters() {
                 // A cast: `(int)x`.
                 _ = try specifiers()
-                _ = try declarator(abstract: true)
+                _ = try declarator(.optional)
                 try expect(")")
                 return try unary()
             }
@@ -708,7 +714,7 @@ struct CDeclParser {
             try advance()
             try expect("(")
             let spec = try specifiers()
-            let d = try declarator(abstract: true)
+            let d = try declarator(.optional)
             let t = table[try apply(d, to: spec.type)]
             try expect(")")
             if t.size < 0 { throw located("size of C type is unknown or too large") }

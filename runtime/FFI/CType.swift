@@ -231,7 +231,7 @@ final class CTypeTable {
         switch t.kind {
         case .pointer, .reference:
             let mark = t.kind == .pointer ? "*" : "&"
-            return declaration(t.element, mark + (t.isConst ? "const" : "") + inner)
+            return declaration(t.element, mark + (t.isConst ? (inner.isEmpty ? "const" : "const ") : "") + inner)
         case .array:
             let dims = t.length >= 0 ? "[\(t.length)]" : t.length == CArrayLength.variable ? "[?]" : "[]"
             let wrapped = inner.hasPrefix("*") || inner.hasPrefix("&") ? "(\(inner))" : inner

@@ -146,13 +146,44 @@ extension LuaVM {
                 if !name.hasPrefix("lib") { name = "lib" + name }
             }
             let global = c.arg(2).isTruthy
-            guard let handle = dlopen(name, RTLD_LAZY | (global ? RTLD_GLOBAL : RTLD_LOCAL)) else {
+            let mode = RTLD_LAZY | (global ? RTLD_GLOBAL : RTLD_LOCAL)
+            var handle = dlopen(name, mode)
+            if handle == nil {
                 let message = dlerror().map { String(cString: $0) } ?? "cannot load module '\(name)'"
-                return c.error(message)
+                // A linker script (Debian's libm.so, libc.so) names the real library.
+                if let target = c.vm.linkerScriptTarget(message) { handle = dlopen(target, mode) }
+                if handle == nil { return c.error(message) }
             }
+            guard let handle else { return builtinError }
             guard let lib = c.vm.newCLibrary(handle: handle) else { return builtinError }
             return c.results(lib)
         }
+    }
+
+    /// The first library of the `GROUP ( ... )` of a linker script that `dlopen` refused as
+    /// `path: invalid ELF header`.
+    fileprivate func linkerScriptTarget(_ message: String) -> String? {
+        guard message.hasSuffix("invalid ELF header"), let colon = message.firstIndex(of: ":") else { return nil }
+        let path = String(message[..<colon])
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while text.count < 65536 {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            text += buffer[0..<n]
+        }
+        func find(_ word: String) -> Int? {
+            let w = Array(word.utf8)
+            guard text.count >= w.count else { return nil }
+            return (0...(text.count - w.count)).first { Array(text[$0..<$0 + w.count]) == w }.map { $0 + w.count }
+        }
+        guard var i = find("GROUP") ?? find("INPUT") else { return nil }
+        while i < text.count && (text[i] == 32 || text[i] == 40 || text[i] == 9) { i += 1 }
+        var j = i
+        while j < text.count && text[j] != 32 && text[j] != 41 && text[j] != 10 { j += 1 }
+        return j > i ? String(decoding: text[i..<j], as: UTF8.self) : nil
     }
 
     private func newCLibrary(handle: UnsafeMutableRawPointer?) -> Value? {

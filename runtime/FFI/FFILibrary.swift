@@ -34,8 +34,12 @@ final class FFIState {
 
     /// Metatables of `ffi.metatype`, by the struct's type id.
     func metatypes(_ g: GlobalRef) -> TableRef { registryTable("ffi.metatypes", g) }
-    /// Finalizers of `ffi.gc`, by cdata (weak keys).
-    func finalizers(_ g: GlobalRef) -> TableRef { registryTable("ffi.finalizers", g, mode: "k") }
+    /// Finalizers of `ffi.gc`, by cdata (weak keys); the collector reads it (`cdataFinalizers`).
+    func finalizers(_ g: GlobalRef) -> TableRef {
+        let t = registryTable("ffi.finalizers", g, mode: "k")
+        g.pointee.cdataFinalizers = t
+        return t
+    }
 }
 
 extension LuaVM {
@@ -84,13 +88,15 @@ extension LuaVM {
             return (last.offset + e.size * count + t.align - 1) / t.align * t.align
         }
         if t.isRecord && !t.isComplete { return nil }
+        if t.kind == .reference { return allocationSize(t.element, count: count) }
         return t.size >= 0 ? t.size : nil
     }
 
     /// `ffi.new(ct, ...)` and `ct(...)`: initializers from argument `firstInitializer` on.
-    func newCData(_ c: BuiltinCall, _ id: CTypeID, firstInitializer: Int) -> Int32 {
+    /// `constructor`: called as `ct(...)`, where a metatype's `__new` takes over.
+    func newCData(_ c: BuiltinCall, _ id: CTypeID, firstInitializer: Int, constructor: Bool = false) -> Int32 {
         let types = ffi.types
-        if let h = metatype(of: id)?.get(string: g.intern("__new")!), !h.isNil, types[id].kind != .pointer {
+        if constructor, let h = metatype(of: id)?.get(string: g.intern("__new")!), !h.isNil, types[id].kind != .pointer {
             var args: [Value] = [ctypeObject(id) ?? .nil]
             if firstInitializer <= c.count { for i in firstInitializer...c.count { args.append(c.arg(i)) } }
             var r = Value.nil
@@ -250,7 +256,7 @@ extension LuaVM {
             guard let name = c.string(2) else { return c.typeError(2, expected: "string") }
             let types = c.vm.ffi.types
             let owner = types.recordIdentity(types.unqualified(id))
-            guard types[owner].isRecord, let f = types.member(owner, name.description) else { return c.results(.nil) }
+            guard types[owner].isRecord, let f = types.member(owner, name.description) else { return 0 }
             if f.bitWidth >= 0 {
                 return c.results(Value(number: Double(f.offset)), Value(number: Double(f.bitOffset)), Value(number: Double(f.bitWidth)))
             }

@@ -10,6 +10,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         markObject(pointee.currentThread)
         markObject(pointee.registry)
         markTypeMetatables()
+        markPendingFinalizers()
         pointee.phase = .propagate
     }
 
@@ -172,7 +173,9 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         pointee.grayAgain = nil
         propagateAll()
         var finalizableBytes = separateFinalizable()
+        separateFinalizableCData()
         markBeingFinalized()
+        markPendingFinalizers()
         finalizableBytes += propagateAll()
         clearWeakTables()
         pointee.currentWhite ^= GCMark.whites

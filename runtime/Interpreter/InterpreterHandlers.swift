@@ -179,10 +179,14 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
 
 @_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] == runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra], s = runState(run).pointee.k[-1 - Instruction(ins).rd]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, s, whenEqual: true) }
+    return branch(x == s, pc, base)
 }
 @_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] != runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra], s = runState(run).pointee.k[-1 - Instruction(ins).rd]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, s, whenEqual: false) }
+    return branch(x != s, pc, base)
 }
 
 @inline(__always) func equalsNumber(_ run: UnsafeMutableRawPointer, _ base: Slots, _ ins: UInt32) -> Bool {

@@ -107,7 +107,7 @@ public final class LuaVM {
             let vm = LuaVM.current!
             let L = vm.g.pointee.currentThread
             var ignored = Value.nil
-            let object = Value(userdata: userdata.assumingMemoryBound(to: GCUserdata.self))
+            let object = Value(object: userdata.assumingMemoryBound(to: GCHeader.self))
             // No debug hook fires inside a finalizer, as in LuaJIT.
             let hooksWereOff = vm.hooks.isRunning
             vm.hooks.isRunning = true
