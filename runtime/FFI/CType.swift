@@ -82,10 +82,12 @@ enum CTypeBuiltin {
     static let complexFloat: CTypeID = 13
     static let complexDouble: CTypeID = 14
     static let ctype: CTypeID = 15
-    static let voidPointer: CTypeID = 16
-    static let constCharPointer: CTypeID = 17
-    static let constVoidPointer: CTypeID = 18
-    static let charPointer: CTypeID = 19
+    static let constChar: CTypeID = 16
+    static let constVoid: CTypeID = 17
+    static let voidPointer: CTypeID = 18
+    static let constCharPointer: CTypeID = 19
+    static let constVoidPointer: CTypeID = 20
+    static let charPointer: CTypeID = 21
 }
 
 /// The C types of one Lua state: interned by structure, so equal types have equal ids
@@ -115,9 +117,11 @@ final class CTypeTable {
         _ = add(CType(kind: .complex, size: 8, align: 4, element: CTypeBuiltin.float, name: "complex float"))
         _ = add(CType(kind: .complex, size: 16, align: 8, element: CTypeBuiltin.double, name: "complex"))
         _ = add(CType(kind: .ctype, size: 4, align: 4, name: "ctype"))
+        _ = qualified(CTypeBuiltin.int8, CQualifier.const)
+        _ = qualified(CTypeBuiltin.void, CQualifier.const)
         _ = pointer(to: CTypeBuiltin.void)
-        _ = pointer(to: qualified(CTypeBuiltin.int8, CQualifier.const))
-        _ = pointer(to: qualified(CTypeBuiltin.void, CQualifier.const))
+        _ = pointer(to: CTypeBuiltin.constChar)
+        _ = pointer(to: CTypeBuiltin.constVoid)
         _ = pointer(to: CTypeBuiltin.int8)
         for (name, id) in [("int8_t", CTypeBuiltin.int8), ("uint8_t", CTypeBuiltin.uint8),
                            ("int16_t", CTypeBuiltin.int16), ("uint16_t", CTypeBuiltin.uint16),

@@ -217,10 +217,7 @@ extension LuaVM {
         switch symbolAddress(c, lib, name) {
         case .failure(let e): return c.error(e.message)
         case .success(let (id, p)):
-            if ffi.types[id].kind == .function {
-                ffi.functionNames[UInt(bitPattern: p)] = name
-                return c.results(box(id, address: p) ?? .nil)
-            }
+            if ffi.types[id].kind == .function { return c.results(box(id, address: p) ?? .nil) }
             return c.results(cValue(id, at: p) ?? .nil)
         }
     }
@@ -292,7 +289,8 @@ extension LuaVM {
             do {
                 try convert(c.arg(i + 2), to: a, at: slot)
             } catch {
-                return c.error("bad argument #\(i + 1) to '\(functionName(address))' (\(error.message))")
+                // luajit names no C function in these messages.
+                return c.error("bad argument #\(i + 1) to '?' (\(error.message))")
             }
             pointers[i] = slot
             offset += (max(types[a].size, 8) + 15) / 16 * 16
@@ -315,11 +313,6 @@ extension LuaVM {
         default:
             return c.results(cValue(t.element, at: result) ?? .nil)
         }
-    }
-
-    /// The name a C function's messages use: its declared name when `ffi.C` (or a library) gave it.
-    private func functionName(_ address: UnsafeMutableRawPointer) -> String {
-        ffi.functionNames[UInt(bitPattern: address)] ?? "?"
     }
 
     // MARK: callbacks

@@ -12,8 +12,6 @@ final class FFIState {
     var savedErrno: Int32 = 0
     /// libffi types, call interfaces and callbacks.
     let calls = CCallLayout()
-    /// Names of the C functions looked up through a namespace, by address (for messages).
-    var functionNames: [UInt: String] = [:]
     /// The metatable of C library namespaces (`ffi.C`, `ffi.load` results).
     var clibMetatable: TableRef? = nil
 
