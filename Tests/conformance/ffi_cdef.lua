@@ -75,4 +75,34 @@ for _, t in ipairs{"int x", "int[", "struct nope", "union nope", "enum nope", "i
 end
 print(pcall(ffi.typeof, 42))
 print(pcall(ffi.new))
+
+-- #pragma pack, __asm__ names, $ parameters of ffi.typeof, nesting limits
+ffi.cdef[[
+#pragma pack(push, 1)
+struct pk1 { char a; int b; };
+#pragma pack(pop)
+struct pk2 { char a; int b; };
+#pragma pack(2)
+struct pk3 { char a; int b; double c; };
+#pragma pack()
+int my_abs(int) __asm__("abs");
+]]
+print(ffi.sizeof("struct pk1"), ffi.sizeof("struct pk2"), ffi.sizeof("struct pk3"), ffi.offsetof("struct pk3", "c"))
+print(ffi.C.my_abs(-4))
+print(pcall(ffi.cdef, "#define X 1\nint xx1;"))
+print(pcall(ffi.cdef, "#include <stdio.h>"))
+local T = ffi.typeof("$ *", ffi.typeof("int"))
+print(T, ffi.typeof("int[$]", 4), ffi.typeof("$[$]", ffi.typeof("double"), 2), ffi.typeof("$", 1LL))
+print(pcall(ffi.typeof, "$"))
+print(pcall(ffi.typeof, "$", 1))
+print(pcall(ffi.typeof, "struct { $ a; }", "double"))
+print(pcall(ffi.typeof, "int" .. string.rep("*", 99)) and "99 fine", pcall(ffi.typeof, "int" .. string.rep("*", 100)))
+print(pcall(ffi.typeof, "int " .. string.rep("(", 19) .. "*" .. string.rep(")", 19)))
+print(pcall(ffi.typeof, "int " .. string.rep("(", 20) .. "*" .. string.rep(")", 20)))
+print(pcall(ffi.typeof, "int[0x7fffffff][0x7fffffff]"))
+print(pcall(ffi.typeof, "struct { int a:40; }"))
+print(pcall(ffi.typeof, "struct { double a:3; }"))
+print(pcall(ffi.typeof, "int[1e3]"))
+print(pcall(ffi.new, "int[?]", -1))
+print(pcall(ffi.new, "int[?]", 1e18))
 print("ok")

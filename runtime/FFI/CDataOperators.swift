@@ -182,6 +182,39 @@ extension LuaVM {
         return .none
     }
 
+    /// `cdata[key]` for elements and members, without a metamethod call (the interpreter's
+    /// and compiled code's slow paths try it first); nil leaves it to `__index`.
+    func cdataFastIndex(_ object: Value, _ key: Value) -> Value? {
+        let types = ffi.types
+        guard types[object.cdata.pointee.ctype].kind != .ctype, let location = try? locate(object, key) else { return nil }
+        switch location {
+        case .element(let id, let p):
+            return cValue(id, at: p)
+        case .bitfield(let f, let p):
+            let n = types.loadBitfield(f, at: p + f.offset)
+            return types[f.type].kind == .bool ? Value(bool: n != 0) : Value(number: n)
+        default:
+            return nil
+        }
+    }
+
+    /// `cdata[key] = value` for elements and members; false leaves it (and its errors) to `__newindex`.
+    func cdataFastNewIndex(_ object: Value, _ key: Value, _ value: Value) -> Bool {
+        let types = ffi.types
+        guard types[object.cdata.pointee.ctype].kind != .ctype, let location = try? locate(object, key) else { return false }
+        switch location {
+        case .element(let id, let p):
+            if types[id].isConst { return false }
+            do { try convert(value, to: id, at: p) } catch { return false }
+            return true
+        case .bitfield(let f, let p):
+            do { try store(value, into: f, at: p) } catch { return false }
+            return true
+        default:
+            return false
+        }
+    }
+
     func cdataIndex(_ c: BuiltinCall, _ object: Value, _ key: Value) -> Int32 {
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
         let types = ffi.types

@@ -12,7 +12,22 @@ private enum CToken: Equatable {
     case number(Int64, text: String)
     case string(String)
     case punctuation(String)
+    /// `#pragma pack(...)`: push (with or without a new value), pop, or set (nil: the default).
+    case pack(CPackDirective)
     case end
+}
+
+private enum CPackDirective: Equatable {
+    case set(Int?)
+    case push(Int?)
+    case pop
+}
+
+/// What `$` in a type string stands for: `ffi.typeof("$ *", ct)` and array sizes.
+enum CTypeParameter {
+    case type(CTypeID)
+    case number(Int64)
+    case other
 }
 
 /// One C source, read as tokens.
@@ -30,7 +45,19 @@ private struct CLexer {
             if c == 32 || c == 9 || c == 13 || c == 11 || c == 12 { position += 1; continue }
             // Preprocessor lines (`#pragma`, `#define` left in a header) are skipped whole.
             if c == UInt8(ascii: "#") {
+                // Only `#pragma` may stay in a declaration: `pack` is honoured, others ignored.
+                let start = position
                 while position < bytes.count && bytes[position] != 10 { position += 1 }
+                let words = String(decoding: bytes[(start + 1)..<position], as: UTF8.self)
+                    .split(whereSeparator: { " \t\r(),".contains($0) }).map(String.init)
+                guard let directive = words.first else { continue }
+                if directive != "pragma" { throw CDeclError(message: "unexpected symbol near '\(directive)'") }
+                if words.count >= 2 && words[1] == "pack" {
+                    let args = Array(words.dropFirst(2))
+                    if args.first == "push" { return .pack(.push(args.count > 1 ? Int(args[1]) : nil)) }
+                    if args.first == "pop" { return .pack(.pop) }
+                    return .pack(.set(args.first.flatMap { Int($0) }))
+                }
                 continue
             }
             if c == UInt8(ascii: "/") && position + 1 < bytes.count {
@@ -113,7 +140,7 @@ private struct CLexer {
     }
 
     private func isIdentifierStart(_ c: UInt8) -> Bool {
-        (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95 || c == 36
+        (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95
     }
     private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 }
@@ -149,12 +176,31 @@ struct CDeclParser {
     private let table: CTypeTable
     /// Type mode (`ffi.typeof`): tags must already exist and no name may be declared.
     private let typeMode: Bool
+    /// Parentheses the declarator being read is nested in.
+    private var levels = 0
+    /// luajit's limits: nested parentheses, and pointers, dimensions and parameter lists of one declarator.
+    private static let maximumLevels = 19
+    private static let maximumParts = 99
+    /// `#pragma pack`: the largest member alignment (nil: natural), and the pushed values.
+    private var packing: Int? = nil
+    private var packStack: [Int?] = []
+    /// `$` stands for these, in order.
+    private var typeParameters: [CTypeParameter]
+    /// `__asm__("name")` of the declarator being read: the symbol to look up instead of its name.
+    private var assemblerName: String? = nil
 
-    init(_ source: [UInt8], table: CTypeTable, typeMode: Bool) throws(CDeclError) {
+    init(_ source: [UInt8], table: CTypeTable, typeMode: Bool, parameters: [CTypeParameter] = []) throws(CDeclError) {
         lexer = CLexer(source)
         self.table = table
         self.typeMode = typeMode
-        token = try lexer.next()
+        typeParameters = parameters
+        try advance()
+    }
+
+    /// The next `$` parameter.
+    private mutating func typeParameter() throws(CDeclError) -> CTypeParameter {
+        if typeParameters.isEmpty { throw CDeclError(message: "wrong number of type parameters") }
+        return typeParameters.removeFirst()
     }
 
     // MARK: entry points
@@ -162,7 +208,7 @@ struct CDeclParser {
     /// `ffi.cdef`: every declaration of the source.
     mutating func declarations() throws(CDeclError) {
         while token != .end {
-            if accept(";") { continue }
+            if try accept(";") { continue }
             let spec = try specifiers()
             if (check(";") || token == .end) && spec.declaresTag && spec.storage != .typedef {
                 if token == .end { break }
@@ -172,7 +218,7 @@ struct CDeclParser {
             while true {
                 let d = try declarator(.required)
                 try declare(spec, d)
-                if !accept(",") { break }
+                if try !accept(",") { break }
             }
             // The last declaration may end without its ';'.
             if token != .end { try expect(";") }
@@ -190,12 +236,27 @@ struct CDeclParser {
 
     // MARK: tokens
 
-    private mutating func advance() throws(CDeclError) { token = try lexer.next() }
+    private mutating func advance() throws(CDeclError) {
+        token = try lexer.next()
+        while case .pack(let directive) = token {
+            switch directive {
+            case .set(let n): packing = n
+            case .push(let n):
+                packStack.append(packing)
+                if let n { packing = n }
+            case .pop: packing = packStack.popLast() ?? nil
+            }
+            token = try lexer.next()
+        }
+    }
 
     private func check(_ p: String) -> Bool { token == .punctuation(p) }
 
-    private mutating func accept(_ p: String) -> Bool {
-        if check(p) { token = (try? lexer.next()) ?? .end; return true }
+    private mutating func accept(_ p: String) throws(CDeclError) -> Bool {
+        if check(p) {
+            try advance()
+            return true
+        }
         return false
     }
 
@@ -210,6 +271,7 @@ struct CDeclParser {
         case .number(_, let text): return text
         case .string(let s): return "\"\(s)\""
         case .punctuation(let p): return p
+        case .pack: return "#pragma"
         case .end: return "<eof>"
         }
     }
@@ -273,6 +335,8 @@ struct CDeclParser {
                 if s == "aligned" || s == "__aligned__" { align = max(align, 16) }
             case .number(let n, _):
                 if previous == "aligned" || previous == "__aligned__" { align = Int(n) }
+            case .string(let s):
+                if word.hasPrefix("__asm") || word == "asm" { assemblerName = s }
             default: break
             }
             if case .identifier(let s) = token { previous = s } else if !check("(") { previous = "" }
@@ -294,6 +358,15 @@ struct CDeclParser {
         var declaresTag = false
         loop: while true {
             if try attributes(packed: &packed, align: &align) { continue }
+            if check("$") && named == nil && word == nil {
+                guard case .type(let id) = try typeParameter() else {
+                    throw located("declaration specifier expected near '$'")
+                }
+                named = id
+                seenAny = true
+                try advance()
+                continue
+            }
             guard let w = identifier else { break }
             switch w {
             case "typedef": storage = .typedef
@@ -386,7 +459,7 @@ struct CDeclParser {
         try advance()
         var fields: [CField] = []
         var variableLength = false
-        while !accept("}") {
+        while try !accept("}") {
             if token == .end { throw error(expected: "}") }
             let spec = try specifiers()
             if check(";") && table[spec.type].isRecord {
@@ -399,7 +472,17 @@ struct CDeclParser {
                 var d = try declarator(.required)
                 guard let name = d.name else { throw error(expected: "<identifier>") }
                 var width = -1
-                if accept(":") { width = Int(try constantExpression()) }
+                if check(":") {
+                    let colon = token
+                    try advance()
+                    let w = try constantExpression()
+                    let t = table[table.unqualified(try apply(d, to: spec.type))]
+                    guard t.kind == .integer || t.kind == .bool || t.kind == .enumeration, w > 0 || (w == 0 && d.name == nil),
+                          w <= Int64(max(t.size, 0) * 8) else {
+                        throw located("invalid value near '\(tokenText(colon))'")
+                    }
+                    width = Int(w)
+                }
                 if spec.align > d.align { d.align = spec.align }
                 let type = try apply(d, to: spec.type)
                 if spec.storage == .static {
@@ -412,7 +495,7 @@ struct CDeclParser {
                     if d.align > 0 { field.value = Int64(d.align) }
                     fields.append(field)
                 }
-                if !accept(",") { break }
+                if try !accept(",") { break }
             }
             try expect(";")
         }
@@ -440,7 +523,8 @@ struct CDeclParser {
             for i in fields.indices {
                 let t = table[fields[i].type]
                 if t.size < 0 && !(t.kind == .array && i == fields.count - 1) { return nil }
-                let a = max(packed ? 1 : t.align, Int(fields[i].value))
+                let natural = min(packed ? 1 : t.align, packing ?? Int.max)
+                let a = max(natural, Int(fields[i].value))
                 fields[i].value = 0
                 offset = union ? 0 : (offset + a - 1) / a * a
                 fields[i].offset = offset
@@ -450,7 +534,7 @@ struct CDeclParser {
             }
             return ((size + recordAlign - 1) / recordAlign * recordAlign, recordAlign)
         }
-        guard let r = table.layout(&fields, union: union, packed: packed, minimumAlign: align) else { return nil }
+        guard let r = table.layout(&fields, union: union, packed: packed, minimumAlign: align, maximumAlign: packing) else { return nil }
         return (r.size, r.align)
     }
 
@@ -481,14 +565,14 @@ struct CDeclParser {
         var constants: [CField] = []
         var next: Int64 = 0
         var negative = false
-        while !accept("}") {
+        while try !accept("}") {
             let name = try expectIdentifier()
-            if accept("=") { next = try constantExpression() }
+            if try accept("=") { next = try constantExpression() }
             if next < 0 { negative = true }
             constants.append(CField(name: name, type: id, offset: 0, value: next))
             table.constants[name] = (id, next)
             next += 1
-            if !accept(",") {
+            if try !accept(",") {
                 try expect("}")
                 break
             }
@@ -514,19 +598,23 @@ struct CDeclParser {
     }
 
     private mutating func declarator(_ naming: CDeclaratorName) throws(CDeclError) -> CDeclarator {
+        let outerLevels = levels
+        defer { levels = outerLevels }
         var d = CDeclarator()
         var pointers: [CDeclarator.Part] = []
         var packed = false
         while true {
             if try attributes(packed: &packed, align: &d.align) { continue }
-            if accept("*") || accept("^") {
+            var isPointer = try accept("*")
+            if !isPointer { isPointer = try accept("^") }
+            if isPointer {
                 var q: UInt8 = 0
                 while let w = identifier {
                     if w == "const" || w == "__const" { q |= CQualifier.const } else if w == "volatile" { q |= CQualifier.volatile } else if try attributes(packed: &packed, align: &d.align) { continue } else { break }
                     try advance()
                 }
                 pointers.append(.pointer(q))
-            } else if accept("&") {
+            } else if try accept("&") {
                 pointers.append(.reference)
             } else {
                 break
@@ -540,6 +628,7 @@ struct CDeclParser {
             if startsParameters() {
                 (lexer, token) = saved
             } else {
+                try nest()
                 inner = try declarator(naming)
                 try expect(")")
             }
@@ -553,9 +642,9 @@ struct CDeclParser {
         var suffixes: [CDeclarator.Part] = []
         while true {
             if try attributes(packed: &packed, align: &d.align) { continue }
-            if accept("[") {
+            if try accept("[") {
                 var length = CArrayLength.open
-                if accept("?") {
+                if try accept("?") {
                     length = CArrayLength.variable
                 } else if !check("]") {
                     let n = try constantExpression()
@@ -578,16 +667,23 @@ struct CDeclParser {
             d.name = inner.name
             d.align = max(d.align, inner.align)
         }
+        if d.parts.count > CDeclParser.maximumParts { throw located("chunk has too many syntax levels") }
         return d
+    }
+
+    /// One more level of parentheses; past luajit's limit the declaration is refused.
+    private mutating func nest() throws(CDeclError) {
+        levels += 1
+        if levels > CDeclParser.maximumLevels { throw located("chunk has too many syntax levels") }
     }
 
     /// A parameter list after its `(`.
     private mutating func parameters() throws(CDeclError) -> CDeclarator.Part {
         var types: [CTypeID] = []
         var variadic = false
-        if accept(")") { return .function([], false) }
+        if try accept(")") { return .function([], false) }
         while true {
-            if accept("...") { variadic = true; break }
+            if try accept("...") { variadic = true; break }
             let spec = try specifiers()
             let d = try declarator(.optional)
             var t = try apply(d, to: spec.type)
@@ -599,7 +695,7 @@ struct CDeclParser {
             if resolved.kind == .array { t = table.pointer(to: resolved.element) }
             if resolved.kind == .function { t = table.pointer(to: t) }
             types.append(t)
-            if !accept(",") { break }
+            if try !accept(",") { break }
         }
         try expect(")")
         return .function(types, variadic)
@@ -617,6 +713,7 @@ struct CDeclParser {
                 if e.size < 0 && e.kind != .void { throw located("size of C type is unknown or too large") }
                 if e.kind == .void || e.kind == .function { throw located("invalid C type") }
                 t = table.array(of: t, length: n)
+                if n >= 0 && table[t].size < 0 { throw located("size of C type is unknown or too large") }
             case .function(let params, let variadic):
                 t = table.function(returning: t, parameters: params, variadic: variadic)
             }
@@ -637,14 +734,16 @@ struct CDeclParser {
         default:
             if check("=") { throw error(expected: ";") }
             table.symbols[name] = type
+            if let assemblerName { table.symbolNames[name] = assemblerName }
         }
+        assemblerName = nil
     }
 
     // MARK: constant expressions
 
     mutating func constantExpression() throws(CDeclError) -> Int64 {
         let c = try binary(0)
-        if accept("?") {
+        if try accept("?") {
             let a = try constantExpression()
             try expect(":")
             let b = try constantExpression()
@@ -691,6 +790,10 @@ struct CDeclParser {
     private mutating func unary() throws(CDeclError) -> Int64 {
         switch token {
         case .number(let n, _):
+            try advance()
+            return n
+        case .punctuation("$"):
+            guard case .number(let n) = try typeParameter() else { throw unexpected() }
             try advance()
             return n
         case .punctuation("-"): try advance(); return 0 &- (try unary())

@@ -29,6 +29,9 @@ struct CField {
     var value: Int64 = 0
 }
 
+/// The largest C object, as luajit limits it.
+let maximumCTypeSize = 0x7fff_ffff
+
 /// Array lengths that are not a number.
 enum CArrayLength {
     /// `[?]`: fixed by `ffi.new`'s first initializer.
@@ -98,6 +101,8 @@ final class CTypeTable {
     /// `typedef` names and declared functions and variables (`ffi.C.name`), enum constants.
     var typedefs: [String: CTypeID] = [:]
     var symbols: [String: CTypeID] = [:]
+    /// Symbols declared with `__asm__("name")`: the name to look up instead.
+    var symbolNames: [String: String] = [:]
     var constants: [String: (CTypeID, Int64)] = [:]
     /// `struct foo`, `union foo`, `enum foo` by kind and tag.
     var tags: [String: CTypeID] = [:]
@@ -202,7 +207,8 @@ final class CTypeTable {
     func array(of element: CTypeID, length: Int, qualifiers: UInt8 = 0) -> CTypeID {
         let e = self[element]
         return intern("a\(qualifiers):\(element):\(length)") {
-            let size = length >= 0 && e.size >= 0 ? e.size * length : -1
+            let (product, overflow) = e.size.multipliedReportingOverflow(by: length)
+            let size = length >= 0 && e.size >= 0 && !overflow && product <= maximumCTypeSize ? product : -1
             return CType(kind: .array, size: size, align: e.align, qualifiers: qualifiers, element: element, length: length)
         }
     }
@@ -254,14 +260,16 @@ final class CTypeTable {
     // MARK: layout
 
     /// Lays out members at their offsets (C rules; `packed` puts every member at alignment 1,
-    /// `minimumAlign` is an `aligned(n)` attribute) and returns the record's size and alignment.
-    func layout(_ fields: inout [CField], union isUnion: Bool, packed: Bool, minimumAlign: Int) -> (size: Int, align: Int)? {
+    /// `minimumAlign` is an `aligned(n)` attribute, `maximumAlign` a `#pragma pack(n)`) and
+    /// returns the record's size and alignment.
+    func layout(_ fields: inout [CField], union isUnion: Bool, packed: Bool, minimumAlign: Int,
+                maximumAlign: Int? = nil) -> (size: Int, align: Int)? {
         var bits = 0  // bit position of the next member
         var size = 0
         var align = max(1, minimumAlign)
         for i in fields.indices {
             let t = self[fields[i].type]
-            let fieldAlign = packed ? 1 : t.align
+            let fieldAlign = min(packed ? 1 : t.align, max(maximumAlign ?? Int.max, 1))
             if t.size < 0 && !(t.kind == .array && i == fields.count - 1) { return nil }
             let fieldSize = max(t.size, 0)
             if fields[i].bitWidth >= 0 {
@@ -287,7 +295,8 @@ final class CTypeTable {
             size = max(size, offset + fieldSize)
             if isUnion { bits = 0 }
         }
-        return ((size + align - 1) / align * align, align)
+        let total = (size + align - 1) / align * align
+        return total <= maximumCTypeSize ? (total, align) : nil
     }
 
     /// The member `name` of record `id`, looking into anonymous members; the offset is

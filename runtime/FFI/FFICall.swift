@@ -200,7 +200,7 @@ extension LuaVM {
         let handle = lib.userdata.payload.load(as: UnsafeMutableRawPointer?.self)
         // RTLD_DEFAULT is the null handle on glibc.
         _ = dlerror()
-        guard let p = dlsym(handle, name) else {
+        guard let p = dlsym(handle, ffi.types.symbolNames[name] ?? name) else {
             return .failure(FFIError(dlerror().map { String(cString: $0) } ?? "undefined symbol: \(name)"))
         }
         return .success((id, p))

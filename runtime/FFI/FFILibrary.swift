@@ -42,15 +42,31 @@ final class FFIState {
 
 extension LuaVM {
     /// The C type an argument names: a type string, a ctype object or any cdata.
-    func checkType(_ c: BuiltinCall, _ i: Int) -> Result<CTypeID, FFIError> {
+    /// `parametersFrom`: the first argument `$` stands for (`ffi.typeof`), nil for none.
+    func checkType(_ c: BuiltinCall, _ i: Int, parametersFrom: Int? = nil) -> Result<CTypeID, FFIError> {
         let v = c.arg(i)
         if v.isString {
             let text = v.string.description
-            if let id = ffi.typeCache[text] { return .success(id) }
+            var parameters: [CTypeParameter] = []
+            if let first = parametersFrom, first <= c.count {
+                for k in first...c.count {
+                    let p = c.arg(k)
+                    if p.isNumber {
+                        parameters.append(.number(doubleToInt64(p.number)))
+                    } else if p.isCData, ffi.types[p.cdata.pointee.ctype].kind == .ctype {
+                        parameters.append(.type(p.cdata.payload.load(as: CTypeID.self)))
+                    } else if p.isCData {
+                        parameters.append(.type(p.cdata.pointee.ctype))
+                    } else {
+                        parameters.append(.other)
+                    }
+                }
+            }
+            if parameters.isEmpty, let id = ffi.typeCache[text] { return .success(id) }
             do {
-                var parser = try CDeclParser(Array(text.utf8), table: ffi.types, typeMode: true)
+                var parser = try CDeclParser(Array(text.utf8), table: ffi.types, typeMode: true, parameters: parameters)
                 let id = try parser.typeName()
-                ffi.typeCache[text] = id
+                if parameters.isEmpty { ffi.typeCache[text] = id }
                 return .success(id)
             } catch {
                 return .failure(FFIError(error.message))
@@ -78,12 +94,15 @@ extension LuaVM {
         let t = types[id]
         if t.kind == .array && t.length == CArrayLength.variable {
             guard let count, count >= 0 else { return nil }
-            return types[t.element].size * count
+            let (size, overflow) = types[t.element].size.multipliedReportingOverflow(by: count)
+            return !overflow && size <= maximumCTypeSize ? size : nil
         }
         if t.isVariableLength, let last = t.fields.last {
             guard let count, count >= 0 else { return nil }
-            let e = types[types[last.type].element]
-            return (last.offset + e.size * count + t.align - 1) / t.align * t.align
+            let (tail, overflow) = types[types[last.type].element].size.multipliedReportingOverflow(by: count)
+            guard !overflow, tail <= maximumCTypeSize else { return nil }
+            let size = (last.offset + tail + t.align - 1) / t.align * t.align
+            return size <= maximumCTypeSize ? size : nil
         }
         if t.isRecord && !t.isComplete { return nil }
         if t.kind == .reference { return allocationSize(t.element, count: count) }
@@ -105,12 +124,12 @@ extension LuaVM {
         var first = firstInitializer
         var count: Int? = nil
         if (t.kind == .array && t.length == CArrayLength.variable) || t.isVariableLength {
-            guard let n = c.number(first) else { return c.error("size of C type is unknown or too large") }
+            guard let n = c.number(first) else { return c.argumentError(first, "size of C type is unknown or too large") }
             count = Int(doubleToInt64(n))
             first += 1
         }
-        guard let size = allocationSize(id, count: count), size < 0x7fff_0000 else {
-            return c.error("size of C type is unknown or too large")
+        guard let size = allocationSize(id, count: count) else {
+            return c.argumentError(1, "size of C type is unknown or too large")
         }
         guard let cd = g.newCData(id, size: size) else { return builtinError }
         let object = Value(cdata: cd)
@@ -156,7 +175,7 @@ extension LuaVM {
         }
         register("typeof", in: F) { raw in
             let c = BuiltinCall(raw, "typeof")
-            switch c.vm.checkType(c, 1) {
+            switch c.vm.checkType(c, 1, parametersFrom: 2) {
             case .success(let id): return c.results(c.vm.ctypeObject(id) ?? .nil)
             case .failure(let e): return fail(c, e)
             }
@@ -347,14 +366,6 @@ extension LuaVM {
             let c = BuiltinCall(raw, "abi")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             return c.results(Value(bool: ["64bit", "le", "fpu", "hardfp", "eabi"].contains(s.description) && s.description != "eabi"))
-        }
-        register("tonumber", in: F) { raw in
-            let c = BuiltinCall(raw, "tonumber")
-            return c.results(c.vm.cdataNumber(c.arg(1)))
-        }
-        register("tostring", in: F) { raw in
-            let c = BuiltinCall(raw, "tostring")
-            return c.results(c.vm.toStringValue(c.L, c.arg(1)) ?? .nil)
         }
         _ = F.set(string: g.intern("os")!, string("Linux"), g)
         #if arch(arm64)

@@ -209,6 +209,8 @@ extension LuaVM {
 
     /// `object[key]` through `__index` tables; a function handler is left to the caller.
     func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
+        // C elements and members are read in place; the rest goes through the cdata metatable.
+        if object.isCData, let v = cdataFastIndex(object, key) { return .value(v) }
         var t = object
         for _ in 0..<maxMetamethodChain {
             let mm: Value
@@ -235,6 +237,7 @@ extension LuaVM {
     /// `object[key] = value` through `__newindex` tables; a function handler is left to the caller.
     func resolveNewIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value,
                          _ value: Value, slot: Int) -> MetaOutcome {
+        if object.isCData && cdataFastNewIndex(object, key, value) { return .value(.nil) }
         var t = object
         for _ in 0..<maxMetamethodChain {
             var mm = Value.nil
