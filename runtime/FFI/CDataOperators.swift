@@ -156,13 +156,15 @@ extension LuaVM {
             let base = t.kind == .pointer ? p.load(as: UnsafeMutableRawPointer?.self) : p
             let e = types[t.element]
             if e.size < 0 { throw FFIError("size of C type is unknown or too large") }
-            guard let base else { return .element(t.element, UnsafeMutableRawPointer(bitPattern: i &* e.size) ?? p) }
+            // luajit would fault here; an error is kinder than a crash.
+            guard let base else { throw FFIError("attempt to index a NULL pointer") }
             return .element(t.element, base + i &* e.size)
         }
         guard key.isString else { return .none }
         let name = key.string.description
         var record = id, rp = p
-        if t.kind == .pointer, types[t.element].isRecord, let a = p.load(as: UnsafeMutableRawPointer?.self) {
+        if t.kind == .pointer, types[t.element].isRecord {
+            guard let a = p.load(as: UnsafeMutableRawPointer?.self) else { throw FFIError("attempt to index a NULL pointer") }
             record = t.element
             rp = a
         }
@@ -222,13 +224,13 @@ extension LuaVM {
             do {
                 switch try locate(object, key) {
                 case .element(let id, let p):
-                    guard let v = cValue(id, at: p) else { return builtinError }
+                    guard let v = cValue(id, at: p) else { return c.outOfMemory() }
                     return c.results(v)
                 case .bitfield(let f, let p):
                     let n = types.loadBitfield(f, at: p + f.offset)
                     return c.results(types[f.type].kind == .bool ? Value(bool: n != 0) : Value(number: n))
                 case .constant(let id, let value):
-                    if types[id].size == 8 { return c.results(box(id, copying: [value], size: 8) ?? .nil) }
+                    if types[id].size == 8 { return box(id, copying: [value], size: 8).map { c.results($0) } ?? c.outOfMemory() }
                     return c.results(Value(number: Double(value)))
                 case .none:
                     break
@@ -343,7 +345,7 @@ extension LuaVM {
             guard op == .add || (op == .sub && isLeft) else { return fail() }
             let delta = UInt(bitPattern: Int(n &* Int64(size)))
             let address = op == .add ? p &+ delta : p &- delta
-            return c.results(box(types.pointer(to: e), address: UnsafeRawPointer(bitPattern: address)) ?? .nil)
+            return box(types.pointer(to: e), address: UnsafeRawPointer(bitPattern: address)).map { c.results($0) } ?? c.outOfMemory()
         case (.other, _), (_, .other):
             return fail()
         case (.number(let l), .number(let r)):
@@ -371,7 +373,7 @@ extension LuaVM {
             }
             let l = bits(x), r = bits(y)
             let result = unsigned ? unsignedArithmetic(op, l, r) : UInt64(bitPattern: signedArithmetic(op, Int64(bitPattern: l), Int64(bitPattern: r)))
-            return c.results(box(unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64, copying: [result], size: 8) ?? .nil)
+            return box(unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64, copying: [result], size: 8).map { c.results($0) } ?? c.outOfMemory()
         }
     }
 

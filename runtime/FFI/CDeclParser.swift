@@ -240,10 +240,10 @@ struct CDeclParser {
         token = try lexer.next()
         while case .pack(let directive) = token {
             switch directive {
-            case .set(let n): packing = n
+            case .set(let n): packing = n.map { max(1, $0) }
             case .push(let n):
                 packStack.append(packing)
-                if let n { packing = n }
+                if let n { packing = max(1, n) }
             case .pop: packing = packStack.popLast() ?? nil
             }
             token = try lexer.next()
@@ -334,7 +334,8 @@ struct CDeclParser {
                 if s == "packed" || s == "__packed__" { packed = true }
                 if s == "aligned" || s == "__aligned__" { align = max(align, 16) }
             case .number(let n, _):
-                if previous == "aligned" || previous == "__aligned__" { align = Int(n) }
+                // Alignments beyond 2^16 are refused later as a size too large.
+                if previous == "aligned" || previous == "__aligned__" { align = Int(max(1, min(n, 1 << 16))) }
             case .string(let s):
                 if word.hasPrefix("__asm") || word == "asm" { assemblerName = s }
             default: break
@@ -523,7 +524,7 @@ struct CDeclParser {
             for i in fields.indices {
                 let t = table[fields[i].type]
                 if t.size < 0 && !(t.kind == .array && i == fields.count - 1) { return nil }
-                let natural = min(packed ? 1 : t.align, packing ?? Int.max)
+                let natural = max(1, min(packed ? 1 : t.align, packing ?? Int.max))
                 let a = max(natural, Int(fields[i].value))
                 fields[i].value = 0
                 offset = union ? 0 : (offset + a - 1) / a * a
@@ -571,7 +572,7 @@ struct CDeclParser {
             if next < 0 { negative = true }
             constants.append(CField(name: name, type: id, offset: 0, value: next))
             table.constants[name] = (id, next)
-            next += 1
+            next &+= 1
             if try !accept(",") {
                 try expect("}")
                 break

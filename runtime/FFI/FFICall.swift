@@ -155,7 +155,7 @@ extension LuaVM {
                 if handle == nil { return c.error(message) }
             }
             guard let handle else { return builtinError }
-            guard let lib = c.vm.newCLibrary(handle: handle) else { return builtinError }
+            guard let lib = c.vm.newCLibrary(handle: handle) else { return c.outOfMemory() }
             return c.results(lib)
         }
     }
@@ -211,14 +211,14 @@ extension LuaVM {
         guard lib.isUserdata, lib.userdata.pointee.kind == cLibraryKind, let key = c.string(2) else { return c.typeError(1, expected: "userdata") }
         let name = key.description
         if let (id, value) = ffi.types.constants[name] {
-            if ffi.types[id].size == 8 && ffi.types[id].kind == .integer { return c.results(box(id, copying: [value], size: 8) ?? .nil) }
+            if ffi.types[id].size == 8 && ffi.types[id].kind == .integer { return box(id, copying: [value], size: 8).map { c.results($0) } ?? c.outOfMemory() }
             return c.results(Value(number: Double(value)))
         }
         switch symbolAddress(c, lib, name) {
         case .failure(let e): return c.error(e.message)
         case .success(let (id, p)):
-            if ffi.types[id].kind == .function { return c.results(box(id, address: p) ?? .nil) }
-            return c.results(cValue(id, at: p) ?? .nil)
+            if ffi.types[id].kind == .function { return box(id, address: p).map { c.results($0) } ?? c.outOfMemory() }
+            return cValue(id, at: p).map { c.results($0) } ?? c.outOfMemory()
         }
     }
 
@@ -309,9 +309,9 @@ extension LuaVM {
         case .void:
             return 0
         case .structure, .union, .array, .complex:
-            return c.results(box(types.unqualified(t.element), copying: result, size: r.size) ?? .nil)
+            return box(types.unqualified(t.element), copying: result, size: r.size).map { c.results($0) } ?? c.outOfMemory()
         default:
-            return c.results(cValue(t.element, at: result) ?? .nil)
+            return cValue(t.element, at: result).map { c.results($0) } ?? c.outOfMemory()
         }
     }
 

@@ -40,6 +40,14 @@ final class FFIState {
     }
 }
 
+extension BuiltinCall {
+    /// Fails with "not enough memory" (a cdata or a namespace could not be made).
+    func outOfMemory() -> Int32 {
+        vm.errorValue = vm.memoryErrorValue
+        return builtinError
+    }
+}
+
 extension LuaVM {
     /// The C type an argument names: a type string, a ctype object or any cdata.
     /// `parametersFrom`: the first argument `$` stands for (`ffi.typeof`), nil for none.
@@ -131,7 +139,7 @@ extension LuaVM {
         guard let size = allocationSize(id, count: count) else {
             return c.argumentError(1, "size of C type is unknown or too large")
         }
-        guard let cd = g.newCData(id, size: size) else { return builtinError }
+        guard let cd = g.newCData(id, size: size) else { return c.outOfMemory() }
         let object = Value(cdata: cd)
         var values: [Value] = []
         if first <= c.count { for i in first...c.count { values.append(c.arg(i)) } }
@@ -176,7 +184,7 @@ extension LuaVM {
         register("typeof", in: F) { raw in
             let c = BuiltinCall(raw, "typeof")
             switch c.vm.checkType(c, 1, parametersFrom: 2) {
-            case .success(let id): return c.results(c.vm.ctypeObject(id) ?? .nil)
+            case .success(let id): return c.vm.ctypeObject(id).map { c.results($0) } ?? c.outOfMemory()
             case .failure(let e): return fail(c, e)
             }
         }
@@ -201,7 +209,7 @@ extension LuaVM {
                 return c.error("cannot convert '\(c.vm.conversionName(c.arg(2)))' to '\(types.name(id))'")
             }
             let target = t.kind == .function ? types.pointer(to: id) : id
-            guard let cd = c.vm.g.newCData(target, size: max(types[target].size, 8)) else { return builtinError }
+            guard let cd = c.vm.g.newCData(target, size: max(types[target].size, 8)) else { return c.outOfMemory() }
             let object = Value(cdata: cd)
             do throws(FFIError) {
                 try c.vm.convert(c.arg(2), to: target, at: cd.payload, cast: true)
@@ -224,7 +232,7 @@ extension LuaVM {
             let table = c.vm.ffi.metatypes(c.vm.g)
             if !table.get(integer: Int(owner)).isNil { return c.error("cannot change a protected metatable") }
             _ = table.set(integer: Int(owner), Value(table: mt), c.vm.g)
-            return c.results(c.vm.ctypeObject(id) ?? .nil)
+            return c.vm.ctypeObject(id).map { c.results($0) } ?? c.outOfMemory()
         }
         register("gc", in: F) { raw in
             let c = BuiltinCall(raw, "gc")
