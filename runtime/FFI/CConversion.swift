@@ -71,7 +71,7 @@ extension CScalar {
 extension CTypeTable {
     /// Stores `v` as a value of scalar type `id` (integer, bool, enum, float, complex or pointer).
     func store(_ v: CScalar, as id: CTypeID, at p: UnsafeMutableRawPointer) {
-        let t = self[id]
+        let t = core(id)
         switch t.kind {
         case .bool:
             p.storeBytes(of: v.isZero ? 0 : 1, as: UInt8.self)
@@ -120,7 +120,7 @@ extension CTypeTable {
 
     /// The scalar stored at `p` as type `id`, or nil when `id` is not a scalar.
     func load(_ id: CTypeID, at p: UnsafeRawPointer) -> CScalar? {
-        let t = self[id]
+        let t = core(id)
         switch t.kind {
         case .bool: return .signed(p.load(as: UInt8.self) != 0 ? 1 : 0)
         case .integer, .enumeration:
@@ -149,7 +149,7 @@ extension CTypeTable {
 
     /// Reads a bitfield member as a number.
     func loadBitfield(_ f: CField, at p: UnsafeRawPointer) -> Double {
-        let t = self[f.type]
+        let t = core(f.type)
         var unit: UInt64 = 0
         memcpy(&unit, p, max(1, min(8, t.size)))
         let width = UInt64(f.bitWidth)
@@ -160,7 +160,7 @@ extension CTypeTable {
     }
 
     func storeBitfield(_ f: CField, _ value: Int64, at p: UnsafeMutableRawPointer) {
-        let t = self[f.type]
+        let t = core(f.type)
         let size = max(1, min(8, t.size))
         var unit: UInt64 = 0
         memcpy(&unit, p, size)
@@ -180,7 +180,7 @@ extension LuaVM {
     /// The memory a cdata stands for and that memory's type: references and pointers stay
     /// what they are, a reference is followed.
     func cdataTarget(_ cd: CDataRef) -> (CTypeID, UnsafeMutableRawPointer) {
-        let t = ffi.types[cd.pointee.ctype]
+        let t = ffi.types.core(cd.pointee.ctype)
         if t.kind == .reference { return (t.element, cd.address ?? cd.payload) }
         return (cd.pointee.ctype, cd.payload)
     }
@@ -204,7 +204,7 @@ extension LuaVM {
     /// reference for aggregates. Nil when memory runs out.
     func cValue(_ id: CTypeID, at p: UnsafeMutableRawPointer) -> Value? {
         let types = ffi.types
-        let t = types[id]
+        let t = types.core(id)
         switch t.kind {
         case .bool: return Value(bool: p.load(as: UInt8.self) != 0)
         case .integer where t.size == 8:
@@ -231,7 +231,7 @@ extension LuaVM {
         if v.isBoolean { return .signed(v.isTrue ? 1 : 0) }
         guard v.isCData else { return nil }
         let (id, p) = cdataTarget(v.cdata)
-        let t = ffi.types[id]
+        let t = ffi.types.core(id)
         if t.kind == .array || t.isRecord { return .address(UInt(bitPattern: p)) }
         if t.kind == .function { return .address(UInt(bitPattern: v.cdata.address)) }
         return ffi.types.load(id, at: p)
@@ -305,8 +305,8 @@ extension LuaVM {
     /// The address `v` converts to as a pointer of type `id` (a pointer type).
     func address(of v: Value, for id: CTypeID, cast: Bool) throws(FFIError) -> UnsafeRawPointer? {
         let types = ffi.types
-        let t = types[id]
-        let pointee = types[t.element]
+        let t = types.core(id)
+        let pointee = types.core(t.element)
         func fail() -> FFIError { FFIError("cannot convert '\(conversionName(v))' to '\(types.name(id))'") }
         if v.isNil { return nil }
         if v.isNumber {
@@ -324,7 +324,7 @@ extension LuaVM {
         }
         guard v.isCData else { throw fail() }
         let (sid, sp) = cdataTarget(v.cdata)
-        let s = types[sid]
+        let s = types.core(sid)
         let source: UnsafeRawPointer?
         var sourcePointee: CTypeID
         switch s.kind {
@@ -346,11 +346,11 @@ extension LuaVM {
         default:
             throw fail()
         }
-        if cast || pointee.kind == .void || types[sourcePointee].kind == .void { return source }
+        if cast || pointee.kind == .void || types.core(sourcePointee).kind == .void { return source }
         // Pointers convert to pointers of the same target type, qualifiers may only be added.
         let a = types.recordIdentity(types.unqualified(t.element))
         sourcePointee = types.recordIdentity(types.unqualified(sourcePointee))
-        if a == sourcePointee && (!types[sourcePointee].isConst || pointee.isConst) { return source }
+        if a == sourcePointee && (!types.core(sourcePointee).isConst || pointee.isConst) { return source }
         if compatible(a, sourcePointee) { return source }
         throw fail()
     }

@@ -6,7 +6,7 @@
 ///     0  next  8 marked  9 gct (= 10)
 ///     10 flags    UInt16  `CDataFlag`
 ///     12 ctype    CTypeID the type of the payload
-///     16 size     Int     payload bytes
+///     16 size     Int     payload bytes (at least 8 are allocated, so a pointer always fits)
 ///     24 payload...
 ///
 /// Pointers, references and function addresses keep the address in the payload; a
@@ -50,12 +50,12 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let c = o.cast(to: GCCData.self)
         c.pointee.flags = 0
         c.pointee.ctype = ctype
-        c.pointee.size = max(size, 8)
+        c.pointee.size = size
         c.payload.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 8))
         return c
     }
 
     func freeCData(_ c: CDataRef) {
-        release(c, size: GCCData.payloadOffset + c.pointee.size)
+        release(c, size: GCCData.payloadOffset + max(c.pointee.size, 8))
     }
 }

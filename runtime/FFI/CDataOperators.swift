@@ -99,7 +99,7 @@ extension LuaVM {
     func metatypeOwner(_ id: CTypeID) -> CTypeID {
         let types = ffi.types
         var t = id
-        if types[t].kind == .reference || types[t].kind == .pointer { t = types[t].element }
+        if types.core(t).kind == .reference || types.core(t).kind == .pointer { t = types.core(t).element }
         return types.recordIdentity(types.unqualified(t))
     }
 
@@ -151,35 +151,35 @@ extension LuaVM {
         let types = ffi.types
         let cd = object.cdata
         let (id, p) = cdataTarget(cd)
-        let t = types[id]
+        let t = types.core(id)
         if let i = integerKey(key), t.kind == .pointer || t.kind == .array {
             let base = t.kind == .pointer ? p.load(as: UnsafeMutableRawPointer?.self) : p
-            let e = types[t.element]
+            let e = types.core(t.element)
             if e.size < 0 { throw FFIError("size of C type is unknown or too large") }
             // luajit would fault here; an error is kinder than a crash.
             guard let base else { throw FFIError("attempt to index a NULL pointer") }
             return .element(t.element, base + i &* e.size)
         }
         guard key.isString else { return .none }
-        let name = key.string.description
+        let name = key.string.buffer
         var record = id, rp = p
-        if t.kind == .pointer, types[t.element].isRecord {
+        if t.kind == .pointer, types.core(t.element).isRecord {
             guard let a = p.load(as: UnsafeMutableRawPointer?.self) else { throw FFIError("attempt to index a NULL pointer") }
             record = t.element
             rp = a
         }
-        if types[record].isRecord {
+        if types.core(record).isRecord {
             let owner = types.recordIdentity(types.unqualified(record))
-            if var f = types.member(owner, name) {
-                if types[record].isConst { f.type = types.qualified(f.type, CQualifier.const) }
+            if var f = types.member(owner, bytes: name) {
+                if types.core(record).isConst { f.type = types.qualified(f.type, CQualifier.const) }
                 if f.bitWidth >= 0 { return .bitfield(f, rp) }
                 return .element(f.type, rp + f.offset)
             }
-            if let (ct, value) = types.constants["\(owner).\(name)"] { return .constant(ct, value) }
+            if let (ct, value) = types.constants["\(owner).\(key.string.description)"] { return .constant(ct, value) }
         }
-        if t.kind == .complex && (name == "re" || name == "im") {
+        if t.kind == .complex && (name.elementsEqual("re".utf8) || name.elementsEqual("im".utf8)) {
             let part = t.size == 8 ? CTypeBuiltin.float : CTypeBuiltin.double
-            return .element(part, name == "re" ? p : p + t.size / 2)
+            return .element(part, name.elementsEqual("re".utf8) ? p : p + t.size / 2)
         }
         return .none
     }
@@ -188,13 +188,13 @@ extension LuaVM {
     /// and compiled code's slow paths try it first); nil leaves it to `__index`.
     func cdataFastIndex(_ object: Value, _ key: Value) -> Value? {
         let types = ffi.types
-        guard types[object.cdata.pointee.ctype].kind != .ctype, let location = try? locate(object, key) else { return nil }
+        guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return nil }
         switch location {
         case .element(let id, let p):
             return cValue(id, at: p)
         case .bitfield(let f, let p):
             let n = types.loadBitfield(f, at: p + f.offset)
-            return types[f.type].kind == .bool ? Value(bool: n != 0) : Value(number: n)
+            return types.core(f.type).kind == .bool ? Value(bool: n != 0) : Value(number: n)
         default:
             return nil
         }
@@ -203,10 +203,10 @@ extension LuaVM {
     /// `cdata[key] = value` for elements and members; false leaves it (and its errors) to `__newindex`.
     func cdataFastNewIndex(_ object: Value, _ key: Value, _ value: Value) -> Bool {
         let types = ffi.types
-        guard types[object.cdata.pointee.ctype].kind != .ctype, let location = try? locate(object, key) else { return false }
+        guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return false }
         switch location {
         case .element(let id, let p):
-            if types[id].isConst { return false }
+            if types.core(id).isConst { return false }
             do { try convert(value, to: id, at: p) } catch { return false }
             return true
         case .bitfield(let f, let p):
@@ -299,7 +299,7 @@ extension LuaVM {
         guard v.isCData else { return .other }
         let types = ffi.types
         let (id, p) = cdataTarget(v.cdata)
-        let t = types[id]
+        let t = types.core(id)
         switch t.kind {
         case .integer, .enumeration, .bool:
             let s = types.load(id, at: p)!

@@ -67,6 +67,32 @@ struct CType {
     var isRecord: Bool { kind == .structure || kind == .union }
 }
 
+/// The facts of a type the hot paths read (indexing, conversions, arithmetic): a copy of
+/// them touches no reference counts, unlike `CType` with its name and members.
+struct CTypeCore {
+    var kind: CTypeKind
+    var size: Int
+    var align: Int
+    var qualifiers: UInt8
+    var isUnsigned: Bool
+    var element: CTypeID
+    var length: Int
+
+    init(_ t: CType) {
+        kind = t.kind
+        size = t.size
+        align = t.align
+        qualifiers = t.qualifiers
+        isUnsigned = t.isUnsigned
+        element = t.element
+        length = t.length
+    }
+
+    var isConst: Bool { qualifiers & CQualifier.const != 0 }
+    var isNumber: Bool { kind == .integer || kind == .float || kind == .bool || kind == .enumeration }
+    var isRecord: Bool { kind == .structure || kind == .union }
+}
+
 /// Built-in type ids, created first in this order by `CTypeTable.init`.
 enum CTypeBuiltin {
     static let void: CTypeID = 0
@@ -97,6 +123,8 @@ enum CTypeBuiltin {
 /// (structs, unions and enums are each their own type), plus the names `ffi.cdef` declared.
 final class CTypeTable {
     private(set) var types: [CType] = []
+    /// `types` without names and members, for the hot paths.
+    private var cores: [CTypeCore] = []
     private var interned: [String: CTypeID] = [:]
     /// `typedef` names and declared functions and variables (`ffi.C.name`), enum constants.
     var typedefs: [String: CTypeID] = [:]
@@ -143,15 +171,21 @@ final class CTypeTable {
 
     subscript(id: CTypeID) -> CType { types[Int(id)] }
 
+    @inline(__always) func core(_ id: CTypeID) -> CTypeCore { cores[Int(id)] }
+
     private func add(_ t: CType) -> CTypeID {
         types.append(t)
+        cores.append(CTypeCore(t))
         return CTypeID(types.count - 1)
     }
 
     /// A type that is its own (a struct, union or enum); `update` completes it later.
     func addUnique(_ t: CType) -> CTypeID { add(t) }
 
-    func update(_ id: CTypeID, _ t: CType) { types[Int(id)] = t }
+    func update(_ id: CTypeID, _ t: CType) {
+        types[Int(id)] = t
+        cores[Int(id)] = CTypeCore(t)
+    }
 
     /// The interned type described by `key`, made by `make` the first time.
     private func intern(_ key: String, _ make: () -> CType) -> CTypeID {
@@ -177,8 +211,8 @@ final class CTypeTable {
 
     /// The type without qualifiers.
     func unqualified(_ id: CTypeID) -> CTypeID {
+        if core(id).qualifiers == 0 { return id }
         let t = self[id]
-        if t.qualifiers == 0 { return id }
         if t.isRecord || t.kind == .enumeration { return t.element }
         switch t.kind {
         case .pointer: return pointer(to: t.element)
@@ -191,7 +225,7 @@ final class CTypeTable {
 
     /// The type a qualified struct alias stands for, else `id` itself.
     func recordIdentity(_ id: CTypeID) -> CTypeID {
-        let t = self[id]
+        let t = core(id)
         return (t.isRecord || t.kind == .enumeration) && t.qualifiers != 0 ? t.element : id
     }
 
@@ -224,7 +258,7 @@ final class CTypeTable {
 
     /// The type a typed value of `id` has after qualifiers and references are looked through.
     func target(_ id: CTypeID) -> CTypeID {
-        let t = self[id]
+        let t = core(id)
         return t.kind == .reference ? t.element : id
     }
 
@@ -302,9 +336,15 @@ final class CTypeTable {
     /// The member `name` of record `id`, looking into anonymous members; the offset is
     /// from the start of `id`.
     func member(_ id: CTypeID, _ name: String) -> CField? {
-        for f in self[id].fields {
-            if f.name == name { return f }
-            if f.name.isEmpty, self[f.type].isRecord, var inner = member(f.type, name) {
+        var name = name
+        return name.withUTF8 { member(id, bytes: $0) }
+    }
+
+    /// `member` for a name given as bytes (a Lua string's), without making a Swift string.
+    func member(_ id: CTypeID, bytes: UnsafeBufferPointer<UInt8>) -> CField? {
+        for f in types[Int(id)].fields {
+            if f.name.utf8.elementsEqual(bytes) && !f.name.isEmpty { return f }
+            if f.name.isEmpty, core(f.type).isRecord, var inner = member(f.type, bytes: bytes) {
                 inner.offset += f.offset
                 return inner
             }
