@@ -134,4 +134,36 @@ ffi.gc(keep, nil)
 keep = nil
 collectgarbage(); collectgarbage()
 print(collected)
+
+-- common idioms
+ffi.cdef[[ typedef struct { int x, y; } pt_t; ]]
+local p = ffi.new("int[4]")
+local q = ffi.cast("int *", p)
+print(q == 0, ffi.cast("void*", 0) == 0, q ~= nil)
+print(tonumber(ffi.cast("intptr_t", ffi.cast("void *", 4096))), ffi.cast("uintptr_t", 4100) % 16)
+local a = ffi.new("pt_t[2]", {{1, 2}, {3, 4}})
+a[0] = a[1]
+print(a[0].x, a[0].y)
+local s = ffi.new("pt_t")
+s = a[1]
+print(s.x, ffi.istype("pt_t", s), ffi.istype("pt_t &", s))
+print(ffi.sizeof(a[0]), ffi.sizeof(a), #tostring(a) > 0)
+local u64 = 0xffffffffffffffffULL
+print(u64, u64 + 1, u64 / 2, tonumber(u64), u64 == -1, -1LL == u64)
+print(5LL > 3, 5LL >= 5, math.max(1, tonumber(3LL)), 2^53 + 1LL)
+print(string.format("%d %s", tonumber(7LL), tostring(7LL)))
+local t = {}
+t[1LL] = "a"
+print(t[1], t[1LL])
+print(ffi.new("bool", 0) and "truthy", not ffi.new("int", 0))
+print(pcall(string.rep, "x", 3LL))
+print(ffi.string(ffi.new("const char *", "hello"), 3))
+local n = ffi.new("int", 5)
+print(n + 1, n * 2LL, ffi.new("float", 1.5) * 2)
+print(ffi.typeof("int *")(), ffi.typeof("int[3]")({1,2,3})[2])
+print(ffi.new("int[2][3]", {{1,2,3},{4,5,6}})[1][2])
+local vp = ffi.new("int *[2]")
+vp[0] = p
+print(vp[0] == q, vp[1] == nil)
+print(ffi.alignof("double"), ffi.alignof("struct { char c; double d; }"))
 print("ok")
