@@ -316,11 +316,13 @@ extension LuaVM {
         }
     }
 
+    /// Built-in arithmetic first (numbers, 64-bit integers, pointers); the metatype's
+    /// metamethod only for what that cannot do, as in luajit.
     func cdataArithmetic(_ c: BuiltinCall, _ op: CArithmetic, _ a: Value, _ b: Value) -> Int32 {
-        if let r = metatypeCall(c, op.metamethod, a, b) { return r }
         let x = operand(a), y = operand(b)
         func fail() -> Int32 {
-            c.error("attempt to perform arithmetic on '\(conversionName(a))' and '\(conversionName(b))'")
+            if let r = metatypeCall(c, op.metamethod, a, b) { return r }
+            return c.error("attempt to perform arithmetic on '\(conversionName(a))' and '\(conversionName(b))'")
         }
         let types = ffi.types
         switch (x, y) {
@@ -425,12 +427,9 @@ extension LuaVM {
 
     // MARK: comparisons
 
+    /// Built-in comparisons first (numbers, 64-bit integers, pointers); then the metatype's
+    /// metamethod; then identity (`==`) or an error.
     func cdataCompare(_ c: BuiltinCall, _ event: String, _ a: Value, _ b: Value) -> Int32 {
-        if let h = metatypeHandler(a, event) ?? metatypeHandler(b, event) {
-            var r = Value.nil
-            if callFunction(c.L, h, [a, b], &r) != .ok { return builtinError }
-            return c.results(Value(bool: r.isTruthy))
-        }
         if let r = enumComparison(c, event, a, b) ?? enumComparison(c, event, b, a) { return r }
         if event == "__eq", a.isCData, b.isCData, ffi.types[a.cdata.pointee.ctype].kind == .ctype,
            ffi.types[b.cdata.pointee.ctype].kind == .ctype {
@@ -465,6 +464,11 @@ extension LuaVM {
             return ordered(unsigned ? l < r : Int64(bitPattern: l) < Int64(bitPattern: r), l == r)
         default:
             break
+        }
+        if let h = metatypeHandler(a, event) ?? metatypeHandler(b, event) {
+            var r = Value.nil
+            if callFunction(c.L, h, [a, b], &r) != .ok { return builtinError }
+            return c.results(Value(bool: r.isTruthy))
         }
         if equal {
             // Records and other cdata are equal only to themselves (by address).
