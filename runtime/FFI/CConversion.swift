@@ -241,12 +241,12 @@ extension LuaVM {
     /// pointers, any pointer to any pointer).
     func convert(_ v: Value, to id: CTypeID, at p: UnsafeMutableRawPointer, cast: Bool = false) throws(FFIError) {
         let types = ffi.types
-        let t = types[id]
+        let t = types.core(id)
         func fail() -> FFIError { FFIError("cannot convert '\(conversionName(v))' to '\(types.name(id))'") }
         switch t.kind {
         case .bool, .integer, .float, .complex, .enumeration:
             if t.kind == .enumeration && v.isString {
-                guard let field = t.fields.first(where: { $0.name == v.string.description }) else { throw fail() }
+                guard let field = types[id].fields.first(where: { $0.name == v.string.description }) else { throw fail() }
                 types.store(.signed(field.value), as: id, at: p)
                 return
             }
