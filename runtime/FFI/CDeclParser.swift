@@ -507,7 +507,7 @@ struct CDeclParser {
             throw located("size of C type is unknown or too large")
         }
         var t = table[id]
-        t.fields = laid
+        t.fields = table.members(laid)
         t.size = size
         t.align = recordAlign
         t.isComplete = true
@@ -580,7 +580,7 @@ struct CDeclParser {
         }
         while try attributes(packed: &packed, align: &align) {}
         var t = table[id]
-        t.fields = constants
+        t.fields = table.members(constants)
         t.element = negative ? CTypeBuiltin.int32 : CTypeBuiltin.uint32
         t.isUnsigned = !negative
         table.update(id, t)

@@ -53,8 +53,9 @@ struct CType {
     var length = 0
     /// Struct, union and enum tags (empty when anonymous); names of scalar types.
     var name = ""
-    /// Members, parameters or enum constants.
-    var fields: [CField] = []
+    /// Members, parameters or enum constants: storage `CTypeTable.members` made, kept for the
+    /// table's life, so copying a type copies no reference-counted array.
+    var fields = UnsafeBufferPointer<CField>(start: nil, count: 0)
     var isVariadic = false
     /// Structs and unions: members declared (`struct foo;` alone leaves it false).
     var isComplete = true
@@ -77,6 +78,7 @@ struct CTypeCore {
     var isUnsigned: Bool
     var element: CTypeID
     var length: Int
+    var fields: UnsafeBufferPointer<CField>
 
     init(_ t: CType) {
         kind = t.kind
@@ -86,6 +88,7 @@ struct CTypeCore {
         isUnsigned = t.isUnsigned
         element = t.element
         length = t.length
+        fields = t.fields
     }
 
     var isConst: Bool { qualifiers & CQualifier.const != 0 }
@@ -134,6 +137,25 @@ final class CTypeTable {
     var constants: [String: (CTypeID, Int64)] = [:]
     /// `struct foo`, `union foo`, `enum foo` by kind and tag.
     var tags: [String: CTypeID] = [:]
+
+    /// Member lists handed out by `members`, freed with the table.
+    private var memberStorage: [UnsafeMutableBufferPointer<CField>] = []
+
+    deinit {
+        for m in memberStorage {
+            m.deinitialize()
+            m.deallocate()
+        }
+    }
+
+    /// Storage for a type's `fields`, owned by the table.
+    func members(_ list: [CField]) -> UnsafeBufferPointer<CField> {
+        if list.isEmpty { return UnsafeBufferPointer(start: nil, count: 0) }
+        let m = UnsafeMutableBufferPointer<CField>.allocate(capacity: list.count)
+        _ = m.initialize(from: list)
+        memberStorage.append(m)
+        return UnsafeBufferPointer(m)
+    }
 
     init() {
         func scalar(_ kind: CTypeKind, _ size: Int, unsigned: Bool = false, _ name: String) {
@@ -252,7 +274,7 @@ final class CTypeTable {
         let key = "f:\(result):\(parameters.map(String.init).joined(separator: ",")):\(variadic)"
         return intern(key) {
             CType(kind: .function, size: -1, align: 1, element: result,
-                  fields: parameters.map { CField(name: "", type: $0, offset: 0) }, isVariadic: variadic)
+                  fields: members(parameters.map { CField(name: "", type: $0, offset: 0) }), isVariadic: variadic)
         }
     }
 
@@ -342,7 +364,7 @@ final class CTypeTable {
 
     /// `member` for a name given as bytes (a Lua string's), without making a Swift string.
     func member(_ id: CTypeID, bytes: UnsafeBufferPointer<UInt8>) -> CField? {
-        for f in types[Int(id)].fields {
+        for f in core(id).fields {
             if f.name.utf8.elementsEqual(bytes) && !f.name.isEmpty { return f }
             if f.name.isEmpty, core(f.type).isRecord, var inner = member(f.type, bytes: bytes) {
                 inner.offset += f.offset
