@@ -178,6 +178,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             while let string = s { s = string.pointee.next; freeObject(string) }
         }
         free(pointee.stringBuckets)
+        free(pointee.pendingFinalizers)
         releaseSmallBlockChunks()
         pointee.emptyNode.deallocate()
         pointee.typeMetatables.deallocate()
