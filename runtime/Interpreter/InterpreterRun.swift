@@ -238,6 +238,9 @@ struct InterpreterRun {
         switch outcome {
         case .value(let v):
             if a >= 0 { base[a] = v }
+            // A cdata read in place (a boxed value or a reference) was allocated: once it is
+            // in its register, this is a safepoint, as after FNEW.
+            if v.isCData { g.checkGC() }
             return nil
         case .call(let mm, let x, let y, let z):
             return callMetamethodInLoop(mm, x, y, z)
