@@ -128,6 +128,10 @@ final class CTypeTable {
     private(set) var types: [CType] = []
     /// `types` without names and members, for the hot paths.
     private var cores: [CTypeCore] = []
+    /// `T *` and `T &` by `T`: what indexing and pointer arithmetic ask for all the time,
+    /// found without formatting an interning key.
+    private var plainPointers: [CTypeID: CTypeID] = [:]
+    private var references: [CTypeID: CTypeID] = [:]
     private var interned: [String: CTypeID] = [:]
     /// `typedef` names and declared functions and variables (`ffi.C.name`), enum constants.
     var typedefs: [String: CTypeID] = [:]
@@ -252,11 +256,17 @@ final class CTypeTable {
     }
 
     func pointer(to element: CTypeID, qualifiers: UInt8 = 0) -> CTypeID {
-        intern("p\(qualifiers):\(element)") { CType(kind: .pointer, size: 8, align: 8, qualifiers: qualifiers, element: element) }
+        if qualifiers == 0, let id = plainPointers[element] { return id }
+        let id = intern("p\(qualifiers):\(element)") { CType(kind: .pointer, size: 8, align: 8, qualifiers: qualifiers, element: element) }
+        if qualifiers == 0 { plainPointers[element] = id }
+        return id
     }
 
     func reference(to element: CTypeID) -> CTypeID {
-        intern("r:\(element)") { CType(kind: .reference, size: 8, align: 8, element: element) }
+        if let id = references[element] { return id }
+        let id = intern("r:\(element)") { CType(kind: .reference, size: 8, align: 8, element: element) }
+        references[element] = id
+        return id
     }
 
     /// `element[length]`; the size is unknown for `[?]` and `[]`.
