@@ -1,5 +1,6 @@
 /// C types of the FFI: their representation, interning in one table per Lua state, layout
 /// (size and alignment on x86-64/arm64 System V) and luajit's way of naming them.
+import Glibc
 
 /// Index of a C type in `CTypeTable.types`.
 public typealias CTypeID = Int32
@@ -375,7 +376,10 @@ final class CTypeTable {
     /// `member` for a name given as bytes (a Lua string's), without making a Swift string.
     func member(_ id: CTypeID, bytes: UnsafeBufferPointer<UInt8>) -> CField? {
         for f in core(id).fields {
-            if f.name.utf8.elementsEqual(bytes) && !f.name.isEmpty { return f }
+            if !f.name.isEmpty && f.name.utf8.count == bytes.count && f.name.utf8.withContiguousStorageIfAvailable({
+                memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) ?? f.name.utf8.elementsEqual(bytes) {
+                return f
+            }
             if f.name.isEmpty, core(f.type).isRecord, var inner = member(f.type, bytes: bytes) {
                 inner.offset += f.offset
                 return inner
