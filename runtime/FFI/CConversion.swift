@@ -203,7 +203,7 @@ extension LuaVM {
     /// scalars, boxed cdata for 64-bit integers, complex numbers and pointers, and a
     /// reference for aggregates. Nil when memory runs out.
     func cValue(_ id: CTypeID, at p: UnsafeMutableRawPointer) -> Value? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types.core(id)
         switch t.kind {
         case .bool: return Value(bool: p.load(as: UInt8.self) != 0)
@@ -240,7 +240,7 @@ extension LuaVM {
     /// Converts `v` to C type `id` at `p`. `cast` allows what `ffi.cast` allows (numbers to
     /// pointers, any pointer to any pointer).
     func convert(_ v: Value, to id: CTypeID, at p: UnsafeMutableRawPointer, cast: Bool = false) throws(FFIError) {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types.core(id)
         func fail() -> FFIError { FFIError("cannot convert '\(conversionName(v))' to '\(types.name(id))'") }
         switch t.kind {
@@ -304,7 +304,7 @@ extension LuaVM {
 
     /// The address `v` converts to as a pointer of type `id` (a pointer type).
     func address(of v: Value, for id: CTypeID, cast: Bool) throws(FFIError) -> UnsafeRawPointer? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types.core(id)
         let pointee = types.core(t.element)
         func fail() -> FFIError { FFIError("cannot convert '\(conversionName(v))' to '\(types.name(id))'") }
@@ -357,7 +357,7 @@ extension LuaVM {
 
     /// Pointer targets that differ only in qualifiers further down, or integer signedness of one size.
     private func compatible(_ a: CTypeID, _ b: CTypeID) -> Bool {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let x = types[a], y = types[b]
         if x.kind == .integer && y.kind == .integer { return x.size == y.size }
         if x.kind == .pointer && y.kind == .pointer {
@@ -369,7 +369,7 @@ extension LuaVM {
     /// Fills an array or record at `p` from a Lua table: arrays from index 0 or 1, records by
     /// member names or, when the table has `[1]`, in order.
     func initialize(_ id: CTypeID, at p: UnsafeMutableRawPointer, table: TableRef, length: Int) throws(FFIError) {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[id]
         if t.kind == .array {
             let e = types[t.element]
@@ -422,7 +422,7 @@ extension LuaVM {
 
     /// Initializes a new cdata of type `id` from `ffi.new`'s initializers.
     func initialize(_ id: CTypeID, at p: UnsafeMutableRawPointer, size: Int, values: [Value]) throws(FFIError) {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[id]
         if values.isEmpty { return }
         switch t.kind {

@@ -97,7 +97,7 @@ extension LuaVM {
     /// The struct or union whose metatype applies to a cdata of type `id` (itself, or the
     /// target of a pointer or reference).
     func metatypeOwner(_ id: CTypeID) -> CTypeID {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         var t = id
         if types.core(t).kind == .reference || types.core(t).kind == .pointer { t = types.core(t).element }
         return types.recordIdentity(types.unqualified(t))
@@ -148,7 +148,7 @@ extension LuaVM {
     }
 
     private func locate(_ object: Value, _ key: Value) throws(FFIError) -> CLocation {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let cd = object.cdata
         let (id, p) = cdataTarget(cd)
         let t = types.core(id)
@@ -187,7 +187,7 @@ extension LuaVM {
     /// `cdata[key]` for elements and members, without a metamethod call (the interpreter's
     /// and compiled code's slow paths try it first); nil leaves it to `__index`.
     func cdataFastIndex(_ object: Value, _ key: Value) -> Value? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return nil }
         switch location {
         case .element(let id, let p):
@@ -202,7 +202,7 @@ extension LuaVM {
 
     /// `cdata[key] = value` for elements and members; false leaves it (and its errors) to `__newindex`.
     func cdataFastNewIndex(_ object: Value, _ key: Value, _ value: Value) -> Bool {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return false }
         switch location {
         case .element(let id, let p):
@@ -219,7 +219,7 @@ extension LuaVM {
 
     func cdataIndex(_ c: BuiltinCall, _ object: Value, _ key: Value) -> Int32 {
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         if types[object.cdata.pointee.ctype].kind != .ctype {
             do {
                 switch try locate(object, key) {
@@ -250,7 +250,7 @@ extension LuaVM {
     }
 
     private func noMember(_ object: Value, _ key: Value) -> String {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         var (id, _) = cdataTarget(object.cdata)
         if types[id].kind == .pointer && types[types[id].element].isRecord { id = types[id].element }
         if key.isString { return "'\(types.name(id))' has no member named '\(key.string.description)'" }
@@ -259,7 +259,7 @@ extension LuaVM {
 
     func cdataNewIndex(_ c: BuiltinCall, _ object: Value, _ key: Value, _ value: Value) -> Int32 {
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         if types[object.cdata.pointee.ctype].kind != .ctype {
             do {
                 switch try locate(object, key) {
@@ -297,7 +297,7 @@ extension LuaVM {
     private func operand(_ v: Value) -> COperand {
         if v.isNumber { return .number(v.number) }
         guard v.isCData else { return .other }
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let (id, p) = cdataTarget(v.cdata)
         let t = types.core(id)
         switch t.kind {
@@ -324,7 +324,7 @@ extension LuaVM {
             if let r = metatypeCall(c, op.metamethod, a, b) { return r }
             return c.error("attempt to perform arithmetic on '\(conversionName(a))' and '\(conversionName(b))'")
         }
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         switch (x, y) {
         case (.pointer(let p, let e), _), (_, .pointer(let p, let e)):
             let size = max(types[e].size, 0)
@@ -495,7 +495,7 @@ extension LuaVM {
         let object = c.arg(1)
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
         let cd = object.cdata
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         if types[cd.pointee.ctype].kind == .ctype {
             let id = cd.payload.load(as: CTypeID.self)
             return newCData(c, id, firstInitializer: 2, constructor: true)
@@ -519,7 +519,7 @@ extension LuaVM {
     /// `tostring` of a cdata without a `__tostring`: numbers for 64-bit integers and complex
     /// numbers, `ctype<...>` for types, else the type and the address.
     func cdataText(_ cd: CDataRef) -> String {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let id = cd.pointee.ctype
         let t = types[id]
         switch t.kind {

@@ -238,7 +238,7 @@ extension LuaVM {
 
     /// The type a variadic argument is passed as (luajit's promotions).
     private func variadicType(_ v: Value) -> CTypeID? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         if v.isNumber { return CTypeBuiltin.double }
         if v.isBoolean { return CTypeBuiltin.int32 }
         if v.isString { return CTypeBuiltin.constCharPointer }
@@ -257,7 +257,7 @@ extension LuaVM {
 
     /// Calls the C function of type `function` at `address` with the builtin's arguments 2...
     func callC(_ c: BuiltinCall, _ function: CTypeID, address: UnsafeMutableRawPointer?) -> Int32 {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[function]
         let count = c.count - 1
         if count < t.fields.count || (count > t.fields.count && !t.isVariadic) {
@@ -319,7 +319,7 @@ extension LuaVM {
 
     /// A C function pointer that calls Lua function `f` with the signature `function`.
     func callbackAddress(for function: CTypeID, _ f: Value) throws(FFIError) -> UnsafeRawPointer? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[function]
         if t.isVariadic { throw FFIError("cannot convert 'function' to '\(types.name(types.pointer(to: function)))'") }
         guard let cif = ffi.calls.cif(function, t.fields.map(\.type), types) else {
@@ -349,7 +349,7 @@ extension LuaVM {
     /// Runs the Lua function of callback `slot` for C code.
     fileprivate func runCallback(_ slot: Int, _ result: UnsafeMutableRawPointer?, _ arguments: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let callback = ffi.calls.callbacks[slot] else { return }
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[callback.function]
         let L = g.pointee.currentThread
         var values: [Value] = []

@@ -5,8 +5,6 @@ import Glibc
 /// The FFI state of one Lua state: its C types and the tables the collector must see
 /// (metatypes, finalizers, callback functions), which live in the registry.
 final class FFIState {
-    /// Functions read it as `unowned(unsafe) let types = ffi.types`: the table lives as long
-    /// as the state, and a counted reference would cost a retain and a release per access.
     let types = CTypeTable()
     /// Parsed type strings of `ffi.new("...")` and friends; cleared by every `ffi.cdef`.
     var typeCache: [String: CTypeID] = [:]
@@ -100,7 +98,7 @@ extension LuaVM {
 
     /// Bytes a new cdata of type `id` needs; `count` sizes `[?]` arrays and variable-length structs.
     func allocationSize(_ id: CTypeID, count: Int?) -> Int? {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         let t = types[id]
         if t.kind == .array && t.length == CArrayLength.variable {
             guard let count, count >= 0 else { return nil }
@@ -122,7 +120,7 @@ extension LuaVM {
     /// `ffi.new(ct, ...)` and `ct(...)`: initializers from argument `firstInitializer` on.
     /// `constructor`: called as `ct(...)`, where a metatype's `__new` takes over.
     func newCData(_ c: BuiltinCall, _ id: CTypeID, firstInitializer: Int, constructor: Bool = false) -> Int32 {
-        unowned(unsafe) let types = ffi.types
+        let types = ffi.types
         if constructor, let h = metatype(of: id)?.get(string: g.intern("__new")!), !h.isNil, types[id].kind != .pointer {
             var args: [Value] = [ctypeObject(id) ?? .nil]
             if firstInitializer <= c.count { for i in firstInitializer...c.count { args.append(c.arg(i)) } }
