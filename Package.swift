@@ -71,7 +71,9 @@ let package = Package(
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
         .target(name: "CSupport"),
-        .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport"], path: "runtime",
+        // libffi, linked from the system (Debian's libffi-dev): the FFI's calls and callbacks.
+        .target(name: "CLibFFI", linkerSettings: [.linkedLibrary("ffi")]),
+        .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport", "CLibFFI"], path: "runtime",
                 swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
                 swiftSettings: llvmSwiftFlags),

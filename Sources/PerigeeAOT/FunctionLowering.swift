@@ -239,7 +239,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
             return true
         case .MOV:
             if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
-        case .KSTR:
+        case .KSTR, .KCDATA:
+            // FFI constants are boxed cdata the loader made, kept in the object constants.
             store(a, gcConstant(d))
         case .KNUM:
             storeNumber(a, cx.constant(proto.numberConstants[d]))
@@ -298,18 +299,38 @@ final class FunctionLowering: RuntimeCodeEmitter {
             compareThroughRuntime(pc)
             return false
         case .ISEQS, .ISNES:
-            let equal = b.icmp(LLVMIntEQ, load(a), gcConstant(d))
+            let v = load(a)
+            let plain = newBlock("plain"), slow = newBlock("cdata")
+            b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
+            b.position(atEndOf: slow)
+            compareThroughRuntime(pc)
+            b.position(atEndOf: plain)
+            let equal = b.icmp(LLVMIntEQ, v, gcConstant(d))
             branchOnFollowingJump(ins.opcode == .ISEQS ? equal : b.icmp(LLVMIntEQ, equal, cx.constant(0, cx.i1)), pc)
             return false
         case .ISEQN, .ISNEN:
-            // A non-number is a NaN pattern, so it compares unequal to any number.
+            // A non-number is a NaN pattern, so it compares unequal to any number; a cdata
+            // (`1LL == 1`) is compared by the runtime.
             let n = cx.constant(proto.numberConstants[d])
             let p = ins.opcode == .ISEQN ? LLVMRealOEQ : LLVMRealUNE
+            if !numbers.isNumber(a, at: pc) {
+                let plain = newBlock("plain"), slow = newBlock("cdata")
+                b.condBr(hasTag(valueBits(a, at: pc), ValueBits.cdataTag), slow, plain)
+                b.position(atEndOf: slow)
+                compareThroughRuntime(pc)
+                b.position(atEndOf: plain)
+            }
             branchOnFollowingJump(b.fcmp(p, numberValue(a, at: pc), n), pc)
             return false
         case .ISEQP, .ISNEP:
             let p = ins.opcode == .ISEQP ? LLVMIntEQ : LLVMIntNE
-            branchOnFollowingJump(b.icmp(p, load(a), bits(primitive(d))), pc)
+            let v = load(a)
+            let plain = newBlock("plain"), slow = newBlock("cdata")
+            b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
+            b.position(atEndOf: slow)
+            compareThroughRuntime(pc)
+            b.position(atEndOf: plain)
+            branchOnFollowingJump(b.icmp(p, v, bits(primitive(d))), pc)
             return false
         case .ISTC, .ISFC:
             let v = load(d)
@@ -445,7 +466,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         case .JMP:
             b.br(block(jumpTarget(pc)))
             return false
-        case .KCDATA, .ISTYPE, .ISNUM, .FUNCC, .FUNCCW:
+        case .ISTYPE, .ISNUM, .FUNCC, .FUNCCW:
             b.ret(call(.unsupported, pc: pc))
             return false
         }

@@ -67,10 +67,11 @@ public struct Linker {
     }
 
     /// The swiftc command line that links `objects` into `output`. The whole runtime archive
-    /// is linked in, so Swift metadata (conformances) in objects nothing names is never lost.
+    /// is linked in, so Swift metadata (conformances) in objects nothing names is never lost;
+    /// the FFI's calls need the system's libffi.
     public func arguments(objects: [String], output: String, extra: [String] = []) -> [String] {
         [swiftc, "-static-stdlib"] + objects
-            + ["-Xlinker", "--whole-archive", runtimeLibrary, "-Xlinker", "--no-whole-archive"]
+            + ["-Xlinker", "--whole-archive", runtimeLibrary, "-Xlinker", "--no-whole-archive", "-lffi"]
             + extra + ["-o", output]
     }
 

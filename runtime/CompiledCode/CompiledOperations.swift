@@ -63,6 +63,8 @@ extension FrameView {
         switch outcome {
         case .value(let v):
             if a >= 0 { self[a] = v }
+            // A cdata read in place was allocated: once it is in its register, collect.
+            if v.isCData { g.checkGC() }
             return 0
         case .call(let mm, let x, let y, let z):
             let (status, v) = callMetamethod(mm, x, y, z)
@@ -120,12 +122,12 @@ public func perigee_return(_ l: UnsafeMutableRawPointer, _ base: Int, _ first: I
     return count
 }
 
-/// An instruction compiled code cannot run (FFI constants): raises its error.
+/// An instruction compiled code never contains: raises an internal error.
 @_cdecl("perigee_unsupported")
 public func perigee_unsupported(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
     let op = Instruction(ins).verifiedOpcode
-    return f.status(f.error(op == .KCDATA ? cdataConstantMessage : "internal error: instruction \(op) in compiled code"))
+    return f.status(f.error("internal error: instruction \(op) in compiled code"))
 }
 
 // MARK: Operators
@@ -149,21 +151,30 @@ public func perigee_arith(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
     return f.finish(f.arithmeticFallback(i, x, y), into: i.ra)
 }
 
-/// ISLT ISGE ISLE ISGT ISEQV ISNEV: 1 when the following jump is taken, else 0.
+/// ISLT ISGE ISLE ISGT ISEQV ISNEV, and ISEQN ISNEN ISEQP ISNEP on a cdata: 1 when the
+/// following jump is taken, else 0.
 @_cdecl("perigee_compare")
 public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    let x = f[Instruction(ins).ra], y = f[Instruction(ins).rd]
-    let op = Instruction(ins).verifiedOpcode
-    if op == .ISEQV || op == .ISNEV {
+    let i = Instruction(ins)
+    let op = i.verifiedOpcode
+    let x = f[i.ra]
+    let y: Value
+    switch op {
+    case .ISEQN, .ISNEN: y = f.k[i.rd]
+    case .ISEQP, .ISNEP: y = primitive(i.rd)
+    case .ISEQS, .ISNES: y = f.k[-1 - i.rd]
+    default: y = f[i.rd]
+    }
+    if op == .ISEQV || op == .ISNEV || op == .ISEQN || op == .ISNEN || op == .ISEQP || op == .ISNEP || op == .ISEQS || op == .ISNES {
         var equal = x.rawEquals(y)
-        if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17,
+        if !equal && (((x.isTable || x.isUserdata) && x.top17 == y.top17) || x.isCData || y.isCData),
            case .call(let mm, let p, let q, _) = f.vm.resolveEquality(x, y) {
             let (status, r) = f.callMetamethod(mm, p, q, nil)
             if status < 0 { return status }
             equal = r.isTruthy
         }
-        return (op == .ISEQV) == equal ? 1 : 0
+        return (op == .ISEQV || op == .ISEQN || op == .ISEQP || op == .ISEQS) == equal ? 1 : 0
     }
     if x.isNumber && y.isNumber {
         switch op {

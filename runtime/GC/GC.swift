@@ -154,10 +154,10 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             pointee.estimate -= before - pointee.totalBytes
             return gcSweepMax * gcSweepCost
         case .finalize:
-            if pointee.finalizeHead != nil {
+            if pointee.finalizeHead != nil || pointee.pendingFinalizerCount > 0 {
                 pointee.collecting = false
                 let before = pointee.totalBytes
-                runOneFinalizer()
+                if pointee.finalizeHead != nil { runOneFinalizer() } else { runOneCDataFinalizer() }
                 // What the finalizer gave back (a string buffer's storage, say) leaves the
                 // live estimate too: otherwise the estimate keeps every finalized object's
                 // memory, the next threshold doubles it, and each cycle waits for twice

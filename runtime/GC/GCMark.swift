@@ -10,6 +10,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         markObject(pointee.currentThread)
         markObject(pointee.registry)
         markTypeMetatables()
+        markPendingFinalizers()
         pointee.phase = .propagate
     }
 
@@ -33,7 +34,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     func mark(_ o: ObjectRef) {
         o.pointee.marked &= ~GCMark.whites
         switch o.pointee.gct {
-        case GCObjectType.string:
+        case GCObjectType.string, GCObjectType.cdata:
             o.pointee.marked |= GCMark.black
         case GCObjectType.userdata:
             let u = o.cast(to: GCUserdata.self)
@@ -172,7 +173,9 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         pointee.grayAgain = nil
         propagateAll()
         var finalizableBytes = separateFinalizable()
+        separateFinalizableCData()
         markBeingFinalized()
+        markPendingFinalizers()
         finalizableBytes += propagateAll()
         clearWeakTables()
         pointee.currentWhite ^= GCMark.whites

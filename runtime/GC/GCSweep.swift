@@ -48,6 +48,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             release(o, size: o.cast(to: GCString.self).allocationSize)
         case GCObjectType.table: freeTable(o.cast(to: GCTable.self))
         case GCObjectType.userdata: freeUserdata(o.cast(to: GCUserdata.self))
+        case GCObjectType.cdata: freeCData(o.cast(to: GCCData.self))
         case GCObjectType.function: freeFunction(o.cast(to: GCFunction.self))
         case GCObjectType.proto: freeProto(o.cast(to: GCProto.self))
         case GCObjectType.thread: freeThread(o.cast(to: GCThread.self))

@@ -5,9 +5,6 @@
 /// unwinds, each engine in its own way).
 import PerigeeFrontend
 
-/// What running an FFI constant (KCDATA) raises, in every engine.
-let cdataConstantMessage = "FFI constants (LL, ULL and i literals) need the ffi library, which Perigee does not have yet"
-
 /// A Lua frame as the slow paths see it, whichever engine runs it: the thread, the frame's
 /// base slot, its closure and the index of the running instruction. Making one publishes
 /// the frame to the thread (`L.base`, and `L.top` at the end of its registers).

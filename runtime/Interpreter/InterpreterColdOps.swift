@@ -36,7 +36,7 @@ extension InterpreterRun {
             syncTop()
             return runConcatenation(from: i.rb, to: i.rc, into: i.ra)
         case .KCDATA:
-            return frame.error(cdataConstantMessage)
+            base[i.ra] = k[-1 - i.rd]
         case .USETS, .USETN, .USETP:
             frame.setUpvalue(i)
         case .FNEW:

@@ -169,7 +169,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let x = r[Instruction(ins).ra], y = r[Instruction(ins).rd]
     let equal = x.rawEquals(y)
-    if !equal && (x.isTable || x.isUserdata) && x.top17 == y.top17 {
+    if !equal && (((x.isTable || x.isUserdata) && x.top17 == y.top17) || x.isCData || y.isCData) {
         return slowPath(run, base, pc) { $0.equalitySlow(ins, x, y, whenEqual: whenEqual) }
     }
     return branch(equal == whenEqual, pc, base)
@@ -179,27 +179,47 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 @_cdecl("perigee_op_ISNEV") @inline(__always) func opISNEV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep { equality(run, base, pc, ins, whenEqual: false) }
 
 @_cdecl("perigee_op_ISEQS") @inline(__always) func opISEQS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] == runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra], s = runState(run).pointee.k[-1 - Instruction(ins).rd]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, s, whenEqual: true) }
+    return branch(x == s, pc, base)
 }
 @_cdecl("perigee_op_ISNES") @inline(__always) func opISNES(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] != runState(run).pointee.k[-1 - Instruction(ins).rd], pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra], s = runState(run).pointee.k[-1 - Instruction(ins).rd]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, s, whenEqual: false) }
+    return branch(x != s, pc, base)
 }
 
 @inline(__always) func equalsNumber(_ run: UnsafeMutableRawPointer, _ base: Slots, _ ins: UInt32) -> Bool {
     let x = valueSlots(base)[Instruction(ins).ra]
     return x.isNumber && x.number == runState(run).pointee.k[Instruction(ins).rd].number
 }
+/// A cdata compared with a constant: the FFI's `__eq` decides (`1LL == 1`, `ptr == nil`).
+@inline(never) func cdataEqualsConstant(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
+                                        _ constant: Value, whenEqual: Bool) -> PerigeeStep {
+    let x = valueSlots(base)[Instruction(ins).ra]
+    return slowPath(run, base, pc) { $0.equalitySlow(ins, x, constant, whenEqual: whenEqual) }
+}
 @_cdecl("perigee_op_ISEQN") @inline(__always) func opISEQN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(equalsNumber(run, base, ins), pc, base)
+    if valueSlots(base)[Instruction(ins).ra].isCData {
+        return cdataEqualsConstant(run, base, pc, ins, runState(run).pointee.k[Instruction(ins).rd], whenEqual: true)
+    }
+    return branch(equalsNumber(run, base, ins), pc, base)
 }
 @_cdecl("perigee_op_ISNEN") @inline(__always) func opISNEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(!equalsNumber(run, base, ins), pc, base)
+    if valueSlots(base)[Instruction(ins).ra].isCData {
+        return cdataEqualsConstant(run, base, pc, ins, runState(run).pointee.k[Instruction(ins).rd], whenEqual: false)
+    }
+    return branch(!equalsNumber(run, base, ins), pc, base)
 }
 @_cdecl("perigee_op_ISEQP") @inline(__always) func opISEQP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] == primitive(Instruction(ins).rd), pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, primitive(Instruction(ins).rd), whenEqual: true) }
+    return branch(x == primitive(Instruction(ins).rd), pc, base)
 }
 @_cdecl("perigee_op_ISNEP") @inline(__always) func opISNEP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    branch(valueSlots(base)[Instruction(ins).ra] != primitive(Instruction(ins).rd), pc, base)
+    let x = valueSlots(base)[Instruction(ins).ra]
+    if x.isCData { return cdataEqualsConstant(run, base, pc, ins, primitive(Instruction(ins).rd), whenEqual: false) }
+    return branch(x != primitive(Instruction(ins).rd), pc, base)
 }
 
 @_cdecl("perigee_op_ISTC") @inline(__always) func opISTC(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {

@@ -181,9 +181,9 @@ struct InterpreterRun {
         switch Instruction(ins).verifiedOpcode {
         case .TSETV, .TSETS, .TSETB, .TSETR, .GSET:
             break  // __newindex: no result
-        case .ISLT, .ISLE, .ISEQV:
+        case .ISLT, .ISLE, .ISEQV, .ISEQN, .ISEQP, .ISEQS:
             pc = afterTest(resumePC, taken: truth)
-        case .ISGE, .ISGT, .ISNEV:
+        case .ISGE, .ISGT, .ISNEV, .ISNEN, .ISNEP, .ISNES:
             pc = afterTest(resumePC, taken: !truth)
         case .CAT:
             // The pair at `top` is joined; go on concatenating what is left of it.
@@ -238,6 +238,9 @@ struct InterpreterRun {
         switch outcome {
         case .value(let v):
             if a >= 0 { base[a] = v }
+            // A cdata read in place (a boxed value or a reference) was allocated: once it is
+            // in its register, this is a safepoint, as after FNEW.
+            if v.isCData { g.checkGC() }
             return nil
         case .call(let mm, let x, let y, let z):
             return callMetamethodInLoop(mm, x, y, z)

@@ -105,6 +105,11 @@ extension LuaVM {
             let c = compareStrings(x.string, y.string)
             return (.value(Value(bool: lessEqual ? c <= 0 : c < 0)), false)
         }
+        if x.isCData || y.isCData {
+            // The FFI orders cdata against numbers too (`1LL < 2`).
+            let mm = g.metamethod(lessEqual ? .le : .lt, of: x.isCData ? x : y)
+            if !mm.isNil { return (.call(mm, x, y, nil), false) }
+        }
         if !x.isNumber && !y.isNumber && x.tag == y.tag {
             let event: Metamethod = lessEqual ? .le : .lt
             let mm = comparisonMetamethod(x, y, event)
@@ -121,6 +126,11 @@ extension LuaVM {
 
     /// `a == b` for two tables or two userdata: their shared `__eq`, or plain inequality.
     func resolveEquality(_ x: Value, _ y: Value) -> MetaOutcome {
+        if x.isCData || y.isCData {
+            // The FFI compares cdata with anything (`1LL == 1`, `ptr == nil`).
+            let mm = g.metamethod(.eq, of: x.isCData ? x : y)
+            return mm.isNil ? .value(.false) : .call(mm, x, y, nil)
+        }
         let mm = comparisonMetamethod(x, y, .eq)
         return mm.isNil ? .value(.false) : .call(mm, x, y, nil)
     }
@@ -189,7 +199,7 @@ extension LuaVM {
     }
 
     func resolveLength(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ v: Value, slot: Int) -> MetaOutcome {
-        let mm = v.isUserdata ? g.metamethod(.len, of: v) : Value.nil
+        let mm = v.isUserdata || v.isCData ? g.metamethod(.len, of: v) : Value.nil
         if mm.isNil {
             _ = raise(L, closure, pc, "attempt to get length of \(describeOperand(closure, pc, slot: slot, v))")
             return .failed
@@ -199,6 +209,8 @@ extension LuaVM {
 
     /// `object[key]` through `__index` tables; a function handler is left to the caller.
     func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
+        // C elements and members are read in place; the rest goes through the cdata metatable.
+        if object.isCData, let v = cdataFastIndex(object, key) { return .value(v) }
         var t = object
         for _ in 0..<maxMetamethodChain {
             let mm: Value
@@ -225,6 +237,7 @@ extension LuaVM {
     /// `object[key] = value` through `__newindex` tables; a function handler is left to the caller.
     func resolveNewIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value,
                          _ value: Value, slot: Int) -> MetaOutcome {
+        if object.isCData && cdataFastNewIndex(object, key, value) { return .value(.nil) }
         var t = object
         for _ in 0..<maxMetamethodChain {
             var mm = Value.nil

@@ -249,6 +249,7 @@ extension LuaVM {
         openStringDump()
         openTableBasics()
         openMathLibrary()
+        openCDataMetatable()
         openPackageLibrary()
     }
 
@@ -259,6 +260,7 @@ extension LuaVM {
     @inline(__always) func decimalNumber(_ v: Value) -> Value {
         if v.isNumber { return v }
         if v.isString, let n = toNumber(v) { return Value(number: n) }
+        if v.isCData { return cdataNumber(v) }
         return .nil
     }
 

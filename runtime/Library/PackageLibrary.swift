@@ -26,6 +26,7 @@ extension LuaVM {
         _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
         registerTableExtensions(in: loaded)
         registerStringBuffer(in: loaded)
+        registerFFI(in: loaded)
         guard let preload = g.newTable(arraySize: 0, hashSize: 4) else { return }
         _ = P.set(string: g.intern("preload")!, Value(table: preload), g)
         _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)

@@ -73,9 +73,15 @@ extension LuaVM {
                 value = Value(proto: try loadPrototype(child))
             case .table(let template):
                 value = Value(table: try buildTemplate(template, proto.strings))
-            case .int64, .uint64, .imaginary:
-                // FFI constants have no runtime type yet: KCDATA reports it when executed.
-                value = .nil
+            case .int64(let n):
+                guard let v = box(CTypeBuiltin.int64, copying: [n], size: 8) else { throw .outOfMemory }
+                value = v
+            case .uint64(let n):
+                guard let v = box(CTypeBuiltin.uint64, copying: [n], size: 8) else { throw .outOfMemory }
+                value = v
+            case .imaginary(let im):
+                guard let v = box(CTypeBuiltin.complexDouble, copying: [0.0, im], size: 16) else { throw .outOfMemory }
+                value = v
             }
             numbers[-1 - d] = value
         }

@@ -81,11 +81,19 @@ public struct GlobalState {
     /// The small-block pools (see `SmallBlocks`): the chunks, each class's free blocks, the
     /// bump cursor.
     var smallBlocks: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+
+    // Finalizers of cdata (`ffi.gc`, metatype `__gc`; see runtime/FFI/CDataFinalizers.swift).
+    /// The weak-keyed table of finalizers by cdata, once the FFI made it.
+    var cdataFinalizers: TableRef? = nil
+    /// Unreached cdata and their finalizers, in pairs, waiting to run (roots until then).
+    var pendingFinalizers: UnsafeMutablePointer<Value>? = nil
+    var pendingFinalizerCount = 0
+    var pendingFinalizerCapacity = 0
 }
 
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>
-/// Runs the `__gc` metamethod on a userdata: arguments are the `GlobalRef`, the
-/// `UserdataRef` and the handler's `Value.bits`; errors are the hook's business.
+/// Runs a finalizer (`__gc` of a userdata, or a cdata's): arguments are the `GlobalRef`, the
+/// object and the handler's `Value.bits`; errors are the hook's business.
 public typealias FinalizerHook = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt64) -> Void
 public typealias DebugInfoRelease = @convention(c) (UnsafeMutableRawPointer) -> Void
 
@@ -170,6 +178,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             while let string = s { s = string.pointee.next; freeObject(string) }
         }
         free(pointee.stringBuckets)
+        free(pointee.pendingFinalizers)
         releaseSmallBlockChunks()
         pointee.emptyNode.deallocate()
         pointee.typeMetatables.deallocate()

@@ -53,6 +53,8 @@ public final class LuaVM {
     let nativeStackLimit = LuaVM.computeNativeStackLimit()
     /// `type()`'s results, by `LuaType` (see `typeNameValue`).
     var typeNameValues: [Value] = []
+    /// The FFI's C types and call layer (runtime/FFI).
+    let ffi = FFIState()
     /// `math.random`'s generator.
     var random = RandomState(seed: 0)
     /// A builtin that fails with the pending error (stands in for an uncallable value).
@@ -105,7 +107,7 @@ public final class LuaVM {
             let vm = LuaVM.current!
             let L = vm.g.pointee.currentThread
             var ignored = Value.nil
-            let object = Value(userdata: userdata.assumingMemoryBound(to: GCUserdata.self))
+            let object = Value(object: userdata.assumingMemoryBound(to: GCHeader.self))
             // No debug hook fires inside a finalizer, as in LuaJIT.
             let hooksWereOff = vm.hooks.isRunning
             vm.hooks.isRunning = true
