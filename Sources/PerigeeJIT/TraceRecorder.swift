@@ -380,9 +380,15 @@ final class TraceRecorder {
         case .RET0, .RET1, .RET:
             return try recordReturn(i, frame)
         case .CALLT:
-            guard frames.count > 1 else { throw TraceAbort.nyi(.CALLT) }
+            // From an inlined frame; from a side trace's first frame, a Lua callee only (the
+            // caller below it is not known to the trace until it returns there).
             let callee = frame[i.ra]
-            if callee.isFunction && callee.function.isLua {
+            let lua = callee.isFunction && callee.function.isLua
+            guard frames.count > 1 || (isSide && lua) else {
+                if isSide { throw TraceAbort.nyi(.CALLT) }
+                throw TraceAbort("leaving loop in root trace")
+            }
+            if lua {
                 try recordTailCall(i, frame)
             } else {
                 try recordBuiltinTailCall(i, frame)

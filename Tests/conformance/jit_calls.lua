@@ -117,6 +117,19 @@ local acc = 0
 for i = 1, 100 do acc = acc + sum_to(i % 10 + 5) end
 print(acc)
 
+-- A method call whose receiver's class changes: the side trace from the callee guard
+-- starts at the tail call in the dispatcher and goes on in the other method.
+local A, B = {}, {}
+A.__index = A; B.__index = B
+function A:run(x) return x + 1 end
+function B:run(x) return x * 2 end
+local objs = {}
+for i = 1, 10 do objs[i] = setmetatable({}, i % 3 == 0 and B or A) end
+local function dispatch(o, x) return o:run(x) end
+local poly = 0
+for i = 1, 3000 do poly = poly + dispatch(objs[i % 10 + 1], i) end -- trace
+print(poly)
+
 -- jit.flush between runs: everything runs again from the interpreter.
 jit.flush()
 local again = 0
