@@ -80,9 +80,7 @@ extension LuaVM {
         let r = runFrame(L, fBase - 2, fArgs)
         let stack = L.pointee.stack
         if r >= 0 {
-            let from = Int(L.pointee.top) - r
-            stack[pcallBase] = .true
-            for i in 0..<r { stack[pcallBase + 1 + i] = stack[from + i] }
+            placeProtectedResults(L, at: pcallBase, from: Int(L.pointee.top) - r, count: r)
             L.pointee.top = UInt32(pcallBase + 1 + r)
             return r + 1
         }

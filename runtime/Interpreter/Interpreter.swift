@@ -93,6 +93,24 @@ extension LuaVM {
         L.pointee.top = UInt32(to + n)
     }
 
+    /// A protected call's results: `true` at `pcallBase`, then the `count` values at `from`.
+    /// Those can overlap the destination (a frame the interpreter finished for compiled code
+    /// leaves its results at its function slot, which is pcall's result slot), so they move
+    /// up from the last one before the `true` is written.
+    func placeProtectedResults(_ L: ThreadRef, at pcallBase: Int, from: Int, count: Int) {
+        let stack = L.pointee.stack
+        if pcallBase + 1 > from {
+            var i = count - 1
+            while i >= 0 {
+                stack[pcallBase + 1 + i] = stack[from + i]
+                i -= 1
+            }
+        } else {
+            for i in 0..<count { stack[pcallBase + 1 + i] = stack[from + i] }
+        }
+        stack[pcallBase] = .true
+    }
+
     // MARK: The interpreter run
 
     /// Enters the Lua function at `funcSlot` (its link already set to a native frame) and

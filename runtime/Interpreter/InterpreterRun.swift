@@ -153,9 +153,7 @@ struct InterpreterRun {
         case FrameType.pcall, FrameType.xpcall:
             // pcall(f, ...) returned normally: true, then f's results, from pcall's frame.
             let pcallBase = frameBase - (link.frameType == FrameType.pcall ? 2 : 3)
-            let stack = L.pointee.stack
-            stack[pcallBase] = .true
-            for i in 0..<count { stack[pcallBase + 1 + i] = stack[resultsFrom + i] }
+            vm.placeProtectedResults(L, at: pcallBase, from: resultsFrom, count: count)
             rebase(pcallBase)
             return returnFrom(0, count + 1)
         case FrameType.continuation:
