@@ -204,11 +204,16 @@ struct CompiledProgram {
             writeStandardError("\(programName): bad memory limit in \(memoryLimitVariable)\n")
             return 1
         }
+        guard let instructionLimit = instructionLimitFromEnvironment() else {
+            writeStandardError("\(programName): bad instruction limit in \(instructionLimitVariable)\n")
+            return 1
+        }
         guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
             return 1
         }
         vm.captureTracebacks = true
+        vm.setInstructionLimit(instructionLimit)
         stackLimit.pointee = vm.nativeStackLimit
         vm.compiledHookFlag = hookFlag
         defer {
@@ -236,6 +241,11 @@ struct CompiledProgram {
         let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
+            return 1
+        }
+        if vm.instructionLimitReached {
+            // A pcall caught the limit's error; the program still did not finish in budget.
+            writeStandardError("\(programName): \(instructionLimitMessage)\n")
             return 1
         }
         return 0

@@ -515,6 +515,7 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_isnext", perigee_isnext as InstructionHelper),
     entry("perigee_varg", perigee_varg as InstructionHelper),
     entry("perigee_forprep", perigee_forprep as InstructionHelper),
+    entry("perigee_instruction_limit", perigee_instruction_limit as InstructionHelper),
     entry("perigee_finish_call", perigee_finish_call as @convention(c) (Thread, Int) -> Int),
     entry("perigee_barrier_back", perigee_barrier_back as @convention(c) (Thread, UnsafeMutableRawPointer) -> Int),
     entry("perigee_move_results", perigee_move_results as FrameHelper3),

@@ -146,7 +146,7 @@ extension LuaVM {
                 for k in i...j {
                     let v = t.get(integer: k)
                     guard v.isString || v.isNumber else {
-                        return c.error("invalid value (at index \(k)) in table for 'concat'")
+                        return c.error("invalid value (\(c.vm.typeName(v))) at index \(k) in table for 'concat'")
                     }
                     c.vm.appendString(v, to: &out)
                     if k < j, let separator { out.append(contentsOf: separator.buffer) }
