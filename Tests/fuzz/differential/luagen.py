@@ -8,7 +8,20 @@ which names tables by an id field, and tables are walked only through arrays.
 
 import random
 
-PRELUDE = r'''local function show(v)
+PRELUDE = r'''local raw_tostring = tostring
+-- Addresses never reach the output: tables without __tostring, functions and threads print
+-- as their type name (print calls this global, as in luajit).
+tostring = function(v)
+  local t = type(v)
+  if t == "table" then
+    local mt = getmetatable(v)
+    if not (type(mt) == "table" and rawget(mt, "__tostring")) then return "table" end
+  elseif t == "function" or t == "thread" or t == "userdata" then
+    return t
+  end
+  return raw_tostring(v)
+end
+local function show(v)
   local t = type(v)
   if t == "table" then
     local id = rawget(v, "id")
@@ -213,7 +226,9 @@ class Gen:
         if choice == 7:
             fmt = self.pick(['"%d"', '"%5.2f"', '"%s|%s"', '"%x"', '"%g"', '"%q"', '"%-4s!"', '"%03d"', '"%c"', '"%.3s"'])
             nargs = fmt.count("%")
-            args = ", ".join(self.pick([self.num(d + 1), self.strx(d + 1)]) for _ in range(nargs))
+            # %s and %q would print a table's address: every argument goes through tostring
+            args = ", ".join("tostring(%s)" % self.pick([self.num(d + 1), self.strx(d + 1)]) if self.chance(0.6)
+                             else self.pick(NUM_LITERALS + STR_LITERALS) for _ in range(nargs))
             return "string.format(%s, %s)" % (fmt, args)
         if choice == 8:
             return "(string.gsub(%s, %s, %s))" % (self.strx(d + 1), self.pick(PATTERNS),
@@ -619,8 +634,8 @@ class Gen:
             self.close()
             self.line("emit(%s, #table.concat(%s), string.sub(table.concat(%s), 1, 40))" % (self.next_tag(), acc, acc))
         else:
-            self.line("emit(%s, pcall(string.format, %s, %s))" % (self.next_tag(), self.pick(['"%5.1f|%-3d|%s"', '"%q"', '"%i"', '"%%"', '"%e"']),
-                                                               self.any()))
+            self.line("emit(%s, pcall(string.format, %s, tostring(%s)))" % (self.next_tag(), self.pick(['"%5.1f|%-3d|%s"', '"%q"', '"%i"', '"%%"', '"%e"']),
+                                                                         self.any()))
 
     def metamethod_stmt(self):
         r = self.r
