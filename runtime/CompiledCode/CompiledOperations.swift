@@ -474,6 +474,15 @@ public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     return enter ? 1 : 0
 }
 
+/// The instruction budget's slow path for compiled code, at the charging instruction `pc`: 0 to go on,
+/// or the limit's error.
+@_cdecl("perigee_instruction_limit")
+public func perigee_instruction_limit(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    if !f.vm.instructionBudgetSpent() { return 0 }
+    return f.fail(instructionLimitMessage)
+}
+
 // MARK: The list of helpers
 
 // The helpers by symbol name and address: what a code generator may declare (PerigeeCodegen's

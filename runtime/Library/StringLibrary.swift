@@ -59,7 +59,7 @@ extension LuaVM {
     func find(_ c: BuiltinCall, returnsPositions: Bool) -> Int32 {
         guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
         guard let p = c.string(2) else { return c.typeError(2, expected: "string") }
-        guard let initial = c.arg(3).isNil ? 1 : c.integer(3) else { return c.typeError(3, expected: "number") }
+        guard let initial = c.arg(3).isNil ? 1 : c.int32(3) else { return c.typeError(3, expected: "number") }
         let subject = s.buffer, pattern = p.buffer
         let start = PatternMatcher.startOffset(init: initial, length: subject.count)
         if returnsPositions && (c.arg(4).isTruthy || !PatternMatcher.hasSpecials(pattern)) {
@@ -101,7 +101,7 @@ extension LuaVM {
         let replacement = c.arg(3)
         let replacementString = replacement.isNumber ? c.string(3) : (replacement.isString ? replacement.string : nil)
         if replacementString == nil && !replacement.isTable && !replacement.isFunction {
-            return c.typeError(3, expected: "string/function/table")
+            return c.argumentError(3, "string/function/table expected")
         }
         let subject = s.buffer
         let maximum = c.arg(4).isNil ? subject.count + 1 : (c.integer(4) ?? 0)

@@ -107,12 +107,3 @@ extension InterpreterRun {
         return nil
     }
 }
-
-/// Compiled code's door into the slow path, at the charging instruction `pc`: 0 to go on,
-/// or the limit's error.
-@_cdecl("perigee_instruction_limit")
-public func perigee_instruction_limit(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
-    let f = CompiledFrame(l, base, pc)
-    if !f.vm.instructionBudgetSpent() { return 0 }
-    return f.fail(instructionLimitMessage)
-}
