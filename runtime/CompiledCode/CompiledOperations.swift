@@ -34,6 +34,10 @@ extension FrameView {
     /// Calls metamethod `mm` in a continuation frame above this frame; its first result.
     func callMetamethod(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?, inverted: Bool = false,
                         concatTop: Int = 0) -> (Int, Value) {
+        guard mm.isFunction else {
+            _ = vm.metamethodNotCallable(mm)
+            return (failed(), .nil)
+        }
         let frameSize = Int(closure.proto.pointee.frameSize)
         guard let newBase = vm.pushContinuationFrame(L, callerBase: base, frameSize: frameSize, resumePC: resumePC,
                                                      mm, a1, a2, a3, inverted: inverted, concatTop: concatTop) else {

@@ -191,6 +191,13 @@ extension LuaVM {
         return true
     }
 
+    /// An operator's metamethod that is not a function (`__add = 7`): luajit's error, raised
+    /// without a position, as it raises it.
+    func metamethodNotCallable(_ mm: Value) -> CallStatus {
+        setError("attempt to call a \(typeName(mm)) value")
+        return .error
+    }
+
     /// Writes the frame of a metamethod called by the instruction before `resumePC` of the
     /// frame at `callerBase`: above the caller's registers, marked as a continuation, so
     /// the metamethod may yield and the interpreter finish the instruction on resume.
