@@ -52,7 +52,10 @@ extension LuaVM {
                 case .yield: return CompiledStatus.yield
                 }
             }
-            if f == pcallFunction || f == xpcallFunction {
+            // Bad arguments go to the builtins themselves, which word the error as the
+            // interpreter does.
+            if (f == pcallFunction && nargs >= 1)
+                || (f == xpcallFunction && nargs >= 2 && L.pointee.stack[funcSlot + 3].isFunction) {
                 return protectedCall(L, funcSlot + 2, nargs, xpcall: f == xpcallFunction)
             }
             L.pointee.base = UInt32(funcSlot + 2)
