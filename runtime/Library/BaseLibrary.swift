@@ -158,13 +158,7 @@ extension LuaVM {
             guard let level = c.arg(2).isNil ? 1 : c.int32(2) else { return c.typeError(2, expected: "number") }
             if (message.isString || message.isNumber) && level > 0 {
                 // Numbers count as strings here: the position is prepended to their text.
-                var text = message
-                if message.isString, let zero = message.string.buffer.firstIndex(of: 0),
-                   !c.vm.currentPosition(c.L, level: level).isEmpty {
-                    // luajit joins a position and the message as C strings: it ends at a zero byte.
-                    text = c.vm.string(UnsafeBufferPointer(rebasing: message.string.buffer[..<zero]))
-                }
-                c.vm.errorValue = c.vm.withPosition(c.L, level: level, text)
+                c.vm.errorValue = c.vm.withPosition(c.L, level: level, message)
             } else {
                 c.vm.errorValue = message
             }

@@ -104,7 +104,7 @@ local Str = setmetatable({id = "strmeta"}, {__concat = function(a, b)
 NUM_LITERALS = ["0", "1", "2", "3", "-1", "7", "10", "100", "0.5", "-2.5", "1e3", "255",
                 "2^31", "2^53", "-0", "1/0", "-1/0", "0x10", "3.25", "1e-3", "65536", "4294967296"]
 STR_LITERALS = ['"10"', '"0x1F"', '" 3 "', '"abc"', '""', '"1e2"', '"-7"', '"a.b.c"',
-                '"hello world"', '"%d"', '"x"', '"3.5"', '"nan"', '"  "', '"a,b,,c"', '"\\0z"']
+                '"hello world"', '"%d"', '"x"', '"3.5"', '"nan"', '"  "', '"a,b,,c"', '"z"']
 ARITH = ["+", "-", "*", "/", "%", "^"]
 COMPARE = ["==", "~=", "<", "<=", ">", ">="]
 PATTERNS = ['"%d+"', '"%a"', '"(%w+)"', '"[aeiou]"', '"."', '"^%s*(.-)%s*$"', '"%.(%w)"',
@@ -224,7 +224,7 @@ class Gen:
         if choice == 6:
             return "string.rep(%s, %s)" % (self.strx(d + 1), self.pick(["0", "1", "3", "-1"]))
         if choice == 7:
-            fmt = self.pick(['"%d"', '"%5.2f"', '"%s|%s"', '"%x"', '"%g"', '"%q"', '"%-4s!"', '"%03d"', '"%c"', '"%.3s"'])
+            fmt = self.pick(['"%d"', '"%5.2f"', '"%s|%s"', '"%x"', '"%g"', '"%q"', '"%-4s!"', '"%03d"', '"%.3s"'])
             nargs = fmt.count("%")
             # %s and %q would print a table's address: every argument goes through tostring
             args = ", ".join("tostring(%s)" % self.pick([self.num(d + 1), self.strx(d + 1)]) if self.chance(0.6)
