@@ -165,6 +165,21 @@ final class FunctionLowering: RuntimeCodeEmitter {
         call(helper, [cx.constant(Int64(proto.bytecode[pc].raw), cx.i32), i64(pc)] + more)
     }
 
+    /// Charges `cost` to the instruction budget at the loop edge or function header `pc`;
+    /// when that spends it, the runtime raises the limit's error (or refills the budget when
+    /// no limit is set, and the code goes on).
+    func chargeBudget(_ cost: Int, _ pc: Int) {
+        let counter = rt.instructionBudget()
+        let left = b.sub(b.load(cx.i64, counter), i64(cost))
+        b.store(left, counter)
+        let spent = newBlock("spent"), go = newBlock("charged")
+        b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
+        b.position(atEndOf: spent)
+        bailIfNegative(call(.instructionLimit, pc: pc))
+        b.br(go)
+        b.position(atEndOf: go)
+    }
+
     /// Returns `status` from the function when it is negative; goes on in a new block.
     func bailIfNegative(_ status: LLVMValueRef) {
         let bail = newBlock("bail"), go = newBlock("ok")
@@ -216,6 +231,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         for pc in proto.bytecode.indices {
             b.position(atEndOf: block(pc))
             if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
+            if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost, pc) }
             if lowerInstruction(pc) { b.br(block(pc + 1)) }
         }
         // Falling off the end cannot happen (every function ends in a return).

@@ -34,6 +34,7 @@ public struct RuntimeInterface {
         case despecialize = "perigee_despecialize", tableLength = "perigee_table_length", typeName = "perigee_type_name"
         case lookup = "perigee_lookup", store = "perigee_store"
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
+        case instructionLimit = "perigee_instruction_limit"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -48,6 +49,13 @@ public struct RuntimeInterface {
         functionType = cx.function(cx.i64, [i8p, cx.i64, cx.i64])
         stackLimit = RuntimeInterface.variable("perigee_native_stack_limit", in: module, variables)
         hookFlag = RuntimeInterface.variable("perigee_hook_flag", in: module, variables)
+    }
+
+    /// The instruction budget's counter (`perigee_instruction_budget`, defined by the
+    /// runtime): declared in this module on first use, so that modules that never charge it
+    /// need no symbol for it.
+    public func instructionBudget() -> LLVMValueRef {
+        module.global(named: "perigee_instruction_budget") ?? module.declareVariable("perigee_instruction_budget", cx.i64)
     }
 
     /// An i64 variable the runtime writes (through its address, given at start).

@@ -44,6 +44,7 @@ public final class LLVMModule {
     }
 
     public func function(named name: String) -> LLVMValueRef? { L.LLVMGetNamedFunction(live, name) }
+    public func global(named name: String) -> LLVMValueRef? { L.LLVMGetNamedGlobal(live, name) }
 
     /// The function `name`, declared with `type` if the module does not have it yet.
     public func declare(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {

@@ -29,6 +29,9 @@ struct CommandLineDriver {
         guard var memoryLimit = memoryLimitFromEnvironment() else {
             return usage("bad memory limit in \(memoryLimitVariable)")
         }
+        guard var instructionLimit = instructionLimitFromEnvironment() else {
+            return usage("bad instruction limit in \(instructionLimitVariable)")
+        }
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
@@ -69,6 +72,13 @@ struct CommandLineDriver {
                     memoryLimit = limit
                     break
                 }
+                if a.hasPrefix("--max-instructions=") {
+                    guard let limit = parseInstructionCount(String(a.dropFirst("--max-instructions=".count))) else {
+                        return usage("bad instruction limit '\(a)'")
+                    }
+                    instructionLimit = limit
+                    break
+                }
                 return usage("unrecognized option '\(a)'")
             }
             i += 1
@@ -82,6 +92,11 @@ struct CommandLineDriver {
             return 1
         }
         vm.captureTracebacks = true
+        vm.setInstructionLimit(instructionLimit)
+        // Traces do not charge the budget yet (their loop edge must test
+        // perigee_instruction_budget, see runtime/VM/InstructionBudget.swift): a limit runs
+        // without them.
+        if instructionLimit != 0 { jit.on = false }
         let tracing = jit.start(vm)
         defer { tracing.shutdown() }
         defer {
@@ -110,6 +125,11 @@ struct CommandLineDriver {
         }
         if let script {
             let status = runFile(vm, script, scriptArguments)
+            if status == 0 && vm.instructionLimitReached {
+                // A pcall caught the limit's error; the script still did not finish in budget.
+                writeStandardError("\(programName): \(instructionLimitMessage)\n")
+                return 1
+            }
             if status != 0 || !interactive { return status }
         }
         if interactive || (script == nil && actions.isEmpty && !showVersion) {
@@ -135,6 +155,9 @@ struct CommandLineDriver {
           -v        Show version information.
           --memory-limit=SIZE  Fail with "not enough memory" beyond SIZE bytes (k, m, g
                     suffixes); PERIGEE_MEMORY_LIMIT=SIZE does the same, in built executables too.
+          --max-instructions=N  Fail with "instruction limit exceeded" after about N bytecode
+                    instructions (k, m, g suffixes: thousands, millions, billions);
+                    PERIGEE_MAX_INSTRUCTIONS=N does the same, in built executables too.
           --        Stop handling options.
           -         Execute stdin and stop handling options.
 

@@ -1,7 +1,9 @@
 /// Resource limits end a program with Lua's errors, never with a crash: past the memory
 /// limit "not enough memory" (catchable by pcall, exit status 1 when uncaught), past the
 /// stack limit "stack overflow" with a traceback cut as luajit cuts it, in the interpreter
-/// and in executables made by `perigee build` (which read `PERIGEE_MEMORY_LIMIT`).
+/// and in executables made by `perigee build` (which read `PERIGEE_MEMORY_LIMIT`); past the
+/// instruction limit (`--max-instructions`, `PERIGEE_MAX_INSTRUCTIONS`) "instruction limit
+/// exceeded", with exit status 1 even when a pcall caught it.
 import XCTest
 
 final class ResourceLimitTests: XCTestCase {
@@ -144,5 +146,76 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertEqual(build.status, 0, build.err)
         let result = try runProgram(work.appendingPathComponent("deep").path, [], in: work)
         checkDeepProgram(status: result.status, out: result.out, err: result.err, program: "deep")
+    }
+
+    /// Runaway code of every shape: a `while`, a numeric and a generic `for`, `repeat`,
+    /// recursion, a tail-call loop, a loop in a coroutine and in a metamethod. `runaway.lua
+    /// SHAPE caught` runs one inside pcall, `runaway.lua SHAPE` uncaught. The budget stays
+    /// spent once the limit is reached (the next loop edge or Lua call fails again), so one
+    /// shape per run.
+    let runawayProgram = """
+        local shapes = {
+          ["while"] = function() local n = 0 while true do n = n + 1 end end,
+          ["for"] = function() local s = 0 for i = 1, math.huge do s = s + i end end,
+          pairs = function() local t = {1, 2, 3} while true do for k, v in pairs(t) do end end end,
+          ["repeat"] = function() repeat until false end,
+          recursion = function() local function deep(n) if n > 40 then return 0 end return deep(n + 1) + deep(n + 1) end return deep(1) end,
+          tailcalls = function() local function spin(n) return spin(n + 1) end return spin(1) end,
+          coroutine = function() coroutine.wrap(function() while true do end end)() end,
+          metamethod = function() local t = setmetatable({}, {__index = function(t, k) while true do end end}) return t.x end,
+        }
+        local shape = shapes[arg[1]]
+        if arg[2] == "caught" then print(pcall(shape)) else shape() end
+        """
+    let runawayShapes = ["while", "for", "pairs", "repeat", "recursion", "tailcalls", "coroutine", "metamethod"]
+
+    /// Runs every shape caught and `while` uncaught through `run` (options, environment).
+    func checkRunaway(program: String, _ run: ([String]) throws -> (status: Int32, out: [UInt8], err: String)) throws {
+        for (index, name) in runawayShapes.enumerated() {
+            let result = try run([name, "caught"])
+            XCTAssertEqual(result.status, 1, name)
+            // coroutine.wrap adds its caller's position to a string error, as in luajit.
+            let position = "runaway.lua:\(index + 2): "
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self),
+                           "false\t\(name == "coroutine" ? position + position : position)instruction limit exceeded\n", name)
+            XCTAssertEqual(result.err, "\(program): instruction limit exceeded\n", name)
+        }
+        let uncaught = try run(["while"])
+        XCTAssertEqual(uncaught.status, 1)
+        XCTAssertEqual(uncaught.out, [])
+        XCTAssertTrue(uncaught.err.hasPrefix("\(program): runaway.lua:2: instruction limit exceeded\nstack traceback:\n"),
+                      uncaught.err)
+    }
+
+    func testInstructionLimitInTheInterpreter() throws {
+        try runawayProgram.write(to: work.appendingPathComponent("runaway.lua"), atomically: true, encoding: .utf8)
+        for options in [["--max-instructions=2m"], ["-joff", "--max-instructions=300k"]] {
+            try checkRunaway(program: "perigee") { try runPerigee(options + ["runaway.lua"] + $0, in: work) }
+        }
+        try checkRunaway(program: "perigee") {
+            try runProgram(perigeeBinary.path, ["runaway.lua"] + $0, in: work, environment: ["PERIGEE_MAX_INSTRUCTIONS": "500k"])
+        }
+        // Within the budget a program runs as without one.
+        let small = try runPerigee(["--max-instructions=1m", "-e", "local s = 0 for i = 1, 1000 do s = s + i end print(s)"])
+        XCTAssertEqual(small.status, 0, small.err)
+        XCTAssertEqual(String(decoding: small.out, as: UTF8.self), "500500\n")
+        for bad in ["--max-instructions=0", "--max-instructions=ten", "--max-instructions=99999999999999999999g"] {
+            let result = try runPerigee([bad, "-e", "print(1)"])
+            XCTAssertEqual(result.status, 1, bad)
+            XCTAssertTrue(result.err.hasPrefix("perigee: bad instruction limit '\(bad)'\n"), result.err)
+        }
+    }
+
+    func testInstructionLimitInABuiltExecutable() throws {
+        try runawayProgram.write(to: work.appendingPathComponent("runaway.lua"), atomically: true, encoding: .utf8)
+        let build = try runPerigee(["build", "runaway.lua", "-O1", "-o", "runaway"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let executable = work.appendingPathComponent("runaway").path
+        try checkRunaway(program: "runaway") {
+            try runProgram(executable, $0, in: work, environment: ["PERIGEE_MAX_INSTRUCTIONS": "2m"])
+        }
+        let malformed = try runProgram(executable, ["while"], in: work, environment: ["PERIGEE_MAX_INSTRUCTIONS": "lots"])
+        XCTAssertEqual(malformed.status, 1)
+        XCTAssertEqual(malformed.err, "runaway: bad instruction limit in PERIGEE_MAX_INSTRUCTIONS\n")
     }
 }

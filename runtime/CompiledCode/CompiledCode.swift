@@ -52,7 +52,10 @@ extension LuaVM {
                 case .yield: return CompiledStatus.yield
                 }
             }
-            if f == pcallFunction || f == xpcallFunction {
+            // Bad arguments go to the builtins themselves, which word the error as the
+            // interpreter does.
+            if (f == pcallFunction && nargs >= 1)
+                || (f == xpcallFunction && nargs >= 2 && L.pointee.stack[funcSlot + 3].isFunction) {
                 return protectedCall(L, funcSlot + 2, nargs, xpcall: f == xpcallFunction)
             }
             L.pointee.base = UInt32(funcSlot + 2)
@@ -80,9 +83,7 @@ extension LuaVM {
         let r = runFrame(L, fBase - 2, fArgs)
         let stack = L.pointee.stack
         if r >= 0 {
-            let from = Int(L.pointee.top) - r
-            stack[pcallBase] = .true
-            for i in 0..<r { stack[pcallBase + 1 + i] = stack[from + i] }
+            placeProtectedResults(L, at: pcallBase, from: Int(L.pointee.top) - r, count: r)
             L.pointee.top = UInt32(pcallBase + 1 + r)
             return r + 1
         }
@@ -206,11 +207,16 @@ struct CompiledProgram {
             writeStandardError("\(programName): bad memory limit in \(memoryLimitVariable)\n")
             return 1
         }
+        guard let instructionLimit = instructionLimitFromEnvironment() else {
+            writeStandardError("\(programName): bad instruction limit in \(instructionLimitVariable)\n")
+            return 1
+        }
         guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
             return 1
         }
         vm.captureTracebacks = true
+        vm.setInstructionLimit(instructionLimit)
         stackLimit.pointee = vm.nativeStackLimit
         vm.compiledHookFlag = hookFlag
         defer {
@@ -238,6 +244,11 @@ struct CompiledProgram {
         let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
+            return 1
+        }
+        if vm.instructionLimitReached {
+            // A pcall caught the limit's error; the program still did not finish in budget.
+            writeStandardError("\(programName): \(instructionLimitMessage)\n")
             return 1
         }
         return 0

@@ -34,6 +34,10 @@ extension FrameView {
     /// Calls metamethod `mm` in a continuation frame above this frame; its first result.
     func callMetamethod(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?, inverted: Bool = false,
                         concatTop: Int = 0) -> (Int, Value) {
+        guard mm.isFunction else {
+            _ = vm.metamethodNotCallable(mm)
+            return (failed(), .nil)
+        }
         let frameSize = Int(closure.proto.pointee.frameSize)
         guard let newBase = vm.pushContinuationFrame(L, callerBase: base, frameSize: frameSize, resumePC: resumePC,
                                                      mm, a1, a2, a3, inverted: inverted, concatTop: concatTop) else {
@@ -485,6 +489,15 @@ public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     return enter ? 1 : 0
 }
 
+/// The instruction budget's slow path for compiled code, at the charging instruction `pc`: 0 to go on,
+/// or the limit's error.
+@_cdecl("perigee_instruction_limit")
+public func perigee_instruction_limit(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    if !f.vm.instructionBudgetSpent() { return 0 }
+    return f.fail(instructionLimitMessage)
+}
+
 // MARK: The list of helpers
 
 // The helpers by symbol name and address: what a code generator may declare (PerigeeCodegen's
@@ -526,6 +539,7 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_isnext", perigee_isnext as InstructionHelper),
     entry("perigee_varg", perigee_varg as InstructionHelper),
     entry("perigee_forprep", perigee_forprep as InstructionHelper),
+    entry("perigee_instruction_limit", perigee_instruction_limit as InstructionHelper),
     entry("perigee_finish_call", perigee_finish_call as @convention(c) (Thread, Int) -> Int),
     entry("perigee_barrier_back", perigee_barrier_back as @convention(c) (Thread, UnsafeMutableRawPointer) -> Int),
     entry("perigee_move_results", perigee_move_results as FrameHelper3),

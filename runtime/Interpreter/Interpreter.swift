@@ -93,6 +93,24 @@ extension LuaVM {
         L.pointee.top = UInt32(to + n)
     }
 
+    /// A protected call's results: `true` at `pcallBase`, then the `count` values at `from`.
+    /// Those can overlap the destination (a frame the interpreter finished for compiled code
+    /// leaves its results at its function slot, which is pcall's result slot), so they move
+    /// up from the last one before the `true` is written.
+    func placeProtectedResults(_ L: ThreadRef, at pcallBase: Int, from: Int, count: Int) {
+        let stack = L.pointee.stack
+        if pcallBase + 1 > from {
+            var i = count - 1
+            while i >= 0 {
+                stack[pcallBase + 1 + i] = stack[from + i]
+                i -= 1
+            }
+        } else {
+            for i in 0..<count { stack[pcallBase + 1 + i] = stack[from + i] }
+        }
+        stack[pcallBase] = .true
+    }
+
     // MARK: The interpreter run
 
     /// Enters the Lua function at `funcSlot` (its link already set to a native frame) and
@@ -171,6 +189,13 @@ extension LuaVM {
         }
         for i in 0..<count where t.set(integer: start + i, values[i], g) == .outOfMemory { return false }
         return true
+    }
+
+    /// An operator's metamethod that is not a function (`__add = 7`): luajit's error, raised
+    /// without a position, as it raises it.
+    func metamethodNotCallable(_ mm: Value) -> CallStatus {
+        setError("attempt to call a \(typeName(mm)) value")
+        return .error
     }
 
     /// Writes the frame of a metamethod called by the instruction before `resumePC` of the

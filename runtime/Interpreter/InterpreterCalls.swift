@@ -116,7 +116,8 @@ import PerigeeFrontend
 @_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let p = s.pointee.closure.proto
-    if p.pointee.flags & ProtoFlag.compiled != 0 || s.pointee.withVM({ $0.hotCounters.isCountingFunctions || $0.hooks.onCalls }) {
+    if spendInstructions(1) || p.pointee.flags & ProtoFlag.compiled != 0
+        || s.pointee.withVM({ $0.hotCounters.isCountingFunctions || $0.hooks.onCalls }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
     let r = valueSlots(base)
@@ -315,6 +316,7 @@ extension InterpreterRun {
 
     /// FUNCF when the function has compiled code, a call hook is set or the JIT counts.
     @inline(never) mutating func functionEntry() -> CallStatus? {
+        if perigee_instruction_budget < 0, let failed = entryBudgetSpent() { return failed }
         let p = closure.proto
         let pc = self.pc
         withVM { vm in
@@ -339,6 +341,7 @@ extension InterpreterRun {
 
     /// FUNCV in full.
     mutating func varargEntry() -> CallStatus? {
+        if spendInstructions(1), let failed = entryBudgetSpent() { return failed }
         let p = closure.proto
         if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
         let params = Int(p.pointee.parameterCount)

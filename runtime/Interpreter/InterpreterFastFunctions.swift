@@ -176,9 +176,9 @@ extension InterpreterRun {
 
     /// An optional integer argument as the string functions read it (nil: `absent`); nil
     /// when it is neither nil nor a number.
-    @inline(__always) private static func integerArgument(_ args: UnsafeMutablePointer<Value>, _ i: Int, _ n: Int, absent: Int) -> Int? {
+    @inline(__always) private static func integerArgument(_ args: UnsafeMutablePointer<Value>, _ i: Int, _ n: Int, absent: Int?) -> Int? {
         if i >= n || args[i].isNil { return absent }
-        return args[i].isNumber ? luaInteger(args[i].number) : nil
+        return args[i].isNumber ? luajitInt32(args[i].number) : nil
     }
 
     /// Keeps the arguments reachable by the collector while a result is allocated (an
@@ -201,12 +201,12 @@ extension InterpreterRun {
             var i = 0
             while i < n {
                 guard args[i].isNumber else { return -1 }
-                let b = luaInteger(args[i].number)
+                let b = luajitInt32(args[i].number)
                 if b < 0 || b > 255 { return -1 }
                 i += 1
             }
             let made: StringRef? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { bytes in
-                for k in 0..<n { bytes[k] = UInt8(truncatingIfNeeded: luaInteger(args[k].number)) }
+                for k in 0..<n { bytes[k] = UInt8(truncatingIfNeeded: luajitInt32(args[k].number)) }
                 anchorArguments(args, n)
                 return g.intern(bytes.baseAddress, count: n)
             }
@@ -221,7 +221,8 @@ extension InterpreterRun {
             out[0] = Value(number: Double(s.count))
             return 1
         case .stringSub:
-            guard let i0 = Self.integerArgument(args, 1, n, absent: 1), let j0 = Self.integerArgument(args, 2, n, absent: -1) else { return -1 }
+            // string.sub's start is required: without it the builtin raises the error.
+            guard let i0 = Self.integerArgument(args, 1, n, absent: nil), let j0 = Self.integerArgument(args, 2, n, absent: -1) else { return -1 }
             let (i, j) = stringRange(s.count, i0, j0)
             anchorArguments(args, n)
             guard let sub = g.intern(s.bytes + (i > j ? 0 : i - 1), count: i > j ? 0 : j - i + 1) else { return -1 }
@@ -296,7 +297,7 @@ extension InterpreterRun {
             let selector = args[0]
             let rest = n - 1
             if selector.isNumber {
-                guard let i = selectedArgument(luaInteger(selector.number), count: rest) else { return -1 }
+                guard let i = selectedArgument(luajitInt32(selector.number), count: rest) else { return -1 }
                 let count = rest - i + 1
                 var k = 0
                 while k < count && k < limit { out[k] = args[i + k]; k += 1 }

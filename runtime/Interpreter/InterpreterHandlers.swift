@@ -270,6 +270,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    if spendInstructions(-Instruction(ins).jumpOffset) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     countLoop(run, pc)
     let r = valueSlots(base)
     let a = Instruction(ins).ra
@@ -285,6 +286,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    if spendInstructions(-Instruction(ins).jumpOffset) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     countLoop(run, pc)
     let a = Instruction(ins).ra
     let v = base[a]
@@ -294,6 +296,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    if spendInstructions(Instruction(ins).loopCost) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     countLoop(run, pc)
     return stay(pc, base)
 }

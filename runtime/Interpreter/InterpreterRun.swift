@@ -153,9 +153,7 @@ struct InterpreterRun {
         case FrameType.pcall, FrameType.xpcall:
             // pcall(f, ...) returned normally: true, then f's results, from pcall's frame.
             let pcallBase = frameBase - (link.frameType == FrameType.pcall ? 2 : 3)
-            let stack = L.pointee.stack
-            stack[pcallBase] = .true
-            for i in 0..<count { stack[pcallBase + 1 + i] = stack[resultsFrom + i] }
+            vm.placeProtectedResults(L, at: pcallBase, from: resultsFrom, count: count)
             rebase(pcallBase)
             return returnFrom(0, count + 1)
         case FrameType.continuation:
@@ -206,6 +204,7 @@ struct InterpreterRun {
     /// status when the call finished (or failed) at once, nil to go on running.
     @inline(never) mutating func callMetamethodInLoop(_ mm: Value, _ a1: Value, _ a2: Value, _ a3: Value?,
                                                       inverted: Bool = false, concatTop: Int = 0) -> CallStatus? {
+        guard mm.isFunction else { return vm.metamethodNotCallable(mm) }
         let frameSize = Int(closure.proto.pointee.frameSize)
         guard let newBase = vm.pushContinuationFrame(L, callerBase: slotIndex(base), frameSize: frameSize, resumePC: pc,
                                                      mm, a1, a2, a3, inverted: inverted, concatTop: concatTop) else {

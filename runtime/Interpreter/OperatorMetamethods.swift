@@ -369,7 +369,9 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// needs the full path.
     @inline(__always) public func indexThroughTables(_ start: TableRef, _ key: Value) -> Value? {
         var tab = start
-        for _ in 0..<maxMetamethodChain {
+        // `start` was the first of luajit's 100 tables; past the last, the slow path
+        // (`resolveIndex`) raises "loop in gettable".
+        for _ in 1..<maxMetamethodChain {
             let handler = metamethod(.index, in: tab.pointee.metatable)
             if handler.isNil { return .nil }
             guard handler.isTable else { return nil }

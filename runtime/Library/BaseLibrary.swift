@@ -37,8 +37,10 @@ extension LuaVM {
             let baseArg = c.arg(2)
             if baseArg.isNil { return c.results(c.vm.decimalNumber(v)) }
             guard let b = c.integer(2) else { return c.typeError(2, expected: "number") }
-            if b < 2 || b > 36 { return c.argumentError(2, "base out of range") }
+            if b == 10 { return c.results(c.vm.decimalNumber(v)) }
+            // luajit checks the value is a string before the base's range.
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
+            if b < 2 || b > 36 { return c.argumentError(2, "base out of range") }
             return c.results(parseInteger(s.buffer, base: b).map { Value(number: $0) } ?? .nil)
         }
         register("rawequal", in: G, fast: .rawequal) { raw in
@@ -93,6 +95,7 @@ extension LuaVM {
         let next = Value(function: nextFunction!)
         register("pairs", in: G) { raw in
             let c = BuiltinCall(raw, "pairs")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
             guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
             return c.results(Value(function: c.vm.nextFunction!), c.arg(1), .nil)
         }
@@ -119,7 +122,7 @@ extension LuaVM {
             if c.arg(1).isString && c.arg(1).string.count == 1 && c.arg(1).string.bytes[0] == 35 {
                 return c.results(Value(number: Double(n)))
             }
-            guard let index = c.integer(1) else { return c.typeError(1, expected: "number") }
+            guard let index = c.int32(1) else { return c.typeError(1, expected: "number") }
             guard let i = selectedArgument(index, count: n) else { return c.argumentError(1, "index out of range") }
             // The results are the arguments from i on: already on the stack.
             return Int32(n - i + 1)
@@ -127,8 +130,8 @@ extension LuaVM {
         register("unpack", in: G, fast: .unpack) { raw in
             let c = BuiltinCall(raw, "unpack")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            let i = c.arg(2).isNil ? 1 : (c.int32(2) ?? 1)
-            let j = c.arg(3).isNil ? t.length() : (c.int32(3) ?? 0)
+            guard let i = c.arg(2).isNil ? 1 : c.int32(2) else { return c.typeError(2, expected: "number") }
+            guard let j = c.arg(3).isNil ? t.length() : c.int32(3) else { return c.typeError(3, expected: "number") }
             if i > j { return 0 }
             let n = j - i + 1
             if n >= 8000 || !c.L.ensureStack(n, c.vm.g) { return c.error("too many results to unpack") }
@@ -151,7 +154,8 @@ extension LuaVM {
         register("error", in: G) { raw in
             let c = BuiltinCall(raw, "error")
             let message = c.arg(1)
-            let level = c.arg(2).isNil ? 1 : (c.integer(2) ?? 1)
+            // luajit's 32-bit conversion: a level past 2^31 (or NaN) is negative, no position.
+            guard let level = c.arg(2).isNil ? 1 : c.int32(2) else { return c.typeError(2, expected: "number") }
             if (message.isString || message.isNumber) && level > 0 {
                 // Numbers count as strings here: the position is prepended to their text.
                 c.vm.errorValue = c.vm.withPosition(c.L, level: level, message)
@@ -167,14 +171,14 @@ extension LuaVM {
         }
         xpcallFunction = register("xpcall", in: G) { raw in
             let c = BuiltinCall(raw, "xpcall")
-            if c.count < 2 { return c.argumentError(c.count + 1, "value expected") }
+            if c.count < 1 { return c.argumentError(1, "value expected") }
+            if !c.arg(2).isFunction { return c.typeError(2, expected: "function") }
             return c.vm.protectedCallFromNative(c, handler: c.arg(2))
         }
+        // luajit's loadstring is load.
         register("loadstring", in: G) { raw in
             let c = BuiltinCall(raw, "loadstring")
-            guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
-            let name = c.string(2).map { $0.description } ?? s.description
-            return c.vm.loadResults(c, s.buffer, chunkName: name)
+            return c.vm.loadBuiltin(c)
         }
         register("load", in: G) { raw in
             let c = BuiltinCall(raw, "load")
@@ -296,9 +300,9 @@ extension LuaVM {
         let mode = c.arg(3).isNil ? nil : c.string(3)?.description
         if !c.arg(4).isNil && !c.arg(4).isTable { return c.typeError(4, expected: "table") }
         let env = c.checkTable(4)
-        if chunk.isString {
-            let name = c.string(2)?.description ?? chunk.string.description
-            return loadResults(c, chunk.string.buffer, chunkName: name, mode: mode, env: env)
+        if chunk.isString || chunk.isNumber, let text = c.string(1) {
+            let name = c.string(2)?.description ?? text.description
+            return loadResults(c, text.buffer, chunkName: name, mode: mode, env: env)
         }
         guard chunk.isFunction else { return c.typeError(1, expected: "function") }
         var source: [UInt8] = []
@@ -354,14 +358,15 @@ extension LuaVM {
         let v = c.arg(1)
         if v.isFunction { return v }
         let level: Int
-        if v.isNil && c.count == 0 { level = 1 } else {
-            guard let l = c.integer(1) else {
-                _ = c.typeError(1, expected: "function or level")
+        // getfenv's level is optional (nil: 1); setfenv's is not.
+        if v.isNil && (c.count == 0 || allowThreadLevel) { level = 1 } else {
+            guard let l = c.int32(1) else {
+                _ = c.typeError(1, expected: "number")
                 return nil
             }
             level = l
         }
-        if level < 0 { _ = c.argumentError(1, "level must be non-negative"); return nil }
+        if level < 0 { _ = c.argumentError(1, "invalid level"); return nil }
         if level == 0 { return .nil }
         let list = frames(c.L, innermostBase: Int(c.L.pointee.base), innermostPC: nil)
         guard level < list.count else { _ = c.argumentError(1, "invalid level"); return nil }

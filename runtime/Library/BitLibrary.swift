@@ -36,7 +36,9 @@ extension LuaVM {
         register("tohex", in: B, fast: .tohex) { raw in
             let c = BuiltinCall(raw, "tohex")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            let digits = c.arg(2).isNil ? 8 : Int(toBit(c.number(2) ?? 8))
+            // A second argument present is a number, nil included (luajit checks it so).
+            guard let n = c.count < 2 ? 8 : c.number(2) else { return c.typeError(2, expected: "number") }
+            let digits = Int(toBit(n))
             return BitOperation.hex(toBit(x), digits: digits) { c.results(c.vm.string($0)) }
         }
     }

@@ -28,6 +28,7 @@ extension LuaVM {
         }
         register("getmetatable", in: D) { raw in
             let c = BuiltinCall(raw, "getmetatable")
+            if c.count < 1 { return c.argumentError(1, "value expected") }
             guard let mt = c.vm.g.metatable(of: c.arg(1)) else { return c.results(.nil) }
             return c.results(Value(table: mt))
         }

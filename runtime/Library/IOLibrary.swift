@@ -363,18 +363,27 @@ extension BuiltinCall {
         push(vm.string(bytes))
     }
 
+    /// One line (its newline kept unless `chop`), read a byte at a time into memory of our
+    /// own: getline's buffer comes from the C library's allocator, which a sanitizer's
+    /// allocator does not know, and zero bytes stay part of the line.
     private func readLine(_ fp: UnsafeMutablePointer<FILE>, chop: Bool) -> Bool {
-        var line: UnsafeMutablePointer<CChar>? = nil
-        var capacity = 0
-        let n = getline(&line, &capacity, fp)
-        defer { free(line) }
-        guard n > 0, let line else {
+        var line: [UInt8] = []
+        var read = false
+        while true {
+            let c = getc(fp)
+            if c == EOF { break }
+            read = true
+            if c == 10 {
+                if !chop { line.append(10) }
+                break
+            }
+            line.append(UInt8(truncatingIfNeeded: c))
+        }
+        guard read else {
             push(vm.string(""))
             return false
         }
-        var length = n
-        if chop && line[n - 1] == 10 { length -= 1 }
-        pushBytes(UnsafeBufferPointer(start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self), count: length))
+        line.withUnsafeBufferPointer { pushBytes($0) }
         return true
     }
 

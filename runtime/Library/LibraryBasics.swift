@@ -21,8 +21,8 @@ extension LuaVM {
         register("sub", in: S, fast: .stringSub) { raw in
             let c = BuiltinCall(raw, "sub")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
-            guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
-            guard let j0 = c.arg(3).isNil ? -1 : c.integer(3) else { return c.typeError(3, expected: "number") }
+            guard let i0 = c.int32(2) else { return c.typeError(2, expected: "number") }
+            guard let j0 = c.arg(3).isNil ? -1 : c.int32(3) else { return c.typeError(3, expected: "number") }
             let (i, j) = stringRange(s.count, i0, j0)
             if i > j { return c.results(c.vm.string("")) }
             return c.results(c.vm.string(UnsafeBufferPointer(start: s.bytes + i - 1, count: j - i + 1)))
@@ -49,6 +49,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "rep")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
             guard let n = c.int32(2) else { return c.typeError(2, expected: "number") }
+            if !c.arg(3).isNil && c.string(3) == nil { return c.typeError(3, expected: "string") }
             let separator = c.arg(3).isNil ? nil : c.string(3)
             if n <= 0 { return c.results(c.vm.string("")) }
             // The string and separator repeated n times, less the last separator.
@@ -77,8 +78,8 @@ extension LuaVM {
         register("byte", in: S, fast: .stringByte) { raw in
             let c = BuiltinCall(raw, "byte")
             guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
-            guard let i0 = c.arg(2).isNil ? 1 : c.integer(2) else { return c.typeError(2, expected: "number") }
-            guard let j0 = c.arg(3).isNil ? i0 : c.integer(3) else { return c.typeError(3, expected: "number") }
+            guard let i0 = c.arg(2).isNil ? 1 : c.int32(2) else { return c.typeError(2, expected: "number") }
+            guard let j0 = c.arg(3).isNil ? i0 : c.int32(3) else { return c.typeError(3, expected: "number") }
             let (i, j) = stringRange(s.count, i0, j0)
             if i > j { return 0 }
             if !c.L.ensureStack(j - i + 1, c.vm.g) { return c.error("string slice too long") }
@@ -89,7 +90,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "char")
             var out: [UInt8] = []
             for i in 0..<c.count {
-                guard let v = c.integer(i + 1) else { return c.typeError(i + 1, expected: "number") }
+                guard let v = c.int32(i + 1) else { return c.typeError(i + 1, expected: "number") }
                 if v < 0 || v > 255 { return c.argumentError(i + 1, "invalid value") }
                 out.append(UInt8(v))
             }
@@ -138,15 +139,16 @@ extension LuaVM {
         register("concat", in: T) { raw in
             let c = BuiltinCall(raw, "concat")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            if !c.arg(2).isNil && c.string(2) == nil { return c.typeError(2, expected: "string") }
             let separator = c.arg(2).isNil ? nil : c.string(2)
-            guard let i = c.arg(3).isNil ? 1 : c.integer(3) else { return c.typeError(3, expected: "number") }
-            guard let j = c.arg(4).isNil ? t.length() : c.integer(4) else { return c.typeError(4, expected: "number") }
+            guard let i = c.arg(3).isNil ? 1 : c.int32(3) else { return c.typeError(3, expected: "number") }
+            guard let j = c.arg(4).isNil ? t.length() : c.int32(4) else { return c.typeError(4, expected: "number") }
             var out: [UInt8] = []
             if i <= j {
                 for k in i...j {
                     let v = t.get(integer: k)
                     guard v.isString || v.isNumber else {
-                        return c.error("invalid value (at index \(k)) in table for 'concat'")
+                        return c.error("invalid value (\(c.vm.typeName(v))) at index \(k) in table for 'concat'")
                     }
                     c.vm.appendString(v, to: &out)
                     if k < j, let separator { out.append(contentsOf: separator.buffer) }
@@ -221,7 +223,7 @@ extension LuaVM {
         register("log", in: M, fast: .log) { raw in
             let c = BuiltinCall(raw, "log")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            if c.arg(2).isNil { return c.results(Value(number: Glibc.log(x))) }
+            if c.count < 2 { return c.results(Value(number: Glibc.log(x))) }
             guard let b = c.number(2) else { return c.typeError(2, expected: "number") }
             if b == 2 { return c.results(Value(number: Glibc.log2(x))) }
             if b == 10 { return c.results(Value(number: Glibc.log10(x))) }
@@ -249,7 +251,9 @@ extension LuaVM {
             let c = BuiltinCall(raw, "modf")
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             let whole = x.isInfinite ? x : x.rounded(.towardZero)
-            return c.results(Value(number: whole), Value(number: x.isInfinite ? 0 : x - whole))
+            // The fraction has the sign of x, as C's modf gives it (modf(-1) is -1, -0).
+            let fraction = x.isInfinite ? 0 : x - whole
+            return c.results(Value(number: whole), Value(number: fraction == 0 ? Double(signOf: x, magnitudeOf: 0) : fraction))
         }
         register("min", in: M, fast: .min) { raw in BuiltinCall(raw, "min").extremum(<) }
         register("max", in: M, fast: .max) { raw in BuiltinCall(raw, "max").extremum(>) }

@@ -201,7 +201,7 @@ extension LuaVM {
             return c.withBuffer { b in
                 guard let f = c.arg(2).isString ? c.arg(2).string : nil else { return c.typeError(2, expected: "string") }
                 var out: [UInt8] = []
-                if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out, checksPresence: true) {
+                if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out) {
                     return failure
                 }
                 guard b.append(out, c.vm.g) else { return c.memoryError() }

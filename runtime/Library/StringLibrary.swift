@@ -59,7 +59,7 @@ extension LuaVM {
     func find(_ c: BuiltinCall, returnsPositions: Bool) -> Int32 {
         guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
         guard let p = c.string(2) else { return c.typeError(2, expected: "string") }
-        guard let initial = c.arg(3).isNil ? 1 : c.integer(3) else { return c.typeError(3, expected: "number") }
+        guard let initial = c.arg(3).isNil ? 1 : c.int32(3) else { return c.typeError(3, expected: "number") }
         let subject = s.buffer, pattern = p.buffer
         let start = PatternMatcher.startOffset(init: initial, length: subject.count)
         if returnsPositions && (c.arg(4).isTruthy || !PatternMatcher.hasSpecials(pattern)) {
@@ -101,7 +101,7 @@ extension LuaVM {
         let replacement = c.arg(3)
         let replacementString = replacement.isNumber ? c.string(3) : (replacement.isString ? replacement.string : nil)
         if replacementString == nil && !replacement.isTable && !replacement.isFunction {
-            return c.typeError(3, expected: "string/function/table")
+            return c.argumentError(3, "string/function/table expected")
         }
         let subject = s.buffer
         let maximum = c.arg(4).isNil ? subject.count + 1 : (c.integer(4) ?? 0)
@@ -160,10 +160,9 @@ extension LuaVM {
     }
 
     /// Renders format `f` (argument `formatArgument`) with the arguments after it into `out`;
-    /// nil on success, the failure status otherwise. With `checksPresence` (a string
-    /// buffer's `putf`), a missing argument is "value expected", as LuaJIT reports it there.
-    func formatBytes(_ c: BuiltinCall, format f: StringRef, formatArgument: Int, into out: inout [UInt8],
-                     checksPresence: Bool = false) -> Int32? {
+    /// nil on success, the failure status otherwise. A missing argument is "value expected",
+    /// as luajit 2.1 reports it for every conversion.
+    func formatBytes(_ c: BuiltinCall, format f: StringRef, formatArgument: Int, into out: inout [UInt8]) -> Int32? {
         var parser = FormatParser(format: f.buffer)
         var argument = formatArgument
         do {
@@ -173,7 +172,7 @@ extension LuaVM {
                     out.append(contentsOf: f.buffer[r])
                 case .spec(let spec):
                     argument += 1
-                    if checksPresence && argument > c.count { return c.argumentError(argument, "value expected") }
+                    if argument > c.count { return c.argumentError(argument, "value expected") }
                     if spec.conversion.takesNumber {
                         guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
                         spec.render(number: n, into: &out)
@@ -181,13 +180,14 @@ extension LuaVM {
                     }
                     switch spec.conversion {
                     case .quoted:
-                        guard let s = c.string(argument) else { return c.typeError(argument, expected: "string") }
-                        FormatSpec.renderQuoted(s.buffer, into: &out)
+                        // Any value: what tostring gives (`__tostring` included), quoted.
+                        guard let s = toStringValue(c.L, c.arg(argument)) else { return builtinError }
+                        guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(c.arg(argument)))") }
+                        FormatSpec.renderQuoted(s.string.buffer, into: &out)
                     case .pointer:
                         let v = c.arg(argument)
                         FormatSpec.renderPointer(v.isCollectable || v.isLightUserdata ? UInt(v.payload) : 0, into: &out)
                     default:
-                        if argument > c.count { return c.argumentError(argument, "string expected, got no value") }
                         guard let s = toStringValue(c.L, c.arg(argument)) else { return builtinError }
                         guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(c.arg(argument)))") }
                         spec.render(string: s.string.buffer, into: &out)

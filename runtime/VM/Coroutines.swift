@@ -33,7 +33,7 @@ extension LuaVM {
         }
         register("resume", in: C) { raw in
             let c = BuiltinCall(raw, "resume")
-            guard c.arg(1).isThread else { return c.typeError(1, expected: "coroutine") }
+            guard c.arg(1).isThread else { return c.argumentError(1, "coroutine expected") }
             let co = c.arg(1).thread
             let base = Int(c.L.pointee.base)
             _ = c.L.ensureStack(2, c.vm.g)
@@ -52,7 +52,7 @@ extension LuaVM {
         }
         register("status", in: C) { raw in
             let c = BuiltinCall(raw, "status")
-            guard c.arg(1).isThread else { return c.typeError(1, expected: "coroutine") }
+            guard c.arg(1).isThread else { return c.argumentError(1, "coroutine expected") }
             return c.results(c.vm.string(c.vm.statusName(c.arg(1).thread, from: c.L)))
         }
         register("running", in: C) { raw in

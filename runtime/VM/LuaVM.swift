@@ -39,6 +39,10 @@ public final class LuaVM {
     var hooks = DebugHooks()
     /// In a built executable, where compiled code looks whether a hook is set.
     var compiledHookFlag: UnsafeMutablePointer<UInt>?
+    /// The instruction limit (0: none; see InstructionBudget.swift).
+    var instructionLimitSetting = 0
+    /// Whether the instruction budget ran out in this universe (the exit status is then 1).
+    public internal(set) var instructionLimitReached = false
     /// When set, an error that no pcall will catch records `lastTraceback` where it is raised.
     public var captureTracebacks = false
     public internal(set) var lastTraceback = ""
@@ -119,6 +123,8 @@ public final class LuaVM {
         // The message exists before memory can run out.
         _ = memoryErrorValue
         g.pointee.memoryLimit = memoryLimit
+        // The counter is one per process: a universe made after another starts unlimited.
+        setInstructionLimit(0)
     }
 
     deinit { g.destroy() }

@@ -30,7 +30,8 @@ extension LuaVM {
     func describe(_ closure: FunctionRef, _ pc: Int, slot: Int, _ v: Value) -> String {
         let type = typeName(v)
         if slot >= 0, let (kind, name) = closure.proto.source.slotName(pc, slot) {
-            return "\(kind) '\(name)' (a \(type) value)"
+            // luajit formats the name as a C string: it ends at a zero byte.
+            return "\(kind) '\(name.prefix { $0 != "\0" })' (a \(type) value)"
         }
         return "a \(type) value"
     }

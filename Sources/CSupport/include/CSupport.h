@@ -24,4 +24,9 @@ void perigee_set_instruction_hook(int on);
 /// Swaps in (or out) the recording table: every instruction goes through the JIT's recorder.
 void perigee_set_recording(int on);
 
+/// The instruction budget left (runtime/VM/InstructionBudget.swift): the interpreter,
+/// compiled code and traces subtract at every loop edge and Lua function entry, and take
+/// their slow path when it is negative. INT64_MAX while no limit is set.
+extern int64_t perigee_instruction_budget;
+
 #endif
