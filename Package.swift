@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "PerigeeCodegen", dependencies: ["PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeJIT", dependencies: ["PerigeeCodegen", "PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"],
-                swiftSettings: llvmSwiftFlags),
+                exclude: ["README.md"], swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",
