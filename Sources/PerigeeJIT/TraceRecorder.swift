@@ -420,7 +420,17 @@ final class TraceRecorder {
             return try recordNext(i, frame, pc)
         case .ITERL, .IITERL, .JITERL:
             return try recordIteratorLoop(i, frame, pc)
-        case .ISNEXT, .JFORI:
+        case .ISNEXT:
+            // A generic for that really runs next over a table: the hidden position starts
+            // at 0, and ITERN steps it.
+            let a = i.ra
+            guard frame[a - 3].isFunction, UnsafeRawPointer(frame[a - 3].function) == nextFunction,
+                  frame[a - 2].isTable, frame[a - 1].isNil else { throw TraceAbort.nyi(.ISNEXT) }
+            emitGuard(.EQ, .function, try reg(a - 3), ir.object(frame[a - 3], .function))
+            _ = try reg(a - 2)
+            _ = try reg(a - 1)
+            set(a - 1, ir.number(0))
+        case .JFORI:
             throw TraceAbort("NYI: bytecode \(i.verifiedOpcode.name)")
         default:
             throw TraceAbort.nyi(i.verifiedOpcode)
