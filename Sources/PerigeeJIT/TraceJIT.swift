@@ -255,10 +255,17 @@ public final class TraceJIT {
         let entryExit = ir.snapshot(pc: recorder.startPC, depth: 0, [])
         let loopSnapshot = recorder.end == .loop ? recorder.loopSnapshot : nil
         let finalSnapshot = recorder.end == .loop ? nil : recorder.finalSnapshot
+        // When the instruction budget is spent: the state of the back edge (or end), left
+        // to the interpreter, whose next charge raises the error.
+        let last = ir.snapshots[loopSnapshot ?? finalSnapshot!]
+        let budgetExit = recorder.budgetCost > 0
+            ? ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
+            : nil
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil,
-                             trace: number, sideTraces: index != entryExit && index != loopSnapshot && failedCallee == nil
+                             trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
+                                && failedCallee == nil
                                 && !yields && !(index == finalSnapshot && linked != nil), failedCallee: failedCallee,
                              yields: yields, multres: snap.multres)
         }
@@ -267,7 +274,7 @@ public final class TraceJIT {
         iterations.initialize(to: 0)
         counters.append(iterations)
         let firstExit = vm.traces.addExits(exits)
-        let stackNeeded = recorder.stackNeeded, dump = dumpIR
+        let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
         let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
@@ -282,7 +289,8 @@ public final class TraceJIT {
                 machine.configure(module)
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
-                              firstExit: firstExit, stackNeeded: stackNeeded, iterations: iterations,
+                              firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
+                              budgetExit: budgetExit, iterations: iterations,
                               module: module, name: name).lower()
                 try module.verify()
                 try PassPipeline.aot.run(on: module)

@@ -33,6 +33,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     let firstExit: Int
     /// The stack slots the trace's inlined frames need above its base (0: none).
     let stackNeeded: Int
+    /// What a run (or loop iteration) charges to the instruction budget, and the exit taken
+    /// when it is spent.
+    let budgetCost: Int
+    let budgetExit: Int?
 
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
@@ -59,7 +63,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     let entryExit: Int
 
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
+         budgetCost: Int, budgetExit: Int?, iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
+        self.budgetCost = budgetCost
+        self.budgetExit = budgetExit
         self.ir = ir
         self.loopSnapshot = loopSnapshot
         self.finalSnapshot = finalSnapshot
@@ -109,7 +115,19 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A trace that runs once through and leaves through its last snapshot.
     private func lowerOnce() {
         lowerBody()
+        chargeBudget()
         b.br(exitBlock(finalSnapshot!))
+    }
+
+    /// Charges the instruction budget what the trace's run (or loop iteration) ran; when it
+    /// is spent the trace leaves through `budgetExit` (the state its end writes, with no
+    /// link), and the interpreter's next charge raises the error.
+    private func chargeBudget() {
+        guard budgetCost > 0, let budgetExit else { return }
+        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: instructionBudgetCounter))), rt.i64p)
+        let left = b.sub(b.load(cx.i64, counter), i64(budgetCost))
+        b.store(left, counter)
+        guardHolds(b.icmp(LLVMIntSGE, left, i64(0)), exit: budgetExit)
     }
 
     private func lowerLoop(_ loopSnapshot: Int) {
@@ -144,6 +162,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
         }
         lowerBody()
+        chargeBudget()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
@@ -162,6 +181,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         let completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
         self.completed = completed
         lowerBody()
+        chargeBudget()
         store(ir.snapshots[loopSnapshot].entries)
         let end = b.insertBlock!
         b.addIncoming(completed, [(b.add(completed, i64(1)), end)])

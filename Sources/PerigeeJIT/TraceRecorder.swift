@@ -121,6 +121,9 @@ final class TraceRecorder {
     private var thread: ThreadRef?
     /// After an instruction a runtime helper runs: where the interpreter comes back to.
     private var resumeAfterRuntime: UnsafePointer<UInt32>?
+    /// What one run of the trace charges to the instruction budget (loop edges, function
+    /// entries), as the interpreter charges it.
+    private(set) var budgetCost = 0
     /// `multres` was just made: the next instruction recorded may consume it, no later one.
     private var multresFresh = false
     /// Back edges of loops without a trace that a side trace went through.
@@ -272,6 +275,8 @@ final class TraceRecorder {
             throw TraceAbort(frames.count > 1 || isSide ? "NYI: unexpected frame" : "leaving loop in root trace", endsSideTrace: false)
         }
         recorded += 1
+        // The instruction budget: the trace charges what the interpreter would.
+        budgetCost += Instruction(pc.pointee).budgetCost ?? 0
         currentPC = pc
         currentSnapshot = nil
         // Only the instruction right after a call wanting all results may use their count.

@@ -93,10 +93,6 @@ struct CommandLineDriver {
         }
         vm.captureTracebacks = true
         vm.setInstructionLimit(instructionLimit)
-        // Traces do not charge the budget yet (their loop edge must test
-        // perigee_instruction_budget, see runtime/VM/InstructionBudget.swift): a limit runs
-        // without them.
-        if instructionLimit != 0 { jit.on = false }
         let tracing = jit.start(vm)
         defer { tracing.shutdown() }
         defer {

@@ -189,7 +189,10 @@ final class ResourceLimitTests: XCTestCase {
 
     func testInstructionLimitInTheInterpreter() throws {
         try runawayProgram.write(to: work.appendingPathComponent("runaway.lua"), atomically: true, encoding: .utf8)
-        for options in [["--max-instructions=2m"], ["-joff", "--max-instructions=300k"]] {
+        // The JIT on (traces charge the budget at their loop edges), traces forming at once,
+        // and the interpreter alone.
+        for options in [["--max-instructions=2m"], ["-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0", "--max-instructions=2m"],
+                        ["-joff", "--max-instructions=300k"]] {
             try checkRunaway(program: "perigee") { try runPerigee(options + ["runaway.lua"] + $0, in: work) }
         }
         try checkRunaway(program: "perigee") {

@@ -231,6 +231,8 @@ public final class TraceTable {
 /// JFORL: FORL's step; when the loop goes on, its trace runs the next iterations and the
 /// interpreter continues where the trace left.
 @_cdecl("perigee_op_JFORL") @inline(__always) func opJFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    // A loop edge charges the instruction budget, as FORL does (a trace charges its own).
+    if spendInstructions(Instruction(ins).loopCost) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let step = r[a + 2].number
@@ -244,6 +246,7 @@ public final class TraceTable {
 /// JITERL: ITERL's step; when the loop goes on, its trace runs the next iterations. (ITERN's
 /// fast path, which keeps its own position in A-1, enters the trace itself.)
 @_cdecl("perigee_op_JITERL") @inline(__always) func opJITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    if spendInstructions(Instruction(ins).loopCost) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     if r[a].isNil { return stay(pc, base) }
@@ -253,7 +256,8 @@ public final class TraceTable {
 
 /// JLOOP: the `while` or `repeat` loop's trace runs its iterations.
 @_cdecl("perigee_op_JLOOP") @inline(__always) func opJLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
+    if spendInstructions(Instruction(ins).loopCost) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
+    return slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
 }
 
 extension InterpreterRun {

@@ -107,3 +107,7 @@ extension InterpreterRun {
         return nil
     }
 }
+
+/// The address of the budget's counter, for traces, which charge it inline (a C global does
+/// not move).
+public let instructionBudgetCounter: UnsafeMutablePointer<Int64> = withUnsafeMutablePointer(to: &perigee_instruction_budget) { $0 }
