@@ -151,12 +151,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(hasType(v, type), exit: entryExit)
             if backEdge[slot] == nil { checked[slot] = unboxed(v, type)! } else { initial[slot] = unboxed(v, type)!; stable[slot] = type }
         }
-        let loop = newBlock("loop")
-        let entry = b.insertBlock!
-        b.br(loop)
-        b.position(atEndOf: loop)
-        let completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
-        self.completed = completed
+        let (loop, entry) = openLoop()
         for slot in backEdge.keys.sorted() {
             let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
@@ -167,25 +162,34 @@ final class TraceLowering: RuntimeCodeEmitter {
         let next = ir.snapshots[loopSnapshot].entries.map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
-        b.addIncoming(completed, [(b.add(completed, i64(1)), end)])
+        closeLoop(loop)
+    }
+
+    /// The loop head after the entry block, with the PHI counting this run's iterations:
+    /// the head, and the entry block.
+    private func openLoop() -> (LLVMBasicBlockRef, LLVMBasicBlockRef) {
+        let loop = newBlock("loop")
+        let entry = b.insertBlock!
+        b.br(loop)
+        b.position(atEndOf: loop)
+        completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
+        return (loop, entry)
+    }
+
+    /// The back edge to `loop`, one more iteration counted.
+    private func closeLoop(_ loop: LLVMBasicBlockRef) {
+        b.addIncoming(completed!, [(b.add(completed!, i64(1)), b.insertBlock!)])
         b.br(loop)
     }
 
     /// A loop whose state lives in the Lua stack: each iteration writes back what it
     /// changed, and the next one reads what it needs.
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
-        let loop = newBlock("loop")
-        let entry = b.insertBlock!
-        b.br(loop)
-        b.position(atEndOf: loop)
-        let completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
-        self.completed = completed
+        let (loop, _) = openLoop()
         lowerBody()
         chargeBudget()
         store(ir.snapshots[loopSnapshot].entries)
-        let end = b.insertBlock!
-        b.addIncoming(completed, [(b.add(completed, i64(1)), end)])
-        b.br(loop)
+        closeLoop(loop)
     }
 
     // MARK: Values
