@@ -42,6 +42,9 @@ public final class TraceJIT {
     private let compiler = CompilerThread()
     private var pendingAnchors: Set<UnsafePointer<UInt32>> = []
     private var pendingExits: Set<Int> = []
+    /// Each side trace's root trace, and how many side traces each root has.
+    private var rootOf: [Int: Int] = [:]
+    private var sideTraces: [Int: Int] = [:]
     private var generation = 0
     private var random = SystemRandomNumberGenerator()
     static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
@@ -127,6 +130,8 @@ public final class TraceJIT {
         generation += 1
         pendingAnchors.removeAll()
         pendingExits.removeAll()
+        rootOf.removeAll()
+        sideTraces.removeAll()
         // A trace still running (its call ran this flush) keeps its code until it returns.
         retiredTrackers += trackers
         retiredCounters += counters
@@ -153,6 +158,13 @@ public final class TraceJIT {
     private func hotExit(_ exit: Int, _ L: ThreadRef, _ base: Int) {
         collectCompiled()
         let record = vm.traces.exit(exit)
+        // luajit's maxside: a root trace grows at most that many side traces (a chain of side
+        // traces that keep leaving at the same guard stops there).
+        let root = rootOf[Int(record.trace)] ?? Int(record.trace)
+        if sideTraces[root, default: 0] >= parameters["maxside"] {
+            vm.traces.attach(nil, toExit: exit, giveUp: true)
+            return
+        }
         guard vm.traces.isCompiling, recorder == nil, armed == nil, !pendingExits.contains(exit), record.link == nil,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         let function = L.pointee.stack[base + FrameLayout.functionSlot]
@@ -250,6 +262,11 @@ public final class TraceJIT {
             linked = trace.entry
         }
         let number = vm.traces.reserve()
+        if let parent = recorder.parentExit {
+            let root = rootOf[Int(vm.traces.exit(parent).trace)] ?? Int(vm.traces.exit(parent).trace)
+            rootOf[number] = root
+            sideTraces[root, default: 0] += 1
+        }
         // Before its first instruction the trace may find a slot of another type, or too
         // small a stack: then it leaves at once, and the interpreter goes on.
         let entryExit = ir.snapshot(pc: recorder.startPC, depth: 0, [])
