@@ -108,7 +108,10 @@ extension LuaVM {
             let status: Int32 = v.isNil || v.isTrue ? 0 : (v.isFalse ? 1 : Int32(clamping: c.integer(1) ?? 0))
             c.vm.standardOutput.flush()
             c.vm.traces.beforeExit?()
-            exit(status)
+            // As the command line ends: C streams flushed, no static destructors (libLLVM's,
+            // when the JIT loaded it, may abort under a live ORC instance).
+            fflush(nil)
+            _exit(status)
         }
 
         let J = library("jit")
