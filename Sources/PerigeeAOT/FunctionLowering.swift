@@ -316,11 +316,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             return false
         case .ISEQS, .ISNES:
             let v = load(a)
-            let plain = newBlock("plain"), slow = newBlock("cdata")
-            b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
-            b.position(atEndOf: slow)
-            compareThroughRuntime(pc)
-            b.position(atEndOf: plain)
+            compareCDataThroughRuntime(v, pc)
             let equal = b.icmp(LLVMIntEQ, v, gcConstant(d))
             branchOnFollowingJump(ins.opcode == .ISEQS ? equal : b.icmp(LLVMIntEQ, equal, cx.constant(0, cx.i1)), pc)
             return false
@@ -330,22 +326,14 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let n = cx.constant(proto.numberConstants[d])
             let p = ins.opcode == .ISEQN ? LLVMRealOEQ : LLVMRealUNE
             if !numbers.isNumber(a, at: pc) {
-                let plain = newBlock("plain"), slow = newBlock("cdata")
-                b.condBr(hasTag(valueBits(a, at: pc), ValueBits.cdataTag), slow, plain)
-                b.position(atEndOf: slow)
-                compareThroughRuntime(pc)
-                b.position(atEndOf: plain)
+                compareCDataThroughRuntime(valueBits(a, at: pc), pc)
             }
             branchOnFollowingJump(b.fcmp(p, numberValue(a, at: pc), n), pc)
             return false
         case .ISEQP, .ISNEP:
             let p = ins.opcode == .ISEQP ? LLVMIntEQ : LLVMIntNE
             let v = load(a)
-            let plain = newBlock("plain"), slow = newBlock("cdata")
-            b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
-            b.position(atEndOf: slow)
-            compareThroughRuntime(pc)
-            b.position(atEndOf: plain)
+            compareCDataThroughRuntime(v, pc)
             branchOnFollowingJump(b.icmp(p, v, bits(primitive(d))), pc)
             return false
         case .ISTC, .ISFC:
@@ -544,6 +532,16 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let r = self.arithmetic(form.op, p, q)
             self.storeNumber(a, r)
         }
+    }
+
+    /// A cdata `v` (`1LL == 1`) is compared by the runtime; any other value goes on in the
+    /// block this leaves the builder in.
+    func compareCDataThroughRuntime(_ v: LLVMValueRef, _ pc: Int) {
+        let plain = newBlock("plain"), slow = newBlock("cdata")
+        b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
+        b.position(atEndOf: slow)
+        compareThroughRuntime(pc)
+        b.position(atEndOf: plain)
     }
 
     /// A comparison through `perigee_compare`: 1 takes the following jump.

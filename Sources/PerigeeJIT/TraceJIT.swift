@@ -21,12 +21,10 @@ public final class TraceJIT {
     unowned let vm: LuaVM
     private var engine: JITEngine?
     private var machine: TargetMachine?
-    /// Each installed trace's code and iteration counter, freed when the traces are flushed.
+    /// Each installed trace's code, freed when the traces are flushed.
     private var trackers: [ResourceTracker] = []
-    private var counters: [UnsafeMutablePointer<Int>] = []
-    /// Flushed traces' code and counters, freed when no trace runs any more.
+    /// Flushed traces' code, freed when no trace runs any more.
     private var retiredTrackers: [ResourceTracker] = []
-    private var retiredCounters: [UnsafeMutablePointer<Int>] = []
     /// A loop that got hot, waiting for its body's first instruction.
     private var armed: UnsafePointer<UInt32>?
     private var recorder: TraceRecorder?
@@ -134,9 +132,7 @@ public final class TraceJIT {
         sideTraces.removeAll()
         // A trace still running (its call ran this flush) keeps its code until it returns.
         retiredTrackers += trackers
-        retiredCounters += counters
         trackers.removeAll()
-        counters.removeAll()
         freeRetiredCode()
         for n in penalties.indices { penalties[n] = (nil, 0) }
         if let key = vm.g.intern("trace_constants") { _ = vm.g.pointee.registry.set(string: key, .nil, vm.g) }
@@ -287,9 +283,6 @@ public final class TraceJIT {
                              yields: yields, multres: snap.multres)
         }
         keepAlive(ir)
-        let iterations = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        iterations.initialize(to: 0)
-        counters.append(iterations)
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
         let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
@@ -307,7 +300,7 @@ public final class TraceJIT {
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit, iterations: iterations,
+                              budgetExit: budgetExit,
                               module: module, name: name).lower()
                 try module.verify()
                 try PassPipeline.aot.run(on: module)
@@ -317,7 +310,7 @@ public final class TraceJIT {
             }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
-                self.install(compiled, recorder, number: number, generation: generation, iterations: iterations,
+                self.install(compiled, recorder, number: number, generation: generation,
                              microseconds: microseconds, report: report, header: header)
             }
         }
@@ -331,7 +324,7 @@ public final class TraceJIT {
     /// A finished compile, on the interpreter's thread: the trace goes live (its anchor
     /// patched, or its parent's exit sent to it) unless the traces were flushed meanwhile.
     private func install(_ compiled: Result<(TraceEntry, ResourceTracker, String), Error>, _ recorder: TraceRecorder,
-                         number: Int, generation: Int, iterations: UnsafeMutablePointer<Int>, microseconds: Int,
+                         number: Int, generation: Int, microseconds: Int,
                          report: String, header: String) {
         guard generation == self.generation else {
             if case .success(let code) = compiled { try? code.1.remove() }
@@ -347,8 +340,8 @@ public final class TraceJIT {
             if let parent = recorder.parentExit {
                 vm.traces.attach(entry, toExit: parent)
             } else {
-                vm.traces.install(InstalledTrace(entry: entry, loopStart: recorder.loopStart, anchor: recorder.anchor!,
-                                                 iterations: iterations), number: number)
+                vm.traces.install(InstalledTrace(entry: entry, loopStart: recorder.loopStart, anchor: recorder.anchor!),
+                                  number: number)
             }
             self.compiled += 1
             if dumpIR { output(header + "---- TRACE \(number) LLVM\n" + llvmIR) }
@@ -364,13 +357,11 @@ public final class TraceJIT {
         for install in compiler.collect() { install() }
     }
 
-    /// Frees the code and counters of flushed traces once no trace runs.
+    /// Frees the code of flushed traces once no trace runs.
     private func freeRetiredCode() {
         guard vm.traces.running == 0 else { return }
         for tracker in retiredTrackers { try? tracker.remove() }
-        for counter in retiredCounters { counter.deallocate() }
         retiredTrackers.removeAll()
-        retiredCounters.removeAll()
     }
 
     /// Stops compiling: drops what waits and lets the running compile end (before the

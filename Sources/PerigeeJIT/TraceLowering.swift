@@ -27,8 +27,6 @@ final class TraceLowering: RuntimeCodeEmitter {
     let loopSnapshot: Int?
     /// The snapshot a trace that runs once through ends with.
     let finalSnapshot: Int?
-    /// Where the back edge counts iterations.
-    let iterations: UnsafeMutablePointer<Int>
     /// The number of the trace's exit 0: exit `n` returns `firstExit + n`.
     let firstExit: Int
     /// The stack slots the trace's inlined frames need above its base (0: none).
@@ -48,8 +46,6 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// edge, and the stack's address is loaded afresh (a call may move the stack).
     private var memoryMode: Bool { !ir.runtimeCalls.isEmpty }
     private var frame: LLVMValueRef!
-    /// Iterations completed in this run (a PHI at the loop head), added to the counter at exits.
-    private var completed: LLVMValueRef?
     /// The value of each slot the loop changes, as the previous iteration left it: unboxed
     /// for slots whose type stays the same around the loop (`stable`), boxed otherwise.
     private var carried: [Int: LLVMValueRef] = [:]
@@ -63,7 +59,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     let entryExit: Int
 
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         budgetCost: Int, budgetExit: Int?, iterations: UnsafeMutablePointer<Int>, module: LLVMModule, name: String) {
+         budgetCost: Int, budgetExit: Int?, module: LLVMModule, name: String) {
         self.budgetCost = budgetCost
         self.budgetExit = budgetExit
         self.ir = ir
@@ -72,7 +68,6 @@ final class TraceLowering: RuntimeCodeEmitter {
         self.entryExit = entryExit
         self.firstExit = firstExit
         self.stackNeeded = stackNeeded
-        self.iterations = iterations
         rt = RuntimeInterface(module)
         cx = module.context
         b = IRBuilder(cx)
@@ -93,11 +88,9 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(b.icmp(LLVMIntSGE, size, b.add(base, i64(stackNeeded))), exit: entryExit)
         }
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
-        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: iterations))), rt.i64p)
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
             writeBack(index)
-            if let completed, index != entryExit { b.store(b.add(b.load(cx.i64, counter), completed), counter) }
             b.ret(i64(firstExit + index))
         }
     }
@@ -165,20 +158,17 @@ final class TraceLowering: RuntimeCodeEmitter {
         closeLoop(loop)
     }
 
-    /// The loop head after the entry block, with the PHI counting this run's iterations:
-    /// the head, and the entry block.
+    /// The loop head after the entry block: the head, and the entry block.
     private func openLoop() -> (LLVMBasicBlockRef, LLVMBasicBlockRef) {
         let loop = newBlock("loop")
         let entry = b.insertBlock!
         b.br(loop)
         b.position(atEndOf: loop)
-        completed = b.phi(cx.i64, [(i64(0), entry)], "iterations")
         return (loop, entry)
     }
 
-    /// The back edge to `loop`, one more iteration counted.
+    /// The back edge to `loop`.
     private func closeLoop(_ loop: LLVMBasicBlockRef) {
-        b.addIncoming(completed!, [(b.add(completed!, i64(1)), b.insertBlock!)])
         b.br(loop)
     }
 

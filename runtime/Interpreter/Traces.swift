@@ -19,15 +19,11 @@ public struct InstalledTrace {
     /// The anchor, and its own instruction as it was before it was patched.
     public let anchor: UnsafePointer<UInt32>
     public let original: UInt32
-    /// Where the trace counts its completed iterations (its back edge adds one).
-    public let iterations: UnsafeMutablePointer<Int>
 
-    public init(entry: TraceEntry, loopStart: Int, anchor: UnsafePointer<UInt32>,
-                iterations: UnsafeMutablePointer<Int>) {
+    public init(entry: TraceEntry, loopStart: Int, anchor: UnsafePointer<UInt32>) {
         self.entry = entry
         self.loopStart = loopStart
         self.anchor = anchor
-        self.iterations = iterations
         original = anchor.pointee
     }
 }
@@ -77,7 +73,6 @@ public struct TraceExit {
 struct TraceDoor {
     let entry: TraceEntry
     let loopStart: Int
-    let iterations: UnsafeMutablePointer<Int>
     /// How many times the trace was entered.
     var runs: Int
 }
@@ -189,7 +184,7 @@ public final class TraceTable {
         traces.append(nil)
         growDoors()
         (doors + traces.count - 1).initialize(to: TraceDoor(entry: { _, _ in 0 }, loopStart: 0,
-                                                            iterations: UnsafeMutablePointer(bitPattern: 8)!, runs: 0))
+                                                            runs: 0))
         return traces.count
     }
 
@@ -206,7 +201,7 @@ public final class TraceTable {
     /// loop now runs through the trace-entry form (JFORL, JLOOP).
     public func install(_ trace: InstalledTrace, number: Int) {
         traces[number - 1] = trace
-        doors[number - 1] = TraceDoor(entry: trace.entry, loopStart: trace.loopStart, iterations: trace.iterations, runs: 0)
+        doors[number - 1] = TraceDoor(entry: trace.entry, loopStart: trace.loopStart, runs: 0)
         let patched = UnsafeMutableRawPointer(mutating: trace.anchor).assumingMemoryBound(to: Instruction.self)
         let entry = patched.pointee.verifiedOpcode.variants.unsafelyUnwrapped.trace
         patched.pointee = Instruction(entry, a: UInt32(patched.pointee.ra), d: UInt32(number))
