@@ -96,7 +96,7 @@
     X(JMP, JMP) \
     X(FUNCF, FUNCF) \
     X(IFUNCF, FUNCF) \
-    X(JFUNCF, FUNCF) \
+    X(JFUNCF, JFUNCF) \
     X(FUNCV, FUNCV) \
     X(IFUNCV, FUNCV) \
     X(JFUNCV, FUNCV) \
@@ -175,6 +175,7 @@
     X(JLOOP) \
     X(JMP) \
     X(FUNCF) \
+    X(JFUNCF) \
     X(FUNCV) \
 
 // Opcode bytes past the last opcode: the unknown-opcode stub.

@@ -43,6 +43,10 @@ public final class TraceJIT {
     /// Each side trace's root trace, and how many side traces each root has.
     private var rootOf: [Int: Int] = [:]
     private var sideTraces: [Int: Int] = [:]
+    /// The function traces that only return to the interpreter (recorded through by others).
+    private var returnOnly: Set<Int> = []
+    /// The entries (FUNCF) of functions whose return-only trace went because they recurse.
+    private var recursiveFunctions: Set<UnsafePointer<UInt32>> = []
     private var generation = 0
     private var random = SystemRandomNumberGenerator()
     static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
@@ -107,8 +111,7 @@ public final class TraceJIT {
     /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
     public func install(compiling: Bool) {
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
-        // Loops only: there are no function traces yet.
-        vm.hotCounters.countsFunctions = false
+        vm.hotCounters.countsFunctions = true
         vm.traces.recorder = { [unowned self] L, base, pc in self.record(L, base, pc) }
         vm.traces.setCompiling = { [unowned self] on in
             if !on { self.stop() }
@@ -130,6 +133,8 @@ public final class TraceJIT {
         pendingExits.removeAll()
         rootOf.removeAll()
         sideTraces.removeAll()
+        returnOnly.removeAll()
+        recursiveFunctions.removeAll()
         // A trace still running (its call ran this flush) keeps its code until it returns.
         retiredTrackers += trackers
         trackers.removeAll()
@@ -139,11 +144,13 @@ public final class TraceJIT {
         rootCount = 0
     }
 
-    /// A loop or function header got hot: `for`, `while` and `repeat` loops start a recording.
+    /// A loop or function header got hot: `for`, `while` and `repeat` loops and functions
+    /// with fixed parameters start a recording.
     private func hot(_ pc: UnsafePointer<UInt32>) {
         collectCompiled()
         let op = Instruction(pc.pointee).verifiedOpcode
-        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP || op == .ITERL, !pendingAnchors.contains(pc),
+        guard recorder == nil, armed == nil, op == .FORL || op == .LOOP || op == .ITERL || op == .FUNCF,
+              !pendingAnchors.contains(pc),
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
         vm.traces.setRecording(true)
@@ -167,8 +174,7 @@ public final class TraceJIT {
         guard function.isFunction, function.function.isLua else { return }
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
                                  maxRecord: parameters["maxrecord"], g: vm.g)
-        side.singleResultBuiltins = singleResultBuiltins
-        side.nextFunction = nextFunction
+        configure(side)
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -186,8 +192,7 @@ public final class TraceJIT {
                 }
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"], g: vm.g)
-                started.singleResultBuiltins = singleResultBuiltins
-                started.nextFunction = nextFunction
+                configure(started)
                 recorder = started
                 try started.begin(L)
             }
@@ -200,7 +205,19 @@ public final class TraceJIT {
         }
     }
 
+    /// What every recording needs to know of the JIT's state and parameters.
+    private func configure(_ recorder: TraceRecorder) {
+        recorder.singleResultBuiltins = singleResultBuiltins
+        recorder.nextFunction = nextFunction
+        recorder.recUnroll = parameters["recunroll"]
+        recorder.callUnroll = parameters["callunroll"]
+        recorder.loopUnroll = parameters["loopunroll"]
+        recorder.returnsOnly = { [unowned self] n in self.returnOnly.contains(n) }
+        recorder.recursive = { [unowned self] entry in self.recursiveFunctions.contains(entry) }
+    }
+
     private func stop() {
+        recorder?.restoreEntry()
         recorder = nil
         armed = nil
         vm.traces.setRecording(false)
@@ -219,6 +236,15 @@ public final class TraceJIT {
             output("[TRACE --- \(start(recorder)) -- \(reason) at \(position(recorder.runningProto, pc))]\n")
         }
         aborted += 1
+        if let trace = recorder.retryFunctionTrace, trace <= vm.traces.traces.count,
+           let anchor = vm.traces.traces[trace - 1]?.anchor {
+            // A function that recurses had a trace that only returns: it goes, and the
+            // function is soon recorded again (luajit's quick retry), now to recurse.
+            recursiveFunctions.insert(anchor)
+            vm.traces.remove(trace)
+            returnOnly.remove(trace)
+            vm.hotCounters.delay(anchor, by: Int(random.next() & 15))
+        }
         if let exit = recorder.parentExit {
             vm.traces.attach(nil, toExit: exit)
             if vm.traces.exit(exit).attempts >= parameters["tryside"] { vm.traces.attach(nil, toExit: exit, giveUp: true) }
@@ -279,7 +305,8 @@ public final class TraceJIT {
             return TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil,
                              trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
                                 && failedCallee == nil
-                                && !yields && !(index == finalSnapshot && linked != nil), failedCallee: failedCallee,
+                                && !yields && !(index == finalSnapshot && (linked != nil || recorder.end == .recursion)),
+                             failedCallee: failedCallee,
                              yields: yields, multres: snap.multres)
         }
         keepAlive(ir)
@@ -310,7 +337,7 @@ public final class TraceJIT {
             }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
-                self.install(compiled, recorder, number: number, generation: generation,
+                self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,
                              microseconds: microseconds, report: report, header: header)
             }
         }
@@ -324,7 +351,7 @@ public final class TraceJIT {
     /// A finished compile, on the interpreter's thread: the trace goes live (its anchor
     /// patched, or its parent's exit sent to it) unless the traces were flushed meanwhile.
     private func install(_ compiled: Result<(TraceEntry, ResourceTracker, String), Error>, _ recorder: TraceRecorder,
-                         number: Int, generation: Int, microseconds: Int,
+                         number: Int, firstExit: Int, generation: Int, microseconds: Int,
                          report: String, header: String) {
         guard generation == self.generation else {
             if case .success(let code) = compiled { try? code.1.remove() }
@@ -337,6 +364,10 @@ public final class TraceJIT {
             abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
         case .success(let (entry, tracker, llvmIR)):
             trackers.append(tracker)
+            if recorder.end == .recursion {
+                vm.traces.attach(entry, toExit: firstExit + recorder.finalSnapshot)
+            }
+            if recorder.isFunctionTrace && recorder.end == .interpreter { returnOnly.insert(number) }
             if let parent = recorder.parentExit {
                 vm.traces.attach(entry, toExit: parent)
             } else {
@@ -409,6 +440,7 @@ public final class TraceJIT {
         switch recorder.end {
         case .loop?: return " loop"
         case .link(let n)?: return " -> \(n)"
+        case .recursion?: return recorder.ir.snapshots[recorder.finalSnapshot].depth > 0 ? " up-recursion" : " tail-recursion"
         default: return recorder.endsAtReturn ? " return" : " -- fallback to interpreter"
         }
     }

@@ -54,6 +54,9 @@ enum TraceEnd: Equatable {
     case link(Int)
     /// Back to the interpreter at the last snapshot.
     case interpreter
+    /// Into the trace itself, on the last snapshot's frame: a function trace that called
+    /// itself (up-recursion, a frame deeper) or tail-called itself (tail-recursion).
+    case recursion
 }
 
 /// A call: the callee's register, its argument count and the results wanted (-1: all).
@@ -83,6 +86,8 @@ final class TraceRecorder {
     let startPC: UnsafePointer<UInt32>
     /// A numeric `for` loop (the trace ends with FORL's step), else a `while`/`repeat` loop.
     let isForLoop: Bool
+    /// A root trace of a function (anchored at its FUNCF), not of a loop.
+    let isFunctionTrace: Bool
     /// The start frame's prototype and base slot.
     let proto: ProtoRef
     let base: Int
@@ -132,7 +137,21 @@ final class TraceRecorder {
     private(set) var endsAtReturn = false
     static let maxPassedLoops = 2
     static let maxDepth = 16
-
+    /// luajit's recunroll, callunroll and loopunroll: calls of the trace's own function
+    /// inlined before it links to itself, calls of any other function already in the trace
+    /// before the recording gives up, and tail calls in one trace.
+    var recUnroll = 2, callUnroll = 3, loopUnroll = 15
+    private var tailCalls = 0
+    /// Whether compiled function trace n only returns (to the interpreter): such a function
+    /// is recorded through (its JFUNCF undone while it runs), any other is linked to.
+    var returnsOnly: ((Int) -> Bool)?
+    /// Whether a function is known to recurse (a trace of it that only returned went).
+    var recursive: ((UnsafePointer<UInt32>) -> Bool)?
+    /// A function entry whose JFUNCF the recording undid while its FUNCF runs, and its word.
+    private var unpatched: (pc: UnsafeMutablePointer<UInt32>, word: UInt32)?
+    /// Set when recording gave up on the recursion of a function whose trace only returns:
+    /// that trace should go, so that one that recurses can form.
+    private(set) var retryFunctionTrace: Int?
     /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
@@ -143,8 +162,9 @@ final class TraceRecorder {
         self.maxRecord = maxRecord
         let op = Instruction(anchor.pointee).verifiedOpcode
         isForLoop = op == .FORL
-        // A FORL or ITERL jumps back to its body; a LOOP's body follows it.
-        startPC = op == .LOOP ? anchor + 1 : anchor + 1 + Instruction(anchor.pointee).jumpOffset
+        isFunctionTrace = op == .FUNCF
+        // A FORL or ITERL jumps back to its body; a LOOP's and a FUNCF's body follow it.
+        startPC = op == .LOOP || op == .FUNCF ? anchor + 1 : anchor + 1 + Instruction(anchor.pointee).jumpOffset
         currentPC = startPC
         frames = [RecordedFrame(proto: proto, offset: 0, callA: 0, wanted: 0)]
     }
@@ -159,6 +179,7 @@ final class TraceRecorder {
         self.base = base
         self.maxRecord = maxRecord
         isForLoop = false
+        isFunctionTrace = false
         startPC = pc
         currentPC = pc
         frames = [RecordedFrame(proto: proto, offset: 0, callA: 0, wanted: 0)]
@@ -252,6 +273,7 @@ final class TraceRecorder {
     /// Records the instruction at `pc` in the frame at slot `base` of thread `L`, before it
     /// runs. True when the trace is complete (`end` says how it ended).
     func record(_ L: ThreadRef, base frameBase: Int, pc: UnsafePointer<UInt32>) throws -> Bool {
+        restoreEntry()
         if thread == nil { thread = L }
         if L != thread {
             // Another coroutine runs (one a builtin resumed): not the trace's.
@@ -284,7 +306,7 @@ final class TraceRecorder {
             if multresFresh { multresFresh = false } else { multres = nil }
         }
         if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
-        if let anchor, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
+        if let anchor, !isFunctionTrace, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
             throw TraceAbort("leaving loop in root trace")
         }
         if recorded > maxRecord {
@@ -344,7 +366,7 @@ final class TraceRecorder {
         case .ISTC, .ISFC:
             let v = try reg(i.rd)
             if isTruthy(v) == (i.verifiedOpcode == .ISTC) { set(i.ra, v) }
-        case .JMP, .FUNCF, .IFUNCF:
+        case .JMP, .FUNCF, .IFUNCF, .JFUNCF:
             break
         case .TGETV, .TGETB, .TGETS, .GGET:
             try recordTableRead(i, frame)
@@ -378,24 +400,36 @@ final class TraceRecorder {
             let call = CallShape(a: i.ra, nargs: nargs, wanted: i.rb - 1)
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
-                try recordCall(call, frame, pc)
+                if try recordCall(call, frame, pc) { return true }
             } else {
                 try recordBuiltinCall(call, frame)
             }
         case .RET0, .RET1, .RET:
             return try recordReturn(i, frame)
-        case .CALLT:
+        case .CALLT, .CALLMT:
             // From an inlined frame; from a side trace's first frame, a Lua callee only (the
             // caller below it is not known to the trace until it returns there).
+            var nargs = i.rd - 1
+            if i.verifiedOpcode == .CALLMT {
+                guard let multres else { throw TraceAbort("NYI: variable number of arguments") }
+                nargs = i.rd + multres
+            }
             let callee = frame[i.ra]
             let lua = callee.isFunction && callee.function.isLua
-            guard frames.count > 1 || (isSide && lua) else {
+            guard frames.count > 1 || ((isSide || isFunctionTrace) && lua) else {
+                if isFunctionTrace {
+                    // A builtin tail-called from the function's frame: the interpreter calls
+                    // it and returns.
+                    endsAtReturn = true
+                    return stop(.interpreter)
+                }
                 if isSide { throw TraceAbort.nyi(.CALLT) }
                 throw TraceAbort("leaving loop in root trace")
             }
             if lua {
-                try recordTailCall(i, frame)
+                return try recordTailCall(i, nargs: nargs, frame)
             } else {
+                guard i.verifiedOpcode == .CALLT else { throw TraceAbort.nyi(.CALLMT) }
                 try recordBuiltinTailCall(i, frame)
             }
         case .FORI:
@@ -420,7 +454,7 @@ final class TraceRecorder {
         case .TNEW, .TDUP:
             runInRuntime(.table)
         case .ITERC:
-            try recordIteratorCall(i, frame, pc)
+            return try recordIteratorCall(i, frame, pc)
         case .ITERN:
             return try recordNext(i, frame, pc)
         case .ITERL, .IITERL, .JITERL:
@@ -468,25 +502,69 @@ final class TraceRecorder {
 
     /// A call of a Lua function, inlined: a guard that the callee is still that function,
     /// then its frame (link, missing parameters) and its instructions, recorded as they run.
+    /// A function trace's own function called once more than `recUnroll` times ends the
+    /// trace (it links to itself on the new frame), and so does a function with a trace
+    /// of its own that does more than return (it links to that). True when the trace ends.
     private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
-                            callee calleeValue: Value? = nil) throws {
+                            callee calleeValue: Value? = nil) throws -> Bool {
         let a = call.a, live = calleeValue ?? frame[a], callee = live.function
         let p = callee.proto
         guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
-        guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
+        let recursion = isFunctionTrace && p == proto
+        let depth = frames.reduce(0) { $0 + ($1.proto == p ? 1 : 0) }
+        if !recursion && depth > callUnroll {
+            let entry = Instruction(code(p).pointee)
+            if entry.verifiedOpcode == .JFUNCF && returnsOnly?(entry.rd) == true {
+                retryFunctionTrace = entry.rd
+                throw TraceAbort("call unroll limit reached", endsSideTrace: false)
+            }
+            throw TraceAbort("call unroll limit reached")
+        }
         emitGuard(.EQ, .function, try read(offset + a, live), ir.object(live, .function))
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
         for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
         frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted))
         stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        if recursion && depth > recUnroll {
+            currentPC = code(p) + 1
+            multres = nil
+            return stop(.recursion)
+        }
+        return try enter(p)
+    }
+
+    /// A Lua function the trace goes into (its frame set up): when it has a trace that does
+    /// more than return, the recording ends there (linked to it); one that only returns is
+    /// recorded through, its FUNCF back in place while it runs. True when the trace ends.
+    private func enter(_ p: ProtoRef) throws -> Bool {
+        let entry = UnsafeMutablePointer(mutating: code(p))
+        let header = Instruction(entry.pointee)
+        guard header.verifiedOpcode == .JFUNCF else { return false }
+        if returnsOnly?(header.rd) ?? false {
+            unpatched = (entry, entry.pointee)
+            UnsafeMutableRawPointer(entry).assumingMemoryBound(to: Instruction.self).pointee.setOpcode(.FUNCF)
+            return false
+        }
+        currentPC = code(p) + 1
+        multres = nil
+        return stop(.link(header.rd))
+    }
+
+    /// Puts back the JFUNCF the recording undid (before the next instruction, and when the
+    /// recording ends).
+    func restoreEntry() {
+        guard let (pc, word) = unpatched else { return }
+        pc.pointee = word
+        unpatched = nil
     }
 
     /// A return: from an inlined call, its results go to the caller's registers and the
-    /// trace goes on in the caller; from the start frame, a side trace ends (the interpreter
-    /// returns) and a root trace gives up.
+    /// trace goes on in the caller; from the start frame, a side trace goes on in its caller
+    /// when it can, a function trace and any other side trace end (the interpreter returns),
+    /// and a loop's trace gives up.
     private func recordReturn(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         var results: [IRRef] = []
         switch i.verifiedOpcode {
@@ -496,7 +574,11 @@ final class TraceRecorder {
         }
         let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
         guard let callee else {
-            guard isSide else { throw TraceAbort("leaving loop in root trace") }
+            guard isSide || isFunctionTrace else { throw TraceAbort("leaving loop in root trace") }
+            if isFunctionTrace, let anchor, recursive?(anchor) ?? false {
+                // Its trace should recurse: this recording met a call that did not.
+                throw TraceAbort("return from a recursive function before it recursed")
+            }
             endsAtReturn = true
             return stop(.interpreter)
         }
@@ -508,14 +590,18 @@ final class TraceRecorder {
         return false
     }
 
-    /// A tail call of a Lua function from an inlined frame: the callee replaces the frame
-    /// (function and arguments moved down, the link kept), as the interpreter does it.
-    private func recordTailCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        let a = i.ra, nargs = i.rd - 1, callee = frame[a].function
+    /// A tail call of a Lua function: the callee replaces the frame (function and arguments
+    /// moved down, the link kept), as the interpreter does it. A function trace's function
+    /// tail-calling itself from the trace's first frame ends the trace (it links to itself).
+    /// True when the trace ends.
+    private func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        let a = i.ra, callee = frame[a].function
         let p = callee.proto
         guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
-        guard !frames.contains(where: { $0.proto == p }) else { throw TraceAbort("NYI: recursion") }
+        // Tail calls can go round: they count against the loop unroll limit.
+        tailCalls += 1
+        guard tailCalls <= loopUnroll else { throw TraceAbort("loop unroll limit reached") }
         let function = try read(offset + a, frame[a])
         emitGuard(.EQ, .function, function, ir.object(frame[a], .function))
         let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
@@ -526,6 +612,15 @@ final class TraceRecorder {
         let replaced = frames.removeLast()
         frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted))
         stackNeeded = max(stackNeeded, base + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        // The slots of the replaced frame above the arguments are dead.
+        for slot in slots.keys where slot >= base + max(nargs, Int(p.pointee.parameterCount)) { slots[slot] = nil }
+        modified = modified.filter { $0 < base + max(nargs, Int(p.pointee.parameterCount)) }
+        if isFunctionTrace && frames.count == 1 && p == proto {
+            currentPC = code(p) + 1
+            multres = nil
+            return stop(.recursion)
+        }
+        return try enter(p)
     }
 
     /// A tail call of a builtin from an inlined frame: the builtin runs through the runtime
@@ -579,10 +674,13 @@ final class TraceRecorder {
     /// ITERC: the iterator of a generic `for` called with its state and control. A Lua
     /// iterator is inlined, `ipairs`'s is computed in the trace, any other runs through
     /// the runtime.
-    private func recordIteratorCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws {
+    private func recordIteratorCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>) throws -> Bool {
         let a = i.ra
         let iterator = frame[a - 3]
-        guard iterator.isFunction else { return runInRuntime(.iterate) }
+        guard iterator.isFunction else {
+            runInRuntime(.iterate)
+            return false
+        }
         if FastFunction(id: iterator.function.pointee.ffid) == .ipairsIterator, i.rb >= 3, frame[a - 2].isTable,
            frame[a - 1].isNumber {
             // ipairs: t[i + 1], while it is not nil.
@@ -597,14 +695,17 @@ final class TraceRecorder {
             write(offset + a, key)
             write(offset + a + 1, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
             for r in 2..<max(2, i.rb - 1) { write(offset + a + r, .nil) }
-            return
+            return false
         }
-        guard iterator.function.isLua else { return runInRuntime(.iterate) }
+        guard iterator.function.isLua else {
+            runInRuntime(.iterate)
+            return false
+        }
         // The call frame as the interpreter writes it: iterator, (link), state, control.
         write(offset + a, try read(offset + a - 3, iterator))
         write(offset + a + 2, try read(offset + a - 2, frame[a - 2]))
         write(offset + a + 3, try read(offset + a - 1, frame[a - 1]))
-        try recordCall(CallShape(a: a, nargs: 2, wanted: i.rb - 1), frame, pc, callee: iterator)
+        return try recordCall(CallShape(a: a, nargs: 2, wanted: i.rb - 1), frame, pc, callee: iterator)
     }
 
     /// ITERN: `next` over a table, from the position the interpreter keeps in A-1; then

@@ -39,7 +39,8 @@ final class ConformanceTests: XCTestCase {
     }
 
     /// Every script under the JIT, traces forming on a loop's first iteration: the same output
-    /// as luajit's, and every loop a script marks `-- trace` really compiled (from `-jv`).
+    /// as luajit's, and every loop or function a script marks `-- trace` really compiled (from
+    /// `-jv`: a root trace starting on that line).
     func testJITMatchesLuaJIT() throws {
         var traced = 0
         for name in try scripts() {
@@ -49,10 +50,14 @@ final class ConformanceTests: XCTestCase {
             XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: expected, as: UTF8.self), "\(name) (JIT)")
             let source = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where line.hasSuffix("-- trace") && line.contains("for ") {
-                let report = "\(name):\(index + 1) loop]"
-                XCTAssertTrue(result.err.split(separator: "\n").contains { $0.hasPrefix("[TRACE ") && $0.hasSuffix(report) },
-                              "\(name): no trace for the loop at line \(index + 1):\n\(result.err)")
+            where line.hasSuffix("-- trace") {
+                // A loop's root trace loops; a function's root trace recurses or returns.
+                let place = "\(name):\(index + 1)"
+                let endings = line.contains("function") ? [" up-recursion]", " tail-recursion]", " return]"] : [" loop]"]
+                let formed = result.err.split(separator: "\n").contains { report in
+                    report.hasPrefix("[TRACE ") && !report.contains("(") && endings.contains { report.hasSuffix(place + $0) }
+                }
+                XCTAssertTrue(formed, "\(name): no root trace at line \(index + 1):\n\(result.err)")
                 traced += 1
             }
         }

@@ -15,7 +15,7 @@ extension Opcode {
         case .TGETR: return Opcode.TGETV.name
         case .TSETR: return Opcode.TSETV.name
         case .CALLMT: return Opcode.CALLT.name
-        case .JFORL, .JLOOP, .JITERL: return name
+        case .JFORL, .JLOOP, .JITERL, .JFUNCF: return name
         default: return variants?.plain.name ?? name
         }
     }

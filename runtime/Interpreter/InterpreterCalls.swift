@@ -117,9 +117,27 @@ import PerigeeFrontend
     let s = runState(run)
     let p = s.pointee.closure.proto
     if spendInstructions(1) || p.pointee.flags & ProtoFlag.compiled != 0
-        || s.pointee.withVM({ $0.hotCounters.isCountingFunctions || $0.hooks.onCalls }) {
+        || s.pointee.withVM({ $0.hooks.onCalls || ($0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
+    setUpFrame(s, base)
+    return stay(pc, base)
+}
+
+/// JFUNCF: FUNCF's work, then the function's trace runs (its number in D). With a call hook
+/// or the instruction budget spent, FUNCF's slow path runs the function interpreted.
+@_cdecl("perigee_op_JFUNCF") @inline(__always) func opJFUNCF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    if spendInstructions(1) || s.pointee.withVM({ $0.hooks.onCalls }) {
+        return slowPath(run, base, pc) { $0.functionEntry() }
+    }
+    setUpFrame(s, base)
+    return slowPath(run, base, pc) { $0.runTrace(Instruction(ins).rd) }
+}
+
+/// FUNCF's common case: missing parameters become nil and the frame is published.
+@inline(__always) private func setUpFrame(_ s: RunPointer, _ base: Slots) {
+    let p = s.pointee.closure.proto
     let r = valueSlots(base)
     let params = Int(p.pointee.parameterCount)
     let nargs = s.pointee.nargs
@@ -132,7 +150,6 @@ import PerigeeFrontend
     let index = r - L.pointee.stack
     L.pointee.base = UInt32(index)
     L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
-    return stay(pc, base)
 }
 
 /// FUNCV: the function and its fixed parameters move above the arguments; the varargs
@@ -320,7 +337,8 @@ extension InterpreterRun {
         let p = closure.proto
         let pc = self.pc
         withVM { vm in
-            if vm.hotCounters.isCountingFunctions { vm.hotCounters.count(pc - 1, by: 1) }
+            // FUNCF's fast path counted this entry already.
+            if vm.hotCounters.isCountingFunctions { vm.hotCounters.count(pc - 1, by: 0) }
         }
         if p.pointee.flags & ProtoFlag.compiled != 0 && vm.hooks.mask.isEmpty { return runCompiledFrame() }
         let params = Int(p.pointee.parameterCount)

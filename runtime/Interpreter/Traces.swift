@@ -10,11 +10,12 @@ import PerigeeFrontend
 /// returns the exit's number (unique across all traces: see `TraceExit`).
 public typealias TraceEntry = @convention(c) (UnsafeMutableRawPointer, Int) -> Int
 
-/// An installed root trace: one entered from its anchor (a patched FORL or LOOP).
+/// An installed root trace: one entered from its anchor (a patched FORL, LOOP, ITERL or
+/// FUNCF).
 public struct InstalledTrace {
     public let entry: TraceEntry
-    /// The instruction index of the loop body (where the loop goes on when the trace is
-    /// not entered, with a debug hook set).
+    /// The instruction index of the loop or function body (where the interpreter goes on when
+    /// the trace is not entered, with a debug hook set).
     public let loopStart: Int
     /// The anchor, and its own instruction as it was before it was patched.
     public let anchor: UnsafePointer<UInt32>
@@ -135,13 +136,21 @@ public final class TraceTable {
         for pc in 0..<Int(p.pointee.bytecodeCount) {
             let op = code[pc].verifiedOpcode
             let number = code[pc].rd
-            if op == .JFORL || op == .JLOOP || op == .JITERL, number <= traces.count, let trace = traces[number - 1] {
+            if op == .JFORL || op == .JLOOP || op == .JITERL || op == .JFUNCF, number <= traces.count, let trace = traces[number - 1] {
                 restore(trace)
                 traces[number - 1] = nil
             } else if counting, op.isPatchedVariant, let plain = op.variants?.plain, code[pc].verifiedOpcode != plain {
                 code[pc].setOpcode(plain)
             }
         }
+    }
+
+    /// Takes root trace `number` off its anchor (the instruction runs interpreted again and
+    /// counts); its code stays, for the exits that lead into it.
+    public func remove(_ number: Int) {
+        guard number <= traces.count, let trace = traces[number - 1] else { return }
+        restore(trace)
+        traces[number - 1] = nil
     }
 
     private func restore(_ trace: InstalledTrace) {

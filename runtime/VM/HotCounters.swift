@@ -17,8 +17,8 @@ public struct HotCounters {
             reset()
         }
     }
-    /// Whether function headers count too (a JIT without function traces leaves them alone:
-    /// counting sends every call through the header's slow path).
+    /// Whether function headers count too (FUNCF's fast path counts, and takes its slow path
+    /// only when the counter runs out).
     public var countsFunctions = true {
         didSet { isCountingFunctions = isCounting && countsFunctions }
     }
@@ -42,6 +42,14 @@ public struct HotCounters {
     /// them) before it is hot again: the penalty of a recording that failed.
     public func delay(_ pc: UnsafePointer<UInt32>, by count: Int) {
         counters[Int((UInt(bitPattern: pc) >> 2) & UInt(HotCounters.slots - 1))] = Int16(clamping: count)
+    }
+
+    /// Counts one function entry at `pc` without firing: true when its counter ran out (the
+    /// caller's slow path then calls `count(pc, by: 0)`, which fires the hook).
+    @inline(__always) public func expires(_ pc: UnsafePointer<UInt32>) -> Bool {
+        let slot = Int((UInt(bitPattern: pc) >> 2) & UInt(HotCounters.slots - 1))
+        counters[slot] &-= 1
+        return counters[slot] < 0
     }
 
     /// Counts one execution of the instruction at `pc`.
