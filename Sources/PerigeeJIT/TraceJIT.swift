@@ -312,6 +312,7 @@ public final class TraceJIT {
         keepAlive(ir)
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
+        let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
@@ -327,7 +328,7 @@ public final class TraceJIT {
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit,
+                              budgetExit: budgetExit, recursive: recursive, exitFrame: exitFrame,
                               module: module, name: name).lower()
                 try module.verify()
                 try PassPipeline.aot.run(on: module)
@@ -364,9 +365,6 @@ public final class TraceJIT {
             abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
         case .success(let (entry, tracker, llvmIR)):
             trackers.append(tracker)
-            if recorder.end == .recursion {
-                vm.traces.attach(entry, toExit: firstExit + recorder.finalSnapshot)
-            }
             if recorder.isFunctionTrace && recorder.end == .interpreter { returnOnly.insert(number) }
             if let parent = recorder.parentExit {
                 vm.traces.attach(entry, toExit: parent)

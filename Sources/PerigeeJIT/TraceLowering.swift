@@ -35,6 +35,11 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// when it is spent.
     let budgetCost: Int
     let budgetExit: Int?
+    /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
+    /// writes the new frame and the trace starts again on it, a loop over frames.
+    let recursive: Bool
+    /// The cell each exit writes its frame's slot to (the runtime's `exitFrame`).
+    let exitFrame: UnsafeMutablePointer<Int>
 
     private var values: [UInt16: LLVMValueRef] = [:]
     private var exits: [Int: LLVMBasicBlockRef] = [:]
@@ -59,7 +64,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     let entryExit: Int
 
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         budgetCost: Int, budgetExit: Int?, module: LLVMModule, name: String) {
+         budgetCost: Int, budgetExit: Int?, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
+         module: LLVMModule, name: String) {
+        self.recursive = recursive
+        self.exitFrame = exitFrame
         self.budgetCost = budgetCost
         self.budgetExit = budgetExit
         self.ir = ir
@@ -80,8 +88,17 @@ final class TraceLowering: RuntimeCodeEmitter {
         // Cells for the runtime's answers, in the entry block (once, not per iteration).
         scratch = b.pointerCast(b.alloca(cx.arrayType(cx.i64, 2)), rt.i64p)
         base = b.parameter(function, 1)
+        var again: LLVMBasicBlockRef?
+        if recursive {
+            // Each round runs on the frame the previous one called.
+            let entry = b.insertBlock!
+            again = newBlock("again")
+            b.br(again!)
+            b.position(atEndOf: again!)
+            base = b.phi(cx.i64, [(base, entry)], "base")
+        }
         // Without calls through the runtime nothing moves the stack: the frame's address
-        // holds throughout.
+        // holds throughout (a round of a recursive trace).
         frame = b.gep(cx.i64, stackBase(thread), [base])
         if stackNeeded > 0 {
             let size = b.zext(loadField(thread, RuntimeLayout.threadStackSize, cx.i32), cx.i64)
@@ -91,6 +108,14 @@ final class TraceLowering: RuntimeCodeEmitter {
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
             writeBack(index)
+            if let again, index == finalSnapshot {
+                let next = b.add(base, i64(ir.snapshots[index].baseOffset))
+                b.addIncoming(base, [(next, b.insertBlock!)])
+                b.br(again)
+                continue
+            }
+            let cell = b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p)
+            b.store(b.add(base, i64(ir.snapshots[index].baseOffset)), cell)
             b.ret(i64(firstExit + index))
         }
     }
@@ -390,9 +415,13 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .index: helper = .index
             case .newindex: helper = .newindex
             case .iterate: helper = .iterate
+            case .closure: helper = .closure
+            case .close: helper = .close
             default: helper = .call
             }
-            if helper == .call {
+            if helper == .close {
+                status = callRuntime(.close, [thread, frameBase, i64(Int(Instruction(call.instruction).ra))])
+            } else if helper == .call {
                 status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
             } else {
                 status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc)])
@@ -449,6 +478,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .FLOAD:
             switch IRField(rawValue: ins.op2)! {
             case .functionEnv: return loadPointerField(value(ins.ref1), RuntimeLayout.functionEnv)
+            case .functionTarget: return loadPointerField(value(ins.ref1), RuntimeLayout.functionTarget)
             case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
             case .nextKey, .nextValue: preconditionFailure("lowered above")
             case .tableMetatable: return loadPointerField(value(ins.ref1), RuntimeLayout.tableMetatable)

@@ -24,6 +24,8 @@ public struct TraceAbort: Error, Equatable {
 /// Field ids of FLOAD and the upvalue reference (the literal operand).
 enum IRField: UInt16 {
     case functionEnv, stringLength
+    /// A Lua function's prototype.
+    case functionTarget
     /// The key and value `IRCall.next` found.
     case nextKey, nextValue
     /// A table's metatable (null when none), and its byte of metamethods known absent.
@@ -41,6 +43,9 @@ enum IRCall: UInt16 {
     /// `__newindex` functions (`perigee_index`, `perigee_newindex`), a generic `for`'s
     /// iterator call (`perigee_iterate`).
     case call, concat, table, arith, index, newindex, iterate
+    /// A new closure (`perigee_closure`), and the closing of a frame's upvalues from a
+    /// register up (`perigee_close`).
+    case closure, close
     /// `next` over a table from a position (`perigee_next_entry`): the next position, the
     /// key and value in FLOAD's `nextKey` and `nextValue`.
     case next
@@ -453,6 +458,11 @@ final class TraceRecorder {
             runInRuntime(.concat)
         case .TNEW, .TDUP:
             runInRuntime(.table)
+        case .FNEW:
+            runInRuntime(.closure)
+        case .UCLO:
+            // Then the jump, which the interpreter takes after closing.
+            runInRuntime(.close, resume: pc + 1 + i.jumpOffset)
         case .ITERC:
             return try recordIteratorCall(i, frame, pc)
         case .ITERN:
@@ -522,7 +532,7 @@ final class TraceRecorder {
             }
             throw TraceAbort("call unroll limit reached")
         }
-        emitGuard(.EQ, .function, try read(offset + a, live), ir.object(live, .function))
+        try guardCallee(try read(offset + a, live), live)
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
         for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
@@ -534,6 +544,20 @@ final class TraceRecorder {
             return stop(.recursion)
         }
         return try enter(p)
+    }
+
+    /// The guard that a called Lua function is the one seen: that closure, or for a function
+    /// whose closures are made again and again, any closure of its prototype (the closure
+    /// seen stays alive with the trace, and with it the prototype the guard names).
+    private func guardCallee(_ ref: IRRef, _ live: Value) throws {
+        let f = live.function
+        guard f.isLua, f.proto.pointee.flags & ProtoFlag.manyClosures != 0 else {
+            emitGuard(.EQ, .function, ref, ir.object(live, .function))
+            return
+        }
+        _ = ir.object(live, .function)
+        let target = ir.emit(.FLOAD, .pointer, ref.raw, IRField.functionTarget.rawValue)
+        emitGuard(.EQ, .pointer, target, ir.pointer(UInt64(UInt(bitPattern: f.proto))))
     }
 
     /// A Lua function the trace goes into (its frame set up): when it has a trace that does
@@ -603,7 +627,7 @@ final class TraceRecorder {
         tailCalls += 1
         guard tailCalls <= loopUnroll else { throw TraceAbort("loop unroll limit reached") }
         let function = try read(offset + a, frame[a])
-        emitGuard(.EQ, .function, function, ir.object(frame[a], .function))
+        try guardCallee(function, frame[a])
         let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
         let base = offset
         write(base + FrameLayout.functionSlot, function)
@@ -961,7 +985,7 @@ final class TraceRecorder {
     /// through an exit of its own; `failingCallee` names the callee's frame (relative to
     /// the current one) the error unwinds from, when there is one.
     private func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
-                              failingCallee: Int? = nil) {
+                              failingCallee: Int? = nil, resume: UnsafePointer<UInt32>? = nil) {
         let i = instruction ?? Instruction(currentPC.pointee)
         let writeBack = guardSnapshot()
         let failure = ir.snapshot(pc: currentPC + 1, depth: frames.count - 1, baseOffset: offset, [])
@@ -974,7 +998,7 @@ final class TraceRecorder {
         slots.removeAll()
         modified.removeAll()
         multres = nil
-        resumeAfterRuntime = currentPC + 1
+        resumeAfterRuntime = resume ?? currentPC + 1
     }
 
     /// The address of libm's `atan`, which `math.atan` runs.

@@ -114,6 +114,7 @@ struct FrameView {
     func newClosure(_ i: Instruction) -> CallStatus? {
         let g = self.g
         let p = k[-1 - i.rd].proto
+        p.pointee.flags |= p.pointee.flags & ProtoFlag.closureMade != 0 ? ProtoFlag.manyClosures : ProtoFlag.closureMade
         guard let f = g.newLuaClosure(p, env: closure.pointee.env) else { return outOfMemory() }
         self[i.ra] = Value(function: f)
         let descriptors = p.pointee.upvalueDescriptors

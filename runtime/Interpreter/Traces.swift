@@ -96,6 +96,13 @@ public final class TraceTable {
     /// may start recording a side trace.
     public var onHotExit: ((Int, ThreadRef, Int) -> Void)?
     public var hotExit: Int32 = 10
+    /// Where every exit writes the slot of the frame it leaves in (a trace may have run on
+    /// frames other than the one it was entered on: a recursive trace's deeper frames).
+    public let exitFrame: UnsafeMutablePointer<Int> = {
+        let cell = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        cell.initialize(to: 0)
+        return cell
+    }()
 
     /// Set by the JIT when it is installed: `jit.on()`/`jit.off()` switch recording with
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
@@ -279,11 +286,12 @@ extension InterpreterRun {
         // Traces may call builtins that run Lua code, which may record and install traces:
         // the trace table's arrays are looked up afresh after every trace returns.
         withVM { $0.traces.running += 1 }
+        let exitFrame = withVM { $0.traces.exitFrame }
         var number = door.pointee.entry(UnsafeMutableRawPointer(L), frame)
         withVM { $0.traces.doors[root - 1].runs += 1 }
         while true {
             let exit = withVM { $0.traces.exits + number }
-            frame += exit.pointee.baseOffset
+            frame = exitFrame.pointee
             guard let link = exit.pointee.link else { break }
             number = link(UnsafeMutableRawPointer(L), frame)
         }

@@ -54,6 +54,10 @@ public enum ProtoFlag {
     public static let interpreterLoop: UInt8 = 0x10
     /// Has native code (`GCProto.native`), from a built executable.
     public static let compiled: UInt8 = 0x20
+    /// FNEW made a closure of it, and made more than one: traces calling such a function
+    /// guard on its prototype rather than on the closure (luajit's PROTO_CLC_POLY).
+    public static let closureMade: UInt8 = 0x40
+    public static let manyClosures: UInt8 = 0x80
 }
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
