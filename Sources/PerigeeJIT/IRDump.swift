@@ -27,6 +27,9 @@ extension TraceIR {
             let text = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
             return d.sign == .minus ? text : "+" + text
         case .KGC: return "\(k.type.dumpName):0x\(String(payload(ref), radix: 16))"
+        case .KSLOT:
+            let (key, index) = slotKey(ref)
+            return "\(operandText(key)) @\(index)"
         case .KPTR, .KNULL, .KINT64: return "[0x\(String(payload(ref), radix: 16))]"
         default: return "k\(k.op.name)"
         }

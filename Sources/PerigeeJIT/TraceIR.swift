@@ -78,7 +78,7 @@ public struct IRIns: Equatable {
 }
 
 /// A snapshot entry: stack slot `slot` (relative to the trace's base frame) holds `ref`.
-public struct SnapshotEntry: Equatable {
+public struct SnapshotEntry: Hashable {
     public let slot: Int
     public let ref: IRRef
     public init(slot: Int, ref: IRRef) { self.slot = slot; self.ref = ref }
@@ -180,6 +180,15 @@ public final class TraceIR {
     /// A collectable object the trace specialized on (a GC root while the trace lives).
     public func object(_ value: Value, _ type: IRType) -> IRRef {
         constant(.KGC, type, value.bits & Value.payloadMask, payload: true)
+    }
+    /// HREFK's key operand: constant key `key` expected in hash node `index` of the table.
+    public func slot(_ key: IRRef, _ index: Int) -> IRRef {
+        constant(.KSLOT, .pointer, UInt64(key.raw) | UInt64(index) << 16, payload: true)
+    }
+    /// The key and node index of a KSLOT constant.
+    public func slotKey(_ ref: IRRef) -> (key: IRRef, index: Int) {
+        let bits = payload(ref)
+        return (IRRef(raw: UInt16(truncatingIfNeeded: bits)), Int(bits >> 16))
     }
     /// A raw 64-bit word stored as it is (a frame link: a return PC).
     public func pointer(_ bits: UInt64) -> IRRef { constant(.KPTR, .pointer, bits, payload: true) }

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLLVM
 import PerigeeCodegen
 import PerigeeFrontend
 import PerigeeLLVM
@@ -20,7 +21,9 @@ public final class TraceJIT {
 
     unowned let vm: LuaVM
     private var engine: JITEngine?
-    private var machine: TargetMachine?
+    /// The compiler thread's target machines: full code generation for traces that loop
+    /// (where the time goes), the quick one for traces that run once through.
+    private var machines: (looping: TargetMachine, once: TargetMachine)?
     /// Each installed trace's code, freed when the traces are flushed.
     private var trackers: [ResourceTracker] = []
     /// Flushed traces' code, freed when no trace runs any more.
@@ -55,6 +58,9 @@ public final class TraceJIT {
     public private(set) var compiled = 0
     public private(set) var aborted = 0
     public private(set) var compileMicroseconds: [Int] = []
+    /// Where compile time went (µs, all traces): lowering to LLVM IR, LLVM's passes, and
+    /// machine code (written by the compiler thread, read after `settle`).
+    private var compilePhases = (lower: 0, optimize: 0, emit: 0)
 
     public init(vm: LuaVM, parameters: JITParameters, output: @escaping (String) -> Void) {
         self.vm = vm
@@ -70,7 +76,8 @@ public final class TraceJIT {
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 9 / 10)]
         return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) exits=\(vm.traces.exitsTaken) "
-            + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90)]"
+            + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90) "
+            + "lower_us=\(compilePhases.lower) optimize_us=\(compilePhases.optimize) emit_us=\(compilePhases.emit)]"
     }
 
     /// The `next` builtin, which ITERN steps.
@@ -150,11 +157,20 @@ public final class TraceJIT {
         collectCompiled()
         let op = Instruction(pc.pointee).verifiedOpcode
         guard recorder == nil, armed == nil, op == .FORL || op == .LOOP || op == .ITERL || op == .FUNCF,
-              !pendingAnchors.contains(pc),
+              !pendingAnchors.contains(pc), !compilerIsBehind,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         armed = pc
         vm.traces.setRecording(true)
     }
+
+    /// The compiler thread has more than it can do soon: new recordings wait (the code keeps
+    /// running interpreted, and the spot gets hot again), so that what it compiles is what
+    /// is hot now rather than a backlog, and a short program does not pay for compiles it
+    /// never uses.
+    private var compilerIsBehind: Bool {
+        parameters["compilethread"] != 0 && pendingAnchors.count + pendingExits.count >= TraceJIT.maxPendingCompiles
+    }
+    static let maxPendingCompiles = 2
 
     /// An exit got hot: the interpreter is about to go on at its pc in the frame at `base`,
     /// and a side trace records from there.
@@ -169,6 +185,7 @@ public final class TraceJIT {
             return
         }
         guard vm.traces.isCompiling, recorder == nil, armed == nil, !pendingExits.contains(exit), record.link == nil,
+              !compilerIsBehind,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         let function = L.pointee.stack[base + FrameLayout.functionSlot]
         guard function.isFunction, function.function.isLua else { return }
@@ -313,6 +330,7 @@ public final class TraceJIT {
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
+        let looping = recursive || loopSnapshot != nil
         let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
@@ -322,7 +340,7 @@ public final class TraceJIT {
             let compiled = Result { () throws -> (TraceEntry, ResourceTracker, String) in
                 let engine = try self.engine ?? self.makeEngine()
                 let tracker = engine.makeResourceTracker()
-                let machine = try self.machine ?? self.makeMachine()
+                let machine = looping ? try self.makeMachines().looping : try self.makeMachines().once
                 let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
                 machine.configure(module)
                 let name = "perigee_trace_\(number)"
@@ -330,11 +348,18 @@ public final class TraceJIT {
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
                               budgetExit: budgetExit, recursive: recursive, exitFrame: exitFrame,
                               module: module, name: name).lower()
+                let lowered = self.monotonicMicroseconds()
                 try module.verify()
-                try PassPipeline.aot.run(on: module)
+                try (looping ? PassPipeline.aot : PassPipeline.trace).run(on: module)
+                let optimized = self.monotonicMicroseconds()
                 let llvmIR = dump ? module.ir : ""
                 try engine.addCompiled(module, with: machine, tracker: tracker)
-                return (unsafeBitCast(try engine.lookup(name), to: TraceEntry.self), tracker, llvmIR)
+                let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
+                let emitted = self.monotonicMicroseconds()
+                self.compilePhases.lower += lowered - started
+                self.compilePhases.optimize += optimized - lowered
+                self.compilePhases.emit += emitted - optimized
+                return (entry, tracker, llvmIR)
             }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
@@ -454,11 +479,12 @@ public final class TraceJIT {
         return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
     }
 
-    /// The compiler thread's target machine, made with the first trace and kept.
-    private func makeMachine() throws -> TargetMachine {
-        let machine = try TargetMachine()
-        self.machine = machine
-        return machine
+    /// The compiler thread's target machines, made with the first trace and kept.
+    private func makeMachines() throws -> (looping: TargetMachine, once: TargetMachine) {
+        if let machines { return machines }
+        let made = (looping: try TargetMachine(), once: try TargetMachine(optimization: LLVMCodeGenLevelNone))
+        machines = made
+        return made
     }
 
     private func makeEngine() throws -> JITEngine {

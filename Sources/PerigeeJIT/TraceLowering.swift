@@ -105,19 +105,44 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(b.icmp(LLVMIntSGE, size, b.add(base, i64(stackNeeded))), exit: entryExit)
         }
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
+        // Exits that write the same slots with the same values share the code that does it
+        // (one block, told the exit's number and frame).
+        var leaving: [[SnapshotEntry]?: (block: LLVMBasicBlockRef, number: LLVMValueRef, frame: LLVMValueRef)] = [:]
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
-            writeBack(index)
             if let again, index == finalSnapshot {
+                writeBack(index)
                 let next = b.add(base, i64(ir.snapshots[index].baseOffset))
                 b.addIncoming(base, [(next, b.insertBlock!)])
                 b.br(again)
                 continue
             }
+            let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
+            let key = writtenBack(index)
+            if let shared = leaving[key] {
+                b.addIncoming(shared.number, [(number, block)])
+                b.addIncoming(shared.frame, [(frame, block)])
+                b.br(shared.block)
+                continue
+            }
+            let leave = newBlock("leave\(index)")
+            b.br(leave)
+            b.position(atEndOf: leave)
+            let numberPhi = b.phi(cx.i64, [(number, block)], "exit")
+            let framePhi = b.phi(cx.i64, [(frame, block)], "frame")
+            leaving[key] = (leave, numberPhi, framePhi)
+            writeBack(index)
             let cell = b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p)
-            b.store(b.add(base, i64(ir.snapshots[index].baseOffset)), cell)
-            b.ret(i64(firstExit + index))
+            b.store(framePhi, cell)
+            b.ret(numberPhi)
         }
+    }
+
+    /// The slots exit `snapshot` writes, with their values (nil: it writes none).
+    private func writtenBack(_ snapshot: Int) -> [SnapshotEntry]? {
+        if snapshot == entryExit { return nil }
+        if ir.runtimeCalls.values.contains(where: { $0.failure == snapshot || $0.yield == snapshot }) { return nil }
+        return ir.snapshots[snapshot].entries
     }
 
     /// The body in IR order, with the snapshot before each instruction as its guards' exit.
@@ -216,7 +241,9 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// Stores snapshot entries into their slots.
     private func store(_ entries: [SnapshotEntry]) {
-        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+        // The stack's address once for all of them (nothing among them can move it).
+        let frame = memoryMode && !entries.isEmpty ? b.gep(cx.i64, stackBase(thread), [base]) : self.frame!
+        for entry in entries { b.store(boxed(entry.ref), b.gep(cx.i64, frame, [i64(entry.slot)])) }
     }
 
     /// The top 17 bits of a value of GC type `type`.
@@ -285,12 +312,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     private func writeBack(_ snapshot: Int) {
-        // Leaving before the loop: the frame is as the trace found it.
-        if snapshot == entryExit { return }
-        let entries = ir.snapshots[snapshot].entries
-        // A failed call's exit: its state was written before the call, and the error
-        // unwinds from what the callee left.
-        if ir.runtimeCalls.values.contains(where: { $0.failure == snapshot || $0.yield == snapshot }) { return }
+        // Leaving before the loop: the frame is as the trace found it. A failed call's exit:
+        // its state was written before the call, and the error unwinds from what the callee
+        // left.
+        guard let entries = writtenBack(snapshot) else { return }
         store(entries)
         let named = Set(entries.map(\.slot))
         for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
@@ -454,6 +479,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             return nil
         case .AREF:
             return arraySlot(value(ins.ref1), b.bitcast(value(ins.ref2), cx.i64), slow: exitBlock(exit))
+        case .HREFK where ir[ins.ref2].op == .KSLOT:
+            // The node the key was in while recording: inside the hash part, and holding it.
+            let (key, index) = ir.slotKey(ins.ref2)
+            let t = value(ins.ref1)
+            guardHolds(b.icmp(LLVMIntULE, i64(index), loadCount(t, RuntimeLayout.tableHashMask)), exit: exit)
+            let node = b.gep(cx.i8, loadPointerField(t, RuntimeLayout.tableNode), [i64(index * RuntimeLayout.nodeSize)])
+            guardHolds(b.icmp(LLVMIntEQ, loadField(node, RuntimeLayout.nodeKey, cx.i64), boxed(key)), exit: exit)
+            return fieldAddress(node, RuntimeLayout.nodeValue, cx.i64)
         case .HREFK, .HREF:
             let key = ins.ref2
             let slot = ir[key].type == .number ? findNumberSlot(value(ins.ref1), boxed(key))

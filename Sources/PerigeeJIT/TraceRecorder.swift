@@ -1143,7 +1143,15 @@ final class TraceRecorder {
         }
         let live = table.get(liveKey)
         if live.isNil { return nil }
-        return (emitGuard(liveKey.isString && key.isConstant ? .HREFK : .HREF, .pointer, t, key), live)
+        if liveKey.isString && key.isConstant { return (hashSlot(t, table, key, liveKey.string), live) }
+        return (emitGuard(.HREF, .pointer, t, key), live)
+    }
+
+    /// The hash slot of constant string `key` in `t`: HREFK at the node where the live table
+    /// holds it (the guard checks the key is there), or HREF's search.
+    private func hashSlot(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) -> IRRef {
+        guard let index = table.nodeIndex(ofString: name), index < 1 << 16 else { return emitGuard(.HREF, .pointer, t, key) }
+        return emitGuard(.HREFK, .pointer, t, ir.slot(key, index))
     }
 
     /// The table and key operands of TGETV/TGETB/TSETV/TSETB (B and C), TGETS/TSETS (B and
@@ -1183,7 +1191,7 @@ final class TraceRecorder {
         }
         let index = mt.get(string: name)
         guard index.isTable else { throw TraceAbort("NYI: string metatable without an __index table") }
-        let slot = emitGuard(.HREFK, .pointer, ir.object(Value(table: mt), .table), ir.object(Value(string: name), .string))
+        let slot = hashSlot(ir.object(Value(table: mt), .table), mt, ir.object(Value(string: name), .string), name)
         let loaded = try load(.HLOAD, slot, index)
         let constant = ir.object(index, .table)
         emitGuard(.EQ, .table, loaded, constant)

@@ -111,6 +111,11 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         return nil
     }
 
+    /// The index of the hash node holding string key `s` (where a trace expects it), or nil.
+    public func nodeIndex(ofString s: StringRef) -> Int? {
+        findNode(Value(string: s)).map { $0 - pointee.node }
+    }
+
     // MARK: reads
 
     /// `t[s]` for an interned string.
