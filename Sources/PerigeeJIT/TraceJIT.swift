@@ -87,6 +87,16 @@ public final class TraceJIT {
         return f.isFunction ? UnsafeRawPointer(f.function) : nil
     }()
 
+    /// `coroutine.yield`: a trace does not call it (a loop that yields every time round
+    /// would leave its trace every time round).
+    private lazy var yieldFunction: UnsafeRawPointer? = {
+        guard let library = vm.g.intern("coroutine"), let name = vm.g.intern("yield") else { return nil }
+        let table = vm.globals.get(string: library)
+        guard table.isTable else { return nil }
+        let f = table.table.get(string: name)
+        return f.isFunction ? UnsafeRawPointer(f.function) : nil
+    }()
+
     /// The builtins that always answer exactly one value (a call wanting all their results
     /// counts one).
     private lazy var singleResultBuiltins: Set<UnsafeRawPointer> = {
@@ -226,6 +236,7 @@ public final class TraceJIT {
     private func configure(_ recorder: TraceRecorder) {
         recorder.singleResultBuiltins = singleResultBuiltins
         recorder.nextFunction = nextFunction
+        recorder.yieldFunction = yieldFunction
         recorder.recUnroll = parameters["recunroll"]
         recorder.callUnroll = parameters["callunroll"]
         recorder.loopUnroll = parameters["loopunroll"]
@@ -331,7 +342,8 @@ public final class TraceJIT {
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let looping = recursive || loopSnapshot != nil
-        let header = dump ? "---- TRACE \(number) start \(start(recorder))\n---- TRACE \(number) IR\n" + ir.dump() : ""
+        let stopped = recorder.stopReason.map { "---- TRACE \(number) stops before \($0)\n" } ?? ""
+        let header = dump ? "---- TRACE \(number) start \(start(recorder))\n\(stopped)---- TRACE \(number) IR\n" + ir.dump() : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
         if let parent = recorder.parentExit { pendingExits.insert(parent) } else { pendingAnchors.insert(recorder.anchor!) }

@@ -123,6 +123,8 @@ final class TraceRecorder {
     private(set) var yields: Set<Int> = []
     /// The `next` builtin (ITERN steps it).
     var nextFunction: UnsafeRawPointer?
+    /// `coroutine.yield`, which ends a recording (luajit does not compile it either).
+    var yieldFunction: UnsafeRawPointer?
     /// The builtins that always answer exactly one value (function object addresses).
     var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
@@ -140,6 +142,8 @@ final class TraceRecorder {
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
     private(set) var endsAtReturn = false
+    /// Why a side trace stopped before an instruction it could not record (`-jdump` says).
+    private(set) var stopReason: String?
     static let maxPassedLoops = 2
     static let maxDepth = 16
     /// luajit's recunroll, callunroll and loopunroll: calls of the trace's own function
@@ -323,6 +327,7 @@ final class TraceRecorder {
             done = try record(L.pointee.stack + frameBase, pc)
         } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace {
             // A side trace stops before what it cannot record: the interpreter runs it.
+            stopReason = abort.reason
             return stop(.interpreter)
         }
         if done && end == .interpreter && recorded == 1 {
@@ -965,6 +970,7 @@ final class TraceRecorder {
     private func recordRuntimeCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
         let i = Instruction(currentPC.pointee)
         let callee = UnsafeRawPointer(frame[call.a].function)
+        if callee == yieldFunction { throw TraceAbort("NYI: unsupported builtin coroutine.yield") }
         guard call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
             throw TraceAbort.nyi(i.verifiedOpcode)
         }
