@@ -14,8 +14,8 @@ public final class TraceJIT {
     public let parameters: JITParameters
     /// `-jv`: one line per trace started, finished or aborted.
     public var verbose = false
-    /// `-jdump`: each trace's IR.
-    public var dumpIR = false
+    /// `-jdump`: what it shows of each trace (nil: nothing).
+    public var dump: DumpOptions?
     /// Where `-jv` and `-jdump` write (standard error by default).
     public var output: (String) -> Void
 
@@ -202,6 +202,7 @@ public final class TraceJIT {
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
                                  maxRecord: parameters["maxrecord"], g: vm.g)
         configure(side)
+        side.keepsBytecode = dump?.bytecode == true
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -220,6 +221,7 @@ public final class TraceJIT {
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"], g: vm.g)
                 configure(started)
+                started.keepsBytecode = dump?.bytecode == true
                 recorder = started
                 try started.begin(L)
             }
@@ -262,6 +264,9 @@ public final class TraceJIT {
     private func abandon(_ recorder: TraceRecorder, _ reason: String, at pc: UnsafePointer<UInt32>) {
         if verbose {
             output("[TRACE --- \(start(recorder)) -- \(reason) at \(position(recorder.runningProto, pc))]\n")
+        }
+        if let dump, dump.trace {
+            output("---- TRACE abort \(start(recorder)) -- \(reason) at \(position(recorder.runningProto, pc))\n\n")
         }
         aborted += 1
         if let trace = recorder.retryFunctionTrace, trace <= vm.traces.traces.count,
@@ -339,11 +344,10 @@ public final class TraceJIT {
         }
         keepAlive(ir)
         let firstExit = vm.traces.addExits(exits)
-        let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = dumpIR
+        let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let looping = recursive || loopSnapshot != nil
-        let stopped = recorder.stopReason.map { "---- TRACE \(number) stops before \($0)\n" } ?? ""
-        let header = dump ? "---- TRACE \(number) start \(start(recorder))\n\(stopped)---- TRACE \(number) IR\n" + ir.dump() : ""
+        let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
         if let parent = recorder.parentExit { pendingExits.insert(parent) } else { pendingAnchors.insert(recorder.anchor!) }
@@ -364,7 +368,7 @@ public final class TraceJIT {
                 try module.verify()
                 try (looping ? PassPipeline.aot : PassPipeline.trace).run(on: module)
                 let optimized = self.monotonicMicroseconds()
-                let llvmIR = dump ? module.ir : ""
+                let llvmIR = dump?.llvm == true ? module.ir : ""
                 try engine.addCompiled(module, with: machine, tracker: tracker)
                 let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
                 let emitted = self.monotonicMicroseconds()
@@ -410,7 +414,10 @@ public final class TraceJIT {
                                   number: number)
             }
             self.compiled += 1
-            if dumpIR { output(header + "---- TRACE \(number) LLVM\n" + llvmIR) }
+            if let dump {
+                output(header + (dump.llvm ? "---- TRACE \(number) LLVM\n" + llvmIR : "")
+                       + (dump.trace ? "---- TRACE \(number) stop -> \(ending(recorder).dropFirst())\n\n" : ""))
+            }
             if verbose { output(report) }
         }
     }
@@ -460,6 +467,22 @@ public final class TraceJIT {
             rootCount += 1
             _ = roots.table.set(integer: rootCount, Value(bits: ir.payload(ref) | tag), g)
         }
+    }
+
+    /// What `-jdump` shows of a finished recording before its compiled code: the start, the
+    /// bytecode recorded, the IR.
+    private func dumpHeader(_ recorder: TraceRecorder, number: Int, _ dump: DumpOptions) -> String {
+        var text = ""
+        if dump.trace { text += "---- TRACE \(number) start \(start(recorder))\n" }
+        if dump.trace, let reason = recorder.stopReason { text += "---- TRACE \(number) stops before \(reason)\n" }
+        if dump.bytecode { text += recorder.recordedBytecode() }
+        if dump.ir {
+            text += "---- TRACE \(number) IR\n"
+            let listing = recorder.ir.dump()
+            text += dump.snapshots ? listing
+                : listing.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains(" SNAP ") }.joined(separator: "\n")
+        }
+        return text
     }
 
     /// Where a trace starts, as `-jv` names it: a side trace by its parent and exit.

@@ -142,6 +142,25 @@ final class TraceRecorder {
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
     private(set) var endsAtReturn = false
+    /// Each instruction recorded and its frame depth, for `-jdump`'s `b` (when asked).
+    var keepsBytecode = false
+    private var bytecode: [(pc: UnsafePointer<UInt32>, depth: Int, proto: ProtoRef)] = []
+
+    /// The instructions recorded, one a line as `-jdump` lists them: index in its function,
+    /// a dot for each inlined frame, the opcode and its operands.
+    func recordedBytecode() -> String {
+        var text = ""
+        for (pc, depth, proto) in bytecode {
+            let i = Instruction(pc.pointee)
+            let op = i.verifiedOpcode
+            let index = String(pc - code(proto))
+            let number = String(repeating: "0", count: max(0, 4 - index.count)) + index
+            let operands = op.hasB ? "\(i.ra) \(i.rb) \(i.rc)" : "\(i.ra) \(i.rd)"
+            text += "\(number) \(String(repeating: ". ", count: depth))\(op.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(operands)\n"
+        }
+        return text
+    }
+
     /// Why a side trace stopped before an instruction it could not record (`-jdump` says).
     private(set) var stopReason: String?
     static let maxPassedLoops = 2
@@ -306,6 +325,7 @@ final class TraceRecorder {
             throw TraceAbort(frames.count > 1 || isSide ? "NYI: unexpected frame" : "leaving loop in root trace", endsSideTrace: false)
         }
         recorded += 1
+        if keepsBytecode { bytecode.append((pc, frames.count - 1, current.proto)) }
         // The instruction budget: the trace charges what the interpreter would.
         budgetCost += Instruction(pc.pointee).budgetCost ?? 0
         currentPC = pc
