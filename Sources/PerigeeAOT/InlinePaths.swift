@@ -63,9 +63,12 @@ extension FunctionLowering {
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
         let f = objectPointer(callee)
-        if let ff = expectedFastFunction(pc, a, nargs: cReg - 1), !multi {
+        let fixed = multi ? cReg : cReg - 1
+        var n = i64(fixed)
+        if multi { n = b.add(n, b.load(cx.i64, multres)) }
+        if let inline = expectedBuiltin(pc, a, nargs: fixed, multi: multi) {
             let other = newBlock("notfast")
-            storeFastFunction(ff, f, pc, a, otherwise: other)
+            storeInlineBuiltin(inline, f, pc, a, nargs: fixed, count: n, otherwise: other)
             if bReg == 0 {
                 b.store(i64(1), multres)
             } else {
@@ -76,12 +79,15 @@ extension FunctionLowering {
         }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a - FrameLayout.functionSlot + FrameLayout.linkSlot, returnLink(bytecodeAddress: bytecodeAddress, pc: pc))
-        var n = i64(cReg - 1)
-        if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
         let funcSlot = b.add(base, i64(a))
         b.condBr(isLuaFunction(f), lua, builtin)
-        // A builtin (or pcall) runs through the runtime's frame runner, with no other work.
+        // A builtin with a fast-function id runs its common case without a frame; others
+        // (and pcall) run through the runtime's frame runner, with no other work.
         b.position(atEndOf: builtin)
+        let general = newBlock("builtincall")
+        callFastBuiltin(f, a, nargs: n, wanted: bReg - 1, general: general)
+        b.br(done)
+        b.position(atEndOf: general)
         setStackTop(thread, b.add(calleeBase(funcSlot), n))
         let fromBuiltin = callRuntime(.finishCall, [thread, funcSlot])
         let builtinEnd = b.insertBlock!
@@ -210,13 +216,13 @@ extension FunctionLowering {
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
     }
 
-    /// CALLT of an expected fast function: its result is returned directly; any other
-    /// callee makes the tail call.
-    func lowerFastTailCall(_ pc: Int, _ a: Int, _ ff: FastFunction) {
+    /// CALLT of an expected builtin with `nargs` arguments: its result is returned
+    /// directly; any other callee makes the tail call.
+    func lowerFastTailCall(_ pc: Int, _ a: Int, _ inline: InlineBuiltin, nargs: Int) {
         let other = newBlock("notfast")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
-        storeFastFunction(ff, objectPointer(callee), pc, a, otherwise: other)
+        storeInlineBuiltin(inline, objectPointer(callee), pc, a, nargs: nargs, count: i64(nargs), otherwise: other)
         lowerReturn(a, i64(1))
         b.position(atEndOf: other)
     }

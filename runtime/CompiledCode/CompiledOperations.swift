@@ -345,6 +345,21 @@ public func perigee_type_name(_ v: UInt64) -> UInt64 {
     LuaVM.withCurrent { $0.typeNameValue(Value(bits: v)).bits }
 }
 
+/// CALL, CALLM of a builtin with a fast-function id: its common case on this frame's
+/// registers, as the interpreter runs it (no frame, no call through the builtin's entry).
+/// The callee is in register `a`, its `nargs` arguments above it; answers the result count
+/// (results from register `a`, `wanted` of them unless -1), or -1 with nothing changed when
+/// the builtin must be called (other argument types, errors).
+@_cdecl("perigee_fast_call")
+public func perigee_fast_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ a: Int, _ nargs: Int, _ wanted: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    return LuaVM.withCurrent { vm in
+        var run = InterpreterRun(vm: vm, L: L, funcSlot: base + FrameLayout.functionSlot, argumentCount: 0,
+                                 exitBase: base, wanted: wanted)
+        return run.runFastFunction(run.base[a].function, run.base, a, nargs, wanted: wanted)
+    }
+}
+
 /// `#t` for a table (Lua 5.1 never consults `__len` for tables), without a frame.
 @_cdecl("perigee_table_length")
 public func perigee_table_length(_ table: UnsafeMutableRawPointer) -> Int {
@@ -547,6 +562,7 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_despecialize", perigee_despecialize as FrameHelper3),
     entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),
+    entry("perigee_fast_call", perigee_fast_call as @convention(c) (Thread, Int, Int, Int, Int) -> Int),
     entry("perigee_lookup", perigee_lookup as @convention(c) (UnsafeMutableRawPointer, UInt64, Slots64) -> Int),
     entry("perigee_store", perigee_store as @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> Int),
     entry("perigee_next_entry", perigee_next_entry as @convention(c) (UnsafeMutableRawPointer, Int, Slots64) -> Int),

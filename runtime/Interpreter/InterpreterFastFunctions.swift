@@ -303,7 +303,7 @@ extension InterpreterRun {
                 while k < count && k < limit { out[k] = args[i + k]; k += 1 }
                 return count
             }
-            guard selector.isString && selector.string.count == 1 && selector.string.bytes[0] == 35 else { return -1 }
+            guard selector.isString && selector.string.count >= 1 && selector.string.bytes[0] == 35 else { return -1 }
             out[0] = Value(number: Double(rest))
             return 1
         case .unpack:
