@@ -31,14 +31,8 @@ enum InlineBuiltin: Equatable {
         "lshift": .lshift, "rshift": .rshift, "arshift": .arshift, "rol": .rol, "ror": .ror,
     ]
 
-    /// The form for a call of a function named `name` with `nargs` arguments (`multi`: those
-    /// are the fixed ones, a previous call's results follow).
-    init?(named name: String, nargs: Int, multi: Bool) {
-        if multi {
-            guard name == "select", nargs >= 1 else { return nil }
-            self = .selectCount
-            return
-        }
+    /// The form for a call of a function named `name` with `nargs` arguments.
+    init?(named name: String, nargs: Int) {
         if let ff = FastFunction(named: name), ff.arity == nargs {
             self = .math(ff)
         } else if let op = InlineBuiltin.bitOperations[name] {
@@ -76,10 +70,14 @@ enum InlineBuiltin: Equatable {
 
 extension FunctionLowering {
     /// The builtin the call at `pc` (callee in register `a`, `nargs` arguments, `multi`: and
-    /// a previous call's results) probably calls, judged by the callee's name.
-    func expectedBuiltin(_ pc: Int, _ a: Int, nargs: Int, multi: Bool = false) -> InlineBuiltin? {
+    /// a previous call's results) probably calls, judged by the callee's name, and the
+    /// arguments its inline form takes: for `multi`, `select('#', ...)` takes any number,
+    /// the others the fixed ones and one result of the previous call (checked where called).
+    func expectedBuiltin(_ pc: Int, _ a: Int, nargs: Int, multi: Bool = false) -> (InlineBuiltin, Int)? {
         guard !compact, let (_, name) = proto.slotName(pc, a) else { return nil }
-        return InlineBuiltin(named: name, nargs: nargs, multi: multi)
+        if multi, name == "select", nargs >= 1 { return (.selectCount, nargs) }
+        let count = multi ? nargs + 1 : nargs
+        return InlineBuiltin(named: name, nargs: count).map { ($0, count) }
     }
 
     /// Stores into register `a` the one result of `builtin` on the call's `nargs` arguments

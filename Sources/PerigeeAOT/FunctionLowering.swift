@@ -389,15 +389,15 @@ final class FunctionLowering: RuntimeCodeEmitter {
                 lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
             }
         case .CALLT where !proto.flags.contains(.vararg) && !compact:
-            if let inline = expectedBuiltin(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, inline, nargs: d - 1) }
+            if let (inline, nargs) = expectedBuiltin(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, inline, nargs: nargs) }
             lowerTailCall(pc, a, d)
             return false
         case .CALLMT where !proto.flags.contains(.vararg) && !compact:
             lowerTailCall(pc, a, d, multi: true)
             return false
         case .CALLT, .CALLMT:
-            if ins.opcode == .CALLT, let inline = expectedBuiltin(pc, a, nargs: d - 1) {
-                lowerFastTailCall(pc, a, inline, nargs: d - 1)
+            if ins.opcode == .CALLT, let (inline, nargs) = expectedBuiltin(pc, a, nargs: d - 1) {
+                lowerFastTailCall(pc, a, inline, nargs: nargs)
             }
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
             return false

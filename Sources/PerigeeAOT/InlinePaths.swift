@@ -66,15 +66,18 @@ extension FunctionLowering {
         let fixed = multi ? cReg : cReg - 1
         var n = i64(fixed)
         if multi { n = b.add(n, b.load(cx.i64, multres)) }
-        if let inline = expectedBuiltin(pc, a, nargs: fixed, multi: multi) {
+        // An inline builtin changes no other register and runs no hook: past the call's checks.
+        let computed = newBlock("computed")
+        if let (inline, nargs) = expectedBuiltin(pc, a, nargs: fixed, multi: multi) {
             let other = newBlock("notfast")
-            storeInlineBuiltin(inline, f, pc, a, nargs: fixed, count: n, otherwise: other)
+            if multi && inline != .selectCount { guardOr(b.icmp(LLVMIntEQ, n, i64(nargs)), slow: other) }
+            storeInlineBuiltin(inline, f, pc, a, nargs: nargs, count: n, otherwise: other)
             if bReg == 0 {
                 b.store(i64(1), multres)
             } else {
                 for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
             }
-            b.br(done)
+            b.br(computed)
             b.position(atEndOf: other)
         }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
@@ -156,6 +159,8 @@ extension FunctionLowering {
         handOverIfHooked(pc)
         // The callee may have changed this frame's locals (debug.setlocal).
         reloadShadows((0..<a).filter { numbers.isNumber($0, at: pc + 1) })
+        b.br(computed)
+        b.position(atEndOf: computed)
     }
 
     /// CALL/CALLM through `perigee_call`.

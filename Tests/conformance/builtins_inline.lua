@@ -91,6 +91,16 @@ print(err(function() local r = rawget("x", 1) return r end))
 print(err(function() local r = rawget(t) return r end))
 print(err(function() local r = rawget() return r end))
 
+-- A previous call's results as the last arguments: one, none, several.
+local function none() end
+local function two() return 6, 5 end
+local function trailing(i)
+  return bor(i, lshift(i, 4)), bxor(i, two()), band(7, byte("\3\5", 1, 2)), len(sub("abc", i)),
+         select("#", two()), err(function() return bnot(none()) end), bor(i, none())
+end
+print(trailing(1))
+print(trailing(2))
+
 -- Tail calls of the same builtins.
 local function tails(s) return byte(s, 2) end
 local function tailBit(x) return band(x, 3) end
