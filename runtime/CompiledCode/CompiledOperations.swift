@@ -13,8 +13,8 @@ typealias CompiledFrame = FrameView
 
 extension FrameView {
     @inline(__always) init(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) {
-        self.init(LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue(), l.assumingMemoryBound(to: GCThread.self),
-                  base: base, pc: pc)
+        // The VM is borrowed, not retained: the view's reference to it is unowned anyway.
+        self = LuaVM.withCurrent { FrameView($0, l.assumingMemoryBound(to: GCThread.self), base: base, pc: pc) }
     }
 
     /// Answers a shared operation's status: 0, or the error with its traceback noted.
