@@ -38,7 +38,7 @@ import PerigeeFrontend
     if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
         var n = Instruction(ins).rc &- 1
         if Instruction(ins).verifiedOpcode == .CALLM { n = n &+ 1 &+ s.pointee.multres }
-        if s.pointee.runFastFunction(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
+        if s.pointee.runFastFunctionInline(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
             return stay(pc, base)
         }
     }
@@ -77,10 +77,8 @@ import PerigeeFrontend
     let r = valueSlots(base)
     let link = r[FrameLayout.linkSlot]
     let L = s.pointee.L
-    // The common return: to a Lua caller wanting as many results as there are, from a frame
-    // with no open upvalues that is not the run's exit frame.
-    if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase)
-        && !L.hasOpenUpvalues(atOrAbove: r) {
+    // The common return: to a Lua caller wanting as many results as there are.
+    if s.pointee.returnsToLua(r, link) {
         let returnPC = link.returnPC
         let callIns = returnPC[-1]
         if Instruction(callIns).rb &- 1 == count {
@@ -111,8 +109,7 @@ func returnOther(_ base: Slots, _ pc: Code, _ first: Int, _ count: Int) -> Perig
     let link = r[FrameLayout.linkSlot]
     let L = s.pointee.L
     s.pointee.base = r
-    if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase)
-        && !L.hasOpenUpvalues(atOrAbove: r) {
+    if s.pointee.returnsToLua(r, link) {
         s.pointee.returnToLua(link.returnPC, from: r - L.pointee.stack + first, count: count, frameBase: r - L.pointee.stack)
         return s.pointee.next
     }
@@ -144,13 +141,7 @@ func returnOther(_ base: Slots, _ pc: Code, _ first: Int, _ count: Int) -> Perig
         || s.pointee.withVM({ $0.hotCounters.isCountingFunctions || $0.hooks.onCalls }) {
         return functionEntryOther(base, pc, ins)
     }
-    // Registers not yet written may hold values of finished frames: the collector clears
-    // everything above `top` when it scans a stack, so they are never stale.
-    let frameSize = Int(p.pointee.frameSize)
-    let L = s.pointee.L
-    let index = valueSlots(base) - L.pointee.stack
-    L.pointee.base = UInt32(index)
-    L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    s.pointee.publishEntry(valueSlots(base), p, nargs: nargs)
     return stay(pc, base)
 }
 
@@ -169,12 +160,26 @@ func functionEntryOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep
     let nargs = s.pointee.nargs
     var i = nargs
     while i < Int(p.pointee.parameterCount) { r[i] = .nil; i += 1 }
-    let frameSize = Int(p.pointee.frameSize)
-    let L = s.pointee.L
-    let index = r - L.pointee.stack
-    L.pointee.base = UInt32(index)
-    L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    s.pointee.publishEntry(r, p, nargs: nargs)
     return stay(pc, base)
+}
+
+extension InterpreterRun {
+    /// Whether the frame at `r` (its link `link`) returns straight to a Lua caller: not the
+    /// run's exit frame, no open upvalues to close.
+    @inline(__always) func returnsToLua(_ r: UnsafeMutablePointer<Value>, _ link: Value) -> Bool {
+        link.isReturnPC && (exitBase < 0 || r - L.pointee.stack != exitBase) && !L.hasOpenUpvalues(atOrAbove: r)
+    }
+
+    /// Publishes the frame of `p` entered at `r` with `nargs` arguments to the thread.
+    /// Registers not yet written may hold values of finished frames: the collector clears
+    /// everything above `top` when it scans a stack, so they are never stale.
+    @inline(__always) func publishEntry(_ r: UnsafeMutablePointer<Value>, _ p: ProtoRef, nargs: Int) {
+        let frameSize = Int(p.pointee.frameSize)
+        let index = r - L.pointee.stack
+        L.pointee.base = UInt32(index)
+        L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    }
 }
 
 /// FUNCV: the function and its fixed parameters move above the arguments; the varargs
