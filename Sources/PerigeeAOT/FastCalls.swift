@@ -54,6 +54,16 @@ enum InlineBuiltin: Equatable {
         }
     }
 
+    /// Whether the builtin answers a number whenever it returns (not `type`, `select(n, ...)`,
+    /// `tonumber`, `rawget`, nor `string.byte`, which answers nothing past the string's end).
+    var answersNumber: Bool {
+        switch self {
+        case .math(let ff): return ff != .type
+        case .bit, .stringLen: return true
+        case .stringByte, .selectCount, .tonumber, .rawget: return false
+        }
+    }
+
     /// The fast-function id of the builtin this form computes.
     var id: UInt8 {
         switch self {
@@ -74,10 +84,30 @@ extension FunctionLowering {
     /// arguments its inline form takes: for `multi`, `select('#', ...)` takes any number,
     /// the others the fixed ones and one result of the previous call (checked where called).
     func expectedBuiltin(_ pc: Int, _ a: Int, nargs: Int, multi: Bool = false) -> (InlineBuiltin, Int)? {
-        guard !compact, let (_, name) = proto.slotName(pc, a) else { return nil }
+        compact ? nil : FunctionLowering.expectedBuiltin(proto, pc, a, nargs: nargs, multi: multi)
+    }
+
+    static func expectedBuiltin(_ proto: Prototype, _ pc: Int, _ a: Int, nargs: Int, multi: Bool) -> (InlineBuiltin, Int)? {
+        guard let (_, name) = proto.slotName(pc, a) else { return nil }
         if multi, name == "select", nargs >= 1 { return (.selectCount, nargs) }
         let count = multi ? nargs + 1 : nargs
         return InlineBuiltin(named: name, nargs: count).map { ($0, count) }
+    }
+
+    /// The calls of `proto` (by pc) that want one result from a builtin that answers numbers:
+    /// past them, compiled code has checked the result to be a number (another callee's
+    /// other answer hands the activation to the interpreter), so arithmetic on it needs no check.
+    static func numericCalls(_ proto: Prototype) -> Set<Int> {
+        guard !isCompact(proto) else { return [] }
+        var calls: Set<Int> = []
+        for (pc, ins) in proto.bytecode.enumerated() where (ins.opcode == .CALL || ins.opcode == .CALLM) && ins.rb == 2 {
+            let multi = ins.opcode == .CALLM
+            if let (form, _) = expectedBuiltin(proto, pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi),
+               form.answersNumber {
+                calls.insert(pc)
+            }
+        }
+        return calls
     }
 
     /// Stores into register `a` the one result of `builtin` on the call's `nargs` arguments

@@ -33,7 +33,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// function that speculates would double the build time of typical programs.
     static func hasGenericVersion(_ proto: Prototype) -> Bool {
         !isCompact(proto) && NumberInference.indexesArithmeticResults(proto)
-            && NumberInference.speculates(proto, NumberInference(proto))
+            && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto)))
     }
 
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
@@ -96,7 +96,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         function = rt.module.addFunction(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
-        numbers = NumberInference(proto, speculative: !generic)
+        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto))
         compact = FunctionLowering.isCompact(proto)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
     }

@@ -159,6 +159,16 @@ extension FunctionLowering {
         handOverIfHooked(pc)
         // The callee may have changed this frame's locals (debug.setlocal).
         reloadShadows((0..<a).filter { numbers.isNumber($0, at: pc + 1) })
+        if numbers.isNumber(a, at: pc + 1) {
+            // A numeric builtin's call: code past it counts on a number, so another callee's
+            // other answer leaves the rest of this activation to the interpreter.
+            let result = load(a), number = newBlock("number"), other = newBlock("notnumber")
+            b.condBr(isNumber(result), number, other)
+            b.position(atEndOf: other)
+            b.ret(call(.interpretRest, [i64(pc + 1), b.load(cx.i64, multres)]))
+            b.position(atEndOf: number)
+            setShadow(a, b.bitcast(result, cx.double))
+        }
         b.br(computed)
         b.position(atEndOf: computed)
     }
