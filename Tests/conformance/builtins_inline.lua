@@ -118,6 +118,22 @@ do
   end
   for i = 1, 2 do print(other(i)) end
 end
+-- A numeric builtin's name bound to a function answering something else, in a loop: the
+-- rest of that activation goes on with the string, and the next one calls the builtin again.
+local function mixed(f)
+  local out, sum = {}, 0
+  for i = 1, 3 do
+    local lshift, floor = f, f
+    local v = lshift(i, 1)
+    out[#out + 1] = tostring(v)
+    sum = sum + floor(i, 2) * 2
+  end
+  return table.concat(out, ","), sum
+end
+print(mixed(bit.lshift))
+print(mixed(function(a, b) return a .. b end))
+print(pcall(mixed, function(a, b) return a .. ":" .. b end))
+print(mixed(math.max))
 local shadow = {len = function() return "not len" end, byte = function() return "not byte" end}
 print(shadow.len("abc"), shadow.byte("abc", 1))
 local s = setmetatable({}, {__index = {byte = function(self, i) return "method " .. i end}})
