@@ -332,8 +332,24 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     let L = l.assumingMemoryBound(to: GCThread.self)
     // A vararg frame returns through its original frame, which is where the run must end.
     let frameBase = vm.originalFrameBase(L, base)
+    let function = L.pointee.stack[frameBase + FrameLayout.functionSlot], link = L.pointee.stack[frameBase + FrameLayout.linkSlot]
     switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc, startMultres: multres) {
-    case .ok: return Int(L.pointee.top) - (frameBase - 2)
+    case .ok:
+        // The run left the results from the function's slot on. Compiled code returns them
+        // on top wherever they are, but an interpreter that called this frame reads its link
+        // afterwards: the results move up into the frame, and the function and link return.
+        let count = Int(L.pointee.top) - (frameBase - 2)
+        guard L.ensureStack(2, vm.g) else {
+            vm.setError("stack overflow")
+            return CompiledStatus.error
+        }
+        let stack = L.pointee.stack
+        var i = count - 1
+        while i >= 0 { stack[frameBase + i] = stack[frameBase - 2 + i]; i -= 1 }
+        stack[frameBase + FrameLayout.functionSlot] = function
+        stack[frameBase + FrameLayout.linkSlot] = link
+        L.pointee.top = UInt32(frameBase + count)
+        return count
     case .error: return CompiledStatus.error
     case .yield: return CompiledStatus.yield
     }
