@@ -124,7 +124,7 @@ extension FunctionLowering {
         case .math(let ff):
             storeNumber(a, mathFunction(ff, (0..<ff.arity).map { numberArgument(first + $0, pc, otherwise) }))
         case .bit(let op):
-            let x = (0..<nargs).map { toBit(numberArgument(first + $0, pc, otherwise)) }
+            let x = (0..<nargs).map { bitValues[first + $0] ?? toBit(numberArgument(first + $0, pc, otherwise)) }
             let r: LLVMValueRef
             switch op {
             case .band, .bor, .bxor: r = x.dropFirst().reduce(x[0]) { bitOperation(op, $0, $1) }
@@ -132,6 +132,7 @@ extension FunctionLowering {
             default: r = bitOperation(op, x[0])
             }
             storeNumber(a, b.sitofp(r, cx.double))
+            bitValues[a] = r
         case .stringLen:
             let s = stringArgument(first, otherwise)
             storeNumber(a, b.sitofp(loadCount(s, RuntimeLayout.stringLength), cx.double))
@@ -217,6 +218,45 @@ extension FunctionLowering {
         b.position(atEndOf: absent)
         store(a, bits(ValueBits.nil))
         b.br(done)
+    }
+
+    /// CALL/CALLM of an expected `bit` operation: computed inline; any other callee or
+    /// arguments hand the rest of this activation to the interpreter, from this call. So the
+    /// code after the call is reached from the inline path alone, and straight-line code
+    /// there keeps the 32-bit result (`bitValues`) instead of converting it back and forth.
+    func lowerBitCall(_ pc: Int, _ a: Int, _ bReg: Int, _ op: InlineBuiltin, nargs: Int, count: LLVMValueRef, multi: Bool) {
+        let other = newBlock("notbit"), computed = newBlock("computed")
+        let callee = load(a)
+        guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
+        if multi { guardOr(b.icmp(LLVMIntEQ, count, i64(nargs)), slow: other) }
+        storeInlineBuiltin(op, objectPointer(callee), pc, a, nargs: nargs, count: count, otherwise: other)
+        if bReg == 0 {
+            b.store(i64(1), multres)
+        } else {
+            for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
+        }
+        b.br(computed)
+        b.position(atEndOf: other)
+        b.ret(call(.interpretRest, [i64(pc), b.load(cx.i64, multres)]))
+        b.position(atEndOf: computed)
+    }
+
+    /// Whether the 32-bit results of inline `bit` operations (`bitValues`) stay current past
+    /// the instruction at `pc`: it writes registers only inline and control goes on from it
+    /// alone (no runtime call that could run Lua code and change a local, no merge).
+    func keepsBitValues(_ pc: Int) -> Bool {
+        let ins = proto.bytecode[pc]
+        switch ins.opcode {
+        case .MOV, .KSTR, .KNUM, .KSHORT, .KPRI, .KNIL, .UGET:
+            return true
+        case .CALL, .CALLM:
+            let multi = ins.opcode == .CALLM
+            guard case .bit? = expectedBuiltin(pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi)?.0 else { return false }
+            return true
+        default:
+            // Speculative arithmetic leaves the compiled code when it cannot go on inline.
+            return !generic && NumberInference.isArithmetic(ins.opcode)
+        }
     }
 
     /// A builtin with a fast-function id runs its common case through `perigee_fast_call` on

@@ -59,16 +59,20 @@ extension FunctionLowering {
     /// CALL/CALLM: a compiled Lua callee is called directly (its link written as the
     /// interpreter would); anything else goes through `perigee_call`.
     func lowerCall(_ pc: Int, _ a: Int, _ bReg: Int, _ cReg: Int, multi: Bool) {
+        let fixed = multi ? cReg : cReg - 1
+        var n = i64(fixed)
+        if multi { n = b.add(n, b.load(cx.i64, multres)) }
+        let expected = expectedBuiltin(pc, a, nargs: fixed, multi: multi)
+        if let (inline, nargs) = expected, case .bit = inline {
+            return lowerBitCall(pc, a, bReg, inline, nargs: nargs, count: n, multi: multi)
+        }
         let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
         let f = objectPointer(callee)
-        let fixed = multi ? cReg : cReg - 1
-        var n = i64(fixed)
-        if multi { n = b.add(n, b.load(cx.i64, multres)) }
         // An inline builtin changes no other register and runs no hook: past the call's checks.
         let computed = newBlock("computed")
-        if let (inline, nargs) = expectedBuiltin(pc, a, nargs: fixed, multi: multi) {
+        if let (inline, nargs) = expected {
             let other = newBlock("notfast")
             if multi && inline != .selectCount { guardOr(b.icmp(LLVMIntEQ, n, i64(nargs)), slow: other) }
             storeInlineBuiltin(inline, f, pc, a, nargs: nargs, count: n, otherwise: other)
