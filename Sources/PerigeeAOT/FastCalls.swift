@@ -230,15 +230,21 @@ extension FunctionLowering {
         guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
         if multi { guardOr(b.icmp(LLVMIntEQ, count, i64(nargs)), slow: other) }
         storeInlineBuiltin(op, objectPointer(callee), pc, a, nargs: nargs, count: count, otherwise: other)
+        adjustOneResult(a, bReg)
+        b.br(computed)
+        b.position(atEndOf: other)
+        b.ret(call(.interpretRest, [i64(pc), b.load(cx.i64, multres)]))
+        b.position(atEndOf: computed)
+    }
+
+    /// The one result in register `a` as call instruction B wants it: counted in `multres`
+    /// (B = 0), or followed by nils.
+    func adjustOneResult(_ a: Int, _ bReg: Int) {
         if bReg == 0 {
             b.store(i64(1), multres)
         } else {
             for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
         }
-        b.br(computed)
-        b.position(atEndOf: other)
-        b.ret(call(.interpretRest, [i64(pc), b.load(cx.i64, multres)]))
-        b.position(atEndOf: computed)
     }
 
     /// Whether the 32-bit results of inline `bit` operations (`bitValues`) stay current past

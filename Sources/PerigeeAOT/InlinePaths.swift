@@ -76,11 +76,7 @@ extension FunctionLowering {
             let other = newBlock("notfast")
             if multi && inline != .selectCount { guardOr(b.icmp(LLVMIntEQ, n, i64(nargs)), slow: other) }
             storeInlineBuiltin(inline, f, pc, a, nargs: nargs, count: n, otherwise: other)
-            if bReg == 0 {
-                b.store(i64(1), multres)
-            } else {
-                for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
-            }
+            adjustOneResult(a, bReg)
             b.br(computed)
             b.position(atEndOf: other)
         }
