@@ -17,6 +17,9 @@ import PerigeeRuntime
 enum InlineBuiltin: Equatable {
     /// A math function or `type` (`FastFunction`), with its arity's arguments.
     case math(FastFunction)
+    /// The math functions that keep their C function as an upvalue (`mathUnary`: `asin`,
+    /// `log10`, `deg`, ...; `mathBinary`: `pow`, `atan2`): a direct call of it on numbers.
+    case mathC(FastBuiltin)
     /// A `bit` operation on number arguments (`tohex` makes a string: it takes the fast call).
     case bit(FastBuiltin)
     /// `string.len(s)`; `string.byte(s [, i])` of a byte inside `s`.
@@ -30,11 +33,17 @@ enum InlineBuiltin: Equatable {
         "tobit": .tobit, "bnot": .bnot, "bswap": .bswap, "band": .band, "bor": .bor, "bxor": .bxor,
         "lshift": .lshift, "rshift": .rshift, "arshift": .arshift, "rol": .rol, "ror": .ror,
     ]
+    static let mathCFunctions: [String: FastBuiltin] = [
+        "asin": .mathUnary, "acos": .mathUnary, "log10": .mathUnary, "sinh": .mathUnary, "cosh": .mathUnary,
+        "tanh": .mathUnary, "deg": .mathUnary, "rad": .mathUnary, "pow": .mathBinary, "atan2": .mathBinary,
+    ]
 
     /// The form for a call of a function named `name` with `nargs` arguments.
     init?(named name: String, nargs: Int) {
         if let ff = FastFunction(named: name), ff.arity == nargs {
             self = .math(ff)
+        } else if let kind = InlineBuiltin.mathCFunctions[name], nargs == (kind == .mathBinary ? 2 : 1) {
+            self = .mathC(kind)
         } else if let op = InlineBuiltin.bitOperations[name] {
             switch op {
             case .band, .bor, .bxor: guard nargs >= 1 && nargs <= 8 else { return nil }
@@ -59,7 +68,7 @@ enum InlineBuiltin: Equatable {
     var answersNumber: Bool {
         switch self {
         case .math(let ff): return ff != .type
-        case .bit, .stringLen: return true
+        case .mathC, .bit, .stringLen: return true
         case .stringByte, .selectCount, .tonumber, .rawget: return false
         }
     }
@@ -68,7 +77,7 @@ enum InlineBuiltin: Equatable {
     var id: UInt8 {
         switch self {
         case .math(let ff): return ff.rawValue
-        case .bit(let op): return op.rawValue
+        case .mathC(let kind), .bit(let kind): return kind.rawValue
         case .stringLen: return FastBuiltin.stringLen.rawValue
         case .stringByte: return FastBuiltin.stringByte.rawValue
         case .selectCount: return FastBuiltin.select.rawValue
@@ -123,6 +132,13 @@ extension FunctionLowering {
             store(a, callRuntime(.typeName, [load(first)]))
         case .math(let ff):
             storeNumber(a, mathFunction(ff, (0..<ff.arity).map { numberArgument(first + $0, pc, otherwise) }))
+        case .mathC:
+            let type = cx.function(cx.double, Array(repeating: cx.double, count: nargs))
+            let args = (0..<nargs).map { numberArgument(first + $0, pc, otherwise) }
+            // The C function, a light userdata in the builtin's first upvalue.
+            let cFunction = b.pointerCast(objectPointer(loadField(f, RuntimeLayout.functionUpvalues, cx.i64)),
+                                          cx.pointer(to: type))
+            storeNumber(a, b.call(type, cFunction, args))
         case .bit(let op):
             let x = (0..<nargs).map { bitValues[first + $0] ?? toBit(numberArgument(first + $0, pc, otherwise)) }
             let r: LLVMValueRef

@@ -36,6 +36,23 @@ print(err(function() local r = bnot(nil) return r end))
 print(err(function() local r = rol(1) return r end))
 print(err(function() return tobit(true) end))
 
+-- Math functions called through their C function: in a loop, with numeric strings and
+-- other types (the builtin's errors), and under other names.
+local pow, atan2, asin, log10, deg = math.pow, math.atan2, math.asin, math.log10, math.deg
+local function cmath(n)
+  local s = 0
+  for i = 1, n do
+    s = s + pow(-1, i) / i + atan2(i, 2) + asin(1 / i) + log10(i) + deg(i) + math.sinh(i / n) + math.rad(i)
+  end
+  return string.format("%.10f", s)
+end
+print(cmath(50), pow(2, 0.5), pow(0, -1), atan2(-0, -1), asin(2) ~= asin(2), math.tanh(1e300))
+print(pow("2", 3), asin("1") == math.pi / 2, math.cosh(0), math.acos(1))
+print(err(function() local r = pow(2) return r end))
+print(err(function() local r = atan2(1, {}) return r end))
+print(err(function() local r = log10("x") return r end))
+print(err(function() local pow = function(a, b) return a .. b end; local r = pow(2, 3) return r end))
+
 -- string.len and string.byte: plain, negative and fractional positions, outside the string,
 -- the empty string, several results, numbers as strings, and other types.
 local function bytes(s)
