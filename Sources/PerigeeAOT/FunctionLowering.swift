@@ -33,7 +33,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// function that speculates would double the build time of typical programs.
     static func hasGenericVersion(_ proto: Prototype) -> Bool {
         !isCompact(proto) && NumberInference.indexesArithmeticResults(proto)
-            && NumberInference.speculates(proto, NumberInference(proto))
+            && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto)))
     }
 
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
@@ -79,6 +79,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
     var integerShadows: [Int: LLVMValueRef] = [:]
     var loopLimits: [Int: (limit: LLVMValueRef, clamped: LLVMValueRef)] = [:]
 
+    /// The 32-bit integers behind registers holding the result of an inline `bit` operation,
+    /// for as long as straight-line code since it was computed goes on (FastCalls: a `bit`
+    /// operation on such a register takes the integer instead of converting the double).
+    var bitValues: [Int: LLVMValueRef] = [:]
+    /// Instructions that control reaches other than from the one before (jump and loop targets).
+    let jumpTargets: Set<Int>
+
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
     var debugScope: LLVMMetadataRef?
@@ -96,9 +103,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
         function = rt.module.addFunction(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
-        numbers = NumberInference(proto, speculative: !generic)
+        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto))
         compact = FunctionLowering.isCompact(proto)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
+        jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
+            let control = proto.bytecode[pc].opcode.control
+            return control == .jump || control == .loop ? proto.bytecode[pc].jumpTarget(from: pc) : nil
+        })
     }
 
     // MARK: Building blocks
@@ -120,7 +131,10 @@ final class FunctionLowering: RuntimeCodeEmitter {
         b.gep(cx.i64, b.load(rt.i64p, frameSlot), [i64(r)])
     }
     func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
-    func store(_ r: Int, _ v: LLVMValueRef) { b.store(v, slotAddress(r)) }
+    func store(_ r: Int, _ v: LLVMValueRef) {
+        b.store(v, slotAddress(r))
+        bitValues[r] = nil
+    }
     func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
     /// Register r as a double: its number copy when inference knows it holds a number at
     /// `pc`, else its slot (which the caller has checked or will check).
@@ -230,6 +244,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         b.br(block(0))
         for pc in proto.bytecode.indices {
             b.position(atEndOf: block(pc))
+            if pc == 0 || jumpTargets.contains(pc) || !keepsBitValues(pc - 1) { bitValues.removeAll() }
             if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
             if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost, pc) }
             if lowerInstruction(pc) { b.br(block(pc + 1)) }
@@ -255,6 +270,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             return true
         case .MOV:
             if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
+            bitValues[a] = bitValues[d]
         case .KSTR, .KCDATA:
             // FFI constants are boxed cdata the loader made, kept in the object constants.
             store(a, gcConstant(d))
@@ -389,14 +405,16 @@ final class FunctionLowering: RuntimeCodeEmitter {
                 lowerCall(pc, a, bReg, cReg, multi: ins.opcode == .CALLM)
             }
         case .CALLT where !proto.flags.contains(.vararg) && !compact:
-            if let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
+            if let (inline, nargs) = expectedBuiltin(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, inline, nargs: nargs) }
             lowerTailCall(pc, a, d)
             return false
         case .CALLMT where !proto.flags.contains(.vararg) && !compact:
             lowerTailCall(pc, a, d, multi: true)
             return false
         case .CALLT, .CALLMT:
-            if ins.opcode == .CALLT, let ff = expectedFastFunction(pc, a, nargs: d - 1) { lowerFastTailCall(pc, a, ff) }
+            if ins.opcode == .CALLT, let (inline, nargs) = expectedBuiltin(pc, a, nargs: d - 1) {
+                lowerFastTailCall(pc, a, inline, nargs: nargs)
+            }
             b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
             return false
         case .ITERC, .ITERN:

@@ -59,29 +59,38 @@ extension FunctionLowering {
     /// CALL/CALLM: a compiled Lua callee is called directly (its link written as the
     /// interpreter would); anything else goes through `perigee_call`.
     func lowerCall(_ pc: Int, _ a: Int, _ bReg: Int, _ cReg: Int, multi: Bool) {
+        let fixed = multi ? cReg : cReg - 1
+        var n = i64(fixed)
+        if multi { n = b.add(n, b.load(cx.i64, multres)) }
+        let expected = expectedBuiltin(pc, a, nargs: fixed, multi: multi)
+        if let (inline, nargs) = expected, case .bit = inline {
+            return lowerBitCall(pc, a, bReg, inline, nargs: nargs, count: n, multi: multi)
+        }
         let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
         let f = objectPointer(callee)
-        if let ff = expectedFastFunction(pc, a, nargs: cReg - 1), !multi {
+        // An inline builtin changes no other register and runs no hook: past the call's checks.
+        let computed = newBlock("computed")
+        if let (inline, nargs) = expected {
             let other = newBlock("notfast")
-            storeFastFunction(ff, f, pc, a, otherwise: other)
-            if bReg == 0 {
-                b.store(i64(1), multres)
-            } else {
-                for i in 1..<max(bReg - 1, 1) { store(a + i, bits(ValueBits.nil)) }
-            }
-            b.br(done)
+            if multi && inline != .selectCount { guardOr(b.icmp(LLVMIntEQ, n, i64(nargs)), slow: other) }
+            storeInlineBuiltin(inline, f, pc, a, nargs: nargs, count: n, otherwise: other)
+            adjustOneResult(a, bReg)
+            b.br(computed)
             b.position(atEndOf: other)
         }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a - FrameLayout.functionSlot + FrameLayout.linkSlot, returnLink(bytecodeAddress: bytecodeAddress, pc: pc))
-        var n = i64(cReg - 1)
-        if multi { n = b.add(i64(cReg), b.load(cx.i64, multres)) }
         let funcSlot = b.add(base, i64(a))
         b.condBr(isLuaFunction(f), lua, builtin)
-        // A builtin (or pcall) runs through the runtime's frame runner, with no other work.
+        // A builtin with a fast-function id runs its common case without a frame; others
+        // (and pcall) run through the runtime's frame runner, with no other work.
         b.position(atEndOf: builtin)
+        let general = newBlock("builtincall")
+        callFastBuiltin(f, a, nargs: n, wanted: bReg - 1, general: general)
+        b.br(done)
+        b.position(atEndOf: general)
         setStackTop(thread, b.add(calleeBase(funcSlot), n))
         let fromBuiltin = callRuntime(.finishCall, [thread, funcSlot])
         let builtinEnd = b.insertBlock!
@@ -150,6 +159,18 @@ extension FunctionLowering {
         handOverIfHooked(pc)
         // The callee may have changed this frame's locals (debug.setlocal).
         reloadShadows((0..<a).filter { numbers.isNumber($0, at: pc + 1) })
+        if numbers.isNumber(a, at: pc + 1) {
+            // A numeric builtin's call: code past it counts on a number, so another callee's
+            // other answer leaves the rest of this activation to the interpreter.
+            let result = load(a), number = newBlock("number"), other = newBlock("notnumber")
+            b.condBr(isNumber(result), number, other)
+            b.position(atEndOf: other)
+            b.ret(call(.interpretRest, [i64(pc + 1), b.load(cx.i64, multres)]))
+            b.position(atEndOf: number)
+            setShadow(a, b.bitcast(result, cx.double))
+        }
+        b.br(computed)
+        b.position(atEndOf: computed)
     }
 
     /// CALL/CALLM through `perigee_call`.
@@ -210,13 +231,13 @@ extension FunctionLowering {
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
     }
 
-    /// CALLT of an expected fast function: its result is returned directly; any other
-    /// callee makes the tail call.
-    func lowerFastTailCall(_ pc: Int, _ a: Int, _ ff: FastFunction) {
+    /// CALLT of an expected builtin with `nargs` arguments: its result is returned
+    /// directly; any other callee makes the tail call.
+    func lowerFastTailCall(_ pc: Int, _ a: Int, _ inline: InlineBuiltin, nargs: Int) {
         let other = newBlock("notfast")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: other)
-        storeFastFunction(ff, objectPointer(callee), pc, a, otherwise: other)
+        storeInlineBuiltin(inline, objectPointer(callee), pc, a, nargs: nargs, count: i64(nargs), otherwise: other)
         lowerReturn(a, i64(1))
         b.position(atEndOf: other)
     }

@@ -48,7 +48,9 @@ struct NumberInference {
     /// `speculative`: arithmetic is compiled for numbers only (anything else leaves the
     /// compiled code), so its operands and result are numbers after it. Otherwise
     /// arithmetic handles any operands, and its result is a number only when they were.
-    init(_ proto: Prototype, speculative: Bool = true) {
+    /// `numericCalls`: the calls (by pc) whose one result compiled code checks to be a number,
+    /// handing the activation to the interpreter otherwise (calls of numeric builtins).
+    init(_ proto: Prototype, speculative: Bool = true, numericCalls: Set<Int> = []) {
         let code = proto.bytecode
         numbers = Array(repeating: .all, count: code.count + 1)
         var reached = Array(repeating: false, count: code.count + 1)
@@ -123,6 +125,7 @@ struct NumberInference {
                 flow(s, to: target)
             case .CALL, .CALLM, .VARG:
                 s.removeFrom(a)
+                if numericCalls.contains(pc) { s.insert(a) }
                 flow(s, to: pc + 1)
             case .ITERC, .ITERN:
                 s.removeFrom(a - 1)

@@ -34,7 +34,7 @@ public struct RuntimeInterface {
         case despecialize = "perigee_despecialize", tableLength = "perigee_table_length", typeName = "perigee_type_name"
         case lookup = "perigee_lookup", store = "perigee_store"
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
-        case instructionLimit = "perigee_instruction_limit"
+        case instructionLimit = "perigee_instruction_limit", fastCall = "perigee_fast_call"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -86,6 +86,7 @@ public struct RuntimeInterface {
         case .barrier: return cx.function(i64, [i8p, i8p])
         case .tableLength: return cx.function(i64, [i8p])
         case .typeName: return cx.function(i64, [i64])
+        case .fastCall: return cx.function(i64, [i8p, i64, i64, i64, i64])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
     }

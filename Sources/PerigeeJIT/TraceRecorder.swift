@@ -156,7 +156,7 @@ final class TraceRecorder {
             let index = String(pc - code(proto))
             let number = String(repeating: "0", count: max(0, 4 - index.count)) + index
             let operands = op.hasB ? "\(i.ra) \(i.rb) \(i.rc)" : "\(i.ra) \(i.rd)"
-            text += "\(number) \(String(repeating: ". ", count: depth))\(op.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(operands)\n"
+            text += "\(number) \(String(repeating: ". ", count: depth))\(op.name + String(repeating: " ", count: max(0, 6 - op.name.count))) \(operands)\n"
         }
         return text
     }

@@ -13,8 +13,8 @@ typealias CompiledFrame = FrameView
 
 extension FrameView {
     @inline(__always) init(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int) {
-        self.init(LuaVM.unretained.unsafelyUnwrapped.takeUnretainedValue(), l.assumingMemoryBound(to: GCThread.self),
-                  base: base, pc: pc)
+        // The VM is borrowed, not retained: the view's reference to it is unowned anyway.
+        self = LuaVM.withCurrent { FrameView($0, l.assumingMemoryBound(to: GCThread.self), base: base, pc: pc) }
     }
 
     /// Answers a shared operation's status: 0, or the error with its traceback noted.
@@ -332,8 +332,24 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
     let L = l.assumingMemoryBound(to: GCThread.self)
     // A vararg frame returns through its original frame, which is where the run must end.
     let frameBase = vm.originalFrameBase(L, base)
+    let function = L.pointee.stack[frameBase + FrameLayout.functionSlot], link = L.pointee.stack[frameBase + FrameLayout.linkSlot]
     switch vm.execute(L, funcSlot: base - 2, argumentCount: 0, wanted: -1, exitBase: frameBase, startPC: pc, startMultres: multres) {
-    case .ok: return Int(L.pointee.top) - (frameBase - 2)
+    case .ok:
+        // The run left the results from the function's slot on. Compiled code returns them
+        // on top wherever they are, but an interpreter that called this frame reads its link
+        // afterwards: the results move up into the frame, and the function and link return.
+        let count = Int(L.pointee.top) - (frameBase - 2)
+        guard L.ensureStack(2, vm.g) else {
+            vm.setError("stack overflow")
+            return CompiledStatus.error
+        }
+        let stack = L.pointee.stack
+        var i = count - 1
+        while i >= 0 { stack[frameBase + i] = stack[frameBase - 2 + i]; i -= 1 }
+        stack[frameBase + FrameLayout.functionSlot] = function
+        stack[frameBase + FrameLayout.linkSlot] = link
+        L.pointee.top = UInt32(frameBase + count)
+        return count
     case .error: return CompiledStatus.error
     case .yield: return CompiledStatus.yield
     }
@@ -343,6 +359,21 @@ public func perigee_interpret_rest(_ l: UnsafeMutableRawPointer, _ base: Int, _ 
 @_cdecl("perigee_type_name")
 public func perigee_type_name(_ v: UInt64) -> UInt64 {
     LuaVM.withCurrent { $0.typeNameValue(Value(bits: v)).bits }
+}
+
+/// CALL, CALLM of a builtin with a fast-function id: its common case on this frame's
+/// registers, as the interpreter runs it (no frame, no call through the builtin's entry).
+/// The callee is in register `a`, its `nargs` arguments above it; answers the result count
+/// (results from register `a`, `wanted` of them unless -1), or -1 with nothing changed when
+/// the builtin must be called (other argument types, errors).
+@_cdecl("perigee_fast_call")
+public func perigee_fast_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ a: Int, _ nargs: Int, _ wanted: Int) -> Int {
+    let L = l.assumingMemoryBound(to: GCThread.self)
+    return LuaVM.withCurrent { vm in
+        var run = InterpreterRun(vm: vm, L: L, funcSlot: base + FrameLayout.functionSlot, argumentCount: 0,
+                                 exitBase: base, wanted: wanted)
+        return run.runFastFunction(run.base[a].function, run.base, a, nargs, wanted: wanted)
+    }
 }
 
 /// `#t` for a table (Lua 5.1 never consults `__len` for tables), without a frame.
@@ -547,6 +578,7 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_despecialize", perigee_despecialize as FrameHelper3),
     entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),
+    entry("perigee_fast_call", perigee_fast_call as @convention(c) (Thread, Int, Int, Int, Int) -> Int),
     entry("perigee_lookup", perigee_lookup as @convention(c) (UnsafeMutableRawPointer, UInt64, Slots64) -> Int),
     entry("perigee_store", perigee_store as @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> Int),
     entry("perigee_next_entry", perigee_next_entry as @convention(c) (UnsafeMutableRawPointer, Int, Slots64) -> Int),

@@ -15,18 +15,30 @@ import PerigeeFrontend
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let callee = r[a]
-    if callee.isFunction {
+    if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
         var n = Instruction(ins).rc &- 1
         if multi { n = n &+ 1 &+ s.pointee.multres }
-        let ffid = callee.function.pointee.ffid
-        if ffid == GCFunction.luaFFID {
-            s.pointee.nargs = n
-            if s.pointee.enterFitting(r + a + 2) {
-                r[a + 1] = returnLink(pc)
-                return s.pointee.next
-            }
-        } else if ffid != GCFunction.builtinFFID
-                    && s.pointee.runFastFunction(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
+        s.pointee.nargs = n
+        if s.pointee.enterFitting(r + a + 2) {
+            r[a + 1] = returnLink(pc)
+            return s.pointee.next
+        }
+    }
+    return callOther(base, pc, ins)
+}
+
+/// CALL and CALLM of anything but a Lua function entered at once: a fast function on the
+/// registers, or the run's `call`. Out of line, in tail position, so that the handlers'
+/// common path (entering a Lua function) saves no registers.
+@_cdecl("perigee_call_other") @inline(never) func callOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    let callee = r[a]
+    if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
+        var n = Instruction(ins).rc &- 1
+        if Instruction(ins).verifiedOpcode == .CALLM { n = n &+ 1 &+ s.pointee.multres }
+        if s.pointee.runFastFunctionInline(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
             return stay(pc, base)
         }
     }
@@ -65,22 +77,14 @@ import PerigeeFrontend
     let r = valueSlots(base)
     let link = r[FrameLayout.linkSlot]
     let L = s.pointee.L
-    // The common return: to a Lua caller, from a frame with no open upvalues that is not
-    // the run's exit frame.
-    if link.isReturnPC && (s.pointee.exitBase < 0 || r - L.pointee.stack != s.pointee.exitBase) {
-        if !L.hasOpenUpvalues(atOrAbove: r) {
-            let returnPC = link.returnPC
-            let callIns = returnPC[-1]
-            let wanted = Instruction(callIns).rb &- 1
+    // The common return: to a Lua caller wanting as many results as there are.
+    if s.pointee.returnsToLua(r, link) {
+        let returnPC = link.returnPC
+        let callIns = returnPC[-1]
+        if Instruction(callIns).rb &- 1 == count {
             let dst = r - 2
-            if wanted == count {
-                var i = 0
-                while i < count { dst[i] = r[first &+ i]; i &+= 1 }
-            } else {
-                s.pointee.base = r
-                s.pointee.returnToLua(returnPC, from: r - L.pointee.stack + first, count: count, frameBase: r - L.pointee.stack)
-                return s.pointee.next
-            }
+            var i = 0
+            while i < count { dst[i] = r[first &+ i]; i &+= 1 }
             let callerBase = dst - Instruction(callIns).ra
             let closure = callerBase[FrameLayout.functionSlot].function
             s.pointee.closure = closure
@@ -92,7 +96,23 @@ import PerigeeFrontend
             return PerigeeStep(pc: returnPC, base: rawSlots(callerBase))
         }
     }
+    return returnOther(base, pc, first, count)
+}
+
+/// The other returns, out of line and in tail position (the common one saves no
+/// registers): results adjusted to what a Lua caller wants, or the run's `returnFrom`
+/// (open upvalues, the run's exit frame, a builtin's or a continuation's frame).
+@_cdecl("perigee_return_other") @inline(never)
+func returnOther(_ base: Slots, _ pc: Code, _ first: Int, _ count: Int) -> PerigeeStep {
+    let s = runState(run)
+    let r = valueSlots(base)
+    let link = r[FrameLayout.linkSlot]
+    let L = s.pointee.L
     s.pointee.base = r
+    if s.pointee.returnsToLua(r, link) {
+        s.pointee.returnToLua(link.returnPC, from: r - L.pointee.stack + first, count: count, frameBase: r - L.pointee.stack)
+        return s.pointee.next
+    }
     s.pointee.pc = pc
     return s.pointee.proceed(s.pointee.returnFrom(first, count))
 }
@@ -116,7 +136,25 @@ import PerigeeFrontend
 @_cdecl("perigee_op_FUNCF") @inline(__always) func opFUNCF(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let s = runState(run)
     let p = s.pointee.closure.proto
-    if spendInstructions(1) || p.pointee.flags & ProtoFlag.compiled != 0
+    let nargs = s.pointee.nargs
+    if spendInstructions(1) || p.pointee.flags & ProtoFlag.compiled != 0 || nargs < Int(p.pointee.parameterCount)
+        || s.pointee.withVM({ $0.hooks.onCalls || ($0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
+        return functionEntryOther(base, pc, ins)
+    }
+    s.pointee.publishEntry(valueSlots(base), p, nargs: nargs)
+    return stay(pc, base)
+}
+
+/// FUNCF's other cases, out of line and in tail position (the common header saves no
+/// registers): missing parameters become nil; a hooked or compiled function, one whose hot
+/// counter ran out, or an instruction budget spent, takes the run's `functionEntry`.
+@_cdecl("perigee_function_entry_other") @inline(never)
+func functionEntryOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let p = s.pointee.closure.proto
+    // The counter may have run out in the common header already (counting again keeps it
+    // below zero) or not been counted there (missing parameters).
+    if perigee_instruction_budget < 0 || p.pointee.flags & ProtoFlag.compiled != 0
         || s.pointee.withVM({ $0.hooks.onCalls || ($0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
@@ -139,17 +177,28 @@ import PerigeeFrontend
 @inline(__always) private func setUpFrame(_ s: RunPointer, _ base: Slots) {
     let p = s.pointee.closure.proto
     let r = valueSlots(base)
-    let params = Int(p.pointee.parameterCount)
     let nargs = s.pointee.nargs
     var i = nargs
-    while i < params { r[i] = .nil; i += 1 }
-    // Registers not yet written may hold values of finished frames: the collector clears
-    // everything above `top` when it scans a stack, so they are never stale.
-    let frameSize = Int(p.pointee.frameSize)
-    let L = s.pointee.L
-    let index = r - L.pointee.stack
-    L.pointee.base = UInt32(index)
-    L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    while i < Int(p.pointee.parameterCount) { r[i] = .nil; i += 1 }
+    s.pointee.publishEntry(r, p, nargs: nargs)
+}
+
+extension InterpreterRun {
+    /// Whether the frame at `r` (its link `link`) returns straight to a Lua caller: not the
+    /// run's exit frame, no open upvalues to close.
+    @inline(__always) func returnsToLua(_ r: UnsafeMutablePointer<Value>, _ link: Value) -> Bool {
+        link.isReturnPC && (exitBase < 0 || r - L.pointee.stack != exitBase) && !L.hasOpenUpvalues(atOrAbove: r)
+    }
+
+    /// Publishes the frame of `p` entered at `r` with `nargs` arguments to the thread.
+    /// Registers not yet written may hold values of finished frames: the collector clears
+    /// everything above `top` when it scans a stack, so they are never stale.
+    @inline(__always) func publishEntry(_ r: UnsafeMutablePointer<Value>, _ p: ProtoRef, nargs: Int) {
+        let frameSize = Int(p.pointee.frameSize)
+        let index = r - L.pointee.stack
+        L.pointee.base = UInt32(index)
+        L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+    }
 }
 
 /// FUNCV: the function and its fixed parameters move above the arguments; the varargs

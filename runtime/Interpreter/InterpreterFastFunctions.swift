@@ -24,6 +24,13 @@ extension InterpreterRun {
     /// results are in `r[a...]`; returns their count, or `notHandled` with nothing changed.
     @inline(never) mutating func runFastFunction(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
                                                  _ n: Int, wanted: Int) -> Int {
+        runFastFunctionInline(f, r, a, n, wanted: wanted)
+    }
+
+    /// `runFastFunction` for the place that runs most of them (CALL's out-of-line path), where
+    /// the call it saves shows.
+    @inline(__always) mutating func runFastFunctionInline(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
+                                                          _ n: Int, wanted: Int) -> Int {
         if withVM({ $0.hooks.onCalls || $0.hooks.onInstructions }) { return Self.notHandled }
         let out = r + a
         let id = f.pointee.ffid
@@ -303,7 +310,7 @@ extension InterpreterRun {
                 while k < count && k < limit { out[k] = args[i + k]; k += 1 }
                 return count
             }
-            guard selector.isString && selector.string.count == 1 && selector.string.bytes[0] == 35 else { return -1 }
+            guard selector.isString && selector.string.count >= 1 && selector.string.bytes[0] == 35 else { return -1 }
             out[0] = Value(number: Double(rest))
             return 1
         case .unpack:

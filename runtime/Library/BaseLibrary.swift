@@ -119,7 +119,8 @@ extension LuaVM {
         register("select", in: G, fast: .select) { raw in
             let c = BuiltinCall(raw, "select")
             let n = c.count - 1
-            if c.arg(1).isString && c.arg(1).string.count == 1 && c.arg(1).string.bytes[0] == 35 {
+            // Any string starting with '#' counts (luajit looks at the first byte only).
+            if c.arg(1).isString && c.arg(1).string.count >= 1 && c.arg(1).string.bytes[0] == 35 {
                 return c.results(Value(number: Double(n)))
             }
             guard let index = c.int32(1) else { return c.typeError(1, expected: "number") }

@@ -42,13 +42,11 @@ extension LuaVM {
         }
         register("yield", in: C) { raw in
             let c = BuiltinCall(raw, "yield")
-            let vm = c.vm
-            let L = c.L
-            guard L != vm.mainThread, let depth = vm.resumeDepth(of: L) else {
-                return c.error("attempt to yield across C-call boundary")
+            // Without reference counting: this runs at every switch.
+            let yieldable = LuaVM.withCurrent { vm in
+                c.L != vm.mainThread && vm.resumeDepth(of: c.L).map { vm.nativeDepth == $0 + 2 } ?? false
             }
-            if vm.nativeDepth != depth + 2 { return c.error("attempt to yield across C-call boundary") }
-            return builtinYield
+            return yieldable ? builtinYield : c.error("attempt to yield across C-call boundary")
         }
         register("status", in: C) { raw in
             let c = BuiltinCall(raw, "status")
