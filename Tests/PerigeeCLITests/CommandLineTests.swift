@@ -24,10 +24,31 @@ func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Both pipes at once: a program that fills one while the other is read would wait forever
+    // (long -jv reports on standard error, say).
+    let errors = PipeReader(err.fileHandleForReading)
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    let errData = errors.wait()
     process.waitUntilExit()
     return (process.terminationStatus, [UInt8](outData), String(decoding: errData, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }
 
 let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

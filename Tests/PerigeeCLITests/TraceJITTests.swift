@@ -92,6 +92,34 @@ final class TraceJITTests: XCTestCase {
         XCTAssertTrue(result.err.contains("SNAP   #"), result.err)
     }
 
+    func testDumpFlagsChooseWhatIsListed() throws {
+        let program = "local function f(n) if n < 2 then return n end return f(n - 1) + f(n - 2) end print(f(15))"
+        // t and b: starts, stops and the recorded bytecode, without IR or LLVM.
+        let brief = try runPerigee(["-jdump=tb", "-Ohotloop=1", "-Ocompilethread=0", "-e", program])
+        XCTAssertEqual(String(decoding: brief.out, as: UTF8.self), "610\n", brief.err)
+        XCTAssertTrue(brief.err.contains("---- TRACE 1 start (command line):1"), brief.err)
+        XCTAssertTrue(brief.err.contains("---- TRACE 1 stop -> "), brief.err)
+        XCTAssertTrue(brief.err.contains(" ISGE "), brief.err)
+        XCTAssertFalse(brief.err.contains("---- TRACE 1 IR"), brief.err)
+        XCTAssertFalse(brief.err.contains("define i64"), brief.err)
+        // i without s: IR without snapshots; l: LLVM IR; into a file.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("perigee-dump-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let ir = try runPerigee(["-jdump=il,\(file.path)", "-Ohotloop=1", "-Ocompilethread=0", "-e", program])
+        XCTAssertEqual(ir.status, 0, ir.err)
+        let listing = try String(contentsOf: file, encoding: .utf8)
+        XCTAssertTrue(listing.contains("---- TRACE 1 IR"), listing)
+        XCTAssertFalse(listing.contains("SNAP"), listing)
+        XCTAssertTrue(listing.contains("define i64 @perigee_trace_1"), listing)
+        // -jv=file: the one-line reports go there; a recursive function's trace says so.
+        let verbose = try runPerigee(["-jv=\(file.path)", "-Ohotloop=1", "-Ocompilethread=0", "-e", program])
+        XCTAssertEqual(verbose.status, 0, verbose.err)
+        XCTAssertTrue(try String(contentsOf: file, encoding: .utf8).contains("up-recursion]"))
+        let bad = try runPerigee(["-jdump=q", "-e", "print(1)"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("unknown dump flag"), bad.err)
+    }
+
     func testBadJITArgumentsAreRefused() throws {
         let flag = try runPerigee(["-Ohotlop=3", "-e", "print(1)"])
         XCTAssertEqual(flag.status, 1)
