@@ -295,7 +295,22 @@ extension LuaVM {
 
     public func errorReport(programName: String, traceback: Bool) -> String {
         standardOutput.flush()
-        var text = "\(programName): \(describeError())\n"
+        // As luajit's lua.c: a nil error prints nothing; another non-string prints through
+        // its __tostring, or as "(error object is not a string)" without a traceback.
+        let v = errorValue
+        var message = describeError()
+        if v.isNil { return "" }
+        if !v.isString && !v.isNumber {
+            let saved = lastTraceback
+            let mm = g.metamethod(.tostring, of: v)
+            var r = Value.nil
+            guard !mm.isNil, callFunction(mainThread, mm, v, &r) == .ok, r.isString || r.isNumber else {
+                return "\(programName): (error object is not a string)\n"
+            }
+            message = r.isString ? r.string.description : numberText(r.number)
+            lastTraceback = saved
+        }
+        var text = "\(programName): \(message)\n"
         if traceback { text += lastTraceback }
         return text
     }
