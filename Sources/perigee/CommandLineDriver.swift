@@ -164,7 +164,7 @@ struct CommandLineDriver {
     func runChunk(_ vm: LuaVM, _ source: [UInt8], chunkName: String) -> Int32 {
         let (status, f) = vm.load(source, chunkName: chunkName)
         guard status == .ok, let f else { return report(vm, traceback: false) }
-        let (callStatus, _) = vm.call(Value(function: f), [])
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), []) }
         return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 
@@ -182,7 +182,7 @@ struct CommandLineDriver {
         guard let source = readOrReport(path) else { return 1 }
         let (status, f) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
         guard status == .ok, let f else { return report(vm, traceback: false) }
-        let (callStatus, _) = vm.call(Value(function: f), arguments.map { vm.string($0) })
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), arguments.map { vm.string($0) }) }
         return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 

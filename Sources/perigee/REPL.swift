@@ -39,7 +39,7 @@ struct REPL {
             }
             pending = ""
             vm.clearTraceback()
-            let (callStatus, results) = vm.call(Value(function: f!), [])
+            let (callStatus, results) = catchingInterrupts { vm.call(Value(function: f!), []) }
             vm.standardOutput.flush()
             if callStatus != .ok {
                 writeStandardError(vm.describeError() + "\n" + vm.lastTraceback)

@@ -241,7 +241,7 @@ struct CompiledProgram {
             writeStandardError(vm.errorReport(programName: programName, traceback: false))
             return 1
         }
-        let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) }) }
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
             return 1

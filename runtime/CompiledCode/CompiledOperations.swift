@@ -490,12 +490,12 @@ public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
 }
 
 /// The instruction budget's slow path for compiled code, at the charging instruction `pc`: 0 to go on,
-/// or the limit's error.
+/// or the limit's (or an interrupt's) error.
 @_cdecl("perigee_instruction_limit")
 public func perigee_instruction_limit(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    if !f.vm.instructionBudgetSpent() { return 0 }
-    return f.fail(instructionLimitMessage)
+    guard let message = f.vm.instructionBudgetSpent() else { return 0 }
+    return f.fail(message)
 }
 
 // MARK: The list of helpers
