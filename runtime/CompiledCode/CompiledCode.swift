@@ -234,8 +234,9 @@ struct CompiledProgram {
             return 1
         }
         vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
-        let script = String(program.chunkName.dropFirst())
-        vm.setArguments(script: script, Array(arguments.dropFirst()), interpreter: arguments.first ?? programName)
+        // arg[0] is the executable as it was invoked (the script it was built from is only the
+        // chunk name of its messages).
+        vm.setArguments(script: arguments.first ?? programName, Array(arguments.dropFirst()), interpreter: nil)
         let (status, function) = vm.instantiate(program, env: vm.globals)
         guard status == .ok, let function else {
             writeStandardError(vm.errorReport(programName: programName, traceback: false))
