@@ -124,6 +124,12 @@ extension LuaVM {
     private var packageTable: TableRef { registryValue("_PACKAGE_TABLE").table }
 
     /// A field of the package table the library was opened with.
+    /// `perigee -E`: `package.path` and `package.cpath` as if LUA_PATH and LUA_CPATH were unset.
+    public func usePackageDefaults() {
+        _ = packageTable.set(string: g.intern("path")!, string(defaultLuaPath), g)
+        _ = packageTable.set(string: g.intern("cpath")!, string(defaultLuaCPath), g)
+    }
+
     private func packageField(_ name: String) -> Value {
         packageTable.get(name: name, g)
     }
