@@ -86,6 +86,23 @@ final class CommandLineTests: XCTestCase {
             """)
     }
 
+    /// Two builtin positions luajit cannot run (builtin_positions.lua leaves them out): pcall as
+    /// its own object's __call crashes luajit, tostring as __tostring never returns. Perigee
+    /// raises "stack overflow", in the interpreter and with the JIT.
+    func testSelfCallingBuiltinsOverflowCleanly() throws {
+        let script = """
+            local t = setmetatable({}, {__call = pcall})
+            local results = {pcall(function() return t(1) end)}
+            print(results[#results])
+            print(pcall(tostring, setmetatable({}, {__tostring = tostring})))
+            """
+        for mode in [["-joff"], ["-Ohotloop=1"]] {
+            let result = try runPerigee(mode + ["-e", script])
+            XCTAssertEqual(result.status, 0, result.err)
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "stack overflow\nfalse\tstack overflow\n")
+        }
+    }
+
     func testMissingFile() throws {
         let result = try runPerigee(["-bl", "/nonexistent/app.lua"])
         XCTAssertEqual(result.status, 1)

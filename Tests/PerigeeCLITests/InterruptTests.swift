@@ -42,6 +42,10 @@ final class InterruptTests: XCTestCase {
         }
         usleep(300_000)
         process.interrupt()
+        // A program the interrupt did not stop fails the test instead of hanging it.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         if input != nil { try stdin.fileHandleForWriting.close() }
         seen.append(out.fileHandleForReading.readDataToEndOfFile())
         let errData = err.fileHandleForReading.readDataToEndOfFile()

@@ -77,6 +77,7 @@ mt.__index = function(t, k) return t[k] end
 print(pcall(function() return setmetatable({}, mt).x end))
 local function deep(k) if k == 0 then return 0 end return select(2, pcall(deep, k - 1)) end
 print(pcall(deep, 150))
+print(pcall(deep, 100000))
 local function sorter() return table.sort({1, 2, 3}, function() return sorter() end) end
 print(pcall(sorter))
 print("ok")

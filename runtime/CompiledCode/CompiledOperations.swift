@@ -97,8 +97,11 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
         L.pointee.top = UInt32(base + nargs)
         if vm.nativeStackExhausted() || !L.ensureStack(needed - Int(L.pointee.top), vm.g) {
             L.pointee.base = UInt32(base)
-            // The position is the caller's call (level 2: this frame is level 1).
-            vm.setError(vm.currentPosition(L, level: 2) + "stack overflow")
+            // The position is the caller's call (level 2: this frame is level 1); under pcall,
+            // pcall's caller's, as luajit's pcall has no frame of its own.
+            var level = 2
+            if case .protected = vm.frameStep(L, base) { level = 3 }
+            vm.setError(vm.currentPosition(L, level: level) + "stack overflow")
             vm.noteError(L, innermostBase: base, pc: nil)
             return CompiledStatus.error
         }

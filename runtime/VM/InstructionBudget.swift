@@ -17,7 +17,11 @@
 ///
 /// Ctrl-C borrows the same check: the SIGINT handler (CSupport) saves the counter and makes
 /// it negative, and the slow path restores it and raises "interrupted!", so hot loops in
-/// traces and compiled code stop as the interpreter's do, without a check of their own.
+/// traces and compiled code stop as the interpreter's do, without a check of their own. A
+/// charge that read the counter just before the handler wrote it stores over the handler's
+/// value, so while the interrupt is pending a SIGALRM every 20 ms makes it negative again;
+/// both signals are handled on the thread running Lua (another core's write would be lost
+/// under a loop that does nothing but charge the counter).
 import CSupport
 import Glibc
 import PerigeeFrontend
