@@ -184,8 +184,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// no limit is set, and the code goes on).
     func chargeBudget(_ cost: Int, _ pc: Int) {
         let counter = rt.instructionBudget()
-        let left = b.sub(b.load(cx.i64, counter), i64(cost))
-        b.store(left, counter)
+        // Volatile: the SIGINT handler makes the counter negative while the loop runs.
+        let left = b.sub(b.load(cx.i64, counter, volatile: true), i64(cost))
+        b.store(left, counter, volatile: true)
         let spent = newBlock("spent"), go = newBlock("charged")
         b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
         b.position(atEndOf: spent)

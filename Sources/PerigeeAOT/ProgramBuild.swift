@@ -19,6 +19,13 @@ public struct BuildOptions {
     public var emitLLVM: String? = nil
     public var emitObject: String? = nil
     public var verbose = false
+    /// `--strict`: a required module that cannot be found or compiled fails the build instead
+    /// of being left to `require` at run time with a warning.
+    public var strict = false
+    /// Link an executable (false when only `--emit-llvm`/`--emit-obj` output was asked for).
+    public var link = true
+    /// `-s`, `--strip`: no symbol table in the executable.
+    public var strip = false
     /// `-g`: DWARF line information (Lua source lines) in the executable.
     public var debugInfo = false
     /// Threads compiling functions; nil: one per processor when the program is large.
@@ -42,6 +49,8 @@ public struct ProgramBuild {
     public let options: BuildOptions
     /// Progress lines for `-v`.
     public private(set) var log: [String] = []
+    /// What the user should know even without `-v`: required modules left to run time.
+    public private(set) var warnings: [String] = []
     let readFile: (String) -> [UInt8]?
 
     /// `readFile` reads a source file (nil when it cannot be read).
@@ -55,7 +64,7 @@ public struct ProgramBuild {
     public mutating func run() throws {
         guard let source = readFile(options.input) else { throw BuildError("cannot open \(options.input)") }
         let program = try compile(source, chunkName: "@" + options.input)
-        for path in [options.output, options.emitLLVM, options.emitObject].compactMap({ $0 }) where !canWrite(path) {
+        for path in [options.link ? options.output : nil, options.emitLLVM, options.emitObject].compactMap({ $0 }) where !canWrite(path) {
             throw BuildError("cannot write \(path): \(String(cString: strerror(errno)))")
         }
         let modules = try collectModules(of: program)
@@ -104,16 +113,20 @@ public struct ProgramBuild {
         if let path = options.emitLLVM {
             guard writeWholeFile(path, Array(compiler.module.ir.utf8)) else { throw BuildError("cannot write \(path)") }
         }
+        if !options.link && options.emitObject == nil { return }
         do { try machine.emitObject(compiler.module, to: objectPath) } catch {
             throw BuildError("cannot write \(objectPath): \(error)")
         }
         log.append("object \(objectPath)")
+        if !options.link { return }
         let linker: Linker
         do { linker = try Linker() } catch { throw BuildError("\(error)") }
         // A position-dependent executable: the dynamic loader has far fewer relocations to
         // apply to the statically linked runtime, which takes about 0.25 ms off every start
         // (the executables of Go and many AOT compilers make the same choice).
-        do { try linker.link(objects: objects, output: options.output, extra: ["-Xclang-linker", "-no-pie"]) } catch {
+        // Sections nothing reaches are dropped (--gc-sections); `-s` drops the symbol table too.
+        let extra = ["-Xclang-linker", "-no-pie", "-Xlinker", "--gc-sections"] + (options.strip ? ["-Xlinker", "--strip-all"] : [])
+        do { try linker.link(objects: objects, output: options.output, extra: extra) } catch {
             throw BuildError("\(error)")
         }
         log.append("linked \(options.output)")
@@ -136,10 +149,12 @@ public struct ProgramBuild {
         }
     }
 
-    /// The modules `program` requires with constant names, transitively, that are found on
-    /// `package.path` now; the others are left to `require` at run time.
+    /// The modules `program` requires with constant names, transitively, found beside the
+    /// main script or on `package.path` now. One that is not found or does not compile is
+    /// left to `require` at run time (which raises luajit's error there) with a warning, or
+    /// fails the build with `--strict`.
     private mutating func collectModules(of program: Prototype) throws -> [CompiledChunk] {
-        let path = searchPathFromEnvironment("LUA_PATH", defaultLuaPath)
+        let path = moduleSearchPath(beside: options.input)
         var seen: Set<String> = []
         var pending = requiredModules(program)
         var modules: [CompiledChunk] = []
@@ -147,15 +162,36 @@ public struct ProgramBuild {
             pending.removeFirst()
             guard seen.insert(name).inserted else { continue }
             guard case .found(let file) = searchPath(name, path, separator: ".", replacement: "/") else {
-                log.append("module '\(name)' not found now: it will be loaded at run time")
+                try warn("module '\(name)' not found: require will look for it when the program runs")
                 continue
             }
             guard let source = readFile(file) else { throw BuildError("cannot open \(file) (module '\(name)')") }
-            let proto = try compile(source, chunkName: "@" + file)
+            let proto: Prototype
+            do {
+                proto = try compile(source, chunkName: "@" + file)
+            } catch let error as BuildError {
+                try warn("module '\(name)' does not compile (\(error.message)): require will raise the error when the program runs")
+                continue
+            }
             modules.append(CompiledChunk(moduleName: name, prototype: proto))
             pending += requiredModules(proto)
         }
         return modules
+    }
+
+    /// A warning, or with `--strict` the build's error.
+    private mutating func warn(_ message: String) throws {
+        if options.strict { throw BuildError(message) }
+        warnings.append(message)
+    }
+
+    /// The directory of the main script first (`dir/?.lua;dir/?/init.lua`), then `package.path`
+    /// as `LUA_PATH` or luajit's default sets it.
+    func moduleSearchPath(beside script: String) -> String {
+        let path = searchPathFromEnvironment("LUA_PATH", defaultLuaPath)
+        guard let slash = script.lastIndex(of: "/") else { return path }
+        let directory = String(script[...slash])
+        return "\(directory)?.lua;\(directory)?/init.lua;" + path
     }
 
     /// Names in `require("name")` calls: GGET of `require`, KSTR of the name into the first

@@ -168,8 +168,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func chargeBudget() {
         guard budgetCost > 0, let budgetExit else { return }
         let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: instructionBudgetCounter))), rt.i64p)
-        let left = b.sub(b.load(cx.i64, counter), i64(budgetCost))
-        b.store(left, counter)
+        // Volatile: the SIGINT handler makes the counter negative while the loop runs.
+        let left = b.sub(b.load(cx.i64, counter, volatile: true), i64(budgetCost))
+        b.store(left, counter, volatile: true)
         guardHolds(b.icmp(LLVMIntSGE, left, i64(0)), exit: budgetExit)
     }
 

@@ -58,12 +58,18 @@ public final class IRBuilder {
     // MARK: Memory
 
     public func alloca(_ type: LLVMTypeRef, _ name: String = "") -> LLVMValueRef { L.LLVMBuildAlloca(ref, type, name)! }
-    public func load(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ name: String = "") -> LLVMValueRef {
-        L.LLVMBuildLoad2(ref, type, pointer, name)!
+    /// A load; `volatile` for memory a signal handler writes (the instruction budget), which
+    /// a loop must read again on every iteration.
+    public func load(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ name: String = "", volatile: Bool = false) -> LLVMValueRef {
+        let v = L.LLVMBuildLoad2(ref, type, pointer, name)!
+        if volatile { L.LLVMSetVolatile(v, 1) }
+        return v
     }
     @discardableResult
-    public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef) -> LLVMValueRef {
-        L.LLVMBuildStore(ref, value, pointer)!
+    public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef, volatile: Bool = false) -> LLVMValueRef {
+        let s = L.LLVMBuildStore(ref, value, pointer)!
+        if volatile { L.LLVMSetVolatile(s, 1) }
+        return s
     }
     public func gep(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ indices: [LLVMValueRef],
                     inBounds: Bool = true, _ name: String = "") -> LLVMValueRef {

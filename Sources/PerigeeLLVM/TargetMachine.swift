@@ -1,4 +1,4 @@
-/// Target machines for the host: triple, CPU and features, module setup, object emission.
+/// Target machines for the host (or a given triple): triple, CPU and features, module setup, object emission.
 import CLLVM
 
 /// An `LLVMTargetMachineRef` for the machine Perigee runs on.
@@ -29,24 +29,25 @@ public final class TargetMachine {
         #endif
     }()
 
-    /// A target machine for the host CPU. AOT objects are position independent by default,
-    /// since `swiftc` links position-independent executables.
-    public init(optimization: LLVMCodeGenOptLevel = LLVMCodeGenLevelDefault,
+    /// A target machine for the host CPU, or for a generic CPU of `triple` when one is given
+    /// (objects for another system: `perigee -b -a arch -o os`). AOT objects are position
+    /// independent by default, since `swiftc` links position-independent executables.
+    public init(triple: String? = nil, optimization: LLVMCodeGenOptLevel = LLVMCodeGenLevelDefault,
                 relocation: LLVMRelocMode = LLVMRelocPIC,
                 codeModel: LLVMCodeModel = LLVMCodeModelDefault) throws {
         try TargetMachine.initializeNative()
-        triple = takeMessage(L.LLVMGetDefaultTargetTriple())
-        cpu = takeMessage(L.LLVMGetHostCPUName())
-        features = takeMessage(L.LLVMGetHostCPUFeatures())
+        self.triple = triple ?? takeMessage(L.LLVMGetDefaultTargetTriple())
+        cpu = triple == nil ? takeMessage(L.LLVMGetHostCPUName()) : "generic"
+        features = triple == nil ? takeMessage(L.LLVMGetHostCPUFeatures()) : ""
         var target: LLVMTargetRef? = nil
         var message: UnsafeMutablePointer<CChar>? = nil
-        if L.LLVMGetTargetFromTriple(triple, &target, &message) != 0 || target == nil {
-            throw LLVMError(.target, "no target for '\(triple)': \(takeMessage(message))")
+        if L.LLVMGetTargetFromTriple(self.triple, &target, &message) != 0 || target == nil {
+            throw LLVMError(.target, "no target for '\(self.triple)': \(takeMessage(message))")
         }
         _ = takeMessage(message)
-        guard let machine = L.LLVMCreateTargetMachine(target, triple, cpu, features,
+        guard let machine = L.LLVMCreateTargetMachine(target, self.triple, cpu, features,
                                                       optimization, relocation, codeModel) else {
-            throw LLVMError(.target, "cannot create a target machine for '\(triple)' (\(cpu))")
+            throw LLVMError(.target, "cannot create a target machine for '\(self.triple)' (\(cpu))")
         }
         ref = machine
     }

@@ -1,4 +1,4 @@
-/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-j N] [-v]`.
+/// `perigee build app.lua [-o app] [-O0..-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict]`.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,9 +10,18 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-j N] [-v]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict]
+          -o output        the executable (default: the script's name without .lua); with
+                           --emit-llvm or --emit-obj alone, no executable is linked
+          --emit-llvm F    write the optimized LLVM IR to F
+          --emit-obj F     write the program's object file to F
+          -g               DWARF line information naming the Lua source lines
+          -s, --strip      leave the symbol table out of the executable
           -j N, --jobs N   compile on N threads (default: one per processor for large programs;
                            one with --emit-llvm, --emit-obj or -g, which describe a single module)
+          -v               report the modules compiled in and each step
+          --strict         fail when a required module cannot be found or compiled (otherwise
+                           a warning, and require raises the error when the program runs)
 
         """
 
@@ -24,6 +33,8 @@ struct BuildCommand {
         var emitObject: String? = nil
         var verbose = false
         var debugInfo = false
+        var strip = false
+        var strict = false
         var jobs: Int? = nil
         var i = 0
         func value(_ option: String) -> String? {
@@ -51,6 +62,10 @@ struct BuildCommand {
                 verbose = true
             case "-g":
                 debugInfo = true
+            case "-s", "--strip":
+                strip = true
+            case "--strict":
+                strict = true
             case "-j", "--jobs":
                 guard let v = value(a), let n = Int(v), n >= 1, n <= 64 else {
                     return usage("'\(a)' needs a number of threads from 1 to 64")
@@ -74,18 +89,21 @@ struct BuildCommand {
         options.verbose = verbose
         options.debugInfo = debugInfo
         options.jobs = jobs
+        options.strip = strip
+        options.strict = strict
+        options.link = output != nil || (emitLLVM == nil && emitObject == nil)
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }
             return nil
         }
-        do {
-            try build.run()
-        } catch {
-            if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
-            writeStandardError("\(programName): \(error)\n")
+        var failure: Error? = nil
+        do { try build.run() } catch { failure = error }
+        if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
+        for warning in build.warnings { writeStandardError("\(programName): warning: \(warning)\n") }
+        if let failure {
+            writeStandardError("\(programName): \(failure)\n")
             return 1
         }
-        if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
         return 0
     }
 

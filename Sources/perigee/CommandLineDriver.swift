@@ -24,6 +24,7 @@ struct CommandLineDriver {
         var actions: [Action] = []
         var interactive = false
         var showVersion = false
+        var ignoreEnvironment = false
         var jit = JITChoice()
         // The option wins over the environment, which built executables read too.
         guard var memoryLimit = memoryLimitFromEnvironment() else {
@@ -45,9 +46,12 @@ struct CommandLineDriver {
                 continue
             case "-i": interactive = true
             case "-v": showVersion = true
+            case "-E": ignoreEnvironment = true
             case "-h", "--help": return usage(nil)
             default:
-                if a.hasPrefix("-b") { return runBytecodeTool(Array(arguments[(i + 1)...]), flags: String(a.dropFirst(2))) }
+                if a.hasPrefix("-b") {
+                    return BytecodeTool(programName: programName).run(Array(arguments[(i + 1)...]), flags: String(a.dropFirst(2)))
+                }
                 if a.hasPrefix("-e") { actions.append(.execute(String(a.dropFirst(2)))); break }
                 if a.hasPrefix("-l") { actions.append(.require(String(a.dropFirst(2)))); break }
                 if a.hasPrefix("-j") {
@@ -85,7 +89,10 @@ struct CommandLineDriver {
         }
         let script = i < arguments.count ? arguments[i] : nil
         let scriptArguments = i + 1 < arguments.count ? Array(arguments[(i + 1)...]) : []
-        if showVersion { writeStandardOutput(perigeeVersion + " -- a Lua 5.1 / LuaJIT 2.1 implementation\n") }
+        if showVersion {
+            writeStandardOutput(perigeeVersion + " -- a Lua 5.1 / LuaJIT 2.1 implementation\n")
+            fflush(stdout)  // before the script's output, which does not go through stdio
+        }
 
         guard let vm = LuaVM(memoryLimit: memoryLimit) else {
             writeStandardError("\(programName): not enough memory\n")
@@ -105,7 +112,8 @@ struct CommandLineDriver {
             vm.closeOpenPipes()
             vm.standardOutput.flush()
         }
-        if let initCode = getenv("LUA_INIT").map({ String(cString: $0) }) {
+        if ignoreEnvironment { vm.usePackageDefaults() }
+        if !ignoreEnvironment, let initCode = getenv("LUA_INIT").map({ String(cString: $0) }) {
             let status = initCode.hasPrefix("@")
                 ? runFile(vm, String(initCode.dropFirst()), [])
                 : runChunk(vm, Array(initCode.utf8), chunkName: "=LUA_INIT")
@@ -149,6 +157,7 @@ struct CommandLineDriver {
           -O[opt]   Control JIT optimizations.
           -i        Enter interactive mode after executing 'script'.
           -v        Show version information.
+          -E        Ignore environment variables.
           --memory-limit=SIZE  Fail with "not enough memory" beyond SIZE bytes (k, m, g
                     suffixes); PERIGEE_MEMORY_LIMIT=SIZE does the same, in built executables too.
           --max-instructions=N  Fail with "instruction limit exceeded" after about N bytecode
@@ -157,6 +166,10 @@ struct CommandLineDriver {
           --        Stop handling options.
           -         Execute stdin and stop handling options.
 
+        usage: \(programName) build script.lua [-o output] [options]
+          Compile 'script.lua' and the modules it requires into a standalone executable
+          ('\(programName) build --help' lists the options).
+
         """)
         return 1
     }
@@ -164,7 +177,7 @@ struct CommandLineDriver {
     func runChunk(_ vm: LuaVM, _ source: [UInt8], chunkName: String) -> Int32 {
         let (status, f) = vm.load(source, chunkName: chunkName)
         guard status == .ok, let f else { return report(vm, traceback: false) }
-        let (callStatus, _) = vm.call(Value(function: f), [])
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), []) }
         return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 
@@ -182,7 +195,7 @@ struct CommandLineDriver {
         guard let source = readOrReport(path) else { return 1 }
         let (status, f) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
         guard status == .ok, let f else { return report(vm, traceback: false) }
-        let (callStatus, _) = vm.call(Value(function: f), arguments.map { vm.string($0) })
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), arguments.map { vm.string($0) }) }
         return callStatus == .ok ? 0 : report(vm, traceback: true)
     }
 
@@ -192,46 +205,4 @@ struct CommandLineDriver {
         return 1
     }
 
-    /// `-b[l] [-l] input [output]`: compile, then list (`-bl`) or save the bytecode.
-    func runBytecodeTool(_ rest: [String], flags: String) -> Int32 {
-        var list = flags.contains("l")
-        var files: [String] = []
-        for a in rest {
-            if a == "-l" { list = true } else { files.append(a) }
-        }
-        guard let input = files.first else {
-            writeStandardError("usage: \(programName) -b[l] input [output]\n")
-            return 1
-        }
-        guard let source = readOrReport(input) else { return 1 }
-        let chunkName = input == "-" ? "=stdin" : "@" + input
-        let proto: Prototype
-        do {
-            proto = try compileChunk(source, chunkName: chunkName)
-        } catch {
-            writeStandardError("\(programName): \(error.message)\n")
-            return 1
-        }
-        if list || files.count < 2 {
-            let text = listBytecode(proto)
-            if files.count >= 2 && files[1] != "-" {
-                if !writeWholeFile(files[1], text) { return cannotWrite(files[1]) }
-            } else {
-                _ = text.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stdout) }
-            }
-            return 0
-        }
-        let dump = dumpBytecode(proto)
-        if files[1] == "-" {
-            _ = dump.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stdout) }
-        } else if !writeWholeFile(files[1], dump) {
-            return cannotWrite(files[1])
-        }
-        return 0
-    }
-
-    func cannotWrite(_ path: String) -> Int32 {
-        writeStandardError("\(programName): cannot open \(path)\n")
-        return 1
-    }
 }

@@ -1,5 +1,6 @@
 /// The interactive loop of `perigee -i`: `>` and `>>` prompts, incomplete statements read on,
-/// `=expr` and bare expressions print their values.
+/// `=expr` and `return ...` print their values; as in luajit, every line is a chunk, so a
+/// bare expression is a syntax error.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,13 +21,12 @@ struct REPL {
                 return 0
             }
             var code = pending.isEmpty ? line : pending + "\n" + line
-            if pending.isEmpty && code.hasPrefix("=") { code = "return " + code.dropFirst() }
-            // An expression prints its values; otherwise the text is a statement. The values
-            // pass through a function call so that the expression itself is not in tail
-            // position: `error("x")` keeps its caller's position, as in luajit.
-            var (status, f) = vm.load(Array(("return (function(...) return ... end)(" + code + "\n)").utf8),
-                                      chunkName: "=stdin")
-            if status != .ok { (status, f) = vm.load(Array(code.utf8), chunkName: "=stdin") }
+            // `=expr` is `return expr`, its values passed through a function call so that the
+            // expression is not in tail position: `=error("x")` keeps its caller's position.
+            if pending.isEmpty && code.hasPrefix("=") {
+                code = "return (function(...) return ... end)(" + code.dropFirst() + "\n)"
+            }
+            let (status, f) = vm.load(Array(code.utf8), chunkName: "=stdin")
             if status != .ok {
                 let message = vm.describeError()
                 if message.hasSuffix("'<eof>'") {
@@ -39,7 +39,7 @@ struct REPL {
             }
             pending = ""
             vm.clearTraceback()
-            let (callStatus, results) = vm.call(Value(function: f!), [])
+            let (callStatus, results) = catchingInterrupts { vm.call(Value(function: f!), []) }
             vm.standardOutput.flush()
             if callStatus != .ok {
                 writeStandardError(vm.describeError() + "\n" + vm.lastTraceback)

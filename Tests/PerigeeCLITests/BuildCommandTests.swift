@@ -45,7 +45,7 @@ final class BuildCommandTests: XCTestCase {
         let run = try runProgram(work.appendingPathComponent("app").path, ["7"], in: work)
         XCTAssertEqual(run.status, 7, run.err)
         XCTAssertEqual(String(decoding: run.out, as: UTF8.self),
-                       "loading\tutil\n42\tapp.lua\t7\t1\t1\n3\nfrom dofile\n")
+                       "loading\tutil\n42\t\(work.appendingPathComponent("app").path)\t7\t1\t1\n3\nfrom dofile\n")
 
         let failed = try runProgram(work.appendingPathComponent("app").path, ["fail"], in: work)
         XCTAssertEqual(failed.status, 1)
@@ -89,7 +89,7 @@ final class BuildCommandTests: XCTestCase {
         try write("main.lua", "package.path = './mods/?.lua'\nprint(require('later').value)\n")
         let build = try runPerigee(["build", "main.lua", "-o", "main", "-v"], in: work)
         XCTAssertEqual(build.status, 0, build.err)
-        XCTAssertTrue(build.err.contains("module 'later' not found now"), build.err)
+        XCTAssertTrue(build.err.contains("perigee: warning: module 'later' not found: require will look for it when the program runs"), build.err)
         try write("mods/later.lua", "return { value = 'loaded from disk' }\n")
         let run = try runProgram(work.appendingPathComponent("main").path, [], in: work)
         XCTAssertEqual(run.status, 0, run.err)
@@ -106,6 +106,62 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("k.o").path))
         let run = try runProgram(work.appendingPathComponent("k").path, [], in: work)
         XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "55\n")
+    }
+
+    /// Modules beside the main script are found when the build runs elsewhere; one that is
+    /// missing or does not compile is a warning, and the executable raises luajit's error at
+    /// the require; `--strict` makes the warning the build's error.
+    func testModulesBesideTheScriptAndWarnings() throws {
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try write("sub/helper.lua", "return { v = 'beside' }\n")
+        try write("sub/broken.lua", "local x = = 1\n")
+        try write("sub/app.lua", """
+            print(require("helper").v)
+            if arg[1] == "broken" then require("broken") end
+            require("absent")
+            """)
+        let build = try runPerigee(["build", "sub/app.lua", "-o", "app"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertEqual(build.err, """
+            perigee: warning: module 'broken' does not compile (sub/broken.lua:1: unexpected symbol near '='): require will raise the error when the program runs
+            perigee: warning: module 'absent' not found: require will look for it when the program runs
+
+            """)
+        let app = work.appendingPathComponent("app").path
+        let missing = try runProgram(app, [], in: work.appendingPathComponent("sub"))
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(String(decoding: missing.out, as: UTF8.self), "beside\n")
+        XCTAssertTrue(missing.err.hasPrefix("app: sub/app.lua:3: module 'absent' not found:\n\tno field package.preload['absent']\n"), missing.err)
+        let broken = try runProgram(app, ["broken"], in: work.appendingPathComponent("sub"))
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.err.hasPrefix("""
+            app: error loading module 'broken' from file './broken.lua':
+            \t./broken.lua:1: unexpected symbol near '='
+            """), broken.err)
+
+        let strict = try runPerigee(["build", "sub/app.lua", "-o", "strict", "--strict"], in: work)
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertEqual(strict.err, "perigee: module 'broken' does not compile (sub/broken.lua:1: unexpected symbol near '='): require will raise the error when the program runs\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("strict").path))
+    }
+
+    /// `--emit-llvm` or `--emit-obj` without `-o` writes only what was asked; `-s` leaves the
+    /// symbol table out and the program still runs.
+    func testEmitOnlyAndStrip() throws {
+        try write("e.lua", "print('e')\n")
+        XCTAssertEqual(try runPerigee(["build", "e.lua", "--emit-llvm", "e.ll"], in: work).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("e.ll").path))
+        XCTAssertEqual(try runPerigee(["build", "e.lua", "--emit-obj", "e.o"], in: work).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("e.o").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("e").path))
+        let plain = try runPerigee(["build", "e.lua", "-o", "plain"], in: work)
+        XCTAssertEqual(plain.status, 0, plain.err)
+        let stripped = try runPerigee(["build", "e.lua", "-s", "-o", "stripped"], in: work)
+        XCTAssertEqual(stripped.status, 0, stripped.err)
+        let size = { (name: String) in try FileManager.default.attributesOfItem(atPath: self.work.appendingPathComponent(name).path)[.size] as! Int }
+        XCTAssertLessThan(try size("stripped"), try size("plain"))
+        let run = try runProgram(work.appendingPathComponent("stripped").path, [], in: work)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "e\n")
     }
 
     /// `-g`: each Lua function is a DWARF subprogram whose instructions carry Lua lines.

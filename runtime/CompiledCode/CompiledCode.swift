@@ -234,14 +234,15 @@ struct CompiledProgram {
             return 1
         }
         vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
-        let script = String(program.chunkName.dropFirst())
-        vm.setArguments(script: script, Array(arguments.dropFirst()), interpreter: arguments.first ?? programName)
+        // arg[0] is the executable as it was invoked (the script it was built from is only the
+        // chunk name of its messages).
+        vm.setArguments(script: arguments.first ?? programName, Array(arguments.dropFirst()), interpreter: nil)
         let (status, function) = vm.instantiate(program, env: vm.globals)
         guard status == .ok, let function else {
             writeStandardError(vm.errorReport(programName: programName, traceback: false))
             return 1
         }
-        let (callStatus, _) = vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) })
+        let (callStatus, _) = catchingInterrupts { vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) }) }
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
             return 1
@@ -295,7 +296,22 @@ extension LuaVM {
 
     public func errorReport(programName: String, traceback: Bool) -> String {
         standardOutput.flush()
-        var text = "\(programName): \(describeError())\n"
+        // As luajit's lua.c: a nil error prints nothing; another non-string prints through
+        // its __tostring, or as "(error object is not a string)" without a traceback.
+        let v = errorValue
+        var message = describeError()
+        if v.isNil { return "" }
+        if !v.isString && !v.isNumber {
+            let saved = lastTraceback
+            let mm = g.metamethod(.tostring, of: v)
+            var r = Value.nil
+            guard !mm.isNil, callFunction(mainThread, mm, v, &r) == .ok, r.isString || r.isNumber else {
+                return "\(programName): (error object is not a string)\n"
+            }
+            message = r.isString ? r.string.description : numberText(r.number)
+            lastTraceback = saved
+        }
+        var text = "\(programName): \(message)\n"
         if traceback { text += lastTraceback }
         return text
     }

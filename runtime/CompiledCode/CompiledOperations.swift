@@ -97,8 +97,11 @@ public func perigee_enter(_ l: UnsafeMutableRawPointer, _ base: Int, _ nargs: In
         L.pointee.top = UInt32(base + nargs)
         if vm.nativeStackExhausted() || !L.ensureStack(needed - Int(L.pointee.top), vm.g) {
             L.pointee.base = UInt32(base)
-            // The position is the caller's call (level 2: this frame is level 1).
-            vm.setError(vm.currentPosition(L, level: 2) + "stack overflow")
+            // The position is the caller's call (level 2: this frame is level 1); under pcall,
+            // pcall's caller's, as luajit's pcall has no frame of its own.
+            var level = 2
+            if case .protected = vm.frameStep(L, base) { level = 3 }
+            vm.setError(vm.currentPosition(L, level: level) + "stack overflow")
             vm.noteError(L, innermostBase: base, pc: nil)
             return CompiledStatus.error
         }
@@ -521,12 +524,12 @@ public func perigee_forprep(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
 }
 
 /// The instruction budget's slow path for compiled code, at the charging instruction `pc`: 0 to go on,
-/// or the limit's error.
+/// or the limit's (or an interrupt's) error.
 @_cdecl("perigee_instruction_limit")
 public func perigee_instruction_limit(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
     let f = CompiledFrame(l, base, pc)
-    if !f.vm.instructionBudgetSpent() { return 0 }
-    return f.fail(instructionLimitMessage)
+    guard let message = f.vm.instructionBudgetSpent() else { return 0 }
+    return f.fail(message)
 }
 
 // MARK: The list of helpers

@@ -75,6 +75,11 @@ extension LuaVM {
     }
 
     /// Calls `f` with `arguments` above the current top; its first result goes to `result`.
+    /// Calls `f(argument)` in a nested run (`__tostring`, print's `tostring`); its first result in `result`.
+    func callFunction(_ L: ThreadRef, _ f: Value, _ argument: Value, _ result: inout Value) -> CallStatus {
+        callWithArguments(L, f, count: 1, &result) { $0[0] = argument }
+    }
+
     func callFunction(_ L: ThreadRef, _ f: Value, _ arguments: [Value], _ result: inout Value) -> CallStatus {
         callWithArguments(L, f, count: arguments.count, &result) { args in
             for (i, a) in arguments.enumerated() { args[i] = a }
@@ -199,7 +204,9 @@ extension LuaVM {
     }
 
     func resolveLength(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ v: Value, slot: Int) -> MetaOutcome {
-        let mm = v.isUserdata || v.isCData ? g.metamethod(.len, of: v) : Value.nil
+        // Tables and strings never get here (Lua 5.1 has no __len on tables); every other
+        // type's metatable may give one, `debug.setmetatable`'s type-wide ones included.
+        let mm = g.metamethod(.len, of: v)
         if mm.isNil {
             _ = raise(L, closure, pc, "attempt to get length of \(describeOperand(closure, pc, slot: slot, v))")
             return .failed

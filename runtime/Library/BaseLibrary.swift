@@ -10,9 +10,20 @@ extension LuaVM {
 
         register("print", in: G) { raw in
             let c = BuiltinCall(raw, "print")
+            // luajit's print calls the `tostring` of the running thread's environment (the
+            // builtin's own conversion when that is the builtin).
+            let convert = c.L.pointee.env.map { $0.get(name: "tostring", c.vm.g) } ?? .nil
+            let builtin = convert.isFunction && convert.function.pointee.ffid == FastBuiltin.tostring.rawValue
             for i in 1...max(c.count, 1) where i <= c.count {
                 if i > 1 { c.vm.standardOutput.write("\t") }
-                guard let s = c.vm.toStringValue(c.L, c.arg(i)) else { return builtinError }
+                var s = Value.nil
+                if builtin {
+                    guard let v = c.vm.toStringValue(c.L, c.arg(i)) else { return builtinError }
+                    s = v
+                } else {
+                    guard c.vm.callFunction(c.L, convert, c.arg(i), &s) == .ok else { return builtinError }
+                    if s.isNumber { s = c.vm.numberString(s.number) }
+                }
                 guard s.isString else { return c.error("'tostring' must return a string to 'print'") }
                 c.vm.standardOutput.write(UnsafeBufferPointer(start: s.string.bytes, count: s.string.count))
             }
@@ -27,6 +38,16 @@ extension LuaVM {
         register("tostring", in: G, fast: .tostring) { raw in
             let c = BuiltinCall(raw, "tostring")
             if c.count < 1 { return c.argumentError(1, "value expected") }
+            let mm = c.vm.g.metamethod(.tostring, of: c.arg(1))
+            if !mm.isNil && !c.arg(1).isString && !c.arg(1).isNumber {
+                // luajit calls __tostring in tail position: its results are tostring's.
+                let slot = Int(c.L.pointee.top)
+                c.push(mm)
+                c.push(.nil)
+                c.push(c.arg(1))
+                guard c.vm.callSlot(c.L, slot, argumentCount: 1, wanted: -1) == .ok else { return builtinError }
+                return Int32(Int(c.L.pointee.top) - slot)
+            }
             guard let s = c.vm.toStringValue(c.L, c.arg(1)) else { return builtinError }
             return c.results(s)
         }
@@ -198,7 +219,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "dofile")
             let path = c.arg(1).isNil ? nil : c.string(1)?.description
             guard let bytes = readWholeFile(path) else { return c.error("cannot open \(path ?? "stdin")") }
-            let (status, f) = c.vm.load(bytes, chunkName: path.map { "@" + $0 } ?? "=stdin")
+            let (status, f) = c.vm.load(bytes, chunkName: path.map { "@" + $0 } ?? "=stdin", env: c.L.pointee.env)
             guard status == .ok, let f else { return builtinError }
             let slot = Int(c.L.pointee.top)
             c.push(Value(function: f))
@@ -210,16 +231,14 @@ extension LuaVM {
         register("getfenv", in: G) { raw in
             let c = BuiltinCall(raw, "getfenv")
             guard let f = c.vm.functionForEnvironment(c, allowThreadLevel: true) else { return builtinError }
-            if f.isNil { return c.results(Value(table: c.vm.globals)) }
             if f.isFunction, let env = f.function.pointee.env { return c.results(Value(table: env)) }
-            return c.results(Value(table: c.vm.globals))
+            return c.results(Value(table: c.L.pointee.env ?? c.vm.globals))
         }
         register("setfenv", in: G) { raw in
             let c = BuiltinCall(raw, "setfenv")
             guard let env = c.checkTable(2) else { return c.typeError(2, expected: "table") }
             if c.arg(1).isNumber && c.integer(1) == 0 {
-                c.L.setEnv(env, c.vm.g)
-                c.vm.globals = env
+                c.vm.setThreadEnvironment(c.L, env)
                 return 0
             }
             guard let f = c.vm.functionForEnvironment(c, allowThreadLevel: false) else { return builtinError }
@@ -276,10 +295,17 @@ extension LuaVM {
         let mm = g.metamethod(.tostring, of: v)
         if !mm.isNil {
             var r = Value.nil
-            guard callMetamethod(L, mm, v, .nil, &r) == .ok else { return nil }
+            guard callFunction(L, mm, v, &r) == .ok else { return nil }
             return r
         }
         return string(plainString(v))
+    }
+
+    /// `setfenv(0, t)` and `debug.setfenv(thread, t)`: the thread's environment, which is
+    /// also `globals` when the thread is the main one.
+    func setThreadEnvironment(_ thread: ThreadRef, _ env: TableRef) {
+        thread.setEnv(env, g)
+        if thread == mainThread { globals = env }
     }
 
     func setMetatable(_ t: TableRef, _ mt: TableRef?) {
@@ -290,16 +316,20 @@ extension LuaVM {
 
     func loadResults(_ c: BuiltinCall, _ source: UnsafeBufferPointer<UInt8>, chunkName: String,
                      mode: String? = nil, env: TableRef? = nil) -> Int32 {
-        let (status, f) = load(source, chunkName: chunkName, mode: mode, env: env)
+        // A chunk's environment is the running thread's (which `setfenv(0, t)` and
+        // `debug.setfenv(co, t)` change), as in luajit.
+        let (status, f) = load(source, chunkName: chunkName, mode: mode, env: env ?? c.L.pointee.env)
         if status == .ok, let f { return c.results(Value(function: f)) }
         return c.results(.nil, errorValue)
     }
 
     /// `load(chunk [, chunkname [, mode [, env]]])` with a string or a reader function.
     func loadBuiltin(_ c: BuiltinCall) -> Int32 {
+        // luajit's order: the chunk name and the mode first (strings or nil), then the chunk;
+        // an env that is not a table is ignored.
+        for i in 2...3 where !c.arg(i).isNil && c.string(i) == nil { return c.typeError(i, expected: "string") }
         let chunk = c.arg(1)
-        let mode = c.arg(3).isNil ? nil : c.string(3)?.description
-        if !c.arg(4).isNil && !c.arg(4).isTable { return c.typeError(4, expected: "table") }
+        let mode = c.string(3)?.description
         let env = c.checkTable(4)
         if chunk.isString || chunk.isNumber, let text = c.string(1) {
             let name = c.string(2)?.description ?? text.description
@@ -311,7 +341,14 @@ extension LuaVM {
             let slot = Int(c.L.pointee.top)
             c.push(chunk)
             c.push(.nil)
-            guard callSlot(c.L, slot, argumentCount: 0, wanted: 1) == .ok else { return builtinError }
+            let status = callSlot(c.L, slot, argumentCount: 0, wanted: 1)
+            if status == .error {
+                // The reader's error is load's result, as a syntax error would be.
+                c.L.closeUpvalues(from: slot, g)
+                c.L.pointee.top = UInt32(slot)
+                return c.results(.nil, errorValue)
+            }
+            guard status == .ok else { return builtinError }
             let piece = c.L.pointee.stack[slot]
             c.L.pointee.top = UInt32(slot)
             if piece.isNil || (piece.isString && piece.string.count == 0) { break }
@@ -333,7 +370,10 @@ extension LuaVM {
         L.pointee.stack[slot] = L.pointee.stack[base]
         for i in 0..<argc { L.pointee.stack[slot + 2 + i] = L.pointee.stack[base + firstArg + i] }
         L.pointee.top = UInt32(slot + 2 + argc)
-        let status = callSlot(L, slot, argumentCount: argc, wanted: -1)
+        var nargs = argc
+        // Calling a non-function is an error pcall catches, with no position (as luajit's).
+        let status = resolveCallable(L, slot, &nargs) ? callSlot(L, slot, argumentCount: nargs, wanted: -1)
+            : { setError("attempt to call a \(typeName(L.pointee.stack[slot])) value"); return .error }()
         if status == .ok {
             let n = Int(L.pointee.top) - slot
             // true, then the results: shift up by one.
@@ -375,7 +415,8 @@ extension LuaVM {
     }
 
     func collectGarbage(_ c: BuiltinCall) -> Int32 {
-        let option = c.arg(1).isNil ? "collect" : (c.string(1)?.description ?? "")
+        guard c.arg(1).isNil || c.string(1) != nil else { return c.typeError(1, expected: "string") }
+        let option = c.string(1)?.description ?? "collect"
         switch option {
         case "collect":
             g.fullCollect()
@@ -391,6 +432,8 @@ extension LuaVM {
         case "restart":
             g.restartCollector()
             return c.results(Value(number: 0))
+        case "isrunning":
+            return c.results(Value(bool: !g.pointee.stopped))
         case "setpause":
             return c.results(Value(number: Double(g.setPause(c.integer(2) ?? 200))))
         case "setstepmul":
@@ -402,6 +445,7 @@ extension LuaVM {
 
     func newProxy(_ c: BuiltinCall) -> Int32 {
         guard let u = g.newUserdata(size: 0) else { errorValue = memoryErrorValue; return builtinError }
+        u.setEnv(globals, g)  // as luajit's: the environment of newproxy itself
         let v = c.arg(1)
         if v.isTrue {
             guard let mt = g.newTable() else { errorValue = memoryErrorValue; return builtinError }

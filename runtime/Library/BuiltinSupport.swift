@@ -80,6 +80,12 @@ struct BuiltinCall {
         return argumentError(i, "\(expected) expected, got \(got)")
     }
 
+    /// `typeError` for the functions luajit writes in Lua (`table.foreach`, `foreachi`,
+    /// `getn`, `remove`), where a missing argument reads as nil.
+    func typeErrorMissingAsNil(_ i: Int, expected: String) -> Int32 {
+        argumentError(i, "\(expected) expected, got \(vm.typeName(arg(i)))")
+    }
+
     func checkTable(_ i: Int) -> TableRef? {
         let v = arg(i)
         return v.isTable ? v.table : nil

@@ -75,8 +75,7 @@ extension LuaVM {
             } else if v.isUserdata {
                 v.userdata.setEnv(env, c.vm.g)
             } else if v.isThread {
-                v.thread.setEnv(env, c.vm.g)
-                if v.thread == c.L { c.vm.globals = env }
+                c.vm.setThreadEnvironment(v.thread, env)
             } else {
                 return c.error("'setfenv' cannot change environment of given object")
             }

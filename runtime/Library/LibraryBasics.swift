@@ -124,7 +124,7 @@ extension LuaVM {
         }
         register("remove", in: T) { raw in
             let c = BuiltinCall(raw, "remove")
-            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            guard let t = c.checkTable(1) else { return c.typeErrorMissingAsNil(1, expected: "table") }
             let n = t.length()
             let g = c.vm.g
             guard let pos = c.arg(2).isNil ? n : c.int32(2) else { return c.typeError(2, expected: "number") }
@@ -158,7 +158,7 @@ extension LuaVM {
         }
         register("getn", in: T) { raw in
             let c = BuiltinCall(raw, "getn")
-            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+            guard let t = c.checkTable(1) else { return c.typeErrorMissingAsNil(1, expected: "table") }
             return c.results(Value(number: Double(t.length())))
         }
         register("maxn", in: T) { raw in
@@ -239,8 +239,10 @@ extension LuaVM {
         register("ldexp", in: M) { raw in
             let c = BuiltinCall(raw, "ldexp")
             guard let m = c.number(1) else { return c.typeError(1, expected: "number") }
-            guard let e = c.integer(2) else { return c.typeError(2, expected: "number") }
-            return c.results(Value(number: Glibc.ldexp(m, Int32(clamping: e))))
+            guard let e = c.number(2) else { return c.typeError(2, expected: "number") }
+            // luajit scales by the exponent as a double (x87 fscale): a NaN exponent gives NaN.
+            if e.isNaN { return c.results(Value(number: .nan)) }
+            return c.results(Value(number: Glibc.ldexp(m, Int32(clamping: luaInteger(e)))))
         }
         register("atan", in: M, fast: .atan) { raw in
             let c = BuiltinCall(raw, "atan")

@@ -24,12 +24,12 @@ extension LuaVM {
         guard let loaded = g.newTable(arraySize: 0, hashSize: 16) else { return }
         _ = P.set(string: g.intern("loaded")!, Value(table: loaded), g)
         _ = registry.set(string: g.intern("_LOADED")!, Value(table: loaded), g)
-        registerTableExtensions(in: loaded)
         registerStringBuffer(in: loaded)
         registerFFI(in: loaded)
         guard let preload = g.newTable(arraySize: 0, hashSize: 4) else { return }
         _ = P.set(string: g.intern("preload")!, Value(table: preload), g)
         _ = registry.set(string: g.intern("_PRELOAD")!, Value(table: preload), g)
+        registerTableExtensions(in: preload)
         guard let loaders = g.newTable(arraySize: 4, hashSize: 0) else { return }
         _ = P.set(string: g.intern("loaders")!, Value(table: loaders), g)
         _ = P.set(string: g.intern("config")!, string("/\n;\n?\n!\n-\n"), g)
@@ -61,18 +61,18 @@ extension LuaVM {
 
         register("searchpath", in: P) { raw in
             let c = BuiltinCall(raw, "searchpath")
-            // LuaJIT checks the path before the name.
-            guard let path = c.string(2) else { return c.typeError(2, expected: "string") }
-            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
+            // luajit's C evaluates the four argument checks last to first.
             var separator = ".", replacement = "/"
-            if !c.arg(3).isNil {
-                guard let s = c.string(3) else { return c.typeError(3, expected: "string") }
-                separator = s.description
-            }
             if !c.arg(4).isNil {
                 guard let s = c.string(4) else { return c.typeError(4, expected: "string") }
                 replacement = s.description
             }
+            if !c.arg(3).isNil {
+                guard let s = c.string(3) else { return c.typeError(3, expected: "string") }
+                separator = s.description
+            }
+            guard let path = c.string(2) else { return c.typeError(2, expected: "string") }
+            guard let name = c.string(1) else { return c.typeError(1, expected: "string") }
             switch searchPath(name.description, path.description, separator: separator, replacement: replacement) {
             case .found(let file): return c.results(c.vm.string(file))
             case .notFound(let message): return c.results(.nil, c.vm.string(message))
@@ -117,13 +117,19 @@ extension LuaVM {
 
     // MARK: Registry access
 
-    private func registryValue(_ key: String) -> Value {
+    func registryValue(_ key: String) -> Value {
         g.pointee.registry.get(name: key, g)
     }
 
     private var packageTable: TableRef { registryValue("_PACKAGE_TABLE").table }
 
     /// A field of the package table the library was opened with.
+    /// `perigee -E`: `package.path` and `package.cpath` as if LUA_PATH and LUA_CPATH were unset.
+    public func usePackageDefaults() {
+        _ = packageTable.set(string: g.intern("path")!, string(defaultLuaPath), g)
+        _ = packageTable.set(string: g.intern("cpath")!, string(defaultLuaCPath), g)
+    }
+
     private func packageField(_ name: String) -> Value {
         packageTable.get(name: name, g)
     }

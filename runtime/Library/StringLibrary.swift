@@ -98,13 +98,15 @@ extension LuaVM {
     func gsub(_ c: BuiltinCall) -> Int32 {
         guard let s = c.string(1) else { return c.typeError(1, expected: "string") }
         guard let p = c.string(2) else { return c.typeError(2, expected: "string") }
+        let subject = s.buffer
+        // luajit reads the count before it checks the replacement.
+        guard c.arg(4).isNil || c.number(4) != nil else { return c.typeError(4, expected: "number") }
+        let maximum = c.arg(4).isNil ? subject.count + 1 : (c.integer(4) ?? 0)
         let replacement = c.arg(3)
         let replacementString = replacement.isNumber ? c.string(3) : (replacement.isString ? replacement.string : nil)
         if replacementString == nil && !replacement.isTable && !replacement.isFunction {
             return c.argumentError(3, "string/function/table expected")
         }
-        let subject = s.buffer
-        let maximum = c.arg(4).isNil ? subject.count + 1 : (c.integer(4) ?? 0)
         var m = PatternMatcher(subject: subject, pattern: p.buffer)
         var out: [UInt8] = []
         out.reserveCapacity(subject.count)

@@ -109,8 +109,8 @@ extension LuaVM {
     func openTableExtras(_ T: TableRef) {
         register("foreach", in: T) { raw in
             let c = BuiltinCall(raw, "foreach")
-            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            guard c.arg(2).isFunction else { return c.typeError(2, expected: "function") }
+            guard let t = c.checkTable(1) else { return c.typeErrorMissingAsNil(1, expected: "table") }
+            guard c.arg(2).isFunction else { return c.typeErrorMissingAsNil(2, expected: "function") }
             var key = Value.nil, value = Value.nil
             while true {
                 switch t.next(&key, &value) {
@@ -125,8 +125,8 @@ extension LuaVM {
         }
         register("foreachi", in: T) { raw in
             let c = BuiltinCall(raw, "foreachi")
-            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            guard c.arg(2).isFunction else { return c.typeError(2, expected: "function") }
+            guard let t = c.checkTable(1) else { return c.typeErrorMissingAsNil(1, expected: "table") }
+            guard c.arg(2).isFunction else { return c.typeErrorMissingAsNil(2, expected: "function") }
             let n = t.length()
             var i = 1
             while i <= n {
@@ -166,27 +166,50 @@ extension LuaVM {
     }
 
     /// LuaJIT's `table.new` and `table.clear`, which programs get with `require("table.new")`
-    /// and `require("table.clear")`: entered in `package.loaded` as they are made.
-    func registerTableExtensions(in loaded: TableRef) {
-        let new = g.newBuiltin({ raw in
-            let c = BuiltinCall(raw, "new")
-            guard let narray = c.integer(1) else { return c.typeError(1, expected: "number") }
-            guard let nhash = c.integer(2) else { return c.typeError(2, expected: "number") }
-            guard let t = c.vm.g.newTable(arraySize: max(0, min(narray, 1 << 26)), hashSize: max(0, min(nhash, 1 << 26))) else {
-                c.vm.errorValue = c.vm.memoryErrorValue
-                return builtinError
-            }
-            return c.results(Value(table: t))
-        }, env: globals)!
-        builtinNames[new] = "new"
-        _ = loaded.set(string: g.intern("table.new")!, Value(function: new), g)
-        let clear = g.newBuiltin({ raw in
-            let c = BuiltinCall(raw, "clear")
-            guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
-            t.clear(c.vm.g)
-            return 0
-        }, env: globals)!
-        builtinNames[clear] = "clear"
-        _ = loaded.set(string: g.intern("table.clear")!, Value(function: clear), g)
+    /// and `require("table.clear")`: loaders in `package.preload` that make the function, store
+    /// it in the `table` library (as luajit's do) and return it.
+    func registerTableExtensions(in preload: TableRef) {
+        let loaders: [(String, BuiltinEntry)] = [
+            ("table.new", { raw in
+                let c = BuiltinCall(raw, "?")
+                return c.vm.installTableExtension("new") { raw in
+                    let c = BuiltinCall(raw, "new")
+                    guard let narray = c.integer(1) else { return c.typeError(1, expected: "number") }
+                    guard let nhash = c.integer(2) else { return c.typeError(2, expected: "number") }
+                    // luajit's limits (LJ_MAX_ASIZE, LJ_MAX_HBITS); allocation stops at 2^26 slots.
+                    guard (0...(1 << 27)).contains(narray), (0...(1 << 26)).contains(nhash) else { return c.error("table overflow") }
+                    guard let t = c.vm.g.newTable(arraySize: min(narray, 1 << 26), hashSize: min(nhash, 1 << 26)) else {
+                        c.vm.errorValue = c.vm.memoryErrorValue
+                        return builtinError
+                    }
+                    return c.results(Value(table: t))
+                }.map { c.results($0) } ?? builtinError
+            }),
+            ("table.clear", { raw in
+                let c = BuiltinCall(raw, "?")
+                return c.vm.installTableExtension("clear") { raw in
+                    let c = BuiltinCall(raw, "clear")
+                    guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
+                    t.clear(c.vm.g)
+                    return 0
+                }.map { c.results($0) } ?? builtinError
+            }),
+        ]
+        for (name, entry) in loaders {
+            guard let loader = g.newBuiltin(entry, env: globals) else { return }
+            _ = preload.set(string: g.intern(name)!, Value(function: loader), g)
+        }
+    }
+
+    /// Makes the builtin `table.<name>` and stores it in the `table` library; nil when out of memory.
+    private func installTableExtension(_ name: String, _ entry: BuiltinEntry) -> Value? {
+        guard let f = g.newBuiltin(entry, env: globals) else {
+            errorValue = memoryErrorValue
+            return nil
+        }
+        builtinNames[f] = name
+        let table = registryValue("_LOADED").table.get(name: "table", g)
+        if table.isTable { _ = table.table.set(string: g.intern(name)!, Value(function: f), g) }
+        return Value(function: f)
     }
 }

@@ -44,7 +44,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "yield")
             // Without reference counting: this runs at every switch.
             let yieldable = LuaVM.withCurrent { vm in
-                c.L != vm.mainThread && vm.resumeDepth(of: c.L).map { vm.nativeDepth == $0 + 2 } ?? false
+                c.L != vm.mainThread && vm.resumeDepth(of: c.L).map { vm.canYield(c.L, resumedAt: $0) } ?? false
             }
             return yieldable ? builtinYield : c.error("attempt to yield across C-call boundary")
         }
@@ -61,7 +61,7 @@ extension LuaVM {
         register("isyieldable", in: C) { raw in
             let c = BuiltinCall(raw, "isyieldable")
             guard c.L != c.vm.mainThread, let depth = c.vm.resumeDepth(of: c.L) else { return c.results(.false) }
-            return c.results(Value(bool: c.vm.nativeDepth == depth + 2))
+            return c.results(Value(bool: c.vm.canYield(c.L, resumedAt: depth)))
         }
         register("wrap", in: C) { raw in
             let c = BuiltinCall(raw, "wrap")
@@ -144,9 +144,15 @@ extension LuaVM {
         } else {
             nativeDepth += 1
             let f = co.pointee.stack[0]
-            status = f.isFunction && f.function.isLua
-                ? execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
-                : .error
+            if f.isFunction && f.function.isLua {
+                status = execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
+            } else {
+                // The body was a builtin that yielded (`coroutine.wrap(coroutine.yield)`): the
+                // resume's values are its results, and the coroutine returns them.
+                for i in 0..<count { co.pointee.stack[i] = co.pointee.stack[top + i] }
+                co.pointee.top = UInt32(count)
+                status = .ok
+            }
             nativeDepth -= 1
         }
         g.pointee.currentThread = previous
@@ -176,6 +182,12 @@ extension LuaVM {
     /// the position of the Lua function that called the wrapper, when one did.
     func callerMessage(_ L: ThreadRef, _ error: Value) -> Value {
         error.isString ? withPosition(L, level: 1, error) : error
+    }
+
+    /// Whether the builtin running on `L` (resumed at native depth `depth`) may yield: a
+    /// Lua function called it from the coroutine's own run, or it is the coroutine's body.
+    func canYield(_ L: ThreadRef, resumedAt depth: Int) -> Bool {
+        nativeDepth == depth + 2 || (nativeDepth == depth + 1 && Int(L.pointee.base) == -FrameLayout.functionSlot)  // body at slot 0
     }
 
     @inline(__always) func push(_ L: ThreadRef, _ v: Value) {

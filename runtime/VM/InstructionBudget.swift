@@ -14,6 +14,14 @@
 /// The error is an ordinary Lua error (pcall catches it, as it catches "not enough memory"),
 /// but the budget stays spent: the next loop edge or call fails again, and the command line
 /// and built executables exit with status 1 even when a pcall caught it.
+///
+/// Ctrl-C borrows the same check: the SIGINT handler (CSupport) saves the counter and makes
+/// it negative, and the slow path restores it and raises "interrupted!", so hot loops in
+/// traces and compiled code stop as the interpreter's do, without a check of their own. A
+/// charge that read the counter just before the handler wrote it stores over the handler's
+/// value, so while the interrupt is pending a SIGALRM every 20 ms makes it negative again;
+/// both signals are handled on the thread running Lua (another core's write would be lost
+/// under a loop that does nothing but charge the counter).
 import CSupport
 import Glibc
 import PerigeeFrontend
@@ -23,6 +31,17 @@ public let instructionLimitVariable = "PERIGEE_MAX_INSTRUCTIONS"
 
 /// The error message of a spent budget.
 public let instructionLimitMessage = "instruction limit exceeded"
+
+/// The error message of Ctrl-C (SIGINT) while a chunk runs, as lua.c raises it.
+public let interruptMessage = "interrupted!"
+
+/// Catches the next SIGINT while `body` runs: Lua code then fails with "interrupted!" at its
+/// next loop edge or function entry (in the interpreter, traces and compiled code alike).
+public func catchingInterrupts<T>(_ body: () -> T) -> T {
+    perigee_catch_interrupts(1)
+    defer { perigee_catch_interrupts(0) }
+    return body()
+}
 
 /// A count in `text`: digits with an optional `k`, `m` or `g` suffix (thousands, millions,
 /// billions); nil for anything else, zero, or a count past `Int.max`.
@@ -79,16 +98,21 @@ extension LuaVM {
         perigee_instruction_budget = limit == 0 ? Int64.max : Int64(limit)
     }
 
-    /// The slow path of every engine once the counter is negative: true when the limit is
-    /// reached (the caller raises `instructionLimitMessage`); false after a refill (no limit).
-    func instructionBudgetSpent() -> Bool {
+    /// The slow path of every engine once the counter is negative: the error to raise (an
+    /// interrupt's, or the limit's), or nil after a refill (no limit).
+    func instructionBudgetSpent() -> String? {
+        if perigee_interrupt_requested != 0 {
+            perigee_interrupt_requested = 0
+            perigee_instruction_budget = perigee_interrupt_saved_budget
+            return interruptMessage
+        }
         if instructionLimitSetting == 0 {
             perigee_instruction_budget = Int64.max
-            return false
+            return nil
         }
         perigee_instruction_budget = 0
         instructionLimitReached = true
-        return true
+        return instructionLimitMessage
     }
 }
 
@@ -96,14 +120,15 @@ extension InterpreterRun {
     /// A loop instruction found the budget spent before doing its work: the limit's error,
     /// or (no limit) the same instruction again.
     @inline(never) mutating func loopBudgetSpent() -> CallStatus? {
-        if withVM({ $0.instructionBudgetSpent() }) { return frame.error(instructionLimitMessage) }
+        if let message = withVM({ $0.instructionBudgetSpent() }) { return frame.error(message) }
         pc -= 1
         return nil
     }
 
-    /// A function entry found the budget spent: the limit's error, or nil to go on.
+    /// A function entry found the budget spent: the limit's (or an interrupt's) error, or nil
+    /// to go on.
     @inline(never) mutating func entryBudgetSpent() -> CallStatus? {
-        if withVM({ $0.instructionBudgetSpent() }) { return frame.error(instructionLimitMessage) }
+        if let message = withVM({ $0.instructionBudgetSpent() }) { return frame.error(message) }
         return nil
     }
 }

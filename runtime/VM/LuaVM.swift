@@ -328,10 +328,10 @@ public struct OutputBuffer {
 
 extension LuaVM {
     /// The global `arg`: the script at index 0, its arguments from 1, the interpreter below.
-    public func setArguments(script: String?, _ arguments: [String], interpreter: String, options: [String] = []) {
+    public func setArguments(script: String?, _ arguments: [String], interpreter: String?, options: [String] = []) {
         guard let t = g.newTable(arraySize: arguments.count, hashSize: 4) else { return }
         // Negative indexes: the interpreter, then its options, as lua sets them.
-        _ = t.set(integer: -1 - options.count, string(interpreter), g)
+        if let interpreter { _ = t.set(integer: -1 - options.count, string(interpreter), g) }
         for (i, o) in options.enumerated() { _ = t.set(integer: -options.count + i, string(o), g) }
         if let script { _ = t.set(integer: 0, string(script), g) }
         for (i, a) in arguments.enumerated() { _ = t.set(integer: i + 1, string(a), g) }

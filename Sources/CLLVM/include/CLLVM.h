@@ -75,7 +75,7 @@
   X(LLVMBuildZExt) X(LLVMBuildSExt) X(LLVMBuildTrunc) X(LLVMBuildSIToFP) \
   X(LLVMBuildUIToFP) X(LLVMBuildFPToSI) X(LLVMBuildBitCast) X(LLVMBuildIntToPtr) \
   X(LLVMBuildPtrToInt) X(LLVMBuildPointerCast) \
-  X(LLVMBuildAlloca) X(LLVMBuildLoad2) X(LLVMBuildStore) X(LLVMBuildGEP2) \
+  X(LLVMBuildAlloca) X(LLVMBuildLoad2) X(LLVMBuildStore) X(LLVMSetVolatile) X(LLVMBuildGEP2) \
   X(LLVMBuildInBoundsGEP2) X(LLVMBuildCall2) X(LLVMBuildPhi) X(LLVMAddIncoming) \
   X(LLVMBuildGlobalStringPtr) X(LLVMSetTailCall) \
   /* Targets and code emission */ \

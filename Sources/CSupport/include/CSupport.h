@@ -29,4 +29,15 @@ void perigee_set_recording(int on);
 /// their slow path when it is negative. INT64_MAX while no limit is set.
 extern int64_t perigee_instruction_budget;
 
+/// Set by the SIGINT handler, which also makes the budget negative (again every 20 ms, by
+/// SIGALRM, while the interrupt is pending), so that the next loop
+/// edge or function entry of any engine takes the budget's slow path and raises
+/// "interrupted!" (runtime/VM/InstructionBudget.swift).
+extern volatile int perigee_interrupt_requested;
+/// The budget as it was when the interrupt arrived, to be restored by the slow path.
+extern int64_t perigee_interrupt_saved_budget;
+/// Catches SIGINT (nonzero) for the next interrupt only, as lua.c does around each chunk, or
+/// restores its default action (zero). Call it on the thread that runs the Lua code.
+void perigee_catch_interrupts(int on);
+
 #endif
