@@ -51,9 +51,11 @@ final class ConformanceTests: XCTestCase {
             let source = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             where line.hasSuffix("-- trace") {
-                // A loop's root trace loops; a function's root trace recurses or returns.
+                // A loop's root trace loops (a line with a loop means the loop); a function's
+                // root trace recurses or returns.
                 let place = "\(name):\(index + 1)"
-                let endings = line.contains("function") ? [" up-recursion]", " tail-recursion]", " return]"] : [" loop]"]
+                let endings = line.contains("for ") || !line.contains("function")
+                    ? [" loop]"] : [" up-recursion]", " tail-recursion]", " return]"]
                 let formed = result.err.split(separator: "\n").contains { report in
                     report.hasPrefix("[TRACE ") && !report.contains("(") && endings.contains { report.hasSuffix(place + $0) }
                 }
