@@ -566,6 +566,8 @@ final class TraceRecorder {
         if recursion && depth > recUnroll {
             currentPC = code(p) + 1
             multres = nil
+            // The call's function entry, which the trace goes round instead of running.
+            budgetCost += 1
             return stop(.recursion)
         }
         return try enter(p)
@@ -599,6 +601,7 @@ final class TraceRecorder {
         }
         currentPC = code(p) + 1
         multres = nil
+        budgetCost += 1
         return stop(.link(header.rd))
     }
 
@@ -667,6 +670,9 @@ final class TraceRecorder {
         if isFunctionTrace && frames.count == 1 && p == proto {
             currentPC = code(p) + 1
             multres = nil
+            // The call's function entry, which the trace goes round instead of running (a
+            // tail-recursive loop must charge the budget, or it could not be stopped).
+            budgetCost += 1
             return stop(.recursion)
         }
         return try enter(p)
