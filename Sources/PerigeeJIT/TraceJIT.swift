@@ -166,6 +166,11 @@ public final class TraceJIT {
     private func hot(_ pc: UnsafePointer<UInt32>) {
         collectCompiled()
         let op = Instruction(pc.pointee).verifiedOpcode
+        if let waiting = recorder, waiting.isWaitingForRuntime, op != .FUNCF {
+            // A loop got hot in Lua code a helper runs for the recording (a function pcall
+            // calls, say): that loop is where the time goes now, and it gets the recorder.
+            fail("hot loop in code called during recording", at: pc)
+        }
         guard recorder == nil, armed == nil, op == .FORL || op == .LOOP || op == .ITERL || op == .FUNCF,
               !pendingAnchors.contains(pc), !compilerIsBehind,
               vm.traces.traces.count < parameters["maxtrace"] else { return }

@@ -133,6 +133,9 @@ final class TraceRecorder {
     private var thread: ThreadRef?
     /// After an instruction a runtime helper runs: where the interpreter comes back to.
     private var resumeAfterRuntime: UnsafePointer<UInt32>?
+    /// The recording waits while a runtime helper runs Lua code (a builtin's callback, a
+    /// metamethod, a function `pcall` calls).
+    var isWaitingForRuntime: Bool { resumeAfterRuntime != nil }
     /// What one run of the trace charges to the instruction budget (loop edges, function
     /// entries), as the interpreter charges it.
     private(set) var budgetCost = 0
