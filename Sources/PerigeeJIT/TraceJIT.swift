@@ -340,7 +340,7 @@ public final class TraceJIT {
             : nil
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
-            return TraceExit(pc: snap.pc, baseOffset: snap.baseOffset, link: index == finalSnapshot ? linked : nil,
+            return TraceExit(pc: snap.pc, link: index == finalSnapshot ? linked : nil,
                              trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
                                 && failedCallee == nil
                                 && !yields && !(index == finalSnapshot && (linked != nil || recorder.end == .recursion)),

@@ -35,8 +35,6 @@ public struct InstalledTrace {
 public struct TraceExit {
     /// The instruction the interpreter goes on at.
     public var pc: UnsafePointer<UInt32>
-    /// The frame the exit leaves in, relative to the frame the trace was entered on.
-    public var baseOffset: Int
     /// The trace entered at once, on the exit's frame: a side trace attached to a hot exit,
     /// or the trace a trace's last snapshot links to.
     public var link: TraceEntry?
@@ -55,12 +53,11 @@ public struct TraceExit {
     /// consumes (the interpreter's `multres` there), or -1.
     public var multres: Int
 
-    public init(pc: UnsafePointer<UInt32>, baseOffset: Int, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
+    public init(pc: UnsafePointer<UInt32>, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
                 failedCallee: Int? = nil, yields: Bool = false, multres: Int? = nil) {
         self.multres = multres ?? -1
         self.yields = yields
         self.pc = pc
-        self.baseOffset = baseOffset
         self.link = link
         taken = 0
         attempts = sideTraces ? 0 : Int32.max
