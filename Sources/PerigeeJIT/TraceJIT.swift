@@ -61,6 +61,9 @@ public final class TraceJIT {
     /// Where compile time went (µs, all traces): lowering to LLVM IR, LLVM's passes, and
     /// machine code (written by the compiler thread, read after `settle`).
     private var compilePhases = (lower: 0, optimize: 0, emit: 0)
+    /// The size of each compiled trace's object code (bytes; the machine code, its
+    /// relocations and symbols), written by the compiler thread.
+    private var objectBytes: [Int] = []
 
     public init(vm: LuaVM, parameters: JITParameters, output: @escaping (String) -> Void) {
         self.vm = vm
@@ -75,9 +78,11 @@ public final class TraceJIT {
         let times = compileMicroseconds.sorted()
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 9 / 10)]
+        let sizes = objectBytes.sorted()
         return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) exits=\(vm.traces.exitsTaken) "
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90) "
-            + "lower_us=\(compilePhases.lower) optimize_us=\(compilePhases.optimize) emit_us=\(compilePhases.emit)]"
+            + "lower_us=\(compilePhases.lower) optimize_us=\(compilePhases.optimize) emit_us=\(compilePhases.emit) "
+            + "object_bytes=\(objectBytes.reduce(0, +)) object_bytes_median=\(sizes.isEmpty ? 0 : sizes[sizes.count / 2])]"
     }
 
     /// The `next` builtin, which ITERN steps.
@@ -207,6 +212,9 @@ public final class TraceJIT {
         let side = TraceRecorder(parentExit: exit, pc: record.pc, proto: function.function.proto, base: base,
                                  maxRecord: parameters["maxrecord"], g: vm.g)
         configure(side)
+        // An exit before an instruction that takes all results of the call before it: the
+        // side trace knows their count, as the interpreter does.
+        if record.multres >= 0 { side.startAfterCall(results: record.multres) }
         side.keepsBytecode = dump?.bytecode == true
         recorder = side
         vm.traces.setRecording(true)
@@ -247,6 +255,7 @@ public final class TraceJIT {
         recorder.recUnroll = parameters["recunroll"]
         recorder.callUnroll = parameters["callunroll"]
         recorder.loopUnroll = parameters["loopunroll"]
+        recorder.maxSnapshots = parameters["maxsnap"]
         recorder.returnsOnly = { [unowned self] n in self.returnOnly.contains(n) }
         recorder.recursive = { [unowned self] entry in self.recursiveFunctions.contains(entry) }
     }
@@ -374,12 +383,13 @@ public final class TraceJIT {
                 try (looping ? PassPipeline.aot : PassPipeline.trace).run(on: module)
                 let optimized = self.monotonicMicroseconds()
                 let llvmIR = dump?.llvm == true ? module.ir : ""
-                try engine.addCompiled(module, with: machine, tracker: tracker)
+                let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker)
                 let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
                 let emitted = self.monotonicMicroseconds()
                 self.compilePhases.lower += lowered - started
                 self.compilePhases.optimize += optimized - lowered
                 self.compilePhases.emit += emitted - optimized
+                self.objectBytes.append(objectBytes)
                 return (entry, tracker, llvmIR)
             }
             let microseconds = self.monotonicMicroseconds() - started

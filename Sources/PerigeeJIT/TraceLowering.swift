@@ -51,6 +51,13 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// edge, and the stack's address is loaded afresh (a call may move the stack).
     private var memoryMode: Bool { !ir.runtimeCalls.isEmpty }
     private var frame: LLVMValueRef!
+    /// A trace that runs once through (or keeps the stack as the truth) writes its slots as
+    /// it goes: at each snapshot it stores what changed since the last, so the stack always
+    /// holds the current snapshot's state and an exit stores nothing. Code grows with the
+    /// slots changed, not with slots times exits. A loop in registers writes at its exits.
+    private var writesThrough: Bool { loopSnapshot == nil || memoryMode }
+    /// The value each slot got from the trace's stores on the path being lowered.
+    private var written: [Int: UInt16] = [:]
     /// The value of each slot the loop changes, as the previous iteration left it: unboxed
     /// for slots whose type stays the same around the loop (`stable`), boxed otherwise.
     private var carried: [Int: LLVMValueRef] = [:]
@@ -118,7 +125,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 continue
             }
             let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
-            let key = writtenBack(index)
+            let key = writesThrough ? nil : writtenBack(index)
             if let shared = leaving[key] {
                 b.addIncoming(shared.number, [(number, block)])
                 b.addIncoming(shared.frame, [(frame, block)])
@@ -150,7 +157,10 @@ final class TraceLowering: RuntimeCodeEmitter {
         var snapshot = -1
         for n in 0..<ir.count {
             let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n))
-            while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref { snapshot += 1 }
+            while snapshot + 1 < ir.snapshots.count && ir.snapshots[snapshot + 1].ref <= ref {
+                snapshot += 1
+                if writesThrough { writeThrough(snapshot) }
+            }
             if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
         }
     }
@@ -158,6 +168,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A trace that runs once through and leaves through its last snapshot.
     private func lowerOnce() {
         lowerBody()
+        writeThrough(finalSnapshot!)
         chargeBudget()
         b.br(exitBlock(finalSnapshot!))
     }
@@ -228,8 +239,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
         let (loop, _) = openLoop()
         lowerBody()
+        writeThrough(loopSnapshot)
         chargeBudget()
-        store(ir.snapshots[loopSnapshot].entries)
         closeLoop(loop)
     }
 
@@ -312,11 +323,19 @@ final class TraceLowering: RuntimeCodeEmitter {
         guardOr(condition, slow: exitBlock(exit))
     }
 
+    /// Stores the slots whose values in `snapshot` differ from what the trace stored last.
+    private func writeThrough(_ snapshot: Int) {
+        guard let entries = writtenBack(snapshot) else { return }
+        let changed = entries.filter { written[$0.slot] != $0.ref.raw }
+        store(changed)
+        for entry in changed { written[entry.slot] = entry.ref.raw }
+    }
+
     private func writeBack(_ snapshot: Int) {
         // Leaving before the loop: the frame is as the trace found it. A failed call's exit:
         // its state was written before the call, and the error unwinds from what the callee
-        // left.
-        guard let entries = writtenBack(snapshot) else { return }
+        // left. Writing through: the stack already holds the snapshot's state.
+        guard !writesThrough, let entries = writtenBack(snapshot) else { return }
         store(entries)
         let named = Set(entries.map(\.slot))
         for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
@@ -405,6 +424,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .XSTORE:
             // A value moved as it is (its boxed bits) into a slot's address.
             b.store(boxed(ins.ref2), b.pointerCast(value(ins.ref1), rt.i64p))
+            if ir[ins.ref1].op == .BASE { written[Int(Int16(bitPattern: ir[ins.ref1].op1))] = nil } else { written.removeAll() }
             return nil
         case .XLOAD:
             // A byte, as a 32-bit integer.
@@ -429,7 +449,10 @@ final class TraceLowering: RuntimeCodeEmitter {
             // An instruction a runtime helper runs as the interpreter would, on the state
             // written back.
             let call = ir.runtimeCalls[ref.raw]!
-            store(ir.snapshots[call.writeBack].entries)
+            writeThrough(call.writeBack)
+            // The helper may change any slot (Lua code it runs may set an open upvalue):
+            // what the trace stored is no longer known to be there.
+            defer { written.removeAll() }
             let frameBase = b.add(base, i64(call.frameOffset))
             let instruction = cx.constant(Int64(call.instruction), cx.i32)
             let status: LLVMValueRef
@@ -519,6 +542,17 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .absentMetamethods:
                 return b.zext(loadField(value(ins.ref1), RuntimeLayout.tableAbsentMetamethods, cx.i8), cx.i32)
             }
+        case .FREF:
+            // The address of a table's metatable field (the only field a trace stores).
+            precondition(IRField(rawValue: ins.op2) == .tableMetatable)
+            return b.gep(cx.i8, value(ins.ref1), [i64(RuntimeLayout.tableMetatable)])
+        case .FSTORE:
+            let field = ir[ins.ref1], table = value(field.ref1)
+            b.store(value(ins.ref2), b.pointerCast(value(ins.ref1), cx.pointer(to: rt.i8p)))
+            let done = newBlock("stored")
+            tableBarrier(thread, table, done: done)
+            b.position(atEndOf: done)
+            return nil
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)
         case .UREFC:

@@ -79,6 +79,10 @@ struct RecordedFrame {
     /// The caller's call instruction (register `callA`, `wanted` results).
     let callA: Int
     let wanted: Int
+    /// A metamethod called by the caller's instruction (an arithmetic operator's): the
+    /// frame sits above the caller's registers, below it the continuation the interpreter
+    /// goes on with, and its first result goes to register `callA`.
+    var continuation = false
 }
 
 final class TraceRecorder {
@@ -178,6 +182,8 @@ final class TraceRecorder {
     var returnsOnly: ((Int) -> Bool)?
     /// Whether a function is known to recurse (a trace of it that only returned went).
     var recursive: ((UnsafePointer<UInt32>) -> Bool)?
+    /// luajit's maxsnap: more snapshots abort the recording.
+    var maxSnapshots = 500
     /// A function entry whose JFUNCF the recording undid while its FUNCF runs, and its word.
     private var unpatched: (pc: UnsafeMutablePointer<UInt32>, word: UInt32)?
     /// Set when recording gave up on the recursion of a function whose trace only returns:
@@ -217,6 +223,13 @@ final class TraceRecorder {
     }
 
     var isSide: Bool { parentExit != nil }
+
+    /// A side trace starting at an instruction that uses the `count` results of the call
+    /// before it (CALLM, CALLMT, RETM, TSETM).
+    func startAfterCall(results count: Int) {
+        multres = count
+        multresFresh = true
+    }
     /// Where a root `while` or `repeat` loop's LOOP says the loop ends.
     private var loopExit: UnsafePointer<UInt32> {
         guard let anchor else { return startPC }
@@ -345,6 +358,9 @@ final class TraceRecorder {
             guard isSide else { throw TraceAbort("trace too long") }
             return stop(.interpreter)
         }
+        // luajit's limits on the IR and the snapshots, for side traces too.
+        if ir.count > maxRecord { throw TraceAbort("trace too long", endsSideTrace: false) }
+        if ir.snapshots.count > maxSnapshots { throw TraceAbort("too many snapshots", endsSideTrace: false) }
         let done: Bool
         do {
             done = try record(L.pointee.stack + frameBase, pc)
@@ -389,7 +405,7 @@ final class TraceRecorder {
             set(i.ra, ir.primitive(isTruthy(v) ? .false : .true))
         case .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
              .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW, .UNM:
-            try recordArithmetic(i, frame)
+            if try recordArithmetic(i, frame) { return true }
         case .ISLT, .ISGE, .ISLE, .ISGT:
             try recordOrder(i, frame)
         case .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP:
@@ -449,6 +465,11 @@ final class TraceRecorder {
             }
             let callee = frame[i.ra]
             let lua = callee.isFunction && callee.function.isLua
+            // A builtin the trace computes: its result is returned from the frame.
+            if !lua, frames.count > 1 || isSide,
+               let result = try computedBuiltin(CallShape(a: i.ra, nargs: nargs, wanted: -1), frame) {
+                return try returnFromFrame([result], frame)
+            }
             guard frames.count > 1 || ((isSide || isFunctionTrace) && lua) else {
                 if isFunctionTrace {
                     // A builtin tail-called from the function's frame: the interpreter calls
@@ -627,6 +648,13 @@ final class TraceRecorder {
         case .RET: for r in i.ra..<(i.ra + i.rd - 1) { results.append(try read(offset + r, frame[r])) }
         default: break
         }
+        return try returnFromFrame(results, frame)
+    }
+
+    /// The current frame returns `results` to its caller: an inlined frame's caller, or
+    /// for a side trace the caller below its first frame; a function trace's first frame
+    /// returns to the interpreter, which the trace ends in. True when the trace ends.
+    private func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
         guard let callee else {
             guard isSide || isFunctionTrace else { throw TraceAbort("leaving loop in root trace") }
@@ -637,11 +665,16 @@ final class TraceRecorder {
             endsAtReturn = true
             return stop(.interpreter)
         }
-        let first = callee.offset + FrameLayout.functionSlot
-        // The callee's frame is gone: its slots are dead.
+        // The callee's frame (and a metamethod's continuation below it) is gone: its slots
+        // are dead.
+        let first = callee.offset + (callee.continuation ? FrameLayout.continuationSlot : FrameLayout.functionSlot)
         for slot in slots.keys where slot >= first { slots[slot] = nil }
         modified = modified.filter { $0 < first }
-        deliver(results, to: first, wanted: callee.wanted)
+        if callee.continuation {
+            write(offset + callee.callA, results.first ?? .nil)
+        } else {
+            deliver(results, to: first, wanted: callee.wanted)
+        }
         return false
     }
 
@@ -665,7 +698,8 @@ final class TraceRecorder {
         for (n, ref) in args.enumerated() { write(base + n, ref) }
         for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(base + n, .nil) }
         let replaced = frames.removeLast()
-        frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted))
+        frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted,
+                                    continuation: replaced.continuation))
         stackNeeded = max(stackNeeded, base + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
         // The slots of the replaced frame above the arguments are dead.
         for slot in slots.keys where slot >= base + max(nargs, Int(p.pointee.parameterCount)) { slots[slot] = nil }
@@ -686,7 +720,9 @@ final class TraceRecorder {
     /// result's type is not known while recording: it is moved as it is, through the stack.
     private func recordBuiltinTailCall(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let a = i.ra
-        guard singleResultBuiltins.contains(UnsafeRawPointer(frame[a].function)) else { throw TraceAbort.nyi(.CALLT) }
+        guard singleResultBuiltins.contains(UnsafeRawPointer(frame[a].function)), !current.continuation else {
+            throw TraceAbort.nyi(.CALLT)
+        }
         emitGuard(.EQ, .function, try read(offset + a, frame[a]), ir.object(frame[a], .function))
         let call = Instruction(.CALL, a: UInt32(a), b: 2, c: UInt32(i.rd))
         runInRuntime(.call, instruction: call, failingCallee: a + 2)
@@ -898,6 +934,16 @@ final class TraceRecorder {
     /// library, `type`, `assert`, `tonumber` of a number, `string.len` and `string.byte`.
     /// Any other call ends the recording.
     private func recordBuiltinCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
+        if let result = try computedBuiltin(call, frame) {
+            deliver([result], to: offset + call.a, wanted: call.wanted)
+        } else {
+            try recordRuntimeCall(call, frame)
+        }
+    }
+
+    /// The result of builtin call `call` computed by the trace itself (after a guard on the
+    /// callee), or nil when the trace does not compute this builtin with these arguments.
+    private func computedBuiltin(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> IRRef? {
         let a = call.a, nargs = call.nargs
         let callee = frame[a]
         let i = Instruction(currentPC.pointee)
@@ -928,9 +974,9 @@ final class TraceRecorder {
         } else if let fb = FastBuiltin(id: f.pointee.ffid), let computed = try? recordFastBuiltin(fb, f, nargs, live, argument, numbers, i) {
             result = computed
         } else {
-            return try recordRuntimeCall(call, frame)
+            return nil
         }
-        deliver([result], to: offset + a, wanted: call.wanted)
+        return result
     }
 
     private func recordFastBuiltin(_ fb: FastBuiltin, _ f: FunctionRef, _ nargs: Int, _ live: [Value],
@@ -960,6 +1006,13 @@ final class TraceRecorder {
             let args = try numbers(2)
             let op: IROp = [.lshift: .BSHL, .rshift: .BSHR, .arshift: .BSAR, .rol: .BROL, .ror: .BROR][fb]!
             return number(ir.emit(op, .int, bits(args[0]), bits(args[1])))
+        case .setmetatable where nargs >= 2 && live[0].isTable && live[1].isTable && live[0].table.pointee.metatable == nil:
+            // A table without a metatable (so none protected) gets one: a store and the
+            // collector's barrier.
+            let t = try argument(0), mt = try argument(1)
+            emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, t.raw, IRField.tableMetatable.rawValue), ir.pointer(0))
+            ir.emit(.FSTORE, .nil, ir.emit(.FREF, .pointer, t.raw, IRField.tableMetatable.rawValue), mt)
+            return t
         case .tonumber where nargs == 1 && live[0].isNumber:
             return try argument(0)
         case .assert where nargs >= 1:
@@ -1070,7 +1123,10 @@ final class TraceRecorder {
     /// Whether the value `ref` is truthy: known from its (guarded) type.
     private func isTruthy(_ ref: IRRef) -> Bool { type(ref) != .nil && type(ref) != .false }
 
-    private func recordArithmetic(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+    /// Arithmetic on numbers; a metamethod of the first operand's metatable that is a Lua
+    /// function is called inlined; anything else runs as the interpreter runs it. True
+    /// when the trace ends (it links to the metamethod's trace).
+    private func recordArithmetic(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let form = i.verifiedOpcode.arithmetic!
         let x: IRRef, y: IRRef, liveX: Value, liveY: Value
         switch form.operands {
@@ -1079,8 +1135,22 @@ final class TraceRecorder {
         case .numberVariable: liveX = k[i.rc]; liveY = frame[i.rb]
         case .variableVariable: liveX = frame[i.rb]; liveY = frame[i.rc]
         }
-        // Strings or metamethods: as the interpreter does it.
-        guard liveX.isNumber && liveY.isNumber else { return runInRuntime(.arith) }
+        if !(liveX.isNumber && liveY.isNumber), form.operands != .numberVariable,
+           let ends = try callMetamethod(form.op.metamethod, of: liveX, i, operands: {
+               let x = try self.read(self.offset + (form.operands == .unary ? i.rd : i.rb), liveX)
+               switch form.operands {
+               case .unary: return (x, x)
+               case .variableNumber: return (x, self.ir.number(liveY.number))
+               default: return (x, try self.read(self.offset + i.rc, liveY))
+               }
+           }) {
+            return ends
+        }
+        // Strings or other metamethods: as the interpreter does it.
+        guard liveX.isNumber && liveY.isNumber else {
+            runInRuntime(.arith)
+            return false
+        }
         switch form.operands {
         case .unary: x = try read(offset + i.rd, liveX); y = x
         case .variableNumber: x = try read(offset + i.rb, liveX); y = ir.number(liveY.number)
@@ -1098,6 +1168,46 @@ final class TraceRecorder {
         case .unm: op = .NEG
         }
         write(offset + i.ra, ir.emit(op, .number, x, op == .NEG ? .none : y))
+        return false
+    }
+
+    /// Instruction `i`'s metamethod `event` from the metatable of table `live`, when it is
+    /// a Lua function the trace can inline: guards that the table's metatable and its
+    /// handler are the ones seen, then the call as the interpreter makes it (a frame above
+    /// the current one's registers, with the continuation below it) and the handler's
+    /// instructions. Nil when it is not such a call (nothing is emitted); true when the
+    /// trace ends at the handler (linked to its trace).
+    private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction,
+                                operands: () throws -> (IRRef, IRRef)) throws -> Bool? {
+        guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
+        let handler = g.metamethod(event, in: mt)
+        guard handler.isFunction, handler.function.isLua else { return nil }
+        let p = handler.function.proto
+        guard p.pointee.flags & (ProtoFlag.vararg | ProtoFlag.noJIT) == 0,
+              frames.count < TraceRecorder.maxDepth else { return nil }
+        if frames.reduce(0, { $0 + ($1.proto == p ? 1 : 0) }) > callUnroll {
+            throw TraceAbort("call unroll limit reached")
+        }
+        let (x, y) = try operands()
+        let mtRef = ir.object(Value(table: mt), .table)
+        emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, x.raw, IRField.tableMetatable.rawValue),
+                  ir.pointer(UInt64(UInt(bitPattern: mt))))
+        let name = g.name(of: event)
+        let slot = hashSlot(mtRef, mt, ir.object(Value(string: name), .string), name)
+        let function = ir.object(handler, .function)
+        emitGuard(.EQ, .function, try load(.HLOAD, slot, handler), function)
+        // The frame pushContinuationFrame makes: the continuation, the function, the link.
+        let continuationSlot = offset + Int(current.proto.pointee.frameSize)
+        let calleeOffset = continuationSlot - FrameLayout.continuationSlot
+        write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1)))
+        write(calleeOffset + FrameLayout.functionSlot, function)
+        write(calleeOffset + FrameLayout.linkSlot, ir.pointer(FrameLayout.continuationLink(distance: calleeOffset - offset)))
+        write(calleeOffset, x)
+        write(calleeOffset + 1, y)
+        for n in 2..<max(2, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: i.ra, wanted: 1, continuation: true))
+        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        return try enter(p)
     }
 
     /// ISLT ISGE ISLE ISGT on numbers: a guard that the comparison goes the way it goes now.

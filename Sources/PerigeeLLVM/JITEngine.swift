@@ -104,14 +104,18 @@ public final class JITEngine {
     /// Compiles `module` to machine code with `machine` here, on the calling thread, and
     /// hands the object to the JIT, which links it on first lookup. The caller keeps one
     /// target machine for all its modules (LLJIT's own compile makes one per module).
-    public func addCompiled(_ module: LLVMModule, with machine: TargetMachine, tracker: ResourceTracker) throws {
+    /// Returns the object's size in bytes.
+    @discardableResult
+    public func addCompiled(_ module: LLVMModule, with machine: TargetMachine, tracker: ResourceTracker) throws -> Int {
         var message: UnsafeMutablePointer<CChar>? = nil
         var buffer: LLVMMemoryBufferRef? = nil
         let failed = L.LLVMTargetMachineEmitToMemoryBuffer(machine.ref, module.live, LLVMObjectFile, &message, &buffer) != 0
         let text = takeMessage(message)
         guard !failed, let buffer else { throw LLVMError(.emission, text) }
+        let size = Int(L.LLVMGetBufferSize(buffer))
         // The JIT owns the buffer from here, whatever happens.
         try check(locked { L.LLVMOrcLLJITAddObjectFileWithRT(ref, tracker.ref, buffer) }, .jit)
+        return size
     }
 
     /// The address of `name` (unmangled), compiling its module if needed.

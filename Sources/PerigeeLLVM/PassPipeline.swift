@@ -7,8 +7,11 @@ public struct PassPipeline: Sendable, Equatable {
 
     public init(_ passes: String) { self.passes = passes }
 
-    /// The short list for traces: a fraction of the cost of `default<O1>`.
-    public static let trace = PassPipeline("sroa,early-cse,instcombine,gvn,simplifycfg")
+    /// The short list for traces that run once through (side traces, function traces):
+    /// common subexpressions, peephole folding and block merging. Code generation at
+    /// LLVM's lowest level costs about as much per instruction as these passes save, so
+    /// nothing costlier (GVN's memory dependences, SROA with no allocas to split) pays.
+    public static let trace = PassPipeline("early-cse,instcombine,simplifycfg")
     public static let o1 = PassPipeline("default<O1>")
     public static let o2 = PassPipeline("default<O2>")
     public static let o3 = PassPipeline("default<O3>")

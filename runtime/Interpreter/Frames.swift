@@ -54,6 +54,17 @@ public enum FrameLayout {
     }
 }
 
+extension FrameLayout {
+    /// The link of a metamethod's frame `distance` slots above the frame of the instruction
+    /// that called it (what compiled code writes when it calls the metamethod inlined).
+    public static func continuationLink(distance: Int) -> UInt64 { frameLink(FrameType.continuation, distance).bits }
+
+    /// The resume point below such a metamethod's function: go on at `pc` with its result.
+    public static func continuationResume(_ pc: UnsafePointer<UInt32>) -> UInt64 {
+        Continuation(resumePC: pc, inverted: false, concatTop: 0).packed.bits
+    }
+}
+
 /// The resume point saved below a metamethod's or hook's function: the PC to go on at, bit 1
 /// (PCs are 4-byte aligned) marking a comparison whose result is negated, and bits 48 up
 /// (above any user-space address) a concatenation's top register.

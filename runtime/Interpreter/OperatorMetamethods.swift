@@ -17,7 +17,7 @@ extension ArithmeticOperator {
         }
     }
 
-    var metamethod: Metamethod {
+    public var metamethod: Metamethod {
         switch self {
         case .add: return .add
         case .sub: return .sub
