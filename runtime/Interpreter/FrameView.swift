@@ -101,7 +101,8 @@ struct FrameView {
     /// TNEW, TDUP.
     @inline(__always)
     func newTable(_ i: Instruction) -> CallStatus? {
-        let t = i.verifiedOpcode == .TNEW ? vm.newTable(sizes: i.rd) : vm.duplicateTable(k[-1 - i.rd].table)
+        let g = self.g
+        let t = i.verifiedOpcode == .TNEW ? g.newTable(sizes: i.rd) : g.duplicateTable(k[-1 - i.rd].table)
         guard let t else { return outOfMemory() }
         self[i.ra] = Value(table: t)
         g.checkGC()

@@ -242,16 +242,21 @@ extension LuaVM {
         return .error
     }
 
+}
+
+/// TNEW's and TDUP's tables, on the global state alone (the VM object is not needed, so
+/// the slow paths that make them take no reference to it).
+extension UnsafeMutablePointer where Pointee == GlobalState {
     /// The table of TNEW with operand `d`: array size (as LuaJIT counts it) in the low 11
     /// bits, log2 of the hash size above.
     func newTable(sizes d: Int) -> TableRef? {
         let arraySize = arraySlots(luajitArraySize: d & 0x7ff), hashLog2 = d >> 11
-        return g.newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
+        return newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
     }
 
     /// A copy of a constructor template.
     func duplicateTable(_ template: TableRef) -> TableRef? {
-        guard let t = g.newTable(arraySize: Int(template.pointee.arraySize), hashSize: template.nodeCount) else { return nil }
+        guard let t = newTable(arraySize: Int(template.pointee.arraySize), hashSize: template.nodeCount) else { return nil }
         if let array = template.pointee.array, let dst = t.pointee.array {
             for i in 0..<Int(template.pointee.arraySize) { dst[i] = array[i] }
         }
@@ -260,7 +265,7 @@ extension LuaVM {
         while true {
             position = template.entry(from: position, &key, &value)
             if position < 0 { break }
-            if t.set(key, value, g) != .ok { return nil }
+            if t.set(key, value, self) != .ok { return nil }
         }
         return t
     }
