@@ -247,6 +247,8 @@ public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
         let tab = t.table
         let v = op == .TGETS ? tab.get(string: key.string) : (op == .TGETB ? tab.get(integer: c) : tab.get(key))
         if !v.isNil || tab.pointee.metatable == nil { f[a] = v; return 0 }
+    } else if t.isCData, let v = f.g.cdataRead(t, key) {
+        return f.finish(.value(v), into: a)
     }
     return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, t, key, slot: b), into: a)
 }

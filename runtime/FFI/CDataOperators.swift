@@ -187,6 +187,7 @@ extension LuaVM {
     /// `cdata[key]` for elements and members, without a metamethod call (the interpreter's
     /// and compiled code's slow paths try it first); nil leaves it to `__index`.
     func cdataFastIndex(_ object: Value, _ key: Value) -> Value? {
+        if let v = g.cdataRead(object, key) { return v }
         let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return nil }
         switch location {
@@ -202,6 +203,7 @@ extension LuaVM {
 
     /// `cdata[key] = value` for elements and members; false leaves it (and its errors) to `__newindex`.
     func cdataFastNewIndex(_ object: Value, _ key: Value, _ value: Value) -> Bool {
+        if g.cdataWrite(object, key, value) { return true }
         let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return false }
         switch location {
