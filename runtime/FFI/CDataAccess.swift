@@ -82,6 +82,8 @@ extension UnsafeMutablePointer where Pointee == CDataAccess {
     }
 
     @inline(__always) func core(_ id: CTypeID) -> CTypeCore { pointee.cores[Int(id)] }
+    /// The core facts of `id` in place: the hot paths read single fields, never copy it.
+    @inline(__always) func type(_ id: CTypeID) -> UnsafeMutablePointer<CTypeCore> { pointee.cores + Int(id) }
 }
 
 /// `object[key]` in memory: the type and address of an element or member, or a bitfield.
@@ -97,19 +99,20 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// of records (or of pointers to them) by string. Nil leaves it to the full path.
     @inline(never) func cdataRead(_ object: Value, _ key: Value) -> Value? {
         guard let access = pointee.cdataAccess, let place = access.place(object, key) else { return nil }
-        let t = access.core(place.type)
+        let t = access.type(place.type)
         let p = place.address
         if place.bitWidth >= 0 {
-            let n = t.loadBitfield(bitOffset: Int(place.bitOffset), width: Int(place.bitWidth), at: p)
-            return t.kind == .bool ? Value(bool: n != 0) : Value(number: n)
+            let n = t.pointee.loadBitfield(bitOffset: Int(place.bitOffset), width: Int(place.bitWidth), at: p)
+            return t.pointee.kind == .bool ? Value(bool: n != 0) : Value(number: n)
         }
-        switch t.kind {
+        let size = t.pointee.size
+        switch t.pointee.kind {
         case .float:
-            if t.size == 8 { return Value(normalizingNaN: p.loadUnaligned(as: Double.self)) }
-            if t.size == 4 { return Value(normalizingNaN: Double(p.loadUnaligned(as: Float.self))) }
+            if size == 8 { return Value(normalizingNaN: p.loadUnaligned(as: Double.self)) }
+            if size == 4 { return Value(normalizingNaN: Double(p.loadUnaligned(as: Float.self))) }
             return nil
         case .integer:
-            switch (t.size, t.isUnsigned) {
+            switch (size, t.pointee.isUnsigned) {
             case (1, false): return Value(number: Double(p.load(as: Int8.self)))
             case (1, true): return Value(number: Double(p.load(as: UInt8.self)))
             case (2, false): return Value(number: Double(p.loadUnaligned(as: Int16.self)))
@@ -118,7 +121,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             case (4, true): return Value(number: Double(p.loadUnaligned(as: UInt32.self)))
             default:
                 // 64-bit integers are boxed as their unqualified type.
-                guard t.qualifiers == 0 else { return nil }
+                guard t.pointee.qualifiers == 0 else { return nil }
                 return boxedScalar(place.type, p, size: 8)
             }
         case .bool:
@@ -126,11 +129,12 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         case .enumeration:
             return Value(number: Double(p.loadUnaligned(as: Int32.self)))
         case .pointer:
-            guard t.qualifiers == 0 else { return nil }
+            guard t.pointee.qualifiers == 0 else { return nil }
             return boxedScalar(place.type, p, size: 8)
         case .structure, .union, .array:
             // A reference to the aggregate in place, once its reference type exists.
-            guard t.reference >= 0, let c = newCData(t.reference, size: 8) else { return nil }
+            let reference = t.pointee.reference
+            guard reference >= 0, let c = newCData(reference, size: 8) else { return nil }
             c.payload.storeBytes(of: p, as: UnsafeMutableRawPointer.self)
             return Value(cdata: c)
         default:
@@ -144,18 +148,22 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let scalar: CScalar
         if value.isNumber { scalar = .double(value.number) } else if value.isBoolean { scalar = .signed(value.isTrue ? 1 : 0) } else { return false }
         guard let access = pointee.cdataAccess, let place = access.place(object, key) else { return false }
-        let t = access.core(place.type)
+        let t = access.type(place.type)
         if place.bitWidth >= 0 {
             var bits: Int64
             if case .double(let d) = scalar { bits = doubleToInt64(d) } else { bits = scalar.asInt64 }
-            if t.kind == .bool { bits = bits != 0 ? 1 : 0 }
-            t.storeBitfield(bitOffset: Int(place.bitOffset), width: Int(place.bitWidth), bits, at: place.address)
+            if t.pointee.kind == .bool { bits = bits != 0 ? 1 : 0 }
+            t.pointee.storeBitfield(bitOffset: Int(place.bitOffset), width: Int(place.bitWidth), bits, at: place.address)
             return true
         }
-        guard !t.isConst else { return false }
-        switch t.kind {
+        guard t.pointee.qualifiers & CQualifier.const == 0 else { return false }
+        let p = place.address
+        switch t.pointee.kind {
+        case .float where t.pointee.size == 8:
+            p.storeBytes(of: scalar.asDouble, as: Double.self)
+            return true
         case .float, .integer, .bool, .enumeration, .complex:
-            t.store(scalar, at: place.address)
+            t.pointee.store(scalar, at: p)
             return true
         default:
             return false
@@ -175,32 +183,35 @@ extension UnsafeMutablePointer where Pointee == CDataAccess {
         let cd = object.cdata
         var id = cd.pointee.ctype
         var p = cd.payload
-        var t = core(id)
-        if t.kind == .reference {
+        var t = type(id)
+        if t.pointee.kind == .reference {
             p = cd.address ?? p
-            id = t.element
-            t = core(id)
+            id = t.pointee.element
+            t = type(id)
         }
+        let kind = t.pointee.kind
         if key.isNumber {
             let base: UnsafeMutableRawPointer?
-            switch t.kind {
+            switch kind {
             case .pointer: base = p.load(as: UnsafeMutableRawPointer?.self)
             case .array: base = p
             default: return nil
             }
             // A NULL pointer and elements of unknown size are the full path's errors.
             guard let base else { return nil }
-            let size = core(t.element).size
+            let element = t.pointee.element
+            let size = type(element).pointee.size
             guard size >= 0 else { return nil }
-            return CPlace(type: t.element, address: base + Int(doubleToInt64(key.number)) &* size)
+            return CPlace(type: element, address: base + Int(doubleToInt64(key.number)) &* size)
         }
         guard key.isString else { return nil }
         var record = id
-        if t.kind == .pointer {
-            record = t.element
-            guard core(record).isRecord, let a = p.load(as: UnsafeMutableRawPointer?.self) else { return nil }
+        if kind == .pointer {
+            record = t.pointee.element
+            let k = type(record).pointee.kind
+            guard k == .structure || k == .union, let a = p.load(as: UnsafeMutableRawPointer?.self) else { return nil }
             p = a
-        } else if !t.isRecord {
+        } else if kind != .structure && kind != .union {
             return nil
         }
         let s = key.string

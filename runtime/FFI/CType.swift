@@ -83,6 +83,9 @@ struct CTypeCore {
     /// `T &` for this type once `CTypeTable.reference(to:)` made it, else -1: what reading
     /// an aggregate element boxes.
     var reference: CTypeID = -1
+    /// Function types: the index of their `CCallPlan` once the first call made it, -1 before,
+    /// `CCallPlan.none` when calls take the general path.
+    var callPlan: Int32 = -1
 
     init(_ t: CType) {
         kind = t.kind
