@@ -214,13 +214,18 @@ extension UnsafeMutablePointer where Pointee == CDataAccess {
         } else if kind != .structure && kind != .union {
             return nil
         }
-        let s = key.string
-        var entry = pointee.members[CDataAccess.slot(record, s)]
-        if entry.record != record || entry.key != s {
-            entry = LuaVM.withCurrent { $0.cacheMember(record, s) }
-        }
+        let entry = member(record, key.string)
         guard entry.type >= 0 else { return nil }
         return CPlace(type: entry.type, address: p + entry.offset, bitOffset: entry.bitOffset, bitWidth: entry.bitWidth)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == CDataAccess {
+    /// Member `key` of record `record`, from the cache or looked up and cached.
+    @inline(__always) func member(_ record: CTypeID, _ key: StringRef) -> CMemberEntry {
+        let entry = pointee.members[CDataAccess.slot(record, key)]
+        if entry.record == record && entry.key == key { return entry }
+        return LuaVM.withCurrent { $0.cacheMember(record, key) }
     }
 }
 

@@ -534,14 +534,14 @@ extension LuaVM {
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
         let cd = object.cdata
         let types = ffi.types
-        if types[cd.pointee.ctype].kind == .ctype {
+        if types.core(cd.pointee.ctype).kind == .ctype {
             let id = cd.payload.load(as: CTypeID.self)
             return newCData(c, id, firstInitializer: 2, constructor: true)
         }
         let (id, p) = cdataTarget(cd)
-        let t = types[id]
+        let t = types.core(id)
         if t.kind == .function { return callC(c, id, address: cd.address) }
-        if t.kind == .pointer && types[t.element].kind == .function {
+        if t.kind == .pointer && types.core(t.element).kind == .function {
             return callC(c, t.element, address: p.load(as: UnsafeMutableRawPointer?.self))
         }
         if let h = metatypeHandler(object, "__call") {
