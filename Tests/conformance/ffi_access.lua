@@ -141,3 +141,47 @@ ffi.cdef[[ struct later { int a; double b; }; ]]
 local l = ffi.new("struct later")
 l.a, l.b = 3, 4.5
 print(l.a, l.b)
+
+-- the same places read and written again and again (compiled code caches each instruction's place)
+ffi.cdef[[ typedef struct { int8_t i8; uint8_t u8; int16_t i16; uint16_t u16; int32_t i32; uint32_t u32; bool b; double d; } scalars; ]]
+local values = { 0, 1, -1, 200, -129, 255.9, -0.5, 70000.9, 2^31, -2^31 - 1, 2^32 + 5, 1e300, -1e300, 0/0, 1/0 }
+local s = ffi.new("scalars")
+local sp = ffi.cast("scalars *", s)
+for _, v in ipairs(values) do
+  s.i8, s.u8, s.i16, s.u16, s.i32, s.u32, s.b = v, v, v, v, v, v, v
+  sp.d = v
+  local d = sp.d
+  print(s.i8, s.u8, s.i16, s.u16, s.i32, s.u32, s.b, d ~= d and "nan" or d)
+end
+local many = ffi.new("scalars[3]")
+for round = 1, 3 do
+  for i = 0, 2 do
+    local e = many[i]
+    e.i32 = e.i32 + i * round
+    e.d = e.d - round / 4
+    e.b = not e.b
+  end
+end
+for i = 0, 2 do print(many[i].i32, many[i].d, many[i].b) end
+local bytes = ffi.new("uint8_t[8]")
+local words = ffi.cast("int16_t *", bytes) + 2
+for i = -2, 1 do words[i] = i * 1000 - 1 end
+for i = 0, 7 do io.write(bytes[i], i < 7 and " " or "\n") end
+for i = -2, 1 do io.write(words[i], i < 1 and " " or "\n") end
+local flags = ffi.new("bool[4]")
+for i = 0, 3 do flags[i] = i % 2 end
+for i = 0, 3 do io.write(tostring(flags[i]), i < 3 and " " or "\n") end
+-- one instruction meeting different C types, and tables, in turn
+local function getx(o) return o.x end
+local function setx(o, v) o.x = v end
+local things = { ffi.new("vec2", 1, 2), { x = "table" }, ffi.new("struct { int32_t pad; int32_t x; }", 0, 7),
+  ffi.cast("vec2 *", bodies), ffi.new("struct { uint8_t x; }", 9) }
+for round = 1, 2 do
+  for _, o in ipairs(things) do
+    setx(o, round == 1 and getx(o) or 3)
+    io.write(tostring(getx(o)), " ")
+  end
+  print()
+end
+print(pcall(setx, ffi.new("vec2"), "no"))
+print(pcall(setx, ffi.new("const vec2"), 1))
