@@ -127,6 +127,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         case .bool:
             return Value(bool: p.load(as: UInt8.self) != 0)
         case .enumeration:
+            if t.pointee.isUnsigned { return Value(number: Double(p.loadUnaligned(as: UInt32.self))) }
             return Value(number: Double(p.loadUnaligned(as: Int32.self)))
         case .pointer:
             guard t.pointee.qualifiers == 0 else { return nil }
