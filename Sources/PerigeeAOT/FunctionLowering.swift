@@ -25,6 +25,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
     static func isCompact(_ proto: Prototype) -> Bool { proto.bytecode.count > compactThreshold }
     /// The version without number speculation (see NumberInference).
     let generic: Bool
+    /// Table reads and stores that meet a cdata load or store C scalars inline (CDataPaths).
+    let cdataPaths: Bool
 
     /// Whether `proto` also gets a version without number speculation, which replaces the
     /// speculative one once that met arithmetic on other values: functions whose arithmetic
@@ -43,10 +45,11 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// Lowers `job`'s function and, when it has one, its generic version.
     static func lower(_ job: FunctionJob, _ rt: RuntimeInterface, shared: Bool = false,
                       debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
-        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, debug: debug)
+        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, cdataPaths: job.cdataPaths, debug: debug)
         main.lower()
         guard job.generic else { return (main.function, nil) }
-        let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared, debug: debug)
+        let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared,
+                                       cdataPaths: job.cdataPaths, debug: debug)
         generic.lower()
         return (main.function, generic.function)
     }
@@ -93,8 +96,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
-         debug: DebugInfoBuilder? = nil) {
+         cdataPaths: Bool = false, debug: DebugInfoBuilder? = nil) {
         self.generic = generic
+        self.cdataPaths = cdataPaths
         self.debug = debug
         self.proto = proto
         self.rt = rt

@@ -337,7 +337,9 @@ extension FunctionLowering {
     /// key, `__index` tables), then the full instruction (`__index` functions, errors).
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
-        let t = tableOperand(op == .GGET ? nil : bReg, slow: slow)
+        let cdata = cdataPaths && (op == .TGETS || op == .TGETV)
+        let notTable = cdata ? newBlock("nottable") : slow
+        let t = tableOperand(op == .GGET ? nil : bReg, slow: notTable)
         let key: LLVMValueRef
         switch op {
         case .GGET, .TGETS:
@@ -359,6 +361,10 @@ extension FunctionLowering {
         b.position(atEndOf: use)
         store(a, b.load(cx.i64, lookupResult))
         b.br(done)
+        if cdata {
+            b.position(atEndOf: notTable)
+            lowerCDataRead(pc, op, a, bReg, cReg, slow: slow, done: done)
+        }
         b.position(atEndOf: slow)
         bailIfNegative(call(.index, pc: pc))
         b.br(done)
@@ -369,7 +375,9 @@ extension FunctionLowering {
     /// (new keys), then the full instruction (`__newindex`, errors).
     func lowerNewIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("newindex"), storing = newBlock("store"), done = newBlock("stored")
-        let t = tableOperand(op == .GSET ? nil : bReg, slow: slow)
+        let cdata = cdataPaths && (op == .TSETS || op == .TSETV)
+        let notTable = cdata ? newBlock("nottable") : slow
+        let t = tableOperand(op == .GSET ? nil : bReg, slow: notTable)
         let value = load(a)
         let key: LLVMValueRef
         switch op {
@@ -388,6 +396,10 @@ extension FunctionLowering {
         b.position(atEndOf: storing)
         let stored = callRuntime(.store, [t, key, value])
         b.condBr(b.icmp(LLVMIntEQ, stored, i64(0)), done, slow)
+        if cdata {
+            b.position(atEndOf: notTable)
+            lowerCDataWrite(pc, op, a, bReg, cReg, slow: slow, done: done)
+        }
         b.position(atEndOf: slow)
         bailIfNegative(call(.newindex, pc: pc))
         b.br(done)

@@ -149,6 +149,11 @@ public struct ProgramBuild {
         }
     }
 
+    /// Modules the runtime has when a program starts (`package.loaded`, `package.preload`):
+    /// `require` never searches for them.
+    static let runtimeModules: Set<String> = ["_G", "bit", "coroutine", "debug", "ffi", "io", "jit", "math", "os",
+                                              "package", "string", "string.buffer", "table", "table.new", "table.clear"]
+
     /// The modules `program` requires with constant names, transitively, found beside the
     /// main script or on `package.path` now. One that is not found or does not compile is
     /// left to `require` at run time (which raises luajit's error there) with a warning, or
@@ -160,7 +165,7 @@ public struct ProgramBuild {
         var modules: [CompiledChunk] = []
         while let name = pending.first {
             pending.removeFirst()
-            guard seen.insert(name).inserted else { continue }
+            guard seen.insert(name).inserted, !ProgramBuild.runtimeModules.contains(name) else { continue }
             guard case .found(let file) = searchPath(name, path, separator: ".", replacement: "/") else {
                 try warn("module '\(name)' not found: require will look for it when the program runs")
                 continue

@@ -23,12 +23,15 @@ struct FunctionJob {
     let proto: Prototype
     let name: String
     let generic: Bool
+    /// Its chunk uses the FFI: cdata reads and stores get inline paths.
+    let cdataPaths: Bool
     var genericName: String { name + "_generic" }
 
-    init(proto: Prototype, name: String) {
+    init(proto: Prototype, name: String, cdataPaths: Bool = false) {
         self.proto = proto
         self.name = name
         generic = FunctionLowering.hasGenericVersion(proto)
+        self.cdataPaths = cdataPaths
     }
 
     /// Relative cost of compiling it.
@@ -88,8 +91,9 @@ public final class ProgramCompiler {
         let dump = module.addConstantBytes("perigee_chunk\(index)_bytecode", dumpBytes)
         let pointerType = context.pointer(to: rt.functionType)
         let versionsType = context.structure([pointerType, pointerType])
+        let ffi = FunctionLowering.usesFFI(proto)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
-            let job = FunctionJob(proto: p, name: "perigee_chunk\(index)_f\(i)")
+            let job = FunctionJob(proto: p, name: "perigee_chunk\(index)_f\(i)", cdataPaths: ffi)
             jobs.append(job)
             let (main, generic): (LLVMValueRef, LLVMValueRef?)
             if functionsElsewhere {

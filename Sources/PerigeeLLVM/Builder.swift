@@ -108,6 +108,8 @@ public final class IRBuilder {
     public func bitcast(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildBitCast(ref, v, t, n)! }
     public func sitofp(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSIToFP(ref, v, t, n)! }
     public func zext(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildZExt(ref, v, t, n)! }
+    public func sext(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSExt(ref, v, t, n)! }
+    public func uitofp(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildUIToFP(ref, v, t, n)! }
     public func trunc(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildTrunc(ref, v, t, n)! }
     public func intToPtr(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildIntToPtr(ref, v, t, n)! }
     public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }

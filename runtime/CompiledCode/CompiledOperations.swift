@@ -247,6 +247,8 @@ public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
         let tab = t.table
         let v = op == .TGETS ? tab.get(string: key.string) : (op == .TGETB ? tab.get(integer: c) : tab.get(key))
         if !v.isNil || tab.pointee.metatable == nil { f[a] = v; return 0 }
+    } else if t.isCData, let v = f.g.cdataRead(t, key) {
+        return f.finish(.value(v), into: a)
     }
     return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, t, key, slot: b), into: a)
 }
@@ -278,6 +280,14 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
         if vm.g.needsNewIndex(t, k) { return 1 }
         return t.set(k, Value(bits: value), vm.g) == .ok ? 0 : 1
     }
+}
+
+/// Fills the inline cache of a cdata read or store (`CDataSite`) from the cdata and key the
+/// instruction met; the instruction's full path runs next.
+@_cdecl("perigee_cdata_site")
+public func perigee_cdata_site(_ site: UnsafeMutablePointer<UInt64>, _ object: UInt64, _ key: UInt64, _ store: Int) -> Int {
+    LuaVM.currentGlobal.fillCDataSite(site, Value(bits: object), Value(bits: key), store: store != 0)
+    return 0
 }
 
 /// GSET, TSETV, TSETS, TSETB, TSETR.
@@ -586,4 +596,5 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_store", perigee_store as @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> Int),
     entry("perigee_next_entry", perigee_next_entry as @convention(c) (UnsafeMutableRawPointer, Int, Slots64) -> Int),
     entry("perigee_upvalue_barrier", perigee_upvalue_barrier as @convention(c) (UnsafeMutableRawPointer, UInt64) -> Int),
+    entry("perigee_cdata_site", perigee_cdata_site as @convention(c) (Slots64, UInt64, UInt64, Int) -> Int),
 ]

@@ -43,6 +43,9 @@ public enum RuntimeLayout {
     public static let globalPhase = MemoryLayout<GlobalState>.offset(of: \GlobalState.phase)!
     public static let globalEmptyNode = MemoryLayout<GlobalState>.offset(of: \GlobalState.emptyNode)!
     public static let globalMetamethodNames = MemoryLayout<GlobalState>.offset(of: \GlobalState.metamethodNames)!
+    // cdata: the C type id (an i32) and the payload (an address for pointers and references).
+    public static let cdataType = MemoryLayout<GCCData>.offset(of: \GCCData.ctype)!
+    public static let cdataPayload = GCCData.payloadOffset
     /// The mark bit of a black object (a store into one needs a barrier).
     public static let black = GCMark.black
 }

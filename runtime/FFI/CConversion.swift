@@ -68,10 +68,10 @@ extension CScalar {
     }
 }
 
-extension CTypeTable {
-    /// Stores `v` as a value of scalar type `id` (integer, bool, enum, float, complex or pointer).
-    func store(_ v: CScalar, as id: CTypeID, at p: UnsafeMutableRawPointer) {
-        let t = core(id)
+extension CTypeCore {
+    /// Stores `v` as a value of this scalar type (integer, bool, enum, float, complex or pointer).
+    func store(_ v: CScalar, at p: UnsafeMutableRawPointer) {
+        let t = self
         switch t.kind {
         case .bool:
             p.storeBytes(of: v.isZero ? 0 : 1, as: UInt8.self)
@@ -118,9 +118,9 @@ extension CTypeTable {
         }
     }
 
-    /// The scalar stored at `p` as type `id`, or nil when `id` is not a scalar.
-    func load(_ id: CTypeID, at p: UnsafeRawPointer) -> CScalar? {
-        let t = core(id)
+    /// The scalar stored at `p` as this type, or nil when it is not a scalar.
+    @inline(__always) func load(at p: UnsafeRawPointer) -> CScalar? {
+        let t = self
         switch t.kind {
         case .bool: return .signed(p.load(as: UInt8.self) != 0 ? 1 : 0)
         case .integer, .enumeration:
@@ -147,27 +147,43 @@ extension CTypeTable {
         }
     }
 
-    /// Reads a bitfield member as a number.
-    func loadBitfield(_ f: CField, at p: UnsafeRawPointer) -> Double {
-        let t = core(f.type)
+    /// Reads a bitfield of this type, `width` bits from bit `bitOffset` of the unit at `p`, as a number.
+    func loadBitfield(bitOffset: Int, width bitWidth: Int, at p: UnsafeRawPointer) -> Double {
+        let t = self
         var unit: UInt64 = 0
         memcpy(&unit, p, max(1, min(8, t.size)))
-        let width = UInt64(f.bitWidth)
-        var v = (unit >> UInt64(f.bitOffset)) & (width >= 64 ? ~0 : (1 << width) - 1)
+        let width = UInt64(bitWidth)
+        var v = (unit >> UInt64(bitOffset)) & (width >= 64 ? ~0 : (1 << width) - 1)
         if t.kind == .bool { return v != 0 ? 1 : 0 }
         if !t.isUnsigned && width > 0 && v & (1 << (width - 1)) != 0 { v |= ~0 << width }
         return t.isUnsigned ? Double(v) : Double(Int64(bitPattern: v))
     }
 
-    func storeBitfield(_ f: CField, _ value: Int64, at p: UnsafeMutableRawPointer) {
-        let t = core(f.type)
-        let size = max(1, min(8, t.size))
+    func storeBitfield(bitOffset: Int, width bitWidth: Int, _ value: Int64, at p: UnsafeMutableRawPointer) {
+        let size = max(1, min(8, self.size))
         var unit: UInt64 = 0
         memcpy(&unit, p, size)
-        let width = UInt64(f.bitWidth)
-        let mask: UInt64 = (width >= 64 ? ~0 : (1 << width) - 1) << UInt64(f.bitOffset)
-        unit = (unit & ~mask) | ((UInt64(bitPattern: value) << UInt64(f.bitOffset)) & mask)
+        let width = UInt64(bitWidth)
+        let mask: UInt64 = (width >= 64 ? ~0 : (1 << width) - 1) << UInt64(bitOffset)
+        unit = (unit & ~mask) | ((UInt64(bitPattern: value) << UInt64(bitOffset)) & mask)
         memcpy(p, &unit, size)
+    }
+}
+
+extension CTypeTable {
+    /// Stores `v` as a value of scalar type `id` (integer, bool, enum, float, complex or pointer).
+    func store(_ v: CScalar, as id: CTypeID, at p: UnsafeMutableRawPointer) { core(id).store(v, at: p) }
+
+    /// The scalar stored at `p` as type `id`, or nil when `id` is not a scalar.
+    func load(_ id: CTypeID, at p: UnsafeRawPointer) -> CScalar? { core(id).load(at: p) }
+
+    /// Reads a bitfield member as a number.
+    func loadBitfield(_ f: CField, at p: UnsafeRawPointer) -> Double {
+        core(f.type).loadBitfield(bitOffset: f.bitOffset, width: f.bitWidth, at: p)
+    }
+
+    func storeBitfield(_ f: CField, _ value: Int64, at p: UnsafeMutableRawPointer) {
+        core(f.type).storeBitfield(bitOffset: f.bitOffset, width: f.bitWidth, value, at: p)
     }
 }
 

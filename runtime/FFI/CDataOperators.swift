@@ -2,10 +2,23 @@
 /// `tostring` on C values, each trying the metatype (`ffi.metatype`) of the value's struct where
 /// luajit does.
 import Glibc
+import PerigeeFrontend
 
 /// Arithmetic operators in the order of the metamethod names `__add` ... `__unm`.
 enum CArithmetic {
     case add, sub, mul, div, mod, pow, unm
+
+    init?(_ op: ArithmeticOperator) {
+        switch op {
+        case .add: self = .add
+        case .sub: self = .sub
+        case .mul: self = .mul
+        case .div: self = .div
+        case .mod: self = .mod
+        case .pow: self = .pow
+        case .unm: self = .unm
+        }
+    }
 
     var metamethod: String {
         switch self {
@@ -24,6 +37,14 @@ extension BuiltinCall {
     func arithmetic(_ op: CArithmetic) -> Int32 {
         vm.cdataArithmetic(self, op, arg(1), op == .unm ? arg(1) : arg(2))
     }
+}
+
+/// The outcome of cdata arithmetic without metamethods.
+enum CArithmeticResult {
+    case value(Value)
+    /// Operands the built-in arithmetic does not take: the metatype's metamethod or an error.
+    case unsupported
+    case outOfMemory
 }
 
 /// An operand of cdata arithmetic after luajit's promotions.
@@ -187,6 +208,7 @@ extension LuaVM {
     /// `cdata[key]` for elements and members, without a metamethod call (the interpreter's
     /// and compiled code's slow paths try it first); nil leaves it to `__index`.
     func cdataFastIndex(_ object: Value, _ key: Value) -> Value? {
+        if let v = g.cdataRead(object, key) { return v }
         let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return nil }
         switch location {
@@ -202,6 +224,7 @@ extension LuaVM {
 
     /// `cdata[key] = value` for elements and members; false leaves it (and its errors) to `__newindex`.
     func cdataFastNewIndex(_ object: Value, _ key: Value, _ value: Value) -> Bool {
+        if g.cdataWrite(object, key, value) { return true }
         let types = ffi.types
         guard types.core(object.cdata.pointee.ctype).kind != .ctype, let location = try? locate(object, key) else { return false }
         switch location {
@@ -241,7 +264,9 @@ extension LuaVM {
         }
         if key.isString, let method = callbackMethod(c, object, key.string.description) { return c.results(method) }
         if let h = metatypeHandler(object, "__index") {
-            if h.isTable { return c.results(h.table.get(key)) }
+            // A table's nil is no member either, as in luajit.
+            if h.isTable, case let v = h.table.get(key), !v.isNil { return c.results(v) }
+            if h.isTable { return c.error(noMember(object, key)) }
             var r = Value.nil
             if callFunction(c.L, h, [object, key], &r) != .ok { return builtinError }
             return c.results(r)
@@ -301,10 +326,10 @@ extension LuaVM {
         let (id, p) = cdataTarget(v.cdata)
         let t = types.core(id)
         switch t.kind {
+        case .integer where t.size == 8:
+            return t.isUnsigned ? .uint64(p.loadUnaligned(as: UInt64.self)) : .int64(p.loadUnaligned(as: Int64.self))
         case .integer, .enumeration, .bool:
-            let s = types.load(id, at: p)!
-            if t.size == 8 && t.isUnsigned { return .uint64(UInt64(bitPattern: s.asInt64)) }
-            return .int64(s.asInt64)
+            return .int64(t.load(at: p)!.asInt64)
         case .float:
             return .int64(doubleToInt64(types.load(id, at: p)!.asDouble))
         case .pointer:
@@ -319,20 +344,31 @@ extension LuaVM {
     /// Built-in arithmetic first (numbers, 64-bit integers, pointers); the metatype's
     /// metamethod only for what that cannot do, as in luajit.
     func cdataArithmetic(_ c: BuiltinCall, _ op: CArithmetic, _ a: Value, _ b: Value) -> Int32 {
-        let x = operand(a), y = operand(b)
-        func fail() -> Int32 {
+        switch builtinArithmetic(op, a, b) {
+        case .value(let v):
+            return c.results(v)
+        case .outOfMemory:
+            return c.outOfMemory()
+        case .unsupported:
             if let r = metatypeCall(c, op.metamethod, a, b) { return r }
             return c.error("attempt to perform arithmetic on '\(conversionName(a))' and '\(conversionName(b))'")
         }
+    }
+
+    /// What `a op b` is without a metatype (the interpreter's arithmetic on cdata tries it
+    /// before calling `__add` and friends): `.unsupported` leaves it to the metamethods.
+    func builtinArithmetic(_ op: CArithmetic, _ a: Value, _ b: Value) -> CArithmeticResult {
+        let x = operand(a), y = operand(b)
         let types = ffi.types
+        func boxed(_ v: Value?) -> CArithmeticResult { v.map { .value($0) } ?? .outOfMemory }
         switch (x, y) {
         case (.pointer(let p, let e), _), (_, .pointer(let p, let e)):
-            let size = max(types[e].size, 0)
+            let size = max(types.core(e).size, 0)
             if case .pointer(let q, let f) = y, case .pointer = x {
                 // Pointer difference in elements, for pointers to one type.
-                guard op == .sub, types.unqualified(e) == types.unqualified(f) || size == 0 else { return fail() }
+                guard op == .sub, types.unqualified(e) == types.unqualified(f) || size == 0 else { return .unsupported }
                 let diff = Int64(bitPattern: UInt64(p) &- UInt64(q))
-                return c.results(Value(number: Double(size == 0 ? diff : diff / Int64(size))))
+                return .value(Value(number: Double(size == 0 ? diff : diff / Int64(size))))
             }
             let isLeft: Bool
             if case .pointer = x { isLeft = true } else { isLeft = false }
@@ -342,14 +378,14 @@ extension LuaVM {
             case .number(let d): n = doubleToInt64(d)
             case .int64(let i): n = i
             case .uint64(let u): n = Int64(bitPattern: u)
-            default: return fail()
+            default: return .unsupported
             }
-            guard op == .add || (op == .sub && isLeft) else { return fail() }
+            guard op == .add || (op == .sub && isLeft) else { return .unsupported }
             let delta = UInt(bitPattern: Int(n &* Int64(size)))
             let address = op == .add ? p &+ delta : p &- delta
-            return box(types.pointer(to: e), address: UnsafeRawPointer(bitPattern: address)).map { c.results($0) } ?? c.outOfMemory()
+            return boxed(box(types.pointer(to: e), address: UnsafeRawPointer(bitPattern: address)))
         case (.other, _), (_, .other):
-            return fail()
+            return .unsupported
         case (.number(let l), .number(let r)):
             let result: Double
             switch op {
@@ -361,7 +397,7 @@ extension LuaVM {
             case .pow: result = pow(l, r)
             case .unm: result = -l
             }
-            return c.results(Value(number: result))
+            return .value(Value(number: result))
         default:
             let unsigned: Bool
             if case .uint64 = x { unsigned = true } else if case .uint64 = y { unsigned = true } else { unsigned = false }
@@ -375,7 +411,9 @@ extension LuaVM {
             }
             let l = bits(x), r = bits(y)
             let result = unsigned ? unsignedArithmetic(op, l, r) : UInt64(bitPattern: signedArithmetic(op, Int64(bitPattern: l), Int64(bitPattern: r)))
-            return box(unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64, copying: [result], size: 8).map { c.results($0) } ?? c.outOfMemory()
+            guard let cd = g.newCData(unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64, size: 8) else { return .outOfMemory }
+            cd.payload.storeBytes(of: result, as: UInt64.self)
+            return .value(Value(cdata: cd))
         }
     }
 
@@ -496,14 +534,14 @@ extension LuaVM {
         guard object.isCData else { return c.typeError(1, expected: "cdata") }
         let cd = object.cdata
         let types = ffi.types
-        if types[cd.pointee.ctype].kind == .ctype {
+        if types.core(cd.pointee.ctype).kind == .ctype {
             let id = cd.payload.load(as: CTypeID.self)
             return newCData(c, id, firstInitializer: 2, constructor: true)
         }
         let (id, p) = cdataTarget(cd)
-        let t = types[id]
+        let t = types.core(id)
         if t.kind == .function { return callC(c, id, address: cd.address) }
-        if t.kind == .pointer && types[t.element].kind == .function {
+        if t.kind == .pointer && types.core(t.element).kind == .function {
             return callC(c, t.element, address: p.load(as: UnsafeMutableRawPointer?.self))
         }
         if let h = metatypeHandler(object, "__call") {

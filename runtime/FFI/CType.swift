@@ -80,6 +80,12 @@ struct CTypeCore {
     var element: CTypeID
     var length: Int
     var fields: UnsafeBufferPointer<CField>
+    /// `T &` for this type once `CTypeTable.reference(to:)` made it, else -1: what reading
+    /// an aggregate element boxes.
+    var reference: CTypeID = -1
+    /// Function types: the index of their `CCallPlan` once the first call made it, -1 before,
+    /// `CCallPlan.none` when calls take the general path.
+    var callPlan: Int32 = -1
 
     init(_ t: CType) {
         kind = t.kind
@@ -127,8 +133,9 @@ enum CTypeBuiltin {
 /// (structs, unions and enums are each their own type), plus the names `ffi.cdef` declared.
 final class CTypeTable {
     private(set) var types: [CType] = []
-    /// `types` without names and members, for the hot paths.
-    private var cores: [CTypeCore] = []
+    /// `types` without names and members, and the member cache: what the hot paths read
+    /// (see CDataAccess.swift), reachable from the global state without reference counting.
+    let access = CDataAccess.make()
     /// `T *` and `T &` by `T`: what indexing and pointer arithmetic ask for all the time,
     /// found without formatting an interning key.
     private var plainPointers: [CTypeID: CTypeID] = [:]
@@ -147,6 +154,7 @@ final class CTypeTable {
     private var memberStorage: [UnsafeMutableBufferPointer<CField>] = []
 
     deinit {
+        CDataAccess.destroy(access)
         for m in memberStorage {
             m.deinitialize()
             m.deallocate()
@@ -198,11 +206,11 @@ final class CTypeTable {
 
     subscript(id: CTypeID) -> CType { types[Int(id)] }
 
-    @inline(__always) func core(_ id: CTypeID) -> CTypeCore { cores[Int(id)] }
+    @inline(__always) func core(_ id: CTypeID) -> CTypeCore { access.pointee.cores[Int(id)] }
 
     private func add(_ t: CType) -> CTypeID {
         types.append(t)
-        cores.append(CTypeCore(t))
+        access.append(CTypeCore(t))
         return CTypeID(types.count - 1)
     }
 
@@ -211,7 +219,11 @@ final class CTypeTable {
 
     func update(_ id: CTypeID, _ t: CType) {
         types[Int(id)] = t
-        cores[Int(id)] = CTypeCore(t)
+        let reference = core(id).reference
+        access.pointee.cores[Int(id)] = CTypeCore(t)
+        access.pointee.cores[Int(id)].reference = reference
+        // Completing a struct changes what its members resolve to.
+        access.forgetMembers()
     }
 
     /// The interned type described by `key`, made by `make` the first time.
@@ -267,6 +279,7 @@ final class CTypeTable {
         if let id = references[element] { return id }
         let id = intern("r:\(element)") { CType(kind: .reference, size: 8, align: 8, element: element) }
         references[element] = id
+        access.pointee.cores[Int(element)].reference = id
         return id
     }
 

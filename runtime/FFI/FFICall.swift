@@ -25,6 +25,8 @@ final class CCallback {
 final class CCallLayout {
     private var ffiTypes: [CTypeID: UnsafeMutablePointer<ffi_type>] = [:]
     private var cifs: [CTypeID: UnsafeMutablePointer<ffi_cif>] = [:]
+    /// Call plans by `CTypeCore.callPlan`.
+    private var plans: [CCallPlan] = []
     var callbacks: [CCallback?] = []
     /// The error a callback raised while C code ran: raised when the C call returns.
     var callbackError: Value? = nil
@@ -117,6 +119,50 @@ final class CCallLayout {
         cifs[id] = cif
         return cif
     }
+
+    /// The call plan of function type `id`, made on its first call; nil for variadic
+    /// functions and those libffi cannot describe.
+    @inline(__always) func plan(_ id: CTypeID, _ types: CTypeTable) -> CCallPlan? {
+        let index = types.core(id).callPlan
+        if index >= 0 { return plans[Int(index)] }
+        if index == CCallPlan.none { return nil }
+        return makePlan(id, types)
+    }
+
+    @inline(never) private func makePlan(_ id: CTypeID, _ types: CTypeTable) -> CCallPlan? {
+        let t = types[id]
+        let parameters = t.fields.map(\.type)
+        guard !t.isVariadic, let cif = cif(id, parameters, types) else {
+            types.access.pointee.cores[Int(id)].callPlan = CCallPlan.none
+            return nil
+        }
+        let list = UnsafeMutableBufferPointer<CTypeID>.allocate(capacity: parameters.count)
+        _ = list.initialize(from: parameters)
+        let plan = CCallPlan(cif: cif, parameters: UnsafeBufferPointer(list),
+                             storageSize: CCallPlan.storageSize(UnsafeBufferPointer(list), types))
+        plans.append(plan)
+        types.access.pointee.cores[Int(id)].callPlan = Int32(plans.count - 1)
+        return plan
+    }
+}
+
+/// How a C function type with fixed parameters is called, worked out on its first call:
+/// its libffi call interface and its parameter types and argument storage.
+struct CCallPlan {
+    let cif: UnsafeMutablePointer<ffi_cif>
+    /// Allocated once, kept for the state's life (as the call interfaces are).
+    let parameters: UnsafeBufferPointer<CTypeID>
+    let storageSize: Int
+
+    /// `CTypeCore.callPlan` of a function type no plan describes.
+    static let none: Int32 = -2
+
+    /// Bytes of one argument slot: 16-byte aligned, at least 8.
+    @inline(__always) static func slotSize(_ size: Int) -> Int { (max(size, 8) + 15) / 16 * 16 }
+
+    static func storageSize(_ arguments: UnsafeBufferPointer<CTypeID>, _ types: CTypeTable) -> Int {
+        arguments.reduce(0) { $0 + slotSize(types.core($1).size) }
+    }
 }
 
 extension LuaVM {
@@ -187,7 +233,8 @@ extension LuaVM {
     }
 
     private func newCLibrary(handle: UnsafeMutableRawPointer?) -> Value? {
-        guard let u = g.newUserdata(size: 8) else { return nil }
+        // The environment caches the function cdata the namespace handed out, by name.
+        guard let cache = g.newTable(), let u = g.newUserdata(size: 8, env: cache) else { return nil }
         u.pointee.kind = cLibraryKind
         u.payload.storeBytes(of: handle, as: UnsafeMutableRawPointer?.self)
         u.setMetatable(ffi.clibMetatable, g)
@@ -217,9 +264,22 @@ extension LuaVM {
         switch symbolAddress(c, lib, name) {
         case .failure(let e): return c.error(e.message)
         case .success(let (id, p)):
-            if ffi.types[id].kind == .function { return box(id, address: p).map { c.results($0) } ?? c.outOfMemory() }
+            if ffi.types[id].kind == .function {
+                guard let f = box(id, address: p) else { return c.outOfMemory() }
+                // A function's address does not change: later reads take it from the cache.
+                if let cache = lib.userdata.pointee.env { _ = cache.set(string: key, f, g) }
+                return c.results(f)
+            }
             return cValue(id, at: p).map { c.results($0) } ?? c.outOfMemory()
         }
+    }
+
+    /// A C function `lib[key]` gave before (`ffi.C.sqrt`), without calling `__index`.
+    @inline(__always) func cachedCFunction(_ lib: Value, _ key: Value) -> Value? {
+        guard lib.isUserdata, key.isString, lib.userdata.pointee.kind == cLibraryKind,
+              let cache = lib.userdata.pointee.env else { return nil }
+        let v = cache.get(string: key.string)
+        return v.isNil ? nil : v
     }
 
     private func clibNewIndex(_ c: BuiltinCall) -> Int32 {
@@ -258,8 +318,12 @@ extension LuaVM {
     /// Calls the C function of type `function` at `address` with the builtin's arguments 2...
     func callC(_ c: BuiltinCall, _ function: CTypeID, address: UnsafeMutableRawPointer?) -> Int32 {
         let types = ffi.types
-        let t = types[function]
         let count = c.count - 1
+        if let plan = ffi.calls.plan(function, types), count == plan.parameters.count {
+            guard let address else { return c.error("attempt to call a NULL function pointer") }
+            return callC(c, function, address: address, plan.cif, plan.parameters, plan.storageSize)
+        }
+        let t = types[function]
         if count < t.fields.count || (count > t.fields.count && !t.isVariadic) {
             return c.error("wrong number of arguments for function call")
         }
@@ -272,46 +336,65 @@ extension LuaVM {
             argumentTypes.append(a)
         }
         guard let cif = ffi.calls.cif(function, argumentTypes, types) else { return c.error("unsupported C function type") }
-        let slotSize = argumentTypes.reduce(0) { $0 + (max(types[$1].size, 8) + 15) / 16 * 16 }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(slotSize, 16), alignment: 16)
-        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(count, 1))
-        let resultSize = max(types[t.element].size, 16)
-        let result = UnsafeMutableRawPointer.allocate(byteCount: resultSize, alignment: 16)
-        defer {
-            storage.deallocate()
-            pointers.deallocate()
-            result.deallocate()
+        return argumentTypes.withUnsafeBufferPointer { arguments in
+            callC(c, function, address: address, cif, arguments, CCallPlan.storageSize(arguments, types))
         }
-        var offset = 0
-        for (i, a) in argumentTypes.enumerated() {
-            let slot = storage + offset
-            slot.initializeMemory(as: UInt8.self, repeating: 0, count: max(types[a].size, 8))
-            do {
-                try convert(c.arg(i + 2), to: a, at: slot)
-            } catch {
-                // luajit names no C function in these messages.
-                return c.error("bad argument #\(i + 1) to '?' (\(error.message))")
+    }
+
+    /// The call itself: the arguments converted to `argumentTypes` in `storageSize` bytes of
+    /// argument slots (`CCallPlan.slotSize` each), the result converted back.
+    private func callC(_ c: BuiltinCall, _ function: CTypeID, address: UnsafeMutableRawPointer,
+                       _ cif: UnsafeMutablePointer<ffi_cif>, _ argumentTypes: UnsafeBufferPointer<CTypeID>,
+                       _ storageSize: Int) -> Int32 {
+        let types = ffi.types
+        let returnType = types.core(function).element
+        let r = types.core(returnType)
+        let resultSize = max(r.size, 16)
+        let count = argumentTypes.count
+        return withUnsafeTemporaryAllocation(byteCount: max(storageSize, 16) + resultSize, alignment: 16) { buffer in
+            withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(count, 1)) { pointers in
+                let storage = buffer.baseAddress!
+                let result = storage + max(storageSize, 16)
+                var offset = 0
+                for i in 0..<count {
+                    let a = argumentTypes[i]
+                    let slot = storage + offset
+                    let size = types.core(a).size
+                    slot.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 8))
+                    let v = c.arg(i + 2)
+                    if v.isNumber && types.core(a).kind == .float && size == 8 {
+                        slot.storeBytes(of: v.number, as: Double.self)
+                    } else {
+                        do throws(FFIError) {
+                            try convert(v, to: a, at: slot)
+                        } catch {
+                            // luajit names no C function in these messages.
+                            return c.error("bad argument #\(i + 1) to '?' (\(error.message))")
+                        }
+                    }
+                    pointers[i] = slot
+                    offset += CCallPlan.slotSize(size)
+                }
+                result.initializeMemory(as: UInt8.self, repeating: 0, count: resultSize)
+                errno = ffi.savedErrno
+                ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, pointers.baseAddress)
+                ffi.savedErrno = perigee_errno_location().pointee
+                if let e = ffi.calls.callbackError {
+                    ffi.calls.callbackError = nil
+                    errorValue = e
+                    return builtinError
+                }
+                switch r.kind {
+                case .void:
+                    return 0
+                case .float where r.size == 8:
+                    return c.results(Value(normalizingNaN: result.load(as: Double.self)))
+                case .structure, .union, .array, .complex:
+                    return box(types.unqualified(returnType), copying: result, size: r.size).map { c.results($0) } ?? c.outOfMemory()
+                default:
+                    return cValue(returnType, at: result).map { c.results($0) } ?? c.outOfMemory()
+                }
             }
-            pointers[i] = slot
-            offset += (max(types[a].size, 8) + 15) / 16 * 16
-        }
-        result.initializeMemory(as: UInt8.self, repeating: 0, count: resultSize)
-        errno = ffi.savedErrno
-        ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, pointers)
-        ffi.savedErrno = perigee_errno_location().pointee
-        if let e = ffi.calls.callbackError {
-            ffi.calls.callbackError = nil
-            errorValue = e
-            return builtinError
-        }
-        let r = types[t.element]
-        switch r.kind {
-        case .void:
-            return 0
-        case .structure, .union, .array, .complex:
-            return box(types.unqualified(t.element), copying: result, size: r.size).map { c.results($0) } ?? c.outOfMemory()
-        default:
-            return cValue(t.element, at: result).map { c.results($0) } ?? c.outOfMemory()
         }
     }
 

@@ -360,8 +360,24 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
             r[Instruction(ins).ra] = inherited
             return stay(pc, base)
         }
+    } else if t.isCData, let v = runState(run).pointee.g.cdataRead(t, key) {
+        // A C element or member read in place (FFI/CDataAccess.swift).
+        r[Instruction(ins).ra] = v
+        return v.isCData ? afterCDataAllocation(run, base, pc) : stay(pc, base)
     }
     return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: Instruction(ins).rb) }
+}
+
+/// A cdata read boxed its result (a reference, a 64-bit integer, a pointer): with it in its
+/// register, this is a safepoint, as after FNEW.
+@inline(__always) func afterCDataAllocation(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code) -> PerigeeStep {
+    let g = runState(run).pointee.g
+    if g.pointee.totalBytes < g.pointee.threshold { return stay(pc, base) }
+    return slowPath(run, base, pc) { r in
+        r.syncTop()
+        r.g.checkGC()
+        return nil
+    }
 }
 
 @_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
@@ -389,6 +405,8 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         if !runState(run).pointee.g.needsNewIndex(tab, key) {
             if set(tab, r[Instruction(ins).ra], runState(run).pointee.g) == .ok { return stay(pc, base) }
         }
+    } else if t.isCData && runState(run).pointee.g.cdataWrite(t, key, r[Instruction(ins).ra]) {
+        return stay(pc, base)
     }
     return slowPath(run, base, pc) { $0.newIndexSlow(ins) }
 }

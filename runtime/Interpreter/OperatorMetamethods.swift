@@ -191,6 +191,14 @@ extension LuaVM {
     func resolveArithmetic(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ op: ArithmeticOperator,
                            _ x: Value, _ y: Value, operandSlots: (Int, Int)) -> MetaOutcome {
         if let a = toNumber(x), let b = toNumber(y) { return .value(Value(number: op.apply(a, b))) }
+        // 64-bit integers and pointers compute here, without a call to the cdata metamethod.
+        if x.isCData || y.isCData, let cop = CArithmetic(op) {
+            switch builtinArithmetic(cop, x, y) {
+            case .value(let v): return .value(v)
+            case .outOfMemory: _ = outOfMemory(L); return .failed
+            case .unsupported: break
+            }
+        }
         var mm = g.metamethod(op.metamethod, of: x)
         if mm.isNil { mm = g.metamethod(op.metamethod, of: y) }
         if mm.isNil {
@@ -218,6 +226,7 @@ extension LuaVM {
     func resolveIndex(_ L: ThreadRef, _ closure: FunctionRef?, _ pc: Int, _ object: Value, _ key: Value, slot: Int) -> MetaOutcome {
         // C elements and members are read in place; the rest goes through the cdata metatable.
         if object.isCData, let v = cdataFastIndex(object, key) { return .value(v) }
+        if let f = cachedCFunction(object, key) { return .value(f) }
         var t = object
         for _ in 0..<maxMetamethodChain {
             let mm: Value

@@ -89,6 +89,8 @@ public struct GlobalState {
     var pendingFinalizers: UnsafeMutablePointer<Value>? = nil
     var pendingFinalizerCount = 0
     var pendingFinalizerCapacity = 0
+    /// The C types' core facts and member cache the FFI's hot paths read (CDataAccess.swift).
+    var cdataAccess: UnsafeMutablePointer<CDataAccess>? = nil
 }
 
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>

@@ -101,6 +101,7 @@ public final class LuaVM {
         guard let g = GlobalRef.create() else { return nil }
         self.g = g
         g.pointee.debugInfoRelease = releaseProtoInfo
+        g.pointee.cdataAccess = ffi.types.access
         mainThread = g.pointee.mainThread
         guard let globals = g.newTable(arraySize: 0, hashSize: 64) else { g.destroy(); return nil }
         self.globals = globals

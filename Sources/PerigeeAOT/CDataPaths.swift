@@ -1,0 +1,171 @@
+/// Inline reads and stores of C scalars in cdata (`p.x`, `a[i]`, `p.x = v`) for programs that
+/// use the FFI: when a TGETS/TGETV/TSETS/TSETV meets a cdata instead of a table, compiled code
+/// tests the cdata's C type id against the instruction's inline cache (runtime/FFI/CDataSites.swift)
+/// and on a match loads or stores the double, integer or bool at the cached offset itself, as
+/// C would. The first time, or for another C type, `perigee_cdata_site` fills the cache and the
+/// full instruction runs; places the cache does not describe (aggregates, which read as boxed
+/// references, 64-bit integers, pointers, bitfields, const stores) take the full path.
+import CLLVM
+import PerigeeFrontend
+import PerigeeCodegen
+import PerigeeLLVM
+import PerigeeRuntime
+
+extension FunctionLowering {
+    /// Whether chunk `proto` names the FFI (`require("ffi")`) or holds cdata constants: its
+    /// functions get the inline cdata paths (other programs are spared their code).
+    static func usesFFI(_ proto: Prototype) -> Bool {
+        proto.preorder.contains { p in
+            p.bytecode.contains { $0.opcode == .KCDATA } || p.gcConstants.contains {
+                if case .string(let id) = $0 { return p.strings.bytes(of: id).elementsEqual("ffi".utf8) }
+                return false
+            }
+        }
+    }
+
+    /// A new inline cache for one instruction: two zeroed words.
+    private func cdataSite() -> LLVMValueRef {
+        let site = rt.module.addVariable("cdata_cache", cx.arrayType(cx.i64, 2),
+                                         cx.array(cx.i64, [i64(0), i64(0)]))
+        return b.pointerCast(site, rt.i64p)
+    }
+
+    /// The address of the C scalar `object[key]` per the inline cache, with the cache's form
+    /// (an i32), after the guards (a cdata whose type the cache holds, a usable key); `slow`
+    /// otherwise. A cache miss fills the cache first.
+    private func cdataPlace(_ pc: Int, object: LLVMValueRef, key: LLVMValueRef, numberKey: LLVMValueRef?,
+                            integerKey: LLVMValueRef?, store: Bool, slow: LLVMBasicBlockRef) -> (LLVMValueRef, LLVMValueRef) {
+        guardOr(hasTag(object, ValueBits.cdataTag), slow: slow)
+        let site = cdataSite()
+        let cd = objectPointer(object)
+        let ctype = loadField(cd, RuntimeLayout.cdataType, cx.i32)
+        let word = b.load(cx.i64, site)
+        let hit = newBlock("cdata.hit"), miss = newBlock("cdata.miss")
+        b.condBr(b.icmp(LLVMIntEQ, b.trunc(word, cx.i32), b.add(ctype, cx.constant(1, cx.i32))), hit, miss)
+        b.position(atEndOf: miss)
+        callRuntime(.cdataSite, [site, object, key, i64(store ? 1 : 0)])
+        b.br(slow)
+        b.position(atEndOf: hit)
+        let form = b.trunc(b.lshr(word, i64(32)), cx.i32)
+        let amount = b.load(cx.i64, b.gep(cx.i64, site, [i64(1)]))
+        let payload = fieldAddress(cd, RuntimeLayout.cdataPayload, cx.i64)
+        let indirect = b.icmp(LLVMIntNE, b.and(form, cx.constant(Int64(CDataSite.indirect), cx.i32)), cx.constant(0, cx.i32))
+        let start = b.select(indirect, b.load(cx.i64, payload), b.ptrToInt(payload, cx.i64))
+        // A NULL pointer is the full path's error.
+        guardOr(b.icmp(LLVMIntNE, start, i64(0)), slow: slow)
+        let address: LLVMValueRef
+        if let numberKey {
+            let index: LLVMValueRef
+            if let integerKey {
+                index = integerKey
+            } else {
+                // Indexes beyond ±2^52 go the full way (fptosi would be poison past i64).
+                let limit = cx.constant(4_503_599_627_370_496.0)
+                let inRange = b.and(b.fcmp(LLVMRealOLT, numberKey, limit), b.fcmp(LLVMRealOGT, numberKey, b.fneg(limit)))
+                guardOr(inRange, slow: slow)
+                index = b.fptosi(numberKey, cx.i64)
+            }
+            address = b.add(start, b.mul(index, amount))
+        } else {
+            address = b.add(start, amount)
+        }
+        return (address, b.and(form, cx.constant(Int64(CDataSite.scalarMask), cx.i32)))
+    }
+
+    /// The blocks of each scalar form, switched to from the current block (the rest go to `slow`).
+    private func switchOnScalar(_ form: LLVMValueRef, slow: LLVMBasicBlockRef) -> [UInt32: LLVMBasicBlockRef] {
+        let forms: [UInt32] = [CDataSite.double, CDataSite.int8, CDataSite.uint8, CDataSite.int16, CDataSite.uint16,
+                               CDataSite.int32, CDataSite.uint32, CDataSite.bool]
+        var blocks: [UInt32: LLVMBasicBlockRef] = [:]
+        for f in forms { blocks[f] = newBlock("cdata.form\(f)") }
+        b.switchOn(form, default: slow, forms.map { (cx.constant(Int64($0), cx.i32), blocks[$0]!) })
+        return blocks
+    }
+
+    private func scalarType(_ form: UInt32) -> LLVMTypeRef {
+        switch form {
+        case CDataSite.double: return cx.double
+        case CDataSite.int8, CDataSite.uint8, CDataSite.bool: return cx.i8
+        case CDataSite.int16, CDataSite.uint16: return cx.int(bits: 16)
+        default: return cx.i32
+        }
+    }
+
+    /// TGETS, TGETV on a cdata (the table guard failed): the inline read, else `slow`.
+    func lowerCDataRead(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, slow: LLVMBasicBlockRef,
+                        done: LLVMBasicBlockRef) {
+        let object = load(bReg)
+        let key = op == .TGETS ? gcConstant(cReg) : valueBits(cReg, at: pc)
+        var numberKey: LLVMValueRef? = nil
+        if op == .TGETV {
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
+            numberKey = b.bitcast(key, cx.double)
+        }
+        let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
+                                         integerKey: op == .TGETV ? integerValue(cReg, at: pc) : nil, store: false, slow: slow)
+        let blocks = switchOnScalar(form, slow: slow)
+        for (f, block) in blocks {
+            b.position(atEndOf: block)
+            let value = b.load(scalarType(f), b.intToPtr(address, cx.pointer(to: scalarType(f))))
+            switch f {
+            case CDataSite.bool:
+                store(a, b.select(b.icmp(LLVMIntNE, value, cx.constant(0, cx.i8)), bits(ValueBits.true), bits(ValueBits.false)))
+            case CDataSite.double:
+                // A NaN from memory may carry a payload that reads as a tag: make it canonical.
+                let raw = b.bitcast(value, cx.i64)
+                let tagged = b.icmp(LLVMIntUGE, raw, bits(ValueBits.numberBound))
+                store(a, b.select(tagged, bits(Value.canonicalNaN), raw))
+            case CDataSite.uint8, CDataSite.uint16, CDataSite.uint32:
+                storeNumber(a, b.uitofp(value, cx.double))
+            default:
+                storeNumber(a, b.sitofp(value, cx.double))
+            }
+            b.br(done)
+        }
+    }
+
+    /// TSETS, TSETV on a cdata (the table guard failed): the inline store of a number, else `slow`.
+    func lowerCDataWrite(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, slow: LLVMBasicBlockRef,
+                         done: LLVMBasicBlockRef) {
+        let object = load(bReg)
+        let key = op == .TSETS ? gcConstant(cReg) : valueBits(cReg, at: pc)
+        var numberKey: LLVMValueRef? = nil
+        if op == .TSETV {
+            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
+            numberKey = b.bitcast(key, cx.double)
+        }
+        let value = valueBits(a, at: pc)
+        if !numbers.isNumber(a, at: pc) { guardOr(isNumber(value), slow: slow) }
+        let d = b.bitcast(value, cx.double)
+        let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
+                                         integerKey: op == .TSETV ? integerValue(cReg, at: pc) : nil, store: true, slow: slow)
+        let blocks = switchOnScalar(form, slow: slow)
+        for (f, block) in blocks {
+            b.position(atEndOf: block)
+            let converted: LLVMValueRef
+            switch f {
+            case CDataSite.double: converted = d
+            case CDataSite.bool: converted = b.zext(b.fcmp(LLVMRealUNE, d, cx.constant(0.0)), cx.i8)
+            case CDataSite.uint32: converted = b.trunc(toInt64(d), cx.i32)
+            case CDataSite.int32: converted = toInt32(d)
+            default: converted = b.trunc(toInt32(d), scalarType(f))
+            }
+            b.store(converted, b.intToPtr(address, cx.pointer(to: scalarType(f))))
+            b.br(done)
+        }
+    }
+
+    /// A double as luajit converts it to a 32-bit integer on x86-64: truncated, and
+    /// 0x80000000 when out of range or NaN.
+    private func toInt32(_ d: LLVMValueRef) -> LLVMValueRef {
+        let inRange = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-2_147_483_649.0)), b.fcmp(LLVMRealOLT, d, cx.constant(2_147_483_648.0)))
+        return b.select(inRange, b.fptosi(d, cx.i32), cx.constant(Int64(Int32.min), cx.i32))
+    }
+
+    /// The same to a 64-bit integer (0x8000000000000000 when out of range).
+    private func toInt64(_ d: LLVMValueRef) -> LLVMValueRef {
+        let limit = cx.constant(9_223_372_036_854_775_808.0)
+        let inRange = b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLT, d, limit))
+        return b.select(inRange, b.fptosi(d, cx.i64), cx.constant(Int64.min, cx.i64))
+    }
+}

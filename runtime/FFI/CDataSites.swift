@@ -1,0 +1,78 @@
+/// The inline caches of compiled code's cdata reads and stores (`p.x`, `a[i]`, `p.x = v`):
+/// two words per instruction, which `perigee_cdata_site` fills the first time the
+/// instruction meets a cdata and compiled code then tests with one comparison of the C type
+/// id before a direct load or store (Sources/PerigeeAOT/CDataPaths.swift).
+///
+/// Word 0: the cdata's C type id + 1 in the low 32 bits (0: empty), the form above them.
+/// Word 1: the member's offset (string keys) or the element size (number keys).
+/// A form of 0 says "not inline": the instruction's full path runs without asking again.
+public enum CDataSite {
+    /// The form's low bits: the C scalar at the place, as compiled code loads and stores it.
+    public static let scalarMask: UInt32 = 0xF
+    public static let double: UInt32 = 1
+    public static let int8: UInt32 = 2
+    public static let uint8: UInt32 = 3
+    public static let int16: UInt32 = 4
+    public static let uint16: UInt32 = 5
+    public static let int32: UInt32 = 6
+    public static let uint32: UInt32 = 7
+    public static let bool: UInt32 = 8
+    /// The payload holds the address to start from (a pointer or a reference), not the data.
+    public static let indirect: UInt32 = 0x10
+
+    /// The scalar code of a C type, or 0 when compiled code does not load or store it itself.
+    static func scalar(_ t: UnsafeMutablePointer<CTypeCore>, store: Bool) -> UInt32 {
+        if store && t.pointee.qualifiers & CQualifier.const != 0 { return 0 }
+        switch (t.pointee.kind, t.pointee.size, t.pointee.isUnsigned) {
+        case (.float, 8, _): return double
+        case (.integer, 1, false): return int8
+        case (.integer, 1, true): return uint8
+        case (.integer, 2, false): return int16
+        case (.integer, 2, true): return uint16
+        case (.integer, 4, false): return int32
+        case (.integer, 4, true): return uint32
+        case (.bool, _, _): return bool
+        default: return 0
+        }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == GlobalState {
+    /// Fills the inline cache `site` of an instruction that met cdata `object` with `key`:
+    /// elements by number and members by string, of arrays, records, pointers and references.
+    func fillCDataSite(_ site: UnsafeMutablePointer<UInt64>, _ object: Value, _ key: Value, store: Bool) {
+        guard object.isCData, let access = pointee.cdataAccess else { return }
+        let id = object.cdata.pointee.ctype
+        var t = access.type(id)
+        var indirect = false
+        if t.pointee.kind == .reference {
+            indirect = true
+            t = access.type(t.pointee.element)
+        }
+        var form: UInt32 = 0
+        var amount = 0
+        switch t.pointee.kind {
+        case .array where key.isNumber, .pointer where key.isNumber && !indirect:
+            if t.pointee.kind == .pointer { indirect = true }
+            let element = access.type(t.pointee.element)
+            amount = element.pointee.size
+            form = amount > 0 ? CDataSite.scalar(element, store: store) : 0
+        case .structure where key.isString, .union where key.isString, .pointer where key.isString && !indirect:
+            var record = CTypeID(t - access.pointee.cores)
+            if t.pointee.kind == .pointer {
+                indirect = true
+                record = t.pointee.element
+                guard access.type(record).pointee.isRecord else { break }
+            }
+            let entry = access.member(record, key.string)
+            guard entry.type >= 0, entry.bitWidth < 0 else { break }
+            amount = entry.offset
+            form = CDataSite.scalar(access.type(entry.type), store: store)
+        default:
+            break
+        }
+        if form != 0 && indirect { form |= CDataSite.indirect }
+        site[1] = UInt64(bitPattern: Int64(amount))
+        site[0] = UInt64(UInt32(bitPattern: id + 1)) | UInt64(form) << 32
+    }
+}
