@@ -238,6 +238,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// changed, and the next one reads what it needs.
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
         let (loop, _) = openLoop()
+        // The last round's calls may have moved the stack.
+        frame = b.gep(cx.i64, stackBase(thread), [base])
         lowerBody()
         writeThrough(loopSnapshot)
         chargeBudget()
@@ -246,16 +248,13 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     // MARK: Values
 
-    private func slotAddress(_ slot: Int) -> LLVMValueRef {
-        guard memoryMode else { return b.gep(cx.i64, frame, [i64(slot)]) }
-        return b.gep(cx.i64, stackBase(thread), [b.add(base, i64(slot))])
-    }
+    /// Slot `slot`'s address in the current frame (`frame` is the frame's address since the
+    /// last call through the runtime, which may move the stack).
+    private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
 
     /// Stores snapshot entries into their slots.
     private func store(_ entries: [SnapshotEntry]) {
-        // The stack's address once for all of them (nothing among them can move it).
-        let frame = memoryMode && !entries.isEmpty ? b.gep(cx.i64, stackBase(thread), [base]) : self.frame!
-        for entry in entries { b.store(boxed(entry.ref), b.gep(cx.i64, frame, [i64(entry.slot)])) }
+        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
     }
 
     /// The top 17 bits of a value of GC type `type`.
@@ -477,6 +476,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             }
             guardHolds(b.icmp(LLVMIntNE, status, i64(CompiledStatus.yield)), exit: call.yield)
             guardHolds(b.icmp(LLVMIntSGE, status, i64(0)), exit: call.failure)
+            // The helper may have grown (moved) the stack.
+            frame = b.gep(cx.i64, stackBase(thread), [base])
             return nil
         case .CALLS:
             // A store of a key the table does not hold yet (it may grow the table).

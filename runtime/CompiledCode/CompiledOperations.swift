@@ -212,7 +212,7 @@ public func perigee_concat(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UIn
     let from = Instruction(ins).rb, dst = Instruction(ins).ra
     var to = Instruction(ins).rc
     while true {
-        let (outcome, top) = f.vm.concatenate(f.L, f.closure, pc, f.L.pointee.stack + base, from, to, into: dst)
+        let (outcome, top) = LuaVM.withCurrent { $0.concatenate(f.L, f.closure, pc, f.L.pointee.stack + base, from, to, into: dst) }
         switch outcome {
         case .value: return 0
         case .failed: return f.failed()
@@ -444,12 +444,15 @@ public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt3
     guard let n = f.callArguments(ins, Instruction(ins).rc - 1, multi: Instruction(ins).verifiedOpcode == .CALLM, multres) else { return f.failed() }
     let funcSlot = base + a
     L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
-    let r = f.vm.runFrame(L, funcSlot, n)
-    if r < 0 { return r }
-    let wanted = Instruction(ins).rb - 1
-    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)
-    L.pointee.base = UInt32(base)
-    return wanted < 0 ? r : 0
+    // The VM borrowed for the whole call (no retain and release around each method).
+    return LuaVM.withCurrent { vm in
+        let r = vm.runFrame(L, funcSlot, n)
+        if r < 0 { return r }
+        let wanted = Instruction(ins).rb - 1
+        vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)
+        L.pointee.base = UInt32(base)
+        return wanted < 0 ? r : 0
+    }
 }
 
 /// CALLT, CALLMT: replaces this frame with the callee and its arguments, then answers
@@ -481,11 +484,13 @@ public func perigee_iterate(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     guard let n = f.iteratorCall(Instruction(ins)) else { return f.failed() }
     let funcSlot = base + Instruction(ins).ra
     L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
-    let r = f.vm.runFrame(L, funcSlot, n)
-    if r < 0 { return r }
-    f.vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: Instruction(ins).rb - 1)
-    L.pointee.base = UInt32(base)
-    return 0
+    return LuaVM.withCurrent { vm in
+        let r = vm.runFrame(L, funcSlot, n)
+        if r < 0 { return r }
+        vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: Instruction(ins).rb - 1)
+        L.pointee.base = UInt32(base)
+        return 0
+    }
 }
 
 /// ITERN's step of a `next` traversal, without a frame: the next entry of table `t` after
