@@ -250,6 +250,13 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// Slot `slot`'s address in the current frame (`frame` is the frame's address since the
     /// last call through the runtime, which may move the stack).
+    /// A value cell holding nil: where an HREF that found no slot points.
+    static let nilCell: UnsafeMutablePointer<UInt64> = {
+        let cell = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        cell.initialize(to: Value.nil.bits)
+        return cell
+    }()
+
     private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
 
     /// Stores snapshot entries into their slots.
@@ -516,6 +523,11 @@ final class TraceLowering: RuntimeCodeEmitter {
             let key = ins.ref2
             let slot = ir[key].type == .number ? findNumberSlot(value(ins.ref1), boxed(key))
                 : findStringSlot(value(ins.ref1), boxed(key))
+            guard ins.isGuard else {
+                // A key that may be missing: its slot, or a cell holding nil.
+                let missing = b.intToPtr(bits(UInt64(UInt(bitPattern: TraceLowering.nilCell))), rt.i64p)
+                return b.select(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), missing, slot)
+            }
             guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)
             return slot
         case .ALOAD, .HLOAD:

@@ -1328,6 +1328,45 @@ final class TraceRecorder {
         }
     }
 
+    /// `t.name` for a constant string key that `t` does not hold, found through a chain of
+    /// `__index` tables (a method of a class): guards that each table on the way lacks the
+    /// key (its slot, or the shared nil, holds nil), that its metatable and that
+    /// metatable's `__index` are the ones seen, then the load where the key is. Nil, with
+    /// nothing emitted, when the chain is not tables only ending in one that holds the key.
+    private func inheritedRead(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) throws -> IRRef? {
+        guard let indexName = g.intern("__index") else { return nil }
+        var chain: [(TableRef, Value)] = []
+        var current = table
+        var holder: TableRef?
+        for _ in 0..<TraceRecorder.maxIndexChain {
+            guard let mt = current.pointee.metatable else { return nil }
+            let index = g.metamethod(.index, in: mt)
+            guard index.isTable else { return nil }
+            chain.append((mt, index))
+            if !index.table.get(string: name).isNil {
+                holder = index.table
+                break
+            }
+            current = index.table
+        }
+        guard let holder else { return nil }
+        var ref = t
+        for (mt, index) in chain {
+            _ = try load(.HLOAD, ir.emit(.HREF, .pointer, ref, key), .nil)
+            let mtRef = ir.object(Value(table: mt), .table)
+            emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, ref.raw, IRField.tableMetatable.rawValue),
+                      ir.pointer(UInt64(UInt(bitPattern: mt))))
+            let slot = hashSlot(mtRef, mt, ir.object(Value(string: indexName), .string), indexName)
+            let next = ir.object(index, .table)
+            emitGuard(.EQ, .table, try load(.HLOAD, slot, index), next)
+            ref = next
+        }
+        return try load(.HLOAD, hashSlot(ref, holder, key, name), holder.get(string: name))
+    }
+
+    /// How many `__index` tables a read follows in a trace (the runtime follows more).
+    static let maxIndexChain = 4
+
     /// The table strings index (the `__index` of the string metatable), guarded to be the
     /// one it is now.
     private func stringIndexTable() throws -> IRRef {
@@ -1359,6 +1398,10 @@ final class TraceRecorder {
         // An absent key: the runtime looks it up, through __index tables; an __index
         // function runs as the interpreter runs it.
         let present = liveKey.isNil || (liveKey.isNumber && liveKey.number.isNaN) ? Value.nil : table.get(liveKey)
+        if present.isNil, liveKey.isString, key.isConstant, let inherited = try inheritedRead(t, table, key, liveKey.string) {
+            write(offset + i.ra, inherited)
+            return
+        }
         guard let live = !present.isNil || table.pointee.metatable == nil ? present : g.indexThroughTables(table, liveKey) else {
             return runInRuntime(.index)
         }
