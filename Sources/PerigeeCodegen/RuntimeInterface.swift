@@ -35,7 +35,7 @@ public struct RuntimeInterface {
         case lookup = "perigee_lookup", store = "perigee_store"
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
         case instructionLimit = "perigee_instruction_limit", fastCall = "perigee_fast_call"
-        case cdataSite = "perigee_cdata_site"
+        case cdataSite = "perigee_cdata_site", stringCompare = "perigee_string_compare"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -86,6 +86,7 @@ public struct RuntimeInterface {
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         case .tableLength: return cx.function(i64, [i8p])
+        case .stringCompare: return cx.function(i64, [i8p, i8p])
         case .typeName: return cx.function(i64, [i64])
         case .fastCall: return cx.function(i64, [i8p, i64, i64, i64, i64])
         case .cdataSite: return cx.function(i64, [i64p, i64, i64, i64])

@@ -435,6 +435,10 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .XLOAD:
             // A byte, as a 32-bit integer.
             return b.zext(b.load(cx.i8, value(ins.ref1)), cx.i32)
+        case .CALLL where ins.op2 == IRCall.stringCompare.rawValue:
+            // Two strings' order, as a 32-bit integer (its sign is what counts).
+            let args = ir[ins.ref1]
+            return b.trunc(callRuntime(.stringCompare, [value(args.ref1), value(args.ref2)]), cx.i32)
         case .CALLL where ins.op2 == IRCall.next.rawValue:
             // next(t) from a position: the next position (a number), or an exit at the end;
             // the key and value wait in the cells.
@@ -493,6 +497,11 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(b.icmp(LLVMIntEQ, status, i64(0)), exit: exit)
             return nil
         case .LT, .GE, .LE, .GT:
+            if ir[ins.ref1].type == .int {
+                let predicate = [.LT: LLVMIntSLT, .GE: LLVMIntSGE, .LE: LLVMIntSLE, .GT: LLVMIntSGT][ins.op]!
+                guardHolds(b.icmp(predicate, value(ins.ref1), value(ins.ref2)), exit: exit)
+                return nil
+            }
             // GE and GT hold when LT and LE fail (NaN included), as the bytecode's do.
             let predicate = [.LT: LLVMRealOLT, .GE: LLVMRealUGE, .LE: LLVMRealOLE, .GT: LLVMRealUGT][ins.op]!
             guardHolds(b.fcmp(predicate, value(ins.ref1), value(ins.ref2)), exit: exit)

@@ -49,6 +49,8 @@ enum IRCall: UInt16 {
     /// `next` over a table from a position (`perigee_next_entry`): the next position, the
     /// key and value in FLOAD's `nextKey` and `nextValue`.
     case next
+    /// Two strings' order (`perigee_string_compare`, CALLL): negative, zero or positive.
+    case stringCompare
 }
 
 /// How a recording ends.
@@ -360,7 +362,11 @@ final class TraceRecorder {
         }
         // luajit's limits on the IR and the snapshots, for side traces too.
         if ir.count > maxRecord { throw TraceAbort("trace too long", endsSideTrace: false) }
-        if ir.snapshots.count > maxSnapshots { throw TraceAbort("too many snapshots", endsSideTrace: false) }
+        // (Each call through the runtime adds two exits of its own, which luajit would not
+        // have: they are not counted.)
+        if ir.snapshots.count - 2 * ir.runtimeCalls.count > maxSnapshots {
+            throw TraceAbort("too many snapshots", endsSideTrace: false)
+        }
         let done: Bool
         do {
             done = try record(L.pointee.stack + frameBase, pc)
@@ -1213,6 +1219,23 @@ final class TraceRecorder {
     /// ISLT ISGE ISLE ISGT on numbers: a guard that the comparison goes the way it goes now.
     private func recordOrder(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
         let liveX = frame[i.ra], liveY = frame[i.rd]
+        if liveX.isString && liveY.isString {
+            // Strings: the runtime's comparison (bytes, then length), its sign guarded.
+            let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
+            let (p, q) = (liveX.string, liveY.string)
+            let bytes = Int(memcmp(p.bytes, q.bytes, min(p.count, q.count)))
+            let order = bytes != 0 ? bytes : p.count - q.count
+            let compared = ir.emit(.CALLL, .int, ir.emit(.CARG, .nil, x, y).raw, IRCall.stringCompare.rawValue)
+            let holds = i.verifiedOpcode == .ISLT || i.verifiedOpcode == .ISGE ? order < 0 : order <= 0
+            let zero = ir.int(0)
+            switch (i.verifiedOpcode == .ISLT || i.verifiedOpcode == .ISGE, holds) {
+            case (true, true): emitGuard(.LT, .int, compared, zero)
+            case (true, false): emitGuard(.GE, .int, compared, zero)
+            case (false, true): emitGuard(.LE, .int, compared, zero)
+            case (false, false): emitGuard(.GT, .int, compared, zero)
+            }
+            return
+        }
         guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: comparison of non-numbers") }
         let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
         let (a, b) = (liveX.number, liveY.number)

@@ -83,3 +83,33 @@ print("protected", refused, getmetatable(protected))
 local again = {}
 for i = 1, 100 do setmetatable(again, i % 2 == 0 and V or nil) end
 print("reset", getmetatable(again) == V)
+
+-- Methods found through chains of __index tables, read inline; the chain changing after
+-- the trace formed (a method added to a class, a method replaced, a metatable swapped).
+local Base = {}
+Base.__index = Base
+function Base.new(x) return setmetatable({ x = x }, Base) end
+function Base:get() return self.x end
+function Base:twice() return self:get() * 2 end
+local Derived = setmetatable({}, { __index = Base })
+Derived.__index = Derived
+function Derived.new(x) return setmetatable(Base.new(x), Derived) end
+function Derived:get() return self.x + 1 end
+local total = 0
+for i = 1, 300 do -- trace
+  local o = (i % 2 == 0) and Base.new(i) or Derived.new(i)
+  total = total + o:twice() + (o.missing == nil and 1 or 0)
+  if i == 200 then Base.extra = 5 end
+  if i > 250 then total = total + (o.extra or 0) end
+  if i == 280 then function Base:get() return 0 end end
+end
+print("inherited", total)
+local Other = { get = function() return -1 end }
+Other.__index = Other
+local obj = Derived.new(1)
+local got = {}
+for i = 1, 100 do
+  if i == 50 then setmetatable(obj, Other) end
+  got[#got + 1] = obj:get()
+end
+print("swapped", got[1], got[49], got[50], got[100])

@@ -390,6 +390,13 @@ public func perigee_fast_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ a: In
 }
 
 /// `#t` for a table (Lua 5.1 never consults `__len` for tables), without a frame.
+/// Two strings compared as the `<` and `<=` operators compare them (bytes, then length):
+/// negative, zero or positive.
+@_cdecl("perigee_string_compare")
+public func perigee_string_compare(_ a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer) -> Int {
+    LuaVM.withCurrent { $0.compareStrings(a.assumingMemoryBound(to: GCString.self), b.assumingMemoryBound(to: GCString.self)) }
+}
+
 @_cdecl("perigee_table_length")
 public func perigee_table_length(_ table: UnsafeMutableRawPointer) -> Int {
     table.assumingMemoryBound(to: GCTable.self).length()
@@ -595,6 +602,8 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_interpret_rest", perigee_interpret_rest as FrameHelper3),
     entry("perigee_despecialize", perigee_despecialize as FrameHelper3),
     entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
+    entry("perigee_string_compare",
+          perigee_string_compare as @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),
     entry("perigee_fast_call", perigee_fast_call as @convention(c) (Thread, Int, Int, Int, Int) -> Int),
     entry("perigee_lookup", perigee_lookup as @convention(c) (UnsafeMutableRawPointer, UInt64, Slots64) -> Int),
