@@ -360,6 +360,7 @@ public final class TraceJIT {
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
+        let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex
         let looping = recursive || loopSnapshot != nil
         let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
@@ -376,7 +377,8 @@ public final class TraceJIT {
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit, recursive: recursive, exitFrame: exitFrame,
+                              budgetExit: budgetExit, budgetLimited: budgetLimited, narrowedIndex: narrowedIndex,
+                              recursive: recursive, exitFrame: exitFrame,
                               module: module, name: name).lower()
                 let lowered = self.monotonicMicroseconds()
                 try module.verify()

@@ -35,6 +35,15 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// when it is spent.
     let budgetCost: Int
     let budgetExit: Int?
+    /// Whether an instruction limit is set (`--max-instructions`): without one the trace
+    /// only checks the counter for Ctrl-C.
+    let budgetLimited: Bool
+    /// A root `for` loop's index slot, to count in 32-bit integers (see `narrowIndex`).
+    let narrowedIndex: Int?
+    /// The narrowed loop: its integer index (a PHI), bound and step, the IR of the index's
+    /// step (ADD) and of the bound's load, and the next index as the step computes it.
+    private var counter: (index: LLVMValueRef, stop: LLVMValueRef, step: LLVMValueRef, add: IRRef, bound: IRRef)?
+    private var nextIndex: LLVMValueRef?
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
@@ -71,12 +80,14 @@ final class TraceLowering: RuntimeCodeEmitter {
     let entryExit: Int
 
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         budgetCost: Int, budgetExit: Int?, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
+         budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
          module: LLVMModule, name: String) {
         self.recursive = recursive
         self.exitFrame = exitFrame
         self.budgetCost = budgetCost
         self.budgetExit = budgetExit
+        self.budgetLimited = budgetLimited
+        self.narrowedIndex = narrowedIndex
         self.ir = ir
         self.loopSnapshot = loopSnapshot
         self.finalSnapshot = finalSnapshot
@@ -180,7 +191,14 @@ final class TraceLowering: RuntimeCodeEmitter {
         guard budgetCost > 0, let budgetExit else { return }
         let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: instructionBudgetCounter))), rt.i64p)
         // Volatile: the SIGINT handler makes the counter negative while the loop runs.
-        let left = b.sub(b.load(cx.i64, counter, volatile: true), i64(budgetCost))
+        let now = b.load(cx.i64, counter, volatile: true)
+        guard budgetLimited else {
+            // No limit: nothing to count, only Ctrl-C to notice (no store, so no chain of
+            // memory dependences from one round to the next).
+            guardHolds(b.icmp(LLVMIntSGE, now, i64(0)), exit: budgetExit)
+            return
+        }
+        let left = b.sub(now, i64(budgetCost))
         b.store(left, counter, volatile: true)
         guardHolds(b.icmp(LLVMIntSGE, left, i64(0)), exit: budgetExit)
     }
@@ -206,18 +224,64 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(hasType(v, type), exit: entryExit)
             if backEdge[slot] == nil { checked[slot] = unboxed(v, type)! } else { initial[slot] = unboxed(v, type)!; stable[slot] = type }
         }
+        let narrowed = narrowIndex(backEdge, initial)
         let (loop, entry) = openLoop()
-        for slot in backEdge.keys.sorted() {
+        let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
+        for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
             let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
+        }
+        if let narrowed, let integerIndex {
+            // The index (and the loop variable, while the body leaves it alone) as the
+            // integer counter's value (after the PHIs, which head the block).
+            counter = (integerIndex, narrowed.stop, narrowed.step, backEdge[narrowed.slot]!, narrowed.bound)
+            let asNumber = b.sitofp(integerIndex, cx.double)
+            for slot in narrowed.slots { carried[slot] = asNumber }
         }
         lowerBody()
         chargeBudget()
         // The back edge: this iteration's values become the next one's.
-        let next = ir.snapshots[loopSnapshot].entries.map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
+        let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
+            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
+        if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
         closeLoop(loop)
+    }
+
+    /// luajit's narrowing of a `for` loop's index: when the recorder saw integer start and
+    /// step and a small bound, the entry checks that they still are (else it leaves through
+    /// the entry exit) and the loop counts in 32-bit integers: the index's step is an
+    /// integer add that cannot overflow, its test an integer compare, and array indexes
+    /// made from the index need no conversion checks. Nil when the loop's shape is not the
+    /// plain one (index and bound unchanged by the body, stepped by the step slot).
+    private func narrowIndex(_ backEdge: [Int: IRRef], _ initial: [Int: LLVMValueRef])
+        -> (slot: Int, slots: [Int], start: LLVMValueRef, stop: LLVMValueRef, step: LLVMValueRef, bound: IRRef)? {
+        guard let a = narrowedIndex, stable[a] == .number, let start = initial[a],
+              let stop = checked[a + 1], let step = checked[a + 2], let add = backEdge[a], !add.isConstant else { return nil }
+        let ins = ir[add]
+        func isLoad(_ ref: IRRef, _ slot: Int) -> Bool {
+            !ref.isConstant && ir[ref].op == .SLOAD && Int(Int16(bitPattern: ir[ref].op1)) == slot
+        }
+        guard ins.op == .ADD, isLoad(ins.ref1, a), isLoad(ins.ref2, a + 2),
+              let bound = ir.instructions.indices.lazy.map({ IRRef(raw: IRRef.bias + 1 + UInt16($0)) })
+                  .first(where: { isLoad($0, a + 1) }) else { return nil }
+        let limit = cx.constant(TraceRecorder.narrowLimit)
+        func integer(_ d: LLVMValueRef) -> LLVMValueRef {
+            // In range first: fptosi of an out-of-range value is undefined.
+            guardHolds(b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLE, d, limit)), exit: entryExit)
+            let n = b.fptosi(d, cx.i32)
+            guardHolds(b.fcmp(LLVMRealOEQ, b.sitofp(n, cx.double), d), exit: entryExit)
+            return n
+        }
+        let startInt = integer(start), stepInt = integer(step)
+        // An integer index passes an integer bound where it passes the bound itself.
+        let up = b.fcmp(LLVMRealOGE, step, cx.constant(0.0))
+        let rounded = b.select(up, mathFunction(.floor, [stop]), mathFunction(.ceil, [stop]))
+        let stopInt = integer(rounded)
+        // The loop variable travels with the index when the body does not change it.
+        let slots = backEdge[a + 3] == add && stable[a + 3] == .number ? [a, a + 3] : [a]
+        return (a, slots, startInt, stopInt, stepInt, bound)
     }
 
     /// The loop head after the entry block: the head, and the entry block.
@@ -392,6 +456,11 @@ final class TraceLowering: RuntimeCodeEmitter {
             let v = carried[slot] ?? invariant[slot] ?? b.load(cx.i64, slotAddress(slot))
             guardHolds(hasType(v, ins.type), exit: exit)
             return unboxed(v, ins.type)
+        case .ADD where counter?.add == ref:
+            // The narrowed index's step: cannot overflow (start, step and bound are small).
+            let next = b.addNSW(counter!.index, counter!.step)
+            nextIndex = next
+            return b.sitofp(next, cx.double)
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
             return arithmetic(op, value(ins.ref1), value(ins.ref2))
@@ -495,6 +564,12 @@ final class TraceLowering: RuntimeCodeEmitter {
             let outer = ir[ins.ref1], inner = ir[outer.ref1]
             let status = callRuntime(.store, [value(inner.ref1), boxed(inner.ref2), boxed(outer.ref2)])
             guardHolds(b.icmp(LLVMIntEQ, status, i64(0)), exit: exit)
+            return nil
+        case .LE where counter != nil && (ins.ref1 == counter!.add && ins.ref2 == counter!.bound
+                                          || ins.ref1 == counter!.bound && ins.ref2 == counter!.add):
+            // The narrowed loop's test, on integers.
+            let (x, y) = ins.ref1 == counter!.add ? (nextIndex!, counter!.stop) : (counter!.stop, nextIndex!)
+            guardHolds(b.icmp(LLVMIntSLE, x, y), exit: exit)
             return nil
         case .LT, .GE, .LE, .GT:
             if ir[ins.ref1].type == .int {

@@ -122,6 +122,12 @@ final class TraceRecorder {
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
+    /// A root `for` loop whose index the trace counts in 32-bit integers: the index's slot
+    /// (its start and step were integers, and they and the bound small, when recorded).
+    private(set) var narrowedIndex: Int?
+    /// The largest magnitude of a narrowed loop's start, step and bound: the index plus
+    /// the step stays a 32-bit integer.
+    static let narrowLimit = Double(1 << 30)
     /// The exits taken when a call through the runtime fails: snapshot index, and the
     /// callee's frame relative to the exit's.
     private(set) var failures: [Int: Int] = [:]
@@ -1480,6 +1486,12 @@ final class TraceRecorder {
         for slot in a...(a + 2) where !frame[slot].isNumber { throw TraceAbort("NYI: loop control of non-numbers") }
         currentPC = startPC
         stepsUp = frame[a + 2].number >= 0
+        let (start, stop, stepValue) = (frame[a].number, frame[a + 1].number, frame[a + 2].number)
+        func small(_ d: Double) -> Bool { d >= -TraceRecorder.narrowLimit && d <= TraceRecorder.narrowLimit }
+        if start == start.rounded(), stepValue == stepValue.rounded(), stepValue != 0, small(start), small(stepValue),
+           small(stepsUp ? stop.rounded(.down) : stop.rounded(.up)) {
+            narrowedIndex = a
+        }
         let step = try read(a + 2, frame[a + 2])
         if stepsUp {
             emitGuard(.LE, .number, ir.number(0), step)

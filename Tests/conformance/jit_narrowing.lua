@@ -1,0 +1,43 @@
+-- Numeric for loops whose index the trace counts in 32-bit integers (integer start and
+-- step, small bound), and loops that must not be: fractional steps and bounds, bounds near
+-- and past 2^31, huge steps, loop variables the body changes, bounds that change between
+-- runs of the same trace.
+
+local t = {}
+for i = 1, 1000 do t[i] = i * 2 end -- trace
+local s = 0
+for i = 1, #t do s = s + t[i] end -- trace
+for i = #t, 1, -3 do s = s + t[i] end -- trace
+print("arrays", s)
+
+local f = 0
+for i = 1, 10.5 do f = f + i end
+for i = 10.5, 1, -1 do f = f + i end
+for x = 0, 1, 0.125 do f = f + x end
+print("fractions", f)
+
+local changed = 0
+for i = 1, 100 do local j = i; i = i * 2; changed = changed + i + j end -- trace
+print("changed", changed)
+
+local edge = 0
+for i = 2147483600, 2147483647 do edge = edge + 1 end -- trace
+for i = -2147483647, -2147483600 do edge = edge + 1 end
+for i = 1, 3 do for j = 1, 2 ^ 40, 2 ^ 39 do edge = edge + j end end
+print("edges", edge)
+
+-- The same loop entered with bounds that are integers, then not, then huge.
+local function sum(a, b, step)
+  local r = 0
+  for i = a, b, step do r = r + i end
+  return r
+end
+local results = {}
+for k = 1, 60 do results[#results + 1] = sum(1, k, 1) end
+results[#results + 1] = sum(0.5, 10, 1)
+results[#results + 1] = sum(1, 10, 0.5)
+results[#results + 1] = sum(1, 2 ^ 31 + 5, 2 ^ 30)
+results[#results + 1] = sum(10, 1, -2)
+results[#results + 1] = sum(1, 0 / 0, 1)
+results[#results + 1] = sum(2 ^ 29, 2 ^ 31, 2 ^ 29)
+print("entries", #results, results[60], results[61], results[62], results[63], results[64], results[65])
