@@ -44,6 +44,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// step (ADD) and of the bound's load, and the next index as the step computes it.
     private var counter: (index: LLVMValueRef, stop: LLVMValueRef, step: LLVMValueRef, add: IRRef, bound: IRRef)?
     private var nextIndex: LLVMValueRef?
+    /// Numbers that are a narrowed index converted (`sitofp`), with the integer they came from.
+    private var integers: [LLVMValueRef: LLVMValueRef] = [:]
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
@@ -236,6 +238,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             // integer counter's value (after the PHIs, which head the block).
             counter = (integerIndex, narrowed.stop, narrowed.step, backEdge[narrowed.slot]!, narrowed.bound)
             let asNumber = b.sitofp(integerIndex, cx.double)
+            integers[asNumber] = integerIndex
             for slot in narrowed.slots { carried[slot] = asNumber }
         }
         lowerBody()
@@ -460,7 +463,9 @@ final class TraceLowering: RuntimeCodeEmitter {
             // The narrowed index's step: cannot overflow (start, step and bound are small).
             let next = b.addNSW(counter!.index, counter!.step)
             nextIndex = next
-            return b.sitofp(next, cx.double)
+            let asNumber = b.sitofp(next, cx.double)
+            integers[asNumber] = next
+            return asNumber
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
             return arithmetic(op, value(ins.ref1), value(ins.ref2))
@@ -594,7 +599,10 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(condition, exit: exit)
             return nil
         case .AREF:
-            return arraySlot(value(ins.ref1), b.bitcast(value(ins.ref2), cx.i64), slow: exitBlock(exit))
+            // An index the narrowed loop counts is an integer already: no conversion checks.
+            let key = value(ins.ref2)
+            return arraySlot(value(ins.ref1), b.bitcast(key, cx.i64), integer: integers[key].map { b.sext($0, cx.i64) },
+                             slow: exitBlock(exit))
         case .HREFK where ir[ins.ref2].op == .KSLOT:
             // The node the key was in while recording: inside the hash part, and holding it.
             let (key, index) = ir.slotKey(ins.ref2)
