@@ -419,7 +419,7 @@ final class TraceRecorder {
              .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV, .POW, .UNM:
             if try recordArithmetic(i, frame) { return true }
         case .ISLT, .ISGE, .ISLE, .ISGT:
-            try recordOrder(i, frame)
+            if try recordOrder(i, frame) { return true }
         case .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP:
             try recordEquality(i, frame)
         case .IST, .ISF:
@@ -683,7 +683,9 @@ final class TraceRecorder {
         for slot in slots.keys where slot >= first { slots[slot] = nil }
         modified = modified.filter { $0 < first }
         if callee.continuation {
-            write(offset + callee.callA, results.first ?? .nil)
+            // An operator's result goes to its register; a comparison's decides the branch
+            // the interpreter takes, which the result's (guarded) type fixes.
+            if callee.callA >= 0 { write(offset + callee.callA, results.first ?? .nil) }
         } else {
             deliver(results, to: first, wanted: callee.wanted)
         }
@@ -1148,7 +1150,7 @@ final class TraceRecorder {
         case .variableVariable: liveX = frame[i.rb]; liveY = frame[i.rc]
         }
         if !(liveX.isNumber && liveY.isNumber), form.operands != .numberVariable,
-           let ends = try callMetamethod(form.op.metamethod, of: liveX, i, operands: {
+           let ends = try callMetamethod(form.op.metamethod, of: liveX, i, result: i.ra, operands: {
                let x = try self.read(self.offset + (form.operands == .unary ? i.rd : i.rb), liveX)
                switch form.operands {
                case .unary: return (x, x)
@@ -1189,11 +1191,14 @@ final class TraceRecorder {
     /// the current one's registers, with the continuation below it) and the handler's
     /// instructions. Nil when it is not such a call (nothing is emitted); true when the
     /// trace ends at the handler (linked to its trace).
-    private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction,
+    private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
+                                alsoOf other: Value? = nil,
                                 operands: () throws -> (IRRef, IRRef)) throws -> Bool? {
         guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
         let handler = g.metamethod(event, in: mt)
         guard handler.isFunction, handler.function.isLua else { return nil }
+        // A comparison's second operand must have the same handler: here, the same metatable.
+        if let other, !(other.isTable && other.table.pointee.metatable == mt) { return nil }
         let p = handler.function.proto
         guard p.pointee.flags & (ProtoFlag.vararg | ProtoFlag.noJIT) == 0,
               frames.count < TraceRecorder.maxDepth else { return nil }
@@ -1202,8 +1207,10 @@ final class TraceRecorder {
         }
         let (x, y) = try operands()
         let mtRef = ir.object(Value(table: mt), .table)
-        emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, x.raw, IRField.tableMetatable.rawValue),
-                  ir.pointer(UInt64(UInt(bitPattern: mt))))
+        for operand in other == nil ? [x] : [x, y] {
+            emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, operand.raw, IRField.tableMetatable.rawValue),
+                      ir.pointer(UInt64(UInt(bitPattern: mt))))
+        }
         let name = g.name(of: event)
         let slot = hashSlot(mtRef, mt, ir.object(Value(string: name), .string), name)
         let function = ir.object(handler, .function)
@@ -1217,14 +1224,26 @@ final class TraceRecorder {
         write(calleeOffset, x)
         write(calleeOffset + 1, y)
         for n in 2..<max(2, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: i.ra, wanted: 1, continuation: true))
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true))
         stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
         return try enter(p)
     }
 
     /// ISLT ISGE ISLE ISGT on numbers: a guard that the comparison goes the way it goes now.
-    private func recordOrder(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+    private func recordOrder(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let liveX = frame[i.ra], liveY = frame[i.rd]
+        if liveX.isTable && liveY.isTable {
+            // __lt (ISLT, ISGE) or __le (ISLE, ISGT) of two tables sharing a metatable whose
+            // handler is a Lua function: called inlined, its result decides the branch.
+            let op = i.verifiedOpcode
+            let event: Metamethod = op == .ISLT || op == .ISGE ? .lt : .le
+            if let ends = try callMetamethod(event, of: liveX, i, alsoOf: liveY, operands: {
+                (try self.read(self.offset + i.ra, liveX), try self.read(self.offset + i.rd, liveY))
+            }) {
+                return ends
+            }
+            throw TraceAbort("NYI: comparison of non-numbers")
+        }
         if liveX.isString && liveY.isString {
             // Strings: the runtime's comparison (bytes, then length), its sign guarded.
             let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
@@ -1240,7 +1259,7 @@ final class TraceRecorder {
             case (false, true): emitGuard(.LE, .int, compared, zero)
             case (false, false): emitGuard(.GT, .int, compared, zero)
             }
-            return
+            return false
         }
         guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: comparison of non-numbers") }
         let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
@@ -1252,6 +1271,7 @@ final class TraceRecorder {
         default: op = a <= b ? .LE : .GT
         }
         emitGuard(op, .number, x, y)
+        return false
     }
 
     private func recordEquality(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {

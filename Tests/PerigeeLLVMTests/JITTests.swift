@@ -62,7 +62,7 @@ final class JITTests: XCTestCase {
         let module = buildCompute("compute", in: context)
         try module.verify()
         XCTAssertTrue(module.ir.contains("alloca"), module.ir)
-        try PassPipeline.trace.run(on: module)
+        try PassPipeline.aot.run(on: module)
         try module.verify()
         XCTAssertFalse(module.ir.contains("alloca"), "sroa did not run:\n\(module.ir)")
         XCTAssertTrue(module.ir.contains("phi"), module.ir)

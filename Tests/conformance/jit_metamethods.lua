@@ -113,3 +113,32 @@ for i = 1, 100 do
   got[#got + 1] = obj:get()
 end
 print("swapped", got[1], got[49], got[50], got[100])
+
+-- Order comparisons through __lt and __le of tables sharing a metatable, inlined; tables
+-- with different metatables, and __le missing, go through the runtime.
+local Num = {}
+Num.__index = Num
+Num.__lt = function(a, b) return a.v < b.v end
+Num.__le = function(a, b) return a.v <= b.v end
+local function num(v) return setmetatable({ v = v }, Num) end
+local below, atMost, above, notBelow = 0, 0, 0, 0
+for i = 1, 300 do -- trace
+  local a, b = num(i % 17), num(i % 5)
+  if a < b then below = below + 1 end
+  if a <= b then atMost = atMost + 1 end
+  if a > b then above = above + 1 end
+  if not (a >= b) then notBelow = notBelow + 1 end
+end
+print("ordered", below, atMost, above, notBelow)
+local OnlyLt = { __lt = function(a, b) return a.v < b.v end }
+local p, q = setmetatable({ v = 1 }, OnlyLt), setmetatable({ v = 2 }, OnlyLt)
+local viaLt = 0
+for i = 1, 100 do if p <= q then viaLt = viaLt + 1 end end
+print("le through lt", viaLt)
+local okCompare, compareError = pcall(function()
+  local r = 0
+  local other = setmetatable({ v = 3 }, { __lt = function() return true end })
+  for i = 1, 100 do if num(i) < (i < 90 and num(0) or other) then r = r + 1 end end
+  return r
+end)
+print("different handlers", okCompare, compareError)
