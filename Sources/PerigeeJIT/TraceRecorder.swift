@@ -430,9 +430,9 @@ final class TraceRecorder {
         case .JMP, .FUNCF, .IFUNCF, .JFUNCF:
             break
         case .TGETV, .TGETB, .TGETS, .GGET:
-            try recordTableRead(i, frame)
+            if try recordTableRead(i, frame) { return true }
         case .TSETV, .TSETB, .TSETS, .GSET:
-            try recordTableWrite(i, frame)
+            if try recordTableWrite(i, frame) { return true }
         case .LEN:
             let v = try reg(i.rd)
             switch type(v) {
@@ -1153,9 +1153,9 @@ final class TraceRecorder {
            let ends = try callMetamethod(form.op.metamethod, of: liveX, i, result: i.ra, operands: {
                let x = try self.read(self.offset + (form.operands == .unary ? i.rd : i.rb), liveX)
                switch form.operands {
-               case .unary: return (x, x)
-               case .variableNumber: return (x, self.ir.number(liveY.number))
-               default: return (x, try self.read(self.offset + i.rc, liveY))
+               case .unary: return [x, x]
+               case .variableNumber: return [x, self.ir.number(liveY.number)]
+               default: return [x, try self.read(self.offset + i.rc, liveY)]
                }
            }) {
             return ends
@@ -1193,7 +1193,7 @@ final class TraceRecorder {
     /// trace ends at the handler (linked to its trace).
     private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
                                 alsoOf other: Value? = nil,
-                                operands: () throws -> (IRRef, IRRef)) throws -> Bool? {
+                                operands: () throws -> [IRRef]) throws -> Bool? {
         guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
         let handler = g.metamethod(event, in: mt)
         guard handler.isFunction, handler.function.isLua else { return nil }
@@ -1205,9 +1205,9 @@ final class TraceRecorder {
         if frames.reduce(0, { $0 + ($1.proto == p ? 1 : 0) }) > callUnroll {
             throw TraceAbort("call unroll limit reached")
         }
-        let (x, y) = try operands()
+        let arguments = try operands()
         let mtRef = ir.object(Value(table: mt), .table)
-        for operand in other == nil ? [x] : [x, y] {
+        for operand in arguments.prefix(other == nil ? 1 : 2) {
             emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, operand.raw, IRField.tableMetatable.rawValue),
                       ir.pointer(UInt64(UInt(bitPattern: mt))))
         }
@@ -1221,9 +1221,8 @@ final class TraceRecorder {
         write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1)))
         write(calleeOffset + FrameLayout.functionSlot, function)
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(FrameLayout.continuationLink(distance: calleeOffset - offset)))
-        write(calleeOffset, x)
-        write(calleeOffset + 1, y)
-        for n in 2..<max(2, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        for (n, argument) in arguments.enumerated() { write(calleeOffset + n, argument) }
+        for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
         frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true))
         stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
         return try enter(p)
@@ -1238,7 +1237,7 @@ final class TraceRecorder {
             let op = i.verifiedOpcode
             let event: Metamethod = op == .ISLT || op == .ISGE ? .lt : .le
             if let ends = try callMetamethod(event, of: liveX, i, alsoOf: liveY, operands: {
-                (try self.read(self.offset + i.ra, liveX), try self.read(self.offset + i.rd, liveY))
+                [try self.read(self.offset + i.ra, liveX), try self.read(self.offset + i.rd, liveY)]
             }) {
                 return ends
             }
@@ -1433,48 +1432,77 @@ final class TraceRecorder {
 
     /// TGETV TGETB TGETS GGET: a slot's load when the table holds the key, else a lookup
     /// through the runtime, which follows `__index` tables (a function `__index` exits).
-    private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+    private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let op = i.verifiedOpcode
         if op != .GGET && !frame[i.rb].isTable && !frame[i.rb].isString {
             // Another type's __index (userdata): as the interpreter does it.
-            return runInRuntime(.index)
+            runInRuntime(.index)
+            return false
         }
         let (t, table, key, liveKey) = try tableOperands(i, frame)
         if let (reference, live) = try tableReference(t, table, key, liveKey), !live.isNil {
             write(offset + i.ra, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
-            return
+            return false
+        }
+        // A constant key the table lacks, whose metatable's __index is a Lua function:
+        // called inlined, after a guard that the key is still missing.
+        if op != .GGET, liveKey.isString, key.isConstant, table.get(liveKey).isNil,
+           let mt = table.pointee.metatable, g.metamethod(.index, in: mt).isFunction,
+           let ends = try callMetamethod(.index, of: frame[i.rb], i, result: i.ra, operands: {
+               _ = try self.load(.HLOAD, self.ir.emit(.HREF, .pointer, t, key), .nil)
+               return [t, key]
+           }) {
+            return ends
         }
         // An absent key: the runtime looks it up, through __index tables; an __index
         // function runs as the interpreter runs it.
         let present = liveKey.isNil || (liveKey.isNumber && liveKey.number.isNaN) ? Value.nil : table.get(liveKey)
         if present.isNil, liveKey.isString, key.isConstant, let inherited = try inheritedRead(t, table, key, liveKey.string) {
             write(offset + i.ra, inherited)
-            return
+            return false
         }
         guard let live = !present.isNil || table.pointee.metatable == nil ? present : g.indexThroughTables(table, liveKey) else {
-            return runInRuntime(.index)
+            runInRuntime(.index)
+            return false
         }
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }
         let result = emitGuard(.CALLL, type, ir.emit(.CARG, .nil, t, key), IRRef(raw: IRCall.lookup.rawValue))
         write(offset + i.ra, type.isPrimitive ? ir.primitive(type) : result)
+        return false
     }
 
     /// TSETV TSETB TSETS GSET: a store into the slot when the table holds the key, else a
     /// store through the runtime (a new key; a `__newindex` to call exits).
-    private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
-        if i.verifiedOpcode != .GSET && !frame[i.rb].isTable { return runInRuntime(.newindex) }
+    private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        if i.verifiedOpcode != .GSET && !frame[i.rb].isTable {
+            runInRuntime(.newindex)
+            return false
+        }
         let value = try read(offset + i.ra, frame[i.ra])
         let (t, table, key, liveKey) = try tableOperands(i, frame)
         if let (reference, live) = try tableReference(t, table, key, liveKey),
            !(live.isNil && g.needsNewIndex(table, liveKey)) {
             // The store guards that a nil slot has no __newindex to consult (no metatable).
             emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
-            return
+            return false
         }
         if liveKey.isNumber && liveKey.number.isNaN { throw TraceAbort("NYI: NaN key") }
-        // A __newindex to call: as the interpreter does it.
-        if g.needsNewIndex(table, liveKey) { return runInRuntime(.newindex) }
+        if g.needsNewIndex(table, liveKey) {
+            // A constant key the table lacks, whose metatable's __newindex is a Lua function:
+            // called inlined (after a guard that the key is still missing); anything else as
+            // the interpreter does it.
+            if i.verifiedOpcode != .GSET, liveKey.isString, key.isConstant, table.get(liveKey).isNil,
+               let ends = try callMetamethod(.newindex, of: frame[i.rb], i, operands: {
+                   _ = try self.load(.HLOAD, self.ir.emit(.HREF, .pointer, t, key), .nil)
+                   return [t, key, value]
+               }) {
+                return ends
+            }
+            runInRuntime(.newindex)
+            return false
+        }
         emitGuard(.CALLS, .nil, ir.emit(.CARG, .nil, ir.emit(.CARG, .nil, t, key), value), IRRef(raw: IRCall.store.rawValue))
+        return false
     }
 
     /// The root trace's own FORL: index += step, the guard that the loop goes on, and the

@@ -142,3 +142,29 @@ local okCompare, compareError = pcall(function()
   return r
 end)
 print("different handlers", okCompare, compareError)
+
+-- __index and __newindex functions, inlined: a proxy that counts reads and writes, keys
+-- that appear in the table later (no call then), and errors raised by a handler.
+local reads, writes = 0, 0
+local store = {}
+local proxy = setmetatable({}, {
+  __index = function(t, k) reads = reads + 1; return store[k] end,
+  __newindex = function(t, k, v) writes = writes + 1; store[k] = v end,
+})
+local acc2 = 0
+for i = 1, 300 do -- trace
+  proxy.count = i
+  acc2 = acc2 + proxy.count + (proxy.absent or 0)
+  if i == 200 then rawset(proxy, "absent", 1) end
+end
+print("proxy", reads, writes, acc2, rawget(proxy, "count"))
+local strict = setmetatable({}, { __index = function(t, k) error("undefined field " .. k, 2) end })
+local okStrict, strictError = pcall(function()
+  local n = 0
+  for i = 1, 100 do
+    if i < 95 then rawset(strict, "value", i) else rawset(strict, "value", nil) end
+    n = n + strict.value
+  end
+  return n
+end)
+print("strict", okStrict, strictError)
