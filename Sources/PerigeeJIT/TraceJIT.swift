@@ -58,6 +58,9 @@ public final class TraceJIT {
     public private(set) var compiled = 0
     public private(set) var aborted = 0
     public private(set) var compileMicroseconds: [Int] = []
+    /// Their sum, and when the JIT started (for `compilebudget`).
+    private var compiledMicroseconds = 0
+    private var startedAt = 0
     /// Where compile time went (µs, all traces): lowering to LLVM IR, LLVM's passes, and
     /// machine code (written by the compiler thread, read after `settle`).
     private var compilePhases = (lower: 0, optimize: 0, emit: 0)
@@ -69,6 +72,7 @@ public final class TraceJIT {
         self.vm = vm
         self.parameters = parameters
         self.output = output
+        startedAt = monotonicMicroseconds()
     }
 
     /// One line of counts: traces compiled, recordings aborted, trace entries, exits taken
@@ -187,6 +191,19 @@ public final class TraceJIT {
     /// running interpreted, and the spot gets hot again), so that what it compiles is what
     /// is hot now rather than a backlog, and a short program does not pay for compiles it
     /// never uses.
+    /// Side traces wait while compiling has taken more than `compilebudget` percent of the
+    /// time since the JIT started (the first 200 ms count as run time): LLVM takes
+    /// milliseconds per trace where luajit takes microseconds, and a program whose exits keep
+    /// finding new paths (many side traces, each run a few times) would otherwise spend more
+    /// time compiling than running. The hottest exits reach `hotexit` first and still get
+    /// their side traces; the others get theirs as the run goes on.
+    private var compileBudgetSpent: Bool {
+        let percent = parameters["compilebudget"]
+        guard percent > 0 else { return false }
+        let elapsed = max(monotonicMicroseconds() - startedAt, 200_000)
+        return compiledMicroseconds * 100 > percent * elapsed
+    }
+
     private var compilerIsBehind: Bool {
         parameters["compilethread"] != 0 && pendingAnchors.count + pendingExits.count >= TraceJIT.maxPendingCompiles
     }
@@ -205,7 +222,7 @@ public final class TraceJIT {
             return
         }
         guard vm.traces.isCompiling, recorder == nil, armed == nil, !pendingExits.contains(exit), record.link == nil,
-              !compilerIsBehind,
+              !compilerIsBehind, !compileBudgetSpent,
               vm.traces.traces.count < parameters["maxtrace"] else { return }
         let function = L.pointee.stack[base + FrameLayout.functionSlot]
         guard function.isFunction, function.function.isLua else { return }
@@ -418,6 +435,7 @@ public final class TraceJIT {
         }
         if let parent = recorder.parentExit { pendingExits.remove(parent) } else { pendingAnchors.remove(recorder.anchor!) }
         compileMicroseconds.append(microseconds)
+        compiledMicroseconds += microseconds
         switch compiled {
         case .failure(let error):
             abandon(recorder, "LLVM: \(error)", at: recorder.startPC)

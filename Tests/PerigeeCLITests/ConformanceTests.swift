@@ -45,7 +45,7 @@ final class ConformanceTests: XCTestCase {
         var traced = 0
         for name in try scripts() {
             let expected = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))))
-            let result = try runPerigee(["-jv", "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0", name], in: directory)
+            let result = try runPerigee(["-jv", "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0", "-Ocompilebudget=0", name], in: directory)
             XCTAssertEqual(result.status, 0, "\(name) (JIT): \(result.err)")
             XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: expected, as: UTF8.self), "\(name) (JIT)")
             let source = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
