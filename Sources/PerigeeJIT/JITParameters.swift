@@ -33,7 +33,7 @@ public struct JITParameters: Equatable {
     /// for anything else.
     public mutating func apply(_ text: String) -> String? {
         if text.isEmpty { return apply("3") }
-        if let level = Int(text), text.count == 1, (0...3).contains(level) {
+        if let level = Int(text), text.count == 1 {
             enabled = Set(JITParameters.flags.filter { $0.level <= level }.map(\.name))
             return nil
         }

@@ -11,7 +11,7 @@ import PerigeeLLVM
 import PerigeeRuntime
 
 public final class TraceJIT {
-    public let parameters: JITParameters
+    public private(set) var parameters: JITParameters
     /// `-jv`: one line per trace started, finished or aborted.
     public var verbose = false
     /// `-jdump`: what it shows of each trace (nil: nothing).
@@ -134,6 +134,19 @@ public final class TraceJIT {
         return single
     }()
 
+    /// `jit.opt.start(...)`: each argument as `-O` takes it; no argument sets luajit's default
+    /// level. Hot counters restart with the new hot-loop count.
+    private func applyOptions(_ options: [String]) -> String? {
+        for option in options.isEmpty ? ["3"] : options {
+            if let message = parameters.apply(option) { return message }
+        }
+        vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
+        // luajit restarts every hot counter with the new count.
+        vm.hotCounters.reset()
+        vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
+        return nil
+    }
+
     /// Installs the JIT into its VM, compiling or not (`jit.on()`/`jit.off()` switch later).
     public func install(compiling: Bool) {
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
@@ -144,6 +157,7 @@ public final class TraceJIT {
             self.vm.hotCounters.onHot = on ? { [unowned self] pc in self.hot(pc) } : nil
         }
         vm.traces.onFlush = { [unowned self] in self.flush() }
+        vm.traces.onOptions = { [unowned self] options in self.applyOptions(options) }
         vm.traces.beforeExit = { [unowned self] in self.shutdown() }
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
         vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }

@@ -131,4 +131,32 @@ final class TraceJITTests: XCTestCase {
         let level = try runPerigee(["-O1", "-O-fold", "-Ohotloop=5", "-e", "print(2)"])
         XCTAssertEqual(String(decoding: level.out, as: UTF8.self), "2\n", level.err)
     }
+
+    func testOptStartSetsParametersAsLuaJITDoes() throws {
+        // Outputs from luajit. hotloop=1 makes the loop below compile in its first rounds.
+        let script = """
+        local opt = require("jit.opt")
+        print(opt == jit.opt, type(opt.start))
+        opt.start("hotloop=1", "-fold", "+fold", "2")
+        opt.start()
+        print(pcall(opt.start, "foo"))
+        print(pcall(opt.start, "hotloop=x"))
+        print(pcall(opt.start, 5))
+        opt.start("hotloop=1", "compilethread=0")
+        local s = 0
+        for i = 1, 5 do s = s + i end
+        print(s)
+        """
+        let result = try runPerigee(["-jv", "-e", script])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), """
+            true\tfunction
+            false\tunknown or malformed optimization flag 'foo'
+            false\tunknown or malformed optimization flag 'hotloop=x'
+            true
+            15
+
+            """)
+        XCTAssertTrue(result.err.contains("[TRACE   1 (command line):10 loop]"), result.err)
+    }
 }

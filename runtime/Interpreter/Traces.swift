@@ -105,6 +105,9 @@ public final class TraceTable {
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
     public var setCompiling: ((Bool) -> Void)?
     public var onFlush: (() -> Void)?
+    /// `jit.opt.start(...)`'s arguments, applied by the JIT: nil, or luajit's message for
+    /// the first one it does not know. Nil where there is no JIT (built executables).
+    public var onOptions: (([String]) -> String?)?
     /// Called by `os.exit` before the process ends (the JIT stops its compiler thread).
     public var beforeExit: (() -> Void)?
     public private(set) var isCompiling = false

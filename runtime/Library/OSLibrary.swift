@@ -144,6 +144,20 @@ extension LuaVM {
             BuiltinCall(raw, "flush").vm.traces.flush()
             return 0
         }
+        // jit.opt.start(...): luajit's -O arguments ("hotloop=10", "-fold", "2"), also as
+        // require("jit.opt").
+        let options = g.newTable(arraySize: 0, hashSize: 4)!
+        _ = J.set(string: g.intern("opt")!, Value(table: options), g)
+        register("start", in: options) { raw in
+            let c = BuiltinCall(raw, "start")
+            var texts: [String] = []
+            for n in 1...max(1, c.count) where n <= c.count {
+                guard let text = c.string(n) else { return c.typeError(n, expected: "string") }
+                texts.append(text.description)
+            }
+            if let message = c.vm.traces.onOptions?(texts) { return c.error(message) }
+            return 0
+        }
         register("on", in: J) { raw in
             // Executables from `perigee build` have no JIT: there jit.on() changes nothing.
             let c = BuiltinCall(raw, "on")

@@ -113,6 +113,11 @@ extension LuaVM {
             let v = globals.get(string: g.intern(name)!)
             if v.isTable { _ = loaded.set(string: g.intern(name)!, v, g) }
         }
+        // require("jit.opt") is jit.opt, as in luajit.
+        let jit = globals.get(string: g.intern("jit")!)
+        if jit.isTable, case let opt = jit.table.get(string: g.intern("opt")!), opt.isTable {
+            _ = loaded.set(string: g.intern("jit.opt")!, opt, g)
+        }
     }
 
     // MARK: Registry access
