@@ -421,7 +421,7 @@ final class TraceRecorder {
         case .ISLT, .ISGE, .ISLE, .ISGT:
             if try recordOrder(i, frame) { return true }
         case .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP:
-            try recordEquality(i, frame)
+            if try recordEquality(i, frame) { return true }
         case .IST, .ISF:
             _ = try reg(i.rd)
         case .ISTC, .ISFC:
@@ -1273,7 +1273,7 @@ final class TraceRecorder {
         return false
     }
 
-    private func recordEquality(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws {
+    private func recordEquality(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[i.ra]
         let x = try read(offset + i.ra, live)
         let other: IRRef, liveOther: Value
@@ -1285,7 +1285,7 @@ final class TraceRecorder {
         }
         let (tx, ty) = (type(x), type(other))
         // Different types are never equal; primitives are equal by type. Both known here.
-        if tx != ty || tx.isPrimitive { return }
+        if tx != ty || tx.isPrimitive { return false }
         switch tx {
         case .number:
             emitGuard(live.number == liveOther.number ? .EQ : .NE, .number, x, other)
@@ -1293,12 +1293,22 @@ final class TraceRecorder {
             // Interned strings and functions are equal exactly when they are the same object.
             emitGuard(live.bits == liveOther.bits ? .EQ : .NE, tx, x, other)
         case .table:
-            // The same table, or __eq decides (only when the first one's metatable has it).
-            if live.bits != liveOther.bits { try guardNoMetamethod(.eq, x, live.table) }
-            emitGuard(live.bits == liveOther.bits ? .EQ : .NE, tx, x, other)
+            // The same table, or __eq decides (only when the first one's metatable has it):
+            // a Lua function shared through one metatable is called inlined, and its
+            // result's guarded type fixes the branch.
+            if live.bits != liveOther.bits {
+                emitGuard(.NE, tx, x, other)
+                if let ends = try callMetamethod(.eq, of: live, i, alsoOf: liveOther, operands: { [x, other] }) {
+                    return ends
+                }
+                try guardNoMetamethod(.eq, x, live.table)
+            } else {
+                emitGuard(.EQ, tx, x, other)
+            }
         default:
             throw TraceAbort("NYI: comparison that may call __eq")
         }
+        return false
     }
 
     /// Guards that table `t` (live: `table`) has no metamethod `mm`: no metatable, or this

@@ -168,3 +168,17 @@ local okStrict, strictError = pcall(function()
   return n
 end)
 print("strict", okStrict, strictError)
+
+-- __eq of two tables sharing a metatable, inlined; the same table never calls it.
+local Point = {}
+Point.__eq = function(a, b) return a.x == b.x and a.y == b.y end
+local function point(x, y) return setmetatable({ x = x, y = y }, Point) end
+local equal, unequal = 0, 0
+local origin = point(0, 0)
+for i = 1, 300 do -- trace
+  local p = point(i % 3, 0)
+  local q = (i % 7 == 0) and p or point(i % 2, 0)
+  if p == q then equal = equal + 1 end
+  if p ~= origin then unequal = unequal + 1 end
+end
+print("equality", equal, unequal)
