@@ -1,5 +1,6 @@
 /// The one allocator every Lua object goes through: it counts bytes, feeds the GC debt and enforces the memory limit.
 import Glibc
+import CSupport
 
 /// Small blocks (1...512 bytes, in 16-byte size classes) come from per-class free lists,
 /// refilled from 64 KiB chunks by bumping a cursor, instead of malloc: a collection frees
@@ -80,7 +81,11 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         guard SmallBlocks.isSmall(size) else { return malloc(size) }
         let c = SmallBlocks.sizeClass(size)
         guard let p = pointee.smallBlocks[c] else { return refill(c) }
-        pointee.smallBlocks[c] = p.load(as: UnsafeMutableRawPointer?.self)
+        let next = p.load(as: UnsafeMutableRawPointer?.self)
+        pointee.smallBlocks[c] = next
+        // The next block of this class is handed out soon, and written: its line has
+        // usually left the cache since the sweep freed it.
+        perigee_prefetch_for_write(next)
         return p
     }
 
