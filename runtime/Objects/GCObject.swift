@@ -45,6 +45,10 @@ public enum GCMark {
     public static let weak: UInt8 = weakKey | weakValue
     /// Never collected (metamethod names and other permanent strings).
     public static let fixed: UInt8 = 0x20
+    /// Table: its array or hash part has a block of its own (not colocated with the header),
+    /// kept here, in the header's first line, so that freeing a table without one reads
+    /// nothing past the line the sweep has just read.
+    public static let separateParts: UInt8 = 0x40
 }
 
 /// The gray-list link every grayable object keeps at offset 16.

@@ -25,7 +25,8 @@
 /// making, traversing and freeing it touches one block instead of three. The parts are
 /// still reached through `array` and `node`. A resize that outgrows them moves the part to
 /// a block of its own and leaves the colocated room unused until the table is freed; a part
-/// is colocated exactly when its address lies in that room.
+/// is colocated exactly when its address lies in that room, and `GCMark.separateParts` says
+/// whether any part has a block of its own.
 import Glibc
 
 public struct GCTable {
@@ -119,12 +120,14 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     }
 
     func freeTable(_ t: TableRef) {
-        if let array = t.pointee.array, !t.isColocated(array) {
-            release(array, size: Int(t.pointee.arraySize) * MemoryLayout<Value>.stride)
-        }
-        let node = t.pointee.node
-        if node != pointee.emptyNode && !t.isColocated(node) {
-            release(node, size: t.nodeCount * MemoryLayout<TableNode>.stride)
+        if t.pointee.marked & GCMark.separateParts != 0 {
+            if let array = t.pointee.array, !t.isColocated(array) {
+                release(array, size: Int(t.pointee.arraySize) * MemoryLayout<Value>.stride)
+            }
+            let node = t.pointee.node
+            if node != pointee.emptyNode && !t.isColocated(node) {
+                release(node, size: t.nodeCount * MemoryLayout<TableNode>.stride)
+            }
         }
         release(t, size: t.allocationSize)
     }

@@ -141,6 +141,12 @@ extension UnsafeMutablePointer where Pointee == GCTable {
             }
             if !isColocated(oldNode) { g.release(oldNode, size: oldNodeCount * MemoryLayout<TableNode>.stride) }
         }
+        let separateArray = pointee.array.map { !isColocated($0) } ?? false
+        if separateArray || (!hasEmptyHashPart(g) && !isColocated(pointee.node)) {
+            pointee.marked |= GCMark.separateParts
+        } else {
+            pointee.marked &= ~GCMark.separateParts
+        }
         return .ok
     }
 
