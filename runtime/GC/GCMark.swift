@@ -204,7 +204,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         clearWeakTables()
         pointee.currentWhite ^= GCMark.whites
         pointee.sweepStringBucket = 0
-        pointee.sweepCursor = allObjectsLink
+        startSweep()
         pointee.phase = .sweepString
         pointee.estimate = pointee.totalBytes - finalizableBytes
     }

@@ -165,4 +165,21 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         pointee.allObjects = o
         return o
     }
+
+    /// A new table's block of `size` bytes with its header set, linked into one of the table
+    /// lists (alternately).
+    @inline(__always) func newTableObject(size: Int) -> ObjectRef? {
+        guard let raw = allocate(size) else { return nil }
+        let o = raw.bindMemory(to: GCHeader.self, capacity: 1)
+        let odd = pointee.nextTableOdd
+        pointee.nextTableOdd = !odd
+        if odd {
+            o.pointee = GCHeader(next: pointee.tablesOdd, marked: pointee.currentWhite, gct: GCObjectType.table)
+            pointee.tablesOdd = o
+        } else {
+            o.pointee = GCHeader(next: pointee.tablesEven, marked: pointee.currentWhite, gct: GCObjectType.table)
+            pointee.tablesEven = o
+        }
+        return o
+    }
 }

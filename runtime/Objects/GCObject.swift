@@ -2,7 +2,7 @@
 ///
 /// Layout of `GCHeader` (offset 0 of every object):
 ///
-///     0  next     UnsafeMutablePointer<GCHeader>?  all-objects list (or a string-table chain,
+///     0  next     UnsafeMutablePointer<GCHeader>?  all-objects list (or a table list, a string-table chain,
 ///                                                  or a thread's open-upvalue list)
 ///     8  marked   UInt8   colour and per-type flag bits (`GCMark`)
 ///     9  gct      UInt8   object type (`GCObjectType`, equals the value tag)

@@ -104,7 +104,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
 
     /// An empty table whose block has `colocatedBytes` (a multiple of 8) behind the header.
     @inline(__always) private func makeTable(colocatedBytes: Int) -> TableRef? {
-        guard let o = newObject(size: MemoryLayout<GCTable>.stride + colocatedBytes, type: GCObjectType.table) else { return nil }
+        guard let o = newTableObject(size: MemoryLayout<GCTable>.stride + colocatedBytes) else { return nil }
         let t = o.cast(to: GCTable.self)
         let empty = pointee.emptyNode
         t.pointee.absentMetamethods = 0
