@@ -28,11 +28,13 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
 
     func popAll() { pointee.mainThread.pointee.top = 0 }
 
-    /// Objects on the all-objects list plus interned strings.
+    /// Objects on the all-objects list and the table lists plus interned strings.
     var objectCount: Int {
         var n = 0
-        var o = pointee.allObjects
-        while let x = o { n += 1; o = x.pointee.next }
+        for list in [pointee.allObjects, pointee.tablesEven, pointee.tablesOdd] {
+            var o = list
+            while let x = o { n += 1; o = x.pointee.next }
+        }
         return n + pointee.stringCount
     }
 }

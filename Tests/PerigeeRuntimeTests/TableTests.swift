@@ -96,6 +96,41 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(t.length(), 2)
     }
 
+    /// Small tables are one block; parts that outgrow it move out, and whatever the mix,
+    /// collecting the tables gives every byte back.
+    func testColocatedPartsGrowShrinkAndAreFreed() {
+        g.fullCollect()
+        let baseline = g.objectBytes
+        let small = table(2, 4)
+        XCTAssertTrue(small.isColocated(small.pointee.array!))
+        XCTAssertTrue(small.isColocated(small.pointee.node))
+        XCTAssertEqual(small.pointee.marked & GCMark.separateParts, 0)
+        XCTAssertEqual(small.allocationSize, MemoryLayout<GCTable>.stride + 2 * 8 + 4 * MemoryLayout<TableNode>.stride)
+        for i in 1...40 { XCTAssertEqual(small.set(integer: i, .num(Double(i)), g), .ok) }
+        for i in 0..<20 { XCTAssertEqual(small.set(g.key("k\(i)"), .num(Double(i)), g), .ok) }
+        XCTAssertFalse(small.isColocated(small.pointee.array!))
+        XCTAssertFalse(small.isColocated(small.pointee.node))
+        XCTAssertNotEqual(small.pointee.marked & GCMark.separateParts, 0)
+        for i in 1...40 { XCTAssertEqual(small.get(integer: i), .num(Double(i))) }
+        for i in 0..<20 { XCTAssertEqual(small.get(g.key("k\(i)")), .num(Double(i))) }
+        XCTAssertEqual(small.length(), 40)
+        // A colocated array that shrinks stays in its room; growing again copies it out.
+        let shrinking = table(8, 0)
+        for i in 1...8 { _ = shrinking.set(integer: i, .num(Double(i)), g) }
+        XCTAssertEqual(shrinking.resize(arraySize: 2, hashSize: 8, g), .ok)
+        XCTAssertTrue(shrinking.isColocated(shrinking.pointee.array!))
+        XCTAssertEqual(shrinking.resize(arraySize: 16, hashSize: 0, g), .ok)
+        XCTAssertFalse(shrinking.isColocated(shrinking.pointee.array!))
+        for i in 1...8 { XCTAssertEqual(shrinking.get(integer: i), .num(Double(i))) }
+        // Large sizes get blocks of their own from the start.
+        let large = table(100, 50)
+        XCTAssertEqual(large.pointee.colocatedWords, 0)
+        XCTAssertNotEqual(large.pointee.marked & GCMark.separateParts, 0)
+        g.popAll()
+        g.fullCollect()
+        XCTAssertEqual(g.objectBytes, baseline)
+    }
+
     func testPreallocation() {
         let t = table(100, 50)
         XCTAssertEqual(t.pointee.arraySize, 100)

@@ -69,7 +69,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         if pointee.phase == .pause || pointee.phase == .propagate {
             // Abandon the marks: sweeping now frees nothing and whitens everything.
             pointee.sweepStringBucket = 0
-            pointee.sweepCursor = allObjectsLink
+            startSweep()
             pointee.gray = nil
             pointee.grayAgain = nil
             pointee.weakTables = nil
@@ -145,9 +145,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             return gcSweepCost
         case .sweep:
             let before = pointee.totalBytes
-            let cursor = sweep(pointee.sweepCursor.unsafelyUnwrapped, count: gcSweepMax)
-            pointee.sweepCursor = cursor
-            if cursor.pointee == nil {
+            if sweepObjectsAndTables(count: gcSweepMax) {
                 shrinkStringTable()
                 pointee.phase = .finalize
             }
@@ -173,10 +171,16 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
     }
 
-    /// The link the sweep of the all-objects list starts from.
-    var allObjectsLink: UnsafeMutablePointer<ObjectRef?> {
-        (UnsafeMutableRawPointer(self) + MemoryLayout<GlobalState>.offset(of: \GlobalState.allObjects)!)
-            .assumingMemoryBound(to: ObjectRef?.self)
+    /// Points the sweep's cursors at the heads of the all-objects list and the table lists.
+    func startSweep() {
+        pointee.sweepCursor = link(\GlobalState.allObjects)
+        pointee.sweepCursorEven = link(\GlobalState.tablesEven)
+        pointee.sweepCursorOdd = link(\GlobalState.tablesOdd)
+    }
+
+    /// The head of an object list, as the link a sweep starts from.
+    private func link(_ list: WritableKeyPath<GlobalState, ObjectRef?>) -> UnsafeMutablePointer<ObjectRef?> {
+        (UnsafeMutableRawPointer(self) + MemoryLayout<GlobalState>.offset(of: list)!).assumingMemoryBound(to: ObjectRef?.self)
     }
 
     // MARK: barriers

@@ -1,4 +1,10 @@
 /// The collector's mark side: roots, graying, traversal of each object type, the atomic phase and weak-table clearing.
+import CSupport
+
+/// How many entries ahead of the one being marked a table traversal starts loading the
+/// header of the object an entry refers to: marking reads and writes every child's header,
+/// and children lie anywhere in memory, so loading several at once hides most of the wait.
+let markPrefetchDistance = 4
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// Starts a cycle: grays the roots.
@@ -22,6 +28,11 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
 
     @inline(__always) func markValue(_ v: Value) {
         if v.isCollectable && v.object.isWhite { mark(v.object) }
+    }
+
+    /// Starts loading the header of the object `v` refers to, if any (it is about to be marked).
+    @inline(__always) func prefetchHeader(_ v: Value) {
+        if v.isCollectable { perigee_prefetch_for_write(v.rawPointer) }
     }
 
     @inline(__always) func markObject<T>(_ p: UnsafeMutablePointer<T>?) {
@@ -104,12 +115,25 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
         if weakKeys && weakValues { return true }
         if !weakValues, let array = t.pointee.array {
-            for i in 0..<Int(t.pointee.arraySize) { markValue(array[i]) }
+            let n = Int(t.pointee.arraySize)
+            for i in 0..<min(n, markPrefetchDistance) { prefetchHeader(array[i]) }
+            for i in 0..<n {
+                if i + markPrefetchDistance < n { prefetchHeader(array[i + markPrefetchDistance]) }
+                markValue(array[i])
+            }
         }
         let node = t.pointee.node
-        for i in 0..<t.nodeCount {
+        let count = t.nodeCount
+        // A dead key (nil value) may name a freed object: never follow it.
+        @inline(__always) func prefetchNode(_ n: UnsafeMutablePointer<TableNode>) {
+            if n.pointee.value.isNil { return }
+            if !weakKeys { prefetchHeader(n.pointee.key) }
+            if !weakValues { prefetchHeader(n.pointee.value) }
+        }
+        for i in 0..<min(count, markPrefetchDistance) { prefetchNode(node + i) }
+        for i in 0..<count {
+            if i + markPrefetchDistance < count { prefetchNode(node + i + markPrefetchDistance) }
             let n = node + i
-            // A dead key (nil value) may name a freed object: never follow it.
             if n.pointee.value.isNil { continue }
             if !weakKeys { markValue(n.pointee.key) }
             if !weakValues { markValue(n.pointee.value) }
@@ -180,7 +204,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         clearWeakTables()
         pointee.currentWhite ^= GCMark.whites
         pointee.sweepStringBucket = 0
-        pointee.sweepCursor = allObjectsLink
+        startSweep()
         pointee.phase = .sweepString
         pointee.estimate = pointee.totalBytes - finalizableBytes
     }

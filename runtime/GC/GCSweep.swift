@@ -9,17 +9,46 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         var n = count
         let dead = otherWhite
         let white = pointee.currentWhite
-        while n > 0, let o = p.pointee {
+        while n > 0, p.pointee != nil {
             n -= 1
-            if o.pointee.gct == GCObjectType.thread { sweepOpenUpvalues(o.cast(to: GCThread.self)) }
-            if o.pointee.marked & dead == 0 || o.pointee.marked & GCMark.fixed != 0 {
-                o.pointee.marked = (o.pointee.marked & ~(GCMark.black | GCMark.whites)) | white
-                p = UnsafeMutableRawPointer(o).assumingMemoryBound(to: ObjectRef?.self)
-            } else {
-                p.pointee = o.pointee.next
-                freeObject(o)
-            }
+            p = sweepOne(p, dead: dead, white: white)
         }
+        return p
+    }
+
+    /// Sweeps up to `count` objects of the all-objects list and the two table lists, one
+    /// object of each in turn (their cache misses overlap); true when all three are done.
+    func sweepObjectsAndTables(count: Int) -> Bool {
+        var objects = pointee.sweepCursor.unsafelyUnwrapped
+        var even = pointee.sweepCursorEven.unsafelyUnwrapped
+        var odd = pointee.sweepCursorOdd.unsafelyUnwrapped
+        let dead = otherWhite
+        let white = pointee.currentWhite
+        var n = count
+        while n > 0 {
+            let before = n
+            if objects.pointee != nil { objects = sweepOne(objects, dead: dead, white: white); n -= 1 }
+            if even.pointee != nil { even = sweepOne(even, dead: dead, white: white); n -= 1 }
+            if odd.pointee != nil { odd = sweepOne(odd, dead: dead, white: white); n -= 1 }
+            if n == before { break }
+        }
+        pointee.sweepCursor = objects
+        pointee.sweepCursorEven = even
+        pointee.sweepCursorOdd = odd
+        return objects.pointee == nil && even.pointee == nil && odd.pointee == nil
+    }
+
+    /// Sweeps the object at `p` (not nil); returns the link after it.
+    @inline(__always)
+    private func sweepOne(_ p: UnsafeMutablePointer<ObjectRef?>, dead: UInt8, white: UInt8) -> UnsafeMutablePointer<ObjectRef?> {
+        let o = p.pointee.unsafelyUnwrapped
+        if o.pointee.gct == GCObjectType.thread { sweepOpenUpvalues(o.cast(to: GCThread.self)) }
+        if o.pointee.marked & dead == 0 || o.pointee.marked & GCMark.fixed != 0 {
+            o.pointee.marked = (o.pointee.marked & ~(GCMark.black | GCMark.whites)) | white
+            return UnsafeMutableRawPointer(o).assumingMemoryBound(to: ObjectRef?.self)
+        }
+        p.pointee = o.pointee.next
+        freeObject(o)
         return p
     }
 

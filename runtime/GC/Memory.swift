@@ -1,5 +1,6 @@
 /// The one allocator every Lua object goes through: it counts bytes, feeds the GC debt and enforces the memory limit.
 import Glibc
+import CSupport
 
 /// Small blocks (1...512 bytes, in 16-byte size classes) come from per-class free lists,
 /// refilled from 64 KiB chunks by bumping a cursor, instead of malloc: a collection frees
@@ -80,7 +81,11 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         guard SmallBlocks.isSmall(size) else { return malloc(size) }
         let c = SmallBlocks.sizeClass(size)
         guard let p = pointee.smallBlocks[c] else { return refill(c) }
-        pointee.smallBlocks[c] = p.load(as: UnsafeMutableRawPointer?.self)
+        let next = p.load(as: UnsafeMutableRawPointer?.self)
+        pointee.smallBlocks[c] = next
+        // The next block of this class is handed out soon, and written: its line has
+        // usually left the cache since the sweep freed it.
+        perigee_prefetch_for_write(next)
         return p
     }
 
@@ -158,6 +163,23 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let o = raw.bindMemory(to: GCHeader.self, capacity: 1)
         o.pointee = GCHeader(next: pointee.allObjects, marked: pointee.currentWhite, gct: type)
         pointee.allObjects = o
+        return o
+    }
+
+    /// A new table's block of `size` bytes with its header set, linked into one of the table
+    /// lists (alternately).
+    @inline(__always) func newTableObject(size: Int) -> ObjectRef? {
+        guard let raw = allocate(size) else { return nil }
+        let o = raw.bindMemory(to: GCHeader.self, capacity: 1)
+        let odd = pointee.nextTableOdd
+        pointee.nextTableOdd = !odd
+        if odd {
+            o.pointee = GCHeader(next: pointee.tablesOdd, marked: pointee.currentWhite, gct: GCObjectType.table)
+            pointee.tablesOdd = o
+        } else {
+            o.pointee = GCHeader(next: pointee.tablesEven, marked: pointee.currentWhite, gct: GCObjectType.table)
+            pointee.tablesEven = o
+        }
         return o
     }
 }

@@ -254,18 +254,23 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         return newTable(arraySize: arraySize, hashSize: hashLog2 > 0 ? 1 << hashLog2 : 0)
     }
 
-    /// A copy of a constructor template.
+    /// A copy of a constructor template, as LuaJIT's `lj_tab_dup` makes it: the array part
+    /// and the hash nodes are copied as they are (collision links moved to the copy's
+    /// nodes), so the copy iterates in the template's order.
     func duplicateTable(_ template: TableRef) -> TableRef? {
-        guard let t = newTable(arraySize: Int(template.pointee.arraySize), hashSize: template.nodeCount) else { return nil }
-        if let array = template.pointee.array, let dst = t.pointee.array {
-            for i in 0..<Int(template.pointee.arraySize) { dst[i] = array[i] }
+        let arraySize = Int(template.pointee.arraySize)
+        let hasHash = !template.hasEmptyHashPart(self)
+        guard let t = newTable(arraySize: arraySize, hashSize: hasHash ? template.nodeCount : 0) else { return nil }
+        if arraySize > 0 {
+            t.pointee.array.unsafelyUnwrapped.update(from: template.pointee.array.unsafelyUnwrapped, count: arraySize)
         }
-        var key = Value.nil, value = Value.nil
-        var position = Int(template.pointee.arraySize)
-        while true {
-            position = template.entry(from: position, &key, &value)
-            if position < 0 { break }
-            if t.set(key, value, self) != .ok { return nil }
+        if hasHash {
+            let from = template.pointee.node, to = t.pointee.node
+            for i in 0..<template.nodeCount {
+                let n = from[i]
+                to[i] = TableNode(value: n.value, key: n.key, next: n.next.map { to + ($0 - from) })
+            }
+            t.pointee.lastFree = to + (template.pointee.lastFree - from)
         }
         return t
     }

@@ -2,7 +2,7 @@
 ///
 /// Layout of `GCHeader` (offset 0 of every object):
 ///
-///     0  next     UnsafeMutablePointer<GCHeader>?  all-objects list (or a string-table chain,
+///     0  next     UnsafeMutablePointer<GCHeader>?  all-objects list (or a table list, a string-table chain,
 ///                                                  or a thread's open-upvalue list)
 ///     8  marked   UInt8   colour and per-type flag bits (`GCMark`)
 ///     9  gct      UInt8   object type (`GCObjectType`, equals the value tag)
@@ -45,6 +45,10 @@ public enum GCMark {
     public static let weak: UInt8 = weakKey | weakValue
     /// Never collected (metamethod names and other permanent strings).
     public static let fixed: UInt8 = 0x20
+    /// Table: its array or hash part has a block of its own (not colocated with the header),
+    /// kept here, in the header's first line, so that freeing a table without one reads
+    /// nothing past the line the sweep has just read.
+    public static let separateParts: UInt8 = 0x40
 }
 
 /// The gray-list link every grayable object keeps at offset 16.

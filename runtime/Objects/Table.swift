@@ -4,6 +4,7 @@
 ///
 ///     0  next  8 marked  9 gct (= 11)
 ///     10 absentMetamethods UInt8  bit set = that fast metamethod is known absent (`Metamethod`)
+///     11 colocatedWords UInt8     8-byte words allocated right behind the header (see below)
 ///     12 arraySize  UInt32        keys 1...arraySize live in `array[key - 1]`
 ///     16 gclist                   gray-list link
 ///     24 array      UnsafeMutablePointer<Value>?   nil when arraySize == 0
@@ -18,6 +19,14 @@
 /// dead: it stays in its node (keeping `next` iteration and slot-specialized traces valid)
 /// until the next resize, and may point at a freed object, so keys are only ever compared
 /// by bits, never followed.
+///
+/// Colocated parts: a table made with small sizes (TNEW, TDUP, `table.new`) is one block:
+/// the header, then its array part, then its hash nodes (`colocatedWords` words in all), so
+/// making, traversing and freeing it touches one block instead of three. The parts are
+/// still reached through `array` and `node`. A resize that outgrows them moves the part to
+/// a block of its own and leaves the colocated room unused until the table is freed; a part
+/// is colocated exactly when its address lies in that room, and `GCMark.separateParts` says
+/// whether any part has a block of its own.
 import Glibc
 
 public struct GCTable {
@@ -25,6 +34,7 @@ public struct GCTable {
     public var marked: UInt8
     public var gct: UInt8
     public var absentMetamethods: UInt8
+    public var colocatedWords: UInt8
     public var arraySize: UInt32
     public var gclist: ObjectRef?
     public var array: UnsafeMutablePointer<Value>?
@@ -63,12 +73,42 @@ let maxArrayBits = 26
 
 extension UnsafeMutablePointer where Pointee == GlobalState {
     /// A new empty table with room for `arraySize` array slots and `hashSize` keys
-    /// (`table.new`); nil when memory runs out.
+    /// (`table.new`); nil when memory runs out. Small parts are colocated with the header.
     public func newTable(arraySize: Int = 0, hashSize: Int = 0) -> TableRef? {
-        guard let o = newObject(size: MemoryLayout<GCTable>.stride, type: GCObjectType.table) else { return nil }
+        let arraySize = min(max(arraySize, 0), 1 << maxArrayBits)
+        let nodes = hashSize > 0 ? hashNodeCount(forKeys: min(hashSize, 1 << 30)) : 0
+        let partBytes = arraySize * MemoryLayout<Value>.stride + nodes * MemoryLayout<TableNode>.stride
+        guard MemoryLayout<GCTable>.stride + partBytes <= maxColocatedTableBytes else {
+            guard let t = makeTable(colocatedBytes: 0) else { return nil }
+            // On failure the empty table stays valid and the GC frees it.
+            if t.resize(arraySize: arraySize, hashSize: hashSize, self) != .ok { return nil }
+            return t
+        }
+        guard let t = makeTable(colocatedBytes: partBytes) else { return nil }
+        let parts = UnsafeMutableRawPointer(t + 1)
+        if arraySize > 0 {
+            let array = parts.bindMemory(to: Value.self, capacity: arraySize)
+            array.initialize(repeating: .nil, count: arraySize)
+            t.pointee.array = array
+            t.pointee.arraySize = UInt32(arraySize)
+        }
+        if nodes > 0 {
+            let node = (parts + arraySize * MemoryLayout<Value>.stride).bindMemory(to: TableNode.self, capacity: nodes)
+            node.initialize(repeating: TableNode(value: .nil, key: .nil, next: nil), count: nodes)
+            t.pointee.node = node
+            t.pointee.hashMask = UInt32(nodes - 1)
+            t.pointee.lastFree = node + nodes
+        }
+        return t
+    }
+
+    /// An empty table whose block has `colocatedBytes` (a multiple of 8) behind the header.
+    @inline(__always) private func makeTable(colocatedBytes: Int) -> TableRef? {
+        guard let o = newTableObject(size: MemoryLayout<GCTable>.stride + colocatedBytes) else { return nil }
         let t = o.cast(to: GCTable.self)
         let empty = pointee.emptyNode
         t.pointee.absentMetamethods = 0
+        t.pointee.colocatedWords = UInt8(colocatedBytes / MemoryLayout<Value>.stride)
         t.pointee.arraySize = 0
         t.pointee.gclist = nil
         t.pointee.array = nil
@@ -76,24 +116,47 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         t.pointee.hashMask = 0
         t.pointee.lastFree = empty
         t.pointee.metatable = nil
-        if arraySize > 0 || hashSize > 0 {
-            // On failure the empty table stays valid and the GC frees it.
-            if t.resize(arraySize: min(arraySize, 1 << maxArrayBits), hashSize: hashSize, self) != .ok { return nil }
-        }
         return t
     }
 
     func freeTable(_ t: TableRef) {
-        release(t.pointee.array, size: Int(t.pointee.arraySize) * MemoryLayout<Value>.stride)
-        if !t.hasEmptyHashPart(self) { release(t.pointee.node, size: t.nodeCount * MemoryLayout<TableNode>.stride) }
-        release(t, size: MemoryLayout<GCTable>.stride)
+        if t.pointee.marked & GCMark.separateParts != 0 {
+            if let array = t.pointee.array, !t.isColocated(array) {
+                release(array, size: Int(t.pointee.arraySize) * MemoryLayout<Value>.stride)
+            }
+            let node = t.pointee.node
+            if node != pointee.emptyNode && !t.isColocated(node) {
+                release(node, size: t.nodeCount * MemoryLayout<TableNode>.stride)
+            }
+        }
+        release(t, size: t.allocationSize)
     }
+}
+
+/// The largest table block with colocated parts: the small-block allocator's largest block.
+let maxColocatedTableBytes = SmallBlocks.largest
+
+/// Nodes for room for `keys` (> 0) keys: the next power of two.
+@inline(__always) func hashNodeCount(forKeys keys: Int) -> Int {
+    keys <= 1 ? 1 : 1 << (Int.bitWidth - (keys - 1).leadingZeroBitCount)
 }
 
 extension UnsafeMutablePointer where Pointee == GCTable {
     @inline(__always) public var nodeCount: Int { Int(pointee.hashMask) + 1 }
     /// Whether the hash part is the shared empty node (nothing to free, nothing to write).
     @inline(__always) func hasEmptyHashPart(_ g: GlobalRef) -> Bool { pointee.node == g.pointee.emptyNode }
+
+    /// The bytes of the table's block: the header and the colocated room.
+    @inline(__always) var allocationSize: Int {
+        MemoryLayout<GCTable>.stride + Int(pointee.colocatedWords) * MemoryLayout<Value>.stride
+    }
+
+    /// Whether a part at `part` lies in the room colocated with the header (and so is freed
+    /// with it, never by itself).
+    @inline(__always) func isColocated<T>(_ part: UnsafeMutablePointer<T>) -> Bool {
+        let offset = UInt(bitPattern: Int(bitPattern: part) &- Int(bitPattern: self + 1))
+        return offset < UInt(pointee.colocatedWords) &* UInt(MemoryLayout<Value>.stride)
+    }
 
     /// The main position of a key that is neither nil, NaN nor -0.
     @inline(__always) func mainPosition(_ key: Value) -> UnsafeMutablePointer<TableNode> {

@@ -83,29 +83,35 @@ extension UnsafeMutablePointer where Pointee == GCTable {
 
     /// Gives the table `arraySize` array slots and room for `hashSize` keys (rounded up to a
     /// power of two), moving every live entry to its place. All memory is obtained before the
-    /// table changes, so on `.outOfMemory` the table is untouched.
+    /// table changes, so on `.outOfMemory` the table is untouched. Parts colocated with the
+    /// header are never freed here; a colocated array that grows is copied to a block of its own.
     func resize(arraySize: Int, hashSize: Int, _ g: GlobalRef) -> TableStatus {
         let oldArraySize = Int(pointee.arraySize)
         let oldNode = pointee.node
         let oldNodeCount = nodeCount
         let oldHadHash = !hasEmptyHashPart(g)
+        let stride = MemoryLayout<Value>.stride
+        let arrayIsColocated = pointee.array.map { isColocated($0) } ?? false
 
         var newNode = g.pointee.emptyNode
         var newNodeCount = 1
         if hashSize > 0 {
             guard hashSize <= 1 << 30 else { return .outOfMemory }
-            newNodeCount = hashSize <= 1 ? 1 : 1 << (Int.bitWidth - (hashSize - 1).leadingZeroBitCount)
+            newNodeCount = hashNodeCount(forKeys: hashSize)
             guard let raw = g.allocate(newNodeCount * MemoryLayout<TableNode>.stride) else { return .outOfMemory }
             newNode = raw.bindMemory(to: TableNode.self, capacity: newNodeCount)
             newNode.initialize(repeating: TableNode(value: .nil, key: .nil, next: nil), count: newNodeCount)
         }
         if arraySize > oldArraySize {
-            let stride = MemoryLayout<Value>.stride
-            guard let raw = g.reallocate(pointee.array, from: oldArraySize * stride, to: arraySize * stride) else {
+            let grown = arrayIsColocated
+                ? g.reallocate(nil, from: 0, to: arraySize * stride)
+                : g.reallocate(pointee.array, from: oldArraySize * stride, to: arraySize * stride)
+            guard let raw = grown else {
                 if hashSize > 0 { g.release(newNode, size: newNodeCount * MemoryLayout<TableNode>.stride) }
                 return .outOfMemory
             }
             let array = raw.bindMemory(to: Value.self, capacity: arraySize)
+            if arrayIsColocated, let old = pointee.array { array.initialize(from: old, count: oldArraySize) }
             (array + oldArraySize).initialize(repeating: .nil, count: arraySize - oldArraySize)
             pointee.array = array
             pointee.arraySize = UInt32(arraySize)
@@ -120,11 +126,10 @@ extension UnsafeMutablePointer where Pointee == GCTable {
             for i in arraySize..<oldArraySize where !array[i].isNil {
                 reinsert(Value(number: Double(i + 1)), array[i], g)
             }
-            let stride = MemoryLayout<Value>.stride
             if arraySize == 0 {
-                g.release(array, size: oldArraySize * stride)
+                if !arrayIsColocated { g.release(array, size: oldArraySize * stride) }
                 pointee.array = nil
-            } else {
+            } else if !arrayIsColocated {
                 pointee.array = g.reallocate(array, from: oldArraySize * stride, to: arraySize * stride)?
                     .bindMemory(to: Value.self, capacity: arraySize) ?? array
             }
@@ -134,7 +139,13 @@ extension UnsafeMutablePointer where Pointee == GCTable {
                 let n = oldNode + i
                 if !n.pointee.value.isNil { reinsert(n.pointee.key, n.pointee.value, g) }
             }
-            g.release(oldNode, size: oldNodeCount * MemoryLayout<TableNode>.stride)
+            if !isColocated(oldNode) { g.release(oldNode, size: oldNodeCount * MemoryLayout<TableNode>.stride) }
+        }
+        let separateArray = pointee.array.map { !isColocated($0) } ?? false
+        if separateArray || (!hasEmptyHashPart(g) && !isColocated(pointee.node)) {
+            pointee.marked |= GCMark.separateParts
+        } else {
+            pointee.marked &= ~GCMark.separateParts
         }
         return .ok
     }

@@ -91,6 +91,17 @@ public struct GlobalState {
     var pendingFinalizerCapacity = 0
     /// The C types' core facts and member cache the FFI's hot paths read (CDataAccess.swift).
     var cdataAccess: UnsafeMutablePointer<CDataAccess>? = nil
+
+    // Tables live on two lists of their own, new tables alternating between them, so that
+    // the sweep follows three lists at once (see `sweepObjectsAndTables`): each object it
+    // reaches is a cache miss, and three independent chains keep three misses in flight.
+    var tablesEven: ObjectRef? = nil
+    var tablesOdd: ObjectRef? = nil
+    /// Which list the next table joins.
+    var nextTableOdd = false
+    /// The sweep's links in the table lists, as `sweepCursor` in `allObjects`.
+    var sweepCursorEven: UnsafeMutablePointer<ObjectRef?>? = nil
+    var sweepCursorOdd: UnsafeMutablePointer<ObjectRef?>? = nil
 }
 
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>
@@ -173,6 +184,10 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
         o = pointee.allObjects
         while let object = o { o = object.pointee.next; freeObject(object) }
+        for tables in [pointee.tablesEven, pointee.tablesOdd] {
+            o = tables
+            while let object = o { o = object.pointee.next; freeObject(object) }
+        }
         var list = pointee.finalizeHead
         while let object = list { list = object.pointee.next; freeObject(object) }
         for bucket in 0...pointee.stringMask {
