@@ -91,16 +91,21 @@ extension FunctionLowering {
         }
     }
 
+    /// The key of a cdata access: constant string `cReg` (TGETS, TSETS), or register `cReg`
+    /// guarded to be a number (TGETV, TSETV; also as a double).
+    private func cdataKey(_ pc: Int, constant: Bool, _ cReg: Int,
+                          slow: LLVMBasicBlockRef) -> (LLVMValueRef, LLVMValueRef?) {
+        if constant { return (gcConstant(cReg), nil) }
+        let key = valueBits(cReg, at: pc)
+        if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
+        return (key, b.bitcast(key, cx.double))
+    }
+
     /// TGETS, TGETV on a cdata (the table guard failed): the inline read, else `slow`.
     func lowerCDataRead(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, slow: LLVMBasicBlockRef,
                         done: LLVMBasicBlockRef) {
         let object = load(bReg)
-        let key = op == .TGETS ? gcConstant(cReg) : valueBits(cReg, at: pc)
-        var numberKey: LLVMValueRef? = nil
-        if op == .TGETV {
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
-            numberKey = b.bitcast(key, cx.double)
-        }
+        let (key, numberKey) = cdataKey(pc, constant: op == .TGETS, cReg, slow: slow)
         let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
                                          integerKey: op == .TGETV ? integerValue(cReg, at: pc) : nil, store: false, slow: slow)
         let blocks = switchOnScalar(form, slow: slow)
@@ -128,12 +133,7 @@ extension FunctionLowering {
     func lowerCDataWrite(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, slow: LLVMBasicBlockRef,
                          done: LLVMBasicBlockRef) {
         let object = load(bReg)
-        let key = op == .TSETS ? gcConstant(cReg) : valueBits(cReg, at: pc)
-        var numberKey: LLVMValueRef? = nil
-        if op == .TSETV {
-            if !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: slow) }
-            numberKey = b.bitcast(key, cx.double)
-        }
+        let (key, numberKey) = cdataKey(pc, constant: op == .TSETS, cReg, slow: slow)
         let value = valueBits(a, at: pc)
         if !numbers.isNumber(a, at: pc) { guardOr(isNumber(value), slow: slow) }
         let d = b.bitcast(value, cx.double)
