@@ -8,8 +8,8 @@ public struct JITParameters: Equatable {
         ("minstitch", 0), ("hotloop", 56), ("hotexit", 10), ("tryside", 4), ("instunroll", 4),
         ("loopunroll", 15), ("callunroll", 3), ("recunroll", 2), ("sizemcode", 64), ("maxmcode", 2048),
         // Perigee's own: compile traces on a second thread (0: in line, as luajit does);
-        // side traces wait while compiling has taken more than `compilebudget` percent of the
-        // run's time so far (0: never wait).
+        // compiling in line, side traces wait while compiling has taken more than
+        // `compilebudget` percent of the run's time so far (0: never wait).
         ("compilethread", 1), ("compilebudget", 25),
     ]
     /// The optimization flags and the lowest level that turns each on (-O1, -O2, -O3).

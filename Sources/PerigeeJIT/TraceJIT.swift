@@ -205,15 +205,17 @@ public final class TraceJIT {
     /// running interpreted, and the spot gets hot again), so that what it compiles is what
     /// is hot now rather than a backlog, and a short program does not pay for compiles it
     /// never uses.
-    /// Side traces wait while compiling has taken more than `compilebudget` percent of the
-    /// time since the JIT started (the first 200 ms count as run time): LLVM takes
-    /// milliseconds per trace where luajit takes microseconds, and a program whose exits keep
-    /// finding new paths (many side traces, each run a few times) would otherwise spend more
-    /// time compiling than running. The hottest exits reach `hotexit` first and still get
-    /// their side traces; the others get theirs as the run goes on.
+    /// When traces compile in line (`compilethread=0`), side traces wait while compiling has
+    /// taken more than `compilebudget` percent of the time since the JIT started (the first
+    /// 200 ms count as run time): LLVM takes milliseconds per trace where luajit takes
+    /// microseconds, and a program whose exits keep finding new paths (many side traces, each
+    /// run a few times) would otherwise spend more time compiling than running. The hottest
+    /// exits reach `hotexit` first and still get their side traces. On the compiler thread
+    /// compiling overlaps the program, and the limit on waiting compiles is enough (there,
+    /// waiting side traces made havlak and deltablue slower, not faster).
     private var compileBudgetSpent: Bool {
         let percent = parameters["compilebudget"]
-        guard percent > 0 else { return false }
+        guard percent > 0, parameters["compilethread"] == 0 else { return false }
         let elapsed = max(monotonicMicroseconds() - startedAt, 200_000)
         return compiledMicroseconds * 100 > percent * elapsed
     }
