@@ -4,37 +4,8 @@
 import Glibc
 import PerigeeFrontend
 
-/// Arithmetic operators in the order of the metamethod names `__add` ... `__unm`.
-enum CArithmetic {
-    case add, sub, mul, div, mod, pow, unm
-
-    init?(_ op: ArithmeticOperator) {
-        switch op {
-        case .add: self = .add
-        case .sub: self = .sub
-        case .mul: self = .mul
-        case .div: self = .div
-        case .mod: self = .mod
-        case .pow: self = .pow
-        case .unm: self = .unm
-        }
-    }
-
-    var metamethod: String {
-        switch self {
-        case .add: return "__add"
-        case .sub: return "__sub"
-        case .mul: return "__mul"
-        case .div: return "__div"
-        case .mod: return "__mod"
-        case .pow: return "__pow"
-        case .unm: return "__unm"
-        }
-    }
-}
-
 extension BuiltinCall {
-    func arithmetic(_ op: CArithmetic) -> Int32 {
+    func arithmetic(_ op: ArithmeticOperator) -> Int32 {
         vm.cdataArithmetic(self, op, arg(1), op == .unm ? arg(1) : arg(2))
     }
 }
@@ -343,21 +314,21 @@ extension LuaVM {
 
     /// Built-in arithmetic first (numbers, 64-bit integers, pointers); the metatype's
     /// metamethod only for what that cannot do, as in luajit.
-    func cdataArithmetic(_ c: BuiltinCall, _ op: CArithmetic, _ a: Value, _ b: Value) -> Int32 {
+    func cdataArithmetic(_ c: BuiltinCall, _ op: ArithmeticOperator, _ a: Value, _ b: Value) -> Int32 {
         switch builtinArithmetic(op, a, b) {
         case .value(let v):
             return c.results(v)
         case .outOfMemory:
             return c.outOfMemory()
         case .unsupported:
-            if let r = metatypeCall(c, op.metamethod, a, b) { return r }
+            if let r = metatypeCall(c, op.metamethod.name, a, b) { return r }
             return c.error("attempt to perform arithmetic on '\(conversionName(a))' and '\(conversionName(b))'")
         }
     }
 
     /// What `a op b` is without a metatype (the interpreter's arithmetic on cdata tries it
     /// before calling `__add` and friends): `.unsupported` leaves it to the metamethods.
-    func builtinArithmetic(_ op: CArithmetic, _ a: Value, _ b: Value) -> CArithmeticResult {
+    func builtinArithmetic(_ op: ArithmeticOperator, _ a: Value, _ b: Value) -> CArithmeticResult {
         let x = operand(a), y = operand(b)
         let types = ffi.types
         func boxed(_ v: Value?) -> CArithmeticResult { v.map { .value($0) } ?? .outOfMemory }
@@ -417,7 +388,7 @@ extension LuaVM {
         }
     }
 
-    private func signedArithmetic(_ op: CArithmetic, _ a: Int64, _ b: Int64) -> Int64 {
+    private func signedArithmetic(_ op: ArithmeticOperator, _ a: Int64, _ b: Int64) -> Int64 {
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b
@@ -441,7 +412,7 @@ extension LuaVM {
         }
     }
 
-    private func unsignedArithmetic(_ op: CArithmetic, _ a: UInt64, _ b: UInt64) -> UInt64 {
+    private func unsignedArithmetic(_ op: ArithmeticOperator, _ a: UInt64, _ b: UInt64) -> UInt64 {
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b

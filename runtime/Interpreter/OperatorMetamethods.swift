@@ -192,8 +192,8 @@ extension LuaVM {
                            _ x: Value, _ y: Value, operandSlots: (Int, Int)) -> MetaOutcome {
         if let a = toNumber(x), let b = toNumber(y) { return .value(Value(number: op.apply(a, b))) }
         // 64-bit integers and pointers compute here, without a call to the cdata metamethod.
-        if x.isCData || y.isCData, let cop = CArithmetic(op) {
-            switch builtinArithmetic(cop, x, y) {
+        if x.isCData || y.isCData {
+            switch builtinArithmetic(op, x, y) {
             case .value(let v): return .value(v)
             case .outOfMemory: _ = outOfMemory(L); return .failed
             case .unsupported: break
