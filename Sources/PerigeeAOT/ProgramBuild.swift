@@ -151,8 +151,9 @@ public struct ProgramBuild {
 
     /// Modules the runtime has when a program starts (`package.loaded`, `package.preload`):
     /// `require` never searches for them.
-    static let runtimeModules: Set<String> = ["_G", "bit", "coroutine", "debug", "ffi", "io", "jit", "math", "os",
-                                              "package", "string", "string.buffer", "table", "table.new", "table.clear"]
+    static let runtimeModules: Set<String> = ["_G", "bit", "coroutine", "debug", "ffi", "io", "jit", "jit.opt", "math",
+                                              "os", "package", "string", "string.buffer", "table", "table.new",
+                                              "table.clear"]
 
     /// The modules `program` requires with constant names, transitively, found beside the
     /// main script or on `package.path` now. One that is not found or does not compile is

@@ -7,7 +7,8 @@
 /// - TraceLowering.swift: a trace's IR to one LLVM function, guards to snapshot exits.
 /// - TraceJIT.swift: hot counting to recording, compiling through ORC, installing at the
 ///   loop's FORL (patched to JFORL), `-jv`/`-jdump` reports, aborts and blacklisting.
-/// - JITParameters.swift: luajit's parameters and `-O` flags.
+/// - JITParameters (runtime/VM, so that built executables check `jit.opt.start` too):
+///   luajit's parameters and `-O` flags.
 ///
 /// The runtime's side is runtime/Interpreter/Traces.swift (the trace table, the recording
 /// dispatch table, JFORL). This module never runs Lua code itself and loads libLLVM only

@@ -137,9 +137,7 @@ public final class TraceJIT {
     /// `jit.opt.start(...)`: each argument as `-O` takes it; no argument sets luajit's default
     /// level. Hot counters restart with the new hot-loop count.
     private func applyOptions(_ options: [String]) -> String? {
-        for option in options.isEmpty ? ["3"] : options {
-            if let message = parameters.apply(option) { return message }
-        }
+        if let message = parameters.applying(options) { return message }
         vm.hotCounters.hotLoop = max(1, parameters["hotloop"])
         // luajit restarts every hot counter with the new count.
         vm.hotCounters.reset()

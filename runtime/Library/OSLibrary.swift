@@ -155,7 +155,11 @@ extension LuaVM {
                 guard let text = c.string(n) else { return c.typeError(n, expected: "string") }
                 texts.append(text.description)
             }
-            if let message = c.vm.traces.onOptions?(texts) { return c.error(message) }
+            // Without a JIT (built executables) the arguments are still checked, as luajit would.
+            var unused = JITParameters()
+            if let message = c.vm.traces.onOptions?(texts) ?? unused.applying(texts) {
+                return c.error(message)
+            }
             return 0
         }
         register("on", in: J) { raw in

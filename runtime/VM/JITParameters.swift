@@ -28,6 +28,15 @@ public struct JITParameters: Equatable {
 
     public subscript(name: String) -> Int { values[name] ?? 0 }
 
+    /// Applies `jit.opt.start`'s arguments in order (none: luajit's default level): nil, or
+    /// the message for the first one that is not a level, flag or parameter.
+    public mutating func applying(_ options: [String]) -> String? {
+        for option in options.isEmpty ? ["3"] : options {
+            if let message = apply(option) { return message }
+        }
+        return nil
+    }
+
     /// Applies one `-O` argument (without the `-O`): a level (`3`, or empty for 3), a flag
     /// (`+fold`, `-sink`, `fold`) or a parameter (`hotloop=1`). The message luajit gives
     /// for anything else.
@@ -39,7 +48,10 @@ public struct JITParameters: Equatable {
         }
         if let equals = text.firstIndex(of: "=") {
             let name = String(text[..<equals])
-            guard values[name] != nil, let value = Int(text[text.index(after: equals)...]) else {
+            // luajit's reading: decimal digits only, none meaning 0.
+            let digits = text[text.index(after: equals)...]
+            guard values[name] != nil, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let value = digits.isEmpty ? 0 : Int(digits) else {
                 return "unknown or malformed optimization flag '\(text)'"
             }
             values[name] = value
