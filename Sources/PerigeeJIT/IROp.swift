@@ -80,7 +80,8 @@ public enum IROp: UInt8, CaseIterable {
         case .EQ, .NE: return row(.ref, .ref, commutative: true)
         case .RETF: return row(.ref, .ref, .store)
         case .NOP: return row(.none, .none)
-        case .BASE: return row(.literal, .literal)
+        // A slot's address moves with the stack (a call through the runtime may grow it).
+        case .BASE: return row(.literal, .literal, .reference)
         case .PVAL: return row(.literal, .none)
         case .GCSTEP, .LOOP: return row(.none, .none, .store)
         case .USE: return row(.ref, .none, .store)
@@ -101,9 +102,11 @@ public enum IROp: UInt8, CaseIterable {
         case .ADDOV, .MULOV: return row(.ref, .ref, commutative: true)
         case .SUBOV: return row(.ref, .ref)
         case .AREF, .HREFK: return row(.ref, .ref, .reference)
-        case .HREF: return row(.ref, .ref, .load)
+        case .HREF: return row(.ref, .ref, .reference)
         case .NEWREF: return row(.ref, .ref, .store)
-        case .UREFO, .UREFC: return row(.ref, .literal, .load)
+        // An upvalue's cell: a closure's upvalues are fixed; an open one's cell moves only
+        // when it is closed or the stack grows, which calls through the runtime do.
+        case .UREFO, .UREFC: return row(.ref, .literal, .reference)
         case .FREF: return row(.ref, .literal, .reference)
         case .STRREF: return row(.ref, .ref)
         case .ALOAD, .HLOAD, .ULOAD: return row(.ref, .none, .load)
@@ -154,7 +157,7 @@ public enum IROp: UInt8, CaseIterable {
         default: return false
         }
         switch self {
-        case .NOP, .BASE, .PVAL: return false
+        case .NOP, .PVAL: return false
         default: return !isConstant
         }
     }

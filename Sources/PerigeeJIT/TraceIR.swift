@@ -134,6 +134,8 @@ public final class TraceIR {
     /// The latest instruction of each opcode (a CSE chain head), 0 when none.
     private var chains = [UInt16](repeating: 0, count: IROp.allCases.count)
     private var interned: [ConstantKey: IRRef] = [:]
+    /// The optimizations applied as instructions are emitted (luajit's -O flags).
+    public var optimizations: Optimizations = .all
 
     private struct ConstantKey: Hashable {
         let op: IROp
@@ -210,25 +212,41 @@ public final class TraceIR {
 
     // MARK: Instructions
 
-    /// Emits an instruction, or answers an equal earlier one when CSE may merge them.
+    /// Emits an instruction, or answers a value the trace already has: the optimizations
+    /// that run as the trace is recorded, in luajit's order (see `Optimizations`), come first.
     @discardableResult
     public func emit(_ op: IROp, _ type: IRType, _ a: UInt16 = 0, _ b: UInt16 = 0, guard isGuard: Bool = false) -> IRRef {
         var op1 = a, op2 = b
         if op.info.commutative && op1 < op2 { swap(&op1, &op2) }
-        if op.isCSEable {
+        if optimizations.contains(.fold), let folded = Fold.simplify(self, op, type, op1, op2) { return folded }
+        if optimizations.contains(.fwd), let forwarded = LoadForwarding.forward(self, op, type, op1, op2, guard: isGuard) {
+            return forwarded
+        }
+        if op.isCSEable && optimizations.contains(.cse) {
             // Only instructions after both operands can be equal to the new one.
             let limit = max(op1, op2)
             var candidate = chains[Int(op.rawValue)]
             while candidate > limit {
                 let ins = instructions[Int(candidate - IRRef.bias - 1)]
-                if ins.op1 == op1 && ins.op2 == op2 && ins.type == type { return IRRef(raw: candidate) }
+                // A guard is only merged into an earlier guard (which checked what it checks).
+                if ins.op1 == op1 && ins.op2 == op2 && ins.type == type && (ins.isGuard || !isGuard) {
+                    return IRRef(raw: candidate)
+                }
                 candidate = ins.prev
             }
         }
         let ref = nextRef
         instructions.append(IRIns(op: op, type: type, isGuard: isGuard, op1: op1, op2: op2, prev: chains[Int(op.rawValue)]))
         chains[Int(op.rawValue)] = ref.raw
+        // A call through the runtime (a new key's store among them) may grow any table and
+        // move its parts, close upvalues, or move the stack: no address computed before it
+        // is reused after it.
+        if op == .CALLS { forgetAddresses() }
         return ref
+    }
+
+    private func forgetAddresses() {
+        for op in IROp.allCases where op.info.effect == .reference { chains[Int(op.rawValue)] = 0 }
     }
 
     /// Emits an instruction over two references.
@@ -242,8 +260,6 @@ public final class TraceIR {
     public func emitRuntimeCall(_ call: RuntimeCall) -> IRRef {
         let ref = emit(.CALLS, .nil, 0, call.helper)
         runtimeCalls[ref.raw] = call
-        // The callee may have changed any table: no address computed before it is reused.
-        for op in IROp.allCases where op.info.effect == .reference { chains[Int(op.rawValue)] = 0 }
         return ref
     }
 

@@ -280,6 +280,7 @@ public final class TraceJIT {
 
     /// What every recording needs to know of the JIT's state and parameters.
     private func configure(_ recorder: TraceRecorder) {
+        recorder.ir.optimizations = Optimizations(parameters)
         recorder.singleResultBuiltins = singleResultBuiltins
         recorder.nextFunction = nextFunction
         recorder.yieldFunction = yieldFunction

@@ -1546,7 +1546,8 @@ final class TraceRecorder {
         stepsUp = frame[a + 2].number >= 0
         let (start, stop, stepValue) = (frame[a].number, frame[a + 1].number, frame[a + 2].number)
         func small(_ d: Double) -> Bool { d >= -TraceRecorder.narrowLimit && d <= TraceRecorder.narrowLimit }
-        if start == start.rounded(), stepValue == stepValue.rounded(), stepValue != 0, small(start), small(stepValue),
+        if ir.optimizations.contains(.narrow), start == start.rounded(), stepValue == stepValue.rounded(), stepValue != 0,
+           small(start), small(stepValue),
            small(stepsUp ? stop.rounded(.down) : stop.rounded(.up)) {
             narrowedIndex = a
         }

@@ -1,0 +1,111 @@
+/// FWD: store-to-load and load-to-load forwarding on table, upvalue and object memory,
+/// applied to each load as it is emitted. Walking back from the end of the trace, a load
+/// finds either the same load (its value, type guard included) or a store to the same
+/// address (the stored value), unless something that may write that memory comes first.
+/// Alias analysis (luajit's no / may / must, must being the same address reference):
+/// - array slots: constant indexes that differ, or indexes `i + c1` and `i + c2` with
+///   different constants, are different slots; hash slots: different constant keys are;
+/// - upvalues: two upvalues of the same closure are different cells;
+/// - array slots, hash slots, upvalue cells and object fields never overlap one another;
+/// - a call through the runtime (which may run any Lua code, or grow a table) ends the walk
+///   for every kind of memory that can change.
+enum LoadForwarding {
+    /// The memory a load reads.
+    private enum Memory {
+        case array, hash, upvalue, metatable, absentMetamethods, environment, length, lookup
+        /// Never written while the object lives (a string's bytes and length, a function's
+        /// prototype).
+        case immutable
+    }
+
+    private static func memory(_ op: IROp, _ literal: UInt16) -> Memory? {
+        switch op {
+        case .ALOAD: return .array
+        case .HLOAD: return .hash
+        case .ULOAD: return .upvalue
+        case .XLOAD: return .immutable
+        case .ALEN: return .length
+        case .CALLL: return literal == IRCall.lookup.rawValue ? .lookup : nil
+        case .FLOAD:
+            switch IRField(rawValue: literal) {
+            case .tableMetatable: return .metatable
+            case .absentMetamethods: return .absentMetamethods
+            case .functionEnv: return .environment
+            case .stringLength, .functionTarget: return .immutable
+            case .nextKey, .nextValue, nil: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// The value load `op` of `a` (literal `b`) of type `type` would read, when the trace
+    /// already has it; nil when the load must be emitted.
+    static func forward(_ ir: TraceIR, _ op: IROp, _ type: IRType, _ a: UInt16, _ b: UInt16, guard isGuard: Bool) -> IRRef? {
+        guard let memory = memory(op, b) else { return nil }
+        let address = IRRef(raw: a)
+        var index = ir.count - 1
+        while index >= 0 {
+            let ins = ir.instructions[index]
+            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(index))
+            // Nothing before the address is about it.
+            if ref <= address { return nil }
+            index -= 1
+            if ins.op == op && ins.op1 == a && ins.op2 == b { return ins.type == type && (ins.isGuard || !isGuard) ? ref : nil }
+            if memory == .immutable { continue }
+            switch ins.op {
+            case .ASTORE where memory == .array, .HSTORE where memory == .hash, .USTORE where memory == .upvalue:
+                if ins.op1 == a {
+                    let value = ins.ref2
+                    return ir[value].type == type ? value : nil
+                }
+                if mayAlias(ir, ins.ref1, address) { return nil }
+            case .ASTORE, .HSTORE:
+                if memory == .length || memory == .lookup || memory == .absentMetamethods && ins.op == .HSTORE { return nil }
+            case .FSTORE:
+                if memory == .metatable || memory == .absentMetamethods || memory == .lookup { return nil }
+            case .XSTORE:
+                // A stack slot: an upvalue may be open on the stack.
+                if memory == .upvalue { return nil }
+            case .CALLL:
+                // A lookup through __index tables notes the metamethods it found absent.
+                if memory == .absentMetamethods { return nil }
+            case .USTORE, .TBAR, .OBAR, .SNEW, .TNEW, .TDUP:
+                continue
+            default:
+                // Calls through the runtime, new keys, and anything else that writes.
+                let effect = ins.op.info.effect
+                if effect == .store || ins.op == .CALLA { return nil }
+            }
+        }
+        return nil
+    }
+
+    /// Whether two address references of the same kind may name the same memory.
+    private static func mayAlias(_ ir: TraceIR, _ p: IRRef, _ q: IRRef) -> Bool {
+        let x = ir[p], y = ir[q]
+        switch (x.op, y.op) {
+        case (.AREF, .AREF):
+            let (i, c) = offset(ir, x.ref2), (j, d) = offset(ir, y.ref2)
+            return !(i == j && c != d)
+        case (.HREFK, .HREFK):
+            guard ir[x.ref2].op == .KSLOT, ir[y.ref2].op == .KSLOT else { return true }
+            let k = ir.slotKey(x.ref2).key, l = ir.slotKey(y.ref2).key
+            if let m = ir.numberValue(k), let n = ir.numberValue(l) { return m == n }
+            return k == l
+        case (.UREFO, .UREFO), (.UREFC, .UREFC), (.UREFO, .UREFC), (.UREFC, .UREFO):
+            return !(x.op1 == y.op1 && x.op2 != y.op2)
+        default:
+            return true
+        }
+    }
+
+    /// An index as a base and a constant offset: `i + c` is (i, c), a constant c is
+    /// (none, c), anything else (i, 0).
+    private static func offset(_ ir: TraceIR, _ key: IRRef) -> (IRRef, Double) {
+        if let c = ir.numberValue(key) { return (.none, c) }
+        let ins = ir[key]
+        if ins.op == .ADD, let c = ir.numberValue(ins.ref2) { return (ins.ref1, c) }
+        if ins.op == .SUB, let c = ir.numberValue(ins.ref2) { return (ins.ref1, -c) }
+        return (key, 0)
+    }
+}
