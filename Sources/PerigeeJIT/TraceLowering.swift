@@ -53,6 +53,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     let exitFrame: UnsafeMutablePointer<Int>
 
     private var values: [UInt16: LLVMValueRef] = [:]
+    /// The instructions of a loop lowered before it (see `LoopInvariants`).
+    private var hoisted: Set<UInt16> = []
     private var exits: [Int: LLVMBasicBlockRef] = [:]
     private var thread: LLVMValueRef!
     private var base: LLVMValueRef!
@@ -174,6 +176,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 snapshot += 1
                 if writesThrough { writeThrough(snapshot) }
             }
+            if hoisted.contains(ref.raw) { continue }
             if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
         }
     }
@@ -227,6 +230,13 @@ final class TraceLowering: RuntimeCodeEmitter {
             if backEdge[slot] == nil { checked[slot] = unboxed(v, type)! } else { initial[slot] = unboxed(v, type)!; stable[slot] = type }
         }
         let narrowed = narrowIndex(backEdge, initial)
+        // LOOP: what every iteration computes alike runs once, here; a hoisted guard that
+        // fails leaves through the entry exit, before the loop has done anything.
+        hoisted = LoopInvariants.hoistable(ir, changedSlots: Set(backEdge.keys))
+        for raw in hoisted.sorted() {
+            let ref = IRRef(raw: raw)
+            if let value = lower(ref, ir[ref], exit: entryExit) { values[raw] = value }
+        }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {

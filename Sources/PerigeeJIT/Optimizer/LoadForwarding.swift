@@ -51,33 +51,55 @@ enum LoadForwarding {
             if ref <= address { return nil }
             index -= 1
             if ins.op == op && ins.op1 == a && ins.op2 == b { return ins.type == type && (ins.isGuard || !isGuard) ? ref : nil }
-            if memory == .immutable { continue }
-            switch ins.op {
-            case .ASTORE where memory == .array, .HSTORE where memory == .hash, .USTORE where memory == .upvalue:
-                if ins.op1 == a {
-                    let value = ins.ref2
-                    return ir[value].type == type ? value : nil
-                }
-                if mayAlias(ir, ins.ref1, address) { return nil }
-            case .ASTORE, .HSTORE:
-                if memory == .length || memory == .lookup || memory == .absentMetamethods && ins.op == .HSTORE { return nil }
-            case .FSTORE:
-                if memory == .metatable || memory == .absentMetamethods || memory == .lookup { return nil }
-            case .XSTORE:
-                // A stack slot: an upvalue may be open on the stack.
-                if memory == .upvalue { return nil }
-            case .CALLL:
-                // A lookup through __index tables notes the metamethods it found absent.
-                if memory == .absentMetamethods { return nil }
-            case .USTORE, .TBAR, .OBAR, .SNEW, .TNEW, .TDUP:
-                continue
-            default:
-                // Calls through the runtime, new keys, and anything else that writes.
-                let effect = ins.op.info.effect
-                if effect == .store || ins.op == .CALLA { return nil }
+            switch interference(ir, ins, memory, address) {
+            case .none: continue
+            case .conflict: return nil
+            case .stores(let value): return ir[value].type == type ? value : nil
             }
         }
         return nil
+    }
+
+    /// What an instruction does to the memory a load reads.
+    enum Interference: Equatable {
+        case none
+        /// It stores this value at the load's address.
+        case stores(IRRef)
+        /// It may change what the load reads.
+        case conflict
+    }
+
+    /// What `ins` does to memory `memory` at `address`.
+    private static func interference(_ ir: TraceIR, _ ins: IRIns, _ memory: Memory, _ address: IRRef) -> Interference {
+        if memory == .immutable { return .none }
+        switch ins.op {
+        case .ASTORE where memory == .array, .HSTORE where memory == .hash, .USTORE where memory == .upvalue:
+            if ins.ref1 == address { return .stores(ins.ref2) }
+            return mayAlias(ir, ins.ref1, address) ? .conflict : .none
+        case .ASTORE, .HSTORE:
+            let conflict = memory == .length || memory == .lookup || memory == .absentMetamethods && ins.op == .HSTORE
+            return conflict ? .conflict : .none
+        case .FSTORE:
+            return memory == .metatable || memory == .absentMetamethods || memory == .lookup ? .conflict : .none
+        case .XSTORE:
+            // A stack slot: an upvalue may be open on the stack.
+            return memory == .upvalue ? .conflict : .none
+        case .CALLL:
+            // A lookup through __index tables notes the metamethods it found absent.
+            return memory == .absentMetamethods ? .conflict : .none
+        case .USTORE, .TBAR, .OBAR, .SNEW, .TNEW, .TDUP:
+            return .none
+        default:
+            // Calls through the runtime, new keys, and anything else that writes.
+            return ins.op.info.effect == .store || ins.op == .CALLA ? .conflict : .none
+        }
+    }
+
+    /// Whether load `load` reads memory that no instruction of the trace may write (so it
+    /// reads the same in every iteration of a loop whose other operands stay the same).
+    static func isUnwritten(_ ir: TraceIR, _ load: IRIns) -> Bool {
+        guard let memory = memory(load.op, load.op2) else { return false }
+        return !ir.instructions.contains { interference(ir, $0, memory, load.ref1) != .none }
     }
 
     /// Whether two address references of the same kind may name the same memory.

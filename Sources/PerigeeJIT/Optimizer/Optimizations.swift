@@ -5,8 +5,9 @@ import PerigeeRuntime
 /// 1. while recording, each instruction on its way into the IR (`TraceIR.emit`): FOLD
 ///    (`Fold`), then FWD (`LoadForwarding`) for loads, then CSE (the per-opcode chains);
 ///    NARROW of a root `for` loop's index is the recorder's (`TraceRecorder.narrowedIndex`);
-/// 2. after recording, on the finished IR (`Optimizer.run`): LOOP (`LoopPeeling`), which
-///    re-emits the loop body through step 1, then DCE (`DeadCode`).
+/// 2. while lowering a loop: LOOP (`LoopInvariants`) picks what runs once before it.
+/// Dead code is left to LLVM (`dce` is accepted and changes nothing), as are `abc`, `sink`,
+/// `dse` and `fuse`, which have no pass of their own yet.
 public struct Optimizations: OptionSet {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
