@@ -175,3 +175,40 @@ final class LoadForwardingTests: XCTestCase {
         XCTAssertNotEqual(ir.emit(.HLOAD, .number, x, guard: true), ir.emit(.HLOAD, .number, x, guard: true))
     }
 }
+
+final class LoopInvariantTests: XCTestCase {
+    func testInvariantLoadsAndGuardsAreHoistedAndTheRestStays() {
+        let ir = TraceIR()
+        let t = ir.emit(.SLOAD, .table, 1, 0, guard: true), i = ir.emit(.SLOAD, .number, 2, 0, guard: true)
+        let field = ir.emit(.HREFK, .pointer, t, ir.slot(ir.number(7), 0), guard: true)
+        let f = ir.emit(.HLOAD, .function, field, guard: true)
+        let check = ir.emit(.EQ, .function, f, ir.pointer(64), guard: true)
+        let slot = ir.emit(.AREF, .pointer, t, i, guard: true)
+        let v = ir.emit(.ALOAD, .number, slot, guard: true)
+        let next = ir.emit(.ADD, .number, i, ir.number(1))
+        let stored = ir.emit(.ASTORE, .nil, ir.emit(.AREF, .pointer, t, next, guard: true), v, guard: true)
+        let hoisted = LoopInvariants.hoistable(ir, changedSlots: [2])
+        XCTAssertEqual(hoisted, Set([t, field, f, check].map(\.raw)))
+        XCTAssertFalse(hoisted.contains(stored.raw))
+        ir.optimizations.remove(.loop)
+        XCTAssertTrue(LoopInvariants.hoistable(ir, changedSlots: [2]).isEmpty, "-O-loop")
+    }
+
+    func testStoresThatMayAliasKeepALoadInTheLoop() {
+        let ir = TraceIR()
+        let t = ir.emit(.SLOAD, .table, 1, 0, guard: true), u = ir.emit(.SLOAD, .table, 2, 0, guard: true)
+        let key = ir.slot(ir.number(7), 0)
+        let x = ir.emit(.HLOAD, .number, ir.emit(.HREFK, .pointer, t, key, guard: true), guard: true)
+        // u's slot for the same key may be t's.
+        ir.emit(.HSTORE, .nil, ir.emit(.HREFK, .pointer, u, key, guard: true), ir.number(1), guard: true)
+        XCTAssertFalse(LoopInvariants.hoistable(ir, changedSlots: []).contains(x.raw))
+    }
+
+    func testNothingIsHoistedFromATraceThatCallsTheRuntime() {
+        let ir = TraceIR()
+        ir.emit(.SLOAD, .number, 1, 0, guard: true)
+        ir.emitRuntimeCall(RuntimeCall(helper: IRCall.call.rawValue, instruction: 0, pc: 0, frameOffset: 0,
+                                       writeBack: 0, failure: 0, yield: 0, multres: 0))
+        XCTAssertTrue(LoopInvariants.hoistable(ir, changedSlots: []).isEmpty)
+    }
+}
