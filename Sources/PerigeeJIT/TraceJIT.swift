@@ -12,6 +12,9 @@ import PerigeeRuntime
 
 public final class TraceJIT {
     public private(set) var parameters: JITParameters
+    /// Loops whose own recording left them (they run a few rounds at a time): recordings of
+    /// loops around them unroll them.
+    private var leftLoops: Set<UnsafePointer<UInt32>> = []
     /// `-jv`: one line per trace started, finished or aborted.
     public var verbose = false
     /// `-jdump`: what it shows of each trace (nil: nothing).
@@ -287,6 +290,7 @@ public final class TraceJIT {
         recorder.recUnroll = parameters["recunroll"]
         recorder.callUnroll = parameters["callunroll"]
         recorder.loopUnroll = parameters["loopunroll"]
+        recorder.isShortLoop = { [unowned self] anchor in self.leftLoops.contains(anchor) }
         recorder.maxSnapshots = parameters["maxsnap"]
         recorder.returnsOnly = { [unowned self] n in self.returnOnly.contains(n) }
         recorder.recursive = { [unowned self] entry in self.recursiveFunctions.contains(entry) }
@@ -330,6 +334,9 @@ public final class TraceJIT {
             return
         }
         guard let anchor = recorder.anchor else { return }
+        // A loop that its own recording left is short: the loops around it unroll it
+        // (luajit's innerloopleft).
+        if reason == TraceRecorder.leavingLoop, !recorder.isFunctionTrace { leftLoops.insert(anchor) }
         penalize(anchor)
     }
 

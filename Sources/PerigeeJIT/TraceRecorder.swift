@@ -184,6 +184,11 @@ final class TraceRecorder {
     /// inlined before it links to itself, calls of any other function already in the trace
     /// before the recording gives up, and tail calls in one trace.
     var recUnroll = 2, callUnroll = 3, loopUnroll = 15
+    /// Whether an inner loop (by its FORL) is one its own recording left: a root trace
+    /// unrolls it, `loopunroll` rounds at most (luajit's inner loop unrolling).
+    var isShortLoop: (UnsafePointer<UInt32>) -> Bool = { _ in false }
+    private var unrolledRounds = 0
+    static let leavingLoop = "leaving loop in root trace"
     private var tailCalls = 0
     /// Whether compiled function trace n only returns (to the interpreter): such a function
     /// is recorded through (its JFUNCF undone while it runs), any other is linked to.
@@ -346,7 +351,7 @@ final class TraceRecorder {
         let p = current.proto
         guard frameBase == base + offset, L.pointee.stack[frameBase + FrameLayout.functionSlot].function.proto == p,
               pc >= code(p), pc - code(p) < Int(p.pointee.bytecodeCount) else {
-            throw TraceAbort(frames.count > 1 || isSide ? "NYI: unexpected frame" : "leaving loop in root trace", endsSideTrace: false)
+            throw TraceAbort(frames.count > 1 || isSide ? "NYI: unexpected frame" : TraceRecorder.leavingLoop, endsSideTrace: false)
         }
         recorded += 1
         if keepsBytecode { bytecode.append((pc, frames.count - 1, current.proto)) }
@@ -358,9 +363,9 @@ final class TraceRecorder {
         if multres != nil {
             if multresFresh { multresFresh = false } else { multres = nil }
         }
-        if recorded == 1 && pc != startPC { throw TraceAbort("leaving loop in root trace") }
+        if recorded == 1 && pc != startPC { throw TraceAbort(TraceRecorder.leavingLoop) }
         if let anchor, !isFunctionTrace, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
-            throw TraceAbort("leaving loop in root trace")
+            throw TraceAbort(TraceRecorder.leavingLoop)
         }
         if recorded > maxRecord {
             guard isSide else { throw TraceAbort("trace too long") }
@@ -490,7 +495,7 @@ final class TraceRecorder {
                     return stop(.interpreter)
                 }
                 if isSide { throw TraceAbort.nyi(.CALLT) }
-                throw TraceAbort("leaving loop in root trace")
+                throw TraceAbort(TraceRecorder.leavingLoop)
             }
             if lua {
                 return try recordTailCall(i, nargs: nargs, frame)
@@ -669,7 +674,7 @@ final class TraceRecorder {
     private func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
         guard let callee else {
-            guard isSide || isFunctionTrace else { throw TraceAbort("leaving loop in root trace") }
+            guard isSide || isFunctionTrace else { throw TraceAbort(TraceRecorder.leavingLoop) }
             if isFunctionTrace, let anchor, recursive?(anchor) ?? false {
                 // Its trace should recurse: this recording met a call that did not.
                 throw TraceAbort("return from a recursive function before it recursed")
@@ -878,6 +883,12 @@ final class TraceRecorder {
         return passedLoops <= TraceRecorder.maxPassedLoops
     }
 
+    /// Whether a root trace records through the inner loop whose FORL is at `loopEnd`
+    /// (not compiled, and short: see `isShortLoop`).
+    private func unrolls(_ loopEnd: UnsafePointer<UInt32>) -> Bool {
+        !isSide && !isFunctionTrace && Instruction(loopEnd.pointee).verifiedOpcode == .FORL && isShortLoop(loopEnd)
+    }
+
     /// Another loop that is not compiled: it ends a side trace (the interpreter runs the
     /// loop) and gives up a root trace (the inner loop gets its own trace first).
     private func innerLoop() throws -> Bool {
@@ -902,7 +913,9 @@ final class TraceRecorder {
             return false
         }
         let op = Instruction(loopEnd.pointee).verifiedOpcode
-        guard op == .JFORL || (isSide && passedLoops < TraceRecorder.maxPassedLoops) else { return try innerLoop() }
+        guard op == .JFORL || (isSide && passedLoops < TraceRecorder.maxPassedLoops) || unrolls(loopEnd) else {
+            return try innerLoop()
+        }
         if up { emitGuard(.LE, .number, index, stop) } else { emitGuard(.LE, .number, stop, index) }
         write(offset + a + 3, index)
         if op != .JFORL { return false }
@@ -931,7 +944,11 @@ final class TraceRecorder {
             return true
         }
         let compiled = i.verifiedOpcode == .JFORL
-        guard compiled || (isSide && passLoop()) else { return try innerLoop() }
+        guard compiled || (isSide && passLoop()) || unrolls(pc) else { return try innerLoop() }
+        if !compiled && !isSide {
+            unrolledRounds += 1
+            guard unrolledRounds <= loopUnroll else { throw TraceAbort("loop unroll limit reached") }
+        }
         emitGuard(up ? .LE : .GT, .number, ir.number(0), step)
         let sum = ir.emit(.ADD, .number, index, step)
         if up { emitGuard(.LE, .number, sum, stop) } else { emitGuard(.LE, .number, stop, sum) }
