@@ -202,6 +202,8 @@ final class TraceRecorder {
     /// Set when recording gave up on the recursion of a function whose trace only returns:
     /// that trace should go, so that one that recurses can form.
     private(set) var retryFunctionTrace: Int?
+    /// A function trace's recording called the function itself.
+    private var calledItself = false
     /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
@@ -589,6 +591,7 @@ final class TraceRecorder {
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
         let recursion = isFunctionTrace && p == proto
+        if recursion { calledItself = true }
         let depth = frames.reduce(0) { $0 + ($1.proto == p ? 1 : 0) }
         if !recursion && depth > callUnroll {
             let entry = Instruction(code(p).pointee)
@@ -679,6 +682,10 @@ final class TraceRecorder {
                 // Its trace should recurse: this recording met a call that did not.
                 throw TraceAbort("return from a recursive function before it recursed")
             }
+            // A function trace that only returns, of a function that did not call itself,
+            // runs once per call from the interpreter and would compete with loop traces
+            // for the compiler: as luajit, none (the loops calling it inline it).
+            if isFunctionTrace && !isSide && !calledItself { throw TraceAbort("NYI: return to lower frame") }
             endsAtReturn = true
             return stop(.interpreter)
         }
