@@ -492,7 +492,8 @@ final class TraceRecorder {
             guard frames.count > 1 || ((isSide || isFunctionTrace) && lua) else {
                 if isFunctionTrace {
                     // A builtin tail-called from the function's frame: the interpreter calls
-                    // it and returns.
+                    // it and returns (see returnFromFrame).
+                    guard calledItself else { throw TraceAbort("NYI: return to lower frame") }
                     endsAtReturn = true
                     return stop(.interpreter)
                 }
