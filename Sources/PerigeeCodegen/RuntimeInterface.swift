@@ -36,6 +36,7 @@ public struct RuntimeInterface {
         case nextEntry = "perigee_next_entry", upvalueBarrier = "perigee_upvalue_barrier"
         case instructionLimit = "perigee_instruction_limit", fastCall = "perigee_fast_call"
         case cdataSite = "perigee_cdata_site", stringCompare = "perigee_string_compare"
+        case newTable = "perigee_new_table", duplicateTable = "perigee_duplicate_table"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -86,6 +87,8 @@ public struct RuntimeInterface {
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         case .tableLength: return cx.function(i64, [i8p])
+        case .newTable: return cx.function(i8p, [i64])
+        case .duplicateTable: return cx.function(i8p, [i8p])
         case .stringCompare: return cx.function(i64, [i8p, i8p])
         case .typeName: return cx.function(i64, [i64])
         case .fastCall: return cx.function(i64, [i8p, i64, i64, i64, i64])

@@ -291,6 +291,7 @@ public final class TraceJIT {
         recorder.callUnroll = parameters["callunroll"]
         recorder.loopUnroll = parameters["loopunroll"]
         recorder.isShortLoop = { [unowned self] anchor in self.leftLoops.contains(anchor) }
+        recorder.loopStartOf = { [unowned self] n in n <= self.vm.traces.traces.count ? self.vm.traces.traces[n - 1]?.loopStart : nil }
         recorder.maxSnapshots = parameters["maxsnap"]
         recorder.returnsOnly = { [unowned self] n in self.returnOnly.contains(n) }
         recorder.recursive = { [unowned self] entry in self.recursiveFunctions.contains(entry) }
@@ -386,20 +387,25 @@ public final class TraceJIT {
         let budgetExit = recorder.budgetCost > 0
             ? ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
             : nil
+        // When the collector is due in a trace that allocates: the same state, left to the
+        // interpreter, which runs the step.
+        let gcExit = recorder.allocates
+            ? ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
+            : nil
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, link: index == finalSnapshot ? linked : nil,
                              trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
-                                && failedCallee == nil
+                                && index != gcExit && failedCallee == nil
                                 && !yields && !(index == finalSnapshot && (linked != nil || recorder.end == .recursion)),
                              failedCallee: failedCallee,
-                             yields: yields, multres: snap.multres)
+                             yields: yields, collects: index == gcExit, multres: snap.multres)
         }
         keepAlive(ir)
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
-        let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex
+        let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex, global = vm.g
         let looping = recursive || loopSnapshot != nil
         let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
@@ -416,7 +422,8 @@ public final class TraceJIT {
                 let name = "perigee_trace_\(number)"
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit, budgetLimited: budgetLimited, narrowedIndex: narrowedIndex,
+                              budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit, global: global,
+                              narrowedIndex: narrowedIndex,
                               recursive: recursive, exitFrame: exitFrame,
                               module: module, name: name).lower()
                 let lowered = self.monotonicMicroseconds()

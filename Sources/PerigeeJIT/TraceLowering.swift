@@ -38,6 +38,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// Whether an instruction limit is set (`--max-instructions`): without one the trace
     /// only checks the counter for Ctrl-C.
     let budgetLimited: Bool
+    /// For a trace that allocates: the exit taken when the collector is due (at the back
+    /// edge, or before the end), and the global state whose debt it checks.
+    let gcExit: Int?
+    let global: GlobalRef
     /// A root `for` loop's index slot, to count in 32-bit integers (see `narrowIndex`).
     let narrowedIndex: Int?
     /// The narrowed loop: its integer index (a PHI), bound and step, the IR of the index's
@@ -84,8 +88,11 @@ final class TraceLowering: RuntimeCodeEmitter {
     let entryExit: Int
 
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
+         budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil, global: GlobalRef,
+         narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
          module: LLVMModule, name: String) {
+        self.gcExit = gcExit
+        self.global = global
         self.recursive = recursive
         self.exitFrame = exitFrame
         self.budgetCost = budgetCost
@@ -186,6 +193,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         lowerBody()
         writeThrough(finalSnapshot!)
         chargeBudget()
+        checkCollector()
         b.br(exitBlock(finalSnapshot!))
     }
 
@@ -206,6 +214,18 @@ final class TraceLowering: RuntimeCodeEmitter {
         let left = b.sub(now, i64(budgetCost))
         b.store(left, counter, volatile: true)
         guardHolds(b.icmp(LLVMIntSGE, left, i64(0)), exit: budgetExit)
+    }
+
+    /// A trace that allocates leaves through `gcExit` when the collector is due: the
+    /// interpreter runs its step with the trace's state on the stack (a step inside the
+    /// trace would not see the objects only its registers hold).
+    private func checkCollector() {
+        guard let gcExit else { return }
+        let cells = UInt(bitPattern: UnsafeMutableRawPointer(global))
+        func cell(_ field: PartialKeyPath<GlobalState>) -> LLVMValueRef {
+            b.load(cx.i64, b.intToPtr(bits(UInt64(cells + UInt(MemoryLayout<GlobalState>.offset(of: field)!))), rt.i64p))
+        }
+        guardHolds(b.icmp(LLVMIntSLT, cell(\GlobalState.totalBytes), cell(\GlobalState.threshold)), exit: gcExit)
     }
 
     private func lowerLoop(_ loopSnapshot: Int) {
@@ -253,6 +273,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
         lowerBody()
         chargeBudget()
+        checkCollector()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
             .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
@@ -320,6 +341,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         lowerBody()
         writeThrough(loopSnapshot)
         chargeBudget()
+        checkCollector()
         closeLoop(loop)
     }
 
@@ -670,6 +692,11 @@ final class TraceLowering: RuntimeCodeEmitter {
             return nil
         case .ALEN:
             return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)
+        case .TNEW, .TDUP:
+            // Null when memory runs out: the interpreter's TNEW or TDUP reports it.
+            let t = ins.op == .TNEW ? callRuntime(.newTable, [i64(Int(ins.op1))]) : callRuntime(.duplicateTable, [value(ins.ref1)])
+            guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(t, cx.i64), i64(0)), exit: exit)
+            return t
         case .UREFC:
             return loadPointerField(value(ins.ref1), RuntimeLayout.functionUpvalues + 8 * Int(ins.op2))
         case .UREFO:

@@ -187,6 +187,8 @@ final class TraceRecorder {
     /// Whether an inner loop (by its FORL) is one its own recording left: a root trace
     /// unrolls it, `loopunroll` rounds at most (luajit's inner loop unrolling).
     var isShortLoop: (UnsafePointer<UInt32>) -> Bool = { _ in false }
+    /// Where compiled trace `n`'s loop body starts in its prototype's code.
+    var loopStartOf: (Int) -> Int? = { _ in nil }
     private var unrolledRounds = 0
     static let leavingLoop = "leaving loop in root trace"
     private var tailCalls = 0
@@ -204,6 +206,8 @@ final class TraceRecorder {
     private(set) var retryFunctionTrace: Int?
     /// A function trace's recording called the function itself.
     private var calledItself = false
+    /// The trace allocates tables itself (TNEW, TDUP): it checks the collector's debt.
+    private(set) var allocates = false
     /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
@@ -525,8 +529,14 @@ final class TraceRecorder {
                 _ = try reg(r)
             }
             runInRuntime(.concat)
-        case .TNEW, .TDUP:
-            runInRuntime(.table)
+        case .TNEW:
+            // A new table the trace makes itself (the collector's step waits for a point
+            // where the trace's state is on the stack: see TraceLowering).
+            set(i.ra, emitGuard(.TNEW, .table, IRRef(raw: UInt16(i.rd))))
+            allocates = true
+        case .TDUP:
+            set(i.ra, emitGuard(.TDUP, .table, ir.object(k[-1 - i.rd], .table)))
+            allocates = true
         case .FNEW:
             runInRuntime(.closure)
         case .UCLO:
@@ -855,7 +865,7 @@ final class TraceRecorder {
         write(offset + a + 1, valueType.isPrimitive ? ir.primitive(valueType) : valueRef)
         // The ITERL after it: this loop's back edge, or a compiled loop's entry.
         let loop = pc + 1
-        currentPC = loop + 1 + Instruction(loop.pointee).jumpOffset
+        currentPC = try loopBody(loop)
         if loop == anchor { return stop(.loop) }
         if Instruction(loop.pointee).verifiedOpcode == .JITERL { return stop(.link(Instruction(loop.pointee).rd)) }
         if isSide { return stop(.interpreter) }
@@ -871,7 +881,7 @@ final class TraceRecorder {
             return false
         }
         write(offset + a - 1, v)
-        let body = pc + 1 + i.jumpOffset
+        let body = try loopBody(pc)
         if pc == anchor {
             currentPC = body
             return stop(.loop)
@@ -889,6 +899,17 @@ final class TraceRecorder {
     private func passLoop() -> Bool {
         passedLoops += 1
         return passedLoops <= TraceRecorder.maxPassedLoops
+    }
+
+    /// The first instruction of the body of the loop whose back edge (FORL, ITERL) is at
+    /// `pc`. A compiled loop's JFORL or JITERL holds its trace's number where the jump
+    /// was: its body is where that trace starts (the interpreter goes on there when the
+    /// trace is left before it runs).
+    private func loopBody(_ pc: UnsafePointer<UInt32>) throws -> UnsafePointer<UInt32> {
+        let i = Instruction(pc.pointee)
+        guard i.verifiedOpcode == .JFORL || i.verifiedOpcode == .JITERL else { return pc + 1 + i.jumpOffset }
+        guard let start = loopStartOf(i.rd) else { throw TraceAbort("link to a flushed trace") }
+        return code(current.proto) + start
     }
 
     /// Whether a root trace records through the inner loop whose FORL is at `loopEnd`
@@ -963,7 +984,7 @@ final class TraceRecorder {
         write(offset + a, sum)
         write(offset + a + 3, sum)
         if !compiled { return false }
-        currentPC = pc + 1 + i.jumpOffset
+        currentPC = try loopBody(pc)
         return self.stop(.link(i.rd))
     }
 

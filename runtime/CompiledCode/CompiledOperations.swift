@@ -397,6 +397,20 @@ public func perigee_string_compare(_ a: UnsafeMutableRawPointer, _ b: UnsafeMuta
     LuaVM.withCurrent { $0.compareStrings(a.assumingMemoryBound(to: GCString.self), b.assumingMemoryBound(to: GCString.self)) }
 }
 
+/// A new table for a trace's TNEW (`sizes`: the instruction's D operand), or null when
+/// memory runs out (the trace leaves, and the interpreter's TNEW reports it). No GC step:
+/// the trace checks the debt where its state is on the stack.
+@_cdecl("perigee_new_table")
+public func perigee_new_table(_ sizes: Int) -> UnsafeMutableRawPointer? {
+    LuaVM.currentGlobal.newTable(sizes: sizes).map { UnsafeMutableRawPointer($0) }
+}
+
+/// A copy of a constructor template for a trace's TDUP, or null (as `perigee_new_table`).
+@_cdecl("perigee_duplicate_table")
+public func perigee_duplicate_table(_ template: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+    LuaVM.currentGlobal.duplicateTable(template.assumingMemoryBound(to: GCTable.self)).map { UnsafeMutableRawPointer($0) }
+}
+
 @_cdecl("perigee_table_length")
 public func perigee_table_length(_ table: UnsafeMutableRawPointer) -> Int {
     table.assumingMemoryBound(to: GCTable.self).length()
@@ -602,6 +616,8 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_interpret_rest", perigee_interpret_rest as FrameHelper3),
     entry("perigee_despecialize", perigee_despecialize as FrameHelper3),
     entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
+    entry("perigee_new_table", perigee_new_table as @convention(c) (Int) -> UnsafeMutableRawPointer?),
+    entry("perigee_duplicate_table", perigee_duplicate_table as @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?),
     entry("perigee_string_compare",
           perigee_string_compare as @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),

@@ -49,13 +49,17 @@ public struct TraceExit {
     public var failedCallee: Int?
     /// For the exit taken when Lua code a runtime helper ran for the trace yields.
     public var yields: Bool
+    /// For the exit a trace that allocates takes when the collector is due: the
+    /// interpreter runs its step (the trace's state is on the stack, its registers dead).
+    public var collects: Bool
     /// The result count of a call wanting all results that the instruction at `pc`
     /// consumes (the interpreter's `multres` there), or -1.
     public var multres: Int
 
     public init(pc: UnsafePointer<UInt32>, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
-                failedCallee: Int? = nil, yields: Bool = false, multres: Int? = nil) {
+                failedCallee: Int? = nil, yields: Bool = false, collects: Bool = false, multres: Int? = nil) {
         self.multres = multres ?? -1
+        self.collects = collects
         self.yields = yields
         self.pc = pc
         self.link = link
@@ -314,6 +318,10 @@ extension InterpreterRun {
             return .error
         }
         syncTop()
+        if exit.pointee.collects {
+            withVM { $0.g.checkGC() }
+            return nil
+        }
         exit.pointee.taken &+= 1
         if exit.pointee.taken >= withVM({ $0.traces.hotExit }) && exit.pointee.attempts < Int32.max {
             let L = L
