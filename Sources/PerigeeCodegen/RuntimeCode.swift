@@ -42,7 +42,7 @@ extension RuntimeCodeEmitter {
         b.pointerCast(b.gep(cx.i8, pointer, [i64(offset)]), cx.pointer(to: type))
     }
     public func loadField(_ pointer: LLVMValueRef, _ offset: Int, _ type: LLVMTypeRef) -> LLVMValueRef {
-        b.load(type, fieldAddress(pointer, offset, type))
+        b.load(type, fieldAddress(pointer, offset, type), memory: .objectField)
     }
     public func loadPointerField(_ pointer: LLVMValueRef, _ offset: Int) -> LLVMValueRef {
         loadField(pointer, offset, rt.i8p)
@@ -248,7 +248,7 @@ extension RuntimeCodeEmitter {
     /// (A key of the hash part holding nil may also have its metamethod name cached as
     /// absent: the runtime's store clears that cache, so such stores take the slow path too.)
     public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, arrayPart: Bool, miss: LLVMBasicBlockRef) {
-        let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot), bits(ValueBits.nil))
+        let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot, memory: .tableValue), bits(ValueBits.nil))
         guardOr(arrayPart ? b.or(holdsValue, hasNoMetatable(t)) : holdsValue, slow: miss)
     }
 

@@ -108,6 +108,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         rt = RuntimeInterface(module)
         cx = module.context
         b = IRBuilder(cx)
+        b.memoryTags = MemoryTags(cx)
         function = module.addFunction(name, cx.function(cx.i64, [rt.i8p, cx.i64]))
     }
 
@@ -237,7 +238,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         // slots and of slots whose type the loop keeps are checked here, once.
         var initial: [Int: LLVMValueRef] = [:]
         for slot in Set(backEdge.keys).union(loaded.keys).sorted() {
-            let v = b.load(cx.i64, slotAddress(slot))
+            let v = b.load(cx.i64, slotAddress(slot), memory: .stack)
             guard let type = loaded[slot], !type.isPrimitive else {
                 if backEdge[slot] == nil { invariant[slot] = v } else { initial[slot] = v }
                 continue
@@ -360,7 +361,7 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// Stores snapshot entries into their slots.
     private func store(_ entries: [SnapshotEntry]) {
-        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot)) }
+        for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot), memory: .stack) }
     }
 
     /// The top 17 bits of a value of GC type `type`.
@@ -444,7 +445,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         store(entries)
         let named = Set(entries.map(\.slot))
         for (slot, value) in carried.sorted(by: { $0.key < $1.key }) where !named.contains(slot) {
-            b.store(boxedSlot(slot, value), slotAddress(slot))
+            b.store(boxedSlot(slot, value), slotAddress(slot), memory: .stack)
         }
     }
 
@@ -456,8 +457,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// A typed load of boxed bits at `address`, guarded to the instruction's type.
-    private func typedLoad(_ address: LLVMValueRef, _ ins: IRIns, exit: Int) -> LLVMValueRef? {
-        let v = b.load(cx.i64, address)
+    private func typedLoad(_ address: LLVMValueRef, _ ins: IRIns, exit: Int, memory: MemoryKind? = nil) -> LLVMValueRef? {
+        let v = b.load(cx.i64, address, memory: memory)
         guardHolds(hasType(v, ins.type), exit: exit)
         return unboxed(v, ins.type)
     }
@@ -467,7 +468,7 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// The store of boxed `v` into a table slot, with the barrier a collectable value needs.
     private func storeIntoTable(_ slot: LLVMValueRef, _ t: LLVMValueRef, _ value: IRRef) {
-        b.store(boxed(value), slot)
+        b.store(boxed(value), slot, memory: .tableValue)
         let type = ir[value].type
         guard !type.isPrimitive && type != .number else { return }
         let done = newBlock("stored")
@@ -481,14 +482,14 @@ final class TraceLowering: RuntimeCodeEmitter {
         switch ins.op {
         case .SLOAD where ins.type == .pointer:
             // A frame link, as it is.
-            return b.intToPtr(b.load(cx.i64, slotAddress(Int(Int16(bitPattern: ins.op1)))), rt.i8p)
+            return b.intToPtr(b.load(cx.i64, slotAddress(Int(Int16(bitPattern: ins.op1))), memory: .stack), rt.i8p)
         case .SLOAD:
             let slot = Int(Int16(bitPattern: ins.op1))
             // Checked at entry: invariant slots, and slots whose type the loop keeps.
             if let v = checked[slot] { return v }
             if stable[slot] != nil { return carried[slot]! }
             // A trace that runs once through reads the frame where it first needs a slot.
-            let v = carried[slot] ?? invariant[slot] ?? b.load(cx.i64, slotAddress(slot))
+            let v = carried[slot] ?? invariant[slot] ?? b.load(cx.i64, slotAddress(slot), memory: .stack)
             guardHolds(hasType(v, ins.type), exit: exit)
             return unboxed(v, ins.type)
         case .ADD where counter?.add == ref:
@@ -655,7 +656,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)
             return slot
         case .ALOAD, .HLOAD:
-            return typedLoad(value(ins.ref1), ins, exit: exit)
+            return typedLoad(value(ins.ref1), ins, exit: exit, memory: .tableValue)
         case .ASTORE:
             let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
             guardNoNewIndex(t, slot, arrayPart: true, miss: exitBlock(exit))

@@ -5,6 +5,8 @@ import CLLVM
 public final class IRBuilder {
     public let ref: LLVMBuilderRef
     public let context: LLVMContext
+    /// When set, loads and stores given a `memory` class carry its alias metadata.
+    public var memoryTags: MemoryTags?
 
     public init(_ context: LLVMContext) {
         self.context = context
@@ -60,15 +62,19 @@ public final class IRBuilder {
     public func alloca(_ type: LLVMTypeRef, _ name: String = "") -> LLVMValueRef { L.LLVMBuildAlloca(ref, type, name)! }
     /// A load; `volatile` for memory a signal handler writes (the instruction budget), which
     /// a loop must read again on every iteration.
-    public func load(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ name: String = "", volatile: Bool = false) -> LLVMValueRef {
+    public func load(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ name: String = "", volatile: Bool = false,
+                     memory: MemoryKind? = nil) -> LLVMValueRef {
         let v = L.LLVMBuildLoad2(ref, type, pointer, name)!
         if volatile { L.LLVMSetVolatile(v, 1) }
+        if let memory, let memoryTags { memoryTags.tag(v, memory) }
         return v
     }
     @discardableResult
-    public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef, volatile: Bool = false) -> LLVMValueRef {
+    public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef, volatile: Bool = false,
+                      memory: MemoryKind? = nil) -> LLVMValueRef {
         let s = L.LLVMBuildStore(ref, value, pointer)!
         if volatile { L.LLVMSetVolatile(s, 1) }
+        if let memory, let memoryTags { memoryTags.tag(s, memory) }
         return s
     }
     public func gep(_ type: LLVMTypeRef, _ pointer: LLVMValueRef, _ indices: [LLVMValueRef],
