@@ -217,6 +217,18 @@ final class TraceLowering: RuntimeCodeEmitter {
         guardHolds(b.icmp(LLVMIntSGE, left, i64(0)), exit: budgetExit)
     }
 
+    /// A narrowed index plus or minus a small integer constant.
+    private func isNarrowedOffset(_ ins: IRIns) -> Bool {
+        !ins.ref1.isConstant && integers[value(ins.ref1)] != nil && smallInteger(ins.ref2) != nil
+    }
+
+    /// The value of a number constant that is an integer small enough that a narrowed
+    /// index (below 2^30 in magnitude) plus or minus it stays a 32-bit integer.
+    private func smallInteger(_ ref: IRRef) -> Int32? {
+        guard let d = ir.numberValue(ref), d == d.rounded(), abs(d) <= Double(1 << 20) else { return nil }
+        return Int32(d)
+    }
+
     /// A trace that allocates leaves through `gcExit` when the collector is due: the
     /// interpreter runs its step with the trace's state on the stack (a step inside the
     /// trace would not see the objects only its registers hold).
@@ -498,6 +510,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             nextIndex = next
             let asNumber = b.sitofp(next, cx.double)
             integers[asNumber] = next
+            return asNumber
+        case .ADD where isNarrowedOffset(ins), .SUB where isNarrowedOffset(ins):
+            // A narrowed index plus or minus a small integer constant (an array index such as
+            // `i + 1`): an integer too, with no conversion checks where it indexes an array.
+            let c = smallInteger(ins.ref2)!
+            let sum = b.addNSW(integers[value(ins.ref1)]!, cx.constant(Int64(ins.op == .ADD ? c : -c), cx.i32))
+            let asNumber = b.sitofp(sum, cx.double)
+            integers[asNumber] = sum
             return asNumber
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!

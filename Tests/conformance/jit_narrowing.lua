@@ -41,3 +41,14 @@ results[#results + 1] = sum(10, 1, -2)
 results[#results + 1] = sum(1, 0 / 0, 1)
 results[#results + 1] = sum(2 ^ 29, 2 ^ 31, 2 ^ 29)
 print("entries", #results, results[60], results[61], results[62], results[63], results[64], results[65])
+
+-- Array indexes the narrowed index plus or minus a constant: inside the array, past its
+-- end (the guard leaves), and below 1 (the hash part).
+local shifted = {}
+for i = 1, 100 do shifted[i] = i end
+shifted[0] = 1000
+local near = 0
+for i = 1, 99 do near = near + shifted[i + 1] - shifted[i - 1 + 1] end -- trace
+for i = 1, 100 do near = near + (shifted[i + 1] or -1) end -- trace
+for i = 1, 100 do near = near + shifted[i - 1] end -- trace
+print("offsets", near)
