@@ -209,7 +209,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         if memoryMode { return lowerLoopInMemory(loopSnapshot) }
         let backEdge = Dictionary(uniqueKeysWithValues: ir.snapshots[loopSnapshot].entries.map { ($0.slot, $0.ref) })
         var loaded: [Int: IRType] = [:]
-        for ins in ir.instructions where ins.op == .SLOAD { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
+        for ins in ir.instructions where ins.op == .SLOAD && ins.type != .pointer { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
         // Entry: every slot the trace reads or changes, loaded once; the types of invariant
         // slots and of slots whose type the loop keeps are checked here, once.
         var initial: [Int: LLVMValueRef] = [:]
@@ -550,12 +550,13 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .iterate: helper = .iterate
             case .closure: helper = .closure
             case .close: helper = .close
+            case .setmulti: helper = .setmulti
             default: helper = .call
             }
             if helper == .close {
                 status = callRuntime(.close, [thread, frameBase, i64(Int(Instruction(call.instruction).ra))])
-            } else if helper == .call {
-                status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+            } else if helper == .call || helper == .setmulti {
+                status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
             } else {
                 status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc)])
             }

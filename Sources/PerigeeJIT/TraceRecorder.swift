@@ -51,6 +51,8 @@ enum IRCall: UInt16 {
     case next
     /// Two strings' order (`perigee_string_compare`, CALLL): negative, zero or positive.
     case stringCompare
+    /// TSETM's stores of the values a call or VARG left (`perigee_setmulti`).
+    case setmulti
 }
 
 /// How a recording ends.
@@ -77,7 +79,8 @@ struct CallShape {
 /// frame's base relative to the start frame's, and for an inlined call where its results go.
 struct RecordedFrame {
     let proto: ProtoRef
-    let offset: Int
+    /// The base the function's registers are at (a vararg function's moves at its FUNCV).
+    var offset: Int
     /// The caller's call instruction (register `callA`, `wanted` results).
     let callA: Int
     let wanted: Int
@@ -85,6 +88,16 @@ struct RecordedFrame {
     /// frame sits above the caller's registers, below it the continuation the interpreter
     /// goes on with, and its first result goes to register `callA`.
     var continuation = false
+    /// A vararg function's call before its FUNCV: the arguments it was called with, which
+    /// FUNCV moves its frame above.
+    var pendingArguments: Int? = nil
+    /// A vararg function's frame after FUNCV: the base it was called at (where it returns
+    /// through; its varargs follow the fixed parameters there) and how many varargs it has.
+    /// Nil while not known: a trace's first frame finds them in its link.
+    var varargBase: Int? = nil
+    var varargCount = 0
+    /// Where the frame's function sits below the base it was called at.
+    var callOffset: Int { varargBase ?? offset }
 }
 
 final class TraceRecorder {
@@ -108,17 +121,17 @@ final class TraceRecorder {
     /// How the recording ended, once it did.
     private(set) var end: TraceEnd?
     /// The frames the trace is in, the start frame first.
-    private var frames: [RecordedFrame]
+    var frames: [RecordedFrame]
     /// The stack the trace's frames need above its start frame's base (0: no more than the
     /// start frame's own).
-    private(set) var stackNeeded = 0
+    var stackNeeded = 0
     /// The IR value each slot holds now (slots not read or written yet are absent), by slot
     /// index relative to the start frame's base; slot -2 is the running function.
-    private var slots: [Int: IRRef] = [:]
-    private var modified: Set<Int> = []
+    var slots: [Int: IRRef] = [:]
+    var modified: Set<Int> = []
     /// The snapshot of the instruction being recorded, once one of its guards needed it.
     private var currentSnapshot: Int?
-    private var currentPC: UnsafePointer<UInt32>
+    var currentPC: UnsafePointer<UInt32>
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
@@ -140,7 +153,7 @@ final class TraceRecorder {
     /// The builtins that always answer exactly one value (function object addresses).
     var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
-    private var multres: Int?
+    var multres: Int?
     /// The coroutine the recording runs in.
     private var thread: ThreadRef?
     /// After an instruction a runtime helper runs: where the interpreter comes back to.
@@ -152,7 +165,7 @@ final class TraceRecorder {
     /// entries), as the interpreter charges it.
     private(set) var budgetCost = 0
     /// `multres` was just made: the next instruction recorded may consume it, no later one.
-    private var multresFresh = false
+    var multresFresh = false
     /// Back edges of loops without a trace that a side trace went through.
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
@@ -245,11 +258,11 @@ final class TraceRecorder {
     }
     /// The instruction index of a root trace's loop body in its prototype.
     var loopStart: Int { startPC - code(proto) }
-    private var current: RecordedFrame { frames[frames.count - 1] }
+    var current: RecordedFrame { frames[frames.count - 1] }
     /// The prototype of the function the recording is in now.
     var runningProto: ProtoRef { current.proto }
-    private var offset: Int { current.offset }
-    private func code(_ p: ProtoRef) -> UnsafePointer<UInt32> { UnsafePointer(p.pointee.bytecode) }
+    var offset: Int { current.offset }
+    func code(_ p: ProtoRef) -> UnsafePointer<UInt32> { UnsafePointer(p.pointee.bytecode) }
     /// The running function's constants.
     var k: UnsafeMutablePointer<Value> { current.proto.pointee.numbers }
 
@@ -283,14 +296,14 @@ final class TraceRecorder {
     }
 
     @discardableResult
-    private func emitGuard(_ op: IROp, _ type: IRType, _ a: IRRef, _ b: IRRef = .none) -> IRRef {
+    func emitGuard(_ op: IROp, _ type: IRType, _ a: IRRef, _ b: IRRef = .none) -> IRRef {
         _ = guardSnapshot()
         return ir.emit(op, type, a, b, guard: true)
     }
 
     /// The value of slot `slot` (`live` is its value now): loaded with a type guard the first
     /// time the trace reads it.
-    private func read(_ slot: Int, _ live: Value) throws -> IRRef {
+    func read(_ slot: Int, _ live: Value) throws -> IRRef {
         if let ref = slots[slot] { return ref }
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: slot of an unsupported type") }
         _ = guardSnapshot()
@@ -305,12 +318,12 @@ final class TraceRecorder {
         return ref
     }
 
-    private func write(_ slot: Int, _ ref: IRRef) {
+    func write(_ slot: Int, _ ref: IRRef) {
         slots[slot] = ref
         modified.insert(slot)
     }
 
-    private func type(_ ref: IRRef) -> IRType { ir[ref].type }
+    func type(_ ref: IRRef) -> IRType { ir[ref].type }
 
     /// A value loaded from memory (`load`'s address in `address`), guarded to the type `live`
     /// has now.
@@ -362,8 +375,10 @@ final class TraceRecorder {
         if let anchor, !isFunctionTrace, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
             throw TraceAbort("leaving loop in root trace")
         }
+        // The interpreter cannot go on at a FUNCV: it needs the call's argument count.
+        let atVarargEntry = Instruction(pc.pointee).verifiedOpcode == .FUNCV
         if recorded > maxRecord {
-            guard isSide else { throw TraceAbort("trace too long") }
+            guard isSide, !atVarargEntry else { throw TraceAbort("trace too long", endsSideTrace: false) }
             return stop(.interpreter)
         }
         // luajit's limits on the IR and the snapshots, for side traces too.
@@ -376,7 +391,7 @@ final class TraceRecorder {
         let done: Bool
         do {
             done = try record(L.pointee.stack + frameBase, pc)
-        } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace {
+        } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace && !atVarargEntry {
             // A side trace stops before what it cannot record: the interpreter runs it.
             stopReason = abort.reason
             return stop(.interpreter)
@@ -429,6 +444,12 @@ final class TraceRecorder {
             if isTruthy(v) == (i.verifiedOpcode == .ISTC) { set(i.ra, v) }
         case .JMP, .FUNCF, .IFUNCF, .JFUNCF:
             break
+        case .FUNCV:
+            try recordVarargEntry(frame)
+        case .VARG:
+            try recordVarargs(i, frame)
+        case .TSETM:
+            try recordStoreMultiple(i, frame)
         case .TGETV, .TGETB, .TGETS, .GGET:
             if try recordTableRead(i, frame) { return true }
         case .TSETV, .TSETB, .TSETS, .GSET:
@@ -465,7 +486,7 @@ final class TraceRecorder {
             } else {
                 try recordBuiltinCall(call, frame)
             }
-        case .RET0, .RET1, .RET:
+        case .RET0, .RET1, .RET, .RETM:
             return try recordReturn(i, frame)
         case .CALLT, .CALLMT:
             // From an inlined frame; from a side trace's first frame, a Lua callee only (the
@@ -478,6 +499,9 @@ final class TraceRecorder {
             let callee = frame[i.ra]
             let lua = callee.isFunction && callee.function.isLua
             // A builtin the trace computes: its result is returned from the frame.
+            if !lua, frames.count > 1 || isSide, let results = try selectResults(CallShape(a: i.ra, nargs: nargs, wanted: -1), frame) {
+                return try returnFromFrame(results, frame)
+            }
             if !lua, frames.count > 1 || isSide,
                let result = try computedBuiltin(CallShape(a: i.ra, nargs: nargs, wanted: -1), frame) {
                 return try returnFromFrame([result], frame)
@@ -580,7 +604,6 @@ final class TraceRecorder {
                             callee calleeValue: Value? = nil) throws -> Bool {
         let a = call.a, live = calleeValue ?? frame[a], callee = live.function
         let p = callee.proto
-        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
         let recursion = isFunctionTrace && p == proto
@@ -596,9 +619,14 @@ final class TraceRecorder {
         try guardCallee(try read(offset + a, live), live)
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
-        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted))
-        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        if p.isVarargFunction {
+            try readMovedParameters(p, at: calleeOffset, nargs: nargs, frame + a + 2)
+        } else {
+            for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted,
+                                    pendingArguments: p.isVarargFunction ? nargs : nil))
+        stackNeeded = max(stackNeeded, calleeOffset + p.frameNeeded(nargs: nargs))
         if recursion && depth > recUnroll {
             currentPC = code(p) + 1
             multres = nil
@@ -658,6 +686,10 @@ final class TraceRecorder {
         switch i.verifiedOpcode {
         case .RET1: results = [try read(offset + i.ra, frame[i.ra])]
         case .RET: for r in i.ra..<(i.ra + i.rd - 1) { results.append(try read(offset + r, frame[r])) }
+        case .RETM:
+            // The fixed results and those of the call or VARG before it.
+            guard let multres else { throw TraceAbort("NYI: variable number of results") }
+            for r in i.ra..<(i.ra + i.rd + multres) { results.append(try read(offset + r, frame[r])) }
         default: break
         }
         return try returnFromFrame(results, frame)
@@ -666,7 +698,7 @@ final class TraceRecorder {
     /// The current frame returns `results` to its caller: an inlined frame's caller, or
     /// for a side trace the caller below its first frame; a function trace's first frame
     /// returns to the interpreter, which the trace ends in. True when the trace ends.
-    private func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+    func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
         guard let callee else {
             guard isSide || isFunctionTrace else { throw TraceAbort("leaving loop in root trace") }
@@ -679,7 +711,7 @@ final class TraceRecorder {
         }
         // The callee's frame (and a metamethod's continuation below it) is gone: its slots
         // are dead.
-        let first = callee.offset + (callee.continuation ? FrameLayout.continuationSlot : FrameLayout.functionSlot)
+        let first = callee.callOffset + (callee.continuation ? FrameLayout.continuationSlot : FrameLayout.functionSlot)
         for slot in slots.keys where slot >= first { slots[slot] = nil }
         modified = modified.filter { $0 < first }
         if callee.continuation {
@@ -699,7 +731,6 @@ final class TraceRecorder {
     private func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let a = i.ra, callee = frame[a].function
         let p = callee.proto
-        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         // Tail calls can go round: they count against the loop unroll limit.
         tailCalls += 1
@@ -707,17 +738,20 @@ final class TraceRecorder {
         let function = try read(offset + a, frame[a])
         try guardCallee(function, frame[a])
         let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
-        let base = offset
+        // A vararg frame is replaced from the base it was called at, whose link stays.
+        let base = try callBase(frame)
         write(base + FrameLayout.functionSlot, function)
         for (n, ref) in args.enumerated() { write(base + n, ref) }
-        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(base + n, .nil) }
+        let vararg = p.isVarargFunction
+        let kept = vararg ? nargs : max(nargs, Int(p.pointee.parameterCount))
+        for n in nargs..<kept { write(base + n, .nil) }
         let replaced = frames.removeLast()
         frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted,
-                                    continuation: replaced.continuation))
-        stackNeeded = max(stackNeeded, base + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+                                    continuation: replaced.continuation, pendingArguments: vararg ? nargs : nil))
+        stackNeeded = max(stackNeeded, base + p.frameNeeded(nargs: nargs))
         // The slots of the replaced frame above the arguments are dead.
-        for slot in slots.keys where slot >= base + max(nargs, Int(p.pointee.parameterCount)) { slots[slot] = nil }
-        modified = modified.filter { $0 < base + max(nargs, Int(p.pointee.parameterCount)) }
+        for slot in slots.keys where slot >= base + kept { slots[slot] = nil }
+        modified = modified.filter { $0 < base + kept }
         if isFunctionTrace && frames.count == 1 && p == proto {
             currentPC = code(p) + 1
             multres = nil
@@ -948,7 +982,10 @@ final class TraceRecorder {
     /// library, `type`, `assert`, `tonumber` of a number, `string.len` and `string.byte`.
     /// Any other call ends the recording.
     private func recordBuiltinCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
-        if let result = try computedBuiltin(call, frame) {
+        if let results = try selectResults(call, frame) {
+            deliver(results, to: offset + call.a, wanted: call.wanted)
+            stackNeeded = max(stackNeeded, offset + call.a + results.count + FrameLayout.entrySlack)
+        } else if let result = try computedBuiltin(call, frame) {
             deliver([result], to: offset + call.a, wanted: call.wanted)
         } else {
             try recordRuntimeCall(call, frame)
@@ -1086,7 +1123,7 @@ final class TraceRecorder {
     /// run Lua code that changed any slot an upvalue reaches). An error raised there leaves
     /// through an exit of its own; `failingCallee` names the callee's frame (relative to
     /// the current one) the error unwinds from, when there is one.
-    private func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
+    func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
                               failingCallee: Int? = nil, resume: UnsafePointer<UInt32>? = nil) {
         let i = instruction ?? Instruction(currentPC.pointee)
         let writeBack = guardSnapshot()
@@ -1124,7 +1161,7 @@ final class TraceRecorder {
 
     /// A call's results into the slots from `first`: as many as the call wants (nil for
     /// those missing), or all of them (-1), which the next CALLM, RETM or TSETM then counts.
-    private func deliver(_ results: [IRRef], to first: Int, wanted: Int) {
+    func deliver(_ results: [IRRef], to first: Int, wanted: Int) {
         if wanted < 0 {
             for (n, ref) in results.enumerated() { write(first + n, ref) }
             multres = results.count
@@ -1200,7 +1237,7 @@ final class TraceRecorder {
         // A comparison's second operand must have the same handler: here, the same metatable.
         if let other, !(other.isTable && other.table.pointee.metatable == mt) { return nil }
         let p = handler.function.proto
-        guard p.pointee.flags & (ProtoFlag.vararg | ProtoFlag.noJIT) == 0,
+        guard p.pointee.flags & ProtoFlag.noJIT == 0,
               frames.count < TraceRecorder.maxDepth else { return nil }
         if frames.reduce(0, { $0 + ($1.proto == p ? 1 : 0) }) > callUnroll {
             throw TraceAbort("call unroll limit reached")
@@ -1222,9 +1259,13 @@ final class TraceRecorder {
         write(calleeOffset + FrameLayout.functionSlot, function)
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(FrameLayout.continuationLink(distance: calleeOffset - offset)))
         for (n, argument) in arguments.enumerated() { write(calleeOffset + n, argument) }
-        for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true))
-        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        let vararg = p.isVarargFunction
+        if !vararg {
+            for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true,
+                                    pendingArguments: vararg ? arguments.count : nil))
+        stackNeeded = max(stackNeeded, calleeOffset + p.frameNeeded(nargs: arguments.count))
         return try enter(p)
     }
 
