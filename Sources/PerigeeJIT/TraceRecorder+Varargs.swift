@@ -114,7 +114,8 @@ extension TraceRecorder {
         }
         emitGuard(.EQ, .function, try read(offset + call.a, callee), ir.object(callee, .function))
         if start < 0 {
-            emitGuard(.EQ, .string, try argument(0), ir.object(selector, .string))
+            let hashRef = try argument(0)
+            if !hashRef.isConstant { emitGuard(.EQ, .string, hashRef, ir.object(selector, .string)) }
             return [ir.number(Double(count))]
         }
         return try (start..<count).map { try argument(1 + $0) }

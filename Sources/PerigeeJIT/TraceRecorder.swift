@@ -96,6 +96,9 @@ struct RecordedFrame {
     /// Nil while not known: a trace's first frame finds them in its link.
     var varargBase: Int? = nil
     var varargCount = 0
+    /// A concatenation's metamethod: the register its result goes to besides `callA` (the
+    /// pair's left operand, where the interpreter puts it).
+    var concatOperand: Int? = nil
     /// Where the frame's function sits below the base it was called at.
     var callOffset: Int { varargBase ?? offset }
 }
@@ -327,7 +330,7 @@ final class TraceRecorder {
 
     /// A value loaded from memory (`load`'s address in `address`), guarded to the type `live`
     /// has now.
-    private func load(_ op: IROp, _ address: IRRef, _ live: Value) throws -> IRRef {
+    func load(_ op: IROp, _ address: IRRef, _ live: Value) throws -> IRRef {
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }
         let ref = emitGuard(op, type, address)
         return type.isPrimitive ? ir.primitive(type) : ref
@@ -483,6 +486,8 @@ final class TraceRecorder {
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
                 if try recordCall(call, frame, pc) { return true }
+            } else if let ends = try recordTableCall(call, frame, pc) {
+                if ends { return true }
             } else {
                 try recordBuiltinCall(call, frame)
             }
@@ -495,6 +500,10 @@ final class TraceRecorder {
             if i.verifiedOpcode == .CALLMT {
                 guard let multres else { throw TraceAbort("NYI: variable number of arguments") }
                 nargs = i.rd + multres
+            }
+            if frame[i.ra].isTable, frames.count > 1 || isSide,
+               let ends = try recordTableTailCall(i, nargs: nargs, frame) {
+                return ends
             }
             let callee = frame[i.ra]
             let lua = callee.isFunction && callee.function.isLua
@@ -517,7 +526,7 @@ final class TraceRecorder {
                 throw TraceAbort("leaving loop in root trace")
             }
             if lua {
-                return try recordTailCall(i, nargs: nargs, frame)
+                return try recordTailCall(i, nargs: nargs, frame, callee: callee)
             } else {
                 guard i.verifiedOpcode == .CALLT else { throw TraceAbort.nyi(.CALLMT) }
                 try recordBuiltinTailCall(i, frame)
@@ -535,11 +544,16 @@ final class TraceRecorder {
             currentPC = pc + 1
             return stop(.link(i.rd))
         case .CAT:
-            // Strings and numbers only: no __concat to call.
-            for r in i.rb...i.rc {
-                guard frame[r].isString || frame[r].isNumber else { throw TraceAbort("NYI: concatenation that may call __concat") }
-                _ = try reg(r)
+            // Two operands, the first a table whose __concat is a Lua function: called inlined.
+            if i.rc == i.rb + 1, frame[i.rb].isTable,
+               let ends = try callMetamethod(.concat, of: frame[i.rb], i, result: i.ra, concat: (i.rb, i.rc), operands: {
+                   [try reg(i.rb), try reg(i.rc)]
+               }) {
+                return ends
             }
+            // Strings and numbers are read (typed); any other operand's __concat runs in the
+            // runtime's concatenation.
+            for r in i.rb...i.rc where frame[r].isString || frame[r].isNumber { _ = try reg(r) }
             runInRuntime(.concat)
         case .TNEW, .TDUP:
             runInRuntime(.table)
@@ -600,7 +614,7 @@ final class TraceRecorder {
     /// A function trace's own function called once more than `recUnroll` times ends the
     /// trace (it links to itself on the new frame), and so does a function with a trace
     /// of its own that does more than return (it links to that). True when the trace ends.
-    private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
+    func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
                             callee calleeValue: Value? = nil) throws -> Bool {
         let a = call.a, live = calleeValue ?? frame[a], callee = live.function
         let p = callee.proto
@@ -616,7 +630,9 @@ final class TraceRecorder {
             }
             throw TraceAbort("call unroll limit reached")
         }
-        try guardCallee(try read(offset + a, live), live)
+        // (A callee the trace put in the slot itself, a constant, needs no guard.)
+        let calleeRef = try read(offset + a, live)
+        if !calleeRef.isConstant { try guardCallee(calleeRef, live) }
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
         if p.isVarargFunction {
@@ -718,6 +734,7 @@ final class TraceRecorder {
             // An operator's result goes to its register; a comparison's decides the branch
             // the interpreter takes, which the result's (guarded) type fixes.
             if callee.callA >= 0 { write(offset + callee.callA, results.first ?? .nil) }
+            if let operand = callee.concatOperand { write(offset + operand, results.first ?? .nil) }
         } else {
             deliver(results, to: first, wanted: callee.wanted)
         }
@@ -728,15 +745,15 @@ final class TraceRecorder {
     /// moved down, the link kept), as the interpreter does it. A function trace's function
     /// tail-calling itself from the trace's first frame ends the trace (it links to itself).
     /// True when the trace ends.
-    private func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
-        let a = i.ra, callee = frame[a].function
+    func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>, callee live: Value) throws -> Bool {
+        let a = i.ra, callee = live.function
         let p = callee.proto
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         // Tail calls can go round: they count against the loop unroll limit.
         tailCalls += 1
         guard tailCalls <= loopUnroll else { throw TraceAbort("loop unroll limit reached") }
-        let function = try read(offset + a, frame[a])
-        try guardCallee(function, frame[a])
+        let function = try read(offset + a, live)
+        try guardCallee(function, live)
         let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
         // A vararg frame is replaced from the base it was called at, whose link stays.
         let base = try callBase(frame)
@@ -799,18 +816,27 @@ final class TraceRecorder {
     /// site, and with it the caller's prototype): the returning frame, with the caller
     /// now the trace's outermost frame. Nil otherwise (and for root traces).
     private func returnBelowStart(_ frame: UnsafeMutablePointer<Value>) throws -> RecordedFrame? {
-        let link = frame[FrameLayout.linkSlot]
-        guard isSide, link.isReturnPC else { return nil }
+        guard isSide else { return nil }
+        // A vararg frame returns through the frame it was called in (its link guarded, as
+        // VARG guards it).
+        var called = offset
+        if FrameLayout.varargDistance(frame[FrameLayout.linkSlot]) != nil {
+            called = try callBase(frame)
+        }
+        let calledFrame = frame + (called - offset)
+        let link = calledFrame[FrameLayout.linkSlot]
+        guard link.isReturnPC else { return nil }
         let call = Instruction(link.returnPC[-1])
-        let callerOffset = offset - call.ra - 2
-        let caller = frame[-call.ra - 2 + FrameLayout.functionSlot]
+        let callerOffset = called - call.ra - 2
+        let caller = calledFrame[-call.ra - 2 + FrameLayout.functionSlot]
         guard caller.isFunction, caller.function.isLua,
               base + callerOffset >= 2, frames.count < TraceRecorder.maxDepth else { return nil }
-        let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(offset + FrameLayout.linkSlot)), 0)
+        let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(called + FrameLayout.linkSlot)), 0)
         emitGuard(.EQ, .pointer, linkRef, ir.pointer(link.bits))
         let returning = frames.removeLast()
         frames.append(RecordedFrame(proto: caller.function.proto, offset: callerOffset, callA: 0, wanted: 0))
-        return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1)
+        return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1,
+                             varargBase: returning.varargBase)
     }
 
     /// ITERC: the iterator of a generic `for` called with its state and control. A Lua
@@ -1228,12 +1254,17 @@ final class TraceRecorder {
     /// the current one's registers, with the continuation below it) and the handler's
     /// instructions. Nil when it is not such a call (nothing is emitted); true when the
     /// trace ends at the handler (linked to its trace).
-    private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
-                                alsoOf other: Value? = nil,
-                                operands: () throws -> [IRRef]) throws -> Bool? {
+    /// A comparison answered by the other one (`__le` by `__lt`) is `inverted`, with the
+    /// metamethod it stands for guarded `absent`; a concatenation's pair `concat` (its
+    /// registers B and C) gets its result in B too, as the interpreter resumes it.
+    func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
+                        alsoOf other: Value? = nil, inverted: Bool = false, absent: Metamethod? = nil,
+                        concat: (b: Int, c: Int)? = nil,
+                        operands: () throws -> [IRRef]) throws -> Bool? {
         guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
         let handler = g.metamethod(event, in: mt)
         guard handler.isFunction, handler.function.isLua else { return nil }
+        if let absent, !g.metamethod(absent, in: mt).isNil { return nil }
         // A comparison's second operand must have the same handler: here, the same metatable.
         if let other, !(other.isTable && other.table.pointee.metatable == mt) { return nil }
         let p = handler.function.proto
@@ -1252,10 +1283,14 @@ final class TraceRecorder {
         let slot = hashSlot(mtRef, mt, ir.object(Value(string: name), .string), name)
         let function = ir.object(handler, .function)
         emitGuard(.EQ, .function, try load(.HLOAD, slot, handler), function)
+        if let absent {
+            _ = try load(.HLOAD, ir.emit(.HREF, .pointer, mtRef, ir.object(Value(string: g.name(of: absent)), .string)), .nil)
+        }
         // The frame pushContinuationFrame makes: the continuation, the function, the link.
         let continuationSlot = offset + Int(current.proto.pointee.frameSize)
         let calleeOffset = continuationSlot - FrameLayout.continuationSlot
-        write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1)))
+        write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1, inverted: inverted,
+                                                                          concatTop: concat?.c ?? 0)))
         write(calleeOffset + FrameLayout.functionSlot, function)
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(FrameLayout.continuationLink(distance: calleeOffset - offset)))
         for (n, argument) in arguments.enumerated() { write(calleeOffset + n, argument) }
@@ -1264,7 +1299,7 @@ final class TraceRecorder {
             for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
         }
         frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true,
-                                    pendingArguments: vararg ? arguments.count : nil))
+                                    pendingArguments: vararg ? arguments.count : nil, concatOperand: concat?.b))
         stackNeeded = max(stackNeeded, calleeOffset + p.frameNeeded(nargs: arguments.count))
         return try enter(p)
     }
@@ -1279,6 +1314,12 @@ final class TraceRecorder {
             let event: Metamethod = op == .ISLT || op == .ISGE ? .lt : .le
             if let ends = try callMetamethod(event, of: liveX, i, alsoOf: liveY, operands: {
                 [try self.read(self.offset + i.ra, liveX), try self.read(self.offset + i.rd, liveY)]
+            }) {
+                return ends
+            }
+            // No __le: not (y < x), __lt called with the operands swapped and its result inverted.
+            if event == .le, let ends = try callMetamethod(.lt, of: liveY, i, alsoOf: liveX, inverted: true, absent: .le, operands: {
+                [try self.read(self.offset + i.rd, liveY), try self.read(self.offset + i.ra, liveX)]
             }) {
                 return ends
             }
@@ -1393,7 +1434,7 @@ final class TraceRecorder {
 
     /// The hash slot of constant string `key` in `t`: HREFK at the node where the live table
     /// holds it (the guard checks the key is there), or HREF's search.
-    private func hashSlot(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) -> IRRef {
+    func hashSlot(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) -> IRRef {
         guard let index = table.nodeIndex(ofString: name), index < 1 << 16 else { return emitGuard(.HREF, .pointer, t, key) }
         return emitGuard(.HREFK, .pointer, t, ir.slot(key, index))
     }

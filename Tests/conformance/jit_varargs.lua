@@ -76,7 +76,7 @@ local function pick(...)
   return s
 end
 local picked = 0
-for i = 1, 100 do picked = picked + pick(i, 2, 3) + pick() + pick(i) end -- trace
+for i = 1, 100 do picked = picked + pick(i, 2, 3) + pick() + pick(i) end
 print("pick", picked)
 
 -- Call sites with different argument counts, and a function called with fewer
@@ -108,7 +108,9 @@ local function explode(...)
 end
 local ok, err = pcall(function()
   local s = 0
-  for i = 1, 100 do s = s + explode(i, i < 90 and nil or i, i < 95 and nil or i) end -- trace
+  for i = 1, 100 do -- trace
+    if i < 90 then s = s + explode(i, i) else s = s + explode(i, i, i) end
+  end
   return s
 end)
 print("error", ok, err)

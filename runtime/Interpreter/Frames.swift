@@ -69,8 +69,10 @@ extension FrameLayout {
     }
 
     /// The resume point below such a metamethod's function: go on at `pc` with its result.
-    public static func continuationResume(_ pc: UnsafePointer<UInt32>) -> UInt64 {
-        Continuation(resumePC: pc, inverted: false, concatTop: 0).packed.bits
+    /// `inverted`: a comparison whose result is negated (`__le` answered by `__lt`);
+    /// `concatTop`: a concatenation's pair joined by the metamethod.
+    public static func continuationResume(_ pc: UnsafePointer<UInt32>, inverted: Bool = false, concatTop: Int = 0) -> UInt64 {
+        Continuation(resumePC: pc, inverted: inverted, concatTop: concatTop).packed.bits
     }
 }
 
