@@ -551,6 +551,19 @@ final class TraceRecorder {
                }) {
                 return ends
             }
+            // A string, then such a table: the string's metatable has no __concat (guarded).
+            if i.rc == i.rb + 1, frame[i.rb].isString, frame[i.rc].isTable,
+               let strings = g.pointee.typeMetatables[Int(ValueTag.string.rawValue)],
+               g.metamethod(.concat, in: strings).isNil,
+               let ends = try callMetamethod(.concat, of: frame[i.rc], i, result: i.ra, concat: (i.rb, i.rc), owner: 1, operands: {
+                   let name = self.g.name(of: .concat)
+                   let key = self.ir.emit(.HREF, .pointer, self.ir.object(Value(table: strings), .table),
+                                          self.ir.object(Value(string: name), .string))
+                   _ = try self.load(.HLOAD, key, .nil)
+                   return [try reg(i.rb), try reg(i.rc)]
+               }) {
+                return ends
+            }
             // Strings and numbers are read (typed); any other operand's __concat runs in the
             // runtime's concatenation.
             for r in i.rb...i.rc where frame[r].isString || frame[r].isNumber { _ = try reg(r) }
@@ -1259,7 +1272,7 @@ final class TraceRecorder {
     /// registers B and C) gets its result in B too, as the interpreter resumes it.
     func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
                         alsoOf other: Value? = nil, inverted: Bool = false, absent: Metamethod? = nil,
-                        concat: (b: Int, c: Int)? = nil,
+                        concat: (b: Int, c: Int)? = nil, owner: Int = 0,
                         operands: () throws -> [IRRef]) throws -> Bool? {
         guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
         let handler = g.metamethod(event, in: mt)
@@ -1275,7 +1288,7 @@ final class TraceRecorder {
         }
         let arguments = try operands()
         let mtRef = ir.object(Value(table: mt), .table)
-        for operand in arguments.prefix(other == nil ? 1 : 2) {
+        for operand in other == nil ? [arguments[owner]] : Array(arguments.prefix(2)) {
             emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, operand.raw, IRField.tableMetatable.rawValue),
                       ir.pointer(UInt64(UInt(bitPattern: mt))))
         }

@@ -67,6 +67,13 @@ for i = 1, 100 do -- trace
   parts[#parts + 1] = "<" .. n .. ">"
 end
 print("concat", parts[1], parts[2], parts[3], parts[298], parts[299], #parts)
+local prefixed = {}
+for i = 1, 100 do -- trace
+  prefixed[#prefixed + 1] = "s" .. n
+  if i == 80 then getmetatable("").__concat = function(a, b) return "string's" end end
+end
+getmetatable("").__concat = nil
+print("string first", prefixed[1], prefixed[80], prefixed[81], prefixed[100])
 local replaced = {}
 for i = 1, 100 do -- trace
   replaced[#replaced + 1] = n .. "x"
