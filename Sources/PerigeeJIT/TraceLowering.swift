@@ -158,6 +158,23 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
     }
 
+    /// A builtin's call tried through `perigee_fast_call` first (the interpreter's fast
+    /// path), then made in full when it declines: the status either way.
+    private func fastCall(_ call: RuntimeCall, _ frameBase: LLVMValueRef, _ instruction: LLVMValueRef) -> LLVMValueRef {
+        let i = Instruction(call.instruction)
+        let nargs = i.verifiedOpcode == .CALLM ? i.rc + call.multres : i.rc - 1
+        let fast = callRuntime(.fastCall, [thread, frameBase, i64(i.ra), i64(nargs), i64(i.rb - 1)])
+        let answered = b.insertBlock!
+        let slow = newBlock("call"), done = newBlock("called")
+        b.condBr(b.icmp(LLVMIntSGE, fast, i64(0)), done, slow)
+        b.position(atEndOf: slow)
+        let status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+        let called = b.insertBlock!
+        b.br(done)
+        b.position(atEndOf: done)
+        return b.phi(cx.i64, [(fast, answered), (status, called)], "status")
+    }
+
     /// The slots exit `snapshot` writes, with their values (nil: it writes none).
     private func writtenBack(_ snapshot: Int) -> [SnapshotEntry]? {
         if snapshot == entryExit { return nil }
@@ -555,6 +572,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             }
             if helper == .close {
                 status = callRuntime(.close, [thread, frameBase, i64(Int(Instruction(call.instruction).ra))])
+            } else if IRCall(rawValue: ins.op2) == .fastCall {
+                status = fastCall(call, frameBase, instruction)
             } else if helper == .call || helper == .setmulti {
                 status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
             } else {

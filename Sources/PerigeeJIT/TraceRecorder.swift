@@ -53,6 +53,9 @@ enum IRCall: UInt16 {
     case stringCompare
     /// TSETM's stores of the values a call or VARG left (`perigee_setmulti`).
     case setmulti
+    /// A call of a builtin with a fast-function id: its common case as the interpreter runs
+    /// it (`perigee_fast_call`: no frame, no call through its entry), else `call`'s.
+    case fastCall
 }
 
 /// How a recording ends.
@@ -1150,7 +1153,9 @@ final class TraceRecorder {
             throw TraceAbort("NYI: argument of an unsupported type")
         }
         let passedOn = i.verifiedOpcode == .CALLM ? call.nargs - i.rc : 0
-        runInRuntime(.call, multres: passedOn, failingCallee: call.a + 2)
+        let ffid = frame[call.a].function.pointee.ffid
+        let fast = FastBuiltin(id: ffid) != nil || FastFunction(id: ffid) != nil
+        runInRuntime(fast ? .fastCall : .call, multres: passedOn, failingCallee: call.a + 2)
         // A builtin known to answer one value, wanted all: the next instruction counts one.
         multres = call.wanted < 0 ? 1 : nil
         multresFresh = true
