@@ -124,6 +124,35 @@ local ok2, err2 = pcall(function()
   return s
 end)
 print("error", ok2, err2)
+-- A vararg iterator, many varargs at once, nil holes, and varargs that grow through
+-- tail calls.
+local function step(t, i, ...)
+  i = i + 1
+  if t[i] then return i, t[i], select('#', ...) end
+end
+local iterated = 0
+for round = 1, 30 do
+  for i, v, extra in step, { 4, 5, 6 }, 0 do iterated = iterated + i * v + extra end -- trace
+end
+print("iterator", iterated)
+local function many(...) local t = { ... } return #t, t[20], select('#', ...) end
+local wide = 0
+for i = 1, 100 do -- trace
+  local n, last, count = many(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, i)
+  wide = wide + n + last + count
+end
+print("wide", wide)
+local holes = 0
+for i = 1, 100 do holes = holes + count(nil, nil) + count(nil, i, nil) end -- trace
+print("holes", holes)
+local function grow(n, ...)
+  if n == 0 then return select('#', ...) end
+  return grow(n - 1, n, ...)
+end
+local grown = 0
+for i = 1, 100 do grown = grown + grow(i % 4) end -- trace
+print("grow", grown)
+
 -- The main chunk's own varargs (none here).
 local mainCount = 0
 for i = 1, 50 do mainCount = mainCount + select('#', ...) end -- trace
