@@ -495,6 +495,14 @@ public final class TraceJIT {
     }
 
     /// Frees the code of flushed traces once no trace runs.
+    /// The traces' code goes with the JIT (no trace runs any more). A tracker released with
+    /// its code still in place hands the code to the default tracker, which LLVM 14 does
+    /// through a reference into a map that the same step may grow (the length error that
+    /// ended some runs at exit): removed first, it hands nothing.
+    deinit {
+        for tracker in trackers + retiredTrackers { try? tracker.remove() }
+    }
+
     private func freeRetiredCode() {
         guard vm.traces.running == 0 else { return }
         for tracker in retiredTrackers { try? tracker.remove() }

@@ -168,6 +168,23 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
     }
 
+    /// A builtin's call tried through `perigee_fast_call` first (the interpreter's fast
+    /// path), then made in full when it declines: the status either way.
+    private func fastCall(_ call: RuntimeCall, _ frameBase: LLVMValueRef, _ instruction: LLVMValueRef) -> LLVMValueRef {
+        let i = Instruction(call.instruction)
+        let nargs = i.verifiedOpcode == .CALLM ? i.rc + call.multres : i.rc - 1
+        let fast = callRuntime(.fastCall, [thread, frameBase, i64(i.ra), i64(nargs), i64(i.rb - 1)])
+        let answered = b.insertBlock!
+        let slow = newBlock("call"), done = newBlock("called")
+        b.condBr(b.icmp(LLVMIntSGE, fast, i64(0)), done, slow)
+        b.position(atEndOf: slow)
+        let status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+        let called = b.insertBlock!
+        b.br(done)
+        b.position(atEndOf: done)
+        return b.phi(cx.i64, [(fast, answered), (status, called)], "status")
+    }
+
     /// The slots exit `snapshot` writes, with their values (nil: it writes none).
     private func writtenBack(_ snapshot: Int) -> [SnapshotEntry]? {
         if snapshot == entryExit { return nil }
@@ -245,7 +262,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         if memoryMode { return lowerLoopInMemory(loopSnapshot) }
         let backEdge = Dictionary(uniqueKeysWithValues: ir.snapshots[loopSnapshot].entries.map { ($0.slot, $0.ref) })
         var loaded: [Int: IRType] = [:]
-        for ins in ir.instructions where ins.op == .SLOAD { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
+        for ins in ir.instructions where ins.op == .SLOAD && ins.type != .pointer { loaded[Int(Int16(bitPattern: ins.op1))] = ins.type }
         // Entry: every slot the trace reads or changes, loaded once; the types of invariant
         // slots and of slots whose type the loop keeps are checked here, once.
         var initial: [Int: LLVMValueRef] = [:]
@@ -603,12 +620,15 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .iterate: helper = .iterate
             case .closure: helper = .closure
             case .close: helper = .close
+            case .setmulti: helper = .setmulti
             default: helper = .call
             }
             if helper == .close {
                 status = callRuntime(.close, [thread, frameBase, i64(Int(Instruction(call.instruction).ra))])
-            } else if helper == .call {
-                status = callRuntime(.call, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
+            } else if IRCall(rawValue: ins.op2) == .fastCall {
+                status = fastCall(call, frameBase, instruction)
+            } else if helper == .call || helper == .setmulti {
+                status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc), i64(call.multres)])
             } else {
                 status = callRuntime(helper, [thread, frameBase, instruction, i64(call.pc)])
             }

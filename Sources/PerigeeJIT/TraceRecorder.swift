@@ -51,6 +51,11 @@ enum IRCall: UInt16 {
     case next
     /// Two strings' order (`perigee_string_compare`, CALLL): negative, zero or positive.
     case stringCompare
+    /// TSETM's stores of the values a call or VARG left (`perigee_setmulti`).
+    case setmulti
+    /// A call of a builtin with a fast-function id: its common case as the interpreter runs
+    /// it (`perigee_fast_call`: no frame, no call through its entry), else `call`'s.
+    case fastCall
 }
 
 /// How a recording ends.
@@ -77,7 +82,8 @@ struct CallShape {
 /// frame's base relative to the start frame's, and for an inlined call where its results go.
 struct RecordedFrame {
     let proto: ProtoRef
-    let offset: Int
+    /// The base the function's registers are at (a vararg function's moves at its FUNCV).
+    var offset: Int
     /// The caller's call instruction (register `callA`, `wanted` results).
     let callA: Int
     let wanted: Int
@@ -85,6 +91,19 @@ struct RecordedFrame {
     /// frame sits above the caller's registers, below it the continuation the interpreter
     /// goes on with, and its first result goes to register `callA`.
     var continuation = false
+    /// A vararg function's call before its FUNCV: the arguments it was called with, which
+    /// FUNCV moves its frame above.
+    var pendingArguments: Int? = nil
+    /// A vararg function's frame after FUNCV: the base it was called at (where it returns
+    /// through; its varargs follow the fixed parameters there) and how many varargs it has.
+    /// Nil while not known: a trace's first frame finds them in its link.
+    var varargBase: Int? = nil
+    var varargCount = 0
+    /// A concatenation's metamethod: the register its result goes to besides `callA` (the
+    /// pair's left operand, where the interpreter puts it).
+    var concatOperand: Int? = nil
+    /// Where the frame's function sits below the base it was called at.
+    var callOffset: Int { varargBase ?? offset }
 }
 
 final class TraceRecorder {
@@ -108,17 +127,17 @@ final class TraceRecorder {
     /// How the recording ended, once it did.
     private(set) var end: TraceEnd?
     /// The frames the trace is in, the start frame first.
-    private var frames: [RecordedFrame]
+    var frames: [RecordedFrame]
     /// The stack the trace's frames need above its start frame's base (0: no more than the
     /// start frame's own).
-    private(set) var stackNeeded = 0
+    var stackNeeded = 0
     /// The IR value each slot holds now (slots not read or written yet are absent), by slot
     /// index relative to the start frame's base; slot -2 is the running function.
-    private var slots: [Int: IRRef] = [:]
-    private var modified: Set<Int> = []
+    var slots: [Int: IRRef] = [:]
+    var modified: Set<Int> = []
     /// The snapshot of the instruction being recorded, once one of its guards needed it.
     private var currentSnapshot: Int?
-    private var currentPC: UnsafePointer<UInt32>
+    var currentPC: UnsafePointer<UInt32>
     private var recorded = 0
     /// The loop's step is non-negative.
     private var stepsUp = true
@@ -140,7 +159,7 @@ final class TraceRecorder {
     /// The builtins that always answer exactly one value (function object addresses).
     var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
-    private var multres: Int?
+    var multres: Int?
     /// The coroutine the recording runs in.
     private var thread: ThreadRef?
     /// After an instruction a runtime helper runs: where the interpreter comes back to.
@@ -152,7 +171,7 @@ final class TraceRecorder {
     /// entries), as the interpreter charges it.
     private(set) var budgetCost = 0
     /// `multres` was just made: the next instruction recorded may consume it, no later one.
-    private var multresFresh = false
+    var multresFresh = false
     /// Back edges of loops without a trace that a side trace went through.
     private var passedLoops = 0
     /// A side trace that ends at a return from its start frame.
@@ -256,11 +275,11 @@ final class TraceRecorder {
     }
     /// The instruction index of a root trace's loop body in its prototype.
     var loopStart: Int { startPC - code(proto) }
-    private var current: RecordedFrame { frames[frames.count - 1] }
+    var current: RecordedFrame { frames[frames.count - 1] }
     /// The prototype of the function the recording is in now.
     var runningProto: ProtoRef { current.proto }
-    private var offset: Int { current.offset }
-    private func code(_ p: ProtoRef) -> UnsafePointer<UInt32> { UnsafePointer(p.pointee.bytecode) }
+    var offset: Int { current.offset }
+    func code(_ p: ProtoRef) -> UnsafePointer<UInt32> { UnsafePointer(p.pointee.bytecode) }
     /// The running function's constants.
     var k: UnsafeMutablePointer<Value> { current.proto.pointee.numbers }
 
@@ -294,14 +313,14 @@ final class TraceRecorder {
     }
 
     @discardableResult
-    private func emitGuard(_ op: IROp, _ type: IRType, _ a: IRRef, _ b: IRRef = .none) -> IRRef {
+    func emitGuard(_ op: IROp, _ type: IRType, _ a: IRRef, _ b: IRRef = .none) -> IRRef {
         _ = guardSnapshot()
         return ir.emit(op, type, a, b, guard: true)
     }
 
     /// The value of slot `slot` (`live` is its value now): loaded with a type guard the first
     /// time the trace reads it.
-    private func read(_ slot: Int, _ live: Value) throws -> IRRef {
+    func read(_ slot: Int, _ live: Value) throws -> IRRef {
         if let ref = slots[slot] { return ref }
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: slot of an unsupported type") }
         _ = guardSnapshot()
@@ -316,16 +335,16 @@ final class TraceRecorder {
         return ref
     }
 
-    private func write(_ slot: Int, _ ref: IRRef) {
+    func write(_ slot: Int, _ ref: IRRef) {
         slots[slot] = ref
         modified.insert(slot)
     }
 
-    private func type(_ ref: IRRef) -> IRType { ir[ref].type }
+    func type(_ ref: IRRef) -> IRType { ir[ref].type }
 
     /// A value loaded from memory (`load`'s address in `address`), guarded to the type `live`
     /// has now.
-    private func load(_ op: IROp, _ address: IRRef, _ live: Value) throws -> IRRef {
+    func load(_ op: IROp, _ address: IRRef, _ live: Value) throws -> IRRef {
         guard let type = TraceRecorder.type(of: live) else { throw TraceAbort("NYI: load of an unsupported type") }
         let ref = emitGuard(op, type, address)
         return type.isPrimitive ? ir.primitive(type) : ref
@@ -373,8 +392,10 @@ final class TraceRecorder {
         if let anchor, !isFunctionTrace, frames.count == 1, startPC <= anchor ? pc < startPC || pc > anchor : pc >= loopExit {
             throw TraceAbort(TraceRecorder.leavingLoop)
         }
+        // The interpreter cannot go on at a FUNCV: it needs the call's argument count.
+        let atVarargEntry = Instruction(pc.pointee).verifiedOpcode == .FUNCV
         if recorded > maxRecord {
-            guard isSide else { throw TraceAbort("trace too long") }
+            guard isSide, !atVarargEntry else { throw TraceAbort("trace too long", endsSideTrace: false) }
             return stop(.interpreter)
         }
         // luajit's limits on the IR and the snapshots, for side traces too.
@@ -387,7 +408,7 @@ final class TraceRecorder {
         let done: Bool
         do {
             done = try record(L.pointee.stack + frameBase, pc)
-        } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace {
+        } catch let abort as TraceAbort where isSide && recorded > 1 && abort.endsSideTrace && !atVarargEntry {
             // A side trace stops before what it cannot record: the interpreter runs it.
             stopReason = abort.reason
             return stop(.interpreter)
@@ -440,6 +461,12 @@ final class TraceRecorder {
             if isTruthy(v) == (i.verifiedOpcode == .ISTC) { set(i.ra, v) }
         case .JMP, .FUNCF, .IFUNCF, .JFUNCF:
             break
+        case .FUNCV:
+            try recordVarargEntry(frame)
+        case .VARG:
+            try recordVarargs(i, frame)
+        case .TSETM:
+            try recordStoreMultiple(i, frame)
         case .TGETV, .TGETB, .TGETS, .GGET:
             if try recordTableRead(i, frame) { return true }
         case .TSETV, .TSETB, .TSETS, .GSET:
@@ -473,10 +500,12 @@ final class TraceRecorder {
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
                 if try recordCall(call, frame, pc) { return true }
+            } else if let ends = try recordTableCall(call, frame, pc) {
+                if ends { return true }
             } else {
                 try recordBuiltinCall(call, frame)
             }
-        case .RET0, .RET1, .RET:
+        case .RET0, .RET1, .RET, .RETM:
             return try recordReturn(i, frame)
         case .CALLT, .CALLMT:
             // From an inlined frame; from a side trace's first frame, a Lua callee only (the
@@ -486,9 +515,16 @@ final class TraceRecorder {
                 guard let multres else { throw TraceAbort("NYI: variable number of arguments") }
                 nargs = i.rd + multres
             }
+            if frame[i.ra].isTable, frames.count > 1 || isSide,
+               let ends = try recordTableTailCall(i, nargs: nargs, frame) {
+                return ends
+            }
             let callee = frame[i.ra]
             let lua = callee.isFunction && callee.function.isLua
             // A builtin the trace computes: its result is returned from the frame.
+            if !lua, frames.count > 1 || isSide, let results = try selectResults(CallShape(a: i.ra, nargs: nargs, wanted: -1), frame) {
+                return try returnFromFrame(results, frame)
+            }
             if !lua, frames.count > 1 || isSide,
                let result = try computedBuiltin(CallShape(a: i.ra, nargs: nargs, wanted: -1), frame) {
                 return try returnFromFrame([result], frame)
@@ -505,7 +541,7 @@ final class TraceRecorder {
                 throw TraceAbort(TraceRecorder.leavingLoop)
             }
             if lua {
-                return try recordTailCall(i, nargs: nargs, frame)
+                return try recordTailCall(i, nargs: nargs, frame, callee: callee)
             } else {
                 guard i.verifiedOpcode == .CALLT else { throw TraceAbort.nyi(.CALLMT) }
                 try recordBuiltinTailCall(i, frame)
@@ -523,11 +559,29 @@ final class TraceRecorder {
             currentPC = pc + 1
             return stop(.link(i.rd))
         case .CAT:
-            // Strings and numbers only: no __concat to call.
-            for r in i.rb...i.rc {
-                guard frame[r].isString || frame[r].isNumber else { throw TraceAbort("NYI: concatenation that may call __concat") }
-                _ = try reg(r)
+            // Two operands, the first a table whose __concat is a Lua function: called inlined.
+            if i.rc == i.rb + 1, frame[i.rb].isTable,
+               let ends = try callMetamethod(.concat, of: frame[i.rb], i, result: i.ra, concat: (i.rb, i.rc), operands: {
+                   [try reg(i.rb), try reg(i.rc)]
+               }) {
+                return ends
             }
+            // A string, then such a table: the string's metatable has no __concat (guarded).
+            if i.rc == i.rb + 1, frame[i.rb].isString, frame[i.rc].isTable,
+               let strings = g.pointee.typeMetatables[Int(ValueTag.string.rawValue)],
+               g.metamethod(.concat, in: strings).isNil,
+               let ends = try callMetamethod(.concat, of: frame[i.rc], i, result: i.ra, concat: (i.rb, i.rc), owner: 1, operands: {
+                   let name = self.g.name(of: .concat)
+                   let key = self.ir.emit(.HREF, .pointer, self.ir.object(Value(table: strings), .table),
+                                          self.ir.object(Value(string: name), .string))
+                   _ = try self.load(.HLOAD, key, .nil)
+                   return [try reg(i.rb), try reg(i.rc)]
+               }) {
+                return ends
+            }
+            // Strings and numbers are read (typed); any other operand's __concat runs in the
+            // runtime's concatenation.
+            for r in i.rb...i.rc where frame[r].isString || frame[r].isNumber { _ = try reg(r) }
             runInRuntime(.concat)
         case .TNEW:
             // A new table the trace makes itself (the collector's step waits for a point
@@ -594,11 +648,10 @@ final class TraceRecorder {
     /// A function trace's own function called once more than `recUnroll` times ends the
     /// trace (it links to itself on the new frame), and so does a function with a trace
     /// of its own that does more than return (it links to that). True when the trace ends.
-    private func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
+    func recordCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>, _ pc: UnsafePointer<UInt32>,
                             callee calleeValue: Value? = nil) throws -> Bool {
         let a = call.a, live = calleeValue ?? frame[a], callee = live.function
         let p = callee.proto
-        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         guard frames.count < TraceRecorder.maxDepth else { throw TraceAbort("NYI: call depth") }
         let recursion = isFunctionTrace && p == proto
@@ -612,12 +665,19 @@ final class TraceRecorder {
             }
             throw TraceAbort("call unroll limit reached")
         }
-        try guardCallee(try read(offset + a, live), live)
+        // (A callee the trace put in the slot itself, a constant, needs no guard.)
+        let calleeRef = try read(offset + a, live)
+        if !calleeRef.isConstant { try guardCallee(calleeRef, live) }
         let nargs = call.nargs, calleeOffset = offset + a + 2
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(UInt64(UInt(bitPattern: pc + 1))))
-        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted))
-        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        if p.isVarargFunction {
+            try readMovedParameters(p, at: calleeOffset, nargs: nargs, frame + a + 2)
+        } else {
+            for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: a, wanted: call.wanted,
+                                    pendingArguments: p.isVarargFunction ? nargs : nil))
+        stackNeeded = max(stackNeeded, calleeOffset + p.frameNeeded(nargs: nargs))
         if recursion && depth > recUnroll {
             currentPC = code(p) + 1
             multres = nil
@@ -677,6 +737,10 @@ final class TraceRecorder {
         switch i.verifiedOpcode {
         case .RET1: results = [try read(offset + i.ra, frame[i.ra])]
         case .RET: for r in i.ra..<(i.ra + i.rd - 1) { results.append(try read(offset + r, frame[r])) }
+        case .RETM:
+            // The fixed results and those of the call or VARG before it.
+            guard let multres else { throw TraceAbort("NYI: variable number of results") }
+            for r in i.ra..<(i.ra + i.rd + multres) { results.append(try read(offset + r, frame[r])) }
         default: break
         }
         return try returnFromFrame(results, frame)
@@ -685,7 +749,7 @@ final class TraceRecorder {
     /// The current frame returns `results` to its caller: an inlined frame's caller, or
     /// for a side trace the caller below its first frame; a function trace's first frame
     /// returns to the interpreter, which the trace ends in. True when the trace ends.
-    private func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+    func returnFromFrame(_ results: [IRRef], _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let callee = frames.count > 1 ? frames.removeLast() : try returnBelowStart(frame)
         guard let callee else {
             guard isSide || isFunctionTrace else { throw TraceAbort(TraceRecorder.leavingLoop) }
@@ -702,13 +766,14 @@ final class TraceRecorder {
         }
         // The callee's frame (and a metamethod's continuation below it) is gone: its slots
         // are dead.
-        let first = callee.offset + (callee.continuation ? FrameLayout.continuationSlot : FrameLayout.functionSlot)
+        let first = callee.callOffset + (callee.continuation ? FrameLayout.continuationSlot : FrameLayout.functionSlot)
         for slot in slots.keys where slot >= first { slots[slot] = nil }
         modified = modified.filter { $0 < first }
         if callee.continuation {
             // An operator's result goes to its register; a comparison's decides the branch
             // the interpreter takes, which the result's (guarded) type fixes.
             if callee.callA >= 0 { write(offset + callee.callA, results.first ?? .nil) }
+            if let operand = callee.concatOperand { write(offset + operand, results.first ?? .nil) }
         } else {
             deliver(results, to: first, wanted: callee.wanted)
         }
@@ -719,28 +784,30 @@ final class TraceRecorder {
     /// moved down, the link kept), as the interpreter does it. A function trace's function
     /// tail-calling itself from the trace's first frame ends the trace (it links to itself).
     /// True when the trace ends.
-    private func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
-        let a = i.ra, callee = frame[a].function
+    func recordTailCall(_ i: Instruction, nargs: Int, _ frame: UnsafeMutablePointer<Value>, callee live: Value) throws -> Bool {
+        let a = i.ra, callee = live.function
         let p = callee.proto
-        guard p.pointee.flags & ProtoFlag.vararg == 0 else { throw TraceAbort("NYI: vararg function") }
         guard p.pointee.flags & ProtoFlag.noJIT == 0 else { throw TraceAbort("blacklisted function") }
         // Tail calls can go round: they count against the loop unroll limit.
         tailCalls += 1
         guard tailCalls <= loopUnroll else { throw TraceAbort("loop unroll limit reached") }
-        let function = try read(offset + a, frame[a])
-        try guardCallee(function, frame[a])
+        let function = try read(offset + a, live)
+        try guardCallee(function, live)
         let args = try (0..<nargs).map { try read(offset + a + 2 + $0, frame[a + 2 + $0]) }
-        let base = offset
+        // A vararg frame is replaced from the base it was called at, whose link stays.
+        let base = try callBase(frame)
         write(base + FrameLayout.functionSlot, function)
         for (n, ref) in args.enumerated() { write(base + n, ref) }
-        for n in nargs..<max(nargs, Int(p.pointee.parameterCount)) { write(base + n, .nil) }
+        let vararg = p.isVarargFunction
+        let kept = vararg ? nargs : max(nargs, Int(p.pointee.parameterCount))
+        for n in nargs..<kept { write(base + n, .nil) }
         let replaced = frames.removeLast()
         frames.append(RecordedFrame(proto: p, offset: base, callA: replaced.callA, wanted: replaced.wanted,
-                                    continuation: replaced.continuation))
-        stackNeeded = max(stackNeeded, base + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+                                    continuation: replaced.continuation, pendingArguments: vararg ? nargs : nil))
+        stackNeeded = max(stackNeeded, base + p.frameNeeded(nargs: nargs))
         // The slots of the replaced frame above the arguments are dead.
-        for slot in slots.keys where slot >= base + max(nargs, Int(p.pointee.parameterCount)) { slots[slot] = nil }
-        modified = modified.filter { $0 < base + max(nargs, Int(p.pointee.parameterCount)) }
+        for slot in slots.keys where slot >= base + kept { slots[slot] = nil }
+        modified = modified.filter { $0 < base + kept }
         if isFunctionTrace && frames.count == 1 && p == proto {
             currentPC = code(p) + 1
             multres = nil
@@ -788,18 +855,27 @@ final class TraceRecorder {
     /// site, and with it the caller's prototype): the returning frame, with the caller
     /// now the trace's outermost frame. Nil otherwise (and for root traces).
     private func returnBelowStart(_ frame: UnsafeMutablePointer<Value>) throws -> RecordedFrame? {
-        let link = frame[FrameLayout.linkSlot]
-        guard isSide, link.isReturnPC else { return nil }
+        guard isSide else { return nil }
+        // A vararg frame returns through the frame it was called in (its link guarded, as
+        // VARG guards it).
+        var called = offset
+        if FrameLayout.varargDistance(frame[FrameLayout.linkSlot]) != nil {
+            called = try callBase(frame)
+        }
+        let calledFrame = frame + (called - offset)
+        let link = calledFrame[FrameLayout.linkSlot]
+        guard link.isReturnPC else { return nil }
         let call = Instruction(link.returnPC[-1])
-        let callerOffset = offset - call.ra - 2
-        let caller = frame[-call.ra - 2 + FrameLayout.functionSlot]
+        let callerOffset = called - call.ra - 2
+        let caller = calledFrame[-call.ra - 2 + FrameLayout.functionSlot]
         guard caller.isFunction, caller.function.isLua,
               base + callerOffset >= 2, frames.count < TraceRecorder.maxDepth else { return nil }
-        let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(offset + FrameLayout.linkSlot)), 0)
+        let linkRef = ir.emit(.SLOAD, .pointer, UInt16(bitPattern: Int16(called + FrameLayout.linkSlot)), 0)
         emitGuard(.EQ, .pointer, linkRef, ir.pointer(link.bits))
         let returning = frames.removeLast()
         frames.append(RecordedFrame(proto: caller.function.proto, offset: callerOffset, callA: 0, wanted: 0))
-        return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1)
+        return RecordedFrame(proto: returning.proto, offset: returning.offset, callA: call.ra, wanted: call.rb - 1,
+                             varargBase: returning.varargBase)
     }
 
     /// ITERC: the iterator of a generic `for` called with its state and control. A Lua
@@ -994,7 +1070,10 @@ final class TraceRecorder {
     /// library, `type`, `assert`, `tonumber` of a number, `string.len` and `string.byte`.
     /// Any other call ends the recording.
     private func recordBuiltinCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
-        if let result = try computedBuiltin(call, frame) {
+        if let results = try selectResults(call, frame) {
+            deliver(results, to: offset + call.a, wanted: call.wanted)
+            stackNeeded = max(stackNeeded, offset + call.a + results.count + FrameLayout.entrySlack)
+        } else if let result = try computedBuiltin(call, frame) {
             deliver([result], to: offset + call.a, wanted: call.wanted)
         } else {
             try recordRuntimeCall(call, frame)
@@ -1120,7 +1199,9 @@ final class TraceRecorder {
             throw TraceAbort("NYI: argument of an unsupported type")
         }
         let passedOn = i.verifiedOpcode == .CALLM ? call.nargs - i.rc : 0
-        runInRuntime(.call, multres: passedOn, failingCallee: call.a + 2)
+        let ffid = frame[call.a].function.pointee.ffid
+        let fast = FastBuiltin(id: ffid) != nil || FastFunction(id: ffid) != nil
+        runInRuntime(fast ? .fastCall : .call, multres: passedOn, failingCallee: call.a + 2)
         // A builtin known to answer one value, wanted all: the next instruction counts one.
         multres = call.wanted < 0 ? 1 : nil
         multresFresh = true
@@ -1132,7 +1213,7 @@ final class TraceRecorder {
     /// run Lua code that changed any slot an upvalue reaches). An error raised there leaves
     /// through an exit of its own; `failingCallee` names the callee's frame (relative to
     /// the current one) the error unwinds from, when there is one.
-    private func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
+    func runInRuntime(_ helper: IRCall, instruction: Instruction? = nil, multres passedOn: Int = 0,
                               failingCallee: Int? = nil, resume: UnsafePointer<UInt32>? = nil) {
         let i = instruction ?? Instruction(currentPC.pointee)
         let writeBack = guardSnapshot()
@@ -1170,7 +1251,7 @@ final class TraceRecorder {
 
     /// A call's results into the slots from `first`: as many as the call wants (nil for
     /// those missing), or all of them (-1), which the next CALLM, RETM or TSETM then counts.
-    private func deliver(_ results: [IRRef], to first: Int, wanted: Int) {
+    func deliver(_ results: [IRRef], to first: Int, wanted: Int) {
         if wanted < 0 {
             for (n, ref) in results.enumerated() { write(first + n, ref) }
             multres = results.count
@@ -1237,23 +1318,28 @@ final class TraceRecorder {
     /// the current one's registers, with the continuation below it) and the handler's
     /// instructions. Nil when it is not such a call (nothing is emitted); true when the
     /// trace ends at the handler (linked to its trace).
-    private func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
-                                alsoOf other: Value? = nil,
-                                operands: () throws -> [IRRef]) throws -> Bool? {
+    /// A comparison answered by the other one (`__le` by `__lt`) is `inverted`, with the
+    /// metamethod it stands for guarded `absent`; a concatenation's pair `concat` (its
+    /// registers B and C) gets its result in B too, as the interpreter resumes it.
+    func callMetamethod(_ event: Metamethod, of live: Value, _ i: Instruction, result: Int? = nil,
+                        alsoOf other: Value? = nil, inverted: Bool = false, absent: Metamethod? = nil,
+                        concat: (b: Int, c: Int)? = nil, owner: Int = 0,
+                        operands: () throws -> [IRRef]) throws -> Bool? {
         guard live.isTable, let mt = live.table.pointee.metatable else { return nil }
         let handler = g.metamethod(event, in: mt)
         guard handler.isFunction, handler.function.isLua else { return nil }
+        if let absent, !g.metamethod(absent, in: mt).isNil { return nil }
         // A comparison's second operand must have the same handler: here, the same metatable.
         if let other, !(other.isTable && other.table.pointee.metatable == mt) { return nil }
         let p = handler.function.proto
-        guard p.pointee.flags & (ProtoFlag.vararg | ProtoFlag.noJIT) == 0,
+        guard p.pointee.flags & ProtoFlag.noJIT == 0,
               frames.count < TraceRecorder.maxDepth else { return nil }
         if frames.reduce(0, { $0 + ($1.proto == p ? 1 : 0) }) > callUnroll {
             throw TraceAbort("call unroll limit reached")
         }
         let arguments = try operands()
         let mtRef = ir.object(Value(table: mt), .table)
-        for operand in arguments.prefix(other == nil ? 1 : 2) {
+        for operand in other == nil ? [arguments[owner]] : Array(arguments.prefix(2)) {
             emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, operand.raw, IRField.tableMetatable.rawValue),
                       ir.pointer(UInt64(UInt(bitPattern: mt))))
         }
@@ -1261,16 +1347,24 @@ final class TraceRecorder {
         let slot = hashSlot(mtRef, mt, ir.object(Value(string: name), .string), name)
         let function = ir.object(handler, .function)
         emitGuard(.EQ, .function, try load(.HLOAD, slot, handler), function)
+        if let absent {
+            _ = try load(.HLOAD, ir.emit(.HREF, .pointer, mtRef, ir.object(Value(string: g.name(of: absent)), .string)), .nil)
+        }
         // The frame pushContinuationFrame makes: the continuation, the function, the link.
         let continuationSlot = offset + Int(current.proto.pointee.frameSize)
         let calleeOffset = continuationSlot - FrameLayout.continuationSlot
-        write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1)))
+        write(continuationSlot, ir.pointer(FrameLayout.continuationResume(currentPC + 1, inverted: inverted,
+                                                                          concatTop: concat?.c ?? 0)))
         write(calleeOffset + FrameLayout.functionSlot, function)
         write(calleeOffset + FrameLayout.linkSlot, ir.pointer(FrameLayout.continuationLink(distance: calleeOffset - offset)))
         for (n, argument) in arguments.enumerated() { write(calleeOffset + n, argument) }
-        for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
-        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true))
-        stackNeeded = max(stackNeeded, calleeOffset + Int(p.pointee.frameSize) + FrameLayout.entrySlack)
+        let vararg = p.isVarargFunction
+        if !vararg {
+            for n in arguments.count..<max(arguments.count, Int(p.pointee.parameterCount)) { write(calleeOffset + n, .nil) }
+        }
+        frames.append(RecordedFrame(proto: p, offset: calleeOffset, callA: result ?? -1, wanted: 1, continuation: true,
+                                    pendingArguments: vararg ? arguments.count : nil, concatOperand: concat?.b))
+        stackNeeded = max(stackNeeded, calleeOffset + p.frameNeeded(nargs: arguments.count))
         return try enter(p)
     }
 
@@ -1284,6 +1378,12 @@ final class TraceRecorder {
             let event: Metamethod = op == .ISLT || op == .ISGE ? .lt : .le
             if let ends = try callMetamethod(event, of: liveX, i, alsoOf: liveY, operands: {
                 [try self.read(self.offset + i.ra, liveX), try self.read(self.offset + i.rd, liveY)]
+            }) {
+                return ends
+            }
+            // No __le: not (y < x), __lt called with the operands swapped and its result inverted.
+            if event == .le, let ends = try callMetamethod(.lt, of: liveY, i, alsoOf: liveX, inverted: true, absent: .le, operands: {
+                [try self.read(self.offset + i.rd, liveY), try self.read(self.offset + i.ra, liveX)]
             }) {
                 return ends
             }
@@ -1398,7 +1498,7 @@ final class TraceRecorder {
 
     /// The hash slot of constant string `key` in `t`: HREFK at the node where the live table
     /// holds it (the guard checks the key is there), or HREF's search.
-    private func hashSlot(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) -> IRRef {
+    func hashSlot(_ t: IRRef, _ table: TableRef, _ key: IRRef, _ name: StringRef) -> IRRef {
         guard let index = table.nodeIndex(ofString: name), index < 1 << 16 else { return emitGuard(.HREF, .pointer, t, key) }
         return emitGuard(.HREFK, .pointer, t, ir.slot(key, index))
     }

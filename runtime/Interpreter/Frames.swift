@@ -59,9 +59,20 @@ extension FrameLayout {
     /// that called it (what compiled code writes when it calls the metamethod inlined).
     public static func continuationLink(distance: Int) -> UInt64 { frameLink(FrameType.continuation, distance).bits }
 
+    /// The link of a vararg function's frame moved `distance` slots above its original
+    /// frame (what compiled code writes when it records FUNCV's move).
+    public static func varargLink(distance: Int) -> UInt64 { frameLink(FrameType.vararg, distance).bits }
+
+    /// The distance back to the original frame when `link` is a vararg frame's link, else nil.
+    public static func varargDistance(_ link: Value) -> Int? {
+        !link.isReturnPC && link.frameType == FrameType.vararg ? link.frameValue : nil
+    }
+
     /// The resume point below such a metamethod's function: go on at `pc` with its result.
-    public static func continuationResume(_ pc: UnsafePointer<UInt32>) -> UInt64 {
-        Continuation(resumePC: pc, inverted: false, concatTop: 0).packed.bits
+    /// `inverted`: a comparison whose result is negated (`__le` answered by `__lt`);
+    /// `concatTop`: a concatenation's pair joined by the metamethod.
+    public static func continuationResume(_ pc: UnsafePointer<UInt32>, inverted: Bool = false, concatTop: Int = 0) -> UInt64 {
+        Continuation(resumePC: pc, inverted: inverted, concatTop: concatTop).packed.bits
     }
 }
 
