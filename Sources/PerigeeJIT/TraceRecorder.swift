@@ -551,7 +551,7 @@ final class TraceRecorder {
         case .FORL, .IFORL, .JFORL:
             return try recordLoopStep(i, frame, pc)
         case .LOOP, .ILOOP:
-            if pc == anchor { return stop(.loop) }
+            if isOwnLoop(pc) { return stop(.loop) }
             // A loop that is not compiled: a side trace goes on through its body, a few times.
             guard isSide, passLoop() else { return try innerLoop() }
         case .JLOOP:
@@ -942,7 +942,7 @@ final class TraceRecorder {
         // The ITERL after it: this loop's back edge, or a compiled loop's entry.
         let loop = pc + 1
         currentPC = try loopBody(loop)
-        if loop == anchor { return stop(.loop) }
+        if isOwnLoop(loop) { return stop(.loop) }
         if Instruction(loop.pointee).verifiedOpcode == .JITERL { return stop(.link(Instruction(loop.pointee).rd)) }
         if isSide { return stop(.interpreter) }
         throw TraceAbort("inner loop in root trace")
@@ -958,7 +958,7 @@ final class TraceRecorder {
         }
         write(offset + a - 1, v)
         let body = try loopBody(pc)
-        if pc == anchor {
+        if isOwnLoop(pc) {
             currentPC = body
             return stop(.loop)
         }
@@ -991,8 +991,14 @@ final class TraceRecorder {
     /// Whether a root trace records through the inner loop whose FORL is at `loopEnd`
     /// (not compiled, and short: see `isShortLoop`).
     private func unrolls(_ loopEnd: UnsafePointer<UInt32>) -> Bool {
-        !isSide && !isFunctionTrace && Instruction(loopEnd.pointee).verifiedOpcode == .FORL && isShortLoop(loopEnd)
+        !isSide && !isFunctionTrace && loopEnd != anchor && Instruction(loopEnd.pointee).verifiedOpcode == .FORL
+            && isShortLoop(loopEnd)
     }
+
+    /// Whether the loop instruction at `pc` closes the root trace's own loop: its anchor, in
+    /// the trace's first frame (the same loop in a function the trace inlined, a recursive
+    /// call's, is another loop).
+    private func isOwnLoop(_ pc: UnsafePointer<UInt32>) -> Bool { pc == anchor && frames.count == 1 }
 
     /// Another loop that is not compiled: it ends a side trace (the interpreter runs the
     /// loop) and gives up a root trace (the inner loop gets its own trace first).
@@ -1037,7 +1043,7 @@ final class TraceRecorder {
         let up = frame[a + 2].number >= 0
         let next = frame[a].number + frame[a + 2].number
         let continues = up ? next <= frame[a + 1].number : next >= frame[a + 1].number
-        let own = pc == anchor
+        let own = isOwnLoop(pc)
         if !own && !continues {
             // Leaving the loop: the interpreter's FORL changes nothing then.
             let sum = ir.emit(.ADD, .number, index, step)
