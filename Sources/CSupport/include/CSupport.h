@@ -23,6 +23,9 @@ extern void *_Nullable perigee_run;
 void perigee_set_instruction_hook(int on);
 /// Swaps in (or out) the recording table: every instruction goes through the JIT's recorder.
 void perigee_set_recording(int on);
+/// Swaps in the profiling table, where the opcodes with a nonzero byte in `observed` (256
+/// bytes) first go through the profiler (`perigee_op_profile`); null swaps it out.
+void perigee_set_profiling(const uint8_t *_Nullable observed);
 
 /// The instruction budget left (runtime/VM/InstructionBudget.swift): the interpreter,
 /// compiled code and traces subtract at every loop edge and Lua function entry, and take
