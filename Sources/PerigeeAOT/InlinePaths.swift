@@ -96,7 +96,8 @@ extension FunctionLowering {
         let builtinEnd = b.insertBlock!
         b.position(atEndOf: lua)
         let native = nativeEntry(ofLua: f, slow: slow)
-        let first = callCompiled(native, thread: thread, base: calleeBase(funcSlot), nargs: n)
+        let first = callProfiledTarget(pc, native, base: calleeBase(funcSlot), nargs: n)
+            ?? callCompiled(native, thread: thread, base: calleeBase(funcSlot), nargs: n)
         // Tail calls from the callee come back here as `tailCall` with the next callee in the
         // frame: compiled ones are called in this loop, anything else by the runtime.
         let entry = b.insertBlock!
