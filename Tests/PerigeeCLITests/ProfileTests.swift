@@ -63,8 +63,9 @@ final class ProfileTests: XCTestCase {
         // whose loops the JIT does not record yet).
         try write("loop.lua", "local function f() local t = {} for i = 1, 5000 do t[i] = i * 2 end return #t end print(f())")
         XCTAssertEqual(try runPerigee(["profile", "-o", "loop.profile", "-Ocompilethread=0", "loop.lua"], in: work).status, 0)
-        XCTAssertTrue(try text("loop.profile").split(separator: "\n").contains { $0.hasPrefix("trace 0:1:") && $0.contains(" loop 0:1:") },
-                      try text("loop.profile"))
+        let loopProfile = try text("loop.profile")
+        XCTAssertTrue(loopProfile.split(separator: "\n").contains { $0.hasPrefix("trace 0:1:") && $0.contains(" loop 0:1:") },
+                      loopProfile)
 
         // The option of the plain command line writes the same kind of file.
         let option = try runPerigee(["--profile-out=other.profile", "app.lua", "strings"], in: work)
