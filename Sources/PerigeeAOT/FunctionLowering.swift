@@ -271,7 +271,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     /// Branches on `condition` to the target of the jump at `pc + 1`, or past it.
     func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
-        b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2))
+        weighBranch(b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2)), pc)
     }
 
     /// Lowers the instruction at `pc`; true when control falls through to the next one.
@@ -369,7 +369,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let v = load(d)
             let truth = isTruthy(v)
             let take = newBlock("copy")
-            b.condBr(ins.opcode == .ISTC ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), take, block(pc + 2))
+            weighBranch(b.condBr(ins.opcode == .ISTC ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), take, block(pc + 2)), pc)
             b.position(atEndOf: take)
             store(a, v)
             b.br(block(jumpTarget(pc + 1)))

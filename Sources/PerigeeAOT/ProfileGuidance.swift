@@ -33,7 +33,7 @@ public final class ProgramGuidance {
     static let dominance = 0.9
     /// Lines for `--profile-report`.
     public private(set) var report: [String] = []
-    private var specialized = 0, declined = 0
+    private var specialized = 0, declined = 0, weighted = 0
 
     public init(_ program: ProgramProfile) { self.program = program }
 
@@ -105,12 +105,13 @@ public final class ProgramGuidance {
                 note(pc, "call not specialized: the callee was not a function (__call)", false)
             }
         }
+        weighted += g.branches.count
         return g
     }
 
     /// The report's last lines: the totals and the traces.
     public func summary() -> [String] {
-        var lines = ["\(specialized) sites specialized, \(declined) not"]
+        var lines = ["\(specialized) sites specialized, \(declined) not; \(weighted) conditional branches weighted by their recorded outcomes"]
         lines += program.warnings
         let traces = program.traces
         if !traces.isEmpty {
@@ -158,6 +159,14 @@ extension InlineBuiltin {
 }
 
 extension FunctionLowering {
+    /// The branch of conditional instruction `pc` to its following jump's target (first
+    /// successor) or past it, weighted by how often the profile saw each.
+    func weighBranch(_ branch: LLVMValueRef, _ pc: Int) {
+        guard let seen = guidance?.branches[pc] else { return }
+        // Counts of one run; +1 so that a way never seen stays possible.
+        b.setBranchWeights(branch, [UInt32(clamping: seen.taken + 1), UInt32(clamping: seen.notTaken + 1)])
+    }
+
     /// The call at `pc` when a profile saw it reach one compiled function: a direct call of
     /// that function's code when `native` (the callee's entry) is it, the indirect call
     /// otherwise. Nil without such a profile.

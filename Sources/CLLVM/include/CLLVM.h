@@ -62,6 +62,8 @@
   X(LLVMDIBuilderCreateFile) X(LLVMDIBuilderCreateSubroutineType) X(LLVMDIBuilderCreateFunction) \
   X(LLVMSetSubprogram) X(LLVMDIBuilderCreateDebugLocation) X(LLVMSetCurrentDebugLocation2) \
   X(LLVMAddModuleFlag) X(LLVMValueAsMetadata) X(LLVMDebugMetadataVersion) X(LLVMConstIntToPtr) \
+  X(LLVMGetMDKindIDInContext) X(LLVMMDStringInContext2) X(LLVMMDNodeInContext2) X(LLVMMetadataAsValue) \
+  X(LLVMSetMetadata) \
   /* Builder */ \
   X(LLVMCreateBuilderInContext) X(LLVMDisposeBuilder) X(LLVMPositionBuilderAtEnd) \
   X(LLVMPositionBuilderBefore) \
