@@ -10,6 +10,10 @@
 
 int64_t perigee_instruction_budget = INT64_MAX;
 
+// The interned string "__index" as a value (set by a built executable's start), for
+// compiled code that reads inherited fields inline (perigee build --profile).
+uint64_t perigee_index_name = 0;
+
 volatile int perigee_interrupt_requested = 0;
 int64_t perigee_interrupt_saved_budget = INT64_MAX;
 

@@ -356,6 +356,7 @@ extension FunctionLowering {
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
         b.position(atEndOf: lookup)
+        if op == .TGETS, guidance?.inheritedReads.contains(pc) == true { readInherited(t, key, into: a, done: done) }
         let found = callRuntime(.lookup, [t, key, lookupResult])
         let use = newBlock("found")
         b.condBr(b.icmp(LLVMIntEQ, found, i64(0)), use, slow)

@@ -8,8 +8,10 @@
 /// - a function whose arithmetic met other values than numbers gets its generic version
 ///   (arithmetic through the runtime) besides the speculative one, so meeting them again
 ///   switches to it instead of leaving each activation to the interpreter;
+/// - a field read that mostly went through `__index` tables reads them inline (two levels);
 /// - conditional jumps get the recorded outcomes as LLVM branch weights.
 import CLLVM
+import PerigeeCodegen
 import PerigeeFrontend
 import PerigeeLLVM
 import PerigeeProfile
@@ -24,6 +26,8 @@ struct FunctionGuidance {
     var otherArithmetic: [Int] = []
     /// Conditional instructions: times their following jump was taken, and not.
     var branches: [Int: (taken: Int, notTaken: Int)] = [:]
+    /// `TGETS` sites whose reads mostly went through `__index` tables: read inline there.
+    var inheritedReads: Set<Int> = []
 }
 
 /// A profile matched with the program, and what the build did with it.
@@ -61,6 +65,14 @@ public final class ProgramGuidance {
                 if !seen.subtracting(.number).isEmpty {
                     g.otherArithmetic.append(pc)
                     note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): generic version besides the speculative one", true)
+                }
+            }
+            if op == .TGETS && site.inherited > 0 {
+                if 2 * site.inherited >= site.hits {
+                    g.inheritedReads.insert(pc)
+                    note(pc, "field read through __index tables in \(site.inherited) of \(site.hits) reads: the chain read inline (two levels)", true)
+                } else {
+                    note(pc, "field read through __index in \(site.inherited) of \(site.hits) reads only: not specialized", false)
                 }
             }
             if site.taken + site.notTaken > 0 {
@@ -159,6 +171,47 @@ extension InlineBuiltin {
 }
 
 extension FunctionLowering {
+    /// At a TGETS whose table `t` lacks `key` and has a metatable: the key read through up
+    /// to two `__index` tables inline (a class's method, an inherited field), as the
+    /// runtime's lookup would read it. Anything else (an `__index` that is not a table, a
+    /// deeper chain, no `"__index"` name yet) goes on in the block this leaves the builder in.
+    func readInherited(_ t: LLVMValueRef, _ key: LLVMValueRef, into a: Int, done: LLVMBasicBlockRef) {
+        let generic = newBlock("inheritedgeneric")
+        let name = b.load(cx.i64, rt.indexName())
+        guardOr(b.icmp(LLVMIntNE, name, i64(0)), slow: generic)
+        var table = t
+        for level in 0..<2 {
+            let metatable = loadPointerField(table, RuntimeLayout.tableMetatable)
+            if level > 0 { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(metatable, cx.i64), i64(0)), slow: generic) }
+            // The metatable's own `__index` (a raw read, as metamethods are looked up).
+            let handlerSlot = findStringSlot(metatable, name)
+            guardOr(b.icmp(LLVMIntNE, b.ptrToInt(handlerSlot, cx.i64), i64(0)), slow: generic)
+            let handler = b.load(cx.i64, handlerSlot)
+            guardOr(hasTag(handler, ValueBits.tableTag), slow: generic)
+            let next = objectPointer(handler)
+            let slot = findStringSlot(next, key)
+            let present = newBlock("inheritedslot"), absent = newBlock("inheritedabsent"), use = newBlock("inherited")
+            b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+            b.position(atEndOf: present)
+            let v = b.load(cx.i64, slot)
+            b.condBr(b.icmp(LLVMIntNE, v, bits(ValueBits.nil)), use, absent)
+            b.position(atEndOf: use)
+            store(a, v)
+            b.br(done)
+            // Not there either: nil when that table has no metatable, else one level more.
+            b.position(atEndOf: absent)
+            let isNil = newBlock("inheritednil"), deeper = newBlock("deeper")
+            b.condBr(hasNoMetatable(next), isNil, deeper)
+            b.position(atEndOf: isNil)
+            store(a, bits(ValueBits.nil))
+            b.br(done)
+            b.position(atEndOf: deeper)
+            table = next
+        }
+        b.br(generic)
+        b.position(atEndOf: generic)
+    }
+
     /// The branch of conditional instruction `pc` to its following jump's target (first
     /// successor) or past it, weighted by how often the profile saw each.
     func weighBranch(_ branch: LLVMValueRef, _ pc: Int) {

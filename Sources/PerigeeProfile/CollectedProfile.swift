@@ -28,6 +28,7 @@ extension Profile {
                 s.second = counts.second[pc]
                 s.taken = counts.taken[pc]
                 s.notTaken = counts.notTaken[pc]
+                s.inherited = counts.inherited[pc] ?? 0
                 for (callee, n) in counts.callees[pc] ?? [:] {
                     switch callee {
                     case .lua(let target): s.callees[keys[target].map(Callee.lua) ?? .other, default: 0] += n

@@ -60,6 +60,8 @@ public struct SiteProfile: Equatable {
     public var notTaken = 0
     /// Call instructions: the callees and how often each was reached.
     public var callees: [Callee: Int] = [:]
+    /// `TGETS`: reads the table could not answer itself, its metatable did (`__index`).
+    public var inherited = 0
     public init() {}
 
     mutating func merge(_ o: SiteProfile) {
@@ -68,6 +70,7 @@ public struct SiteProfile: Equatable {
         second.formUnion(o.second)
         taken += o.taken
         notTaken += o.notTaken
+        inherited += o.inherited
         for (c, n) in o.callees { callees[c, default: 0] += n }
     }
 }

@@ -102,6 +102,7 @@ public enum ProfileFormat {
                 let s = f.sites[pc]!
                 lines.append("site \(pc) \(s.hits) \(typesText(s.first)) \(typesText(s.second))")
                 if s.taken > 0 || s.notTaken > 0 { lines.append("branch \(pc) \(s.taken) \(s.notTaken)") }
+                if s.inherited > 0 { lines.append("inherited \(pc) \(s.inherited)") }
                 for (callee, n) in s.callees.sorted(by: { $0.value > $1.value || ($0.value == $1.value && "\($0.key)" < "\($1.key)") }) {
                     switch callee {
                     case .lua(let target) where number[target.chunk] != nil: lines.append("call \(pc) \(n) lua \(ref(target))")
@@ -210,6 +211,11 @@ public enum ProfileFormat {
                 guard p.functions[key]!.sites[pc] != nil else { throw fail(n, "'branch' without its 'site'") }
                 p.functions[key]!.sites[pc]!.taken = try int(f[2], n, "count")
                 p.functions[key]!.sites[pc]!.notTaken = try int(f[3], n, "count")
+            case "inherited":
+                try count(3)
+                let (key, pc) = try site(f[1])
+                guard p.functions[key]!.sites[pc] != nil else { throw fail(n, "'inherited' without its 'site'") }
+                p.functions[key]!.sites[pc]!.inherited = try int(f[2], n, "count")
             case "call":
                 guard f.count >= 4 else { throw fail(n, "'call' needs a count and a callee") }
                 let (key, pc) = try site(f[1])

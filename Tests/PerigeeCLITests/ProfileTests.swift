@@ -117,6 +117,46 @@ final class ProfileTests: XCTestCase {
         }
     }
 
+    /// Fields inherited through `__index` tables, read inline where the profile saw them:
+    /// the same results when the classes change after the profiled part (a method replaced,
+    /// `__index` replaced by another table), through three levels, and with `__index` functions.
+    func testInheritedFieldsReadInlineStayCorrect() throws {
+        try write("oo.lua", """
+            local Base = {} Base.__index = Base
+            function Base.new(x) return setmetatable({x = x}, Base) end
+            function Base:get() return self.x end
+            function Base:kind() return "base" end
+            local Derived = setmetatable({}, {__index = Base}) Derived.__index = Derived
+            function Derived.new(x) return setmetatable({x = x}, Derived) end
+            function Derived:kind() return "derived" end
+            local Third = setmetatable({}, {__index = Derived}) Third.__index = Third
+            function Third.new(x) return setmetatable({x = x}, Third) end
+            local Fn = setmetatable({}, {__index = function(t, k) return k .. "!" end})
+            local objs = {Base.new(1), Derived.new(2), Third.new(3)}
+            local s, names = 0, {}
+            for i = 1, 3000 do
+              local o = objs[i % 3 + 1]
+              s = s + o:get()
+              names[o:kind()] = (names[o:kind()] or 0) + 1
+              local m = o.missing
+              if m ~= nil then s = s + 1000 end
+            end
+            print(s, names.base, names.derived, Fn.hello, Fn.x)
+            Base.get = function(self) return -self.x end
+            Derived.__index = {get = function() return 100 end, kind = Derived.kind}
+            s = 0
+            for i = 1, 30 do local o = objs[i % 3 + 1] s = s + o:get() .. "" end
+            print(s, objs[2]:kind(), objs[3]:kind(), objs[3].x)
+            """)
+        XCTAssertEqual(try runPerigee(["profile", "-o", "oo.profile", "oo.lua"], in: work).status, 0)
+        XCTAssertTrue(try text("oo.profile").contains("\ninherited "))
+        let build = try runPerigee(["build", "oo.lua", "--profile", "oo.profile", "--profile-report", "-o", "oo"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertTrue(String(decoding: build.out, as: UTF8.self).contains("the chain read inline"))
+        let result = try runProgram(work.appendingPathComponent("oo").path, [], in: work)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "6000\t1000\t2000\thello!\tx!\n960\tderived\tderived\t3\n")
+    }
+
     func testMergeAddsCountsAndKeepsEachTraceOnce() throws {
         try write("loop.lua", "local s = 0 for i = 1, 1000 do if i % 2 == 0 then s = s + i end end print(s)")
         for n in 1...2 { XCTAssertEqual(try runPerigee(["profile", "-o", "\(n).profile", "loop.lua"], in: work).status, 0) }

@@ -9,6 +9,7 @@
 /// in place; `coroutine.resume` then finishes those activations in the interpreter, which
 /// can continue any compiled frame at its bytecode position.
 import Glibc
+import CSupport
 import PerigeeFrontend
 
 /// `(L, base, nargs) -> result`: the results are the top `result` values of the stack, or
@@ -219,6 +220,7 @@ struct CompiledProgram {
         vm.setInstructionLimit(instructionLimit)
         stackLimit.pointee = vm.nativeStackLimit
         vm.compiledHookFlag = hookFlag
+        perigee_index_name = Value(string: vm.g.pointee.metamethodNames[Int(Metamethod.index.rawValue)]).bits
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()

@@ -63,6 +63,8 @@ public final class FunctionCounts {
     public internal(set) var notTaken: [Int]
     /// Call sites: what they reached, how often.
     public internal(set) var callees: [Int: [ObservedCallee: Int]] = [:]
+    /// Reads of a constant key (TGETS) that the table lacked and its metatable had to answer.
+    public internal(set) var inherited: [Int: Int] = [:]
 
     init(_ prototype: Prototype, count: Int) {
         self.prototype = prototype
@@ -192,7 +194,8 @@ public final class ProfileCollector {
         let op = i.opcode
         if let form = op.arithmetic {
             switch form.operands {
-            case .variableVariable, .unary: c.see(index, r[i.rb], r[i.rc])
+            case .variableVariable: c.see(index, r[i.rb], r[i.rc])
+            case .unary: c.see(index, r[i.rd], nil)
             case .variableNumber, .numberVariable: c.see(index, r[i.rb], nil)
             }
             return
@@ -221,7 +224,14 @@ public final class ProfileCollector {
             c.branch(index, (op == .IST || op == .ISTC) == x.isTruthy)
         case .TGETV, .TGETR, .TSETV, .TSETR:
             c.see(index, r[i.rb], r[i.rc])
-        case .TGETS, .TGETB, .TSETS, .TSETB:
+        case .TGETS:
+            let t = r[i.rb]
+            c.see(index, t, nil)
+            if t.isTable, t.table.pointee.metatable != nil,
+               t.table.get(string: proto.pointee.numbers[-1 - i.rc].string).isNil {
+                c.inherited[index, default: 0] += 1
+            }
+        case .TGETB, .TSETS, .TSETB:
             c.see(index, r[i.rb], nil)
         case .CALL, .CALLM, .CALLT, .CALLMT:
             let callee = r[i.ra]

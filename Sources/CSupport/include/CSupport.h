@@ -32,6 +32,10 @@ void perigee_set_profiling(const uint8_t *_Nullable observed);
 /// their slow path when it is negative. INT64_MAX while no limit is set.
 extern int64_t perigee_instruction_budget;
 
+/// The interned string "__index" as a value, set when a built executable starts (0 before):
+/// profile-guided compiled code reads fields inherited through `__index` tables inline.
+extern uint64_t perigee_index_name;
+
 /// Set by the SIGINT handler, which also makes the budget negative (again every 20 ms, by
 /// SIGALRM, while the interrupt is pending), so that the next loop
 /// edge or function entry of any engine takes the budget's slow path and raises
