@@ -339,7 +339,8 @@ extension FunctionLowering {
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
         let cdata = cdataPaths && (op == .TGETS || op == .TGETV)
-        let notTable = cdata ? newBlock("nottable") : slow
+        let strings = !cdata && op == .TGETS && guidance?.stringMethodReads.contains(pc) == true
+        let notTable = cdata || strings ? newBlock("nottable") : slow
         let t = tableOperand(op == .GGET ? nil : bReg, slow: notTable)
         let key: LLVMValueRef
         switch op {
@@ -366,6 +367,10 @@ extension FunctionLowering {
         if cdata {
             b.position(atEndOf: notTable)
             lowerCDataRead(pc, op, a, bReg, cReg, slow: slow, done: done)
+        }
+        if strings {
+            b.position(atEndOf: notTable)
+            readStringMethod(load(bReg), gcConstant(cReg), into: a, slow: slow, done: done)
         }
         b.position(atEndOf: slow)
         bailIfNegative(call(.index, pc: pc))

@@ -9,6 +9,7 @@
 ///   (arithmetic through the runtime) besides the speculative one, so meeting them again
 ///   switches to it instead of leaving each activation to the interpreter;
 /// - a field read that mostly went through `__index` tables reads them inline (two levels);
+/// - a field read that only met strings reads the string metatable's `__index` inline;
 /// - conditional jumps get the recorded outcomes as LLVM branch weights.
 import CLLVM
 import PerigeeCodegen
@@ -28,6 +29,8 @@ struct FunctionGuidance {
     var branches: [Int: (taken: Int, notTaken: Int)] = [:]
     /// `TGETS` sites whose reads mostly went through `__index` tables: read inline there.
     var inheritedReads: Set<Int> = []
+    /// `TGETS` sites that only met strings (`s:byte()`): the string metatable read inline.
+    var stringMethodReads: Set<Int> = []
 }
 
 /// A profile matched with the program, and what the build did with it.
@@ -66,6 +69,10 @@ public final class ProgramGuidance {
                     g.otherArithmetic.append(pc)
                     note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): generic version besides the speculative one", true)
                 }
+            }
+            if op == .TGETS && site.first == .string {
+                g.stringMethodReads.insert(pc)
+                note(pc, "field read of strings only: the string metatable's __index read inline", true)
             }
             if op == .TGETS && site.inherited > 0 {
                 if 2 * site.inherited >= site.hits {
@@ -176,12 +183,31 @@ extension FunctionLowering {
     /// runtime's lookup would read it. Anything else (an `__index` that is not a table, a
     /// deeper chain, no `"__index"` name yet) goes on in the block this leaves the builder in.
     func readInherited(_ t: LLVMValueRef, _ key: LLVMValueRef, into a: Int, done: LLVMBasicBlockRef) {
+        readThroughIndexTables(loadPointerField(t, RuntimeLayout.tableMetatable), key, into: a, done: done)
+    }
+
+    /// At a TGETS of a string (`s:byte(i)`, `s:sub(...)`): the method read from the string
+    /// metatable's `__index` table inline, as the runtime would read it; when that is not
+    /// how the read goes (not a string, no such metatable or table), to `slow`.
+    func readStringMethod(_ v: LLVMValueRef, _ key: LLVMValueRef, into a: Int, slow: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+        guardOr(hasTag(v, ValueBits.stringTag), slow: slow)
+        let slot = b.load(cx.i64, rt.stringMetatableSlot())
+        guardOr(b.icmp(LLVMIntNE, slot, i64(0)), slow: slow)
+        let metatable = b.load(rt.i8p, b.intToPtr(slot, cx.pointer(to: rt.i8p)))
+        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(metatable, cx.i64), i64(0)), slow: slow)
+        readThroughIndexTables(metatable, key, into: a, done: done)
+        b.br(slow)
+    }
+
+    /// The read of `key` through the `__index` tables starting at (non-null) `firstMetatable`,
+    /// up to two levels; what it cannot finish goes on in the block it leaves the builder in.
+    func readThroughIndexTables(_ firstMetatable: LLVMValueRef, _ key: LLVMValueRef, into a: Int, done: LLVMBasicBlockRef) {
         let generic = newBlock("inheritedgeneric")
         let name = b.load(cx.i64, rt.indexName())
         guardOr(b.icmp(LLVMIntNE, name, i64(0)), slow: generic)
-        var table = t
+        var table: LLVMValueRef? = nil
         for level in 0..<2 {
-            let metatable = loadPointerField(table, RuntimeLayout.tableMetatable)
+            let metatable = table.map { loadPointerField($0, RuntimeLayout.tableMetatable) } ?? firstMetatable
             if level > 0 { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(metatable, cx.i64), i64(0)), slow: generic) }
             // The metatable's own `__index` (a raw read, as metamethods are looked up).
             let handlerSlot = findStringSlot(metatable, name)

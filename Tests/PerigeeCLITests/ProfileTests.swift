@@ -157,6 +157,35 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "6000\t1000\t2000\thello!\tx!\n960\tderived\tderived\t3\n")
     }
 
+    /// String methods read through the string metatable inline where the profile saw only
+    /// strings: the same results when the metatable's `__index` changes (another table, a
+    /// function) and when a table meets the site.
+    func testStringMethodsReadInlineStayCorrect() throws {
+        try write("str.lua", """
+            local s = "hello world"
+            local n = 0
+            for i = 1, 2000 do n = n + s:byte(i % #s + 1) + #s:sub(2, 4) end
+            print(n, s:upper())
+            local mt = getmetatable("")
+            mt.__index = {byte = function() return 1 end, sub = string.sub, upper = function() return "U" end}
+            n = 0
+            for i = 1, 20 do n = n + s:byte(1) + #s:sub(2, 4) end
+            print(n, s:upper())
+            mt.__index = function(str, k) return function() return 2 end end
+            n = 0
+            for i = 1, 20 do n = n + s:byte(1) + s:sub(2, 4) end
+            print(n, s:upper())
+            local t = {byte = function() return 5 end, sub = function() return "xy" end}
+            print(pcall(function() local v = t; return v:byte() + #v:sub() end))
+            """)
+        XCTAssertEqual(try runPerigee(["profile", "-o", "str.profile", "str.lua"], in: work).status, 0)
+        let build = try runPerigee(["build", "str.lua", "--profile", "str.profile", "--profile-report", "-o", "str"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertTrue(String(decoding: build.out, as: UTF8.self).contains("the string metatable's __index read inline"))
+        let result = try runProgram(work.appendingPathComponent("str").path, [], in: work)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "208908\tHELLO WORLD\n80\tU\n80\t2\ntrue\t7\n")
+    }
+
     func testMergeAddsCountsAndKeepsEachTraceOnce() throws {
         try write("loop.lua", "local s = 0 for i = 1, 1000 do if i % 2 == 0 then s = s + i end end print(s)")
         for n in 1...2 { XCTAssertEqual(try runPerigee(["profile", "-o", "\(n).profile", "loop.lua"], in: work).status, 0) }

@@ -221,6 +221,7 @@ struct CompiledProgram {
         stackLimit.pointee = vm.nativeStackLimit
         vm.compiledHookFlag = hookFlag
         perigee_index_name = Value(string: vm.g.pointee.metamethodNames[Int(Metamethod.index.rawValue)]).bits
+        perigee_string_metatable_slot = UInt64(UInt(bitPattern: vm.g.pointee.typeMetatables + Int(ValueTag.string.rawValue)))
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()

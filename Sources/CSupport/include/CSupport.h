@@ -35,6 +35,8 @@ extern int64_t perigee_instruction_budget;
 /// The interned string "__index" as a value, set when a built executable starts (0 before):
 /// profile-guided compiled code reads fields inherited through `__index` tables inline.
 extern uint64_t perigee_index_name;
+/// The address of the string metatable's slot in the global state, likewise (0 before).
+extern uint64_t perigee_string_metatable_slot;
 
 /// Set by the SIGINT handler, which also makes the budget negative (again every 20 ms, by
 /// SIGALRM, while the interrupt is pending), so that the next loop
