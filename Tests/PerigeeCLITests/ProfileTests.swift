@@ -153,8 +153,13 @@ final class ProfileTests: XCTestCase {
         let build = try runPerigee(["build", "oo.lua", "--profile", "oo.profile", "--profile-report", "-o", "oo"], in: work)
         XCTAssertEqual(build.status, 0, build.err)
         XCTAssertTrue(String(decoding: build.out, as: UTF8.self).contains("the chain read inline"))
-        let result = try runProgram(work.appendingPathComponent("oo").path, [], in: work)
-        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "6000\t1000\t2000\thello!\tx!\n960\tderived\tderived\t3\n")
+        // Also compiled as several objects (-j 2): direct calls then cross objects.
+        let split = try runPerigee(["build", "oo.lua", "--profile", "oo.profile", "-j", "2", "-o", "oo2"], in: work)
+        XCTAssertEqual(split.status, 0, split.err)
+        for executable in ["oo", "oo2"] {
+            let result = try runProgram(work.appendingPathComponent(executable).path, [], in: work)
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "6000\t1000\t2000\thello!\tx!\n960\tderived\tderived\t3\n", executable)
+        }
     }
 
     /// String methods read through the string metatable inline where the profile saw only
