@@ -81,10 +81,13 @@ let package = Package(
                 swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeJIT", dependencies: ["PerigeeCodegen", "PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"],
                 exclude: ["README.md"], swiftSettings: llvmSwiftFlags),
-        .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
+        // Profiles of recorded runs (`perigee profile`): the data, the file format, merging, matching.
+        .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"]),
+        .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime", "PerigeeProfile"],
+                exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",
-                          dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend"],
+                          dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend", "PerigeeProfile"],
                           swiftSettings: llvmSwiftFlags,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // The frontend fuzzer (Tests/fuzz): its mutator, and the executable running it for long.

@@ -18,6 +18,7 @@ void *perigee_run;
 #define DECLARE_HANDLER(name) \
     PerigeeStep perigee_op_##name(uint64_t *base, const uint32_t *pc, uint32_t ins);
 HANDLERS(DECLARE_HANDLER) DECLARE_HANDLER(hook) DECLARE_HANDLER(record)
+void perigee_op_profile(uint64_t *base, const uint32_t *pc, uint32_t ins);
 
 // The stubs every instruction starts in: the instruction's own, or, while an instruction
 // hook is set, the hook's.
@@ -77,13 +78,34 @@ static const Stub recording[256] = {
     RECORD_64 RECORD_64 RECORD_64 RECORD_64
 };
 
-static const Stub *active = plain;
-static int hook_on, recording_on;
+// While a profile is collected (`perigee profile`), the instructions it observes start
+// here: the profiler sees the operands first, then the instruction runs. The other opcodes
+// keep their own stubs in this table, so they cost nothing more; without a profile the
+// table is never chosen.
+static void stub_profile(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    perigee_op_profile(base, pc, ins);
+    __attribute__((musttail)) return plain[ins & 0xff](base, pc, ins);
+}
 
-// A debug hook wins over recording (the JIT stops recording when a hook is set).
-static void choose_table(void) { active = hook_on ? hooked : (recording_on ? recording : plain); }
+static Stub profiling[256];
+
+static const Stub *active = plain;
+static int hook_on, recording_on, profiling_on;
+
+// A debug hook wins over recording (the JIT stops recording when a hook is set), and
+// recording over profiling (instructions the recorder sees are not profiled).
+static void choose_table(void) {
+    active = hook_on ? hooked : (recording_on ? recording : (profiling_on ? profiling : plain));
+}
 void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
 void perigee_set_recording(int on) { recording_on = on; choose_table(); }
+void perigee_set_profiling(const uint8_t *_Nullable observed) {
+    profiling_on = observed != 0;
+    if (observed) {
+        for (int op = 0; op < 256; op++) profiling[op] = observed[op] ? stub_profile : plain[op];
+    }
+    choose_table();
+}
 
 void perigee_interpret(void *run, uint64_t *base, const uint32_t *pc) {
     void *outer = perigee_run;

@@ -10,6 +10,13 @@
 
 int64_t perigee_instruction_budget = INT64_MAX;
 
+// The interned string "__index" as a value (set by a built executable's start), for
+// compiled code that reads inherited fields inline (perigee build --profile).
+uint64_t perigee_index_name = 0;
+// The address of the string metatable's slot in the global state (likewise), for compiled
+// code that reads string methods (`s:byte()`) through it inline.
+uint64_t perigee_string_metatable_slot = 0;
+
 volatile int perigee_interrupt_requested = 0;
 int64_t perigee_interrupt_saved_budget = INT64_MAX;
 

@@ -93,25 +93,31 @@ extension FunctionLowering {
     /// arguments its inline form takes: for `multi`, `select('#', ...)` takes any number,
     /// the others the fixed ones and one result of the previous call (checked where called).
     func expectedBuiltin(_ pc: Int, _ a: Int, nargs: Int, multi: Bool = false) -> (InlineBuiltin, Int)? {
-        compact ? nil : FunctionLowering.expectedBuiltin(proto, pc, a, nargs: nargs, multi: multi)
+        compact ? nil : FunctionLowering.expectedBuiltin(proto, pc, a, nargs: nargs, multi: multi, guidance: guidance)
     }
 
-    static func expectedBuiltin(_ proto: Prototype, _ pc: Int, _ a: Int, nargs: Int, multi: Bool) -> (InlineBuiltin, Int)? {
-        guard let (_, name) = proto.slotName(pc, a) else { return nil }
-        if multi, name == "select", nargs >= 1 { return (.selectCount, nargs) }
+    /// Without a name, the builtin a profile saw the call reach (`guidance`), if any.
+    static func expectedBuiltin(_ proto: Prototype, _ pc: Int, _ a: Int, nargs: Int, multi: Bool,
+                                guidance: FunctionGuidance? = nil) -> (InlineBuiltin, Int)? {
         let count = multi ? nargs + 1 : nargs
-        return InlineBuiltin(named: name, nargs: count).map { ($0, count) }
+        if let (_, name) = proto.slotName(pc, a) {
+            if multi, name == "select", nargs >= 1 { return (.selectCount, nargs) }
+            if let form = InlineBuiltin(named: name, nargs: count) { return (form, count) }
+        }
+        guard let id = guidance?.builtins[pc] else { return nil }
+        return InlineBuiltin(id: id, nargs: count).map { ($0, count) }
     }
 
     /// The calls of `proto` (by pc) that want one result from a builtin that answers numbers:
     /// past them, compiled code has checked the result to be a number (another callee's
     /// other answer hands the activation to the interpreter), so arithmetic on it needs no check.
-    static func numericCalls(_ proto: Prototype) -> Set<Int> {
+    static func numericCalls(_ proto: Prototype, _ guidance: FunctionGuidance? = nil) -> Set<Int> {
         guard !isCompact(proto) else { return [] }
         var calls: Set<Int> = []
         for (pc, ins) in proto.bytecode.enumerated() where (ins.opcode == .CALL || ins.opcode == .CALLM) && ins.rb == 2 {
             let multi = ins.opcode == .CALLM
-            if let (form, _) = expectedBuiltin(proto, pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi),
+            if let (form, _) = expectedBuiltin(proto, pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi,
+                                               guidance: guidance),
                form.answersNumber {
                 calls.insert(pc)
             }

@@ -33,9 +33,12 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// evidently works on tables with metamethods (vector math). Others hand the rest of an
     /// activation to the interpreter when speculation fails; a generic version for every
     /// function that speculates would double the build time of typical programs.
-    static func hasGenericVersion(_ proto: Prototype) -> Bool {
-        !isCompact(proto) && NumberInference.indexesArithmeticResults(proto)
-            && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto)))
+    /// With a profile: also functions whose arithmetic met other values in the recorded run.
+    static func hasGenericVersion(_ proto: Prototype, _ guidance: FunctionGuidance? = nil) -> Bool {
+        guard !isCompact(proto) else { return false }
+        if let guidance, !guidance.otherArithmetic.isEmpty { return true }
+        return NumberInference.indexesArithmeticResults(proto)
+            && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto, guidance)))
     }
 
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
@@ -45,11 +48,12 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// Lowers `job`'s function and, when it has one, its generic version.
     static func lower(_ job: FunctionJob, _ rt: RuntimeInterface, shared: Bool = false,
                       debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
-        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, cdataPaths: job.cdataPaths, debug: debug)
+        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, cdataPaths: job.cdataPaths,
+                                    guidance: job.guidance, debug: debug)
         main.lower()
         guard job.generic else { return (main.function, nil) }
         let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared,
-                                       cdataPaths: job.cdataPaths, debug: debug)
+                                       cdataPaths: job.cdataPaths, guidance: job.guidance, debug: debug)
         generic.lower()
         return (main.function, generic.function)
     }
@@ -91,23 +95,27 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
+    /// What a profile says about this function (ProfileGuidance), if the build has one.
+    let guidance: FunctionGuidance?
     var debugScope: LLVMMetadataRef?
 
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
-         cdataPaths: Bool = false, debug: DebugInfoBuilder? = nil) {
+         cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, debug: DebugInfoBuilder? = nil) {
         self.generic = generic
+        self.guidance = guidance
         self.cdataPaths = cdataPaths
         self.debug = debug
         self.proto = proto
         self.rt = rt
         cx = rt.cx
         b = IRBuilder(cx)
-        function = rt.module.addFunction(name, rt.functionType)
+        // Declared already when a profile-guided call of it came first.
+        function = rt.module.declare(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
-        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto))
+        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto, guidance))
         compact = FunctionLowering.isCompact(proto)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
@@ -263,7 +271,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     /// Branches on `condition` to the target of the jump at `pc + 1`, or past it.
     func branchOnFollowingJump(_ condition: LLVMValueRef, _ pc: Int) {
-        b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2))
+        weighBranch(b.condBr(condition, block(jumpTarget(pc + 1)), block(pc + 2)), pc)
     }
 
     /// Lowers the instruction at `pc`; true when control falls through to the next one.
@@ -361,7 +369,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let v = load(d)
             let truth = isTruthy(v)
             let take = newBlock("copy")
-            b.condBr(ins.opcode == .ISTC ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), take, block(pc + 2))
+            weighBranch(b.condBr(ins.opcode == .ISTC ? truth : b.icmp(LLVMIntEQ, truth, cx.constant(0, cx.i1)), take, block(pc + 2)), pc)
             b.position(atEndOf: take)
             store(a, v)
             b.br(block(jumpTarget(pc + 1)))

@@ -96,7 +96,8 @@ extension FunctionLowering {
         let builtinEnd = b.insertBlock!
         b.position(atEndOf: lua)
         let native = nativeEntry(ofLua: f, slow: slow)
-        let first = callCompiled(native, thread: thread, base: calleeBase(funcSlot), nargs: n)
+        let first = callProfiledTarget(pc, native, base: calleeBase(funcSlot), nargs: n)
+            ?? callCompiled(native, thread: thread, base: calleeBase(funcSlot), nargs: n)
         // Tail calls from the callee come back here as `tailCall` with the next callee in the
         // frame: compiled ones are called in this loop, anything else by the runtime.
         let entry = b.insertBlock!
@@ -338,7 +339,8 @@ extension FunctionLowering {
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
         let cdata = cdataPaths && (op == .TGETS || op == .TGETV)
-        let notTable = cdata ? newBlock("nottable") : slow
+        let strings = !cdata && op == .TGETS && guidance?.stringMethodReads.contains(pc) == true
+        let notTable = cdata || strings ? newBlock("nottable") : slow
         let t = tableOperand(op == .GGET ? nil : bReg, slow: notTable)
         let key: LLVMValueRef
         switch op {
@@ -355,6 +357,7 @@ extension FunctionLowering {
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
         b.position(atEndOf: lookup)
+        if op == .TGETS, guidance?.inheritedReads.contains(pc) == true { readInherited(t, key, into: a, done: done) }
         let found = callRuntime(.lookup, [t, key, lookupResult])
         let use = newBlock("found")
         b.condBr(b.icmp(LLVMIntEQ, found, i64(0)), use, slow)
@@ -364,6 +367,10 @@ extension FunctionLowering {
         if cdata {
             b.position(atEndOf: notTable)
             lowerCDataRead(pc, op, a, bReg, cReg, slow: slow, done: done)
+        }
+        if strings {
+            b.position(atEndOf: notTable)
+            readStringMethod(load(bReg), gcConstant(cReg), into: a, slow: slow, done: done)
         }
         b.position(atEndOf: slow)
         bailIfNegative(call(.index, pc: pc))

@@ -9,6 +9,7 @@ import CLLVM
 import PerigeeFrontend
 import PerigeeCodegen
 import PerigeeLLVM
+import PerigeeProfile
 import PerigeeRuntime
 
 public struct BuildOptions {
@@ -30,6 +31,8 @@ public struct BuildOptions {
     public var debugInfo = false
     /// Threads compiling functions; nil: one per processor when the program is large.
     public var jobs: Int? = nil
+    /// `--profile F`: a recorded run (`perigee profile`) to specialize the code on.
+    public var profile: String? = nil
     /// Programs with at least this many bytecode instructions compile on all processors.
     public static let parallelThreshold = 2000
 
@@ -51,7 +54,14 @@ public struct ProgramBuild {
     public private(set) var log: [String] = []
     /// What the user should know even without `-v`: required modules left to run time.
     public private(set) var warnings: [String] = []
+    /// Problems with the profile (each said as `perigee: <profile>: <problem>`): the build
+    /// goes on without it, or without the parts that do not match.
+    public private(set) var profileProblems: [String] = []
+    /// What the profile specialized and what it could not (`--profile-report`).
+    public private(set) var profileReport: [String] = []
     let readFile: (String) -> [UInt8]?
+    /// The source of each module compiled in, by chunk name (to match a profile).
+    private var moduleSources: [String: [UInt8]] = [:]
 
     /// `readFile` reads a source file (nil when it cannot be read).
     public init(options: BuildOptions, readFile: @escaping (String) -> [UInt8]?) {
@@ -69,6 +79,7 @@ public struct ProgramBuild {
         }
         let modules = try collectModules(of: program)
         for m in modules { log.append("module '\(m.moduleName ?? "")' compiled in") }
+        let guidance = readProfile(source: source, program: program, modules: modules)
 
         // A single module when the output describes one (IR, an object, line tables).
         let single = options.emitLLVM != nil || options.emitObject != nil || options.debugInfo
@@ -91,8 +102,9 @@ public struct ProgramBuild {
         }
         let compiler = ProgramCompiler(context: context, name: options.input,
                                        debugSource: options.debugInfo ? options.input : nil,
-                                       functionsElsewhere: groupCount > 1)
+                                       functionsElsewhere: groupCount > 1, guidance: guidance)
         compiler.compile(program: program, modules: modules)
+        if let guidance { profileReport = guidance.report + guidance.summary() }
         var objects = [objectPath]
         if groupCount > 1 {
             guard let temporary else { throw BuildError("cannot create a temporary directory") }
@@ -141,6 +153,30 @@ public struct ProgramBuild {
         }
     }
 
+    /// The profile of `--profile`, matched with the program; nil (with the problem noted)
+    /// when it cannot be read or is not usable.
+    private mutating func readProfile(source: [UInt8], program: Prototype, modules: [CompiledChunk]) -> ProgramGuidance? {
+        guard let path = options.profile else { return nil }
+        guard let bytes = readFile(path) else {
+            profileProblems.append("cannot open the profile; building without it")
+            return nil
+        }
+        let profile: Profile
+        do { profile = try ProfileFormat.read(bytes) } catch {
+            profileProblems.append("\(error); building without it")
+            return nil
+        }
+        var matched = ProgramProfile(profile, path: path)
+        matched.add(chunk: "@" + options.input, source: source, root: program)
+        for m in modules {
+            let name = m.prototype.chunkName
+            if let moduleSource = moduleSources[name] { matched.add(chunk: name, source: moduleSource, root: m.prototype) }
+        }
+        profileProblems += matched.warnings
+        log.append("profile \(path): \(matched.matchedChunks.count) chunks matched")
+        return matched.matchedChunks.isEmpty ? nil : ProgramGuidance(matched)
+    }
+
     private func compile(_ source: [UInt8], chunkName: String) throws -> Prototype {
         do {
             return try compileChunk(source, chunkName: chunkName)
@@ -180,6 +216,7 @@ public struct ProgramBuild {
                 continue
             }
             modules.append(CompiledChunk(moduleName: name, prototype: proto))
+            moduleSources["@" + file] = source
             pending += requiredModules(proto)
         }
         return modules

@@ -25,12 +25,15 @@ struct FunctionJob {
     let generic: Bool
     /// Its chunk uses the FFI: cdata reads and stores get inline paths.
     let cdataPaths: Bool
+    /// What a profile says about it (`perigee build --profile`).
+    let guidance: FunctionGuidance?
     var genericName: String { name + "_generic" }
 
-    init(proto: Prototype, name: String, cdataPaths: Bool = false) {
+    init(proto: Prototype, name: String, cdataPaths: Bool = false, guidance: FunctionGuidance? = nil) {
         self.proto = proto
         self.name = name
-        generic = FunctionLowering.hasGenericVersion(proto)
+        self.guidance = guidance
+        generic = FunctionLowering.hasGenericVersion(proto, guidance)
         self.cdataPaths = cdataPaths
     }
 
@@ -50,10 +53,16 @@ public final class ProgramCompiler {
     let functionsElsewhere: Bool
     /// Every Lua function of the program, in function-table order.
     private(set) var jobs: [FunctionJob] = []
+    /// The profile the build uses, if any.
+    let guidance: ProgramGuidance?
+    /// Every function's symbol (profile-guided calls name their callee's).
+    private var symbols: [ObjectIdentifier: String] = [:]
 
     /// `debugSource`: the main source file, when the build asks for DWARF line information.
-    public init(context: LLVMContext, name: String, debugSource: String? = nil, functionsElsewhere: Bool = false) {
+    public init(context: LLVMContext, name: String, debugSource: String? = nil, functionsElsewhere: Bool = false,
+                guidance: ProgramGuidance? = nil) {
         self.context = context
+        self.guidance = guidance
         let module = LLVMModule(name: name, in: context)
         self.module = module
         self.functionsElsewhere = functionsElsewhere
@@ -63,6 +72,9 @@ public final class ProgramCompiler {
 
     /// Lowers every function of `program` and `modules` and writes `main`.
     public func compile(program: Prototype, modules: [CompiledChunk]) {
+        for (index, chunk) in ([program] + modules.map(\.prototype)).enumerated() {
+            for (i, p) in chunk.preorder.enumerated() { symbols[ObjectIdentifier(p)] = ProgramCompiler.symbol(chunk: index, function: i) }
+        }
         let (dump, entries, count) = emitChunk(program, index: 0)
         var moduleRecords: [LLVMValueRef] = []
         let recordType = context.structure([rt.i8p, rt.i8p, context.i64, rt.i8p, context.i64])
@@ -81,6 +93,9 @@ public final class ProgramCompiler {
         debug?.finalize()
     }
 
+    /// The symbol of function `function` (prototype preorder) of chunk `chunk` (0: the program).
+    static func symbol(chunk: Int, function: Int) -> String { "perigee_chunk\(chunk)_f\(function)" }
+
     private func constantPointer(_ global: LLVMValueRef) -> LLVMValueRef {
         context.constantCast(global, to: rt.i8p)
     }
@@ -93,7 +108,8 @@ public final class ProgramCompiler {
         let versionsType = context.structure([pointerType, pointerType])
         let ffi = FunctionLowering.usesFFI(proto)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
-            let job = FunctionJob(proto: p, name: "perigee_chunk\(index)_f\(i)", cdataPaths: ffi)
+            let job = FunctionJob(proto: p, name: ProgramCompiler.symbol(chunk: index, function: i), cdataPaths: ffi,
+                                  guidance: guidance?.guidance(p, symbols: symbols))
             jobs.append(job)
             let (main, generic): (LLVMValueRef, LLVMValueRef?)
             if functionsElsewhere {

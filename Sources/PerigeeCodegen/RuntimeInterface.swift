@@ -60,6 +60,19 @@ public struct RuntimeInterface {
         module.global(named: "perigee_instruction_budget") ?? module.declareVariable("perigee_instruction_budget", cx.i64)
     }
 
+    /// The interned `"__index"` as a value (`perigee_index_name`, defined by the runtime, 0
+    /// until a built executable starts), declared on first use.
+    public func indexName() -> LLVMValueRef {
+        module.global(named: "perigee_index_name") ?? module.declareVariable("perigee_index_name", cx.i64)
+    }
+
+    /// The address of the string metatable's slot (`perigee_string_metatable_slot`, defined
+    /// by the runtime, 0 until a built executable starts), declared on first use.
+    public func stringMetatableSlot() -> LLVMValueRef {
+        module.global(named: "perigee_string_metatable_slot")
+            ?? module.declareVariable("perigee_string_metatable_slot", cx.i64)
+    }
+
     /// An i64 variable the runtime writes (through its address, given at start).
     private static func variable(_ name: String, in module: LLVMModule, _ variables: Variables) -> LLVMValueRef {
         let i64 = module.context.i64

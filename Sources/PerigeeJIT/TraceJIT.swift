@@ -21,6 +21,8 @@ public final class TraceJIT {
     public var dump: DumpOptions?
     /// Where `-jv` and `-jdump` write (standard error by default).
     public var output: (String) -> Void
+    /// `perigee profile`: told of each trace that goes live (TraceProfiling.swift).
+    public var traceObserver: ((ObservedTrace) -> Void)?
 
     unowned let vm: LuaVM
     private var engine: JITEngine?
@@ -249,7 +251,7 @@ public final class TraceJIT {
         // An exit before an instruction that takes all results of the call before it: the
         // side trace knows their count, as the interpreter does.
         if record.multres >= 0 { side.startAfterCall(results: record.multres) }
-        side.keepsBytecode = dump?.bytecode == true
+        side.keepsBytecode = dump?.bytecode == true || traceObserver != nil
         recorder = side
         vm.traces.setRecording(true)
     }
@@ -268,7 +270,7 @@ public final class TraceJIT {
                 let started = TraceRecorder(anchor: anchor, proto: function.function.proto, base: base,
                                             maxRecord: parameters["maxrecord"], g: vm.g)
                 configure(started)
-                started.keepsBytecode = dump?.bytecode == true
+                started.keepsBytecode = dump?.bytecode == true || traceObserver != nil
                 recorder = started
                 try started.begin(L)
             }
@@ -478,6 +480,7 @@ public final class TraceJIT {
                                   number: number)
             }
             self.compiled += 1
+            if let traceObserver { traceObserver(observed(recorder, number: number)) }
             if let dump {
                 output(header + (dump.llvm ? "---- TRACE \(number) LLVM\n" + llvmIR : "")
                        + (dump.trace ? "---- TRACE \(number) stop -> \(ending(recorder).dropFirst())\n\n" : ""))
@@ -566,7 +569,7 @@ public final class TraceJIT {
 
     /// How a trace ends, as `-jv` says it: ` loop`, ` -> N` (into trace N) or back to the
     /// interpreter.
-    private func ending(_ recorder: TraceRecorder) -> String {
+    func ending(_ recorder: TraceRecorder) -> String {
         switch recorder.end {
         case .loop?: return " loop"
         case .link(let n)?: return " -> \(n)"

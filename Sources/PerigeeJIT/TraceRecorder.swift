@@ -178,7 +178,7 @@ final class TraceRecorder {
     private(set) var endsAtReturn = false
     /// Each instruction recorded and its frame depth, for `-jdump`'s `b` (when asked).
     var keepsBytecode = false
-    private var bytecode: [(pc: UnsafePointer<UInt32>, depth: Int, proto: ProtoRef)] = []
+    private(set) var bytecode: [(pc: UnsafePointer<UInt32>, depth: Int, proto: ProtoRef)] = []
 
     /// The instructions recorded, one a line as `-jdump` lists them: index in its function,
     /// a dot for each inlined frame, the opcode and its operands.

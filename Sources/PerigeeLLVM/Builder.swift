@@ -31,6 +31,18 @@ public final class IRBuilder {
     @discardableResult public func ret(_ value: LLVMValueRef) -> LLVMValueRef { L.LLVMBuildRet(ref, value)! }
     @discardableResult public func retVoid() -> LLVMValueRef { L.LLVMBuildRetVoid(ref)! }
     @discardableResult public func br(_ target: LLVMBasicBlockRef) -> LLVMValueRef { L.LLVMBuildBr(ref, target)! }
+    /// Gives conditional branch `branch` LLVM's `branch_weights` (how often each successor
+    /// was taken, in order), for block placement.
+    public func setBranchWeights(_ branch: LLVMValueRef, _ weights: [UInt32]) {
+        let c = context.ref
+        let name = "branch_weights"
+        var operands: [LLVMMetadataRef?] = [L.LLVMMDStringInContext2(c, name, name.utf8.count)]
+        for w in weights { operands.append(L.LLVMValueAsMetadata(L.LLVMConstInt(L.LLVMInt32TypeInContext(c), UInt64(w), 0))) }
+        let node = operands.withUnsafeMutableBufferPointer { L.LLVMMDNodeInContext2(c, $0.baseAddress, $0.count) }
+        let kind = L.LLVMGetMDKindIDInContext(c, "prof", 4)
+        L.LLVMSetMetadata(branch, kind, L.LLVMMetadataAsValue(c, node))
+    }
+
     @discardableResult
     public func condBr(_ condition: LLVMValueRef, _ then: LLVMBasicBlockRef,
                        _ otherwise: LLVMBasicBlockRef) -> LLVMValueRef {

@@ -10,7 +10,7 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict] [--profile file [--profile-report]]
           -o output        the executable (default: the script's name without .lua); with
                            --emit-llvm or --emit-obj alone, no executable is linked
           --emit-llvm F    write the optimized LLVM IR to F
@@ -20,6 +20,10 @@ struct BuildCommand {
           -j N, --jobs N   compile on N threads (default: one per processor for large programs;
                            one with --emit-llvm, --emit-obj or -g, which describe a single module)
           -v               report the modules compiled in and each step
+          --profile F      specialize the code on the recorded run F ('perigee profile'):
+                           guarded fast paths for the types and callees it saw; a profile
+                           that is unreadable or of another source is a warning
+          --profile-report say what the profile specialized and what it could not, and why
           --strict         fail when a required module cannot be found or compiled (otherwise
                            a warning, and require raises the error when the program runs)
 
@@ -36,6 +40,8 @@ struct BuildCommand {
         var strip = false
         var strict = false
         var jobs: Int? = nil
+        var profile: String? = nil
+        var profileReport = false
         var i = 0
         func value(_ option: String) -> String? {
             guard i + 1 < arguments.count else { return nil }
@@ -66,6 +72,11 @@ struct BuildCommand {
                 strip = true
             case "--strict":
                 strict = true
+            case "--profile":
+                guard let v = value(a) else { return usage("'--profile' needs a file") }
+                profile = v
+            case "--profile-report":
+                profileReport = true
             case "-j", "--jobs":
                 guard let v = value(a), let n = Int(v), n >= 1, n <= 64 else {
                     return usage("'\(a)' needs a number of threads from 1 to 64")
@@ -91,6 +102,8 @@ struct BuildCommand {
         options.jobs = jobs
         options.strip = strip
         options.strict = strict
+        options.profile = profile
+        if profileReport && profile == nil { return usage("'--profile-report' needs '--profile file'") }
         options.link = output != nil || (emitLLVM == nil && emitObject == nil)
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }
@@ -100,6 +113,13 @@ struct BuildCommand {
         do { try build.run() } catch { failure = error }
         if verbose { for line in build.log { writeStandardError("\(programName): \(line)\n") } }
         for warning in build.warnings { writeStandardError("\(programName): warning: \(warning)\n") }
+        for problem in build.profileProblems { writeStandardError("\(programName): \(profile ?? ""): \(problem)\n") }
+        if profileReport {
+            for line in build.profileReport { writeStandardOutput("profile: \(line)\n") }
+            if build.profileReport.isEmpty && failure == nil {
+                writeStandardOutput("profile: nothing specialized: the profile does not apply to this program\n")
+            }
+        }
         if let failure {
             writeStandardError("\(programName): \(failure)\n")
             return 1

@@ -10,6 +10,13 @@ import PerigeeRuntime
 struct CommandLineDriver {
     let arguments: [String]
     let programName = "perigee"
+    /// `--profile-out=FILE` (or `perigee profile -o FILE`): the run's profile goes there.
+    var profileOutput: String? = nil
+
+    init(arguments: [String], profileOutput: String? = nil) {
+        self.arguments = arguments
+        self.profileOutput = profileOutput
+    }
 
     /// What the options asked for, in order (`-e` and `-l` run in the order given).
     enum Action {
@@ -21,6 +28,10 @@ struct CommandLineDriver {
         if arguments.first == "build" {
             return BuildCommand(arguments: Array(arguments.dropFirst()), programName: programName).run()
         }
+        if arguments.first == "profile" && profileOutput == nil {
+            return ProfileCommand(arguments: Array(arguments.dropFirst()), programName: programName).run()
+        }
+        var profileOutput = self.profileOutput
         var actions: [Action] = []
         var interactive = false
         var showVersion = false
@@ -76,6 +87,12 @@ struct CommandLineDriver {
                     memoryLimit = limit
                     break
                 }
+                if a.hasPrefix("--profile-out=") {
+                    let path = String(a.dropFirst("--profile-out=".count))
+                    guard !path.isEmpty else { return usage("'--profile-out=' needs a file") }
+                    profileOutput = path
+                    break
+                }
                 if a.hasPrefix("--max-instructions=") {
                     guard let limit = parseInstructionCount(String(a.dropFirst("--max-instructions=".count))) else {
                         return usage("bad instruction limit '\(a)'")
@@ -108,6 +125,17 @@ struct CommandLineDriver {
         }
         vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
                         options: Array(arguments[..<min(i, arguments.count)]))
+        let profile = profileOutput.map { ProfileRecording(path: $0, programName: programName) }
+        profile?.start(vm, tracing)
+        var status = runPrograms(vm, actions: actions, script: script, scriptArguments: scriptArguments,
+                                 interactive: interactive, showVersion: showVersion, ignoreEnvironment: ignoreEnvironment)
+        if let profile, !profile.finish(), status == 0 { status = 1 }
+        return status
+    }
+
+    /// LUA_INIT, the `-e` and `-l` actions, the script and the interactive loop, in order.
+    private func runPrograms(_ vm: LuaVM, actions: [Action], script: String?, scriptArguments: [String],
+                             interactive: Bool, showVersion: Bool, ignoreEnvironment: Bool) -> Int32 {
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()
@@ -163,8 +191,12 @@ struct CommandLineDriver {
           --max-instructions=N  Fail with "instruction limit exceeded" after about N bytecode
                     instructions (k, m, g suffixes: thousands, millions, billions);
                     PERIGEE_MAX_INSTRUCTIONS=N does the same, in built executables too.
+          --profile-out=FILE  Write a profile of the run to FILE (see 'perigee profile').
           --        Stop handling options.
           -         Execute stdin and stop handling options.
+
+        usage: \(programName) profile -o app.profile [options] script.lua [args]
+          Run 'script.lua' and write a profile of the run for 'perigee build --profile'.
 
         usage: \(programName) build script.lua [-o output] [options]
           Compile 'script.lua' and the modules it requires into a standalone executable

@@ -140,6 +140,12 @@ final class ConformanceTests: XCTestCase {
         try runBenchmarks(engine: "perigee-aot")
     }
 
+    /// The same, each benchmark built with a profile of its run (`perigee profile`, then
+    /// `perigee build --profile`).
+    func testBenchmarksRunCompiledWithProfiles() throws {
+        try runBenchmarks(engine: "perigee-pgo")
+    }
+
     private func runBenchmarks(engine: String) throws {
         let repository = testsDirectory.deletingLastPathComponent()
         let manifest = try String(contentsOf: repository.appendingPathComponent("bench/programs.tsv"), encoding: .utf8)

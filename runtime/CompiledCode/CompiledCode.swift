@@ -9,6 +9,7 @@
 /// in place; `coroutine.resume` then finishes those activations in the interpreter, which
 /// can continue any compiled frame at its bytecode position.
 import Glibc
+import CSupport
 import PerigeeFrontend
 
 /// `(L, base, nargs) -> result`: the results are the top `result` values of the stack, or
@@ -219,6 +220,8 @@ struct CompiledProgram {
         vm.setInstructionLimit(instructionLimit)
         stackLimit.pointee = vm.nativeStackLimit
         vm.compiledHookFlag = hookFlag
+        perigee_index_name = Value(string: vm.g.pointee.metamethodNames[Int(Metamethod.index.rawValue)]).bits
+        perigee_string_metatable_slot = UInt64(UInt(bitPattern: vm.g.pointee.typeMetatables + Int(ValueTag.string.rawValue)))
         defer {
             vm.closeOpenPipes()
             vm.standardOutput.flush()

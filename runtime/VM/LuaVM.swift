@@ -226,6 +226,7 @@ public final class LuaVM {
             setError(error.message)
             return (.error, nil)
         }
+        activeProfile?.noteChunk(proto, source: source, chunkName: chunkName)
         return instantiate(proto, env: env ?? globals)
     }
 

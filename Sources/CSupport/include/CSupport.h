@@ -23,11 +23,20 @@ extern void *_Nullable perigee_run;
 void perigee_set_instruction_hook(int on);
 /// Swaps in (or out) the recording table: every instruction goes through the JIT's recorder.
 void perigee_set_recording(int on);
+/// Swaps in the profiling table, where the opcodes with a nonzero byte in `observed` (256
+/// bytes) first go through the profiler (`perigee_op_profile`); null swaps it out.
+void perigee_set_profiling(const uint8_t *_Nullable observed);
 
 /// The instruction budget left (runtime/VM/InstructionBudget.swift): the interpreter,
 /// compiled code and traces subtract at every loop edge and Lua function entry, and take
 /// their slow path when it is negative. INT64_MAX while no limit is set.
 extern int64_t perigee_instruction_budget;
+
+/// The interned string "__index" as a value, set when a built executable starts (0 before):
+/// profile-guided compiled code reads fields inherited through `__index` tables inline.
+extern uint64_t perigee_index_name;
+/// The address of the string metatable's slot in the global state, likewise (0 before).
+extern uint64_t perigee_string_metatable_slot;
 
 /// Set by the SIGINT handler, which also makes the budget negative (again every 20 ms, by
 /// SIGALRM, while the interrupt is pending), so that the next loop
