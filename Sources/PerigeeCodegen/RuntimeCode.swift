@@ -22,10 +22,13 @@ extension RuntimeCodeEmitter {
     public func i64(_ v: Int) -> LLVMValueRef { cx.constant(Int64(v), cx.i64) }
     public func bits(_ v: UInt64) -> LLVMValueRef { cx.bits(v) }
 
-    /// Continues in a new block when `condition` holds, else in `slow`.
-    public func guardOr(_ condition: LLVMValueRef, slow: LLVMBasicBlockRef) {
+    /// Continues in a new block when `condition` holds, else in `slow`; `rarely`: the branch
+    /// to `slow` is marked as almost never taken (a trace's exit), so LLVM lays the slow
+    /// path out of the way.
+    public func guardOr(_ condition: LLVMValueRef, slow: LLVMBasicBlockRef, rarely: Bool = false) {
         let next = newBlock("guarded")
-        b.condBr(condition, next, slow)
+        let branch = b.condBr(condition, next, slow)
+        if rarely { b.setBranchWeights(branch, [1 << 20, 1]) }
         b.position(atEndOf: next)
     }
 

@@ -455,7 +455,7 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// Goes on when `condition` holds; otherwise leaves through snapshot `exit`.
     private func guardHolds(_ condition: LLVMValueRef, exit: Int) {
-        guardOr(condition, slow: exitBlock(exit))
+        guardOr(condition, slow: exitBlock(exit), rarely: true)
     }
 
     /// Stores the slots whose values in `snapshot` differ from what the trace stored last.
