@@ -15,6 +15,9 @@ public final class TraceJIT {
     /// Loops whose own recording left them (they run a few rounds at a time): recordings of
     /// loops around them unroll them.
     private var leftLoops: Set<UnsafePointer<UInt32>> = []
+    /// Function recordings that returned before calling the function itself, by function.
+    private var earlyReturns: [UnsafePointer<UInt32>: Int] = [:]
+    static let earlyReturnRetries = 8
     /// `-jv`: one line per trace started, finished or aborted.
     public var verbose = false
     /// `-jdump`: what it shows of each trace (nil: nothing).
@@ -337,6 +340,16 @@ public final class TraceJIT {
             return
         }
         guard let anchor = recorder.anchor else { return }
+        if reason == TraceRecorder.returnToLowerFrame {
+            // A recursive function's recording that met its base case (fib(1)) gives up
+            // too: the next ones soon, without the penalty's doubling, a few times before it
+            // counts (a function that never recurses is blacklisted after those).
+            earlyReturns[anchor, default: 0] += 1
+            if earlyReturns[anchor]! <= TraceJIT.earlyReturnRetries {
+                vm.hotCounters.delay(anchor, by: Int(random.next() & 15))
+                return
+            }
+        }
         // A loop that its own recording left is short: the loops around it unroll it
         // (luajit's innerloopleft).
         if reason == TraceRecorder.leavingLoop, !recorder.isFunctionTrace { leftLoops.insert(anchor) }

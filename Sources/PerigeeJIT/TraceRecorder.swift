@@ -210,6 +210,7 @@ final class TraceRecorder {
     var loopStartOf: (Int) -> Int? = { _ in nil }
     private var unrolledRounds = 0
     static let leavingLoop = "leaving loop in root trace"
+    static let returnToLowerFrame = "NYI: return to lower frame"
     private var tailCalls = 0
     /// Whether compiled function trace n only returns (to the interpreter): such a function
     /// is recorded through (its JFUNCF undone while it runs), any other is linked to.
@@ -533,7 +534,7 @@ final class TraceRecorder {
                 if isFunctionTrace {
                     // A builtin tail-called from the function's frame: the interpreter calls
                     // it and returns (see returnFromFrame).
-                    guard calledItself else { throw TraceAbort("NYI: return to lower frame") }
+                    guard calledItself else { throw TraceAbort(TraceRecorder.returnToLowerFrame) }
                     endsAtReturn = true
                     return stop(.interpreter)
                 }
@@ -760,7 +761,7 @@ final class TraceRecorder {
             // A function trace that only returns, of a function that did not call itself,
             // runs once per call from the interpreter and would compete with loop traces
             // for the compiler: as luajit, none (the loops calling it inline it).
-            if isFunctionTrace && !isSide && !calledItself { throw TraceAbort("NYI: return to lower frame") }
+            if isFunctionTrace && !isSide && !calledItself { throw TraceAbort(TraceRecorder.returnToLowerFrame) }
             endsAtReturn = true
             return stop(.interpreter)
         }
