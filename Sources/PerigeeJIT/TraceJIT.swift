@@ -399,14 +399,13 @@ public final class TraceJIT {
         // When the instruction budget is spent: the state of the back edge (or end), left
         // to the interpreter, whose next charge raises the error.
         let last = ir.snapshots[loopSnapshot ?? finalSnapshot!]
-        let budgetExit = recorder.budgetCost > 0
-            ? ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
-            : nil
+        func leavingAsLast() -> Int {
+            ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
+        }
+        let budgetExit = recorder.budgetCost > 0 ? leavingAsLast() : nil
         // When the collector is due in a trace that allocates: the same state, left to the
         // interpreter, which runs the step.
-        let gcExit = recorder.allocates
-            ? ir.snapshot(pc: last.pc, depth: last.depth, baseOffset: last.baseOffset, multres: last.multres, last.entries)
-            : nil
+        let gcExit = recorder.allocates ? leavingAsLast() : nil
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, link: index == finalSnapshot ? linked : nil,

@@ -377,8 +377,6 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     // MARK: Values
 
-    /// Slot `slot`'s address in the current frame (`frame` is the frame's address since the
-    /// last call through the runtime, which may move the stack).
     /// A value cell holding nil: where an HREF that found no slot points.
     static let nilCell: UnsafeMutablePointer<UInt64> = {
         let cell = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
@@ -386,6 +384,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         return cell
     }()
 
+    /// Slot `slot`'s address in the current frame (`frame` is the frame's address since the
+    /// last call through the runtime, which may move the stack).
     private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
 
     /// Stores snapshot entries into their slots.

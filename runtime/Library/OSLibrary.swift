@@ -151,7 +151,7 @@ extension LuaVM {
         register("start", in: options) { raw in
             let c = BuiltinCall(raw, "start")
             var texts: [String] = []
-            for n in 1...max(1, c.count) where n <= c.count {
+            for n in stride(from: 1, through: c.count, by: 1) {
                 guard let text = c.string(n) else { return c.typeError(n, expected: "string") }
                 texts.append(text.description)
             }

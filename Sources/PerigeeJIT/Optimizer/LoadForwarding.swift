@@ -95,11 +95,17 @@ enum LoadForwarding {
         }
     }
 
-    /// Whether load `load` reads memory that no instruction of the trace may write (so it
-    /// reads the same in every iteration of a loop whose other operands stay the same).
-    static func isUnwritten(_ ir: TraceIR, _ load: IRIns) -> Bool {
+    /// The instructions of a trace that may change memory some load reads (for
+    /// `isUnwritten`, which then need not look at the others).
+    static func writers(_ ir: TraceIR) -> [IRIns] {
+        ir.instructions.filter { $0.op.info.effect == .store || $0.op == .CALLL || $0.op == .CALLA }
+    }
+
+    /// Whether load `load` reads memory that none of the trace's `writers` may write (so
+    /// it reads the same in every iteration of a loop whose other operands stay the same).
+    static func isUnwritten(_ ir: TraceIR, _ load: IRIns, writers: [IRIns]) -> Bool {
         guard let memory = memory(load.op, load.op2) else { return false }
-        return !ir.instructions.contains { interference(ir, $0, memory, load.ref1) != .none }
+        return !writers.contains { interference(ir, $0, memory, load.ref1) != .none }
     }
 
     /// Whether two address references of the same kind may name the same memory.

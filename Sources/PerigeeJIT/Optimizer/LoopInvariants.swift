@@ -18,6 +18,7 @@ enum LoopInvariants {
     /// the back edge changes.
     static func hoistable(_ ir: TraceIR, changedSlots: Set<Int>) -> Set<UInt16> {
         guard ir.optimizations.contains(.loop), ir.runtimeCalls.isEmpty else { return [] }
+        let writers = LoadForwarding.writers(ir)
         var invariant: Set<UInt16> = []
         func isInvariant(_ ref: IRRef) -> Bool { ref.isConstant || invariant.contains(ref.raw) }
         for (n, ins) in ir.instructions.enumerated() {
@@ -38,7 +39,7 @@ enum LoopInvariants {
                  .AREF, .HREFK, .HREF, .UREFO, .UREFC, .FREF, .BASE, .STRREF:
                 invariant.insert(ref)
             case .ALOAD, .HLOAD, .ULOAD, .FLOAD, .XLOAD, .ALEN, .CALLL:
-                if LoadForwarding.isUnwritten(ir, ins) { invariant.insert(ref) }
+                if LoadForwarding.isUnwritten(ir, ins, writers: writers) { invariant.insert(ref) }
             default:
                 continue
             }
