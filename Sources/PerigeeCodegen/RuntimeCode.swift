@@ -220,18 +220,18 @@ extension RuntimeCodeEmitter {
     }
 
     /// The array slot of number `key` in table `t` when the key is an integer inside the
-    /// array part; the guard fails to `slow` otherwise. `integer`: the key as an i64, when
-    /// it is known to be an integer.
+    /// array part (keys 0..<arrayLimit, key k at `array[k - 1]`); the guard fails to `slow`
+    /// otherwise. `integer`: the key as an i64, when it is known to be an integer.
     public func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, integer: LLVMValueRef? = nil,
                           slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        let size = loadCount(t, RuntimeLayout.tableArraySize)
+        let limit = loadCount(t, RuntimeLayout.tableArrayLimit)
         let index: LLVMValueRef
         if let integer {
             index = integer
-            guardOr(b.icmp(LLVMIntULT, b.sub(index, i64(1)), size), slow: slow)
+            guardOr(b.icmp(LLVMIntULT, index, limit), slow: slow)
         } else {
             let d = b.bitcast(key, cx.double)
-            let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(1.0)), b.fcmp(LLVMRealOLE, d, b.sitofp(size, cx.double)))
+            let inside = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(0.0)), b.fcmp(LLVMRealOLT, d, b.sitofp(limit, cx.double)))
             guardOr(inside, slow: slow)
             // In range, so the conversion is defined; the round trip says it is an integer.
             index = b.fptosi(d, cx.i64)

@@ -1493,7 +1493,7 @@ final class TraceRecorder {
         guard liveKey.isNumber || liveKey.isString else { return nil }
         if liveKey.isNumber {
             let d = liveKey.number
-            if d >= 1, d <= Double(table.pointee.arraySize), d == d.rounded() {
+            if d >= 0, d < Double(table.pointee.arrayLimit), d == d.rounded() {
                 return (emitGuard(.AREF, .pointer, t, key), table.pointee.array.unsafelyUnwrapped[Int(d) - 1])
             }
         }

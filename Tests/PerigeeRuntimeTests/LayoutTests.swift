@@ -31,7 +31,7 @@ final class LayoutTests: XCTestCase {
 
     func testTableLayout() {
         XCTAssertEqual(offset(\GCTable.absentMetamethods), 10)
-        XCTAssertEqual(offset(\GCTable.arraySize), 12)
+        XCTAssertEqual(offset(\GCTable.arrayLimit), 12)
         XCTAssertEqual(offset(\GCTable.array), 24)
         XCTAssertEqual(offset(\GCTable.node), 32)
         XCTAssertEqual(offset(\GCTable.hashMask), 40)

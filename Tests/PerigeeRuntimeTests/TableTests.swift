@@ -96,6 +96,29 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(t.length(), 2)
     }
 
+    /// Key 0 is in the array part whenever there is one (LuaJIT's slot 0), counts towards
+    /// its size, moves out when the array part goes, and `next` visits it first.
+    func testKeyZeroLivesInTheArrayPart() {
+        let t = table(0, 0)
+        XCTAssertEqual(t.set(integer: 0, .num(10), g), .ok)
+        XCTAssertEqual(t.pointee.arrayLimit, 3, "LuaJIT's rehash gives key 0 alone an array part for 0...2")
+        XCTAssertEqual(t.pointee.array![-1], .num(10))
+        for i in 1...4 { XCTAssertEqual(t.set(integer: i, .num(Double(i)), g), .ok) }
+        XCTAssertGreaterThan(t.pointee.arrayLimit, 4)
+        XCTAssertEqual(t.pointee.array![-1], .num(10))
+        XCTAssertEqual(t.get(number: -0.0), .num(10))
+        XCTAssertEqual(t.slot(.num(0)), t.pointee.array! - 1)
+        var key = Value.nil, value = Value.nil
+        XCTAssertEqual(t.next(&key, &value), .found)
+        XCTAssertEqual(key, .num(0))
+        XCTAssertEqual(t.length(), 4)
+        XCTAssertEqual(t.resize(arraySize: 0, hashSize: 8, g), .ok)
+        XCTAssertNil(t.pointee.array)
+        XCTAssertEqual(t.get(integer: 0), .num(10))
+        for i in 1...4 { XCTAssertEqual(t.get(integer: i), .num(Double(i))) }
+        g.popAll()
+    }
+
     /// Small tables are one block; parts that outgrow it move out, and whatever the mix,
     /// collecting the tables gives every byte back.
     func testColocatedPartsGrowShrinkAndAreFreed() {
@@ -105,7 +128,8 @@ final class TableTests: XCTestCase {
         XCTAssertTrue(small.isColocated(small.pointee.array!))
         XCTAssertTrue(small.isColocated(small.pointee.node))
         XCTAssertEqual(small.pointee.marked & GCMark.separateParts, 0)
-        XCTAssertEqual(small.allocationSize, MemoryLayout<GCTable>.stride + 2 * 8 + 4 * MemoryLayout<TableNode>.stride)
+        // Keys 0, 1 and 2 in the array part.
+        XCTAssertEqual(small.allocationSize, MemoryLayout<GCTable>.stride + 3 * 8 + 4 * MemoryLayout<TableNode>.stride)
         for i in 1...40 { XCTAssertEqual(small.set(integer: i, .num(Double(i)), g), .ok) }
         for i in 0..<20 { XCTAssertEqual(small.set(g.key("k\(i)"), .num(Double(i)), g), .ok) }
         XCTAssertFalse(small.isColocated(small.pointee.array!))

@@ -23,7 +23,7 @@ public enum RuntimeLayout {
     public static let upvalueMarked = MemoryLayout<GCUpvalue>.offset(of: \GCUpvalue.marked)!
     // Tables and their hash nodes.
     public static let tableMarked = MemoryLayout<GCTable>.offset(of: \GCTable.marked)!
-    public static let tableArraySize = MemoryLayout<GCTable>.offset(of: \GCTable.arraySize)!
+    public static let tableArrayLimit = MemoryLayout<GCTable>.offset(of: \GCTable.arrayLimit)!
     public static let tableArray = MemoryLayout<GCTable>.offset(of: \GCTable.array)!
     public static let tableNode = MemoryLayout<GCTable>.offset(of: \GCTable.node)!
     public static let tableHashMask = MemoryLayout<GCTable>.offset(of: \GCTable.hashMask)!

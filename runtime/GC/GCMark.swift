@@ -72,7 +72,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         case GCObjectType.table:
             let t = o.cast(to: GCTable.self)
             if traverseTable(t) { o.pointee.marked &= ~GCMark.black }
-            return MemoryLayout<GCTable>.stride + Int(t.pointee.arraySize) * 8 + t.nodeCount * MemoryLayout<TableNode>.stride
+            return MemoryLayout<GCTable>.stride + Int(t.pointee.arrayLimit) * 8 + t.nodeCount * MemoryLayout<TableNode>.stride
         case GCObjectType.function:
             let f = o.cast(to: GCFunction.self)
             traverseFunction(f)
@@ -114,8 +114,9 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             }
         }
         if weakKeys && weakValues { return true }
-        if !weakValues, let array = t.pointee.array {
-            let n = Int(t.pointee.arraySize)
+        if !weakValues, let array = t.pointee.array.map({ $0 - 1 }) {
+            // From key 0's slot.
+            let n = Int(t.pointee.arrayLimit)
             for i in 0..<min(n, markPrefetchDistance) { prefetchHeader(array[i]) }
             for i in 0..<n {
                 if i + markPrefetchDistance < n { prefetchHeader(array[i + markPrefetchDistance]) }
@@ -227,8 +228,8 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         var list = pointee.weakTables
         while let o = list {
             let t = o.cast(to: GCTable.self)
-            if o.pointee.marked & GCMark.weakValue != 0, let array = t.pointee.array {
-                for i in 0..<Int(t.pointee.arraySize) where isCleared(array[i], isKey: false) { array[i] = .nil }
+            if o.pointee.marked & GCMark.weakValue != 0, let array = t.pointee.array.map({ $0 - 1 }) {
+                for i in 0..<Int(t.pointee.arrayLimit) where isCleared(array[i], isKey: false) { array[i] = .nil }
             }
             let node = t.pointee.node
             for i in 0..<t.nodeCount {

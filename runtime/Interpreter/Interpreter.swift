@@ -262,7 +262,8 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let hasHash = !template.hasEmptyHashPart(self)
         guard let t = newTable(arraySize: arraySize, hashSize: hasHash ? template.nodeCount : 0) else { return nil }
         if arraySize > 0 {
-            t.pointee.array.unsafelyUnwrapped.update(from: template.pointee.array.unsafelyUnwrapped, count: arraySize)
+            // From key 0's slot.
+            (t.pointee.array.unsafelyUnwrapped - 1).update(from: template.pointee.array.unsafelyUnwrapped - 1, count: arraySize + 1)
         }
         if hasHash {
             let from = template.pointee.node, to = t.pointee.node

@@ -111,8 +111,8 @@ struct SerialEncoder {
             SerialEncoder.writeLength(tagDictMetatable, into: &out)
             SerialEncoder.writeLength(UInt32(index), into: &out)
         }
-        // The array part: keys 1 ... the last non-nil slot. Index 0 lives in the hash part
-        // here; it joins the array, as in LuaJIT's layout, when the array part is used.
+        // The array part: keys 1 ... the last non-nil slot, with key 0 when it is set, as
+        // LuaJIT writes it.
         var arrayCount = Int(t.pointee.arraySize)
         while arrayCount > 0 && t.get(integer: arrayCount).isNil { arrayCount -= 1 }
         let zero = arrayCount > 0 ? t.get(integer: 0) : .nil

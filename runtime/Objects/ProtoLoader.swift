@@ -90,11 +90,11 @@ extension LuaVM {
 
     private func buildTemplate(_ template: TableTemplate, _ strings: StringPool) throws(ProtoLoadError) -> TableRef {
         let arraySize = arraySlots(luajitArraySize: template.arraySize)
-        // LuaJIT's slot 0 is a hash key here: room for it too, so no rehash moves the border.
+        // Key 0 is in the array part when there is one (LuaJIT's slot 0), else a hash key.
         let hashKeys = template.entries.count { entry in
             if entry.value == .nil { return false }
             guard case .number(let n) = entry.key else { return true }
-            return !(n >= 1 && n <= Double(arraySize) && n == n.rounded(.towardZero))
+            return !(arraySize > 0 && n >= 0 && n <= Double(arraySize) && n == n.rounded(.towardZero))
         }
         let hashSize = max(template.hashSizeLog2 > 0 ? 1 << template.hashSizeLog2 : 0, hashKeys)
         guard let t = g.newTable(arraySize: arraySize, hashSize: hashSize) else { throw .outOfMemory }

@@ -5,13 +5,20 @@
 ///     0  next  8 marked  9 gct (= 11)
 ///     10 absentMetamethods UInt8  bit set = that fast metamethod is known absent (`Metamethod`)
 ///     11 colocatedWords UInt8     8-byte words allocated right behind the header (see below)
-///     12 arraySize  UInt32        keys 1...arraySize live in `array[key - 1]`
+///     12 arrayLimit UInt32        keys 0..<arrayLimit live in `array[key - 1]` (LuaJIT's asize)
 ///     16 gclist                   gray-list link
-///     24 array      UnsafeMutablePointer<Value>?   nil when arraySize == 0
+///     24 array      UnsafeMutablePointer<Value>?   nil when arrayLimit == 0
 ///     32 node       UnsafeMutablePointer<TableNode>  hash part, hashMask + 1 nodes
 ///     40 hashMask   UInt32        node count - 1 (0 with the shared empty node)
 ///     48 lastFree   UnsafeMutablePointer<TableNode>  free nodes are searched below it
 ///     56 metatable  UnsafeMutablePointer<GCTable>?
+///
+/// The array part starts at key 0, as LuaJIT's does: `array` points at key 1's slot and key
+/// 0's slot is `array[-1]`, the first word of the part's block. A table has an array part
+/// exactly when `arraySize` (keys 1...arraySize, `arrayLimit - 1`) is above 0; then key 0
+/// lives only in the array part, else only in the hash part. So 0-based loops index the
+/// array part in every engine, and `next` visits key 0 first, as LuaJIT's does. The bound
+/// check of compiled code is one unsigned compare of the key with `arrayLimit`.
 ///
 /// Layout of `TableNode` (size 24): 0 value, 8 key, 16 next (collision chain).
 /// A key's main position is `node[hash(key) & hashMask]`; string keys hash by the string's
@@ -35,13 +42,16 @@ public struct GCTable {
     public var gct: UInt8
     public var absentMetamethods: UInt8
     public var colocatedWords: UInt8
-    public var arraySize: UInt32
+    public var arrayLimit: UInt32
     public var gclist: ObjectRef?
     public var array: UnsafeMutablePointer<Value>?
     public var node: UnsafeMutablePointer<TableNode>
     public var hashMask: UInt32
     public var lastFree: UnsafeMutablePointer<TableNode>
     public var metatable: TableRef?
+
+    /// Keys 1...arraySize are in the array part (with key 0 when it is above 0).
+    public var arraySize: UInt32 { @inline(__always) get { arrayLimit == 0 ? 0 : arrayLimit &- 1 } }
 }
 
 public struct TableNode {
@@ -77,7 +87,8 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     public func newTable(arraySize: Int = 0, hashSize: Int = 0) -> TableRef? {
         let arraySize = min(max(arraySize, 0), 1 << maxArrayBits)
         let nodes = hashSize > 0 ? hashNodeCount(forKeys: min(hashSize, 1 << 30)) : 0
-        let partBytes = arraySize * MemoryLayout<Value>.stride + nodes * MemoryLayout<TableNode>.stride
+        let arrayBytes = arrayPartBytes(arraySize)
+        let partBytes = arrayBytes + nodes * MemoryLayout<TableNode>.stride
         guard MemoryLayout<GCTable>.stride + partBytes <= maxColocatedTableBytes else {
             guard let t = makeTable(colocatedBytes: 0) else { return nil }
             // On failure the empty table stays valid and the GC frees it.
@@ -87,13 +98,13 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         guard let t = makeTable(colocatedBytes: partBytes) else { return nil }
         let parts = UnsafeMutableRawPointer(t + 1)
         if arraySize > 0 {
-            let array = parts.bindMemory(to: Value.self, capacity: arraySize)
-            array.initialize(repeating: .nil, count: arraySize)
-            t.pointee.array = array
-            t.pointee.arraySize = UInt32(arraySize)
+            let block = parts.bindMemory(to: Value.self, capacity: arraySize + 1)
+            block.initialize(repeating: .nil, count: arraySize + 1)
+            t.pointee.array = block + 1
+            t.pointee.arrayLimit = UInt32(arraySize + 1)
         }
         if nodes > 0 {
-            let node = (parts + arraySize * MemoryLayout<Value>.stride).bindMemory(to: TableNode.self, capacity: nodes)
+            let node = (parts + arrayBytes).bindMemory(to: TableNode.self, capacity: nodes)
             node.initialize(repeating: TableNode(value: .nil, key: .nil, next: nil), count: nodes)
             t.pointee.node = node
             t.pointee.hashMask = UInt32(nodes - 1)
@@ -109,7 +120,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         let empty = pointee.emptyNode
         t.pointee.absentMetamethods = 0
         t.pointee.colocatedWords = UInt8(colocatedBytes / MemoryLayout<Value>.stride)
-        t.pointee.arraySize = 0
+        t.pointee.arrayLimit = 0
         t.pointee.gclist = nil
         t.pointee.array = nil
         t.pointee.node = empty
@@ -122,7 +133,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     func freeTable(_ t: TableRef) {
         if t.pointee.marked & GCMark.separateParts != 0 {
             if let array = t.pointee.array, !t.isColocated(array) {
-                release(array, size: Int(t.pointee.arraySize) * MemoryLayout<Value>.stride)
+                release(array - 1, size: arrayPartBytes(Int(t.pointee.arraySize)))
             }
             let node = t.pointee.node
             if node != pointee.emptyNode && !t.isColocated(node) {
@@ -131,6 +142,11 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
         release(t, size: t.allocationSize)
     }
+}
+
+/// The bytes of an array part for keys 1...`arraySize`: key 0's slot and theirs (none when 0).
+@inline(__always) func arrayPartBytes(_ arraySize: Int) -> Int {
+    arraySize > 0 ? (arraySize + 1) * MemoryLayout<Value>.stride : 0
 }
 
 /// The largest table block with colocated parts: the small-block allocator's largest block.
@@ -201,13 +217,13 @@ extension UnsafeMutablePointer where Pointee == GCTable {
 
     /// `t[k]` for an integer key.
     @inline(__always) public func get(integer k: Int) -> Value {
-        if UInt(bitPattern: k &- 1) < UInt(pointee.arraySize) { return pointee.array.unsafelyUnwrapped[k &- 1] }
+        if UInt(bitPattern: k) < UInt(pointee.arrayLimit) { return pointee.array.unsafelyUnwrapped[k &- 1] }
         return getFromHash(number: Double(k))
     }
 
     /// `t[d]` for a number key.
     @inline(__always) public func get(number d: Double) -> Value {
-        if d >= 1 && d <= Double(pointee.arraySize) {
+        if d >= 0 && d < Double(pointee.arrayLimit) {
             let k = Int(d)
             if Double(k) == d { return pointee.array.unsafelyUnwrapped[k - 1] }
         }
@@ -234,7 +250,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     public func slot(_ key: Value) -> UnsafeMutablePointer<Value>? {
         if key.isNumber {
             let d = key.number
-            if d >= 1 && d <= Double(pointee.arraySize) {
+            if d >= 0 && d < Double(pointee.arrayLimit) {
                 let k = Int(d)
                 if Double(k) == d { return pointee.array.unsafelyUnwrapped + (k - 1) }
             }

@@ -1,6 +1,6 @@
 /// Table traversal (`next`) and the length operator (`#`) with Lua 5.1's border rule.
 ///
-/// Traversal order is the array part (keys 1...arraySize), then the nodes in index order.
+/// Traversal order is the array part (keys 0..<arrayLimit), then the nodes in index order.
 /// Assigning to or clearing existing keys during a traversal keeps the order valid: a
 /// cleared key stays in its node as a dead key until the next resize, so `next` still
 /// finds where it was.
@@ -23,22 +23,22 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     }
 
     /// The traversal position right after `key` (0 for nil), or nil when the key is absent.
-    /// Positions 0..<arraySize are array slots, then nodes follow.
+    /// Positions 0..<arrayLimit are the array part's keys, then nodes follow.
     public func position(after key: Value) -> Int? {
         if key.isNil { return 0 }
-        let arraySize = Int(pointee.arraySize)
+        let limit = Int(pointee.arrayLimit)
         if key.isNumber {
             let d = key.number
-            if d >= 1 && d <= Double(arraySize) {
+            if d >= 0 && d < Double(limit) {
                 let k = Int(d)
-                if Double(k) == d { return k }
+                if Double(k) == d { return k + 1 }
             }
             if d != d { return nil }
             guard let node = findNode(Value(number: d + 0)) else { return nil }
-            return arraySize + (node - pointee.node) + 1
+            return limit + (node - pointee.node) + 1
         }
         guard let node = findNode(key) else { return nil }
-        return arraySize + (node - pointee.node) + 1
+        return limit + (node - pointee.node) + 1
     }
 
     /// Finds the first live entry at or after `position`; stores it in `key`/`value` and
@@ -46,26 +46,26 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// position in a hidden slot and calls this directly.
     @inline(__always)
     public func entry(from position: Int, _ key: inout Value, _ value: inout Value) -> Int {
-        let arraySize = Int(pointee.arraySize)
+        let limit = Int(pointee.arrayLimit)
         var i = position
-        if i < arraySize, let array = pointee.array {
-            while i < arraySize {
-                if !array[i].isNil {
-                    key = Value(number: Double(i + 1))
-                    value = array[i]
+        if i < limit, let array = pointee.array {
+            while i < limit {
+                if !array[i - 1].isNil {
+                    key = Value(number: Double(i))
+                    value = array[i - 1]
                     return i + 1
                 }
                 i += 1
             }
         }
         let count = nodeCount
-        var n = i - arraySize
+        var n = i - limit
         while n < count {
             let node = pointee.node + n
             if !node.pointee.value.isNil {
                 key = node.pointee.key
                 value = node.pointee.value
-                return arraySize + n + 1
+                return limit + n + 1
             }
             n += 1
         }

@@ -5,7 +5,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// Regrows the table so that `key` fits: counts integer keys by power-of-two slices and
     /// picks the array size LuaJIT would.
     func rehash(adding key: Value, _ g: GlobalRef) -> TableStatus {
-        // slices[i] counts integer keys k with 2^(i-1) < k <= 2^i.
+        // slices[i] counts integer keys k with 2^(i-1) < k <= 2^i (slices[0]: 0 and 1).
         return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxArrayBits + 1) { buffer -> TableStatus in
             let slices = buffer.baseAddress!
             slices.initialize(repeating: 0, count: maxArrayBits + 1)
@@ -32,7 +32,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         let size = Int(pointee.arraySize)
         guard let array = pointee.array else { return 0 }
         var total = 0
-        var key = 1
+        var key = 0
         var bit = 0
         var limit = 1
         while bit <= maxArrayBits {
@@ -55,16 +55,16 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     private func countIntegerKey(_ key: Value, _ slices: UnsafeMutablePointer<UInt32>) -> Int {
         guard key.isNumber else { return 0 }
         let d = key.number
-        guard d >= 1 && d <= Double(1 << maxArrayBits) else { return 0 }
+        guard d >= 0 && d <= Double(1 << maxArrayBits) else { return 0 }
         let k = Int(d)
         guard Double(k) == d else { return 0 }
-        slices[k == 1 ? 0 : Int.bitWidth - (k - 1).leadingZeroBitCount] += 1
+        slices[k <= 1 ? 0 : Int.bitWidth - (k - 1).leadingZeroBitCount] += 1
         return 1
     }
 
     /// LuaJIT's `bestasize`: the largest power of two n such that more than a quarter of the
-    /// keys 1...n are present (so `#` on tables with holes finds LuaJIT's borders); returns n
-    /// and how many keys it holds. LuaJIT's bins are these slices with 1 and 2 in one.
+    /// keys 0...n are present (so `#` on tables with holes finds LuaJIT's borders); returns n
+    /// and how many keys it holds. LuaJIT's bins are these slices with 0, 1 and 2 in one.
     private func optimalArraySize(_ slices: UnsafeMutablePointer<UInt32>, integerKeys: Int) -> (Int, Int) {
         var sum = 0
         var size = 0
@@ -103,35 +103,43 @@ extension UnsafeMutablePointer where Pointee == GCTable {
             newNode.initialize(repeating: TableNode(value: .nil, key: .nil, next: nil), count: newNodeCount)
         }
         if arraySize > oldArraySize {
+            // The block starts with key 0's slot.
+            let oldBlock = pointee.array.map { $0 - 1 }
             let grown = arrayIsColocated
-                ? g.reallocate(nil, from: 0, to: arraySize * stride)
-                : g.reallocate(pointee.array, from: oldArraySize * stride, to: arraySize * stride)
+                ? g.reallocate(nil, from: 0, to: arrayPartBytes(arraySize))
+                : g.reallocate(oldBlock, from: arrayPartBytes(oldArraySize), to: arrayPartBytes(arraySize))
             guard let raw = grown else {
                 if hashSize > 0 { g.release(newNode, size: newNodeCount * MemoryLayout<TableNode>.stride) }
                 return .outOfMemory
             }
-            let array = raw.bindMemory(to: Value.self, capacity: arraySize)
-            if arrayIsColocated, let old = pointee.array { array.initialize(from: old, count: oldArraySize) }
-            (array + oldArraySize).initialize(repeating: .nil, count: arraySize - oldArraySize)
-            pointee.array = array
-            pointee.arraySize = UInt32(arraySize)
+            let block = raw.bindMemory(to: Value.self, capacity: arraySize + 1)
+            if oldArraySize == 0 {
+                block.initialize(repeating: .nil, count: arraySize + 1)
+            } else {
+                if arrayIsColocated, let oldBlock { block.initialize(from: oldBlock, count: oldArraySize + 1) }
+                (block + oldArraySize + 1).initialize(repeating: .nil, count: arraySize - oldArraySize)
+            }
+            pointee.array = block + 1
+            pointee.arrayLimit = UInt32(arraySize + 1)
         }
         pointee.node = newNode
         pointee.hashMask = UInt32(newNodeCount - 1)
         pointee.lastFree = hashSize > 0 ? newNode + newNodeCount : newNode
 
-        // Array slots beyond the new size move to the hash part, which has room for them.
+        // Array slots beyond the new size move to the hash part, which has room for them
+        // (key 0's too when the array part goes).
         if arraySize < oldArraySize, let array = pointee.array {
-            pointee.arraySize = UInt32(arraySize)
+            pointee.arrayLimit = arraySize > 0 ? UInt32(arraySize + 1) : 0
             for i in arraySize..<oldArraySize where !array[i].isNil {
                 reinsert(Value(number: Double(i + 1)), array[i], g)
             }
             if arraySize == 0 {
-                if !arrayIsColocated { g.release(array, size: oldArraySize * stride) }
                 pointee.array = nil
+                if !array[-1].isNil { reinsert(Value(number: 0), array[-1], g) }
+                if !arrayIsColocated { g.release(array - 1, size: arrayPartBytes(oldArraySize)) }
             } else if !arrayIsColocated {
-                pointee.array = g.reallocate(array, from: oldArraySize * stride, to: arraySize * stride)?
-                    .bindMemory(to: Value.self, capacity: arraySize) ?? array
+                pointee.array = g.reallocate(array - 1, from: arrayPartBytes(oldArraySize), to: arrayPartBytes(arraySize))
+                    .map { $0.bindMemory(to: Value.self, capacity: arraySize + 1) + 1 } ?? array
             }
         }
         if oldHadHash {
@@ -154,7 +162,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     private func reinsert(_ key: Value, _ value: Value, _ g: GlobalRef) {
         if key.isNumber {
             let d = key.number
-            if d >= 1 && d <= Double(pointee.arraySize) {
+            if d >= 0 && d < Double(pointee.arrayLimit) {
                 let k = Int(d)
                 if Double(k) == d { pointee.array.unsafelyUnwrapped[k - 1] = value; return }
             }
@@ -164,7 +172,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
 
     /// `table.clear`: every entry becomes nil, the parts keep their sizes.
     public func clear(_ g: GlobalRef) {
-        if let array = pointee.array { array.update(repeating: .nil, count: Int(pointee.arraySize)) }
+        if let array = pointee.array { (array - 1).update(repeating: .nil, count: Int(pointee.arrayLimit)) }
         if !hasEmptyHashPart(g) {
             pointee.node.update(repeating: TableNode(value: .nil, key: .nil, next: nil), count: nodeCount)
             pointee.lastFree = pointee.node + nodeCount

@@ -34,7 +34,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// `t[k] = value` for an integer key.
     @inline(__always)
     public func set(integer k: Int, _ value: Value, _ g: GlobalRef) -> TableStatus {
-        if UInt(bitPattern: k &- 1) < UInt(pointee.arraySize) {
+        if UInt(bitPattern: k) < UInt(pointee.arrayLimit) {
             pointee.array.unsafelyUnwrapped[k &- 1] = value
             barrier(value, g)
             return .ok
@@ -45,7 +45,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// `t[d] = value` for a number key; NaN is refused, -0 is stored as +0.
     @inline(__always)
     public func set(number d: Double, _ value: Value, _ g: GlobalRef) -> TableStatus {
-        if d >= 1 && d <= Double(pointee.arraySize) {
+        if d >= 0 && d < Double(pointee.arrayLimit) {
             let k = Int(d)
             if Double(k) == d {
                 pointee.array.unsafelyUnwrapped[k - 1] = value
