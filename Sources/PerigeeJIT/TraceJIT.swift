@@ -422,6 +422,7 @@ public final class TraceJIT {
         let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex, global = vm.g
         let looping = recursive || loopSnapshot != nil
         let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
+        let startText = PerfMap.enabled ? start(recorder) : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
         if let parent = recorder.parentExit { pendingExits.insert(parent) } else { pendingAnchors.insert(recorder.anchor!) }
@@ -446,7 +447,9 @@ public final class TraceJIT {
                 let optimized = self.monotonicMicroseconds()
                 let llvmIR = dump?.llvm == true ? module.ir : ""
                 let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker)
-                let entry = unsafeBitCast(try engine.lookup(name), to: TraceEntry.self)
+                let address = try engine.lookup(name)
+                PerfMap.record(entry: address, bytes: objectBytes, number: number, start: startText)
+                let entry = unsafeBitCast(address, to: TraceEntry.self)
                 let emitted = self.monotonicMicroseconds()
                 self.compilePhases.lower += lowered - started
                 self.compilePhases.optimize += optimized - lowered
