@@ -317,10 +317,10 @@ extension FunctionLowering {
 
     /// A write to a table slot that needs no `__newindex`, with the table's write barrier;
     /// anything else goes to `miss`.
-    func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, arrayPart: Bool,
+    func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, plainWhenNil: Bool,
                    miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss)
-        guardNoNewIndex(t, slot, arrayPart: arrayPart, miss: miss)
+        guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss)
         b.store(value, slot)
         tableBarrier(thread, t, done: done)
     }
@@ -390,15 +390,15 @@ extension FunctionLowering {
         switch op {
         case .GSET, .TSETS:
             key = gcConstant(op == .GSET ? d : cReg)
-            writeSlot(t, findStringSlot(t, key), value, arrayPart: false, miss: storing, done: done)
+            writeSlot(t, findStringSlot(t, key), value, plainWhenNil: false, miss: storing, done: done)
         default:
             key = op == .TSETB ? bits(Double(cReg).bitPattern) : valueBits(cReg, at: pc)
             if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
             let hashed = newBlock("hashed")
             let integer = op == .TSETB ? i64(cReg) : integerValue(cReg, at: pc)
-            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, arrayPart: true, miss: storing, done: done)
+            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, miss: storing, done: done)
             b.position(atEndOf: hashed)
-            writeSlot(t, findNumberSlot(t, key), value, arrayPart: false, miss: storing, done: done)
+            writeSlot(t, findNumberSlot(t, key), value, plainWhenNil: false, miss: storing, done: done)
         }
         b.position(atEndOf: storing)
         let stored = callRuntime(.store, [t, key, value])

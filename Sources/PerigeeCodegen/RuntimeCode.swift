@@ -247,12 +247,13 @@ extension RuntimeCodeEmitter {
     }
 
     /// Goes on when a store into table `t`'s (non-null) `slot` needs no `__newindex`: the slot
-    /// holds a value, or (for the array part) the table has no metatable; else to `miss`.
-    /// (A key of the hash part holding nil may also have its metamethod name cached as
-    /// absent: the runtime's store clears that cache, so such stores take the slow path too.)
-    public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, arrayPart: Bool, miss: LLVMBasicBlockRef) {
+    /// holds a value, or (`plainWhenNil`: array slots, and nodes of keys that are no
+    /// metamethod names) the table has no metatable; else to `miss`. (A hash key holding nil
+    /// may have its metamethod name cached as absent: the runtime's store clears that
+    /// cache, so stores that may hit one take the slow path.)
+    public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, plainWhenNil: Bool, miss: LLVMBasicBlockRef) {
         let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot, memory: .tableValue), bits(ValueBits.nil))
-        guardOr(arrayPart ? b.or(holdsValue, hasNoMetatable(t)) : holdsValue, slow: miss)
+        guardOr(plainWhenNil ? b.or(holdsValue, hasNoMetatable(t)) : holdsValue, slow: miss)
     }
 
     /// The backward barrier after a store into table `t`: the runtime turns a black table

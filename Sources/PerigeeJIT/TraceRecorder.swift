@@ -1498,7 +1498,13 @@ final class TraceRecorder {
             }
         }
         let live = table.get(liveKey)
-        if live.isNil { return nil }
+        if live.isNil {
+            // A dead key's node (a constructor's key, as TDUP copies it): its slot, holding
+            // nil. Not for metamethod names: a runtime store resets the absent-metamethod bits.
+            guard liveKey.isString, key.isConstant, let index = table.nodeIndex(ofString: liveKey.string),
+                  index < 1 << 16, !liveKey.string.hasMetamethodPrefix else { return nil }
+            return (emitGuard(.HREFK, .pointer, t, ir.slot(key, index)), live)
+        }
         if liveKey.isString && key.isConstant { return (hashSlot(t, table, key, liveKey.string), live) }
         return (emitGuard(.HREF, .pointer, t, key), live)
     }

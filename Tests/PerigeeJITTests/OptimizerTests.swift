@@ -118,6 +118,23 @@ final class LoadForwardingTests: XCTestCase {
         XCTAssertNotEqual(ir.emit(.HLOAD, .string, y, guard: true), ir.number(8))
     }
 
+    func testTablesMadeInTheTraceAreDifferentFromOtherTables() {
+        let ir = TraceIR()
+        let old = ir.emit(.SLOAD, .table, 1, 0, guard: true)
+        let template = ir.object(Value.nil, .table)
+        let a = ir.emit(.TDUP, .table, template, guard: true), b = ir.emit(.TDUP, .table, template, guard: true)
+        let x = hashSlot(ir, a, 1)
+        ir.emit(.HSTORE, .nil, x, ir.number(1), guard: true)
+        ir.emit(.HSTORE, .nil, hashSlot(ir, b, 1), ir.number(2), guard: true)
+        ir.emit(.HSTORE, .nil, hashSlot(ir, old, 1), ir.number(3), guard: true)
+        XCTAssertEqual(ir.emit(.HLOAD, .number, x, guard: true), ir.number(1),
+                       "neither another new table nor a table the trace had before is this one")
+        // A table loaded after the new one was made may be it (stored somewhere, read back).
+        let later = ir.emit(.SLOAD, .table, 2, 0, guard: true)
+        ir.emit(.HSTORE, .nil, hashSlot(ir, later, 1), ir.number(4), guard: true)
+        XCTAssertNotEqual(ir.emit(.HLOAD, .number, x, guard: true), ir.number(1))
+    }
+
     func testArraySlotsAtDifferentOffsetsDoNotAlias() {
         let ir = TraceIR()
         let t = ir.emit(.SLOAD, .table, 1, 0, guard: true), i = ir.emit(.SLOAD, .number, 2, 0, guard: true)

@@ -91,8 +91,10 @@ extension LuaVM {
     private func buildTemplate(_ template: TableTemplate, _ strings: StringPool) throws(ProtoLoadError) -> TableRef {
         let arraySize = arraySlots(luajitArraySize: template.arraySize)
         // Key 0 is in the array part when there is one (LuaJIT's slot 0), else a hash key.
+        // Keys whose values the constructor stores by instruction are in the template too,
+        // with nil values (dead keys, as LuaJIT's templates hold them): every copy then has
+        // their nodes, so those stores find their slots instead of inserting keys.
         let hashKeys = template.entries.count { entry in
-            if entry.value == .nil { return false }
             guard case .number(let n) = entry.key else { return true }
             return !(arraySize > 0 && n >= 0 && n <= Double(arraySize) && n == n.rounded(.towardZero))
         }
@@ -101,10 +103,8 @@ extension LuaVM {
         pushAnchor(Value(table: t))
         defer { popAnchor() }
         for (key, value) in template.entries {
-            let v = try templateValue(value, strings)
-            if v.isNil { continue }
             let k = try templateValue(key, strings)
-            if t.set(k, v, g) != .ok { throw .outOfMemory }
+            if t.set(k, try templateValue(value, strings), g) != .ok { throw .outOfMemory }
         }
         return t
     }

@@ -35,6 +35,8 @@ extension UnsafeMutablePointer where Pointee == GCString {
     }
     /// The bytes as a Swift string (invalid UTF-8 repaired): for messages and tests, never hot paths.
     public var description: String { String(decoding: buffer, as: UTF8.self) }
+    /// Whether the string starts with `__`, as every metamethod name does.
+    @inline(__always) public var hasMetamethodPrefix: Bool { count >= 2 && bytes[0] == 95 && bytes[1] == 95 }
 
     /// The size of the whole object.
     @inline(__always) var allocationSize: Int { GCString.bytesOffset + count + 1 }

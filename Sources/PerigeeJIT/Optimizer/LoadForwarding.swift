@@ -5,6 +5,8 @@
 /// Alias analysis (luajit's no / may / must, must being the same address reference):
 /// - array slots: constant indexes that differ, or indexes `i + c1` and `i + c2` with
 ///   different constants, are different slots; hash slots: different constant keys are;
+/// - slots of two different tables: a table made in the trace (TNEW, TDUP) is neither
+///   another one made there nor any table the trace had before making it;
 /// - upvalues: two upvalues of the same closure are different cells;
 /// - array slots, hash slots, upvalue cells and object fields never overlap one another;
 /// - a call through the runtime (which may run any Lua code, or grow a table) ends the walk
@@ -111,6 +113,7 @@ enum LoadForwarding {
     /// Whether two address references of the same kind may name the same memory.
     private static func mayAlias(_ ir: TraceIR, _ p: IRRef, _ q: IRRef) -> Bool {
         let x = ir[p], y = ir[q]
+        if isTableSlot(x.op), isTableSlot(y.op), areDifferentTables(ir, x.ref1, y.ref1) { return false }
         switch (x.op, y.op) {
         case (.AREF, .AREF):
             let (i, c) = offset(ir, x.ref2), (j, d) = offset(ir, y.ref2)
@@ -124,6 +127,22 @@ enum LoadForwarding {
             return !(x.op1 == y.op1 && x.op2 != y.op2)
         default:
             return true
+        }
+    }
+
+    private static func isTableSlot(_ op: IROp) -> Bool { op == .AREF || op == .HREFK || op == .HREF }
+
+    /// Whether two table references surely name different tables: a table made in the trace
+    /// is new when made, so it differs from another made there and from every table
+    /// reference before it (in a loop too: an older iteration's table is another object).
+    private static func areDifferentTables(_ ir: TraceIR, _ s: IRRef, _ t: IRRef) -> Bool {
+        if s == t { return false }
+        func isNew(_ r: IRRef) -> Bool { !r.isConstant && (ir[r].op == .TNEW || ir[r].op == .TDUP) }
+        switch (isNew(s), isNew(t)) {
+        case (true, true): return true
+        case (true, false): return t < s
+        case (false, true): return s < t
+        case (false, false): return false
         }
     }
 
