@@ -496,18 +496,6 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func table(ofSlot ref: IRRef) -> LLVMValueRef { value(ir[ref].ref1) }
 
     /// The store of boxed `v` into a table slot, with the barrier a collectable value needs.
-    /// Whether a store into hash slot `slot` that holds nil is a plain store when the table
-    /// has no metatable: so for a constant key's node (HREFK), except metamethod names,
-    /// whose stores reset the table's absent-metamethod bits in the runtime.
-    private func storesPlainlyWhenNil(_ slot: IRRef) -> Bool {
-        let reference = ir[slot]
-        guard reference.op == .HREFK, ir[reference.ref2].op == .KSLOT else { return false }
-        let key = ir.slotKey(reference.ref2).key
-        guard ir[key].type == .string else { return true }
-        let name = UnsafeMutablePointer<GCString>(bitPattern: UInt(ir.payload(key)))!
-        return !name.hasMetamethodPrefix
-    }
-
     private func storeIntoTable(_ slot: LLVMValueRef, _ t: LLVMValueRef, _ value: IRRef) {
         b.store(boxed(value), slot, memory: .tableValue)
         let type = ir[value].type
@@ -715,8 +703,9 @@ final class TraceLowering: RuntimeCodeEmitter {
             storeIntoTable(slot, t, ins.ref2)
             return nil
         case .HSTORE:
+            // Unguarded: the recorder proved by guards that a nil slot needs no __newindex.
             let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
-            guardNoNewIndex(t, slot, plainWhenNil: storesPlainlyWhenNil(ins.ref1), miss: exitBlock(exit))
+            if ins.isGuard { guardNoNewIndex(t, slot, plainWhenNil: false, miss: exitBlock(exit)) }
             storeIntoTable(slot, t, ins.ref2)
             return nil
         case .FLOAD where ins.op2 == IRField.nextKey.rawValue || ins.op2 == IRField.nextValue.rawValue:

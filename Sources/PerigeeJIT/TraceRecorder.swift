@@ -1473,7 +1473,7 @@ final class TraceRecorder {
             return
         }
         guard g.metamethod(mm, in: mt).isNil, mm.rawValue < Metamethod.fastCount else {
-            throw TraceAbort("NYI: comparison that may call __eq")
+            throw TraceAbort("NYI: metamethod \(g.name(of: mm).description) on this path")
         }
         let constant = ir.object(Value(table: mt), .table)
         emitGuard(.EQ, .table, meta, constant)
@@ -1651,6 +1651,13 @@ final class TraceRecorder {
         let (t, table, key, liveKey) = try tableOperands(i, frame)
         if let (reference, live) = try tableReference(t, table, key, liveKey),
            !(live.isNil && g.needsNewIndex(table, liveKey)) {
+            if live.isNil && ir[reference].op == .HREFK {
+                // A dead key's node: guards on the metatable say no __newindex is consulted,
+                // so the store itself checks nothing.
+                try guardNoMetamethod(.newindex, t, table)
+                _ = ir.emit(.HSTORE, .nil, reference, value)
+                return false
+            }
             // The store guards that a nil slot has no __newindex to consult (no metatable).
             emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
             return false
