@@ -300,15 +300,23 @@ final class TraceRecorder {
 
     /// The snapshot of the state before the current instruction, which the interpreter
     /// then runs itself.
-    private func takeSnapshot() -> Int {
-        let entries = modified.sorted().map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
+    /// The state before the current instruction. An exit's snapshot leaves out the current
+    /// frame's slots the bytecode from here no longer reads (`SlotLiveness`); the snapshots
+    /// that end the trace keep every modified slot.
+    private func takeSnapshot(exit: Bool = false) -> Int {
+        var modified = modified.sorted()
+        if exit && ir.optimizations.contains(.dce) {
+            let dead = SlotLiveness.dead(in: current.proto, at: currentPC), base = offset
+            modified.removeAll { dead.isDead($0 - base) }
+        }
+        let entries = modified.map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
         return ir.snapshot(pc: currentPC, depth: frames.count - 1, baseOffset: offset, multres: multres, entries)
     }
 
     /// The snapshot a guard of the current instruction leaves through.
     private func guardSnapshot() -> Int {
         if let current = currentSnapshot { return current }
-        let index = takeSnapshot()
+        let index = takeSnapshot(exit: true)
         currentSnapshot = index
         return index
     }

@@ -5,9 +5,11 @@ import PerigeeRuntime
 /// 1. while recording, each instruction on its way into the IR (`TraceIR.emit`): FOLD
 ///    (`Fold`), then FWD (`LoadForwarding`) for loads, then CSE (the per-opcode chains);
 ///    NARROW of a root `for` loop's index is the recorder's (`TraceRecorder.narrowedIndex`);
-/// 2. while lowering a loop: LOOP (`LoopInvariants`) picks what runs once before it.
-/// Dead code is left to LLVM (`dce` is accepted and changes nothing), as are `abc`, `sink`,
-/// `dse` and `fuse`, which have no pass of their own yet.
+/// 2. while recording, each exit's snapshot: DCE leaves out the slots the bytecode no
+///    longer reads (`SlotLiveness`, luajit's snapshot purging), so exits store less and
+///    fewer values stay alive; dead instructions themselves are left to LLVM;
+/// 3. while lowering a loop: LOOP (`LoopInvariants`) picks what runs once before it.
+/// `abc`, `sink`, `dse` and `fuse` are accepted and have no pass of their own yet.
 public struct Optimizations: OptionSet {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
