@@ -121,6 +121,29 @@ final class TraceJITTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("unknown dump flag"), bad.err)
     }
 
+    /// Exits leave out slots the bytecode no longer reads: the swap's temporaries are dead at
+    /// the loop test, so its snapshot holds fewer values than with `-O-dce`, which keeps them.
+    func testExitSnapshotsLeaveOutDeadSlots() throws {
+        let program = """
+            local p = {} for i = 1, 10 do p[i] = i end
+            for r = 1, 200 do local i, j = 1, 1 + r % 10 while i < j do p[i], p[j] = p[j], p[i]; i = i + 1; j = j - 1 end end
+            print(table.concat(p, " "))
+            """
+        func snapshotValues(_ flags: [String]) throws -> (String, Int) {
+            let run = try runPerigee(["-jdump=is"] + flags + ["-Ohotloop=1", "-Ocompilethread=0", "-e", program])
+            XCTAssertEqual(run.status, 0, run.err)
+            let values = run.err.split(separator: "\n").filter { $0.contains("SNAP") }.map { line in
+                line.split(separator: " ").filter { $0.count == 4 && $0.allSatisfy(\.isNumber) }.count
+            }
+            return (String(decoding: run.out, as: UTF8.self), values.reduce(0, +))
+        }
+        let (purged, fewer) = try snapshotValues([])
+        let (kept, more) = try snapshotValues(["-O-dce"])
+        XCTAssertEqual(purged, kept)
+        XCTAssertEqual(purged, "9 5 1 4 8 10 6 2 3 7\n")
+        XCTAssertLessThan(fewer, more)
+    }
+
     func testBadJITArgumentsAreRefused() throws {
         let flag = try runPerigee(["-Ohotlop=3", "-e", "print(1)"])
         XCTAssertEqual(flag.status, 1)
