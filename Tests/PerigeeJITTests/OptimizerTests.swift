@@ -129,6 +129,11 @@ final class LoadForwardingTests: XCTestCase {
         ir.emit(.HSTORE, .nil, hashSlot(ir, old, 1), ir.number(3), guard: true)
         XCTAssertEqual(ir.emit(.HLOAD, .number, x, guard: true), ir.number(1),
                        "neither another new table nor a table the trace had before is this one")
+        // A new table has no metatable until one is stored.
+        let meta = ir.emit(.FLOAD, .pointer, a.raw, IRField.tableMetatable.rawValue)
+        XCTAssertEqual(meta, ir.pointer(0))
+        ir.emit(.FSTORE, .nil, ir.emit(.FREF, .pointer, b.raw, IRField.tableMetatable.rawValue), old)
+        XCTAssertNotEqual(ir.emit(.FLOAD, .pointer, b.raw, IRField.tableMetatable.rawValue), ir.pointer(0))
         // A table loaded after the new one was made may be it (stored somewhere, read back).
         let later = ir.emit(.SLOAD, .table, 2, 0, guard: true)
         ir.emit(.HSTORE, .nil, hashSlot(ir, later, 1), ir.number(4), guard: true)

@@ -10,7 +10,8 @@
 /// - upvalues: two upvalues of the same closure are different cells;
 /// - array slots, hash slots, upvalue cells and object fields never overlap one another;
 /// - a call through the runtime (which may run any Lua code, or grow a table) ends the walk
-///   for every kind of memory that can change.
+///   for every kind of memory that can change;
+/// - a table made in the trace has no metatable until a store gives it one.
 enum LoadForwarding {
     /// The memory a load reads.
     private enum Memory {
@@ -49,8 +50,12 @@ enum LoadForwarding {
         while index >= 0 {
             let ins = ir.instructions[index]
             let ref = IRRef(raw: IRRef.bias + 1 + UInt16(index))
-            // Nothing before the address is about it.
-            if ref <= address { return nil }
+            // Nothing before the address is about it; a table made in the trace starts
+            // without a metatable.
+            if ref <= address {
+                let made = ref == address && (ins.op == .TNEW || ins.op == .TDUP)
+                return made && memory == .metatable && type == .pointer ? ir.pointer(0) : nil
+            }
             index -= 1
             if ins.op == op && ins.op1 == a && ins.op2 == b { return ins.type == type && (ins.isGuard || !isGuard) ? ref : nil }
             switch interference(ir, ins, memory, address) {
