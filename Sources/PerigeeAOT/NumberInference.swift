@@ -145,6 +145,14 @@ struct NumberInference {
             }
         }
         for pc in numbers.indices where !reached[pc] { numbers[pc] = RegisterSet() }
+        // A local that a closure may assign (a mutable upvalue) can change whenever Lua code
+        // runs: in a call, and in any metamethod. It is never known to be a number.
+        for child in proto.children {
+            for uv in child.upvalues where uv & upvalueIsLocal != 0 && uv & upvalueIsImmutable == 0 {
+                let r = Int(uv & 0xff)
+                for pc in numbers.indices { numbers[pc].remove(r) }
+            }
+        }
     }
 
     func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
