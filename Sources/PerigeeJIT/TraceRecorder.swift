@@ -30,6 +30,9 @@ enum IRField: UInt16 {
     case nextKey, nextValue
     /// A table's metatable (null when none), and its byte of metamethods known absent.
     case tableMetatable, absentMetamethods
+    /// A cdata's C type id (an int); the address a pointer or reference cdata holds; (FREF)
+    /// the address of a cdata's payload.
+    case cdataType, cdataAddress, cdataPayload
 }
 
 /// The runtime helpers a trace calls (the literal operand of CALLL and CALLS): `t[key]`
@@ -227,7 +230,7 @@ final class TraceRecorder {
     /// A function trace's recording called the function itself.
     private var calledItself = false
     /// The trace allocates tables itself (TNEW, TDUP): it checks the collector's debt.
-    private(set) var allocates = false
+    var allocates = false
     /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
@@ -293,7 +296,7 @@ final class TraceRecorder {
             return nil
         }
         switch type {
-        case .nil, .false, .true, .string, .table, .function, .userdata: return type
+        case .nil, .false, .true, .string, .table, .function, .userdata, .cdata: return type
         default: return nil
         }
     }
@@ -1252,6 +1255,7 @@ final class TraceRecorder {
         case .string?: return "string"
         case .table?: return "table"
         case .function?: return "function"
+        case .cdata?: return "cdata"
         default: return "userdata"
         }
     }
@@ -1598,6 +1602,8 @@ final class TraceRecorder {
     private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let op = i.verifiedOpcode
         if op != .GGET && !frame[i.rb].isTable && !frame[i.rb].isString {
+            // A cdata's element or member, computed by the trace (TraceRecorder+CData.swift).
+            if frame[i.rb].isCData, try recordCDataRead(i, frame) { return false }
             // Another type's __index (userdata): as the interpreter does it.
             runInRuntime(.index)
             return false
@@ -1638,6 +1644,7 @@ final class TraceRecorder {
     /// store through the runtime (a new key; a `__newindex` to call exits).
     private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         if i.verifiedOpcode != .GSET && !frame[i.rb].isTable {
+            if frame[i.rb].isCData, try recordCDataWrite(i, frame) { return false }
             runInRuntime(.newindex)
             return false
         }

@@ -1,0 +1,193 @@
+/// cdata in traces: elements and members of C data read and written as C does it, by the
+/// trace itself. `a[i]`, `p.x`, `ps[i].x = v` on a cdata whose C type the trace guards
+/// (its type id, loaded from the object) become an address (the payload, or the address a
+/// pointer or reference holds, plus a member's offset or index × element size) and a load
+/// or store of the C scalar there with luajit's conversions. The layout, the member lookup
+/// and the choice of what reads as a number are the runtime's (`runtime/FFI/CDataTrace.swift`,
+/// on the interpreter's member cache), so a trace reads and writes exactly what the
+/// interpreter would.
+///
+/// An aggregate element or member (`ps[i]`, a nested struct) reads as a reference cdata:
+/// the trace keeps it as CREF, an address and a C type, and makes the object only where
+/// the value must exist (an exit, a store into a table, a call through the runtime); its
+/// own accesses need no guard, the type being known. What this file does not compile
+/// (64-bit integers and pointers, which read as new cdata; bitfields; const members;
+/// a metatype's `__index` for names that are no member) runs through the runtime's index
+/// helpers, as before.
+import PerigeeFrontend
+import PerigeeRuntime
+
+extension TraceRecorder {
+    /// A cdata place the trace computes: its address (an IR pointer) and C type.
+    private struct CDataPlace {
+        let address: IRRef
+        let type: CTypeID
+    }
+
+    /// The IR type a CSTORE of `storage` carries, and a CLOAD's literal.
+    static func irType(_ storage: CScalarStorage) -> IRType {
+        switch storage {
+        case .int8: return .int8
+        case .uint8: return .uint8
+        case .int16: return .int16
+        case .uint16: return .uint16
+        case .int32: return .int
+        case .uint32: return .uint32
+        case .int64: return .int64
+        case .uint64: return .uint64
+        case .float: return .float
+        case .double: return .number
+        case .bool: return .true
+        }
+    }
+
+    /// TGETV, TGETB, TGETS on a cdata: the element or member loaded by the trace. False when
+    /// the trace does not compute this read (the runtime's helper runs it).
+    func recordCDataRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        guard let plan = cdataPlan(i, frame) else { return false }
+        let result: IRRef
+        if let storage = g.cdataStorage(plan.type, forStore: false) {
+            let place = try emitPlace(plan, i, frame)
+            if storage == .bool {
+                // A bool reads as a Lua boolean: its value is guarded, as a loaded type is.
+                guard let live = g.cdataIndexValue(frame[i.rb], plan.liveKey), live.isBoolean else { return false }
+                let type: IRType = live.isTrue ? .true : .false
+                emitGuard(.CLOAD, type, place.address, IRRef(raw: UInt16(storage.rawValue)))
+                result = ir.primitive(type)
+            } else {
+                result = ir.emit(.CLOAD, .number, place.address.raw, UInt16(storage.rawValue))
+            }
+        } else if let reference = g.cdataReferenceType(plan.type), reference <= CTypeID(UInt16.max) {
+            let place = try emitPlace(plan, i, frame)
+            result = ir.emit(.CREF, .cdata, place.address.raw, UInt16(reference))
+            // Made where it must exist, maybe inside the loop: the collector's debt is checked.
+            allocates = true
+        } else {
+            return false
+        }
+        write(offset + i.ra, result)
+        return true
+    }
+
+    /// TSETV, TSETB, TSETS on a cdata: a number or boolean stored by the trace, converted to
+    /// the C type. False when the trace does not compute this store.
+    func recordCDataWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        let live = frame[i.ra]
+        guard live.isNumber || live.isBoolean, let plan = cdataPlan(i, frame),
+              let storage = g.cdataStorage(plan.type, forStore: true) else { return false }
+        var value = try read(offset + i.ra, live)
+        if live.isBoolean { value = ir.number(live.isTrue ? 1 : 0) }
+        let place = try emitPlace(plan, i, frame)
+        ir.emit(.CSTORE, TraceRecorder.irType(storage), place.address, value)
+        return true
+    }
+
+    /// What a cdata access will compute, decided on the live values before anything is
+    /// emitted: the object's own C type (or the reference the trace made), the element or
+    /// member type and its constant offset, and whether a number index scales by a size.
+    private struct CDataPlan {
+        /// The C type the object's memory has (a reference's target), and whether the
+        /// object is a CREF of the trace.
+        let objectType: CTraceType
+        /// The object's guarded type id (nil for a CREF, whose type is known).
+        let guardedID: CTypeID?
+        /// The object holds an address (a pointer or reference cdata) rather than its data.
+        let indirect: Bool
+        /// Indexing through a pointer (the pointer value itself is what is indexed).
+        let throughPointer: Bool
+        let type: CTypeID
+        /// A member's offset, or a constant index's byte offset.
+        let offset: Int
+        /// A number index register to scale by `elementSize` (nil for members and constants).
+        let indexRegister: Int?
+        let elementSize: Int
+        let liveKey: Value
+    }
+
+    private func cdataPlan(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) -> CDataPlan? {
+        let op = i.verifiedOpcode
+        let object = frame[i.rb]
+        let liveKey: Value
+        switch op {
+        case .TGETS, .TSETS: liveKey = k[-1 - i.rc]
+        case .TGETB, .TSETB: liveKey = Value(number: Double(i.rc))
+        default: liveKey = frame[i.rc]
+        }
+        // The object: a reference the trace made (type known), or a cdata guarded on its type.
+        var guardedID: CTypeID? = nil
+        var indirect = false
+        var id: CTypeID
+        if let ref = slots[offset + i.rb], !ref.isConstant, ir[ref].op == .CREF {
+            guard let t = g.cdataTraceType(CTypeID(ir[ref].op2)) else { return nil }
+            id = t.element
+        } else {
+            id = g.cdataTypeID(object)
+            guardedID = id
+            guard let t = g.cdataTraceType(id) else { return nil }
+            if t.kind == .reference {
+                indirect = true
+                id = t.element
+            }
+        }
+        guard var t = g.cdataTraceType(id) else { return nil }
+        var throughPointer = false
+        if t.kind == .pointer {
+            // Only a pointer cdata itself (its address is its payload) is indexed here.
+            guard !indirect, guardedID != nil, let pointee = g.cdataTraceType(t.element) else { return nil }
+            throughPointer = true
+            if liveKey.isString {
+                guard pointee.kind == .record else { return nil }
+                t = pointee
+            }
+        }
+        if liveKey.isNumber {
+            guard t.kind == .array || throughPointer else { return nil }
+            let element = t.element
+            let size = g.cdataSize(element)
+            guard size > 0, size <= Int(UInt16.max) else { return nil }
+            // A constant index (TGETB) is a constant offset.
+            let constant = op == .TGETB || op == .TSETB
+            return CDataPlan(objectType: t, guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
+                             type: element, offset: constant ? i.rc * size : 0, indexRegister: constant ? nil : i.rc,
+                             elementSize: size, liveKey: liveKey)
+        }
+        guard liveKey.isString, t.kind == .record, let member = g.cdataMember(t.id, liveKey.string),
+              member.offset <= Int(Int32.max) else { return nil }
+        return CDataPlan(objectType: t, guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
+                         type: member.type, offset: member.offset, indexRegister: nil, elementSize: 0, liveKey: liveKey)
+    }
+
+    /// Emits the guards and the address of a planned access.
+    private func emitPlace(_ plan: CDataPlan, _ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> CDataPlace {
+        let object = try read(offset + i.rb, frame[i.rb])
+        var base: IRRef
+        if let id = plan.guardedID {
+            emitGuard(.EQ, .int, ir.emit(.FLOAD, .int, object.raw, IRField.cdataType.rawValue), ir.int(id))
+            if plan.indirect || plan.throughPointer {
+                base = ir.emit(.FLOAD, .pointer, object.raw, IRField.cdataAddress.rawValue)
+                // A NULL pointer is the runtime's error to report.
+                emitGuard(.NE, .pointer, base, ir.pointer(0))
+            } else {
+                base = ir.emit(.FREF, .pointer, object.raw, IRField.cdataPayload.rawValue)
+            }
+        } else {
+            // A reference the trace made: its address.
+            base = ir[object].ref1
+        }
+        let op = i.verifiedOpcode
+        if plan.liveKey.isString && (op == .TGETV || op == .TSETV) {
+            // A member named by a register: the same (interned) string.
+            emitGuard(.EQ, .string, try read(offset + i.rc, plan.liveKey), ir.object(plan.liveKey, .string))
+        }
+        if let r = plan.indexRegister {
+            let index = try read(offset + r, frame[r])
+            if let d = ir.numberValue(index), d == d.rounded(), abs(d) * Double(plan.elementSize) < Double(Int32.max) {
+                base = ir.emit(.CADDR, .pointer, base, ir.int(Int32(d) * Int32(plan.elementSize)))
+            } else {
+                base = ir.emit(.CADDR, .pointer, base, ir.emit(.CINDEX, .int64, index.raw, UInt16(plan.elementSize)))
+            }
+            return CDataPlace(address: base, type: plan.type)
+        }
+        return CDataPlace(address: ir.emit(.CADDR, .pointer, base, ir.int(Int32(plan.offset))), type: plan.type)
+    }
+}

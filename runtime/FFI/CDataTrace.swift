@@ -1,0 +1,125 @@
+/// What the JIT's recorder asks about cdata: the C type of a cdata, how an element or member
+/// of it is laid out, and how a scalar there is stored, all answered from the same C type
+/// table and member cache the interpreter's hot paths use (CDataAccess.swift), so compiled
+/// traces read and write exactly the places `cdataRead` and `cdataWrite` do.
+
+/// How a C scalar is stored, for a compiled load or store (the conversions are the ones of
+/// `CTypeCore.store` and `cdataRead`).
+public enum CScalarStorage: UInt8 {
+    case int8, uint8, int16, uint16, int32, uint32, int64, uint64, float, double, bool
+}
+
+/// A cdata's C type as compiled code sees it.
+public struct CTraceType {
+    public enum Kind { case pointer, reference, array, record, scalar, other }
+    public let id: CTypeID
+    public let kind: Kind
+    /// Pointers, references and arrays: the element (pointee) type.
+    public let element: CTypeID
+}
+
+/// An element or member of a cdata: its C type and its byte offset from the start of the
+/// object (members) — elements add index × `elementSize`.
+public struct CTracePlace {
+    public let type: CTypeID
+    public let offset: Int
+}
+
+extension UnsafeMutablePointer where Pointee == GlobalState {
+    /// The C type id of cdata `v`.
+    public func cdataTypeID(_ v: Value) -> CTypeID { v.cdata.pointee.ctype }
+
+    /// What kind of C type `id` is, for the recorder.
+    public func cdataTraceType(_ id: CTypeID) -> CTraceType? {
+        guard let access = pointee.cdataAccess, id >= 0, Int(id) < access.pointee.count else { return nil }
+        let t = access.core(id)
+        let kind: CTraceType.Kind
+        switch t.kind {
+        case .pointer: kind = .pointer
+        case .reference: kind = .reference
+        case .array: kind = .array
+        case .structure, .union: kind = .record
+        case .bool, .integer, .float, .enumeration: kind = .scalar
+        default: kind = .other
+        }
+        return CTraceType(id: id, kind: kind, element: t.element)
+    }
+
+    /// `object[key]` as the interpreter's fast path reads it now (nil when it declines): what
+    /// a trace guards a loaded boolean on.
+    public func cdataIndexValue(_ object: Value, _ key: Value) -> Value? { cdataRead(object, key) }
+
+    /// The size of a C type's values (-1 when unknown).
+    public func cdataSize(_ id: CTypeID) -> Int {
+        guard let access = pointee.cdataAccess else { return -1 }
+        return access.core(id).size
+    }
+
+    /// Member `key` of record type `record` that is not a bitfield (bitfields and names
+    /// that are no member take the runtime's path).
+    public func cdataMember(_ record: CTypeID, _ key: StringRef) -> CTracePlace? {
+        guard let access = pointee.cdataAccess else { return nil }
+        let k = access.core(record).kind
+        guard k == .structure || k == .union else { return nil }
+        let entry = access.member(record, key)
+        guard entry.type >= 0, entry.bitWidth < 0 else { return nil }
+        return CTracePlace(type: entry.type, offset: entry.offset)
+    }
+
+    /// How a value of C type `id` is stored when it is a scalar that reads as a Lua number or
+    /// boolean (`cdataRead`'s unboxed cases: not 64-bit integers, which read as cdata); also
+    /// 64-bit integers when `forStore` (stores of numbers convert to them). Nil for other
+    /// types, and for const types when `forStore` (the runtime reports the error).
+    public func cdataStorage(_ id: CTypeID, forStore: Bool) -> CScalarStorage? {
+        guard let access = pointee.cdataAccess else { return nil }
+        let t = access.core(id)
+        if forStore && t.isConst { return nil }
+        switch t.kind {
+        case .bool: return .bool
+        case .enumeration: return t.isUnsigned ? .uint32 : .int32
+        case .float:
+            if t.size == 8 { return .double }
+            return t.size == 4 ? .float : nil
+        case .integer:
+            switch (t.size, t.isUnsigned) {
+            case (1, false): return .int8
+            case (1, true): return .uint8
+            case (2, false): return .int16
+            case (2, true): return .uint16
+            case (4, false): return .int32
+            case (4, true): return .uint32
+            case (8, false): return forStore ? .int64 : nil
+            case (8, true): return forStore ? .uint64 : nil
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// `T &` for an aggregate type `id` (what reading an aggregate element or member
+    /// boxes), made if it does not exist yet; nil for other types.
+    public func cdataReferenceType(_ id: CTypeID) -> CTypeID? {
+        guard let access = pointee.cdataAccess else { return nil }
+        let t = access.core(id)
+        guard t.isRecord || t.kind == .array, t.size >= 0 else { return nil }
+        if t.reference >= 0 { return t.reference }
+        return LuaVM.withCurrent { $0.ffi.types.reference(to: id) }
+    }
+}
+
+/// A reference cdata of type `ctype` to `address` (a trace's element or member reference,
+/// made only when the value must exist: at an exit, or where the trace hands it on), as
+/// boxed value bits; nil when memory runs out.
+@_cdecl("perigee_cdata_reference")
+public func perigee_cdata_reference(_ g: UnsafeMutableRawPointer, _ ctype: Int32, _ address: UnsafeMutableRawPointer) -> UInt64 {
+    let global = g.assumingMemoryBound(to: GlobalState.self)
+    guard let c = global.newCData(ctype, size: 8) else { return Value.nil.bits }
+    c.payload.storeBytes(of: address, as: UnsafeMutableRawPointer.self)
+    return Value(cdata: c).bits
+}
+
+/// `perigee_cdata_reference`'s address, for code that calls it directly (traces).
+public let perigeeCDataReferenceAddress: UInt64 = {
+    let f: @convention(c) (UnsafeMutableRawPointer, Int32, UnsafeMutableRawPointer) -> UInt64 = perigee_cdata_reference
+    return UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
+}()
