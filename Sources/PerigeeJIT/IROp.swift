@@ -72,8 +72,9 @@ public enum IROp: UInt8, CaseIterable {
     // literal is the element size), an address plus a byte offset, a C scalar's load (the
     // literal is its `CScalarStorage`) and store (converted as C stores it; the type names the
     // storage), and a reference cdata to an address (the literal is its C type), made only
-    // where the value must exist.
-    case CINDEX, CADDR, CLOAD, CSTORE, CREF
+    // where the value must exist. A direct call of a C function (operands: the CARG chain of
+    // numbers, or none; the literal indexes `TraceIR.cFunctions`).
+    case CINDEX, CADDR, CLOAD, CSTORE, CREF, CCALL
 
     /// The one table of opcode properties.
     public var info: IROpInfo {
@@ -141,6 +142,7 @@ public enum IROp: UInt8, CaseIterable {
         case .CLOAD: return row(.ref, .literal, .load)
         case .CSTORE: return row(.ref, .ref, .store)
         case .CREF: return row(.ref, .literal)
+        case .CCALL: return row(.ref, .literal, .store)
         }
     }
 

@@ -42,6 +42,8 @@ extension TraceLowering {
         case .CREF:
             // The address; the object is made where it is boxed (`referenceBits`).
             return value(ins.ref1)
+        case .CCALL:
+            return callC(ins)
         default:
             preconditionFailure("not a C data instruction: \(ins.op.name)")
         }
@@ -101,6 +103,46 @@ extension TraceLowering {
         default: preconditionFailure("CSTORE of \(ins.type)")
         }
         b.store(converted, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
+    }
+
+    /// A direct call of a C function: numbers converted to its parameters as C converts
+    /// them, `errno` set from `ffi.errno()`'s cell before and saved after (as the runtime's
+    /// calls do), the result converted to a number.
+    private func callC(_ ins: IRIns) -> LLVMValueRef? {
+        let call = ir.cFunctions[Int(ins.op2)]
+        let f = call.function
+        let operands = ins.op1 == 0 ? [] : arguments(ins.ref1)
+        var types: [LLVMTypeRef] = [], values: [LLVMValueRef] = []
+        for (operand, storage) in zip(operands, f.parameters) {
+            let d = value(operand)
+            let type = storageType(storage)
+            types.append(type)
+            switch storage {
+            case .double: values.append(d)
+            case .float: values.append(b.fptrunc(d, cx.float))
+            case .int32: values.append(toInt32(d))
+            case .uint32: values.append(b.trunc(toInt64(d), cx.i32))
+            case .int64: values.append(toInt64(d))
+            case .uint64: values.append(toUInt64(d))
+            default: preconditionFailure("a parameter the recorder declines")
+            }
+        }
+        let i32p = cx.pointer(to: cx.i32)
+        let locate = cx.function(i32p, [])
+        let location = b.call(locate, b.intToPtr(bits(perigeeErrnoLocationAddress), cx.pointer(to: locate)), [])
+        let cell = b.intToPtr(bits(call.errnoCell), i32p)
+        b.store(b.load(cx.i32, cell), location)
+        let type = cx.function(f.result.map(storageType) ?? cx.void, types)
+        let result = b.call(type, b.intToPtr(bits(f.address), cx.pointer(to: type)), values)
+        b.store(b.load(cx.i32, location), cell)
+        guard let storage = f.result else { return nil }
+        switch storage {
+        case .double: return canonical(result)
+        case .float: return canonical(b.fpext(result, cx.double))
+        case .uint8, .uint16, .uint32, .uint64: return b.uitofp(result, cx.double)
+        case .int8, .int16, .int32, .int64: return b.sitofp(result, cx.double)
+        case .bool: preconditionFailure("a result the recorder declines")
+        }
     }
 
     /// Whether `ref` is a reference the trace has not made (a CREF).

@@ -444,7 +444,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// The operands of a CARG chain, left to right.
-    private func arguments(_ ref: IRRef) -> [IRRef] {
+    func arguments(_ ref: IRRef) -> [IRRef] {
         let ins = ir[ref]
         guard ins.op == .CARG else { return [ref] }
         return arguments(ins.ref1) + [ins.ref2]
@@ -569,7 +569,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .CONV:
             // A 32-bit integer to a number.
             return b.sitofp(value(ins.ref1), cx.double)
-        case .CINDEX, .CADDR, .CLOAD, .CSTORE, .CREF:
+        case .CINDEX, .CADDR, .CLOAD, .CSTORE, .CREF, .CCALL:
             return lowerCData(ref, ins, exit: exit)
         case .CALLN:
             // A C function of doubles: the first argument is its address.

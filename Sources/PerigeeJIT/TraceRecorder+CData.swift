@@ -191,3 +191,44 @@ extension TraceRecorder {
         return CDataPlace(address: ir.emit(.CADDR, .pointer, base, ir.int(Int32(plan.offset))), type: plan.type)
     }
 }
+
+/// A C function a trace calls (CCALL), with the cell `ffi.errno()` reads.
+struct CFunctionCall {
+    let function: CTraceFunction
+    let errnoCell: UInt64
+}
+
+extension TraceRecorder {
+    /// `lib.name` (TGETS) of a C library namespace that handed out function `name` before:
+    /// that function cdata, a constant (the namespace guarded; its cache never changes).
+    func recordCLibraryRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        guard i.verifiedOpcode == .TGETS else { return false }
+        let lib = frame[i.rb]
+        guard let f = g.cdataLibraryFunction(lib, k[-1 - i.rc]) else { return false }
+        emitGuard(.EQ, .userdata, try read(offset + i.rb, lib), ir.object(lib, .userdata))
+        write(offset + i.ra, ir.object(f, .cdata))
+        return true
+    }
+
+    /// A call of a C function whose signature the trace converts itself (numbers to
+    /// 32/64-bit integers, floats and doubles; the result back to a number), guarded to be
+    /// the function seen: a direct call of its address, `errno` kept as the runtime keeps
+    /// it. False for other calls.
+    func recordCCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        let live = frame[call.a]
+        guard call.wanted >= 0, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
+              (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else { return false }
+        let callee = try read(offset + call.a, live)
+        let constant = ir.object(live, .cdata)
+        if callee != constant { emitGuard(.EQ, .cdata, callee, constant) }
+        var chain = IRRef.none
+        for n in 0..<call.nargs {
+            let argument = try read(offset + call.a + 2 + n, frame[call.a + 2 + n])
+            chain = chain == .none ? argument : ir.emit(.CARG, .nil, chain, argument)
+        }
+        ir.cFunctions.append(CFunctionCall(function: f, errnoCell: UInt64(UInt(bitPattern: g.ffiErrnoCell))))
+        let result = ir.emit(.CCALL, f.result == nil ? .nil : .number, chain.raw, UInt16(ir.cFunctions.count - 1))
+        deliver(f.result == nil ? [] : [result], to: offset + call.a, wanted: call.wanted)
+        return true
+    }
+}

@@ -504,6 +504,8 @@ final class TraceRecorder {
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
                 if try recordCall(call, frame, pc) { return true }
+            } else if callee.isCData, try recordCCall(call, frame) {
+                // A C function called by the trace itself (TraceRecorder+CData.swift).
             } else if let ends = try recordTableCall(call, frame, pc) {
                 if ends { return true }
             } else {
@@ -1604,6 +1606,8 @@ final class TraceRecorder {
         if op != .GGET && !frame[i.rb].isTable && !frame[i.rb].isString {
             // A cdata's element or member, computed by the trace (TraceRecorder+CData.swift).
             if frame[i.rb].isCData, try recordCDataRead(i, frame) { return false }
+            // A C function of a library namespace (`ffi.C.sqrt`), handed out before.
+            if frame[i.rb].isUserdata, try recordCLibraryRead(i, frame) { return false }
             // Another type's __index (userdata): as the interpreter does it.
             runInRuntime(.index)
             return false

@@ -2,11 +2,20 @@
 /// of it is laid out, and how a scalar there is stored, all answered from the same C type
 /// table and member cache the interpreter's hot paths use (CDataAccess.swift), so compiled
 /// traces read and write exactly the places `cdataRead` and `cdataWrite` do.
+import CLibFFI
 
 /// How a C scalar is stored, for a compiled load or store (the conversions are the ones of
 /// `CTypeCore.store` and `cdataRead`).
 public enum CScalarStorage: UInt8 {
     case int8, uint8, int16, uint16, int32, uint32, int64, uint64, float, double, bool
+}
+
+/// A C function a trace calls directly: its address, and the storage of its parameters
+/// and result (nil: void) when all are scalars a compiled call converts.
+public struct CTraceFunction {
+    public let address: UInt64
+    public let parameters: [CScalarStorage]
+    public let result: CScalarStorage?
 }
 
 /// A cdata's C type as compiled code sees it.
@@ -96,6 +105,52 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
     }
 
+    /// C function cdata `f` (a function, or a pointer to one) when a trace may call it
+    /// itself: fixed parameters of 32- and 64-bit integer, float or double type (narrower
+    /// ones need the ABI's extension), a result of such a type, a narrower integer or void.
+    /// Calls of 64-bit results (which box) and other signatures take the runtime's path.
+    public func cdataCallable(_ f: Value) -> CTraceFunction? {
+        guard let access = pointee.cdataAccess, f.isCData else { return nil }
+        let cd = f.cdata
+        var id = cd.pointee.ctype
+        var t = access.core(id)
+        if t.kind == .pointer && access.core(t.element).kind == .function {
+            id = t.element
+            t = access.core(id)
+        } else if t.kind != .function {
+            return nil
+        }
+        guard let address = cd.address else { return nil }
+        let parameters = LuaVM.withCurrent { vm -> [CScalarStorage]? in
+            let declared = vm.ffi.types[id]
+            guard !declared.isVariadic else { return nil }
+            var list: [CScalarStorage] = []
+            for p in declared.fields {
+                guard let s = cdataStorage(p.type, forStore: true),
+                      [.int32, .uint32, .int64, .uint64, .float, .double].contains(s) else { return nil }
+                list.append(s)
+            }
+            return list
+        }
+        guard let parameters else { return nil }
+        var result: CScalarStorage? = nil
+        if access.core(t.element).kind != .void {
+            guard let r = cdataStorage(t.element, forStore: false), r != .bool else { return nil }
+            result = r
+        }
+        return CTraceFunction(address: UInt64(UInt(bitPattern: address)), parameters: parameters, result: result)
+    }
+
+    /// A C function `lib.name` of C library namespace `lib` handed out before (`ffi.C.sqrt`),
+    /// which stays the same function: nil when `lib` is no namespace or the name not cached.
+    public func cdataLibraryFunction(_ lib: Value, _ key: Value) -> Value? {
+        LuaVM.withCurrent { $0.cachedCFunction(lib, key) }
+    }
+
+    /// The cell holding `errno` as the last C call left it (`ffi.errno()`): compiled calls
+    /// set `errno` from it before the call and save it after, as the runtime's calls do.
+    public var ffiErrnoCell: UnsafeMutablePointer<Int32> { LuaVM.withCurrent { $0.ffi.errnoCell } }
+
     /// `T &` for an aggregate type `id` (what reading an aggregate element or member
     /// boxes), made if it does not exist yet; nil for other types.
     public func cdataReferenceType(_ id: CTypeID) -> CTypeID? {
@@ -117,6 +172,12 @@ public func perigee_cdata_reference(_ g: UnsafeMutableRawPointer, _ ctype: Int32
     c.payload.storeBytes(of: address, as: UnsafeMutableRawPointer.self)
     return Value(cdata: c).bits
 }
+
+/// The address of `perigee_errno_location` (this thread's `errno`).
+public let perigeeErrnoLocationAddress: UInt64 = {
+    let f: @convention(c) () -> UnsafeMutablePointer<Int32> = perigee_errno_location
+    return UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
+}()
 
 /// `perigee_cdata_reference`'s address, for code that calls it directly (traces).
 public let perigeeCDataReferenceAddress: UInt64 = {

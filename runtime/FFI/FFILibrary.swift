@@ -8,8 +8,18 @@ final class FFIState {
     let types = CTypeTable()
     /// Parsed type strings of `ffi.new("...")` and friends; cleared by every `ffi.cdef`.
     var typeCache: [String: CTypeID] = [:]
-    /// `errno` as the last C call left it.
-    var savedErrno: Int32 = 0
+    /// `errno` as the last C call left it, in a cell compiled calls read and write.
+    let errnoCell: UnsafeMutablePointer<Int32> = {
+        let cell = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        cell.initialize(to: 0)
+        return cell
+    }()
+    var savedErrno: Int32 {
+        get { errnoCell.pointee }
+        set { errnoCell.pointee = newValue }
+    }
+
+    deinit { errnoCell.deallocate() }
     /// libffi types, call interfaces and callbacks.
     let calls = CCallLayout()
     /// The metatable of C library namespaces (`ffi.C`, `ffi.load` results).
