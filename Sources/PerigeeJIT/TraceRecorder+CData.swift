@@ -213,11 +213,19 @@ extension TraceRecorder {
     /// A call of a C function whose signature the trace converts itself (numbers to
     /// 32/64-bit integers, floats and doubles; the result back to a number), guarded to be
     /// the function seen: a direct call of its address, `errno` kept as the runtime keeps
-    /// it. False for other calls.
+    /// it. Other calls of a cdata with a fixed result count run through the runtime; false
+    /// for the rest.
     func recordCCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[call.a]
-        guard call.wanted >= 0, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
-              (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else { return false }
+        guard call.wanted >= 0 else { return false }
+        guard let f = g.cdataCallable(live), f.parameters.count == call.nargs,
+              (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else {
+            // Any other call of a cdata (other signatures, a ctype's constructor, a metatype's
+            // __call): as the interpreter makes it.
+            for n in 0..<call.nargs where TraceRecorder.type(of: frame[call.a + 2 + n]) == nil { return false }
+            runInRuntime(.call, failingCallee: call.a + 2)
+            return true
+        }
         let callee = try read(offset + call.a, live)
         let constant = ir.object(live, .cdata)
         if callee != constant { emitGuard(.EQ, .cdata, callee, constant) }

@@ -11,6 +11,9 @@ typedef union { uint32_t u; uint8_t bytes[4]; float f; } word;
 typedef struct { int64_t big; uint64_t ubig; } wide;
 typedef enum { RED, GREEN = 5, BLUE } colour;
 typedef struct { colour c; } painted;
+double sqrt(double); int abs(int); double ldexp(double, int); double floor(double); float sqrtf(float);
+double log(double); double pow(double, double); unsigned int htonl(unsigned int); long long llabs(long long);
+size_t strlen(const char *); double fabs(double);
 ]]
 
 -- Stores of every scalar type, converted as C converts a double.
@@ -189,6 +192,40 @@ for i = 1, 30 do -- trace
   sx = sx + shapes[i].x
 end
 print("shapes", sx)
+
+-- C functions called by the trace itself, errno kept as ffi.errno() sees it, and calls the
+-- runtime makes (64-bit results, string arguments, constructors).
+local C = ffi.C
+local cs = 0
+for i = 1, 500 do -- trace
+  cs = cs + C.sqrt(i) + C.abs(-i * 3) + C.ldexp(i, 3) + C.floor(i / 7) + C.sqrtf(i) + C.htonl(i) % 1000
+end
+print("C", cs)
+local fabs = C.fabs
+local fs = 0
+for i = -50, 50 do -- trace
+  fs = fs + fabs(i * 0.5)
+end
+print("fabs", fs)
+local e0 = ffi.errno()
+for i = 1, 100 do -- trace
+  C.log(-i)
+end
+print("errno", ffi.errno(), ffi.errno() == e0)
+ffi.errno(0)
+local ps2 = 0
+for i = 1, 100 do -- trace
+  ps2 = ps2 + C.pow(1.0001, i)
+end
+print("errno", ffi.errno(), string.format("%.6f", ps2))
+local big, lens = 0, 0
+local words = {"a", "bb", "ccc", "dddd"}
+local pat = ffi.typeof("pa")
+for i = 1, 200 do -- trace
+  big = big + C.llabs(-i)
+  lens = lens + C.strlen(words[i % 4 + 1]) + pat(i).x
+end
+print("runtime calls", tostring(big), tostring(lens))
 
 -- References the trace never made, made when the loop leaves.
 local last
