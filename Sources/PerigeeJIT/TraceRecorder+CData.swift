@@ -240,3 +240,17 @@ extension TraceRecorder {
         return true
     }
 }
+
+extension TraceRecorder {
+    /// `p == nil` / `p ~= nil` for a pointer cdata `p` (a NULL pointer equals nil): its C
+    /// type guarded, its address guarded NULL or not as it is now. False for other cdata.
+    func recordPointerIsNull(_ x: IRRef, _ live: Value) throws -> Bool {
+        guard x.isConstant || ir[x].op != .CREF else { return false }
+        let id = g.cdataTypeID(live)
+        guard let t = g.cdataTraceType(id), t.kind == .pointer else { return false }
+        emitGuard(.EQ, .int, ir.emit(.FLOAD, .int, x.raw, IRField.cdataType.rawValue), ir.int(id))
+        let address = ir.emit(.FLOAD, .pointer, x.raw, IRField.cdataAddress.rawValue)
+        emitGuard(g.cdataIsNull(live) ? .EQ : .NE, .pointer, address, ir.pointer(0))
+        return true
+    }
+}

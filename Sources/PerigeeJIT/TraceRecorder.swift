@@ -1442,8 +1442,12 @@ final class TraceRecorder {
         case .ISEQN, .ISNEN: liveOther = k[i.rd]; other = ir.number(liveOther.number)
         default: liveOther = i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true); other = ir.primitive(type(ofPrimitive: i.rd))
         }
-        // A cdata compares by its C value (NULL equals nil, 1LL equals 1): not recorded.
-        if live.isCData || liveOther.isCData { throw TraceAbort("NYI: comparison of cdata") }
+        // A cdata compares by its C value (NULL equals nil, 1LL equals 1): a pointer against
+        // nil is recorded (TraceRecorder+CData.swift), other comparisons are not.
+        if live.isCData || liveOther.isCData {
+            guard liveOther.isNil, try recordPointerIsNull(x, live) else { throw TraceAbort("NYI: comparison of cdata") }
+            return false
+        }
         let (tx, ty) = (type(x), type(other))
         // Different types are never equal; primitives are equal by type. Both known here.
         if tx != ty || tx.isPrimitive { return false }

@@ -11,6 +11,7 @@ typedef union { uint32_t u; uint8_t bytes[4]; float f; } word;
 typedef struct { int64_t big; uint64_t ubig; } wide;
 typedef enum { RED, GREEN = 5, BLUE } colour;
 typedef struct { colour c; } painted;
+typedef struct node { int32_t v; struct node *next; } node;
 double sqrt(double); int abs(int); double ldexp(double, int); double floor(double); float sqrtf(float);
 double log(double); double pow(double, double); unsigned int htonl(unsigned int); long long llabs(long long);
 size_t strlen(const char *); double fabs(double);
@@ -226,6 +227,24 @@ for i = 1, 200 do -- trace
   lens = lens + C.strlen(words[i % 4 + 1]) + pat(i).x
 end
 print("runtime calls", tostring(big), tostring(lens))
+
+-- Pointers compared with nil (NULL equals nil), a linked list walked.
+local nodes = ffi.new("node[100]")
+for i = 0, 98 do nodes[i].next = nodes + i + 1; nodes[i].v = i end
+nodes[99].v = 99
+local walked, nulls = 0, 0
+for rep = 1, 20 do
+  local node = nodes + rep
+  while node ~= nil do -- trace
+    walked = walked + node.v
+    node = node.next
+  end
+end
+local maybe = {ffi.cast("int32_t *", ints), ffi.cast("int32_t *", nil), ffi.new("int32_t *")}
+for i = 1, 90 do -- trace
+  if maybe[i % 3 + 1] == nil then nulls = nulls + 1 end
+end
+print("nil", walked, nulls)
 
 -- References the trace never made, made when the loop leaves.
 local last

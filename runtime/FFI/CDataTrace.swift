@@ -38,6 +38,9 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// The C type id of cdata `v`.
     public func cdataTypeID(_ v: Value) -> CTypeID { v.cdata.pointee.ctype }
 
+    /// Whether pointer cdata `v` holds NULL.
+    public func cdataIsNull(_ v: Value) -> Bool { v.cdata.address == nil }
+
     /// What kind of C type `id` is, for the recorder.
     public func cdataTraceType(_ id: CTypeID) -> CTraceType? {
         guard let access = pointee.cdataAccess, id >= 0, Int(id) < access.pointee.count else { return nil }
