@@ -69,6 +69,8 @@ extension TraceLowering {
     }
 
     private func loadScalar(_ ins: IRIns, exit: Int) -> LLVMValueRef? {
+        // An address, as it is (a pointer member or element).
+        if ins.op2 == CTraceStorage.pointer { return b.load(rt.i8p, b.pointerCast(value(ins.ref1), cx.pointer(to: rt.i8p))) }
         let storage = CScalarStorage(rawValue: UInt8(ins.op2))!
         let type = storageType(storage)
         let v = b.load(type, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))

@@ -293,7 +293,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
-            if isReference(backEdge[slot]!) { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
+            // (A slot the loop reads gets the object: its reads need one.)
+            if isReference(backEdge[slot]!) && loaded[slot] == nil { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
             let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
         }
@@ -310,7 +311,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         checkCollector()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
-            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : isReference($0.ref) ? sunkBits($0.ref) : boxed($0.ref)) }
+            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : sunkReferences[$0.slot] != nil ? sunkBits($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }

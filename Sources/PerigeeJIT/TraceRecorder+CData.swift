@@ -24,7 +24,7 @@ extension TraceRecorder {
         let type: CTypeID
     }
 
-    /// The IR type a CSTORE of `storage` carries, and a CLOAD's literal.
+    /// The IR type a CSTORE of `storage` carries; a CLOAD's literal is its raw value.
     static func irType(_ storage: CScalarStorage) -> IRType {
         switch storage {
         case .int8: return .int8
@@ -57,6 +57,12 @@ extension TraceRecorder {
             } else {
                 result = ir.emit(.CLOAD, .number, place.address.raw, UInt16(storage.rawValue))
             }
+        } else if g.cdataIsPlainPointer(plan.type), plan.type <= CTypeID(UInt16.max) {
+            // A pointer reads as a new pointer cdata: the trace keeps the address it holds.
+            let place = try emitPlace(plan, i, frame)
+            let address = ir.emit(.CLOAD, .pointer, place.address.raw, CTraceStorage.pointer)
+            result = ir.emit(.CREF, .cdata, address.raw, UInt16(plan.type))
+            allocates = true
         } else if let reference = g.cdataReferenceType(plan.type), reference <= CTypeID(UInt16.max) {
             let place = try emitPlace(plan, i, frame)
             result = ir.emit(.CREF, .cdata, place.address.raw, UInt16(reference))
@@ -117,9 +123,16 @@ extension TraceRecorder {
         var guardedID: CTypeID? = nil
         var indirect = false
         var id: CTypeID
+        var knownPointer = false
         if let ref = slots[offset + i.rb], !ref.isConstant, ir[ref].op == .CREF {
             guard let t = g.cdataTraceType(CTypeID(ir[ref].op2)) else { return nil }
-            id = t.element
+            if t.kind == .pointer {
+                // A pointer the trace loaded or computed: the CREF's operand is its value.
+                id = t.id
+                knownPointer = true
+            } else {
+                id = t.element
+            }
         } else {
             id = g.cdataTypeID(object)
             guardedID = id
@@ -133,7 +146,7 @@ extension TraceRecorder {
         var throughPointer = false
         if t.kind == .pointer {
             // Only a pointer cdata itself (its address is its payload) is indexed here.
-            guard !indirect, guardedID != nil, let pointee = g.cdataTraceType(t.element) else { return nil }
+            guard !indirect, guardedID != nil || knownPointer, let pointee = g.cdataTraceType(t.element) else { return nil }
             throughPointer = true
             if liveKey.isString {
                 guard pointee.kind == .record else { return nil }
@@ -171,8 +184,9 @@ extension TraceRecorder {
                 base = ir.emit(.FREF, .pointer, object.raw, IRField.cdataPayload.rawValue)
             }
         } else {
-            // A reference the trace made: its address.
+            // A reference the trace made: its address; a pointer: the address it holds.
             base = ir[object].ref1
+            if plan.throughPointer { emitGuard(.NE, .pointer, base, ir.pointer(0)) }
         }
         let op = i.verifiedOpcode
         if plan.liveKey.isString && (op == .TGETV || op == .TSETV) {
@@ -190,6 +204,12 @@ extension TraceRecorder {
         }
         return CDataPlace(address: ir.emit(.CADDR, .pointer, base, ir.int(Int32(plan.offset))), type: plan.type)
     }
+}
+
+/// CLOAD's literal for an address loaded as it is (a pointer member or element), beside
+/// the `CScalarStorage` raw values.
+enum CTraceStorage {
+    static let pointer: UInt16 = 0xFF
 }
 
 /// A C function a trace calls (CCALL), with the cell `ffi.errno()` reads.
@@ -245,12 +265,85 @@ extension TraceRecorder {
     /// `p == nil` / `p ~= nil` for a pointer cdata `p` (a NULL pointer equals nil): its C
     /// type guarded, its address guarded NULL or not as it is now. False for other cdata.
     func recordPointerIsNull(_ x: IRRef, _ live: Value) throws -> Bool {
-        guard x.isConstant || ir[x].op != .CREF else { return false }
+        if !x.isConstant && ir[x].op == .CREF {
+            // A pointer the trace loaded or computed: the address it holds.
+            guard g.cdataTraceType(CTypeID(ir[x].op2))?.kind == .pointer else { return false }
+            emitGuard(g.cdataIsNull(live) ? .EQ : .NE, .pointer, ir[x].ref1, ir.pointer(0))
+            return true
+        }
         let id = g.cdataTypeID(live)
         guard let t = g.cdataTraceType(id), t.kind == .pointer else { return false }
         emitGuard(.EQ, .int, ir.emit(.FLOAD, .int, x.raw, IRField.cdataType.rawValue), ir.int(id))
         let address = ir.emit(.FLOAD, .pointer, x.raw, IRField.cdataAddress.rawValue)
         emitGuard(g.cdataIsNull(live) ? .EQ : .NE, .pointer, address, ir.pointer(0))
+        return true
+    }
+}
+
+extension TraceRecorder {
+    /// `p + n`, `p - n`, `n + p` for a pointer or array cdata `p` and a number `n`: the
+    /// address moved by n elements, a new pointer cdata the trace keeps as its address
+    /// (CREF) until it must exist. False for other operands (the runtime's arithmetic).
+    func recordPointerArithmetic(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
+        guard let form = i.verifiedOpcode.arithmetic, form.op == .add || form.op == .sub else { return false }
+        let pointerRegister: Int, number: () throws -> IRRef, liveNumber: Value
+        switch form.operands {
+        case .variableNumber:
+            pointerRegister = i.rb
+            liveNumber = k[i.rc]
+            number = { self.ir.number(liveNumber.number) }
+        case .variableVariable where frame[i.rb].isCData && frame[i.rc].isNumber:
+            pointerRegister = i.rb
+            liveNumber = frame[i.rc]
+            number = { try self.read(self.offset + i.rc, liveNumber) }
+        case .variableVariable where form.op == .add && frame[i.rc].isCData && frame[i.rb].isNumber:
+            pointerRegister = i.rc
+            liveNumber = frame[i.rb]
+            number = { try self.read(self.offset + i.rb, liveNumber) }
+        case .numberVariable where form.op == .add:
+            pointerRegister = i.rb
+            liveNumber = k[i.rc]
+            number = { self.ir.number(liveNumber.number) }
+        default:
+            return false
+        }
+        let live = frame[pointerRegister]
+        guard live.isCData, liveNumber.isNumber else { return false }
+        // The address the operand stands for and its element type.
+        let object = slots[offset + pointerRegister]
+        let address: () throws -> IRRef
+        let element: CTypeID
+        if let ref = object, !ref.isConstant, ir[ref].op == .CREF {
+            guard let t = g.cdataTraceType(CTypeID(ir[ref].op2)) else { return false }
+            if t.kind == .pointer {
+                element = t.element
+            } else if t.kind == .reference, let target = g.cdataTraceType(t.element), target.kind == .array {
+                element = target.element
+            } else {
+                return false
+            }
+            address = { self.ir[ref].ref1 }
+        } else {
+            let id = g.cdataTypeID(live)
+            guard let t = g.cdataTraceType(id), t.kind == .pointer || t.kind == .array else { return false }
+            element = t.element
+            address = {
+                let p = try self.read(self.offset + pointerRegister, live)
+                self.emitGuard(.EQ, .int, self.ir.emit(.FLOAD, .int, p.raw, IRField.cdataType.rawValue), self.ir.int(id))
+                return t.kind == .pointer ? self.ir.emit(.FLOAD, .pointer, p.raw, IRField.cdataAddress.rawValue)
+                    : self.ir.emit(.FREF, .pointer, p.raw, IRField.cdataPayload.rawValue)
+            }
+        }
+        let size = g.cdataSize(element)
+        guard size > 0, size <= Int(UInt16.max) else { return false }
+        let result = g.cdataPointerType(to: element)
+        guard result <= CTypeID(UInt16.max) else { return false }
+        let base = try address()
+        var n = try number()
+        if form.op == .sub { n = ir.emit(.NEG, .number, n) }
+        let moved = ir.emit(.CADDR, .pointer, base, ir.emit(.CINDEX, .int64, n.raw, UInt16(size)))
+        write(offset + i.ra, ir.emit(.CREF, .cdata, moved.raw, UInt16(result)))
+        allocates = true
         return true
     }
 }

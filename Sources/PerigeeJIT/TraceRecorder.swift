@@ -1300,8 +1300,10 @@ final class TraceRecorder {
            }) {
             return ends
         }
-        // Strings or other metamethods: as the interpreter does it.
+        // Strings or other metamethods: as the interpreter does it (pointer arithmetic on
+        // cdata by the trace itself, TraceRecorder+CData.swift).
         guard liveX.isNumber && liveY.isNumber else {
+            if liveX.isCData || liveY.isCData, try recordPointerArithmetic(i, frame) { return false }
             runInRuntime(.arith)
             return false
         }

@@ -245,6 +245,19 @@ for i = 1, 90 do -- trace
   if maybe[i % 3 + 1] == nil then nulls = nulls + 1 end
 end
 print("nil", walked, nulls)
+-- Pointer arithmetic in the trace: pointers and arrays plus and minus numbers.
+local moved = 0
+local last4 = ints + 60
+for i = 1, 60 do -- trace
+  local q = p + i
+  local r = 2 + q
+  moved = moved + q[0] + r[-1] + (last4 - i % 4)[0] + (ints + 3)[i % 8]
+end
+local arr = os[3].inner.w + 1
+for i = 0, 29 do -- trace
+  moved = moved + (os[i % 10].inner.w + 1)[i % 3] + arr[0]
+end
+print("moved", moved)
 
 -- References the trace never made, made when the loop leaves.
 local last

@@ -154,6 +154,19 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// set `errno` from it before the call and save it after, as the runtime's calls do.
     public var ffiErrnoCell: UnsafeMutablePointer<Int32> { LuaVM.withCurrent { $0.ffi.errnoCell } }
 
+    /// Whether a value of C type `id` reads as a pointer cdata of that type (an unqualified
+    /// pointer, as `cdataRead` boxes it).
+    public func cdataIsPlainPointer(_ id: CTypeID) -> Bool {
+        guard let access = pointee.cdataAccess else { return false }
+        let t = access.core(id)
+        return t.kind == .pointer && t.qualifiers == 0
+    }
+
+    /// `T *` (pointer arithmetic's result type for elements of type `element`).
+    public func cdataPointerType(to element: CTypeID) -> CTypeID {
+        LuaVM.withCurrent { $0.ffi.types.pointer(to: element) }
+    }
+
     /// `T &` for an aggregate type `id` (what reading an aggregate element or member
     /// boxes), made if it does not exist yet; nil for other types.
     public func cdataReferenceType(_ id: CTypeID) -> CTypeID? {
