@@ -255,7 +255,9 @@ extension TraceRecorder {
             chain = chain == .none ? argument : ir.emit(.CARG, .nil, chain, argument)
         }
         ir.cFunctions.append(CFunctionCall(function: f, errnoCell: UInt64(UInt(bitPattern: g.ffiErrnoCell))))
-        let result = ir.emit(.CCALL, f.result == nil ? .nil : .number, chain.raw, UInt16(ir.cFunctions.count - 1))
+        // A guard: a callback into Lua the call made was refused (see TraceLowering+CData),
+        // and the interpreter makes the call from the snapshot before it.
+        let result = emitGuard(.CCALL, f.result == nil ? .nil : .number, chain, IRRef(raw: UInt16(ir.cFunctions.count - 1)))
         deliver(f.result == nil ? [] : [result], to: offset + call.a, wanted: call.wanted)
         return true
     }

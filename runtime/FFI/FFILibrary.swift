@@ -8,10 +8,12 @@ final class FFIState {
     let types = CTypeTable()
     /// Parsed type strings of `ffi.new("...")` and friends; cleared by every `ffi.cdef`.
     var typeCache: [String: CTypeID] = [:]
-    /// `errno` as the last C call left it, in a cell compiled calls read and write.
+    /// `errno` as the last C call left it, in a cell compiled calls read and write; the
+    /// next cell is 1 while a trace calls a C function directly (a callback then refuses
+    /// to run Lua code and sets it to 2: see `runCallback`).
     let errnoCell: UnsafeMutablePointer<Int32> = {
-        let cell = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        cell.initialize(to: 0)
+        let cell = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        cell.initialize(repeating: 0, count: 2)
         return cell
     }()
     var savedErrno: Int32 {
