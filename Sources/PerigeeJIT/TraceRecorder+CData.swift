@@ -7,12 +7,14 @@
 /// on the interpreter's member cache), so a trace reads and writes exactly what the
 /// interpreter would.
 ///
-/// An aggregate element or member (`ps[i]`, a nested struct) reads as a reference cdata:
-/// the trace keeps it as CREF, an address and a C type, and makes the object only where
+/// An aggregate element or member (`ps[i]`, a nested struct) reads as a reference cdata,
+/// a pointer member (`node.next`) or pointer arithmetic (`p + n`) as a pointer cdata: the
+/// trace keeps either as CREF, an address and a C type, and makes the object only where
 /// the value must exist (an exit, a store into a table, a call through the runtime); its
-/// own accesses need no guard, the type being known. What this file does not compile
-/// (64-bit integers and pointers, which read as new cdata; bitfields; const members;
-/// a metatype's `__index` for names that are no member) runs through the runtime's index
+/// own accesses need no type guard, the type being known. Also here: `ffi.C.name` and
+/// direct calls of C functions, and pointers compared with nil. What this file does not
+/// compile (64-bit integers, which read as new cdata; bitfields; const members; a
+/// metatype's `__index` for names that are no member) runs through the runtime's index
 /// helpers, as before.
 import PerigeeFrontend
 import PerigeeRuntime
@@ -92,9 +94,6 @@ extension TraceRecorder {
     /// emitted: the object's own C type (or the reference the trace made), the element or
     /// member type and its constant offset, and whether a number index scales by a size.
     private struct CDataPlan {
-        /// The C type the object's memory has (a reference's target), and whether the
-        /// object is a CREF of the trace.
-        let objectType: CTraceType
         /// The object's guarded type id (nil for a CREF, whose type is known).
         let guardedID: CTypeID?
         /// The object holds an address (a pointer or reference cdata) rather than its data.
@@ -160,13 +159,13 @@ extension TraceRecorder {
             guard size > 0, size <= Int(UInt16.max) else { return nil }
             // A constant index (TGETB) is a constant offset.
             let constant = op == .TGETB || op == .TSETB
-            return CDataPlan(objectType: t, guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
+            return CDataPlan(guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
                              type: element, offset: constant ? i.rc * size : 0, indexRegister: constant ? nil : i.rc,
                              elementSize: size, liveKey: liveKey)
         }
         guard liveKey.isString, t.kind == .record, let member = g.cdataMember(t.id, liveKey.string),
               member.offset <= Int(Int32.max) else { return nil }
-        return CDataPlan(objectType: t, guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
+        return CDataPlan(guardedID: guardedID, indirect: indirect, throughPointer: throughPointer,
                          type: member.type, offset: member.offset, indexRegister: nil, elementSize: 0, liveKey: liveKey)
     }
 
