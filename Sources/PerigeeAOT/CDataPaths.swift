@@ -154,18 +154,4 @@ extension FunctionLowering {
             b.br(done)
         }
     }
-
-    /// A double as luajit converts it to a 32-bit integer on x86-64: truncated, and
-    /// 0x80000000 when out of range or NaN.
-    private func toInt32(_ d: LLVMValueRef) -> LLVMValueRef {
-        let inRange = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-2_147_483_649.0)), b.fcmp(LLVMRealOLT, d, cx.constant(2_147_483_648.0)))
-        return b.select(inRange, b.fptosi(d, cx.i32), cx.constant(Int64(Int32.min), cx.i32))
-    }
-
-    /// The same to a 64-bit integer (0x8000000000000000 when out of range).
-    private func toInt64(_ d: LLVMValueRef) -> LLVMValueRef {
-        let limit = cx.constant(9_223_372_036_854_775_808.0)
-        let inRange = b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLT, d, limit))
-        return b.select(inRange, b.fptosi(d, cx.i64), cx.constant(Int64.min, cx.i64))
-    }
 }

@@ -339,3 +339,28 @@ extension RuntimeCodeEmitter {
         b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(thread, RuntimeLayout.threadOpenUpvalues), cx.i64), i64(0))
     }
 }
+
+// MARK: C conversions
+
+extension RuntimeCodeEmitter {
+    /// A double as luajit converts it to a 32-bit integer on x86-64 (the runtime's
+    /// `doubleToInt32`): truncated, and 0x80000000 when out of range or NaN.
+    public func toInt32(_ d: LLVMValueRef) -> LLVMValueRef {
+        let inRange = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-2_147_483_649.0)), b.fcmp(LLVMRealOLT, d, cx.constant(2_147_483_648.0)))
+        return b.select(inRange, b.fptosi(d, cx.i32), cx.constant(Int64(Int32.min), cx.i32))
+    }
+
+    /// The same to a 64-bit integer (`doubleToInt64`: 0x8000000000000000 when out of range).
+    public func toInt64(_ d: LLVMValueRef) -> LLVMValueRef {
+        let limit = cx.constant(9_223_372_036_854_775_808.0)
+        let inRange = b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLT, d, limit))
+        return b.select(inRange, b.fptosi(d, cx.i64), cx.constant(Int64.min, cx.i64))
+    }
+
+    /// The same to an unsigned 64-bit integer (`doubleToUInt64`: truncated, 2^63 when out of
+    /// range, negative or NaN).
+    public func toUInt64(_ d: LLVMValueRef) -> LLVMValueRef {
+        let inRange = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-1.0)), b.fcmp(LLVMRealOLT, d, cx.constant(18_446_744_073_709_551_616.0)))
+        return b.select(inRange, b.fptoui(d, cx.i64), cx.constant(Int64.min, cx.i64))
+    }
+}

@@ -68,6 +68,13 @@ public enum IROp: UInt8, CaseIterable {
     case CONV, TOBIT, TOSTR, STRTO
     // Calls into the runtime: pure, allocating, reading memory, with side effects; arguments.
     case CALLN, CALLA, CALLL, CALLS, CARG
+    // C data (see TraceRecorder+CData.swift): a number index scaled to a byte offset (the
+    // literal is the element size), an address plus a byte offset, a C scalar's load (the
+    // literal is its `CScalarStorage`) and store (converted as C stores it; the type names the
+    // storage), and a reference cdata to an address (the literal is its C type), made only
+    // where the value must exist. A direct call of a C function (operands: the CARG chain of
+    // numbers, or none; the literal indexes `TraceIR.cFunctions`).
+    case CINDEX, CADDR, CLOAD, CSTORE, CREF, CCALL
 
     /// The one table of opcode properties.
     public var info: IROpInfo {
@@ -130,6 +137,12 @@ public enum IROp: UInt8, CaseIterable {
         case .CALLL: return row(.ref, .literal, .load)
         case .CALLS: return row(.ref, .literal, .store)
         case .CARG: return row(.ref, .ref)
+        case .CINDEX: return row(.ref, .literal)
+        case .CADDR: return row(.ref, .ref)
+        case .CLOAD: return row(.ref, .literal, .load)
+        case .CSTORE: return row(.ref, .ref, .store)
+        case .CREF: return row(.ref, .literal)
+        case .CCALL: return row(.ref, .literal, .store)
         }
     }
 

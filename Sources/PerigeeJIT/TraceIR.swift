@@ -131,6 +131,8 @@ public final class TraceIR {
     /// The calls through the runtime, by instruction reference. A trace with any keeps the
     /// Lua stack as the truth (see TraceLowering).
     public private(set) var runtimeCalls: [UInt16: RuntimeCall] = [:]
+    /// The C functions CCALL instructions call (their literal indexes this).
+    var cFunctions: [CFunctionCall] = []
     /// The latest instruction of each opcode (a CSE chain head), 0 when none.
     private var chains = [UInt16](repeating: 0, count: IROp.allCases.count)
     private var interned: [ConstantKey: IRRef] = [:]

@@ -49,7 +49,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var counter: (index: LLVMValueRef, stop: LLVMValueRef, step: LLVMValueRef, add: IRRef, bound: IRRef)?
     private var nextIndex: LLVMValueRef?
     /// Numbers that are a narrowed index converted (`sitofp`), with the integer they came from.
-    private var integers: [LLVMValueRef: LLVMValueRef] = [:]
+    var integers: [LLVMValueRef: LLVMValueRef] = [:]
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
@@ -79,6 +79,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// for slots whose type stays the same around the loop (`stable`), boxed otherwise.
     private var carried: [Int: LLVMValueRef] = [:]
     private var stable: [Int: IRType] = [:]
+    /// Carried slots whose value round the loop is a reference cdata not made yet (CREF):
+    /// its C type (see TraceLowering+CData.swift).
+    private var sunkReferences: [Int: Int] = [:]
     /// The boxed value, loaded at entry, of each slot the trace reads and never changes;
     /// unboxed (checked once, at entry) in `checked`.
     private var invariant: [Int: LLVMValueRef] = [:]
@@ -272,7 +275,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 if backEdge[slot] == nil { invariant[slot] = v } else { initial[slot] = v }
                 continue
             }
-            if let next = backEdge[slot], ir[next].type != type {
+            if let next = backEdge[slot], ir[next].type != type || isReference(next) {
                 initial[slot] = v
                 continue
             }
@@ -290,6 +293,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
+            // (A slot the loop reads gets the object: its reads need one.)
+            if isReference(backEdge[slot]!) && loaded[slot] == nil { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
             let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
         }
@@ -306,7 +311,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         checkCollector()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
-            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : boxed($0.ref)) }
+            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : sunkReferences[$0.slot] != nil ? sunkBits($0.ref) : boxed($0.ref)) }
         let end = b.insertBlock!
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
@@ -401,7 +406,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// The LLVM value of `ref`: a double for numbers, an i8* for objects and addresses.
-    private func value(_ ref: IRRef) -> LLVMValueRef {
+    func value(_ ref: IRRef) -> LLVMValueRef {
         guard ref.isConstant else { return values[ref.raw]! }
         let k = ir[ref]
         switch k.op {
@@ -416,6 +421,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func boxed(_ ref: IRRef) -> LLVMValueRef {
         // A frame link is stored as it is.
         if ref.isConstant && ir[ref].op == .KPTR { return bits(ir.payload(ref)) }
+        // A reference cdata the trace has not made: made now.
+        if isReference(ref) { return referenceBits(ref) }
         // A slot's raw bits (of a type not known while recording).
         if !ref.isConstant && ir[ref].op == .SLOAD && ir[ref].type == .pointer { return b.ptrToInt(value(ref), cx.i64) }
         let type = ir[ref].type
@@ -438,7 +445,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// The operands of a CARG chain, left to right.
-    private func arguments(_ ref: IRRef) -> [IRRef] {
+    func arguments(_ ref: IRRef) -> [IRRef] {
         let ins = ir[ref]
         guard ins.op == .CARG else { return [ref] }
         return arguments(ins.ref1) + [ins.ref2]
@@ -454,7 +461,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// Goes on when `condition` holds; otherwise leaves through snapshot `exit`.
-    private func guardHolds(_ condition: LLVMValueRef, exit: Int) {
+    func guardHolds(_ condition: LLVMValueRef, exit: Int) {
         guardOr(condition, slow: exitBlock(exit), rarely: true)
     }
 
@@ -480,6 +487,7 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// A carried slot's value, boxed.
     private func boxedSlot(_ slot: Int, _ v: LLVMValueRef) -> LLVMValueRef {
+        if let ctype = sunkReferences[slot] { return materialized(v, ctype: ctype) }
         guard let type = stable[slot] else { return v }
         if type == .number { return b.bitcast(v, cx.i64) }
         return b.or(b.ptrToInt(v, cx.i64), bits(tag(type) << Value.tagShift))
@@ -562,6 +570,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .CONV:
             // A 32-bit integer to a number.
             return b.sitofp(value(ins.ref1), cx.double)
+        case .CINDEX, .CADDR, .CLOAD, .CSTORE, .CREF, .CCALL:
+            return lowerCData(ref, ins, exit: exit)
         case .CALLN:
             // A C function of doubles: the first argument is its address.
             let args = arguments(ins.ref1)
@@ -718,9 +728,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             case .stringLength: return b.sitofp(loadCount(value(ins.ref1), RuntimeLayout.stringLength), cx.double)
             case .nextKey, .nextValue: preconditionFailure("lowered above")
             case .tableMetatable: return loadPointerField(value(ins.ref1), RuntimeLayout.tableMetatable)
+            case .cdataType: return loadField(value(ins.ref1), RuntimeLayout.cdataType, cx.i32)
+            case .cdataAddress: return loadPointerField(value(ins.ref1), RuntimeLayout.cdataPayload)
+            case .cdataPayload: preconditionFailure("an address (FREF)")
             case .absentMetamethods:
                 return b.zext(loadField(value(ins.ref1), RuntimeLayout.tableAbsentMetamethods, cx.i8), cx.i32)
             }
+        case .FREF where ins.op2 == IRField.cdataPayload.rawValue:
+            return b.gep(cx.i8, value(ins.ref1), [i64(RuntimeLayout.cdataPayload)])
         case .FREF:
             // The address of a table's metatable field (the only field a trace stores).
             precondition(IRField(rawValue: ins.op2) == .tableMetatable)

@@ -30,6 +30,9 @@ enum IRField: UInt16 {
     case nextKey, nextValue
     /// A table's metatable (null when none), and its byte of metamethods known absent.
     case tableMetatable, absentMetamethods
+    /// A cdata's C type id (an int); the address a pointer or reference cdata holds; (FREF)
+    /// the address of a cdata's payload.
+    case cdataType, cdataAddress, cdataPayload
 }
 
 /// The runtime helpers a trace calls (the literal operand of CALLL and CALLS): `t[key]`
@@ -227,7 +230,7 @@ final class TraceRecorder {
     /// A function trace's recording called the function itself.
     private var calledItself = false
     /// The trace allocates tables itself (TNEW, TDUP): it checks the collector's debt.
-    private(set) var allocates = false
+    var allocates = false
     /// A root trace of the loop at `anchor`.
     init(anchor: UnsafePointer<UInt32>, proto: ProtoRef, base: Int, maxRecord: Int, g: GlobalRef) {
         self.anchor = anchor
@@ -293,7 +296,7 @@ final class TraceRecorder {
             return nil
         }
         switch type {
-        case .nil, .false, .true, .string, .table, .function, .userdata: return type
+        case .nil, .false, .true, .string, .table, .function, .userdata, .cdata: return type
         default: return nil
         }
     }
@@ -509,6 +512,8 @@ final class TraceRecorder {
             let callee = frame[i.ra]
             if callee.isFunction && callee.function.isLua {
                 if try recordCall(call, frame, pc) { return true }
+            } else if callee.isCData, try recordCCall(call, frame) {
+                // A C function called by the trace itself (TraceRecorder+CData.swift).
             } else if let ends = try recordTableCall(call, frame, pc) {
                 if ends { return true }
             } else {
@@ -1260,6 +1265,7 @@ final class TraceRecorder {
         case .string?: return "string"
         case .table?: return "table"
         case .function?: return "function"
+        case .cdata?: return "cdata"
         default: return "userdata"
         }
     }
@@ -1302,8 +1308,10 @@ final class TraceRecorder {
            }) {
             return ends
         }
-        // Strings or other metamethods: as the interpreter does it.
+        // Strings or other metamethods: as the interpreter does it (pointer arithmetic on
+        // cdata by the trace itself, TraceRecorder+CData.swift).
         guard liveX.isNumber && liveY.isNumber else {
+            if liveX.isCData || liveY.isCData, try recordPointerArithmetic(i, frame) { return false }
             runInRuntime(.arith)
             return false
         }
@@ -1443,6 +1451,12 @@ final class TraceRecorder {
         case .ISEQS, .ISNES: liveOther = k[-1 - i.rd]; other = ir.object(liveOther, .string)
         case .ISEQN, .ISNEN: liveOther = k[i.rd]; other = ir.number(liveOther.number)
         default: liveOther = i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true); other = ir.primitive(type(ofPrimitive: i.rd))
+        }
+        // A cdata compares by its C value (NULL equals nil, 1LL equals 1): a pointer against
+        // nil is recorded (TraceRecorder+CData.swift), other comparisons are not.
+        if live.isCData || liveOther.isCData {
+            guard liveOther.isNil, try recordPointerIsNull(x, live) else { throw TraceAbort("NYI: comparison of cdata") }
+            return false
         }
         let (tx, ty) = (type(x), type(other))
         // Different types are never equal; primitives are equal by type. Both known here.
@@ -1612,6 +1626,10 @@ final class TraceRecorder {
     private func recordTableRead(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let op = i.verifiedOpcode
         if op != .GGET && !frame[i.rb].isTable && !frame[i.rb].isString {
+            // A cdata's element or member, computed by the trace (TraceRecorder+CData.swift).
+            if frame[i.rb].isCData, try recordCDataRead(i, frame) { return false }
+            // A C function of a library namespace (`ffi.C.sqrt`), handed out before.
+            if frame[i.rb].isUserdata, try recordCLibraryRead(i, frame) { return false }
             // Another type's __index (userdata): as the interpreter does it.
             runInRuntime(.index)
             return false
@@ -1652,6 +1670,7 @@ final class TraceRecorder {
     /// store through the runtime (a new key; a `__newindex` to call exits).
     private func recordTableWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         if i.verifiedOpcode != .GSET && !frame[i.rb].isTable {
+            if frame[i.rb].isCData, try recordCDataWrite(i, frame) { return false }
             runInRuntime(.newindex)
             return false
         }

@@ -133,6 +133,10 @@ public final class IRBuilder {
     public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }
     /// Only for values known to be in range: out of range, `fptosi` is poison.
     public func fptosi(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPToSI(ref, v, t, n)! }
+    /// Only for values known to be in range, as `fptosi`.
+    public func fptoui(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPToUI(ref, v, t, n)! }
+    public func fpext(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPExt(ref, v, t, n)! }
+    public func fptrunc(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPTrunc(ref, v, t, n)! }
     public func fneg(_ v: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFNeg(ref, v, n)! }
     public func and(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildAnd(ref, a, b, n)! }
     public func or(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildOr(ref, a, b, n)! }

@@ -40,6 +40,7 @@ public final class LLVMContext {
     public var i32: LLVMTypeRef { L.LLVMInt32TypeInContext(ref)! }
     public var i64: LLVMTypeRef { L.LLVMInt64TypeInContext(ref)! }
     public var double: LLVMTypeRef { L.LLVMDoubleTypeInContext(ref)! }
+    public var float: LLVMTypeRef { L.LLVMFloatTypeInContext(ref)! }
     public func int(bits: Int) -> LLVMTypeRef { L.LLVMIntTypeInContext(ref, UInt32(bits))! }
 
     /// A pointer to `pointee` (`T*` with LLVM 14's typed pointers, plain `ptr` with newer LLVMs).

@@ -434,6 +434,16 @@ extension LuaVM {
         guard let callback = ffi.calls.callbacks[slot] else { return }
         let types = ffi.types
         let t = types[callback.function]
+        if ffi.errnoCell[1] != 0 {
+            // A trace's direct call of C code (PerigeeJIT's TraceLowering+CData): Lua code
+            // cannot run while the trace holds its state in registers. The callback answers
+            // zero and says so; the trace leaves and the interpreter makes the call again.
+            ffi.errnoCell[1] = 2
+            if let result, types[t.element].kind != .void {
+                result.initializeMemory(as: UInt8.self, repeating: 0, count: max(types[t.element].size, 8))
+            }
+            return
+        }
         let L = g.pointee.currentThread
         var values: [Value] = []
         for (i, p) in t.fields.enumerated() {

@@ -8,8 +8,20 @@ final class FFIState {
     let types = CTypeTable()
     /// Parsed type strings of `ffi.new("...")` and friends; cleared by every `ffi.cdef`.
     var typeCache: [String: CTypeID] = [:]
-    /// `errno` as the last C call left it.
-    var savedErrno: Int32 = 0
+    /// `errno` as the last C call left it, in a cell compiled calls read and write; the
+    /// next cell is 1 while a trace calls a C function directly (a callback then refuses
+    /// to run Lua code and sets it to 2: see `runCallback`).
+    let errnoCell: UnsafeMutablePointer<Int32> = {
+        let cell = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        cell.initialize(repeating: 0, count: 2)
+        return cell
+    }()
+    var savedErrno: Int32 {
+        get { errnoCell.pointee }
+        set { errnoCell.pointee = newValue }
+    }
+
+    deinit { errnoCell.deallocate() }
     /// libffi types, call interfaces and callbacks.
     let calls = CCallLayout()
     /// The metatable of C library namespaces (`ffi.C`, `ffi.load` results).

@@ -293,10 +293,17 @@ extension InterpreterRun {
         let exitFrame = withVM { $0.traces.exitFrame }
         var number = door.pointee.entry(UnsafeMutableRawPointer(L), frame)
         withVM { $0.traces.doors[root - 1].runs += 1 }
+        // Exits may make objects (a reference cdata the trace had not made): when the
+        // collector is due, the interpreter runs its step before any link.
+        var collectorDue = false
         while true {
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
             guard let link = exit.pointee.link else { break }
+            if withVM({ $0.g.pointee.totalBytes >= $0.g.pointee.threshold }) {
+                collectorDue = true
+                break
+            }
             number = link(UnsafeMutableRawPointer(L), frame)
         }
         withVM { $0.traces.running -= 1 }
@@ -318,7 +325,7 @@ extension InterpreterRun {
             return .error
         }
         syncTop()
-        if exit.pointee.collects {
+        if exit.pointee.collects || collectorDue {
             withVM { $0.g.checkGC() }
             return nil
         }

@@ -9,6 +9,9 @@
 ///   another one made there nor any table the trace had before making it;
 /// - upvalues: two upvalues of the same closure are different cells;
 /// - array slots, hash slots, upvalue cells and object fields never overlap one another;
+/// - C memory (cdata elements and members, and what pointers point to) is none of those:
+///   two places at constant offsets from the same address are different when their bytes
+///   do not overlap; anything else may be the same place;
 /// - a call through the runtime (which may run any Lua code, or grow a table) ends the walk
 ///   for every kind of memory that can change;
 /// - a table made in the trace has no metatable until a store gives it one.
@@ -16,6 +19,8 @@ enum LoadForwarding {
     /// The memory a load reads.
     private enum Memory {
         case array, hash, upvalue, metatable, absentMetamethods, environment, length, lookup
+        /// C memory (CLOAD, CSTORE).
+        case c
         /// Never written while the object lives (a string's bytes and length, a function's
         /// prototype).
         case immutable
@@ -27,6 +32,7 @@ enum LoadForwarding {
         case .HLOAD: return .hash
         case .ULOAD: return .upvalue
         case .XLOAD: return .immutable
+        case .CLOAD: return .c
         case .ALEN: return .length
         case .CALLL: return literal == IRCall.lookup.rawValue ? .lookup : nil
         case .FLOAD:
@@ -34,8 +40,9 @@ enum LoadForwarding {
             case .tableMetatable: return .metatable
             case .absentMetamethods: return .absentMetamethods
             case .functionEnv: return .environment
-            case .stringLength, .functionTarget: return .immutable
-            case .nextKey, .nextValue, nil: return nil
+            // A cdata's type and the address a pointer or reference cdata holds never change.
+            case .stringLength, .functionTarget, .cdataType, .cdataAddress: return .immutable
+            case .nextKey, .nextValue, .cdataPayload, nil: return nil
             }
         default: return nil
         }
@@ -88,6 +95,13 @@ enum LoadForwarding {
             return conflict ? .conflict : .none
         case .FSTORE:
             return memory == .metatable || memory == .absentMetamethods || memory == .lookup ? .conflict : .none
+        case .CSTORE:
+            guard memory == .c else { return .none }
+            // A store converts to the C type: only a double's store gives its value back.
+            if ins.ref1 == address {
+                return ins.type == .number && ir[ins.ref2].type == .number ? .stores(ins.ref2) : .conflict
+            }
+            return mayOverlap(ir, ins.ref1, ins.type, address) ? .conflict : .none
         case .XSTORE:
             // A stack slot: an upvalue may be open on the stack.
             return memory == .upvalue ? .conflict : .none
@@ -113,6 +127,27 @@ enum LoadForwarding {
     static func isUnwritten(_ ir: TraceIR, _ load: IRIns, writers: [IRIns]) -> Bool {
         guard let memory = memory(load.op, load.op2) else { return false }
         return !writers.contains { interference(ir, $0, memory, load.ref1) != .none }
+    }
+
+    /// Whether a C store of storage type `type` at `p` may change the C memory a load at
+    /// `q` reads: both at constant offsets from one address, their bytes must overlap.
+    private static func mayOverlap(_ ir: TraceIR, _ p: IRRef, _ type: IRType, _ q: IRRef) -> Bool {
+        let x = ir[p], y = ir[q]
+        guard !p.isConstant, !q.isConstant, x.op == .CADDR, y.op == .CADDR, x.ref1 == y.ref1,
+              let m = ir.intValue(ifConstant: x.ref2), let n = ir.intValue(ifConstant: y.ref2) else { return true }
+        // The load's width is not known here: at most 8 bytes, as any scalar.
+        let (a, b) = (Int(m), Int(n))
+        return a < b + 8 && b < a + storageSize(type)
+    }
+
+    /// The bytes a CSTORE of storage type `type` writes.
+    static func storageSize(_ type: IRType) -> Int {
+        switch type {
+        case .int8, .uint8, .true: return 1
+        case .int16, .uint16: return 2
+        case .int, .uint32, .float: return 4
+        default: return 8
+        }
     }
 
     /// Whether two address references of the same kind may name the same memory.

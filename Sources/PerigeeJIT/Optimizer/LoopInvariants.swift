@@ -36,9 +36,9 @@ enum LoopInvariants {
             case .LT, .GE, .LE, .GT, .EQ, .NE, .CARG, .CALLN, .CONV, .TOBIT, .FPMATH,
                  .BNOT, .BSWAP, .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR,
                  .ADD, .SUB, .MUL, .DIV, .MOD, .POW, .NEG, .ABS, .MIN, .MAX,
-                 .AREF, .HREFK, .HREF, .UREFO, .UREFC, .FREF, .BASE, .STRREF:
+                 .AREF, .HREFK, .HREF, .UREFO, .UREFC, .FREF, .BASE, .STRREF, .CINDEX, .CADDR, .CREF:
                 invariant.insert(ref)
-            case .ALOAD, .HLOAD, .ULOAD, .FLOAD, .XLOAD, .ALEN, .CALLL:
+            case .ALOAD, .HLOAD, .ULOAD, .FLOAD, .XLOAD, .ALEN, .CALLL, .CLOAD:
                 if LoadForwarding.isUnwritten(ir, ins, writers: writers) { invariant.insert(ref) }
             default:
                 continue
