@@ -41,7 +41,9 @@ struct InterpreterRun {
         g = vm.g
         base = L.pointee.stack + funcSlot + 2
         closure = L.pointee.stack[funcSlot].function
-        pc = UnsafePointer(closure.proto.pointee.bytecode)
+        // A builtin at funcSlot (a coroutine whose body is pcall) has no bytecode: pc is set
+        // when the run enters or returns to a Lua frame.
+        pc = closure.isLua ? UnsafePointer(closure.proto.pointee.bytecode) : UnsafePointer(bitPattern: MemoryLayout<UInt32>.alignment)!
         k = base
         nargs = argumentCount
         self.exitBase = exitBase
