@@ -71,6 +71,12 @@ end))
 local last
 for i = 1, 100 do last = {w(i * 2)} end
 print(last[1], last[2])
+-- pcall in tail position recursing to the stack limit: the innermost fails, every other
+-- returns true and the results below it.
+local function deep() return pcall(deep) end
+local results = {deep()}
+print(#results > 30000, results[1], (results[#results]:match("stack overflow$")))
+
 -- pcall's and xpcall's argument checks, named '?' where no Lua call site names them.
 print(pcall(pcall))
 print(pcall(xpcall, print))
