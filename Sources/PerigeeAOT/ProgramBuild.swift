@@ -238,16 +238,23 @@ public struct ProgramBuild {
     }
 
     /// Names in `require("name")` calls: GGET of `require`, KSTR of the name into the first
-    /// argument register (two above: frames have two slots), then the CALL.
+    /// argument register (two above: frames have two slots), then the CALL; and in
+    /// `pcall(require, "name")` (optional dependencies): GGET of `pcall`, then of `require`
+    /// and the name into its first two argument registers, then the CALL.
     func requiredModules(_ root: Prototype) -> [String] {
         var names: [String] = []
         for p in root.preorder {
             let code = p.bytecode
             for pc in 0..<max(0, code.count - 2) where code[pc].opcode == .GGET && code[pc + 1].opcode == .KSTR {
                 let a = code[pc].a, d = Int(code[pc].d), nameD = Int(code[pc + 1].d)
-                guard stringConstant(p, d) == "require", code[pc + 1].a == a + 2,
-                      let name = stringConstant(p, nameD) else { continue }
-                if code[pc + 2].opcode == .CALL && code[pc + 2].a == a { names.append(name) }
+                guard stringConstant(p, d) == "require", let name = stringConstant(p, nameD) else { continue }
+                if code[pc + 1].a == a + 2 && code[pc + 2].opcode == .CALL && code[pc + 2].a == a {
+                    names.append(name)
+                } else if pc >= 1, code[pc + 1].a == a + 1, code[pc - 1].opcode == .GGET, code[pc - 1].a + 2 == a,
+                          stringConstant(p, Int(code[pc - 1].d)) == "pcall",
+                          code[pc + 2].opcode == .CALL, code[pc + 2].a == code[pc - 1].a {
+                    names.append(name)
+                }
             }
         }
         return names

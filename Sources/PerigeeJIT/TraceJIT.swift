@@ -175,6 +175,7 @@ public final class TraceJIT {
     private func flush() {
         stop()
         generation += 1
+        vm.g.releaseKeptPrototypes()
         pendingAnchors.removeAll()
         pendingExits.removeAll()
         rootOf.removeAll()
@@ -426,6 +427,9 @@ public final class TraceJIT {
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
         let generation = self.generation
         if let parent = recorder.parentExit { pendingExits.insert(parent) } else { pendingAnchors.insert(recorder.anchor!) }
+        // The prototype stays until the traces are flushed: installing the trace, taking it
+        // off its anchor or blacklisting the loop later writes into its bytecode.
+        vm.g.keepPrototype(recorder.proto)
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
             let compiled = Result { () throws -> (TraceEntry, ResourceTracker, String) in

@@ -96,6 +96,45 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "loaded from disk\n")
     }
 
+    /// Optional dependencies as programs write them: `pcall(require, ...)` of a module that
+    /// is nowhere, and of one beside the script (compiled in); a Lua 5.3 module behind a
+    /// `_VERSION` test. The build warns and succeeds; the executable prints what luajit
+    /// prints for the script (luajit main.lua in app/).
+    func testOptionalModules() throws {
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("app"), withIntermediateDirectories: true)
+        try write("app/present.lua", "return { name = 'present' }\n")
+        try write("app/compat53.lua", "return 7 // 2\n")
+        try write("app/main.lua", """
+            local ok, err = pcall(require, "lpeg_missing")
+            print(ok, (err:gsub("\\n.*", "")))
+            local found, present = pcall(require, "present")
+            print(found, present.name)
+            local compat = "5.1 path"
+            if _VERSION == "Lua 5.3" then compat = require("compat53") end
+            print(compat)
+            local ok2, err2 = pcall(require, "compat53")
+            print(ok2, (err2:gsub("\\n.*", "")))
+            """)
+        let build = try runPerigee(["build", "app/main.lua", "-o", "main", "-v"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertTrue(build.err.contains("perigee: warning: module 'lpeg_missing' not found: require will look for it when the program runs"), build.err)
+        XCTAssertTrue(build.err.contains("module 'present' compiled in"), build.err)
+        XCTAssertTrue(build.err.contains("perigee: warning: module 'compat53' does not compile (app/compat53.lua:1: unexpected symbol near '/')"), build.err)
+        // The module compiled in is not read at run time.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("app/present.lua"))
+        let run = try runProgram(work.appendingPathComponent("main").path, [], in: work.appendingPathComponent("app"))
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(String(decoding: run.out, as: UTF8.self), """
+            false\tmodule 'lpeg_missing' not found:
+            true\tpresent
+            5.1 path
+            false\terror loading module 'compat53' from file './compat53.lua':
+
+            """)
+        let strict = try runPerigee(["build", "app/main.lua", "-o", "strict", "--strict"], in: work)
+        XCTAssertEqual(strict.status, 1)
+    }
+
     func testEmitsLLVMAndObject() throws {
         try write("k.lua", "local s = 0 for i = 1, 10 do s = s + i end print(s)\n")
         let build = try runPerigee(["build", "k.lua", "-O0", "--emit-llvm", "k.ll", "--emit-obj", "k.o", "-o", "k"], in: work)

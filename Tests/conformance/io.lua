@@ -1,5 +1,17 @@
 -- The io library and os.remove/rename/tmpname: files, formats, default files, pipes, errors.
-local prefix = "/tmp/perigee-io-test-"
+-- Files are named after a fresh os.tmpname(), so that runs at the same time do not share
+-- them; printed values show that name as "TMP".
+local base = os.tmpname()
+local prefix = base .. "-"
+local baseHidden = base:gsub("%p", "%%%0")
+local realPrint = print
+local function print(...)
+  local values = {...}
+  for i = 1, select("#", ...) do
+    if type(values[i]) == "string" then values[i] = values[i]:gsub(baseHidden, "TMP") end
+  end
+  realPrint(unpack(values, 1, select("#", ...)))
+end
 local function check(ok, msg) print(ok, msg) end
 
 -- io.type and the standard files
@@ -196,5 +208,6 @@ local tmp = os.tmpname()
 print(type(tmp), tmp:match("^/tmp/lua_") ~= nil)
 print(io.open(tmp):read("*a") == "")
 print(os.remove(tmp))
+print(os.remove(base))
 collectgarbage()
 print("ok")

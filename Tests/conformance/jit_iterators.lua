@@ -62,9 +62,16 @@ grow[15] = "fifteen"
 grow[31] = 31
 print(sum(grow))
 
--- Stopping early, and nested generic loops.
-local found
+-- Stopping early, and nested generic loops. The compiled loop stops after a count of keys,
+-- not at a key, so that it runs the same number of times in any traversal order.
+local seen, last = 0, nil
 for k, v in pairs(map) do -- trace
+  seen = seen + 1
+  if seen == 40 then last = k break end
+end
+print(seen, map[last] ~= nil)
+local found
+for k, v in pairs(map) do
   if v == 42 then found = k break end
 end
 print(found)

@@ -106,4 +106,11 @@ clear(t)
 print(clear == table.clear, next(t), #t)
 show(pcall(table.clear))
 show(pcall(table.clear, 1))
+
+-- string.format's %q quotes what tostring gives for any value (found by the differential
+-- fuzzer), and a missing argument is 'value expected'.
+show(pcall(string.format, "%q|%q|%q|%q", 1 / 3, true, nil, -0))
+show(pcall(string.format, "%q", {}))
+show(pcall(string.format, "%q"))
+show(pcall(string.format, "%s %q", 1))
 print("ok")

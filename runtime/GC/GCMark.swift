@@ -17,7 +17,14 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         markObject(pointee.registry)
         markTypeMetatables()
         markPendingFinalizers()
+        markKeptPrototypes()
         pointee.phase = .propagate
+    }
+
+    /// The JIT's prototypes; marked again in the atomic phase, since the JIT adds them
+    /// without a barrier.
+    private func markKeptPrototypes() {
+        for p in pointee.keptPrototypes { markObject(p) }
     }
 
     private func markTypeMetatables() {
@@ -201,6 +208,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         separateFinalizableCData()
         markBeingFinalized()
         markPendingFinalizers()
+        markKeptPrototypes()
         finalizableBytes += propagateAll()
         clearWeakTables()
         pointee.currentWhite ^= GCMark.whites

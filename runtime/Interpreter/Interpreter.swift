@@ -122,6 +122,39 @@ extension LuaVM {
     /// With `startPC`, the frame at `funcSlot + 2` is already running: execution goes on at
     /// that instruction (compiled code hands over a frame it cannot go on with), with
     /// `startMultres` results of the call before it.
+    /// Starts a coroutine whose body is pcall or xpcall (`coroutine.wrap(pcall)`): the
+    /// protected call runs in an interpreter run, as when a Lua function calls pcall, so the
+    /// function it protects may yield.
+    func startProtectedBody(_ L: ThreadRef, argumentCount: Int) -> CallStatus {
+        nativeDepth += 1
+        defer { nativeDepth -= 1 }
+        if nativeDepth > maxNativeDepth {
+            setError("stack overflow")
+            return .error
+        }
+        let outerHookPC = hooks.previousPC
+        hooks.previousPC = nil
+        defer { hooks.previousPC = outerHookPC }
+        let savedBase = Int(L.pointee.base)
+        L.pointee.stack[1] = frameLink(FrameType.native, savedBase)
+        var run = InterpreterRun(vm: self, L: L, funcSlot: 0, argumentCount: argumentCount, exitBase: -1, wanted: -1)
+        var status: CallStatus
+        if var done = run.protectedCall(L.pointee.stack[0].function, 2, argumentCount) {
+            // An error there (pcall without arguments, a builtin that failed) unwinds as in a run.
+            if done == .error {
+                run.status = .error
+                done = run.recover() ?? .ok
+            }
+            status = done
+        } else {
+            let base = rawSlots(run.base), pc = run.pc
+            withUnsafeMutablePointer(to: &run) { perigee_interpret($0, base, pc) }
+            status = run.outcome
+        }
+        if status != .yield { L.pointee.base = UInt32(savedBase) }
+        return status
+    }
+
     func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted: Int,
                  resumeCount: Int? = nil, exitBase: Int = -1, startPC: Int? = nil,
                  startMultres: Int = 0) -> CallStatus {

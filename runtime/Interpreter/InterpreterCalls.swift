@@ -329,6 +329,8 @@ extension InterpreterRun {
         if f.isLua {
             return enter(slotIndex(base)) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
         }
+        // pcall/xpcall in tail position protect their function in this run, so it may yield.
+        if withVM({ f == $0.pcallFunction || f == $0.xpcallFunction }) { return protectedCall(f, slotIndex(base), n) }
         // A builtin in tail position: run it, then return its results.
         return runBuiltinAndReturn(f, slotIndex(base), n)
     }
@@ -349,7 +351,10 @@ extension InterpreterRun {
         nargs = fArgs
         let target = base[FrameLayout.functionSlot].function
         if target.isLua {
-            return enter(fBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
+            if enter(fBase) { return nil }
+            // A coroutine's body pcall has no Lua caller to give the message a position.
+            guard closure.isLua else { vm.setError("stack overflow"); return .error }
+            return vm.errorAt(L, closure, currentPC(), "stack overflow")
         }
         return runBuiltinAndReturn(target, fBase, fArgs)
     }

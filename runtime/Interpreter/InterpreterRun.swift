@@ -41,7 +41,9 @@ struct InterpreterRun {
         g = vm.g
         base = L.pointee.stack + funcSlot + 2
         closure = L.pointee.stack[funcSlot].function
-        pc = UnsafePointer(closure.proto.pointee.bytecode)
+        // A builtin at funcSlot (a coroutine whose body is pcall) has no bytecode: pc is set
+        // when the run enters or returns to a Lua frame.
+        pc = closure.isLua ? UnsafePointer(closure.proto.pointee.bytecode) : UnsafePointer(bitPattern: MemoryLayout<UInt32>.alignment)!
         k = base
         nargs = argumentCount
         self.exitBase = exitBase
@@ -132,35 +134,41 @@ struct InterpreterRun {
     /// or a continuation, or out of this run. Nil when execution goes on in the caller; a
     /// status when this run is done.
     mutating func returnFrom(_ first: Int, _ count: Int) -> CallStatus? {
-        var link = base[FrameLayout.linkSlot]
-        var frameBase = slotIndex(base)
-        let resultsFrom = frameBase + first
-        // A vararg frame returns through its original frame.
-        if !link.isReturnPC && link.frameType == FrameType.vararg {
-            frameBase -= link.frameValue
-            link = L.pointee.stack[frameBase + FrameLayout.linkSlot]
-        }
-        if L.hasOpenUpvalues(atOrAbove: frameBase) { L.closeUpvalues(from: frameBase, g) }
-        if frameBase == exitBase {
-            vm.moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
-            return .ok
-        }
-        if link.isReturnPC {
-            returnToLua(link.returnPC, from: resultsFrom, count: count, frameBase: frameBase)
-            return nil
-        }
-        switch link.frameType {
-        case FrameType.pcall, FrameType.xpcall:
-            // pcall(f, ...) returned normally: true, then f's results, from pcall's frame.
-            let pcallBase = frameBase - (link.frameType == FrameType.pcall ? 2 : 3)
-            vm.placeProtectedResults(L, at: pcallBase, from: resultsFrom, count: count)
-            rebase(pcallBase)
-            return returnFrom(0, count + 1)
-        case FrameType.continuation:
-            return resumeAfterMetamethod(frameBase: frameBase, link: link, result: count > 0 ? L.pointee.stack[resultsFrom] : .nil)
-        default:  // native: this run is over
-            vm.moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
-            return .ok
+        var first = first, count = count
+        // A loop, not recursion: pcalls in tail position nest as deep as the Lua stack goes,
+        // and each returns through the next.
+        while true {
+            var link = base[FrameLayout.linkSlot]
+            var frameBase = slotIndex(base)
+            let resultsFrom = frameBase + first
+            // A vararg frame returns through its original frame.
+            if !link.isReturnPC && link.frameType == FrameType.vararg {
+                frameBase -= link.frameValue
+                link = L.pointee.stack[frameBase + FrameLayout.linkSlot]
+            }
+            if L.hasOpenUpvalues(atOrAbove: frameBase) { L.closeUpvalues(from: frameBase, g) }
+            if frameBase == exitBase {
+                vm.moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
+                return .ok
+            }
+            if link.isReturnPC {
+                returnToLua(link.returnPC, from: resultsFrom, count: count, frameBase: frameBase)
+                return nil
+            }
+            switch link.frameType {
+            case FrameType.pcall, FrameType.xpcall:
+                // pcall(f, ...) returned normally: true, then f's results, from pcall's frame.
+                let pcallBase = frameBase - (link.frameType == FrameType.pcall ? 2 : 3)
+                vm.placeProtectedResults(L, at: pcallBase, from: resultsFrom, count: count)
+                rebase(pcallBase)
+                first = 0
+                count += 1
+            case FrameType.continuation:
+                return resumeAfterMetamethod(frameBase: frameBase, link: link, result: count > 0 ? L.pointee.stack[resultsFrom] : .nil)
+            default:  // native: this run is over
+                vm.moveResults(L, from: resultsFrom, count: count, to: frameBase - 2, wanted: entryWanted)
+                return .ok
+            }
         }
     }
 

@@ -8,11 +8,11 @@ extension LuaVM {
         let G = globals
         _ = G.set(string: g.intern("_VERSION")!, string("Lua 5.1"), g)
 
-        register("print", in: G) { raw in
+        // luajit's print calls the function its upvalue names (`tostring`) in the running
+        // thread's environment (the builtin's own conversion when that is the builtin).
+        register("print", in: G, upvalues: [string("tostring")]) { raw in
             let c = BuiltinCall(raw, "print")
-            // luajit's print calls the `tostring` of the running thread's environment (the
-            // builtin's own conversion when that is the builtin).
-            let convert = c.L.pointee.env.map { $0.get(name: "tostring", c.vm.g) } ?? .nil
+            let convert = c.L.pointee.env.map { $0.get(c.upvalue(1)) } ?? .nil
             let builtin = convert.isFunction && convert.function.pointee.ffid == FastBuiltin.tostring.rawValue
             for i in 1...max(c.count, 1) where i <= c.count {
                 if i > 1 { c.vm.standardOutput.write("\t") }
@@ -30,7 +30,12 @@ extension LuaVM {
             c.vm.standardOutput.write("\n")
             return 0
         }
-        register("type", in: G, fast: .type) { raw in
+        // luajit's type keeps the name of each of its internal types as an upvalue; here they
+        // are shown only: type's result comes from the value's type (setting one of these
+        // upvalues does not change it).
+        let internalTypes = ["nil", "boolean", "boolean", "userdata", "string", "upval", "thread", "proto",
+                             "function", "trace", "cdata", "table", "userdata", "number"]
+        register("type", in: G, upvalues: internalTypes.map { string($0) }, fast: .type) { raw in
             let c = BuiltinCall(raw, "type")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             return c.results(c.vm.typeNameValue(c.arg(1)))
@@ -113,14 +118,13 @@ extension LuaVM {
             case .invalidKey: c.vm.setError("invalid key to 'next'"); return builtinError  // no position, as luajit
             }
         }
-        let next = Value(function: nextFunction!)
-        register("pairs", in: G) { raw in
+        // pairs and ipairs return the iterator they keep as their upvalue, as luajit's do.
+        register("pairs", in: G, upvalues: [Value(function: nextFunction!)]) { raw in
             let c = BuiltinCall(raw, "pairs")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
-            return c.results(Value(function: c.vm.nextFunction!), c.arg(1), .nil)
+            return c.results(c.upvalue(1), c.arg(1), .nil)
         }
-        _ = next
         let ipairsIterator = g.newBuiltin({ raw in
             let c = BuiltinCall(raw, "ipairs")
             guard let t = c.checkTable(1) else { return c.typeError(1, expected: "table") }
@@ -130,12 +134,11 @@ extension LuaVM {
         }, env: globals)!
         ipairsIterator.pointee.ffid = FastFunction.ipairsIterator.rawValue
         _ = g.pointee.registry.set(string: g.intern("ipairs_iterator")!, Value(function: ipairsIterator), g)
-        register("ipairs", in: G) { raw in
+        register("ipairs", in: G, upvalues: [Value(function: ipairsIterator)]) { raw in
             let c = BuiltinCall(raw, "ipairs")
             if c.count < 1 { return c.argumentError(1, "value expected") }
             guard c.checkTable(1) != nil else { return c.typeError(1, expected: "table") }
-            let iterator = c.vm.g.pointee.registry.get(name: "ipairs_iterator", c.vm.g)
-            return c.results(iterator, c.arg(1), Value(number: 0))
+            return c.results(c.upvalue(1), c.arg(1), Value(number: 0))
         }
         register("select", in: G, fast: .select) { raw in
             let c = BuiltinCall(raw, "select")
@@ -256,7 +259,14 @@ extension LuaVM {
             let c = BuiltinCall(raw, "gcinfo")
             return c.results(Value(number: (c.vm.g.kilobytesInUse).rounded(.down)))
         }
-        register("newproxy", in: G) { raw in
+        // newproxy's upvalue, as luajit's: a weak table (its own metatable, __mode "kv") whose
+        // keys are the metatables newproxy(true) made, the only ones newproxy(proxy) accepts.
+        let proxies = g.newTable()!
+        pushAnchor(Value(table: proxies))
+        _ = proxies.set(string: g.intern("__mode")!, string("kv"), g)
+        setMetatable(proxies, proxies)
+        popAnchor()
+        register("newproxy", in: G, upvalues: [Value(table: proxies)]) { raw in
             let c = BuiltinCall(raw, "newproxy")
             return c.vm.newProxy(c)
         }
@@ -275,6 +285,12 @@ extension LuaVM {
         openMathLibrary()
         openCDataMetatable()
         openPackageLibrary()
+        for (library, name, parameters) in [("string", "len", 1), ("table", "foreach", 2), ("table", "foreachi", 2),
+                                            ("table", "getn", 1), ("table", "move", 5), ("table", "remove", 2),
+                                            ("math", "deg", 1), ("math", "rad", 1)] {
+            let f = globals.get(name: library, g).table.get(name: name, g)
+            if f.isFunction { bytecodeBuiltins[f.function] = (name, parameters) }
+        }
     }
 
     // MARK: Helpers for the builtins above
@@ -447,10 +463,13 @@ extension LuaVM {
         guard let u = g.newUserdata(size: 0) else { errorValue = memoryErrorValue; return builtinError }
         u.setEnv(globals, g)  // as luajit's: the environment of newproxy itself
         let v = c.arg(1)
+        let proxies = c.upvalue(1)
         if v.isTrue {
             guard let mt = g.newTable() else { errorValue = memoryErrorValue; return builtinError }
             u.setMetatable(mt, g)
-        } else if v.isUserdata, let mt = v.userdata.pointee.metatable {
+            if proxies.isTable { _ = proxies.table.set(Value(table: mt), .true, g) }
+        } else if v.isUserdata, let mt = v.userdata.pointee.metatable,
+                  proxies.isTable, proxies.table.get(Value(table: mt)).isTrue {
             u.setMetatable(mt, g)
         } else if !v.isNil && !v.isFalse {
             return c.argumentError(1, "boolean or proxy expected")

@@ -23,6 +23,11 @@ struct BuiltinCall {
         i <= count ? L.pointee.stack[Int(L.pointee.base) + i - 1] : .nil
     }
 
+    /// Upvalue `i` (1-based) of the running builtin.
+    func upvalue(_ i: Int) -> Value {
+        L.pointee.stack[Int(L.pointee.base) - 2].function.upvalueValues[i - 1]
+    }
+
     func push(_ v: Value) {
         _ = L.ensureStack(1, vm.g)
         L.pointee.stack[Int(L.pointee.top)] = v
@@ -140,6 +145,21 @@ extension LuaVM {
     func register(_ name: String, in table: TableRef, fast: FastFunction? = nil,
                   _ entry: @escaping BuiltinEntry) -> FunctionRef {
         let f = g.newBuiltin(entry, env: globals)!
+        if let fast { f.pointee.ffid = fast.rawValue }
+        _ = table.set(string: g.intern(name)!, Value(function: f), g)
+        builtinNames[f] = name
+        return f
+    }
+
+    /// Adds builtin `name` with `upvalues`: the upvalues luajit's builtin of that name has,
+    /// which the debug library shows (`debug.getinfo(f).nups`, `debug.getupvalue`).
+    @discardableResult
+    func register(_ name: String, in table: TableRef, upvalues: [Value], fast: FastFunction? = nil,
+                  _ entry: @escaping BuiltinEntry) -> FunctionRef {
+        for v in upvalues { pushAnchor(v) }
+        defer { for _ in upvalues { popAnchor() } }
+        let f = g.newBuiltin(entry, upvalueCount: upvalues.count, env: globals)!
+        for (i, v) in upvalues.enumerated() { f.upvalueValues[i] = v }
         if let fast { f.pointee.ffid = fast.rawValue }
         _ = table.set(string: g.intern(name)!, Value(function: f), g)
         builtinNames[f] = name

@@ -136,6 +136,7 @@ extension LuaVM {
         func set(_ key: String, _ v: Value) { _ = t.set(string(key), v, g) }
         func number(_ n: Int) -> Value { Value(number: Double(n)) }
         let lua: FunctionRef? = function.isFunction && function.function.isLua ? function.function : nil
+        let bytecodeBuiltin = function.isFunction ? bytecodeBuiltins[function.function] : nil
         for ch in options {
             switch ch {
             case "S":
@@ -146,6 +147,12 @@ extension LuaVM {
                     set("linedefined", number(Int(proto.firstLine)))
                     set("lastlinedefined", number(Int(proto.lastLine)))
                     set("what", string(proto.firstLine == 0 ? "main" : "Lua"))
+                } else if let bytecodeBuiltin {
+                    set("source", string(bytecodeBuiltin.name))
+                    set("short_src", string("[builtin:\(bytecodeBuiltin.name)]"))
+                    set("linedefined", number(-1))
+                    set("lastlinedefined", number(-1))
+                    set("what", string("Lua"))
                 } else {
                     set("source", string("=[C]"))
                     set("short_src", string("[C]"))
@@ -159,8 +166,8 @@ extension LuaVM {
                 set("currentline", number(current))
             case "u":
                 set("nups", number(function.isFunction ? visibleUpvalueCount(function.function) : 0))
-                set("nparams", number(lua.map { Int($0.proto.source.parameterCount) } ?? 0))
-                set("isvararg", Value(bool: lua.map { $0.proto.source.isVararg } ?? true))
+                set("nparams", number(lua.map { Int($0.proto.source.parameterCount) } ?? bytecodeBuiltin?.parameters ?? 0))
+                set("isvararg", Value(bool: lua.map { $0.proto.source.isVararg } ?? (bytecodeBuiltin == nil)))
             case "n":
                 if let level, let (kind, name) = debugFunctionName(L1, list, level: level) {
                     set("name", string(name))
@@ -178,6 +185,11 @@ extension LuaVM {
                     for i in all.indices.dropFirst() {
                         _ = lines.set(Value(number: Double(all[i])), .true, g)
                     }
+                } else if bytecodeBuiltin != nil {
+                    guard let lines = g.newTable(arraySize: 0, hashSize: 0) else {
+                        errorValue = memoryErrorValue; return builtinError
+                    }
+                    set("activelines", Value(table: lines))
                 }
             case "f":
                 set("func", function)

@@ -259,7 +259,12 @@ extension LuaVM {
         }
         register("min", in: M, fast: .min) { raw in BuiltinCall(raw, "min").extremum(<) }
         register("max", in: M, fast: .max) { raw in BuiltinCall(raw, "max").extremum(>) }
-        register("random", in: M) { raw in
+        // luajit's random and randomseed share their generator's state, a userdata, as their
+        // upvalue; here the state is the VM's (`random`) and the userdata is shown only.
+        let randomState = Value(userdata: g.newUserdata(size: 0)!)
+        pushAnchor(randomState)
+        defer { popAnchor() }
+        register("random", in: M, upvalues: [randomState]) { raw in
             let c = BuiltinCall(raw, "random")
             let r = c.vm.random.nextDouble()
             switch c.count {
@@ -274,7 +279,7 @@ extension LuaVM {
                 return c.results(Value(number: (r * (hi - lo + 1)).rounded(.down) + lo))
             }
         }
-        register("randomseed", in: M) { raw in
+        register("randomseed", in: M, upvalues: [randomState]) { raw in
             let c = BuiltinCall(raw, "randomseed")
             guard let seed = c.number(1) else { return c.typeError(1, expected: "number") }
             c.vm.random = RandomState(seed: seed)

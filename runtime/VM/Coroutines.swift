@@ -140,11 +140,18 @@ extension LuaVM {
         resumeStack.append((co, nativeDepth))
         let status: CallStatus
         if state == .fresh {
-            status = callSlot(co, 0, argumentCount: count, wanted: -1)
+            let body = co.pointee.stack[0]
+            if body.isFunction && (body.function == pcallFunction || body.function == xpcallFunction) {
+                status = startProtectedBody(co, argumentCount: count)
+            } else {
+                status = callSlot(co, 0, argumentCount: count, wanted: -1)
+            }
         } else {
             nativeDepth += 1
             let f = co.pointee.stack[0]
-            if f.isFunction && f.function.isLua {
+            // Frames above the body's own (a Lua body's, or those of the function a body
+            // pcall protects) go on in the interpreter.
+            if f.isFunction && (f.function.isLua || Int(co.pointee.base) != -FrameLayout.functionSlot) {
                 status = execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
             } else {
                 // The body was a builtin that yielded (`coroutine.wrap(coroutine.yield)`): the

@@ -102,6 +102,11 @@ public struct GlobalState {
     /// The sweep's links in the table lists, as `sweepCursor` in `allObjects`.
     var sweepCursorEven: UnsafeMutablePointer<ObjectRef?>? = nil
     var sweepCursorOdd: UnsafeMutablePointer<ObjectRef?>? = nil
+
+    /// Prototypes the JIT keeps alive (roots): those it recorded traces in, whose bytecode
+    /// its anchors point into until the traces are flushed, as LuaJIT's traces keep their
+    /// starting prototype.
+    var keptPrototypes: Set<ProtoRef> = []
 }
 
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>
@@ -196,11 +201,21 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
         free(pointee.stringBuckets)
         free(pointee.pendingFinalizers)
+        pointee.keptPrototypes = []
         releaseSmallBlockChunks()
         pointee.emptyNode.deallocate()
         pointee.typeMetatables.deallocate()
         pointee.metamethodNames.deallocate()
         free(self)
+    }
+
+    /// Keeps `p` alive until `releaseKeptPrototypes` (see `GlobalState.keptPrototypes`).
+    public func keepPrototype(_ p: ProtoRef) {
+        pointee.keptPrototypes.insert(p)
+    }
+
+    public func releaseKeptPrototypes() {
+        pointee.keptPrototypes.removeAll()
     }
 
     /// The metatable of any value: its own for tables and userdata, else the type's.

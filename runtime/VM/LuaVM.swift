@@ -72,6 +72,9 @@ public final class LuaVM {
     var nextFunction: FunctionRef?
     /// Function names of builtins, for messages ("bad argument #1 to 'insert'").
     var builtinNames: [FunctionRef: String] = [:]
+    /// The builtins LuaJIT 2.1 writes in Lua (its `[builtin:name]` bytecode), with their
+    /// parameter counts: the debug library describes them as luajit does.
+    var bytecodeBuiltins: [FunctionRef: (name: String, parameters: Int)] = [:]
     /// `print`'s output buffer is flushed at exit and before reading input.
     public var standardOutput = OutputBuffer(fd: 1)
     /// The io library: the metatable of file handles and the default input and output files

@@ -99,11 +99,12 @@ extension LuaVM {
     /// marked as protected; returns f's base and argument count. Nil (with the error set)
     /// when the arguments are missing.
     func setUpProtectedFrame(_ L: ThreadRef, _ pcallBase: Int, _ n: Int, xpcall: Bool) -> (Int, Int)? {
-        let name = xpcall ? "xpcall" : "pcall"
-        if n < (xpcall ? 2 : 1) {
-            setError(currentPosition(L, level: 1) + "bad argument #\(n + 1) to '\(name)' (value expected)")
-            return nil
-        }
+        // The builtins' own checks, named as the call site names them ('?' with no Lua caller:
+        // in a tail call, or as a coroutine's body).
+        L.pointee.top = UInt32(pcallBase + n)
+        let c = BuiltinCall(UnsafeMutableRawPointer(L), xpcall ? "xpcall" : "pcall")
+        if n < 1 { _ = c.argumentError(1, "value expected"); return nil }
+        if xpcall && !c.arg(2).isFunction { _ = c.typeError(2, expected: "function"); return nil }
         let shift = xpcall ? 1 : 1
         guard L.ensureStack(n + 4, g) else { setError("stack overflow"); return nil }
         let stack = L.pointee.stack
