@@ -51,7 +51,7 @@ show(perm)
 
 -- Fractional and negative keys next to key 0.
 local m = {}
-for i = -3, 3 do m[i] = i end -- trace
+for i = -300, 3000 do m[i] = i end -- trace
 m[0.5] = "half"
 print(m[-3], m[-1], m[0], m[0.5], m[3], #m)
 
