@@ -20,7 +20,8 @@ enum SlotLiveness {
 
     private static let unknown: UInt8 = 1
 
-    static func dead(in proto: ProtoRef, at start: UnsafePointer<UInt32>) -> Dead {
+    /// `captured`: the function's `capturedSlots`, which stay live.
+    static func dead(in proto: ProtoRef, at start: UnsafePointer<UInt32>, captured: [Int]) -> Dead {
         let frameSize = Int(proto.pointee.frameSize)
         let code = UnsafePointer(proto.pointee.bytecode), end = code + Int(proto.pointee.bytecodeCount)
         // unknown: 1; read first: 0 (live); written first: a multiple of 3 (dead).
@@ -29,7 +30,7 @@ enum SlotLiveness {
         func define(_ s: Int) { if s < frameSize { state[s] = state[s] &* 3 } }
         func result(_ first: Int) -> Dead {
             var dead = state.map { $0 != 0 }
-            for s in capturedSlots(proto) where s < frameSize { dead[s] = false }
+            for s in captured where s < frameSize { dead[s] = false }
             return Dead(first: min(first, frameSize), dead: dead)
         }
         var pc = start
@@ -116,7 +117,7 @@ enum SlotLiveness {
     }
 
     /// The slots of a frame of `proto` that a closure made in it may capture.
-    private static func capturedSlots(_ proto: ProtoRef) -> [Int] {
+    static func capturedSlots(_ proto: ProtoRef) -> [Int] {
         guard proto.pointee.flags & ProtoFlag.hasChildren != 0 else { return [] }
         var slots: [Int] = []
         let code = proto.pointee.bytecode, k = proto.pointee.numbers

@@ -306,10 +306,16 @@ final class TraceRecorder {
     /// The state before the current instruction. An exit's snapshot leaves out the current
     /// frame's slots the bytecode from here no longer reads (`SlotLiveness`); the snapshots
     /// that end the trace keep every modified slot.
+    /// Per function recorded through: the slots its closures may capture (`SlotLiveness`).
+    private var capturedSlots: [ProtoRef: [Int]] = [:]
+
     private func takeSnapshot(exit: Bool = false) -> Int {
         var modified = modified.sorted()
         if exit && ir.optimizations.contains(.dce) {
-            let dead = SlotLiveness.dead(in: current.proto, at: currentPC), base = offset
+            let proto = current.proto
+            let captured = capturedSlots[proto] ?? SlotLiveness.capturedSlots(proto)
+            capturedSlots[proto] = captured
+            let dead = SlotLiveness.dead(in: proto, at: currentPC, captured: captured), base = offset
             modified.removeAll { dead.isDead($0 - base) }
         }
         let entries = modified.map { SnapshotEntry(slot: $0, ref: slots[$0]!) }
@@ -1520,13 +1526,7 @@ final class TraceRecorder {
             }
         }
         let live = table.get(liveKey)
-        if live.isNil {
-            // A dead key's node (a constructor's key, as TDUP copies it): its slot, holding
-            // nil. Not for metamethod names: a runtime store resets the absent-metamethod bits.
-            guard liveKey.isString, key.isConstant, let index = table.nodeIndex(ofString: liveKey.string),
-                  index < 1 << 16, !liveKey.string.hasMetamethodPrefix else { return nil }
-            return (emitGuard(.HREFK, .pointer, t, ir.slot(key, index)), live)
-        }
+        if live.isNil { return nil }
         if liveKey.isString && key.isConstant { return (hashSlot(t, table, key, liveKey.string), live) }
         return (emitGuard(.HREF, .pointer, t, key), live)
     }
@@ -1678,15 +1678,18 @@ final class TraceRecorder {
         let (t, table, key, liveKey) = try tableOperands(i, frame)
         if let (reference, live) = try tableReference(t, table, key, liveKey),
            !(live.isNil && g.needsNewIndex(table, liveKey)) {
-            if live.isNil && ir[reference].op == .HREFK {
-                // A dead key's node: guards on the metatable say no __newindex is consulted,
-                // so the store itself checks nothing.
-                try guardNoMetamethod(.newindex, t, table)
-                _ = ir.emit(.HSTORE, .nil, reference, value)
-                return false
-            }
             // The store guards that a nil slot has no __newindex to consult (no metatable).
             emitGuard(ir[reference].op == .AREF ? .ASTORE : .HSTORE, .nil, reference, value)
+            return false
+        }
+        if liveKey.isString, key.isConstant, !liveKey.string.hasMetamethodPrefix, !g.needsNewIndex(table, liveKey),
+           let index = table.nodeIndex(ofString: liveKey.string), index < 1 << 16 {
+            // A dead key's node (a constructor's key, as TDUP copies it): guards on the
+            // metatable say no __newindex is consulted, so the store itself checks nothing.
+            // Not for metamethod names: the runtime's store resets the absent-metamethod bits.
+            let slot = emitGuard(.HREFK, .pointer, t, ir.slot(key, index))
+            try guardNoMetamethod(.newindex, t, table)
+            _ = ir.emit(.HSTORE, .nil, slot, value)
             return false
         }
         if liveKey.isNumber && liveKey.number.isNaN { throw TraceAbort("NYI: NaN key") }

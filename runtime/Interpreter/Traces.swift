@@ -300,7 +300,7 @@ extension InterpreterRun {
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
             guard let link = exit.pointee.link else { break }
-            if withVM({ $0.g.pointee.totalBytes >= $0.g.pointee.threshold }) {
+            if withVM({ $0.g.stepDue }) {
                 collectorDue = true
                 break
             }
