@@ -46,7 +46,8 @@ extension TraceIR {
             case .constant, .none: break
             }
         }
-        let marks = (ins.isGuard ? ">" : " ") + " " + (isPHIOperand ? "+" : " ")
+        // `}`: sunk (made only by the exits that need it).
+        let marks = (ins.isGuard ? ">" : " ") + " " + (sunk.contains(ref.raw) ? "}" : isPHIOperand ? "+" : " ")
         let head = number(ref) + " " + marks + ins.type.dumpName + " " + padded(ins.op.name, 6)
         guard let last = operands.popLast() else { return head }
         return head + " " + (operands.map { padded($0, 5) } + [last]).joined(separator: " ")

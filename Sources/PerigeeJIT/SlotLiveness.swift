@@ -4,7 +4,8 @@
 /// from the position, a read marks a slot live and a write before any read marks it dead;
 /// the scan stops at the first jump (a jump's A says which slots are live at its target:
 /// none from A up), at a return, or at a tail call. Slots any closure of the function may
-/// capture are always live (an open upvalue reads its slot from outside the bytecode).
+/// capture are live (an open upvalue reads its slot from outside the bytecode), except past
+/// the first free slot of a jump the scan starts at.
 import PerigeeFrontend
 import PerigeeRuntime
 
@@ -28,9 +29,13 @@ enum SlotLiveness {
         var state = [UInt8](repeating: unknown, count: frameSize)
         func use(_ s: Int) { if s < frameSize { state[s] &= ~1 } }
         func define(_ s: Int) { if s < frameSize { state[s] = state[s] &* 3 } }
-        func result(_ first: Int) -> Dead {
+        func result(_ first: Int, jumping: Bool = false) -> Dead {
             var dead = state.map { $0 != 0 }
-            for s in captured where s < frameSize { dead[s] = false }
+            // A jump at `start` itself (a loop's back edge): no code runs before its target,
+            // where the slots from `first` are out of scope and their upvalues closed. (A
+            // return reads every open upvalue's slot as it closes it.)
+            let open = jumping && pc == start + 1 ? min(first, frameSize) : frameSize
+            for s in captured where s < open { dead[s] = false }
             return Dead(first: min(first, frameSize), dead: dead)
         }
         var pc = start
@@ -106,14 +111,26 @@ enum SlotLiveness {
     /// A jump (or a loop entering a trace): slots from its A (past a loop's control slots)
     /// are dead at the target.
     private static func jumped(_ i: Instruction, _ op: Opcode, _ pc: UnsafePointer<UInt32>,
-                               _ result: (Int) -> Dead) -> Dead {
+                               _ result: (Int, Bool) -> Dead) -> Dead {
         var first = i.ra
         if op == .FORI || op == .JFORI || op == .FORL || op == .IFORL || op == .JFORL {
             first += 4
         } else if op == .ITERL || op == .IITERL || op == .JITERL {
             first += Instruction((pc - 2).pointee).rb - 1
         }
-        return result(first)
+        return result(first, true)
+    }
+
+    /// The first slot out of scope at the start of the body of loop instruction `loop`
+    /// (FORL, ITERL, LOOP): the body's locals are from there on (luajit's maxslot at a back
+    /// edge), and the last iteration closed their upvalues at its end.
+    static func firstFreeSlot(afterLoop loop: UnsafePointer<UInt32>) -> Int {
+        let i = Instruction(loop.pointee)
+        switch i.verifiedOpcode {
+        case .FORL, .IFORL, .JFORL: return i.ra + 4
+        case .ITERL, .IITERL, .JITERL: return i.ra + Instruction((loop - 1).pointee).rb - 1
+        default: return i.ra
+        }
     }
 
     /// The slots of a frame of `proto` that a closure made in it may capture.

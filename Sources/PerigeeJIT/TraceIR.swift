@@ -136,6 +136,8 @@ public final class TraceIR {
     /// The latest instruction of each opcode (a CSE chain head), 0 when none.
     private var chains = [UInt16](repeating: 0, count: IROp.allCases.count)
     private var interned: [ConstantKey: IRRef] = [:]
+    /// The instructions the trace does not run: sunk tables and their stores (SINK).
+    public var sunk: Set<UInt16> = []
     /// The optimizations applied as instructions are emitted (luajit's -O flags).
     public var optimizations: Optimizations = .all
 

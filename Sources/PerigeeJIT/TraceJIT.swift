@@ -417,6 +417,11 @@ public final class TraceJIT {
                              yields: yields, collects: index == gcExit, multres: snap.multres)
         }
         keepAlive(ir)
+        // SINK: the states the trace hands on as a matter of course keep their tables.
+        var escaping = [loopSnapshot, finalSnapshot, budgetExit, gcExit].compactMap { $0 }
+        for call in ir.runtimeCalls.values { escaping += [call.writeBack, call.failure, call.yield] }
+        let sinking = AllocationSinking.plan(ir, escaping: escaping)
+        ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
@@ -443,7 +448,7 @@ public final class TraceJIT {
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
                               budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit, global: global,
                               narrowedIndex: narrowedIndex,
-                              recursive: recursive, exitFrame: exitFrame,
+                              recursive: recursive, exitFrame: exitFrame, sinking: sinking,
                               module: module, name: name).lower()
                 let lowered = self.monotonicMicroseconds()
                 try module.verify()

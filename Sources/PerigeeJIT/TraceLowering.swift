@@ -55,24 +55,30 @@ final class TraceLowering: RuntimeCodeEmitter {
     let recursive: Bool
     /// The cell each exit writes its frame's slot to (the runtime's `exitFrame`).
     let exitFrame: UnsafeMutablePointer<Int>
+    /// The tables the trace does not make, and the exits make instead (TraceLowering+Sinking).
+    let sinking: AllocationSinking.Plan
+    /// While an exit's code is lowered: the sunk tables it has made, and its snapshot's
+    /// first instruction (the stores before it are replayed).
+    var materialized: [UInt16: LLVMValueRef] = [:]
+    var materializingBefore: IRRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
     /// The instructions of a loop lowered before it (see `LoopInvariants`).
     private var hoisted: Set<UInt16> = []
     private var exits: [Int: LLVMBasicBlockRef] = [:]
-    private var thread: LLVMValueRef!
-    private var base: LLVMValueRef!
+    var thread: LLVMValueRef!
+    var base: LLVMValueRef!
     private var scratch: LLVMValueRef!
     /// A trace that calls builtins through the runtime keeps the Lua stack as the truth:
     /// every slot is read where the trace needs it and written back at each call and back
     /// edge, and the stack's address is loaded afresh (a call may move the stack).
-    private var memoryMode: Bool { !ir.runtimeCalls.isEmpty }
-    private var frame: LLVMValueRef!
+    var memoryMode: Bool { !ir.runtimeCalls.isEmpty }
+    var frame: LLVMValueRef!
     /// A trace that runs once through (or keeps the stack as the truth) writes its slots as
     /// it goes: at each snapshot it stores what changed since the last, so the stack always
     /// holds the current snapshot's state and an exit stores nothing. Code grows with the
     /// slots changed, not with slots times exits. A loop in registers writes at its exits.
-    private var writesThrough: Bool { loopSnapshot == nil || memoryMode }
+    var writesThrough: Bool { loopSnapshot == nil || memoryMode }
     /// The value each slot got from the trace's stores on the path being lowered.
     private var written: [Int: UInt16] = [:]
     /// The value of each slot the loop changes, as the previous iteration left it: unboxed
@@ -93,7 +99,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
          budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil, global: GlobalRef,
          narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
-         module: LLVMModule, name: String) {
+         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), module: LLVMModule, name: String) {
+        self.sinking = sinking
         self.gcExit = gcExit
         self.global = global
         self.recursive = recursive
@@ -151,6 +158,10 @@ final class TraceLowering: RuntimeCodeEmitter {
                 continue
             }
             let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
+            if writtenBack(index) != nil && namesSunkTable(index) {
+                leaveMakingTables(index, number: number, frame: frame)
+                continue
+            }
             let key = writesThrough ? nil : writtenBack(index)
             if let shared = leaving[key] {
                 b.addIncoming(shared.number, [(number, block)])
@@ -204,7 +215,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 snapshot += 1
                 if writesThrough { writeThrough(snapshot) }
             }
-            if hoisted.contains(ref.raw) { continue }
+            if hoisted.contains(ref.raw) || sinking.skipped.contains(ref.raw) { continue }
             if let value = lower(ref, ir[ref], exit: snapshot) { values[ref.raw] = value }
         }
     }
@@ -394,7 +405,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }
 
     /// Stores snapshot entries into their slots.
-    private func store(_ entries: [SnapshotEntry]) {
+    func store(_ entries: [SnapshotEntry]) {
         for entry in entries { b.store(boxed(entry.ref), slotAddress(entry.slot), memory: .stack) }
     }
 
@@ -418,9 +429,11 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// `ref` as a boxed Lua value (i64).
-    private func boxed(_ ref: IRRef) -> LLVMValueRef {
+    func boxed(_ ref: IRRef) -> LLVMValueRef {
         // A frame link is stored as it is.
         if ref.isConstant && ir[ref].op == .KPTR { return bits(ir.payload(ref)) }
+        // A table the trace sank: made by the exit being lowered.
+        if sinking.isSunk(ref) { return materializedTable(ref) }
         // A reference cdata the trace has not made: made now.
         if isReference(ref) { return referenceBits(ref) }
         // A slot's raw bits (of a type not known while recording).
@@ -465,15 +478,16 @@ final class TraceLowering: RuntimeCodeEmitter {
         guardOr(condition, slow: exitBlock(exit), rarely: true)
     }
 
-    /// Stores the slots whose values in `snapshot` differ from what the trace stored last.
+    /// Stores the slots whose values in `snapshot` differ from what the trace stored last
+    /// (a sunk table's slot is left to the exits, which make the table).
     private func writeThrough(_ snapshot: Int) {
         guard let entries = writtenBack(snapshot) else { return }
         let changed = entries.filter { written[$0.slot] != $0.ref.raw }
-        store(changed)
+        store(changed.filter { !sinking.isSunk($0.ref) })
         for entry in changed { written[entry.slot] = entry.ref.raw }
     }
 
-    private func writeBack(_ snapshot: Int) {
+    func writeBack(_ snapshot: Int) {
         // Leaving before the loop: the frame is as the trace found it. A failed call's exit:
         // its state was written before the call, and the error unwinds from what the callee
         // left. Writing through: the stack already holds the snapshot's state.

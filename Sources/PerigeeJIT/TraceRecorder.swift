@@ -301,17 +301,16 @@ final class TraceRecorder {
         }
     }
 
-    /// The snapshot of the state before the current instruction, which the interpreter
-    /// then runs itself.
-    /// The state before the current instruction. An exit's snapshot leaves out the current
-    /// frame's slots the bytecode from here no longer reads (`SlotLiveness`); the snapshots
-    /// that end the trace keep every modified slot.
     /// Per function recorded through: the slots its closures may capture (`SlotLiveness`).
     private var capturedSlots: [ProtoRef: [Int]] = [:]
 
-    private func takeSnapshot(exit: Bool = false) -> Int {
-        var modified = modified.sorted()
-        if exit && ir.optimizations.contains(.dce) {
+    /// The state before the current instruction, which the interpreter then runs itself.
+    /// With `purged` (an exit's snapshot, a loop's back edge) it leaves out the current
+    /// frame's slots the bytecode from here no longer reads (`SlotLiveness`), and all from
+    /// `top` on; the snapshots that end the trace otherwise keep every modified slot.
+    private func takeSnapshot(purged: Bool = false, below top: Int = .max) -> Int {
+        var modified = modified.sorted().filter { $0 < top }
+        if purged && ir.optimizations.contains(.dce) {
             let proto = current.proto
             let captured = capturedSlots[proto] ?? SlotLiveness.capturedSlots(proto)
             capturedSlots[proto] = captured
@@ -325,7 +324,7 @@ final class TraceRecorder {
     /// The snapshot a guard of the current instruction leaves through.
     private func guardSnapshot() -> Int {
         if let current = currentSnapshot { return current }
-        let index = takeSnapshot(exit: true)
+        let index = takeSnapshot(purged: true)
         currentSnapshot = index
         return index
     }
@@ -440,7 +439,13 @@ final class TraceRecorder {
     /// Ends the recording with the state before the current instruction.
     private func stop(_ how: TraceEnd) -> Bool {
         currentSnapshot = nil
-        if how == .loop { loopSnapshot = takeSnapshot() } else { finalSnapshot = takeSnapshot() }
+        // The back edge carries only the slots the next iteration may read: not the body's
+        // locals (a table the body makes afresh each time is not kept for it, and may be sunk).
+        if how == .loop {
+            loopSnapshot = takeSnapshot(purged: true, below: SlotLiveness.firstFreeSlot(afterLoop: anchor!))
+        } else {
+            finalSnapshot = takeSnapshot()
+        }
         end = how
         return true
     }

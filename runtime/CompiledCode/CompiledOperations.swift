@@ -5,6 +5,7 @@
 /// Each takes the thread, the frame's base slot, the instruction word and its index `pc`
 /// (for error positions and variable names). Metamethods run in a continuation frame like
 /// the interpreter's, so one that yields is finished by the interpreter on resume.
+import Glibc
 import PerigeeFrontend
 
 /// The frame of a compiled helper call: the shared frame view (`FrameView`), with the
@@ -398,17 +399,39 @@ public func perigee_string_compare(_ a: UnsafeMutableRawPointer, _ b: UnsafeMuta
 }
 
 /// A new table for a trace's TNEW (`sizes`: the instruction's D operand), or null when
-/// memory runs out (the trace leaves, and the interpreter's TNEW reports it). No GC step:
-/// the trace checks the debt where its state is on the stack.
+/// memory runs out (the trace leaves, and the interpreter's TNEW reports it). No GC step,
+/// not even the full collection an allocation past the memory limit runs: the trace's
+/// values are in its registers, not on the stack. It checks the debt where they are.
 @_cdecl("perigee_new_table")
 public func perigee_new_table(_ sizes: Int) -> UnsafeMutableRawPointer? {
-    LuaVM.currentGlobal.newTable(sizes: sizes).map { UnsafeMutableRawPointer($0) }
+    let g = LuaVM.currentGlobal
+    return g.withoutCollecting { g.newTable(sizes: sizes) }.map { UnsafeMutableRawPointer($0) }
 }
 
 /// A copy of a constructor template for a trace's TDUP, or null (as `perigee_new_table`).
 @_cdecl("perigee_duplicate_table")
 public func perigee_duplicate_table(_ template: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-    LuaVM.currentGlobal.duplicateTable(template.assumingMemoryBound(to: GCTable.self)).map { UnsafeMutableRawPointer($0) }
+    let g = LuaVM.currentGlobal
+    return g.withoutCollecting { g.duplicateTable(template.assumingMemoryBound(to: GCTable.self)) }
+        .map { UnsafeMutableRawPointer($0) }
+}
+
+/// A copy of a constructor template made where a trace leaves, for a table the trace sank
+/// (see AllocationSinking): the table the interpreter would have made earlier, so the
+/// memory limit does not refuse it (the next allocation past the limit fails as usual), and
+/// no collection runs (the trace's other values are not on the stack yet).
+@_cdecl("perigee_materialize_table")
+public func perigee_materialize_table(_ template: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+    let g = LuaVM.currentGlobal
+    let limit = g.pointee.memoryLimit
+    g.pointee.memoryLimit = 0
+    defer { g.pointee.memoryLimit = limit }
+    guard let t = g.withoutCollecting({ g.duplicateTable(template.assumingMemoryBound(to: GCTable.self)) }) else {
+        // The system itself has no memory left: there is no state to go on from.
+        writeStandardError("perigee: not enough memory\n")
+        exit(1)
+    }
+    return UnsafeMutableRawPointer(t)
 }
 
 @_cdecl("perigee_table_length")
@@ -618,6 +641,8 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_table_length", perigee_table_length as @convention(c) (UnsafeMutableRawPointer) -> Int),
     entry("perigee_new_table", perigee_new_table as @convention(c) (Int) -> UnsafeMutableRawPointer?),
     entry("perigee_duplicate_table", perigee_duplicate_table as @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?),
+    entry("perigee_materialize_table",
+          perigee_materialize_table as @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer),
     entry("perigee_string_compare",
           perigee_string_compare as @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),

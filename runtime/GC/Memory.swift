@@ -151,6 +151,16 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         return pointee.totalBytes + size <= pointee.memoryLimit
     }
 
+    /// `body`'s result, with allocations that never collect (past the memory limit they
+    /// fail at once): for code whose values are not all reachable from a root, such as a
+    /// trace's, which are in its registers.
+    func withoutCollecting<T>(_ body: () -> T) -> T {
+        let collecting = pointee.collecting
+        pointee.collecting = true
+        defer { pointee.collecting = collecting }
+        return body()
+    }
+
     /// An emergency full collection; skipped when the collector itself is allocating.
     private func collectForMemory() {
         if pointee.collecting { return }

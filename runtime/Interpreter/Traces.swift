@@ -194,7 +194,7 @@ public final class TraceTable {
     /// Sends exit `number` to trace code `entry` from now on (a side trace), or takes a
     /// failed side trace attempt into account (`entry` nil).
     public func attach(_ entry: TraceEntry?, toExit number: Int, giveUp: Bool = false) {
-        if let entry { exits[number].link = entry } else { exits[number].attempts += 1 }
+        if let entry { exits[number].link = entry } else if exits[number].attempts < Int32.max { exits[number].attempts += 1 }
         if giveUp { exits[number].attempts = Int32.max }
         exits[number].taken = 0
     }

@@ -15,6 +15,8 @@
 /// - a call through the runtime (which may run any Lua code, or grow a table) ends the walk
 ///   for every kind of memory that can change;
 /// - a table made in the trace has no metatable until a store gives it one.
+import PerigeeRuntime
+
 enum LoadForwarding {
     /// The memory a load reads.
     private enum Memory {
@@ -61,17 +63,62 @@ enum LoadForwarding {
             // without a metatable.
             if ref <= address {
                 let made = ref == address && (ins.op == .TNEW || ins.op == .TDUP)
-                return made && memory == .metatable && type == .pointer ? ir.pointer(0) : nil
+                if made && memory == .metatable && type == .pointer { return ir.pointer(0) }
+                return ref == address && memory == .hash ? newTableSlot(ir, type, address) : nil
             }
             index -= 1
             if ins.op == op && ins.op1 == a && ins.op2 == b { return ins.type == type && (ins.isGuard || !isGuard) ? ref : nil }
             switch interference(ir, ins, memory, address) {
             case .none: continue
             case .conflict: return nil
-            case .stores(let value): return ir[value].type == type ? value : nil
+            case .stores(let value):
+                // A metatable (a table) is what a metatable field's load reads (a pointer).
+                let same = ir[value].type == type || type == .pointer && ir[value].type == .table
+                return same ? value : nil
             }
         }
         return nil
+    }
+
+    /// A hash load from a constant key's slot of a table the trace made (TNEW, TDUP), once
+    /// the walk back has reached the slot's address: a store into that table under that key
+    /// before it, or else what the table had when made (nil only).
+    private static func newTableSlot(_ ir: TraceIR, _ type: IRType, _ address: IRRef) -> IRRef? {
+        let slot = ir[address]
+        // (String keys only: a number key's slot may also be reached through the array part.)
+        guard slot.op == .HREF || slot.op == .HREFK, let key = constantKey(ir, slot), key.isString else { return nil }
+        let table = slot.ref1
+        guard !table.isConstant, ir[table].op == .TNEW || ir[table].op == .TDUP else { return nil }
+        var ref = IRRef(raw: address.raw - 1)
+        while ref > table {
+            let ins = ir[ref]
+            ref = IRRef(raw: ref.raw - 1)
+            switch ins.op {
+            case .HSTORE:
+                let target = ir[ins.ref1]
+                if target.ref1 == table {
+                    guard let stored = constantKey(ir, target) else { return nil }
+                    if stored.bits == key.bits { return ir[ins.ref2].type == type ? ins.ref2 : nil }
+                } else if !areDifferentTables(ir, target.ref1, table) {
+                    return nil
+                }
+            case .ASTORE, .USTORE, .FSTORE, .CSTORE, .XSTORE, .TBAR, .OBAR:
+                continue
+            default:
+                // A new key (the table's own among them), a call through the runtime.
+                if ins.op.info.effect == .store || ins.op == .CALLA { return nil }
+            }
+        }
+        if ir[table].op == .TDUP {
+            guard let template = AllocationSinking.template(ir, table), template.get(key).isNil else { return nil }
+        }
+        return type == .nil ? .nil : nil
+    }
+
+    /// The key of an HREF or HREFK whose key is a constant.
+    private static func constantKey(_ ir: TraceIR, _ slot: IRIns) -> Value? {
+        let key = slot.op == .HREFK && ir[slot.ref2].op == .KSLOT ? ir.slotKey(slot.ref2).key : slot.ref2
+        return ir.constantValue(key)
     }
 
     /// What an instruction does to the memory a load reads.
@@ -94,6 +141,8 @@ enum LoadForwarding {
             let conflict = memory == .length || memory == .lookup || memory == .absentMetamethods && ins.op == .HSTORE
             return conflict ? .conflict : .none
         case .FSTORE:
+            // (The only field a trace stores is a table's metatable.)
+            if memory == .metatable && ir[ins.ref1].ref1 == address { return .stores(ins.ref2) }
             return memory == .metatable || memory == .absentMetamethods || memory == .lookup ? .conflict : .none
         case .CSTORE:
             guard memory == .c else { return .none }
