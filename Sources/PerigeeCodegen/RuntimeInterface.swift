@@ -37,7 +37,8 @@ public struct RuntimeInterface {
         case instructionLimit = "perigee_instruction_limit", fastCall = "perigee_fast_call"
         case cdataSite = "perigee_cdata_site", stringCompare = "perigee_string_compare"
         case newTable = "perigee_new_table", duplicateTable = "perigee_duplicate_table"
-        case materializeTable = "perigee_materialize_table"
+        case materializeTable = "perigee_materialize_table", materializeNewTable = "perigee_materialize_new_table"
+        case materializeStore = "perigee_materialize_store"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -101,7 +102,8 @@ public struct RuntimeInterface {
         case .store: return cx.function(i64, [i8p, i64, i64])
         case .barrier: return cx.function(i64, [i8p, i8p])
         case .tableLength: return cx.function(i64, [i8p])
-        case .newTable: return cx.function(i8p, [i64])
+        case .newTable, .materializeNewTable: return cx.function(i8p, [i64])
+        case .materializeStore: return cx.function(i64, [i8p, i64, i64])
         case .duplicateTable, .materializeTable: return cx.function(i8p, [i8p])
         case .stringCompare: return cx.function(i64, [i8p, i8p])
         case .typeName: return cx.function(i64, [i64])

@@ -1,6 +1,6 @@
 /// The exits of a trace with sunk tables (see AllocationSinking): the trace never makes them,
-/// so an exit whose snapshot names one makes it there, a copy of its template, and replays
-/// into it the trace's stores that come before the exit, in their order. A sunk table stored
+/// so an exit whose snapshot names one makes it there (new, or a copy of its template), and
+/// replays into it the trace's stores that come before the exit, in their order. A sunk table stored
 /// into another is made first (each exit makes each table once).
 import CLLVM
 import PerigeeCodegen
@@ -22,11 +22,16 @@ extension TraceLowering {
     /// stores before the exit's snapshot.
     private func materialize(_ ref: IRRef) -> LLVMValueRef {
         if let t = materialized[ref.raw] { return t }
-        let t = callRuntime(.materializeTable, [value(ir[ref].ref1)])
+        let allocation = ir[ref]
+        let t = allocation.op == .TNEW ? callRuntime(.materializeNewTable, [i64(Int(allocation.op1))])
+            : callRuntime(.materializeTable, [value(allocation.ref1)])
         materialized[ref.raw] = t
         for store in sinking.stores[ref.raw]! where store < materializingBefore! {
             let ins = ir[store], slot = ir[ins.ref1]
-            if ins.op == .FSTORE {
+            if ins.op == .CALLS {
+                let (_, key, stored) = LoadForwarding.newKeyStore(ir, ins)
+                _ = callRuntime(.materializeStore, [t, boxed(key), boxed(stored)])
+            } else if ins.op == .FSTORE {
                 b.store(value(ins.ref2), b.pointerCast(b.gep(cx.i8, t, [i64(RuntimeLayout.tableMetatable)]),
                                                       cx.pointer(to: rt.i8p)))
             } else {

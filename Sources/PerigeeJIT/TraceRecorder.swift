@@ -1712,6 +1712,12 @@ final class TraceRecorder {
             runInRuntime(.newindex)
             return false
         }
+        if !t.isConstant && (ir[t].op == .TNEW || ir[t].op == .TDUP) && table.pointee.metatable != nil {
+            // A table the trace made, with a metatable: a guard says the store consults no
+            // __newindex (so a sunk table's store, which the runtime does not check, may be
+            // replayed as a raw one where an exit makes the table).
+            try guardNoMetamethod(.newindex, t, table)
+        }
         emitGuard(.CALLS, .nil, ir.emit(.CARG, .nil, ir.emit(.CARG, .nil, t, key), value), IRRef(raw: IRCall.store.rawValue))
         return false
     }

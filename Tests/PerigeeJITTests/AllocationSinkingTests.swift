@@ -86,4 +86,25 @@ final class AllocationSinkingTests: XCTestCase {
         let kept = AllocationSinking.plan(ir, escaping: [exit])
         XCTAssertFalse(kept.isSunk(inner) || kept.isSunk(outer))
     }
+
+    func testAnEmptyTableFilledWithNewKeysIsSunk() {
+        let ir = TraceIR()
+        let v = ir.emit(.SLOAD, .number, 1, 0, guard: true)
+        let t = ir.emit(.TNEW, .table, 0, 0, guard: true)
+        func store(_ table: IRRef, _ key: IRRef, _ value: IRRef) -> IRRef {
+            ir.emit(.CALLS, .nil, ir.emit(.CARG, .nil, ir.emit(.CARG, .nil, table, key), value).raw,
+                    IRCall.store.rawValue, guard: true)
+        }
+        let stores = [store(t, key(ir, "x"), v), store(t, key(ir, "y"), t)]
+        // FWD: the key stored reads back as the value stored; a key never stored, as nil.
+        XCTAssertEqual(ir.emit(.HLOAD, .number, ir.emit(.HREF, .pointer, t, key(ir, "x")), guard: true), v)
+        XCTAssertEqual(ir.emit(.HLOAD, .nil, ir.emit(.HREF, .pointer, t, key(ir, "absent")), guard: true), .nil)
+        let plan = AllocationSinking.plan(ir, escaping: [])
+        XCTAssertTrue(plan.isSunk(t), "stored into itself, and read only through forwarded loads")
+        XCTAssertEqual(plan.stores[t.raw], stores)
+        // A key that may be nil (the exit's store would not check it) keeps it made.
+        let u = ir.emit(.TNEW, .table, 0, 0, guard: true)
+        _ = store(u, ir.emit(.SLOAD, .number, 2, 0, guard: true), v)
+        XCTAssertFalse(AllocationSinking.plan(ir, escaping: []).isSunk(u))
+    }
 }

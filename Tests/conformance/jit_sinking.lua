@@ -96,3 +96,46 @@ for i = 1, 300 do -- trace
   last = t
 end
 print(store[1].v, store[7].v, last.v, rawequal(last, store[300 % 7 + 1]))
+
+-- Objects built by stores into an empty table, the usual constructor: sunk as well, and
+-- made by the exits with the keys stored so far, in the order the interpreter stores them.
+local Point = {}
+Point.__index = Point
+local function point(x, y)
+  local self = setmetatable({}, Point)
+  self.x = x
+  if x % 91 == 0 then return self, "early" end
+  self.y = y
+  return self
+end
+function Point:len2() return self.x * self.x + self.y * self.y end
+local early, late, acc = {}, {}, 0
+for i = 1, 400 do -- trace
+  local p, how = point(i, 2)
+  if how then early[#early + 1] = p
+  elseif i % 97 == 0 then late[#late + 1] = p
+  else acc = acc + p:len2() end
+end
+print(acc, #early, #late, show(early[1]), show(late[2]), getmetatable(late[1]) == Point, late[1]:len2())
+
+-- A key chosen at run time, a table stored into itself and into another one.
+local names, linked = {"left", "right"}, {}
+for i = 1, 300 do -- trace
+  local node = {}
+  node[names[i % 2 + 1]] = i
+  node.me = node
+  local box = {}
+  box.node = node
+  if i % 99 == 0 then linked[#linked + 1] = box end
+end
+for _, box in ipairs(linked) do print(box.node.left, box.node.right, box.node.me == box.node) end
+
+-- A metatable that gains __newindex while the loop runs: the stores must call it.
+local Watched = {}
+local calls = 0
+for i = 1, 300 do -- trace
+  local w = setmetatable({}, Watched)
+  w.v = i
+  if i == 200 then Watched.__newindex = function(t, k, v) calls = calls + 1; rawset(t, k, v) end end
+end
+print(calls)

@@ -271,7 +271,9 @@ public func perigee_lookup(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ ou
 }
 
 /// `t[key] = value` for a table whose store needs no `__newindex` and no error, without a
-/// frame: 0 when stored, 1 when the full instruction must run (`perigee_newindex`).
+/// frame: 0 when stored, 1 when the full instruction must run (`perigee_newindex`). The
+/// table's growth never collects (the caller's values may be in registers): past the
+/// memory limit the full instruction runs instead, and reports it.
 @_cdecl("perigee_store")
 public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ value: UInt64) -> Int {
     let t = table.assumingMemoryBound(to: GCTable.self)
@@ -279,7 +281,8 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
     if k.isNil || (k.isNumber && k.number.isNaN) { return 1 }
     return LuaVM.withCurrent { vm in
         if vm.g.needsNewIndex(t, k) { return 1 }
-        return t.set(k, Value(bits: value), vm.g) == .ok ? 0 : 1
+        let g = vm.g
+        return g.withoutCollecting { t.set(k, Value(bits: value), g) } == .ok ? 0 : 1
     }
 }
 
@@ -423,15 +426,41 @@ public func perigee_duplicate_table(_ template: UnsafeMutableRawPointer) -> Unsa
 @_cdecl("perigee_materialize_table")
 public func perigee_materialize_table(_ template: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
     let g = LuaVM.currentGlobal
+    return UnsafeMutableRawPointer(materializing(g) { g.duplicateTable(template.assumingMemoryBound(to: GCTable.self)) })
+}
+
+/// A new table made where a trace leaves, for a TNEW the trace sank (as
+/// `perigee_materialize_table`).
+@_cdecl("perigee_materialize_new_table")
+public func perigee_materialize_new_table(_ sizes: Int) -> UnsafeMutableRawPointer {
+    let g = LuaVM.currentGlobal
+    return UnsafeMutableRawPointer(materializing(g) { g.newTable(sizes: sizes) })
+}
+
+/// A sunk table's new key, stored where an exit makes the table (the trace checked that no
+/// __newindex applies, and the key is neither nil nor NaN): as raw a store as
+/// `perigee_materialize_table`'s allocation. Answers 0.
+@_cdecl("perigee_materialize_store")
+public func perigee_materialize_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ value: UInt64) -> Int {
+    let g = LuaVM.currentGlobal
+    _ = materializing(g) { () -> TableRef? in
+        let t = table.assumingMemoryBound(to: GCTable.self)
+        return t.set(Value(bits: key), Value(bits: value), g) == .ok ? t : nil
+    }
+    return 0
+}
+
+/// `make`'s object, made with the memory limit lifted and no collection; the process ends
+/// when even the system has no memory left (there is no state to go on from).
+private func materializing(_ g: GlobalRef, _ make: () -> TableRef?) -> TableRef {
     let limit = g.pointee.memoryLimit
     g.pointee.memoryLimit = 0
     defer { g.pointee.memoryLimit = limit }
-    guard let t = g.withoutCollecting({ g.duplicateTable(template.assumingMemoryBound(to: GCTable.self)) }) else {
-        // The system itself has no memory left: there is no state to go on from.
+    guard let t = g.withoutCollecting(make) else {
         writeStandardError("perigee: not enough memory\n")
         exit(1)
     }
-    return UnsafeMutableRawPointer(t)
+    return t
 }
 
 @_cdecl("perigee_table_length")
@@ -643,6 +672,9 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_duplicate_table", perigee_duplicate_table as @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?),
     entry("perigee_materialize_table",
           perigee_materialize_table as @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer),
+    entry("perigee_materialize_new_table", perigee_materialize_new_table as @convention(c) (Int) -> UnsafeMutableRawPointer),
+    entry("perigee_materialize_store",
+          perigee_materialize_store as @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> Int),
     entry("perigee_string_compare",
           perigee_string_compare as @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int),
     entry("perigee_type_name", perigee_type_name as @convention(c) (UInt64) -> UInt64),

@@ -1,4 +1,4 @@
-/// SINK: luajit's allocation sinking, for tables made from a constructor template (TDUP).
+/// SINK: luajit's allocation sinking, for tables the trace makes (TNEW, TDUP).
 /// A table the trace makes, fills and reads only within itself (FWD has already turned its
 /// reads into the stored values) needs to exist only where the trace leaves while the
 /// interpreter can still see it: its exits. Such a table is sunk: the trace neither makes
@@ -17,7 +17,7 @@ enum AllocationSinking {
     /// Which allocations a trace sinks.
     struct Plan {
         /// For each sunk allocation, its stores (HSTORE into its template's slots, FSTORE of
-        /// its metatable), in IR order.
+        /// its metatable, new keys' CALLS), in IR order.
         var stores: [UInt16: [IRRef]] = [:]
         /// The instructions the trace does not run: the sunk allocations, their slot and
         /// field references and their stores, and unused references into them.
@@ -31,7 +31,7 @@ enum AllocationSinking {
         var plan = Plan()
         guard ir.optimizations.contains(.sink) else { return plan }
         let refs = (0..<ir.count).map { IRRef(raw: IRRef.bias + 1 + UInt16($0)) }
-        let candidates = refs.filter { ir[$0].op == .TDUP }
+        let candidates = refs.filter { ir[$0].op == .TDUP || ir[$0].op == .TNEW }
         guard !candidates.isEmpty else { return plan }
         var users: [UInt16: [IRRef]] = [:]
         for ref in refs {
@@ -77,6 +77,27 @@ enum AllocationSinking {
                     // Stored into a slot: of a table sunk too, or it escapes.
                     let slot = ir[ins.ref1]
                     if slot.op == .HREFK && isCandidate.contains(slot.op1) { into.append(slot.op1) } else { escapes = true }
+                case .CARG:
+                    // A new key's store (CALLS over CARG(CARG(table, key), value)): into it,
+                    // or of it (as a key or value) into a table sunk too.
+                    guard let store = newKeyStore(ir, user, users) else {
+                        escapes = true
+                        break
+                    }
+                    if store.table == t && store.inner == user && ins.ref2 != t {
+                        guard isReplayable(ir, ins.ref2) else {
+                            escapes = true
+                            break
+                        }
+                        own.append(store.calls)
+                        skip += [store.inner.raw, store.outer.raw, store.calls.raw]
+                    } else if store.table == t && store.outer == user {
+                        // Stored into itself: the store is its own (seen as the table's use).
+                    } else if store.table != t && isCandidate.contains(store.table.raw) {
+                        into.append(store.table.raw)
+                    } else {
+                        escapes = true
+                    }
                 default:
                     escapes = true
                 }
@@ -104,6 +125,28 @@ enum AllocationSinking {
             plan.skipped.formUnion(skipped[t]!)
         }
         return plan
+    }
+
+    /// The new key's store a CARG is part of: the store, its two CARGs and its table.
+    private static func newKeyStore(_ ir: TraceIR, _ carg: IRRef, _ users: [UInt16: [IRRef]])
+        -> (calls: IRRef, inner: IRRef, outer: IRRef, table: IRRef)? {
+        func only(_ ref: IRRef) -> IRRef? {
+            let uses = users[ref.raw] ?? []
+            return uses.count == 1 ? uses[0] : nil
+        }
+        var outer = carg
+        if let next = only(carg), ir[next].op == .CARG { outer = next }
+        guard let calls = only(outer), ir[calls].op == .CALLS, ir[calls].op2 == IRCall.store.rawValue,
+              ir[calls].ref1 == outer, ir[outer].ref1 != outer, ir[ir[outer].ref1].op == .CARG else { return nil }
+        let inner = ir[outer].ref1
+        return (calls, inner, outer, ir[inner].ref1)
+    }
+
+    /// Whether a new key's store under `key` can be replayed by an exit without the checks
+    /// the trace's store makes (a key that is never nil nor NaN).
+    private static func isReplayable(_ ir: TraceIR, _ key: IRRef) -> Bool {
+        if let k = ir.constantValue(key) { return !k.isNil && !(k.isNumber && k.number.isNaN) }
+        return !key.isConstant && ir[key].type != .number && !ir[key].type.isPrimitive && ir[key].type.rawValue <= IRType.userdata.rawValue
     }
 
     /// Whether HREFK's slot constant `slot` names a node of TDUP `t`'s template that holds its

@@ -104,6 +104,15 @@ enum LoadForwarding {
                 }
             case .ASTORE, .USTORE, .FSTORE, .CSTORE, .XSTORE, .TBAR, .OBAR:
                 continue
+            case .CALLS where ins.op2 == IRCall.store.rawValue:
+                // A new key's store: this one's, another key's, or another table's.
+                let (target, stored, value) = newKeyStore(ir, ins)
+                if target == table {
+                    guard let stored = ir.constantValue(stored) else { return nil }
+                    if stored.bits == key.bits { return ir[value].type == type ? value : nil }
+                } else if !areDifferentTables(ir, target, table) {
+                    return nil
+                }
             default:
                 // A new key (the table's own among them), a call through the runtime.
                 if ins.op.info.effect == .store || ins.op == .CALLA { return nil }
@@ -113,6 +122,13 @@ enum LoadForwarding {
             guard let template = AllocationSinking.template(ir, table), template.get(key).isNil else { return nil }
         }
         return type == .nil ? .nil : nil
+    }
+
+    /// The table, key and value of a new key's store (CALLS of `IRCall.store` over
+    /// CARG(CARG(table, key), value)).
+    static func newKeyStore(_ ir: TraceIR, _ calls: IRIns) -> (table: IRRef, key: IRRef, value: IRRef) {
+        let outer = ir[calls.ref1], inner = ir[outer.ref1]
+        return (inner.ref1, inner.ref2, outer.ref2)
     }
 
     /// The key of an HREF or HREFK whose key is a constant.
@@ -142,7 +158,9 @@ enum LoadForwarding {
             return conflict ? .conflict : .none
         case .FSTORE:
             // (The only field a trace stores is a table's metatable.)
-            if memory == .metatable && ir[ins.ref1].ref1 == address { return .stores(ins.ref2) }
+            let table = ir[ins.ref1].ref1
+            if memory == .metatable && table == address { return .stores(ins.ref2) }
+            if (memory == .metatable || memory == .absentMetamethods) && areDifferentTables(ir, table, address) { return .none }
             return memory == .metatable || memory == .absentMetamethods || memory == .lookup ? .conflict : .none
         case .CSTORE:
             guard memory == .c else { return .none }
@@ -154,6 +172,19 @@ enum LoadForwarding {
         case .XSTORE:
             // A stack slot: an upvalue may be open on the stack.
             return memory == .upvalue ? .conflict : .none
+        case .CALLS where ins.op2 == IRCall.store.rawValue:
+            // A new key's raw store into one table: it may grow (move) that table's parts,
+            // and change its length, never another table, a metatable or other memory.
+            // (Its own key's load comes after it, through an address made after it.)
+            let table = ir[ir[ins.ref1].ref1].ref1
+            switch memory {
+            case .metatable, .upvalue, .c, .environment, .immutable: return .none
+            case .hash, .array:
+                return areDifferentTables(ir, table, ir[address].ref1) ? .none : .conflict
+            case .length, .absentMetamethods:
+                return areDifferentTables(ir, table, address) ? .none : .conflict
+            case .lookup: return .conflict
+            }
         case .CALLL:
             // A lookup through __index tables notes the metamethods it found absent.
             return memory == .absentMetamethods ? .conflict : .none
