@@ -31,6 +31,10 @@ extension TraceLowering {
             if ins.op == .CALLS {
                 let (_, key, stored) = LoadForwarding.newKeyStore(ir, ins)
                 _ = callRuntime(.materializeStore, [t, boxed(key), boxed(stored)])
+            } else if ins.op == .ASTORE {
+                let index = Int(ir.numberValue(slot.ref2)!)
+                let array = b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
+                b.store(boxed(ins.ref2), b.gep(cx.i64, array, [i64(index - 1)]), memory: .tableValue)
             } else if ins.op == .FSTORE {
                 b.store(value(ins.ref2), b.pointerCast(b.gep(cx.i8, t, [i64(RuntimeLayout.tableMetatable)]),
                                                       cx.pointer(to: rt.i8p)))

@@ -107,4 +107,22 @@ final class AllocationSinkingTests: XCTestCase {
         _ = store(u, ir.emit(.SLOAD, .number, 2, 0, guard: true), v)
         XCTAssertFalse(AllocationSinking.plan(ir, escaping: []).isSunk(u))
     }
+
+    func testAnArrayTemplateIsSunkAndItsConstantsForwarded() {
+        let ir = TraceIR()
+        let array = g.newTable(arraySize: 3, hashSize: 0)!
+        _ = array.set(Value(number: 3), Value(number: 7), g)
+        let v = ir.emit(.SLOAD, .number, 1, 0, guard: true)
+        let t = ir.emit(.TDUP, .table, ir.object(Value(table: array), .table), guard: true)
+        let store = ir.emit(.ASTORE, .nil, ir.emit(.AREF, .pointer, t, ir.number(1), guard: true), v, guard: true)
+        XCTAssertEqual(ir.emit(.ALOAD, .number, ir.emit(.AREF, .pointer, t, ir.number(1), guard: true), guard: true), v)
+        XCTAssertEqual(ir.emit(.ALOAD, .number, ir.emit(.AREF, .pointer, t, ir.number(3), guard: true), guard: true),
+                       ir.number(7), "the template's constant")
+        let plan = AllocationSinking.plan(ir, escaping: [])
+        XCTAssertTrue(plan.isSunk(t))
+        XCTAssertEqual(plan.stores[t.raw], [store])
+        // Past the template's array part: the slot may not exist, the table stays made.
+        ir.emit(.ASTORE, .nil, ir.emit(.AREF, .pointer, t, ir.number(9), guard: true), v, guard: true)
+        XCTAssertFalse(AllocationSinking.plan(ir, escaping: []).isSunk(t))
+    }
 }

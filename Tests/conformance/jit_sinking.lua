@@ -139,3 +139,12 @@ for i = 1, 300 do -- trace
   if i == 200 then Watched.__newindex = function(t, k, v) calls = calls + 1; rawset(t, k, v) end end
 end
 print(calls)
+
+-- Positional constructors: array slots (key 0 among them) and the template's constants.
+local arrays, asum = {}, 0
+for i = 1, 300 do -- trace
+  local v = {i, i * 2, 3, [0] = -i}
+  if i % 77 == 0 then arrays[#arrays + 1] = v end
+  asum = asum + v[1] + v[2] + v[3] + v[0]
+end
+print(asum, #arrays, arrays[1][0], arrays[1][1], arrays[1][2], arrays[1][3], #arrays[3])

@@ -16,8 +16,8 @@ import PerigeeRuntime
 enum AllocationSinking {
     /// Which allocations a trace sinks.
     struct Plan {
-        /// For each sunk allocation, its stores (HSTORE into its template's slots, FSTORE of
-        /// its metatable, new keys' CALLS), in IR order.
+        /// For each sunk allocation, its stores (HSTORE and ASTORE into its template's slots,
+        /// FSTORE of its metatable, new keys' CALLS), in IR order.
         var stores: [UInt16: [IRRef]] = [:]
         /// The instructions the trace does not run: the sunk allocations, their slot and
         /// field references and their stores, and unused references into them.
@@ -70,13 +70,29 @@ enum AllocationSinking {
                     }
                     own += uses
                     skip += [user.raw] + uses.map(\.raw)
-                case .HREF where ins.ref1 == t && uses.isEmpty, .HREFK where ins.ref1 == t && uses.isEmpty:
+                case .AREF where ins.ref1 == t && isTemplateArraySlot(ir, t, ins.ref2):
+                    // A slot of the template's array part: every use must be a store into it,
+                    // and the table must have no metatable (none of those stores checks for
+                    // __newindex, which a nil slot would consult).
+                    guard uses.allSatisfy({ ir[$0].op == .ASTORE && ir[$0].ref1 == user && ir[$0].ref2 != user }),
+                          !(users[t.raw] ?? []).contains(where: { ir[$0].op == .FREF }) else {
+                        escapes = true
+                        break
+                    }
+                    own += uses
+                    skip += [user.raw] + uses.map(\.raw)
+                case .HREF where ins.ref1 == t && uses.isEmpty, .HREFK where ins.ref1 == t && uses.isEmpty,
+                     .AREF where ins.ref1 == t && uses.isEmpty:
                     // A lookup whose load was forwarded: nothing to run.
                     skip.append(user.raw)
-                case .HSTORE where ins.ref2 == t && ins.ref1 != t:
+                case .HSTORE where ins.ref2 == t && ins.ref1 != t, .ASTORE where ins.ref2 == t && ins.ref1 != t:
                     // Stored into a slot: of a table sunk too, or it escapes.
                     let slot = ir[ins.ref1]
-                    if slot.op == .HREFK && isCandidate.contains(slot.op1) { into.append(slot.op1) } else { escapes = true }
+                    if (slot.op == .HREFK || slot.op == .AREF) && isCandidate.contains(slot.op1) {
+                        into.append(slot.op1)
+                    } else {
+                        escapes = true
+                    }
                 case .CARG:
                     // A new key's store (CALLS over CARG(CARG(table, key), value)): into it,
                     // or of it (as a key or value) into a table sunk too.
@@ -158,6 +174,13 @@ enum AllocationSinking {
         return template.pointee.node[index].key.bits == k.bits
     }
 
+    /// Whether AREF's key `key` is a constant integer inside the array part of TDUP `t`'s
+    /// template (so every copy has the slot, and the AREF's bounds check holds).
+    private static func isTemplateArraySlot(_ ir: TraceIR, _ t: IRRef, _ key: IRRef) -> Bool {
+        guard let template = template(ir, t), let k = ir.numberValue(key), k == k.rounded() else { return false }
+        return k >= 0 && k < Double(template.pointee.arrayLimit)
+    }
+
     /// The template a TDUP copies.
     static func template(_ ir: TraceIR, _ t: IRRef) -> TableRef? {
         let ins = ir[t]
@@ -167,6 +190,17 @@ enum AllocationSinking {
 }
 
 extension TraceIR {
+    /// The constant for a value a template holds (nil, a boolean, a number or a string);
+    /// nil for other objects.
+    func constant(for value: Value) -> IRRef? {
+        if value.isNil { return .nil }
+        if value.bits == Value.false.bits { return .false }
+        if value.bits == Value.true.bits { return .true }
+        if value.isNumber { return number(value.number) }
+        if value.isString { return object(value, .string) }
+        return nil
+    }
+
     /// The Lua value of a constant (nil, false, true, a number or an object), or nil for
     /// anything else.
     func constantValue(_ ref: IRRef) -> Value? {

@@ -64,7 +64,7 @@ enum LoadForwarding {
             if ref <= address {
                 let made = ref == address && (ins.op == .TNEW || ins.op == .TDUP)
                 if made && memory == .metatable && type == .pointer { return ir.pointer(0) }
-                return ref == address && memory == .hash ? newTableSlot(ir, type, address) : nil
+                return ref == address && (memory == .hash || memory == .array) ? newTableSlot(ir, type, address) : nil
             }
             index -= 1
             if ins.op == op && ins.op1 == a && ins.op2 == b { return ins.type == type && (ins.isGuard || !isGuard) ? ref : nil }
@@ -80,48 +80,55 @@ enum LoadForwarding {
         return nil
     }
 
-    /// A hash load from a constant key's slot of a table the trace made (TNEW, TDUP), once
-    /// the walk back has reached the slot's address: a store into that table under that key
-    /// before it, or else what the table had when made (nil only).
+    /// A load from a constant key's slot of a table the trace made (TNEW, TDUP), once the
+    /// walk back has reached the slot's address: a store into that table under that key
+    /// before it, or else what the table had when made (a constant of its template).
     private static func newTableSlot(_ ir: TraceIR, _ type: IRType, _ address: IRRef) -> IRRef? {
         let slot = ir[address]
-        // (String keys only: a number key's slot may also be reached through the array part.)
-        guard slot.op == .HREF || slot.op == .HREFK, let key = constantKey(ir, slot), key.isString else { return nil }
+        guard slot.op == .HREF || slot.op == .HREFK || slot.op == .AREF, let key = constantKey(ir, slot),
+              key.isString || slot.op == .AREF && key.isNumber else { return nil }
         let table = slot.ref1
         guard !table.isConstant, ir[table].op == .TNEW || ir[table].op == .TDUP else { return nil }
+        // Whether a store into `target` under `stored` is this slot's (true), another's
+        // (false), or may be (nil).
+        func isThisSlot(_ target: IRRef, _ stored: IRRef) -> Bool? {
+            if target != table { return areDifferentTables(ir, target, table) ? false : nil }
+            guard let k = ir.constantValue(stored) else { return nil }
+            return k.isNumber && key.isNumber ? k.number == key.number : k.bits == key.bits
+        }
         var ref = IRRef(raw: address.raw - 1)
         while ref > table {
             let ins = ir[ref]
             ref = IRRef(raw: ref.raw - 1)
+            var same: Bool?, value = ins.ref2
             switch ins.op {
-            case .HSTORE:
+            case .HSTORE, .ASTORE:
+                // (By key, not by part: a new key's store may move keys between the parts.)
                 let target = ir[ins.ref1]
-                if target.ref1 == table {
-                    guard let stored = constantKey(ir, target) else { return nil }
-                    if stored.bits == key.bits { return ir[ins.ref2].type == type ? ins.ref2 : nil }
-                } else if !areDifferentTables(ir, target.ref1, table) {
-                    return nil
-                }
-            case .ASTORE, .USTORE, .FSTORE, .CSTORE, .XSTORE, .TBAR, .OBAR:
+                same = isThisSlot(target.ref1, target.op == .HREFK && ir[target.ref2].op == .KSLOT
+                                  ? ir.slotKey(target.ref2).key : target.ref2)
+            case .USTORE, .FSTORE, .CSTORE, .XSTORE, .TBAR, .OBAR:
                 continue
             case .CALLS where ins.op2 == IRCall.store.rawValue:
-                // A new key's store: this one's, another key's, or another table's.
-                let (target, stored, value) = newKeyStore(ir, ins)
-                if target == table {
-                    guard let stored = ir.constantValue(stored) else { return nil }
-                    if stored.bits == key.bits { return ir[value].type == type ? value : nil }
-                } else if !areDifferentTables(ir, target, table) {
-                    return nil
-                }
+                let store = newKeyStore(ir, ins)
+                same = isThisSlot(store.table, store.key)
+                value = store.value
             default:
-                // A new key (the table's own among them), a call through the runtime.
+                // A call through the runtime, and anything else that writes.
                 if ins.op.info.effect == .store || ins.op == .CALLA { return nil }
+                continue
             }
+            guard let same else { return nil }
+            if same { return ir[value].type == type ? value : nil }
         }
+        // What the table had when made: nothing, or its template's constant.
+        var initial = Value.nil
         if ir[table].op == .TDUP {
-            guard let template = AllocationSinking.template(ir, table), template.get(key).isNil else { return nil }
+            guard let template = AllocationSinking.template(ir, table) else { return nil }
+            initial = slot.op == .AREF ? template.get(number: key.number) : template.get(key)
         }
-        return type == .nil ? .nil : nil
+        guard let constant = ir.constant(for: initial), ir[constant].type == type else { return nil }
+        return constant
     }
 
     /// The table, key and value of a new key's store (CALLS of `IRCall.store` over
