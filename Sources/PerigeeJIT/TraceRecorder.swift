@@ -1200,15 +1200,22 @@ final class TraceRecorder {
                 at = live[1].number
                 index = try argument(1)
             }
-            // Bytes inside the string at integer positions; other indexes (negative, past the
-            // end) are not recorded.
-            guard at >= 1, at <= Double(live[0].string.count), at == at.rounded() else {
+            // Bytes inside the string at integer positions, counted from the start (1 up) or
+            // from the end (-1 down); other indexes (0, past either end) are not recorded.
+            let count = Double(live[0].string.count)
+            guard at == at.rounded(), at >= 1 && at <= count || at <= -1 && at >= -count else {
                 throw TraceAbort("NYI: string.byte outside the string")
             }
             if nargs == 2 {
-                emitGuard(.LE, .number, ir.number(1), index)
-                emitGuard(.LE, .number, index, ir.emit(.FLOAD, .number, s.raw, IRField.stringLength.rawValue))
+                let length = ir.emit(.FLOAD, .number, s.raw, IRField.stringLength.rawValue)
                 emitGuard(.EQ, .number, ir.emit(.FPMATH, .number, index.raw, UInt16(FastFunction.floor.rawValue)), index)
+                if at < 0 {
+                    // From the end: position length + index + 1, still inside the string.
+                    emitGuard(.LE, .number, index, ir.number(-1))
+                    index = ir.emit(.ADD, .number, ir.emit(.ADD, .number, length, index), ir.number(1))
+                }
+                emitGuard(.LE, .number, ir.number(1), index)
+                emitGuard(.LE, .number, index, length)
             }
             return number(ir.emit(.XLOAD, .int, ir.emit(.STRREF, .pointer, s, index).raw, 1))
         default:
