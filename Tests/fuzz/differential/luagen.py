@@ -297,7 +297,7 @@ class Gen:
 
     def stmt(self, budget):
         r = self.r
-        k = r.randrange(22)
+        k = r.randrange(23)
         if self.depth > 5:
             k = r.choice([0, 1, 2, 3])
         if k <= 1:
@@ -369,6 +369,8 @@ class Gen:
             self.sort_stmt()
         elif k == 20:
             self.gc_stmt()
+        elif k == 22:
+            self.objects_hot()
         else:
             self.line("emit(%s, pcall(function() local r = %s; return r end))" % (self.next_tag(), self.any()))
 
@@ -464,6 +466,38 @@ class Gen:
         self.close()
         self.close()
         self.line("emit(%s, #%s, %s[1], %s[#%s], %s)" % (self.next_tag(), t, t, t, t, up))
+
+    def objects_hot(self):
+        """A hot loop making objects a trace may sink (a constructor's copy, an empty table
+        given keys, a vector with a metatable, a table in a table), changed and read, and
+        kept on some iterations (where an exit must make it)."""
+        r = self.r
+        keep, i, o = self.fresh("k"), self.fresh("i"), self.fresh("o")
+        self.line("local %s = {}" % keep)
+        self.open("for %s = 1, %d do" % (i, r.choice([40, 110, 300])))
+        kind = r.randrange(4)
+        if kind == 0:
+            self.line("local %s = {x = %s, y = %s, id = %s}" % (o, i, self.num(1), i))
+        elif kind == 1:
+            self.line("local %s = Vec.new(%s, %s)" % (o, i, self.num(1)))
+        elif kind == 2:
+            self.line("local %s = {}" % o)
+            self.line("%s.x = %s" % (o, i))
+            self.line("%s.id = %s" % (o, i))
+        else:
+            self.line("local %s = {%s, {x = %s, id = %s}, x = %s, id = %s}" % (o, i, self.num(1), i, i, i))
+        for _ in range(r.randrange(1, 4)):
+            c = r.randrange(4)
+            if c == 0:
+                self.line("%s.x = %s" % (o, self.num(1)))
+            elif c == 1:
+                self.line("if %s %% %d == 0 then %s[#%s + 1] = %s end" % (i, r.choice([3, 7, 29, 97]), keep, keep, o))
+            elif c == 2:
+                self.line("%s.y = %s" % (o, self.any(1)))
+            else:
+                self.line("if %s then %s[#%s + 1] = %s end" % (self.cond(1), keep, keep, o))
+        self.close()
+        self.line("emit(%s, #%s, show(%s[1]), %s[#%s] and %s[#%s].x)" % (self.next_tag(), keep, keep, keep, keep, keep, keep))
 
     def function_def(self, budget):
         r = self.r
