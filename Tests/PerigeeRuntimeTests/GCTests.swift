@@ -219,6 +219,31 @@ final class GCTests: XCTestCase {
         XCTAssertFalse(t.ensureStack(maximumStackSize, g))
     }
 
+    /// An overflow opens the reserve above the limit for the error handler, without moving
+    /// the stack; a second one fails; unwinding below the limit closes it again.
+    func testStackOverflowReserve() {
+        let co = g.newThread()!
+        g.push(Value(thread: co))
+        XCTAssertTrue(co.ensureStack(maximumStackSize, g))
+        XCTAssertFalse(co.isHandlingStackOverflow)
+        co.pointee.top = UInt32(maximumStackSize - 10)
+        let stack = co.pointee.stack
+        XCTAssertFalse(co.ensureStack(20, g))
+        XCTAssertTrue(co.isHandlingStackOverflow)
+        XCTAssertEqual(co.pointee.stack, stack, "opening the reserve moves nothing")
+        XCTAssertTrue(co.ensureStack(10 + overflowReserveSlots, g))
+        co.pointee.stack[maximumStackSize + 5] = .true
+        XCTAssertFalse(co.ensureStack(11 + overflowReserveSlots, g), "an overflow while handling one fails")
+        co.pointee.top = UInt32(maximumStackSize - 1)
+        co.relimitStack()
+        XCTAssertTrue(co.isHandlingStackOverflow, "not relimited while the top is at the limit")
+        co.pointee.top = 100
+        co.relimitStack()
+        XCTAssertFalse(co.isHandlingStackOverflow)
+        XCTAssertEqual(Int(co.pointee.stackSize), maximumStackSize)
+        XCTAssertTrue(co.pointee.stack[maximumStackSize + 5].isNil)
+    }
+
     func testUpvaluesOpenCloseAndOutliveTheirThread() {
         let co = g.newThread()!
         g.push(Value(thread: co))

@@ -92,7 +92,7 @@ extension LuaVM {
         var message = errorValue
         if xpcall {
             message = runErrorHandler(L, stack[pcallBase], message,
-                                      above: max(Int(L.pointee.top), Int(L.pointee.base) + 1))
+                                      above: max(Int(L.pointee.top), Int(L.pointee.base)))
         }
         L.closeUpvalues(from: pcallBase, g)
         L.pointee.stack[pcallBase] = .false

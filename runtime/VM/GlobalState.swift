@@ -162,6 +162,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         // The main thread is the first object, so it stays last in the all-objects list and
         // userdata are kept right behind it (see `newUserdata`).
         guard let thread = g.newThread(), let registry = g.newTable() else { g.destroy(); return nil }
+        thread.pointee.top = UInt32(mainThreadReservedSlots)
         g.pointee.mainThread = thread
         g.pointee.currentThread = thread
         g.pointee.registry = registry

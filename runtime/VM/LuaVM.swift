@@ -285,6 +285,7 @@ public final class LuaVM {
         }
         for i in funcSlot..<Int(L.pointee.top) { L.pointee.stack[i] = .nil }
         L.pointee.top = UInt32(funcSlot)
+        L.relimitStack()
         return (status, results)
     }
 }
