@@ -11,6 +11,7 @@ let recordingFinalizer: FinalizerHook = { graw, uraw, _ in
     let u = uraw.assumingMemoryBound(to: GCUserdata.self)
     finalized.append(u.payload.load(as: UInt64.self))
     if let t = resurrectInto { _ = t.set(integer: t.length() + 1, Value(userdata: u), g) }
+    return true
 }
 
 final class GCTests: XCTestCase {

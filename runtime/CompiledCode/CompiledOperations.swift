@@ -68,7 +68,7 @@ extension FrameView {
         case .value(let v):
             if a >= 0 { self[a] = v }
             // A cdata read in place was allocated: once it is in its register, collect.
-            if v.isCData { g.checkGC() }
+            if v.isCData && !g.checkGC() { return failed() }
             return 0
         case .call(let mm, let x, let y, let z):
             let (status, v) = callMetamethod(mm, x, y, z)
