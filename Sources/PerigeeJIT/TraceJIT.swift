@@ -608,16 +608,10 @@ public final class TraceJIT {
         return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
     }
 
-    /// The compiler thread's target machines, made with the first trace and kept. They
-    /// use the code model LLVM's own JIT defaults to (large, static on x86-64): every
-    /// address a trace takes, a constant pool's included, is absolute, since ORC's memory
-    /// manager may map an object's code and its read-only data further apart than a
-    /// 32-bit displacement reaches (it did under AddressSanitizer).
+    /// The compiler thread's target machines, made with the first trace and kept.
     private func makeMachines() throws -> (looping: TargetMachine, once: TargetMachine) {
         if let machines { return machines }
-        let made = (looping: try TargetMachine(relocation: LLVMRelocStatic, codeModel: LLVMCodeModelLarge),
-                    once: try TargetMachine(optimization: LLVMCodeGenLevelNone, relocation: LLVMRelocStatic,
-                                            codeModel: LLVMCodeModelLarge))
+        let made = (looping: try TargetMachine.forJIT(), once: try TargetMachine.forJIT(optimization: LLVMCodeGenLevelNone))
         machines = made
         return made
     }
