@@ -5,7 +5,8 @@
 ///     0  next  8 marked  9 gct (= 6)
 ///     10 status       UInt8   `ThreadStatus`
 ///     16 gclist
-///     24 stack        UnsafeMutablePointer<Value>   `stackSize` slots, nil above `top`
+///     24 stack        UnsafeMutablePointer<Value>   `stackSize` slots, nil above `top` (and
+///                     `overflowReserveSlots` more once it reached `maximumStackSize`)
 ///     32 stackSize    UInt32
 ///     36 base         UInt32  first slot of the running frame
 ///     40 top          UInt32  first free slot; the GC marks slots below it

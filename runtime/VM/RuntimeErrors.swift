@@ -86,15 +86,16 @@ extension LuaVM {
     /// overflow" when the handler ran in the reserve a stack overflow opened (luajit has
     /// no room left to run the handler again there).
     func runErrorHandler(_ L: ThreadRef, _ handler: Value, _ error: Value, above top: Int) -> Value {
-        let failure = string(L.isHandlingStackOverflow ? "stack overflow" : "error in error handling")
+        let overflowed = L.isHandlingStackOverflow
+        func failure() -> Value { string(overflowed ? "stack overflow" : "error in error handling") }
         L.pointee.top = UInt32(top)
-        guard L.ensureStack(4, g) else { return failure }
+        guard L.ensureStack(4, g) else { return failure() }
         let slot = Int(L.pointee.top)
         L.pointee.stack[slot] = handler
         L.pointee.stack[slot + 2] = error
         L.pointee.top = UInt32(slot + 3)
         let status = callSlot(L, slot, argumentCount: 1, wanted: 1)
-        let result = status == .ok ? L.pointee.stack[slot] : failure
+        let result = status == .ok ? L.pointee.stack[slot] : failure()
         L.pointee.top = UInt32(slot)
         return result
     }
