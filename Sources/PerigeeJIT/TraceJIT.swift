@@ -616,7 +616,7 @@ public final class TraceJIT {
     /// The compiler thread's target machines, made with the first trace and kept.
     private func makeMachines() throws -> (looping: TargetMachine, once: TargetMachine) {
         if let machines { return machines }
-        let made = (looping: try TargetMachine(), once: try TargetMachine(optimization: LLVMCodeGenLevelNone))
+        let made = (looping: try TargetMachine.forJIT(), once: try TargetMachine.forJIT(optimization: LLVMCodeGenLevelNone))
         machines = made
         return made
     }

@@ -54,6 +54,15 @@ public final class TargetMachine {
 
     deinit { L.LLVMDisposeTargetMachine(ref) }
 
+    /// A target machine for the host whose objects this process links into itself through
+    /// `JITEngine.addCompiled`: the code model LLVM's own JIT defaults to (large, static),
+    /// where every address code takes, a constant pool's included, is absolute. ORC's
+    /// memory manager may map an object's code and its read-only data further apart than a
+    /// 32-bit displacement reaches (it did under AddressSanitizer).
+    public static func forJIT(optimization: LLVMCodeGenOptLevel = LLVMCodeGenLevelDefault) throws -> TargetMachine {
+        try TargetMachine(optimization: optimization, relocation: LLVMRelocStatic, codeModel: LLVMCodeModelLarge)
+    }
+
     /// The data layout string of this machine.
     public var dataLayout: String {
         let data = L.LLVMCreateTargetDataLayout(ref)

@@ -248,6 +248,35 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertTrue(String(decoding: compiled.out, as: UTF8.self).contains("attempt to index field 'missing'"))
     }
 
+    /// A stack overflow where pcall or xpcall enters its function, in tail position or not:
+    /// the message and the traceback an xpcall handler sees are the interpreter's.
+    func testStackOverflowsInProtectedCallsMatchTheInterpreter() throws {
+        try write("overflow.lua", """
+            local function tailtraceback(n) return xpcall(tailtraceback, debug.traceback, n + 1) end
+            local results = {tailtraceback(1)}
+            print(#results, results[#results])
+            local function tailpcall(n) return pcall(tailpcall, n + 1) end
+            results = {tailpcall(1)}
+            print(#results, results[#results])
+            local function nested(n) local ok, e = xpcall(nested, debug.traceback, n + 1) return ok, e end
+            print(nested(1))
+            local function handled(n) return xpcall(handled, function(m) return "handled " .. m end, n + 1) end
+            results = {handled(1)}
+            print(#results, results[#results])
+            """)
+        let interpreted = try runPerigee(["-joff", "overflow.lua"], in: work)
+        XCTAssertEqual(interpreted.status, 0, interpreted.err)
+        let build = try runPerigee(["build", "overflow.lua", "-o", "overflow"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let compiled = try runProgram(work.appendingPathComponent("overflow").path, [], in: work)
+        XCTAssertEqual(compiled.status, 0, compiled.err)
+        // The native code that started the program is at another address in each.
+        let address = try Regex("0x[0-9a-f]+")
+        let expected = String(decoding: interpreted.out, as: UTF8.self).replacing(address, with: "0x...")
+        XCTAssertEqual(String(decoding: compiled.out, as: UTF8.self).replacing(address, with: "0x..."), expected)
+        XCTAssertTrue(expected.contains("\toverflow.lua:1: stack overflow\nstack traceback:\n\t[C]: in function 'xpcall'"), expected)
+    }
+
     func testFunctionsCompiledOnSeveralThreadsMatchOneModule() throws {
         try write("shapes.lua", """
             local M = {}

@@ -94,6 +94,29 @@ final class JITTests: XCTestCase {
         XCTAssertEqual(Array(object.prefix(4)), [0x7f, 0x45, 0x4c, 0x46], "not an ELF object")
     }
 
+    /// Code for the JIT reaches its constants by absolute address, wherever ORC maps them:
+    /// no PC-relative load of a constant pool.
+    func testJITMachineAddressesConstantsAbsolutely() throws {
+        let machine = try TargetMachine.forJIT()
+        let context = try LLVMContext()
+        let module = LLVMModule(name: "scale", in: context)
+        let function = module.addFunction("scale", context.function(context.double, [context.double]))
+        let b = IRBuilder(context)
+        b.position(atEndOf: b.appendBlock(to: function, "entry"))
+        b.ret(b.fmul(b.parameter(function, 0), context.constant(1.2345)))
+        machine.configure(module)
+        let assembly = String(decoding: try machine.emit(module, as: LLVMAssemblyFile), as: UTF8.self)
+        XCTAssertTrue(assembly.contains(".LCPI"), assembly)
+        #if arch(x86_64)
+        XCTAssertFalse(assembly.contains("(%rip)"), assembly)
+        XCTAssertTrue(assembly.contains("movabs"), assembly)
+        #endif
+        let small = String(decoding: try TargetMachine().emit(module, as: LLVMAssemblyFile), as: UTF8.self)
+        #if arch(x86_64)
+        XCTAssertTrue(small.contains(".LCPI0_0(%rip)"), "the default machine loads it PC-relative: \(small)")
+        #endif
+    }
+
     func testUnknownPassIsAnError() throws {
         let context = try LLVMContext()
         let module = buildCompute("f", in: context)

@@ -11,6 +11,7 @@ let recordingFinalizer: FinalizerHook = { graw, uraw, _ in
     let u = uraw.assumingMemoryBound(to: GCUserdata.self)
     finalized.append(u.payload.load(as: UInt64.self))
     if let t = resurrectInto { _ = t.set(integer: t.length() + 1, Value(userdata: u), g) }
+    return true
 }
 
 final class GCTests: XCTestCase {
@@ -217,6 +218,31 @@ final class GCTests: XCTestCase {
         XCTAssertEqual(t.pointee.stack[0], Value(table: live))
         XCTAssertTrue(t.pointee.stack[1039].isNil)
         XCTAssertFalse(t.ensureStack(maximumStackSize, g))
+    }
+
+    /// An overflow opens the reserve above the limit for the error handler, without moving
+    /// the stack; a second one fails; unwinding below the limit closes it again.
+    func testStackOverflowReserve() {
+        let co = g.newThread()!
+        g.push(Value(thread: co))
+        XCTAssertTrue(co.ensureStack(maximumStackSize, g))
+        XCTAssertFalse(co.isHandlingStackOverflow)
+        co.pointee.top = UInt32(maximumStackSize - 10)
+        let stack = co.pointee.stack
+        XCTAssertFalse(co.ensureStack(20, g))
+        XCTAssertTrue(co.isHandlingStackOverflow)
+        XCTAssertEqual(co.pointee.stack, stack, "opening the reserve moves nothing")
+        XCTAssertTrue(co.ensureStack(10 + overflowReserveSlots, g))
+        co.pointee.stack[maximumStackSize + 5] = .true
+        XCTAssertFalse(co.ensureStack(11 + overflowReserveSlots, g), "an overflow while handling one fails")
+        co.pointee.top = UInt32(maximumStackSize - 1)
+        co.relimitStack()
+        XCTAssertTrue(co.isHandlingStackOverflow, "not relimited while the top is at the limit")
+        co.pointee.top = 100
+        co.relimitStack()
+        XCTAssertFalse(co.isHandlingStackOverflow)
+        XCTAssertEqual(Int(co.pointee.stackSize), maximumStackSize)
+        XCTAssertTrue(co.pointee.stack[maximumStackSize + 5].isNil)
     }
 
     func testUpvaluesOpenCloseAndOutliveTheirThread() {

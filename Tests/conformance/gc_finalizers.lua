@@ -2,7 +2,7 @@
 -- into a weak table or a global, store new objects, collect and step from inside; weak
 -- tables changed and traversed while collections run (from finalizers, from a count hook,
 -- between the steps of a pairs loop); weak keys whose value refers to the key (not
--- ephemerons in Lua 5.1: they stay). Errors inside __gc are in metamethod_positions.lua.
+-- ephemerons in Lua 5.1: they stay). Errors inside __gc are in gc_finalizer_errors.lua.
 
 local function proxy(gc)
   local u = newproxy(true)

@@ -143,9 +143,9 @@ getmetatable(cat).__concat = function(a, b) return a .. b end
 print("runaway __concat", (pcall(function() return cat .. "x" end)))
 
 -- Finalizers: ones that fail (an error, a __gc that is a number), collect from inside the
--- finalizer, or allocate; each runs once. (luajit raises a finalizer's error from the
--- collection that ran it, Perigee drops it: the collections run under pcall, and only the
--- count is printed.)
+-- finalizer, or allocate; each runs once. (A finalizer's error comes out of the collection
+-- that ran it, gc_finalizer_errors.lua shows which: the collections run under pcall, and
+-- only the count is printed.)
 local ran = 0
 collectgarbage("stop")
 do

@@ -74,14 +74,17 @@ extension LuaVM {
     /// `pcall(f, ...)`/`xpcall(f, h, ...)` called from compiled code, with the builtin's frame
     /// at `pcallBase`: f runs in a frame marked protected (so a yield inside it resumes in
     /// the interpreter as usual); the results are `true` and f's, or `false` and the error.
-    func protectedCall(_ L: ThreadRef, _ pcallBase: Int, _ n: Int, xpcall: Bool) -> Int {
+    /// `tailCaller`: the function (and instruction) whose frame a tail call of pcall replaced.
+    func protectedCall(_ L: ThreadRef, _ pcallBase: Int, _ n: Int, xpcall: Bool,
+                       tailCaller: (FunctionRef, Int)? = nil) -> Int {
         L.pointee.base = UInt32(pcallBase)
         L.pointee.top = UInt32(pcallBase + n)
         guard let (fBase, fArgs) = setUpProtectedFrame(L, pcallBase, n, xpcall: xpcall) else {
             noteError(L, innermostBase: pcallBase, pc: nil)
             return CompiledStatus.error
         }
-        let r = runFrame(L, fBase - 2, fArgs)
+        let r = protectedFrameFits(L, fBase, fArgs) ? runFrame(L, fBase - 2, fArgs)
+            : protectedOverflow(L, pcallBase, tailCaller: tailCaller)
         let stack = L.pointee.stack
         if r >= 0 {
             placeProtectedResults(L, at: pcallBase, from: Int(L.pointee.top) - r, count: r)
@@ -92,14 +95,41 @@ extension LuaVM {
         var message = errorValue
         if xpcall {
             message = runErrorHandler(L, stack[pcallBase], message,
-                                      above: max(Int(L.pointee.top), Int(L.pointee.base) + 1))
+                                      above: max(Int(L.pointee.top), Int(L.pointee.base)))
         }
         L.closeUpvalues(from: pcallBase, g)
         L.pointee.stack[pcallBase] = .false
         L.pointee.stack[pcallBase + 1] = message
         L.pointee.base = UInt32(pcallBase)
         L.pointee.top = UInt32(pcallBase + 2)
+        L.relimitStack()
         return 2
+    }
+
+    /// Whether the Lua function pcall protects has room for its frame at `fBase` (the stack
+    /// grows if it must); builtins always do.
+    private func protectedFrameFits(_ L: ThreadRef, _ fBase: Int, _ nargs: Int) -> Bool {
+        let f = L.pointee.stack[fBase + FrameLayout.functionSlot].function
+        guard f.isLua else { return true }
+        let p = f.proto
+        let needed = FrameLayout.end(base: fBase, frameSize: Int(p.pointee.frameSize),
+                                     vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
+        return needed <= Int(L.pointee.stackSize) || L.ensureStack(needed - Int(L.pointee.top), g)
+    }
+
+    /// The stack overflow of a protected function that has no room, raised as the
+    /// interpreter raises it: in pcall's frame, at the call of pcall (or the tail call that
+    /// replaced its caller's frame; no position when no Lua function called it).
+    private func protectedOverflow(_ L: ThreadRef, _ pcallBase: Int, tailCaller: (FunctionRef, Int)?) -> Int {
+        if let (caller, pc) = tailCaller {
+            _ = errorAt(L, caller, pc, "stack overflow")
+        } else if case .lua(let callerBase, let callerPC?) = frameStep(L, pcallBase) {
+            _ = errorAt(L, L.pointee.stack[callerBase + FrameLayout.functionSlot].function, callerPC, "stack overflow")
+        } else {
+            setError("stack overflow")
+        }
+        noteError(L, innermostBase: pcallBase, pc: nil)
+        return CompiledStatus.error
     }
 
     /// Records the traceback of an error no pcall will catch, raised in the frame at

@@ -69,7 +69,7 @@ extension FrameView {
         case .value(let v):
             if a >= 0 { self[a] = v }
             // A cdata read in place was allocated: once it is in its register, collect.
-            if v.isCData { g.checkGC() }
+            if v.isCData && !g.checkGC() { return failed() }
             return 0
         case .call(let mm, let x, let y, let z):
             let (status, v) = callMetamethod(mm, x, y, z)
@@ -545,7 +545,15 @@ public func perigee_tailcall(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: U
     for i in 0..<n { stack[target + i] = stack[funcSlot + 2 + i] }
     L.pointee.base = UInt32(target)
     L.pointee.top = UInt32(target + n)
-    return CompiledStatus.tailCall
+    // pcall and xpcall run here, where the function they replace is known: an overflow
+    // entering their function has its position, as in the interpreter.
+    let callee = stack[target - 2].function
+    return LuaVM.withCurrent { vm in
+        if (callee == vm.pcallFunction && n >= 1) || (callee == vm.xpcallFunction && n >= 2 && stack[target + 1].isFunction) {
+            return vm.protectedCall(L, target, n, xpcall: callee == vm.xpcallFunction, tailCaller: (f.closure, pc))
+        }
+        return CompiledStatus.tailCall
+    }
 }
 
 /// ITERC, and ITERN when its loop is not a `next` traversal (compiled code steps those

@@ -48,7 +48,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         guard let hook = pointee.finalizerHook else { return }
         let threshold = pointee.threshold
         pointee.threshold = Int.max
-        hook(UnsafeMutableRawPointer(self), object.rawPointer, handler.bits)
+        if !hook(UnsafeMutableRawPointer(self), object.rawPointer, handler.bits) { pointee.finalizerFailed = true }
         pointee.threshold = pointee.stopped ? Int.max : threshold
     }
 }

@@ -21,9 +21,19 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// True when the allocation debt calls for a GC step.
     @inline(__always) public var stepDue: Bool { pointee.totalBytes >= pointee.threshold }
 
-    /// The safepoint check: one compare, and a step when one is due.
-    @inline(__always) public func checkGC() {
+    /// The safepoint check: one compare, and a step when one is due. False when a finalizer
+    /// the step (or a collection since the last check) ran raised an error: the caller
+    /// raises it, as luajit raises it from the GC step that called the finalizer.
+    @inline(__always) public func checkGC() -> Bool {
         if pointee.totalBytes >= pointee.threshold { _ = step() }
+        return !takeFinalizerFailure()
+    }
+
+    /// Whether a finalizer failed since the last check; clears the mark.
+    @inline(__always) public func takeFinalizerFailure() -> Bool {
+        guard pointee.finalizerFailed else { return false }
+        pointee.finalizerFailed = false
+        return true
     }
 
     /// One incremental step sized by the debt and `stepMultiplier`; true when it finished a cycle.
@@ -34,7 +44,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         pointee.stepDebt += pointee.totalBytes - pointee.threshold
         repeat {
             limit -= singleStep()
-            if pointee.phase == .pause { break }
+            if pointee.phase == .pause || pointee.finalizerFailed { break }
         } while limit > 0
         if pointee.phase != .pause {
             if pointee.stepDebt < gcStepSize {
@@ -58,7 +68,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         var finished = false
         repeat {
             if step() { finished = true; break }
-        } while pointee.threshold <= pointee.totalBytes && !pointee.stopped
+        } while pointee.threshold <= pointee.totalBytes && !pointee.stopped && !pointee.finalizerFailed
         if pointee.stopped { pointee.threshold = Int.max }
         return finished
     }
@@ -83,6 +93,8 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
                 break
             }
             _ = singleStep()
+            // The queued finalizers after a failing one wait for later steps.
+            if pointee.finalizerFailed { break }
         }
         pointee.stepDebt = 0
         setThreshold()

@@ -92,7 +92,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             pointee.grayAgain = o
             o.pointee.marked &= ~GCMark.black
             traverseThread(t)
-            return MemoryLayout<GCThread>.stride + Int(t.pointee.stackSize) * 8
+            return MemoryLayout<GCThread>.stride + t.stackCapacity * 8
         default:
             let p = o.cast(to: GCProto.self)
             traverseProto(p)

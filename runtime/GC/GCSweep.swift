@@ -144,7 +144,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         // No GC step may start inside the finalizer.
         let threshold = pointee.threshold
         pointee.threshold = Int.max
-        hook(UnsafeMutableRawPointer(self), UnsafeMutableRawPointer(u), handler.bits)
+        if !hook(UnsafeMutableRawPointer(self), UnsafeMutableRawPointer(u), handler.bits) { pointee.finalizerFailed = true }
         pointee.threshold = pointee.stopped ? Int.max : threshold
     }
 }

@@ -105,8 +105,7 @@ struct FrameView {
         let t = i.verifiedOpcode == .TNEW ? g.newTable(sizes: i.rd) : g.duplicateTable(k[-1 - i.rd].table)
         guard let t else { return outOfMemory() }
         self[i.ra] = Value(table: t)
-        g.checkGC()
-        return nil
+        return g.checkGC() ? nil : .error
     }
 
     /// FNEW: a closure of the prototype constant D, its upvalues from this frame's registers
@@ -128,8 +127,7 @@ struct FrameView {
                 f.setUpvalue(n, closure.upvalueObjects[Int(d)].unsafelyUnwrapped, g)
             }
         }
-        g.checkGC()
-        return nil
+        return g.checkGC() ? nil : .error
     }
 
     /// USETS, USETN, USETP (USETV is inline in every engine).

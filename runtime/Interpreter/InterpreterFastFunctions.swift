@@ -32,6 +32,9 @@ extension InterpreterRun {
     @inline(__always) mutating func runFastFunctionInline(_ f: FunctionRef, _ r: UnsafeMutablePointer<Value>, _ a: Int,
                                                           _ n: Int, wanted: Int) -> Int {
         if withVM({ $0.hooks.onCalls || $0.hooks.onInstructions }) { return Self.notHandled }
+        // A fast function may make a string, and has no way to raise a finalizer's error:
+        // while a GC step is due the builtin itself runs, and steps at its return.
+        if g.stepDue { return Self.notHandled }
         let out = r + a
         let id = f.pointee.ffid
         let limit = wanted < 0 ? Int.max : wanted
@@ -44,8 +47,6 @@ extension InterpreterRun {
             return Self.notHandled
         }
         if count < 0 { return Self.notHandled }
-        // A fast function may have made a string: its return is a GC safepoint, as a
-        // builtin's is, with the frame and the results below the top the collector scans.
         syncTop()
         if wanted < 0 {
             multres = count
@@ -55,7 +56,6 @@ extension InterpreterRun {
             var i = count
             while i < wanted { out[i] = .nil; i += 1 }
         }
-        g.checkGC()
         return count
     }
 

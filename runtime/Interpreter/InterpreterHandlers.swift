@@ -375,8 +375,7 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     if g.pointee.totalBytes < g.pointee.threshold { return stay(pc, base) }
     return slowPath(run, base, pc) { r in
         r.syncTop()
-        r.g.checkGC()
-        return nil
+        return r.g.checkGC() ? nil : .error
     }
 }
 

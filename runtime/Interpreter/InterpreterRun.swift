@@ -247,7 +247,7 @@ struct InterpreterRun {
             if a >= 0 { base[a] = v }
             // A cdata read in place (a boxed value or a reference) was allocated: once it is
             // in its register, this is a safepoint, as after FNEW.
-            if v.isCData { g.checkGC() }
+            if v.isCData && !g.checkGC() { return .error }
             return nil
         case .call(let mm, let x, let y, let z):
             return callMetamethodInLoop(mm, x, y, z)

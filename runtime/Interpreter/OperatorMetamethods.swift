@@ -343,7 +343,7 @@ extension LuaVM {
                 }
                 (L.pointee.stack + baseIndex)[first] = Value(string: s)
                 top = first
-                g.checkGC()
+                if !g.checkGC() { return (.failed, top) }
                 continue
             }
             var mm = g.metamethod(.concat, of: left)

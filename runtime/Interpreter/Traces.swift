@@ -326,8 +326,7 @@ extension InterpreterRun {
         }
         syncTop()
         if exit.pointee.collects || collectorDue {
-            withVM { $0.g.checkGC() }
-            return nil
+            return withVM { $0.g.checkGC() } ? nil : .error
         }
         exit.pointee.taken &+= 1
         if exit.pointee.taken >= withVM({ $0.traces.hotExit }) && exit.pointee.attempts < Int32.max {

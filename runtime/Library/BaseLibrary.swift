@@ -406,6 +406,7 @@ extension LuaVM {
         if let handler { message = runErrorHandler(L, handler, message, above: slot) }
         L.closeUpvalues(from: slot, g)
         L.pointee.top = UInt32(slot)
+        L.relimitStack()
         return c.results(.false, message)
     }
 

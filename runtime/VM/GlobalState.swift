@@ -9,6 +9,7 @@
 /// - Safepoints: a GC step runs only when someone calls `step()`/`checkGC()` (due when
 ///   `totalBytes >= threshold`): after TNEW, TDUP, FNEW, CAT and after every builtin returns. Then every live value must be reachable from a root: a
 ///   thread's stack below `top`, the registry, the type metatables, or through those.
+///   A safepoint raises the error of a finalizer the step ran (`checkGC()` answers false).
 /// - Allocation can collect: past `memoryLimit` an allocation first runs a full collection
 ///   (without finalizers), so anchor new objects on the stack before allocating again, as
 ///   Lua does. Failure is a return value (nil or `TableStatus.outOfMemory`), never a trap.
@@ -38,6 +39,9 @@ public struct GlobalState {
     var collecting: Bool
     /// Set by `collectgarbage("stop")`.
     public var stopped: Bool
+    /// Set when a finalizer raised an error: the collector stops where it is, and the
+    /// safepoint that ran it raises the error (`checkGC`).
+    var finalizerFailed: Bool
 
     // Object lists.
     var allObjects: ObjectRef?
@@ -74,7 +78,8 @@ public struct GlobalState {
     public var emptyNode: UnsafeMutablePointer<TableNode>
 
     // Hooks the interpreter installs.
-    /// Called once per unreached userdata with `__gc`, during a GC step's finalize phase.
+    /// Called once per unreached userdata with `__gc` (and cdata with a finalizer), during a
+    /// GC step's finalize phase.
     public var finalizerHook: FinalizerHook?
     /// Called when a prototype holding debug information is freed.
     public var debugInfoRelease: DebugInfoRelease?
@@ -112,7 +117,9 @@ public struct GlobalState {
 public typealias GlobalRef = UnsafeMutablePointer<GlobalState>
 /// Runs a finalizer (`__gc` of a userdata, or a cdata's): arguments are the `GlobalRef`, the
 /// object and the handler's `Value.bits`; errors are the hook's business.
-public typealias FinalizerHook = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt64) -> Void
+/// Runs a finalizer: (global state, the object, the handler's bits); false when it raised
+/// an error (the interpreter's pending error).
+public typealias FinalizerHook = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt64) -> Bool
 public typealias DebugInfoRelease = @convention(c) (UnsafeMutableRawPointer) -> Void
 
 /// Collector phases in Lua 5.1's order.
@@ -149,7 +156,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         g.initialize(to: GlobalState(
             totalBytes: bucketBytes, threshold: Int.max, memoryLimit: 0, stepDebt: 0, estimate: 0,
             pause: 200, stepMultiplier: 200, currentWhite: GCMark.white0, phase: .pause,
-            collecting: false, stopped: false,
+            collecting: false, stopped: false, finalizerFailed: false,
             allObjects: nil, sweepCursor: nil, sweepStringBucket: 0, gray: nil, grayAgain: nil,
             weakTables: nil, finalizeHead: nil, finalizeTail: nil, openUpvalues: nil,
             stringBuckets: buckets, stringMask: 127, stringCount: 0,
@@ -162,6 +169,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         // The main thread is the first object, so it stays last in the all-objects list and
         // userdata are kept right behind it (see `newUserdata`).
         guard let thread = g.newThread(), let registry = g.newTable() else { g.destroy(); return nil }
+        thread.pointee.top = UInt32(mainThreadReservedSlots)
         g.pointee.mainThread = thread
         g.pointee.currentThread = thread
         g.pointee.registry = registry

@@ -111,7 +111,8 @@ public final class LuaVM {
         mainThread.setEnv(globals, g)
         LuaVM.current = self
         g.pointee.finalizerHook = { _, userdata, handlerBits in
-            // `__gc(udata)`; an error in a finalizer is dropped, as the collector cannot fail.
+            // `__gc(udata)`; an error it raises stays pending in `errorValue` for the
+            // safepoint that ran the collector to raise.
             let vm = LuaVM.current!
             let L = vm.g.pointee.currentThread
             var ignored = Value.nil
@@ -119,8 +120,9 @@ public final class LuaVM {
             // No debug hook fires inside a finalizer, as in LuaJIT.
             let hooksWereOff = vm.hooks.isRunning
             vm.hooks.isRunning = true
-            _ = vm.callMetamethod(L, Value(bits: handlerBits), object, .nil, &ignored)
+            let status = vm.callMetamethod(L, Value(bits: handlerBits), object, .nil, &ignored)
             vm.hooks.isRunning = hooksWereOff
+            return status == .ok
         }
         _ = globals.set(string: g.intern("_G")!, Value(table: globals), g)
         openBaseLibrary()
@@ -153,7 +155,9 @@ public final class LuaVM {
             r = builtinError
         }
         stringAllocationFailed = outer
-        if r >= 0 { g.checkGC() }
+        // A finalizer's error (raised by this step, or by a collection the builtin made)
+        // is raised by the builtin.
+        if r >= 0 && !g.checkGC() { r = builtinError }
         return r
     }
 
@@ -285,6 +289,7 @@ public final class LuaVM {
         }
         for i in funcSlot..<Int(L.pointee.top) { L.pointee.stack[i] = .nil }
         L.pointee.top = UInt32(funcSlot)
+        L.relimitStack()
         return (status, results)
     }
 }

@@ -72,6 +72,7 @@ extension LuaVM {
                 L.pointee.stack[pcallBase + 1] = message
                 L.pointee.base = UInt32(pcallBase)
                 L.pointee.top = UInt32(pcallBase + 2)
+                L.relimitStack()
                 return pcallBase
             case .native, .hook, .unknown:
                 return nil  // a hook runs nested: its errors leave this run
@@ -81,16 +82,20 @@ extension LuaVM {
     }
 
     /// Calls an `xpcall` handler with the error; its first result is the new error value.
-    /// An error inside the handler gives LuaJIT's "error in error handling".
+    /// An error inside the handler gives LuaJIT's "error in error handling", or "stack
+    /// overflow" when the handler ran in the reserve a stack overflow opened (luajit has
+    /// no room left to run the handler again there).
     func runErrorHandler(_ L: ThreadRef, _ handler: Value, _ error: Value, above top: Int) -> Value {
+        let overflowed = L.isHandlingStackOverflow
+        func failure() -> Value { string(overflowed ? "stack overflow" : "error in error handling") }
         L.pointee.top = UInt32(top)
-        guard L.ensureStack(4, g) else { return string("error in error handling") }
+        guard L.ensureStack(4, g) else { return failure() }
         let slot = Int(L.pointee.top)
         L.pointee.stack[slot] = handler
         L.pointee.stack[slot + 2] = error
         L.pointee.top = UInt32(slot + 3)
         let status = callSlot(L, slot, argumentCount: 1, wanted: 1)
-        let result = status == .ok ? L.pointee.stack[slot] : string("error in error handling")
+        let result = status == .ok ? L.pointee.stack[slot] : failure()
         L.pointee.top = UInt32(slot)
         return result
     }

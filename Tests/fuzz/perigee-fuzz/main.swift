@@ -131,7 +131,7 @@ while n < options.inputs && Date().timeIntervalSince(start) < options.seconds {
         // The runtime's side of loading: constants interned, table templates built.
         let (status, _) = vm.load(input, chunkName: "=fuzz")
         if status != .ok { runtimeRejections += 1 }
-        vm.g.checkGC()
+        _ = vm.g.checkGC()
     }
     if binary {
         counts.dumps += 1
