@@ -109,7 +109,10 @@ extension TraceLowering {
 
     /// A direct call of a C function: numbers converted to its parameters as C converts
     /// them, `errno` set from `ffi.errno()`'s cell before and saved after (as the runtime's
-    /// calls do), the result converted to a number; a guard that no callback was refused.
+    /// calls do), the result converted to a number. A guard before the call: no callback
+    /// into Lua exists (the call could run Lua code while the trace holds its state in
+    /// registers); the trace leaves through the call's snapshot and the interpreter makes
+    /// the call, once.
     private func callC(_ ins: IRIns, exit: Int) -> LLVMValueRef? {
         let call = ir.cFunctions[Int(ins.op2)]
         let f = call.function
@@ -130,21 +133,15 @@ extension TraceLowering {
             }
         }
         let i32p = cx.pointer(to: cx.i32)
+        let cell = b.intToPtr(bits(call.errnoCell), i32p)
+        let callbacks = b.load(cx.i32, b.gep(cx.i32, cell, [i64(1)]))
+        guardHolds(b.icmp(LLVMIntEQ, callbacks, cx.constant(0, cx.i32)), exit: exit)
         let locate = cx.function(i32p, [])
         let location = b.call(locate, b.intToPtr(bits(perigeeErrnoLocationAddress), cx.pointer(to: locate)), [])
-        let cell = b.intToPtr(bits(call.errnoCell), i32p)
         b.store(b.load(cx.i32, cell), location)
-        // While the call runs, callbacks into Lua refuse (they would run Lua code while the
-        // trace holds its state in registers); a refused one leaves through the call's
-        // snapshot, and the interpreter makes the call again.
-        let inCall = b.gep(cx.i32, cell, [i64(1)])
-        b.store(cx.constant(1, cx.i32), inCall)
         let type = cx.function(f.result.map(storageType) ?? cx.void, types)
         let result = b.call(type, b.intToPtr(bits(f.address), cx.pointer(to: type)), values)
         b.store(b.load(cx.i32, location), cell)
-        let refused = b.load(cx.i32, inCall)
-        b.store(cx.constant(0, cx.i32), inCall)
-        guardHolds(b.icmp(LLVMIntEQ, refused, cx.constant(1, cx.i32)), exit: exit)
         guard let storage = f.result else { return nil }
         switch storage {
         case .double: return canonical(result)

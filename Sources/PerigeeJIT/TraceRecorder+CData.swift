@@ -232,12 +232,15 @@ extension TraceRecorder {
     /// A call of a C function whose signature the trace converts itself (numbers to
     /// 32/64-bit integers, floats and doubles; the result back to a number), guarded to be
     /// the function seen: a direct call of its address, `errno` kept as the runtime keeps
-    /// it. Other calls of a cdata with a fixed result count run through the runtime; false
-    /// for the rest.
+    /// it. While callbacks into Lua exist, C code may run Lua code, which it cannot do while
+    /// the trace holds its state in registers: every cdata call then runs through the
+    /// runtime, on the state written back (the callback runs in the interpreter, and the
+    /// call happens once). Other calls of a cdata with a fixed result count run through the
+    /// runtime too; false for the rest.
     func recordCCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[call.a]
         guard call.wanted >= 0 else { return false }
-        guard let f = g.cdataCallable(live), f.parameters.count == call.nargs,
+        guard !g.ffiCallbacksExist, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
               (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else {
             // Any other call of a cdata (other signatures, a ctype's constructor, a metatype's
             // __call): as the interpreter makes it.
@@ -254,8 +257,8 @@ extension TraceRecorder {
             chain = chain == .none ? argument : ir.emit(.CARG, .nil, chain, argument)
         }
         ir.cFunctions.append(CFunctionCall(function: f, errnoCell: UInt64(UInt(bitPattern: g.ffiErrnoCell))))
-        // A guard: a callback into Lua the call made was refused (see TraceLowering+CData),
-        // and the interpreter makes the call from the snapshot before it.
+        // A guard: no callback exists when the call is made (a trace recorded before one was
+        // made leaves before the call, and the interpreter makes it; see TraceLowering+CData).
         let result = emitGuard(.CCALL, f.result == nil ? .nil : .number, chain, IRRef(raw: UInt16(ir.cFunctions.count - 1)))
         deliver(f.result == nil ? [] : [result], to: offset + call.a, wanted: call.wanted)
         return true

@@ -154,6 +154,10 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// set `errno` from it before the call and save it after, as the runtime's calls do.
     public var ffiErrnoCell: UnsafeMutablePointer<Int32> { LuaVM.withCurrent { $0.ffi.errnoCell } }
 
+    /// Whether callbacks into Lua exist (`ffiErrnoCell[1]` counts them): C code may then
+    /// run Lua code, which a trace's direct call of C cannot allow.
+    public var ffiCallbacksExist: Bool { ffiErrnoCell[1] != 0 }
+
     /// Whether a value of C type `id` reads as a pointer cdata of that type (an unqualified
     /// pointer, as `cdataRead` boxes it).
     public func cdataIsPlainPointer(_ id: CTypeID) -> Bool {
