@@ -74,6 +74,8 @@ extension TraceLowering {
         let storage = CScalarStorage(rawValue: UInt8(ins.op2))!
         let type = storageType(storage)
         let v = b.load(type, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
+        // A 64-bit integer kept as it is (TraceRecorder+CArithmetic).
+        if TraceLowering.isInteger64(ins.type) { return v }
         switch storage {
         case .bool:
             // Guarded to the boolean seen while recording.
@@ -89,6 +91,7 @@ extension TraceLowering {
 
     /// A number stored as C stores it (`CTypeCore.store` of a double).
     private func storeScalar(_ ins: IRIns) {
+        if TraceLowering.isInteger64(ir[ins.ref2].type) { return storeInteger64(ins) }
         let d = value(ins.ref2)
         let converted: LLVMValueRef
         let type: LLVMTypeRef
@@ -102,6 +105,27 @@ extension TraceLowering {
         case .int64: converted = toInt64(d); type = cx.i64
         case .uint64: converted = toUInt64(d); type = cx.i64
         case .true: converted = b.zext(b.fcmp(LLVMRealUNE, d, cx.constant(0.0)), cx.i8); type = cx.i8
+        default: preconditionFailure("CSTORE of \(ins.type)")
+        }
+        b.store(converted, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
+    }
+
+    /// A 64-bit integer stored as C stores it (`CTypeCore.store` of a signed or unsigned
+    /// 64-bit value): truncated to narrower integers, converted through a double to floats.
+    private func storeInteger64(_ ins: IRIns) {
+        let n = value(ins.ref2)
+        let unsigned = ir[ins.ref2].type == .uint64
+        let converted: LLVMValueRef
+        let type: LLVMTypeRef
+        switch ins.type {
+        case .number, .float:
+            let d = unsigned ? b.uitofp(n, cx.double) : b.sitofp(n, cx.double)
+            (converted, type) = ins.type == .float ? (b.fptrunc(d, cx.float), cx.float) : (d, cx.double)
+        case .int, .uint32: type = cx.i32; converted = b.trunc(n, type)
+        case .int8, .uint8: type = cx.i8; converted = b.trunc(n, type)
+        case .int16, .uint16: type = cx.int(bits: 16); converted = b.trunc(n, type)
+        case .int64, .uint64: type = cx.i64; converted = n
+        case .true: type = cx.i8; converted = b.zext(b.icmp(LLVMIntNE, n, i64(0)), cx.i8)
         default: preconditionFailure("CSTORE of \(ins.type)")
         }
         b.store(converted, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))

@@ -11,11 +11,12 @@
 /// a pointer member (`node.next`) or pointer arithmetic (`p + n`) as a pointer cdata: the
 /// trace keeps either as CREF, an address and a C type, and makes the object only where
 /// the value must exist (an exit, a store into a table, a call through the runtime); its
-/// own accesses need no type guard, the type being known. Also here: `ffi.C.name` and
-/// direct calls of C functions, and pointers compared with nil. What this file does not
-/// compile (64-bit integers, which read as new cdata; bitfields; const members; a
-/// metatype's `__index` for names that are no member) runs through the runtime's index
-/// helpers, as before.
+/// own accesses need no type guard, the type being known. An `int64_t` or `uint64_t`
+/// reads as its integer, kept unboxed (CNEWI, TraceRecorder+CArithmetic.swift). Also here:
+/// `ffi.C.name` and direct calls of C functions, and pointers compared with nil. What this
+/// file does not compile (other 64-bit integer types, which read as new cdata; bitfields;
+/// const members; a metatype's `__index` for names that are no member) runs through the
+/// runtime's index helpers, as before.
 import PerigeeFrontend
 import PerigeeRuntime
 
@@ -59,6 +60,12 @@ extension TraceRecorder {
             } else {
                 result = ir.emit(.CLOAD, .number, place.address.raw, UInt16(storage.rawValue))
             }
+        } else if let unsigned = g.cdataInteger64Type(plan.type) {
+            // An int64_t or uint64_t reads as a new cdata: the trace keeps the integer.
+            let place = try emitPlace(plan, i, frame)
+            let type: IRType = unsigned ? .uint64 : .int64
+            let storage: CScalarStorage = unsigned ? .uint64 : .int64
+            result = boxedInteger64(ir.emit(.CLOAD, type, place.address.raw, UInt16(storage.rawValue)), type)
         } else if g.cdataIsPlainPointer(plan.type), plan.type <= CTypeID(UInt16.max) {
             // A pointer reads as a new pointer cdata: the trace keeps the address it holds.
             let place = try emitPlace(plan, i, frame)
@@ -77,13 +84,20 @@ extension TraceRecorder {
         return true
     }
 
-    /// TSETV, TSETB, TSETS on a cdata: a number or boolean stored by the trace, converted to
-    /// the C type. False when the trace does not compute this store.
+    /// TSETV, TSETB, TSETS on a cdata: a number, boolean or 64-bit integer stored by the
+    /// trace, converted to the C type. False when the trace does not compute this store.
     func recordCDataWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[i.ra]
-        guard live.isNumber || live.isBoolean, let plan = cdataPlan(i, frame),
+        let integer = g.cdataInteger64(live)
+        guard live.isNumber || live.isBoolean || integer != nil, let plan = cdataPlan(i, frame),
               let storage = g.cdataStorage(plan.type, forStore: true) else { return false }
-        var value = try read(offset + i.ra, live)
+        var value: IRRef
+        if let integer {
+            // Its 64 bits, converted from an integer (TraceLowering+CData).
+            value = try integer64Operand(i.ra, live, integer ? .uint64 : .int64)
+        } else {
+            value = try read(offset + i.ra, live)
+        }
         if live.isBoolean { value = ir.number(live.isTrue ? 1 : 0) }
         let place = try emitPlace(plan, i, frame)
         ir.emit(.CSTORE, TraceRecorder.irType(storage), place.address, value)

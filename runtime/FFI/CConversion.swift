@@ -22,11 +22,11 @@ enum CScalar {
 
 // MARK: number conversions (x86-64 results for values out of range, as luajit gives them)
 
-@inline(__always) func doubleToInt64(_ d: Double) -> Int64 {
+@inline(__always) public func doubleToInt64(_ d: Double) -> Int64 {
     d >= -9_223_372_036_854_775_808.0 && d < 9_223_372_036_854_775_808.0 ? Int64(d) : Int64.min
 }
 
-@inline(__always) func doubleToUInt64(_ d: Double) -> UInt64 {
+@inline(__always) public func doubleToUInt64(_ d: Double) -> UInt64 {
     let t = d.rounded(.towardZero)
     if t >= 0 && t < 18_446_744_073_709_551_616.0 { return UInt64(t) }
     return 1 << 63
