@@ -42,6 +42,17 @@ for i = 1, 100 do -- trace
   v = v + 2^40 * i + 0.5
 end
 print(u, v)
+-- Near and beyond 2^64: uint64_t wraps from 2^63 to 2^64 + 2^63, else 2^63.
+local big = {2^63, 2^64 - 2^11, 2^64, 2^64 + 2^12, 2^64 + 2^63 - 2^12, 2^64 + 2^63, 2^65, -0.5, -1, -2^62, 0/0}
+local wraps, stores = {}, ffi.new("uint64_t[11]")
+for i = 1, #big * 4 do -- trace
+  local k = (i - 1) % #big + 1
+  local d = big[k]
+  wraps[k] = tostring(0ULL + d) .. "/" .. tostring(0LL + d)
+  stores[k - 1] = d
+end
+print(table.concat(wraps, " "))
+print(stores[0], stores[2], stores[3], stores[5], stores[7], stores[8])
 
 -- Comparisons: signed, unsigned when either is uint64_t, against numbers, equality.
 local counts = {0, 0, 0, 0, 0, 0}

@@ -26,9 +26,13 @@ enum CScalar {
     d >= -9_223_372_036_854_775_808.0 && d < 9_223_372_036_854_775_808.0 ? Int64(d) : Int64.min
 }
 
+/// luajit's: truncated below 2^63, wrapped modulo 2^64 from 2^63 to 2^64 + 2^63, else
+/// (-1 and below, beyond, NaN) 2^63.
 @inline(__always) public func doubleToUInt64(_ d: Double) -> UInt64 {
-    let t = d.rounded(.towardZero)
-    if t >= 0 && t < 18_446_744_073_709_551_616.0 { return UInt64(t) }
+    if d > -1 && d < 9_223_372_036_854_775_808.0 { return UInt64(d.rounded(.towardZero)) }
+    if d >= 9_223_372_036_854_775_808.0 && d < 27_670_116_110_564_327_424.0 {
+        return UInt64(bitPattern: Int64(d - 18_446_744_073_709_551_616.0))
+    }
     return 1 << 63
 }
 
