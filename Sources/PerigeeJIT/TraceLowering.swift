@@ -55,6 +55,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     let recursive: Bool
     /// The cell each exit writes its frame's slot to (the runtime's `exitFrame`).
     let exitFrame: UnsafeMutablePointer<Int>
+    /// The cell a looping trace's exits write the rounds its loop went to (the runtime's
+    /// `loopRounds`), and those rounds (a PHI of the loop's head).
+    let loopRounds: UnsafeMutablePointer<Int>?
+    private var rounds: LLVMValueRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
     /// The instructions of a loop lowered before it (see `LoopInvariants`).
@@ -103,7 +107,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
          budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil, global: GlobalRef,
          narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
-         module: LLVMModule, name: String) {
+         loopRounds: UnsafeMutablePointer<Int>? = nil, module: LLVMModule, name: String) {
+        self.loopRounds = loopRounds
         self.gcExit = gcExit
         self.global = global
         self.recursive = recursive
@@ -150,7 +155,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
         // Exits that write the same slots with the same values share the code that does it
         // (one block, told the exit's number and frame).
-        var leaving: [[SnapshotEntry]?: (block: LLVMBasicBlockRef, number: LLVMValueRef, frame: LLVMValueRef)] = [:]
+        var leaving: [[SnapshotEntry]?: (block: LLVMBasicBlockRef, number: LLVMValueRef, frame: LLVMValueRef,
+                                         rounds: LLVMValueRef?)] = [:]
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
             if let again, index == finalSnapshot {
@@ -161,10 +167,13 @@ final class TraceLowering: RuntimeCodeEmitter {
                 continue
             }
             let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
+            // (Exits before the loop's head, all through the entry exit, went no round.)
+            let roundsGone = rounds.map { index == entryExit ? i64(0) : $0 }
             let key = writesThrough ? nil : writtenBack(index)
             if let shared = leaving[key] {
                 b.addIncoming(shared.number, [(number, block)])
                 b.addIncoming(shared.frame, [(frame, block)])
+                if let phi = shared.rounds, let roundsGone { b.addIncoming(phi, [(roundsGone, block)]) }
                 b.br(shared.block)
                 continue
             }
@@ -173,10 +182,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             b.position(atEndOf: leave)
             let numberPhi = b.phi(cx.i64, [(number, block)], "exit")
             let framePhi = b.phi(cx.i64, [(frame, block)], "frame")
-            leaving[key] = (leave, numberPhi, framePhi)
+            let roundsPhi = roundsGone.map { b.phi(cx.i64, [($0, block)], "rounds") }
+            leaving[key] = (leave, numberPhi, framePhi, roundsPhi)
             writeBack(index)
             let cell = b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p)
             b.store(framePhi, cell)
+            if let roundsPhi, let loopRounds {
+                b.store(roundsPhi, b.intToPtr(bits(UInt64(UInt(bitPattern: loopRounds))), rt.i64p))
+            }
             b.ret(numberPhi)
         }
     }
@@ -319,6 +332,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
+        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
             // (A slot the loop reads gets the object: its reads need one.)
             if isReference(backEdge[slot]!) && loaded[slot] == nil { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
@@ -346,7 +360,9 @@ final class TraceLowering: RuntimeCodeEmitter {
         let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
             .map { ($0.slot, stable[$0.slot] != nil || sunkIntegers[$0.slot] != nil ? value($0.ref)
                     : sunkReferences[$0.slot] != nil ? sunkBits($0.ref) : boxed($0.ref)) }
+        let nextRounds = rounds.map { b.add($0, i64(1)) }
         let end = b.insertBlock!
+        if let rounds, let nextRounds { b.addIncoming(rounds, [(nextRounds, end)]) }
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         for (_, sunk) in sunkIntegers { b.addIncoming(sunk.fresh, [(cx.constant(0, cx.i1), end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
@@ -405,13 +421,15 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A loop whose state lives in the Lua stack: each iteration writes back what it
     /// changed, and the next one reads what it needs.
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
-        let (loop, _) = openLoop()
+        let (loop, entry) = openLoop()
+        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         // The last round's calls may have moved the stack.
         frame = b.gep(cx.i64, stackBase(thread), [base])
         lowerBody()
         writeThrough(loopSnapshot)
         chargeBudget()
         checkCollector()
+        if let rounds { b.addIncoming(rounds, [(b.add(rounds, i64(1)), b.insertBlock!)]) }
         closeLoop(loop)
     }
 
