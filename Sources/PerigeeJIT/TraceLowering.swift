@@ -315,7 +315,8 @@ final class TraceLowering: RuntimeCodeEmitter {
                 }
                 continue
             }
-            if let next = backEdge[slot], ir[next].type != type || isReference(next) {
+            // (A cdata slot the loop leaves an unboxed integer in is carried boxed.)
+            if let next = backEdge[slot], ir[next].type != type || isReference(next) || isInteger64Box(next) {
                 initial[slot] = v
                 continue
             }

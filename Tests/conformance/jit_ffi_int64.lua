@@ -106,6 +106,14 @@ local same = 0
 for i = 1, 50 do if rawequal(stored[i], key) then same = same + 1 end end
 print(same, marks[key])
 
+-- A slot read as a cdata (copied first) that the loop then gives a computed integer.
+local c1, c2 = 1LL, 2LL
+for i = 1, 30 do -- trace
+  c1 = c2
+  c2 = c2 * 3 + i
+end
+print(c1, c2)
+
 -- A slot that changes type under the trace: int64_t, then uint64_t, then a number.
 local function step(z, n)
   for i = 1, n do -- trace
