@@ -357,10 +357,13 @@ extension RuntimeCodeEmitter {
         return b.select(inRange, b.fptosi(d, cx.i64), cx.constant(Int64.min, cx.i64))
     }
 
-    /// The same to an unsigned 64-bit integer (`doubleToUInt64`: truncated, 2^63 when out of
-    /// range, negative or NaN).
+    /// The same to an unsigned 64-bit integer (`doubleToUInt64`: truncated below 2^63,
+    /// wrapped modulo 2^64 from 2^63 to 2^64 + 2^63, else 2^63: -1 and below, beyond, NaN).
     public func toUInt64(_ d: LLVMValueRef) -> LLVMValueRef {
-        let inRange = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-1.0)), b.fcmp(LLVMRealOLT, d, cx.constant(18_446_744_073_709_551_616.0)))
-        return b.select(inRange, b.fptoui(d, cx.i64), cx.constant(Int64.min, cx.i64))
+        let low = b.and(b.fcmp(LLVMRealOGT, d, cx.constant(-1.0)), b.fcmp(LLVMRealOLT, d, cx.constant(9_223_372_036_854_775_808.0)))
+        let high = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(9_223_372_036_854_775_808.0)),
+                         b.fcmp(LLVMRealOLT, d, cx.constant(27_670_116_110_564_327_424.0)))
+        let wrapped = b.fptosi(b.fsub(d, cx.constant(18_446_744_073_709_551_616.0)), cx.i64)
+        return b.select(low, b.fptosi(d, cx.i64), b.select(high, wrapped, cx.constant(Int64.min, cx.i64)))
     }
 }

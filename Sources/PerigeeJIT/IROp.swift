@@ -60,11 +60,14 @@ public enum IROp: UInt8, CaseIterable {
     case ALOAD, HLOAD, ULOAD, FLOAD, XLOAD, SLOAD, VLOAD, ALEN
     // Stores to the same kinds of memory.
     case ASTORE, HSTORE, USTORE, FSTORE, XSTORE
-    // Allocations: string, table, table from a template, cdata.
+    // Allocations: string, table, table from a template, cdata; a 64-bit integer cdata of
+    // an unboxed value (the literal is its C type), made only where the value must exist
+    // (see TraceRecorder+CData.swift), so pure as CREF is.
     case SNEW, TNEW, TDUP, CNEW, CNEWI
     // GC barriers: table (backward), object (forward).
     case TBAR, OBAR
-    // Conversions: between number types, to a 32-bit bit pattern, to and from strings.
+    // Conversions: between number types (the literal is an `IRConversion`), to a 32-bit bit
+    // pattern, to and from strings.
     case CONV, TOBIT, TOSTR, STRTO
     // Calls into the runtime: pure, allocating, reading memory, with side effects; arguments.
     case CALLN, CALLA, CALLL, CALLS, CARG
@@ -125,7 +128,8 @@ public enum IROp: UInt8, CaseIterable {
         case .SNEW: return row(.ref, .ref)
         case .TNEW: return row(.literal, .literal, .allocation)
         case .TDUP: return row(.ref, .none, .allocation)
-        case .CNEW, .CNEWI: return row(.ref, .ref, .allocation)
+        case .CNEW: return row(.ref, .ref, .allocation)
+        case .CNEWI: return row(.ref, .literal)
         case .TBAR: return row(.ref, .none, .store)
         case .OBAR: return row(.ref, .ref, .store)
         case .CONV: return row(.ref, .literal)
@@ -174,4 +178,17 @@ public enum IROp: UInt8, CaseIterable {
         default: return !isConstant
         }
     }
+}
+
+/// CONV's literal: what it converts from and to.
+public enum IRConversion: UInt16 {
+    /// A 32-bit integer to a number.
+    case intToNumber = 0
+    /// A number to a 64-bit integer as luajit converts it (`int64_t`: truncated,
+    /// 0x8000000000000000 out of range; `uint64_t`: truncated, 2^63 out of range or negative).
+    case numberToInt64, numberToUInt64
+    /// A 64-bit integer to a number (signed or unsigned).
+    case int64ToNumber, uint64ToNumber
+    /// An address as a 64-bit integer.
+    case pointerToInt64
 }

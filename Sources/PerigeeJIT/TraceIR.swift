@@ -181,6 +181,10 @@ public final class TraceIR {
 
     /// A 32-bit integer constant.
     public func int(_ v: Int32) -> IRRef { constant(.KINT, .int, UInt64(UInt32(bitPattern: v)), payload: false) }
+    /// A 64-bit integer constant (`int64_t`, or `uint64_t` when `unsigned`), by its bits.
+    public func int64(_ bits: UInt64, unsigned: Bool) -> IRRef {
+        constant(.KINT64, unsigned ? .uint64 : .int64, bits, payload: true)
+    }
     /// A number constant (by its bits: -0 and +0 differ, each NaN is itself).
     public func number(_ d: Double) -> IRRef { constant(.KNUM, .number, d.bitPattern, payload: true) }
     /// A collectable object the trace specialized on (a GC root while the trace lives).

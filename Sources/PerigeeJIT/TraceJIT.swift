@@ -58,6 +58,10 @@ public final class TraceJIT {
     private var returnOnly: Set<Int> = []
     /// The entries (FUNCF) of functions whose return-only trace went because they recurse.
     private var recursiveFunctions: Set<UnsafePointer<UInt32>> = []
+    /// The root traces whose loop goes round in the trace (their exits report the rounds),
+    /// and the loops taken off a trace that hardly looped, to be recorded again (once).
+    private var loopingTraces: Set<Int> = []
+    private var retraced: Set<UnsafePointer<UInt32>> = []
     private var generation = 0
     private var random = SystemRandomNumberGenerator()
     static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
@@ -150,6 +154,7 @@ public final class TraceJIT {
         // luajit restarts every hot counter with the new count.
         vm.hotCounters.reset()
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
+        vm.traces.retraceReentries = parameters["retrace"]
         return nil
     }
 
@@ -167,6 +172,8 @@ public final class TraceJIT {
         vm.traces.beforeExit = { [unowned self] in self.shutdown() }
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
         vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }
+        vm.traces.onRetrace = { [unowned self] trace in self.retrace(trace) }
+        vm.traces.retraceReentries = parameters["retrace"]
         vm.traces.compile(compiling)
     }
 
@@ -182,6 +189,8 @@ public final class TraceJIT {
         sideTraces.removeAll()
         returnOnly.removeAll()
         recursiveFunctions.removeAll()
+        loopingTraces.removeAll()
+        retraced.removeAll()
         // A trace still running (its call ran this flush) keeps its code until it returns.
         retiredTrackers += trackers
         trackers.removeAll()
@@ -189,6 +198,21 @@ public final class TraceJIT {
         for n in penalties.indices { penalties[n] = (nil, 0) }
         if let key = vm.g.intern("trace_constants") { _ = vm.g.pointee.registry.set(string: key, .nil, vm.g) }
         rootCount = 0
+    }
+
+    /// Root trace `trace` hardly loops: side traces of its exits went back into it more
+    /// often than its loop went round, so it was recorded on a path the loop seldom takes
+    /// (say, the round where a particle bounced), and every common round leaves it, runs a
+    /// side trace and enters it again. It goes (its code stays for the traces that lead
+    /// into it) and the loop is recorded again when it gets hot, on the path it takes now;
+    /// once per loop (a loop whose paths alternate would only trade one for the other).
+    private func retrace(_ trace: Int) {
+        guard trace <= vm.traces.traces.count, let anchor = vm.traces.traces[trace - 1]?.anchor,
+              !retraced.contains(anchor) else { return }
+        retraced.insert(anchor)
+        vm.traces.remove(trace)
+        loopingTraces.remove(trace)
+        if verbose { output("[TRACE \(pad(trace)) retraced: its loop mostly leaves it]\n") }
     }
 
     /// A loop or function header got hot: `for`, `while` and `repeat` loops and functions
@@ -382,9 +406,11 @@ public final class TraceJIT {
         stop()
         let ir = recorder.ir
         var linked: TraceEntry?
+        var linksTo = 0
         if case .link(let target)? = recorder.end {
             guard let trace = vm.traces.traces[target - 1] else { return abandon(recorder, "link to a flushed trace", at: recorder.startPC) }
             linked = trace.entry
+            if loopingTraces.contains(target) { linksTo = target }
         }
         let number = vm.traces.reserve()
         if let parent = recorder.parentExit {
@@ -410,7 +436,7 @@ public final class TraceJIT {
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, link: index == finalSnapshot ? linked : nil,
-                             trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
+                             linksTo: index == finalSnapshot ? linksTo : 0, trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
                                 && index != gcExit && failedCallee == nil
                                 && !yields && !(index == finalSnapshot && (linked != nil || recorder.end == .recursion)),
                              failedCallee: failedCallee,
@@ -427,6 +453,7 @@ public final class TraceJIT {
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex, global = vm.g
         let looping = recursive || loopSnapshot != nil
+        let loopRounds = loopSnapshot != nil ? vm.traces.loopRounds : nil
         let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
         let startText = PerfMap.enabled ? start(recorder) : ""
         let report = "[TRACE \(pad(number)) \(start(recorder))\(ending(recorder))]\n"
@@ -448,7 +475,7 @@ public final class TraceJIT {
                               firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
                               budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit, global: global,
                               narrowedIndex: narrowedIndex,
-                              recursive: recursive, exitFrame: exitFrame, sinking: sinking,
+                              recursive: recursive, exitFrame: exitFrame, sinking: sinking, loopRounds: loopRounds,
                               module: module, name: name).lower()
                 let lowered = self.monotonicMicroseconds()
                 try module.verify()
@@ -497,6 +524,7 @@ public final class TraceJIT {
         case .success(let (entry, tracker, llvmIR)):
             trackers.append(tracker)
             if recorder.isFunctionTrace && recorder.end == .interpreter { returnOnly.insert(number) }
+            if recorder.end == .loop && recorder.parentExit == nil { loopingTraces.insert(number) }
             if let parent = recorder.parentExit {
                 vm.traces.attach(entry, toExit: parent)
             } else {

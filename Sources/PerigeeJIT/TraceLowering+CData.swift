@@ -74,6 +74,8 @@ extension TraceLowering {
         let storage = CScalarStorage(rawValue: UInt8(ins.op2))!
         let type = storageType(storage)
         let v = b.load(type, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
+        // A 64-bit integer kept as it is (TraceRecorder+CArithmetic).
+        if TraceLowering.isInteger64(ins.type) { return v }
         switch storage {
         case .bool:
             // Guarded to the boolean seen while recording.
@@ -89,6 +91,7 @@ extension TraceLowering {
 
     /// A number stored as C stores it (`CTypeCore.store` of a double).
     private func storeScalar(_ ins: IRIns) {
+        if TraceLowering.isInteger64(ir[ins.ref2].type) { return storeInteger64(ins) }
         let d = value(ins.ref2)
         let converted: LLVMValueRef
         let type: LLVMTypeRef
@@ -107,9 +110,33 @@ extension TraceLowering {
         b.store(converted, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
     }
 
+    /// A 64-bit integer stored as C stores it (`CTypeCore.store` of a signed or unsigned
+    /// 64-bit value): truncated to narrower integers, converted through a double to floats.
+    private func storeInteger64(_ ins: IRIns) {
+        let n = value(ins.ref2)
+        let unsigned = ir[ins.ref2].type == .uint64
+        let converted: LLVMValueRef
+        let type: LLVMTypeRef
+        switch ins.type {
+        case .number, .float:
+            let d = unsigned ? b.uitofp(n, cx.double) : b.sitofp(n, cx.double)
+            (converted, type) = ins.type == .float ? (b.fptrunc(d, cx.float), cx.float) : (d, cx.double)
+        case .int, .uint32: type = cx.i32; converted = b.trunc(n, type)
+        case .int8, .uint8: type = cx.i8; converted = b.trunc(n, type)
+        case .int16, .uint16: type = cx.int(bits: 16); converted = b.trunc(n, type)
+        case .int64, .uint64: type = cx.i64; converted = n
+        case .true: type = cx.i8; converted = b.zext(b.icmp(LLVMIntNE, n, i64(0)), cx.i8)
+        default: preconditionFailure("CSTORE of \(ins.type)")
+        }
+        b.store(converted, b.pointerCast(value(ins.ref1), cx.pointer(to: type)))
+    }
+
     /// A direct call of a C function: numbers converted to its parameters as C converts
     /// them, `errno` set from `ffi.errno()`'s cell before and saved after (as the runtime's
-    /// calls do), the result converted to a number; a guard that no callback was refused.
+    /// calls do), the result converted to a number. A guard before the call: no callback
+    /// into Lua exists (the call could run Lua code while the trace holds its state in
+    /// registers); the trace leaves through the call's snapshot and the interpreter makes
+    /// the call, once.
     private func callC(_ ins: IRIns, exit: Int) -> LLVMValueRef? {
         let call = ir.cFunctions[Int(ins.op2)]
         let f = call.function
@@ -130,21 +157,15 @@ extension TraceLowering {
             }
         }
         let i32p = cx.pointer(to: cx.i32)
+        let cell = b.intToPtr(bits(call.errnoCell), i32p)
+        let callbacks = b.load(cx.i32, b.gep(cx.i32, cell, [i64(1)]))
+        guardHolds(b.icmp(LLVMIntEQ, callbacks, cx.constant(0, cx.i32)), exit: exit)
         let locate = cx.function(i32p, [])
         let location = b.call(locate, b.intToPtr(bits(perigeeErrnoLocationAddress), cx.pointer(to: locate)), [])
-        let cell = b.intToPtr(bits(call.errnoCell), i32p)
         b.store(b.load(cx.i32, cell), location)
-        // While the call runs, callbacks into Lua refuse (they would run Lua code while the
-        // trace holds its state in registers); a refused one leaves through the call's
-        // snapshot, and the interpreter makes the call again.
-        let inCall = b.gep(cx.i32, cell, [i64(1)])
-        b.store(cx.constant(1, cx.i32), inCall)
         let type = cx.function(f.result.map(storageType) ?? cx.void, types)
         let result = b.call(type, b.intToPtr(bits(f.address), cx.pointer(to: type)), values)
         b.store(b.load(cx.i32, location), cell)
-        let refused = b.load(cx.i32, inCall)
-        b.store(cx.constant(0, cx.i32), inCall)
-        guardHolds(b.icmp(LLVMIntEQ, refused, cx.constant(1, cx.i32)), exit: exit)
         guard let storage = f.result else { return nil }
         switch storage {
         case .double: return canonical(result)

@@ -50,7 +50,7 @@ extension TraceLowering {
 
     /// The code of exit `snapshot`, which names a sunk table: it makes the tables, writes
     /// the slots, and leaves.
-    func leaveMakingTables(_ snapshot: Int, number: LLVMValueRef, frame exitBase: LLVMValueRef) {
+    func leaveMakingTables(_ snapshot: Int, number: LLVMValueRef, frame exitBase: LLVMValueRef, rounds: LLVMValueRef?) {
         materialized = [:]
         materializingBefore = ir.snapshots[snapshot].ref
         // The frame's address as the body last computed it may not be this exit's (a call
@@ -64,6 +64,7 @@ extension TraceLowering {
         }
         materializingBefore = nil
         b.store(exitBase, b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p))
+        if let rounds, let loopRounds { b.store(rounds, b.intToPtr(bits(UInt64(UInt(bitPattern: loopRounds))), rt.i64p)) }
         b.ret(number)
     }
 }

@@ -61,6 +61,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// first instruction (the stores before it are replayed).
     var materialized: [UInt16: LLVMValueRef] = [:]
     var materializingBefore: IRRef?
+    /// The cell a looping trace's exits write the rounds its loop went to (the runtime's
+    /// `loopRounds`), and those rounds (a PHI of the loop's head).
+    let loopRounds: UnsafeMutablePointer<Int>?
+    private var rounds: LLVMValueRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
     /// The instructions of a loop lowered before it (see `LoopInvariants`).
@@ -88,10 +92,20 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// Carried slots whose value round the loop is a reference cdata not made yet (CREF):
     /// its C type (see TraceLowering+CData.swift).
     private var sunkReferences: [Int: Int] = [:]
+    /// Carried slots the loop writes but never reads whose value round the loop is a 64-bit
+    /// integer cdata not made yet (CNEWI): the integer travels round, with a flag that is
+    /// true until the loop first wrote the slot (an exit then restores the value found at
+    /// entry), and the C type of the cdata an exit makes.
+    private var sunkIntegers: [Int: (ctype: Int, fresh: LLVMValueRef, found: LLVMValueRef)] = [:]
     /// The boxed value, loaded at entry, of each slot the trace reads and never changes;
     /// unboxed (checked once, at entry) in `checked`.
     private var invariant: [Int: LLVMValueRef] = [:]
     private var checked: [Int: LLVMValueRef] = [:]
+    /// The cdata a 64-bit integer slot held where the trace read it as an integer (a typed
+    /// SLOAD, by reference; `checkedBoxes` by slot for the ones checked at entry): where the
+    /// slot's value is boxed unchanged, it is that object, not a new one.
+    private var integerOrigins: [UInt16: LLVMValueRef] = [:]
+    private var checkedBoxes: [Int: LLVMValueRef] = [:]
     /// The exit taken before the first instruction: a slot's type is not the recorded one,
     /// or the stack is too small for the inlined frames.
     let entryExit: Int
@@ -99,8 +113,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
          budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil, global: GlobalRef,
          narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
-         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), module: LLVMModule, name: String) {
+         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), loopRounds: UnsafeMutablePointer<Int>? = nil,
+         module: LLVMModule, name: String) {
         self.sinking = sinking
+        self.loopRounds = loopRounds
         self.gcExit = gcExit
         self.global = global
         self.recursive = recursive
@@ -147,7 +163,8 @@ final class TraceLowering: RuntimeCodeEmitter {
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
         // Exits that write the same slots with the same values share the code that does it
         // (one block, told the exit's number and frame).
-        var leaving: [[SnapshotEntry]?: (block: LLVMBasicBlockRef, number: LLVMValueRef, frame: LLVMValueRef)] = [:]
+        var leaving: [[SnapshotEntry]?: (block: LLVMBasicBlockRef, number: LLVMValueRef, frame: LLVMValueRef,
+                                         rounds: LLVMValueRef?)] = [:]
         for (index, block) in exits.sorted(by: { $0.key < $1.key }) {
             b.position(atEndOf: block)
             if let again, index == finalSnapshot {
@@ -158,14 +175,17 @@ final class TraceLowering: RuntimeCodeEmitter {
                 continue
             }
             let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
+            // (Exits before the loop's head, all through the entry exit, went no round.)
+            let roundsGone = rounds.map { index == entryExit ? i64(0) : $0 }
             if writtenBack(index) != nil && namesSunkTable(index) {
-                leaveMakingTables(index, number: number, frame: frame)
+                leaveMakingTables(index, number: number, frame: frame, rounds: roundsGone)
                 continue
             }
             let key = writesThrough ? nil : writtenBack(index)
             if let shared = leaving[key] {
                 b.addIncoming(shared.number, [(number, block)])
                 b.addIncoming(shared.frame, [(frame, block)])
+                if let phi = shared.rounds, let roundsGone { b.addIncoming(phi, [(roundsGone, block)]) }
                 b.br(shared.block)
                 continue
             }
@@ -174,10 +194,14 @@ final class TraceLowering: RuntimeCodeEmitter {
             b.position(atEndOf: leave)
             let numberPhi = b.phi(cx.i64, [(number, block)], "exit")
             let framePhi = b.phi(cx.i64, [(frame, block)], "frame")
-            leaving[key] = (leave, numberPhi, framePhi)
+            let roundsPhi = roundsGone.map { b.phi(cx.i64, [($0, block)], "rounds") }
+            leaving[key] = (leave, numberPhi, framePhi, roundsPhi)
             writeBack(index)
             let cell = b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p)
             b.store(framePhi, cell)
+            if let roundsPhi, let loopRounds {
+                b.store(roundsPhi, b.intToPtr(bits(UInt64(UInt(bitPattern: loopRounds))), rt.i64p))
+            }
             b.ret(numberPhi)
         }
     }
@@ -286,7 +310,25 @@ final class TraceLowering: RuntimeCodeEmitter {
                 if backEdge[slot] == nil { invariant[slot] = v } else { initial[slot] = v }
                 continue
             }
-            if let next = backEdge[slot], ir[next].type != type || isReference(next) {
+            if TraceLowering.isInteger64(type) {
+                // An int64_t or uint64_t read as its integer: carried as one when the loop
+                // leaves an integer of its type there (see TraceLowering+CArithmetic).
+                if let next = backEdge[slot], !(isInteger64Box(next) && ir[ir[next].ref1].type == type) {
+                    initial[slot] = v
+                    continue
+                }
+                let n = checkedInteger64(v, type, exit: entryExit)
+                if backEdge[slot] == nil {
+                    checked[slot] = n
+                    checkedBoxes[slot] = v
+                } else {
+                    initial[slot] = n
+                    stable[slot] = type
+                }
+                continue
+            }
+            // (A cdata slot the loop leaves an unboxed integer in is carried boxed.)
+            if let next = backEdge[slot], ir[next].type != type || isReference(next) || isInteger64Box(next) {
                 initial[slot] = v
                 continue
             }
@@ -303,10 +345,17 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
+        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
             // (A slot the loop reads gets the object: its reads need one.)
             if isReference(backEdge[slot]!) && loaded[slot] == nil { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
-            let type = stable[slot].map { $0 == .number ? cx.double : rt.i8p } ?? cx.i64
+            if isInteger64Box(backEdge[slot]!) && loaded[slot] == nil {
+                let fresh = b.phi(cx.i1, [(cx.constant(1, cx.i1), entry)], "fresh\(slot)")
+                sunkIntegers[slot] = (Int(ir[backEdge[slot]!].op2), fresh, initial[slot]!)
+                carried[slot] = b.phi(cx.i64, [(i64(0), entry)], "slot\(slot)")
+                continue
+            }
+            let type = stable[slot].map { $0 == .number ? cx.double : TraceLowering.isInteger64($0) ? cx.i64 : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
         }
         if let narrowed, let integerIndex {
@@ -322,9 +371,13 @@ final class TraceLowering: RuntimeCodeEmitter {
         checkCollector()
         // The back edge: this iteration's values become the next one's.
         let next = ir.snapshots[loopSnapshot].entries.filter { !(narrowed?.slots.contains($0.slot) ?? false) }
-            .map { ($0.slot, stable[$0.slot] != nil ? value($0.ref) : sunkReferences[$0.slot] != nil ? sunkBits($0.ref) : boxed($0.ref)) }
+            .map { ($0.slot, stable[$0.slot] != nil || sunkIntegers[$0.slot] != nil ? value($0.ref)
+                    : sunkReferences[$0.slot] != nil ? sunkBits($0.ref) : boxed($0.ref)) }
+        let nextRounds = rounds.map { b.add($0, i64(1)) }
         let end = b.insertBlock!
+        if let rounds, let nextRounds { b.addIncoming(rounds, [(nextRounds, end)]) }
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
+        for (_, sunk) in sunkIntegers { b.addIncoming(sunk.fresh, [(cx.constant(0, cx.i1), end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
         closeLoop(loop)
     }
@@ -381,13 +434,15 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A loop whose state lives in the Lua stack: each iteration writes back what it
     /// changed, and the next one reads what it needs.
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
-        let (loop, _) = openLoop()
+        let (loop, entry) = openLoop()
+        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         // The last round's calls may have moved the stack.
         frame = b.gep(cx.i64, stackBase(thread), [base])
         lowerBody()
         writeThrough(loopSnapshot)
         chargeBudget()
         checkCollector()
+        if let rounds { b.addIncoming(rounds, [(b.add(rounds, i64(1)), b.insertBlock!)]) }
         closeLoop(loop)
     }
 
@@ -424,6 +479,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .KNUM: return cx.constant(Double(bitPattern: ir.payload(ref)))
         case .KGC, .KPTR: return b.intToPtr(bits(ir.payload(ref)), rt.i8p)
         case .KINT: return cx.constant(Int64(ir.intValue(ref)), cx.i32)
+        case .KINT64: return bits(ir.payload(ref))
         default: return bits(primitiveBits(k.type))
         }
     }
@@ -436,6 +492,9 @@ final class TraceLowering: RuntimeCodeEmitter {
         if sinking.isSunk(ref) { return materializedTable(ref) }
         // A reference cdata the trace has not made: made now.
         if isReference(ref) { return referenceBits(ref) }
+        // A 64-bit integer cdata the trace has not made: made now, unless it is the one a
+        // slot held.
+        if isInteger64Box(ref) { return integerOrigins[ir[ref].ref1.raw] ?? integer64Bits(ref) }
         // A slot's raw bits (of a type not known while recording).
         if !ref.isConstant && ir[ref].op == .SLOAD && ir[ref].type == .pointer { return b.ptrToInt(value(ref), cx.i64) }
         let type = ir[ref].type
@@ -502,8 +561,12 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A carried slot's value, boxed.
     private func boxedSlot(_ slot: Int, _ v: LLVMValueRef) -> LLVMValueRef {
         if let ctype = sunkReferences[slot] { return materialized(v, ctype: ctype) }
+        if let sunk = sunkIntegers[slot] { return b.select(sunk.fresh, sunk.found, integer64Bits(ctype: sunk.ctype, v)) }
         guard let type = stable[slot] else { return v }
         if type == .number { return b.bitcast(v, cx.i64) }
+        if TraceLowering.isInteger64(type) {
+            return integer64Bits(ctype: Int(global.cdataInteger64ID(unsigned: type == .uint64)), v)
+        }
         return b.or(b.ptrToInt(v, cx.i64), bits(tag(type) << Value.tagShift))
     }
 
@@ -537,10 +600,17 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .SLOAD:
             let slot = Int(Int16(bitPattern: ins.op1))
             // Checked at entry: invariant slots, and slots whose type the loop keeps.
-            if let v = checked[slot] { return v }
+            if let v = checked[slot] {
+                integerOrigins[ref.raw] = checkedBoxes[slot]
+                return v
+            }
             if stable[slot] != nil { return carried[slot]! }
             // A trace that runs once through reads the frame where it first needs a slot.
             let v = carried[slot] ?? invariant[slot] ?? b.load(cx.i64, slotAddress(slot), memory: .stack)
+            if TraceLowering.isInteger64(ins.type) {
+                integerOrigins[ref.raw] = v
+                return checkedInteger64(v, ins.type, exit: exit)
+            }
             guardHolds(hasType(v, ins.type), exit: exit)
             return unboxed(v, ins.type)
         case .ADD where counter?.add == ref:
@@ -558,6 +628,10 @@ final class TraceLowering: RuntimeCodeEmitter {
             let asNumber = b.sitofp(sum, cx.double)
             integers[asNumber] = sum
             return asNumber
+        case .ADD where TraceLowering.isInteger64(ins.type), .SUB where TraceLowering.isInteger64(ins.type),
+             .MUL where TraceLowering.isInteger64(ins.type), .DIV where TraceLowering.isInteger64(ins.type),
+             .MOD where TraceLowering.isInteger64(ins.type), .NEG where TraceLowering.isInteger64(ins.type):
+            return integer64Arithmetic(ins)
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
             return arithmetic(op, value(ins.ref1), value(ins.ref2))
@@ -582,8 +656,10 @@ final class TraceLowering: RuntimeCodeEmitter {
                                    .BSAR: .arshift, .BROL: .rol, .BROR: .ror][ins.op]!
             return bitOperation(op, value(ins.ref1), value(ins.ref2))
         case .CONV:
-            // A 32-bit integer to a number.
-            return b.sitofp(value(ins.ref1), cx.double)
+            return conversion(ins)
+        case .CNEWI:
+            // The integer; the object is made where it is boxed (`integer64Bits`).
+            return value(ins.ref1)
         case .CINDEX, .CADDR, .CLOAD, .CSTORE, .CREF, .CCALL:
             return lowerCData(ref, ins, exit: exit)
         case .CALLN:
@@ -673,8 +749,11 @@ final class TraceLowering: RuntimeCodeEmitter {
             let (x, y) = ins.ref1 == counter!.add ? (nextIndex!, counter!.stop) : (counter!.stop, nextIndex!)
             guardHolds(b.icmp(LLVMIntSLE, x, y), exit: exit)
             return nil
+        case .ULT, .UGE, .ULE, .UGT:
+            unsignedComparison(ins, exit: exit)
+            return nil
         case .LT, .GE, .LE, .GT:
-            if ir[ins.ref1].type == .int {
+            if ir[ins.ref1].type == .int || TraceLowering.isInteger64(ins.type) {
                 let predicate = [.LT: LLVMIntSLT, .GE: LLVMIntSGE, .LE: LLVMIntSLE, .GT: LLVMIntSGT][ins.op]!
                 guardHolds(b.icmp(predicate, value(ins.ref1), value(ins.ref2)), exit: exit)
                 return nil
@@ -687,7 +766,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             let condition: LLVMValueRef
             if ins.type == .number {
                 condition = b.fcmp(ins.op == .EQ ? LLVMRealOEQ : LLVMRealUNE, value(ins.ref1), value(ins.ref2))
-            } else if ins.type == .int {
+            } else if ins.type == .int || TraceLowering.isInteger64(ins.type) {
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, value(ins.ref1), value(ins.ref2))
             } else {
                 let x = b.ptrToInt(value(ins.ref1), cx.i64), y = b.ptrToInt(value(ins.ref2), cx.i64)

@@ -11,11 +11,12 @@
 /// a pointer member (`node.next`) or pointer arithmetic (`p + n`) as a pointer cdata: the
 /// trace keeps either as CREF, an address and a C type, and makes the object only where
 /// the value must exist (an exit, a store into a table, a call through the runtime); its
-/// own accesses need no type guard, the type being known. Also here: `ffi.C.name` and
-/// direct calls of C functions, and pointers compared with nil. What this file does not
-/// compile (64-bit integers, which read as new cdata; bitfields; const members; a
-/// metatype's `__index` for names that are no member) runs through the runtime's index
-/// helpers, as before.
+/// own accesses need no type guard, the type being known. An `int64_t` or `uint64_t`
+/// reads as its integer, kept unboxed (CNEWI, TraceRecorder+CArithmetic.swift). Also here:
+/// `ffi.C.name` and direct calls of C functions, and pointers compared with nil. What this
+/// file does not compile (other 64-bit integer types, which read as new cdata; bitfields;
+/// const members; a metatype's `__index` for names that are no member) runs through the
+/// runtime's index helpers, as before.
 import PerigeeFrontend
 import PerigeeRuntime
 
@@ -59,6 +60,12 @@ extension TraceRecorder {
             } else {
                 result = ir.emit(.CLOAD, .number, place.address.raw, UInt16(storage.rawValue))
             }
+        } else if let unsigned = g.cdataInteger64Type(plan.type) {
+            // An int64_t or uint64_t reads as a new cdata: the trace keeps the integer.
+            let place = try emitPlace(plan, i, frame)
+            let type: IRType = unsigned ? .uint64 : .int64
+            let storage: CScalarStorage = unsigned ? .uint64 : .int64
+            result = boxedInteger64(ir.emit(.CLOAD, type, place.address.raw, UInt16(storage.rawValue)), type)
         } else if g.cdataIsPlainPointer(plan.type), plan.type <= CTypeID(UInt16.max) {
             // A pointer reads as a new pointer cdata: the trace keeps the address it holds.
             let place = try emitPlace(plan, i, frame)
@@ -77,13 +84,20 @@ extension TraceRecorder {
         return true
     }
 
-    /// TSETV, TSETB, TSETS on a cdata: a number or boolean stored by the trace, converted to
-    /// the C type. False when the trace does not compute this store.
+    /// TSETV, TSETB, TSETS on a cdata: a number, boolean or 64-bit integer stored by the
+    /// trace, converted to the C type. False when the trace does not compute this store.
     func recordCDataWrite(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[i.ra]
-        guard live.isNumber || live.isBoolean, let plan = cdataPlan(i, frame),
+        let integer = g.cdataInteger64(live)
+        guard live.isNumber || live.isBoolean || integer != nil, let plan = cdataPlan(i, frame),
               let storage = g.cdataStorage(plan.type, forStore: true) else { return false }
-        var value = try read(offset + i.ra, live)
+        var value: IRRef
+        if let integer {
+            // Its 64 bits, converted from an integer (TraceLowering+CData).
+            value = try integer64Operand(i.ra, live, integer ? .uint64 : .int64)
+        } else {
+            value = try read(offset + i.ra, live)
+        }
         if live.isBoolean { value = ir.number(live.isTrue ? 1 : 0) }
         let place = try emitPlace(plan, i, frame)
         ir.emit(.CSTORE, TraceRecorder.irType(storage), place.address, value)
@@ -232,12 +246,15 @@ extension TraceRecorder {
     /// A call of a C function whose signature the trace converts itself (numbers to
     /// 32/64-bit integers, floats and doubles; the result back to a number), guarded to be
     /// the function seen: a direct call of its address, `errno` kept as the runtime keeps
-    /// it. Other calls of a cdata with a fixed result count run through the runtime; false
-    /// for the rest.
+    /// it. While callbacks into Lua exist, C code may run Lua code, which it cannot do while
+    /// the trace holds its state in registers: every cdata call then runs through the
+    /// runtime, on the state written back (the callback runs in the interpreter, and the
+    /// call happens once). Other calls of a cdata with a fixed result count run through the
+    /// runtime too; false for the rest.
     func recordCCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[call.a]
         guard call.wanted >= 0 else { return false }
-        guard let f = g.cdataCallable(live), f.parameters.count == call.nargs,
+        guard !g.ffiCallbacksExist, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
               (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else {
             // Any other call of a cdata (other signatures, a ctype's constructor, a metatype's
             // __call): as the interpreter makes it.
@@ -254,8 +271,8 @@ extension TraceRecorder {
             chain = chain == .none ? argument : ir.emit(.CARG, .nil, chain, argument)
         }
         ir.cFunctions.append(CFunctionCall(function: f, errnoCell: UInt64(UInt(bitPattern: g.ffiErrnoCell))))
-        // A guard: a callback into Lua the call made was refused (see TraceLowering+CData),
-        // and the interpreter makes the call from the snapshot before it.
+        // A guard: no callback exists when the call is made (a trace recorded before one was
+        // made leaves before the call, and the interpreter makes it; see TraceLowering+CData).
         let result = emitGuard(.CCALL, f.result == nil ? .nil : .number, chain, IRRef(raw: UInt16(ir.cFunctions.count - 1)))
         deliver(f.result == nil ? [] : [result], to: offset + call.a, wanted: call.wanted)
         return true

@@ -322,7 +322,7 @@ final class TraceRecorder {
     }
 
     /// The snapshot a guard of the current instruction leaves through.
-    private func guardSnapshot() -> Int {
+    func guardSnapshot() -> Int {
         if let current = currentSnapshot { return current }
         let index = takeSnapshot(purged: true)
         currentSnapshot = index
@@ -459,6 +459,9 @@ final class TraceRecorder {
             set(i.ra, try reg(i.rd))
         case .KSTR:
             set(i.ra, ir.object(k[-1 - i.rd], .string))
+        case .KCDATA:
+            // The prototype's cdata constant itself (the interpreter loads the same object).
+            set(i.ra, ir.object(k[-1 - i.rd], .cdata))
         case .KSHORT:
             set(i.ra, ir.number(Double(i.signedD)))
         case .KNUM:
@@ -1326,10 +1329,14 @@ final class TraceRecorder {
            }) {
             return ends
         }
-        // Strings or other metamethods: as the interpreter does it (pointer arithmetic on
-        // cdata by the trace itself, TraceRecorder+CData.swift).
+        // Strings or other metamethods: as the interpreter does it (64-bit integers, pointer
+        // differences and pointer arithmetic on cdata by the trace itself,
+        // TraceRecorder+CArithmetic.swift and TraceRecorder+CData.swift).
         guard liveX.isNumber && liveY.isNumber else {
-            if liveX.isCData || liveY.isCData, try recordPointerArithmetic(i, frame) { return false }
+            if liveX.isCData || liveY.isCData {
+                if try recordInteger64Arithmetic(i, frame) || recordPointerDifference(i, frame)
+                    || recordPointerArithmetic(i, frame) { return false }
+            }
             runInRuntime(.arith)
             return false
         }
@@ -1447,6 +1454,11 @@ final class TraceRecorder {
             }
             return false
         }
+        if liveX.isCData || liveY.isCData {
+            // 64-bit integers and pointers (TraceRecorder+CArithmetic.swift).
+            guard try recordCDataOrder(i, frame) else { throw TraceAbort("NYI: comparison of cdata") }
+            return false
+        }
         guard liveX.isNumber && liveY.isNumber else { throw TraceAbort("NYI: comparison of non-numbers") }
         let x = try read(offset + i.ra, liveX), y = try read(offset + i.rd, liveY)
         let (a, b) = (liveX.number, liveY.number)
@@ -1462,19 +1474,34 @@ final class TraceRecorder {
 
     private func recordEquality(_ i: Instruction, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[i.ra]
-        let x = try read(offset + i.ra, live)
-        let other: IRRef, liveOther: Value
-        switch i.verifiedOpcode {
-        case .ISEQV, .ISNEV: liveOther = frame[i.rd]; other = try read(offset + i.rd, liveOther)
-        case .ISEQS, .ISNES: liveOther = k[-1 - i.rd]; other = ir.object(liveOther, .string)
-        case .ISEQN, .ISNEN: liveOther = k[i.rd]; other = ir.number(liveOther.number)
-        default: liveOther = i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true); other = ir.primitive(type(ofPrimitive: i.rd))
+        let liveOther: Value
+        let op = i.verifiedOpcode
+        switch op {
+        case .ISEQV, .ISNEV: liveOther = frame[i.rd]
+        case .ISEQS, .ISNES: liveOther = k[-1 - i.rd]
+        case .ISEQN, .ISNEN: liveOther = k[i.rd]
+        default: liveOther = i.rd == 0 ? .nil : (i.rd == 1 ? .false : .true)
         }
         // A cdata compares by its C value (NULL equals nil, 1LL equals 1): a pointer against
-        // nil is recorded (TraceRecorder+CData.swift), other comparisons are not.
+        // nil or another pointer, and 64-bit integers (and numbers), are recorded
+        // (TraceRecorder+CArithmetic.swift); other comparisons are not.
         if live.isCData || liveOther.isCData {
-            guard liveOther.isNil, try recordPointerIsNull(x, live) else { throw TraceAbort("NYI: comparison of cdata") }
+            // (Equality is symmetric: the cdata goes first.)
+            let other = op == .ISEQV || op == .ISNEV ? i.rd : nil
+            let recorded = live.isCData ? try recordCDataEquality(i.ra, live, other, liveOther)
+                : try other.map { try recordCDataEquality($0, liveOther, i.ra, live) } ?? false
+            guard recorded else {
+                throw TraceAbort("NYI: comparison of cdata")
+            }
             return false
+        }
+        let x = try read(offset + i.ra, live)
+        let other: IRRef
+        switch op {
+        case .ISEQV, .ISNEV: other = try read(offset + i.rd, liveOther)
+        case .ISEQS, .ISNES: other = ir.object(liveOther, .string)
+        case .ISEQN, .ISNEN: other = ir.number(liveOther.number)
+        default: other = ir.primitive(type(ofPrimitive: i.rd))
         }
         let (tx, ty) = (type(x), type(other))
         // Different types are never equal; primitives are equal by type. Both known here.

@@ -107,6 +107,12 @@ public final class IRBuilder {
     public func addNSW(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildNSWAdd(ref, a, b, n)! }
     public func sub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSub(ref, a, b, n)! }
     public func mul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildMul(ref, a, b, n)! }
+    /// Integer division and remainder: the divisor must not be 0, nor -1 with the smallest
+    /// dividend (signed), which are undefined.
+    public func sdiv(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSDiv(ref, a, b, n)! }
+    public func udiv(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildUDiv(ref, a, b, n)! }
+    public func srem(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildSRem(ref, a, b, n)! }
+    public func urem(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildURem(ref, a, b, n)! }
     public func fadd(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFAdd(ref, a, b, n)! }
     public func fsub(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFSub(ref, a, b, n)! }
     public func fmul(_ a: LLVMValueRef, _ b: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFMul(ref, a, b, n)! }

@@ -1,5 +1,6 @@
-/* The C library ffi_call.lua builds with the system cc and calls through the FFI:
-   scalars, structs by value, varargs, callbacks, out-parameters, errno and globals. */
+/* The C library ffi_call.lua and jit_ffi_callbacks.lua build with the system cc and call
+   through the FFI: scalars, structs by value, varargs, callbacks (also one kept and called
+   later by a function of numbers only), out-parameters, errno and globals. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -59,3 +60,10 @@ void fill_squares(int *out, int n) { for (int i = 0; i < n; i++) out[i] = i * i;
 const char *greet(void) { return "hello from C"; }
 int fail_with(int e) { errno = e; return -1; }
 int sum_array(const struct point *ps, int n) { int s = 0; for (int i = 0; i < n; i++) s += ps[i].x * ps[i].y; return s; }
+
+/* A callback kept by the library, called by a function whose parameters are numbers; each
+   call of notify counts once in notify_calls, whatever the callback answers. */
+static int (*kept_handler)(int);
+int notify_calls = 0;
+void set_handler(int (*f)(int)) { kept_handler = f; }
+int notify(int x) { notify_calls++; return kept_handler ? kept_handler(x) + 1000 : -1; }

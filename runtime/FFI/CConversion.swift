@@ -22,13 +22,17 @@ enum CScalar {
 
 // MARK: number conversions (x86-64 results for values out of range, as luajit gives them)
 
-@inline(__always) func doubleToInt64(_ d: Double) -> Int64 {
+@inline(__always) public func doubleToInt64(_ d: Double) -> Int64 {
     d >= -9_223_372_036_854_775_808.0 && d < 9_223_372_036_854_775_808.0 ? Int64(d) : Int64.min
 }
 
-@inline(__always) func doubleToUInt64(_ d: Double) -> UInt64 {
-    let t = d.rounded(.towardZero)
-    if t >= 0 && t < 18_446_744_073_709_551_616.0 { return UInt64(t) }
+/// luajit's: truncated below 2^63, wrapped modulo 2^64 from 2^63 to 2^64 + 2^63, else
+/// (-1 and below, beyond, NaN) 2^63.
+@inline(__always) public func doubleToUInt64(_ d: Double) -> UInt64 {
+    if d > -1 && d < 9_223_372_036_854_775_808.0 { return UInt64(d.rounded(.towardZero)) }
+    if d >= 9_223_372_036_854_775_808.0 && d < 27_670_116_110_564_327_424.0 {
+        return UInt64(bitPattern: Int64(d - 18_446_744_073_709_551_616.0))
+    }
     return 1 << 63
 }
 

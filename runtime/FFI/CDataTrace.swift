@@ -154,12 +154,59 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// set `errno` from it before the call and save it after, as the runtime's calls do.
     public var ffiErrnoCell: UnsafeMutablePointer<Int32> { LuaVM.withCurrent { $0.ffi.errnoCell } }
 
+    /// Whether callbacks into Lua exist (`ffiErrnoCell[1]` counts them): C code may then
+    /// run Lua code, which a trace's direct call of C cannot allow.
+    public var ffiCallbacksExist: Bool { ffiErrnoCell[1] != 0 }
+
     /// Whether a value of C type `id` reads as a pointer cdata of that type (an unqualified
     /// pointer, as `cdataRead` boxes it).
     public func cdataIsPlainPointer(_ id: CTypeID) -> Bool {
         guard let access = pointee.cdataAccess else { return false }
         let t = access.core(id)
         return t.kind == .pointer && t.qualifiers == 0
+    }
+
+    /// Whether cdata `v` is a 64-bit integer a trace computes with unboxed: nil when it is
+    /// not an `int64_t` or `uint64_t`, else whether it is unsigned.
+    public func cdataInteger64(_ v: Value) -> Bool? {
+        guard v.isCData else { return nil }
+        return cdataInteger64Type(v.cdata.pointee.ctype)
+    }
+
+    /// Whether C type `id` is `int64_t` (false) or `uint64_t` (true); nil for other types.
+    public func cdataInteger64Type(_ id: CTypeID) -> Bool? {
+        id == CTypeBuiltin.int64 ? false : id == CTypeBuiltin.uint64 ? true : nil
+    }
+
+    /// The type id of `int64_t` or `uint64_t`.
+    public func cdataInteger64ID(unsigned: Bool) -> CTypeID { unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64 }
+
+    /// The bits of a 64-bit integer operand as luajit's arithmetic converts it: an
+    /// `int64_t`/`uint64_t` cdata's value, a number truncated (to `uint64_t` when `unsigned`).
+    public func cdataInteger64Bits(_ v: Value, unsigned: Bool) -> UInt64 {
+        if v.isNumber { return unsigned ? doubleToUInt64(v.number) : UInt64(bitPattern: doubleToInt64(v.number)) }
+        return v.cdata.payload.load(as: UInt64.self)
+    }
+
+    /// Whether pointers to `a` and to `b` may be subtracted (the same type but for
+    /// qualifiers, as the runtime's pointer difference wants).
+    public func cdataSameElement(_ a: CTypeID, _ b: CTypeID) -> Bool {
+        LuaVM.withCurrent { $0.ffi.types.unqualified(a) == $0.ffi.types.unqualified(b) }
+    }
+
+    /// The address a pointer cdata holds, an array's own address, or the address of the
+    /// array a reference cdata refers to (what pointer comparisons compare); nil for other
+    /// cdata.
+    public func cdataPointerAddress(_ v: Value) -> UInt? {
+        guard v.isCData, let access = pointee.cdataAccess else { return nil }
+        let cd = v.cdata
+        let t = access.core(cd.pointee.ctype)
+        switch t.kind {
+        case .pointer: return UInt(bitPattern: cd.address)
+        case .array: return UInt(bitPattern: cd.payload)
+        case .reference where access.core(t.element).kind == .array: return UInt(bitPattern: cd.address)
+        default: return nil
+        }
     }
 
     /// `T *` (pointer arithmetic's result type for elements of type `element`).
@@ -188,6 +235,23 @@ public func perigee_cdata_reference(_ g: UnsafeMutableRawPointer, _ ctype: Int32
     c.payload.storeBytes(of: address, as: UnsafeMutableRawPointer.self)
     return Value(cdata: c).bits
 }
+
+/// A 64-bit integer cdata of type `ctype` (`int64_t` or `uint64_t`) holding `bits`, as
+/// boxed value bits (a trace's unboxed integer, made where the value must exist); nil when
+/// memory runs out.
+@_cdecl("perigee_cdata_integer")
+public func perigee_cdata_integer(_ g: UnsafeMutableRawPointer, _ ctype: Int32, _ bits: UInt64) -> UInt64 {
+    let global = g.assumingMemoryBound(to: GlobalState.self)
+    guard let c = global.newCData(ctype, size: 8) else { return Value.nil.bits }
+    c.payload.storeBytes(of: bits, as: UInt64.self)
+    return Value(cdata: c).bits
+}
+
+/// `perigee_cdata_integer`'s address, for code that calls it directly (traces).
+public let perigeeCDataIntegerAddress: UInt64 = {
+    let f: @convention(c) (UnsafeMutableRawPointer, Int32, UInt64) -> UInt64 = perigee_cdata_integer
+    return UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
+}()
 
 /// The address of `perigee_errno_location` (this thread's `errno`).
 public let perigeeErrnoLocationAddress: UInt64 = {

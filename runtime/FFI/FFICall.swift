@@ -415,6 +415,7 @@ extension LuaVM {
         let closure = raw.assumingMemoryBound(to: ffi_closure.self)
         let slot = ffi.calls.callbacks.count
         ffi.calls.callbacks.append(CCallback(closure: closure, code: code, function: function, cif: cif))
+        ffi.errnoCell[1] += 1
         _ = ffi.registryTable("ffi.callbacks", g).set(integer: slot + 1, f, g)
         let status = ffi_prep_closure_loc(closure, cif, { _, result, arguments, data in
             LuaVM.current?.runCallback(Int(bitPattern: data), result, arguments)
@@ -434,16 +435,6 @@ extension LuaVM {
         guard let callback = ffi.calls.callbacks[slot] else { return }
         let types = ffi.types
         let t = types[callback.function]
-        if ffi.errnoCell[1] != 0 {
-            // A trace's direct call of C code (PerigeeJIT's TraceLowering+CData): Lua code
-            // cannot run while the trace holds its state in registers. The callback answers
-            // zero and says so; the trace leaves and the interpreter makes the call again.
-            ffi.errnoCell[1] = 2
-            if let result, types[t.element].kind != .void {
-                result.initializeMemory(as: UInt8.self, repeating: 0, count: max(types[t.element].size, 8))
-            }
-            return
-        }
         let L = g.pointee.currentThread
         var values: [Value] = []
         for (i, p) in t.fields.enumerated() {
@@ -497,7 +488,10 @@ extension LuaVM {
                 _ = c.vm.ffi.registryTable("ffi.callbacks", c.vm.g).set(integer: slot + 1, c.arg(2), c.vm.g)
                 return 0
             }
-            if let callback = c.vm.ffi.calls.callbacks[slot] { ffi_closure_free(callback.closure) }
+            if let callback = c.vm.ffi.calls.callbacks[slot] {
+                ffi_closure_free(callback.closure)
+                c.vm.ffi.errnoCell[1] -= 1
+            }
             c.vm.ffi.calls.callbacks[slot] = nil
             _ = c.vm.ffi.registryTable("ffi.callbacks", c.vm.g).set(integer: slot + 1, .nil, c.vm.g)
             return 0

@@ -9,8 +9,9 @@ final class FFIState {
     /// Parsed type strings of `ffi.new("...")` and friends; cleared by every `ffi.cdef`.
     var typeCache: [String: CTypeID] = [:]
     /// `errno` as the last C call left it, in a cell compiled calls read and write; the
-    /// next cell is 1 while a trace calls a C function directly (a callback then refuses
-    /// to run Lua code and sets it to 2: see `runCallback`).
+    /// next cell counts the callbacks that exist (a trace calls a C function directly only
+    /// while there are none: a callback could not run Lua code while the trace holds its
+    /// state in registers).
     let errnoCell: UnsafeMutablePointer<Int32> = {
         let cell = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
         cell.initialize(repeating: 0, count: 2)

@@ -55,10 +55,13 @@ public struct TraceExit {
     /// The result count of a call wanting all results that the instruction at `pc`
     /// consumes (the interpreter's `multres` there), or -1.
     public var multres: Int
+    /// The root trace `link` enters (the loop a side trace goes back to), or 0.
+    public var linksTo: Int32
 
-    public init(pc: UnsafePointer<UInt32>, link: TraceEntry? = nil, trace: Int, sideTraces: Bool,
+    public init(pc: UnsafePointer<UInt32>, link: TraceEntry? = nil, linksTo: Int = 0, trace: Int, sideTraces: Bool,
                 failedCallee: Int? = nil, yields: Bool = false, collects: Bool = false, multres: Int? = nil) {
         self.multres = multres ?? -1
+        self.linksTo = Int32(linksTo)
         self.collects = collects
         self.yields = yields
         self.pc = pc
@@ -77,6 +80,13 @@ struct TraceDoor {
     let loopStart: Int
     /// How many times the trace was entered.
     var runs: Int
+    /// A loop's trace: the rounds its loop went (its exits report them in `loopRounds`),
+    /// the times side traces of its exits went back into it (`TraceTable.retrace`), and of
+    /// those the times it was through the same exit as the time before (one common path).
+    var rounds = 0
+    var reentries = 0
+    var repeats = 0
+    var lastReentry = -1
 }
 
 /// The traces of one Lua universe, numbered from 1 as `-jv` prints them.
@@ -104,6 +114,21 @@ public final class TraceTable {
         cell.initialize(to: 0)
         return cell
     }()
+    /// Where the exits of a looping trace write how many rounds its loop went since it was
+    /// entered (the back edges taken).
+    public let loopRounds: UnsafeMutablePointer<Int> = {
+        let cell = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        cell.initialize(to: 0)
+        return cell
+    }()
+    /// Called when a root loop's trace hardly loops: side traces of its exits went back into
+    /// it more often than its loop went round, nearly always through one side trace (it was
+    /// recorded on an uncommon path, and each common round leaves it, runs that side trace
+    /// and enters it again). The JIT may take it off its anchor, so
+    /// that the loop is recorded again, on the path it takes now.
+    public var onRetrace: ((Int) -> Void)?
+    /// Re-entries from side traces before `onRetrace` is asked (0: never).
+    public var retraceReentries = 200
 
     /// Set by the JIT when it is installed: `jit.on()`/`jit.off()` switch recording with
     /// `setCompiling`, `jit.flush()` calls `onFlush` after the anchors are restored.
@@ -227,6 +252,23 @@ public final class TraceTable {
         patched.pointee = Instruction(entry, a: UInt32(patched.pointee.ra), d: UInt32(number))
     }
 
+    /// Counts a run of root trace `number` that side traces re-entered `reentries` times
+    /// (`repeats` of them through the same exit as the time before, the last through exit
+    /// `last`) while its loop went `rounds` rounds; asks `onRetrace` when re-entries through
+    /// one side trace dominate.
+    func countReentries(_ number: Int, _ reentries: Int, repeats: Int, rounds: Int, last: Int) {
+        doors[number - 1].reentries += reentries
+        doors[number - 1].repeats += repeats
+        doors[number - 1].rounds += rounds
+        doors[number - 1].lastReentry = last
+        let door = doors[number - 1]
+        guard retraceReentries > 0, door.reentries >= retraceReentries, traces[number - 1] != nil else { return }
+        if door.reentries > 8 * door.rounds && door.repeats * 10 >= door.reentries * 9 { onRetrace?(number) }
+        doors[number - 1].reentries = 0
+        doors[number - 1].repeats = 0
+        doors[number - 1].rounds = 0
+    }
+
     /// Patches the loop instruction at `anchor` to its interpreter-only form (IFORL, ILOOP):
     /// a loop that will not compile stops counting.
     public func blacklist(_ anchor: UnsafePointer<UInt32>) {
@@ -296,17 +338,29 @@ extension InterpreterRun {
         // Exits may make objects (a reference cdata the trace had not made): when the
         // collector is due, the interpreter runs its step before any link.
         var collectorDue = false
+        var reentries = 0, rounds = 0, repeats = 0
+        var lastReentry = withVM { $0.traces.doors[root - 1].lastReentry }
+        let loopRounds = withVM { $0.traces.loopRounds }
         while true {
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
+            if exit.pointee.trace == Int32(root) { rounds += loopRounds.pointee }
             guard let link = exit.pointee.link else { break }
             if withVM({ $0.g.stepDue }) {
                 collectorDue = true
                 break
             }
+            if exit.pointee.linksTo == Int32(root) {
+                reentries += 1
+                if number == lastReentry { repeats += 1 }
+                lastReentry = number
+            }
             number = link(UnsafeMutableRawPointer(L), frame)
         }
         withVM { $0.traces.running -= 1 }
+        if reentries > 0 {
+            withVM { $0.traces.countReentries(root, reentries, repeats: repeats, rounds: rounds, last: lastReentry) }
+        }
         let exit = withVM { $0.traces.exits + number }
         rebase(frame)
         closure = base[FrameLayout.functionSlot].function

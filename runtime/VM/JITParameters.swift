@@ -9,8 +9,10 @@ public struct JITParameters: Equatable {
         ("loopunroll", 15), ("callunroll", 3), ("recunroll", 2), ("sizemcode", 64), ("maxmcode", 2048),
         // Perigee's own: compile traces on a second thread (0: in line, as luajit does);
         // compiling in line, side traces wait while compiling has taken more than
-        // `compilebudget` percent of the run's time so far (0: never wait).
-        ("compilethread", 1), ("compilebudget", 25),
+        // `compilebudget` percent of the run's time so far (0: never wait); a loop's trace
+        // that side traces re-entered `retrace` times, more often than its loop went round,
+        // goes and the loop is recorded again, once (0: never).
+        ("compilethread", 1), ("compilebudget", 25), ("retrace", 200),
     ]
     /// The optimization flags and the lowest level that turns each on (-O1, -O2, -O3).
     public static let flags: [(name: String, level: Int)] = [

@@ -70,6 +70,7 @@
   X(LLVMBuildRet) X(LLVMBuildRetVoid) X(LLVMBuildBr) X(LLVMBuildCondBr) \
   X(LLVMBuildSwitch) X(LLVMAddCase) X(LLVMBuildUnreachable) \
   X(LLVMBuildAdd) X(LLVMBuildNSWAdd) X(LLVMBuildSub) X(LLVMBuildMul) X(LLVMBuildSDiv) X(LLVMBuildSRem) \
+  X(LLVMBuildUDiv) X(LLVMBuildURem) \
   X(LLVMBuildAnd) X(LLVMBuildOr) X(LLVMBuildXor) X(LLVMBuildShl) X(LLVMBuildLShr) \
   X(LLVMBuildAShr) X(LLVMBuildNeg) X(LLVMBuildNot) \
   X(LLVMBuildFAdd) X(LLVMBuildFSub) X(LLVMBuildFMul) X(LLVMBuildFDiv) X(LLVMBuildFRem) \

@@ -4,21 +4,28 @@
 /// instruction must be emitted as it is. Every rule is exact: floating-point identities
 /// only where IEEE arithmetic gives the operand back bit for bit (x - 0, x * 1, x / 1,
 /// x + -0), and no number is folded to a NaN (the run-time NaN's sign is the machine's).
+import PerigeeRuntime
+
 enum Fold {
     static func simplify(_ ir: TraceIR, _ op: IROp, _ type: IRType, _ a: UInt16, _ b: UInt16) -> IRRef? {
         let x = IRRef(raw: a), y = IRRef(raw: b)
         switch op {
-        case .ADD, .SUB, .MUL, .DIV, .MOD where type == .number:
+        case .ADD where type == .number, .SUB where type == .number, .MUL where type == .number,
+             .DIV where type == .number, .MOD where type == .number:
             return arithmetic(ir, op, x, y)
         case .NEG where type == .number:
             return ir.numberValue(x).map { ir.number(-$0) }
         case .CONV:
-            // A 32-bit integer to a number.
-            return ir.intValue(ifConstant: x).map { ir.number(Double($0)) }
+            switch IRConversion(rawValue: b) {
+            case .intToNumber?: return ir.intValue(ifConstant: x).map { ir.number(Double($0)) }
+            case .numberToInt64?: return ir.numberValue(x).map { ir.int64(UInt64(bitPattern: doubleToInt64($0)), unsigned: false) }
+            case .numberToUInt64?: return ir.numberValue(x).map { ir.int64(doubleToUInt64($0), unsigned: true) }
+            default: return nil
+            }
         case .TOBIT:
             if let d = ir.numberValue(x) { return ir.int(tobit(d)) }
             // A number converted from an integer has that integer's bits.
-            if !x.isConstant, ir[x].op == .CONV, ir[ir[x].ref1].type == .int { return ir[x].ref1 }
+            if !x.isConstant, ir[x].op == .CONV, ir[x].op2 == IRConversion.intToNumber.rawValue { return ir[x].ref1 }
             return nil
         case .BNOT, .BSWAP:
             return ir.intValue(ifConstant: x).map { ir.int(op == .BNOT ? ~$0 : Int32(bitPattern: UInt32(bitPattern: $0).byteSwapped)) }

@@ -171,9 +171,11 @@ enum LoadForwarding {
             return memory == .metatable || memory == .absentMetamethods || memory == .lookup ? .conflict : .none
         case .CSTORE:
             guard memory == .c else { return .none }
-            // A store converts to the C type: only a double's store gives its value back.
+            // A store converts to the C type: only a double's store of a number, and a 64-bit
+            // integer's of an integer of its type, give their value back.
             if ins.ref1 == address {
-                return ins.type == .number && ir[ins.ref2].type == .number ? .stores(ins.ref2) : .conflict
+                let exact = ins.type == ir[ins.ref2].type && [.number, .int64, .uint64].contains(ins.type)
+                return exact ? .stores(ins.ref2) : .conflict
             }
             return mayOverlap(ir, ins.ref1, ins.type, address) ? .conflict : .none
         case .XSTORE:

@@ -33,10 +33,10 @@ enum LoopInvariants {
             switch ins.op {
             case .SLOAD:
                 if !changedSlots.contains(Int(Int16(bitPattern: ins.op1))) { invariant.insert(ref) }
-            case .LT, .GE, .LE, .GT, .EQ, .NE, .CARG, .CALLN, .CONV, .TOBIT, .FPMATH,
+            case .LT, .GE, .LE, .GT, .ULT, .UGE, .ULE, .UGT, .EQ, .NE, .CARG, .CALLN, .CONV, .TOBIT, .FPMATH,
                  .BNOT, .BSWAP, .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR,
                  .ADD, .SUB, .MUL, .DIV, .MOD, .POW, .NEG, .ABS, .MIN, .MAX,
-                 .AREF, .HREFK, .HREF, .UREFO, .UREFC, .FREF, .BASE, .STRREF, .CINDEX, .CADDR, .CREF:
+                 .AREF, .HREFK, .HREF, .UREFO, .UREFC, .FREF, .BASE, .STRREF, .CINDEX, .CADDR, .CREF, .CNEWI:
                 invariant.insert(ref)
             case .ALOAD, .HLOAD, .ULOAD, .FLOAD, .XLOAD, .ALEN, .CALLL, .CLOAD:
                 if LoadForwarding.isUnwritten(ir, ins, writers: writers) { invariant.insert(ref) }
