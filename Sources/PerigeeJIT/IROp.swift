@@ -1,6 +1,7 @@
 /// The trace IR's instruction set, defined once as a table: each opcode's operand kinds,
 /// whether it commutes, what it does to memory and whether it may be a guard. Dump names,
 /// CSE eligibility and the optimizer's alias classes all derive from this table.
+import PerigeeFrontend
 
 /// What an operand field of an IR instruction holds.
 public enum IROperandKind: UInt8 {
@@ -191,4 +192,15 @@ public enum IRConversion: UInt16 {
     case int64ToNumber, uint64ToNumber
     /// An address as a 64-bit integer.
     case pointerToInt64
+}
+
+extension IROp {
+    /// The arithmetic instruction of a bytecode operator (the two families share their order:
+    /// ADD SUB MUL DIV MOD POW NEG, add sub mul div mod pow unm).
+    init(_ op: ArithmeticOperator) { self.init(rawValue: IROp.ADD.rawValue + op.rawValue)! }
+
+    /// The bytecode operator of an arithmetic instruction (ADD through NEG).
+    var arithmeticOperator: ArithmeticOperator? {
+        rawValue >= IROp.ADD.rawValue ? ArithmeticOperator(rawValue: rawValue - IROp.ADD.rawValue) : nil
+    }
 }

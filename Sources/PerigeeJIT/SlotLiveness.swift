@@ -4,8 +4,7 @@
 /// from the position, a read marks a slot live and a write before any read marks it dead;
 /// the scan stops at the first jump (a jump's A says which slots are live at its target:
 /// none from A up), at a return, or at a tail call. Slots any closure of the function may
-/// capture are live (an open upvalue reads its slot from outside the bytecode), except past
-/// the first free slot of a jump the scan starts at.
+/// capture are always live (an open upvalue reads its slot from outside the bytecode).
 import PerigeeFrontend
 import PerigeeRuntime
 
@@ -29,13 +28,9 @@ enum SlotLiveness {
         var state = [UInt8](repeating: unknown, count: frameSize)
         func use(_ s: Int) { if s < frameSize { state[s] &= ~1 } }
         func define(_ s: Int) { if s < frameSize { state[s] = state[s] &* 3 } }
-        func result(_ first: Int, jumping: Bool = false) -> Dead {
+        func result(_ first: Int) -> Dead {
             var dead = state.map { $0 != 0 }
-            // A jump at `start` itself (a loop's back edge): no code runs before its target,
-            // where the slots from `first` are out of scope and their upvalues closed. (A
-            // return reads every open upvalue's slot as it closes it.)
-            let open = jumping && pc == start + 1 ? min(first, frameSize) : frameSize
-            for s in captured where s < open { dead[s] = false }
+            for s in captured where s < frameSize { dead[s] = false }
             return Dead(first: min(first, frameSize), dead: dead)
         }
         var pc = start
@@ -58,9 +53,9 @@ enum SlotLiveness {
                 pc += i.jumpOffset
                 continue
             case .jump:
-                return jumped(i, op, pc, result)
+                return jumped(pc, result)
             case .literal where op == .JFORL || op == .JITERL || op == .JLOOP:
-                return jumped(i, op, pc, result)
+                return jumped(pc, result)
             case .literal where op == .RET || op == .RET0 || op == .RET1 || op == .RETM:
                 let top = op == .RETM ? frameSize : i.ra + i.rd - 1
                 for s in 0..<min(i.ra, frameSize) { define(s) }
@@ -108,27 +103,21 @@ enum SlotLiveness {
         return Dead(first: frameSize, dead: [])
     }
 
-    /// A jump (or a loop entering a trace): slots from its A (past a loop's control slots)
-    /// are dead at the target.
-    private static func jumped(_ i: Instruction, _ op: Opcode, _ pc: UnsafePointer<UInt32>,
-                               _ result: (Int, Bool) -> Dead) -> Dead {
-        var first = i.ra
-        if op == .FORI || op == .JFORI || op == .FORL || op == .IFORL || op == .JFORL {
-            first += 4
-        } else if op == .ITERL || op == .IITERL || op == .JITERL {
-            first += Instruction((pc - 2).pointee).rb - 1
-        }
-        return result(first, true)
+    /// A jump (or a loop entering a trace): slots from its first free slot are dead at the
+    /// target.
+    private static func jumped(_ pc: UnsafePointer<UInt32>, _ result: (Int) -> Dead) -> Dead {
+        result(firstFreeSlot(at: pc - 1))
     }
 
-    /// The first slot out of scope at the start of the body of loop instruction `loop`
-    /// (FORL, ITERL, LOOP): the body's locals are from there on (luajit's maxslot at a back
-    /// edge), and the last iteration closed their upvalues at its end.
-    static func firstFreeSlot(afterLoop loop: UnsafePointer<UInt32>) -> Int {
-        let i = Instruction(loop.pointee)
+    /// The first slot out of scope where jump or loop instruction `jump` goes: its A, past a
+    /// `for` loop's control slots or an iterator loop's variables. At the start of a loop's
+    /// body (FORL, ITERL, LOOP) the body's locals are from there on (luajit's maxslot at a
+    /// back edge), and the last iteration closed their upvalues at its end.
+    static func firstFreeSlot(at jump: UnsafePointer<UInt32>) -> Int {
+        let i = Instruction(jump.pointee)
         switch i.verifiedOpcode {
-        case .FORL, .IFORL, .JFORL: return i.ra + 4
-        case .ITERL, .IITERL, .JITERL: return i.ra + Instruction((loop - 1).pointee).rb - 1
+        case .FORI, .JFORI, .FORL, .IFORL, .JFORL: return i.ra + 4
+        case .ITERL, .IITERL, .JITERL: return i.ra + Instruction((jump - 1).pointee).rb - 1
         default: return i.ra
         }
     }

@@ -15,7 +15,7 @@ extension TraceLowering {
 
     /// Sunk table `ref` as exit `snapshot` makes it, boxed.
     func materializedTable(_ ref: IRRef) -> LLVMValueRef {
-        b.or(b.ptrToInt(materialize(ref), cx.i64), bits((0x1FFFF ^ UInt64(IRType.table.rawValue)) << Value.tagShift))
+        b.or(b.ptrToInt(materialize(ref), cx.i64), bits(tag(.table) << Value.tagShift))
     }
 
     /// Makes sunk table `ref` in the exit being lowered: its template's copy, filled by its

@@ -465,7 +465,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     }
 
     /// The top 17 bits of a value of GC type `type`.
-    private func tag(_ type: IRType) -> UInt64 { 0x1FFFF ^ UInt64(type.rawValue) }
+    func tag(_ type: IRType) -> UInt64 { 0x1FFFF ^ UInt64(type.rawValue) }
 
     private func primitiveBits(_ type: IRType) -> UInt64 {
         type == .nil ? ValueBits.nil : (type == .false ? ValueBits.false : ValueBits.true)
@@ -633,8 +633,7 @@ final class TraceLowering: RuntimeCodeEmitter {
              .MOD where TraceLowering.isInteger64(ins.type), .NEG where TraceLowering.isInteger64(ins.type):
             return integer64Arithmetic(ins)
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
-            let op: ArithmeticOperator = [.ADD: .add, .SUB: .sub, .MUL: .mul, .DIV: .div, .MOD: .mod, .POW: .pow][ins.op]!
-            return arithmetic(op, value(ins.ref1), value(ins.ref2))
+            return arithmetic(ins.op.arithmeticOperator!, value(ins.ref1), value(ins.ref2))
         case .NEG:
             return b.fneg(value(ins.ref1))
         case .MIN, .MAX:

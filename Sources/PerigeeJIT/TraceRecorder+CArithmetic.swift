@@ -67,16 +67,7 @@ extension TraceRecorder {
         case .variableVariable: x = (i.rb, frame[i.rb]); y = (i.rc, frame[i.rc])
         }
         guard form.op != .pow, let type = integer64Type(x.live, y.live) else { return false }
-        let op: IROp
-        switch form.op {
-        case .add: op = .ADD
-        case .sub: op = .SUB
-        case .mul: op = .MUL
-        case .div: op = .DIV
-        case .mod: op = .MOD
-        case .unm: op = .NEG
-        case .pow: return false
-        }
+        let op = IROp(form.op)
         let a = try integer64Operand(x.register, x.live, type)
         let b = op == .NEG ? IRRef.none : try integer64Operand(y.register, y.live, type)
         let result = ir.emit(op, type, a, b)

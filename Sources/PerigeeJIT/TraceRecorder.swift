@@ -442,7 +442,7 @@ final class TraceRecorder {
         // The back edge carries only the slots the next iteration may read: not the body's
         // locals (a table the body makes afresh each time is not kept for it, and may be sunk).
         if how == .loop {
-            loopSnapshot = takeSnapshot(purged: true, below: SlotLiveness.firstFreeSlot(afterLoop: anchor!))
+            loopSnapshot = takeSnapshot(purged: true, below: SlotLiveness.firstFreeSlot(at: anchor!))
         } else {
             finalSnapshot = takeSnapshot()
         }
@@ -1346,16 +1346,7 @@ final class TraceRecorder {
         case .numberVariable: x = ir.number(liveX.number); y = try read(offset + i.rb, liveY)
         case .variableVariable: x = try read(offset + i.rb, liveX); y = try read(offset + i.rc, liveY)
         }
-        let op: IROp
-        switch form.op {
-        case .add: op = .ADD
-        case .sub: op = .SUB
-        case .mul: op = .MUL
-        case .div: op = .DIV
-        case .mod: op = .MOD
-        case .pow: op = .POW
-        case .unm: op = .NEG
-        }
+        let op = IROp(form.op)
         write(offset + i.ra, ir.emit(op, .number, x, op == .NEG ? .none : y))
         return false
     }

@@ -188,29 +188,3 @@ enum AllocationSinking {
         return TableRef(bitPattern: UInt(ir.payload(ins.ref1)))
     }
 }
-
-extension TraceIR {
-    /// The constant for a value a template holds (nil, a boolean, a number or a string);
-    /// nil for other objects.
-    func constant(for value: Value) -> IRRef? {
-        if value.isNil { return .nil }
-        if value.bits == Value.false.bits { return .false }
-        if value.bits == Value.true.bits { return .true }
-        if value.isNumber { return number(value.number) }
-        if value.isString { return object(value, .string) }
-        return nil
-    }
-
-    /// The Lua value of a constant (nil, false, true, a number or an object), or nil for
-    /// anything else.
-    func constantValue(_ ref: IRRef) -> Value? {
-        guard ref != .none, ref.isConstant else { return nil }
-        let k = self[ref]
-        switch k.op {
-        case .KPRI: return k.type == .nil ? .nil : (k.type == .false ? .false : .true)
-        case .KNUM: return Value(number: Double(bitPattern: payload(ref)))
-        case .KGC: return Value(bits: payload(ref) | (0x1FFFF ^ UInt64(k.type.rawValue)) << Value.tagShift)
-        default: return nil
-        }
-    }
-}
