@@ -154,6 +154,8 @@ public final class TraceIR {
     }
 
     public var count: Int { instructions.count }
+    /// How many 64-bit payloads the constants hold.
+    public var payloadCount: Int { payloads.count }
     /// Every constant's reference.
     public var constantReferences: [IRRef] { (0..<constants.count).map { IRRef(raw: IRRef.bias - 1 - UInt16($0)) } }
     /// The reference the next instruction gets.

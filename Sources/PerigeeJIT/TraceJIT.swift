@@ -471,12 +471,13 @@ public final class TraceJIT {
                 let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
                 machine.configure(module)
                 let name = "perigee_trace_\(number)"
+                let addressing = TraceAddressing.process(exitFrame: exitFrame, loopRounds: loopRounds, global: global,
+                                                         firstExit: firstExit)
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
-                              firstExit: firstExit, stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit, global: global,
-                              narrowedIndex: narrowedIndex,
-                              recursive: recursive, exitFrame: exitFrame, sinking: sinking, loopRounds: loopRounds,
-                              module: module, name: name).lower()
+                              stackNeeded: stackNeeded, budgetCost: budgetCost,
+                              budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,
+                              narrowedIndex: narrowedIndex, recursive: recursive, addressing: addressing,
+                              sinking: sinking, module: module, name: name).lower()
                 let lowered = self.monotonicMicroseconds()
                 try module.verify()
                 try (looping ? PassPipeline.aot : PassPipeline.trace).run(on: module)

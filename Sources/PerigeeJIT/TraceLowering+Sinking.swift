@@ -63,8 +63,8 @@ extension TraceLowering {
             writeBack(snapshot)
         }
         materializingBefore = nil
-        b.store(exitBase, b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p))
-        if let rounds, let loopRounds { b.store(rounds, b.intToPtr(bits(UInt64(UInt(bitPattern: loopRounds))), rt.i64p)) }
+        b.store(exitBase, cellPointer(.exitFrame))
+        if let rounds, reportsLoopRounds { b.store(rounds, cellPointer(.loopRounds)) }
         b.ret(number)
     }
 }

@@ -27,8 +27,11 @@ final class TraceLowering: RuntimeCodeEmitter {
     let loopSnapshot: Int?
     /// The snapshot a trace that runs once through ends with.
     let finalSnapshot: Int?
-    /// The number of the trace's exit 0: exit `n` returns `firstExit + n`.
-    let firstExit: Int
+    /// Where the code finds the runtime's cells, its constants' payloads and its exits'
+    /// numbers (TraceLowering+Addresses.swift).
+    let addressing: TraceAddressing
+    let module: LLVMModule
+    var addressTable: LLVMValueRef?
     /// The stack slots the trace's inlined frames need above its base (0: none).
     let stackNeeded: Int
     /// What a run (or loop iteration) charges to the instruction budget, and the exit taken
@@ -39,9 +42,8 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// only checks the counter for Ctrl-C.
     let budgetLimited: Bool
     /// For a trace that allocates: the exit taken when the collector is due (at the back
-    /// edge, or before the end), and the global state whose debt it checks.
+    /// edge, or before the end) (the global state's debt is checked).
     let gcExit: Int?
-    let global: GlobalRef
     /// A root `for` loop's index slot, to count in 32-bit integers (see `narrowIndex`).
     let narrowedIndex: Int?
     /// The narrowed loop: its integer index (a PHI), bound and step, the IR of the index's
@@ -53,17 +55,14 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
-    /// The cell each exit writes its frame's slot to (the runtime's `exitFrame`).
-    let exitFrame: UnsafeMutablePointer<Int>
     /// The tables the trace does not make, and the exits make instead (TraceLowering+Sinking).
     let sinking: AllocationSinking.Plan
     /// While an exit's code is lowered: the sunk tables it has made, and its snapshot's
     /// first instruction (the stores before it are replayed).
     var materialized: [UInt16: LLVMValueRef] = [:]
     var materializingBefore: IRRef?
-    /// The cell a looping trace's exits write the rounds its loop went to (the runtime's
-    /// `loopRounds`), and those rounds (a PHI of the loop's head).
-    let loopRounds: UnsafeMutablePointer<Int>?
+    /// The rounds a looping trace's loop went (a PHI of the loop's head), which its exits
+    /// write to the runtime's `loopRounds` cell.
     private var rounds: LLVMValueRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
@@ -110,17 +109,15 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// or the stack is too small for the inlined frames.
     let entryExit: Int
 
-    init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, firstExit: Int, stackNeeded: Int,
-         budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil, global: GlobalRef,
-         narrowedIndex: Int? = nil, recursive: Bool = false, exitFrame: UnsafeMutablePointer<Int>,
-         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), loopRounds: UnsafeMutablePointer<Int>? = nil,
-         module: LLVMModule, name: String) {
+    init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, stackNeeded: Int,
+         budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil,
+         narrowedIndex: Int? = nil, recursive: Bool = false, addressing: TraceAddressing,
+         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), module: LLVMModule, name: String) {
         self.sinking = sinking
-        self.loopRounds = loopRounds
+        self.addressing = addressing
+        self.module = module
         self.gcExit = gcExit
-        self.global = global
         self.recursive = recursive
-        self.exitFrame = exitFrame
         self.budgetCost = budgetCost
         self.budgetExit = budgetExit
         self.budgetLimited = budgetLimited
@@ -129,7 +126,6 @@ final class TraceLowering: RuntimeCodeEmitter {
         self.loopSnapshot = loopSnapshot
         self.finalSnapshot = finalSnapshot
         self.entryExit = entryExit
-        self.firstExit = firstExit
         self.stackNeeded = stackNeeded
         rt = RuntimeInterface(module)
         cx = module.context
@@ -174,7 +170,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 b.br(again)
                 continue
             }
-            let number = i64(firstExit + index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
+            let number = exitNumber(index), frame = b.add(base, i64(ir.snapshots[index].baseOffset))
             // (Exits before the loop's head, all through the entry exit, went no round.)
             let roundsGone = rounds.map { index == entryExit ? i64(0) : $0 }
             if writtenBack(index) != nil && namesSunkTable(index) {
@@ -197,11 +193,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             let roundsPhi = roundsGone.map { b.phi(cx.i64, [($0, block)], "rounds") }
             leaving[key] = (leave, numberPhi, framePhi, roundsPhi)
             writeBack(index)
-            let cell = b.intToPtr(bits(UInt64(UInt(bitPattern: exitFrame))), rt.i64p)
-            b.store(framePhi, cell)
-            if let roundsPhi, let loopRounds {
-                b.store(roundsPhi, b.intToPtr(bits(UInt64(UInt(bitPattern: loopRounds))), rt.i64p))
-            }
+            b.store(framePhi, cellPointer(.exitFrame))
+            if let roundsPhi, reportsLoopRounds { b.store(roundsPhi, cellPointer(.loopRounds)) }
             b.ret(numberPhi)
         }
     }
@@ -258,7 +251,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// link), and the interpreter's next charge raises the error.
     private func chargeBudget() {
         guard budgetCost > 0, let budgetExit else { return }
-        let counter = b.intToPtr(bits(UInt64(UInt(bitPattern: instructionBudgetCounter))), rt.i64p)
+        let counter = cellPointer(.budgetCounter)
         // Volatile: the SIGINT handler makes the counter negative while the loop runs.
         let now = b.load(cx.i64, counter, volatile: true)
         guard budgetLimited else {
@@ -289,9 +282,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// trace would not see the objects only its registers hold).
     private func checkCollector() {
         guard let gcExit else { return }
-        let cells = UInt(bitPattern: UnsafeMutableRawPointer(global))
+        let state = b.intToPtr(cellBits(.globalState), rt.i8p)
         func cell(_ field: PartialKeyPath<GlobalState>) -> LLVMValueRef {
-            b.load(cx.i64, b.intToPtr(bits(UInt64(cells + UInt(MemoryLayout<GlobalState>.offset(of: field)!))), rt.i64p))
+            loadField(state, MemoryLayout<GlobalState>.offset(of: field)!, cx.i64)
         }
         guardHolds(b.icmp(LLVMIntSLT, cell(\GlobalState.totalBytes), cell(\GlobalState.threshold)), exit: gcExit)
     }
@@ -345,7 +338,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
-        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
+        if reportsLoopRounds { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         for slot in backEdge.keys.sorted() where !(narrowed?.slots.contains(slot) ?? false) {
             // (A slot the loop reads gets the object: its reads need one.)
             if isReference(backEdge[slot]!) && loaded[slot] == nil { sunkReferences[slot] = Int(ir[backEdge[slot]!].op2) }
@@ -435,7 +428,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// changed, and the next one reads what it needs.
     private func lowerLoopInMemory(_ loopSnapshot: Int) {
         let (loop, entry) = openLoop()
-        if loopRounds != nil { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
+        if reportsLoopRounds { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
         // The last round's calls may have moved the stack.
         frame = b.gep(cx.i64, stackBase(thread), [base])
         lowerBody()
@@ -477,7 +470,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         let k = ir[ref]
         switch k.op {
         case .KNUM: return cx.constant(Double(bitPattern: ir.payload(ref)))
-        case .KGC, .KPTR: return b.intToPtr(bits(ir.payload(ref)), rt.i8p)
+        case .KGC, .KPTR: return b.intToPtr(payloadBits(ref), rt.i8p)
         case .KINT: return cx.constant(Int64(ir.intValue(ref)), cx.i32)
         case .KINT64: return bits(ir.payload(ref))
         default: return bits(primitiveBits(k.type))
@@ -487,7 +480,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// `ref` as a boxed Lua value (i64).
     func boxed(_ ref: IRRef) -> LLVMValueRef {
         // A frame link is stored as it is.
-        if ref.isConstant && ir[ref].op == .KPTR { return bits(ir.payload(ref)) }
+        if ref.isConstant && ir[ref].op == .KPTR { return payloadBits(ref) }
         // A table the trace sank: made by the exit being lowered.
         if sinking.isSunk(ref) { return materializedTable(ref) }
         // A reference cdata the trace has not made: made now.
@@ -792,7 +785,7 @@ final class TraceLowering: RuntimeCodeEmitter {
                 : findStringSlot(value(ins.ref1), boxed(key))
             guard ins.isGuard else {
                 // A key that may be missing: its slot, or a cell holding nil.
-                let missing = b.intToPtr(bits(UInt64(UInt(bitPattern: TraceLowering.nilCell))), rt.i64p)
+                let missing = cellPointer(.nilCell)
                 return b.select(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), missing, slot)
             }
             guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)

@@ -81,6 +81,15 @@ public final class IRBuilder {
         if let memory, let memoryTags { memoryTags.tag(v, memory) }
         return v
     }
+    /// A load of memory that holds the same value wherever the function reads it (a table
+    /// filled before the code first runs): `!invariant.load`, so LLVM may hoist and merge it.
+    public func invariantLoad(_ type: LLVMTypeRef, _ pointer: LLVMValueRef) -> LLVMValueRef {
+        let v = L.LLVMBuildLoad2(ref, type, pointer, "")!
+        let c = context.ref
+        let empty = L.LLVMMDNodeInContext2(c, nil, 0)
+        L.LLVMSetMetadata(v, L.LLVMGetMDKindIDInContext(c, "invariant.load", 14), L.LLVMMetadataAsValue(c, empty))
+        return v
+    }
     @discardableResult
     public func store(_ value: LLVMValueRef, _ pointer: LLVMValueRef, volatile: Bool = false,
                       memory: MemoryKind? = nil) -> LLVMValueRef {

@@ -94,6 +94,11 @@ public final class LLVMModule {
         return global
     }
 
+    /// A variable global of `type`, all zeros, visible to the program's other objects.
+    public func addSharedZeroedVariable(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {
+        addSharedVariable(name, type, L.LLVMConstNull(type)!)
+    }
+
     /// A global of `type` defined in another object.
     public func declareVariable(_ name: String, _ type: LLVMTypeRef) -> LLVMValueRef {
         L.LLVMAddGlobal(live, type, name)!

@@ -1,0 +1,115 @@
+/// Where a trace's code finds what lives at addresses of the process that runs it: the
+/// runtime's cells (the exit frame, the loop rounds, the instruction budget, the global
+/// state, a nil cell), the objects and code positions its constants name, and the numbers
+/// of its exits.
+///
+/// The JIT compiles a trace in the process that runs it: all of these are immediates. A
+/// trace compiled into an executable (`perigee build --profile`) cannot know them: its code
+/// loads each from a table of 64-bit words, one per cell and one per constant payload, that
+/// the executable fills when it installs the trace (`runtime/CompiledCode/CompiledTraces.swift`).
+/// Those loads are marked invariant, so LLVM hoists them out of loops and merges repeats.
+import CLLVM
+import PerigeeCodegen
+import PerigeeLLVM
+import PerigeeRuntime
+
+/// The runtime cells a trace's code uses, in the order of the first words of an installed
+/// trace's table (the constants' payloads follow, by payload index).
+public enum TraceCell: Int, CaseIterable {
+    /// The number of the trace's exit 0 (exit n returns it plus n).
+    case exitBase
+    case exitFrame, loopRounds, budgetCounter, globalState, nilCell
+
+    /// The name the executable's trace descriptors use.
+    public var name: String {
+        switch self {
+        case .exitBase: return "exitbase"
+        case .exitFrame: return "exitframe"
+        case .loopRounds: return "looprounds"
+        case .budgetCounter: return "budget"
+        case .globalState: return "global"
+        case .nilCell: return "nilcell"
+        }
+    }
+}
+
+/// How a trace's code reaches the process's addresses.
+public enum TraceAddressing {
+    /// Compiled where it runs (the JIT): the cells' addresses and the first exit's number.
+    case process(exitFrame: UnsafeMutablePointer<Int>, loopRounds: UnsafeMutablePointer<Int>?, global: GlobalRef,
+                 firstExit: Int)
+    /// Compiled ahead of time: through the table named `symbol`, of `TraceCell.allCases.count`
+    /// words plus one per constant payload.
+    case table(symbol: String)
+
+    /// The table's word for the payload at `index` (`TraceIR.payload`'s index).
+    public static func payloadWord(_ index: Int) -> Int { TraceCell.allCases.count + index }
+}
+
+extension TraceLowering {
+    /// The table of an ahead-of-time trace (made on first use).
+    private func table(_ symbol: String) -> LLVMValueRef {
+        if let table = addressTable { return table }
+        let words = TraceAddressing.payloadWord(ir.payloadCount)
+        let type = cx.arrayType(cx.i64, words)
+        let table = module.addSharedZeroedVariable(symbol, type)
+        addressTable = table
+        return table
+    }
+
+    /// Word `index` of the table, loaded as invariant.
+    private func word(_ symbol: String, _ index: Int) -> LLVMValueRef {
+        let address = b.gep(cx.i64, b.pointerCast(table(symbol), rt.i64p), [i64(index)])
+        return b.invariantLoad(cx.i64, address)
+    }
+
+    /// The address (as 64 bits) of runtime cell `cell`.
+    func cellBits(_ cell: TraceCell) -> LLVMValueRef {
+        switch addressing {
+        case .table(let symbol):
+            return word(symbol, cell.rawValue)
+        case .process(let exitFrame, let loopRounds, let global, let firstExit):
+            switch cell {
+            case .exitBase: return i64(firstExit)
+            case .exitFrame: return bits(UInt64(UInt(bitPattern: exitFrame)))
+            case .loopRounds: return bits(UInt64(UInt(bitPattern: loopRounds!)))
+            case .budgetCounter: return bits(UInt64(UInt(bitPattern: instructionBudgetCounter)))
+            case .globalState: return bits(UInt64(UInt(bitPattern: UnsafeMutableRawPointer(global))))
+            case .nilCell: return bits(UInt64(UInt(bitPattern: TraceLowering.nilCell)))
+            }
+        }
+    }
+
+    /// Runtime cell `cell` as a pointer to 64-bit words.
+    func cellPointer(_ cell: TraceCell) -> LLVMValueRef { b.intToPtr(cellBits(cell), rt.i64p) }
+
+    /// The payload of KGC or KPTR constant `ref` (an object's address, a code position, a
+    /// frame link).
+    func payloadBits(_ ref: IRRef) -> LLVMValueRef {
+        switch addressing {
+        case .process: return bits(ir.payload(ref))
+        case .table(let symbol): return word(symbol, TraceAddressing.payloadWord(Int(ir[ref].op1)))
+        }
+    }
+
+    /// The number exit `index` returns.
+    func exitNumber(_ index: Int) -> LLVMValueRef {
+        if case .process(_, _, _, let firstExit) = addressing { return i64(firstExit + index) }
+        return b.add(cellBits(.exitBase), i64(index))
+    }
+
+    /// Whether the trace's exits report its loop's rounds.
+    var reportsLoopRounds: Bool {
+        switch addressing {
+        case .process(_, let loopRounds, _, _): return loopRounds != nil
+        case .table: return loopSnapshot != nil
+        }
+    }
+
+    /// The global state, for the C data instructions (which only the JIT compiles: their C
+    /// types are numbered by the process).
+    var global: GlobalRef {
+        guard case .process(_, _, let global, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
+        return global
+    }
+}
