@@ -83,7 +83,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: llvmSwiftFlags),
         // Profiles of recorded runs (`perigee profile`): the data, the file format, merging, matching.
         .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"]),
-        .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime", "PerigeeProfile"],
+        .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime", "PerigeeProfile", "PerigeeJIT"],
                 exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",

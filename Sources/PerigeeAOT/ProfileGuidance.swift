@@ -132,10 +132,6 @@ public final class ProgramGuidance {
     public func summary() -> [String] {
         var lines = ["\(specialized) sites specialized, \(declined) not; \(weighted) conditional branches weighted by their recorded outcomes"]
         lines += program.warnings
-        let traces = program.traces
-        if !traces.isEmpty {
-            lines.append("\(traces.count) recorded traces not compiled into the executable: rebuilding traces ahead of time is not implemented yet; their hot paths reach the whole-function code through the type and call feedback above")
-        }
         return lines
     }
 

@@ -103,8 +103,13 @@ public struct ProgramBuild {
         let compiler = ProgramCompiler(context: context, name: options.input,
                                        debugSource: options.debugInfo ? options.input : nil,
                                        functionsElsewhere: groupCount > 1, guidance: guidance)
-        compiler.compile(program: program, modules: modules)
-        if let guidance { profileReport = guidance.report + guidance.summary() }
+        let traces = guidance.map { AheadOfTimeTraces($0.program, main: program) }
+        if let traces {
+            profileProblems += traces.problems
+            log.append("\(traces.selected.count) recorded traces compiled in")
+        }
+        compiler.compile(program: program, modules: modules, traces: traces)
+        if let guidance { profileReport = guidance.report + (traces?.report ?? []) + guidance.summary() }
         var objects = [objectPath]
         if groupCount > 1 {
             guard let temporary else { throw BuildError("cannot create a temporary directory") }

@@ -71,7 +71,7 @@ public final class ProgramCompiler {
     }
 
     /// Lowers every function of `program` and `modules` and writes `main`.
-    public func compile(program: Prototype, modules: [CompiledChunk]) {
+    func compile(program: Prototype, modules: [CompiledChunk], traces: AheadOfTimeTraces? = nil) {
         for (index, chunk) in ([program] + modules.map(\.prototype)).enumerated() {
             for (i, p) in chunk.preorder.enumerated() { symbols[ObjectIdentifier(p)] = ProgramCompiler.symbol(chunk: index, function: i) }
         }
@@ -89,7 +89,9 @@ public final class ProgramCompiler {
         }
         let table = module.addConstant("perigee_modules", context.arrayType(recordType, moduleRecords.count),
                                        context.array(recordType, moduleRecords))
-        emitMain(dump: dump, entries: entries, entryCount: count, modules: table, moduleCount: moduleRecords.count)
+        let compiledTraces = (traces ?? AheadOfTimeTraces()).emit(into: module, context, rt.i8p)
+        emitMain(dump: dump, entries: entries, entryCount: count, modules: table, moduleCount: moduleRecords.count,
+                 traces: compiledTraces)
         debug?.finalize()
     }
 
@@ -127,10 +129,11 @@ public final class ProgramCompiler {
     }
 
     private func emitMain(dump: (global: LLVMValueRef, count: Int), entries: LLVMValueRef, entryCount: Int,
-                          modules: LLVMValueRef, moduleCount: Int) {
+                          modules: LLVMValueRef, moduleCount: Int, traces: (table: LLVMValueRef, count: Int)) {
         let i32 = context.i32, i64 = context.i64, i8p = rt.i8p
         let argvType = context.pointer(to: i8p)
-        let runType = context.function(i32, [i32, argvType, i8p, i64, i8p, i64, i8p, i64, context.pointer(to: i64), context.pointer(to: i64)])
+        let runType = context.function(i32, [i32, argvType, i8p, i64, i8p, i64, i8p, i64, i8p, i64,
+                                             context.pointer(to: i64), context.pointer(to: i64)])
         let run = module.declare("perigee_run_compiled", runType)
         let main = module.addFunction("main", context.function(i32, [i32, argvType]))
         let b = IRBuilder(context)
@@ -140,6 +143,7 @@ public final class ProgramCompiler {
             b.pointerCast(dump.global, i8p), context.constant(Int64(dump.count), i64),
             b.pointerCast(entries, i8p), context.constant(Int64(entryCount), i64),
             b.pointerCast(modules, i8p), context.constant(Int64(moduleCount), i64),
+            b.pointerCast(traces.table, i8p), context.constant(Int64(traces.count), i64),
             rt.stackLimit, rt.hookFlag,
         ])
         b.ret(status)

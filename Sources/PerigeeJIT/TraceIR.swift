@@ -153,6 +153,24 @@ public final class TraceIR {
         }
     }
 
+    /// A trace's IR as another process recorded it (`PortableTrace`): the decoded arrays,
+    /// with the CSE chains and the constants' interning rebuilt.
+    init(decodedConstants: [IRIns], payloads: [UInt64], instructions: [IRIns], snapshots: [Snapshot],
+         runtimeCalls: [UInt16: RuntimeCall], optimizations: Optimizations) {
+        constants = decodedConstants
+        self.payloads = payloads
+        self.instructions = instructions
+        self.snapshots = snapshots
+        self.runtimeCalls = runtimeCalls
+        self.optimizations = optimizations
+        for (n, ins) in instructions.enumerated() { chains[Int(ins.op.rawValue)] = IRRef.bias + 1 + UInt16(n) }
+        for (i, k) in decodedConstants.enumerated() where k.op != .KPRI {
+            let payload: Bool = [.KGC, .KPTR, .KNUM, .KINT64, .KSLOT].contains(k.op)
+            let value = payload ? payloads[Int(k.op1)] : UInt64(k.op1) | UInt64(k.op2) << 16
+            interned[ConstantKey(op: k.op, type: k.type, value: value)] = IRRef(raw: IRRef.bias - 1 - UInt16(i))
+        }
+    }
+
     public var count: Int { instructions.count }
     /// How many 64-bit payloads the constants hold.
     public var payloadCount: Int { payloads.count }

@@ -53,6 +53,9 @@ public final class TraceJIT {
     private var pendingExits: Set<Int> = []
     /// Each side trace's root trace, and how many side traces each root has.
     private var rootOf: [Int: Int] = [:]
+    /// Each trace's first exit number (while a profile is recorded: a side trace names its
+    /// parent's exit by its index there).
+    var firstExits: [Int: Int] = [:]
     private var sideTraces: [Int: Int] = [:]
     /// The function traces that only return to the interpreter (recorded through by others).
     private var returnOnly: Set<Int> = []
@@ -449,6 +452,12 @@ public final class TraceJIT {
         let sinking = AllocationSinking.plan(ir, escaping: escaping)
         ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
+        var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
+        if traceObserver != nil {
+            firstExits[number] = firstExit
+            portable = portableCode(recorder, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
+                                    budgetExit: budgetExit, gcExit: gcExit)
+        }
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex, global = vm.g
@@ -497,7 +506,7 @@ public final class TraceJIT {
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
                 self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,
-                             microseconds: microseconds, report: report, header: header)
+                             microseconds: microseconds, report: report, header: header, portable: portable)
             }
         }
         if parameters["compilethread"] != 0 {
@@ -511,7 +520,8 @@ public final class TraceJIT {
     /// patched, or its parent's exit sent to it) unless the traces were flushed meanwhile.
     private func install(_ compiled: Result<(TraceEntry, ResourceTracker, String), Error>, _ recorder: TraceRecorder,
                          number: Int, firstExit: Int, generation: Int, microseconds: Int,
-                         report: String, header: String) {
+                         report: String, header: String,
+                         portable: Result<ObservedTraceCode, TraceNotPortable>) {
         guard generation == self.generation else {
             if case .success(let code) = compiled { try? code.1.remove() }
             return
@@ -533,7 +543,7 @@ public final class TraceJIT {
                                   number: number)
             }
             self.compiled += 1
-            if let traceObserver { traceObserver(observed(recorder, number: number)) }
+            if let traceObserver { traceObserver(observed(recorder, number: number, code: portable)) }
             if let dump {
                 output(header + (dump.llvm ? "---- TRACE \(number) LLVM\n" + llvmIR : "")
                        + (dump.trace ? "---- TRACE \(number) stop -> \(ending(recorder).dropFirst())\n\n" : ""))

@@ -775,6 +775,13 @@ final class TraceLowering: RuntimeCodeEmitter {
             // The node the key was in while recording: inside the hash part, and holding it.
             let (key, index) = ir.slotKey(ins.ref2)
             let t = value(ins.ref1)
+            if case .table = addressing {
+                // Compiled ahead of time: this process hashes keys with another seed, so the
+                // node is looked up.
+                let slot = ir[key].type == .number ? findNumberSlot(t, boxed(key)) : findStringSlot(t, boxed(key))
+                guardHolds(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), exit: exit)
+                return slot
+            }
             guardHolds(b.icmp(LLVMIntULE, i64(index), loadCount(t, RuntimeLayout.tableHashMask)), exit: exit)
             let node = b.gep(cx.i8, loadPointerField(t, RuntimeLayout.tableNode), [i64(index * RuntimeLayout.nodeSize)])
             guardHolds(b.icmp(LLVMIntEQ, loadField(node, RuntimeLayout.nodeKey, cx.i64), boxed(key)), exit: exit)

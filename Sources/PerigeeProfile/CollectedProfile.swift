@@ -44,7 +44,19 @@ extension Profile {
             let path = t.path.compactMap { step in keys[step.function].map { CodePosition(function: $0, pc: step.pc) } }
             guard path.count == t.path.count else { continue }
             let anchor = t.anchor.flatMap { a in keys[a.function].map { CodePosition(function: $0, pc: a.pc) } }
-            traces.append(TraceProfile(anchor: anchor, path: path, ending: t.ending))
+            var trace = TraceProfile(anchor: anchor, path: path, ending: t.ending, number: t.number, parent: t.parent)
+            switch t.code {
+            case .success(let code):
+                let functions = code.functions.compactMap { keys[$0] }
+                if functions.count == code.functions.count {
+                    trace.code = TraceCode(functions: functions, lines: code.lines, parentExit: code.parentExit, link: code.link)
+                } else {
+                    trace.notPortable = "it ran in a function of a chunk the profile does not name"
+                }
+            case .failure(let why):
+                trace.notPortable = why.reason
+            }
+            traces.append(trace)
         }
     }
 }

@@ -105,15 +105,43 @@ public struct TraceProfile: Hashable {
     public var path: [CodePosition]
     /// How it ended (`loop`, `return`, `-> 3`, ...), as `-jv` says.
     public var ending: String
-    public init(anchor: CodePosition?, path: [CodePosition], ending: String) {
+    /// Its number in the recorded run (unique in a profile: merging renumbers), and a side
+    /// trace's parent.
+    public var number: Int
+    public var parent: Int?
+    /// Its IR in portable form, or why it has none.
+    public var code: TraceCode?
+    public var notPortable: String?
+    public init(anchor: CodePosition?, path: [CodePosition], ending: String, number: Int = 0, parent: Int? = nil,
+                code: TraceCode? = nil, notPortable: String? = nil) {
         self.anchor = anchor
         self.path = path
         self.ending = ending
+        self.number = number
+        self.parent = parent
+        self.code = code
+        self.notPortable = notPortable
+    }
+}
+
+/// A trace's IR as PerigeeJIT's `PortableTrace` encodes it: lines naming functions by their
+/// index in `functions`.
+public struct TraceCode: Hashable {
+    public var functions: [FunctionKey]
+    public var lines: [String]
+    /// A side trace's exit of its parent (a snapshot index), and the trace its end leads into.
+    public var parentExit: Int
+    public var link: Int?
+    public init(functions: [FunctionKey], lines: [String], parentExit: Int, link: Int?) {
+        self.functions = functions
+        self.lines = lines
+        self.parentExit = parentExit
+        self.link = link
     }
 }
 
 public struct Profile: Equatable {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     /// The Perigee that recorded it (`perigeeVersion`).
     public var producer: String
     public var chunks: Set<ChunkKey> = []
@@ -123,8 +151,9 @@ public struct Profile: Equatable {
     public init(producer: String = perigeeVersion) { self.producer = producer }
 
     /// Adds `other`'s observations (another run of the same program, or of other chunks).
-    /// Traces are kept once each; functions whose line ranges disagree cannot come from the
-    /// same source (the hashes would differ), so the first one's stays.
+    /// `other`'s traces are renumbered after this one's (a build uses the first root trace of
+    /// each anchor, with its side traces); functions whose line ranges disagree cannot come
+    /// from the same source (the hashes would differ), so the first one's stays.
     public mutating func merge(_ other: Profile) {
         chunks.formUnion(other.chunks)
         for (key, f) in other.functions {
@@ -136,7 +165,12 @@ public struct Profile: Equatable {
             for (pc, site) in f.sites { mine.sites[pc, default: SiteProfile()].merge(site) }
             functions[key] = mine
         }
-        var seen = Set(traces)
-        for t in other.traces where seen.insert(t).inserted { traces.append(t) }
+        let offset = traces.map(\.number).max() ?? 0
+        for var t in other.traces {
+            t.number += offset
+            t.parent = t.parent.map { $0 + offset }
+            if let link = t.code?.link { t.code?.link = link + offset }
+            traces.append(t)
+        }
     }
 }

@@ -116,6 +116,15 @@ public enum ProfileFormat {
         for t in p.traces where t.path.allSatisfy({ number[$0.function.chunk] != nil }) {
             let anchor = t.anchor.flatMap { number[$0.function.chunk] != nil ? position($0) : nil } ?? "-"
             lines.append((["trace", anchor, escape(t.ending)] + t.path.map(position)).joined(separator: " "))
+            let parent = t.parent.map(String.init) ?? "-"
+            if let code = t.code, code.functions.allSatisfy({ number[$0.chunk] != nil }) {
+                let functions = code.functions.map { "\(number[$0.chunk]!):\($0.index)" }
+                lines.append((["tracecode", "\(t.number)", parent, "\(code.parentExit)", code.link.map(String.init) ?? "-"]
+                              + functions).joined(separator: " "))
+                lines += code.lines.map { "tir " + $0 }
+            } else {
+                lines.append("tracenote \(t.number) \(parent) \(escape(t.notPortable ?? "no code"))")
+            }
         }
         lines.append("end")
         return lines.joined(separator: "\n") + "\n"
@@ -234,6 +243,31 @@ public enum ProfileFormat {
                 let anchor = f[1] == "-" ? nil : try position(f[1], n)
                 guard let ending = unescape(f[2]) else { throw fail(n, "bad trace ending") }
                 p.traces.append(TraceProfile(anchor: anchor, path: try f[3...].map { try position($0, n) }, ending: ending))
+            case "tracecode":
+                guard f.count >= 5, !p.traces.isEmpty, p.traces[p.traces.count - 1].code == nil else {
+                    throw fail(n, "'tracecode' needs a number, a parent, an exit and a link, after its 'trace'")
+                }
+                var functions: [FunctionKey] = []
+                for field in f[5...] {
+                    let parts = field.split(separator: ":")
+                    guard parts.count == 2 else { throw fail(n, "bad function '\(field)'") }
+                    functions.append(try function(parts[0], parts[1], n))
+                }
+                p.traces[p.traces.count - 1].number = try int(f[1], n, "trace number")
+                p.traces[p.traces.count - 1].parent = f[2] == "-" ? nil : try int(f[2], n, "parent")
+                p.traces[p.traces.count - 1].code = TraceCode(functions: functions, lines: [],
+                                                              parentExit: try int(f[3], n, "exit"),
+                                                              link: f[4] == "-" ? nil : try int(f[4], n, "link"))
+            case "tir":
+                guard !p.traces.isEmpty, p.traces[p.traces.count - 1].code != nil else { throw fail(n, "'tir' without its 'tracecode'") }
+                p.traces[p.traces.count - 1].code!.lines.append(String(lines[n].dropFirst(4)))
+            case "tracenote":
+                try count(4)
+                guard !p.traces.isEmpty else { throw fail(n, "'tracenote' without its 'trace'") }
+                p.traces[p.traces.count - 1].number = try int(f[1], n, "trace number")
+                p.traces[p.traces.count - 1].parent = f[2] == "-" ? nil : try int(f[2], n, "parent")
+                guard let note = unescape(f[3]) else { throw fail(n, "bad note") }
+                p.traces[p.traces.count - 1].notPortable = note
             case "end":
                 try count(1)
                 ended = true

@@ -179,11 +179,13 @@ public func perigee_run_compiled(_ argc: Int32, _ argv: UnsafeMutablePointer<Uns
                                  _ dump: UnsafePointer<UInt8>, _ dumpCount: Int,
                                  _ entries: UnsafeRawPointer, _ entryCount: Int,
                                  _ modules: UnsafeRawPointer, _ moduleCount: Int,
+                                 _ traces: UnsafeRawPointer, _ traceCount: Int,
                                  _ stackLimit: UnsafeMutablePointer<UInt>, _ hookFlag: UnsafeMutablePointer<UInt>) -> Int32 {
     let program = CompiledProgram(argc: argc, argv: argv, dump: dump, dumpCount: dumpCount,
                                   entries: entries.assumingMemoryBound(to: CompiledVersions.self),
                                   entryCount: entryCount, modules: modules.assumingMemoryBound(to: CompiledModule.self),
-                                  moduleCount: moduleCount, stackLimit: stackLimit, hookFlag: hookFlag)
+                                  moduleCount: moduleCount, traces: traces.assumingMemoryBound(to: CompiledTrace.self),
+                                  traceCount: traceCount, stackLimit: stackLimit, hookFlag: hookFlag)
     return program.runOnLargeStack()
 }
 
@@ -197,6 +199,9 @@ struct CompiledProgram {
     let entryCount: Int
     let modules: UnsafePointer<CompiledModule>
     let moduleCount: Int
+    /// The traces compiled in (`perigee build --profile`).
+    let traces: UnsafePointer<CompiledTrace>
+    let traceCount: Int
     /// Where compiled code reads the native stack limit.
     let stackLimit: UnsafeMutablePointer<UInt>
     /// Where compiled code reads whether a debug hook is set (then the interpreter runs).
@@ -266,7 +271,10 @@ struct CompiledProgram {
             writeStandardError("\(programName): \(error.message)\n")
             return 1
         }
-        vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount))
+        let traceList = UnsafeBufferPointer(start: traces, count: traceCount)
+        // The functions holding trace anchors run in the interpreter, which enters the traces.
+        vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount),
+                              except: traceCount > 0 ? vm.anchorFunctions(traceList) : [])
         // arg[0] is the executable as it was invoked (the script it was built from is only the
         // chunk name of its messages).
         vm.setArguments(script: arguments.first ?? programName, Array(arguments.dropFirst()), interpreter: nil)
@@ -275,6 +283,7 @@ struct CompiledProgram {
             writeStandardError(vm.errorReport(programName: programName, traceback: false))
             return 1
         }
+        if traceCount > 0 { vm.installCompiledTraces(traceList, main: function.proto, program: program) }
         let (callStatus, _) = catchingInterrupts { vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) }) }
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
@@ -301,8 +310,8 @@ public struct CompiledModule {
 
 extension LuaVM {
     /// Gives each prototype of `root` (in preorder) its compiled function.
-    func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledVersions>) {
-        for (i, p) in root.preorder.enumerated() where i < entries.count && entries[i].native != nil {
+    func attachCompiledCode(_ root: Prototype, _ entries: UnsafeBufferPointer<CompiledVersions>, except: Set<Int> = []) {
+        for (i, p) in root.preorder.enumerated() where i < entries.count && entries[i].native != nil && !except.contains(i) {
             compiledEntries[ObjectIdentifier(p)] = entries[i]
             compiledPrototypes.append(p)
         }

@@ -101,14 +101,41 @@ public struct ObservedTrace {
     public let anchor: (function: ObjectIdentifier, pc: Int)?
     public let path: [(function: ObjectIdentifier, pc: Int)]
     public let ending: String
+    /// The trace's code in portable form (PerigeeJIT's `PortableTrace`), or why it has none.
+    public var code: Result<ObservedTraceCode, TraceNotPortable>
     public init(number: Int, parent: Int?, anchor: (function: ObjectIdentifier, pc: Int)?,
-                path: [(function: ObjectIdentifier, pc: Int)], ending: String) {
+                path: [(function: ObjectIdentifier, pc: Int)], ending: String,
+                code: Result<ObservedTraceCode, TraceNotPortable>) {
         self.number = number
         self.parent = parent
         self.anchor = anchor
         self.path = path
         self.ending = ending
+        self.code = code
     }
+}
+
+/// A compiled trace's IR as text another process can rebuild it from: the lines name
+/// functions by their index in `functions` (the profile names those).
+public struct ObservedTraceCode {
+    public let functions: [ObjectIdentifier]
+    public let lines: [String]
+    /// A side trace's exit of its parent (the parent's snapshot index).
+    public let parentExit: Int
+    /// The trace its last snapshot leads into, if any.
+    public let link: Int?
+    public init(functions: [ObjectIdentifier], lines: [String], parentExit: Int, link: Int?) {
+        self.functions = functions
+        self.lines = lines
+        self.parentExit = parentExit
+        self.link = link
+    }
+}
+
+/// Why a trace's code cannot be kept in a profile (it names an object only this process has).
+public struct TraceNotPortable: Error {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
 }
 
 public final class ProfileCollector {

@@ -1,0 +1,144 @@
+/// `perigee build --profile`: the traces the recorded run's JIT compiled, rebuilt against
+/// the program's bytecode and compiled into the executable beside its functions. Each
+/// portable trace of the profile (PerigeeJIT's `PortableTrace`) is checked against the
+/// program (its functions, code positions and constants must exist), lowered on the JIT's
+/// lowering with its addresses in a table of words, and described for the runtime, which
+/// fills the words and installs the trace at start-up (`runtime/CompiledCode/CompiledTraces.swift`).
+import CLLVM
+import PerigeeFrontend
+import PerigeeJIT
+import PerigeeLLVM
+import PerigeeProfile
+import PerigeeRuntime
+
+struct AheadOfTimeTraces {
+    struct Selected {
+        let number: Int
+        let portable: PortableTrace
+        let descriptor: String
+    }
+
+    private(set) var selected: [Selected] = []
+    /// What became of each recorded trace, for `--profile-report`.
+    private(set) var report: [String] = []
+    /// Problems with the profile's trace code (a malformed profile).
+    private(set) var problems: [String] = []
+
+    /// None.
+    init() {}
+
+    /// The traces of `profile` that can be compiled into the program whose main chunk is
+    /// `main`. Traces in modules are left out (the executable installs traces when its
+    /// main chunk loads).
+    init(_ profile: ProgramProfile, main: Prototype) {
+        let preorder = main.preorder
+        var index: [ObjectIdentifier: Int] = [:]
+        for (i, p) in preorder.enumerated() { index[ObjectIdentifier(p)] = i }
+        var anchors: Set<String> = []
+        var chosen: Set<Int> = []
+        for trace in profile.traces.sorted(by: { $0.number < $1.number }) {
+            let name = "trace \(trace.number)" + (trace.parent.map { " (side trace of \($0))" } ?? "")
+            func skip(_ why: String) { report.append("\(name): not compiled into the executable: \(why)") }
+            guard let code = trace.code else {
+                skip(trace.notPortable ?? "the profile has no code for it")
+                continue
+            }
+            let functions = code.functions.map { profile.prototype($0).flatMap { index[ObjectIdentifier($0)] } }
+            guard functions.allSatisfy({ $0 != nil }) else {
+                skip("it runs in a module (only traces of the main chunk are compiled in)")
+                continue
+            }
+            let fn = functions.map { $0! }
+            if let parent = trace.parent, !chosen.contains(parent) {
+                skip("its parent trace \(parent) is not compiled")
+                continue
+            }
+            if let link = code.link, !chosen.contains(link) {
+                skip("the trace it leads into (\(link)) is not compiled")
+                continue
+            }
+            var anchor: (function: Int, pc: Int)?
+            if trace.parent == nil {
+                guard let a = trace.anchor, let f = profile.prototype(a.function).flatMap({ index[ObjectIdentifier($0)] }) else {
+                    skip("its anchor is not in the main chunk")
+                    continue
+                }
+                guard anchors.insert("\(f):\(a.pc)").inserted else {
+                    skip("another trace of the same loop is compiled")
+                    continue
+                }
+                anchor = (f, a.pc)
+            }
+            let portable: PortableTrace
+            do { portable = try PortableTrace(lines: code.lines, functionCount: fn.count) } catch {
+                problems.append("trace \(trace.number): \(error.message); it is not compiled")
+                continue
+            }
+            guard let descriptor = AheadOfTimeTraces.describe(trace, code, portable, functions: fn, anchor: anchor,
+                                                              preorder: preorder) else {
+                problems.append("trace \(trace.number) does not match the program's bytecode; it is not compiled")
+                continue
+            }
+            chosen.insert(trace.number)
+            selected.append(Selected(number: trace.number, portable: portable, descriptor: descriptor))
+            report.append("\(name): compiled into the executable (\(trace.ending))")
+        }
+    }
+
+    /// The runtime's descriptor of a trace (see CompiledTraces.swift), or nil when a code
+    /// position or constant it names is not in the program.
+    private static func describe(_ trace: TraceProfile, _ code: TraceCode, _ p: PortableTrace, functions: [Int],
+                                 anchor: (function: Int, pc: Int)?, preorder: [Prototype]) -> String? {
+        func valid(_ f: Int, _ pc: Int) -> Bool { pc >= 0 && pc < preorder[functions[f]].bytecode.count }
+        if let anchor {
+            guard anchor.pc < preorder[anchor.function].bytecode.count else { return nil }
+            let op = preorder[anchor.function].bytecode[anchor.pc].opcode
+            guard [.FORL, .LOOP, .ITERL, .FUNCF].contains(op) else { return nil }
+        }
+        var lines = ["trace \(trace.number) \(trace.parent.map(String.init) ?? "-") \(code.parentExit) "
+                     + "\(code.link.map(String.init) ?? "-") \(anchor.map { "\($0.function) \($0.pc)" } ?? "- -") \(p.loopStart)"]
+        for (i, position) in p.positions.enumerated() {
+            guard valid(position.function, position.pc) else { return nil }
+            let snap = p.ir.snapshots[i]
+            lines.append("exit \(functions[position.function]) \(position.pc) \(snap.multres.map(String.init) ?? "-") "
+                         + "\(p.failures[i].map(String.init) ?? "-") \(p.yields.contains(i) ? 1 : 0) \(i == p.gcExit ? 1 : 0)")
+        }
+        for cell in TraceCell.allCases { lines.append("word \(cell.rawValue) \(cell.name)") }
+        for (payload, r) in p.relocations.sorted(by: { $0.key < $1.key }) {
+            let word = TraceAddressing.payloadWord(payload)
+            switch r {
+            case .bits(let b): lines.append("word \(word) bits \(String(b, radix: 16))")
+            case .string, .library: lines.append("word \(word) " + PortableTrace.text(r))
+            case .functionConstant(let f, let index):
+                guard index < preorder[functions[f]].gcConstants.count else { return nil }
+                lines.append("word \(word) const \(functions[f]) \(index)")
+            case .prototype(let f): lines.append("word \(word) proto \(functions[f])")
+            case .closure(let f): lines.append("word \(word) closure \(functions[f])")
+            case .codePosition(let f, let pc, let flags):
+                guard valid(f, pc) else { return nil }
+                lines.append("word \(word) pc \(functions[f]) \(pc) \(String(flags, radix: 16))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Lowers the selected traces into `module` and emits the `perigee_traces` table main
+    /// hands the runtime: `{entry, words, descriptor}` per trace.
+    func emit(into module: LLVMModule, _ context: LLVMContext, _ i8p: LLVMTypeRef) -> (table: LLVMValueRef, count: Int) {
+        let recordType = context.structure([i8p, i8p, i8p])
+        var records: [LLVMValueRef] = []
+        for t in selected {
+            let name = "perigee_trace_\(t.number)"
+            let (words, _) = t.portable.lower(into: module, name: name)
+            let descriptor = module.addConstantBytes(name + "_descriptor", Array(t.descriptor.utf8) + [0])
+            records.append(context.constantStruct([
+                context.constantCast(module.function(named: name)!, to: i8p),
+                context.constantCast(module.global(named: words)!, to: i8p),
+                context.constantCast(descriptor, to: i8p),
+            ]))
+        }
+        let table = module.addConstant("perigee_traces", context.arrayType(recordType, records.count),
+                                       context.array(recordType, records))
+        return (table, records.count)
+    }
+}
