@@ -400,10 +400,14 @@ extension PortableTrace {
     /// Returns the table's symbol and its size in words.
     public func lower(into module: LLVMModule, name: String) -> (words: String, count: Int) {
         let symbol = name + "_words"
-        TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
-                      stackNeeded: stackNeeded, budgetCost: budgetCost, budgetExit: budgetExit, budgetLimited: true,
-                      gcExit: gcExit, narrowedIndex: narrowedIndex, recursive: recursive,
-                      addressing: .table(symbol: symbol), module: module, name: name).lower()
+        let lowering = TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
+                                     stackNeeded: stackNeeded, budgetCost: budgetCost, budgetExit: budgetExit,
+                                     budgetLimited: true, gcExit: gcExit, narrowedIndex: narrowedIndex, recursive: recursive,
+                                     addressing: .table(symbol: symbol), module: module, name: name)
+        for ref in ir.constantReferences where ir[ref].op == .KGC {
+            if case .closure? = relocations[Int(ir[ref].op1)] { lowering.prototypeGuards.insert(ref.raw) }
+        }
+        lowering.lower()
         return (symbol, TraceAddressing.payloadWord(ir.payloadCount))
     }
 

@@ -32,6 +32,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     let addressing: TraceAddressing
     let module: LLVMModule
     var addressTable: LLVMValueRef?
+    /// Closure constants that guards compare functions with by prototype (an ahead-of-time
+    /// trace: the closure it recorded exists only in the recording run).
+    var prototypeGuards: Set<UInt16> = []
     /// The stack slots the trace's inlined frames need above its base (0: none).
     let stackNeeded: Int
     /// What a run (or loop iteration) charges to the instruction budget, and the exit taken
@@ -761,7 +764,9 @@ final class TraceLowering: RuntimeCodeEmitter {
             } else if ins.type == .int || TraceLowering.isInteger64(ins.type) {
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, value(ins.ref1), value(ins.ref2))
             } else {
-                let x = b.ptrToInt(value(ins.ref1), cx.i64), y = b.ptrToInt(value(ins.ref2), cx.i64)
+                var x = b.ptrToInt(value(ins.ref1), cx.i64)
+                let y = b.ptrToInt(value(ins.ref2), cx.i64)
+                if prototypeGuards.contains(ins.op2) { x = b.ptrToInt(protoOf(value(ins.ref1)), cx.i64) }
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, x, y)
             }
             guardHolds(condition, exit: exit)
