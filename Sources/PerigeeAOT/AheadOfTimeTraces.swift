@@ -101,7 +101,8 @@ struct AheadOfTimeTraces {
             guard valid(position.function, position.pc) else { return nil }
             let snap = p.ir.snapshots[i]
             lines.append("exit \(functions[position.function]) \(position.pc) \(snap.multres.map(String.init) ?? "-") "
-                         + "\(p.failures[i].map(String.init) ?? "-") \(p.yields.contains(i) ? 1 : 0) \(i == p.gcExit ? 1 : 0)")
+                         + "\(p.failures[i].map(String.init) ?? "-") \(p.yields.contains(i) ? 1 : 0) \(i == p.gcExit ? 1 : 0) "
+                         + "\(i == p.finalSnapshot ? 1 : 0)")
         }
         for cell in TraceCell.allCases { lines.append("word \(cell.rawValue) \(cell.name)") }
         for (payload, r) in p.relocations.sorted(by: { $0.key < $1.key }) {

@@ -124,6 +124,14 @@ public struct TraceProfile: Hashable {
     }
 }
 
+extension TraceProfile {
+    /// The same trace, whatever its number: path, ending, parent and code alike.
+    func sameTrace(as other: TraceProfile) -> Bool {
+        anchor == other.anchor && path == other.path && ending == other.ending && parent == other.parent
+            && code == other.code && notPortable == other.notPortable
+    }
+}
+
 /// A trace's IR as PerigeeJIT's `PortableTrace` encodes it: lines naming functions by their
 /// index in `functions`.
 public struct TraceCode: Hashable {
@@ -165,12 +173,24 @@ public struct Profile: Equatable {
             for (pc, site) in f.sites { mine.sites[pc, default: SiteProfile()].merge(site) }
             functions[key] = mine
         }
-        let offset = traces.map(\.number).max() ?? 0
-        for var t in other.traces {
-            t.number += offset
-            t.parent = t.parent.map { $0 + offset }
-            if let link = t.code?.link { t.code?.link = link + offset }
+        // A trace the other run compiled alike (same path and code, its parent and link
+        // mapped) is kept once; the others are renumbered after this profile's. Parents and
+        // links have smaller numbers than the traces naming them (they were compiled first).
+        var next = (traces.map(\.number).max() ?? 0) + 1
+        var renumbered: [Int: Int] = [:]
+        for var t in other.traces.sorted(by: { $0.number < $1.number }) {
+            let number = t.number
+            t.parent = t.parent.map { renumbered[$0] ?? $0 }
+            if let link = t.code?.link { t.code?.link = renumbered[link] ?? link }
+            if let same = traces.first(where: { $0.sameTrace(as: t) }) {
+                renumbered[number] = same.number
+                continue
+            }
+            t.number = next
+            renumbered[number] = next
+            next += 1
             traces.append(t)
         }
+
     }
 }

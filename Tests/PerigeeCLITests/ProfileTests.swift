@@ -52,7 +52,7 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(String(decoding: run.out, as: UTF8.self), "numbers\t132300\t0\n")
         let profile = try text("app.profile")
         let lines = profile.split(separator: "\n")
-        XCTAssertEqual(lines.first, "perigee-profile 1")
+        XCTAssertEqual(lines.first, "perigee-profile 2")
         XCTAssertEqual(lines.last, "end")
         XCTAssertTrue(lines.contains { $0.hasPrefix("chunk 0 ") && $0.hasSuffix(" @app.lua") }, profile)
         XCTAssertTrue(lines.contains { $0.hasPrefix("site ") && $0.hasSuffix(" number number") }, profile)
@@ -64,8 +64,14 @@ final class ProfileTests: XCTestCase {
         try write("loop.lua", "local function f() local t = {} for i = 1, 5000 do t[i] = i * 2 end return #t end print(f())")
         XCTAssertEqual(try runPerigee(["profile", "-o", "loop.profile", "-Ocompilethread=0", "loop.lua"], in: work).status, 0)
         let loopProfile = try text("loop.profile")
-        XCTAssertTrue(loopProfile.split(separator: "\n").contains { $0.hasPrefix("trace 0:1:") && $0.contains(" loop 0:1:") },
-                      loopProfile)
+        let loopLines = loopProfile.split(separator: "\n")
+        XCTAssertTrue(loopLines.contains { $0.hasPrefix("trace 0:1:") && $0.contains(" loop 0:1:") }, loopProfile)
+        // ... with its code, in portable form: functions named by chunk and index, the
+        // IR's constants by what they are.
+        XCTAssertTrue(loopLines.contains { $0.hasPrefix("tracecode 1 - 0 - 0:1") }, loopProfile)
+        XCTAssertTrue(loopLines.contains { $0.hasPrefix("tir head ") }, loopProfile)
+        XCTAssertTrue(loopLines.contains { $0.hasPrefix("tir i SLOAD ") }, loopProfile)
+        XCTAssertTrue(loopLines.contains { $0.hasPrefix("tir s 0 ") }, loopProfile)
 
         // The option of the plain command line writes the same kind of file.
         let option = try runPerigee(["--profile-out=other.profile", "app.lua", "strings"], in: work)
@@ -207,6 +213,81 @@ final class ProfileTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("perigee: loop.lua: not a valid profile (line 1:"), bad.err)
     }
 
+    /// The recorded traces go into the executable and run there: its loops enter them (the
+    /// executable counts entries with PERIGEE_JIT_STATS), on other input too.
+    static let traceProgram = """
+        local n = tonumber(arg and arg[1]) or 20000
+        local function kernel(t, k)
+          local s = 0
+          for i = 1, #t do s = s + t[i] * k + (i % 3 == 0 and 1 or 0) end
+          return s
+        end
+        local t = {}
+        for i = 1, 200 do t[i] = i * 0.5 end
+        local total, words = 0, {}
+        for r = 1, n do
+          total = total + kernel(t, r % 5)
+          if r % 1000 == 0 then words[#words + 1] = string.format("%d", r) end
+        end
+        print(total, #words, table.concat(words, ","):sub(1, 20))
+        """
+
+    func testRecordedTracesRunInTheExecutable() throws {
+        try write("traces.lua", ProfileTests.traceProgram)
+        XCTAssertEqual(try runPerigee(["profile", "-o", "traces.profile", "traces.lua", "2000"], in: work).status, 0)
+        let profile = try text("traces.profile")
+        XCTAssertTrue(profile.contains("\ntracecode "), profile)
+        let build = try runPerigee(["build", "traces.lua", "--profile", "traces.profile", "--profile-report", "-o", "traces"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        XCTAssertEqual(build.err, "")
+        let report = String(decoding: build.out, as: UTF8.self)
+        XCTAssertTrue(report.contains("trace 1: compiled into the executable (loop)"), report)
+        for (input, expected) in [("20000", "39980000\t20\t1000,2000,3000,4000,\n"), ("7", "13986\t0\t\n")] {
+            let result = try runProgram(work.appendingPathComponent("traces").path, [input], in: work,
+                                        environment: ["PERIGEE_JIT_STATS": "1"])
+            XCTAssertEqual(result.status, 0, result.err)
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), expected, "input \(input)")
+            let stats = result.err.split(separator: " ")
+            XCTAssertTrue(result.err.hasPrefix("compiled traces: "), result.err)
+            if input == "20000", let i = stats.firstIndex(of: "entries,"), let n = Int(stats[i - 1]) {
+                XCTAssertGreaterThan(n, 1000, result.err)
+            } else if input == "20000" {
+                XCTFail(result.err)
+            }
+        }
+    }
+
+    /// Trace code that does not decode or does not fit the program: a warning, the trace is
+    /// left out, and the executable is right.
+    func testDamagedTraceCodeIsLeftOut() throws {
+        try write("traces.lua", ProfileTests.traceProgram)
+        XCTAssertEqual(try runPerigee(["profile", "-o", "good.profile", "traces.lua", "2000"], in: work).status, 0)
+        let good = try text("good.profile").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let firstIR = good.firstIndex { $0.hasPrefix("tir i ") }!
+        let firstSnapshot = good.firstIndex { $0.hasPrefix("tir s ") }!
+        var cases: [(String, [String], String)] = []
+        var bogus = good
+        bogus[firstIR] = "tir i BOGUS number 0 0 0 0"
+        cases.append(("op.profile", bogus, "trace code: bad instruction"))
+        var range = good
+        range[firstIR] = "tir i ADD number 0 40000 40001 0"
+        cases.append(("range.profile", range, "trace code: an operand out of range"))
+        var position = good
+        var fields = position[firstSnapshot].split(separator: " ").map(String.init)
+        fields[3] = "99999"
+        position[firstSnapshot] = fields.joined(separator: " ")
+        cases.append(("position.profile", position, "does not match the program's bytecode"))
+        for (name, lines, problem) in cases {
+            try write(name, lines.joined(separator: "\n"))
+            let build = try runPerigee(["build", "traces.lua", "--profile", name, "-o", "traces"], in: work)
+            XCTAssertEqual(build.status, 0, "\(name): \(build.err)")
+            XCTAssertTrue(build.err.hasPrefix("perigee: \(name): trace "), "\(name): \(build.err)")
+            XCTAssertTrue(build.err.contains(problem), "\(name): \(build.err)")
+            let result = try runProgram(work.appendingPathComponent("traces").path, ["3000"], in: work)
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "5997000\t3\t1000,2000,3000\n", name)
+        }
+    }
+
     /// Damaged profiles, profiles of another version of the source or of another Perigee:
     /// a warning naming the profile, and the same executable as without one.
     func testUnusableProfilesAreWarningsAndTheBuildGoesOn() throws {
@@ -219,7 +300,7 @@ final class ProfileTests: XCTestCase {
             ("binary.profile", "\u{1}\u{2}\u{0}garbage", "not a valid profile (line 1"),
             ("truncated.profile", String(good.prefix(good.count / 2)), "not a valid profile"),
             ("noend.profile", good.replacingOccurrences(of: "end\n", with: ""), "ends without 'end'"),
-            ("version.profile", good.replacingOccurrences(of: "perigee-profile 1", with: "perigee-profile 7"), "profile format version 7"),
+            ("version.profile", good.replacingOccurrences(of: "perigee-profile 2", with: "perigee-profile 7"), "profile format version 7"),
             ("producer.profile", good.replacingOccurrences(of: "producer Perigee%200.1.0", with: "producer Perigee%209.9"), "recorded by Perigee 9.9"),
             ("field.profile", goodLines.map { $0.hasPrefix("site ") ? $0 + " extra" : String($0) }.joined(separator: "\n"), "'site' takes 4 fields"),
             ("number.profile", goodLines.map { $0.hasPrefix("branch ") ? "branch 3 -1 x" : String($0) }.joined(separator: "\n"), "bad count"),
@@ -252,23 +333,28 @@ final class ProfileTests: XCTestCase {
         let directory = testsDirectory.appendingPathComponent("conformance")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".lua") }.sorted()
         XCTAssertGreaterThan(names.count, 10)
-        var specialized = 0
+        var specialized = 0, withTraces = 0
         for name in names {
             let expected = String(decoding: try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))),
                                   as: UTF8.self)
             let profile = work.appendingPathComponent(name + ".profile").path
-            let run = try runPerigee(["profile", "-o", profile, name], in: directory)
+            // Low thresholds, so that the scripts' loops become traces the build compiles in.
+            let run = try runPerigee(["profile", "-o", profile, "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0",
+                                      "-Ocompilebudget=0", name], in: directory)
             XCTAssertEqual(run.status, 0, "\(name) (profiled): \(run.err)")
             XCTAssertEqual(String(decoding: run.out, as: UTF8.self), expected, "\(name) (profiled)")
             let executable = work.appendingPathComponent(String(name.dropLast(4))).path
             let build = try runPerigee(["build", name, "-O1", "--profile", profile, "--profile-report", "-o", executable], in: directory)
             XCTAssertEqual(build.status, 0, "\(name): \(build.err)")
             XCTAssertFalse(build.err.contains(profile), "\(name): its own profile applies: \(build.err)")
-            if String(decoding: build.out, as: UTF8.self).contains(": direct call") { specialized += 1 }
+            let report = String(decoding: build.out, as: UTF8.self)
+            if report.contains(": direct call") { specialized += 1 }
+            if report.contains("compiled into the executable (") { withTraces += 1 }
             let result = try runProgram(executable, [], in: directory)
             XCTAssertEqual(result.status, 0, "\(name) (compiled with its profile): \(result.err)")
             XCTAssertEqual(String(decoding: result.out, as: UTF8.self), expected, "\(name) (compiled with its profile)")
         }
         XCTAssertGreaterThan(specialized, 10, "profiles lead to specialized calls")
+        XCTAssertGreaterThan(withTraces, 40, "recorded traces are compiled into the executables")
     }
 }

@@ -285,6 +285,11 @@ struct CompiledProgram {
         }
         if traceCount > 0 { vm.installCompiledTraces(traceList, main: function.proto, program: program) }
         let (callStatus, _) = catchingInterrupts { vm.call(Value(function: function), arguments.dropFirst().map { vm.string($0) }) }
+        if traceCount > 0, getenv("PERIGEE_JIT_STATS") != nil {
+            let installed = vm.traces.traces.count
+            writeStandardError("compiled traces: \(installed) installed of \(traceCount), \(vm.traces.entries) entries, "
+                               + "\(vm.traces.exitsTaken) exits to the interpreter\n")
+        }
         if callStatus != .ok {
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
             return 1

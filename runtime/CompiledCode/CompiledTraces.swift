@@ -11,7 +11,8 @@
 /// payloads, each described in the trace's descriptor, one record per line:
 ///
 ///     trace NUMBER PARENT PARENTEXIT LINK ANCHORFUNCTION ANCHORPC LOOPSTART
-///     exit FUNCTION PC MULTRES FAILEDCALLEE YIELDS COLLECTS     (one per snapshot, in order)
+///     exit FUNCTION PC MULTRES FAILEDCALLEE YIELDS COLLECTS LINKS   (one per snapshot, in order;
+///                                     LINKS: the trace's end, which leads into LINK)
 ///     word INDEX KIND ARGS...                                    (the words to fill)
 ///
 /// Functions are preorder indexes in the main chunk; `-` is none. Word kinds: the cells
@@ -37,7 +38,7 @@ struct CompiledTraceDescriptor {
     var link: Int?
     var anchor: (function: Int, pc: Int)?
     var loopStart = 0
-    var exits: [(function: Int, pc: Int, multres: Int?, failedCallee: Int?, yields: Bool, collects: Bool)] = []
+    var exits: [(function: Int, pc: Int, multres: Int?, failedCallee: Int?, yields: Bool, collects: Bool, links: Bool)] = []
     var words: [(index: Int, kind: Substring, args: [Substring])] = []
 
     init?(_ text: String) {
@@ -54,8 +55,8 @@ struct CompiledTraceDescriptor {
                 if let af = int(5), let apc = int(6) { anchor = (af, apc) }
                 loopStart = ls
             case "exit":
-                guard f.count == 7, let fn = int(1), let pc = int(2) else { return nil }
-                exits.append((fn, pc, int(3), int(4), f[5] == "1", f[6] == "1"))
+                guard f.count == 8, let fn = int(1), let pc = int(2) else { return nil }
+                exits.append((fn, pc, int(3), int(4), f[5] == "1", f[6] == "1", f[7] == "1"))
             case "word":
                 guard f.count >= 3, let index = int(1) else { return nil }
                 words.append((index, f[2], Array(f[3...])))
@@ -191,7 +192,7 @@ extension LuaVM {
             let number = self.traces.reserve()
             let linked = d.link.flatMap { installed[$0] }
             let exits = d.exits.indices.map { i in
-                TraceExit(pc: exitPCs[i], link: i == d.exits.count - 1 ? linked?.entry : nil, trace: number,
+                TraceExit(pc: exitPCs[i], link: d.exits[i].links ? linked?.entry : nil, trace: number,
                           sideTraces: false, failedCallee: d.exits[i].failedCallee, yields: d.exits[i].yields,
                           collects: d.exits[i].collects, multres: d.exits[i].multres)
             }
