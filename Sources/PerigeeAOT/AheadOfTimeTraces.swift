@@ -97,6 +97,7 @@ struct AheadOfTimeTraces {
         }
         var lines = ["trace \(trace.number) \(trace.parent.map(String.init) ?? "-") \(code.parentExit) "
                      + "\(code.link.map(String.init) ?? "-") \(anchor.map { "\($0.function) \($0.pc)" } ?? "- -") \(p.loopStart)"]
+        lines.append("functions " + Set(functions).sorted().map(String.init).joined(separator: " "))
         for (i, position) in p.positions.enumerated() {
             guard valid(position.function, position.pc) else { return nil }
             let snap = p.ir.snapshots[i]

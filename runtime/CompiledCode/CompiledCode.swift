@@ -272,9 +272,9 @@ struct CompiledProgram {
             return 1
         }
         let traceList = UnsafeBufferPointer(start: traces, count: traceCount)
-        // The functions holding trace anchors run in the interpreter, which enters the traces.
+        // The functions the traces run in run in the interpreter (CompiledTraces.swift).
         vm.attachCompiledCode(program, UnsafeBufferPointer(start: entries, count: entryCount),
-                              except: traceCount > 0 ? vm.anchorFunctions(traceList) : [])
+                              except: traceCount > 0 ? vm.traceFunctions(traceList) : [])
         // arg[0] is the executable as it was invoked (the script it was built from is only the
         // chunk name of its messages).
         vm.setArguments(script: arguments.first ?? programName, Array(arguments.dropFirst()), interpreter: nil)

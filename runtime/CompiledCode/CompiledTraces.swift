@@ -2,15 +2,21 @@
 /// recorded run's JIT compiled, rebuilt against the program's bytecode and compiled ahead of
 /// time. At start-up the executable installs them as the JIT installs its own: a root
 /// trace patches its anchor (JFORL, JLOOP, JITERL, JFUNCF), a side trace becomes the link
-/// of its parent's exit, and the functions holding anchors run in the interpreter, which
-/// enters the traces (their other code is as fast as the interpreter, their loops as fast
-/// as traces). There is no recorder: exits go on in the interpreter.
+/// of its parent's exit. There is no recorder: exits go on in the interpreter.
+///
+/// The functions a trace runs in run in the interpreter, not as compiled functions: the
+/// interpreter enters the traces at their anchors, and a trace that returns from its first
+/// frame into its caller's, and goes on there, must find that caller's activation in the
+/// same interpreter run (a compiled caller waiting on the native stack would run the rest
+/// of its code a second time when the interpreter returns to it). Their other code is then
+/// as fast as the interpreter, their loops as fast as traces.
 ///
 /// A trace's code finds what only this process knows in a table of 64-bit words
 /// (PerigeeJIT's `TraceAddressing.table`): the runtime's cells, then its constants'
 /// payloads, each described in the trace's descriptor, one record per line:
 ///
 ///     trace NUMBER PARENT PARENTEXIT LINK ANCHORFUNCTION ANCHORPC LOOPSTART
+///     functions FUNCTION...                                      (those it runs in)
 ///     exit FUNCTION PC MULTRES FAILEDCALLEE YIELDS COLLECTS LINKS   (one per snapshot, in order;
 ///                                     LINKS: the trace's end, which leads into LINK)
 ///     word INDEX KIND ARGS...                                    (the words to fill)
@@ -38,6 +44,7 @@ struct CompiledTraceDescriptor {
     var link: Int?
     var anchor: (function: Int, pc: Int)?
     var loopStart = 0
+    var functions: [Int] = []
     var exits: [(function: Int, pc: Int, multres: Int?, failedCallee: Int?, yields: Bool, collects: Bool, links: Bool)] = []
     var words: [(index: Int, kind: Substring, args: [Substring])] = []
 
@@ -57,6 +64,11 @@ struct CompiledTraceDescriptor {
             case "exit":
                 guard f.count == 8, let fn = int(1), let pc = int(2) else { return nil }
                 exits.append((fn, pc, int(3), int(4), f[5] == "1", f[6] == "1", f[7] == "1"))
+            case "functions":
+                for field in f.dropFirst() {
+                    guard let fn = Int(field) else { return nil }
+                    functions.append(fn)
+                }
             case "word":
                 guard f.count >= 3, let index = int(1) else { return nil }
                 words.append((index, f[2], Array(f[3...])))
@@ -106,10 +118,10 @@ extension LuaVM {
         return v.isFunction && !v.function.isLua ? v : nil
     }
 
-    /// The main chunk's functions that hold the anchors of `traces`: they run in the
-    /// interpreter (which enters the traces), not as compiled functions.
-    func anchorFunctions(_ traces: UnsafeBufferPointer<CompiledTrace>) -> Set<Int> {
-        Set(traces.compactMap { CompiledTraceDescriptor(String(cString: $0.descriptor))?.anchor?.function })
+    /// The main chunk's functions that `traces` run in: they run in the interpreter (see
+    /// above), not as compiled functions.
+    func traceFunctions(_ traces: UnsafeBufferPointer<CompiledTrace>) -> Set<Int> {
+        Set(traces.flatMap { CompiledTraceDescriptor(String(cString: $0.descriptor))?.functions ?? [] })
     }
 
     /// Installs `traces` (in trace-number order) into the functions of `main`'s prototype
