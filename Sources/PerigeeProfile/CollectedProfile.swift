@@ -40,16 +40,24 @@ extension Profile {
             }
             functions[key] = f
         }
+        // Trace numbers start again at 1 after `jit.flush()`: the profile numbers the traces
+        // in the order they were compiled, and a parent or link is the latest trace of its number.
+        var latest: [Int: Int] = [:], numbered = 0
         for t in collector.traces {
+            numbered += 1
+            let number = numbered
+            defer { latest[t.number] = number }
             let path = t.path.compactMap { step in keys[step.function].map { CodePosition(function: $0, pc: step.pc) } }
             guard path.count == t.path.count else { continue }
             let anchor = t.anchor.flatMap { a in keys[a.function].map { CodePosition(function: $0, pc: a.pc) } }
-            var trace = TraceProfile(anchor: anchor, path: path, ending: t.ending, number: t.number, parent: t.parent)
+            var trace = TraceProfile(anchor: anchor, path: path, ending: t.ending, number: number,
+                                     parent: t.parent.map { latest[$0] ?? 0 })
             switch t.code {
             case .success(let code):
                 let functions = code.functions.compactMap { keys[$0] }
                 if functions.count == code.functions.count {
-                    trace.code = TraceCode(functions: functions, lines: code.lines, parentExit: code.parentExit, link: code.link)
+                    trace.code = TraceCode(functions: functions, lines: code.lines, parentExit: code.parentExit,
+                                           link: code.link.map { latest[$0] ?? 0 })
                 } else {
                     trace.notPortable = "it ran in a function of a chunk the profile does not name"
                 }
