@@ -14,8 +14,17 @@ import PerigeeRuntime
 struct AheadOfTimeTraces {
     struct Selected {
         let number: Int
+        let parent: Int?
+        let link: Int?
         let portable: PortableTrace
         let descriptor: String
+        /// The functions that must run in the interpreter for the trace (CompiledTraces.swift),
+        /// by preorder index.
+        let interpreted: Set<Int>
+        /// What the trace ran in the recorded run: a root trace's entries and rounds times
+        /// its recorded path's length.
+        let work: Int
+        let summary: String
     }
 
     private(set) var selected: [Selected] = []
@@ -74,21 +83,60 @@ struct AheadOfTimeTraces {
                 problems.append("trace \(trace.number): \(error.message); it is not compiled")
                 continue
             }
+            // The start frame's function, and those of frames below it the trace returns to.
+            var interpreted = Set(anchor.map { [$0.function] } ?? [])
+            for (i, snap) in portable.ir.snapshots.enumerated() where snap.baseOffset < 0 {
+                interpreted.insert(fn[portable.positions[i].function])
+            }
             guard let descriptor = AheadOfTimeTraces.describe(trace, code, portable, functions: fn, anchor: anchor,
-                                                              preorder: preorder) else {
+                                                              interpreted: interpreted, preorder: preorder) else {
                 problems.append("trace \(trace.number) does not match the program's bytecode; it is not compiled")
                 continue
             }
             chosen.insert(trace.number)
-            selected.append(Selected(number: trace.number, portable: portable, descriptor: descriptor))
-            report.append("\(name): compiled into the executable (\(trace.ending))")
+            selected.append(Selected(number: trace.number, parent: trace.parent, link: code.link, portable: portable,
+                                     descriptor: descriptor, interpreted: interpreted,
+                                     work: (trace.entries + trace.rounds) * trace.path.count,
+                                     summary: "\(name): compiled into the executable (\(trace.ending))"))
+        }
+        dropUncovered(profile, preorder)
+        report += selected.map(\.summary)
+    }
+
+    /// Leaves out the traces whose functions would run in the interpreter more than the
+    /// traces run for them: a function running interpreted outside its traces is slower than
+    /// its compiled code, so its traces only pay when they cover its work. In the recorded
+    /// run the interpreter ran what the traces did not: a function whose interpreter count
+    /// (observed instructions) exceeds its traces' work (rounds times path length) keeps its
+    /// compiled code, and its traces (with those that depend on them) go. (The recorded run
+    /// is often a small input, where warming up weighs more than in the runs that matter:
+    /// the bar is set by measurement, heapsort and iteration gaining, fannkuch-redux losing.)
+    private mutating func dropUncovered(_ profile: ProgramProfile, _ preorder: [Prototype]) {
+        func interpreterCount(_ f: Int) -> Int {
+            profile.function(preorder[f])?.sites.values.reduce(0) { $0 + $1.hits } ?? 0
+        }
+        while true {
+            var work: [Int: Int] = [:]
+            for t in selected { for f in t.interpreted { work[f, default: 0] += t.work } }
+            guard let (f, _) = work.first(where: { interpreterCount($0.key) > $0.value }) else { return }
+            var dropped = Set(selected.filter { $0.interpreted.contains(f) }.map(\.number))
+            // With their side traces and the traces that lead into them.
+            for t in selected where t.parent.map(dropped.contains) == true || t.link.map(dropped.contains) == true {
+                dropped.insert(t.number)
+            }
+            for t in selected where dropped.contains(t.number) {
+                report.append("trace \(t.number): not compiled into the executable: function \(f) would run in the "
+                              + "interpreter beside it, and the recorded run spent more there (\(interpreterCount(f)) "
+                              + "observed instructions) than its traces did (\(work[f] ?? 0): rounds times path length)")
+            }
+            selected.removeAll { dropped.contains($0.number) }
         }
     }
 
     /// The runtime's descriptor of a trace (see CompiledTraces.swift), or nil when a code
     /// position or constant it names is not in the program.
     private static func describe(_ trace: TraceProfile, _ code: TraceCode, _ p: PortableTrace, functions: [Int],
-                                 anchor: (function: Int, pc: Int)?, preorder: [Prototype]) -> String? {
+                                 anchor: (function: Int, pc: Int)?, interpreted: Set<Int>, preorder: [Prototype]) -> String? {
         func valid(_ f: Int, _ pc: Int) -> Bool { pc >= 0 && pc < preorder[functions[f]].bytecode.count }
         if let anchor {
             guard anchor.pc < preorder[anchor.function].bytecode.count else { return nil }
@@ -97,7 +145,7 @@ struct AheadOfTimeTraces {
         }
         var lines = ["trace \(trace.number) \(trace.parent.map(String.init) ?? "-") \(code.parentExit) "
                      + "\(code.link.map(String.init) ?? "-") \(anchor.map { "\($0.function) \($0.pc)" } ?? "- -") \(p.loopStart)"]
-        lines.append("functions " + Set(functions).sorted().map(String.init).joined(separator: " "))
+        lines.append((["functions"] + interpreted.sorted().map(String.init)).joined(separator: " "))
         for (i, position) in p.positions.enumerated() {
             guard valid(position.function, position.pc) else { return nil }
             let snap = p.ir.snapshots[i]

@@ -211,28 +211,13 @@ extension PortableTrace {
     public static func text(_ r: TraceRelocation) -> String {
         switch r {
         case .bits(let b): return "bits " + String(b, radix: 16)
-        case .string(let bytes): return "str " + escape(bytes)
-        case .library(let library, let key): return "lib \(escape(Array(library.utf8))) \(key.map { escape(Array($0.utf8)) } ?? "-")"
+        case .string(let bytes): return "str " + escapeField(bytes)
+        case .library(let library, let key): return "lib \(escapeField(library.utf8)) \(key.map { escapeField($0.utf8) } ?? "-")"
         case .functionConstant(let f, let index): return "const \(f) \(index)"
         case .prototype(let f): return "proto \(f)"
         case .closure(let f): return "closure \(f)"
         case .codePosition(let f, let pc, let flags): return "pc \(f) \(pc) \(String(flags, radix: 16))"
         }
-    }
-
-    /// Bytes as one field: those at or below space, at or above 0x7F, and `%` as `%XX`;
-    /// nothing as `%`.
-    static func escape(_ bytes: [UInt8]) -> String {
-        if bytes.isEmpty { return "%" }
-        var out = ""
-        for b in bytes {
-            if b <= 0x20 || b >= 0x7F || b == 0x25 {
-                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            } else {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            }
-        }
-        return out
     }
 }
 
@@ -366,10 +351,10 @@ extension PortableTrace {
         let a = Array(f)
         switch (a[0], a.count) {
         case ("bits", 2): guard let b = UInt64(a[1], radix: 16) else { throw fail }; return .bits(b)
-        case ("str", 2): guard let s = unescapeTraceField(a[1]) else { throw fail }; return .string(s)
+        case ("str", 2): guard let s = unescapeField(a[1]) else { throw fail }; return .string(s)
         case ("lib", 3):
-            guard let l = unescapeTraceField(a[1]) else { throw fail }
-            let key = a[2] == "-" ? nil : unescapeTraceField(a[2]).map { String(decoding: $0, as: UTF8.self) }
+            guard let l = unescapeField(a[1]) else { throw fail }
+            let key = a[2] == "-" ? nil : unescapeField(a[2]).map { String(decoding: $0, as: UTF8.self) }
             if a[2] != "-" && key == nil { throw fail }
             return .library(String(decoding: l, as: UTF8.self), key: key)
         case ("const", 3): guard let i = Int(a[2]), i >= 0 else { throw fail }; return .functionConstant(function: try function(a[1]), index: i)

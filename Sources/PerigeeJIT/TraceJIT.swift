@@ -543,7 +543,14 @@ public final class TraceJIT {
                                   number: number)
             }
             self.compiled += 1
-            if let traceObserver { traceObserver(observed(recorder, number: number, code: portable)) }
+            if let traceObserver {
+                var observation = observed(recorder, number: number, code: portable)
+                if recorder.parentExit == nil {
+                    let table = vm.traces
+                    observation.statistics = { table.statistics(number) }
+                }
+                traceObserver(observation)
+            }
             if let dump {
                 output(header + (dump.llvm ? "---- TRACE \(number) LLVM\n" + llvmIR : "")
                        + (dump.trace ? "---- TRACE \(number) stop -> \(ending(recorder).dropFirst())\n\n" : ""))

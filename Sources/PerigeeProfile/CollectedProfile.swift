@@ -52,6 +52,7 @@ extension Profile {
             let anchor = t.anchor.flatMap { a in keys[a.function].map { CodePosition(function: $0, pc: a.pc) } }
             var trace = TraceProfile(anchor: anchor, path: path, ending: t.ending, number: number,
                                      parent: t.parent.map { latest[$0] ?? 0 })
+            (trace.entries, trace.rounds) = t.statistics()
             switch t.code {
             case .success(let code):
                 let functions = code.functions.compactMap { keys[$0] }

@@ -112,6 +112,9 @@ public struct TraceProfile: Hashable {
     /// Its IR in portable form, or why it has none.
     public var code: TraceCode?
     public var notPortable: String?
+    /// A root trace's entries and the rounds its loop went in the recorded run.
+    public var entries = 0
+    public var rounds = 0
     public init(anchor: CodePosition?, path: [CodePosition], ending: String, number: Int = 0, parent: Int? = nil,
                 code: TraceCode? = nil, notPortable: String? = nil) {
         self.anchor = anchor
@@ -182,8 +185,10 @@ public struct Profile: Equatable {
             let number = t.number
             t.parent = t.parent.map { renumbered[$0] ?? $0 }
             if let link = t.code?.link { t.code?.link = renumbered[link] ?? link }
-            if let same = traces.first(where: { $0.sameTrace(as: t) }) {
-                renumbered[number] = same.number
+            if let i = traces.firstIndex(where: { $0.sameTrace(as: t) }) {
+                renumbered[number] = traces[i].number
+                traces[i].entries += t.entries
+                traces[i].rounds += t.rounds
                 continue
             }
             t.number = next

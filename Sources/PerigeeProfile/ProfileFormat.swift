@@ -40,48 +40,9 @@ public enum ProfileFormat {
         return t
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            if byte <= 0x20 || byte >= 0x7f || byte == 0x25 {
-                let hex = Array("0123456789ABCDEF")
-                out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
-            } else {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            }
-        }
-        return out.isEmpty ? "%" : out
-    }
+    static func escape(_ s: String) -> String { escapeField(s.utf8) }
 
-    static func unescape(_ s: Substring) -> String? {
-        if s == "%" { return "" }
-        var bytes: [UInt8] = []
-        var i = s.utf8.startIndex
-        let u = s.utf8
-        while i != u.endIndex {
-            let c = u[i]
-            if c == 0x25 {
-                let h = u.index(after: i)
-                guard h != u.endIndex, u.index(after: h) != u.endIndex,
-                      let hi = hexValue(u[h]), let lo = hexValue(u[u.index(after: h)]) else { return nil }
-                bytes.append(hi << 4 | lo)
-                i = u.index(h, offsetBy: 2)
-            } else {
-                bytes.append(c)
-                i = u.index(after: i)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
+    static func unescape(_ s: Substring) -> String? { unescapeField(s).map { String(decoding: $0, as: UTF8.self) } }
 
     // MARK: Writing
 
@@ -119,8 +80,8 @@ public enum ProfileFormat {
             let parent = t.parent.map(String.init) ?? "-"
             if let code = t.code, code.functions.allSatisfy({ number[$0.chunk] != nil }) {
                 let functions = code.functions.map { "\(number[$0.chunk]!):\($0.index)" }
-                lines.append((["tracecode", "\(t.number)", parent, "\(code.parentExit)", code.link.map(String.init) ?? "-"]
-                              + functions).joined(separator: " "))
+                lines.append((["tracecode", "\(t.number)", parent, "\(code.parentExit)", code.link.map(String.init) ?? "-",
+                               "\(t.entries)", "\(t.rounds)"] + functions).joined(separator: " "))
                 lines += code.lines.map { "tir " + $0 }
             } else {
                 lines.append("tracenote \(t.number) \(parent) \(escape(t.notPortable ?? "no code"))")
@@ -244,11 +205,13 @@ public enum ProfileFormat {
                 guard let ending = unescape(f[2]) else { throw fail(n, "bad trace ending") }
                 p.traces.append(TraceProfile(anchor: anchor, path: try f[3...].map { try position($0, n) }, ending: ending))
             case "tracecode":
-                guard f.count >= 5, !p.traces.isEmpty, p.traces[p.traces.count - 1].code == nil else {
-                    throw fail(n, "'tracecode' needs a number, a parent, an exit and a link, after its 'trace'")
+                guard f.count >= 7, !p.traces.isEmpty, p.traces[p.traces.count - 1].code == nil else {
+                    throw fail(n, "'tracecode' needs a number, a parent, an exit, a link, entries and rounds, after its 'trace'")
                 }
+                p.traces[p.traces.count - 1].entries = try int(f[5], n, "entries")
+                p.traces[p.traces.count - 1].rounds = try int(f[6], n, "rounds")
                 var functions: [FunctionKey] = []
-                for field in f[5...] {
+                for field in f[7...] {
                     let parts = field.split(separator: ":")
                     guard parts.count == 2 else { throw fail(n, "bad function '\(field)'") }
                     functions.append(try function(parts[0], parts[1], n))

@@ -169,13 +169,13 @@ extension LuaVM {
                     guard w.args.count == 1, let b = UInt64(w.args[0], radix: 16) else { resolved = false; break }
                     values.append((w.index, b))
                 case "str":
-                    guard w.args.count == 1, let bytes = unescapeTraceField(w.args[0]),
+                    guard w.args.count == 1, let bytes = unescapeField(w.args[0]),
                           let s = bytes.withUnsafeBufferPointer({ g.intern($0) }) else { resolved = false; break }
                     roots.append(Value(string: s))
                     values.append((w.index, Value(string: s).bits & Value.payloadMask))
                 case "lib":
-                    guard w.args.count == 2, let library = unescapeTraceField(w.args[0]),
-                          let key = w.args[1] == "-" ? [] : unescapeTraceField(w.args[1]),
+                    guard w.args.count == 2, let library = unescapeField(w.args[0]),
+                          let key = w.args[1] == "-" ? [] : unescapeField(w.args[1]),
                           let v = libraryValue(String(decoding: library, as: UTF8.self),
                                                key: w.args[1] == "-" ? nil : String(decoding: key, as: UTF8.self))
                     else { resolved = false; break }
@@ -240,21 +240,4 @@ extension LuaVM {
         }
         for v in values { _ = roots.table.set(integer: roots.table.length() + 1, v, g) }
     }
-}
-
-/// A descriptor field's bytes: `%XX` escapes, `%` alone for none.
-public func unescapeTraceField(_ field: Substring) -> [UInt8]? {
-    if field == "%" { return [] }
-    var out: [UInt8] = []
-    var bytes = Array(field.utf8)[...]
-    while let b = bytes.popFirst() {
-        if b == 0x25 {
-            guard bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-            out.append(v)
-            bytes = bytes.dropFirst(2)
-        } else {
-            out.append(b)
-        }
-    }
-    return out
 }

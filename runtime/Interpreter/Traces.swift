@@ -84,6 +84,8 @@ struct TraceDoor {
     /// the times side traces of its exits went back into it (`TraceTable.retrace`), and of
     /// those the times it was through the same exit as the time before (one common path).
     var rounds = 0
+    /// All the rounds its loop went, for profiles.
+    var totalRounds = 0
     var reentries = 0
     var repeats = 0
     var lastReentry = -1
@@ -215,6 +217,11 @@ public final class TraceTable {
     }
 
     public func exit(_ number: Int) -> TraceExit { exits[number] }
+
+    /// How often root trace `number` was entered, and the rounds its loop went in all.
+    public func statistics(_ number: Int) -> (entries: Int, rounds: Int) {
+        number >= 1 && number <= traces.count ? (doors[number - 1].runs, doors[number - 1].totalRounds) : (0, 0)
+    }
 
     /// Sends exit `number` to trace code `entry` from now on (a side trace), or takes a
     /// failed side trace attempt into account (`entry` nil).
@@ -358,6 +365,7 @@ extension InterpreterRun {
             number = link(UnsafeMutableRawPointer(L), frame)
         }
         withVM { $0.traces.running -= 1 }
+        withVM { $0.traces.doors[root - 1].totalRounds += rounds }
         if reentries > 0 {
             withVM { $0.traces.countReentries(root, reentries, repeats: repeats, rounds: rounds, last: lastReentry) }
         }

@@ -103,6 +103,9 @@ public struct ObservedTrace {
     public let ending: String
     /// The trace's code in portable form (PerigeeJIT's `PortableTrace`), or why it has none.
     public var code: Result<ObservedTraceCode, TraceNotPortable>
+    /// How often the trace was entered and its loop went round, read when the profile is
+    /// written (a root trace's; zeros for side traces).
+    public var statistics: () -> (entries: Int, rounds: Int) = { (0, 0) }
     public init(number: Int, parent: Int?, anchor: (function: ObjectIdentifier, pc: Int)?,
                 path: [(function: ObjectIdentifier, pc: Int)], ending: String,
                 code: Result<ObservedTraceCode, TraceNotPortable>) {
