@@ -4,19 +4,22 @@
 /// trace patches its anchor (JFORL, JLOOP, JITERL, JFUNCF), a side trace becomes the link
 /// of its parent's exit. There is no recorder: exits go on in the interpreter.
 ///
-/// The functions a trace runs in run in the interpreter, not as compiled functions: the
-/// interpreter enters the traces at their anchors, and a trace that returns from its first
-/// frame into its caller's, and goes on there, must find that caller's activation in the
-/// same interpreter run (a compiled caller waiting on the native stack would run the rest
-/// of its code a second time when the interpreter returns to it). Their other code is then
-/// as fast as the interpreter, their loops as fast as traces.
+/// Some functions run in the interpreter, not as compiled functions: a root trace's own (the
+/// interpreter enters the trace at its anchor), and those of frames below a trace's first
+/// frame that it returns into and goes on in (that caller's activation must be in the same
+/// interpreter run: a compiled caller waiting on the native stack would run the rest of its
+/// code a second time when the interpreter returns to it). Their other code is then as fast
+/// as the interpreter, their loops as fast as traces; the build only keeps traces that
+/// covered most of their functions' work (PerigeeAOT's AheadOfTimeTraces). Frames the trace
+/// made above its first (inlined calls) are the interpreter's once an exit leaves them, and
+/// return into frames that are too, so inlined functions keep their compiled code.
 ///
 /// A trace's code finds what only this process knows in a table of 64-bit words
 /// (PerigeeJIT's `TraceAddressing.table`): the runtime's cells, then its constants'
 /// payloads, each described in the trace's descriptor, one record per line:
 ///
 ///     trace NUMBER PARENT PARENTEXIT LINK ANCHORFUNCTION ANCHORPC LOOPSTART
-///     functions FUNCTION...                                      (those it runs in)
+///     functions FUNCTION...                                      (those that run interpreted)
 ///     exit FUNCTION PC MULTRES FAILEDCALLEE YIELDS COLLECTS LINKS   (one per snapshot, in order;
 ///                                     LINKS: the trace's end, which leads into LINK)
 ///     word INDEX KIND ARGS...                                    (the words to fill)
