@@ -10,7 +10,7 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict] [--profile file [--profile-report]]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict] [--profile file [--profile-report] [--no-traces]]
           -o output        the executable (default: the script's name without .lua); with
                            --emit-llvm or --emit-obj alone, no executable is linked
           --emit-llvm F    write the optimized LLVM IR to F
@@ -23,7 +23,9 @@ struct BuildCommand {
           --profile F      specialize the code on the recorded run F ('perigee profile'):
                            guarded fast paths for the types and callees it saw; a profile
                            that is unreadable or of another source is a warning
+                           and the traces its JIT compiled, compiled in
           --profile-report say what the profile specialized and what it could not, and why
+          --no-traces      use the profile's feedback but not its traces
           --strict         fail when a required module cannot be found or compiled (otherwise
                            a warning, and require raises the error when the program runs)
 
@@ -42,6 +44,7 @@ struct BuildCommand {
         var jobs: Int? = nil
         var profile: String? = nil
         var profileReport = false
+        var noTraces = false
         var i = 0
         func value(_ option: String) -> String? {
             guard i + 1 < arguments.count else { return nil }
@@ -77,6 +80,8 @@ struct BuildCommand {
                 profile = v
             case "--profile-report":
                 profileReport = true
+            case "--no-traces":
+                noTraces = true
             case "-j", "--jobs":
                 guard let v = value(a), let n = Int(v), n >= 1, n <= 64 else {
                     return usage("'\(a)' needs a number of threads from 1 to 64")
@@ -104,6 +109,8 @@ struct BuildCommand {
         options.strict = strict
         options.profile = profile
         if profileReport && profile == nil { return usage("'--profile-report' needs '--profile file'") }
+        if noTraces && profile == nil { return usage("'--no-traces' needs '--profile file'") }
+        options.profileTraces = !noTraces
         options.link = output != nil || (emitLLVM == nil && emitObject == nil)
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }

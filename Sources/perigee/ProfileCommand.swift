@@ -109,7 +109,11 @@ final class ProfileRecording {
         self.programName = programName
     }
 
+    /// A profiled run compiles its traces in line (`-Ocompilethread=0`): each runs from the
+    /// moment it is recorded, so the profile sees how much of the program's work it did
+    /// (which `perigee build --profile` weighs), also on small inputs.
     func start(_ vm: LuaVM, _ jit: TraceJIT) {
+        _ = vm.traces.onOptions?(["compilethread=0"])
         jit.traceObserver = { [collector] trace in collector.traces.append(trace) }
         let before = vm.traces.beforeExit
         vm.traces.beforeExit = { [self] in
