@@ -179,7 +179,7 @@ struct AheadOfTimeTraces {
         var records: [LLVMValueRef] = []
         for t in selected {
             let name = "perigee_trace_\(t.number)"
-            let (words, _) = t.portable.lower(into: module, name: name)
+            let (words, _) = t.portable.lower(into: module, name: name, links: t.link != nil)
             let descriptor = module.addConstantBytes(name + "_descriptor", Array(t.descriptor.utf8) + [0])
             records.append(context.constantStruct([
                 context.constantCast(module.function(named: name)!, to: i8p),

@@ -173,11 +173,15 @@ struct PortableTraceEncoder {
                      + "\(opt(budgetExit)) \(opt(gcExit)) \(opt(narrowedIndex)) \(recursive ? 1 : 0) \(ir.optimizations.rawValue) \(loopStart)"]
         for ref in ir.constantReferences {
             let k = ir[ref]
-            var line = "k \(k.op) \(k.type) \(k.op1) \(k.op2)"
+            // (A payload constant's operands hold nothing but its payload's index; a KSLOT's
+            // node index is this run's hash layout, which a rebuilt trace looks up anew: both
+            // are left out, so that runs that compiled alike write alike.)
+            var line: String
             switch k.op {
-            case .KGC, .KPTR: line += " " + PortableTrace.text(try relocation(ref))
-            case .KNUM, .KINT64, .KSLOT: line += " " + PortableTrace.text(.bits(ir.payload(ref)))
-            default: break
+            case .KGC, .KPTR: line = "k \(k.op) \(k.type) \(k.op1) 0 " + PortableTrace.text(try relocation(ref))
+            case .KNUM, .KINT64: line = "k \(k.op) \(k.type) \(k.op1) 0 " + PortableTrace.text(.bits(ir.payload(ref)))
+            case .KSLOT: line = "k \(k.op) \(k.type) \(k.op1) 0 " + PortableTrace.text(.bits(ir.payload(ref) & 0xFFFF))
+            default: line = "k \(k.op) \(k.type) \(k.op1) \(k.op2)"
             }
             lines.append(line)
         }
@@ -383,12 +387,12 @@ extension PortableTrace {
     /// executable's tables hash their keys with another seed, so the recorded node
     /// positions that sinking replays would not hold), and constant-key slots are looked up.
     /// Returns the table's symbol and its size in words.
-    public func lower(into module: LLVMModule, name: String) -> (words: String, count: Int) {
+    public func lower(into module: LLVMModule, name: String, links: Bool) -> (words: String, count: Int) {
         let symbol = name + "_words"
         let lowering = TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                                      stackNeeded: stackNeeded, budgetCost: budgetCost, budgetExit: budgetExit,
                                      budgetLimited: true, gcExit: gcExit, narrowedIndex: narrowedIndex, recursive: recursive,
-                                     addressing: .table(symbol: symbol), module: module, name: name)
+                                     addressing: .table(symbol: symbol, links: links), module: module, name: name)
         for ref in ir.constantReferences where ir[ref].op == .KGC {
             if case .closure? = relocations[Int(ir[ref].op1)] { lowering.prototypeGuards.insert(ref.raw) }
         }

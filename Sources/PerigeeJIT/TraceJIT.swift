@@ -481,7 +481,7 @@ public final class TraceJIT {
                 machine.configure(module)
                 let name = "perigee_trace_\(number)"
                 let addressing = TraceAddressing.process(exitFrame: exitFrame, loopRounds: loopRounds, global: global,
-                                                         firstExit: firstExit)
+                                                         firstExit: firstExit, link: linked)
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               stackNeeded: stackNeeded, budgetCost: budgetCost,
                               budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,

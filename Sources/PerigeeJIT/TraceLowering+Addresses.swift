@@ -19,6 +19,8 @@ public enum TraceCell: Int, CaseIterable {
     /// The number of the trace's exit 0 (exit n returns it plus n).
     case exitBase
     case exitFrame, loopRounds, budgetCounter, globalState, nilCell
+    /// The entry of the trace the trace's end leads into (see `TraceLowering.linksDirectly`).
+    case link
 
     /// The name the executable's trace descriptors use.
     public var name: String {
@@ -29,6 +31,7 @@ public enum TraceCell: Int, CaseIterable {
         case .budgetCounter: return "budget"
         case .globalState: return "global"
         case .nilCell: return "nilcell"
+        case .link: return "link"
         }
     }
 }
@@ -37,10 +40,10 @@ public enum TraceCell: Int, CaseIterable {
 public enum TraceAddressing {
     /// Compiled where it runs (the JIT): the cells' addresses and the first exit's number.
     case process(exitFrame: UnsafeMutablePointer<Int>, loopRounds: UnsafeMutablePointer<Int>?, global: GlobalRef,
-                 firstExit: Int)
+                 firstExit: Int, link: TraceEntry? = nil)
     /// Compiled ahead of time: through the table named `symbol`, of `TraceCell.allCases.count`
-    /// words plus one per constant payload.
-    case table(symbol: String)
+    /// words plus one per constant payload; `links`: the trace's end leads into another.
+    case table(symbol: String, links: Bool)
 
     /// The table's word for the payload at `index` (`TraceIR.payload`'s index).
     public static func payloadWord(_ index: Int) -> Int { TraceCell.allCases.count + index }
@@ -66,9 +69,9 @@ extension TraceLowering {
     /// The address (as 64 bits) of runtime cell `cell`.
     func cellBits(_ cell: TraceCell) -> LLVMValueRef {
         switch addressing {
-        case .table(let symbol):
+        case .table(let symbol, _):
             return word(symbol, cell.rawValue)
-        case .process(let exitFrame, let loopRounds, let global, let firstExit):
+        case .process(let exitFrame, let loopRounds, let global, let firstExit, let link):
             switch cell {
             case .exitBase: return i64(firstExit)
             case .exitFrame: return bits(UInt64(UInt(bitPattern: exitFrame)))
@@ -76,6 +79,7 @@ extension TraceLowering {
             case .budgetCounter: return bits(UInt64(UInt(bitPattern: instructionBudgetCounter)))
             case .globalState: return bits(UInt64(UInt(bitPattern: UnsafeMutableRawPointer(global))))
             case .nilCell: return bits(UInt64(UInt(bitPattern: TraceLowering.nilCell)))
+            case .link: return bits(UInt64(UInt(bitPattern: unsafeBitCast(link!, to: UnsafeRawPointer.self))))
             }
         }
     }
@@ -88,20 +92,20 @@ extension TraceLowering {
     func payloadBits(_ ref: IRRef) -> LLVMValueRef {
         switch addressing {
         case .process: return bits(ir.payload(ref))
-        case .table(let symbol): return word(symbol, TraceAddressing.payloadWord(Int(ir[ref].op1)))
+        case .table(let symbol, _): return word(symbol, TraceAddressing.payloadWord(Int(ir[ref].op1)))
         }
     }
 
     /// The number exit `index` returns.
     func exitNumber(_ index: Int) -> LLVMValueRef {
-        if case .process(_, _, _, let firstExit) = addressing { return i64(firstExit + index) }
+        if case .process(_, _, _, let firstExit, _) = addressing { return i64(firstExit + index) }
         return b.add(cellBits(.exitBase), i64(index))
     }
 
     /// Whether the trace's exits report its loop's rounds.
     var reportsLoopRounds: Bool {
         switch addressing {
-        case .process(_, let loopRounds, _, _): return loopRounds != nil
+        case .process(_, let loopRounds, _, _, _): return loopRounds != nil
         case .table: return loopSnapshot != nil
         }
     }
@@ -109,7 +113,28 @@ extension TraceLowering {
     /// The global state, for the C data instructions (which only the JIT compiles: their C
     /// types are numbered by the process).
     var global: GlobalRef {
-        guard case .process(_, _, let global, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
+        guard case .process(_, _, let global, _, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
         return global
+    }
+
+    /// Whether the trace's end calls the trace it leads into itself (a tail call), instead of
+    /// returning to the interpreter's trampoline, which would call it: a side trace going
+    /// back into its loop costs a call, not a return, a trip round the trampoline and a call.
+    /// (The trampoline still counts such re-entries: it sees the loop's trace leave again.)
+    var linksDirectly: Bool {
+        switch addressing {
+        case .process(_, _, _, _, let link): return link != nil && !recursive && finalSnapshot != nil
+        case .table(_, let links): return links && !recursive && finalSnapshot != nil
+        }
+    }
+
+    /// The end of a trace that leads into another: its state written, it calls that trace
+    /// on the exit's frame and returns what it returns.
+    func leaveIntoLinkedTrace(frame: LLVMValueRef) {
+        b.store(frame, cellPointer(.exitFrame))
+        let type = cx.function(cx.i64, [rt.i8p, cx.i64])
+        let call = b.call(type, b.intToPtr(cellBits(.link), cx.pointer(to: type)), [thread, frame])
+        b.setTailCall(call)
+        b.ret(call)
     }
 }

@@ -180,6 +180,11 @@ final class TraceLowering: RuntimeCodeEmitter {
                 leaveMakingTables(index, number: number, frame: frame, rounds: roundsGone)
                 continue
             }
+            if index == finalSnapshot && linksDirectly {
+                writeBack(index)
+                leaveIntoLinkedTrace(frame: frame)
+                continue
+            }
             let key = writesThrough ? nil : writtenBack(index)
             if let shared = leaving[key] {
                 b.addIncoming(shared.number, [(number, block)])

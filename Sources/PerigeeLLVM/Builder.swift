@@ -69,6 +69,9 @@ public final class IRBuilder {
         return L.LLVMBuildCall2(ref, type, callee, &args, UInt32(args.count), name)!
     }
 
+    /// Marks `call` a tail call (LLVM may make it a jump).
+    public func setTailCall(_ call: LLVMValueRef) { L.LLVMSetTailCall(call, 1) }
+
     // MARK: Memory
 
     public func alloca(_ type: LLVMTypeRef, _ name: String = "") -> LLVMValueRef { L.LLVMBuildAlloca(ref, type, name)! }

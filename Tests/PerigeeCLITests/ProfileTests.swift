@@ -199,15 +199,25 @@ final class ProfileTests: XCTestCase {
 
     func testMergeAddsCountsAndKeepsEachTraceOnce() throws {
         try write("loop.lua", "local s = 0 for i = 1, 1000 do if i % 2 == 0 then s = s + i end end print(s)")
-        for n in 1...2 { XCTAssertEqual(try runPerigee(["profile", "-o", "\(n).profile", "loop.lua"], in: work).status, 0) }
+        // (hotloop=1: the same traces form at the same moment in both runs)
+        for n in 1...2 {
+            XCTAssertEqual(try runPerigee(["profile", "-o", "\(n).profile", "-Ohotloop=1", "-Ohotexit=1", "loop.lua"], in: work).status, 0)
+        }
         XCTAssertEqual(try runPerigee(["profile", "--merge", "1.profile", "2.profile", "-o", "m.profile"], in: work).status, 0)
-        let one = try text("1.profile"), merged = try text("m.profile")
+        let one = try text("1.profile"), two = try text("2.profile"), merged = try text("m.profile")
         func hits(_ profile: String) -> [Int] {
             profile.split(separator: "\n").filter { $0.hasPrefix("site ") }.map { Int($0.split(separator: " ")[2])! }
         }
-        XCTAssertEqual(hits(merged), hits(one).map { $0 * 2 })
+        XCTAssertEqual(hits(merged), zip(hits(one), hits(two)).map { $0 + $1 })
         XCTAssertEqual(merged.split(separator: "\n").filter { $0.hasPrefix("trace ") },
                        one.split(separator: "\n").filter { $0.hasPrefix("trace ") })
+        // Each trace's code once, its entries and rounds added.
+        func codes(_ profile: String) -> [[Substring]] {
+            profile.split(separator: "\n").filter { $0.hasPrefix("tracecode ") }.map { $0.split(separator: " ") }
+        }
+        XCTAssertEqual(codes(merged).count, codes(one).count)
+        XCTAssertFalse(codes(one).isEmpty, one)
+        for (m, (o, t)) in zip(codes(merged), zip(codes(one), codes(two))) { XCTAssertEqual(Int(m[5])!, Int(o[5])! + Int(t[5])!) }
         let bad = try runPerigee(["profile", "--merge", "1.profile", "loop.lua", "-o", "x.profile"], in: work)
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.err.contains("perigee: loop.lua: not a valid profile (line 1:"), bad.err)

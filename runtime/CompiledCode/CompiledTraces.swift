@@ -25,7 +25,8 @@
 ///     word INDEX KIND ARGS...                                    (the words to fill)
 ///
 /// Functions are preorder indexes in the main chunk; `-` is none. Word kinds: the cells
-/// (`exitbase`, `exitframe`, `looprounds`, `budget`, `global`, `nilcell`), `bits HEX`,
+/// (`exitbase`, `exitframe`, `looprounds`, `budget`, `global`, `nilcell`, `link`: the entry
+/// of the trace LINK, which the trace's end calls), `bits HEX`,
 /// `str ESCAPED`, `lib LIBRARY KEY`, `const FUNCTION INDEX`, `proto FUNCTION`, `closure
 /// FUNCTION` (its prototype), `pc FUNCTION PC FLAGS`. A trace whose words cannot be filled
 /// (a library value the program's start does not have) is not installed, nor are the traces
@@ -168,6 +169,9 @@ extension LuaVM {
                 case "budget": values.append((w.index, UInt64(UInt(bitPattern: instructionBudgetCounter))))
                 case "global": values.append((w.index, UInt64(UInt(bitPattern: UnsafeMutableRawPointer(g)))))
                 case "nilcell": values.append((w.index, UInt64(UInt(bitPattern: LuaVM.traceNilCell))))
+                case "link":
+                    let entry = d.link.flatMap { installed[$0]?.entry }
+                    values.append((w.index, entry.map { UInt64(UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self))) } ?? 0))
                 case "bits":
                     guard w.args.count == 1, let b = UInt64(w.args[0], radix: 16) else { resolved = false; break }
                     values.append((w.index, b))

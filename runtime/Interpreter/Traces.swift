@@ -362,7 +362,15 @@ extension InterpreterRun {
                 if number == lastReentry { repeats += 1 }
                 lastReentry = number
             }
+            let via = number
             number = link(UnsafeMutableRawPointer(L), frame)
+            // A side trace whose end called its loop's trace itself: out of the loop through
+            // exit `via` and back in (the trampoline sees the loop's trace leave again).
+            if exit.pointee.trace == Int32(root) && withVM({ $0.traces.exits[number].trace }) == Int32(root) {
+                reentries += 1
+                if via == lastReentry { repeats += 1 }
+                lastReentry = via
+            }
         }
         withVM { $0.traces.running -= 1 }
         withVM { $0.traces.doors[root - 1].totalRounds += rounds }
