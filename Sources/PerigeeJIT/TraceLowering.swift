@@ -278,6 +278,11 @@ final class TraceLowering: RuntimeCodeEmitter {
         !ins.ref1.isConstant && integers[value(ins.ref1)] != nil && smallInteger(ins.ref2) != nil
     }
 
+    /// A narrowed index modulo a positive integer constant.
+    private func isNarrowedModulo(_ ins: IRIns) -> Bool {
+        !ins.ref1.isConstant && integers[value(ins.ref1)] != nil && (smallInteger(ins.ref2) ?? 0) > 0
+    }
+
     /// The value of a number constant that is an integer small enough that a narrowed
     /// index (below 2^30 in magnitude) plus or minus it stays a 32-bit integer.
     private func smallInteger(_ ref: IRRef) -> Int32? {
@@ -628,6 +633,15 @@ final class TraceLowering: RuntimeCodeEmitter {
             let sum = b.addNSW(integers[value(ins.ref1)]!, cx.constant(Int64(ins.op == .ADD ? c : -c), cx.i32))
             let asNumber = b.sitofp(sum, cx.double)
             integers[asNumber] = sum
+            return asNumber
+        case .MOD where isNarrowedModulo(ins):
+            // A narrowed index modulo a positive integer constant (`i % 3`): the integer
+            // remainder, made non-negative as Lua's `a - floor(a/b)*b` is for b > 0.
+            let divisor = cx.constant(Int64(smallInteger(ins.ref2)!), cx.i32)
+            let r = b.srem(integers[value(ins.ref1)]!, divisor)
+            let fixed = b.select(b.icmp(LLVMIntSLT, r, cx.constant(0, cx.i32)), b.add(r, divisor), r)
+            let asNumber = b.sitofp(fixed, cx.double)
+            integers[asNumber] = fixed
             return asNumber
         case .ADD where TraceLowering.isInteger64(ins.type), .SUB where TraceLowering.isInteger64(ins.type),
              .MUL where TraceLowering.isInteger64(ins.type), .DIV where TraceLowering.isInteger64(ins.type),

@@ -52,3 +52,13 @@ for i = 1, 99 do near = near + shifted[i + 1] - shifted[i - 1 + 1] end -- trace
 for i = 1, 100 do near = near + (shifted[i + 1] or -1) end -- trace
 for i = 1, 100 do near = near + shifted[i - 1] end -- trace
 print("offsets", near)
+
+-- The narrowed index modulo a positive constant: integer remainders, non-negative for
+-- negative indexes too (Lua's a - floor(a/b)*b), a divisor of 1, and results used as
+-- numbers and as array indexes.
+local buckets = {0, 0, 0, 0, 0, 0, 0}
+local mixed = 0
+for i = 1, 700 do local m = i % 7; buckets[m + 1] = buckets[m + 1] + 1 end -- trace
+for i = -50, 50 do mixed = mixed + i % 3 + (i % 1) * 1000 + i % 4 / 2 end -- trace
+for i = 100, 1, -1 do if i % 5 == 0 then mixed = mixed + 1 end end -- trace
+print("modulo", table.concat(buckets, " "), mixed)
