@@ -43,7 +43,14 @@ struct AheadOfTimeTraces {
         let preorder = main.preorder
         var index: [ObjectIdentifier: Int] = [:]
         for (i, p) in preorder.enumerated() { index[ObjectIdentifier(p)] = i }
-        var anchors: Set<String> = []
+        // Of the root traces of one loop (recorded again after `jit.flush()` or a retrace),
+        // the one that did the most work in the recorded run.
+        var busiest: [CodePosition: (number: Int, work: Int)] = [:]
+        for t in profile.traces where t.parent == nil && t.code != nil {
+            guard let a = t.anchor else { continue }
+            let work = (t.entries + t.rounds) * t.path.count
+            if busiest[a].map({ work > $0.work }) ?? true { busiest[a] = (t.number, work) }
+        }
         var chosen: Set<Int> = []
         for trace in profile.traces.sorted(by: { $0.number < $1.number }) {
             let name = "trace \(trace.number)" + (trace.parent.map { " (side trace of \($0))" } ?? "")
@@ -72,8 +79,8 @@ struct AheadOfTimeTraces {
                     skip("its anchor is not in the main chunk")
                     continue
                 }
-                guard anchors.insert("\(f):\(a.pc)").inserted else {
-                    skip("another trace of the same loop is compiled")
+                guard busiest[a]?.number == trace.number else {
+                    skip("another trace of the same loop did more work")
                     continue
                 }
                 anchor = (f, a.pc)

@@ -162,8 +162,8 @@ public struct Profile: Equatable {
     public init(producer: String = perigeeVersion) { self.producer = producer }
 
     /// Adds `other`'s observations (another run of the same program, or of other chunks).
-    /// `other`'s traces are renumbered after this one's (a build uses the first root trace of
-    /// each anchor, with its side traces); functions whose line ranges disagree cannot come
+    /// `other`'s traces are renumbered after this one's (a build uses the root trace of each
+    /// anchor that did the most work, with its side traces); functions whose line ranges disagree cannot come
     /// from the same source (the hashes would differ), so the first one's stays.
     public mutating func merge(_ other: Profile) {
         chunks.formUnion(other.chunks)
