@@ -151,6 +151,20 @@ final class TraceJITTests: XCTestCase {
         XCTAssertLessThan(fewer, more)
     }
 
+    /// A loop recorded on a path it seldom takes (here its second round) leaves its trace
+    /// every round through one side trace, which goes back in: the trace is taken off its
+    /// anchor so that the loop is recorded again (`-Oretrace=0`: it stays).
+    func testLoopRecordedOnARarePathIsRetraced() throws {
+        let script = "local x, y = 0, 0 for i = 1, 20000 do if i % 1000 == 2 then x = x + i else y = y + 1 end end print(x, y)"
+        let options = ["-jv", "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0"]
+        let retraced = try runPerigee(options + ["-e", script])
+        XCTAssertEqual(String(decoding: retraced.out, as: UTF8.self), "190040\t19980\n")
+        XCTAssertTrue(retraced.err.contains("[TRACE   1 retraced: its loop mostly leaves it]"), retraced.err)
+        let kept = try runPerigee(options + ["-Oretrace=0", "-e", script])
+        XCTAssertEqual(String(decoding: kept.out, as: UTF8.self), "190040\t19980\n")
+        XCTAssertFalse(kept.err.contains("retraced"), kept.err)
+    }
+
     func testBadJITArgumentsAreRefused() throws {
         let flag = try runPerigee(["-Ohotlop=3", "-e", "print(1)"])
         XCTAssertEqual(flag.status, 1)

@@ -270,7 +270,7 @@ public final class TraceTable {
         doors[number - 1].lastReentry = last
         let door = doors[number - 1]
         guard retraceReentries > 0, door.reentries >= retraceReentries, traces[number - 1] != nil else { return }
-        if door.reentries > 8 * door.rounds && door.repeats * 10 >= door.reentries * 9 { onRetrace?(number) }
+        if door.reentries > door.rounds && door.repeats * 10 >= door.reentries * 9 { onRetrace?(number) }
         doors[number - 1].reentries = 0
         doors[number - 1].repeats = 0
         doors[number - 1].rounds = 0
