@@ -385,6 +385,8 @@ extension FunctionLowering {
         let cdata = cdataPaths && (op == .TSETS || op == .TSETV)
         let notTable = cdata ? newBlock("nottable") : slow
         let t = tableOperand(op == .GSET ? nil : bReg, slow: notTable)
+        // An unboxed integer stored into a table is boxed first (a cdata store takes its bits).
+        if numbers.isStale(a, at: pc) && !boxedNow.contains(a) { boxRegister(a) }
         let value = load(a)
         let key: LLVMValueRef
         switch op {

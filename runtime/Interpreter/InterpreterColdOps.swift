@@ -97,13 +97,18 @@ extension InterpreterRun {
         }
     }
 
-    /// ISEQV, ISNEV on two different tables or userdata of a kind: `__eq` may decide.
+    /// ISEQV, ISNEV on two different tables or userdata of a kind, or with a cdata: `__eq` or
+    /// the FFI's comparison of 64-bit integers may decide.
     @inline(never) mutating func equalitySlow(_ ins: UInt32, _ x: Value, _ y: Value, whenEqual: Bool) -> CallStatus? {
         syncTop()
-        if case .call(let mm, let p, let q, _) = vm.resolveEquality(x, y) {
+        switch vm.resolveEquality(x, y) {
+        case .call(let mm, let p, let q, _):
             return callMetamethodInLoop(mm, p, q, nil)
+        case .value(let equal):
+            pc = afterTest(pc, taken: equal.isTruthy == whenEqual)
+        case .failed:
+            pc = afterTest(pc, taken: !whenEqual)
         }
-        pc = afterTest(pc, taken: !whenEqual)
         return nil
     }
 
