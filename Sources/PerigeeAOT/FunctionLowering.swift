@@ -122,8 +122,10 @@ final class FunctionLowering: RuntimeCodeEmitter {
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         compact = FunctionLowering.isCompact(proto)
-        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto, guidance),
-                                  integers: cdataPaths && !compact)
+        let integers = cdataPaths && !compact
+        numbers = NumberInference(proto, speculative: !generic,
+                                  numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers),
+                                  integers: integers)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
             let control = proto.bytecode[pc].opcode.control

@@ -39,8 +39,19 @@ extension RuntimeCodeEmitter {
 
     /// A number operand of a 64-bit operation, truncated to its type (`doubleToInt64` or
     /// `doubleToUInt64`).
+    /// Numbers in [0, 2^63) (the common case: counts, bytes, sizes) convert the same way
+    /// for both types and take one branch; the others the full conversions.
     public func integer64(fromNumber d: LLVMValueRef, unsigned: LLVMValueRef) -> LLVMValueRef {
-        b.select(unsigned, toUInt64(d), toInt64(d))
+        let start = b.insertBlock!
+        let other = newBlock("i64.convert"), joined = newBlock("i64.converted")
+        let plain = b.and(b.fcmp(LLVMRealOGE, d, cx.constant(0.0)), b.fcmp(LLVMRealOLT, d, cx.constant(9_223_372_036_854_775_808.0)))
+        let fast = b.fptosi(d, cx.i64)
+        b.condBr(plain, joined, other)
+        b.position(atEndOf: other)
+        let converted = b.select(unsigned, toUInt64(d), toInt64(d))
+        b.br(joined)
+        b.position(atEndOf: joined)
+        return b.phi(cx.i64, [(fast, start), (converted, other)])
     }
 
     /// `x < y` (`orEqual`: `x <= y`) of two 64-bit integers of the given signedness.
