@@ -72,7 +72,13 @@ extension InterpreterRun {
 
     /// Arithmetic (or UNM) whose operands are not both numbers: coercion or a metamethod.
     @inline(never) mutating func arithmeticSlow(_ ins: UInt32, _ x: Value, _ y: Value) -> CallStatus? {
-        finish(frame.arithmeticFallback(Instruction(ins), x, y), into: Instruction(ins).ra)
+        // 64-bit integers (the FFI's) compute here, before any look at metamethods.
+        if x.isCData || y.isCData, let form = Instruction(ins).verifiedOpcode.arithmetic,
+           case .value(let v)? = g.integer64Arithmetic(form.op, x, y) {
+            base[Instruction(ins).ra] = v
+            return g.checkGC() ? nil : .error
+        }
+        return finish(frame.arithmeticFallback(Instruction(ins), x, y), into: Instruction(ins).ra)
     }
 
     @inline(never) mutating func lengthSlow(_ ins: UInt32, _ v: Value) -> CallStatus? {
