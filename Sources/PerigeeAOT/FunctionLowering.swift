@@ -41,6 +41,21 @@ final class FunctionLowering: RuntimeCodeEmitter {
             && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto, guidance)))
     }
 
+    /// Whether `proto` has 64-bit integer constants (`1LL`, `0xffULL`): its lowering tracks
+    /// unboxed 64-bit integers (Integer64Paths), and its arithmetic on operands of unknown
+    /// kinds computes whatever it meets instead of speculating on numbers. Other functions of
+    /// FFI programs keep number speculation (a member read is usually a double or a small
+    /// integer: `p.x * p.x`).
+    static func computesWithInteger64(_ proto: Prototype) -> Bool {
+        proto.bytecode.contains { ins in
+            guard ins.opcode == .KCDATA, ins.rd < proto.gcConstants.count else { return false }
+            switch proto.gcConstants[ins.rd] {
+            case .int64, .uint64: return true
+            default: return false
+            }
+        }
+    }
+
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
     /// about three times as much as runtime calls in LLVM's time).
     static func compileCost(_ proto: Prototype) -> Int { proto.bytecode.count * (isCompact(proto) ? 1 : 3) }
@@ -122,7 +137,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         compact = FunctionLowering.isCompact(proto)
-        let integers = cdataPaths && !compact
+        let integers = cdataPaths && !compact && FunctionLowering.computesWithInteger64(proto)
         numbers = NumberInference(proto, speculative: !generic,
                                   numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers),
                                   integers: integers)
