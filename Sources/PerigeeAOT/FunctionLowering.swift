@@ -103,6 +103,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// (Integer64Paths), the instruction being lowered, and the stale registers it boxed at
     /// its start (which its calls into the runtime need not box again).
     var integer64Copies: [Int: LLVMValueRef] = [:]
+    /// For the same registers: whether the slot holds the boxed value already (an i1, false
+    /// after an unboxed write), so that one value is boxed once, and stays one object.
+    var integer64Boxed: [Int: LLVMValueRef] = [:]
     var currentPC = 0
     var boxedNow = RegisterSet()
     var loopLimits: [Int: (limit: LLVMValueRef, clamped: LLVMValueRef)] = [:]
@@ -265,6 +268,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
             }
             for r in 0..<Int(proto.frameSize) where numbers.integers && numbers.everInteger(r) {
                 integer64Copies[r] = b.alloca(cx.i64, "q\(r)")
+                integer64Boxed[r] = b.alloca(cx.i1, "boxed\(r)")
+                b.store(cx.constant(1, cx.i1), integer64Boxed[r]!)
             }
             // In pc order, so that the same program always gives the same code.
             for (pc, loop) in integerLoops.loops.sorted(by: { $0.key < $1.key }) {
@@ -313,14 +318,15 @@ final class FunctionLowering: RuntimeCodeEmitter {
         case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .LOOP, .ILOOP, .JLOOP:
             return true
         case .MOV:
-            if let unsigned = numbers.integer(d, at: pc) {
-                storeInteger(a, b.load(cx.i64, integerCopy(d)), unsigned: unsigned, at: pc, slot: numbers.isStale(d, at: pc) && !boxedNow.contains(d) ? nil : load(d))
+            if numbers.integer(d, at: pc) != nil {
+                moveInteger(a, d, at: pc)
             } else if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
             bitValues[a] = bitValues[d]
         case .KSTR, .KCDATA:
             // FFI constants are boxed cdata the loader made, kept in the object constants.
             store(a, gcConstant(d))
             if numbers.results[pc].integer(a) != nil {
+                b.store(cx.constant(1, cx.i1), integer64Boxed[a]!)
                 switch proto.gcConstants[d] {
                 case .int64(let v): b.store(i64(Int(v)), integerCopy(a))
                 case .uint64(let v): b.store(bits(v), integerCopy(a))

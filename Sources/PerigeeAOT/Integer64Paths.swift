@@ -51,10 +51,17 @@ extension FunctionLowering {
         bailIfNegative(status)
     }
 
-    /// Boxes the unboxed integer of register r (known at `currentPC`) into its slot.
+    /// Boxes the unboxed integer of register r (known at `currentPC`) into its slot, unless
+    /// the slot holds it already (boxed on another path since the value was computed).
     func boxRegister(_ r: Int) {
-        guard let unsigned = numbers.integer(r, at: currentPC) else { return }
+        guard let unsigned = numbers.integer(r, at: currentPC), let flag = integer64Boxed[r] else { return }
+        let box = newBlock("box"), boxed = newBlock("boxed")
+        b.condBr(b.load(cx.i1, flag), boxed, box)
+        b.position(atEndOf: box)
         boxInteger(into: r, b.load(cx.i64, integerCopy(r)), unsigned: signedness(unsigned: unsigned))
+        b.store(cx.constant(1, cx.i1), flag)
+        b.br(boxed)
+        b.position(atEndOf: boxed)
     }
 
     /// Before a call into the runtime: every stale slot gets its register's value.
@@ -73,13 +80,23 @@ extension FunctionLowering {
     }
 
     /// Writes integer `bits` of the type inferred (`unsigned`) into register a, as instruction
-    /// `pc` leaves it: the unboxed copy, and a boxed value in the slot unless that stays
-    /// stale (`slot`, when given, is the boxed value itself: a move's source).
-    func storeInteger(_ a: Int, _ bits: LLVMValueRef, unsigned: Bool, at pc: Int, slot: LLVMValueRef? = nil) {
+    /// `pc` leaves it: the unboxed copy, and a boxed value in the slot unless that stays stale.
+    func storeInteger(_ a: Int, _ bits: LLVMValueRef, unsigned: Bool, at pc: Int) {
         let after = numbers.results[pc]
         if after.integer(a) != nil { b.store(bits, integerCopy(a)) }
+        if let flag = integer64Boxed[a] { b.store(cx.constant(after.stale.contains(a) ? 0 : 1, cx.i1), flag) }
         guard !after.stale.contains(a) else { return }
-        if let slot { store(a, slot) } else { boxInteger(into: a, bits, unsigned: signedness(unsigned: unsigned)) }
+        boxInteger(into: a, bits, unsigned: signedness(unsigned: unsigned))
+    }
+
+    /// MOV of an unboxed integer: the copy, the slot (the same object, or as stale as the
+    /// source's) and whether it is boxed; boxed first when the destination must not be stale.
+    func moveInteger(_ a: Int, _ d: Int, at pc: Int) {
+        let after = numbers.results[pc]
+        if !after.stale.contains(a) { boxRegister(d) }
+        if after.integer(a) != nil { b.store(b.load(cx.i64, integerCopy(d)), integerCopy(a)) }
+        if let flag = integer64Boxed[a] { b.store(b.load(cx.i1, integer64Boxed[d]!), flag) }
+        store(a, load(d))
     }
 
     // MARK: Operands

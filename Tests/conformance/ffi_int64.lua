@@ -99,6 +99,26 @@ for i = 1, 6 do
 end
 show(mixed, type(mixed))
 
+-- One computed value stays one object: stored in a table, used as a key, moved.
+local list, marks, x2 = {}, {}, 1LL
+for i = 1, 5 do
+  x2 = x2 * 3 + i
+  list[i] = x2
+  marks[x2] = i
+  local y2 = x2
+  if not rawequal(y2, x2) then print("a moved integer is another object") end
+end
+local found = 0
+for i = 1, 5 do if marks[list[i]] == i then found = found + 1 end end
+show(found, rawequal(list[5], x2), marks[x2])
+-- Yielding from a loop that computes integers.
+local co = coroutine.wrap(function()
+  local v = 5ULL
+  for i = 1, 3 do v = v * v + i; coroutine.yield(v) end
+  return v
+end)
+show(co(), co(), co(), co())
+
 -- A loop whose integer meets another type: uint64_t, a number, a table with __add.
 local function sum(list)
   local total = 0LL
