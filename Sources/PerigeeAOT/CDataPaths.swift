@@ -4,7 +4,9 @@
 /// and on a match loads or stores the double, integer or bool at the cached offset itself, as
 /// C would. The first time, or for another C type, `perigee_cdata_site` fills the cache and the
 /// full instruction runs; places the cache does not describe (aggregates, which read as boxed
-/// references, 64-bit integers, pointers, bitfields, const stores) take the full path.
+/// references, pointers, bitfields, const stores) take the full path. `int64_t` and
+/// `uint64_t` read as a new cdata, and store numbers and 64-bit integers (also unboxed ones,
+/// Integer64Paths.swift).
 import CLLVM
 import PerigeeFrontend
 import PerigeeCodegen
@@ -75,7 +77,7 @@ extension FunctionLowering {
     /// The blocks of each scalar form, switched to from the current block (the rest go to `slow`).
     private func switchOnScalar(_ form: LLVMValueRef, slow: LLVMBasicBlockRef) -> [UInt32: LLVMBasicBlockRef] {
         let forms: [UInt32] = [CDataSite.double, CDataSite.int8, CDataSite.uint8, CDataSite.int16, CDataSite.uint16,
-                               CDataSite.int32, CDataSite.uint32, CDataSite.bool]
+                               CDataSite.int32, CDataSite.uint32, CDataSite.bool, CDataSite.int64, CDataSite.uint64]
         var blocks: [UInt32: LLVMBasicBlockRef] = [:]
         for f in forms { blocks[f] = newBlock("cdata.form\(f)") }
         b.switchOn(form, default: slow, forms.map { (cx.constant(Int64($0), cx.i32), blocks[$0]!) })
@@ -87,6 +89,7 @@ extension FunctionLowering {
         case CDataSite.double: return cx.double
         case CDataSite.int8, CDataSite.uint8, CDataSite.bool: return cx.i8
         case CDataSite.int16, CDataSite.uint16: return cx.int(bits: 16)
+        case CDataSite.int64, CDataSite.uint64: return cx.i64
         default: return cx.i32
         }
     }
@@ -122,6 +125,9 @@ extension FunctionLowering {
                 store(a, b.select(tagged, bits(Value.canonicalNaN), raw))
             case CDataSite.uint8, CDataSite.uint16, CDataSite.uint32:
                 storeNumber(a, b.uitofp(value, cx.double))
+            case CDataSite.int64, CDataSite.uint64:
+                // A new cdata of the member's type, as the runtime's read makes.
+                boxInteger(into: a, value, unsigned: signedness(unsigned: f == CDataSite.uint64))
             default:
                 storeNumber(a, b.sitofp(value, cx.double))
             }
@@ -129,26 +135,38 @@ extension FunctionLowering {
         }
     }
 
-    /// TSETS, TSETV on a cdata (the table guard failed): the inline store of a number, else `slow`.
+    /// TSETS, TSETV on a cdata (the table guard failed): the inline store of a number (or of a
+    /// 64-bit integer into an `int64_t`/`uint64_t`), else `slow`.
     func lowerCDataWrite(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, slow: LLVMBasicBlockRef,
                          done: LLVMBasicBlockRef) {
         let object = load(bReg)
         let (key, numberKey) = cdataKey(pc, constant: op == .TSETS, cReg, slow: slow)
-        let value = valueBits(a, at: pc)
-        if !numbers.isNumber(a, at: pc) { guardOr(isNumber(value), slow: slow) }
-        let d = b.bitcast(value, cx.double)
         let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
                                          integerKey: op == .TSETV ? integerValue(cReg, at: pc) : nil, store: true, slow: slow)
         let blocks = switchOnScalar(form, slow: slow)
+        let integer = numbers.integer(a, at: pc) != nil
         for (f, block) in blocks {
             b.position(atEndOf: block)
             let converted: LLVMValueRef
-            switch f {
-            case CDataSite.double: converted = d
-            case CDataSite.bool: converted = b.zext(b.fcmp(LLVMRealUNE, d, cx.constant(0.0)), cx.i8)
-            case CDataSite.uint32: converted = b.trunc(toInt64(d), cx.i32)
-            case CDataSite.int32: converted = toInt32(d)
-            default: converted = b.trunc(toInt32(d), scalarType(f))
+            if f == CDataSite.int64 || f == CDataSite.uint64 {
+                // An unboxed integer's bits; a number or a boxed integer decoded.
+                let o = integer ? integer64Operand(a, at: pc, other: slow) : decodedOperand(valueBits(a, at: pc), other: slow)
+                converted = bits(of: o, unsigned: signedness(unsigned: f == CDataSite.uint64))
+            } else if integer {
+                // An integer into a smaller or floating-point member: the runtime converts.
+                b.br(slow)
+                continue
+            } else {
+                let value = valueBits(a, at: pc)
+                if !numbers.isNumber(a, at: pc) { guardOr(isNumber(value), slow: slow) }
+                let d = b.bitcast(value, cx.double)
+                switch f {
+                case CDataSite.double: converted = d
+                case CDataSite.bool: converted = b.zext(b.fcmp(LLVMRealUNE, d, cx.constant(0.0)), cx.i8)
+                case CDataSite.uint32: converted = b.trunc(toInt64(d), cx.i32)
+                case CDataSite.int32: converted = toInt32(d)
+                default: converted = b.trunc(toInt32(d), scalarType(f))
+                }
             }
             b.store(converted, b.intToPtr(address, cx.pointer(to: scalarType(f))))
             b.br(done)

@@ -111,7 +111,8 @@ extension FunctionLowering {
     /// The calls of `proto` (by pc) that want one result from a builtin that answers numbers:
     /// past them, compiled code has checked the result to be a number (another callee's
     /// other answer hands the activation to the interpreter), so arithmetic on it needs no check.
-    static func numericCalls(_ proto: Prototype, _ guidance: FunctionGuidance? = nil) -> Set<Int> {
+    /// In chunks that use the FFI (`integers`), `bit` calls may answer 64-bit cdata: not those.
+    static func numericCalls(_ proto: Prototype, _ guidance: FunctionGuidance? = nil, integers: Bool = false) -> Set<Int> {
         guard !isCompact(proto) else { return [] }
         var calls: Set<Int> = []
         for (pc, ins) in proto.bytecode.enumerated() where (ins.opcode == .CALL || ins.opcode == .CALLM) && ins.rb == 2 {
@@ -119,6 +120,7 @@ extension FunctionLowering {
             if let (form, _) = expectedBuiltin(proto, pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi,
                                                guidance: guidance),
                form.answersNumber {
+                if integers, case .bit = form { continue }
                 calls.insert(pc)
             }
         }
@@ -280,10 +282,11 @@ extension FunctionLowering {
         case .CALL, .CALLM:
             let multi = ins.opcode == .CALLM
             guard case .bit? = expectedBuiltin(pc, ins.ra, nargs: multi ? ins.rc : ins.rc - 1, multi: multi)?.0 else { return false }
-            return true
+            return !numbers.integers
         default:
-            // Speculative arithmetic leaves the compiled code when it cannot go on inline.
-            return !generic && NumberInference.isArithmetic(ins.opcode)
+            // Speculative arithmetic leaves the compiled code when it cannot go on inline
+            // (in FFI chunks it goes on with other values).
+            return !generic && !numbers.integers && NumberInference.isArithmetic(ins.opcode)
         }
     }
 

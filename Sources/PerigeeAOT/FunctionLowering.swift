@@ -41,6 +41,21 @@ final class FunctionLowering: RuntimeCodeEmitter {
             && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto, guidance)))
     }
 
+    /// Whether `proto` has 64-bit integer constants (`1LL`, `0xffULL`): its lowering tracks
+    /// unboxed 64-bit integers (Integer64Paths), and its arithmetic on operands of unknown
+    /// kinds computes whatever it meets instead of speculating on numbers. Other functions of
+    /// FFI programs keep number speculation (a member read is usually a double or a small
+    /// integer: `p.x * p.x`).
+    static func computesWithInteger64(_ proto: Prototype) -> Bool {
+        proto.bytecode.contains { ins in
+            guard ins.opcode == .KCDATA, ins.rd < proto.gcConstants.count else { return false }
+            switch proto.gcConstants[ins.rd] {
+            case .int64, .uint64: return true
+            default: return false
+            }
+        }
+    }
+
     /// Relative cost of compiling `proto` (its instructions, inline fast paths weighing
     /// about three times as much as runtime calls in LLVM's time).
     static func compileCost(_ proto: Prototype) -> Int { proto.bytecode.count * (isCompact(proto) ? 1 : 3) }
@@ -84,6 +99,15 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// whether that limit was clamped.
     let integerLoops: IntegerLoops
     var integerShadows: [Int: LLVMValueRef] = [:]
+    /// The unboxed 64-bit integer copies of registers NumberInference ever finds holding one
+    /// (Integer64Paths), the instruction being lowered, and the stale registers it boxed at
+    /// its start (which its calls into the runtime need not box again).
+    var integer64Copies: [Int: LLVMValueRef] = [:]
+    /// For the same registers: whether the slot holds the boxed value already (an i1, false
+    /// after an unboxed write), so that one value is boxed once, and stays one object.
+    var integer64Boxed: [Int: LLVMValueRef] = [:]
+    var currentPC = 0
+    var boxedNow = RegisterSet()
     var loopLimits: [Int: (limit: LLVMValueRef, clamped: LLVMValueRef)] = [:]
 
     /// The 32-bit integers behind registers holding the result of an inline `bit` operation,
@@ -115,8 +139,11 @@ final class FunctionLowering: RuntimeCodeEmitter {
         function = rt.module.declare(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
-        numbers = NumberInference(proto, speculative: !generic, numericCalls: FunctionLowering.numericCalls(proto, guidance))
         compact = FunctionLowering.isCompact(proto)
+        let integers = cdataPaths && !compact && FunctionLowering.computesWithInteger64(proto)
+        numbers = NumberInference(proto, speculative: !generic,
+                                  numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers),
+                                  integers: integers)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
             let control = proto.bytecode[pc].opcode.control
@@ -180,6 +207,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// Calls a runtime helper with (L, base, extra...) and reloads the frame address.
     @discardableResult
     func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
+        boxStaleRegisters()
         let r = callRuntime(helper, [thread, base] + extra)
         refreshFrame()
         return r
@@ -238,6 +266,11 @@ final class FunctionLowering: RuntimeCodeEmitter {
             for r in 0..<Int(proto.frameSize) where numbers.everNumber(r) {
                 shadows[r] = b.alloca(cx.double, "r\(r)")
             }
+            for r in 0..<Int(proto.frameSize) where numbers.integers && numbers.everInteger(r) {
+                integer64Copies[r] = b.alloca(cx.i64, "q\(r)")
+                integer64Boxed[r] = b.alloca(cx.i1, "boxed\(r)")
+                b.store(cx.constant(1, cx.i1), integer64Boxed[r]!)
+            }
             // In pc order, so that the same program always gives the same code.
             for (pc, loop) in integerLoops.loops.sorted(by: { $0.key < $1.key }) {
                 for r in [loop.base, loop.base + 3] where integerShadows[r] == nil {
@@ -259,6 +292,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
             b.position(atEndOf: block(pc))
             if pc == 0 || jumpTargets.contains(pc) || !keepsBitValues(pc - 1) { bitValues.removeAll() }
             if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
+            currentPC = pc
+            boxEscapingRegisters(pc)
             if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost, pc) }
             if lowerInstruction(pc) { b.br(block(pc + 1)) }
         }
@@ -278,15 +313,26 @@ final class FunctionLowering: RuntimeCodeEmitter {
     func lowerInstruction(_ pc: Int) -> Bool {
         let ins = proto.bytecode[pc]
         let a = ins.ra, d = ins.rd, bReg = ins.rb, cReg = ins.rc
+        if numbers.integers, let fallsThrough = lowerInteger64Instruction(pc) { return fallsThrough }
         switch ins.opcode {
         case .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV, .LOOP, .ILOOP, .JLOOP:
             return true
         case .MOV:
-            if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
+            if numbers.integer(d, at: pc) != nil {
+                moveInteger(a, d, at: pc)
+            } else if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
             bitValues[a] = bitValues[d]
         case .KSTR, .KCDATA:
             // FFI constants are boxed cdata the loader made, kept in the object constants.
             store(a, gcConstant(d))
+            if numbers.results[pc].integer(a) != nil {
+                b.store(cx.constant(1, cx.i1), integer64Boxed[a]!)
+                switch proto.gcConstants[d] {
+                case .int64(let v): b.store(i64(Int(v)), integerCopy(a))
+                case .uint64(let v): b.store(bits(v), integerCopy(a))
+                default: break
+                }
+            }
         case .KNUM:
             storeNumber(a, cx.constant(proto.numberConstants[d]))
         case .KSHORT:
@@ -330,7 +376,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             }
             branchOnFollowingJump(b.fcmp(p, b.bitcast(x, cx.double), b.bitcast(y, cx.double)), pc)
             b.position(atEndOf: slow)
-            compareThroughRuntime(pc)
+            if numbers.integers { lowerDynamicInteger64Comparison(pc, x, y) } else { compareThroughRuntime(pc) }
             return false
         case .ISEQV, .ISNEV:
             let x = valueBits(a, at: pc), y = valueBits(d, at: pc)
@@ -341,7 +387,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let p = ins.opcode == .ISEQV ? LLVMRealOEQ : LLVMRealUNE
             branchOnFollowingJump(b.fcmp(p, b.bitcast(x, cx.double), b.bitcast(y, cx.double)), pc)
             b.position(atEndOf: slow)
-            compareThroughRuntime(pc)
+            if numbers.integers { lowerDynamicInteger64Comparison(pc, x, y) } else { compareThroughRuntime(pc) }
             return false
         case .ISEQS, .ISNES:
             let v = load(a)
@@ -355,7 +401,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let n = cx.constant(proto.numberConstants[d])
             let p = ins.opcode == .ISEQN ? LLVMRealOEQ : LLVMRealUNE
             if !numbers.isNumber(a, at: pc) {
-                compareCDataThroughRuntime(valueBits(a, at: pc), pc)
+                compareCDataThroughRuntime(valueBits(a, at: pc), pc, constant: numbers.integers ? n : nil)
             }
             branchOnFollowingJump(b.fcmp(p, numberValue(a, at: pc), n), pc)
             return false
@@ -518,11 +564,16 @@ final class FunctionLowering: RuntimeCodeEmitter {
         let fastBlock = newBlock("fast"), slow = newBlock("other")
         b.condBr(condition, fastBlock, slow)
         b.position(atEndOf: slow)
-        if generic {
-            // The runtime does the arithmetic (coercion, metamethods), and the code goes on.
+        if generic || numbers.integers {
+            // The runtime does the arithmetic (coercion, metamethods), and the code goes on;
+            // in programs that use the FFI, 64-bit integers are computed inline first.
             let merge = newBlock("done")
-            bailIfNegative(call(.arith, pc: pc))
-            b.br(merge)
+            if numbers.integers {
+                lowerDynamicInteger64Arithmetic(pc, done: merge)
+            } else {
+                bailIfNegative(call(.arith, pc: pc))
+                b.br(merge)
+            }
             b.position(atEndOf: fastBlock)
             fast()
             b.br(merge)
@@ -567,11 +618,17 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     /// A cdata `v` (`1LL == 1`) is compared by the runtime; any other value goes on in the
     /// block this leaves the builder in.
-    func compareCDataThroughRuntime(_ v: LLVMValueRef, _ pc: Int) {
+    /// With a number `constant` (ISEQN, ISNEN in programs that use the FFI), a 64-bit integer
+    /// is compared inline.
+    func compareCDataThroughRuntime(_ v: LLVMValueRef, _ pc: Int, constant: LLVMValueRef? = nil) {
         let plain = newBlock("plain"), slow = newBlock("cdata")
         b.condBr(hasTag(v, ValueBits.cdataTag), slow, plain)
         b.position(atEndOf: slow)
-        compareThroughRuntime(pc)
+        if let constant {
+            lowerDynamicInteger64Comparison(pc, v, b.bitcast(constant, cx.i64))
+        } else {
+            compareThroughRuntime(pc)
+        }
         b.position(atEndOf: plain)
     }
 

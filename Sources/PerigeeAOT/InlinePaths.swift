@@ -63,7 +63,8 @@ extension FunctionLowering {
         var n = i64(fixed)
         if multi { n = b.add(n, b.load(cx.i64, multres)) }
         let expected = expectedBuiltin(pc, a, nargs: fixed, multi: multi)
-        if let (inline, nargs) = expected, case .bit = inline {
+        // (In FFI chunks a `bit` operation on 64-bit cdata is an ordinary call of the builtin.)
+        if let (inline, nargs) = expected, case .bit = inline, !numbers.integers {
             return lowerBitCall(pc, a, bReg, inline, nargs: nargs, count: n, multi: multi)
         }
         let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
@@ -385,6 +386,8 @@ extension FunctionLowering {
         let cdata = cdataPaths && (op == .TSETS || op == .TSETV)
         let notTable = cdata ? newBlock("nottable") : slow
         let t = tableOperand(op == .GSET ? nil : bReg, slow: notTable)
+        // An unboxed integer stored into a table is boxed first (a cdata store takes its bits).
+        if numbers.isStale(a, at: pc) && !boxedNow.contains(a) { boxRegister(a) }
         let value = load(a)
         let key: LLVMValueRef
         switch op {

@@ -5,65 +5,76 @@
 /// the operands are known numbers, so number code is straight-line LLVM code.
 import PerigeeFrontend
 
-/// A set of registers (0...255).
-struct RegisterSet: Equatable {
-    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    static let all = RegisterSet(words: (~0, ~0, ~0, ~0))
-
-    func contains(_ r: Int) -> Bool {
-        guard r >= 0 && r < 256 else { return false }
-        return word(r >> 6) & (1 << UInt64(r & 63)) != 0
-    }
-    private func word(_ i: Int) -> UInt64 {
-        switch i { case 0: return words.0; case 1: return words.1; case 2: return words.2; default: return words.3 }
-    }
-    private mutating func update(_ i: Int, _ f: (inout UInt64) -> Void) {
-        switch i { case 0: f(&words.0); case 1: f(&words.1); case 2: f(&words.2); default: f(&words.3) }
-    }
-    mutating func insert(_ r: Int) {
-        guard r >= 0 && r < 256 else { return }
-        update(r >> 6) { $0 |= 1 << UInt64(r & 63) }
-    }
-    mutating func remove(_ r: Int) {
-        guard r >= 0 && r < 256 else { return }
-        update(r >> 6) { $0 &= ~(1 << UInt64(r & 63)) }
-    }
-    /// Removes every register from `r` up.
-    mutating func removeFrom(_ r: Int) {
-        for i in max(r, 0)..<256 { remove(i) }
-    }
-    static func & (a: RegisterSet, b: RegisterSet) -> RegisterSet {
-        RegisterSet(words: (a.words.0 & b.words.0, a.words.1 & b.words.1, a.words.2 & b.words.2, a.words.3 & b.words.3))
-    }
-    static func == (a: RegisterSet, b: RegisterSet) -> Bool {
-        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
-    }
-}
-
 struct NumberInference {
-    /// `numbers[pc]`: registers holding numbers whenever instruction `pc` starts.
-    private(set) var numbers: [RegisterSet]
+    /// `states[pc]`: what registers hold whenever instruction `pc` starts.
+    private(set) var states: [RegisterKinds]
+    /// `results[pc]`: what they hold after instruction `pc` (before any join).
+    private(set) var results: [RegisterKinds]
+    /// Whether 64-bit integer cdata are tracked (programs that use the FFI).
+    let integers: Bool
+    /// Registers whose 64-bit integers are boxed whenever computed (never stale): those a
+    /// join would otherwise meet stale on one way and not as an integer on another.
+    private(set) var eager = RegisterSet()
 
     /// `speculative`: arithmetic is compiled for numbers only (anything else leaves the
     /// compiled code), so its operands and result are numbers after it. Otherwise
     /// arithmetic handles any operands, and its result is a number only when they were.
     /// `numericCalls`: the calls (by pc) whose one result compiled code checks to be a number,
     /// handing the activation to the interpreter otherwise (calls of numeric builtins).
-    init(_ proto: Prototype, speculative: Bool = true, numericCalls: Set<Int> = []) {
+    /// `integers`: 64-bit integer cdata are tracked too (see `infer`), and arithmetic whose
+    /// operands are not known handles any operands instead of speculating.
+    init(_ proto: Prototype, speculative: Bool = true, numericCalls: Set<Int> = [], integers: Bool = false) {
+        self.integers = integers
+        states = []
+        results = []
+        // Locals a closure captures are read by it from their slots: never kept unboxed.
+        var captured = RegisterSet()
+        for child in proto.children {
+            for uv in child.upvalues where uv & upvalueIsLocal != 0 { captured.insert(Int(uv & 0xff)) }
+        }
+        while true {
+            infer(proto, speculative: speculative, numericCalls: numericCalls, captured: captured)
+            var violations = RegisterSet()
+            for state in states { violations = violations | state.stale.subtracting(state.integers) }
+            if violations.isEmpty { break }
+            eager = eager | violations
+        }
+        // A local that a closure may assign (a mutable upvalue) can change whenever Lua code
+        // runs: in a call, and in any metamethod. It is never known to be a number.
+        for child in proto.children {
+            for uv in child.upvalues where uv & upvalueIsLocal != 0 && uv & upvalueIsImmutable == 0 {
+                let r = Int(uv & 0xff)
+                for pc in states.indices { states[pc].numbers.remove(r) }
+            }
+        }
+    }
+
+    /// The forward dataflow, joined by intersection (and union for stale slots).
+    private mutating func infer(_ proto: Prototype, speculative: Bool, numericCalls: Set<Int>, captured: RegisterSet) {
         let code = proto.bytecode
-        numbers = Array(repeating: .all, count: code.count + 1)
+        states = Array(repeating: .all, count: code.count + 1)
+        results = Array(repeating: RegisterKinds(), count: code.count + 1)
         var reached = Array(repeating: false, count: code.count + 1)
-        numbers[0] = RegisterSet()
+        states[0] = RegisterKinds()
         reached[0] = true
         var work: [Int] = [0]
-        func flow(_ state: RegisterSet, to pc: Int) {
-            guard pc >= 0 && pc < numbers.count else { return }
-            let joined = reached[pc] ? numbers[pc] & state : state
-            if !reached[pc] || joined != numbers[pc] {
+        // A stale slot whose register is dead (written before it is read again) needs no box.
+        let live = integers ? RegisterLiveness(proto).live : []
+        func flow(_ state: RegisterKinds, to pc: Int) {
+            guard pc >= 0 && pc < states.count else { return }
+            var state = state
+            if integers { state.stale = state.stale & live[pc] }
+            let joined = reached[pc] ? states[pc] & state : state
+            if !reached[pc] || joined != states[pc] {
                 reached[pc] = true
-                numbers[pc] = joined
+                states[pc] = joined
                 work.append(pc)
+            }
+        }
+        let integers = self.integers, eager = self.eager
+        func setInteger(_ s: inout RegisterKinds, _ r: Int, unsigned: Bool, stale: Bool) {
+            if !integers || captured.contains(r) { s.setOther(r) } else {
+                s.setInteger(r, unsigned: unsigned, stale: stale && !eager.contains(r))
             }
         }
         while let pc = work.popLast() {
@@ -71,68 +82,85 @@ struct NumberInference {
             let ins = code[pc]
             let a = ins.ra, d = ins.rd, b = ins.rb, c = ins.rc
             let target = ins.jumpTarget(from: pc)
-            var s = numbers[pc]
+            var s = states[pc]
+            if integers { s.stale = s.stale.subtracting(NumberInference.escaping(ins)) }
+            defer { results[pc] = s }
             switch ins.opcode {
             case .KNUM, .KSHORT:
-                s.insert(a)
+                s.setNumber(a)
+                flow(s, to: pc + 1)
+            case .KCDATA:
+                switch proto.gcConstants[d] {
+                case .int64: setInteger(&s, a, unsigned: false, stale: false)
+                case .uint64: setInteger(&s, a, unsigned: true, stale: false)
+                default: s.setOther(a)
+                }
                 flow(s, to: pc + 1)
             case .MOV:
-                if s.contains(d) { s.insert(a) } else { s.remove(a) }
+                if s.numbers.contains(d) {
+                    s.setNumber(a)
+                } else if let unsigned = s.integer(d) {
+                    setInteger(&s, a, unsigned: unsigned, stale: s.stale.contains(d))
+                } else {
+                    s.setOther(a)
+                }
                 flow(s, to: pc + 1)
             case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
                  .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV:
                 let operands = NumberInference.operands(ins)
-                if speculative {
+                if integers, let unsigned = NumberInference.integerArithmetic(ins, s, speculative: speculative) {
+                    setInteger(&s, a, unsigned: unsigned, stale: true)
+                } else if speculative && !integers {
                     // Past speculative arithmetic, operands and result are numbers (anything
                     // else left for the interpreter).
-                    s.insert(a)
-                    for r in operands { s.insert(r) }
-                } else if operands.allSatisfy({ s.contains($0) }) {
-                    s.insert(a)
+                    s.setNumber(a)
+                    for r in operands { s.setNumber(r) }
+                } else if operands.allSatisfy({ s.numbers.contains($0) }) {
+                    s.setNumber(a)
                 } else {
-                    s.remove(a)
+                    s.setOther(a)
                 }
                 flow(s, to: pc + 1)
             case .POW:
-                if s.contains(b) && s.contains(c) { s.insert(a) } else { s.remove(a) }
+                if s.numbers.contains(b) && s.numbers.contains(c) { s.setNumber(a) } else { s.setOther(a) }
                 flow(s, to: pc + 1)
             case .FORI, .JFORI:
-                for r in a...(a + 2) { s.insert(r) }
+                for r in a...(a + 2) { s.setNumber(r) }
                 flow(s, to: target)
-                s.insert(a + 3)
+                s.setNumber(a + 3)
                 flow(s, to: pc + 1)
             case .FORL, .IFORL, .JFORL:
-                for r in a...(a + 2) { s.insert(r) }
+                for r in a...(a + 2) { s.setNumber(r) }
                 flow(s, to: pc + 1)
-                s.insert(a + 3)
+                s.setNumber(a + 3)
                 flow(s, to: target)
             case .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
                  .IST, .ISF:
                 flow(s, to: pc + 1)
                 flow(s, to: pc + 2)
             case .ISTC, .ISFC:
-                s.remove(a)
+                s.setOther(a)
                 flow(s, to: pc + 1)
                 flow(s, to: pc + 2)
             case .JMP, .UCLO:
                 flow(s, to: target)
             case .ISNEXT:
-                s.remove(a - 1)
+                s.setOther(a - 1)
                 flow(s, to: target)
             case .ITERL, .IITERL, .JITERL:
-                s.remove(a - 1)
+                s.setOther(a - 1)
                 flow(s, to: pc + 1)
                 flow(s, to: target)
             case .CALL, .CALLM, .VARG:
                 s.removeFrom(a)
-                if numericCalls.contains(pc) { s.insert(a) }
+                if numericCalls.contains(pc) { s.setNumber(a) }
                 flow(s, to: pc + 1)
             case .ITERC, .ITERN:
                 s.removeFrom(a - 1)
                 flow(s, to: pc + 1)
                 if ins.opcode == .ITERN { flow(s, to: pc + 2) }
             case .KNIL:
-                for r in a...max(a, d) { s.remove(r) }
+                for r in a...max(a, d) { s.setOther(r) }
                 flow(s, to: pc + 1)
             case .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT:
                 break
@@ -140,22 +168,74 @@ struct NumberInference {
                  .LOOP, .ILOOP, .JLOOP, .FUNCF, .IFUNCF, .JFUNCF, .FUNCV, .IFUNCV, .JFUNCV:
                 flow(s, to: pc + 1)
             default:
-                s.remove(a)
+                s.setOther(a)
                 flow(s, to: pc + 1)
             }
         }
-        for pc in numbers.indices where !reached[pc] { numbers[pc] = RegisterSet() }
-        // A local that a closure may assign (a mutable upvalue) can change whenever Lua code
-        // runs: in a call, and in any metamethod. It is never known to be a number.
-        for child in proto.children {
-            for uv in child.upvalues where uv & upvalueIsLocal != 0 && uv & upvalueIsImmutable == 0 {
-                let r = Int(uv & 0xff)
-                for pc in numbers.indices { numbers[pc].remove(r) }
-            }
-        }
+        for pc in states.indices where !reached[pc] { states[pc] = RegisterKinds() }
     }
 
-    func isNumber(_ r: Int, at pc: Int) -> Bool { numbers[pc].contains(r) }
+    /// The type of 64-bit integer arithmetic instruction `ins` computes in state `s` (true:
+    /// `uint64_t`), when an operand is known to be such an integer: `uint64_t` when one
+    /// is, else `int64_t`. Operands not known are checked at run time to be numbers or
+    /// integers that keep that type (speculation leaves the compiled code otherwise); without
+    /// speculation every operand must be known. Nil for other arithmetic.
+    static func integerArithmetic(_ ins: Instruction, _ s: RegisterKinds, speculative: Bool) -> Bool? {
+        let operands = ins.arithmeticOperands
+        let kinds = operands.map { s.integer($0) }
+        guard kinds.contains(where: { $0 != nil }) else { return nil }
+        if !speculative && !operands.allSatisfy({ s.numbers.contains($0) || s.integer($0) != nil }) { return nil }
+        return kinds.contains(true)
+    }
+
+    /// The registers whose stale slots instruction `ins` needs current before it starts
+    /// (boxed then): those it reads without knowing 64-bit integers, all of them for
+    /// instructions that may run other code or leave the function. Arithmetic, comparisons
+    /// and moves take unboxed integers as they are, a cdata store its value, and their slow
+    /// paths box what is stale before calling the runtime.
+    static func escaping(_ ins: Instruction) -> RegisterSet {
+        var set = RegisterSet()
+        switch ins.opcode {
+        case .UNM, .ADDVN, .SUBVN, .MULVN, .DIVVN, .MODVN, .ADDNV, .SUBNV, .MULNV, .DIVNV, .MODNV,
+             .ADDVV, .SUBVV, .MULVV, .DIVVV, .MODVV,
+             .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQN, .ISNEN,
+             .MOV, .KSTR, .KCDATA, .KSHORT, .KNUM, .KPRI, .KNIL, .JMP, .LOOP, .ILOOP, .JLOOP, .FORL, .IFORL, .JFORL:
+            break
+        case .TGETV:
+            set.insert(ins.rb); set.insert(ins.rc)
+        case .TGETS, .TGETB:
+            set.insert(ins.rb)
+        case .TSETV:
+            set.insert(ins.rb); set.insert(ins.rc)
+        case .TSETS:
+            set.insert(ins.rb)
+        case .TSETB:
+            set.insert(ins.ra); set.insert(ins.rb)
+        case .IST, .ISF, .ISTC, .ISFC, .NOT, .LEN:
+            set.insert(ins.rd)
+        case .ISEQS, .ISNES, .ISEQP, .ISNEP:
+            set.insert(ins.ra)
+        default:
+            return .all
+        }
+        return set
+    }
+
+    /// Whether register r holds a 64-bit integer (of either type) before some instruction.
+    func everInteger(_ r: Int) -> Bool { states.contains { $0.integers.contains(r) } }
+
+    /// Nil unless register r holds an unboxed 64-bit integer at `pc`; else whether a `uint64_t`.
+    func integer(_ r: Int, at pc: Int) -> Bool? { states[pc].integer(r) }
+
+    /// Whether register r's slot may be stale at `pc` (its integer not boxed yet).
+    func isStale(_ r: Int, at pc: Int) -> Bool { states[pc].stale.contains(r) }
+
+    /// The stale registers instruction `pc` boxes before it starts.
+    func escapingAt(_ pc: Int, _ ins: Instruction) -> RegisterSet {
+        states[pc].stale & NumberInference.escaping(ins)
+    }
+
+    func isNumber(_ r: Int, at pc: Int) -> Bool { states[pc].numbers.contains(r) }
 
     /// The registers an arithmetic instruction (UNM, ADDVN...MODVV) reads.
     static func operands(_ ins: Instruction) -> [Int] { ins.arithmeticOperands }
@@ -199,5 +279,5 @@ struct NumberInference {
     }
 
     /// Whether register r holds a number before some instruction.
-    func everNumber(_ r: Int) -> Bool { numbers.contains { $0.contains(r) } }
+    func everNumber(_ r: Int) -> Bool { states.contains { $0.numbers.contains(r) } }
 }

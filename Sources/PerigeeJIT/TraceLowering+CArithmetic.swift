@@ -1,9 +1,9 @@
 /// Lowering of 64-bit integer cdata arithmetic (see TraceRecorder+CArithmetic.swift): i64
 /// arithmetic that wraps around, division and modulo with the runtime's answers where C's
-/// are undefined (`signedArithmetic`/`unsignedArithmetic` in runtime/FFI/CDataOperators.swift,
-/// luajit's `lj_carith_divi64` and friends), the conversions, unboxed slots (the cdata's C
-/// type guarded), and the cdata an unboxed integer stands for, made by
-/// `perigee_cdata_integer` only where a boxed value is needed.
+/// are undefined (PerigeeCodegen's `integer64Arithmetic`, shared with compiled functions:
+/// runtime/FFI/CInteger64.swift, luajit's `lj_carith_divi64` and friends), the
+/// conversions, unboxed slots (the cdata's C type guarded), and the cdata an unboxed
+/// integer stands for, made by `perigee_cdata_integer` only where a boxed value is needed.
 import CLLVM
 import PerigeeCodegen
 import PerigeeLLVM
@@ -13,34 +13,12 @@ extension TraceLowering {
     /// Whether IR type `type` is a 64-bit integer's.
     static func isInteger64(_ type: IRType) -> Bool { type == .int64 || type == .uint64 }
 
-    /// ADD SUB MUL DIV MOD NEG of IR type int64 or uint64.
+    /// ADD SUB MUL DIV MOD NEG of IR type int64 or uint64, as PerigeeCodegen computes them
+    /// for both engines.
     func integer64Arithmetic(_ ins: IRIns) -> LLVMValueRef {
         let x = value(ins.ref1)
-        if ins.op == .NEG { return b.sub(i64(0), x) }
-        let y = value(ins.ref2)
-        switch ins.op {
-        case .ADD: return b.add(x, y)
-        case .SUB: return b.sub(x, y)
-        case .MUL: return b.mul(x, y)
-        default: break
-        }
-        // Division by zero answers 2^63 (both signs, both operators); the smallest int64
-        // divided by -1 answers itself, its remainder 0 (what dividing by 1 gives).
-        let zero = b.icmp(LLVMIntEQ, y, i64(0))
-        let smallest = bits(1 << 63)
-        var unsafe = zero
-        if ins.type == .int64 {
-            unsafe = b.or(zero, b.and(b.icmp(LLVMIntEQ, x, smallest), b.icmp(LLVMIntEQ, y, i64(-1))))
-        }
-        let divisor = b.select(unsafe, i64(1), y)
-        let result: LLVMValueRef
-        switch (ins.op, ins.type) {
-        case (.DIV, .int64): result = b.sdiv(x, divisor)
-        case (.DIV, _): result = b.udiv(x, divisor)
-        case (_, .int64): result = b.srem(x, divisor)
-        default: result = b.urem(x, divisor)
-        }
-        return b.select(zero, smallest, result)
+        let y = ins.op == .NEG ? x : value(ins.ref2)
+        return integer64Arithmetic(ins.op.arithmeticOperator!, x, y, unsigned: signedness(unsigned: ins.type == .uint64))
     }
 
     /// CONV: between numbers, 32- and 64-bit integers and addresses (`IRConversion`).

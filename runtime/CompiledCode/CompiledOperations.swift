@@ -176,11 +176,17 @@ public func perigee_compare(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UI
     }
     if op == .ISEQV || op == .ISNEV || op == .ISEQN || op == .ISNEN || op == .ISEQP || op == .ISNEP || op == .ISEQS || op == .ISNES {
         var equal = x.rawEquals(y)
-        if !equal && (((x.isTable || x.isUserdata) && x.top17 == y.top17) || x.isCData || y.isCData),
-           case .call(let mm, let p, let q, _) = f.vm.resolveEquality(x, y) {
-            let (status, r) = f.callMetamethod(mm, p, q, nil)
-            if status < 0 { return status }
-            equal = r.isTruthy
+        if !equal && (((x.isTable || x.isUserdata) && x.top17 == y.top17) || x.isCData || y.isCData) {
+            switch f.vm.resolveEquality(x, y) {
+            case .call(let mm, let p, let q, _):
+                let (status, r) = f.callMetamethod(mm, p, q, nil)
+                if status < 0 { return status }
+                equal = r.isTruthy
+            case .value(let r):
+                equal = r.isTruthy
+            case .failed:
+                break
+            }
         }
         return (op == .ISEQV || op == .ISEQN || op == .ISEQP || op == .ISEQS) == equal ? 1 : 0
     }
@@ -292,6 +298,22 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
 public func perigee_cdata_site(_ site: UnsafeMutablePointer<UInt64>, _ object: UInt64, _ key: UInt64, _ store: Int) -> Int {
     LuaVM.currentGlobal.fillCDataSite(site, Value(bits: object), Value(bits: key), store: store != 0)
     return 0
+}
+
+/// Boxes a 64-bit integer compiled code kept unboxed: a new `int64_t` (or `uint64_t`, when
+/// bit 8 of `register` is set) cdata holding `bits`, stored into the register in the low
+/// bits; 0, or the "not enough memory" error raised at instruction `pc`.
+@_cdecl("perigee_box_integer64")
+public func perigee_box_integer64(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int, _ register: Int, _ bits: UInt64) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    let unsigned = register & 0x100 != 0
+    guard let cd = f.g.newCData(unsigned ? CInteger64.unsignedType : CInteger64.signedType, size: 8) else {
+        _ = f.vm.outOfMemory(f.L)
+        return f.failed()
+    }
+    cd.payload.storeBytes(of: bits, as: UInt64.self)
+    f[register & 0xFF] = Value(cdata: cd)
+    return f.g.checkGC() ? 0 : f.failed()
 }
 
 /// GSET, TSETV, TSETS, TSETB, TSETR.
@@ -692,4 +714,5 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_next_entry", perigee_next_entry as @convention(c) (UnsafeMutableRawPointer, Int, Slots64) -> Int),
     entry("perigee_upvalue_barrier", perigee_upvalue_barrier as @convention(c) (UnsafeMutableRawPointer, UInt64) -> Int),
     entry("perigee_cdata_site", perigee_cdata_site as @convention(c) (Slots64, UInt64, UInt64, Int) -> Int),
+    entry("perigee_box_integer64", perigee_box_integer64 as @convention(c) (Thread, Int, Int, Int, UInt64) -> Int),
 ]

@@ -147,7 +147,17 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// the place a number, boolean or enum; false leaves the store (and its errors) to the full path.
     @inline(never) func cdataWrite(_ object: Value, _ key: Value, _ value: Value) -> Bool {
         let scalar: CScalar
-        if value.isNumber { scalar = .double(value.number) } else if value.isBoolean { scalar = .signed(value.isTrue ? 1 : 0) } else { return false }
+        if value.isNumber {
+            scalar = .double(value.number)
+        } else if value.isBoolean {
+            scalar = .signed(value.isTrue ? 1 : 0)
+        } else if value.isCData, let unsigned = cdataInteger64(value) {
+            // A 64-bit integer (`s.key = s.key + 1LL`) converts as C converts it.
+            let bits = value.cdata.payload.load(as: UInt64.self)
+            scalar = unsigned ? .unsigned(bits) : .signed(Int64(bitPattern: bits))
+        } else {
+            return false
+        }
         guard let access = pointee.cdataAccess, let place = access.place(object, key) else { return false }
         let t = access.type(place.type)
         if place.bitWidth >= 0 {

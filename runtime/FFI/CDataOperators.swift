@@ -329,6 +329,7 @@ extension LuaVM {
     /// What `a op b` is without a metatype (the interpreter's arithmetic on cdata tries it
     /// before calling `__add` and friends): `.unsupported` leaves it to the metamethods.
     func builtinArithmetic(_ op: ArithmeticOperator, _ a: Value, _ b: Value) -> CArithmeticResult {
+        if let r = g.integer64Arithmetic(op, a, b) { return r }
         let x = operand(a), y = operand(b)
         let types = ffi.types
         func boxed(_ v: Value?) -> CArithmeticResult { v.map { .value($0) } ?? .outOfMemory }
@@ -381,57 +382,12 @@ extension LuaVM {
                 }
             }
             let l = bits(x), r = bits(y)
-            let result = unsigned ? unsignedArithmetic(op, l, r) : UInt64(bitPattern: signedArithmetic(op, Int64(bitPattern: l), Int64(bitPattern: r)))
+            let result = unsigned ? CInteger64.unsigned(op, l, r)
+                : UInt64(bitPattern: CInteger64.signed(op, Int64(bitPattern: l), Int64(bitPattern: r)))
             guard let cd = g.newCData(unsigned ? CTypeBuiltin.uint64 : CTypeBuiltin.int64, size: 8) else { return .outOfMemory }
             cd.payload.storeBytes(of: result, as: UInt64.self)
             return .value(Value(cdata: cd))
         }
-    }
-
-    private func signedArithmetic(_ op: ArithmeticOperator, _ a: Int64, _ b: Int64) -> Int64 {
-        switch op {
-        case .add: return a &+ b
-        case .sub: return a &- b
-        case .mul: return a &* b
-        case .div:
-            if b == 0 { return Int64.min }
-            if a == Int64.min && b == -1 { return a }
-            return a / b
-        case .mod:
-            if b == 0 { return Int64.min }
-            if a == Int64.min && b == -1 { return 0 }
-            return a % b
-        case .pow:
-            if b < 0 {
-                if a == 1 { return 1 }
-                if a == -1 { return b & 1 == 0 ? 1 : -1 }
-                return 0
-            }
-            return Int64(bitPattern: integerPower(UInt64(bitPattern: a), UInt64(b)))
-        case .unm: return 0 &- a
-        }
-    }
-
-    private func unsignedArithmetic(_ op: ArithmeticOperator, _ a: UInt64, _ b: UInt64) -> UInt64 {
-        switch op {
-        case .add: return a &+ b
-        case .sub: return a &- b
-        case .mul: return a &* b
-        case .div: return b == 0 ? 1 << 63 : a / b
-        case .mod: return b == 0 ? 1 << 63 : a % b
-        case .pow: return integerPower(a, b)
-        case .unm: return 0 &- a
-        }
-    }
-
-    private func integerPower(_ base: UInt64, _ exponent: UInt64) -> UInt64 {
-        var result: UInt64 = 1, b = base, e = exponent
-        while e > 0 {
-            if e & 1 != 0 { result = result &* b }
-            b = b &* b
-            e >>= 1
-        }
-        return result
     }
 
     // MARK: comparisons

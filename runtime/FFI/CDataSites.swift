@@ -17,11 +17,18 @@ public enum CDataSite {
     public static let int32: UInt32 = 6
     public static let uint32: UInt32 = 7
     public static let bool: UInt32 = 8
+    /// `int64_t` and `uint64_t` (unqualified): read as a new cdata, stored from a number or
+    /// from another 64-bit integer's bits.
+    public static let int64: UInt32 = 9
+    public static let uint64: UInt32 = 10
     /// The payload holds the address to start from (a pointer or a reference), not the data.
     public static let indirect: UInt32 = 0x10
 
-    /// The scalar code of a C type, or 0 when compiled code does not load or store it itself.
-    static func scalar(_ t: UnsafeMutablePointer<CTypeCore>, store: Bool) -> UInt32 {
+    /// The scalar code of C type `id` (whose entry is `t`), or 0 when compiled code does not
+    /// load or store it itself.
+    static func scalar(_ id: CTypeID, _ t: UnsafeMutablePointer<CTypeCore>, store: Bool) -> UInt32 {
+        if id == CInteger64.signedType { return int64 }
+        if id == CInteger64.unsignedType { return uint64 }
         if store && t.pointee.qualifiers & CQualifier.const != 0 { return 0 }
         switch (t.pointee.kind, t.pointee.size, t.pointee.isUnsigned) {
         case (.float, 8, _): return double
@@ -56,7 +63,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             if t.pointee.kind == .pointer { indirect = true }
             let element = access.type(t.pointee.element)
             amount = element.pointee.size
-            form = amount > 0 ? CDataSite.scalar(element, store: store) : 0
+            form = amount > 0 ? CDataSite.scalar(t.pointee.element, element, store: store) : 0
         case .structure where key.isString, .union where key.isString, .pointer where key.isString && !indirect:
             var record = CTypeID(t - access.pointee.cores)
             if t.pointee.kind == .pointer {
@@ -67,7 +74,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             let entry = access.member(record, key.string)
             guard entry.type >= 0, entry.bitWidth < 0 else { break }
             amount = entry.offset
-            form = CDataSite.scalar(access.type(entry.type), store: store)
+            form = CDataSite.scalar(entry.type, access.type(entry.type), store: store)
         default:
             break
         }

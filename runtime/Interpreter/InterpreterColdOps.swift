@@ -72,7 +72,13 @@ extension InterpreterRun {
 
     /// Arithmetic (or UNM) whose operands are not both numbers: coercion or a metamethod.
     @inline(never) mutating func arithmeticSlow(_ ins: UInt32, _ x: Value, _ y: Value) -> CallStatus? {
-        finish(frame.arithmeticFallback(Instruction(ins), x, y), into: Instruction(ins).ra)
+        // 64-bit integers (the FFI's) compute here, before any look at metamethods.
+        if x.isCData || y.isCData, let form = Instruction(ins).verifiedOpcode.arithmetic,
+           case .value(let v)? = g.integer64Arithmetic(form.op, x, y) {
+            base[Instruction(ins).ra] = v
+            return g.checkGC() ? nil : .error
+        }
+        return finish(frame.arithmeticFallback(Instruction(ins), x, y), into: Instruction(ins).ra)
     }
 
     @inline(never) mutating func lengthSlow(_ ins: UInt32, _ v: Value) -> CallStatus? {
@@ -97,13 +103,18 @@ extension InterpreterRun {
         }
     }
 
-    /// ISEQV, ISNEV on two different tables or userdata of a kind: `__eq` may decide.
+    /// ISEQV, ISNEV on two different tables or userdata of a kind, or with a cdata: `__eq` or
+    /// the FFI's comparison of 64-bit integers may decide.
     @inline(never) mutating func equalitySlow(_ ins: UInt32, _ x: Value, _ y: Value, whenEqual: Bool) -> CallStatus? {
         syncTop()
-        if case .call(let mm, let p, let q, _) = vm.resolveEquality(x, y) {
+        switch vm.resolveEquality(x, y) {
+        case .call(let mm, let p, let q, _):
             return callMetamethodInLoop(mm, p, q, nil)
+        case .value(let equal):
+            pc = afterTest(pc, taken: equal.isTruthy == whenEqual)
+        case .failed:
+            pc = afterTest(pc, taken: !whenEqual)
         }
-        pc = afterTest(pc, taken: !whenEqual)
         return nil
     }
 

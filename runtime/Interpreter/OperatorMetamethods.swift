@@ -111,6 +111,8 @@ extension LuaVM {
             return (.value(Value(bool: lessEqual ? c <= 0 : c < 0)), false)
         }
         if x.isCData || y.isCData {
+            // 64-bit integers compare here; other cdata through the cdata metatable.
+            if let r = g.integer64Comparison(x, y, lessEqual: lessEqual, equality: false) { return (.value(Value(bool: r)), false) }
             // The FFI orders cdata against numbers too (`1LL < 2`).
             let mm = g.metamethod(lessEqual ? .le : .lt, of: x.isCData ? x : y)
             if !mm.isNil { return (.call(mm, x, y, nil), false) }
@@ -132,6 +134,7 @@ extension LuaVM {
     /// `a == b` for two tables or two userdata: their shared `__eq`, or plain inequality.
     func resolveEquality(_ x: Value, _ y: Value) -> MetaOutcome {
         if x.isCData || y.isCData {
+            if let r = g.integer64Comparison(x, y, lessEqual: false, equality: true) { return .value(Value(bool: r)) }
             // The FFI compares cdata with anything (`1LL == 1`, `ptr == nil`).
             let mm = g.metamethod(.eq, of: x.isCData ? x : y)
             return mm.isNil ? .value(.false) : .call(mm, x, y, nil)

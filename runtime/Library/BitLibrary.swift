@@ -12,29 +12,57 @@ extension LuaVM {
         let B = library("bit")
         register("tobit", in: B, fast: .tobit) { raw in
             let c = BuiltinCall(raw, "tobit")
-            guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
-            return c.results(Value(number: Double(toBit(x))))
+            guard let x = c.bitNumber(1).0 else { return c.bitNumber(1).1 }
+            return c.results(Value(number: Double(x)))
         }
         register("bnot", in: B, fast: .bnot) { raw in
             let c = BuiltinCall(raw, "bnot")
+            if let r = c.unary64(swap: false) { return r }
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Double(~toBit(x))))
         }
         register("bswap", in: B, fast: .bswap) { raw in
             let c = BuiltinCall(raw, "bswap")
+            if let r = c.unary64(swap: true) { return r }
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             return c.results(Value(number: Double(BitOperation.bswap(toBit(x)))))
         }
-        register("band", in: B, fast: .band) { raw in BuiltinCall(raw, "band").fold(BitOperation.band) }
-        register("bor", in: B, fast: .bor) { raw in BuiltinCall(raw, "bor").fold(BitOperation.bor) }
-        register("bxor", in: B, fast: .bxor) { raw in BuiltinCall(raw, "bxor").fold(BitOperation.bxor) }
-        register("lshift", in: B, fast: .lshift) { raw in BuiltinCall(raw, "lshift").shift(BitOperation.lshift) }
-        register("rshift", in: B, fast: .rshift) { raw in BuiltinCall(raw, "rshift").shift(BitOperation.rshift) }
-        register("arshift", in: B, fast: .arshift) { raw in BuiltinCall(raw, "arshift").shift(BitOperation.arshift) }
-        register("rol", in: B, fast: .rol) { raw in BuiltinCall(raw, "rol").shift(BitOperation.rol) }
-        register("ror", in: B, fast: .ror) { raw in BuiltinCall(raw, "ror").shift(BitOperation.ror) }
+        // On cdata (64-bit integers) each computes in 64 bits (CBitOperations.swift).
+        register("band", in: B, fast: .band) { raw in
+            let c = BuiltinCall(raw, "band")
+            return c.fold64(0) ?? c.fold(BitOperation.band)
+        }
+        register("bor", in: B, fast: .bor) { raw in
+            let c = BuiltinCall(raw, "bor")
+            return c.fold64(1) ?? c.fold(BitOperation.bor)
+        }
+        register("bxor", in: B, fast: .bxor) { raw in
+            let c = BuiltinCall(raw, "bxor")
+            return c.fold64(2) ?? c.fold(BitOperation.bxor)
+        }
+        register("lshift", in: B, fast: .lshift) { raw in
+            let c = BuiltinCall(raw, "lshift")
+            return c.shift64(0) ?? c.shift(BitOperation.lshift)
+        }
+        register("rshift", in: B, fast: .rshift) { raw in
+            let c = BuiltinCall(raw, "rshift")
+            return c.shift64(1) ?? c.shift(BitOperation.rshift)
+        }
+        register("arshift", in: B, fast: .arshift) { raw in
+            let c = BuiltinCall(raw, "arshift")
+            return c.shift64(2) ?? c.shift(BitOperation.arshift)
+        }
+        register("rol", in: B, fast: .rol) { raw in
+            let c = BuiltinCall(raw, "rol")
+            return c.shift64(3) ?? c.shift(BitOperation.rol)
+        }
+        register("ror", in: B, fast: .ror) { raw in
+            let c = BuiltinCall(raw, "ror")
+            return c.shift64(4) ?? c.shift(BitOperation.ror)
+        }
         register("tohex", in: B, fast: .tohex) { raw in
             let c = BuiltinCall(raw, "tohex")
+            if let r = c.hex64() { return r }
             guard let x = c.number(1) else { return c.typeError(1, expected: "number") }
             // A second argument present is a number, nil included (luajit checks it so).
             guard let n = c.count < 2 ? 8 : c.number(2) else { return c.typeError(2, expected: "number") }
@@ -58,11 +86,12 @@ extension BuiltinCall {
         return results(Value(number: Double(r)))
     }
 
-    /// Shifts and rotates: the count uses its low 5 bits.
+    /// Shifts and rotates: the count (a cdata's low 32 bits too) uses its low 5 bits.
     func shift(_ op: (Int32, UInt32) -> Int32) -> Int32 {
         guard let x = number(1) else { return typeError(1, expected: "number") }
-        guard let n = number(2) else { return typeError(2, expected: "number") }
-        return results(Value(number: Double(op(toBit(x), BitOperation.shiftCount(n)))))
+        let (n, failure) = bitNumber(2)
+        guard let n else { return failure }
+        return results(Value(number: Double(op(toBit(x), UInt32(bitPattern: n) & 31))))
     }
 }
 
@@ -91,11 +120,16 @@ enum BitOperation {
     /// `bit.tohex(x, digits)`: the 32-bit value, zero-extended, in as many hex digits as
     /// asked (negative: upper case; at most 255, as luajit 2.1 does), handed to `body`.
     static func hex<R>(_ x: Int32, digits: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        hex(UInt64(UInt32(bitPattern: x)), digits: digits, body)
+    }
+
+    /// The same of 64 bits (a cdata's: `bit.tohex(1LL)`).
+    static func hex<R>(_ x: UInt64, digits: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         var n = digits
         var table: StaticString = "0123456789abcdef"
         if n < 0 { n = -n; table = "0123456789ABCDEF" }
         if n > 255 { n = 255 }
-        var value = UInt64(UInt32(bitPattern: x))
+        var value = x
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
             var i = n - 1
             while i >= 0 {
