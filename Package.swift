@@ -50,16 +50,38 @@ let llvmSoname: String = {
     return String(line[line.index(after: open)..<close])
 }()
 
+// Code layout (see runtime/link/README.md). Every function gets a section of its own, so that
+// the linker can put the code a run starts with and the interpreter's usual paths side by side
+// (runtime/link/order.txt): the kernel maps an executable's pages 64 KiB at a time around each
+// one touched, so scattered code costs its whole file in resident memory.
+let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections"])]
+let cFunctionSections: [CSetting] = [.unsafeFlags(["-ffunction-sections"])]
+/// What the links of `perigee` and of `perigee build`'s executables share: runtime/link.
+let linkDirectory = Context.packageDirectory + "/runtime/link"
+/// lld (shipped with Swift toolchains) orders sections by symbol, packs relative relocations
+/// (`-z pack-relative-relocs`: 20,000 of them, half a megabyte the loader would read at every
+/// start) and takes libstdc++ from its static archive through runtime/link/libstdc++.so, so no
+/// shared C++ library is mapped and relocated. Without lld the default linker links as before.
+let lldAvailable: Bool = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
+}()
+let compactLink: [String] = lldAvailable
+    ? ["-use-ld=lld", "-L\(linkDirectory)", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+       "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/order.txt", "-Xlinker", "--no-warn-symbol-ordering"]
+    : []
+
 let llvmCFlags: [CSetting] = [
     .unsafeFlags(["-I\(llvmIncludeDir)"]),
     .define("PERIGEE_LLVM_LIBRARY", to: "\"\(llvmSharedLibrary)\""),
     .define("PERIGEE_LLVM_SONAME", to: "\"\(llvmSoname)\""),
+    .define("PERIGEE_LINK_DIRECTORY", to: "\"\(lldAvailable ? linkDirectory : "")\""),
 ]
-let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])]
+let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])] + functionSections
 
 /// The hot paths (runtime, interpreter) are written with explicit checks; Swift's
 /// exclusivity checking on every global access would cost more than it protects there.
-let fastSwift: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+let fastSwift: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])] + functionSections
 
 let package = Package(
     name: "Perigee",
@@ -70,11 +92,11 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        .target(name: "CSupport"),
+        .target(name: "CSupport", cSettings: cFunctionSections),
         // libffi, linked from the system (Debian's libffi-dev): the FFI's calls and callbacks.
-        .target(name: "CLibFFI", linkerSettings: [.linkedLibrary("ffi")]),
+        .target(name: "CLibFFI", cSettings: cFunctionSections, linkerSettings: [.linkedLibrary("ffi")]),
         .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport", "CLibFFI"], path: "runtime",
-                swiftSettings: fastSwift),
+                exclude: ["link"], swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
                 swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeCodegen", dependencies: ["PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
@@ -82,14 +104,14 @@ let package = Package(
         .target(name: "PerigeeJIT", dependencies: ["PerigeeCodegen", "PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"],
                 exclude: ["README.md"], swiftSettings: llvmSwiftFlags),
         // Profiles of recorded runs (`perigee profile`): the data, the file format, merging, matching.
-        .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"]),
+        .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"], swiftSettings: functionSections),
         .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime", "PerigeeProfile"],
                 exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",
                           dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend", "PerigeeProfile"],
                           swiftSettings: llvmSwiftFlags,
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"] + compactLink)]),
         // The frontend fuzzer (Tests/fuzz): its mutator, and the executable running it for long.
         .target(name: "PerigeeFuzzing", dependencies: ["PerigeeFrontend"], path: "Tests/fuzz/PerigeeFuzzing"),
         .executableTarget(name: "perigee-fuzz", dependencies: ["PerigeeFuzzing", "PerigeeFrontend", "PerigeeRuntime"],

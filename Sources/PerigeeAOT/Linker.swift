@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLLVM
 
 /// A link failure with the reason (a missing runtime, or the linker's own output).
 public struct LinkError: Error, CustomStringConvertible {
@@ -70,10 +71,22 @@ public struct Linker {
     /// is linked in, so Swift metadata (conformances) in objects nothing names is never lost;
     /// the FFI's calls need the system's libffi.
     public func arguments(objects: [String], output: String, extra: [String] = []) -> [String] {
-        [swiftc, "-static-stdlib"] + objects
+        [swiftc, "-static-stdlib"] + Linker.compactLayout + objects
             + ["-Xlinker", "--whole-archive", runtimeLibrary, "-Xlinker", "--no-whole-archive", "-lffi"]
             + extra + ["-o", output]
     }
+
+    /// The lld options `perigee` itself is linked with (runtime/link/README.md): the runtime's
+    /// start-up and usual paths side by side in the section order of runtime/link/order.txt,
+    /// packed relative relocations, and libstdc++ from its static archive. Empty when the
+    /// build had no lld or the source tree's runtime/link is gone (another machine).
+    public static let compactLayout: [String] = {
+        let directory = String(cString: perigee_link_directory())
+        guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0 else { return [] }
+        return ["-use-ld=lld", "-L" + directory, "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                "-Xlinker", "--symbol-ordering-file=" + directory + "/order.txt",
+                "-Xlinker", "--no-warn-symbol-ordering"]
+    }()
 
     /// Links `objects` into the executable `output`; throws `LinkError` with swiftc's output.
     public func link(objects: [String], output: String, extra: [String] = []) throws {
