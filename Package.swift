@@ -61,14 +61,18 @@ let linkDirectory = Context.packageDirectory + "/runtime/link"
 /// lld (shipped with Swift toolchains) orders sections by symbol, packs relative relocations
 /// (`-z pack-relative-relocs`: 20,000 of them, half a megabyte the loader would read at every
 /// start) and takes libstdc++ from its static archive through runtime/link/libstdc++.so, so no
-/// shared C++ library is mapped and relocated. Without lld the default linker links as before.
+/// shared C++ library is mapped and relocated. `--no-export-dynamic` undoes the Swift driver's
+/// `-export-dynamic`: nothing looks Perigee's own functions up by name (the JIT is given them
+/// as absolute symbols), and 4,000 exported names cost their pages at every symbol lookup.
+/// Without lld the default linker links as before.
 let lldAvailable: Bool = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
 }()
 let compactLink: [String] = lldAvailable
     ? ["-use-ld=lld", "-L\(linkDirectory)", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-       "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/order.txt", "-Xlinker", "--no-warn-symbol-ordering"]
+       "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/order.txt", "-Xlinker", "--no-warn-symbol-ordering",
+       "-Xlinker", "--no-export-dynamic"]
     : []
 
 let llvmCFlags: [CSetting] = [

@@ -78,14 +78,15 @@ public struct Linker {
 
     /// The lld options `perigee` itself is linked with (runtime/link/README.md): the runtime's
     /// start-up and usual paths side by side in the section order of runtime/link/order.txt,
-    /// packed relative relocations, and libstdc++ from its static archive. Empty when the
-    /// build had no lld or the source tree's runtime/link is gone (another machine).
+    /// packed relative relocations, libstdc++ from its static archive, no exported symbols.
+    /// Empty when the build had no lld or the source tree's runtime/link is gone (another
+    /// machine).
     public static let compactLayout: [String] = {
         let directory = String(cString: perigee_link_directory())
         guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0 else { return [] }
         return ["-use-ld=lld", "-L" + directory, "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                 "-Xlinker", "--symbol-ordering-file=" + directory + "/order.txt",
-                "-Xlinker", "--no-warn-symbol-ordering"]
+                "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic"]
     }()
 
     /// Links `objects` into the executable `output`; throws `LinkError` with swiftc's output.
