@@ -64,6 +64,7 @@ let linkDirectory = Context.packageDirectory + "/runtime/link"
 /// shared C++ library is mapped and relocated. `--no-export-dynamic` undoes the Swift driver's
 /// `-export-dynamic`: nothing looks Perigee's own functions up by name (the JIT is given them
 /// as absolute symbols), and 4,000 exported names cost their pages at every symbol lookup.
+/// Segments aligned to 64 KiB line the code up with the kernel's 64 KiB fault-around windows.
 /// Without lld the default linker links as before.
 let lldAvailable: Bool = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -72,7 +73,7 @@ let lldAvailable: Bool = {
 let compactLink: [String] = lldAvailable
     ? ["-use-ld=lld", "-L\(linkDirectory)", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
        "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/order.txt", "-Xlinker", "--no-warn-symbol-ordering",
-       "-Xlinker", "--no-export-dynamic"]
+       "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "max-page-size=65536"]
     : []
 
 let llvmCFlags: [CSetting] = [

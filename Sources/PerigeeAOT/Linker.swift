@@ -78,7 +78,8 @@ public struct Linker {
 
     /// The lld options `perigee` itself is linked with (runtime/link/README.md): the runtime's
     /// start-up and usual paths side by side in the section order of runtime/link/order.txt,
-    /// packed relative relocations, libstdc++ from its static archive, no exported symbols.
+    /// packed relative relocations, libstdc++ from its static archive, no exported symbols,
+    /// segments aligned to 64 KiB.
     /// Empty when the build had no lld or the source tree's runtime/link is gone (another
     /// machine).
     public static let compactLayout: [String] = {
@@ -86,7 +87,8 @@ public struct Linker {
         guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0 else { return [] }
         return ["-use-ld=lld", "-L" + directory, "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                 "-Xlinker", "--symbol-ordering-file=" + directory + "/order.txt",
-                "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic"]
+                "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
+                "-Xlinker", "-z", "-Xlinker", "max-page-size=65536"]
     }()
 
     /// Links `objects` into the executable `output`; throws `LinkError` with swiftc's output.
