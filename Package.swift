@@ -58,23 +58,21 @@ let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-s
 let cFunctionSections: [CSetting] = [.unsafeFlags(["-ffunction-sections"])]
 /// What the links of `perigee` and of `perigee build`'s executables share: runtime/link.
 let linkDirectory = Context.packageDirectory + "/runtime/link"
-/// lld (shipped with Swift toolchains) orders sections by symbol, packs relative relocations
-/// (`-z pack-relative-relocs`: 20,000 of them, half a megabyte the loader would read at every
-/// start) and takes libstdc++ from its static archive through runtime/link/libstdc++.so, so no
-/// shared C++ library is mapped and relocated. `--no-export-dynamic` undoes the Swift driver's
-/// `-export-dynamic`: nothing looks Perigee's own functions up by name (the JIT is given them
-/// as absolute symbols), and 4,000 exported names cost their pages at every symbol lookup.
-/// Segments aligned to 64 KiB line the code up with the kernel's 64 KiB fault-around windows.
-/// Without lld the default linker links as before.
+/// With lld (shipped with Swift toolchains) the executables are linked with the options of
+/// runtime/link/swiftc-options: sections in the order of runtime/link/order.txt, packed
+/// relative relocations, libstdc++ from its static archive, no exported symbols, segments
+/// aligned to 64 KiB. Without lld the default linker links as before.
 let lldAvailable: Bool = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
 }()
-let compactLink: [String] = lldAvailable
-    ? ["-use-ld=lld", "-L\(linkDirectory)", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-       "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/order.txt", "-Xlinker", "--no-warn-symbol-ordering",
-       "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "max-page-size=65536"]
-    : []
+/// The options, from runtime/link/swiftc-options (`perigee build` reads the same file).
+let compactLink: [String] = {
+    guard lldAvailable, let text = try? String(contentsOfFile: linkDirectory + "/swiftc-options", encoding: .utf8)
+    else { return [] }
+    return text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        .map { $0.replacingOccurrences(of: "$LINK", with: linkDirectory) }
+}()
 
 let llvmCFlags: [CSetting] = [
     .unsafeFlags(["-I\(llvmIncludeDir)"]),

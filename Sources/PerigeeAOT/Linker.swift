@@ -76,19 +76,26 @@ public struct Linker {
             + extra + ["-o", output]
     }
 
-    /// The lld options `perigee` itself is linked with (runtime/link/README.md): the runtime's
-    /// start-up and usual paths side by side in the section order of runtime/link/order.txt,
-    /// packed relative relocations, libstdc++ from its static archive, no exported symbols,
-    /// segments aligned to 64 KiB.
-    /// Empty when the build had no lld or the source tree's runtime/link is gone (another
-    /// machine).
+    /// The lld options `perigee` itself is linked with (runtime/link/swiftc-options and
+    /// README.md): the runtime's start-up and usual paths side by side in the section order
+    /// of runtime/link/order.txt, packed relative relocations, libstdc++ from its static
+    /// archive, no exported symbols, segments aligned to 64 KiB. Empty when the build had no
+    /// lld or the source tree's runtime/link is gone (another machine).
     public static let compactLayout: [String] = {
         let directory = String(cString: perigee_link_directory())
-        guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0 else { return [] }
-        return ["-use-ld=lld", "-L" + directory, "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                "-Xlinker", "--symbol-ordering-file=" + directory + "/order.txt",
-                "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
-                "-Xlinker", "-z", "-Xlinker", "max-page-size=65536"]
+        guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0,
+              let file = fopen(directory + "/swiftc-options", "r") else { return [] }
+        defer { fclose(file) }
+        var options: [String] = []
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line).split(separator: "\n").first.map(String.init) ?? ""
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            options.append(text.replacing("$LINK", with: directory))
+        }
+        return options
     }()
 
     /// Links `objects` into the executable `output`; throws `LinkError` with swiftc's output.
