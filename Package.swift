@@ -62,13 +62,17 @@ let linkDirectory = Context.packageDirectory + "/runtime/link"
 /// runtime/link/swiftc-options: sections in the order of runtime/link/order.txt, packed
 /// relative relocations, libstdc++ from its static archive, no exported symbols, segments
 /// aligned to 64 KiB. Without lld the default linker links as before.
-let lldAvailable: Bool = {
+/// (It also needs GCC's static libstdc++.a, which comes with the C++ headers Swift builds with.)
+let compactLinkPossible: Bool = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
+    let lld = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
+    let gcc = "/usr/lib/gcc"
+    let staticCxx = ((try? FileManager.default.subpathsOfDirectory(atPath: gcc)) ?? []).contains { $0.hasSuffix("/libstdc++.a") }
+    return lld && staticCxx
 }()
 /// The options, from runtime/link/swiftc-options (`perigee build` reads the same file).
 let compactLink: [String] = {
-    guard lldAvailable, let text = try? String(contentsOfFile: linkDirectory + "/swiftc-options", encoding: .utf8)
+    guard compactLinkPossible, let text = try? String(contentsOfFile: linkDirectory + "/swiftc-options", encoding: .utf8)
     else { return [] }
     return text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         .map { $0.replacingOccurrences(of: "$LINK", with: linkDirectory) }
@@ -78,7 +82,7 @@ let llvmCFlags: [CSetting] = [
     .unsafeFlags(["-I\(llvmIncludeDir)"]),
     .define("PERIGEE_LLVM_LIBRARY", to: "\"\(llvmSharedLibrary)\""),
     .define("PERIGEE_LLVM_SONAME", to: "\"\(llvmSoname)\""),
-    .define("PERIGEE_LINK_DIRECTORY", to: "\"\(lldAvailable ? linkDirectory : "")\""),
+    .define("PERIGEE_LINK_DIRECTORY", to: "\"\(compactLinkPossible ? linkDirectory : "")\""),
 ]
 let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])] + functionSections
 
