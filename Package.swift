@@ -50,16 +50,45 @@ let llvmSoname: String = {
     return String(line[line.index(after: open)..<close])
 }()
 
+// Code layout (see runtime/link/README.md). Every function gets a section of its own, so that
+// the linker can put the code a run starts with and the interpreter's usual paths side by side
+// (runtime/link/order.txt): the kernel maps an executable's pages 64 KiB at a time around each
+// one touched, so scattered code costs its whole file in resident memory.
+let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections"])]
+let cFunctionSections: [CSetting] = [.unsafeFlags(["-ffunction-sections"])]
+/// What the links of `perigee` and of `perigee build`'s executables share: runtime/link.
+let linkDirectory = Context.packageDirectory + "/runtime/link"
+/// With lld (shipped with Swift toolchains) the executables are linked with the options of
+/// runtime/link/swiftc-options: sections in the order of runtime/link/order.txt, packed
+/// relative relocations, libstdc++ from its static archive, no exported symbols, segments
+/// aligned to 64 KiB. Without lld the default linker links as before.
+/// (It also needs GCC's static libstdc++.a, which comes with the C++ headers Swift builds with.)
+let compactLinkPossible: Bool = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    let lld = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
+    let gcc = "/usr/lib/gcc"
+    let staticCxx = ((try? FileManager.default.subpathsOfDirectory(atPath: gcc)) ?? []).contains { $0.hasSuffix("/libstdc++.a") }
+    return lld && staticCxx
+}()
+/// The options, from runtime/link/swiftc-options (`perigee build` reads the same file).
+let compactLink: [String] = {
+    guard compactLinkPossible, let text = try? String(contentsOfFile: linkDirectory + "/swiftc-options", encoding: .utf8)
+    else { return [] }
+    return text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        .map { $0.replacingOccurrences(of: "$LINK", with: linkDirectory) }
+}()
+
 let llvmCFlags: [CSetting] = [
     .unsafeFlags(["-I\(llvmIncludeDir)"]),
     .define("PERIGEE_LLVM_LIBRARY", to: "\"\(llvmSharedLibrary)\""),
     .define("PERIGEE_LLVM_SONAME", to: "\"\(llvmSoname)\""),
+    .define("PERIGEE_LINK_DIRECTORY", to: "\"\(compactLinkPossible ? linkDirectory : "")\""),
 ]
-let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])]
+let llvmSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(llvmIncludeDir)"])] + functionSections
 
 /// The hot paths (runtime, interpreter) are written with explicit checks; Swift's
 /// exclusivity checking on every global access would cost more than it protects there.
-let fastSwift: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+let fastSwift: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])] + functionSections
 
 let package = Package(
     name: "Perigee",
@@ -70,11 +99,11 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        .target(name: "CSupport"),
+        .target(name: "CSupport", cSettings: cFunctionSections),
         // libffi, linked from the system (Debian's libffi-dev): the FFI's calls and callbacks.
-        .target(name: "CLibFFI", linkerSettings: [.linkedLibrary("ffi")]),
+        .target(name: "CLibFFI", cSettings: cFunctionSections, linkerSettings: [.linkedLibrary("ffi")]),
         .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport", "CLibFFI"], path: "runtime",
-                swiftSettings: fastSwift),
+                exclude: ["link"], swiftSettings: fastSwift),
         .target(name: "PerigeeLLVM", dependencies: ["CLLVM", "PerigeeRuntime"],
                 swiftSettings: llvmSwiftFlags),
         .target(name: "PerigeeCodegen", dependencies: ["PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"], exclude: ["README.md"],
@@ -82,14 +111,14 @@ let package = Package(
         .target(name: "PerigeeJIT", dependencies: ["PerigeeCodegen", "PerigeeFrontend", "PerigeeLLVM", "PerigeeRuntime"],
                 exclude: ["README.md"], swiftSettings: llvmSwiftFlags),
         // Profiles of recorded runs (`perigee profile`): the data, the file format, merging, matching.
-        .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"]),
+        .target(name: "PerigeeProfile", dependencies: ["PerigeeFrontend", "PerigeeRuntime"], swiftSettings: functionSections),
         .target(name: "PerigeeAOT", dependencies: ["PerigeeCodegen", "PerigeeLLVM", "PerigeeRuntime", "PerigeeProfile", "PerigeeJIT"],
                 exclude: ["README.md"],
                 swiftSettings: llvmSwiftFlags),
         .executableTarget(name: "perigee",
                           dependencies: ["PerigeeAOT", "PerigeeJIT", "PerigeeRuntime", "PerigeeFrontend", "PerigeeProfile"],
                           swiftSettings: llvmSwiftFlags,
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"] + compactLink)]),
         // The frontend fuzzer (Tests/fuzz): its mutator, and the executable running it for long.
         .target(name: "PerigeeFuzzing", dependencies: ["PerigeeFrontend"], path: "Tests/fuzz/PerigeeFuzzing"),
         .executableTarget(name: "perigee-fuzz", dependencies: ["PerigeeFuzzing", "PerigeeFrontend", "PerigeeRuntime"],

@@ -13,6 +13,9 @@
 #ifndef PERIGEE_LLVM_SONAME
 #define PERIGEE_LLVM_SONAME ""
 #endif
+#ifndef PERIGEE_LINK_DIRECTORY
+#define PERIGEE_LINK_DIRECTORY ""
+#endif
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static PerigeeLLVMAPI table;
@@ -56,6 +59,8 @@ static void *open_into(const char *path, PerigeeLLVMAPI *out, char *error, size_
 }
 
 const char *perigee_llvm_default_library(void) { return PERIGEE_LLVM_LIBRARY; }
+
+const char *perigee_link_directory(void) { return PERIGEE_LINK_DIRECTORY; }
 
 const PerigeeLLVMAPI *perigee_llvm_loaded(void) { return loaded; }
 

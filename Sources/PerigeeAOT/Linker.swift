@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLLVM
 
 /// A link failure with the reason (a missing runtime, or the linker's own output).
 public struct LinkError: Error, CustomStringConvertible {
@@ -70,10 +71,32 @@ public struct Linker {
     /// is linked in, so Swift metadata (conformances) in objects nothing names is never lost;
     /// the FFI's calls need the system's libffi.
     public func arguments(objects: [String], output: String, extra: [String] = []) -> [String] {
-        [swiftc, "-static-stdlib"] + objects
+        [swiftc, "-static-stdlib"] + Linker.compactLayout + objects
             + ["-Xlinker", "--whole-archive", runtimeLibrary, "-Xlinker", "--no-whole-archive", "-lffi"]
             + extra + ["-o", output]
     }
+
+    /// The lld options `perigee` itself is linked with (runtime/link/swiftc-options and
+    /// README.md): the runtime's start-up and usual paths side by side in the section order
+    /// of runtime/link/order.txt, packed relative relocations, libstdc++ from its static
+    /// archive, no exported symbols, segments aligned to 64 KiB. Empty when the build had no
+    /// lld or the source tree's runtime/link is gone (another machine).
+    public static let compactLayout: [String] = {
+        let directory = String(cString: perigee_link_directory())
+        guard !directory.isEmpty, access(directory + "/order.txt", R_OK) == 0,
+              let file = fopen(directory + "/swiftc-options", "r") else { return [] }
+        defer { fclose(file) }
+        var options: [String] = []
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line).split(separator: "\n").first.map(String.init) ?? ""
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            options.append(text.replacing("$LINK", with: directory))
+        }
+        return options
+    }()
 
     /// Links `objects` into the executable `output`; throws `LinkError` with swiftc's output.
     public func link(objects: [String], output: String, extra: [String] = []) throws {

@@ -137,6 +137,8 @@ struct CommandLineDriver {
     private func runPrograms(_ vm: LuaVM, actions: [Action], script: String?, scriptArguments: [String],
                              interactive: Bool, showVersion: Bool, ignoreEnvironment: Bool) -> Int32 {
         defer {
+            // As luajit's lua_close at the end: the remaining finalizers run, then output goes out.
+            vm.closeState()
             vm.closeOpenPipes()
             vm.standardOutput.flush()
         }
@@ -210,7 +212,7 @@ struct CommandLineDriver {
         let (status, f) = vm.load(source, chunkName: chunkName)
         guard status == .ok, let f else { return report(vm, traceback: false) }
         let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), []) }
-        return callStatus == .ok ? 0 : report(vm, traceback: true)
+        return callStatus == .ok ? 0 : reportUncaught(vm)
     }
 
     /// The bytes of `path`, or nil after reporting why they cannot be read.
@@ -228,7 +230,14 @@ struct CommandLineDriver {
         let (status, f) = vm.load(source, chunkName: path == "-" ? "=stdin" : "@" + path)
         guard status == .ok, let f else { return report(vm, traceback: false) }
         let (callStatus, _) = catchingInterrupts { vm.call(Value(function: f), arguments.map { vm.string($0) }) }
-        return callStatus == .ok ? 0 : report(vm, traceback: true)
+        return callStatus == .ok ? 0 : reportUncaught(vm)
+    }
+
+    /// An error no pcall caught: a full collection first, as luajit's command line does, then
+    /// the message with its traceback.
+    func reportUncaught(_ vm: LuaVM) -> Int32 {
+        vm.collectAfterUncaughtError()
+        return report(vm, traceback: true)
     }
 
     /// Prints the pending error as `perigee: message` (and the traceback); status 1.

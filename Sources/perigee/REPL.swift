@@ -40,6 +40,8 @@ struct REPL {
             pending = ""
             vm.clearTraceback()
             let (callStatus, results) = catchingInterrupts { vm.call(Value(function: f!), []) }
+            // After an error, luajit's loop collects fully (finalizers run) before reporting.
+            if callStatus != .ok { vm.collectAfterUncaughtError() }
             vm.standardOutput.flush()
             if callStatus != .ok {
                 writeStandardError(vm.describeError() + "\n" + vm.lastTraceback)

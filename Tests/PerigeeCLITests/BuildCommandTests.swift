@@ -19,6 +19,41 @@ final class BuildCommandTests: XCTestCase {
         try text.write(to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
+    /// Finalizers when a program ends, as luajit runs them (expected outputs are luajit's):
+    /// on return and `os.exit(code, true)` the state closes (cdata finalizers, then userdata);
+    /// after an uncaught error a full collection runs them first; plain `os.exit` runs none.
+    /// The same in the interpreter, with the JIT and in a built executable.
+    func testFinalizersRunAtExitAsInLuaJIT() throws {
+        try write("app.lua", """
+            local ffi = require("ffi")
+            local p = newproxy(true)
+            getmetatable(p).__gc = function() print("proxy finalized") end
+            local c = ffi.gc(ffi.new("int[1]"), function() print("cdata finalized") end)
+            print("main chunk")
+            local how = arg[1]
+            if how == "exit" then os.exit(3) end
+            if how == "close" then coroutine.wrap(function() os.exit(3, true) end)() end
+            if how == "error" then error("boom") end
+            """)
+        let build = try runPerigee(["build", "app.lua", "-o", "app"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let expected: [(String, Int32, String)] = [
+            ("return", 0, "main chunk\ncdata finalized\nproxy finalized\n"),
+            ("exit", 3, "main chunk\n"),
+            ("close", 3, "main chunk\ncdata finalized\nproxy finalized\n"),
+            ("error", 1, "main chunk\nproxy finalized\ncdata finalized\n"),
+        ]
+        for (how, status, out) in expected {
+            let runs = [("interpreter", try runPerigee(["-joff", "app.lua", how], in: work)),
+                        ("JIT", try runPerigee(["-Ohotloop=1", "app.lua", how], in: work)),
+                        ("built", try runProgram(work.appendingPathComponent("app").path, [how], in: work))]
+            for (mode, run) in runs {
+                XCTAssertEqual(run.status, status, "\(how), \(mode): \(run.err)")
+                XCTAssertEqual(String(decoding: run.out, as: UTF8.self), out, "\(how), \(mode)")
+            }
+        }
+    }
+
     func testBuiltProgramBehavesAsInterpreted() throws {
         try write("util.lua", """
             local M = {}

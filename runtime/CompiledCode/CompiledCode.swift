@@ -258,6 +258,8 @@ struct CompiledProgram {
         perigee_index_name = Value(string: vm.g.pointee.metamethodNames[Int(Metamethod.index.rawValue)]).bits
         perigee_string_metatable_slot = UInt64(UInt(bitPattern: vm.g.pointee.typeMetatables + Int(ValueTag.string.rawValue)))
         defer {
+            // As luajit's lua_close at the end: the remaining finalizers run, then output goes out.
+            vm.closeState()
             vm.closeOpenPipes()
             vm.standardOutput.flush()
         }
@@ -291,6 +293,7 @@ struct CompiledProgram {
                                + "\(vm.traces.exitsTaken) exits to the interpreter\n")
         }
         if callStatus != .ok {
+            vm.collectAfterUncaughtError()
             writeStandardError(vm.errorReport(programName: programName, traceback: true))
             return 1
         }

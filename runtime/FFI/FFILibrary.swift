@@ -169,6 +169,8 @@ extension LuaVM {
 
     /// Registers `handler` to run when `cd` is collected (nil removes it).
     func setFinalizer(_ cd: CDataRef, _ handler: Value) {
+        // While the state closes the finalizer table is off, as luajit's is.
+        if isClosing { return }
         let key = Value(cdata: cd)
         _ = ffi.finalizers(g).set(key, handler, g)
         if handler.isNil { cd.pointee.flags &= ~CDataFlag.finalizer } else { cd.pointee.flags |= CDataFlag.finalizer }

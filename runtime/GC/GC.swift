@@ -76,15 +76,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     /// A whole collection: finishes or abandons the current cycle, then runs a complete one.
     /// Without `runFinalizers` the unreached finalizable userdata stay queued for a later step.
     public func fullCollect(runFinalizers: Bool = true) {
-        if pointee.phase == .pause || pointee.phase == .propagate {
-            // Abandon the marks: sweeping now frees nothing and whitens everything.
-            pointee.sweepStringBucket = 0
-            startSweep()
-            pointee.gray = nil
-            pointee.grayAgain = nil
-            pointee.weakTables = nil
-            pointee.phase = .sweepString
-        }
+        if pointee.phase == .pause || pointee.phase == .propagate { abandonMarks() }
         while pointee.phase != .finalize && pointee.phase != .pause { _ = singleStep() }
         markRoots()
         while pointee.phase != .pause {
@@ -98,6 +90,17 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         }
         pointee.stepDebt = 0
         setThreshold()
+    }
+
+    /// Abandons the marks of a cycle that has not reached its atomic phase: sweeping now
+    /// frees nothing and whitens everything.
+    func abandonMarks() {
+        pointee.sweepStringBucket = 0
+        startSweep()
+        pointee.gray = nil
+        pointee.grayAgain = nil
+        pointee.weakTables = nil
+        pointee.phase = .sweepString
     }
 
     /// `collectgarbage("stop")`.

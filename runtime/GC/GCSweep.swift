@@ -94,12 +94,13 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
     // MARK: finalizers
 
     /// Moves unreached userdata that have a `__gc` to the finalizer queue (each only once in
-    /// its life); returns their bytes. Userdata sit right behind the main thread.
-    func separateFinalizable() -> Int {
+    /// its life); returns their bytes. Userdata sit right behind the main thread. `all`
+    /// (closing the state) takes the reached ones too.
+    func separateFinalizable(all: Bool = false) -> Int {
         var bytes = 0
         var p = UnsafeMutableRawPointer(pointee.mainThread).assumingMemoryBound(to: ObjectRef?.self)
         while let o = p.pointee {
-            if !o.isWhite || o.pointee.marked & GCMark.finalized != 0 {
+            if (!all && !o.isWhite) || o.pointee.marked & GCMark.finalized != 0 {
                 p = UnsafeMutableRawPointer(o).assumingMemoryBound(to: ObjectRef?.self)
                 continue
             }
@@ -130,6 +131,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
 
     /// Takes the first queued userdata back to the object list (white, finalized: the next
     /// cycle frees it unless the finalizer stored it somewhere) and calls its `__gc`.
+    /// (Closing the state runs the queue to its end: GCClose.swift.)
     func runOneFinalizer() {
         let o = pointee.finalizeHead.unsafelyUnwrapped
         pointee.finalizeHead = o.pointee.next

@@ -106,6 +106,8 @@ extension LuaVM {
             let c = BuiltinCall(raw, "exit")
             let v = c.arg(1)
             let status: Int32 = v.isNil || v.isTrue ? 0 : (v.isFalse ? 1 : Int32(clamping: c.integer(1) ?? 0))
+            // `os.exit(code, close)`: a true `close` closes the state first (finalizers run).
+            if c.count >= 2 && c.arg(2).isTruthy { c.vm.closeState() }
             c.vm.standardOutput.flush()
             c.vm.traces.beforeExit?()
             // As the command line ends: C streams flushed, no static destructors (libLLVM's,

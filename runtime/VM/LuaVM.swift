@@ -84,6 +84,8 @@ public final class LuaVM {
     var defaultOutput: Value = .nil
     /// Pipes from `io.popen` not closed yet: closing the state waits for their commands.
     var openPipes: [UnsafeMutablePointer<FILE>] = []
+    /// Set once `closeState()` started: finalizers run, and `ffi.gc` registers no new ones.
+    public private(set) var isClosing = false
 
     /// The VM builtins run in (one per process while Perigee has a single universe).
     nonisolated(unsafe) public static var current: LuaVM! {
@@ -134,6 +136,27 @@ public final class LuaVM {
     }
 
     deinit { g.destroy() }
+
+    /// Closes the universe as luajit's lua_close does when a program ends (normally, after an
+    /// uncaught error, or by `os.exit(code, true)`): every finalizer not run yet runs, of
+    /// reachable objects too (GCClose.swift); output they write is flushed by the caller.
+    /// Runs once; the memory is left to the process's exit (or `deinit`).
+    public func closeState() {
+        guard !isClosing else { return }
+        isClosing = true
+        g.finalizeAtClose()
+    }
+
+    /// What luajit's command line does after a chunk raised an error no pcall caught: a full
+    /// collection, so that the finalizers of what the error left unreachable run now (before
+    /// the message is reported). The error value stays pending; an error of a finalizer is
+    /// dropped.
+    public func collectAfterUncaughtError() {
+        pushAnchor(errorValue)
+        g.fullCollect()
+        _ = g.takeFinalizerFailure()
+        popAnchor()
+    }
 
     // MARK: Running builtins
 

@@ -130,4 +130,9 @@ int perigee_llvm_probe(const char *_Nonnull path, char *_Nonnull error, size_t e
 /* The library path chosen at build time (from llvm-config). */
 const char *_Nonnull perigee_llvm_default_library(void);
 
+/* The source tree's runtime/link directory (section order and the static C++ library for
+ * lld, see runtime/link/README.md), or "" when the build found no lld. Like the library
+ * path above, a fact of the build machine that `perigee build` uses when it links. */
+const char *_Nonnull perigee_link_directory(void);
+
 #endif
