@@ -36,6 +36,18 @@ struct AheadOfTimeTraces {
     /// None.
     init() {}
 
+    /// The rounds a root trace's loop must go per entry, on average, in the recorded run
+    /// (measured: queens' traces, at 2 to 17, and fannkuch-redux's, at 0.5 to 8, lose against
+    /// the compiled functions; spectral-norm's, at 100 and more, gain fourfold).
+    static let roundsPerEntry = 8
+    /// How many times the interpreter's count in a function its traces' work must be (see
+    /// `dropUncovered`). A cost model: the interpreter takes some eight times compiled code's
+    /// time per instruction, a trace at best about 0.8 of it, so a function run as
+    /// interpreter plus traces is faster than compiled only when its traces did some 35
+    /// times the interpreter's work there; measured, mandelbrot's traces at 30 lose,
+    /// spectral-norm's and matmul's at some 300 gain three- to fourfold.
+    static let coverage = 32
+
     /// The traces of `profile` that can be compiled into the program whose main chunk is
     /// `main`. Traces in modules are left out (the executable installs traces when its
     /// main chunk loads).
@@ -83,6 +95,14 @@ struct AheadOfTimeTraces {
                     skip("another trace of the same loop did more work")
                     continue
                 }
+                // Entering a trace and leaving it cost more than compiled code's loop: a trace
+                // must loop a while each time (function traces do not loop).
+                guard trace.rounds >= AheadOfTimeTraces.roundsPerEntry * max(trace.entries, 1) else {
+                    skip("its loop went \(trace.rounds) rounds in \(trace.entries) entries in the recorded run "
+                         + "(fewer than \(AheadOfTimeTraces.roundsPerEntry) a time: entering and leaving it would cost "
+                         + "more than it saves)")
+                    continue
+                }
                 anchor = (f, a.pc)
             }
             let portable: PortableTrace
@@ -106,18 +126,37 @@ struct AheadOfTimeTraces {
                                      work: (trace.entries + trace.rounds) * trace.path.count,
                                      summary: "\(name): compiled into the executable (\(trace.ending))"))
         }
+        dropIncomplete(profile)
         dropUncovered(profile, preorder)
         report += selected.map(\.summary)
+    }
+
+    /// Leaves out the root traces some of whose side traces are left out (with the rest of
+    /// their side traces): their exits would go to the interpreter where the recorded run
+    /// went on in traces, so the recorded run says nothing of how they would do.
+    private mutating func dropIncomplete(_ profile: ProgramProfile) {
+        var rootOf: [Int: Int] = [:]
+        for t in profile.traces.sorted(by: { $0.number < $1.number }) {
+            rootOf[t.number] = t.parent.map { rootOf[$0] ?? $0 } ?? t.number
+        }
+        let kept = Set(selected.map(\.number))
+        let broken = Set(profile.traces.filter { $0.parent != nil && !kept.contains($0.number) }.compactMap { rootOf[$0.number] })
+        guard !broken.isEmpty else { return }
+        var dropped = Set(selected.filter { rootOf[$0.number].map(broken.contains) == true }.map(\.number))
+        for t in selected where t.link.map(dropped.contains) == true { dropped.insert(t.number) }
+        for t in selected where dropped.contains(t.number) {
+            report.append("trace \(t.number): not compiled into the executable: side traces of its root trace "
+                          + "(\(rootOf[t.number] ?? t.number)) are not")
+        }
+        selected.removeAll { dropped.contains($0.number) }
     }
 
     /// Leaves out the traces whose functions would run in the interpreter more than the
     /// traces run for them: a function running interpreted outside its traces is slower than
     /// its compiled code, so its traces only pay when they cover its work. In the recorded
     /// run the interpreter ran what the traces did not: a function whose interpreter count
-    /// (observed instructions) exceeds its traces' work (rounds times path length) keeps its
-    /// compiled code, and its traces (with those that depend on them) go. (The recorded run
-    /// is often a small input, where warming up weighs more than in the runs that matter:
-    /// the bar is set by measurement, heapsort and iteration gaining, fannkuch-redux losing.)
+    /// (observed instructions) exceeds 1/`coverage` of its traces' work (rounds times path
+    /// length) keeps its compiled code, and its traces (with those that depend on them) go.
     private mutating func dropUncovered(_ profile: ProgramProfile, _ preorder: [Prototype]) {
         func interpreterCount(_ f: Int) -> Int {
             profile.function(preorder[f])?.sites.values.reduce(0) { $0 + $1.hits } ?? 0
@@ -125,7 +164,7 @@ struct AheadOfTimeTraces {
         while true {
             var work: [Int: Int] = [:]
             for t in selected { for f in t.interpreted { work[f, default: 0] += t.work } }
-            guard let (f, _) = work.first(where: { interpreterCount($0.key) > $0.value }) else { return }
+            guard let (f, _) = work.first(where: { interpreterCount($0.key) * AheadOfTimeTraces.coverage > $0.value }) else { return }
             var dropped = Set(selected.filter { $0.interpreted.contains(f) }.map(\.number))
             // With their side traces and the traces that lead into them.
             for t in selected where t.parent.map(dropped.contains) == true || t.link.map(dropped.contains) == true {
@@ -134,7 +173,8 @@ struct AheadOfTimeTraces {
             for t in selected where dropped.contains(t.number) {
                 report.append("trace \(t.number): not compiled into the executable: function \(f) would run in the "
                               + "interpreter beside it, and the recorded run spent more there (\(interpreterCount(f)) "
-                              + "observed instructions) than its traces did (\(work[f] ?? 0): rounds times path length)")
+                              + "observed instructions) than 1/\(AheadOfTimeTraces.coverage) of what its traces did (\(work[f] ?? 0): rounds "
+                              + "times path length)")
             }
             selected.removeAll { dropped.contains($0.number) }
         }
