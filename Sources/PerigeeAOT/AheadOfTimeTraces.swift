@@ -51,7 +51,9 @@ struct AheadOfTimeTraces {
     /// The traces of `profile` that can be compiled into the program whose main chunk is
     /// `main`. Traces in modules are left out (the executable installs traces when its
     /// main chunk loads).
-    init(_ profile: ProgramProfile, main: Prototype) {
+    /// `everyTrace`: every portable trace, whatever the recorded run says of its worth
+    /// (`--all-traces`, for testing the traces themselves).
+    init(_ profile: ProgramProfile, main: Prototype, everyTrace: Bool = false) {
         let preorder = main.preorder
         var index: [ObjectIdentifier: Int] = [:]
         for (i, p) in preorder.enumerated() { index[ObjectIdentifier(p)] = i }
@@ -97,7 +99,7 @@ struct AheadOfTimeTraces {
                 }
                 // Entering a trace and leaving it cost more than compiled code's loop: a trace
                 // must loop a while each time (function traces do not loop).
-                guard trace.rounds >= AheadOfTimeTraces.roundsPerEntry * max(trace.entries, 1) else {
+                guard everyTrace || trace.rounds >= AheadOfTimeTraces.roundsPerEntry * max(trace.entries, 1) else {
                     skip("its loop went \(trace.rounds) rounds in \(trace.entries) entries in the recorded run "
                          + "(fewer than \(AheadOfTimeTraces.roundsPerEntry) a time: entering and leaving it would cost "
                          + "more than it saves)")
@@ -112,7 +114,7 @@ struct AheadOfTimeTraces {
             }
             // A trace that calls through the runtime keeps the stack as the truth (see the
             // JIT's README): measured, such traces lose against compiled code (k-nucleotide).
-            guard portable.ir.runtimeCalls.isEmpty else {
+            guard everyTrace || portable.ir.runtimeCalls.isEmpty else {
                 skip("it calls through the runtime (a builtin, a concatenation, a metamethod), which compiled code does as well")
                 continue
             }
@@ -132,8 +134,10 @@ struct AheadOfTimeTraces {
                                      work: (trace.entries + trace.rounds) * trace.path.count,
                                      summary: "\(name): compiled into the executable (\(trace.ending))"))
         }
-        dropIncomplete(profile)
-        dropUncovered(profile, preorder)
+        if !everyTrace {
+            dropIncomplete(profile)
+            dropUncovered(profile, preorder)
+        }
         report += selected.map(\.summary)
     }
 

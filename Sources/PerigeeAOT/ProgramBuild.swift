@@ -33,8 +33,10 @@ public struct BuildOptions {
     public var jobs: Int? = nil
     /// `--profile F`: a recorded run (`perigee profile`) to specialize the code on.
     public var profile: String? = nil
-    /// Whether the profile's recorded traces are compiled in (`--no-traces`: not).
+    /// Whether the profile's recorded traces are compiled in (`--no-traces`: not), and all of
+    /// them, whatever the recorded run says of their worth (`--all-traces`).
     public var profileTraces = true
+    public var everyTrace = false
     /// Programs with at least this many bytecode instructions compile on all processors.
     public static let parallelThreshold = 2000
 
@@ -105,7 +107,7 @@ public struct ProgramBuild {
         let compiler = ProgramCompiler(context: context, name: options.input,
                                        debugSource: options.debugInfo ? options.input : nil,
                                        functionsElsewhere: groupCount > 1, guidance: guidance)
-        let traces = options.profileTraces ? guidance.map { AheadOfTimeTraces($0.program, main: program) } : nil
+        let traces = options.profileTraces ? guidance.map { AheadOfTimeTraces($0.program, main: program, everyTrace: options.everyTrace) } : nil
         if let traces {
             profileProblems += traces.problems
             log.append("\(traces.selected.count) recorded traces compiled in")

@@ -10,7 +10,7 @@ struct BuildCommand {
     let programName: String
 
     static let usageText = """
-        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict] [--profile file [--profile-report] [--no-traces]]
+        usage: perigee build script.lua [-o output] [-O0|-O1|-O2|-O3] [--emit-llvm file.ll] [--emit-obj file.o] [-g] [-s] [-j N] [-v] [--strict] [--profile file [--profile-report] [--no-traces|--all-traces]]
           -o output        the executable (default: the script's name without .lua); with
                            --emit-llvm or --emit-obj alone, no executable is linked
           --emit-llvm F    write the optimized LLVM IR to F
@@ -26,6 +26,8 @@ struct BuildCommand {
                            and the traces its JIT compiled, compiled in
           --profile-report say what the profile specialized and what it could not, and why
           --no-traces      use the profile's feedback but not its traces
+          --all-traces     compile in every portable trace, also those the recorded run says
+                           would not pay (to test the traces themselves)
           --strict         fail when a required module cannot be found or compiled (otherwise
                            a warning, and require raises the error when the program runs)
 
@@ -45,6 +47,7 @@ struct BuildCommand {
         var profile: String? = nil
         var profileReport = false
         var noTraces = false
+        var allTraces = false
         var i = 0
         func value(_ option: String) -> String? {
             guard i + 1 < arguments.count else { return nil }
@@ -82,6 +85,8 @@ struct BuildCommand {
                 profileReport = true
             case "--no-traces":
                 noTraces = true
+            case "--all-traces":
+                allTraces = true
             case "-j", "--jobs":
                 guard let v = value(a), let n = Int(v), n >= 1, n <= 64 else {
                     return usage("'\(a)' needs a number of threads from 1 to 64")
@@ -110,7 +115,9 @@ struct BuildCommand {
         options.profile = profile
         if profileReport && profile == nil { return usage("'--profile-report' needs '--profile file'") }
         if noTraces && profile == nil { return usage("'--no-traces' needs '--profile file'") }
+        if allTraces && (profile == nil || noTraces) { return usage("'--all-traces' needs '--profile file' (and no '--no-traces')") }
         options.profileTraces = !noTraces
+        options.everyTrace = allTraces
         options.link = output != nil || (emitLLVM == nil && emitObject == nil)
         var build = ProgramBuild(options: options) { path in
             if case .success(let bytes) = readSource(path) { return bytes }
