@@ -78,7 +78,7 @@ extension TraceLowering {
             case .loopRounds: return bits(UInt64(UInt(bitPattern: loopRounds!)))
             case .budgetCounter: return bits(UInt64(UInt(bitPattern: instructionBudgetCounter)))
             case .globalState: return bits(UInt64(UInt(bitPattern: UnsafeMutableRawPointer(global))))
-            case .nilCell: return bits(UInt64(UInt(bitPattern: TraceLowering.nilCell)))
+            case .nilCell: return bits(UInt64(UInt(bitPattern: LuaVM.traceNilCell)))
             case .link: return bits(UInt64(UInt(bitPattern: unsafeBitCast(link!, to: UnsafeRawPointer.self))))
             }
         }

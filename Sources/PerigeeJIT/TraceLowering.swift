@@ -454,13 +454,6 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     // MARK: Values
 
-    /// A value cell holding nil: where an HREF that found no slot points.
-    static let nilCell: UnsafeMutablePointer<UInt64> = {
-        let cell = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-        cell.initialize(to: Value.nil.bits)
-        return cell
-    }()
-
     /// Slot `slot`'s address in the current frame (`frame` is the frame's address since the
     /// last call through the runtime, which may move the stack).
     private func slotAddress(_ slot: Int) -> LLVMValueRef { b.gep(cx.i64, frame, [i64(slot)]) }

@@ -139,6 +139,8 @@ extension LuaVM {
         }
         visit(main)
         let protos = program.preorder.map { byIdentity[ObjectIdentifier($0)] }
+        // Installed traces write into these prototypes' bytecode and name them: they stay.
+        for p in protos.compactMap({ $0 }) { g.keepPrototype(p) }
         var installed: [Int: (number: Int, entry: TraceEntry, firstExit: Int)] = [:]
         for trace in traces {
             guard let d = CompiledTraceDescriptor(String(cString: trace.descriptor)) else { continue }
@@ -219,7 +221,6 @@ extension LuaVM {
             for (index, bits) in values { trace.words[index] = bits }
             for index in exitBaseWords { trace.words[index] = UInt64(firstExit) }
             keepTraceConstants(roots)
-            for p in protos.compactMap({ $0 }) { g.keepPrototype(p) }
             if let parent = d.parent, let p = installed[parent] {
                 self.traces.attach(trace.entry, toExit: p.firstExit + d.parentExit, giveUp: true)
             } else if let anchorPC {
@@ -229,8 +230,9 @@ extension LuaVM {
         }
     }
 
-    /// A value cell holding nil: where a trace's HREF that found no slot points.
-    static let traceNilCell: UnsafeMutablePointer<UInt64> = {
+    /// A value cell holding nil: where a trace's HREF that found no slot points (the JIT's
+    /// traces and those compiled into executables alike).
+    public static let traceNilCell: UnsafeMutablePointer<UInt64> = {
         let cell = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         cell.initialize(to: Value.nil.bits)
         return cell
