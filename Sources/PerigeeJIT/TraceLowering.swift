@@ -640,6 +640,9 @@ final class TraceLowering: RuntimeCodeEmitter {
              .MUL where TraceLowering.isInteger64(ins.type), .DIV where TraceLowering.isInteger64(ins.type),
              .MOD where TraceLowering.isInteger64(ins.type), .NEG where TraceLowering.isInteger64(ins.type):
             return integer64Arithmetic(ins)
+        case .ADD where ins.type == .int, .SUB where ins.type == .int:
+            // 32-bit sums that wrap, narrowed from TOBIT of number sums (`WrappingSums`).
+            return ins.op == .ADD ? b.add(value(ins.ref1), value(ins.ref2)) : b.sub(value(ins.ref1), value(ins.ref2))
         case .ADD, .SUB, .MUL, .DIV, .MOD, .POW:
             return arithmetic(ins.op.arithmeticOperator!, value(ins.ref1), value(ins.ref2))
         case .NEG:

@@ -62,3 +62,20 @@ for i = 1, 700 do local m = i % 7; buckets[m + 1] = buckets[m + 1] + 1 end -- tr
 for i = -50, 50 do mixed = mixed + i % 3 + (i % 1) * 1000 + i % 4 / 2 end -- trace
 for i = 100, 1, -1 do if i % 5 == 0 then mixed = mixed + 1 end end -- trace
 print("modulo", table.concat(buckets, " "), mixed)
+
+-- bit.tobit (and bit operations) of sums of 32-bit integers: 32-bit sums that wrap, as
+-- the exact number sums would truncate; sums with a fraction, a large constant or a
+-- number that is not from an integer keep the number arithmetic.
+local bxor, lshift, tobit, band = bit.bxor, bit.lshift, bit.tobit, bit.band
+local h = -2128831035
+for i = 1, 300 do -- trace
+  h = bxor(h, i)
+  h = tobit(h + lshift(h, 1) + lshift(h, 4) + lshift(h, 7) + lshift(h, 8) + lshift(h, 24))
+end
+local d = 0
+for i = 1, 300 do d = tobit(lshift(i, 30) - lshift(i, 29) - 7 + lshift(d, 3)) end -- trace
+local f = 0
+for i = 1, 300 do f = f + tobit(lshift(i, 20) + 0.5) + band(lshift(i, 28) + 2 ^ 40 + 3, -1) end -- trace
+local g, x = 0, 1.25
+for i = 1, 300 do g = bxor(g, tobit(x * i + lshift(i, 3))) end -- trace
+print("wrapping sums", h, d, f, g)

@@ -26,7 +26,7 @@ enum Fold {
             if let d = ir.numberValue(x) { return ir.int(tobit(d)) }
             // A number converted from an integer has that integer's bits.
             if !x.isConstant, ir[x].op == .CONV, ir[x].op2 == IRConversion.intToNumber.rawValue { return ir[x].ref1 }
-            return nil
+            return WrappingSums.narrowed(ir, x)
         case .BNOT, .BSWAP:
             return ir.intValue(ifConstant: x).map { ir.int(op == .BNOT ? ~$0 : Int32(bitPattern: UInt32(bitPattern: $0).byteSwapped)) }
         case .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR:
