@@ -452,6 +452,7 @@ public final class TraceJIT {
         let sinking = AllocationSinking.plan(ir, escaping: escaping)
         ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
+        let directExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit))
         var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
         if traceObserver != nil {
             firstExits[number] = firstExit
@@ -481,7 +482,7 @@ public final class TraceJIT {
                 machine.configure(module)
                 let name = "perigee_trace_\(number)"
                 let addressing = TraceAddressing.process(exitFrame: exitFrame, loopRounds: loopRounds, global: global,
-                                                         firstExit: firstExit, link: linked)
+                                                         firstExit: firstExit, link: linked, directExits: directExits)
                 TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
                               stackNeeded: stackNeeded, budgetCost: budgetCost,
                               budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,

@@ -39,8 +39,11 @@ public enum TraceCell: Int, CaseIterable {
 /// How a trace's code reaches the process's addresses.
 public enum TraceAddressing {
     /// Compiled where it runs (the JIT): the cells' addresses and the first exit's number.
+    /// `directExits`: the words the exits read for a side trace to call themselves, one per
+    /// exit, and the word where such exits add the loop's rounds (`TraceExit.directLink`).
     case process(exitFrame: UnsafeMutablePointer<Int>, loopRounds: UnsafeMutablePointer<Int>?, global: GlobalRef,
-                 firstExit: Int, link: TraceEntry? = nil)
+                 firstExit: Int, link: TraceEntry? = nil,
+                 directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? = nil)
     /// Compiled ahead of time: through the table named `symbol`, of `TraceCell.allCases.count`
     /// words plus one per constant payload; `links`: the trace's end leads into another.
     case table(symbol: String, links: Bool)
@@ -71,7 +74,7 @@ extension TraceLowering {
         switch addressing {
         case .table(let symbol, _):
             return word(symbol, cell.rawValue)
-        case .process(let exitFrame, let loopRounds, let global, let firstExit, let link):
+        case .process(let exitFrame, let loopRounds, let global, let firstExit, let link, _):
             switch cell {
             case .exitBase: return i64(firstExit)
             case .exitFrame: return bits(UInt64(UInt(bitPattern: exitFrame)))
@@ -98,14 +101,14 @@ extension TraceLowering {
 
     /// The number exit `index` returns.
     func exitNumber(_ index: Int) -> LLVMValueRef {
-        if case .process(_, _, _, let firstExit, _) = addressing { return i64(firstExit + index) }
+        if case .process(_, _, _, let firstExit, _, _) = addressing { return i64(firstExit + index) }
         return b.add(cellBits(.exitBase), i64(index))
     }
 
     /// Whether the trace's exits report its loop's rounds.
     var reportsLoopRounds: Bool {
         switch addressing {
-        case .process(_, let loopRounds, _, _, _): return loopRounds != nil
+        case .process(_, let loopRounds, _, _, _, _): return loopRounds != nil
         case .table: return loopSnapshot != nil
         }
     }
@@ -113,7 +116,7 @@ extension TraceLowering {
     /// The global state, for the C data instructions (which only the JIT compiles: their C
     /// types are numbered by the process).
     var global: GlobalRef {
-        guard case .process(_, _, let global, _, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
+        guard case .process(_, _, let global, _, _, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
         return global
     }
 
@@ -123,9 +126,45 @@ extension TraceLowering {
     /// (The trampoline still counts such re-entries: it sees the loop's trace leave again.)
     var linksDirectly: Bool {
         switch addressing {
-        case .process(_, _, _, _, let link): return link != nil && !recursive && finalSnapshot != nil
+        case .process(_, _, _, _, let link, _): return link != nil && !recursive && finalSnapshot != nil
         case .table(_, let links): return links && !recursive && finalSnapshot != nil
         }
+    }
+
+    /// The exits' direct-link words, when the trace's exits may call side traces themselves:
+    /// only in the JIT (an executable has no side traces), and not where an exit makes
+    /// objects (a 64-bit integer's cdata), which the trampoline must let the collector see.
+    var directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? {
+        guard case .process(_, _, _, _, _, let direct) = addressing, let direct else { return nil }
+        if ir.instructions.contains(where: { TraceLowering.isInteger64($0.type) || $0.op == .CREF }) { return nil }
+        return direct
+    }
+
+    /// An exit's last step: when its word names a side trace (`directExits`), it calls that
+    /// on the exit's frame and returns what it returns; otherwise it returns its number to
+    /// the trampoline. The loop's rounds, which the trampoline would have counted, are
+    /// added up in the trace's rounds word.
+    func leaveExit(number: LLVMValueRef, frame: LLVMValueRef, rounds: LLVMValueRef?) {
+        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _) = addressing else {
+            b.ret(number)
+            return
+        }
+        let words = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.links))), rt.i64p)
+        let word = b.gep(cx.i64, words, [b.sub(number, i64(firstExit))])
+        let target = b.load(cx.i64, word)
+        let call = newBlock("linked"), back = newBlock("back")
+        b.condBr(b.icmp(LLVMIntNE, target, i64(0)), call, back)
+        b.position(atEndOf: back)
+        b.ret(number)
+        b.position(atEndOf: call)
+        if let rounds {
+            let total = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.rounds))), rt.i64p)
+            b.store(b.add(b.load(cx.i64, total), rounds), total)
+        }
+        let type = cx.function(cx.i64, [rt.i8p, cx.i64])
+        let linked = b.call(type, b.intToPtr(target, cx.pointer(to: type)), [thread, frame])
+        b.setTailCall(linked)
+        b.ret(linked)
     }
 
     /// The end of a trace that leads into another: its state written, it calls that trace

@@ -203,7 +203,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             writeBack(index)
             b.store(framePhi, cellPointer(.exitFrame))
             if let roundsPhi, reportsLoopRounds { b.store(roundsPhi, cellPointer(.loopRounds)) }
-            b.ret(numberPhi)
+            leaveExit(number: numberPhi, frame: framePhi, rounds: reportsLoopRounds ? roundsPhi : nil)
         }
     }
 

@@ -8,10 +8,14 @@ public struct PassPipeline: Sendable, Equatable {
     public init(_ passes: String) { self.passes = passes }
 
     /// The short list for traces that run once through (side traces, function traces):
-    /// common subexpressions, peephole folding and block merging. Code generation at
-    /// LLVM's lowest level costs about as much per instruction as these passes save, so
-    /// nothing costlier (GVN's memory dependences, SROA with no allocas to split) pays.
-    public static let trace = PassPipeline("early-cse,instcombine,simplifycfg")
+    /// common subexpressions and peephole folding. Code generation at LLVM's lowest level
+    /// costs about as much per instruction as these passes save, so nothing costlier (GVN's
+    /// memory dependences, SROA with no allocas to split) pays. No `simplifycfg`: it merges
+    /// every `ret` into one block, and a call of the next trace followed by a branch to
+    /// that block is no longer a tail call at that level (which does not duplicate returns
+    /// back as the optimizing code generator does), so chains of traces calling each other
+    /// would grow the native stack.
+    public static let trace = PassPipeline("early-cse,instcombine")
     public static let o1 = PassPipeline("default<O1>")
     public static let o2 = PassPipeline("default<O2>")
     public static let o3 = PassPipeline("default<O3>")

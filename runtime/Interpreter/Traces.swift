@@ -57,6 +57,12 @@ public struct TraceExit {
     public var multres: Int
     /// The root trace `link` enters (the loop a side trace goes back to), or 0.
     public var linksTo: Int32
+    /// The word the exit's code reads before it returns: the entry of the side trace it
+    /// calls itself (a tail call, with no trip round the trampoline), or 0. Set by
+    /// `TraceTable.attach` when the trampoline need not watch the exit (see `linksDirectly`).
+    public var directLink: UnsafeMutablePointer<UInt>?
+    /// A side trace was attached to the exit.
+    var attached = false
 
     public init(pc: UnsafePointer<UInt32>, link: TraceEntry? = nil, linksTo: Int = 0, trace: Int, sideTraces: Bool,
                 failedCallee: Int? = nil, yields: Bool = false, collects: Bool = false, multres: Int? = nil) {
@@ -89,6 +95,9 @@ struct TraceDoor {
     var reentries = 0
     var repeats = 0
     var lastReentry = -1
+    /// The trampoline has watched the trace's re-entries long enough and decided against
+    /// retracing it: side traces of its exits are called by its exits themselves from now on.
+    var settled = false
 }
 
 /// The traces of one Lua universe, numbered from 1 as `-jv` prints them.
@@ -164,6 +173,7 @@ public final class TraceTable {
     public func flush() {
         for case let trace? in traces { restore(trace) }
         traces.removeAll()
+        firstExits.removeAll()
         onFlush?()
     }
 
@@ -200,9 +210,35 @@ public final class TraceTable {
         perigee_set_recording(on ? 1 : 0)
     }
 
+    /// Per trace (by its first exit's number): the words its exits read for a direct link
+    /// (`TraceExit.directLink`), one per exit, then one where exits that link directly add
+    /// the rounds their loop went (the trampoline no longer sees them).
+    private var exitLinkWords: [Int: (words: UnsafeMutablePointer<UInt>, count: Int)] = [:]
+    /// Root trace number to its first exit's number.
+    private var firstExits: [Int: Int] = [:]
+
+    /// The exits' direct-link words of the trace whose first exit is `firstExit` (see
+    /// `exitLinkWords`); they live as long as the process (exit numbers are never reused).
+    public func exitLinks(_ firstExit: Int) -> UnsafeMutablePointer<UInt> { exitLinkWords[firstExit]!.words }
+    /// The word where the trace's directly linking exits add its loop's rounds.
+    public func directRounds(_ firstExit: Int) -> UnsafeMutablePointer<UInt> {
+        let cells = exitLinkWords[firstExit]!
+        return cells.words + cells.count
+    }
+
     /// Hands out `records.count` consecutive exit numbers for the trace being compiled; the
     /// first one.
     public func addExits(_ records: [TraceExit]) -> Int {
+        let first = addExitRecords(records)
+        let words = UnsafeMutablePointer<UInt>.allocate(capacity: records.count + 1)
+        words.initialize(repeating: 0, count: records.count + 1)
+        exitLinkWords[first] = (words, records.count)
+        for i in records.indices { exits[first + i].directLink = words + i }
+        if let trace = records.first?.trace { firstExits[Int(trace)] = first }
+        return first
+    }
+
+    private func addExitRecords(_ records: [TraceExit]) -> Int {
         if exitCount + records.count > exitCapacity {
             let capacity = max(64, max(exitCapacity * 2, exitCount + records.count))
             let grown = UnsafeMutablePointer<TraceExit>.allocate(capacity: capacity)
@@ -220,16 +256,42 @@ public final class TraceTable {
 
     /// How often root trace `number` was entered, and the rounds its loop went in all.
     public func statistics(_ number: Int) -> (entries: Int, rounds: Int) {
-        number >= 1 && number <= traces.count ? (doors[number - 1].runs, doors[number - 1].totalRounds) : (0, 0)
+        guard number >= 1 && number <= traces.count else { return (0, 0) }
+        let direct = firstExits[number].map { Int(bitPattern: directRounds($0).pointee) } ?? 0
+        return (doors[number - 1].runs, doors[number - 1].totalRounds + direct)
     }
 
     /// Sends exit `number` to trace code `entry` from now on (a side trace), or takes a
     /// failed side trace attempt into account (`entry` nil).
     public func attach(_ entry: TraceEntry?, toExit number: Int, giveUp: Bool = false) {
-        if let entry { exits[number].link = entry } else if exits[number].attempts < Int32.max { exits[number].attempts += 1 }
+        if let entry {
+            exits[number].link = entry
+            exits[number].attached = true
+            if linksDirectly(number) { linkDirectly(number) }
+        } else if exits[number].attempts < Int32.max { exits[number].attempts += 1 }
         if giveUp { exits[number].attempts = Int32.max }
         exits[number].taken = 0
     }
+
+    /// Whether exit `number` may call its side trace itself. The trampoline watches a root
+    /// trace's exits until it has decided whether the trace should be recorded again
+    /// (`countReentries`); other traces' exits (side traces', and roots taken off their
+    /// anchor) it need not watch.
+    private func linksDirectly(_ number: Int) -> Bool {
+        guard directExits, exits[number].directLink != nil else { return false }
+        let trace = Int(exits[number].trace)
+        guard trace >= 1 && trace <= traces.count, traces[trace - 1] != nil else { return true }
+        return retraceReentries == 0 || doors[trace - 1].settled
+    }
+
+    private func linkDirectly(_ number: Int) {
+        guard let link = exits[number].link, let word = exits[number].directLink else { return }
+        word.pointee = UInt(bitPattern: unsafeBitCast(link, to: UnsafeRawPointer.self))
+    }
+
+    /// Exits call their side traces themselves where they may (false: every link goes
+    /// through the trampoline).
+    public var directExits = true
 
     /// A number for a trace on its way through the compiler (installed later, or never).
     public func reserve() -> Int {
@@ -271,9 +333,17 @@ public final class TraceTable {
         let door = doors[number - 1]
         guard retraceReentries > 0, door.reentries >= retraceReentries, traces[number - 1] != nil else { return }
         if door.reentries > door.rounds && door.repeats * 10 >= door.reentries * 9 { onRetrace?(number) }
+        if number <= traces.count, traces[number - 1] != nil { settle(number) }
         doors[number - 1].reentries = 0
         doors[number - 1].repeats = 0
         doors[number - 1].rounds = 0
+    }
+
+    /// Root trace `number` stays: its exits call their side traces themselves from now on.
+    private func settle(_ number: Int) {
+        doors[number - 1].settled = true
+        guard let first = firstExits[number], let count = exitLinkWords[first]?.count else { return }
+        for n in first..<first + count where exits[n].attached { linkDirectly(n) }
     }
 
     /// Patches the loop instruction at `anchor` to its interpreter-only form (IFORL, ILOOP):
