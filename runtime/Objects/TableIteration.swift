@@ -1,3 +1,4 @@
+import CSupport
 /// Table traversal (`next`) and the length operator (`#`) with Lua 5.1's border rule.
 ///
 /// Traversal order is the array part (keys 0..<arrayLimit), then the nodes in index order.
@@ -76,14 +77,10 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// binary search in the array part when its last slot is nil, else by an unbound search
     /// into the hash part.
     public func length() -> Int {
-        var j = Int(pointee.arraySize)
+        let j = Int(pointee.arraySize)
         if j > 0, let array = pointee.array, array[j - 1].isNil {
-            var i = 0
-            while j - i > 1 {
-                let m = (i + j) / 2
-                if array[m - 1].isNil { j = m } else { i = m }
-            }
-            return i
+            // luajit's probes (its border for tables with holes), without a branch per probe.
+            return array.withMemoryRebound(to: UInt64.self, capacity: j) { perigee_array_border($0, j) }
         }
         if pointee.hashMask == 0 && pointee.node.pointee.value.isNil { return j }
         return unboundSearch(from: j)

@@ -2,6 +2,7 @@
 #ifndef PERIGEE_CSUPPORT_H
 #define PERIGEE_CSUPPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// What an instruction handler returns: the next instruction to run and the frame base it
@@ -48,6 +49,20 @@ extern int64_t perigee_interrupt_saved_budget;
 /// Catches SIGINT (nonzero) for the next interrupt only, as lua.c does around each chunk, or
 /// restores its default action (zero). Call it on the thread that runs the Lua code.
 void perigee_catch_interrupts(int on);
+
+/// `#t`'s binary search over an array part of `size` slots whose last slot is nil (nil is
+/// all ones): the border luajit's search finds, the key `k` with slot k-1 holding a value
+/// and slot k nil (0 when the first is nil). Which half the search goes on in is picked
+/// without a branch (the branch mispredicts about every other probe), as C can ask for.
+static inline size_t perigee_array_border(const uint64_t *_Nonnull slots, size_t size) {
+    size_t low = 0, high = size;
+    while (high - low > 1) {
+        size_t middle = (low + high) >> 1;
+        int empty = slots[middle - 1] == ~(uint64_t)0;
+        if (__builtin_unpredictable(empty)) high = middle; else low = middle;
+    }
+    return low;
+}
 
 /// Starts loading the cache line at `p` for a write soon (the allocator's next free block).
 static inline void perigee_prefetch_for_write(const void *_Nullable p) { __builtin_prefetch(p, 1, 3); }
