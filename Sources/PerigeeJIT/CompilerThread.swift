@@ -13,6 +13,12 @@ final class CompilerThread {
     typealias Job = () -> (() -> Void)
 
     private var queue: [Job] = []
+    /// Jobs that run only while `queue` is empty, once a counter the running code adds to
+    /// has reached its threshold (recompiling a trace that runs often, with better code):
+    /// new traces never wait behind more than the one running. The thread looks at the
+    /// counters every `pollNanoseconds` while some wait.
+    private var background: [(counter: UnsafePointer<UInt>, threshold: UInt, job: Job)] = []
+    private static let pollNanoseconds = 2_000_000
     private var finished: [() -> Void] = []
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -69,7 +75,48 @@ final class CompilerThread {
         }
     }
 
-    /// Jobs queued or running.
+    /// Queues `job` behind everything else, to run when the thread has nothing more urgent
+    /// and `counter` has reached `threshold` (read without synchronization: a count that is
+    /// late by a little changes nothing); never run without the thread.
+    func submitInBackground(when counter: UnsafePointer<UInt>, reaches threshold: UInt, _ job: @escaping Job) {
+        guard thread != nil else { return }
+        locked {
+            background.append((counter, threshold, job))
+            pthread_cond_signal(wake)
+        }
+    }
+
+    /// Forgets the background jobs waiting (their traces are gone).
+    func dropBackground() { locked { background.removeAll() } }
+
+    /// The background job whose counter has gone furthest past its threshold, taken out of
+    /// the list (nil: none is due). Called with the lock held.
+    private func dueBackgroundJob() -> Job? {
+        var best: Int?
+        var bestCount: UInt = 0
+        for (n, candidate) in background.enumerated() {
+            let count = candidate.counter.pointee
+            if count >= candidate.threshold && count >= bestCount {
+                best = n
+                bestCount = count
+            }
+        }
+        return best.map { background.remove(at: $0).job }
+    }
+
+    /// Waits on `wake` for at most `nanoseconds`. Called with the lock held.
+    private func wait(nanoseconds: Int) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var until = timespec(tv_sec: now.tv_sec, tv_nsec: now.tv_nsec + nanoseconds)
+        if until.tv_nsec >= 1_000_000_000 {
+            until.tv_sec += 1
+            until.tv_nsec -= 1_000_000_000
+        }
+        pthread_cond_timedwait(wake, mutex, &until)
+    }
+
+    /// Jobs queued or running (not counting background jobs waiting).
     var pending: Int { locked { queue.count + (busy ? 1 : 0) } }
 
     /// The installations of every finished job, in the order the jobs were submitted.
@@ -87,11 +134,12 @@ final class CompilerThread {
     func cancel() {
         locked {
             queue.removeAll()
+            background.removeAll()
             while busy { pthread_cond_wait(idle, mutex) }
         }
     }
 
-    /// Waits until every queued job has finished.
+    /// Waits until every queued job has finished (background jobs still waiting stay).
     func drain() {
         locked {
             while !queue.isEmpty || busy { pthread_cond_wait(idle, mutex) }
@@ -111,12 +159,17 @@ final class CompilerThread {
     private func run() {
         while true {
             pthread_mutex_lock(mutex)
-            while queue.isEmpty && !stopping { pthread_cond_wait(wake, mutex) }
+            var due: Job?
+            while queue.isEmpty && !stopping {
+                due = dueBackgroundJob()
+                if due != nil { break }
+                if background.isEmpty { pthread_cond_wait(wake, mutex) } else { wait(nanoseconds: CompilerThread.pollNanoseconds) }
+            }
             if stopping {
                 pthread_mutex_unlock(mutex)
                 return
             }
-            let job = queue.removeFirst()
+            let job = due ?? queue.removeFirst()
             busy = true
             pthread_mutex_unlock(mutex)
             let install = job()

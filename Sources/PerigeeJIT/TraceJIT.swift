@@ -68,11 +68,17 @@ public final class TraceJIT {
     private var generation = 0
     private var random = SystemRandomNumberGenerator()
     static let penaltyMin = 36 * 2, penaltyMax = 60000, penaltyRandomBits = 4
+    /// The largest trace (IR instructions) compiled again: the optimizing code generator's
+    /// time grows faster than the code (a 300-instruction trace takes some 150 ms), and
+    /// while it runs new traces wait.
+    static let reoptimizeSize = 120
 
     /// Counts for reports: traces compiled, recordings aborted, each compile's time (µs).
     public private(set) var compiled = 0
     public private(set) var aborted = 0
     public private(set) var compileMicroseconds: [Int] = []
+    /// The times of the background compiles with the optimizing code generator (`reoptimize`).
+    public private(set) var reoptimizedMicroseconds: [Int] = []
     /// Their sum, and when the JIT started (for `compilebudget`).
     private var compiledMicroseconds = 0
     private var startedAt = 0
@@ -101,7 +107,8 @@ public final class TraceJIT {
         return "[JIT traces=\(compiled) aborts=\(aborted) entries=\(vm.traces.entries) exits=\(vm.traces.exitsTaken) "
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90) "
             + "lower_us=\(compilePhases.lower) optimize_us=\(compilePhases.optimize) emit_us=\(compilePhases.emit) "
-            + "object_bytes=\(objectBytes.reduce(0, +)) object_bytes_median=\(sizes.isEmpty ? 0 : sizes[sizes.count / 2])]"
+            + "object_bytes=\(objectBytes.reduce(0, +)) object_bytes_median=\(sizes.isEmpty ? 0 : sizes[sizes.count / 2]) "
+            + "reoptimized=\(reoptimizedMicroseconds.count) reoptimize_us=\(reoptimizedMicroseconds.reduce(0, +))]"
     }
 
     /// The `next` builtin, which ITERN steps.
@@ -185,6 +192,7 @@ public final class TraceJIT {
     private func flush() {
         stop()
         generation += 1
+        compiler.dropBackground()
         vm.g.releaseKeptPrototypes()
         pendingAnchors.removeAll()
         pendingExits.removeAll()
@@ -453,6 +461,11 @@ public final class TraceJIT {
         ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
         let directExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit))
+        let looping = recorder.end == .recursion || loopSnapshot != nil
+        // A trace that runs once through counts its runs: when they are many it is compiled
+        // again, with the optimizing code generator (`reoptimize`).
+        let runs = !looping && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
+            && parameters["reoptimize"] != 0 ? vm.traces.entryCounter(firstExit) : nil
         var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
         if traceObserver != nil {
             firstExits[number] = firstExit
@@ -462,7 +475,6 @@ public final class TraceJIT {
         let stackNeeded = recorder.stackNeeded, budgetCost = recorder.budgetCost, dump = self.dump
         let recursive = recorder.end == .recursion, exitFrame = vm.traces.exitFrame
         let budgetLimited = vm.instructionLimit != 0, narrowedIndex = recorder.narrowedIndex, global = vm.g
-        let looping = recursive || loopSnapshot != nil
         let loopRounds = loopSnapshot != nil ? vm.traces.loopRounds : nil
         let header = dump.map { dumpHeader(recorder, number: number, $0) } ?? ""
         let startText = PerfMap.enabled ? start(recorder) : ""
@@ -472,48 +484,89 @@ public final class TraceJIT {
         // The prototype stays until the traces are flushed: installing the trace, taking it
         // off its anchor or blacklisting the loop later writes into its bytecode.
         vm.g.keepPrototype(recorder.proto)
+        // The compile itself, on the compiler thread: with the quick code generator for a
+        // trace that runs once through, or the optimizing one (loops, recursion, and such a
+        // trace compiled again in the background: `reoptimize`).
+        let compile = { [unowned self] (optimizing: Bool) throws -> (TraceEntry, ResourceTracker, String) in
+            let started = self.monotonicMicroseconds()
+            let engine = try self.engine ?? self.makeEngine()
+            let tracker = engine.makeResourceTracker()
+            let machine = optimizing ? try self.makeMachines().looping : try self.makeMachines().once
+            let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
+            machine.configure(module)
+            // The recompiled code is another symbol: the first stays while anything runs it.
+            let name = "perigee_trace_\(number)" + (optimizing && !looping ? "_optimized" : "")
+            let addressing = TraceAddressing.process(exitFrame: exitFrame, loopRounds: loopRounds, global: global,
+                                                     firstExit: firstExit, link: linked, directExits: directExits,
+                                                     runs: optimizing ? nil : runs)
+            TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
+                          stackNeeded: stackNeeded, budgetCost: budgetCost,
+                          budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,
+                          narrowedIndex: narrowedIndex, recursive: recursive, addressing: addressing,
+                          sinking: sinking, module: module, name: name).lower()
+            let lowered = self.monotonicMicroseconds()
+            try module.verify()
+            try (optimizing ? PassPipeline.aot : PassPipeline.trace).run(on: module)
+            let optimized = self.monotonicMicroseconds()
+            let llvmIR = dump?.llvm == true ? module.ir : ""
+            let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker)
+            let address = try engine.lookup(name)
+            PerfMap.record(entry: address, bytes: objectBytes, number: number, start: startText)
+            let entry = unsafeBitCast(address, to: TraceEntry.self)
+            if optimizing && !looping { return (entry, tracker, llvmIR) }
+            let emitted = self.monotonicMicroseconds()
+            self.compilePhases.lower += lowered - started
+            self.compilePhases.optimize += optimized - lowered
+            self.compilePhases.emit += emitted - optimized
+            self.objectBytes.append(objectBytes)
+            return (entry, tracker, llvmIR)
+        }
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
-            let compiled = Result { () throws -> (TraceEntry, ResourceTracker, String) in
-                let engine = try self.engine ?? self.makeEngine()
-                let tracker = engine.makeResourceTracker()
-                let machine = looping ? try self.makeMachines().looping : try self.makeMachines().once
-                let module = LLVMModule(name: "trace\(number)", in: engine.makeContext())
-                machine.configure(module)
-                let name = "perigee_trace_\(number)"
-                let addressing = TraceAddressing.process(exitFrame: exitFrame, loopRounds: loopRounds, global: global,
-                                                         firstExit: firstExit, link: linked, directExits: directExits)
-                TraceLowering(ir, loopSnapshot: loopSnapshot, finalSnapshot: finalSnapshot, entryExit: entryExit,
-                              stackNeeded: stackNeeded, budgetCost: budgetCost,
-                              budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,
-                              narrowedIndex: narrowedIndex, recursive: recursive, addressing: addressing,
-                              sinking: sinking, module: module, name: name).lower()
-                let lowered = self.monotonicMicroseconds()
-                try module.verify()
-                try (looping ? PassPipeline.aot : PassPipeline.trace).run(on: module)
-                let optimized = self.monotonicMicroseconds()
-                let llvmIR = dump?.llvm == true ? module.ir : ""
-                let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker)
-                let address = try engine.lookup(name)
-                PerfMap.record(entry: address, bytes: objectBytes, number: number, start: startText)
-                let entry = unsafeBitCast(address, to: TraceEntry.self)
-                let emitted = self.monotonicMicroseconds()
-                self.compilePhases.lower += lowered - started
-                self.compilePhases.optimize += optimized - lowered
-                self.compilePhases.emit += emitted - optimized
-                self.objectBytes.append(objectBytes)
-                return (entry, tracker, llvmIR)
-            }
+            let compiled = Result { try compile(looping) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
                 self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,
                              microseconds: microseconds, report: report, header: header, portable: portable)
+                if let runs, case .success = compiled {
+                    self.reoptimize(recorder, number: number, generation: generation, runs: runs, compile)
+                }
             }
         }
         if parameters["compilethread"] != 0 {
             compiler.submit(job)
         } else {
             job()()
+        }
+    }
+
+    /// Trace `number`, which runs once through and was compiled with the quick code
+    /// generator (a quarter of the time, but its code keeps every value in memory across
+    /// guards), is compiled again with the optimizing one once it has run `reoptimize`
+    /// times (a JIT parameter; its code counts them in `runs`) and the compiler
+    /// thread has nothing else to do; the better code then replaces it where the trace is
+    /// entered (its parent's exit, or its anchor). The first code stays: traces ending in
+    /// this one call it. Only with the compiler thread (`-Ocompilethread=0` compiles once).
+    private func reoptimize(_ recorder: TraceRecorder, number: Int, generation: Int, runs: UnsafeMutablePointer<UInt>,
+                            _ compile: @escaping (Bool) throws -> (TraceEntry, ResourceTracker, String)) {
+        compiler.submitInBackground(when: runs, reaches: UInt(parameters["reoptimize"])) { [unowned self] in
+            let started = self.monotonicMicroseconds()
+            let compiled = Result { try compile(true) }
+            let microseconds = self.monotonicMicroseconds() - started
+            return { [unowned self] in
+                guard case .success(let (entry, tracker, _)) = compiled else { return }
+                guard generation == self.generation else {
+                    try? tracker.remove()
+                    return
+                }
+                self.trackers.append(tracker)
+                self.reoptimizedMicroseconds.append(microseconds)
+                if let parent = recorder.parentExit {
+                    self.vm.traces.replaceLink(ofExit: parent, with: entry)
+                } else {
+                    self.vm.traces.replaceEntry(of: number, with: entry)
+                }
+            }
         }
     }
 

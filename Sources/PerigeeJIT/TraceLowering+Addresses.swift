@@ -41,9 +41,11 @@ public enum TraceAddressing {
     /// Compiled where it runs (the JIT): the cells' addresses and the first exit's number.
     /// `directExits`: the words the exits read for a side trace to call themselves, one per
     /// exit, and the word where such exits add the loop's rounds (`TraceExit.directLink`).
+    /// `runs`: a word the trace adds one to each time it is entered (nil: it counts nothing).
     case process(exitFrame: UnsafeMutablePointer<Int>, loopRounds: UnsafeMutablePointer<Int>?, global: GlobalRef,
                  firstExit: Int, link: TraceEntry? = nil,
-                 directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? = nil)
+                 directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? = nil,
+                 runs: UnsafeMutablePointer<UInt>? = nil)
     /// Compiled ahead of time: through the table named `symbol`, of `TraceCell.allCases.count`
     /// words plus one per constant payload; `links`: the trace's end leads into another.
     case table(symbol: String, links: Bool)
@@ -74,7 +76,7 @@ extension TraceLowering {
         switch addressing {
         case .table(let symbol, _):
             return word(symbol, cell.rawValue)
-        case .process(let exitFrame, let loopRounds, let global, let firstExit, let link, _):
+        case .process(let exitFrame, let loopRounds, let global, let firstExit, let link, _, _):
             switch cell {
             case .exitBase: return i64(firstExit)
             case .exitFrame: return bits(UInt64(UInt(bitPattern: exitFrame)))
@@ -101,14 +103,14 @@ extension TraceLowering {
 
     /// The number exit `index` returns.
     func exitNumber(_ index: Int) -> LLVMValueRef {
-        if case .process(_, _, _, let firstExit, _, _) = addressing { return i64(firstExit + index) }
+        if case .process(_, _, _, let firstExit, _, _, _) = addressing { return i64(firstExit + index) }
         return b.add(cellBits(.exitBase), i64(index))
     }
 
     /// Whether the trace's exits report its loop's rounds.
     var reportsLoopRounds: Bool {
         switch addressing {
-        case .process(_, let loopRounds, _, _, _, _): return loopRounds != nil
+        case .process(_, let loopRounds, _, _, _, _, _): return loopRounds != nil
         case .table: return loopSnapshot != nil
         }
     }
@@ -116,7 +118,7 @@ extension TraceLowering {
     /// The global state, for the C data instructions (which only the JIT compiles: their C
     /// types are numbered by the process).
     var global: GlobalRef {
-        guard case .process(_, _, let global, _, _, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
+        guard case .process(_, _, let global, _, _, _, _) = addressing else { preconditionFailure("C data in an ahead-of-time trace") }
         return global
     }
 
@@ -126,16 +128,23 @@ extension TraceLowering {
     /// (The trampoline still counts such re-entries: it sees the loop's trace leave again.)
     var linksDirectly: Bool {
         switch addressing {
-        case .process(_, _, _, _, let link, _): return link != nil && !recursive && finalSnapshot != nil
+        case .process(_, _, _, _, let link, _, _): return link != nil && !recursive && finalSnapshot != nil
         case .table(_, let links): return links && !recursive && finalSnapshot != nil
         }
+    }
+
+    /// Counts the trace's run in its `runs` word, when it has one.
+    func countRun() {
+        guard case .process(_, _, _, _, _, _, let runs?) = addressing else { return }
+        let word = b.intToPtr(bits(UInt64(UInt(bitPattern: runs))), rt.i64p)
+        b.store(b.add(b.load(cx.i64, word), i64(1)), word)
     }
 
     /// The exits' direct-link words, when the trace's exits may call side traces themselves:
     /// only in the JIT (an executable has no side traces), and not where an exit makes
     /// objects (a 64-bit integer's cdata), which the trampoline must let the collector see.
     var directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? {
-        guard case .process(_, _, _, _, _, let direct) = addressing, let direct else { return nil }
+        guard case .process(_, _, _, _, _, let direct, _) = addressing, let direct else { return nil }
         if ir.instructions.contains(where: { TraceLowering.isInteger64($0.type) || $0.op == .CREF }) { return nil }
         return direct
     }
@@ -145,7 +154,7 @@ extension TraceLowering {
     /// the trampoline. The loop's rounds, which the trampoline would have counted, are
     /// added up in the trace's rounds word.
     func leaveExit(number: LLVMValueRef, frame: LLVMValueRef, rounds: LLVMValueRef?) {
-        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _) = addressing else {
+        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _, _) = addressing else {
             b.ret(number)
             return
         }

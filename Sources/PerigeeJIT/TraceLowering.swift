@@ -143,6 +143,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         // Cells for the runtime's answers, in the entry block (once, not per iteration).
         scratch = b.pointerCast(b.alloca(cx.arrayType(cx.i64, 2)), rt.i64p)
         base = b.parameter(function, 1)
+        countRun()
         var again: LLVMBasicBlockRef?
         if recursive {
             // Each round runs on the frame the previous one called.

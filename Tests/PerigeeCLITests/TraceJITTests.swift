@@ -156,13 +156,42 @@ final class TraceJITTests: XCTestCase {
     /// anchor so that the loop is recorded again (`-Oretrace=0`: it stays).
     func testLoopRecordedOnARarePathIsRetraced() throws {
         let script = "local x, y = 0, 0 for i = 1, 20000 do if i % 1000 == 2 then x = x + i else y = y + 1 end end print(x, y)"
-        let options = ["-jv", "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0"]
+        let options = ["-jv", "-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0", "-Ocompilebudget=0"]
         let retraced = try runPerigee(options + ["-e", script])
         XCTAssertEqual(String(decoding: retraced.out, as: UTF8.self), "190040\t19980\n")
         XCTAssertTrue(retraced.err.contains("[TRACE   1 retraced: its loop mostly leaves it]"), retraced.err)
         let kept = try runPerigee(options + ["-Oretrace=0", "-e", script])
         XCTAssertEqual(String(decoding: kept.out, as: UTF8.self), "190040\t19980\n")
         XCTAssertFalse(kept.err.contains("retraced"), kept.err)
+    }
+
+    /// Side traces that exits call themselves (a loop whose rounds take one of four paths,
+    /// a recursive function's returns), and traces compiled again with the optimizing code
+    /// generator once they have run `reoptimize` times: the same results as the
+    /// interpreter's, and the recompiles counted.
+    func testSideTracesLinkedDirectlyAndRecompiled() throws {
+        let script = """
+        local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+        local a, b, c, d = 1, 2, 3, 4
+        for i = 1, 3000000 do
+          local r = i % 4
+          if r == 0 then a = a + i elseif r == 1 then b = b + a % 7 elseif r == 2 then c = c + b % 5 else d = d + c % 3 end
+        end
+        local f = 0
+        for _ = 1, 4 do f = f + fib(25) end
+        print(a, b, c, d, f)
+        """
+        let interpreted = try runPerigee(["-joff", "-e", script])
+        let expected = String(decoding: interpreted.out, as: UTF8.self)
+        XCTAssertEqual(expected, "1125001500001\t3000005\t1500008\t750007\t300100\n")
+        let recompiled = try runProgram(perigeeBinary.path, ["-Ohotloop=2", "-Oreoptimize=50", "-e", script],
+                                        environment: ["PERIGEE_JIT_STATS": "1"])
+        XCTAssertEqual(String(decoding: recompiled.out, as: UTF8.self), expected, recompiled.err)
+        XCTAssertTrue(recompiled.err.range(of: "reoptimized=[1-9]", options: .regularExpression) != nil, recompiled.err)
+        let once = try runProgram(perigeeBinary.path, ["-Ohotloop=2", "-Oreoptimize=0", "-e", script],
+                                  environment: ["PERIGEE_JIT_STATS": "1"])
+        XCTAssertEqual(String(decoding: once.out, as: UTF8.self), expected, once.err)
+        XCTAssertTrue(once.err.contains("reoptimized=0 "), once.err)
     }
 
     func testBadJITArgumentsAreRefused() throws {

@@ -13,7 +13,7 @@ public typealias TraceEntry = @convention(c) (UnsafeMutableRawPointer, Int) -> I
 /// An installed root trace: one entered from its anchor (a patched FORL, LOOP, ITERL or
 /// FUNCF).
 public struct InstalledTrace {
-    public let entry: TraceEntry
+    public var entry: TraceEntry
     /// The instruction index of the loop or function body (where the interpreter goes on when
     /// the trace is not entered, with a debug hook set).
     public let loopStart: Int
@@ -82,7 +82,7 @@ public struct TraceExit {
 /// What entering a root trace needs, in plain memory: the JFORL/JLOOP handlers read it with
 /// no reference counting on the way in and out.
 struct TraceDoor {
-    let entry: TraceEntry
+    var entry: TraceEntry
     let loopStart: Int
     /// How many times the trace was entered.
     var runs: Int
@@ -212,7 +212,8 @@ public final class TraceTable {
 
     /// Per trace (by its first exit's number): the words its exits read for a direct link
     /// (`TraceExit.directLink`), one per exit, then one where exits that link directly add
-    /// the rounds their loop went (the trampoline no longer sees them).
+    /// the rounds their loop went (the trampoline no longer sees them), then one where a
+    /// trace that runs once through counts its runs.
     private var exitLinkWords: [Int: (words: UnsafeMutablePointer<UInt>, count: Int)] = [:]
     /// Root trace number to its first exit's number.
     private var firstExits: [Int: Int] = [:]
@@ -220,6 +221,9 @@ public final class TraceTable {
     /// The exits' direct-link words of the trace whose first exit is `firstExit` (see
     /// `exitLinkWords`); they live as long as the process (exit numbers are never reused).
     public func exitLinks(_ firstExit: Int) -> UnsafeMutablePointer<UInt> { exitLinkWords[firstExit]!.words }
+    /// The word a trace that runs once through counts its runs in (for `reoptimize`).
+    public func entryCounter(_ firstExit: Int) -> UnsafeMutablePointer<UInt> { directRounds(firstExit) + 1 }
+
     /// The word where the trace's directly linking exits add its loop's rounds.
     public func directRounds(_ firstExit: Int) -> UnsafeMutablePointer<UInt> {
         let cells = exitLinkWords[firstExit]!
@@ -230,8 +234,8 @@ public final class TraceTable {
     /// first one.
     public func addExits(_ records: [TraceExit]) -> Int {
         let first = addExitRecords(records)
-        let words = UnsafeMutablePointer<UInt>.allocate(capacity: records.count + 1)
-        words.initialize(repeating: 0, count: records.count + 1)
+        let words = UnsafeMutablePointer<UInt>.allocate(capacity: records.count + 2)
+        words.initialize(repeating: 0, count: records.count + 2)
         exitLinkWords[first] = (words, records.count)
         for i in records.indices { exits[first + i].directLink = words + i }
         if let trace = records.first?.trace { firstExits[Int(trace)] = first }
@@ -292,6 +296,22 @@ public final class TraceTable {
     /// Exits call their side traces themselves where they may (false: every link goes
     /// through the trampoline).
     public var directExits = true
+
+    /// Exit `number` enters `entry` from now on instead of the side trace it had (the same
+    /// trace compiled again, with better code).
+    public func replaceLink(ofExit number: Int, with entry: TraceEntry) {
+        guard exits[number].link != nil else { return }
+        exits[number].link = entry
+        if let word = exits[number].directLink, word.pointee != 0 { linkDirectly(number) }
+    }
+
+    /// Root trace `number`, where it is still installed, is entered through `entry` from now
+    /// on (the same trace compiled again, with better code).
+    public func replaceEntry(of number: Int, with entry: TraceEntry) {
+        guard number >= 1 && number <= traces.count, traces[number - 1] != nil else { return }
+        traces[number - 1]!.entry = entry
+        doors[number - 1].entry = entry
+    }
 
     /// A number for a trace on its way through the compiler (installed later, or never).
     public func reserve() -> Int {

@@ -11,8 +11,10 @@ public struct JITParameters: Equatable {
         // compiling in line, side traces wait while compiling has taken more than
         // `compilebudget` percent of the run's time so far (0: never wait); a loop's trace
         // that side traces re-entered `retrace` times, more often than its loop went round,
-        // goes and the loop is recorded again, once (0: never).
-        ("compilethread", 1), ("compilebudget", 25), ("retrace", 200),
+        // goes and the loop is recorded again, once (0: never); a trace that runs once
+        // through is compiled again with the optimizing code generator after `reoptimize`
+        // runs, when the compiler thread is idle (0: never).
+        ("compilethread", 1), ("compilebudget", 25), ("retrace", 200), ("reoptimize", 20000),
     ]
     /// The optimization flags and the lowest level that turns each on (-O1, -O2, -O3).
     public static let flags: [(name: String, level: Int)] = [
