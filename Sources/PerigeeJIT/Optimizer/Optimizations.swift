@@ -4,7 +4,8 @@ import PerigeeRuntime
 /// Their order, in one place:
 /// 1. while recording, each instruction on its way into the IR (`TraceIR.emit`): FOLD
 ///    (`Fold`), then FWD (`LoadForwarding`) for loads, then CSE (the per-opcode chains);
-///    NARROW of a root `for` loop's index is the recorder's (`TraceRecorder.narrowedIndex`);
+///    NARROW of a root `for` loop's index is the recorder's (`TraceRecorder.narrowedIndex`),
+///    and FOLD's TOBIT rule narrows sums of 32-bit integers (`WrappingSums`);
 /// 2. while recording, each exit's snapshot: DCE leaves out the slots the bytecode no
 ///    longer reads (`SlotLiveness`, luajit's snapshot purging), so exits store less and
 ///    fewer values stay alive; dead instructions themselves are left to LLVM;
