@@ -1,9 +1,9 @@
 /// What `-jdump[=flags[,file]]` shows of each trace, by luajit's flag letters: `t` the trace
 /// starting, stopping and aborting; `b` the bytecode it recorded; `i` its IR; `s` the
-/// snapshots in the IR listing; plus `l`, the LLVM IR it was compiled from. `a` is all of
-/// them. Without flags: `tbisl`.
+/// snapshots in the IR listing; `m` its machine code; plus `l`, the LLVM IR it was compiled
+/// from. `a` is all of them. Without flags: `tbisl`.
 public struct DumpOptions: Equatable {
-    public var trace = false, bytecode = false, ir = false, snapshots = false, llvm = false
+    public var trace = false, bytecode = false, ir = false, snapshots = false, llvm = false, machineCode = false
 
     public static let standardFlags = "tbisl"
 
@@ -17,10 +17,12 @@ public struct DumpOptions: Equatable {
             case "i": ir = true
             case "s": snapshots = true
             case "l": llvm = true
-            case "a": trace = true; bytecode = true; ir = true; snapshots = true; llvm = true
-            // luajit's letters for what traces compiled through LLVM do not have: machine code,
-            // registers, exits, colours. They are accepted and show nothing more.
-            case "m", "r", "x", "T", "A", "H": break
+            case "m": machineCode = true
+            case "a": trace = true; bytecode = true; ir = true; snapshots = true; llvm = true; machineCode = true
+            // luajit's letters for what traces compiled through LLVM do not have: registers
+            // (LLVM allocates them), exit stubs (exits are code in the trace), colours. They
+            // are accepted and show nothing more.
+            case "r", "x", "T", "A", "H": break
             default: return nil
             }
         }

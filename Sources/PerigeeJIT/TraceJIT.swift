@@ -508,18 +508,23 @@ public final class TraceJIT {
             try module.verify()
             try (optimizing ? PassPipeline.aot : PassPipeline.trace).run(on: module)
             let optimized = self.monotonicMicroseconds()
-            let llvmIR = dump?.llvm == true ? module.ir : ""
-            let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker)
+            var listing = dump?.llvm == true ? "---- TRACE \(number) LLVM\n" + module.ir : ""
+            var codeSize = 0
+            let objectBytes = try engine.addCompiled(module, with: machine, tracker: tracker,
+                                                     measuring: dump?.machineCode == true ? name : nil, symbolSize: &codeSize)
             let address = try engine.lookup(name)
+            if dump?.machineCode == true {
+                listing += "---- TRACE \(number) mcode \(codeSize)\n" + (try Disassembler.listing(at: address, size: codeSize))
+            }
             PerfMap.record(entry: address, bytes: objectBytes, number: number, start: startText)
             let entry = unsafeBitCast(address, to: TraceEntry.self)
-            if optimizing && !looping { return (entry, tracker, llvmIR) }
+            if optimizing && !looping { return (entry, tracker, listing) }
             let emitted = self.monotonicMicroseconds()
             self.compilePhases.lower += lowered - started
             self.compilePhases.optimize += optimized - lowered
             self.compilePhases.emit += emitted - optimized
             self.objectBytes.append(objectBytes)
-            return (entry, tracker, llvmIR)
+            return (entry, tracker, listing)
         }
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
@@ -586,7 +591,7 @@ public final class TraceJIT {
         switch compiled {
         case .failure(let error):
             abandon(recorder, "LLVM: \(error)", at: recorder.startPC)
-        case .success(let (entry, tracker, llvmIR)):
+        case .success(let (entry, tracker, listing)):
             trackers.append(tracker)
             if recorder.isFunctionTrace && recorder.end == .interpreter { returnOnly.insert(number) }
             if recorder.end == .loop && recorder.parentExit == nil { loopingTraces.insert(number) }
@@ -606,7 +611,7 @@ public final class TraceJIT {
                 traceObserver(observation)
             }
             if let dump {
-                output(header + (dump.llvm ? "---- TRACE \(number) LLVM\n" + llvmIR : "")
+                output(header + listing
                        + (dump.trace ? "---- TRACE \(number) stop -> \(ending(recorder).dropFirst())\n\n" : ""))
             }
             if verbose { output(report) }

@@ -106,16 +106,37 @@ public final class JITEngine {
     /// target machine for all its modules (LLJIT's own compile makes one per module).
     /// Returns the object's size in bytes.
     @discardableResult
-    public func addCompiled(_ module: LLVMModule, with machine: TargetMachine, tracker: ResourceTracker) throws -> Int {
+    public func addCompiled(_ module: LLVMModule, with machine: TargetMachine, tracker: ResourceTracker,
+                            measuring symbol: String? = nil, symbolSize: UnsafeMutablePointer<Int>? = nil) throws -> Int {
         var message: UnsafeMutablePointer<CChar>? = nil
         var buffer: LLVMMemoryBufferRef? = nil
         let failed = L.LLVMTargetMachineEmitToMemoryBuffer(machine.ref, module.live, LLVMObjectFile, &message, &buffer) != 0
         let text = takeMessage(message)
         guard !failed, let buffer else { throw LLVMError(.emission, text) }
         let size = Int(L.LLVMGetBufferSize(buffer))
+        if let symbol, let symbolSize { symbolSize.pointee = JITEngine.size(of: symbol, in: buffer) }
         // The JIT owns the buffer from here, whatever happens.
         try check(locked { L.LLVMOrcLLJITAddObjectFileWithRT(ref, tracker.ref, buffer) }, .jit)
         return size
+    }
+
+    /// The size in bytes of function `symbol` in the object file `buffer` (0 when it has none).
+    static func size(of symbol: String, in buffer: LLVMMemoryBufferRef) -> Int {
+        var message: UnsafeMutablePointer<CChar>? = nil
+        guard let binary = L.LLVMCreateBinary(buffer, nil, &message) else {
+            _ = takeMessage(message)
+            return 0
+        }
+        defer { L.LLVMDisposeBinary(binary) }
+        guard let symbols = L.LLVMObjectFileCopySymbolIterator(binary) else { return 0 }
+        defer { L.LLVMDisposeSymbolIterator(symbols) }
+        while L.LLVMObjectFileIsSymbolIteratorAtEnd(binary, symbols) == 0 {
+            if let name = L.LLVMGetSymbolName(symbols), String(cString: name) == symbol {
+                return Int(L.LLVMGetSymbolSize(symbols))
+            }
+            L.LLVMMoveToNextSymbol(symbols)
+        }
+        return 0
     }
 
     /// The address of `name` (unmangled), compiling its module if needed.

@@ -21,11 +21,13 @@ public final class TargetMachine {
         L.LLVMInitializeX86Target()
         L.LLVMInitializeX86TargetMC()
         L.LLVMInitializeX86AsmPrinter()
+        L.LLVMInitializeX86Disassembler()
         #elseif arch(arm64)
         L.LLVMInitializeAArch64TargetInfo()
         L.LLVMInitializeAArch64Target()
         L.LLVMInitializeAArch64TargetMC()
         L.LLVMInitializeAArch64AsmPrinter()
+        L.LLVMInitializeAArch64Disassembler()
         #endif
     }()
 

@@ -103,6 +103,14 @@ final class TraceJITTests: XCTestCase {
         XCTAssertTrue(brief.err.contains(" ISGE "), brief.err)
         XCTAssertFalse(brief.err.contains("---- TRACE 1 IR"), brief.err)
         XCTAssertFalse(brief.err.contains("define i64"), brief.err)
+        XCTAssertFalse(brief.err.contains("mcode"), brief.err)
+        // m: each trace's machine code, one instruction a line after its address.
+        let code = try runPerigee(["-jdump=m", "-Ohotloop=1", "-Ocompilethread=0", "-e", program])
+        XCTAssertEqual(String(decoding: code.out, as: UTF8.self), "610\n", code.err)
+        XCTAssertTrue(code.err.range(of: "---- TRACE 1 mcode [1-9][0-9]*\n[0-9a-f]{8,} ", options: .regularExpression) != nil,
+                      code.err)
+        XCTAssertTrue(code.err.contains(" ret"), code.err)
+        XCTAssertFalse(code.err.contains("not decoded"), code.err)
         // i without s: IR without snapshots; l: LLVM IR; into a file.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("perigee-dump-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: file) }

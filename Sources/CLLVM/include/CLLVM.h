@@ -8,8 +8,10 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/DebugInfo.h>
+#include <llvm-c/Disassembler.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
+#include <llvm-c/Object.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -21,11 +23,11 @@
 #if defined(__x86_64__)
 #define PERIGEE_LLVM_NATIVE_TARGET(X) \
   X(LLVMInitializeX86TargetInfo) X(LLVMInitializeX86Target) \
-  X(LLVMInitializeX86TargetMC) X(LLVMInitializeX86AsmPrinter)
+  X(LLVMInitializeX86TargetMC) X(LLVMInitializeX86AsmPrinter) X(LLVMInitializeX86Disassembler)
 #elif defined(__aarch64__)
 #define PERIGEE_LLVM_NATIVE_TARGET(X) \
   X(LLVMInitializeAArch64TargetInfo) X(LLVMInitializeAArch64Target) \
-  X(LLVMInitializeAArch64TargetMC) X(LLVMInitializeAArch64AsmPrinter)
+  X(LLVMInitializeAArch64TargetMC) X(LLVMInitializeAArch64AsmPrinter) X(LLVMInitializeAArch64Disassembler)
 #else
 #error "Perigee supports x86_64 and aarch64 hosts"
 #endif
@@ -88,6 +90,11 @@
   X(LLVMCopyStringRepOfTargetData) X(LLVMDisposeTargetData) \
   X(LLVMTargetMachineEmitToFile) X(LLVMTargetMachineEmitToMemoryBuffer) \
   X(LLVMGetBufferStart) X(LLVMGetBufferSize) X(LLVMDisposeMemoryBuffer) \
+  /* Object files (a function's size) and the disassembler (-jdump's machine code) */ \
+  X(LLVMCreateBinary) X(LLVMDisposeBinary) X(LLVMObjectFileCopySymbolIterator) \
+  X(LLVMObjectFileIsSymbolIteratorAtEnd) X(LLVMMoveToNextSymbol) X(LLVMGetSymbolName) \
+  X(LLVMGetSymbolSize) X(LLVMDisposeSymbolIterator) \
+  X(LLVMCreateDisasm) X(LLVMSetDisasmOptions) X(LLVMDisasmInstruction) X(LLVMDisasmDispose) \
   /* New pass manager */ \
   X(LLVMCreatePassBuilderOptions) X(LLVMDisposePassBuilderOptions) \
   X(LLVMPassBuilderOptionsSetVerifyEach) X(LLVMRunPasses) \
