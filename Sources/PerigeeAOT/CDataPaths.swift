@@ -3,8 +3,10 @@
 /// tests the cdata's C type id against the instruction's inline cache (runtime/FFI/CDataSites.swift)
 /// and on a match loads or stores the double, integer or bool at the cached offset itself, as
 /// C would. The first time, or for another C type, `perigee_cdata_site` fills the cache and the
-/// full instruction runs; places the cache does not describe (aggregates, which read as boxed
-/// references, pointers, bitfields, const stores) take the full path. `int64_t` and
+/// full instruction runs. An aggregate element or member (`local p = ps[i]`) reads as a new
+/// reference cdata made by one call (`perigee_box_reference`, the reference type from the
+/// cache); places the cache does not describe (pointers, bitfields, const stores) take the
+/// full path. `int64_t` and
 /// `uint64_t` read as a new cdata, and store numbers and 64-bit integers (also unboxed ones,
 /// Integer64Paths.swift).
 import CLLVM
@@ -32,11 +34,12 @@ extension FunctionLowering {
         return b.pointerCast(site, rt.i64p)
     }
 
-    /// The address of the C scalar `object[key]` per the inline cache, with the cache's form
-    /// (an i32), after the guards (a cdata whose type the cache holds, a usable key); `slow`
-    /// otherwise. A cache miss fills the cache first.
+    /// The address of the C scalar `object[key]` per the inline cache, with the cache's scalar
+    /// form and its whole form (i32s), after the guards (a cdata whose type the cache holds, a
+    /// usable key); `slow` otherwise. A cache miss fills the cache first.
     private func cdataPlace(_ pc: Int, object: LLVMValueRef, key: LLVMValueRef, numberKey: LLVMValueRef?,
-                            integerKey: LLVMValueRef?, store: Bool, slow: LLVMBasicBlockRef) -> (LLVMValueRef, LLVMValueRef) {
+                            integerKey: LLVMValueRef?, store: Bool,
+                            slow: LLVMBasicBlockRef) -> (LLVMValueRef, LLVMValueRef, LLVMValueRef) {
         guardOr(hasTag(object, ValueBits.cdataTag), slow: slow)
         let site = cdataSite()
         let cd = objectPointer(object)
@@ -71,13 +74,15 @@ extension FunctionLowering {
         } else {
             address = b.add(start, amount)
         }
-        return (address, b.and(form, cx.constant(Int64(CDataSite.scalarMask), cx.i32)))
+        return (address, b.and(form, cx.constant(Int64(CDataSite.scalarMask), cx.i32)), form)
     }
 
-    /// The blocks of each scalar form, switched to from the current block (the rest go to `slow`).
-    private func switchOnScalar(_ form: LLVMValueRef, slow: LLVMBasicBlockRef) -> [UInt32: LLVMBasicBlockRef] {
+    /// The blocks of each scalar form, switched to from the current block (the rest go to `slow`);
+    /// reads also have the reference form.
+    private func switchOnScalar(_ form: LLVMValueRef, read: Bool, slow: LLVMBasicBlockRef) -> [UInt32: LLVMBasicBlockRef] {
         let forms: [UInt32] = [CDataSite.double, CDataSite.int8, CDataSite.uint8, CDataSite.int16, CDataSite.uint16,
                                CDataSite.int32, CDataSite.uint32, CDataSite.bool, CDataSite.int64, CDataSite.uint64]
+            + (read ? [CDataSite.reference] : [])
         var blocks: [UInt32: LLVMBasicBlockRef] = [:]
         for f in forms { blocks[f] = newBlock("cdata.form\(f)") }
         b.switchOn(form, default: slow, forms.map { (cx.constant(Int64($0), cx.i32), blocks[$0]!) })
@@ -109,11 +114,22 @@ extension FunctionLowering {
                         done: LLVMBasicBlockRef) {
         let object = load(bReg)
         let (key, numberKey) = cdataKey(pc, constant: op == .TGETS, cReg, slow: slow)
-        let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
-                                         integerKey: op == .TGETV ? integerValue(cReg, at: pc) : nil, store: false, slow: slow)
-        let blocks = switchOnScalar(form, slow: slow)
+        let (address, form, wholeForm) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
+                                                    integerKey: op == .TGETV ? integerValue(cReg, at: pc) : nil,
+                                                    store: false, slow: slow)
+        let blocks = switchOnScalar(form, read: true, slow: slow)
         for (f, block) in blocks {
             b.position(atEndOf: block)
+            if f == CDataSite.reference {
+                // An aggregate: a new reference cdata to it, of the type the cache names.
+                let reference = b.zext(b.lshr(wholeForm, cx.constant(Int64(CDataSite.referenceShift), cx.i32)), cx.i64)
+                let status = callRuntime(.boxReference, [thread, base, i64(pc), i64(a), reference, address])
+                refreshFrame()
+                bitValues[a] = nil
+                bailIfNegative(status)
+                b.br(done)
+                continue
+            }
             let value = b.load(scalarType(f), b.intToPtr(address, cx.pointer(to: scalarType(f))))
             switch f {
             case CDataSite.bool:
@@ -141,9 +157,10 @@ extension FunctionLowering {
                          done: LLVMBasicBlockRef) {
         let object = load(bReg)
         let (key, numberKey) = cdataKey(pc, constant: op == .TSETS, cReg, slow: slow)
-        let (address, form) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
-                                         integerKey: op == .TSETV ? integerValue(cReg, at: pc) : nil, store: true, slow: slow)
-        let blocks = switchOnScalar(form, slow: slow)
+        let (address, form, _) = cdataPlace(pc, object: object, key: key, numberKey: numberKey,
+                                            integerKey: op == .TSETV ? integerValue(cReg, at: pc) : nil,
+                                            store: true, slow: slow)
+        let blocks = switchOnScalar(form, read: false, slow: slow)
         let integer = numbers.integer(a, at: pc) != nil
         for (f, block) in blocks {
             b.position(atEndOf: block)

@@ -39,7 +39,7 @@ public struct RuntimeInterface {
         case newTable = "perigee_new_table", duplicateTable = "perigee_duplicate_table"
         case materializeTable = "perigee_materialize_table", materializeNewTable = "perigee_materialize_new_table"
         case materializeStore = "perigee_materialize_store"
-        case boxInteger64 = "perigee_box_integer64"
+        case boxInteger64 = "perigee_box_integer64", boxReference = "perigee_box_reference"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -110,6 +110,7 @@ public struct RuntimeInterface {
         case .typeName: return cx.function(i64, [i64])
         case .fastCall, .boxInteger64: return cx.function(i64, [i8p, i64, i64, i64, i64])
         case .cdataSite: return cx.function(i64, [i64p, i64, i64, i64])
+        case .boxReference: return cx.function(i64, [i8p, i64, i64, i64, i64, i64])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
     }

@@ -139,13 +139,6 @@ final class CompilerThread {
         }
     }
 
-    /// Waits until every queued job has finished (background jobs still waiting stay).
-    func drain() {
-        locked {
-            while !queue.isEmpty || busy { pthread_cond_wait(idle, mutex) }
-        }
-    }
-
     private func start() {
         var created = pthread_t()
         let context = Unmanaged.passUnretained(self).toOpaque()

@@ -647,9 +647,12 @@ public final class TraceJIT {
         compiler.cancel()
     }
 
-    /// Waits for the compiler thread and installs everything it compiled (before reports).
+    /// Whether a compile is queued or running.
+    public var isCompiling: Bool { compiler.pending > 0 }
+
+    /// Installs what the compiler thread has finished (before reports); compiles still
+    /// running are not waited for (a program that has ended does not need them).
     public func settle() {
-        compiler.drain()
         for install in compiler.collect() { install() }
     }
 

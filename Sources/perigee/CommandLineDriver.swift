@@ -119,10 +119,6 @@ struct CommandLineDriver {
         vm.setInstructionLimit(instructionLimit)
         let tracing = jit.start(vm)
         defer { tracing.shutdown() }
-        defer {
-            // For the benchmark runner: what the JIT did in this run.
-            if getenv("PERIGEE_JIT_STATS") != nil { writeStandardError(tracing.statistics + "\n") }
-        }
         vm.setArguments(script: script, scriptArguments, interpreter: CommandLine.arguments[0],
                         options: Array(arguments[..<min(i, arguments.count)]))
         let profile = profileOutput.map { ProfileRecording(path: $0, programName: programName) }
@@ -130,6 +126,14 @@ struct CommandLineDriver {
         var status = runPrograms(vm, actions: actions, script: script, scriptArguments: scriptArguments,
                                  interactive: interactive, showVersion: showVersion, ignoreEnvironment: ignoreEnvironment)
         if let profile, !profile.finish(), status == 0 { status = 1 }
+        // For the benchmark runner: what the JIT did in this run.
+        if getenv("PERIGEE_JIT_STATS") != nil { writeStandardError(tracing.statistics + "\n") }
+        if profileOutput == nil && tracing.isCompiling {
+            // A trace still compiling is of no use to a program that has ended: the process
+            // ends now, as main.swift ends it, rather than once LLVM is done.
+            fflush(nil)
+            _exit(status)
+        }
         return status
     }
 

@@ -316,6 +316,23 @@ public func perigee_box_integer64(_ l: UnsafeMutableRawPointer, _ base: Int, _ p
     return f.g.checkGC() ? 0 : f.failed()
 }
 
+/// Boxes an aggregate element or member that compiled code read (`local p = ps[i]`): a new
+/// reference cdata of type `ctype` (the element's `T &`, from the instruction's inline cache)
+/// to `address`, stored into `register`, as the runtime's `cdataRead` makes it; 0, or the
+/// "not enough memory" error raised at instruction `pc`.
+@_cdecl("perigee_box_reference")
+public func perigee_box_reference(_ l: UnsafeMutableRawPointer, _ base: Int, _ pc: Int, _ register: Int,
+                                  _ ctype: Int, _ address: UInt) -> Int {
+    let f = CompiledFrame(l, base, pc)
+    guard let cd = f.g.newCData(CTypeID(ctype), size: 8) else {
+        _ = f.vm.outOfMemory(f.L)
+        return f.failed()
+    }
+    cd.payload.storeBytes(of: address, as: UInt.self)
+    f[register] = Value(cdata: cd)
+    return f.g.checkGC() ? 0 : f.failed()
+}
+
 /// GSET, TSETV, TSETS, TSETB, TSETR.
 @_cdecl("perigee_newindex")
 public func perigee_newindex(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt32, _ pc: Int) -> Int {
@@ -715,4 +732,5 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_upvalue_barrier", perigee_upvalue_barrier as @convention(c) (UnsafeMutableRawPointer, UInt64) -> Int),
     entry("perigee_cdata_site", perigee_cdata_site as @convention(c) (Slots64, UInt64, UInt64, Int) -> Int),
     entry("perigee_box_integer64", perigee_box_integer64 as @convention(c) (Thread, Int, Int, Int, UInt64) -> Int),
+    entry("perigee_box_reference", perigee_box_reference as @convention(c) (Thread, Int, Int, Int, Int, UInt) -> Int),
 ]

@@ -3,7 +3,8 @@
 /// instruction meets a cdata and compiled code then tests with one comparison of the C type
 /// id before a direct load or store (Sources/PerigeeAOT/CDataPaths.swift).
 ///
-/// Word 0: the cdata's C type id + 1 in the low 32 bits (0: empty), the form above them.
+/// Word 0: the cdata's C type id + 1 in the low 32 bits (0: empty), the form above them
+/// (for an aggregate read as a reference, the reference's C type id in the form's high bits).
 /// Word 1: the member's offset (string keys) or the element size (number keys).
 /// A form of 0 says "not inline": the instruction's full path runs without asking again.
 public enum CDataSite {
@@ -21,6 +22,10 @@ public enum CDataSite {
     /// from another 64-bit integer's bits.
     public static let int64: UInt32 = 9
     public static let uint64: UInt32 = 10
+    /// An aggregate (struct, union, array) read as a new reference cdata to it, whose C type
+    /// id (the element's `T &`) is the form's bits from `referenceShift` on.
+    public static let reference: UInt32 = 11
+    public static let referenceShift: UInt32 = 8
     /// The payload holds the address to start from (a pointer or a reference), not the data.
     public static let indirect: UInt32 = 0x10
 
@@ -64,6 +69,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             let element = access.type(t.pointee.element)
             amount = element.pointee.size
             form = amount > 0 ? CDataSite.scalar(t.pointee.element, element, store: store) : 0
+            if amount > 0 && !store { form = form != 0 ? form : referenceForm(t.pointee.element) }
         case .structure where key.isString, .union where key.isString, .pointer where key.isString && !indirect:
             var record = CTypeID(t - access.pointee.cores)
             if t.pointee.kind == .pointer {
@@ -75,11 +81,20 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             guard entry.type >= 0, entry.bitWidth < 0 else { break }
             amount = entry.offset
             form = CDataSite.scalar(entry.type, access.type(entry.type), store: store)
+            if !store && form == 0 { form = referenceForm(entry.type) }
         default:
             break
         }
         if form != 0 && indirect { form |= CDataSite.indirect }
         site[1] = UInt64(bitPattern: Int64(amount))
         site[0] = UInt64(UInt32(bitPattern: id + 1)) | UInt64(form) << 32
+    }
+
+    /// The reference form of an aggregate of C type `id` whose size is known (its `T &`
+    /// made now, as the trace recorder makes it), or 0.
+    private func referenceForm(_ id: CTypeID) -> UInt32 {
+        guard let reference = cdataReferenceType(id), reference >= 0,
+              reference < 1 << (32 - CDataSite.referenceShift) else { return 0 }
+        return CDataSite.reference | UInt32(reference) << CDataSite.referenceShift
     }
 }
