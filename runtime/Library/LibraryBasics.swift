@@ -143,18 +143,48 @@ extension LuaVM {
             let separator = c.arg(2).isNil ? nil : c.string(2)
             guard let i = c.arg(3).isNil ? 1 : c.int32(3) else { return c.typeError(3, expected: "number") }
             guard let j = c.arg(4).isNil ? t.length() : c.int32(4) else { return c.typeError(4, expected: "number") }
-            var out: [UInt8] = []
-            if i <= j {
-                for k in i...j {
-                    let v = t.get(integer: k)
-                    guard v.isString || v.isNumber else {
-                        return c.error("invalid value (\(c.vm.typeName(v))) at index \(k) in table for 'concat'")
-                    }
-                    c.vm.appendString(v, to: &out)
-                    if k < j, let separator { out.append(contentsOf: separator.buffer) }
-                }
+            let vm = c.vm
+            guard i <= j else { return c.results(vm.string(UnsafeBufferPointer(start: nil, count: 0))) }
+            // The result's size first: strings' lengths, and room for any number's digits
+            // (`%.14g` takes at most 24 bytes); then one copy of each piece into it.
+            let gap = separator?.buffer ?? UnsafeBufferPointer(start: nil, count: 0)
+            var size = gap.count * Int(j - i)
+            for k in i...j {
+                let v = t.get(integer: k)
+                size += v.isString ? v.string.buffer.count : 24
             }
-            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+            var capacity = max(size, 1)
+            var out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            defer { out.deallocate() }
+            var used = 0
+            var digits: [UInt8] = []
+            func put(_ piece: UnsafeBufferPointer<UInt8>) {
+                guard let start = piece.baseAddress, piece.count > 0 else { return }
+                if used + piece.count > capacity {
+                    // (Not expected: the estimate is an upper bound.)
+                    capacity = 2 * (used + piece.count)
+                    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                    grown.update(from: out, count: used)
+                    out.deallocate()
+                    out = grown
+                }
+                (out + used).update(from: start, count: piece.count)
+                used += piece.count
+            }
+            for k in i...j {
+                let v = t.get(integer: k)
+                if v.isString {
+                    put(v.string.buffer)
+                } else if v.isNumber {
+                    digits.removeAll(keepingCapacity: true)
+                    appendNumber(v.number, into: &digits)
+                    digits.withUnsafeBufferPointer { put($0) }
+                } else {
+                    return c.error("invalid value (\(vm.typeName(v))) at index \(k) in table for 'concat'")
+                }
+                if k < j { put(gap) }
+            }
+            return c.results(vm.string(UnsafeBufferPointer(start: out, count: used)))
         }
         register("getn", in: T) { raw in
             let c = BuiltinCall(raw, "getn")
