@@ -146,43 +146,55 @@ extension LuaVM {
             let vm = c.vm
             guard i <= j else { return c.results(vm.string(UnsafeBufferPointer(start: nil, count: 0))) }
             // The result's size first: strings' lengths, and room for any number's digits
-            // (`%.14g` takes at most 24 bytes); then one copy of each piece into it.
+            // (`%.14g` takes at most 24 bytes), the first value of another type an error;
+            // then one copy of each piece into it.
             let gap = separator?.buffer ?? UnsafeBufferPointer(start: nil, count: 0)
             var size = gap.count * Int(j - i)
             for k in i...j {
                 let v = t.get(integer: k)
-                size += v.isString ? v.string.buffer.count : 24
-            }
-            var capacity = max(size, 1)
-            var out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            defer { out.deallocate() }
-            var used = 0
-            var digits: [UInt8] = []
-            func put(_ piece: UnsafeBufferPointer<UInt8>) {
-                guard let start = piece.baseAddress, piece.count > 0 else { return }
-                if used + piece.count > capacity {
-                    // (Not expected: the estimate is an upper bound.)
-                    capacity = 2 * (used + piece.count)
-                    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-                    grown.update(from: out, count: used)
-                    out.deallocate()
-                    out = grown
-                }
-                (out + used).update(from: start, count: piece.count)
-                used += piece.count
-            }
-            for k in i...j {
-                let v = t.get(integer: k)
                 if v.isString {
-                    put(v.string.buffer)
+                    size += v.string.buffer.count
                 } else if v.isNumber {
-                    digits.removeAll(keepingCapacity: true)
-                    appendNumber(v.number, into: &digits)
-                    digits.withUnsafeBufferPointer { put($0) }
+                    size += 24
                 } else {
                     return c.error("invalid value (\(vm.typeName(v))) at index \(k) in table for 'concat'")
                 }
-                if k < j { put(gap) }
+            }
+            var capacity = max(size, 1)
+            guard var out = malloc(capacity)?.assumingMemoryBound(to: UInt8.self) else {
+                vm.errorValue = vm.memoryErrorValue
+                return builtinError
+            }
+            defer { free(out) }
+            var used = 0
+            var digits: [UInt8] = []
+            /// Copies `piece` in (false: no memory for more, which the estimate rules out).
+            func put(_ piece: UnsafeBufferPointer<UInt8>) -> Bool {
+                guard let start = piece.baseAddress, piece.count > 0 else { return true }
+                if used + piece.count > capacity {
+                    capacity = 2 * (used + piece.count)
+                    guard let grown = realloc(out, capacity) else { return false }
+                    out = grown.assumingMemoryBound(to: UInt8.self)
+                }
+                (out + used).update(from: start, count: piece.count)
+                used += piece.count
+                return true
+            }
+            for k in i...j {
+                let v = t.get(integer: k)
+                var stored: Bool
+                if v.isString {
+                    stored = put(v.string.buffer)
+                } else {
+                    digits.removeAll(keepingCapacity: true)
+                    appendNumber(v.number, into: &digits)
+                    stored = digits.withUnsafeBufferPointer { put($0) }
+                }
+                if k < j { stored = stored && put(gap) }
+                if !stored {
+                    vm.errorValue = vm.memoryErrorValue
+                    return builtinError
+                }
             }
             return c.results(vm.string(UnsafeBufferPointer(start: out, count: used)))
         }
