@@ -18,10 +18,9 @@ import PerigeeFrontend
     if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
         var n = Instruction(ins).rc &- 1
         if multi { n = n &+ 1 &+ s.pointee.multres }
-        s.pointee.nargs = n
-        if s.pointee.enterFitting(r + a + 2) {
+        if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
             r[a + 1] = returnLink(pc)
-            return s.pointee.stepIntoEntered()
+            return step
         }
     }
     return callOther(base, pc, ins)
@@ -71,8 +70,7 @@ import PerigeeFrontend
             r[FrameLayout.functionSlot] = callee
             var i = 0
             while i < n { r[i] = r[a &+ 2 &+ i]; i &+= 1 }
-            _ = s.pointee.enterFitting(r)
-            return s.pointee.stepIntoEntered()
+            return s.pointee.enterLuaFunction(callee.function, at: r, n).unsafelyUnwrapped
         }
     } else if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
         let s = runState(run)

@@ -115,21 +115,36 @@ struct InterpreterRun {
         return frame + size <= L.pointee.stack + Int(L.pointee.stackSize)
     }
 
-    /// The step into the Lua function just entered: past its header when the header is a
-    /// FUNCF that would take its common path (all parameters passed, no hook, recorder or
-    /// profiler watching, the JIT not counting function entries, budget left), whose work
-    /// is done here, saving the header's dispatch; else at the header.
-    @inline(__always) func stepIntoEntered() -> PerigeeStep {
-        let p = closure.proto
-        if perigee_plain_dispatch != 0 && Instruction(pc.pointee).verifiedOpcode == .FUNCF
-            && nargs >= Int(p.pointee.parameterCount) && p.pointee.flags & ProtoFlag.compiled == 0
+    /// Enters Lua function `f` in the frame at `frame` with `n` arguments when its registers
+    /// fit the stack as it is (nil, changing nothing, when not): the step into it. That
+    /// step is past the header when the header is a FUNCF that would take its common path
+    /// (all parameters passed, no hook, recorder or profiler watching, the JIT not counting
+    /// function entries, budget left): its work is done here, saving its dispatch.
+    @inline(__always) mutating func enterLuaFunction(_ f: FunctionRef, at frame: UnsafeMutablePointer<Value>, _ n: Int) -> PerigeeStep? {
+        let p = f.proto
+        let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
+                                   vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: n)
+        let stack = L.pointee.stack
+        guard frame + size <= stack + Int(L.pointee.stackSize) else { return nil }
+        let code = UnsafePointer(p.pointee.bytecode)
+        closure = f
+        k = p.pointee.numbers
+        base = frame
+        nargs = n
+        if perigee_plain_dispatch != 0 && Instruction(code.pointee).verifiedOpcode == .FUNCF
+            && n >= Int(p.pointee.parameterCount) && p.pointee.flags & ProtoFlag.compiled == 0
             && perigee_instruction_budget > 0
             && !withVM({ $0.hooks.onCalls || $0.hotCounters.isCountingFunctions }) {
             perigee_instruction_budget &-= 1
-            publishEntry(base, p, nargs: nargs)
-            return PerigeeStep(pc: pc + 1, base: rawSlots(base))
+            let frameSize = Int(p.pointee.frameSize)
+            let index = slotDistance(frame, from: stack)
+            L.pointee.base = UInt32(truncatingIfNeeded: index)
+            L.pointee.top = UInt32(truncatingIfNeeded: index &+ (frameSize > n ? frameSize : n))
+            pc = code + 1
+        } else {
+            pc = code
         }
-        return next
+        return PerigeeStep(pc: pc, base: rawSlots(frame))
     }
 
     /// Returns `count` results from stack slot `resultsFrom`, out of the frame at
