@@ -78,10 +78,14 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     public func length() -> Int {
         var j = Int(pointee.arraySize)
         if j > 0, let array = pointee.array, array[j - 1].isNil {
+            // LuaJIT's binary search, so tables with holes give its border; without
+            // branches, as each probe's outcome is unpredictable.
             var i = 0
-            while j - i > 1 {
-                let m = (i + j) / 2
-                if array[m - 1].isNil { j = m } else { i = m }
+            while j &- i > 1 {
+                let m = (i &+ j) >> 1
+                let isNil = array[m &- 1].isNil
+                j = isNil ? m : j
+                i = isNil ? i : m
             }
             return i
         }
