@@ -469,8 +469,25 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     }
     return tableGetStringOther(base, pc, ins)
 }
+/// TGETS's other cases. A table reaching here has no value of its own at the key (TGETS
+/// just looked), so its own lookup is not repeated: nil without a metatable, else what
+/// `__index` gives.
 @_cdecl("perigee_tgets_other") @inline(never) func tableGetStringOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    if t.isTable {
+        let tab = t.table
+        if tab.pointee.metatable == nil {
+            r[Instruction(ins).ra] = .nil
+            return stay(pc, base)
+        }
+        if let inherited = inheritedValue(runState(run).pointee.g, tab, key) {
+            r[Instruction(ins).ra] = inherited
+            return stay(pc, base)
+        }
+        return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: Instruction(ins).rb) }
+    }
     return tableGet(run, base, pc, ins, key: key) { $0.get(string: key.string) }
 }
 @_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
