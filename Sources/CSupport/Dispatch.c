@@ -91,11 +91,13 @@ static Stub profiling[256];
 
 static const Stub *active = plain;
 static int hook_on, recording_on, profiling_on;
+int perigee_plain_dispatch = 1;
 
 // A debug hook wins over recording (the JIT stops recording when a hook is set), and
 // recording over profiling (instructions the recorder sees are not profiled).
 static void choose_table(void) {
     active = hook_on ? hooked : (recording_on ? recording : (profiling_on ? profiling : plain));
+    perigee_plain_dispatch = active == plain;
 }
 void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
 void perigee_set_recording(int on) { recording_on = on; choose_table(); }

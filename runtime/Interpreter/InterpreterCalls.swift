@@ -18,10 +18,9 @@ import PerigeeFrontend
     if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
         var n = Instruction(ins).rc &- 1
         if multi { n = n &+ 1 &+ s.pointee.multres }
-        s.pointee.nargs = n
-        if s.pointee.enterFitting(r + a + 2) {
+        if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
             r[a + 1] = returnLink(pc)
-            return s.pointee.next
+            return step
         }
     }
     return callOther(base, pc, ins)
@@ -59,7 +58,21 @@ import PerigeeFrontend
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let callee = r[a]
-    if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
+    if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
+        // A Lua callee replacing a Lua-called frame that has no open upvalues, when its
+        // frame fits: the arguments move down and the callee is entered (`tailCall` in full).
+        let s = runState(run)
+        let link = r[FrameLayout.linkSlot]
+        var n = Instruction(ins).rd &- 1
+        if Instruction(ins).verifiedOpcode == .CALLMT { n = n &+ 1 &+ s.pointee.multres }
+        s.pointee.nargs = n
+        if link.isReturnPC && !s.pointee.L.hasOpenUpvalues(atOrAbove: r) && s.pointee.fits(callee.function, at: r) {
+            r[FrameLayout.functionSlot] = callee
+            var i = 0
+            while i < n { r[i] = r[a &+ 2 &+ i]; i &+= 1 }
+            return s.pointee.enterLuaFunction(callee.function, at: r, n).unsafelyUnwrapped
+        }
+    } else if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
         let s = runState(run)
         var n = Instruction(ins).rd &- 1
         if Instruction(ins).verifiedOpcode == .CALLMT { n = n &+ 1 &+ s.pointee.multres }
@@ -90,7 +103,7 @@ import PerigeeFrontend
             s.pointee.closure = closure
             let p = closure.proto
             s.pointee.k = p.pointee.numbers
-            let index = callerBase - L.pointee.stack
+            let index = slotDistance(callerBase, from: L.pointee.stack)
             L.pointee.base = UInt32(truncatingIfNeeded: index)
             L.pointee.top = UInt32(truncatingIfNeeded: index &+ Int(p.pointee.frameSize))
             return PerigeeStep(pc: returnPC, base: rawSlots(callerBase))
@@ -187,7 +200,7 @@ extension InterpreterRun {
     /// Whether the frame at `r` (its link `link`) returns straight to a Lua caller: not the
     /// run's exit frame, no open upvalues to close.
     @inline(__always) func returnsToLua(_ r: UnsafeMutablePointer<Value>, _ link: Value) -> Bool {
-        link.isReturnPC && (exitBase < 0 || r - L.pointee.stack != exitBase) && !L.hasOpenUpvalues(atOrAbove: r)
+        link.isReturnPC && (exitBase < 0 || r != L.pointee.stack + exitBase) && !L.hasOpenUpvalues(atOrAbove: r)
     }
 
     /// Publishes the frame of `p` entered at `r` with `nargs` arguments to the thread.
@@ -195,9 +208,9 @@ extension InterpreterRun {
     /// everything above `top` when it scans a stack, so they are never stale.
     @inline(__always) func publishEntry(_ r: UnsafeMutablePointer<Value>, _ p: ProtoRef, nargs: Int) {
         let frameSize = Int(p.pointee.frameSize)
-        let index = r - L.pointee.stack
-        L.pointee.base = UInt32(index)
-        L.pointee.top = UInt32(index + (frameSize > nargs ? frameSize : nargs))
+        let index = slotDistance(r, from: L.pointee.stack)
+        L.pointee.base = UInt32(truncatingIfNeeded: index)
+        L.pointee.top = UInt32(truncatingIfNeeded: index &+ (frameSize > nargs ? frameSize : nargs))
     }
 }
 

@@ -113,6 +113,22 @@ func opKNIL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         x = r[i.rb]; y = r[i.rc]
         if x.isNumber && y.isNumber { r[i.ra] = Value(number: form.op.apply(x.number, y.number)); return stay(pc, base) }
     }
+    return arithmeticOther(base, pc, ins)
+}
+
+/// Arithmetic on anything but numbers, out of line and in tail position (the handlers'
+/// number case saves no registers): coercions and metamethods.
+@_cdecl("perigee_arithmetic_other") @inline(never)
+func arithmeticOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let i = Instruction(ins)
+    let k = runState(run).pointee.k
+    let x: Value, y: Value
+    switch i.verifiedOpcode.arithmetic.unsafelyUnwrapped.operands {
+    case .variableNumber: x = r[i.rb]; y = k[i.rc]
+    case .numberVariable: x = k[i.rc]; y = r[i.rb]
+    case .variableVariable, .unary: x = r[i.rb]; y = r[i.rc]
+    }
     return slowPath(run, base, pc) { $0.arithmeticSlow(ins, x, y) }
 }
 
@@ -269,9 +285,40 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     return stay(pc + Instruction(ins).jumpOffset, base)
 }
 
-@_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if spendInstructions(-Instruction(ins).jumpOffset) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
+/// Whether a loop edge must take its handler's other path: the instruction budget is spent
+/// (subtracting `cost` from it) or the JIT counts loops.
+@inline(__always) func loopEdgeIsWatched(_ run: UnsafeMutableRawPointer, cost: Int) -> Bool {
+    spendInstructions(cost) || runState(run).pointee.withVM({ $0.hotCounters.isCounting })
+}
+
+/// A loop edge while the budget is spent or the JIT counts, out of line and in tail
+/// position (the common edge saves no registers); the budget was charged already. Nil when
+/// the loop instruction's own work follows.
+@inline(__always) func watchedLoopEdge(_ base: Slots, _ pc: Code) -> PerigeeStep? {
+    if perigee_instruction_budget < 0 { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
     countLoop(run, pc)
+    return nil
+}
+
+@_cdecl("perigee_for_loop_edge_other") @inline(never)
+func forLoopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    watchedLoopEdge(base, pc) ?? forLoopStep(base, pc, ins)
+}
+@_cdecl("perigee_iterator_loop_edge_other") @inline(never)
+func iteratorLoopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    watchedLoopEdge(base, pc) ?? iteratorLoopStep(base, pc, ins)
+}
+@_cdecl("perigee_loop_edge_other") @inline(never)
+func loopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    watchedLoopEdge(base, pc) ?? stay(pc, base)
+}
+
+@_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset) { return forLoopEdgeOther(base, pc, ins) }
+    return forLoopStep(base, pc, ins)
+}
+
+@inline(__always) func forLoopStep(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let st = r[a + 2].number
@@ -286,8 +333,11 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if spendInstructions(-Instruction(ins).jumpOffset) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
-    countLoop(run, pc)
+    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset) { return iteratorLoopEdgeOther(base, pc, ins) }
+    return iteratorLoopStep(base, pc, ins)
+}
+
+@inline(__always) func iteratorLoopStep(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let a = Instruction(ins).ra
     let v = base[a]
     if Value(bits: v).isNil { return stay(pc, base) }
@@ -296,8 +346,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if spendInstructions(Instruction(ins).loopCost) { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
-    countLoop(run, pc)
+    if loopEdgeIsWatched(run, cost: Instruction(ins).loopCost) { return loopEdgeOther(base, pc, ins) }
     return stay(pc, base)
 }
 
@@ -336,6 +385,15 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         valueSlots(base)[Instruction(ins).ra] = v
         return stay(pc, base)
     }
+    return globalGetOther(base, pc, ins)
+}
+
+/// A global absent from an environment with a metatable: its `__index`, out of line and in
+/// tail position (the common read saves no registers).
+@_cdecl("perigee_gget_other") @inline(never) func globalGetOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let key = s.pointee.k[-1 - Instruction(ins).rd]
+    let env = s.pointee.closure.pointee.env.unsafelyUnwrapped
     return slowPath(run, base, pc) { $0.indexSlow(ins, Value(table: env), key, slot: -1) }
 }
 
@@ -379,15 +437,73 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     }
 }
 
+// The table instructions' common cases come first, with nothing but loads and stores, so
+// the handler saves no registers; everything else is tail-called out of line (`*Other`).
+
 @_cdecl("perigee_op_TGETV") @inline(__always) func opTGETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb], key = r[Instruction(ins).rc]
+    if t.isTable && key.isNumber, let slot = t.table.arraySlot(key.number) {
+        let v = slot.pointee
+        if !v.isNil || t.table.pointee.metatable == nil {
+            r[Instruction(ins).ra] = v
+            return stay(pc, base)
+        }
+    }
+    return tableGetVariableOther(base, pc, ins)
+}
+@_cdecl("perigee_tgetv_other") @inline(never) func tableGetVariableOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = valueSlots(base)[Instruction(ins).rc]
     return tableGet(run, base, pc, ins, key: key) { $0.get(key) }
 }
 @_cdecl("perigee_op_TGETS") @inline(__always) func opTGETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    if t.isTable {
+        let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
+        let v = t.table.get(string: key.string)
+        if !v.isNil {
+            r[Instruction(ins).ra] = v
+            return stay(pc, base)
+        }
+    }
+    return tableGetStringOther(base, pc, ins)
+}
+/// TGETS's other cases. A table reaching here has no value of its own at the key (TGETS
+/// just looked), so its own lookup is not repeated: nil without a metatable, else what
+/// `__index` gives.
+@_cdecl("perigee_tgets_other") @inline(never) func tableGetStringOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    if t.isTable {
+        let tab = t.table
+        if tab.pointee.metatable == nil {
+            r[Instruction(ins).ra] = .nil
+            return stay(pc, base)
+        }
+        if let inherited = inheritedValue(runState(run).pointee.g, tab, key) {
+            r[Instruction(ins).ra] = inherited
+            return stay(pc, base)
+        }
+        return slowPath(run, base, pc) { $0.indexSlow(ins, t, key, slot: Instruction(ins).rb) }
+    }
     return tableGet(run, base, pc, ins, key: key) { $0.get(string: key.string) }
 }
 @_cdecl("perigee_op_TGETB") @inline(__always) func opTGETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    let c = Instruction(ins).rc
+    if t.isTable && c < Int(t.table.pointee.arrayLimit) {
+        let v = t.table.pointee.array.unsafelyUnwrapped[c &- 1]
+        if !v.isNil || t.table.pointee.metatable == nil {
+            r[Instruction(ins).ra] = v
+            return stay(pc, base)
+        }
+    }
+    return tableGetByteOther(base, pc, ins)
+}
+@_cdecl("perigee_tgetb_other") @inline(never) func tableGetByteOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let c = Instruction(ins).rc
     return tableGet(run, base, pc, ins, key: Value(number: Double(c))) { $0.get(integer: c) }
 }
@@ -410,15 +526,66 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     return slowPath(run, base, pc) { $0.newIndexSlow(ins) }
 }
 
+/// A store into an existing slot needs neither `__newindex` (the slot holds a value, or the
+/// table has no metatable) nor a barrier (the value is not an object, or the table is not
+/// black): the common case of TSETV, TSETS and TSETB.
+@inline(__always) func plainStore(_ t: TableRef, _ slot: UnsafeMutablePointer<Value>, _ v: Value) -> Bool {
+    (!slot.pointee.isNil || t.pointee.metatable == nil) && !(v.isCollectable && t.pointee.marked & GCMark.black != 0)
+}
+
 @_cdecl("perigee_op_TSETV") @inline(__always) func opTSETV(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb], key = r[Instruction(ins).rc]
+    if t.isTable && key.isNumber, let slot = t.table.arraySlot(key.number) {
+        let v = r[Instruction(ins).ra]
+        if plainStore(t.table, slot, v) {
+            slot.pointee = v
+            return stay(pc, base)
+        }
+    }
+    return tableSetVariableOther(base, pc, ins)
+}
+@_cdecl("perigee_tsetv_other") @inline(never) func tableSetVariableOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = valueSlots(base)[Instruction(ins).rc]
     return tableSet(run, base, pc, ins, key: key) { $0.set(key, $1, $2) }
 }
 @_cdecl("perigee_op_TSETS") @inline(__always) func opTSETS(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    if t.isTable {
+        let tab = t.table
+        let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
+        if let slot = tab.existingSlot(string: key.string) {
+            let v = r[Instruction(ins).ra]
+            if plainStore(tab, slot, v) {
+                // As every string-keyed store: the table may be a metatable.
+                tab.pointee.absentMetamethods = 0
+                slot.pointee = v
+                return stay(pc, base)
+            }
+        }
+    }
+    return tableSetStringOther(base, pc, ins)
+}
+@_cdecl("perigee_tsets_other") @inline(never) func tableSetStringOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let key = runState(run).pointee.k[-1 - Instruction(ins).rc]
     return tableSet(run, base, pc, ins, key: key) { $0.set(string: key.string, $1, $2) }
 }
 @_cdecl("perigee_op_TSETB") @inline(__always) func opTSETB(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let t = r[Instruction(ins).rb]
+    let c = Instruction(ins).rc
+    if t.isTable && c < Int(t.table.pointee.arrayLimit) {
+        let slot = t.table.pointee.array.unsafelyUnwrapped + (c &- 1)
+        let v = r[Instruction(ins).ra]
+        if plainStore(t.table, slot, v) {
+            slot.pointee = v
+            return stay(pc, base)
+        }
+    }
+    return tableSetByteOther(base, pc, ins)
+}
+@_cdecl("perigee_tsetb_other") @inline(never) func tableSetByteOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     let c = Instruction(ins).rc
     return tableSet(run, base, pc, ins, key: Value(number: Double(c))) { $0.set(integer: c, $1, $2) }
 }

@@ -53,7 +53,7 @@ struct InterpreterRun {
     var vm: LuaVM { vmRef.takeUnretainedValue() }
     @inline(__always) func withVM<R>(_ body: (LuaVM) -> R) -> R { vmRef._withUnsafeGuaranteedRef(body) }
 
-    @inline(__always) func slotIndex(_ p: UnsafeMutablePointer<Value>) -> Int { p - L.pointee.stack }
+    @inline(__always) func slotIndex(_ p: UnsafeMutablePointer<Value>) -> Int { slotDistance(p, from: L.pointee.stack) }
     @inline(__always) mutating func rebase(_ index: Int) { base = L.pointee.stack + index }
     /// The running instruction's index in its prototype (pc is one past it).
     @inline(__always) func currentPC() -> Int { pc - 1 - UnsafePointer(closure.proto.pointee.bytecode) }
@@ -97,15 +97,54 @@ struct InterpreterRun {
     /// it is; false (changing nothing) when the stack must grow first.
     @inline(__always) mutating func enterFitting(_ frame: UnsafeMutablePointer<Value>) -> Bool {
         let f = frame[FrameLayout.functionSlot].function
+        guard fits(f, at: frame) else { return false }
         let p = f.proto
-        let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
-                                   vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
-        guard frame + size <= L.pointee.stack + Int(L.pointee.stackSize) else { return false }
         closure = f
         k = p.pointee.numbers
         base = frame
         pc = UnsafePointer(p.pointee.bytecode)
         return true
+    }
+
+    /// Whether the frame of Lua function `f` at `frame`, with `nargs` arguments, fits the
+    /// stack as it is.
+    @inline(__always) func fits(_ f: FunctionRef, at frame: UnsafeMutablePointer<Value>) -> Bool {
+        let p = f.proto
+        let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
+                                   vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: nargs)
+        return frame + size <= L.pointee.stack + Int(L.pointee.stackSize)
+    }
+
+    /// Enters Lua function `f` in the frame at `frame` with `n` arguments when its registers
+    /// fit the stack as it is (nil, changing nothing, when not): the step into it. That
+    /// step is past the header when the header is a FUNCF that would take its common path
+    /// (all parameters passed, no hook, recorder or profiler watching, the JIT not counting
+    /// function entries, budget left): its work is done here, saving its dispatch.
+    @inline(__always) mutating func enterLuaFunction(_ f: FunctionRef, at frame: UnsafeMutablePointer<Value>, _ n: Int) -> PerigeeStep? {
+        let p = f.proto
+        let size = FrameLayout.end(base: 0, frameSize: Int(p.pointee.frameSize),
+                                   vararg: p.pointee.flags & ProtoFlag.vararg != 0, nargs: n)
+        let stack = L.pointee.stack
+        guard frame + size <= stack + Int(L.pointee.stackSize) else { return nil }
+        let code = UnsafePointer(p.pointee.bytecode)
+        closure = f
+        k = p.pointee.numbers
+        base = frame
+        nargs = n
+        if perigee_plain_dispatch != 0 && Instruction(code.pointee).verifiedOpcode == .FUNCF
+            && n >= Int(p.pointee.parameterCount) && p.pointee.flags & ProtoFlag.compiled == 0
+            && perigee_instruction_budget > 0
+            && !withVM({ $0.hooks.onCalls || $0.hotCounters.isCountingFunctions }) {
+            perigee_instruction_budget &-= 1
+            let frameSize = Int(p.pointee.frameSize)
+            let index = slotDistance(frame, from: stack)
+            L.pointee.base = UInt32(truncatingIfNeeded: index)
+            L.pointee.top = UInt32(truncatingIfNeeded: index &+ (frameSize > n ? frameSize : n))
+            pc = code + 1
+        } else {
+            pc = code
+        }
+        return PerigeeStep(pc: pc, base: rawSlots(frame))
     }
 
     /// Returns `count` results from stack slot `resultsFrom`, out of the frame at
@@ -318,6 +357,12 @@ struct InterpreterRun {
 
 /// The step that stops the dispatch.
 let stopDispatch = PerigeeStep(pc: nil, base: nil)
+
+/// The slots from `stack` up to `p`: a shift, where pointer subtraction divides with
+/// rounding toward zero (stack slots are 8-byte aligned, so both agree).
+@inline(__always) func slotDistance(_ p: UnsafeMutablePointer<Value>, from stack: UnsafeMutablePointer<Value>) -> Int {
+    Int(bitPattern: UInt(bitPattern: p) &- UInt(bitPattern: stack)) >> 3
+}
 
 /// Registers as the dispatch loop passes them.
 @inline(__always) func rawSlots(_ p: UnsafeMutablePointer<Value>) -> UnsafeMutablePointer<UInt64> {

@@ -97,7 +97,12 @@ struct BuiltinCall {
     }
 
     /// A number argument (numeric strings convert), or nil.
-    func number(_ i: Int) -> Double? { vm.toNumber(arg(i)) }
+    func number(_ i: Int) -> Double? {
+        let v = arg(i)
+        if v.isNumber { return v.number }
+        // Reached without a retain and release of the VM, as `vm.` would cost.
+        return LuaVM.withCurrent { $0.toNumber(v) }
+    }
 
     /// An integer argument as Lua 5.1 converts it (truncation toward zero).
     func integer(_ i: Int) -> Int? {
@@ -117,7 +122,7 @@ struct BuiltinCall {
         let v = arg(i)
         if v.isString { return v.string }
         if v.isNumber {
-            let s = vm.numberString(v.number)
+            let s = LuaVM.withCurrent { $0.numberString(v.number) }
             return s.isString ? s.string : nil
         }
         return nil

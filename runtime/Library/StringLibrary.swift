@@ -5,11 +5,11 @@ extension LuaVM {
     func openStringPatterns(_ S: TableRef) {
         register("find", in: S) { raw in
             let c = BuiltinCall(raw, "find")
-            return c.vm.find(c, returnsPositions: true)
+            return LuaVM.withCurrent { $0.find(c, returnsPositions: true) }
         }
         register("match", in: S) { raw in
             let c = BuiltinCall(raw, "match")
-            return c.vm.find(c, returnsPositions: false)
+            return LuaVM.withCurrent { $0.find(c, returnsPositions: false) }
         }
         register("gmatch", in: S) { raw in
             let c = BuiltinCall(raw, "gmatch")
@@ -18,7 +18,7 @@ extension LuaVM {
             let vm = c.vm
             guard let iterator = vm.g.newBuiltin({ raw in
                 let c = BuiltinCall(raw, "gmatch")
-                return c.vm.gmatchStep(c)
+                return LuaVM.withCurrent { $0.gmatchStep(c) }
             }, upvalueCount: 3, env: vm.globals) else {
                 vm.errorValue = vm.memoryErrorValue
                 return builtinError
@@ -30,11 +30,11 @@ extension LuaVM {
         }
         register("gsub", in: S) { raw in
             let c = BuiltinCall(raw, "gsub")
-            return c.vm.gsub(c)
+            return LuaVM.withCurrent { $0.gsub(c) }
         }
         register("format", in: S) { raw in
             let c = BuiltinCall(raw, "format")
-            return c.vm.format(c)
+            return LuaVM.withCurrent { $0.format(c) }
         }
     }
 

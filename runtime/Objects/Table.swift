@@ -215,6 +215,19 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         return .nil
     }
 
+    /// The slot of string key `s` when the hash part holds it (a dead key's too), else nil.
+    @inline(__always) public func existingSlot(string s: StringRef) -> UnsafeMutablePointer<Value>? {
+        let key = Value(string: s)
+        var n: UnsafeMutablePointer<TableNode>? = pointee.node + Int(s.pointee.hash & pointee.hashMask)
+        while let node = n {
+            if node.pointee.key.bits == key.bits {
+                return UnsafeMutableRawPointer(node).assumingMemoryBound(to: Value.self)
+            }
+            n = node.pointee.next
+        }
+        return nil
+    }
+
     /// `t[k]` for an integer key.
     @inline(__always) public func get(integer k: Int) -> Value {
         if UInt(bitPattern: k) < UInt(pointee.arrayLimit) { return pointee.array.unsafelyUnwrapped[k &- 1] }
@@ -223,11 +236,16 @@ extension UnsafeMutablePointer where Pointee == GCTable {
 
     /// `t[d]` for a number key.
     @inline(__always) public func get(number d: Double) -> Value {
-        if d >= 0 && d < Double(pointee.arrayLimit) {
-            let k = Int(d)
-            if Double(k) == d { return pointee.array.unsafelyUnwrapped[k - 1] }
-        }
+        if let slot = arraySlot(d) { return slot.pointee }
         return getFromHash(number: d)
+    }
+
+    /// The array part's slot of number key `d`, or nil when `d` is not an integer key of
+    /// the array part.
+    @inline(__always) public func arraySlot(_ d: Double) -> UnsafeMutablePointer<Value>? {
+        guard d >= 0 && d < Double(pointee.arrayLimit) else { return nil }
+        let k = roundedNonNegative(d)
+        return Double(k) == d ? pointee.array.unsafelyUnwrapped + (k &- 1) : nil
     }
 
     @inline(__always) func getFromHash(number d: Double) -> Value {
@@ -250,14 +268,18 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     public func slot(_ key: Value) -> UnsafeMutablePointer<Value>? {
         if key.isNumber {
             let d = key.number
-            if d >= 0 && d < Double(pointee.arrayLimit) {
-                let k = Int(d)
-                if Double(k) == d { return pointee.array.unsafelyUnwrapped + (k - 1) }
-            }
+            if let slot = arraySlot(d) { return slot }
             if d != d { return nil }
             return findNode(Value(number: d + 0)).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Value.self) }
         }
         if key.isNil { return nil }
         return findNode(key).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Value.self) }
     }
+}
+
+/// `d` rounded to the nearest integer, for 0 <= d < 2^52, without the trapping conversion
+/// `Int(d)` compiles to: adding 2^52 leaves the integer in the low 52 bits of the mantissa.
+/// Callers compare the result with `d` to turn fractions away.
+@inline(__always) func roundedNonNegative(_ d: Double) -> Int {
+    Int(truncatingIfNeeded: (d + 0x1p52).bitPattern & 0xF_FFFF_FFFF_FFFF)
 }

@@ -45,13 +45,10 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     /// `t[d] = value` for a number key; NaN is refused, -0 is stored as +0.
     @inline(__always)
     public func set(number d: Double, _ value: Value, _ g: GlobalRef) -> TableStatus {
-        if d >= 0 && d < Double(pointee.arrayLimit) {
-            let k = Int(d)
-            if Double(k) == d {
-                pointee.array.unsafelyUnwrapped[k - 1] = value
-                barrier(value, g)
-                return .ok
-            }
+        if let slot = arraySlot(d) {
+            slot.pointee = value
+            barrier(value, g)
+            return .ok
         }
         if d != d { return .nanKey }
         return setInHash(Value(number: d + 0), value, g)

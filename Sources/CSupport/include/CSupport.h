@@ -28,6 +28,11 @@ void perigee_set_recording(int on);
 /// bytes) first go through the profiler (`perigee_op_profile`); null swaps it out.
 void perigee_set_profiling(const uint8_t *_Nullable observed);
 
+/// Nonzero while every instruction runs its own stub (no hook, recorder or profiler sees
+/// instructions): a handler may then run the next instruction's work itself (a call enters
+/// past its callee's FUNCF).
+extern int perigee_plain_dispatch;
+
 /// The instruction budget left (runtime/VM/InstructionBudget.swift): the interpreter,
 /// compiled code and traces subtract at every loop edge and Lua function entry, and take
 /// their slow path when it is negative. INT64_MAX while no limit is set.
