@@ -18,6 +18,9 @@ public final class TraceJIT {
     /// Function recordings that returned before calling the function itself, by function.
     private var earlyReturns: [UnsafePointer<UInt32>: Int] = [:]
     static let earlyReturnRetries = 8
+    /// Recordings of a known recursive function that met its base case before the penalty
+    /// counts them.
+    static let baseCaseRetries = 64
     /// `-jv`: one line per trace started, finished or aborted.
     public var verbose = false
     /// `-jdump`: what it shows of each trace (nil: nothing).
@@ -376,6 +379,18 @@ public final class TraceJIT {
             return
         }
         guard let anchor = recorder.anchor else { return }
+        if reason == TraceRecorder.returnBeforeRecursing {
+            // A function known to recurse, whose recording started at a call of its base
+            // case: luck, not a function that will not compile. It is recorded again soon,
+            // after a random delay (the calls' pattern would otherwise pick the base case
+            // every time), for many more tries before the penalty counts: fib stayed
+            // interpreted in about one run in ten, its function blacklisted.
+            earlyReturns[anchor, default: 0] += 1
+            if earlyReturns[anchor]! <= TraceJIT.baseCaseRetries {
+                vm.hotCounters.delay(anchor, by: 1 + Int(random.next() & 63))
+                return
+            }
+        }
         if reason == TraceRecorder.returnToLowerFrame {
             // A recursive function's recording that met its base case (fib(1)) gives up
             // too: the next ones soon, without the penalty's doubling, a few times before it

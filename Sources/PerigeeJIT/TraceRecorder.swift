@@ -214,6 +214,9 @@ final class TraceRecorder {
     private var unrolledRounds = 0
     static let leavingLoop = "leaving loop in root trace"
     static let returnToLowerFrame = "NYI: return to lower frame"
+    /// A known recursive function's recording that met a call that did not recurse (its
+    /// base case).
+    static let returnBeforeRecursing = "return from a recursive function before it recursed"
     private var tailCalls = 0
     /// Whether compiled function trace n only returns (to the interpreter): such a function
     /// is recorded through (its JFUNCF undone while it runs), any other is linked to.
@@ -783,7 +786,7 @@ final class TraceRecorder {
             guard isSide || isFunctionTrace else { throw TraceAbort(TraceRecorder.leavingLoop) }
             if isFunctionTrace, let anchor, recursive?(anchor) ?? false {
                 // Its trace should recurse: this recording met a call that did not.
-                throw TraceAbort("return from a recursive function before it recursed")
+                throw TraceAbort(TraceRecorder.returnBeforeRecursing)
             }
             // A function trace that only returns, of a function that did not call itself,
             // runs once per call from the interpreter and would compete with loop traces
