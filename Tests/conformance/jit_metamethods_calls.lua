@@ -74,8 +74,8 @@ for i = 1, 100 do -- trace
 end
 getmetatable("").__concat = nil
 print("string first", prefixed[1], prefixed[80], prefixed[81], prefixed[100])
-local replaced = {}
-for i = 1, 100 do -- trace
+local replaced = {} -- 2000 rounds: hot even after a penalty on a hot counter the loop shares
+for i = 1, 2000 do -- trace
   replaced[#replaced + 1] = n .. "x"
   if i == 50 then Name.__concat = function(a, b) return "new" end end
 end
