@@ -282,7 +282,7 @@ public final class TraceTable {
     /// (`countReentries`); other traces' exits (side traces', and roots taken off their
     /// anchor) it need not watch.
     private func linksDirectly(_ number: Int) -> Bool {
-        guard directExits, exits[number].directLink != nil else { return false }
+        guard exits[number].directLink != nil else { return false }
         let trace = Int(exits[number].trace)
         guard trace >= 1 && trace <= traces.count, traces[trace - 1] != nil else { return true }
         return retraceReentries == 0 || doors[trace - 1].settled
@@ -292,10 +292,6 @@ public final class TraceTable {
         guard let link = exits[number].link, let word = exits[number].directLink else { return }
         word.pointee = UInt(bitPattern: unsafeBitCast(link, to: UnsafeRawPointer.self))
     }
-
-    /// Exits call their side traces themselves where they may (false: every link goes
-    /// through the trampoline).
-    public var directExits = true
 
     /// Exit `number` enters `entry` from now on instead of the side trace it had (the same
     /// trace compiled again, with better code).
