@@ -90,16 +90,19 @@ static void stub_profile(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 static Stub profiling[256];
 
 static const Stub *active = plain;
-static int hook_on, recording_on, profiling_on;
+static int hook_on, call_hook_on, recording_on, profiling_on;
 int perigee_plain_dispatch = 1;
+int perigee_numeric_calls = 1;
 
 // A debug hook wins over recording (the JIT stops recording when a hook is set), and
 // recording over profiling (instructions the recorder sees are not profiled).
 static void choose_table(void) {
     active = hook_on ? hooked : (recording_on ? recording : (profiling_on ? profiling : plain));
     perigee_plain_dispatch = active == plain;
+    perigee_numeric_calls = !hook_on && !call_hook_on;
 }
 void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
+void perigee_set_call_hook(int on) { call_hook_on = on; choose_table(); }
 void perigee_set_recording(int on) { recording_on = on; choose_table(); }
 void perigee_set_profiling(const uint8_t *_Nullable observed) {
     profiling_on = observed != 0;

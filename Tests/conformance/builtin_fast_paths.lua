@@ -208,3 +208,15 @@ local x1, x2, x3, x4 = three()
 print(x1, x2, x3, x4)
 print(ok)
 print("ok")
+
+-- Numeric fast functions answered by the call instruction itself: more results wanted than
+-- they give, none wanted, arguments from a multiple-result call (CALLM), an unpacked list.
+local function pair() return 12, 10 end
+local s1, s2, s3 = math.sin(0), bit.band(pair())
+local m1, m2 = math.max(unpack({ 3, 9, 4 })), bit.bor(1, pair())
+math.sqrt(4); bit.bxor(1, 2)
+print(s1, s2, s3, m1, m2, math.min(pair()), math.fmod(pair()), bit.lshift(pair()))
+local nums = {}
+for i = 1, 40 do nums[#nums + 1] = bit.rol(i, i) + math.floor(i / 3) + math.abs(-i) end
+print(table.concat(nums, " ", 1, 10), nums[40])
+print(err(function() local r = math.max(pair(), "x") return r end))

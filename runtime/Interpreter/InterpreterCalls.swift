@@ -6,22 +6,48 @@ import PerigeeFrontend
 
 // MARK: Calls
 
-/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once, a fast
-/// function runs on the registers (InterpreterFastFunctions.swift); everything else goes
-/// through the run's `call`.
+/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once, a numeric
+/// fast function answers on the registers (`callNumeric`), anything else takes `callOther`.
+/// (Entering Lua functions out of line too would spare the numeric path this handler's saved
+/// registers, but costs every Lua call more than it saves.)
 @inline(__always) func callInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                        multi: Bool) -> PerigeeStep {
     let s = runState(run)
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let callee = r[a]
-    if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
-        var n = Instruction(ins).rc &- 1
-        if multi { n = n &+ 1 &+ s.pointee.multres }
-        if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
-            r[a + 1] = returnLink(pc)
-            return step
+    if callee.isFunction {
+        let id = callee.function.pointee.ffid
+        if id == GCFunction.luaFFID {
+            var n = Instruction(ins).rc &- 1
+            if multi { n = n &+ 1 &+ s.pointee.multres }
+            if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
+                r[a + 1] = returnLink(pc)
+                return step
+            }
+        } else if perigee_numeric_calls != 0 && NumericFastFunction.covers(id) {
+            return callNumeric(base, pc, ins)
         }
+    }
+    return callOther(base, pc, ins)
+}
+
+/// CALL and CALLM of a numeric fast function (NumericFastFunctions.swift) wanting at least
+/// one result, with no debug hook set: the result is computed on the registers, with no
+/// frame, no check of the collector's debt (nothing is allocated) and nothing of the run's
+/// state written. Any other case goes on as `callOther`. Out of line, as `callOther`.
+@_cdecl("perigee_call_numeric") @inline(never) func callNumeric(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let r = valueSlots(base)
+    let a = Instruction(ins).ra
+    let wanted = Instruction(ins).rb &- 1
+    var n = Instruction(ins).rc &- 1
+    if Instruction(ins).verifiedOpcode == .CALLM { n = n &+ 1 &+ runState(run).pointee.multres }
+    let f = r[a].function
+    if wanted >= 1, let result = NumericFastFunction.result(f.pointee.ffid, f, r + a + 2, n) {
+        r[a] = Value(number: result)
+        var i = 1
+        while i < wanted { r[a &+ i] = .nil; i &+= 1 }
+        return stay(pc, base)
     }
     return callOther(base, pc, ins)
 }

@@ -59,8 +59,8 @@ extension InterpreterRun {
         return count
     }
 
-    /// The functions compiled code inlines: math functions, `type` (one result) and the
-    /// `ipairs` iterator (none or two); -1 when not handled.
+    /// The functions compiled code inlines: math functions (NumericFastFunctions.swift),
+    /// `type` (one result) and the `ipairs` iterator (none or two); -1 when not handled.
     @inline(__always) private mutating func inlinedFunction(_ ff: FastFunction, _ f: FunctionRef,
                                                             _ out: UnsafeMutablePointer<Value>, _ n: Int, limit: Int) -> Int {
         let args = out + 2
@@ -69,31 +69,15 @@ extension InterpreterRun {
         switch ff {
         case .type:
             out[0] = withVM { $0.typeNameValue(x) }
-        case .sqrt, .floor, .ceil, .abs, .sin, .cos, .tan, .exp:
-            guard x.isNumber else { return -1 }
-            out[0] = Value(number: unaryMathFunction(of: f)(x.number))
-        case .log:
-            guard x.isNumber, n == 1 || args[1].isNil else { return -1 }
-            out[0] = Value(number: Glibc.log(x.number))
-        case .fmod:
-            guard n >= 2, x.isNumber, args[1].isNumber else { return -1 }
-            out[0] = Value(number: binaryMathFunction(of: f)(x.number, args[1].number))
-        case .min, .max:
-            guard x.isNumber else { return -1 }
-            var m = x.number
-            var i = 1
-            while i < n {
-                guard args[i].isNumber else { return -1 }
-                m = ff == .min ? keepBetter(m, args[i].number, <) : keepBetter(m, args[i].number, >)
-                i += 1
-            }
-            out[0] = Value(number: m)
         case .ipairsIterator:
             guard n >= 2, x.isTable, args[1].isNumber else { return -1 }
             guard let (next, v) = ipairsStep(x.table, args[1].number) else { return 0 }
             out[0] = Value(number: next)
             if limit > 1 { out[1] = v }
             return 2
+        default:
+            guard let result = NumericFastFunction.result(ff.rawValue, f, args, n) else { return -1 }
+            out[0] = Value(number: result)
         }
         return 1
     }
@@ -105,29 +89,11 @@ extension InterpreterRun {
                                                     _ n: Int, limit: Int) -> Int {
         let args = out + 2
         switch fb {
-        case .mathUnary:
-            guard n >= 1, args[0].isNumber else { return -1 }
-            out[0] = Value(number: unaryMathFunction(of: f)(args[0].number))
+        case .mathUnary, .atan, .mathBinary, .tobit, .bnot, .bswap, .band, .bor, .bxor, .lshift, .rshift, .arshift,
+             .rol, .ror:
+            guard let result = NumericFastFunction.result(fb.rawValue, f, args, n) else { return -1 }
+            out[0] = Value(number: result)
             return 1
-        case .atan:
-            guard n >= 1, args[0].isNumber else { return -1 }
-            out[0] = Value(number: Glibc.atan(args[0].number))
-            return 1
-        case .mathBinary:
-            guard n >= 2, args[0].isNumber, args[1].isNumber else { return -1 }
-            out[0] = Value(number: binaryMathFunction(of: f)(args[0].number, args[1].number))
-            return 1
-        case .tobit: return Self.bitUnary(out, n) { $0 }
-        case .bnot: return Self.bitUnary(out, n) { ~$0 }
-        case .bswap: return Self.bitUnary(out, n, BitOperation.bswap)
-        case .band: return Self.bitFold(out, n, BitOperation.band)
-        case .bor: return Self.bitFold(out, n, BitOperation.bor)
-        case .bxor: return Self.bitFold(out, n, BitOperation.bxor)
-        case .lshift: return Self.bitShift(out, n, BitOperation.lshift)
-        case .rshift: return Self.bitShift(out, n, BitOperation.rshift)
-        case .arshift: return Self.bitShift(out, n, BitOperation.arshift)
-        case .rol: return Self.bitShift(out, n, BitOperation.rol)
-        case .ror: return Self.bitShift(out, n, BitOperation.ror)
         case .tohex: return hex(out, n)
         case .stringLen, .stringSub, .stringByte, .stringChar:
             return stringFunction(fb, out, n, limit: limit)
@@ -136,38 +102,7 @@ extension InterpreterRun {
         }
     }
 
-    // The `bit` library: number arguments only (numeric strings go to the builtin).
-
-    @inline(__always) private static func bitUnary(_ out: UnsafeMutablePointer<Value>, _ n: Int, _ op: (Int32) -> Int32) -> Int {
-        let x = out[2]
-        guard n >= 1, x.isNumber else { return -1 }
-        out[0] = Value(number: Double(op(toBit(x.number))))
-        return 1
-    }
-
-    @inline(__always) private static func bitFold(_ out: UnsafeMutablePointer<Value>, _ n: Int,
-                                                  _ op: (Int32, Int32) -> Int32) -> Int {
-        let args = out + 2
-        guard n >= 1, args[0].isNumber else { return -1 }
-        var r = toBit(args[0].number)
-        var i = 1
-        while i < n {
-            guard args[i].isNumber else { return -1 }
-            r = op(r, toBit(args[i].number))
-            i += 1
-        }
-        out[0] = Value(number: Double(r))
-        return 1
-    }
-
-    @inline(__always) private static func bitShift(_ out: UnsafeMutablePointer<Value>, _ n: Int,
-                                                   _ op: (Int32, UInt32) -> Int32) -> Int {
-        let x = out[2], y = out[3]
-        guard n >= 2, x.isNumber, y.isNumber else { return -1 }
-        out[0] = Value(number: Double(op(toBit(x.number), BitOperation.shiftCount(y.number))))
-        return 1
-    }
-
+    /// `bit.tohex`: number arguments only (numeric strings go to the builtin).
     @inline(never) private mutating func hex(_ out: UnsafeMutablePointer<Value>, _ n: Int) -> Int {
         let args = out + 2
         guard n >= 1, args[0].isNumber else { return -1 }

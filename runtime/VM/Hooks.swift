@@ -59,6 +59,7 @@ struct DebugHooks {
         onInstructions = !self.mask.intersection([.line, .count, .return]).isEmpty
         onCalls = self.mask.contains(.call)
         perigee_set_instruction_hook(onInstructions ? 1 : 0)
+        perigee_set_call_hook(onCalls ? 1 : 0)
     }
 }
 

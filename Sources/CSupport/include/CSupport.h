@@ -33,6 +33,12 @@ void perigee_set_profiling(const uint8_t *_Nullable observed);
 /// past its callee's FUNCF).
 extern int perigee_plain_dispatch;
 
+/// Whether a call hook is set (every function entry, builtins' too, must reach it).
+void perigee_set_call_hook(int on);
+/// Nonzero while no debug hook is set: a call of a numeric fast function (`math`, `bit`)
+/// may then be answered by the call instruction itself.
+extern int perigee_numeric_calls;
+
 /// The instruction budget left (runtime/VM/InstructionBudget.swift): the interpreter,
 /// compiled code and traces subtract at every loop edge and Lua function entry, and take
 /// their slow path when it is negative. INT64_MAX while no limit is set.
