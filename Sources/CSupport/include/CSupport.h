@@ -33,6 +33,11 @@ void perigee_set_profiling(const uint8_t *_Nullable observed);
 /// past its callee's FUNCF).
 extern int perigee_plain_dispatch;
 
+/// Where `InterpreterRun.k` (the running function's constants) lies in the run state
+/// `perigee_run` points to: the numeric stubs (Dispatch.c) read number constants through
+/// it. InterpreterLayoutTests checks it against the Swift layout.
+#define PERIGEE_RUN_K_OFFSET 0x28
+
 /// Whether a call hook is set (every function entry, builtins' too, must reach it).
 void perigee_set_call_hook(int on);
 /// Nonzero while no debug hook is set: a call of a numeric fast function (`math`, `bit`)
