@@ -99,6 +99,7 @@ static const Stub *active = plain;
 static int hook_on, call_hook_on, recording_on, profiling_on;
 int perigee_plain_dispatch = 1;
 int perigee_numeric_calls = 1;
+int perigee_counting_loops;
 
 // A debug hook wins over recording (the JIT stops recording when a hook is set), and
 // recording over profiling (instructions the recorder sees are not profiled).

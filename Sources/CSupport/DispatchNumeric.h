@@ -99,9 +99,44 @@ COMPARISON_STUB(ISGE, !(a < b))
 COMPARISON_STUB(ISLE, a <= b)
 COMPARISON_STUB(ISGT, !(a <= b))
 
+static void numeric_JMP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    NEXT(base, pc + ((int)RD(ins) - JUMP_BIAS));
+}
+
+// Loop edges, while no JIT counts loops: the instruction budget is charged the loop's cost
+// (runtime/VM/InstructionBudget.swift), and the handler takes over when that would spend it.
+static inline int loop_edge_is_plain(int64_t cost) {
+    if (perigee_counting_loops != 0 || perigee_instruction_budget - cost < 0) return 0;
+    perigee_instruction_budget -= cost;
+    return 1;
+}
+
+// FORL: the control variable steps; the loop goes on while it stays within the limit (FORI
+// made all three numbers).
+static void numeric_FORL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    int offset = (int)RD(ins) - JUMP_BIAS;
+    if (__builtin_expect(loop_edge_is_plain(-(int64_t)offset), 1)) {
+        uint64_t *r = base + RA(ins);
+        double step = number_of(r[2]), i = number_of(r[0]) + step, limit = number_of(r[1]);
+        if (step >= 0 ? i <= limit : i >= limit) {
+            r[0] = r[3] = bits_of(i);
+            NEXT(base, pc + offset);
+        }
+        NEXT(base, pc);
+    }
+    __attribute__((musttail)) return stub_FORL(base, pc, ins);
+}
+
+static void numeric_LOOP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    int offset = (int)RD(ins) - JUMP_BIAS;
+    if (__builtin_expect(loop_edge_is_plain(offset > 1 ? offset : (offset < -1 ? -offset : 1)), 1)) NEXT(base, pc);
+    __attribute__((musttail)) return stub_LOOP(base, pc, ins);
+}
+
 #define NUMERIC_STUB_ENTRIES \
     [OP_MOV] = numeric_MOV, [OP_KSHORT] = numeric_KSHORT, \
     [OP_ADDVV] = numeric_ADDVV, [OP_SUBVV] = numeric_SUBVV, [OP_MULVV] = numeric_MULVV, [OP_DIVVV] = numeric_DIVVV, \
     [OP_ADDVN] = numeric_ADDVN, [OP_SUBVN] = numeric_SUBVN, [OP_MULVN] = numeric_MULVN, [OP_DIVVN] = numeric_DIVVN, \
     [OP_ADDNV] = numeric_ADDNV, [OP_SUBNV] = numeric_SUBNV, [OP_MULNV] = numeric_MULNV, [OP_DIVNV] = numeric_DIVNV, \
+    [OP_JMP] = numeric_JMP, [OP_FORL] = numeric_FORL, [OP_LOOP] = numeric_LOOP, \
     [OP_ISLT] = numeric_ISLT, [OP_ISGE] = numeric_ISGE, [OP_ISLE] = numeric_ISLE, [OP_ISGT] = numeric_ISGT,

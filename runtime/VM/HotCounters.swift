@@ -1,3 +1,4 @@
+import CSupport
 /// Hot counting for the tracing JIT, as LuaJIT does it: 64 shared counters indexed by a hash
 /// of the instruction's address; loop instructions subtract 2, function entries 1, and a
 /// counter that drops below zero fires the hook and starts again.
@@ -12,6 +13,7 @@ public struct HotCounters {
     /// Called with the address of the hot instruction (a loop or function header).
     public var onHot: ((UnsafePointer<UInt32>) -> Void)? {
         didSet {
+            if (onHot != nil) != isCounting { perigee_counting_loops += onHot != nil ? 1 : -1 }
             isCounting = onHot != nil
             isCountingFunctions = isCounting && countsFunctions
             reset()

@@ -38,6 +38,10 @@ extern int perigee_plain_dispatch;
 /// it. InterpreterLayoutTests checks it against the Swift layout.
 #define PERIGEE_RUN_K_OFFSET 0x28
 
+/// How many VMs count loop edges for a JIT (`HotCounters`): while any does, loop
+/// instructions run their Swift handlers, which count.
+extern int perigee_counting_loops;
+
 /// Whether a call hook is set (every function entry, builtins' too, must reach it).
 void perigee_set_call_hook(int on);
 /// Nonzero while no debug hook is set: a call of a numeric fast function (`math`, `bit`)
