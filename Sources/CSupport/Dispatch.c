@@ -41,15 +41,15 @@ OPCODES(DEFINE_STUB)
 // up, the cold handler reports it.
 DEFINE_STUB(unknown, cold)
 
-#include "DispatchNumeric.h"
+#include "DispatchFastPaths.h"
 
 #define STUB_ENTRY(op, handler) stub_##op,
 _Static_assert(sizeof((Stub[]){ OPCODES(STUB_ENTRY) }) / sizeof(Stub) == OPCODE_COUNT, "one stub per opcode");
 #define UNKNOWN_ENTRY stub_unknown,
-// The opcodes with a numeric stub (DispatchNumeric.h) start there instead.
+// The opcodes with a fast stub (DispatchFastPaths.h) start there instead.
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-static const Stub plain[256] = { OPCODES(STUB_ENTRY) UNKNOWN_OPCODES(UNKNOWN_ENTRY) NUMERIC_STUB_ENTRIES };
+static const Stub plain[256] = { OPCODES(STUB_ENTRY) UNKNOWN_OPCODES(UNKNOWN_ENTRY) FAST_STUB_ENTRIES };
 #pragma clang diagnostic pop
 _Static_assert(sizeof(plain) / sizeof(Stub) == 256, "one stub per opcode byte");
 

@@ -2,6 +2,7 @@
 #ifndef PERIGEE_CSUPPORT_H
 #define PERIGEE_CSUPPORT_H
 
+#include "ObjectLayout.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,11 +33,6 @@ void perigee_set_profiling(const uint8_t *_Nullable observed);
 /// instructions): a handler may then run the next instruction's work itself (a call enters
 /// past its callee's FUNCF).
 extern int perigee_plain_dispatch;
-
-/// Where `InterpreterRun.k` (the running function's constants) lies in the run state
-/// `perigee_run` points to: the numeric stubs (Dispatch.c) read number constants through
-/// it. InterpreterLayoutTests checks it against the Swift layout.
-#define PERIGEE_RUN_K_OFFSET 0x28
 
 /// How many VMs count loop edges for a JIT (`HotCounters`): while any does, loop
 /// instructions run their Swift handlers, which count.

@@ -1,0 +1,305 @@
+// Fast stubs: the opcodes whose common case is a few loads and stores (moves, short
+// constants, arithmetic and comparisons of two numbers, loop edges, table reads and stores
+// that hit the table's own array or hash slot, upvalue reads) do it right in their stub,
+// with no call to their Swift handler, and go on to the next instruction. Anything else
+// (strings to convert, metamethods, missing keys, collector barriers, errors, a JIT
+// counting loops) goes to the opcode's ordinary stub, whose handler does it all, the common
+// case included: the handlers stay the instructions' definition, and each fast stub
+// repeats only its handler's first test, with the same conditions.
+// Included by Dispatch.c, after the ordinary stubs.
+
+#include <string.h>
+
+// The opcode numbers, from the generated opcode list.
+#define OPCODE_NUMBER(op, handler) OP_##op,
+enum { OPCODES(OPCODE_NUMBER) };
+
+// Values are NaN-boxed (runtime/Values/Value.swift): every bit pattern below this one is a
+// number, every other one a tagged value.
+#define NUMBER_LIMIT 0xFFF9800000000000ULL
+
+static inline int is_number(uint64_t v) { return v < NUMBER_LIMIT; }
+static inline double number_of(uint64_t v) { double d; memcpy(&d, &v, sizeof d); return d; }
+static inline uint64_t bits_of(double d) { uint64_t v; memcpy(&v, &d, sizeof v); return v; }
+
+// The fields of an instruction (Sources/PerigeeFrontend/Bytecode.swift): opcode in the low
+// byte, then A; B in the top byte and C below it, or D in the top half.
+#define RA(ins) (((ins) >> 8) & 0xff)
+#define RB(ins) ((ins) >> 24)
+#define RC(ins) (((ins) >> 16) & 0xff)
+#define RD(ins) ((ins) >> 16)
+// A jump's offset is D less this bias.
+#define JUMP_BIAS 0x8000
+
+// A field at byte offset `offset` of the object at `p` (ObjectLayout.h).
+#define FIELD(type, p, offset) (*(type *)((char *)(p) + (offset)))
+
+// The run's constants (`InterpreterRun.k`): numbers at non-negative indices, objects below.
+static inline const uint64_t *run_constants(void) { return FIELD(const uint64_t *, perigee_run, PERIGEE_RUN_K_OFFSET); }
+static inline const uint64_t *run_numbers(void) { return run_constants(); }
+
+// Goes on to the instruction at `pc`.
+#define NEXT(base, pc) do { \
+        uint32_t next_ins = *(pc); \
+        __attribute__((musttail)) return active[next_ins & 0xff]((base), (pc) + 1, next_ins); \
+    } while (0)
+
+static void fast_MOV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = base[RD(ins)];
+    NEXT(base, pc);
+}
+
+static void fast_KSHORT(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = bits_of((double)(int16_t)RD(ins));
+    NEXT(base, pc);
+}
+
+// A = B op C, with registers (VV), B a register and C a number constant (VN), or the
+// reverse (NV).
+#define ARITHMETIC_STUBS(name, op) \
+    static void fast_##name##VV(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t x = base[RB(ins)], y = base[RC(ins)]; \
+        if (__builtin_expect(is_number(x) && is_number(y), 1)) { \
+            base[RA(ins)] = bits_of(number_of(x) op number_of(y)); \
+            NEXT(base, pc); \
+        } \
+        __attribute__((musttail)) return stub_##name##VV(base, pc, ins); \
+    } \
+    static void fast_##name##VN(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t x = base[RB(ins)]; \
+        if (__builtin_expect(is_number(x), 1)) { \
+            base[RA(ins)] = bits_of(number_of(x) op number_of(run_numbers()[RC(ins)])); \
+            NEXT(base, pc); \
+        } \
+        __attribute__((musttail)) return stub_##name##VN(base, pc, ins); \
+    } \
+    static void fast_##name##NV(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t y = base[RB(ins)]; \
+        if (__builtin_expect(is_number(y), 1)) { \
+            base[RA(ins)] = bits_of(number_of(run_numbers()[RC(ins)]) op number_of(y)); \
+            NEXT(base, pc); \
+        } \
+        __attribute__((musttail)) return stub_##name##NV(base, pc, ins); \
+    }
+ARITHMETIC_STUBS(ADD, +)
+ARITHMETIC_STUBS(SUB, -)
+ARITHMETIC_STUBS(MUL, *)
+ARITHMETIC_STUBS(DIV, /)
+
+// A comparison of registers A and D; the JMP after it is taken when `test` holds, else
+// stepped over.
+#define COMPARISON_STUB(name, test) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t x = base[RA(ins)], y = base[RD(ins)]; \
+        if (__builtin_expect(is_number(x) && is_number(y), 1)) { \
+            double a = number_of(x), b = number_of(y); \
+            const uint32_t *next = (test) ? pc + 1 + ((int)RD(*pc) - JUMP_BIAS) : pc + 1; \
+            NEXT(base, next); \
+        } \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+COMPARISON_STUB(ISLT, a < b)
+COMPARISON_STUB(ISGE, !(a < b))
+COMPARISON_STUB(ISLE, a <= b)
+COMPARISON_STUB(ISGT, !(a <= b))
+
+static void fast_JMP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    NEXT(base, pc + ((int)RD(ins) - JUMP_BIAS));
+}
+
+// Loop edges, while no JIT counts loops: the instruction budget is charged the loop's cost
+// (runtime/VM/InstructionBudget.swift), and the handler takes over when that would spend it.
+static inline int loop_edge_is_plain(int64_t cost) {
+    if (perigee_counting_loops != 0 || perigee_instruction_budget - cost < 0) return 0;
+    perigee_instruction_budget -= cost;
+    return 1;
+}
+
+// FORL: the control variable steps; the loop goes on while it stays within the limit (FORI
+// made all three numbers).
+static void fast_FORL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    int offset = (int)RD(ins) - JUMP_BIAS;
+    if (__builtin_expect(loop_edge_is_plain(-(int64_t)offset), 1)) {
+        uint64_t *r = base + RA(ins);
+        double step = number_of(r[2]), i = number_of(r[0]) + step, limit = number_of(r[1]);
+        if (step >= 0 ? i <= limit : i >= limit) {
+            r[0] = r[3] = bits_of(i);
+            NEXT(base, pc + offset);
+        }
+        NEXT(base, pc);
+    }
+    __attribute__((musttail)) return stub_FORL(base, pc, ins);
+}
+
+static void fast_LOOP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    int offset = (int)RD(ins) - JUMP_BIAS;
+    if (__builtin_expect(loop_edge_is_plain(offset > 1 ? offset : (offset < -1 ? -offset : 1)), 1)) NEXT(base, pc);
+    __attribute__((musttail)) return stub_LOOP(base, pc, ins);
+}
+
+// MARK: tables and upvalues
+
+static inline int is_table(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) == PERIGEE_TABLE_ITYPE; }
+static inline char *object_of(uint64_t v) { return (char *)(uintptr_t)(v & PERIGEE_PAYLOAD_MASK); }
+static inline int is_collectable(uint64_t v) {
+    return (v >> PERIGEE_TAG_SHIFT) - PERIGEE_FIRST_COLLECTABLE_ITYPE <= PERIGEE_LAST_COLLECTABLE_ITYPE - PERIGEE_FIRST_COLLECTABLE_ITYPE;
+}
+static inline int has_metatable(const char *t) { return FIELD(void *, t, PERIGEE_TABLE_METATABLE) != 0; }
+
+// The array part's slot of number key `d` (key 0's slot is just below key 1's), or null.
+static inline uint64_t *array_slot(char *t, double d) {
+    uint32_t limit = FIELD(uint32_t, t, PERIGEE_TABLE_ARRAY_LIMIT);
+    if (!(d >= 0 && d < (double)limit)) return 0;
+    int64_t k = (int64_t)d;
+    if ((double)k != d) return 0;
+    return FIELD(uint64_t *, t, PERIGEE_TABLE_ARRAY) + (k - 1);
+}
+
+// The hash node of string key `key` (its bits), or null.
+static inline char *string_node(char *t, uint64_t key) {
+    uint32_t hash = FIELD(uint32_t, object_of(key), PERIGEE_STRING_HASH);
+    char *node = FIELD(char *, t, PERIGEE_TABLE_NODE)
+        + (size_t)(hash & FIELD(uint32_t, t, PERIGEE_TABLE_HASH_MASK)) * PERIGEE_NODE_SIZE;
+    do {
+        if (FIELD(uint64_t, node, PERIGEE_NODE_KEY) == key) return node;
+        node = FIELD(char *, node, PERIGEE_NODE_NEXT);
+    } while (node);
+    return 0;
+}
+
+// A read that found `v` in the table itself answers unless it is nil and a metatable may
+// have `__index`.
+static inline int plain_read(const char *t, uint64_t v) { return v != PERIGEE_NIL_BITS || !has_metatable(t); }
+
+// A store into an existing slot needs nothing more unless the slot is nil and a metatable
+// may have `__newindex`, or the table is black and the value collectable (the collector's
+// barrier): `plainStore` in runtime/Interpreter/InterpreterHandlers.swift.
+static inline int plain_store(const char *t, const uint64_t *slot, uint64_t v) {
+    return (*slot != PERIGEE_NIL_BITS || !has_metatable(t))
+        && !(is_collectable(v) && (FIELD(uint8_t, t, PERIGEE_TABLE_MARKED) & PERIGEE_GC_BLACK));
+}
+
+// The Swift parts that finish a string-keyed access the fast stub could not: the table
+// was looked in already (or is not a table).
+PerigeeStep perigee_tgets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
+PerigeeStep perigee_tsets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
+static void stub_TGETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    PerigeeStep next = perigee_tgets_other(base, pc, ins);
+    DISPATCH(next);
+}
+static void stub_TSETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    PerigeeStep next = perigee_tsets_other(base, pc, ins);
+    DISPATCH(next);
+}
+
+static void fast_TGETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)], key = base[RC(ins)];
+    if (is_table(t) && is_number(key)) {
+        char *tab = object_of(t);
+        uint64_t *slot = array_slot(tab, number_of(key));
+        if (slot && plain_read(tab, *slot)) {
+            base[RA(ins)] = *slot;
+            NEXT(base, pc);
+        }
+    }
+    __attribute__((musttail)) return stub_TGETV(base, pc, ins);
+}
+
+static void fast_TGETB(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)];
+    uint32_t c = RC(ins);
+    if (is_table(t)) {
+        char *tab = object_of(t);
+        if (c < FIELD(uint32_t, tab, PERIGEE_TABLE_ARRAY_LIMIT)) {
+            uint64_t v = FIELD(uint64_t *, tab, PERIGEE_TABLE_ARRAY)[(int)c - 1];
+            if (plain_read(tab, v)) {
+                base[RA(ins)] = v;
+                NEXT(base, pc);
+            }
+        }
+    }
+    __attribute__((musttail)) return stub_TGETB(base, pc, ins);
+}
+
+static void fast_TGETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)];
+    if (is_table(t)) {
+        char *node = string_node(object_of(t), run_constants()[-1 - (int)RC(ins)]);
+        if (node) {
+            uint64_t v = FIELD(uint64_t, node, PERIGEE_NODE_VALUE);
+            if (v != PERIGEE_NIL_BITS) {
+                base[RA(ins)] = v;
+                NEXT(base, pc);
+            }
+        }
+    }
+    __attribute__((musttail)) return stub_TGETS_other(base, pc, ins);
+}
+
+static void fast_TSETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)], key = base[RC(ins)];
+    if (is_table(t) && is_number(key)) {
+        char *tab = object_of(t);
+        uint64_t *slot = array_slot(tab, number_of(key));
+        uint64_t v = base[RA(ins)];
+        if (slot && plain_store(tab, slot, v)) {
+            *slot = v;
+            NEXT(base, pc);
+        }
+    }
+    __attribute__((musttail)) return stub_TSETV(base, pc, ins);
+}
+
+static void fast_TSETB(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)];
+    uint32_t c = RC(ins);
+    if (is_table(t)) {
+        char *tab = object_of(t);
+        if (c < FIELD(uint32_t, tab, PERIGEE_TABLE_ARRAY_LIMIT)) {
+            uint64_t *slot = FIELD(uint64_t *, tab, PERIGEE_TABLE_ARRAY) + ((int)c - 1);
+            uint64_t v = base[RA(ins)];
+            if (plain_store(tab, slot, v)) {
+                *slot = v;
+                NEXT(base, pc);
+            }
+        }
+    }
+    __attribute__((musttail)) return stub_TSETB(base, pc, ins);
+}
+
+static void fast_TSETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t t = base[RB(ins)];
+    if (is_table(t)) {
+        char *tab = object_of(t);
+        char *node = string_node(tab, run_constants()[-1 - (int)RC(ins)]);
+        if (node) {
+            uint64_t *slot = &FIELD(uint64_t, node, PERIGEE_NODE_VALUE);
+            uint64_t v = base[RA(ins)];
+            if (plain_store(tab, slot, v)) {
+                // As every string-keyed store: the table may be a metatable.
+                FIELD(uint8_t, tab, PERIGEE_TABLE_ABSENT_METAMETHODS) = 0;
+                *slot = v;
+                NEXT(base, pc);
+            }
+        }
+    }
+    __attribute__((musttail)) return stub_TSETS_other(base, pc, ins);
+}
+
+// UGET: the value of the running closure's upvalue D.
+static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    char *closure = FIELD(char *, perigee_run, PERIGEE_RUN_CLOSURE_OFFSET);
+    char *upvalue = FIELD(char *, closure, PERIGEE_FUNCTION_UPVALUES + 8 * (size_t)RD(ins));
+    base[RA(ins)] = *FIELD(uint64_t *, upvalue, PERIGEE_UPVALUE_VALUE);
+    NEXT(base, pc);
+}
+
+#define FAST_STUB_ENTRIES \
+    [OP_MOV] = fast_MOV, [OP_KSHORT] = fast_KSHORT, \
+    [OP_ADDVV] = fast_ADDVV, [OP_SUBVV] = fast_SUBVV, [OP_MULVV] = fast_MULVV, [OP_DIVVV] = fast_DIVVV, \
+    [OP_ADDVN] = fast_ADDVN, [OP_SUBVN] = fast_SUBVN, [OP_MULVN] = fast_MULVN, [OP_DIVVN] = fast_DIVVN, \
+    [OP_ADDNV] = fast_ADDNV, [OP_SUBNV] = fast_SUBNV, [OP_MULNV] = fast_MULNV, [OP_DIVNV] = fast_DIVNV, \
+    [OP_TGETV] = fast_TGETV, [OP_TGETB] = fast_TGETB, [OP_TGETS] = fast_TGETS, \
+    [OP_TSETV] = fast_TSETV, [OP_TSETB] = fast_TSETB, [OP_TSETS] = fast_TSETS, [OP_UGET] = fast_UGET, \
+    [OP_JMP] = fast_JMP, [OP_FORL] = fast_FORL, [OP_LOOP] = fast_LOOP, \
+    [OP_ISLT] = fast_ISLT, [OP_ISGE] = fast_ISGE, [OP_ISLE] = fast_ISLE, [OP_ISGT] = fast_ISGT,

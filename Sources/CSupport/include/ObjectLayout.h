@@ -1,0 +1,42 @@
+// The byte offsets of runtime objects and of the interpreter's run state that the
+// interpreter's fast stubs (Sources/CSupport/DispatchFastPaths.h) read from C. The Swift
+// structs are the definition (runtime/Objects, runtime/Interpreter/InterpreterRun.swift);
+// InterpreterLayoutTests checks every number here against their layout.
+#ifndef PERIGEE_OBJECT_LAYOUT_H
+#define PERIGEE_OBJECT_LAYOUT_H
+
+// InterpreterRun: the running function's constants (numbers at non-negative indices,
+// objects below) and its closure.
+#define PERIGEE_RUN_K_OFFSET 0x28
+#define PERIGEE_RUN_CLOSURE_OFFSET 0x30
+
+// Values (runtime/Values/Value.swift): the top 17 bits of a tagged value, 0x1FFFF ^ tag.
+#define PERIGEE_TAG_SHIFT 47
+#define PERIGEE_PAYLOAD_MASK 0x7FFFFFFFFFFFULL
+#define PERIGEE_TABLE_ITYPE 0x1FFF4ULL
+#define PERIGEE_NIL_BITS 0xFFFFFFFFFFFFFFFFULL
+// Collectable values (string to userdata) have top 17 bits in this range.
+#define PERIGEE_FIRST_COLLECTABLE_ITYPE 0x1FFF3ULL
+#define PERIGEE_LAST_COLLECTABLE_ITYPE 0x1FFFBULL
+
+// GCTable, TableNode, GCString.
+#define PERIGEE_TABLE_MARKED 8
+#define PERIGEE_TABLE_ABSENT_METAMETHODS 10
+#define PERIGEE_TABLE_ARRAY_LIMIT 12
+#define PERIGEE_TABLE_ARRAY 24
+#define PERIGEE_TABLE_NODE 32
+#define PERIGEE_TABLE_HASH_MASK 40
+#define PERIGEE_TABLE_METATABLE 56
+#define PERIGEE_NODE_VALUE 0
+#define PERIGEE_NODE_KEY 8
+#define PERIGEE_NODE_NEXT 16
+#define PERIGEE_NODE_SIZE 24
+#define PERIGEE_STRING_HASH 12
+// The collector's black bit (GCMark.black).
+#define PERIGEE_GC_BLACK 0x04
+
+// GCFunction's upvalue objects, and GCUpvalue's pointer to its value.
+#define PERIGEE_FUNCTION_UPVALUES 40
+#define PERIGEE_UPVALUE_VALUE 16
+
+#endif
