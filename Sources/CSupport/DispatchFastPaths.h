@@ -137,6 +137,89 @@ static void fast_LOOP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     __attribute__((musttail)) return stub_LOOP(base, pc, ins);
 }
 
+// MARK: constants, tests and unary operators
+
+static void fast_KSTR(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = run_constants()[-1 - (int)RD(ins)];
+    NEXT(base, pc);
+}
+
+static void fast_KNUM(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = run_numbers()[RD(ins)];
+    NEXT(base, pc);
+}
+
+// nil, false or true, as KPRI's and ISEQP's D names them.
+static inline uint64_t primitive(uint32_t d) {
+    return d == 0 ? PERIGEE_NIL_BITS : (d == 1 ? PERIGEE_FALSE_BITS : PERIGEE_TRUE_BITS);
+}
+
+static void fast_KPRI(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = primitive(RD(ins));
+    NEXT(base, pc);
+}
+
+static void fast_KNIL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    for (uint32_t i = RA(ins), last = RD(ins); i <= last; i++) base[i] = PERIGEE_NIL_BITS;
+    NEXT(base, pc);
+}
+
+static inline int is_truthy(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) < PERIGEE_FIRST_FALSY_ITYPE; }
+static inline int is_cdata(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) == PERIGEE_CDATA_ITYPE; }
+
+// After a test, the JMP at `pc` is taken or stepped over.
+static inline const uint32_t *after_test(const uint32_t *pc, int taken) {
+    return taken ? pc + 1 + ((int)RD(*pc) - JUMP_BIAS) : pc + 1;
+}
+
+static void fast_NOT(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    base[RA(ins)] = is_truthy(base[RD(ins)]) ? PERIGEE_FALSE_BITS : PERIGEE_TRUE_BITS;
+    NEXT(base, pc);
+}
+
+static void fast_UNM(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t v = base[RD(ins)];
+    if (__builtin_expect(is_number(v), 1)) {
+        base[RA(ins)] = bits_of(-number_of(v));
+        NEXT(base, pc);
+    }
+    __attribute__((musttail)) return stub_UNM(base, pc, ins);
+}
+
+static void fast_IST(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    NEXT(base, after_test(pc, is_truthy(base[RD(ins)])));
+}
+static void fast_ISF(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    NEXT(base, after_test(pc, !is_truthy(base[RD(ins)])));
+}
+
+// ISTC/ISFC: when the test holds, D is copied to A and the JMP taken.
+static void fast_ISTC(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t v = base[RD(ins)];
+    if (is_truthy(v)) { base[RA(ins)] = v; NEXT(base, after_test(pc, 1)); }
+    NEXT(base, pc + 1);
+}
+static void fast_ISFC(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t v = base[RD(ins)];
+    if (!is_truthy(v)) { base[RA(ins)] = v; NEXT(base, after_test(pc, 1)); }
+    NEXT(base, pc + 1);
+}
+
+// Equality with a constant: strings and primitives by their bits, numbers by value (NaN is
+// never equal). A cdata operand goes to the handler (the FFI's comparison).
+#define EQUALITY_STUB(name, equal, whenEqual) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t x = base[RA(ins)]; \
+        if (__builtin_expect(!is_cdata(x), 1)) NEXT(base, after_test(pc, (equal) == (whenEqual))); \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+EQUALITY_STUB(ISEQS, x == run_constants()[-1 - (int)RD(ins)], 1)
+EQUALITY_STUB(ISNES, x == run_constants()[-1 - (int)RD(ins)], 0)
+EQUALITY_STUB(ISEQN, is_number(x) && number_of(x) == number_of(run_numbers()[RD(ins)]), 1)
+EQUALITY_STUB(ISNEN, is_number(x) && number_of(x) == number_of(run_numbers()[RD(ins)]), 0)
+EQUALITY_STUB(ISEQP, x == primitive(RD(ins)), 1)
+EQUALITY_STUB(ISNEP, x == primitive(RD(ins)), 0)
+
 // MARK: tables and upvalues
 
 static inline int is_table(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) == PERIGEE_TABLE_ITYPE; }
@@ -286,6 +369,19 @@ static void fast_TSETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     __attribute__((musttail)) return stub_TSETS_other(base, pc, ins);
 }
 
+// GGET: a global found in the running closure's environment, or absent from one without a
+// metatable.
+static void fast_GGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    char *env = FIELD(char *, FIELD(char *, perigee_run, PERIGEE_RUN_CLOSURE_OFFSET), PERIGEE_FUNCTION_ENV);
+    char *node = string_node(env, run_constants()[-1 - (int)RD(ins)]);
+    uint64_t v = node ? FIELD(uint64_t, node, PERIGEE_NODE_VALUE) : PERIGEE_NIL_BITS;
+    if (plain_read(env, v)) {
+        base[RA(ins)] = v;
+        NEXT(base, pc);
+    }
+    __attribute__((musttail)) return stub_GGET(base, pc, ins);
+}
+
 // UGET: the value of the running closure's upvalue D.
 static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     char *closure = FIELD(char *, perigee_run, PERIGEE_RUN_CLOSURE_OFFSET);
@@ -301,5 +397,10 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     [OP_ADDNV] = fast_ADDNV, [OP_SUBNV] = fast_SUBNV, [OP_MULNV] = fast_MULNV, [OP_DIVNV] = fast_DIVNV, \
     [OP_TGETV] = fast_TGETV, [OP_TGETB] = fast_TGETB, [OP_TGETS] = fast_TGETS, \
     [OP_TSETV] = fast_TSETV, [OP_TSETB] = fast_TSETB, [OP_TSETS] = fast_TSETS, [OP_UGET] = fast_UGET, \
+    [OP_KSTR] = fast_KSTR, [OP_KNUM] = fast_KNUM, [OP_KPRI] = fast_KPRI, [OP_KNIL] = fast_KNIL, \
+    [OP_NOT] = fast_NOT, [OP_UNM] = fast_UNM, [OP_IST] = fast_IST, [OP_ISF] = fast_ISF, \
+    [OP_ISTC] = fast_ISTC, [OP_ISFC] = fast_ISFC, [OP_ISEQS] = fast_ISEQS, [OP_ISNES] = fast_ISNES, \
+    [OP_ISEQN] = fast_ISEQN, [OP_ISNEN] = fast_ISNEN, [OP_ISEQP] = fast_ISEQP, [OP_ISNEP] = fast_ISNEP, \
+    [OP_GGET] = fast_GGET, \
     [OP_JMP] = fast_JMP, [OP_FORL] = fast_FORL, [OP_LOOP] = fast_LOOP, \
     [OP_ISLT] = fast_ISLT, [OP_ISGE] = fast_ISGE, [OP_ISLE] = fast_ISLE, [OP_ISGT] = fast_ISGT,

@@ -14,7 +14,12 @@
 #define PERIGEE_TAG_SHIFT 47
 #define PERIGEE_PAYLOAD_MASK 0x7FFFFFFFFFFFULL
 #define PERIGEE_TABLE_ITYPE 0x1FFF4ULL
+#define PERIGEE_CDATA_ITYPE 0x1FFF5ULL
 #define PERIGEE_NIL_BITS 0xFFFFFFFFFFFFFFFFULL
+#define PERIGEE_FALSE_BITS 0xFFFF7FFFFFFFFFFFULL
+#define PERIGEE_TRUE_BITS 0xFFFEFFFFFFFFFFFFULL
+// Values with top 17 bits below this one are true in a condition (all but nil and false).
+#define PERIGEE_FIRST_FALSY_ITYPE 0x1FFFEULL
 // Collectable values (string to userdata) have top 17 bits in this range.
 #define PERIGEE_FIRST_COLLECTABLE_ITYPE 0x1FFF3ULL
 #define PERIGEE_LAST_COLLECTABLE_ITYPE 0x1FFFBULL
@@ -35,7 +40,8 @@
 // The collector's black bit (GCMark.black).
 #define PERIGEE_GC_BLACK 0x04
 
-// GCFunction's upvalue objects, and GCUpvalue's pointer to its value.
+// GCFunction's environment and upvalue objects, and GCUpvalue's pointer to its value.
+#define PERIGEE_FUNCTION_ENV 24
 #define PERIGEE_FUNCTION_UPVALUES 40
 #define PERIGEE_UPVALUE_VALUE 16
 
