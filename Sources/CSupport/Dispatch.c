@@ -31,7 +31,7 @@ static const Stub plain[256], *active;
     } while (0)
 
 #define DEFINE_STUB(op, handler) \
-    static void stub_##op(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+    __attribute__((noinline)) static void stub_##op(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
         PerigeeStep next = perigee_op_##handler(base, pc, ins); \
         DISPATCH(next); \
     }
@@ -100,6 +100,7 @@ static int hook_on, call_hook_on, recording_on, profiling_on;
 int perigee_plain_dispatch = 1;
 int perigee_numeric_calls = 1;
 int perigee_counting_loops;
+int perigee_plain_entry = 1;
 
 // A debug hook wins over recording (the JIT stops recording when a hook is set), and
 // recording over profiling (instructions the recorder sees are not profiled).
@@ -107,7 +108,9 @@ static void choose_table(void) {
     active = hook_on ? hooked : (recording_on ? recording : (profiling_on ? profiling : plain));
     perigee_plain_dispatch = active == plain;
     perigee_numeric_calls = !hook_on && !call_hook_on;
+    perigee_plain_entry = perigee_plain_dispatch && perigee_numeric_calls && !perigee_counting_loops;
 }
+void perigee_count_loops(int counting) { perigee_counting_loops += counting ? 1 : -1; choose_table(); }
 void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
 void perigee_set_call_hook(int on) { call_hook_on = on; choose_table(); }
 void perigee_set_recording(int on) { recording_on = on; choose_table(); }

@@ -266,11 +266,11 @@ static inline int plain_store(const char *t, const uint64_t *slot, uint64_t v) {
 // was looked in already (or is not a table).
 PerigeeStep perigee_tgets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
 PerigeeStep perigee_tsets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
-static void stub_TGETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+__attribute__((noinline)) static void stub_TGETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     PerigeeStep next = perigee_tgets_other(base, pc, ins);
     DISPATCH(next);
 }
-static void stub_TSETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+__attribute__((noinline)) static void stub_TSETS_other(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     PerigeeStep next = perigee_tsets_other(base, pc, ins);
     DISPATCH(next);
 }
@@ -390,6 +390,102 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     NEXT(base, pc);
 }
 
+// MARK: calls and returns between Lua functions
+
+// Whether a call may enter its callee past the callee's FUNCF, as the handlers'
+// `enterLuaFunction` does: nothing watches instructions (hook, recorder, profiler) or calls
+// (call hook, JIT counting function entries), and the instruction budget is not spent.
+static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_instruction_budget > 0; }
+
+// CALL and CALLM of a Lua function with a FUNCF header (fixed parameters, all passed; no
+// native code) whose frame fits the stack: the frame is set up as `enterLuaFunction` and
+// FUNCF set it up, and the callee's second instruction runs. Anything else goes to the
+// handler. (Macros, not functions: a guaranteed tail call needs the stub's own signature.)
+#define CALL_STUB(name, argument_count) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t *r = base + RA(ins); \
+        uint64_t callee = r[0]; \
+        if ((callee >> PERIGEE_TAG_SHIFT) == PERIGEE_FUNCTION_ITYPE && entry_is_plain()) { \
+            int64_t n = (argument_count); \
+            char *f = object_of(callee); \
+            char *p = FIELD(char *, f, PERIGEE_FUNCTION_TARGET); \
+            const uint32_t *code = FIELD(const uint32_t *, p, PERIGEE_PROTO_BYTECODE); \
+            char *run = perigee_run; \
+            char *L = FIELD(char *, run, PERIGEE_RUN_THREAD_OFFSET); \
+            uint64_t *stack = FIELD(uint64_t *, L, PERIGEE_THREAD_STACK); \
+            uint64_t *frame = r + 2; \
+            int64_t frame_size = FIELD(uint8_t, p, PERIGEE_PROTO_FRAME_SIZE); \
+            if (FIELD(uint8_t, f, PERIGEE_FUNCTION_FFID) == 0 \
+                && (FIELD(uint8_t, p, PERIGEE_PROTO_FLAGS) & (PERIGEE_PROTO_VARARG | PERIGEE_PROTO_COMPILED)) == 0 \
+                && (code[0] & 0xff) == OP_FUNCF && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
+                && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE)) { \
+                perigee_instruction_budget -= 1; \
+                r[1] = (uint64_t)(uintptr_t)pc; \
+                FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = f; \
+                FIELD(uint64_t *, run, PERIGEE_RUN_K_OFFSET) = FIELD(uint64_t *, p, PERIGEE_PROTO_NUMBERS); \
+                FIELD(uint64_t *, run, PERIGEE_RUN_BASE_OFFSET) = frame; \
+                FIELD(int64_t, run, PERIGEE_RUN_NARGS_OFFSET) = n; \
+                FIELD(const uint32_t *, run, PERIGEE_RUN_PC_OFFSET) = code + 1; \
+                uint32_t index = (uint32_t)(frame - stack); \
+                FIELD(uint32_t, L, PERIGEE_THREAD_BASE) = index; \
+                FIELD(uint32_t, L, PERIGEE_THREAD_TOP) = index + (uint32_t)(frame_size > n ? frame_size : n); \
+                NEXT(frame, code + 1); \
+            } \
+        } \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+CALL_STUB(CALL, (int64_t)RC(ins) - 1)
+CALL_STUB(CALLM, (int64_t)RC(ins) + FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET))
+
+// A return of `count` results from register A to a Lua caller, from a frame that is not the
+// run's exit frame and has no open upvalues: the results move down to the caller's call
+// slot, adjusted to what it wants (all of them: `multres` says how many), the caller's frame
+// is republished and its next instruction runs (`returnInstruction`, `returnToLua`).
+// Anything else goes to the handler.
+#define RETURN_STUB(name, result_count) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t link = base[-1]; \
+        if ((link & PERIGEE_RETURN_PC_MASK) == 0) { \
+            int count = (result_count); \
+            char *run = perigee_run; \
+            char *L = FIELD(char *, run, PERIGEE_RUN_THREAD_OFFSET); \
+            uint64_t *stack = FIELD(uint64_t *, L, PERIGEE_THREAD_STACK); \
+            int64_t exit_base = FIELD(int64_t, run, PERIGEE_RUN_EXIT_BASE_OFFSET); \
+            char *open = FIELD(char *, L, PERIGEE_THREAD_OPEN_UPVALUES); \
+            if ((exit_base < 0 || base != stack + exit_base) \
+                && (open == 0 || FIELD(uint64_t *, open, PERIGEE_UPVALUE_VALUE) < base)) { \
+                const uint32_t *return_pc = (const uint32_t *)(uintptr_t)link; \
+                uint32_t call_ins = return_pc[-1]; \
+                int wanted = (int)RB(call_ins) - 1; \
+                uint64_t *dst = base - 2, *first = base + RA(ins); \
+                if (wanted == count) { \
+                    for (int i = 0; i < count; i++) dst[i] = first[i]; \
+                } else if (wanted < 0) { \
+                    for (int i = 0; i < count; i++) dst[i] = first[i]; \
+                    FIELD(int64_t, run, PERIGEE_RUN_MULTRES_OFFSET) = count; \
+                } else { \
+                    for (int i = 0; i < wanted; i++) dst[i] = i < count ? first[i] : PERIGEE_NIL_BITS; \
+                } \
+                uint64_t *caller = dst - RA(call_ins); \
+                char *closure = object_of(caller[-2]); \
+                char *p = FIELD(char *, closure, PERIGEE_FUNCTION_TARGET); \
+                FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = closure; \
+                FIELD(uint64_t *, run, PERIGEE_RUN_K_OFFSET) = FIELD(uint64_t *, p, PERIGEE_PROTO_NUMBERS); \
+                uint32_t index = (uint32_t)(caller - stack); \
+                uint32_t top = index + FIELD(uint8_t, p, PERIGEE_PROTO_FRAME_SIZE); \
+                uint32_t results_end = (uint32_t)(dst - stack) + (uint32_t)count; \
+                FIELD(uint32_t, L, PERIGEE_THREAD_BASE) = index; \
+                FIELD(uint32_t, L, PERIGEE_THREAD_TOP) = wanted < 0 && top < results_end ? results_end : top; \
+                NEXT(caller, return_pc); \
+            } \
+        } \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+RETURN_STUB(RET0, 0)
+RETURN_STUB(RET1, 1)
+RETURN_STUB(RET, (int)RD(ins) - 1)
+RETURN_STUB(RETM, (int)RD(ins) + (int)FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET))
+
 #define FAST_STUB_ENTRIES \
     [OP_MOV] = fast_MOV, [OP_KSHORT] = fast_KSHORT, \
     [OP_ADDVV] = fast_ADDVV, [OP_SUBVV] = fast_SUBVV, [OP_MULVV] = fast_MULVV, [OP_DIVVV] = fast_DIVVV, \
@@ -401,6 +497,7 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     [OP_NOT] = fast_NOT, [OP_UNM] = fast_UNM, [OP_IST] = fast_IST, [OP_ISF] = fast_ISF, \
     [OP_ISTC] = fast_ISTC, [OP_ISFC] = fast_ISFC, [OP_ISEQS] = fast_ISEQS, [OP_ISNES] = fast_ISNES, \
     [OP_ISEQN] = fast_ISEQN, [OP_ISNEN] = fast_ISNEN, [OP_ISEQP] = fast_ISEQP, [OP_ISNEP] = fast_ISNEP, \
-    [OP_GGET] = fast_GGET, \
+    [OP_GGET] = fast_GGET, [OP_CALL] = fast_CALL, [OP_CALLM] = fast_CALLM, \
+    [OP_RET0] = fast_RET0, [OP_RET1] = fast_RET1, [OP_RET] = fast_RET, [OP_RETM] = fast_RETM, \
     [OP_JMP] = fast_JMP, [OP_FORL] = fast_FORL, [OP_LOOP] = fast_LOOP, \
     [OP_ISLT] = fast_ISLT, [OP_ISGE] = fast_ISGE, [OP_ISLE] = fast_ISLE, [OP_ISGT] = fast_ISGT,

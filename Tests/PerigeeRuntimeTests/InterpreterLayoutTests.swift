@@ -9,6 +9,13 @@ final class InterpreterLayoutTests: XCTestCase {
     func testRunStateOffsets() {
         XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.k), Int(PERIGEE_RUN_K_OFFSET))
         XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.closure), Int(PERIGEE_RUN_CLOSURE_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.L), Int(PERIGEE_RUN_THREAD_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.base), Int(PERIGEE_RUN_BASE_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.pc), Int(PERIGEE_RUN_PC_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.multres), Int(PERIGEE_RUN_MULTRES_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.nargs), Int(PERIGEE_RUN_NARGS_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.exitBase), Int(PERIGEE_RUN_EXIT_BASE_OFFSET))
+        XCTAssertEqual(MemoryLayout<Int>.size, 8)
     }
 
     func testValueEncoding() {
@@ -17,6 +24,7 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(PERIGEE_NIL_BITS, Value.nil.bits)
         XCTAssertEqual(PERIGEE_FALSE_BITS, Value.false.bits)
         XCTAssertEqual(PERIGEE_TRUE_BITS, Value.true.bits)
+        XCTAssertEqual(PERIGEE_FUNCTION_ITYPE, UInt64(0x1FFFF ^ ValueTag.function.rawValue))
         XCTAssertEqual(PERIGEE_CDATA_ITYPE, UInt64(0x1FFFF ^ ValueTag.cdata.rawValue))
         XCTAssertEqual(PERIGEE_FIRST_FALSY_ITYPE, Value.false.top17)
         XCTAssertFalse(Value.false.isTruthy)
@@ -51,5 +59,27 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(RuntimeLayout.functionUpvalues, Int(PERIGEE_FUNCTION_UPVALUES))
         XCTAssertEqual(RuntimeLayout.upvalueValue, Int(PERIGEE_UPVALUE_VALUE))
         XCTAssertEqual(MemoryLayout<UpvalueRef?>.stride, 8)
+        XCTAssertEqual(RuntimeLayout.functionFFID, Int(PERIGEE_FUNCTION_FFID))
+        XCTAssertEqual(RuntimeLayout.functionTarget, Int(PERIGEE_FUNCTION_TARGET))
+        XCTAssertEqual(GCFunction.luaFFID, 0)
+    }
+
+    func testProtoThreadAndFrameLayout() {
+        XCTAssertEqual(MemoryLayout<GCProto>.offset(of: \GCProto.parameterCount), Int(PERIGEE_PROTO_PARAMETER_COUNT))
+        XCTAssertEqual(MemoryLayout<GCProto>.offset(of: \GCProto.flags), Int(PERIGEE_PROTO_FLAGS))
+        XCTAssertEqual(MemoryLayout<GCProto>.offset(of: \GCProto.frameSize), Int(PERIGEE_PROTO_FRAME_SIZE))
+        XCTAssertEqual(RuntimeLayout.protoBytecode, Int(PERIGEE_PROTO_BYTECODE))
+        XCTAssertEqual(RuntimeLayout.protoNumbers, Int(PERIGEE_PROTO_NUMBERS))
+        XCTAssertEqual(ProtoFlag.vararg, UInt8(PERIGEE_PROTO_VARARG))
+        XCTAssertEqual(ProtoFlag.compiled, UInt8(PERIGEE_PROTO_COMPILED))
+        XCTAssertEqual(RuntimeLayout.threadStack, Int(PERIGEE_THREAD_STACK))
+        XCTAssertEqual(RuntimeLayout.threadStackSize, Int(PERIGEE_THREAD_STACK_SIZE))
+        XCTAssertEqual(MemoryLayout<GCThread>.offset(of: \GCThread.base), Int(PERIGEE_THREAD_BASE))
+        XCTAssertEqual(RuntimeLayout.threadTop, Int(PERIGEE_THREAD_TOP))
+        XCTAssertEqual(RuntimeLayout.threadOpenUpvalues, Int(PERIGEE_THREAD_OPEN_UPVALUES))
+        XCTAssertEqual(FrameLayout.returnPCMask, UInt64(PERIGEE_RETURN_PC_MASK))
+        XCTAssertEqual(FrameLayout.entrySlack, Int(PERIGEE_ENTRY_SLACK))
+        XCTAssertEqual(FrameLayout.functionSlot, -2)
+        XCTAssertEqual(FrameLayout.linkSlot, -1)
     }
 }

@@ -13,7 +13,7 @@ public struct HotCounters {
     /// Called with the address of the hot instruction (a loop or function header).
     public var onHot: ((UnsafePointer<UInt32>) -> Void)? {
         didSet {
-            if (onHot != nil) != isCounting { perigee_counting_loops += onHot != nil ? 1 : -1 }
+            if (onHot != nil) != isCounting { perigee_count_loops(onHot != nil ? 1 : 0) }
             isCounting = onHot != nil
             isCountingFunctions = isCounting && countsFunctions
             reset()

@@ -9,11 +9,20 @@
 // objects below) and its closure.
 #define PERIGEE_RUN_K_OFFSET 0x28
 #define PERIGEE_RUN_CLOSURE_OFFSET 0x30
+// The run's thread, published frame (base, pc), multres, arguments of the function being
+// entered, and the base of the frame whose return ends the run (negative: none).
+#define PERIGEE_RUN_THREAD_OFFSET 0x08
+#define PERIGEE_RUN_BASE_OFFSET 0x18
+#define PERIGEE_RUN_PC_OFFSET 0x20
+#define PERIGEE_RUN_MULTRES_OFFSET 0x38
+#define PERIGEE_RUN_NARGS_OFFSET 0x40
+#define PERIGEE_RUN_EXIT_BASE_OFFSET 0x60
 
 // Values (runtime/Values/Value.swift): the top 17 bits of a tagged value, 0x1FFFF ^ tag.
 #define PERIGEE_TAG_SHIFT 47
 #define PERIGEE_PAYLOAD_MASK 0x7FFFFFFFFFFFULL
 #define PERIGEE_TABLE_ITYPE 0x1FFF4ULL
+#define PERIGEE_FUNCTION_ITYPE 0x1FFF7ULL
 #define PERIGEE_CDATA_ITYPE 0x1FFF5ULL
 #define PERIGEE_NIL_BITS 0xFFFFFFFFFFFFFFFFULL
 #define PERIGEE_FALSE_BITS 0xFFFF7FFFFFFFFFFFULL
@@ -40,9 +49,33 @@
 // The collector's black bit (GCMark.black).
 #define PERIGEE_GC_BLACK 0x04
 
-// GCFunction's environment and upvalue objects, and GCUpvalue's pointer to its value.
+// GCFunction's fast-function id (0 for Lua closures), environment, prototype and upvalue
+// objects, and GCUpvalue's pointer to its value.
+#define PERIGEE_FUNCTION_FFID 10
 #define PERIGEE_FUNCTION_ENV 24
+#define PERIGEE_FUNCTION_TARGET 32
 #define PERIGEE_FUNCTION_UPVALUES 40
 #define PERIGEE_UPVALUE_VALUE 16
+
+// GCProto: parameters, flags (ProtoFlag), registers, bytecode, number constants.
+#define PERIGEE_PROTO_PARAMETER_COUNT 10
+#define PERIGEE_PROTO_FLAGS 11
+#define PERIGEE_PROTO_FRAME_SIZE 12
+#define PERIGEE_PROTO_BYTECODE 24
+#define PERIGEE_PROTO_NUMBERS 80
+#define PERIGEE_PROTO_VARARG 0x02
+#define PERIGEE_PROTO_COMPILED 0x20
+
+// GCThread: the stack, its size, and the published frame (slot indices), open upvalues.
+#define PERIGEE_THREAD_STACK 24
+#define PERIGEE_THREAD_STACK_SIZE 32
+#define PERIGEE_THREAD_BASE 36
+#define PERIGEE_THREAD_TOP 40
+#define PERIGEE_THREAD_OPEN_UPVALUES 48
+
+// Frames (runtime/Interpreter/Frames.swift): the link below a frame's registers is a return
+// PC when these bits are 0; every frame keeps this many slots free above its registers.
+#define PERIGEE_RETURN_PC_MASK 3
+#define PERIGEE_ENTRY_SLACK 4
 
 #endif
