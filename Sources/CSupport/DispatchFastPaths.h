@@ -86,6 +86,21 @@ ARITHMETIC_STUBS(SUB, -)
 ARITHMETIC_STUBS(MUL, *)
 ARITHMETIC_STUBS(DIV, /)
 
+// Lua's modulo (`luaModulo`): a - floor(a / b) * b.
+static inline double lua_modulo(double a, double b) { return a - __builtin_floor(a / b) * b; }
+#define MODULO_STUB(form, x_expr, y_expr, check) \
+    static void fast_MOD##form(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t x = (x_expr), y = (y_expr); \
+        if (__builtin_expect(check, 1)) { \
+            base[RA(ins)] = bits_of(lua_modulo(number_of(x), number_of(y))); \
+            NEXT(base, pc); \
+        } \
+        __attribute__((musttail)) return stub_MOD##form(base, pc, ins); \
+    }
+MODULO_STUB(VV, base[RB(ins)], base[RC(ins)], is_number(x) && is_number(y))
+MODULO_STUB(VN, base[RB(ins)], run_numbers()[RC(ins)], is_number(x))
+MODULO_STUB(NV, run_numbers()[RC(ins)], base[RB(ins)], is_number(y))
+
 // A comparison of registers A and D; the JMP after it is taken when `test` holds, else
 // stepped over.
 #define COMPARISON_STUB(name, test) \
@@ -223,6 +238,7 @@ EQUALITY_STUB(ISNEP, x == primitive(RD(ins)), 0)
 // MARK: tables and upvalues
 
 static inline int is_table(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) == PERIGEE_TABLE_ITYPE; }
+static inline int is_string(uint64_t v) { return (v >> PERIGEE_TAG_SHIFT) == PERIGEE_STRING_ITYPE; }
 static inline char *object_of(uint64_t v) { return (char *)(uintptr_t)(v & PERIGEE_PAYLOAD_MASK); }
 static inline int is_collectable(uint64_t v) {
     return (v >> PERIGEE_TAG_SHIFT) - PERIGEE_FIRST_COLLECTABLE_ITYPE <= PERIGEE_LAST_COLLECTABLE_ITYPE - PERIGEE_FIRST_COLLECTABLE_ITYPE;
@@ -262,6 +278,16 @@ static inline int plain_store(const char *t, const uint64_t *slot, uint64_t v) {
         && !(is_collectable(v) && (FIELD(uint8_t, t, PERIGEE_TABLE_MARKED) & PERIGEE_GC_BLACK));
 }
 
+// A string-keyed store into an existing node: done when it needs nothing more. As every
+// string-keyed store, it forgets which metamethods were known absent (the table may be a
+// metatable).
+static inline int store_in_node(char *t, char *node, uint64_t v) {
+    if (!node || !plain_store(t, &FIELD(uint64_t, node, PERIGEE_NODE_VALUE), v)) return 0;
+    FIELD(uint8_t, t, PERIGEE_TABLE_ABSENT_METAMETHODS) = 0;
+    FIELD(uint64_t, node, PERIGEE_NODE_VALUE) = v;
+    return 1;
+}
+
 // The Swift parts that finish a string-keyed access the fast stub could not: the table
 // was looked in already (or is not a table).
 PerigeeStep perigee_tgets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
@@ -277,12 +303,20 @@ __attribute__((noinline)) static void stub_TSETS_other(uint64_t *base, const uin
 
 static void fast_TGETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     uint64_t t = base[RB(ins)], key = base[RC(ins)];
-    if (is_table(t) && is_number(key)) {
+    if (is_table(t)) {
         char *tab = object_of(t);
-        uint64_t *slot = array_slot(tab, number_of(key));
-        if (slot && plain_read(tab, *slot)) {
-            base[RA(ins)] = *slot;
-            NEXT(base, pc);
+        if (is_number(key)) {
+            uint64_t *slot = array_slot(tab, number_of(key));
+            if (slot && plain_read(tab, *slot)) {
+                base[RA(ins)] = *slot;
+                NEXT(base, pc);
+            }
+        } else if (is_string(key)) {
+            char *node = string_node(tab, key);
+            if (node && FIELD(uint64_t, node, PERIGEE_NODE_VALUE) != PERIGEE_NIL_BITS) {
+                base[RA(ins)] = FIELD(uint64_t, node, PERIGEE_NODE_VALUE);
+                NEXT(base, pc);
+            }
         }
     }
     __attribute__((musttail)) return stub_TGETV(base, pc, ins);
@@ -321,12 +355,16 @@ static void fast_TGETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 
 static void fast_TSETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     uint64_t t = base[RB(ins)], key = base[RC(ins)];
-    if (is_table(t) && is_number(key)) {
+    if (is_table(t)) {
         char *tab = object_of(t);
-        uint64_t *slot = array_slot(tab, number_of(key));
         uint64_t v = base[RA(ins)];
-        if (slot && plain_store(tab, slot, v)) {
-            *slot = v;
+        if (is_number(key)) {
+            uint64_t *slot = array_slot(tab, number_of(key));
+            if (slot && plain_store(tab, slot, v)) {
+                *slot = v;
+                NEXT(base, pc);
+            }
+        } else if (is_string(key) && store_in_node(tab, string_node(tab, key), v)) {
             NEXT(base, pc);
         }
     }
@@ -354,17 +392,7 @@ static void fast_TSETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     uint64_t t = base[RB(ins)];
     if (is_table(t)) {
         char *tab = object_of(t);
-        char *node = string_node(tab, run_constants()[-1 - (int)RC(ins)]);
-        if (node) {
-            uint64_t *slot = &FIELD(uint64_t, node, PERIGEE_NODE_VALUE);
-            uint64_t v = base[RA(ins)];
-            if (plain_store(tab, slot, v)) {
-                // As every string-keyed store: the table may be a metatable.
-                FIELD(uint8_t, tab, PERIGEE_TABLE_ABSENT_METAMETHODS) = 0;
-                *slot = v;
-                NEXT(base, pc);
-            }
-        }
+        if (store_in_node(tab, string_node(tab, run_constants()[-1 - (int)RC(ins)]), base[RA(ins)])) NEXT(base, pc);
     }
     __attribute__((musttail)) return stub_TSETS_other(base, pc, ins);
 }
@@ -490,6 +518,7 @@ RETURN_STUB(RETM, (int)RD(ins) + (int)FIELD(int64_t, perigee_run, PERIGEE_RUN_MU
     [OP_MOV] = fast_MOV, [OP_KSHORT] = fast_KSHORT, \
     [OP_ADDVV] = fast_ADDVV, [OP_SUBVV] = fast_SUBVV, [OP_MULVV] = fast_MULVV, [OP_DIVVV] = fast_DIVVV, \
     [OP_ADDVN] = fast_ADDVN, [OP_SUBVN] = fast_SUBVN, [OP_MULVN] = fast_MULVN, [OP_DIVVN] = fast_DIVVN, \
+    [OP_MODVV] = fast_MODVV, [OP_MODVN] = fast_MODVN, [OP_MODNV] = fast_MODNV, \
     [OP_ADDNV] = fast_ADDNV, [OP_SUBNV] = fast_SUBNV, [OP_MULNV] = fast_MULNV, [OP_DIVNV] = fast_DIVNV, \
     [OP_TGETV] = fast_TGETV, [OP_TGETB] = fast_TGETB, [OP_TGETS] = fast_TGETS, \
     [OP_TSETV] = fast_TSETV, [OP_TSETB] = fast_TSETB, [OP_TSETS] = fast_TSETS, [OP_UGET] = fast_UGET, \

@@ -24,6 +24,7 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(PERIGEE_NIL_BITS, Value.nil.bits)
         XCTAssertEqual(PERIGEE_FALSE_BITS, Value.false.bits)
         XCTAssertEqual(PERIGEE_TRUE_BITS, Value.true.bits)
+        XCTAssertEqual(PERIGEE_STRING_ITYPE, UInt64(0x1FFFF ^ ValueTag.string.rawValue))
         XCTAssertEqual(PERIGEE_FUNCTION_ITYPE, UInt64(0x1FFFF ^ ValueTag.function.rawValue))
         XCTAssertEqual(PERIGEE_CDATA_ITYPE, UInt64(0x1FFFF ^ ValueTag.cdata.rawValue))
         XCTAssertEqual(PERIGEE_FIRST_FALSY_ITYPE, Value.false.top17)
