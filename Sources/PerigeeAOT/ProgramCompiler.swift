@@ -23,6 +23,10 @@ struct FunctionJob {
     let proto: Prototype
     let name: String
     let generic: Bool
+    /// A main chunk that would get a generic version is compiled as that version alone: it
+    /// runs once, so a failed speculation would hand the rest of the program (its main loop
+    /// included) to the interpreter, with no later activation to run the generic code.
+    let genericOnly: Bool
     /// Its chunk uses the FFI: cdata reads and stores get inline paths.
     let cdataPaths: Bool
     /// What a profile says about it (`perigee build --profile`).
@@ -33,7 +37,9 @@ struct FunctionJob {
         self.proto = proto
         self.name = name
         self.guidance = guidance
-        generic = FunctionLowering.hasGenericVersion(proto, guidance)
+        let hasGeneric = FunctionLowering.hasGenericVersion(proto, guidance)
+        genericOnly = hasGeneric && proto.firstLine == 0
+        generic = hasGeneric && !genericOnly
         self.cdataPaths = cdataPaths
     }
 
