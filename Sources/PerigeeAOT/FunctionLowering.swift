@@ -64,11 +64,14 @@ final class FunctionLowering: RuntimeCodeEmitter {
     static func lower(_ job: FunctionJob, _ rt: RuntimeInterface, shared: Bool = false,
                       debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
         let main = FunctionLowering(job.proto, rt, name: job.name, generic: job.genericOnly, shared: shared,
-                                    cdataPaths: job.cdataPaths, guidance: job.guidance, debug: debug)
+                                    cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
+                                    debug: debug)
         main.lower()
+        if job.inlined { rt.module.addAttribute("alwaysinline", to: main.function) }
         guard job.generic else { return (main.function, nil) }
         let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared,
-                                       cdataPaths: job.cdataPaths, guidance: job.guidance, debug: debug)
+                                       cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
+                                       debug: debug)
         generic.lower()
         return (main.function, generic.function)
     }
@@ -123,14 +126,18 @@ final class FunctionLowering: RuntimeCodeEmitter {
     let debug: DebugInfoBuilder?
     /// What a profile says about this function (ProfileGuidance), if the build has one.
     let guidance: FunctionGuidance?
+    /// The symbols of the functions its calls are known to call, by pc (KnownCallees).
+    let knownTargets: [Int: String]
     var debugScope: LLVMMetadataRef?
 
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
-         cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, debug: DebugInfoBuilder? = nil) {
+         cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, knownTargets: [Int: String] = [:],
+         debug: DebugInfoBuilder? = nil) {
         self.generic = generic
         self.guidance = guidance
+        self.knownTargets = knownTargets
         self.cdataPaths = cdataPaths
         self.debug = debug
         self.proto = proto

@@ -299,10 +299,16 @@ extension FunctionLowering {
     // MARK: Tables
 
     /// A read of table slot `slot` (null: absent): the value, or nil when the table has no
-    /// metatable; otherwise `__index` may apply and `miss` decides.
-    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, into a: Int, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+    /// metatable; otherwise `__index` may apply and `miss` decides. `inArray`: the slot is in
+    /// the array part, which exists wherever a key is inside it (never null).
+    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, inArray: Bool = false, into a: Int,
+                  miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         let present = newBlock("present"), absent = newBlock("absent")
-        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+        if inArray {
+            b.br(present)
+        } else {
+            b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+        }
         b.position(atEndOf: present)
         let v = b.load(cx.i64, slot, memory: .tableValue)
         let use = newBlock("use")
@@ -321,8 +327,8 @@ extension FunctionLowering {
     /// A write to a table slot that needs no `__newindex`, with the table's write barrier;
     /// anything else goes to `miss`.
     func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, plainWhenNil: Bool,
-                   miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
-        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss)
+                   inArray: Bool = false, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+        if !inArray { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss) }
         guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss)
         b.store(value, slot, memory: .tableValue)
         tableBarrier(thread, t, done: done)
@@ -355,7 +361,7 @@ extension FunctionLowering {
             if op == .TGETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
             let hashed = newBlock("hashed")
             let integer = op == .TGETB ? i64(cReg) : integerValue(cReg, at: pc)
-            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), into: a, miss: lookup, done: done)
+            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), inArray: true, into: a, miss: lookup, done: done)
             b.position(atEndOf: hashed)
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
@@ -429,7 +435,8 @@ extension FunctionLowering {
             if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
             let hashed = newBlock("hashed")
             let integer = op == .TSETB ? i64(cReg) : integerValue(cReg, at: pc)
-            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, miss: storing, done: done)
+            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, inArray: true,
+                      miss: storing, done: done)
             b.position(atEndOf: hashed)
             writeSlot(t, findNumberSlot(t, key), value, plainWhenNil: false, miss: storing, done: done)
         }
