@@ -63,12 +63,15 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// Lowers `job`'s function and, when it has one, its generic version.
     static func lower(_ job: FunctionJob, _ rt: RuntimeInterface, shared: Bool = false,
                       debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
-        let main = FunctionLowering(job.proto, rt, name: job.name, shared: shared, cdataPaths: job.cdataPaths,
-                                    guidance: job.guidance, debug: debug)
+        let main = FunctionLowering(job.proto, rt, name: job.name, generic: job.genericOnly, shared: shared,
+                                    cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
+                                    debug: debug)
         main.lower()
+        if job.inlined { rt.module.addAttribute("alwaysinline", to: main.function) }
         guard job.generic else { return (main.function, nil) }
         let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared,
-                                       cdataPaths: job.cdataPaths, guidance: job.guidance, debug: debug)
+                                       cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
+                                       debug: debug)
         generic.lower()
         return (main.function, generic.function)
     }
@@ -116,25 +119,34 @@ final class FunctionLowering: RuntimeCodeEmitter {
     var bitValues: [Int: LLVMValueRef] = [:]
     /// Instructions that control reaches other than from the one before (jump and loop targets).
     let jumpTargets: Set<Int>
+    /// Reads of methods (`methodReads`): their misses look in `__index` tables inline.
+    let methodReads: Set<Int>
 
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
     /// What a profile says about this function (ProfileGuidance), if the build has one.
     let guidance: FunctionGuidance?
+    /// The symbols of the functions its calls are known to call, by pc (KnownCallees).
+    let knownTargets: [Int: String]
     var debugScope: LLVMMetadataRef?
 
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
-         cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, debug: DebugInfoBuilder? = nil) {
+         cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, knownTargets: [Int: String] = [:],
+         debug: DebugInfoBuilder? = nil) {
         self.generic = generic
         self.guidance = guidance
+        self.knownTargets = knownTargets
         self.cdataPaths = cdataPaths
         self.debug = debug
         self.proto = proto
         self.rt = rt
         cx = rt.cx
         b = IRBuilder(cx)
+        // Stack slots, runtime object fields, table values and the budget counter are told
+        // apart (MemoryTags), so that a store into one keeps loads of the others.
+        b.memoryTags = MemoryTags(cx)
         // Declared already when a profile-guided call of it came first.
         function = rt.module.declare(name, rt.functionType)
         if !shared { rt.module.makeInternal(function) }
@@ -145,6 +157,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
                                   numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers),
                                   integers: integers)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
+        methodReads = compact ? [] : FunctionLowering.methodReads(proto)
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
             let control = proto.bytecode[pc].opcode.control
             return control == .jump || control == .loop ? proto.bytecode[pc].jumpTarget(from: pc) : nil
@@ -169,9 +182,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
     func slotAddress(_ r: Int) -> LLVMValueRef {
         b.gep(cx.i64, b.load(rt.i64p, frameSlot), [i64(r)])
     }
-    func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r)) }
+    func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r), memory: .stack) }
     func store(_ r: Int, _ v: LLVMValueRef) {
-        b.store(v, slotAddress(r))
+        b.store(v, slotAddress(r), memory: .stack)
         bitValues[r] = nil
     }
     func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
@@ -225,8 +238,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
     func chargeBudget(_ cost: Int, _ pc: Int) {
         let counter = rt.instructionBudget()
         // Volatile: the SIGINT handler makes the counter negative while the loop runs.
-        let left = b.sub(b.load(cx.i64, counter, volatile: true), i64(cost))
-        b.store(left, counter, volatile: true)
+        let left = b.sub(b.load(cx.i64, counter, volatile: true, memory: .budgetCounter), i64(cost))
+        b.store(left, counter, volatile: true, memory: .budgetCounter)
         let spent = newBlock("spent"), go = newBlock("charged")
         b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
         b.position(atEndOf: spent)

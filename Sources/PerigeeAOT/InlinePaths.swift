@@ -23,7 +23,9 @@ extension FunctionLowering {
             return entered
         }
         let fast = newBlock("header"), slow = newBlock("enter")
-        let here = b.ptrToInt(frameSlot, cx.i64)
+        // The address of a local of its own: taking `frameSlot`'s would keep that slot in
+        // memory, reloaded after every store, instead of in a register.
+        let here = b.ptrToInt(b.alloca(cx.i8, "stackProbe"), cx.i64)
         let nativeOK = b.icmp(LLVMIntUGE, here, b.load(cx.i64, rt.stackLimit))
         let needed = b.add(incomingBase, i64(Int(proto.frameSize) + FrameLayout.entrySlack))
         let luaOK = b.icmp(LLVMIntULE, needed, loadCount(thread, RuntimeLayout.threadStackSize))
@@ -297,12 +299,18 @@ extension FunctionLowering {
     // MARK: Tables
 
     /// A read of table slot `slot` (null: absent): the value, or nil when the table has no
-    /// metatable; otherwise `__index` may apply and `miss` decides.
-    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, into a: Int, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+    /// metatable; otherwise `__index` may apply and `miss` decides. `inArray`: the slot is in
+    /// the array part, which exists wherever a key is inside it (never null).
+    func readSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, inArray: Bool = false, into a: Int,
+                  miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         let present = newBlock("present"), absent = newBlock("absent")
-        b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+        if inArray {
+            b.br(present)
+        } else {
+            b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(slot, cx.i64), i64(0)), absent, present)
+        }
         b.position(atEndOf: present)
-        let v = b.load(cx.i64, slot)
+        let v = b.load(cx.i64, slot, memory: .tableValue)
         let use = newBlock("use")
         b.condBr(b.icmp(LLVMIntNE, v, bits(ValueBits.nil)), use, absent)
         b.position(atEndOf: use)
@@ -319,10 +327,10 @@ extension FunctionLowering {
     /// A write to a table slot that needs no `__newindex`, with the table's write barrier;
     /// anything else goes to `miss`.
     func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, plainWhenNil: Bool,
-                   miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
-        guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss)
+                   inArray: Bool = false, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
+        if !inArray { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss) }
         guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss)
-        b.store(value, slot)
+        b.store(value, slot, memory: .tableValue)
         tableBarrier(thread, t, done: done)
     }
 
@@ -353,12 +361,14 @@ extension FunctionLowering {
             if op == .TGETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
             let hashed = newBlock("hashed")
             let integer = op == .TGETB ? i64(cReg) : integerValue(cReg, at: pc)
-            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), into: a, miss: lookup, done: done)
+            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), inArray: true, into: a, miss: lookup, done: done)
             b.position(atEndOf: hashed)
             readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
         }
         b.position(atEndOf: lookup)
-        if op == .TGETS, guidance?.inheritedReads.contains(pc) == true { readInherited(t, key, into: a, done: done) }
+        if op == .TGETS, methodReads.contains(pc) || guidance?.inheritedReads.contains(pc) == true {
+            readInherited(t, key, into: a, done: done)
+        }
         let found = callRuntime(.lookup, [t, key, lookupResult])
         let use = newBlock("found")
         b.condBr(b.icmp(LLVMIntEQ, found, i64(0)), use, slow)
@@ -377,6 +387,32 @@ extension FunctionLowering {
         bailIfNegative(call(.index, pc: pc))
         b.br(done)
         b.position(atEndOf: done)
+    }
+
+    /// The TGETS instructions whose result is called (`obj:method(...)`, `obj.f(...)`) before
+    /// anything else writes the register, in straight-line code: a method of a class is
+    /// usually in the object's metatable's `__index` table, which their lowering reads
+    /// inline (`readInherited`) where the object lacks the key.
+    static func methodReads(_ proto: Prototype) -> Set<Int> {
+        let code = proto.bytecode
+        var reads: Set<Int> = []
+        for (pc, ins) in code.enumerated() where ins.opcode == .TGETS {
+            let a = Int(ins.a)
+            scan: for next in code[(pc + 1)..<min(code.count, pc + 16)] {
+                switch next.opcode {
+                case .CALL, .CALLM, .CALLT, .CALLMT:
+                    if Int(next.a) == a { reads.insert(pc) }
+                    break scan
+                case .MOV, .KSTR, .KNUM, .KSHORT, .KPRI, .KNIL, .UGET, .GGET, .TGETS, .TGETV, .TGETB:
+                    // Arguments being set up; a write of the register itself ends the scan.
+                    let format = next.opcode.format.a
+                    if (format == .dst && Int(next.a) == a) || (format == .base && Int(next.a) <= a) { break scan }
+                default:
+                    break scan
+                }
+            }
+        }
+        return reads
     }
 
     /// GSET, TSETS, TSETV, TSETB: inline stores into existing slots, then `perigee_store`
@@ -399,7 +435,8 @@ extension FunctionLowering {
             if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
             let hashed = newBlock("hashed")
             let integer = op == .TSETB ? i64(cReg) : integerValue(cReg, at: pc)
-            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, miss: storing, done: done)
+            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, inArray: true,
+                      miss: storing, done: done)
             b.position(atEndOf: hashed)
             writeSlot(t, findNumberSlot(t, key), value, plainWhenNil: false, miss: storing, done: done)
         }

@@ -244,28 +244,71 @@ struct NumberInference {
     static func isArithmetic(_ op: Opcode) -> Bool { op.arithmetic != nil && op != .POW }
 
     /// Whether some arithmetic in `proto` evidently works on tables: its result is indexed
-    /// (a field read or written, a method called on it) before the register changes, in
+    /// (a field read or written, a method called on it) before the register changes, or an
+    /// operand was indexed before, unchanged since (`a * (1 / a:length())`), in
     /// straight-line code. Vector math through metamethods looks like this; number code
-    /// does not.
+    /// (`s + x[i] * y`: the table is no operand) does not.
     static func indexesArithmeticResults(_ proto: Prototype) -> Bool {
         let code = proto.bytecode
+        let targets = Set(code.indices.compactMap { pc -> Int? in
+            let control = code[pc].opcode.control
+            return control == .jump || control == .loop ? code[pc].jumpTarget(from: pc) : nil
+        })
         for (pc, ins) in code.enumerated() where isArithmetic(ins.opcode) {
-            let a = Int(ins.a)
-            scan: for next in code[(pc + 1)..<min(code.count, pc + 24)] {
-                switch next.opcode {
-                case .TGETV, .TGETS, .TGETB, .TSETV, .TSETS, .TSETB:
-                    if next.rb == a { return true }
-                    let isRead = next.opcode.rawValue <= Opcode.TGETB.rawValue
-                    if isRead && Int(next.a) == a { break scan }
-                case .JMP, .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT, .FORI, .FORL, .ITERC, .ITERN, .ITERL, .LOOP,
-                     .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
-                     .IST, .ISF, .ISTC, .ISFC, .UCLO:
-                    break scan
-                default:
-                    let format = next.opcode.format.a
-                    if (format == .dst && Int(next.a) == a) || (format == .base && Int(next.a) <= a) { break scan }
-                }
+            if resultIndexed(code, after: pc) || operandIndexed(code, before: pc, targets: targets) { return true }
+        }
+        return false
+    }
+
+    /// Whether control leaves straight-line code at `ins` (or may skip what follows).
+    private static func endsStraightLine(_ op: Opcode) -> Bool {
+        switch op {
+        case .JMP, .RET, .RET0, .RET1, .RETM, .CALLT, .CALLMT, .FORI, .FORL, .ITERC, .ITERN, .ITERL, .LOOP,
+             .ISLT, .ISGE, .ISLE, .ISGT, .ISEQV, .ISNEV, .ISEQS, .ISNES, .ISEQN, .ISNEN, .ISEQP, .ISNEP,
+             .IST, .ISF, .ISTC, .ISFC, .UCLO:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The result of arithmetic `pc` indexed by one of the next instructions.
+    private static func resultIndexed(_ code: [Instruction], after pc: Int) -> Bool {
+        let a = Int(code[pc].a)
+        for next in code[(pc + 1)..<min(code.count, pc + 24)] {
+            if endsStraightLine(next.opcode) { return false }
+            switch next.opcode {
+            case .TGETV, .TGETS, .TGETB, .TSETV, .TSETS, .TSETB:
+                if next.rb == a { return true }
+                let isRead = next.opcode.rawValue <= Opcode.TGETB.rawValue
+                if isRead && Int(next.a) == a { return false }
+            default:
+                let format = next.opcode.format.a
+                if (format == .dst && Int(next.a) == a) || (format == .base && Int(next.a) <= a) { return false }
             }
+        }
+        return false
+    }
+
+    /// An operand of arithmetic `pc` indexed by one of the instructions before, in the same
+    /// straight-line code, and not written since.
+    private static func operandIndexed(_ code: [Instruction], before pc: Int, targets: Set<Int>) -> Bool {
+        var operands = Set(operands(code[pc]))
+        var q = pc - 1
+        while q >= max(0, pc - 24), !operands.isEmpty, !targets.contains(q + 1) {
+            let previous = code[q]
+            if endsStraightLine(previous.opcode) { return false }
+            switch previous.opcode {
+            case .TGETV, .TGETS, .TGETB, .TSETV, .TSETS, .TSETB:
+                if operands.contains(Int(previous.rb)) { return true }
+                let isRead = previous.opcode.rawValue <= Opcode.TGETB.rawValue
+                if isRead { operands.remove(Int(previous.a)) }
+            default:
+                let format = previous.opcode.format.a
+                if format == .dst { operands.remove(Int(previous.a)) }
+                if format == .base { operands = operands.filter { $0 < Int(previous.a) } }
+            }
+            q -= 1
         }
         return false
     }

@@ -242,12 +242,12 @@ extension FunctionLowering {
         b.setBranchWeights(branch, [UInt32(clamping: seen.taken + 1), UInt32(clamping: seen.notTaken + 1)])
     }
 
-    /// The call at `pc` when a profile saw it reach one compiled function: a direct call of
-    /// that function's code when `native` (the callee's entry) is it, the indirect call
-    /// otherwise. Nil without such a profile.
+    /// The call at `pc` when a profile saw it reach one compiled function, or the program's
+    /// text names its callee (KnownCallees): a direct call of that function's code when
+    /// `native` (the callee's entry) is it, the indirect call otherwise. Nil for other calls.
     func callProfiledTarget(_ pc: Int, _ native: LLVMValueRef, base calleeBase: LLVMValueRef,
                             nargs: LLVMValueRef) -> LLVMValueRef? {
-        guard let symbol = guidance?.luaTargets[pc] else { return nil }
+        guard let symbol = guidance?.luaTargets[pc] ?? knownTargets[pc] else { return nil }
         let target = rt.module.declare(symbol, rt.functionType)
         let direct = newBlock("direct"), indirect = newBlock("indirect"), joined = newBlock("joined")
         b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(native, cx.i64), b.ptrToInt(target, cx.i64)), direct, indirect)

@@ -23,17 +23,30 @@ struct FunctionJob {
     let proto: Prototype
     let name: String
     let generic: Bool
+    /// A main chunk that would get a generic version is compiled as that version alone: it
+    /// runs once, so a failed speculation would hand the rest of the program (its main loop
+    /// included) to the interpreter, with no later activation to run the generic code.
+    let genericOnly: Bool
     /// Its chunk uses the FFI: cdata reads and stores get inline paths.
     let cdataPaths: Bool
     /// What a profile says about it (`perigee build --profile`).
     let guidance: FunctionGuidance?
+    /// The symbols of the functions its calls are known to call, by pc (KnownCallees).
+    let knownTargets: [Int: String]
+    /// It is small and the known callee of some call: inlined there.
+    let inlined: Bool
     var genericName: String { name + "_generic" }
 
-    init(proto: Prototype, name: String, cdataPaths: Bool = false, guidance: FunctionGuidance? = nil) {
+    init(proto: Prototype, name: String, cdataPaths: Bool = false, guidance: FunctionGuidance? = nil,
+         knownTargets: [Int: String] = [:], inlined: Bool = false) {
         self.proto = proto
         self.name = name
         self.guidance = guidance
-        generic = FunctionLowering.hasGenericVersion(proto, guidance)
+        self.knownTargets = knownTargets
+        self.inlined = inlined
+        let hasGeneric = FunctionLowering.hasGenericVersion(proto, guidance)
+        genericOnly = hasGeneric && proto.firstLine == 0
+        generic = hasGeneric && !genericOnly
         self.cdataPaths = cdataPaths
     }
 
@@ -57,6 +70,9 @@ public final class ProgramCompiler {
     let guidance: ProgramGuidance?
     /// Every function's symbol (profile-guided calls name their callee's).
     private var symbols: [ObjectIdentifier: String] = [:]
+    /// The calls whose callee the program's text names, and the small functions they call.
+    private var knownCallees = KnownCallees(chunks: [])
+    private var inlinedFunctions: Set<ObjectIdentifier> = []
 
     /// `debugSource`: the main source file, when the build asks for DWARF line information.
     public init(context: LLVMContext, name: String, debugSource: String? = nil, functionsElsewhere: Bool = false,
@@ -74,6 +90,18 @@ public final class ProgramCompiler {
     func compile(program: Prototype, modules: [CompiledChunk], traces: AheadOfTimeTraces? = nil) {
         for (index, chunk) in ([program] + modules.map(\.prototype)).enumerated() {
             for (i, p) in chunk.preorder.enumerated() { symbols[ObjectIdentifier(p)] = ProgramCompiler.symbol(chunk: index, function: i) }
+        }
+        let chunks = [program] + modules.map(\.prototype)
+        knownCallees = KnownCallees(chunks: chunks)
+        // Not with -g: an inlined call would need the line information of its call site.
+        if debug == nil {
+            for chunk in chunks {
+                for p in chunk.preorder {
+                    for callee in knownCallees.targets(of: p).values where KnownCallees.isInlinable(callee) {
+                        inlinedFunctions.insert(ObjectIdentifier(callee))
+                    }
+                }
+            }
         }
         let (dump, entries, count) = emitChunk(program, index: 0)
         var moduleRecords: [LLVMValueRef] = []
@@ -110,8 +138,10 @@ public final class ProgramCompiler {
         let versionsType = context.structure([pointerType, pointerType])
         let ffi = FunctionLowering.usesFFI(proto)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
+            let known = knownCallees.targets(of: p).compactMapValues { symbols[ObjectIdentifier($0)] }
             let job = FunctionJob(proto: p, name: ProgramCompiler.symbol(chunk: index, function: i), cdataPaths: ffi,
-                                  guidance: guidance?.guidance(p, symbols: symbols))
+                                  guidance: guidance?.guidance(p, symbols: symbols), knownTargets: known,
+                                  inlined: inlinedFunctions.contains(ObjectIdentifier(p)))
             jobs.append(job)
             let (main, generic): (LLVMValueRef, LLVMValueRef?)
             if functionsElsewhere {

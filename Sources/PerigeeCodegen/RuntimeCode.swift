@@ -329,7 +329,8 @@ extension RuntimeCodeEmitter {
 
     /// The thread's stack (an i64*) and top slot index (an i64).
     public func stackBase(_ thread: LLVMValueRef) -> LLVMValueRef {
-        b.load(rt.i64p, b.pointerCast(fieldAddress(thread, RuntimeLayout.threadStack, rt.i8p), cx.pointer(to: rt.i64p)))
+        b.load(rt.i64p, b.pointerCast(fieldAddress(thread, RuntimeLayout.threadStack, rt.i8p), cx.pointer(to: rt.i64p)),
+               memory: .objectField)
     }
     public func stackTop(_ thread: LLVMValueRef) -> LLVMValueRef { loadCount(thread, RuntimeLayout.threadTop) }
     public func setStackTop(_ thread: LLVMValueRef, _ top: LLVMValueRef) { storeCount(top, thread, RuntimeLayout.threadTop) }

@@ -14,6 +14,9 @@ public enum MemoryKind: String, CaseIterable {
     case objectField
     /// Value slots of tables (array part, hash nodes' values).
     case tableValue
+    /// The instruction budget's counter, a variable of its own: charging it in a loop does
+    /// not make LLVM reload every stack slot and object field after it.
+    case budgetCounter
 }
 
 /// The metadata of the classes in one LLVM context.

@@ -107,6 +107,13 @@ public final class LLVMModule {
     /// Gives a function internal linkage (not visible outside the object).
     public func makeInternal(_ function: LLVMValueRef) { L.LLVMSetLinkage(function, LLVMInternalLinkage) }
 
+    /// Gives `function` the function attribute `name` (`"alwaysinline"`, ...).
+    public func addAttribute(_ name: String, to function: LLVMValueRef) {
+        let kind = L.LLVMGetEnumAttributeKindForName(name, name.utf8.count)
+        let attribute = L.LLVMCreateEnumAttribute(L.LLVMGetModuleContext(live), kind, 0)
+        L.LLVMAddAttributeAtIndex(function, UInt32(bitPattern: -1), attribute)
+    }
+
     /// Throws `LLVMError(.verification)` with the verifier's report when the module is invalid.
     public func verify() throws {
         var message: UnsafeMutablePointer<CChar>? = nil
