@@ -99,7 +99,6 @@ static const Stub *active = plain;
 static int hook_on, call_hook_on, recording_on, profiling_on;
 int perigee_plain_dispatch = 1;
 int perigee_numeric_calls = 1;
-int perigee_counting_loops;
 int perigee_plain_entry = 1;
 
 // A debug hook wins over recording (the JIT stops recording when a hook is set), and
@@ -108,9 +107,8 @@ static void choose_table(void) {
     active = hook_on ? hooked : (recording_on ? recording : (profiling_on ? profiling : plain));
     perigee_plain_dispatch = active == plain;
     perigee_numeric_calls = !hook_on && !call_hook_on;
-    perigee_plain_entry = perigee_plain_dispatch && perigee_numeric_calls && !perigee_counting_loops;
+    perigee_plain_entry = perigee_plain_dispatch && perigee_numeric_calls;
 }
-void perigee_count_loops(int counting) { perigee_counting_loops += counting ? 1 : -1; choose_table(); }
 void perigee_set_instruction_hook(int on) { hook_on = on; choose_table(); }
 void perigee_set_call_hook(int on) { call_hook_on = on; choose_table(); }
 void perigee_set_recording(int on) { recording_on = on; choose_table(); }

@@ -122,10 +122,24 @@ static void fast_JMP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     NEXT(base, pc + ((int)RD(ins) - JUMP_BIAS));
 }
 
-// Loop edges, while no JIT counts loops: the instruction budget is charged the loop's cost
-// (runtime/VM/InstructionBudget.swift), and the handler takes over when that would spend it.
-static inline int loop_edge_is_plain(int64_t cost) {
-    if (perigee_counting_loops != 0 || perigee_instruction_budget - cost < 0) return 0;
+// The JIT's hot counting (runtime/VM/HotCounters.swift): the run's VM's counters, with
+// their flags at index -1. A count that leaves the counter at zero or above is done here;
+// one that would run it out is left to the handler, which counts and fires the hook.
+static inline int16_t *hot_counters(void) { return FIELD(int16_t *, perigee_run, PERIGEE_RUN_HOT_COUNTERS_OFFSET); }
+static inline int count_without_firing(int flag, const void *at, int amount) {
+    int16_t *counters = hot_counters();
+    if (!(counters[-1] & flag)) return 1;
+    int16_t *counter = counters + (((uintptr_t)at >> 2) & (PERIGEE_HOT_COUNTER_SLOTS - 1));
+    if (*counter - amount < 0) return 0;
+    *counter = (int16_t)(*counter - amount);
+    return 1;
+}
+
+// A loop edge of the loop instruction at `at`: the instruction budget is charged the loop's
+// cost (runtime/VM/InstructionBudget.swift) and a counting JIT counts 2; the handler takes
+// over when the budget would be spent or the counter run out.
+static inline int loop_edge_is_plain(const uint32_t *at, int64_t cost) {
+    if (perigee_instruction_budget - cost < 0 || !count_without_firing(PERIGEE_HOT_COUNTING_LOOPS, at, 2)) return 0;
     perigee_instruction_budget -= cost;
     return 1;
 }
@@ -134,7 +148,7 @@ static inline int loop_edge_is_plain(int64_t cost) {
 // made all three numbers).
 static void fast_FORL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     int offset = (int)RD(ins) - JUMP_BIAS;
-    if (__builtin_expect(loop_edge_is_plain(-(int64_t)offset), 1)) {
+    if (__builtin_expect(loop_edge_is_plain(pc - 1, -(int64_t)offset), 1)) {
         uint64_t *r = base + RA(ins);
         double step = number_of(r[2]), i = number_of(r[0]) + step, limit = number_of(r[1]);
         if (step >= 0 ? i <= limit : i >= limit) {
@@ -148,7 +162,7 @@ static void fast_FORL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 
 static void fast_LOOP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     int offset = (int)RD(ins) - JUMP_BIAS;
-    if (__builtin_expect(loop_edge_is_plain(offset > 1 ? offset : (offset < -1 ? -offset : 1)), 1)) NEXT(base, pc);
+    if (__builtin_expect(loop_edge_is_plain(pc - 1, offset > 1 ? offset : (offset < -1 ? -offset : 1)), 1)) NEXT(base, pc);
     __attribute__((musttail)) return stub_LOOP(base, pc, ins);
 }
 
@@ -422,7 +436,8 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 
 // Whether a call may enter its callee past the callee's FUNCF, as the handlers'
 // `enterLuaFunction` does: nothing watches instructions (hook, recorder, profiler) or calls
-// (call hook, JIT counting function entries), and the instruction budget is not spent.
+// (call hook), and the instruction budget is not spent. (A JIT counting function entries
+// is counted for in the call, below.)
 static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_instruction_budget > 0; }
 
 // CALL and CALLM of a Lua function with a FUNCF header (fixed parameters, all passed; no
@@ -446,7 +461,8 @@ static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_i
             if (FIELD(uint8_t, f, PERIGEE_FUNCTION_FFID) == 0 \
                 && (FIELD(uint8_t, p, PERIGEE_PROTO_FLAGS) & (PERIGEE_PROTO_VARARG | PERIGEE_PROTO_COMPILED)) == 0 \
                 && (code[0] & 0xff) == OP_FUNCF && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
-                && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE)) { \
+                && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE) \
+                && count_without_firing(PERIGEE_HOT_COUNTING_FUNCTIONS, code, 1)) { \
                 perigee_instruction_budget -= 1; \
                 r[1] = (uint64_t)(uintptr_t)pc; \
                 FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = f; \

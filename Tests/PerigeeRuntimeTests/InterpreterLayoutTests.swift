@@ -15,6 +15,7 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.multres), Int(PERIGEE_RUN_MULTRES_OFFSET))
         XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.nargs), Int(PERIGEE_RUN_NARGS_OFFSET))
         XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.exitBase), Int(PERIGEE_RUN_EXIT_BASE_OFFSET))
+        XCTAssertEqual(MemoryLayout<InterpreterRun>.offset(of: \InterpreterRun.hotCounters), Int(PERIGEE_RUN_HOT_COUNTERS_OFFSET))
         XCTAssertEqual(MemoryLayout<Int>.size, 8)
     }
 
@@ -63,6 +64,18 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(RuntimeLayout.functionFFID, Int(PERIGEE_FUNCTION_FFID))
         XCTAssertEqual(RuntimeLayout.functionTarget, Int(PERIGEE_FUNCTION_TARGET))
         XCTAssertEqual(GCFunction.luaFFID, 0)
+    }
+
+    func testHotCounterFlags() {
+        XCTAssertEqual(HotCounters.slots, Int(PERIGEE_HOT_COUNTER_SLOTS))
+        var counters = HotCounters()
+        XCTAssertEqual(counters.counters[-1], 0)
+        counters.onHot = { _ in }
+        XCTAssertEqual(Int32(counters.counters[-1]), PERIGEE_HOT_COUNTING_LOOPS | PERIGEE_HOT_COUNTING_FUNCTIONS)
+        counters.countsFunctions = false
+        XCTAssertEqual(Int32(counters.counters[-1]), PERIGEE_HOT_COUNTING_LOOPS)
+        counters.onHot = nil
+        XCTAssertEqual(counters.counters[-1], 0)
     }
 
     func testProtoThreadAndFrameLayout() {

@@ -34,6 +34,8 @@ struct InterpreterRun {
     let entryWanted: Int
     /// How the run ended, once a handler stopped the dispatch.
     var outcome = CallStatus.ok
+    /// The VM's hot counters (`HotCounters.counters`), for the fast stubs that count.
+    let hotCounters: UnsafeMutablePointer<Int16>
 
     init(vm: LuaVM, L: ThreadRef, funcSlot: Int, argumentCount: Int, exitBase: Int, wanted: Int) {
         vmRef = Unmanaged.passUnretained(vm)
@@ -48,6 +50,7 @@ struct InterpreterRun {
         nargs = argumentCount
         self.exitBase = exitBase
         entryWanted = wanted
+        hotCounters = vm.hotCounters.counters
     }
 
     var vm: LuaVM { vmRef.takeUnretainedValue() }

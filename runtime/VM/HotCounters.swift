@@ -9,20 +9,25 @@ public struct HotCounters {
     public static let slots = 64
     /// LuaJIT's default: 56 loop iterations (counted by 2) make a loop hot.
     public var hotLoop: Int = 56
+    /// The counters; just before them (index -1), the flags the interpreter's fast stubs read
+    /// (Sources/CSupport/DispatchFastPaths.h): whether loop edges and function entries count.
     let counters: UnsafeMutablePointer<Int16>
     /// Called with the address of the hot instruction (a loop or function header).
     public var onHot: ((UnsafePointer<UInt32>) -> Void)? {
         didSet {
-            if (onHot != nil) != isCounting { perigee_count_loops(onHot != nil ? 1 : 0) }
             isCounting = onHot != nil
             isCountingFunctions = isCounting && countsFunctions
+            publishFlags()
             reset()
         }
     }
     /// Whether function headers count too (FUNCF's fast path counts, and takes its slow path
     /// only when the counter runs out).
     public var countsFunctions = true {
-        didSet { isCountingFunctions = isCounting && countsFunctions }
+        didSet {
+            isCountingFunctions = isCounting && countsFunctions
+            publishFlags()
+        }
     }
     /// Whether a hook is installed (a plain flag: the interpreter tests it on every loop).
     public private(set) var isCounting = false
@@ -30,8 +35,13 @@ public struct HotCounters {
     public private(set) var isCountingFunctions = false
 
     init() {
-        counters = UnsafeMutablePointer<Int16>.allocate(capacity: HotCounters.slots)
-        counters.initialize(repeating: 0, count: HotCounters.slots)
+        let block = UnsafeMutablePointer<Int16>.allocate(capacity: HotCounters.slots + 1)
+        block.initialize(repeating: 0, count: HotCounters.slots + 1)
+        counters = block + 1
+    }
+
+    private func publishFlags() {
+        counters[-1] = Int16((isCounting ? PERIGEE_HOT_COUNTING_LOOPS : 0) | (isCountingFunctions ? PERIGEE_HOT_COUNTING_FUNCTIONS : 0))
     }
 
     /// Every counter back to its start value (`hotLoop * 2 - 1`).

@@ -34,13 +34,8 @@ void perigee_set_profiling(const uint8_t *_Nullable observed);
 /// past its callee's FUNCF).
 extern int perigee_plain_dispatch;
 
-/// How many VMs count loop edges and function entries for a JIT (`HotCounters`): while any
-/// does, loop instructions run their Swift handlers, which count.
-extern int perigee_counting_loops;
-/// A VM starts (1) or stops (0) counting.
-void perigee_count_loops(int counting);
-/// Nonzero while a call may enter a Lua function past its FUNCF in C: plain dispatch, no
-/// hook, no JIT counting.
+/// Nonzero while a call may enter a Lua function past its FUNCF in C: plain dispatch and no
+/// hook (a JIT's hot counting is done there too).
 extern int perigee_plain_entry;
 
 /// Whether a call hook is set (every function entry, builtins' too, must reach it).

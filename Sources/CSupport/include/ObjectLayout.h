@@ -17,6 +17,11 @@
 #define PERIGEE_RUN_MULTRES_OFFSET 0x38
 #define PERIGEE_RUN_NARGS_OFFSET 0x40
 #define PERIGEE_RUN_EXIT_BASE_OFFSET 0x60
+// The VM's hot counters (int16_t), with the flags below at index -1.
+#define PERIGEE_RUN_HOT_COUNTERS_OFFSET 0x78
+#define PERIGEE_HOT_COUNTER_SLOTS 64
+#define PERIGEE_HOT_COUNTING_LOOPS 1
+#define PERIGEE_HOT_COUNTING_FUNCTIONS 2
 
 // Values (runtime/Values/Value.swift): the top 17 bits of a tagged value, 0x1FFFF ^ tag.
 #define PERIGEE_TAG_SHIFT 47
