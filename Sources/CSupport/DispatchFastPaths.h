@@ -302,6 +302,28 @@ static inline int store_in_node(char *t, char *node, uint64_t v) {
     return 1;
 }
 
+// A string key's value inherited through `__index` tables (`indexThroughTables`), for a
+// table `t` that has a metatable and no value of its own at the key: nil when `__index` is
+// absent, else the value of the first table along the chain (two at most here) that has
+// one or has no metatable. 0 when the handler must decide (a function handler, a longer
+// chain).
+static inline int inherited_value(char *t, uint64_t key, uint64_t *value) {
+    char *names = FIELD(char *, FIELD(char *, perigee_run, PERIGEE_RUN_GLOBAL_OFFSET), PERIGEE_GLOBAL_METAMETHOD_NAMES);
+    uint64_t index_name = (PERIGEE_STRING_ITYPE << PERIGEE_TAG_SHIFT) | (uint64_t)(uintptr_t)FIELD(char *, names, 0);
+    for (int depth = 0; depth < 2; depth++) {
+        char *mt = FIELD(char *, t, PERIGEE_TABLE_METATABLE);
+        char *node = FIELD(uint8_t, mt, PERIGEE_TABLE_ABSENT_METAMETHODS) & PERIGEE_INDEX_ABSENT_BIT ? 0 : string_node(mt, index_name);
+        uint64_t handler = node ? FIELD(uint64_t, node, PERIGEE_NODE_VALUE) : PERIGEE_NIL_BITS;
+        if (handler == PERIGEE_NIL_BITS) { *value = PERIGEE_NIL_BITS; return 1; }
+        if (!is_table(handler)) return 0;
+        t = object_of(handler);
+        node = string_node(t, key);
+        uint64_t v = node ? FIELD(uint64_t, node, PERIGEE_NODE_VALUE) : PERIGEE_NIL_BITS;
+        if (v != PERIGEE_NIL_BITS || !has_metatable(t)) { *value = v; return 1; }
+    }
+    return 0;
+}
+
 // The Swift parts that finish a string-keyed access the fast stub could not: the table
 // was looked in already (or is not a table).
 PerigeeStep perigee_tgets_other(uint64_t *base, const uint32_t *pc, uint32_t ins);
@@ -355,13 +377,13 @@ static void fast_TGETB(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 static void fast_TGETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     uint64_t t = base[RB(ins)];
     if (is_table(t)) {
-        char *node = string_node(object_of(t), run_constants()[-1 - (int)RC(ins)]);
-        if (node) {
-            uint64_t v = FIELD(uint64_t, node, PERIGEE_NODE_VALUE);
-            if (v != PERIGEE_NIL_BITS) {
-                base[RA(ins)] = v;
-                NEXT(base, pc);
-            }
+        char *tab = object_of(t);
+        uint64_t key = run_constants()[-1 - (int)RC(ins)];
+        char *node = string_node(tab, key);
+        uint64_t v = node ? FIELD(uint64_t, node, PERIGEE_NODE_VALUE) : PERIGEE_NIL_BITS;
+        if (plain_read(tab, v) || inherited_value(tab, key, &v)) {
+            base[RA(ins)] = v;
+            NEXT(base, pc);
         }
     }
     __attribute__((musttail)) return stub_TGETS_other(base, pc, ins);

@@ -12,6 +12,7 @@
 // The run's thread, published frame (base, pc), multres, arguments of the function being
 // entered, and the base of the frame whose return ends the run (negative: none).
 #define PERIGEE_RUN_THREAD_OFFSET 0x08
+#define PERIGEE_RUN_GLOBAL_OFFSET 0x10
 #define PERIGEE_RUN_BASE_OFFSET 0x18
 #define PERIGEE_RUN_PC_OFFSET 0x20
 #define PERIGEE_RUN_MULTRES_OFFSET 0x38
@@ -52,6 +53,10 @@
 #define PERIGEE_NODE_NEXT 16
 #define PERIGEE_NODE_SIZE 24
 #define PERIGEE_STRING_HASH 12
+// GCTable.absentMetamethods: `__index` known absent (Metamethod.index.bit).
+#define PERIGEE_INDEX_ABSENT_BIT 0x01
+// GlobalState: the interned metamethod names (StringRef per Metamethod; `__index` first).
+#define PERIGEE_GLOBAL_METAMETHOD_NAMES 200
 // The collector's black bit (GCMark.black).
 #define PERIGEE_GC_BLACK 0x04
 
