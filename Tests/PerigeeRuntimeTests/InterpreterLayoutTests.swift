@@ -71,6 +71,12 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(GCFunction.luaFFID, 0)
     }
 
+    func testNumericFastFunctionIds() {
+        for id in 0...255 {
+            XCTAssertEqual(perigee_is_numeric_fast_function(UInt8(id)) != 0, NumericFastFunction.covers(UInt8(id)), "id \(id)")
+        }
+    }
+
     func testHotCounterFlags() {
         XCTAssertEqual(HotCounters.slots, Int(PERIGEE_HOT_COUNTER_SLOTS))
         var counters = HotCounters()

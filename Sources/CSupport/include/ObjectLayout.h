@@ -5,6 +5,8 @@
 #ifndef PERIGEE_OBJECT_LAYOUT_H
 #define PERIGEE_OBJECT_LAYOUT_H
 
+#include <stdint.h>
+
 // InterpreterRun: the running function's constants (numbers at non-negative indices,
 // objects below) and its closure.
 #define PERIGEE_RUN_K_OFFSET 0x28
@@ -88,5 +90,11 @@
 // PC when these bits are 0; every frame keeps this many slots free above its registers.
 #define PERIGEE_RETURN_PC_MASK 3
 #define PERIGEE_ENTRY_SLACK 4
+
+// The numeric fast functions (runtime/Interpreter/NumericFastFunctions.swift): their ids
+// are two ranges, `sqrt` to `fmod` and `mathUnary` to `ror`.
+static inline int perigee_is_numeric_fast_function(uint8_t id) {
+    return (uint8_t)(id - 2) <= 13 - 2 || (uint8_t)(id - 16) <= 29 - 16;
+}
 
 #endif
