@@ -187,3 +187,22 @@ local function numbersThenVector(vs, n)
   return type(acc) == "table" and acc.x or acc
 end
 print("mixed vectors", pcall(numbersThenVector, {1, 2, setmetatable({x = 5}, V)}, 3))
+
+-- Builtins computed inline in the loop, and other callees under their names.
+local function roots(t, sqrt)
+  local s = 0
+  for i = 1, #t do s = s + sqrt(t[i]) end
+  return s
+end
+print("sqrt", roots({1, 4, 9}, math.sqrt))
+print("sqrt string", roots({1, "4", 9}, math.sqrt))
+print("sqrt other", roots({1, 4, 9}, function(x) return x * 2 end))
+print("sqrt error", pcall(roots, {1, {}, 9}, math.sqrt))
+local function floors(t)
+  local s = 0
+  for i = 1, #t do s = s + math.floor(t[i]) end
+  return s
+end
+print("floor", floors({1.5, 2.5, 3.5}))
+math.floor = function(x) return 0 end
+print("floor replaced", floors({1.5, 2.5, 3.5}))
