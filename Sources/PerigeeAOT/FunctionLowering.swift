@@ -121,6 +121,20 @@ final class FunctionLowering: RuntimeCodeEmitter {
     let jumpTargets: Set<Int>
     /// Reads of methods (`methodReads`): their misses look in `__index` tables inline.
     let methodReads: Set<Int>
+    /// Innermost loops lowered twice (FastLoops), the fast copies' blocks, and whether the
+    /// instruction being lowered is in a fast copy.
+    let fastLoops: FastLoops
+    var fastBlocks: [Int: LLVMBasicBlockRef] = [:]
+    var fastEntries: [Int: LLVMBasicBlockRef] = [:]
+    var inFastCopy = false
+    /// The invariant tables of the fast copy being lowered, by register.
+    var invariantTables: [Int: FastLoops.InvariantTable] = [:]
+    /// Per register a fast copy writes, the value it holds there (an alloca LLVM promotes),
+    /// and those of the fast copy being lowered, whose slots are written where it leaves.
+    var registerValues: [Int: LLVMValueRef] = [:]
+    var deferredSlots: [Int: LLVMValueRef] = [:]
+    /// The registers that may be read from each instruction on (for fast copies' exits).
+    lazy var liveRegisters = RegisterLiveness(proto).live
 
     /// With `-g`: where line information goes, and this function's scope in it.
     let debug: DebugInfoBuilder?
@@ -158,6 +172,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
                                   integers: integers)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
         methodReads = compact ? [] : FunctionLowering.methodReads(proto)
+        // Programs using the FFI keep their loops single: cdata paths and unboxed integers
+        // call the runtime in ways the fast copy does not leave by.
+        fastLoops = compact || cdataPaths ? FastLoops() : FastLoops(proto, inlineCalls: Set(proto.bytecode.indices.filter { pc in
+            let ins = proto.bytecode[pc]
+            return ins.opcode == .CALL
+                && FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc - 1, multi: false, guidance: guidance) != nil
+        }))
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
             let control = proto.bytecode[pc].opcode.control
             return control == .jump || control == .loop ? proto.bytecode[pc].jumpTarget(from: pc) : nil
@@ -166,12 +187,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     // MARK: Building blocks
 
-    func block(_ pc: Int) -> LLVMBasicBlockRef {
-        if let existing = blocks[pc] { return existing }
-        let made = b.appendBlock(to: function, "pc\(pc)")
-        blocks[pc] = made
-        return made
-    }
+    /// The block a branch of the instruction being lowered to `pc` goes to (FastLoops).
+    func block(_ pc: Int) -> LLVMBasicBlockRef { branchTarget(pc) }
 
 
     /// Reloads the address of register 0 from the thread's stack pointer.
@@ -182,9 +199,17 @@ final class FunctionLowering: RuntimeCodeEmitter {
     func slotAddress(_ r: Int) -> LLVMValueRef {
         b.gep(cx.i64, b.load(rt.i64p, frameSlot), [i64(r)])
     }
-    func load(_ r: Int) -> LLVMValueRef { b.load(cx.i64, slotAddress(r), memory: .stack) }
+    func load(_ r: Int) -> LLVMValueRef {
+        if let table = invariantTable(r) { return table.value }
+        if let deferred = deferredSlots[r] { return b.load(cx.i64, deferred) }
+        return b.load(cx.i64, slotAddress(r), memory: .stack)
+    }
     func store(_ r: Int, _ v: LLVMValueRef) {
-        b.store(v, slotAddress(r), memory: .stack)
+        if let deferred = deferredSlots[r] {
+            b.store(v, deferred)
+        } else {
+            b.store(v, slotAddress(r), memory: .stack)
+        }
         bitValues[r] = nil
     }
     func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
@@ -221,6 +246,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
     @discardableResult
     func call(_ helper: RuntimeInterface.Helper, _ extra: [LLVMValueRef]) -> LLVMValueRef {
         boxStaleRegisters()
+        // A fast copy calls the runtime only where it leaves (FastLoops).
+        if inFastCopy { writeDeferredSlots(liveAt: currentPC) }
         let r = callRuntime(helper, [thread, base] + extra)
         refreshFrame()
         return r
@@ -243,6 +270,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
         let spent = newBlock("spent"), go = newBlock("charged")
         b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
         b.position(atEndOf: spent)
+        if inFastCopy {
+            // The slow copy charges this instruction again, and calls the runtime.
+            b.store(b.add(left, i64(cost)), counter, volatile: true, memory: .budgetCounter)
+            _ = leaveFastCopy(at: pc)
+            b.position(atEndOf: go)
+            return
+        }
         bailIfNegative(call(.instructionLimit, pc: pc))
         b.br(go)
         b.position(atEndOf: go)
@@ -284,6 +318,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
                 integer64Boxed[r] = b.alloca(cx.i1, "boxed\(r)")
                 b.store(cx.constant(1, cx.i1), integer64Boxed[r]!)
             }
+            for r in Set(fastLoops.loops.flatMap(\.written)).sorted() { registerValues[r] = b.alloca(cx.i64, "v\(r)") }
             // In pc order, so that the same program always gives the same code.
             for (pc, loop) in integerLoops.loops.sorted(by: { $0.key < $1.key }) {
                 for r in [loop.base, loop.base + 3] where integerShadows[r] == nil {
@@ -300,18 +335,22 @@ final class FunctionLowering: RuntimeCodeEmitter {
         base = lowerHeader(b.parameter(function, 2), b.parameter(function, 1))
         refreshFrame()
         loadFunctionState()
-        b.br(block(0))
+        b.br(ordinaryBlock(0))
         for pc in proto.bytecode.indices {
-            b.position(atEndOf: block(pc))
-            if pc == 0 || jumpTargets.contains(pc) || !keepsBitValues(pc - 1) { bitValues.removeAll() }
+            b.position(atEndOf: ordinaryBlock(pc))
+            // Instructions of a fast loop's slow copy are also entered from its fast copy.
+            if pc == 0 || jumpTargets.contains(pc) || !keepsBitValues(pc - 1) || fastLoops.loop(containing: pc) != nil {
+                bitValues.removeAll()
+            }
             if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
             currentPC = pc
             boxEscapingRegisters(pc)
             if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost, pc) }
             if lowerInstruction(pc) { b.br(block(pc + 1)) }
         }
+        lowerFastCopies()
         // Falling off the end cannot happen (every function ends in a return).
-        b.position(atEndOf: block(proto.bytecode.count))
+        b.position(atEndOf: ordinaryBlock(proto.bytecode.count))
         b.unreachable()
     }
 
@@ -577,6 +616,11 @@ final class FunctionLowering: RuntimeCodeEmitter {
         let fastBlock = newBlock("fast"), slow = newBlock("other")
         b.condBr(condition, fastBlock, slow)
         b.position(atEndOf: slow)
+        if generic, leaveFastCopy(at: pc) {
+            b.position(atEndOf: fastBlock)
+            fast()
+            return true
+        }
         if generic || numbers.integers {
             // The runtime does the arithmetic (coercion, metamethods), and the code goes on;
             // in programs that use the FFI, 64-bit integers are computed inline first.
@@ -647,6 +691,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
 
     /// A comparison through `perigee_compare`: 1 takes the following jump.
     func compareThroughRuntime(_ pc: Int) {
+        if leaveFastCopy(at: pc) { return }
         let r = call(.compare, pc: pc)
         bailIfNegative(r)
         branchOnFollowingJump(b.icmp(LLVMIntEQ, r, i64(1)), pc)

@@ -69,6 +69,9 @@ extension FunctionLowering {
         if let (inline, nargs) = expected, case .bit = inline, !numbers.integers {
             return lowerBitCall(pc, a, bReg, inline, nargs: nargs, count: n, multi: multi)
         }
+        if inFastCopy, let (inline, nargs) = expected, !multi {
+            return lowerFastCopyBuiltinCall(pc, a, bReg, inline, nargs: nargs)
+        }
         let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
@@ -318,7 +321,7 @@ extension FunctionLowering {
         b.br(done)
         b.position(atEndOf: absent)
         let isNil = newBlock("nil")
-        b.condBr(hasNoMetatable(t), isNil, miss)
+        b.condBr(noMetatable(t), isNil, miss)
         b.position(atEndOf: isNil)
         store(a, bits(ValueBits.nil))
         b.br(done)
@@ -329,15 +332,28 @@ extension FunctionLowering {
     func writeSlot(_ t: LLVMValueRef, _ slot: LLVMValueRef, _ value: LLVMValueRef, plainWhenNil: Bool,
                    inArray: Bool = false, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         if !inArray { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss) }
-        guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss)
+        guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss, noMetatable: noMetatable(t))
         b.store(value, slot, memory: .tableValue)
-        tableBarrier(thread, t, done: done)
+        // In a fast loop's fast copy, the barrier's call leaves for the slow copy, after this
+        // complete instruction.
+        tableBarrier(thread, t, done: done, afterCall: inFastCopy ? fastExit(to: currentPC + 1) : nil)
+    }
+
+    /// Whether table `t` lacks a metatable (as read on entry, for a fast copy's invariant table).
+    func noMetatable(_ t: LLVMValueRef) -> LLVMValueRef {
+        invariantTables.values.first { inFastCopy && $0.object == t }?.noMetatable ?? hasNoMetatable(t)
+    }
+
+    /// The array part of table `t` as read on entry, for a fast copy's invariant table.
+    func arrayFields(_ t: LLVMValueRef) -> (limit: LLVMValueRef, array: LLVMValueRef)? {
+        invariantTables.values.first { inFastCopy && $0.object == t }.map { ($0.arrayLimit, $0.array) }
     }
 
     /// The table in register `r` (the guard fails to `slow` otherwise), or with no register
     /// the function's environment (globals).
     func tableOperand(_ r: Int?, slow: LLVMBasicBlockRef) -> LLVMValueRef {
         guard let r else { return loadPointerField(closurePointer, RuntimeLayout.functionEnv) }
+        if let table = invariantTable(r) { return table.object }
         let v = load(r)
         guardOr(hasTag(v, ValueBits.tableTag), slow: slow)
         return objectPointer(v)
@@ -348,7 +364,7 @@ extension FunctionLowering {
     func lowerIndex(_ pc: Int, _ op: Opcode, _ a: Int, _ bReg: Int, _ cReg: Int, _ d: Int) {
         let slow = newBlock("index"), lookup = newBlock("lookup"), done = newBlock("indexed")
         let cdata = cdataPaths && (op == .TGETS || op == .TGETV)
-        let strings = !cdata && op == .TGETS && guidance?.stringMethodReads.contains(pc) == true
+        let strings = !cdata && !inFastCopy && op == .TGETS && guidance?.stringMethodReads.contains(pc) == true
         let notTable = cdata || strings ? newBlock("nottable") : slow
         let t = tableOperand(op == .GGET ? nil : bReg, slow: notTable)
         let key: LLVMValueRef
@@ -361,11 +377,18 @@ extension FunctionLowering {
             if op == .TGETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: lookup) }
             let hashed = newBlock("hashed")
             let integer = op == .TGETB ? i64(cReg) : integerValue(cReg, at: pc)
-            readSlot(t, arraySlot(t, key, integer: integer, slow: hashed), inArray: true, into: a, miss: lookup, done: done)
+            readSlot(t, arraySlot(t, key, integer: integer, fields: arrayFields(t), slow: hashed), inArray: true, into: a, miss: lookup, done: done)
             b.position(atEndOf: hashed)
-            readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done)
+            // A fast copy reads array parts only: its loops run over arrays.
+            if !leaveFastCopy(at: pc) { readSlot(t, findNumberSlot(t, key), into: a, miss: lookup, done: done) }
         }
         b.position(atEndOf: lookup)
+        if leaveFastCopy(at: pc) {
+            b.position(atEndOf: slow)
+            _ = leaveFastCopy(at: pc)
+            b.position(atEndOf: done)
+            return
+        }
         if op == .TGETS, methodReads.contains(pc) || guidance?.inheritedReads.contains(pc) == true {
             readInherited(t, key, into: a, done: done)
         }
@@ -435,12 +458,18 @@ extension FunctionLowering {
             if op == .TSETV && !numbers.isNumber(cReg, at: pc) { guardOr(isNumber(key), slow: storing) }
             let hashed = newBlock("hashed")
             let integer = op == .TSETB ? i64(cReg) : integerValue(cReg, at: pc)
-            writeSlot(t, arraySlot(t, key, integer: integer, slow: hashed), value, plainWhenNil: true, inArray: true,
+            writeSlot(t, arraySlot(t, key, integer: integer, fields: arrayFields(t), slow: hashed), value, plainWhenNil: true, inArray: true,
                       miss: storing, done: done)
             b.position(atEndOf: hashed)
             writeSlot(t, findNumberSlot(t, key), value, plainWhenNil: false, miss: storing, done: done)
         }
         b.position(atEndOf: storing)
+        if leaveFastCopy(at: pc) {
+            b.position(atEndOf: slow)
+            _ = leaveFastCopy(at: pc)
+            b.position(atEndOf: done)
+            return
+        }
         let stored = callRuntime(.store, [t, key, value])
         b.condBr(b.icmp(LLVMIntEQ, stored, i64(0)), done, slow)
         if cdata {

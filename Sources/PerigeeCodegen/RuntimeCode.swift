@@ -221,10 +221,12 @@ extension RuntimeCodeEmitter {
 
     /// The array slot of number `key` in table `t` when the key is an integer inside the
     /// array part (keys 0..<arrayLimit, key k at `array[k - 1]`); the guard fails to `slow`
-    /// otherwise. `integer`: the key as an i64, when it is known to be an integer.
+    /// otherwise. `integer`: the key as an i64, when it is known to be an integer. `fields`:
+    /// the array part's limit and address, when the caller read them already.
     public func arraySlot(_ t: LLVMValueRef, _ key: LLVMValueRef, integer: LLVMValueRef? = nil,
+                          fields: (limit: LLVMValueRef, array: LLVMValueRef)? = nil,
                           slow: LLVMBasicBlockRef) -> LLVMValueRef {
-        let limit = loadCount(t, RuntimeLayout.tableArrayLimit)
+        let limit = fields?.limit ?? loadCount(t, RuntimeLayout.tableArrayLimit)
         let index: LLVMValueRef
         if let integer {
             index = integer
@@ -237,7 +239,7 @@ extension RuntimeCodeEmitter {
             index = b.fptosi(d, cx.i64)
             guardOr(b.fcmp(LLVMRealOEQ, b.sitofp(index, cx.double), d), slow: slow)
         }
-        let array = b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
+        let array = fields?.array ?? b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
         return b.gep(cx.i64, array, [b.sub(index, i64(1))])
     }
 
@@ -251,19 +253,22 @@ extension RuntimeCodeEmitter {
     /// metamethod names) the table has no metatable; else to `miss`. (A hash key holding nil
     /// may have its metamethod name cached as absent: the runtime's store clears that
     /// cache, so stores that may hit one take the slow path.)
-    public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, plainWhenNil: Bool, miss: LLVMBasicBlockRef) {
+    /// `noMetatable`: whether `t` lacks a metatable, when the caller knows it already.
+    public func guardNoNewIndex(_ t: LLVMValueRef, _ slot: LLVMValueRef, plainWhenNil: Bool, miss: LLVMBasicBlockRef,
+                                noMetatable: LLVMValueRef? = nil) {
         let holdsValue = b.icmp(LLVMIntNE, b.load(cx.i64, slot, memory: .tableValue), bits(ValueBits.nil))
-        guardOr(plainWhenNil ? b.or(holdsValue, hasNoMetatable(t)) : holdsValue, slow: miss)
+        guardOr(plainWhenNil ? b.or(holdsValue, noMetatable ?? hasNoMetatable(t)) : holdsValue, slow: miss)
     }
 
     /// The backward barrier after a store into table `t`: the runtime turns a black table
-    /// gray again. Goes on in `done`.
-    public func tableBarrier(_ thread: LLVMValueRef, _ t: LLVMValueRef, done: LLVMBasicBlockRef) {
+    /// gray again. Goes on in `done`, or after the runtime's call in `afterCall` when given.
+    public func tableBarrier(_ thread: LLVMValueRef, _ t: LLVMValueRef, done: LLVMBasicBlockRef,
+                             afterCall: LLVMBasicBlockRef? = nil) {
         let barrier = newBlock("barrier")
         b.condBr(isBlack(t, markedOffset: RuntimeLayout.tableMarked), barrier, done)
         b.position(atEndOf: barrier)
         callRuntime(.barrier, [thread, t])
-        b.br(done)
+        b.br(afterCall ?? done)
     }
 
     // MARK: Upvalues
