@@ -255,7 +255,10 @@ struct NumberInference {
             return control == .jump || control == .loop ? code[pc].jumpTarget(from: pc) : nil
         })
         for (pc, ins) in code.enumerated() where isArithmetic(ins.opcode) {
-            if resultIndexed(code, after: pc) || operandIndexed(code, before: pc, targets: targets) { return true }
+            // In FFI code an indexed operand is a C element or member (a number or a 64-bit
+            // integer the integer paths keep unboxed), not a table of a vector class.
+            if resultIndexed(code, after: pc) { return true }
+            if !proto.flags.contains(.usesFFI) && operandIndexed(code, before: pc, targets: targets) { return true }
         }
         return false
     }
