@@ -123,19 +123,18 @@ extension FunctionLowering {
     }
 
     /// The block of `pc` in a fast loop's fast copy.
-    func fastBlock(_ pc: Int) -> LLVMBasicBlockRef {
-        if let existing = fastBlocks[pc] { return existing }
-        let made = b.appendBlock(to: function, "fast\(pc)")
-        fastBlocks[pc] = made
-        return made
-    }
+    func fastBlock(_ pc: Int) -> LLVMBasicBlockRef { cachedBlock(\.fastBlocks, pc, "fast") }
 
     /// The block that enters the fast copy of the loop whose FORI is `fori`: it reads the
     /// loop's invariant tables.
-    func fastEntry(_ fori: Int) -> LLVMBasicBlockRef {
-        if let existing = fastEntries[fori] { return existing }
-        let made = b.appendBlock(to: function, "fastentry\(fori)")
-        fastEntries[fori] = made
+    func fastEntry(_ fori: Int) -> LLVMBasicBlockRef { cachedBlock(\.fastEntries, fori, "fastentry") }
+
+    /// The block cached at `key` in `cache`, made on first use.
+    private func cachedBlock(_ cache: ReferenceWritableKeyPath<FunctionLowering, [Int: LLVMBasicBlockRef]>, _ pc: Int,
+                             _ prefix: String) -> LLVMBasicBlockRef {
+        if let existing = self[keyPath: cache][pc] { return existing }
+        let made = b.appendBlock(to: function, "\(prefix)\(pc)")
+        self[keyPath: cache][pc] = made
         return made
     }
 

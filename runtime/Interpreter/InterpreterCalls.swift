@@ -6,27 +6,21 @@ import PerigeeFrontend
 
 // MARK: Calls
 
-/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once, a numeric
-/// fast function answers on the registers (`callNumeric`), anything else takes `callOther`.
-/// (Entering Lua functions out of line too would spare the numeric path this handler's saved
-/// registers, but costs every Lua call more than it saves.)
+/// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once; anything
+/// else takes `callOther`. (The C fast stub sends numeric fast functions to `callNumeric`
+/// before this handler runs.)
 @inline(__always) func callInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                        multi: Bool) -> PerigeeStep {
     let s = runState(run)
     let r = valueSlots(base)
     let a = Instruction(ins).ra
     let callee = r[a]
-    if callee.isFunction {
-        let id = callee.function.pointee.ffid
-        if id == GCFunction.luaFFID {
-            var n = Instruction(ins).rc &- 1
-            if multi { n = n &+ 1 &+ s.pointee.multres }
-            if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
-                r[a + 1] = returnLink(pc)
-                return step
-            }
-        } else if perigee_numeric_calls != 0 && NumericFastFunction.covers(id) {
-            return callNumeric(base, pc, ins)
+    if callee.isFunction && callee.function.pointee.ffid == GCFunction.luaFFID {
+        var n = Instruction(ins).rc &- 1
+        if multi { n = n &+ 1 &+ s.pointee.multres }
+        if let step = s.pointee.enterLuaFunction(callee.function, at: r + a + 2, n) {
+            r[a + 1] = returnLink(pc)
+            return step
         }
     }
     return callOther(base, pc, ins)
