@@ -125,7 +125,7 @@ extension FunctionLowering {
                 let reference = b.zext(b.lshr(wholeForm, cx.constant(Int64(CDataSite.referenceShift), cx.i32)), cx.i64)
                 let status = callRuntime(.boxReference, [thread, base, i64(pc), i64(a), reference, address])
                 refreshFrame()
-                bitValues[a] = nil
+                exactIntegers[a] = nil
                 bailIfNegative(status)
                 b.br(done)
                 continue

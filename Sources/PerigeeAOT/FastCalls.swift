@@ -148,7 +148,7 @@ extension FunctionLowering {
                                           cx.pointer(to: type))
             storeNumber(a, b.call(type, cFunction, args))
         case .bit(let op):
-            let x = (0..<nargs).map { bitValues[first + $0] ?? toBit(numberArgument(first + $0, pc, otherwise)) }
+            let x = (0..<nargs).map { exactBitOperand(first + $0) ?? toBit(numberArgument(first + $0, pc, otherwise)) }
             let r: LLVMValueRef
             switch op {
             case .band, .bor, .bxor: r = x.dropFirst().reduce(x[0]) { bitOperation(op, $0, $1) }
@@ -156,7 +156,7 @@ extension FunctionLowering {
             default: r = bitOperation(op, x[0])
             }
             storeNumber(a, b.sitofp(r, cx.double))
-            bitValues[a] = r
+            recordBitResult(a, r)
         case .stringLen:
             let s = stringArgument(first, otherwise)
             storeNumber(a, b.sitofp(loadCount(s, RuntimeLayout.stringLength), cx.double))
@@ -247,7 +247,7 @@ extension FunctionLowering {
     /// CALL/CALLM of an expected `bit` operation: computed inline; any other callee or
     /// arguments hand the rest of this activation to the interpreter, from this call. So the
     /// code after the call is reached from the inline path alone, and straight-line code
-    /// there keeps the 32-bit result (`bitValues`) instead of converting it back and forth.
+    /// there keeps the 32-bit result (`exactIntegers`) instead of converting it back and forth.
     func lowerBitCall(_ pc: Int, _ a: Int, _ bReg: Int, _ op: InlineBuiltin, nargs: Int, count: LLVMValueRef, multi: Bool) {
         let other = newBlock("notbit"), computed = newBlock("computed")
         let callee = load(a)
@@ -271,10 +271,10 @@ extension FunctionLowering {
         }
     }
 
-    /// Whether the 32-bit results of inline `bit` operations (`bitValues`) stay current past
+    /// Whether the exact integers behind registers (`exactIntegers`) stay current past
     /// the instruction at `pc`: it writes registers only inline and control goes on from it
     /// alone (no runtime call that could run Lua code and change a local, no merge).
-    func keepsBitValues(_ pc: Int) -> Bool {
+    func keepsExactIntegers(_ pc: Int) -> Bool {
         let ins = proto.bytecode[pc]
         switch ins.opcode {
         case .MOV, .KSTR, .KNUM, .KSHORT, .KPRI, .KNIL, .UGET:

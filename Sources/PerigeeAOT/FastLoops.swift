@@ -61,8 +61,8 @@ struct FastLoops {
     /// can leave for the slow copy (no calls but of builtins computed inline, no closures,
     /// nested loops, `#`, `..`, `^`, upvalue stores) and whose jumps stay in the loop or
     /// leave it at its end.
-    /// `inlineCalls`: the CALLs computed inline behind a builtin check (FastCalls), whose
-    /// other callees can leave for the slow copy too.
+    /// `inlineCalls`: the CALLs (and CALLMs) computed inline behind a builtin check
+    /// (FastCalls), whose other callees can leave for the slow copy too.
     init(_ proto: Prototype, inlineCalls: Set<Int>) {
         let code = proto.bytecode
         for (fori, ins) in code.enumerated() where ins.opcode == .FORI || ins.opcode == .JFORI {
@@ -73,7 +73,7 @@ struct FastLoops {
             let simple = ((fori + 1)..<forl).allSatisfy { pc in
                 let op = code[pc].opcode
                 if op == .JMP { return inside.contains(code[pc].jumpTarget(from: pc)) }
-                if op == .CALL { return inlineCalls.contains(pc) }
+                if op == .CALL || op == .CALLM { return inlineCalls.contains(pc) }
                 return FastLoops.leavesForSlowCopy(op)
             }
             guard simple else { continue }
@@ -233,7 +233,11 @@ extension FunctionLowering {
             defer { inFastCopy = false; deferredSlots = [:] }
             for pc in loop.body {
                 b.position(atEndOf: fastBlock(pc))
-                bitValues.removeAll()
+                // Every way out of an instruction of the fast copy but its inline path leaves
+                // the copy, so exact integers carry on as in straight-line code.
+                if pc == loop.body.lowerBound || jumpTargets.contains(pc) || !keepsExactIntegers(pc - 1) {
+                    exactIntegers.removeAll()
+                }
                 if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
                 currentPC = pc
                 boxEscapingRegisters(pc)

@@ -113,10 +113,11 @@ final class FunctionLowering: RuntimeCodeEmitter {
     var boxedNow = RegisterSet()
     var loopLimits: [Int: (limit: LLVMValueRef, clamped: LLVMValueRef)] = [:]
 
-    /// The 32-bit integers behind registers holding the result of an inline `bit` operation,
-    /// for as long as straight-line code since it was computed goes on (FastCalls: a `bit`
-    /// operation on such a register takes the integer instead of converting the double).
-    var bitValues: [Int: LLVMValueRef] = [:]
+    /// The exact integers behind registers holding the result of an inline `bit` operation
+    /// or integer arithmetic on such results (ExactIntegers), for as long as straight-line
+    /// code since it was computed goes on (FastCalls: a `bit` operation on such a register
+    /// takes the integer instead of converting the double).
+    var exactIntegers: [Int: ExactInteger] = [:]
     /// Instructions that control reaches other than from the one before (jump and loop targets).
     let jumpTargets: Set<Int>
     /// Reads of methods (`methodReads`): their misses look in `__index` tables inline.
@@ -174,10 +175,21 @@ final class FunctionLowering: RuntimeCodeEmitter {
         methodReads = compact ? [] : FunctionLowering.methodReads(proto)
         // Programs using the FFI keep their loops single: cdata paths and unboxed integers
         // call the runtime in ways the fast copy does not leave by.
+        // A CALLM counts when it is a `bit` operation whose last argument is another inline
+        // call's result (`bor(x, band(y, z))`): its other callees and argument counts hand the
+        // activation to the interpreter (lowerBitCall).
         fastLoops = compact || cdataPaths ? FastLoops() : FastLoops(proto, inlineCalls: Set(proto.bytecode.indices.filter { pc in
             let ins = proto.bytecode[pc]
-            return ins.opcode == .CALL
-                && FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc - 1, multi: false, guidance: guidance) != nil
+            switch ins.opcode {
+            case .CALL:
+                return FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc - 1, multi: false, guidance: guidance) != nil
+            case .CALLM:
+                guard case .bit? = FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc, multi: true,
+                                                                   guidance: guidance)?.0 else { return false }
+                return true
+            default:
+                return false
+            }
         }))
         jumpTargets = Set(proto.bytecode.indices.compactMap { pc in
             let control = proto.bytecode[pc].opcode.control
@@ -210,7 +222,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
         } else {
             b.store(v, slotAddress(r), memory: .stack)
         }
-        bitValues[r] = nil
+        exactIntegers[r] = nil
     }
     func loadNumber(_ r: Int) -> LLVMValueRef { b.bitcast(load(r), cx.double) }
     /// Register r as a double: its number copy when inference knows it holds a number at
@@ -339,8 +351,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
         for pc in proto.bytecode.indices {
             b.position(atEndOf: ordinaryBlock(pc))
             // Instructions of a fast loop's slow copy are also entered from its fast copy.
-            if pc == 0 || jumpTargets.contains(pc) || !keepsBitValues(pc - 1) || fastLoops.loop(containing: pc) != nil {
-                bitValues.removeAll()
+            if pc == 0 || jumpTargets.contains(pc) || !keepsExactIntegers(pc - 1) || fastLoops.loop(containing: pc) != nil {
+                exactIntegers.removeAll()
             }
             if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
             currentPC = pc
@@ -373,7 +385,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             if numbers.integer(d, at: pc) != nil {
                 moveInteger(a, d, at: pc)
             } else if numbers.isNumber(d, at: pc) { storeNumber(a, numberValue(d, at: pc)) } else { store(a, load(d)) }
-            bitValues[a] = bitValues[d]
+            exactIntegers[a] = exactIntegers[d]
         case .KSTR, .KCDATA:
             // FFI constants are boxed cdata the loader made, kept in the object constants.
             store(a, gcConstant(d))
@@ -668,8 +680,17 @@ final class FunctionLowering: RuntimeCodeEmitter {
             for r in registers where !known(r) {
                 self.setShadow(r, r == bReg && form.operands == .numberVariable ? q : (r == bReg ? p : q))
             }
+            // (The operands' exact integers, read before the result's store can replace one.)
+            let exact: (ExactInteger?, ExactInteger?)
+            switch form.operands {
+            case .variableNumber: exact = (self.exactOperand(register: bReg), self.exactOperand(constant: cReg))
+            case .numberVariable: exact = (self.exactOperand(constant: cReg), self.exactOperand(register: bReg))
+            case .variableVariable: exact = (self.exactOperand(register: bReg), self.exactOperand(register: cReg))
+            case .unary: exact = (nil, nil)
+            }
             let r = self.arithmetic(form.op, p, q)
             self.storeNumber(a, r)
+            self.recordExactArithmetic(form.op, a, exact.0, exact.1)
         }
     }
 

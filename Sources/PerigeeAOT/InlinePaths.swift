@@ -508,6 +508,8 @@ extension FunctionLowering {
     func lowerUpvalueGet(_ a: Int, _ d: Int) {
         let uv = loadPointerField(closurePointer, RuntimeLayout.functionUpvalues + 8 * d)
         let value = upvalueAddress(uv)
-        store(a, b.load(cx.i64, value))
+        // The fast copy of a loop stores into no stack slot (nor upvalue): its reads of
+        // upvalues (builtins kept in locals of the main chunk) are loop-invariant.
+        store(a, b.load(cx.i64, value, memory: inFastCopy ? .upvalueValue : nil))
     }
 }
