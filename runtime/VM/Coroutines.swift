@@ -194,7 +194,7 @@ extension LuaVM {
             // Frames above the body's own (a Lua body's, or those of the function a body
             // pcall protects) go on in the interpreter.
             if f.isFunction && (f.function.isLua || Int(co.pointee.base) != -FrameLayout.functionSlot) {
-                status = execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
+                status = continueCoroutine(co, resumeCount: count)
             } else {
                 // The body was a builtin that yielded (`coroutine.wrap(coroutine.yield)`): the
                 // resume's values are its results, and the coroutine returns them.
