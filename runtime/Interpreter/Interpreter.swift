@@ -114,9 +114,7 @@ extension LuaVM {
     // MARK: The interpreter run
 
     /// Enters the Lua function at `funcSlot` (its link already set to a native frame) and
-    /// runs until that frame returns. With `resumeCount`, instead continues a coroutine
-    /// stopped in a builtin (`coroutine.yield`) whose frame is at `L.base`: the top
-    /// `resumeCount` values are that builtin's results.
+    /// runs until that frame returns.
     /// With `exitBase`, the run also ends when the frame at that base returns, whatever its
     /// link (compiled code runs an interpreted callee so), and errors do not unwind past it.
     /// With `startPC`, the frame at `funcSlot + 2` is already running: execution goes on at
@@ -156,7 +154,7 @@ extension LuaVM {
     }
 
     func execute(_ L: ThreadRef, funcSlot: Int, argumentCount: Int, wanted: Int,
-                 resumeCount: Int? = nil, exitBase: Int = -1, startPC: Int? = nil,
+                 exitBase: Int = -1, startPC: Int? = nil,
                  startMultres: Int = 0) -> CallStatus {
         // Each run has its own saved PC for line hooks, as each C frame has in LuaJIT.
         let outerHookPC = hooks.previousPC
@@ -171,18 +169,38 @@ extension LuaVM {
             run.pc = UnsafePointer(run.closure.proto.pointee.bytecode + startPC)
             run.multres = startMultres
             run.syncTop()
-        } else if let count = resumeCount {
-            // Continue after the builtin that yielded: its results are the resume values.
-            run.rebase(Int(L.pointee.base))
-            run.closure = run.base[FrameLayout.functionSlot].function
-            let top = Int(L.pointee.top)
-            let stack = L.pointee.stack
-            let frameBase = run.slotIndex(run.base)
-            for i in 0..<count { stack[frameBase + i] = stack[top - count + i] }
-            if let done = run.returnFrom(0, count) { return done }
         } else if !run.enter(funcSlot + 2) {
             L.pointee.base = UInt32(funcSlot + 2)
             return runtimeError("stack overflow", L)
+        }
+        let base = rawSlots(run.base), pc = run.pc
+        withUnsafeMutablePointer(to: &run) { perigee_interpret($0, base, pc) }
+        return run.outcome
+    }
+
+    /// Continues coroutine `co`, stopped in a builtin (`coroutine.yield`) whose frame is at
+    /// `co.base`, until it yields, returns or fails: the top `count` values are that
+    /// builtin's results.
+    func continueCoroutine(_ co: ThreadRef, resumeCount count: Int) -> CallStatus {
+        // Each run has its own saved PC for line hooks, as each C frame has in LuaJIT.
+        let outerHookPC = hooks.previousPC
+        hooks.previousPC = nil
+        defer { hooks.previousPC = outerHookPC }
+
+        var run = InterpreterRun(vm: self, L: co, funcSlot: 0, argumentCount: 0, exitBase: -1, wanted: -1)
+        let frameBase = Int(co.pointee.base)
+        run.rebase(frameBase)
+        run.closure = run.base[FrameLayout.functionSlot].function
+        let from = Int(co.pointee.top) - count
+        let link = run.base[FrameLayout.linkSlot]
+        if link.isReturnPC && !co.hasOpenUpvalues(atOrAbove: frameBase) {
+            // Yield called from a Lua function (the usual case): the values go straight to
+            // the registers its call wants them in, as `returnFrom` would put them.
+            run.returnToLua(link.returnPC, from: from, count: count, frameBase: frameBase)
+        } else {
+            let stack = co.pointee.stack
+            for i in 0..<count { stack[frameBase + i] = stack[from + i] }
+            if let done = run.returnFrom(0, count) { return done }
         }
         let base = rawSlots(run.base), pc = run.pc
         withUnsafeMutablePointer(to: &run) { perigee_interpret($0, base, pc) }

@@ -57,7 +57,13 @@ import PerigeeFrontend
     if callee.isFunction && callee.function.pointee.ffid > GCFunction.builtinFFID {
         var n = Instruction(ins).rc &- 1
         if Instruction(ins).verifiedOpcode == .CALLM { n = n &+ 1 &+ s.pointee.multres }
-        if s.pointee.runFastFunctionInline(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
+        if let kind = CoroutineSwitch(id: callee.function.pointee.ffid) {
+            if s.pointee.switches(kind, r + a + 2, n) {
+                s.pointee.base = r
+                s.pointee.pc = pc
+                return s.pointee.proceed(s.pointee.switchCoroutine(kind, ins, a, n))
+            }
+        } else if s.pointee.runFastFunctionInline(callee.function, r, a, n, wanted: Instruction(ins).rb &- 1) >= 0 {
             return stay(pc, base)
         }
     }
@@ -320,7 +326,14 @@ extension InterpreterRun {
             return enter(newBase) ? nil : vm.errorAt(L, closure, currentPC(), "stack overflow")
         }
         if withVM({ f == $0.pcallFunction || f == $0.xpcallFunction }) { return protectedCall(f, newBase, n) }
-        let r = invokeBuiltin(f, newBase, n)
+        return placeBuiltinResults(invokeBuiltin(f, newBase, n), ins, funcSlot: funcSlot)
+    }
+
+    /// The builtin called by call instruction `ins` from the frame at `base` (the callee at
+    /// slot `funcSlot`) answered `r`: its results move down to the callee's register,
+    /// adjusted to what the instruction wants; a status when it failed or yielded.
+    @inline(__always) mutating func placeBuiltinResults(_ r: Int32, _ ins: UInt32, funcSlot: Int) -> CallStatus? {
+        let newBase = funcSlot + 2
         if r < 0 {
             // On a yield the coroutine stops here; `resume` continues it by returning from
             // this builtin frame.
@@ -328,7 +341,7 @@ extension InterpreterRun {
             errorFrameBase = newBase
             return .error
         }
-        rebase(newBase - 2 - a)
+        rebase(funcSlot - Instruction(ins).ra)
         let wanted = Instruction(ins).rb - 1
         let top = Int(L.pointee.top)
         let count = Int(r)

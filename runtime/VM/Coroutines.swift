@@ -8,6 +8,22 @@ enum CoroutineState: UInt8 {
     case none = 0, fresh, suspended, running, normal, dead
 }
 
+/// The coroutine builtins a call instruction runs without calling their entry
+/// (Interpreter/CoroutineSwitches.swift): `coroutine.resume`, `coroutine.yield` and the
+/// functions `coroutine.wrap` makes carry these ids. They lie above every `FastFunction` and
+/// `FastBuiltin` id, so compiled code and the fast-function paths, which know only those,
+/// call them as any other builtin.
+enum CoroutineSwitch: UInt8 {
+    case resume = 0xf0, yield, wrapped
+
+    /// The switch with id `id`, or nil (a case is stored as its index, as `FastBuiltin`).
+    @inline(__always) init?(id: UInt8) {
+        let index = id &- CoroutineSwitch.resume.rawValue
+        guard index <= CoroutineSwitch.wrapped.rawValue &- CoroutineSwitch.resume.rawValue else { return nil }
+        self = unsafeBitCast(index, to: CoroutineSwitch.self)
+    }
+}
+
 extension UnsafeMutablePointer where Pointee == GCThread {
     var coroutineState: CoroutineState {
         get { CoroutineState(rawValue: pointee.status) ?? .none }
@@ -31,23 +47,19 @@ extension LuaVM {
             co.coroutineState = .fresh
             return c.results(Value(thread: co))
         }
-        register("resume", in: C) { raw in
+        let resume = register("resume", in: C) { raw in
             let c = BuiltinCall(raw, "resume")
             guard c.arg(1).isThread else { return c.argumentError(1, "coroutine expected") }
-            let co = c.arg(1).thread
-            let base = Int(c.L.pointee.base)
-            _ = c.L.ensureStack(2, c.vm.g)
+            let (L, co) = (c.L, c.arg(1).thread)
             // Without reference counting: this runs at every switch.
-            return LuaVM.withCurrent { $0.resume(c.L, co, from: base + 1, count: max(c.count - 1, 0), withStatus: true).1 }
+            return LuaVM.withCurrent { $0.resumeBuiltin(L, co) }
         }
-        register("yield", in: C) { raw in
-            let c = BuiltinCall(raw, "yield")
-            // Without reference counting: this runs at every switch.
-            let yieldable = LuaVM.withCurrent { vm in
-                c.L != vm.mainThread && vm.resumeDepth(of: c.L).map { vm.canYield(c.L, resumedAt: $0) } ?? false
-            }
-            return yieldable ? builtinYield : c.error("attempt to yield across C-call boundary")
+        resume.pointee.ffid = CoroutineSwitch.resume.rawValue
+        let yield = register("yield", in: C) { raw in
+            let L = raw.assumingMemoryBound(to: GCThread.self)
+            return LuaVM.withCurrent { $0.yieldBuiltin(L) }
         }
+        yield.pointee.ffid = CoroutineSwitch.yield.rawValue
         register("status", in: C) { raw in
             let c = BuiltinCall(raw, "status")
             guard c.arg(1).isThread else { return c.argumentError(1, "coroutine expected") }
@@ -77,25 +89,54 @@ extension LuaVM {
             co.coroutineState = .fresh
             c.push(Value(thread: co))  // anchored while the wrapper is made
             guard let wrapper = vm.g.newBuiltin({ raw in
-                let c = BuiltinCall(raw, "wrap")
-                let callee = c.L.pointee.stack[Int(c.L.pointee.base) + FrameLayout.functionSlot].function
-                let co = callee.upvalueValues[0].thread
-                // Resuming a dead wrapper is the caller's mistake: the message gets its position.
-                if co.coroutineState == .dead { return c.error("cannot resume dead coroutine") }
-                _ = c.L.ensureStack(2, c.vm.g)
-                let (ok, n) = LuaVM.withCurrent { $0.resume(c.L, co, from: Int(c.L.pointee.base), count: c.count, withStatus: false) }
-                if !ok {
-                    c.vm.errorValue = c.vm.callerMessage(c.L, c.L.pointee.stack[Int(c.L.pointee.top) - 1])
-                    return builtinError
-                }
-                return n
+                let L = raw.assumingMemoryBound(to: GCThread.self)
+                let callee = L.pointee.stack[Int(L.pointee.base) + FrameLayout.functionSlot].function
+                return LuaVM.withCurrent { $0.resumeWrapped(L, callee.upvalueValues[0].thread) }
             }, upvalueCount: 1, env: vm.globals) else {
                 vm.errorValue = vm.memoryErrorValue
                 return builtinError
             }
             wrapper.setUpvalue(0, Value(thread: co), vm.g)
+            wrapper.pointee.ffid = CoroutineSwitch.wrapped.rawValue
             return c.results(Value(function: wrapper))
         }
+    }
+
+    /// `coroutine.resume(co, ...)` on the frame at `L.base` (`co` is its first argument):
+    /// pushes true and the values `co` yielded or returned, or false and the error.
+    func resumeBuiltin(_ L: ThreadRef, _ co: ThreadRef) -> Int32 {
+        let base = Int(L.pointee.base)
+        let count = max(Int(L.pointee.top) - base - 1, 0)
+        _ = L.ensureStack(2, g)
+        return resume(L, co, from: base + 1, count: count, withStatus: true).1
+    }
+
+    /// A `coroutine.wrap` function's call on the frame at `L.base`, resuming `co`: pushes
+    /// the values `co` yielded or returned, or raises its error as the caller's.
+    func resumeWrapped(_ L: ThreadRef, _ co: ThreadRef) -> Int32 {
+        // Resuming a dead wrapper is the caller's mistake: the message gets its position.
+        if co.coroutineState == .dead {
+            setError(currentPosition(L, level: 1) + "cannot resume dead coroutine")
+            return builtinError
+        }
+        let base = Int(L.pointee.base)
+        let count = Int(L.pointee.top) - base
+        _ = L.ensureStack(2, g)
+        let (ok, n) = resume(L, co, from: base, count: count, withStatus: false)
+        if !ok {
+            errorValue = callerMessage(L, L.pointee.stack[Int(L.pointee.top) - 1])
+            return builtinError
+        }
+        return n
+    }
+
+    /// `coroutine.yield(...)` on the frame at `L.base`: `builtinYield`, which ends the
+    /// coroutine's run with this frame (its arguments the yielded values) left for the
+    /// next resume, or the error when a native call is in the way.
+    func yieldBuiltin(_ L: ThreadRef) -> Int32 {
+        if L != mainThread, let depth = resumeDepth(of: L), canYield(L, resumedAt: depth) { return builtinYield }
+        setError(currentPosition(L, level: 1) + "attempt to yield across C-call boundary")
+        return builtinError
     }
 
     func statusName(_ co: ThreadRef, from L: ThreadRef) -> String {
@@ -137,7 +178,8 @@ extension LuaVM {
         if L.coroutineState == .running { L.coroutineState = .normal }
         let previous = g.pointee.currentThread
         g.pointee.currentThread = co
-        resumeStack.append((co, nativeDepth))
+        let outerDepth = resumedAtDepth
+        resumedAtDepth = nativeDepth
         let status: CallStatus
         if state == .fresh {
             let body = co.pointee.stack[0]
@@ -152,7 +194,7 @@ extension LuaVM {
             // Frames above the body's own (a Lua body's, or those of the function a body
             // pcall protects) go on in the interpreter.
             if f.isFunction && (f.function.isLua || Int(co.pointee.base) != -FrameLayout.functionSlot) {
-                status = execute(co, funcSlot: 0, argumentCount: 0, wanted: -1, resumeCount: count)
+                status = continueCoroutine(co, resumeCount: count)
             } else {
                 // The body was a builtin that yielded (`coroutine.wrap(coroutine.yield)`): the
                 // resume's values are its results, and the coroutine returns them.
@@ -163,7 +205,7 @@ extension LuaVM {
             nativeDepth -= 1
         }
         g.pointee.currentThread = previous
-        resumeStack.removeLast()
+        resumedAtDepth = outerDepth
         if L.coroutineState == .normal { L.coroutineState = .running }
 
         switch status {
@@ -202,9 +244,8 @@ extension LuaVM {
         L.pointee.top += 1
     }
 
-    /// The interpreter nesting depth at which `co` was resumed, if it is running.
-    func resumeDepth(of co: ThreadRef) -> Int? {
-        guard let last = resumeStack.last, last.0 == co else { return nil }
-        return last.1
+    /// The native nesting depth at which `co` was resumed, if it is the running coroutine.
+    @inline(__always) func resumeDepth(of co: ThreadRef) -> Int? {
+        co == g.pointee.currentThread && co != mainThread ? resumedAtDepth : nil
     }
 }

@@ -27,10 +27,11 @@ public final class LuaVM {
     /// Set when `string` could not make a string, while a builtin runs.
     var stringAllocationFailed = false
     let maxNativeDepth = 190
-    /// The running coroutines, innermost last, each with the interpreter nesting depth at
-    /// which it was resumed; a yield is allowed only at that depth (otherwise a native frame
-    /// is in the way).
-    var resumeStack: [(ThreadRef, Int)] = []
+    /// The native nesting depth at which the running coroutine (`g.currentThread`, unless
+    /// that is the main thread) was resumed; a yield is allowed only at that depth (otherwise
+    /// a native frame is in the way). Each resume keeps the outer coroutine's on the native
+    /// stack and puts it back, so a switch allocates nothing.
+    var resumedAtDepth = 0
     /// Loop and function-entry counters; the JIT installs `hotCounters.onHot`.
     public var hotCounters = HotCounters()
     /// The compiled traces and the recorder's door (runtime/Interpreter/Traces.swift).
@@ -170,9 +171,16 @@ public final class LuaVM {
     /// A builtin whose string could not be made (`string` answered "not enough memory" in
     /// its place) fails with that error here, whatever it did with the stand-in.
     @inline(__always) func enterBuiltin(_ f: FunctionRef, _ L: ThreadRef) -> Int32 {
+        runBuiltin { f.entry(UnsafeMutableRawPointer(L)) }
+    }
+
+    /// Runs `body`, a builtin's work (its entry, or the library function the interpreter
+    /// calls directly for it), with what every builtin call gets: a string allocation that
+    /// failed becomes a memory error, and a GC step due is taken at its return.
+    @inline(__always) func runBuiltin(_ body: () -> Int32) -> Int32 {
         let outer = stringAllocationFailed
         stringAllocationFailed = false
-        var r = f.entry(UnsafeMutableRawPointer(L))
+        var r = body()
         if stringAllocationFailed && r >= 0 {
             errorValue = memoryErrorValue
             r = builtinError
