@@ -481,6 +481,40 @@ __attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const ui
     DISPATCH(next);
 }
 
+// The `bit` operations (fast-function ids `tobit` to `ror`, ObjectLayout.h) on number
+// arguments, as NumericFastFunction.result computes them (runtime/Interpreter/
+// NumericFastFunctions.swift, BitLibrary.swift): 1 and the result in `out`, or 0 when the
+// Swift path must answer (too few arguments, one that is not a number).
+static inline int32_t to_bit(double d) { return (int32_t)(uint32_t)bits_of(d + 6755399441055744.0); }
+static inline int bit_result(uint8_t id, const uint64_t *args, int64_t n, double *out) {
+    if (n < 1 || !is_number(args[0])) return 0;
+    int32_t x = to_bit(number_of(args[0]));
+    uint32_t u = (uint32_t)x;
+    switch (id) {
+    case PERIGEE_FF_TOBIT: *out = x; return 1;
+    case PERIGEE_FF_BNOT: *out = ~x; return 1;
+    case PERIGEE_FF_BSWAP: *out = (int32_t)__builtin_bswap32(u); return 1;
+    case PERIGEE_FF_BAND: case PERIGEE_FF_BOR: case PERIGEE_FF_BXOR:
+        for (int64_t i = 1; i < n; i++) {
+            if (!is_number(args[i])) return 0;
+            int32_t y = to_bit(number_of(args[i]));
+            x = id == PERIGEE_FF_BAND ? (x & y) : id == PERIGEE_FF_BOR ? (x | y) : (x ^ y);
+        }
+        *out = x;
+        return 1;
+    }
+    if (n < 2 || !is_number(args[1])) return 0;
+    uint32_t k = (uint32_t)to_bit(number_of(args[1])) & 31;
+    switch (id) {
+    case PERIGEE_FF_LSHIFT: *out = (int32_t)(u << k); return 1;
+    case PERIGEE_FF_RSHIFT: *out = (int32_t)(u >> k); return 1;
+    case PERIGEE_FF_ARSHIFT: *out = x >> k; return 1;
+    case PERIGEE_FF_ROL: *out = (int32_t)((u << k) | (u >> ((32 - k) & 31))); return 1;
+    case PERIGEE_FF_ROR: *out = (int32_t)((u >> k) | (u << ((32 - k) & 31))); return 1;
+    }
+    return 0;
+}
+
 #define CALL_STUB(name, argument_count) \
     static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
         uint64_t *r = base + RA(ins); \
@@ -514,6 +548,13 @@ __attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const ui
                     NEXT(frame, code + 1); \
                 } \
             } else if (id != 0 && perigee_numeric_calls && perigee_is_numeric_fast_function(id)) { \
+                double result; \
+                if ((uint8_t)(id - PERIGEE_FF_TOBIT) <= PERIGEE_FF_ROR - PERIGEE_FF_TOBIT && RB(ins) >= 2 \
+                    && bit_result(id, r + 2, (argument_count), &result)) { \
+                    r[0] = bits_of(result); \
+                    for (uint32_t i = 1; i + 1 < RB(ins); i++) r[i] = PERIGEE_NIL_BITS; \
+                    NEXT(base, pc); \
+                } \
                 __attribute__((musttail)) return stub_call_numeric(base, pc, ins); \
             } \
         } \

@@ -89,6 +89,16 @@ extension FunctionLowering {
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
         store(a - FrameLayout.functionSlot + FrameLayout.linkSlot, returnLink(bytecodeAddress: bytecodeAddress, pc: pc))
         let funcSlot = b.add(base, i64(a))
+        // A function calling itself (`fib(n - 1)`, its known callee is its own code): when the
+        // callee is the running closure, the direct call needs none of the callee's fields.
+        var selfCall: (status: LLVMValueRef, block: LLVMBasicBlockRef)?
+        if callsItself(pc) {
+            let own = newBlock("self"), other = newBlock("other")
+            b.condBr(b.icmp(LLVMIntEQ, b.ptrToInt(f, cx.i64), b.ptrToInt(closurePointer, cx.i64)), own, other)
+            b.position(atEndOf: own)
+            selfCall = (b.call(rt.functionType, function, [thread, calleeBase(funcSlot), n]), own)
+            b.position(atEndOf: other)
+        }
         b.condBr(isLuaFunction(f), lua, builtin)
         // A builtin with a fast-function id runs its common case without a frame; others
         // (and pcall) run through the runtime's frame runner, with no other work.
@@ -109,8 +119,12 @@ extension FunctionLowering {
         let entry = b.insertBlock!
         let loop = newBlock("tailcalls"), again = newBlock("again"), other = newBlock("other"), results = newBlock("results")
         b.br(loop)
+        if let selfCall {
+            b.position(atEndOf: selfCall.block)
+            b.br(loop)
+        }
         b.position(atEndOf: loop)
-        let status = b.phi(cx.i64, [(first, entry)], "status")
+        let status = b.phi(cx.i64, [(first, entry)] + (selfCall.map { [($0.status, $0.block)] } ?? []), "status")
         let isTail = b.icmp(LLVMIntEQ, status, i64(CompiledStatus.tailCall))
         let check = newBlock("next")
         b.condBr(isTail, check, results)
@@ -178,6 +192,15 @@ extension FunctionLowering {
         }
         b.br(computed)
         b.position(atEndOf: computed)
+    }
+
+    /// Whether the call at `pc` is known to call this very function (KnownCallees, or the
+    /// profile's one target): a recursive call. Not in functions with a generic version,
+    /// which replaces this code as the closure's entry once speculation failed.
+    func callsItself(_ pc: Int) -> Bool {
+        guard let symbol = guidance?.luaTargets[pc] ?? knownTargets[pc], !generic,
+              !FunctionLowering.hasGenericVersion(proto, guidance) else { return false }
+        return rt.module.function(named: symbol) == function
     }
 
     /// CALL/CALLM through `perigee_call`.

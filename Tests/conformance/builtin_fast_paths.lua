@@ -220,3 +220,24 @@ local nums = {}
 for i = 1, 40 do nums[#nums + 1] = bit.rol(i, i) + math.floor(i / 3) + math.abs(-i) end
 print(table.concat(nums, " ", 1, 10), nums[40])
 print(err(function() local r = math.max(pair(), "x") return r end))
+
+-- Every bit operation from a call instruction with number arguments: large and negative
+-- values, shift counts past 31, extra arguments, results wanted twice, and arguments that
+-- leave the fast path (numeric strings, too few, a table).
+local ops = { "tobit", "bnot", "bswap", "band", "bor", "bxor", "lshift", "rshift", "arshift", "rol", "ror" }
+local values = { 0, 1, -1, 255, 2^31, 2^32 + 5, -2^31 - 1, 2^40 + 2^33 + 7, 1.5, -2.5, 0x7fffffff, 33 }
+local lines = {}
+for _, name in ipairs(ops) do
+  local f = bit[name]
+  local acc = {}
+  for i = 1, #values do
+    local x, y = values[i], values[#values + 1 - i]
+    local r1, r2 = f(x, y)
+    acc[#acc + 1] = tostring(r1) .. (r2 == nil and "" or "?")
+    acc[#acc + 1] = tostring(f(x, y, 3, 12))
+  end
+  lines[#lines + 1] = name .. " " .. table.concat(acc, ",")
+end
+print(table.concat(lines, "\n"))
+print(bit.band(7, "3"), bit.lshift("2", 3), bit.bxor(1, 2, "4"), err(function() return bit.rol(1) end))
+print(err(function() return bit.bor(1, {}) end), err(function() return bit.band() end))

@@ -186,3 +186,11 @@ local b1 = counter()
 b1(); b1()
 print("upvalue", counter()(), b1())
 print("ok")
+
+-- Resuming a coroutine in the normal state (it resumed the one running): luajit calls it running.
+local outer
+outer = coroutine.create(function()
+  local inner = coroutine.create(function() return coroutine.resume(outer) end)
+  return coroutine.resume(inner)
+end)
+print("normal", coroutine.resume(outer))

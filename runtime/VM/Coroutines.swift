@@ -165,7 +165,8 @@ extension LuaVM {
         case .dead, .none:
             return fail(string("cannot resume dead coroutine"))
         case .running, .normal:
-            return fail(string(co == L ? "cannot resume running coroutine" : "cannot resume non-suspended coroutine"))
+            // LuaJIT says "running" for a coroutine in the normal state too.
+            return fail(string("cannot resume running coroutine"))
         case .fresh, .suspended:
             break
         }
