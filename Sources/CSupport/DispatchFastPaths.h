@@ -472,8 +472,9 @@ static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_i
 
 // CALL and CALLM of a Lua function with a FUNCF header (fixed parameters, all passed; no
 // native code) whose frame fits the stack: the frame is set up as `enterLuaFunction` and
-// FUNCF set it up, and the callee's second instruction runs. A numeric fast function goes
-// straight to `callNumeric`. Anything else goes to the handler. (Macros, not functions: a
+// FUNCF set it up, and the callee's second instruction runs. A `bit` operation on numbers
+// wanting one result or more is answered here (`bit_result`); another numeric fast function
+// goes straight to `callNumeric`. Anything else goes to the handler. (Macros, not functions: a
 // guaranteed tail call needs the stub's own signature.)
 PerigeeStep perigee_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins);
 __attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins) {
