@@ -241,3 +241,21 @@ end
 print(table.concat(lines, "\n"))
 print(bit.band(7, "3"), bit.lshift("2", 3), bit.bxor(1, 2, "4"), err(function() return bit.rol(1) end))
 print(err(function() return bit.bor(1, {}) end), err(function() return bit.band() end))
+
+-- The math fast functions from a call instruction: signed zeros and NaN through min and max
+-- (luajit's order), many arguments, results wanted twice, and arguments that leave the fast
+-- path (numeric strings, none, a table).
+local nan, mz = 0 / 0, -0.0
+local function show(x) return x ~= x and "nan" or (x == 0 and 1 / x < 0) and "-0" or tostring(x) end
+local out = {}
+for _, x in ipairs({ 0, mz, 1.5, -2.5, 1e300, -1e-300, 3 }) do
+  local s, t = math.sqrt(x), math.abs(x)
+  local f1, f2 = math.floor(x)
+  out[#out + 1] = table.concat({ show(s), show(t), show(f1), tostring(f2), show(math.ceil(x)), show(math.sin(x)),
+    show(math.cos(x)), show(math.tan(x)), show(math.exp(x)) }, " ")
+end
+print(table.concat(out, "\n"))
+print(show(math.min(0, mz)), show(math.min(mz, 0)), show(math.max(0, mz)), show(math.max(mz, 0)),
+  show(math.min(nan, 1)), show(math.min(1, nan)), show(math.max(nan, 1, 2)), show(math.min(5, 3, 9, -1, 4)))
+print(math.floor("2.5"), math.max(1, "7"), math.sqrt("16"), err(function() return math.abs() end),
+  err(function() return math.min(1, {}) end))
