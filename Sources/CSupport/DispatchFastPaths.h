@@ -472,10 +472,9 @@ static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_i
 
 // CALL and CALLM of a Lua function with a FUNCF header (fixed parameters, all passed; no
 // native code) whose frame fits the stack: the frame is set up as `enterLuaFunction` and
-// FUNCF set it up, and the callee's second instruction runs. A `bit` operation or one of
-// the common `math` functions on numbers, wanting one result or more, is answered here
-// (`bit_result`, `math_result`); another numeric fast function goes straight to
-// `callNumeric`. Anything else goes to the handler. (Macros, not functions: a
+// FUNCF set it up, and the callee's second instruction runs. A `bit` operation goes to
+// `stub_call_bit`, another numeric fast function straight to `callNumeric`. Anything else
+// goes to the handler. (Macros, not functions: a
 // guaranteed tail call needs the stub's own signature.)
 PerigeeStep perigee_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins);
 __attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins) {
@@ -517,31 +516,21 @@ static inline int bit_result(uint8_t id, const uint64_t *args, int64_t n, double
     return 0;
 }
 
-// The `math` fast functions (ids `sqrt` to `fmod`, ObjectLayout.h) on number arguments, as
-// NumericFastFunction.result computes them: the C function a builtin keeps in its first
-// upvalue where it has one, LuaJIT's rule for `min` and `max` (the value so far stays only
-// when strictly better). 1 and the result in `out`, or 0 for the Swift path.
-static inline int math_result(uint8_t id, const char *f, const uint64_t *args, int64_t n, double *out) {
-    if (n < 1 || !is_number(args[0])) return 0;
-    double x = number_of(args[0]);
-    double (*unary)(double) = (double (*)(double))object_of(FIELD(uint64_t, f, PERIGEE_FUNCTION_UPVALUES));
-    switch (id) {
-    case PERIGEE_FF_SQRT: *out = __builtin_sqrt(x); return 1;
-    case PERIGEE_FF_ABS: *out = __builtin_fabs(x); return 1;
-    case PERIGEE_FF_FLOOR: case PERIGEE_FF_CEIL: case PERIGEE_FF_SIN: case PERIGEE_FF_COS: case PERIGEE_FF_TAN:
-    case PERIGEE_FF_EXP:
-        *out = unary(x);
-        return 1;
-    case PERIGEE_FF_MIN: case PERIGEE_FF_MAX:
-        for (int64_t i = 1; i < n; i++) {
-            if (!is_number(args[i])) return 0;
-            double y = number_of(args[i]);
-            x = (id == PERIGEE_FF_MIN ? x < y : x > y) ? x : y;
-        }
-        *out = x;
-        return 1;
+// A `bit` operation called by CALL/CALLM `ins`: on numbers, wanting one result or more, it is
+// answered here; anything else goes to `callNumeric`. Out of line, so that the call stubs'
+// path into Lua functions keeps its short code.
+__attribute__((noinline)) static void stub_call_bit(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t *r = base + RA(ins);
+    uint8_t id = FIELD(uint8_t, object_of(r[0]), PERIGEE_FUNCTION_FFID);
+    int64_t n = (int64_t)RC(ins) - 1;
+    if ((ins & 0xff) == OP_CALLM) n += 1 + FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET);
+    double result;
+    if (RB(ins) >= 2 && bit_result(id, r + 2, n, &result)) {
+        r[0] = bits_of(result);
+        for (uint32_t i = 1; i + 1 < RB(ins); i++) r[i] = PERIGEE_NIL_BITS;
+        NEXT(base, pc);
     }
-    return 0;
+    __attribute__((musttail)) return stub_call_numeric(base, pc, ins);
 }
 
 #define CALL_STUB(name, argument_count) \
@@ -577,13 +566,8 @@ static inline int math_result(uint8_t id, const char *f, const uint64_t *args, i
                     NEXT(frame, code + 1); \
                 } \
             } else if (id != 0 && perigee_numeric_calls && perigee_is_numeric_fast_function(id)) { \
-                double result; \
-                if (RB(ins) >= 2 && ((uint8_t)(id - PERIGEE_FF_TOBIT) <= PERIGEE_FF_ROR - PERIGEE_FF_TOBIT \
-                        ? bit_result(id, r + 2, (argument_count), &result) \
-                        : math_result(id, f, r + 2, (argument_count), &result))) { \
-                    r[0] = bits_of(result); \
-                    for (uint32_t i = 1; i + 1 < RB(ins); i++) r[i] = PERIGEE_NIL_BITS; \
-                    NEXT(base, pc); \
+                if ((uint8_t)(id - PERIGEE_FF_TOBIT) <= PERIGEE_FF_ROR - PERIGEE_FF_TOBIT) { \
+                    __attribute__((musttail)) return stub_call_bit(base, pc, ins); \
                 } \
                 __attribute__((musttail)) return stub_call_numeric(base, pc, ins); \
             } \

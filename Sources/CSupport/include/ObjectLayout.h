@@ -93,20 +93,7 @@
 
 // The numeric fast functions (runtime/Interpreter/NumericFastFunctions.swift): their ids
 // are two ranges, `sqrt` to `fmod` and `mathUnary` to `ror`.
-// The math fast functions' ids (`FastFunction.sqrt` to `.fmod`, in this order) and the
-// `bit` operations' (`FastBuiltin.tobit` to `.ror`).
-#define PERIGEE_FF_SQRT 2
-#define PERIGEE_FF_FLOOR 3
-#define PERIGEE_FF_CEIL 4
-#define PERIGEE_FF_ABS 5
-#define PERIGEE_FF_SIN 6
-#define PERIGEE_FF_COS 7
-#define PERIGEE_FF_TAN 8
-#define PERIGEE_FF_EXP 9
-#define PERIGEE_FF_LOG 10
-#define PERIGEE_FF_MIN 11
-#define PERIGEE_FF_MAX 12
-#define PERIGEE_FF_FMOD 13
+// The `bit` operations' ids (`FastBuiltin.tobit` to `.ror`, in this order).
 #define PERIGEE_FF_TOBIT 19
 #define PERIGEE_FF_BNOT 20
 #define PERIGEE_FF_BSWAP 21
