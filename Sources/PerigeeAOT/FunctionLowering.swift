@@ -36,10 +36,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// With a profile: also functions whose arithmetic met other values in the recorded run.
     static func hasGenericVersion(_ proto: Prototype, _ guidance: FunctionGuidance? = nil) -> Bool {
         guard !isCompact(proto) else { return false }
-        // (In FFI code with 64-bit integer constants, arithmetic on cdata is the integer
-        // paths' work, which compute whatever they meet: no reason for a generic version.)
-        if let guidance, !guidance.otherArithmetic.isEmpty,
-           !(proto.flags.contains(.usesFFI) && computesWithInteger64(proto)) { return true }
+        if let guidance, !guidance.otherArithmetic.isEmpty { return true }
         return NumberInference.indexesArithmeticResults(proto)
             && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto, guidance)))
     }

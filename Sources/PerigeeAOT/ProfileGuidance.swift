@@ -59,13 +59,18 @@ public final class ProgramGuidance {
             return nil
         }
         var g = FunctionGuidance()
+        let integerPaths = proto.flags.contains(.usesFFI) && FunctionLowering.computesWithInteger64(proto)
         for pc in profile.sites.keys.sorted() {
             let site = profile.sites[pc]!
             let ins = proto.bytecode[pc]
             let op = ins.opcode
             if op.arithmetic != nil && op != .POW {
                 let seen = site.first.union(site.second)
-                if !seen.subtracting(.number).isEmpty {
+                if !seen.subtracting(.number).isEmpty && integerPaths && seen.subtracting([.number, .cdata]).isEmpty {
+                    // FFI code with 64-bit integer constants computes whatever it meets on its
+                    // integer paths, cdata included: a generic version would only be slower.
+                    note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): computed by the 64-bit integer paths, no generic version", false)
+                } else if !seen.subtracting(.number).isEmpty {
                     g.otherArithmetic.append(pc)
                     note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): generic version besides the speculative one", true)
                 }

@@ -197,6 +197,29 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(String(decoding: result.out, as: UTF8.self), "208908\tHELLO WORLD\n80\tU\n80\t2\ntrue\t7\n")
     }
 
+    /// FFI code with 64-bit integer constants computes cdata arithmetic on its integer paths:
+    /// the profile's record of arithmetic on cdata gives it no generic version (which would
+    /// box every 64-bit value), and the executable's answers stay luajit's.
+    func testIntegerArithmeticOnCDataGetsNoGenericVersion() throws {
+        try write("h64.lua", """
+            local ffi = require("ffi")
+            local h = 0xcbf29ce484222325ULL
+            for i = 1, 3000 do h = (h ~= 0ULL and h or 1ULL) * 0x100000001b3ULL + i end
+            local s = 5LL
+            for i = 1, 100 do s = s * 3 - i end
+            print(h, s, tostring(h % 1000ULL))
+            """)
+        XCTAssertEqual(try runPerigee(["profile", "-o", "h64.profile", "h64.lua"], in: work).status, 0)
+        let build = try runPerigee(["build", "h64.lua", "--profile", "h64.profile", "--profile-report", "-o", "h64"], in: work)
+        XCTAssertEqual(build.status, 0, build.err)
+        let report = String(decoding: build.out, as: UTF8.self)
+        XCTAssertTrue(report.contains("computed by the 64-bit integer paths, no generic version"), report)
+        XCTAssertFalse(report.contains("generic version besides"), report)
+        let result = try runProgram(work.appendingPathComponent("h64").path, [], in: work)
+        let interpreted = try runPerigee(["-joff", "h64.lua"], in: work)
+        XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: interpreted.out, as: UTF8.self))
+    }
+
     func testMergeAddsCountsAndKeepsEachTraceOnce() throws {
         try write("loop.lua", "local s = 0 for i = 1, 1000 do if i % 2 == 0 then s = s + i end end print(s)")
         // (hotloop=1 and no compile budget: the same traces form at the same moment in both
