@@ -474,8 +474,8 @@ static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_i
 // native code) whose frame fits the stack: the frame is set up as `enterLuaFunction` and
 // FUNCF set it up, and the callee's second instruction runs. A `bit` operation goes to
 // `stub_call_bit`, another numeric fast function straight to `callNumeric`. Anything else
-// goes to the handler. (Macros, not functions: a
-// guaranteed tail call needs the stub's own signature.)
+// goes to the handler. (Macros, not functions: a guaranteed tail call needs the stub's own
+// signature.)
 PerigeeStep perigee_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins);
 __attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     PerigeeStep next = perigee_call_numeric(base, pc, ins);

@@ -41,6 +41,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
             && NumberInference.speculates(proto, NumberInference(proto, numericCalls: numericCalls(proto, guidance)))
     }
 
+    /// Whether this function has a generic version (asked once, by its recursive calls).
+    lazy var hasGenericVersion = FunctionLowering.hasGenericVersion(proto, guidance)
+
     /// Whether `proto` has 64-bit integer constants (`1LL`, `0xffULL`): its lowering tracks
     /// unboxed 64-bit integers (Integer64Paths), and its arithmetic on operands of unknown
     /// kinds computes whatever it meets instead of speculating on numbers. Other functions of

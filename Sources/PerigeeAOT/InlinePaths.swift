@@ -198,8 +198,7 @@ extension FunctionLowering {
     /// profile's one target): a recursive call. Not in functions with a generic version,
     /// which replaces this code as the closure's entry once speculation failed.
     func callsItself(_ pc: Int) -> Bool {
-        guard let symbol = guidance?.luaTargets[pc] ?? knownTargets[pc], !generic,
-              !FunctionLowering.hasGenericVersion(proto, guidance) else { return false }
+        guard let symbol = guidance?.luaTargets[pc] ?? knownTargets[pc], !generic, !hasGenericVersion else { return false }
         return rt.module.function(named: symbol) == function
     }
 

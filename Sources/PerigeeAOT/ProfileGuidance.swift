@@ -66,11 +66,13 @@ public final class ProgramGuidance {
             let op = ins.opcode
             if op.arithmetic != nil && op != .POW {
                 let seen = site.first.union(site.second)
-                if !seen.subtracting(.number).isEmpty && integerPaths && seen.subtracting([.number, .cdata]).isEmpty {
+                if seen.subtracting(.number).isEmpty {
+                    // numbers only: the speculative code's case
+                } else if integerPaths && seen.isSubset(of: [.number, .cdata]) {
                     // FFI code with 64-bit integer constants computes whatever it meets on its
                     // integer paths, cdata included: a generic version would only be slower.
                     note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): computed by the 64-bit integer paths, no generic version", false)
-                } else if !seen.subtracting(.number).isEmpty {
+                } else {
                     g.otherArithmetic.append(pc)
                     note(pc, "arithmetic met \(ProfileFormat.typesText(seen)): generic version besides the speculative one", true)
                 }
