@@ -33,6 +33,9 @@ struct FastLoops {
         /// Registers the body (or the FORL) may write: the fast copy keeps them in LLVM
         /// values and writes them to their slots where it leaves.
         let written: [Int]
+        /// The upvalues the body reads (UGET): read once on entry to the fast copy, which
+        /// runs no code that could store into one (no USETs, no calls).
+        let upvalues: [Int]
         /// The body and the FORL: the instructions lowered twice.
         var body: ClosedRange<Int> { (fori + 1)...forl }
     }
@@ -86,7 +89,8 @@ struct FastLoops {
             })
             let invariant = tables.filter { r in !body.contains { code[$0].mayWrite(r) } }.sorted()
             let written = (0..<Int(proto.frameSize)).filter { r in body.contains { code[$0].mayWrite(r) } }
-            let loop = Loop(fori: fori, forl: forl, invariantTables: invariant, written: written)
+            let upvalues = Set(body.compactMap { code[$0].opcode == .UGET ? code[$0].rd : nil }).sorted()
+            let loop = Loop(fori: fori, forl: forl, invariantTables: invariant, written: written, upvalues: upvalues)
             for pc in loop.body { owner[pc] = loops.count }
             loops.append(loop)
         }
@@ -151,6 +155,9 @@ extension FunctionLowering {
     /// In the fast copy: the invariant table in register r, read on entry.
     func invariantTable(_ r: Int) -> FastLoops.InvariantTable? { inFastCopy ? invariantTables[r] : nil }
 
+    /// In the fast copy: the value of upvalue `d`, read on entry.
+    func invariantUpvalue(_ d: Int) -> LLVMValueRef? { inFastCopy ? invariantUpvalues[d] : nil }
+
     /// Reads the invariant tables of `loop` (in its fast entry block): when one of those
     /// registers holds no table, this run of the loop goes to the slow copy, so the fast
     /// copy tests no table operand's type.
@@ -172,6 +179,7 @@ extension FunctionLowering {
     /// (true); in the ordinary lowering does nothing (false), and the slow path is lowered.
     func leaveFastCopy(at pc: Int) -> Bool {
         guard inFastCopy else { return false }
+        chargeLeafCalls(before: pc)
         writeDeferredSlots(liveAt: pc)
         b.br(ordinaryBlock(pc))
         return true
@@ -228,9 +236,11 @@ extension FunctionLowering {
                 deferredSlots[r] = registerValues[r]!
             }
             readInvariantTables(loop)
+            invariantUpvalues = Dictionary(uniqueKeysWithValues: loop.upvalues.map { ($0, upvalueValue($0)) })
+            checkLeafCallees(loop)
             b.br(fastBlock(loop.fori + 1))
             inFastCopy = true
-            defer { inFastCopy = false; deferredSlots = [:] }
+            defer { inFastCopy = false; deferredSlots = [:]; invariantUpvalues = [:]; checkedLeafCalls = []; foldedLeafCalls = [] }
             for pc in loop.body {
                 b.position(atEndOf: fastBlock(pc))
                 // Every way out of an instruction of the fast copy but its inline path leaves
@@ -241,7 +251,7 @@ extension FunctionLowering {
                 if let debug, let debugScope, pc < proto.lines.count { debug.setLine(b, Int(proto.lines[pc]), in: debugScope) }
                 currentPC = pc
                 boxEscapingRegisters(pc)
-                if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost, pc) }
+                if let cost = proto.bytecode[pc].budgetCost { chargeBudget(cost + foldedLeafCalls.count, pc) }
                 if lowerInstruction(pc) { b.br(block(pc + 1)) }
             }
         }

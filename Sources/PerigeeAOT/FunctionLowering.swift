@@ -68,13 +68,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
                       debug: DebugInfoBuilder? = nil) -> (LLVMValueRef, LLVMValueRef?) {
         let main = FunctionLowering(job.proto, rt, name: job.name, generic: job.genericOnly, shared: shared,
                                     cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
-                                    debug: debug)
+                                    numericLeaves: job.numericLeaves, debug: debug)
         main.lower()
         if job.inlined { rt.module.addAttribute("alwaysinline", to: main.function) }
         guard job.generic else { return (main.function, nil) }
         let generic = FunctionLowering(job.proto, rt, name: job.genericName, generic: true, shared: shared,
                                        cdataPaths: job.cdataPaths, guidance: job.guidance, knownTargets: job.knownTargets,
-                                       debug: debug)
+                                       numericLeaves: job.numericLeaves, debug: debug)
         generic.lower()
         return (main.function, generic.function)
     }
@@ -137,6 +137,12 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// and those of the fast copy being lowered, whose slots are written where it leaves.
     var registerValues: [Int: LLVMValueRef] = [:]
     var deferredSlots: [Int: LLVMValueRef] = [:]
+    /// The upvalues of the fast copy being lowered, read on its entry, by index.
+    var invariantUpvalues: [Int: LLVMValueRef] = [:]
+    /// In the fast copy being lowered, the numeric leaf calls (by pc) whose callee its entry
+    /// checked, and those whose budget charge its loop edge makes (NumericLeaves).
+    var checkedLeafCalls: Set<Int> = []
+    var foldedLeafCalls: Set<Int> = []
     /// The registers that may be read from each instruction on (for fast copies' exits).
     lazy var liveRegisters = RegisterLiveness(proto).live
 
@@ -146,16 +152,21 @@ final class FunctionLowering: RuntimeCodeEmitter {
     let guidance: FunctionGuidance?
     /// The symbols of the functions its calls are known to call, by pc (KnownCallees).
     let knownTargets: [Int: String]
+    /// The known callees that are numeric leaves, by pc (NumericLeaves): computed inline.
+    let numericLeaves: [Int: NumericLeaf]
     var debugScope: LLVMMetadataRef?
 
     /// `shared`: the function is called from the program's other objects (it stays
     /// internal to its module otherwise).
     init(_ proto: Prototype, _ rt: RuntimeInterface, name: String, generic: Bool = false, shared: Bool = false,
          cdataPaths: Bool = false, guidance: FunctionGuidance? = nil, knownTargets: [Int: String] = [:],
-         debug: DebugInfoBuilder? = nil) {
+         numericLeaves: [Int: NumericLeaf] = [:], debug: DebugInfoBuilder? = nil) {
         self.generic = generic
         self.guidance = guidance
         self.knownTargets = knownTargets
+        // Not where the FFI's 64-bit integer paths run (their calls box and unbox).
+        let leaves = cdataPaths ? [:] : numericLeaves.filter { knownTargets[$0.key] != nil }
+        self.numericLeaves = leaves
         self.cdataPaths = cdataPaths
         self.debug = debug
         self.proto = proto
@@ -171,8 +182,12 @@ final class FunctionLowering: RuntimeCodeEmitter {
         blocks = Array(repeating: nil, count: proto.bytecode.count + 1)
         compact = FunctionLowering.isCompact(proto)
         let integers = cdataPaths && !compact && FunctionLowering.computesWithInteger64(proto)
+        // A numeric leaf's one result is a number (another callee's other answer hands the
+        // activation to the interpreter, as for numeric builtins).
+        let leafCalls = leaves.keys.filter { proto.bytecode[$0].opcode == .CALL && proto.bytecode[$0].rb == 2 }
         numbers = NumberInference(proto, speculative: !generic,
-                                  numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers),
+                                  numericCalls: FunctionLowering.numericCalls(proto, guidance, integers: integers)
+                                      .union(compact ? [] : leafCalls),
                                   integers: integers)
         integerLoops = compact ? IntegerLoops() : IntegerLoops(proto)
         methodReads = compact ? [] : FunctionLowering.methodReads(proto)
@@ -185,6 +200,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
             let ins = proto.bytecode[pc]
             switch ins.opcode {
             case .CALL:
+                if let leaf = leaves[pc], leaf.takes(nargs: ins.rc - 1) { return true }
                 return FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc - 1, multi: false, guidance: guidance) != nil
             case .CALLM:
                 guard case .bit? = FunctionLowering.expectedBuiltin(proto, pc, ins.ra, nargs: ins.rc, multi: true,
@@ -675,7 +691,13 @@ final class FunctionLowering: RuntimeCodeEmitter {
             x = bits(proto.numberConstants[cReg].bitPattern); y = v; condition = known(bReg) ? nil : isNumber(v)
         case .variableVariable, .unary:
             x = valueBits(bReg, at: pc); y = valueBits(cReg, at: pc)
-            condition = known(bReg) && known(cReg) ? nil : b.and(isNumber(x), isNumber(y))
+            // Only the operands inference does not know to be numbers are tested.
+            switch (known(bReg), known(cReg)) {
+            case (true, true): condition = nil
+            case (true, false): condition = isNumber(y)
+            case (false, true): condition = isNumber(x)
+            case (false, false): condition = b.and(isNumber(x), isNumber(y))
+            }
         }
         return fastOrHelper(pc, condition) {
             let p = self.b.bitcast(x, self.cx.double), q = self.b.bitcast(y, self.cx.double)

@@ -72,6 +72,9 @@ extension FunctionLowering {
         if inFastCopy, let (inline, nargs) = expected, !multi {
             return lowerFastCopyBuiltinCall(pc, a, bReg, inline, nargs: nargs)
         }
+        if inFastCopy, !multi, let (leaf, symbol) = numericLeaf(at: pc, nargs: fixed) {
+            return lowerFastCopyLeafCall(pc, a, bReg, leaf, symbol: symbol)
+        }
         let slow = newBlock("call"), done = newBlock("called"), builtin = newBlock("builtin"), lua = newBlock("lua")
         let callee = load(a)
         guardOr(hasTag(callee, ValueBits.functionTag), slow: slow)
@@ -84,6 +87,11 @@ extension FunctionLowering {
             storeInlineBuiltin(inline, f, pc, a, nargs: nargs, count: n, otherwise: other)
             adjustOneResult(a, bReg)
             b.br(computed)
+            b.position(atEndOf: other)
+        }
+        if !multi, let (leaf, symbol) = numericLeaf(at: pc, nargs: fixed) {
+            let other = newBlock("notleaf")
+            storeNumericLeaf(leaf, symbol: symbol, callee: callee, pc, a, bReg, otherwise: other, computed: computed)
             b.position(atEndOf: other)
         }
         // The link: the return PC in this function's bytecode, as the interpreter writes it.
@@ -528,10 +536,12 @@ extension FunctionLowering {
 
     /// UGET: the upvalue's value through its pointer (open: a stack slot; closed: itself).
     func lowerUpvalueGet(_ a: Int, _ d: Int) {
+        store(a, invariantUpvalue(d) ?? upvalueValue(d))
+    }
+
+    /// The value of upvalue `d` of the running closure.
+    func upvalueValue(_ d: Int) -> LLVMValueRef {
         let uv = loadPointerField(closurePointer, RuntimeLayout.functionUpvalues + 8 * d)
-        let value = upvalueAddress(uv)
-        // The fast copy of a loop stores into no stack slot (nor upvalue): its reads of
-        // upvalues (builtins kept in locals of the main chunk) are loop-invariant.
-        store(a, b.load(cx.i64, value, memory: inFastCopy ? .upvalueValue : nil))
+        return b.load(cx.i64, upvalueAddress(uv))
     }
 }

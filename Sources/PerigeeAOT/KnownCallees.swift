@@ -23,27 +23,31 @@ struct KnownCallees {
 
     /// The function each CALL/CALLM of `proto` (by pc) is known to call.
     func targets(of proto: Prototype) -> [Int: Prototype] {
-        let code = proto.bytecode
         var targets: [Int: Prototype] = [:]
-        for (pc, ins) in code.enumerated() where ins.opcode == .CALL || ins.opcode == .CALLM {
-            let a = Int(ins.a)
-            // The callee register's last write before the call, in the instructions just
-            // before it (argument set-up).
-            var q = pc - 1
-            while q >= max(0, pc - 16) {
-                let previous = code[q]
-                if previous.opcode.control != .sequential { break }
-                if previous.opcode.format.a == .dst && Int(previous.a) == a {
-                    if previous.opcode == .UGET, let callee = function(inUpvalue: Int(previous.rd), of: proto) {
-                        targets[pc] = callee
-                    }
-                    break
-                }
-                if previous.opcode.format.a == .base && Int(previous.a) <= a { break }
-                q -= 1
+        for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .CALL || ins.opcode == .CALLM {
+            if let index = KnownCallees.calleeUpvalue(proto.bytecode, pc), let callee = function(inUpvalue: index, of: proto) {
+                targets[pc] = callee
             }
         }
         return targets
+    }
+
+    /// The upvalue the callee register of the call at `pc` was read from (UGET), when that
+    /// read is its last write, in the straight-line instructions just before the call
+    /// (argument set-up).
+    static func calleeUpvalue(_ code: [Instruction], _ pc: Int) -> Int? {
+        let a = Int(code[pc].a)
+        var q = pc - 1
+        while q >= max(0, pc - 16) {
+            let previous = code[q]
+            if previous.opcode.control != .sequential { return nil }
+            if previous.opcode.format.a == .dst && Int(previous.a) == a {
+                return previous.opcode == .UGET ? Int(previous.rd) : nil
+            }
+            if previous.opcode.format.a == .base && Int(previous.a) <= a { return nil }
+            q -= 1
+        }
+        return nil
     }
 
     /// The function upvalue `index` of `proto` holds, when that is one local function of an

@@ -33,16 +33,19 @@ struct FunctionJob {
     let guidance: FunctionGuidance?
     /// The symbols of the functions its calls are known to call, by pc (KnownCallees).
     let knownTargets: [Int: String]
+    /// Those known callees that are numeric leaves (NumericLeaves), by pc.
+    let numericLeaves: [Int: NumericLeaf]
     /// It is small and the known callee of some call: inlined there.
     let inlined: Bool
     var genericName: String { name + "_generic" }
 
     init(proto: Prototype, name: String, cdataPaths: Bool = false, guidance: FunctionGuidance? = nil,
-         knownTargets: [Int: String] = [:], inlined: Bool = false) {
+         knownTargets: [Int: String] = [:], numericLeaves: [Int: NumericLeaf] = [:], inlined: Bool = false) {
         self.proto = proto
         self.name = name
         self.guidance = guidance
         self.knownTargets = knownTargets
+        self.numericLeaves = numericLeaves
         self.inlined = inlined
         let hasGeneric = FunctionLowering.hasGenericVersion(proto, guidance)
         genericOnly = hasGeneric && proto.firstLine == 0
@@ -138,9 +141,11 @@ public final class ProgramCompiler {
         let versionsType = context.structure([pointerType, pointerType])
         let ffi = FunctionLowering.usesFFI(proto)
         let functions = proto.preorder.enumerated().map { (i, p) -> LLVMValueRef in
-            let known = knownCallees.targets(of: p).compactMapValues { symbols[ObjectIdentifier($0)] }
+            let targets = knownCallees.targets(of: p)
+            let known = targets.compactMapValues { symbols[ObjectIdentifier($0)] }
             let job = FunctionJob(proto: p, name: ProgramCompiler.symbol(chunk: index, function: i), cdataPaths: ffi,
                                   guidance: guidance?.guidance(p, symbols: symbols), knownTargets: known,
+                                  numericLeaves: targets.compactMapValues { NumericLeaf($0) },
                                   inlined: inlinedFunctions.contains(ObjectIdentifier(p)))
             jobs.append(job)
             let (main, generic): (LLVMValueRef, LLVMValueRef?)

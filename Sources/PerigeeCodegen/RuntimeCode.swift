@@ -109,7 +109,11 @@ extension RuntimeCodeEmitter {
         case .div:
             // 0/0 and inf/inf give x86's default NaN (negative) at run time; LLVM folds
             // them to a positive NaN. Keep the run-time answer (Lua prints the sign).
+            // With a finite nonzero constant operand the quotient is NaN only when the other
+            // operand is one, which it passes on: nothing to keep.
             let quotient = b.fdiv(p, q)
+            let settled = { (v: LLVMValueRef) in self.cx.constantDouble(v).map { $0.isFinite && $0 != 0 } ?? false }
+            if settled(p) || settled(q) { return quotient }
             let invalid = b.and(b.fcmp(LLVMRealUNO, quotient, quotient), b.fcmp(LLVMRealORD, p, q))
             return b.select(invalid, b.bitcast(bits(0xFFF8_0000_0000_0000), cx.double), quotient)
         }

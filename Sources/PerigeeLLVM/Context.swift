@@ -65,6 +65,12 @@ public final class LLVMContext {
         L.LLVMConstInt(type, UInt64(bitPattern: value), 1)!
     }
     public func constant(_ value: Double) -> LLVMValueRef { L.LLVMConstReal(double, value)! }
+    /// The value of `v` when it is a floating-point constant.
+    public func constantDouble(_ v: LLVMValueRef) -> Double? {
+        guard L.LLVMIsAConstantFP(v) != nil else { return nil }
+        var losesInfo: LLVMBool = 0
+        return L.LLVMConstRealGetDouble(v, &losesInfo)
+    }
     public func null(_ type: LLVMTypeRef) -> LLVMValueRef { L.LLVMConstNull(type)! }
     /// The 64-bit constant with these bits (NaN-boxed values, doubles' bit patterns).
     public func bits(_ value: UInt64) -> LLVMValueRef { L.LLVMConstInt(i64, value, 0)! }

@@ -17,12 +17,6 @@ public enum MemoryKind: String, CaseIterable {
     /// The instruction budget's counter, a variable of its own: charging it in a loop does
     /// not make LLVM reload every stack slot and object field after it.
     case budgetCounter
-    /// An upvalue's value (a slot of an enclosing function's frame, or the closed upvalue's
-    /// own field), as read where the reading function stores into no stack slot (the fast
-    /// copy of a loop, which keeps registers in LLVM values): never a table's value slot
-    /// nor the budget counter, so such reads stay out of loops that charge the budget or
-    /// store into tables.
-    case upvalueValue
 }
 
 /// The metadata of the classes in one LLVM context.

@@ -58,7 +58,7 @@
   X(LLVMAppendBasicBlockInContext) X(LLVMGetInsertBlock) X(LLVMGetBasicBlockParent) \
   X(LLVMGetBasicBlockTerminator) X(LLVMGetFirstBasicBlock) X(LLVMGetEntryBasicBlock) \
   /* Constants */ \
-  X(LLVMConstInt) X(LLVMConstReal) X(LLVMConstNull) X(LLVMConstPointerNull) \
+  X(LLVMConstInt) X(LLVMConstReal) X(LLVMIsAConstantFP) X(LLVMConstRealGetDouble) X(LLVMConstNull) X(LLVMConstPointerNull) \
   X(LLVMGetUndef) X(LLVMConstStringInContext) X(LLVMConstArray) X(LLVMConstStructInContext) X(LLVMConstBitCast) \
   X(LLVMCreateDIBuilder) X(LLVMDisposeDIBuilder) X(LLVMDIBuilderFinalize) X(LLVMDIBuilderCreateCompileUnit) \
   X(LLVMDIBuilderCreateFile) X(LLVMDIBuilderCreateSubroutineType) X(LLVMDIBuilderCreateFunction) \
