@@ -55,6 +55,9 @@ struct FastLoops {
     }
 
     private(set) var loops: [Loop] = []
+    /// The budget a fast copy owes before it pays the counter (FunctionLowering's
+    /// `chargeBudgetInFastCopy`).
+    static let batchedCharge = 4096
     /// The loop whose body holds each pc.
     private var owner: [Int: Int] = [:]
 
@@ -203,10 +206,46 @@ extension FunctionLowering {
     /// capture count as read.) Writing only those keeps dead temporaries out of machine
     /// registers across the loop.
     func writeDeferredSlots(liveAt pc: Int) {
+        chargePending()
         let live = liveRegisters[pc]
         for (r, value) in deferredSlots.sorted(by: { $0.key < $1.key }) where live.contains(r) {
             b.store(b.load(cx.i64, value), slotAddress(r), memory: .stack)
         }
+    }
+
+    /// A fast copy's loop edge adds its charge to the budget it owes (a value LLVM keeps in a
+    /// register), and pays the counter only when that reaches `batchedCharge`, and wherever
+    /// it leaves: a round then costs no load and store of the counter, whose volatile
+    /// accesses LLVM cannot keep in registers, and the count stays exact. A spent budget
+    /// leaves at the loop edge for the slow copy, which charges that edge again and raises
+    /// the error; Ctrl-C is noticed within a batch.
+    func chargeBudgetInFastCopy(_ cost: Int, _ pc: Int) {
+        let owed = b.add(b.load(cx.i64, pendingCharge!), i64(cost))
+        b.store(owed, pendingCharge!)
+        let pay = newBlock("pay"), go = newBlock("owing")
+        b.condBr(b.icmp(LLVMIntSGE, owed, i64(FastLoops.batchedCharge)), pay, go)
+        b.position(atEndOf: pay)
+        let counter = rt.instructionBudget()
+        let left = b.sub(b.load(cx.i64, counter, volatile: true, memory: .budgetCounter), owed)
+        b.store(left, counter, volatile: true, memory: .budgetCounter)
+        b.store(i64(0), pendingCharge!)
+        let spent = newBlock("spent")
+        b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
+        b.position(atEndOf: spent)
+        // The slow copy charges this instruction again, and calls the runtime.
+        b.store(b.add(left, i64(cost)), counter, volatile: true, memory: .budgetCounter)
+        _ = leaveFastCopy(at: pc)
+        b.position(atEndOf: go)
+    }
+
+    /// Pays what the fast copy owes the budget (where it leaves).
+    func chargePending() {
+        guard inFastCopy, let pendingCharge else { return }
+        let counter = rt.instructionBudget()
+        let owed = b.load(cx.i64, pendingCharge)
+        b.store(b.sub(b.load(cx.i64, counter, volatile: true, memory: .budgetCounter), owed), counter,
+                volatile: true, memory: .budgetCounter)
+        b.store(i64(0), pendingCharge)
     }
 
     /// A CALL of a builtin computed inline, in the fast copy: any other callee (or arguments
@@ -235,6 +274,7 @@ extension FunctionLowering {
                 b.store(value, registerValues[r]!)
                 deferredSlots[r] = registerValues[r]!
             }
+            b.store(i64(0), pendingCharge!)
             readInvariantTables(loop)
             invariantUpvalues = Dictionary(uniqueKeysWithValues: loop.upvalues.map { ($0, upvalueValue($0)) })
             checkLeafCallees(loop)

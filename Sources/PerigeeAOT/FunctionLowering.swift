@@ -137,6 +137,8 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// and those of the fast copy being lowered, whose slots are written where it leaves.
     var registerValues: [Int: LLVMValueRef] = [:]
     var deferredSlots: [Int: LLVMValueRef] = [:]
+    /// The budget the fast copy being lowered has used and not charged yet (FastLoops).
+    var pendingCharge: LLVMValueRef?
     /// The upvalues of the fast copy being lowered, read on its entry, by index.
     var invariantUpvalues: [Int: LLVMValueRef] = [:]
     /// In the fast copy being lowered, the numeric leaf calls (by pc) whose callee its entry
@@ -294,6 +296,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// when that spends it, the runtime raises the limit's error (or refills the budget when
     /// no limit is set, and the code goes on).
     func chargeBudget(_ cost: Int, _ pc: Int) {
+        if inFastCopy { return chargeBudgetInFastCopy(cost, pc) }
         let counter = rt.instructionBudget()
         // Volatile: the SIGINT handler makes the counter negative while the loop runs.
         let left = b.sub(b.load(cx.i64, counter, volatile: true, memory: .budgetCounter), i64(cost))
@@ -301,13 +304,6 @@ final class FunctionLowering: RuntimeCodeEmitter {
         let spent = newBlock("spent"), go = newBlock("charged")
         b.condBr(b.icmp(LLVMIntSLT, left, i64(0)), spent, go)
         b.position(atEndOf: spent)
-        if inFastCopy {
-            // The slow copy charges this instruction again, and calls the runtime.
-            b.store(b.add(left, i64(cost)), counter, volatile: true, memory: .budgetCounter)
-            _ = leaveFastCopy(at: pc)
-            b.position(atEndOf: go)
-            return
-        }
         bailIfNegative(call(.instructionLimit, pc: pc))
         b.br(go)
         b.position(atEndOf: go)
@@ -350,6 +346,7 @@ final class FunctionLowering: RuntimeCodeEmitter {
                 b.store(cx.constant(1, cx.i1), integer64Boxed[r]!)
             }
             for r in Set(fastLoops.loops.flatMap(\.written)).sorted() { registerValues[r] = b.alloca(cx.i64, "v\(r)") }
+            if !fastLoops.loops.isEmpty { pendingCharge = b.alloca(cx.i64, "pending") }
             // In pc order, so that the same program always gives the same code.
             for (pc, loop) in integerLoops.loops.sorted(by: { $0.key < $1.key }) {
                 for r in [loop.base, loop.base + 3] where integerShadows[r] == nil {

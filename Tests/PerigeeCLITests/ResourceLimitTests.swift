@@ -163,11 +163,12 @@ final class ResourceLimitTests: XCTestCase {
           tailcalls = function() local function spin(n) return spin(n + 1) end return spin(1) end,
           coroutine = function() coroutine.wrap(function() while true do end end)() end,
           metamethod = function() local t = setmetatable({}, {__index = function(t, k) while true do end end}) return t.x end,
+          leaf = (function() local function inc(x) return x + 1 end return function() local s = 0 for i = 1, math.huge do s = inc(s) end end end)(),
         }
         local shape = shapes[arg[1]]
         if arg[2] == "caught" then print(pcall(shape)) else shape() end
         """
-    let runawayShapes = ["while", "for", "pairs", "repeat", "recursion", "tailcalls", "coroutine", "metamethod"]
+    let runawayShapes = ["while", "for", "pairs", "repeat", "recursion", "tailcalls", "coroutine", "metamethod", "leaf"]
 
     /// Runs every shape caught and `while` uncaught through `run` (options, environment).
     func checkRunaway(program: String, _ run: ([String]) throws -> (status: Int32, out: [UInt8], err: String)) throws {

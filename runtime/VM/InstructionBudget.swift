@@ -6,6 +6,9 @@
 /// (FORL, ITERL, LOOP) costs the length of its jump in bytecode instructions, entering a Lua
 /// function costs 1. Code between those points is straight-line and runs at most once per
 /// charge, so the count follows the instructions a program runs without a counter on each.
+/// (Traces add up their charges and pay them at their loop edge; the fast copies of built
+/// loops pay theirs in batches of up to 4096 and wherever they leave: the counter is behind
+/// by at most one batch while such a loop runs.)
 /// The counter is `perigee_instruction_budget` (C, in CSupport, so compiled code and traces
 /// reach it at one address): subtract the cost, and when it went negative call the slow path
 /// (`instructionBudgetSpent`), which raises the error, or refills the counter when no limit
