@@ -250,16 +250,22 @@ extension TraceRecorder {
     /// the trace holds its state in registers: every cdata call then runs through the
     /// runtime, on the state written back (the callback runs in the interpreter, and the
     /// call happens once). Other calls of a cdata with a fixed result count run through the
-    /// runtime too; false for the rest.
+    /// runtime too; false for the rest. A C function gives one result or none, so a call
+    /// whose results all go on (`floor(pow(x, y))`, `tonumber(strlen(s))`) gives that many.
     func recordCCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> Bool {
         let live = frame[call.a]
-        guard call.wanted >= 0 else { return false }
+        let results = g.cdataFunctionResults(live)
+        guard call.wanted >= 0 || results != nil else { return false }
         guard !g.ffiCallbacksExist, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
               (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else {
             // Any other call of a cdata (other signatures, a ctype's constructor, a metatype's
             // __call): as the interpreter makes it.
             for n in 0..<call.nargs where TraceRecorder.type(of: frame[call.a + 2 + n]) == nil { return false }
             runInRuntime(.call, failingCallee: call.a + 2)
+            if call.wanted < 0, let results {
+                multres = results
+                multresFresh = true
+            }
             return true
         }
         let callee = try read(offset + call.a, live)

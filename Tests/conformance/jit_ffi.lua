@@ -227,6 +227,15 @@ for i = 1, 200 do -- trace
   lens = lens + C.strlen(words[i % 4 + 1]) + pat(i).x
 end
 print("runtime calls", tostring(big), tostring(lens))
+-- A C call's result passed on as the last argument of another call (all its results:
+-- one, or none from a void function), made by the trace and by the runtime.
+local nested, counted = 0, 0
+local function count(...) return select("#", ...) end
+for i = 1, 300 do -- trace
+  nested = nested + C.floor(C.pow(i % 10, 1.5)) + tonumber(C.strlen(words[i % 4 + 1])) + math.abs(C.fabs(-i))
+  counted = counted + count(C.sqrt(i)) + count(C.abs(-i), C.llabs(i))
+end
+print("passed on", nested, counted)
 
 -- Pointers compared with nil (NULL equals nil), a linked list walked.
 local nodes = ffi.new("node[100]")

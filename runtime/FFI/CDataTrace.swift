@@ -144,6 +144,17 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         return CTraceFunction(address: UInt64(UInt(bitPattern: address)), parameters: parameters, result: result)
     }
 
+    /// How many results a call of cdata `f` gives when it is a C function or a pointer to
+    /// one: none for a `void` function, else one. Nil for any other cdata (a ctype's
+    /// constructor, a metatype's `__call`).
+    public func cdataFunctionResults(_ f: Value) -> Int? {
+        guard let access = pointee.cdataAccess, f.isCData else { return nil }
+        var t = access.core(f.cdata.pointee.ctype)
+        if t.kind == .pointer { t = access.core(t.element) }
+        guard t.kind == .function else { return nil }
+        return access.core(t.element).kind == .void ? 0 : 1
+    }
+
     /// A C function `lib.name` of C library namespace `lib` handed out before (`ffi.C.sqrt`),
     /// which stays the same function: nil when `lib` is no namespace or the name not cached.
     public func cdataLibraryFunction(_ lib: Value, _ key: Value) -> Value? {
