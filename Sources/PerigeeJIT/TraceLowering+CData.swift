@@ -142,8 +142,14 @@ extension TraceLowering {
         let f = call.function
         let operands = ins.op1 == 0 ? [] : arguments(ins.ref1)
         var types: [LLVMTypeRef] = [], values: [LLVMValueRef] = []
-        for (operand, storage) in zip(operands, f.parameters) {
+        for (n, (operand, storage)) in zip(operands, f.parameters).enumerated() {
             let d = value(operand)
+            if f.textParameters.contains(n) {
+                // A string's bytes (NUL-terminated), as the runtime's conversion passes them.
+                types.append(rt.i8p)
+                values.append(b.gep(cx.i8, d, [i64(GCString.bytesOffset)]))
+                continue
+            }
             let type = storageType(storage)
             types.append(type)
             switch storage {
@@ -161,12 +167,16 @@ extension TraceLowering {
         let callbacks = b.load(cx.i32, b.gep(cx.i32, cell, [i64(1)]))
         guardHolds(b.icmp(LLVMIntEQ, callbacks, cx.constant(0, cx.i32)), exit: exit)
         let locate = cx.function(i32p, [])
+        // The same address for every call on this thread: computed once per trace run.
         let location = b.call(locate, b.intToPtr(bits(perigeeErrnoLocationAddress), cx.pointer(to: locate)), [])
+        b.markPure(location)
         b.store(b.load(cx.i32, cell), location)
         let type = cx.function(f.result.map(storageType) ?? cx.void, types)
         let result = b.call(type, b.intToPtr(bits(f.address), cx.pointer(to: type)), values)
         b.store(b.load(cx.i32, location), cell)
         guard let storage = f.result else { return nil }
+        // A 64-bit integer kept as it is (TraceRecorder+CArithmetic).
+        if TraceLowering.isInteger64(ins.type) { return result }
         switch storage {
         case .double: return canonical(result)
         case .float: return canonical(b.fpext(result, cx.double))

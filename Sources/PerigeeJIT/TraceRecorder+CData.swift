@@ -257,7 +257,9 @@ extension TraceRecorder {
         let results = g.cdataFunctionResults(live)
         guard call.wanted >= 0 || results != nil else { return false }
         guard !g.ffiCallbacksExist, let f = g.cdataCallable(live), f.parameters.count == call.nargs,
-              (0..<call.nargs).allSatisfy({ frame[call.a + 2 + $0].isNumber }) else {
+              (0..<call.nargs).allSatisfy({ n in
+                  f.textParameters.contains(n) ? frame[call.a + 2 + n].isString : frame[call.a + 2 + n].isNumber
+              }) else {
             // Any other call of a cdata (other signatures, a ctype's constructor, a metatype's
             // __call): as the interpreter makes it.
             for n in 0..<call.nargs where TraceRecorder.type(of: frame[call.a + 2 + n]) == nil { return false }
@@ -279,8 +281,11 @@ extension TraceRecorder {
         ir.cFunctions.append(CFunctionCall(function: f, errnoCell: UInt64(UInt(bitPattern: g.ffiErrnoCell))))
         // A guard: no callback exists when the call is made (a trace recorded before one was
         // made leaves before the call, and the interpreter makes it; see TraceLowering+CData).
-        let result = emitGuard(.CCALL, f.result == nil ? .nil : .number, chain, IRRef(raw: UInt16(ir.cFunctions.count - 1)))
-        deliver(f.result == nil ? [] : [result], to: offset + call.a, wanted: call.wanted)
+        // A 64-bit integer result stays unboxed, its cdata made only where needed.
+        let type: IRType = f.result == .int64 ? .int64 : f.result == .uint64 ? .uint64 : f.result == nil ? .nil : .number
+        let result = emitGuard(.CCALL, type, chain, IRRef(raw: UInt16(ir.cFunctions.count - 1)))
+        let delivered = type == .int64 || type == .uint64 ? boxedInteger64(result, type) : result
+        deliver(f.result == nil ? [] : [delivered], to: offset + call.a, wanted: call.wanted)
         return true
     }
 }

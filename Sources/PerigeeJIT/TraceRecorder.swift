@@ -1147,6 +1147,12 @@ final class TraceRecorder {
                 default: result = ir.emit(.FPMATH, .number, args[0].raw, UInt16(ff.rawValue))
                 }
             }
+        } else if let fb = FastBuiltin(id: f.pointee.ffid), fb == .tonumber, nargs == 1,
+                  let unsigned = g.cdataInteger64(live[0]) {
+            // tonumber of an int64_t or uint64_t cdata: its value converted.
+            let type: IRType = unsigned ? .uint64 : .int64
+            let value = try integer64Operand(a + 2, live[0], type)
+            result = ir.emit(.CONV, .number, value.raw, (unsigned ? IRConversion.uint64ToNumber : .int64ToNumber).rawValue)
         } else if let fb = FastBuiltin(id: f.pointee.ffid), let computed = try? recordFastBuiltin(fb, f, nargs, live, argument, numbers, i) {
             result = computed
         } else {

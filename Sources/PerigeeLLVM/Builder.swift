@@ -26,6 +26,16 @@ public final class IRBuilder {
         L.LLVMGetParam(function, UInt32(index))!
     }
 
+    /// Marks `call` as a call that reads and writes no memory and always returns, so LLVM may
+    /// compute it once for several calls and move it out of loops (a thread's `errno`
+    /// location).
+    public func markPure(_ call: LLVMValueRef) {
+        for name in ["readnone", "nounwind", "willreturn"] {
+            let kind = L.LLVMGetEnumAttributeKindForName(name, name.utf8.count)
+            L.LLVMAddCallSiteAttribute(call, UInt32(bitPattern: -1), L.LLVMCreateEnumAttribute(context.ref, kind, 0))
+        }
+    }
+
     // MARK: Control flow
 
     @discardableResult public func ret(_ value: LLVMValueRef) -> LLVMValueRef { L.LLVMBuildRet(ref, value)! }

@@ -236,6 +236,21 @@ for i = 1, 300 do -- trace
   counted = counted + count(C.sqrt(i)) + count(C.abs(-i), C.llabs(i))
 end
 print("passed on", nested, counted)
+-- Strings passed as `const char *` and 64-bit results (cdata, unboxed until needed) in
+-- calls the trace makes itself.
+ffi.cdef[[ int strcmp(const char *a, const char *b); int atoi(const char *s); int64_t labs(int64_t); ]]
+local texts = { "the", "quick brown", "", "fox", "12345" }
+local chars, order, digits, last, wide64 = 0, 0, 0, nil, 0
+for i = 1, 300 do -- trace
+  local w = texts[i % 5 + 1]
+  local len = C.strlen(w)
+  chars = chars + tonumber(len)
+  order = order + (C.strcmp(w, "fox") < 0 and 1 or 0)
+  digits = digits + C.atoi(w)
+  last = len
+  wide64 = wide64 + C.labs(-i) + tonumber(C.llabs(-i * 1000000007)) % 7
+end
+print("text", chars, order, digits, type(last), tostring(last), tostring(wide64))
 
 -- Pointers compared with nil (NULL equals nil), a linked list walked.
 local nodes = ffi.new("node[100]")

@@ -11,10 +11,15 @@ public enum CScalarStorage: UInt8 {
 }
 
 /// A C function a trace calls directly: its address, and the storage of its parameters
-/// and result (nil: void) when all are scalars a compiled call converts.
+/// and result (nil: void) when all are scalars a compiled call converts, or pointers a Lua
+/// string converts to (`const char *`, `void *`: the string's bytes).
 public struct CTraceFunction {
     public let address: UInt64
+    /// Each parameter's storage (for a string pointer, `uint64`: an address).
     public let parameters: [CScalarStorage]
+    /// The parameters that take a Lua string's bytes (pointers to `void` or to a 1-byte
+    /// integer, as `address(of:for:cast:)` converts a string).
+    public let textParameters: Set<Int>
     public let result: CScalarStorage?
 }
 
@@ -124,11 +129,20 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
             return nil
         }
         guard let address = cd.address else { return nil }
+        var textParameters: Set<Int> = []
         let parameters = LuaVM.withCurrent { vm -> [CScalarStorage]? in
             let declared = vm.ffi.types[id]
             guard !declared.isVariadic else { return nil }
             var list: [CScalarStorage] = []
-            for p in declared.fields {
+            for (n, p) in declared.fields.enumerated() {
+                let core = access.core(p.type)
+                if core.kind == .pointer {
+                    let pointee = access.core(core.element)
+                    guard pointee.kind == .void || (pointee.kind == .integer && pointee.size == 1) else { return nil }
+                    textParameters.insert(n)
+                    list.append(.uint64)
+                    continue
+                }
                 guard let s = cdataStorage(p.type, forStore: true),
                       [.int32, .uint32, .int64, .uint64, .float, .double].contains(s) else { return nil }
                 list.append(s)
@@ -138,10 +152,13 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         guard let parameters else { return nil }
         var result: CScalarStorage? = nil
         if access.core(t.element).kind != .void {
-            guard let r = cdataStorage(t.element, forStore: false), r != .bool else { return nil }
+            // A 64-bit integer result becomes an int64_t or uint64_t cdata (int64 storage).
+            guard let r = cdataStorage(t.element, forStore: false) ?? cdataStorage(t.element, forStore: true),
+                  r != .bool else { return nil }
             result = r
         }
-        return CTraceFunction(address: UInt64(UInt(bitPattern: address)), parameters: parameters, result: result)
+        return CTraceFunction(address: UInt64(UInt(bitPattern: address)), parameters: parameters,
+                              textParameters: textParameters, result: result)
     }
 
     /// How many results a call of cdata `f` gives when it is a C function or a pointer to

@@ -66,7 +66,7 @@
   X(LLVMAddModuleFlag) X(LLVMValueAsMetadata) X(LLVMDebugMetadataVersion) X(LLVMConstIntToPtr) \
   X(LLVMMDStringInContext2) X(LLVMMDNodeInContext2) X(LLVMMetadataAsValue) X(LLVMSetMetadata) \
   X(LLVMGetMDKindIDInContext) \
-  X(LLVMGetEnumAttributeKindForName) X(LLVMCreateEnumAttribute) X(LLVMAddAttributeAtIndex) \
+  X(LLVMGetEnumAttributeKindForName) X(LLVMCreateEnumAttribute) X(LLVMAddAttributeAtIndex) X(LLVMAddCallSiteAttribute) \
   /* Builder */ \
   X(LLVMCreateBuilderInContext) X(LLVMDisposeBuilder) X(LLVMPositionBuilderAtEnd) \
   X(LLVMPositionBuilderBefore) \
