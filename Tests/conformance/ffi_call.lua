@@ -23,6 +23,13 @@ print(C.memcmp("abc", "abd", 3) < 0, C.getenv("PERIGEE_FFI_SURELY_UNSET") == nil
 print(pcall(C.abs))
 print(pcall(C.abs, 1, 2))
 print(pcall(C.abs, "x"))
+-- Calls whose arguments go straight into registers: nil for a pointer (NULL), a string for
+-- a `const char *`, errno left as the call left it, and the same calls in a loop.
+ffi.errno(0)
+print(C.strtol("  -42xyz", nil, 10), C.strtol("99999999999999999999", nil, 10), ffi.errno() == 34)
+local total = 0
+for i = 1, 50 do total = total + C.abs(-i) + C.strtol(tostring(i), nil, 16) + C.strlen(("x"):rep(i % 5)) end
+print(total, pcall(C.strtol, 12, nil, 10))
 
 -- qsort with a Lua comparison function
 local values = ffi.new("int[6]", {5, 3, 9, 1, 7, 2})

@@ -553,12 +553,24 @@ public func perigee_call(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt3
     let f = CompiledFrame(l, base, pc)
     let L = f.L
     let a = Instruction(ins).ra
-    guard let n = f.callArguments(ins, Instruction(ins).rc - 1, multi: Instruction(ins).verifiedOpcode == .CALLM, multres) else { return f.failed() }
     let funcSlot = base + a
-    L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
+    let multi = Instruction(ins).verifiedOpcode == .CALLM
+    // A C function whose call fits the registers (FFIRegisterCalls): no frame, no `__call`.
+    var fast: Int32? = nil
+    if L.pointee.stack[funcSlot].isCData {
+        let n = Instruction(ins).rc - 1 + (multi ? 1 + multres : 0)
+        L.pointee.top = UInt32(funcSlot + 2 + n)
+        fast = LuaVM.withCurrent { vm in vm.hooks.onCalls ? nil : vm.registerCall(L, funcSlot, n) }
+    }
+    var n = 0
+    if fast == nil {
+        guard let count = f.callArguments(ins, Instruction(ins).rc - 1, multi: multi, multres) else { return f.failed() }
+        n = count
+        L.pointee.stack[funcSlot + 1] = returnLink(f.resumePC)
+    }
     // The VM borrowed for the whole call (no retain and release around each method).
     return LuaVM.withCurrent { vm in
-        let r = vm.runFrame(L, funcSlot, n)
+        let r = fast.map(Int.init) ?? vm.runFrame(L, funcSlot, n)
         if r < 0 { return r }
         let wanted = Instruction(ins).rb - 1
         vm.moveResults(L, from: Int(L.pointee.top) - r, count: r, to: funcSlot, wanted: wanted)

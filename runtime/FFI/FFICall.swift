@@ -139,7 +139,8 @@ final class CCallLayout {
         let list = UnsafeMutableBufferPointer<CTypeID>.allocate(capacity: parameters.count)
         _ = list.initialize(from: parameters)
         let plan = CCallPlan(cif: cif, parameters: UnsafeBufferPointer(list),
-                             storageSize: CCallPlan.storageSize(UnsafeBufferPointer(list), types))
+                             storageSize: CCallPlan.storageSize(UnsafeBufferPointer(list), types),
+                             registers: CRegisterPlan(id, UnsafeBufferPointer(list), types))
         plans.append(plan)
         types.access.pointee.cores[Int(id)].callPlan = Int32(plans.count - 1)
         return plan
@@ -153,6 +154,8 @@ struct CCallPlan {
     /// Allocated once, kept for the state's life (as the call interfaces are).
     let parameters: UnsafeBufferPointer<CTypeID>
     let storageSize: Int
+    /// How calls go through registers without libffi, when the type fits (FFIRegisterCalls).
+    let registers: CRegisterPlan?
 
     /// `CTypeCore.callPlan` of a function type no plan describes.
     static let none: Int32 = -2

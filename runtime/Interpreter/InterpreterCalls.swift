@@ -307,6 +307,10 @@ extension InterpreterRun {
         let funcSlot = slotIndex(base) + a
         L.pointee.top = UInt32(funcSlot + 2 + n)
         if !base[a].isFunction {
+            // A C function whose call fits the registers: no frame, no `__call`.
+            if !isTail, base[a].isCData, let r = withVM({ $0.hooks.onCalls ? nil : $0.registerCall(L, funcSlot, n) }) {
+                return placeBuiltinResults(r, ins, funcSlot: funcSlot)
+            }
             let index = slotIndex(base)
             let frame = withVM { FrameView($0, L, base: index, closure: closure, pc: currentPC(), top: funcSlot + 2 + n) }
             guard frame.resolveCall(a, &n, errorSlot: a) else {

@@ -80,6 +80,36 @@ static inline size_t perigee_array_border(const uint64_t *_Nonnull slots, size_t
     return low;
 }
 
+/// The arguments of a C call made through registers: x86-64's System V ABI and AArch64's
+/// AAPCS64 pass integer-class arguments (integers, pointers) and floating-point ones in two
+/// separate register files, each in order, so a function with at most 6 of the first and 8
+/// of the second (and no variadic part, no aggregate) can be called as one taking all 14:
+/// it reads the registers its own parameters occupy and ignores the rest. A `float` goes in
+/// the low 32 bits of its register, so `d[k]` then holds the float's bits there.
+typedef struct { int64_t i[6]; double d[8]; } perigee_register_args;
+
+#define PERIGEE_REGISTER_ARGS(a) (a)->i[0], (a)->i[1], (a)->i[2], (a)->i[3], (a)->i[4], (a)->i[5], \
+    (a)->d[0], (a)->d[1], (a)->d[2], (a)->d[3], (a)->d[4], (a)->d[5], (a)->d[6], (a)->d[7]
+typedef int64_t perigee_register_i;
+typedef double perigee_register_d;
+#define PERIGEE_REGISTER_PARAMETERS perigee_register_i, perigee_register_i, perigee_register_i, perigee_register_i, \
+    perigee_register_i, perigee_register_i, perigee_register_d, perigee_register_d, perigee_register_d, \
+    perigee_register_d, perigee_register_d, perigee_register_d, perigee_register_d, perigee_register_d
+
+/// Calls `f` (see `perigee_register_args`) for a `double` result.
+static inline double perigee_register_call_double(const void *_Nonnull f, const perigee_register_args *_Nonnull a) {
+    return ((double (*)(PERIGEE_REGISTER_PARAMETERS))f)(PERIGEE_REGISTER_ARGS(a));
+}
+/// Calls `f` for a `float` result.
+static inline float perigee_register_call_float(const void *_Nonnull f, const perigee_register_args *_Nonnull a) {
+    return ((float (*)(PERIGEE_REGISTER_PARAMETERS))f)(PERIGEE_REGISTER_ARGS(a));
+}
+/// Calls `f` for an integer or pointer result (or none): the whole result register, whose
+/// bits beyond the result's own size the caller ignores.
+static inline int64_t perigee_register_call_integer(const void *_Nonnull f, const perigee_register_args *_Nonnull a) {
+    return ((int64_t (*)(PERIGEE_REGISTER_PARAMETERS))f)(PERIGEE_REGISTER_ARGS(a));
+}
+
 /// Starts loading the cache line at `p` for a write soon (the allocator's next free block).
 static inline void perigee_prefetch_for_write(const void *_Nullable p) { __builtin_prefetch(p, 1, 3); }
 
