@@ -256,6 +256,10 @@ public func perigee_index(_ l: UnsafeMutableRawPointer, _ base: Int, _ ins: UInt
         if !v.isNil || tab.pointee.metatable == nil { f[a] = v; return 0 }
     } else if t.isCData, let v = f.g.cdataRead(t, key) {
         return f.finish(.value(v), into: a)
+    } else if let v = f.vm.cachedCFunction(t, key) {
+        // A C library's function handed out before (`ffi.C.sqrt`): made, nothing to collect.
+        f[a] = v
+        return 0
     }
     return f.finish(f.vm.resolveIndex(f.L, f.closure, pc, t, key, slot: b), into: a)
 }

@@ -27,6 +27,9 @@ struct CRegisterPlan {
     var count: Int { types.count }
 
     init?(_ function: CTypeID, _ parameters: UnsafeBufferPointer<CTypeID>, _ table: CTypeTable) {
+        #if !(os(Linux) && (arch(x86_64) || arch(arm64)))
+        return nil  // The register files are those of these ABIs only.
+        #endif
         var integers = 0, floats = 0
         var list: [UInt16] = []
         for id in parameters {

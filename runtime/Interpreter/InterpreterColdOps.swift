@@ -133,6 +133,11 @@ extension InterpreterRun {
             base[Instruction(ins).ra] = inherited
             return nil
         }
+        // A C library's function handed out before (`ffi.C.sqrt`).
+        if object.isUserdata, let f = withVM({ $0.cachedCFunction(object, key) }) {
+            base[Instruction(ins).ra] = f
+            return nil
+        }
         syncTop()
         return finish(vm.resolveIndex(L, closure, currentPC(), object, key, slot: slot), into: Instruction(ins).ra)
     }
