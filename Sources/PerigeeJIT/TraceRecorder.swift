@@ -1616,8 +1616,14 @@ final class TraceRecorder {
         var chain: [(TableRef, Value)] = []
         var current = table
         var holder: TableRef?
+        // Absent from every table of the chain, whose last has no metatable: nil (a method
+        // or field that is not there, as `node.next` at a list's end).
+        var absent = false
         for _ in 0..<TraceRecorder.maxIndexChain {
-            guard let mt = current.pointee.metatable else { return nil }
+            guard let mt = current.pointee.metatable else {
+                absent = !chain.isEmpty
+                break
+            }
             let index = g.metamethod(.index, in: mt)
             guard index.isTable else { return nil }
             chain.append((mt, index))
@@ -1627,7 +1633,7 @@ final class TraceRecorder {
             }
             current = index.table
         }
-        guard let holder else { return nil }
+        guard holder != nil || absent else { return nil }
         var ref = t
         for (mt, index) in chain {
             _ = try load(.HLOAD, ir.emit(.HREF, .pointer, ref, key), .nil)
@@ -1638,6 +1644,11 @@ final class TraceRecorder {
             let next = ir.object(index, .table)
             emitGuard(.EQ, .table, try load(.HLOAD, slot, index), next)
             ref = next
+        }
+        guard let holder else {
+            _ = try load(.HLOAD, ir.emit(.HREF, .pointer, ref, key), .nil)
+            emitGuard(.EQ, .pointer, ir.emit(.FLOAD, .pointer, ref.raw, IRField.tableMetatable.rawValue), ir.pointer(0))
+            return .nil
         }
         return try load(.HLOAD, hashSlot(ref, holder, key, name), holder.get(string: name))
     }

@@ -113,6 +113,24 @@ for i = 1, 100 do
   got[#got + 1] = obj:get()
 end
 print("swapped", got[1], got[49], got[50], got[100])
+-- Fields absent from an object and from every class of its chain read nil inline; the
+-- answer changes when the object, a class or the last class's metatable gains the key.
+local Node = {}
+Node.__index = Node
+local Top = {}
+setmetatable(Node, { __index = Top })
+local head
+for i = 1, 5 do head = setmetatable({ v = i, next = head }, Node) end
+local walked, tails = 0, 0
+for round = 1, 400 do
+  local n = head
+  while n do walked = walked + n.v; n = n.next end -- trace
+  if head.label == nil then tails = tails + 1 end
+  if round == 150 then Top.label = "top" end
+  if round == 250 then Top.label = nil; setmetatable(Top, { __index = { label = "deep" } }) end
+  if round == 350 then head.label = false end
+end
+print("absent", walked, tails, head.label, Node.label)
 
 -- Order comparisons through __lt and __le of tables sharing a metatable, inlined; tables
 -- with different metatables, and __le missing, go through the runtime.
