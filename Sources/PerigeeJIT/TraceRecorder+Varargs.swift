@@ -120,4 +120,28 @@ extension TraceRecorder {
         }
         return try (start..<count).map { try argument(1 + $0) }
     }
+
+    /// `unpack(t)` of a table of at most `maxUnpacked` elements: the elements, read as `t[k]`
+    /// is read, after guards on the callee and on the table's length (`#t`, which unpack
+    /// counts, as the one seen). Nil when the call is not such a one (nothing emitted); the
+    /// runtime answers the others.
+    func unpackResults(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws -> [IRRef]? {
+        let callee = frame[call.a]
+        guard callee.isFunction, FastBuiltin(id: callee.function.pointee.ffid) == .unpack, call.nargs == 1,
+              frame[call.a + 2].isTable else { return nil }
+        let table = frame[call.a + 2].table
+        let count = table.length()
+        // Elements in the array part only (AREF guards each index is inside it).
+        guard count <= TraceRecorder.maxUnpacked, count < Int(table.pointee.arrayLimit) || count == 0 else { return nil }
+        emitGuard(.EQ, .function, try read(offset + call.a, callee), ir.object(callee, .function))
+        let t = try read(offset + call.a + 2, frame[call.a + 2])
+        emitGuard(.EQ, .number, ir.emit(.ALEN, .number, t), ir.number(Double(count)))
+        return try (1...max(count, 1)).prefix(count).map { k in
+            let slot = emitGuard(.AREF, .pointer, t, ir.number(Double(k)))
+            return try load(.ALOAD, slot, table.pointee.array.unsafelyUnwrapped[k - 1])
+        }
+    }
+
+    static let maxUnpacked = 16
 }
+

@@ -1107,7 +1107,7 @@ final class TraceRecorder {
     /// library, `type`, `assert`, `tonumber` of a number, `string.len` and `string.byte`.
     /// Any other call ends the recording.
     private func recordBuiltinCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
-        if let results = try selectResults(call, frame) {
+        if let results = try selectResults(call, frame) ?? unpackResults(call, frame) {
             deliver(results, to: offset + call.a, wanted: call.wanted)
             stackNeeded = max(stackNeeded, offset + call.a + results.count + FrameLayout.entrySlack)
         } else if let result = try computedBuiltin(call, frame) {

@@ -157,4 +157,23 @@ print("grow", grown)
 local mainCount = 0
 for i = 1, 50 do mainCount = mainCount + select('#', ...) end -- trace
 print("main", mainCount, ...)
+-- unpack(t) with all its results passed on, computed by the trace: the length guarded as
+-- seen (it changes: shorter, longer, a hole at the end), nil elements, an empty table, and
+-- elements in the hash part.
+local up = {1, 2, 3, 4}
+local packed, firsts = 0, 0
+local function count(...) return select("#", ...) end
+for i = 1, 400 do -- trace
+  packed = packed + count(unpack(up)) + select("#", unpack({}))
+  firsts = firsts + (select(2, unpack(up)) or 0)
+  if i == 100 then up[5] = 5 end
+  if i == 200 then up[5] = nil; up[4] = nil end
+  if i == 300 then up = {10, nil, 30} end
+end
+print("unpack", packed, firsts)
+local sparse = {}
+sparse[1], sparse[2], sparse[100] = "a", "b", "c"
+local seen = 0
+for i = 1, 200 do seen = seen + count(unpack(sparse)) end
+print("unpack sparse", seen)
 print("ok")
