@@ -200,12 +200,13 @@ extension LuaVM {
             let c = BuiltinCall(raw, "putf")
             return c.withBuffer { b in
                 guard let f = c.arg(2).isString ? c.arg(2).string : nil else { return c.typeError(2, expected: "string") }
-                var out: [UInt8] = []
-                if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out) {
-                    return failure
+                return withByteBuilder { out in
+                    if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out) {
+                        return failure
+                    }
+                    guard b.append(out.bytes, c.vm.g) else { return c.memoryError() }
+                    return c.results(c.arg(1))
                 }
-                guard b.append(out, c.vm.g) else { return c.memoryError() }
-                return c.results(c.arg(1))
             }
         }
         for name in ["putcdata", "reserve", "commit", "ref"] {
@@ -351,9 +352,7 @@ extension BuiltinCall {
             return b.append(v.string.buffer, vm.g) ? nil : memoryError()
         }
         if v.isNumber {
-            var out: [UInt8] = []
-            appendNumber(v.number, into: &out)
-            return b.append(out, vm.g) ? nil : memoryError()
+            return withNumberText(v.number) { b.append($0, vm.g) } ? nil : memoryError()
         }
         if let other = vm.stringBuffer(v) {
             if other == b { return argumentError(i, "cannot put buffer into itself") }
