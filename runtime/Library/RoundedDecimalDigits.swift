@@ -126,7 +126,13 @@ extension DecimalDigits {
     }
 
     /// 10^0 through 10^19.
-    static let powersOfTen: [UInt64] = (0...19).map { n in (0..<n).reduce(1) { p, _ in p * 10 } }
+    /// (Literal, so that the array is laid out at compile time and needs no lazy initialization.)
+    static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000,
+        1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ]
 
     /// Writes the decimal digits (values 0...9) of `q` at `out`; returns how many.
     static func writeDigits(_ q: UInt128, to out: UnsafeMutablePointer<UInt8>) -> Int {

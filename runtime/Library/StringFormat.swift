@@ -86,6 +86,9 @@ public enum FormatError: Error, Equatable, Sendable {
     public var message: String { String(decoding: messageBytes, as: UTF8.self) }
 }
 
+/// `0`...`9` (the C locale's isdigit, without a table to load).
+@inline(__always) func isDecimalDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+
 /// A piece of a format string: literal bytes to copy (a range of the format), or a conversion.
 public enum FormatItem: Equatable, Sendable {
     case literal(Range<Int>)
@@ -144,7 +147,7 @@ public struct FormatParser {
         /// A width or precision: at most two digits (a third one makes the option invalid).
         func twoDigits() -> Int {
             var n = 0
-            for _ in 0..<2 where CharClassBits.isDigit(byte(p)) {
+            for _ in 0..<2 where isDecimalDigit(byte(p)) {
                 n = n * 10 + Int(byte(p) - UInt8(ascii: "0"))
                 p += 1
             }
@@ -168,7 +171,7 @@ public struct FormatParser {
     }
 
     /// The conversion a letter names; only `A E F G X` exist in upper case.
-    static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
+    @inline(__always) static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
         switch letter {
         case UInt8(ascii: "d"), UInt8(ascii: "i"): return (.signedInteger, false)
         case UInt8(ascii: "u"): return (.unsignedDecimal, false)
@@ -363,9 +366,9 @@ extension FormatSpec {
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c == UInt8(ascii: "\n") {
                 out.append(UInt8(ascii: "\\"))
                 out.append(c)
-            } else if CharClassBits.isControl(c) {
+            } else if c < 32 || c == 127 {
                 out.append(UInt8(ascii: "\\"))
-                let nextIsDigit = i < bytes.count && CharClassBits.isDigit(bytes[i])
+                let nextIsDigit = i < bytes.count && isDecimalDigit(bytes[i])
                 if c >= 100 || nextIsDigit {
                     out.append(c / 100 + UInt8(ascii: "0"))
                     out.append(c / 10 % 10 + UInt8(ascii: "0"))
