@@ -42,7 +42,7 @@ struct ByteBuilder: ~Copyable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func append(repeating byte: UInt8, count n: Int) {
+    @inline(__always) mutating func append(repeating byte: UInt8, count n: Int) {
         guard n > 0 else { return }
         (reserve(n)).update(repeating: byte, count: n)
         count += n

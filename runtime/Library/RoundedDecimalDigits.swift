@@ -147,13 +147,17 @@ extension DecimalDigits {
     @inline(__always)
     static func writeDigits(_ v: UInt64, to out: UnsafeMutablePointer<UInt8>, minimumCount: Int) -> Int {
         let n = max(DecimalText.digitCount(v), minimumCount)
+        let pairs = DecimalText.pairs.utf8Start
         var v = v
         var i = n
-        while i > 0 {
-            i -= 1
-            out[i] = UInt8(v % 10)
-            v /= 10
+        while i >= 2 {
+            let pair = Int(v % 100) * 2
+            v /= 100
+            i -= 2
+            out[i] = pairs[pair] - UInt8(ascii: "0")
+            out[i + 1] = pairs[pair + 1] - UInt8(ascii: "0")
         }
+        if i == 1 { out[0] = UInt8(v) }
         return n
     }
 }

@@ -32,8 +32,13 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
 
     /// Room for `n` more bytes after the content; false when memory runs out. Growing may
     /// run a full collection (see `GlobalRef.reallocate`): the buffer must be reachable.
-    func reserve(_ n: Int, _ g: GlobalRef) -> Bool {
+    @inline(__always) func reserve(_ n: Int, _ g: GlobalRef) -> Bool {
         if pointee.writeIndex + n <= pointee.capacity { return true }
+        return grow(n, g)
+    }
+
+    /// `reserve`'s slow path: reclaims the consumed front or reallocates.
+    @inline(never) private func grow(_ n: Int, _ g: GlobalRef) -> Bool {
         let used = contentLength
         if pointee.readIndex > 0, let data = pointee.data {
             // Reclaim the consumed front first.
@@ -56,8 +61,26 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
     func append(_ b: UnsafeBufferPointer<UInt8>, _ g: GlobalRef) -> Bool {
         guard b.count > 0 else { return true }
         guard reserve(b.count, g) else { return false }
-        (pointee.data! + pointee.writeIndex).update(from: b.baseAddress!, count: b.count)
+        let to = pointee.data! + pointee.writeIndex
+        if b.count <= 8 {
+            // Separators and short words: a call to memmove would cost more than the copy.
+            for i in 0..<b.count { to[i] = b[i] }
+        } else {
+            to.update(from: b.baseAddress!, count: b.count)
+        }
         pointee.writeIndex += b.count
+        return true
+    }
+
+    /// Appends the text of number `n` (as tostring shows it), written in place.
+    func append(number n: Double, _ g: GlobalRef) -> Bool {
+        guard reserve(32, g) else { return false }
+        let tail = UnsafeMutableBufferPointer(start: pointee.data! + pointee.writeIndex, count: 32)
+        var text = ByteBuilder(scratch: tail)
+        appendNumber(n, into: &text)
+        // At most 21 bytes: the builder never leaves the buffer's own storage.
+        assert(text.base == tail.baseAddress)
+        pointee.writeIndex += text.count
         return true
     }
 
@@ -357,7 +380,7 @@ extension BuiltinCall {
             return b.append(v.string.buffer, g) ? nil : memoryError()
         }
         if v.isNumber {
-            return withNumberText(v.number) { b.append($0, g) } ? nil : memoryError()
+            return b.append(number: v.number, g) ? nil : memoryError()
         }
         if let other = stringBufferPayload(v) {
             if other == b { return argumentError(i, "cannot put buffer into itself") }

@@ -2,7 +2,7 @@
 /// integer, character, string, `%q` and pointer conversions (floats are in StringFormatFloat).
 
 /// The conversion a format spec asks for; `FormatSpec.isUppercase` tells `%X` from `%x` and so on.
-public enum FormatConversion: Sendable {
+public enum FormatConversion: UInt8, Sendable {
     /// `%d` `%i`: a number as a signed 64-bit integer.
     case signedInteger
     /// `%u`
@@ -112,6 +112,7 @@ public struct FormatParser {
     func byte(_ i: Int) -> UInt8 { i < format.count ? format[i] : 0 }
 
     /// The next item, or nil at the end of the format.
+    @inline(__always)
     public mutating func next() throws(FormatError) -> FormatItem? {
         let start = position
         var p = position
@@ -130,8 +131,14 @@ public struct FormatParser {
         return p > start ? .literal(start..<p) : nil
     }
 
+    @inline(__always)
     private mutating func parseSpec(at start: Int) throws(FormatError) -> FormatSpec {
         var p = start + 1
+        // The commonest specs (`%d`, `%s`) have no flags, width or precision.
+        if let (conversion, upper) = FormatParser.conversion(byte(p)) {
+            position = p + 1
+            return FormatSpec(conversion: conversion, isUppercase: upper)
+        }
         var flags: FormatSpec.Flags = []
         flagLoop: while true {
             switch byte(p) {
@@ -172,26 +179,19 @@ public struct FormatParser {
 
     /// The conversion a letter names; only `A E F G X` exist in upper case.
     @inline(__always) static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
-        switch letter {
-        case UInt8(ascii: "d"), UInt8(ascii: "i"): return (.signedInteger, false)
-        case UInt8(ascii: "u"): return (.unsignedDecimal, false)
-        case UInt8(ascii: "o"): return (.octal, false)
-        case UInt8(ascii: "x"): return (.hex, false)
-        case UInt8(ascii: "X"): return (.hex, true)
-        case UInt8(ascii: "c"): return (.character, false)
-        case UInt8(ascii: "e"): return (.exponent, false)
-        case UInt8(ascii: "E"): return (.exponent, true)
-        case UInt8(ascii: "f"): return (.fixed, false)
-        case UInt8(ascii: "F"): return (.fixed, true)
-        case UInt8(ascii: "g"): return (.general, false)
-        case UInt8(ascii: "G"): return (.general, true)
-        case UInt8(ascii: "a"): return (.hexFloat, false)
-        case UInt8(ascii: "A"): return (.hexFloat, true)
-        case UInt8(ascii: "s"): return (.string, false)
-        case UInt8(ascii: "q"): return (.quoted, false)
-        case UInt8(ascii: "p"): return (.pointer, false)
-        default: return nil
-        }
+        let index = Int(letter) - Int(UInt8(ascii: "A"))
+        guard index >= 0 && index < conversionCodes.utf8CodeUnitCount else { return nil }
+        let code = conversionCodes.utf8Start[index]
+        if code >= UInt8(ascii: "a") { return (FormatConversion(rawValue: code - UInt8(ascii: "a"))!, false) }
+        if code >= UInt8(ascii: "A") { return (FormatConversion(rawValue: code - UInt8(ascii: "A"))!, true) }
+        return nil
+    }
+
+    /// For each byte from `A` to `z`: `.` when it names no conversion, otherwise `a` plus the
+    /// conversion's raw value (`A` plus it for the upper-case letters): `d` and `i` are `a`
+    /// (signedInteger), `s` is `j` (string), `X` is `D` (hex, upper case), and so on.
+    static var conversionCodes: StaticString {
+        "I...FGH................D........i.eafgh.a.....clk.j.b..d.."
     }
 }
 

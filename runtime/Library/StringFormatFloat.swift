@@ -92,6 +92,32 @@ struct DecimalDigits {
     @inline(__always)
     func digit(_ i: Int) -> UInt8 { i >= 0 && i < count ? digits[i] : 0 }
 
+    /// Digits `first ..< first + n` as characters at `out`, zeros where they lie outside the
+    /// expansion (`first` may be negative: the zeros after the point of a number below 0.1).
+    @inline(__always)
+    func writeCharacters(from first: Int, count n: Int, to out: UnsafeMutablePointer<UInt8>) {
+        var j = 0
+        if first < 0 {
+            let zeros = min(n, 0 &- first)
+            while j < zeros {
+                out[j] = UInt8(ascii: "0")
+                j &+= 1
+            }
+        }
+        let source = digits + (first &+ j)
+        let copied = min(n &- j, max(count &- (first &+ j), 0))
+        var k = 0
+        while k < copied {
+            out[j &+ k] = source[k] &+ UInt8(ascii: "0")
+            k &+= 1
+        }
+        j &+= copied
+        while j < n {
+            out[j] = UInt8(ascii: "0")
+            j &+= 1
+        }
+    }
+
     /// Keeps the first `kept` digits, rounding half up on the exact value, as LuaJIT's
     /// `nd_add_m10e(..., 5, ...)` does. `kept` may be zero or negative.
     mutating func round(keeping kept: Int) {
@@ -227,10 +253,7 @@ extension FormatSpec {
         if shown > 0 || flags.contains(.alternate) {
             out.append(UInt8(ascii: "."))
         }
-        let p = out.reserve(shown)
-        for i in 0..<shown {
-            p[i] = d.digit(firstIndex + i) + UInt8(ascii: "0")
-        }
+        d.writeCharacters(from: firstIndex, count: shown, to: out.reserve(shown))
         out.advance(by: shown)
     }
 
@@ -248,8 +271,7 @@ extension FormatSpec {
         if d.count == 0 || d.exponent < 0 {
             out.append(UInt8(ascii: "0"))
         } else {
-            let p = out.reserve(d.exponent + 1)
-            for i in 0...d.exponent { p[i] = d.digit(i) + UInt8(ascii: "0") }
+            d.writeCharacters(from: 0, count: d.exponent + 1, to: out.reserve(d.exponent + 1))
             out.advance(by: d.exponent + 1)
         }
         let firstFraction = d.count == 0 ? d.count : d.exponent + 1
