@@ -83,6 +83,22 @@ final class RoundedDigitsTests: XCTestCase {
         XCTAssertGreaterThan(fastCount, 2_000_000)
     }
 
+    /// 10^-30 to 10^-5 at many digits, where m * 10^s outgrows 128 bits and the product is
+    /// taken in 192.
+    func testSmallMagnitudes() {
+        var g = Generator(state: 555)
+        var failures = 0, fastCount = 0
+        for _ in 0..<300_000 {
+            let mantissa = Double(g.next() >> 11) / 9007199254740992.0
+            let x = (1 + mantissa) * Double(sign: .plus, exponent: -Int(g.below(84)) - 17, significand: 1)
+            for budget: DigitBudget in [.significant(14), .significant(17), .significant(Int(g.below(20)) + 1),
+                                        .fractional(Int(g.below(38)))]
+            where check(x, budget, failures: &failures) { fastCount += 1 }
+        }
+        XCTAssertEqual(failures, 0)
+        XCTAssertGreaterThan(fastCount, 900_000)
+    }
+
     /// k / 2^j: exact decimal expansions that end in 5, so that the digit after the kept ones
     /// is often exactly a half.
     func testBinaryFractionTies() {

@@ -91,7 +91,10 @@ extension DecimalDigits {
         if scale >= 0 {
             guard scale <= 38 else { return nil }
             let (n, overflow) = UInt128(m).multipliedReportingOverflow(by: powerOfTen(scale))
-            guard !overflow else { return nil }
+            guard !overflow else {
+                // Small numbers at many digits: the product takes up to 180 bits.
+                return power < 0 ? shiftedProduct(m, powerOfTen(scale), right: -power) : nil
+            }
             if power >= 0 {
                 guard power < n.leadingZeroBitCount else { return nil }
                 return (n << power, false)
@@ -116,6 +119,22 @@ extension DecimalDigits {
         }
         let (q, remainder) = n.quotientAndRemainder(dividingBy: divisor)
         return (q, remainder * 2 >= divisor)
+    }
+
+    /// floor(m * p / 2^k) and whether the fraction it drops is at least one half (bit k - 1
+    /// of the product), with the product in 192 bits; nil when the quotient exceeds 128 bits.
+    static func shiftedProduct(_ m: UInt64, _ p: UInt128, right k: Int) -> (UInt128, Bool)? {
+        // m * p = high * 2^128 + low, from the products of m with p's two 64-bit halves.
+        let lowPart = UInt128(m) * UInt128(UInt64(truncatingIfNeeded: p))
+        let highPart = UInt128(m) * (p >> 64)
+        let (low, carry) = lowPart.addingReportingOverflow(highPart << 64)
+        let high = (highPart >> 64) + (carry ? 1 : 0)
+        guard k > 0 && k < 192 else { return nil }
+        let half = k - 1
+        let roundsUp = half >= 128 ? (high >> (half - 128)) & 1 == 1 : (low >> half) & 1 == 1
+        if k >= 128 { return (high >> (k - 128), roundsUp) }
+        guard high >> k == 0 else { return nil }
+        return ((high << (128 - k)) | (low >> k), roundsUp)
     }
 
     /// 10^n for n in 0...38.
