@@ -350,9 +350,11 @@ func appendNumber(_ n: Double, into out: inout ByteBuilder) {
         return
     }
     // Integers of up to 14 digits print exactly; this is the common case and needs no rounding.
-    if n.magnitude < 1e14 && n == n.rounded(.towardZero) {
+    // (A round trip through Int64 tests for one: `rounded(.towardZero)` calls libm's trunc on
+    // x86-64 processors without SSE4.1.)
+    if n.magnitude < 1e14, case let i = Int64(n), Double(i) == n {
         if n.sign == .minus { out.append(UInt8(ascii: "-")) }
-        out.appendDecimal(UInt64(n.magnitude))
+        out.appendDecimal(i.magnitude)
         return
     }
     FormatSpec.numberToString.renderFloat(n, into: &out)
