@@ -73,8 +73,6 @@ struct ByteBuilder: ~Copyable {
         count += n
     }
 
-    mutating func removeAll() { count = 0 }
-
     @inline(never) private mutating func grow(_ extra: Int) {
         let newCapacity = max(capacity * 2, count + extra, 64)
         if ownsStorage {
@@ -103,12 +101,6 @@ extension ByteBuilder {
         let n = DecimalText.digitCount(value)
         DecimalText.write(value, endingAt: reserve(n) + n)
         count += n
-    }
-
-    /// Appends `value` in decimal, with a `-` when negative.
-    @inline(__always) mutating func appendDecimal(_ value: Int) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        appendDecimal(UInt64(value.magnitude))
     }
 }
 
