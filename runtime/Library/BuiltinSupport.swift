@@ -18,6 +18,14 @@ struct BuiltinCall {
 
     var count: Int { Int(L.pointee.top) - Int(L.pointee.base) }
 
+    /// The global state, reached without the retain and release of the VM that `vm.g` costs.
+    @inline(__always) var g: GlobalRef { LuaVM.currentGlobal }
+
+    /// `bytes` as an interned string value, reached without retaining the VM.
+    @inline(__always) func internedString(_ bytes: UnsafeBufferPointer<UInt8>) -> Value {
+        LuaVM.withCurrent { $0.string(bytes) }
+    }
+
     /// Argument `i` (1-based), nil when absent.
     func arg(_ i: Int) -> Value {
         i <= count ? L.pointee.stack[Int(L.pointee.base) + i - 1] : .nil
@@ -29,7 +37,7 @@ struct BuiltinCall {
     }
 
     func push(_ v: Value) {
-        _ = L.ensureStack(1, vm.g)
+        _ = L.ensureStack(1, g)
         L.pointee.stack[Int(L.pointee.top)] = v
         L.pointee.top += 1
     }

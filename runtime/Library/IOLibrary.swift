@@ -286,7 +286,6 @@ extension BuiltinCall {
         var ok = true
         let toStandardOutput = fp == stdout
         // Numbers are formatted here, as luajit does, not made into strings first.
-        var digits: [UInt8] = []
         func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
             if toStandardOutput {
                 vm.standardOutput.write(bytes)
@@ -300,9 +299,7 @@ extension BuiltinCall {
             if v.isString {
                 emit(v.string.buffer)
             } else if v.isNumber {
-                digits.removeAll(keepingCapacity: true)
-                appendNumber(v.number, into: &digits)
-                digits.withUnsafeBufferPointer { emit($0) }
+                withNumberText(v.number) { emit($0) }
             } else {
                 return typeError(i, expected: "string")
             }

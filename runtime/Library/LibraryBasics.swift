@@ -167,7 +167,6 @@ extension LuaVM {
             }
             defer { free(out) }
             var used = 0
-            var digits: [UInt8] = []
             /// Copies `piece` in (false: no memory for more, which the estimate rules out).
             func put(_ piece: UnsafeBufferPointer<UInt8>) -> Bool {
                 guard let start = piece.baseAddress, piece.count > 0 else { return true }
@@ -186,9 +185,7 @@ extension LuaVM {
                 if v.isString {
                     stored = put(v.string.buffer)
                 } else {
-                    digits.removeAll(keepingCapacity: true)
-                    appendNumber(v.number, into: &digits)
-                    stored = digits.withUnsafeBufferPointer { put($0) }
+                    stored = withNumberText(v.number) { put($0) }
                 }
                 if k < j { stored = stored && put(gap) }
                 if !stored {

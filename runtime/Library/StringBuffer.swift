@@ -32,8 +32,13 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
 
     /// Room for `n` more bytes after the content; false when memory runs out. Growing may
     /// run a full collection (see `GlobalRef.reallocate`): the buffer must be reachable.
-    func reserve(_ n: Int, _ g: GlobalRef) -> Bool {
+    @inline(__always) func reserve(_ n: Int, _ g: GlobalRef) -> Bool {
         if pointee.writeIndex + n <= pointee.capacity { return true }
+        return grow(n, g)
+    }
+
+    /// `reserve`'s slow path: reclaims the consumed front or reallocates.
+    @inline(never) private func grow(_ n: Int, _ g: GlobalRef) -> Bool {
         let used = contentLength
         if pointee.readIndex > 0, let data = pointee.data {
             // Reclaim the consumed front first.
@@ -56,8 +61,26 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
     func append(_ b: UnsafeBufferPointer<UInt8>, _ g: GlobalRef) -> Bool {
         guard b.count > 0 else { return true }
         guard reserve(b.count, g) else { return false }
-        (pointee.data! + pointee.writeIndex).update(from: b.baseAddress!, count: b.count)
+        let to = pointee.data! + pointee.writeIndex
+        if b.count <= 8 {
+            // Separators and short words: a call to memmove would cost more than the copy.
+            for i in 0..<b.count { to[i] = b[i] }
+        } else {
+            to.update(from: b.baseAddress!, count: b.count)
+        }
         pointee.writeIndex += b.count
+        return true
+    }
+
+    /// Appends the text of number `n` (as tostring shows it), written in place.
+    func append(number n: Double, _ g: GlobalRef) -> Bool {
+        guard reserve(32, g) else { return false }
+        let tail = UnsafeMutableBufferPointer(start: pointee.data! + pointee.writeIndex, count: 32)
+        var text = ByteBuilder(scratch: tail)
+        appendNumber(n, into: &text)
+        // At most 21 bytes: the builder never leaves the buffer's own storage.
+        assert(text.base == tail.baseAddress)
+        pointee.writeIndex += text.count
         return true
     }
 
@@ -83,10 +106,7 @@ extension UnsafeMutablePointer where Pointee == StringBuffer {
 
 extension LuaVM {
     /// The string buffer `v` is, or nil.
-    func stringBuffer(_ v: Value) -> StringBufferRef? {
-        guard v.isUserdata, v.userdata.pointee.kind == stringBufferKind else { return nil }
-        return v.userdata.payload.assumingMemoryBound(to: StringBuffer.self)
-    }
+    func stringBuffer(_ v: Value) -> StringBufferRef? { stringBufferPayload(v) }
 
     /// The shared metatable of string buffers (kept in the registry).
     var stringBufferMetatable: TableRef? {
@@ -165,7 +185,7 @@ extension LuaVM {
             var out: [UInt8] = []
             let encoder = SerialEncoder(vm: c.vm, options: nil)
             do { try encoder.encode(c.arg(1), into: &out, depth: 0) } catch { return c.error(serialMessage(error)) }
-            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+            return c.results(out.withUnsafeBufferPointer { c.internedString($0) })
         }
         register("decode", in: B) { raw in
             let c = BuiltinCall(raw, "decode")
@@ -200,12 +220,13 @@ extension LuaVM {
             let c = BuiltinCall(raw, "putf")
             return c.withBuffer { b in
                 guard let f = c.arg(2).isString ? c.arg(2).string : nil else { return c.typeError(2, expected: "string") }
-                var out: [UInt8] = []
-                if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out) {
-                    return failure
+                return withByteBuilder { out in
+                    if let failure = c.vm.formatBytes(c, format: f, formatArgument: 2, into: &out) {
+                        return failure
+                    }
+                    guard b.append(out.bytes, c.g) else { return c.memoryError() }
+                    return c.results(c.arg(1))
                 }
-                guard b.append(out, c.vm.g) else { return c.memoryError() }
-                return c.results(c.arg(1))
             }
         }
         for name in ["putcdata", "reserve", "commit", "ref"] {
@@ -221,7 +242,7 @@ extension LuaVM {
             return c.withBuffer { b in
                 guard c.arg(2).isString else { return c.typeError(2, expected: "string") }
                 b.reset()
-                guard b.append(c.arg(2).string.buffer, c.vm.g) else { return c.memoryError() }
+                guard b.append(c.arg(2).string.buffer, c.g) else { return c.memoryError() }
                 return c.results(c.arg(1))
             }
         }
@@ -235,7 +256,7 @@ extension LuaVM {
         register("free", in: M) { raw in
             let c = BuiltinCall(raw, "free")
             return c.withBuffer { b in
-                b.release(c.vm.g)
+                b.release(c.g)
                 return 0
             }
         }
@@ -243,7 +264,7 @@ extension LuaVM {
             let c = BuiltinCall(raw, "get")
             return c.withBuffer { b in
                 if c.count < 2 {
-                    let s = c.vm.string(b.bytes)
+                    let s = c.internedString(b.bytes)
                     b.consume(b.contentLength)
                     return c.results(s)
                 }
@@ -256,7 +277,7 @@ extension LuaVM {
                 }
                 let values = lengths.map { n -> Value in
                     let piece = UnsafeBufferPointer(rebasing: b.bytes.prefix(n))
-                    let s = c.vm.string(piece)
+                    let s = c.internedString(piece)
                     b.consume(piece.count)
                     return s
                 }
@@ -266,7 +287,7 @@ extension LuaVM {
         }
         register("tostring", in: M) { raw in
             let c = BuiltinCall(raw, "tostring")
-            return c.withBuffer { b in c.results(c.vm.string(b.bytes)) }
+            return c.withBuffer { b in c.results(c.internedString(b.bytes)) }
         }
         register("skip", in: M) { raw in
             let c = BuiltinCall(raw, "skip")
@@ -284,7 +305,7 @@ extension LuaVM {
                 var out: [UInt8] = []
                 let encoder = SerialEncoder(vm: c.vm, options: c.bufferOptions())
                 do { try encoder.encode(c.arg(2), into: &out, depth: 0) } catch { return c.error(serialMessage(error)) }
-                guard b.append(out, c.vm.g) else { return c.memoryError() }
+                guard b.append(out, c.g) else { return c.memoryError() }
                 return c.results(c.arg(1))
             }
         }
@@ -300,12 +321,12 @@ extension LuaVM {
         }
         register("__gc", in: M) { raw in
             let c = BuiltinCall(raw, "__gc")
-            c.vm.stringBuffer(c.arg(1))?.release(c.vm.g)
+            c.vm.stringBuffer(c.arg(1))?.release(c.g)
             return 0
         }
         register("__tostring", in: M) { raw in
             let c = BuiltinCall(raw, "__tostring")
-            return c.withBuffer { b in c.results(c.vm.string(b.bytes)) }
+            return c.withBuffer { b in c.results(c.internedString(b.bytes)) }
         }
         register("__len", in: M) { raw in
             let c = BuiltinCall(raw, "__len")
@@ -324,15 +345,23 @@ extension LuaVM {
                     return c.error("attempt to concatenate a \(c.vm.typeName(v)) value")
                 }
             }
-            return c.results(out.withUnsafeBufferPointer { c.vm.string($0) })
+            return c.results(out.withUnsafeBufferPointer { c.internedString($0) })
         }
     }
 }
 
+/// The string buffer `v` is, or nil.
+@inline(__always) func stringBufferPayload(_ v: Value) -> StringBufferRef? {
+    guard v.isUserdata, v.userdata.pointee.kind == stringBufferKind else { return nil }
+    return v.userdata.payload.assumingMemoryBound(to: StringBuffer.self)
+}
+
+// The methods reach the global state and interning through `g` and `internedString`, which
+// do not retain and release the VM as `vm.` does on every call.
 extension BuiltinCall {
     /// Runs `body` on the buffer that argument 1 is, or raises a "buffer expected" error.
-    func withBuffer(_ body: (StringBufferRef) -> Int32) -> Int32 {
-        guard let b = vm.stringBuffer(arg(1)) else { return typeError(1, expected: "buffer") }
+    @inline(__always) func withBuffer(_ body: (StringBufferRef) -> Int32) -> Int32 {
+        guard let b = stringBufferPayload(arg(1)) else { return typeError(1, expected: "buffer") }
         return body(b)
     }
 
@@ -348,16 +377,14 @@ extension BuiltinCall {
     /// `__tostring`. Nil on success, the failure status otherwise.
     func put(_ v: Value, argument i: Int, into b: StringBufferRef) -> Int32? {
         if v.isString {
-            return b.append(v.string.buffer, vm.g) ? nil : memoryError()
+            return b.append(v.string.buffer, g) ? nil : memoryError()
         }
         if v.isNumber {
-            var out: [UInt8] = []
-            appendNumber(v.number, into: &out)
-            return b.append(out, vm.g) ? nil : memoryError()
+            return b.append(number: v.number, g) ? nil : memoryError()
         }
-        if let other = vm.stringBuffer(v) {
+        if let other = stringBufferPayload(v) {
             if other == b { return argumentError(i, "cannot put buffer into itself") }
-            return b.append(other.bytes, vm.g) ? nil : memoryError()
+            return b.append(other.bytes, g) ? nil : memoryError()
         }
         if !vm.g.metamethod(.tostring, of: v).isNil {
             guard let s = vm.toStringValue(L, v) else { return builtinError }

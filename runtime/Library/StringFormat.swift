@@ -2,7 +2,7 @@
 /// integer, character, string, `%q` and pointer conversions (floats are in StringFormatFloat).
 
 /// The conversion a format spec asks for; `FormatSpec.isUppercase` tells `%X` from `%x` and so on.
-public enum FormatConversion: Sendable {
+public enum FormatConversion: UInt8, Sendable {
     /// `%d` `%i`: a number as a signed 64-bit integer.
     case signedInteger
     /// `%u`
@@ -29,13 +29,9 @@ public enum FormatConversion: Sendable {
     case pointer
 
     /// Does this conversion take a number (rather than a string or an object)?
-    public var takesNumber: Bool {
-        switch self {
-        case .signedInteger, .unsignedDecimal, .octal, .hex, .character, .exponent, .fixed, .general, .hexFloat:
-            return true
-        case .string, .quoted, .pointer:
-            return false
-        }
+    /// (The number conversions are declared first, so that this is one comparison.)
+    @inline(__always) public var takesNumber: Bool {
+        rawValue <= FormatConversion.hexFloat.rawValue
     }
 }
 
@@ -86,6 +82,9 @@ public enum FormatError: Error, Equatable, Sendable {
     public var message: String { String(decoding: messageBytes, as: UTF8.self) }
 }
 
+/// `0`...`9` (the C locale's isdigit, without a table to load).
+@inline(__always) func isDecimalDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+
 /// A piece of a format string: literal bytes to copy (a range of the format), or a conversion.
 public enum FormatItem: Equatable, Sendable {
     case literal(Range<Int>)
@@ -109,6 +108,7 @@ public struct FormatParser {
     func byte(_ i: Int) -> UInt8 { i < format.count ? format[i] : 0 }
 
     /// The next item, or nil at the end of the format.
+    @inline(__always)
     public mutating func next() throws(FormatError) -> FormatItem? {
         let start = position
         var p = position
@@ -127,8 +127,14 @@ public struct FormatParser {
         return p > start ? .literal(start..<p) : nil
     }
 
+    @inline(__always)
     private mutating func parseSpec(at start: Int) throws(FormatError) -> FormatSpec {
         var p = start + 1
+        // The commonest specs (`%d`, `%s`) have no flags, width or precision.
+        if let (conversion, upper) = FormatParser.conversion(byte(p)) {
+            position = p + 1
+            return FormatSpec(conversion: conversion, isUppercase: upper)
+        }
         var flags: FormatSpec.Flags = []
         flagLoop: while true {
             switch byte(p) {
@@ -144,7 +150,7 @@ public struct FormatParser {
         /// A width or precision: at most two digits (a third one makes the option invalid).
         func twoDigits() -> Int {
             var n = 0
-            for _ in 0..<2 where CharClassBits.isDigit(byte(p)) {
+            for _ in 0..<2 where isDecimalDigit(byte(p)) {
                 n = n * 10 + Int(byte(p) - UInt8(ascii: "0"))
                 p += 1
             }
@@ -168,33 +174,34 @@ public struct FormatParser {
     }
 
     /// The conversion a letter names; only `A E F G X` exist in upper case.
-    static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
-        switch letter {
-        case UInt8(ascii: "d"), UInt8(ascii: "i"): return (.signedInteger, false)
-        case UInt8(ascii: "u"): return (.unsignedDecimal, false)
-        case UInt8(ascii: "o"): return (.octal, false)
-        case UInt8(ascii: "x"): return (.hex, false)
-        case UInt8(ascii: "X"): return (.hex, true)
-        case UInt8(ascii: "c"): return (.character, false)
-        case UInt8(ascii: "e"): return (.exponent, false)
-        case UInt8(ascii: "E"): return (.exponent, true)
-        case UInt8(ascii: "f"): return (.fixed, false)
-        case UInt8(ascii: "F"): return (.fixed, true)
-        case UInt8(ascii: "g"): return (.general, false)
-        case UInt8(ascii: "G"): return (.general, true)
-        case UInt8(ascii: "a"): return (.hexFloat, false)
-        case UInt8(ascii: "A"): return (.hexFloat, true)
-        case UInt8(ascii: "s"): return (.string, false)
-        case UInt8(ascii: "q"): return (.quoted, false)
-        case UInt8(ascii: "p"): return (.pointer, false)
-        default: return nil
-        }
+    @inline(__always) static func conversion(_ letter: UInt8) -> (FormatConversion, Bool)? {
+        let index = Int(letter) - Int(UInt8(ascii: "A"))
+        guard index >= 0 && index < conversionCodes.utf8CodeUnitCount else { return nil }
+        let code = conversionCodes.utf8Start[index]
+        if code >= UInt8(ascii: "a") { return (FormatConversion(rawValue: code - UInt8(ascii: "a"))!, false) }
+        if code >= UInt8(ascii: "A") { return (FormatConversion(rawValue: code - UInt8(ascii: "A"))!, true) }
+        return nil
+    }
+
+    /// For each byte from `A` to `z`: `.` when it names no conversion, otherwise `a` plus the
+    /// conversion's raw value (`A` plus it for the upper-case letters): `d` and `i` are `a`
+    /// (signedInteger), `s` is `j` (string), `X` is `D` (hex, upper case), and so on.
+    static var conversionCodes: StaticString {
+        "I...FGH................D........i.eafgh.a.....clk.j.b..d.."
     }
 }
 
 extension FormatSpec {
     /// Renders a number argument for any conversion that `takesNumber`.
     public func render(number n: Double, into out: inout [UInt8]) {
+        withByteBuilder { b in
+            render(number: n, into: &b)
+            out.append(contentsOf: b.bytes)
+        }
+    }
+
+    /// Renders a number argument for any conversion that `takesNumber`.
+    func render(number n: Double, into out: inout ByteBuilder) {
         switch conversion {
         case .signedInteger:
             renderInteger(UInt64(bitPattern: FormatSpec.int64(n)), into: &out)
@@ -227,12 +234,10 @@ extension FormatSpec {
     }
 
     /// `%d %i %u %o %x %X` of the 64 bits `k` (signed for `%d %i`), with C's flags and padding.
-    public func renderInteger(_ k: UInt64, into out: inout [UInt8]) {
-        var digits = InlineArray<24, UInt8>(repeating: 0)
-        var n = 0
+    /// The digits are written in place, after the padding that goes before them.
+    func renderInteger(_ k: UInt64, into out: inout ByteBuilder) {
         var v = k
         var sign: UInt8 = 0
-        var hexPrefix = false
         if conversion == .signedInteger {
             if Int64(bitPattern: k) < 0 {
                 v = 0 &- k
@@ -243,43 +248,37 @@ extension FormatSpec {
                 sign = UInt8(ascii: " ")
             }
         }
+        // The plain `%d` (no flags, width or precision) of the commonest calls.
+        if flags.isEmpty && width == 0 && precision < 0 && conversion == .signedInteger {
+            if sign != 0 { out.append(sign) }
+            out.appendDecimal(v)
+            return
+        }
         let zeroPad = flags.contains(.zero) && precision < 0
+        let alternateOctal = conversion == .octal && flags.contains(.alternate)
+        /// How many digits, and whether a 0 leads them (`%#o`).
+        var n: Int
+        var leadingZero = false
         if v == 0 {
-            if precision != 0 || (conversion == .octal && flags.contains(.alternate)) {
-                digits[0] = UInt8(ascii: "0")
-                n = 1
-            }
+            n = precision != 0 || alternateOctal ? 1 : 0
         } else if conversion == .hex {
-            let letters = isUppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
-            while v != 0 {
-                let d = UInt8(v & 15)
-                digits[n] = d < 10 ? d + UInt8(ascii: "0") : d + letters
-                v >>= 4
-                n += 1
-            }
-            hexPrefix = flags.contains(.alternate)
+            n = (64 - v.leadingZeroBitCount + 3) / 4
         } else if conversion == .octal {
-            while v != 0 {
-                digits[n] = UInt8(v & 7) + UInt8(ascii: "0")
-                v >>= 3
-                n += 1
-            }
-            if flags.contains(.alternate) {
-                digits[n] = UInt8(ascii: "0")
+            n = (64 - v.leadingZeroBitCount + 2) / 3
+            if alternateOctal {
+                leadingZero = true
                 n += 1
             }
         } else {
-            while v != 0 {
-                digits[n] = UInt8(v % 10) + UInt8(ascii: "0")
-                v /= 10
-                n += 1
-            }
+            n = DecimalText.digitCount(v)
         }
+        let hexPrefix = conversion == .hex && v != 0 && flags.contains(.alternate)
         let body = max(n, precision)
         let prefixLength = (sign != 0 ? 1 : 0) + (hexPrefix ? 2 : 0)
         var pad = width - body - prefixLength
         if !flags.contains(.left) && !zeroPad {
-            while pad > 0 { out.append(UInt8(ascii: " ")); pad -= 1 }
+            out.append(repeating: UInt8(ascii: " "), count: pad)
+            pad = 0
         }
         if sign != 0 { out.append(sign) }
         if hexPrefix {
@@ -287,38 +286,74 @@ extension FormatSpec {
             out.append(isUppercase ? UInt8(ascii: "X") : UInt8(ascii: "x"))
         }
         if zeroPad && !flags.contains(.left) {
-            while pad > 0 { out.append(UInt8(ascii: "0")); pad -= 1 }
+            out.append(repeating: UInt8(ascii: "0"), count: pad)
+            pad = 0
         }
-        var zeros = body - n
-        while zeros > 0 { out.append(UInt8(ascii: "0")); zeros -= 1 }
-        while n > 0 {
-            n -= 1
-            out.append(digits[n])
+        out.append(repeating: UInt8(ascii: "0"), count: body - n)
+        if n > 0 {
+            let end = out.reserve(n) + n
+            if v == 0 {
+                end[-1] = UInt8(ascii: "0")
+            } else if conversion == .hex {
+                let letters = isUppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
+                var p = end
+                while v != 0 {
+                    let d = UInt8(v & 15)
+                    p -= 1
+                    p[0] = d < 10 ? d + UInt8(ascii: "0") : d + letters
+                    v >>= 4
+                }
+            } else if conversion == .octal {
+                var p = end
+                while v != 0 {
+                    p -= 1
+                    p[0] = UInt8(v & 7) + UInt8(ascii: "0")
+                    v >>= 3
+                }
+                if leadingZero { p[-1] = UInt8(ascii: "0") }
+            } else {
+                DecimalText.write(v, endingAt: end)
+            }
+            out.advance(by: n)
         }
-        while pad > 0 { out.append(UInt8(ascii: " ")); pad -= 1 }
+        out.append(repeating: UInt8(ascii: " "), count: pad)
     }
 
     /// `%c`: the byte, padded with spaces to the width.
-    public func renderCharacter(_ c: UInt8, into out: inout [UInt8]) {
+    func renderCharacter(_ c: UInt8, into out: inout ByteBuilder) {
         if flags.contains(.left) { out.append(c) }
-        var pad = width - 1
-        while pad > 0 { out.append(UInt8(ascii: " ")); pad -= 1 }
+        out.append(repeating: UInt8(ascii: " "), count: width - 1)
         if !flags.contains(.left) { out.append(c) }
     }
 
     /// `%s`: the bytes (NULs included), cut to the precision and padded with spaces to the width.
     public func render(string bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        withByteBuilder { b in
+            render(string: bytes, into: &b)
+            out.append(contentsOf: b.bytes)
+        }
+    }
+
+    /// `%s`: the bytes (NULs included), cut to the precision and padded with spaces to the width.
+    func render(string bytes: UnsafeBufferPointer<UInt8>, into out: inout ByteBuilder) {
         let length = precision >= 0 && precision < bytes.count ? precision : bytes.count
-        let shown = UnsafeBufferPointer(rebasing: bytes[0..<length])
-        if flags.contains(.left) { out.append(contentsOf: shown) }
-        var pad = width - length
-        while pad > 0 { out.append(UInt8(ascii: " ")); pad -= 1 }
-        if !flags.contains(.left) { out.append(contentsOf: shown) }
+        let shown = UnsafeBufferPointer(start: bytes.baseAddress, count: length)
+        if flags.contains(.left) { out.append(shown) }
+        out.append(repeating: UInt8(ascii: " "), count: width - length)
+        if !flags.contains(.left) { out.append(shown) }
     }
 
     /// `%q`: `"`, `\` and newline get a backslash; other control bytes (0-31, 127) become
     /// `\` and their decimal code, three digits wide only when a digit follows (so `\r` is `\13`).
     public static func renderQuoted(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        withByteBuilder { b in
+            renderQuoted(bytes, into: &b)
+            out.append(contentsOf: b.bytes)
+        }
+    }
+
+    /// `%q` into a builder.
+    static func renderQuoted(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout ByteBuilder) {
         out.append(UInt8(ascii: "\""))
         var i = 0
         while i < bytes.count {
@@ -327,9 +362,9 @@ extension FormatSpec {
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c == UInt8(ascii: "\n") {
                 out.append(UInt8(ascii: "\\"))
                 out.append(c)
-            } else if CharClassBits.isControl(c) {
+            } else if c < 32 || c == 127 {
                 out.append(UInt8(ascii: "\\"))
-                let nextIsDigit = i < bytes.count && CharClassBits.isDigit(bytes[i])
+                let nextIsDigit = i < bytes.count && isDecimalDigit(bytes[i])
                 if c >= 100 || nextIsDigit {
                     out.append(c / 100 + UInt8(ascii: "0"))
                     out.append(c / 10 % 10 + UInt8(ascii: "0"))
@@ -347,8 +382,15 @@ extension FormatSpec {
     /// `%p` (and `tostring` of objects): "NULL", or "0x" and the address in hex, 8 digits for
     /// addresses below 2^32 and a whole number of bytes above.
     public static func renderPointer(_ address: UInt, into out: inout [UInt8]) {
+        withByteBuilder { b in
+            renderPointer(address, into: &b)
+            out.append(contentsOf: b.bytes)
+        }
+    }
+
+    static func renderPointer(_ address: UInt, into out: inout ByteBuilder) {
         if address == 0 {
-            out.append(contentsOf: "NULL".utf8)
+            out.append("NULL")
             return
         }
         let high = UInt32(truncatingIfNeeded: UInt64(address) >> 32)

@@ -92,6 +92,32 @@ struct DecimalDigits {
     @inline(__always)
     func digit(_ i: Int) -> UInt8 { i >= 0 && i < count ? digits[i] : 0 }
 
+    /// Digits `first ..< first + n` as characters at `out`, zeros where they lie outside the
+    /// expansion (`first` may be negative: the zeros after the point of a number below 0.1).
+    @inline(__always)
+    func writeCharacters(from first: Int, count n: Int, to out: UnsafeMutablePointer<UInt8>) {
+        var j = 0
+        if first < 0 {
+            let zeros = min(n, 0 &- first)
+            while j < zeros {
+                out[j] = UInt8(ascii: "0")
+                j &+= 1
+            }
+        }
+        let source = digits + (first &+ j)
+        let copied = min(n &- j, max(count &- (first &+ j), 0))
+        var k = 0
+        while k < copied {
+            out[j &+ k] = source[k] &+ UInt8(ascii: "0")
+            k &+= 1
+        }
+        j &+= copied
+        while j < n {
+            out[j] = UInt8(ascii: "0")
+            j &+= 1
+        }
+    }
+
     /// Keeps the first `kept` digits, rounding half up on the exact value, as LuaJIT's
     /// `nd_add_m10e(..., 5, ...)` does. `kept` may be zero or negative.
     mutating func round(keeping kept: Int) {
@@ -122,6 +148,14 @@ struct DecimalDigits {
 extension FormatSpec {
     /// `%e %E %f %g %G %a %A` of `n`.
     public func renderFloat(_ n: Double, into out: inout [UInt8]) {
+        withByteBuilder { b in
+            renderFloat(n, into: &b)
+            out.append(contentsOf: b.bytes)
+        }
+    }
+
+    /// `%e %E %f %g %G %a %A` of `n`.
+    func renderFloat(_ n: Double, into out: inout ByteBuilder) {
         let start = out.count
         if !n.isFinite {
             // nan never shows a sign (not even '+'), only the space flag's blank.
@@ -136,7 +170,7 @@ extension FormatSpec {
                 sign = UInt8(ascii: " ")
             }
             if sign != 0 { out.append(sign) }
-            out.append(contentsOf: (n.isNaN ? (isUppercase ? "NAN" : "nan") : (isUppercase ? "INF" : "inf")).utf8)
+            out.append(n.isNaN ? (isUppercase ? "NAN" : "nan") : (isUppercase ? "INF" : "inf"))
             pad(from: start, zerosAt: nil, into: &out)
             return
         }
@@ -156,55 +190,62 @@ extension FormatSpec {
             return
         }
         let afterSign = out.count
-        withDecimalDigits(n) { (d: inout DecimalDigits) in
-            appendDecimalDigits(&d, into: &out)
-        }
+        appendDecimalDigits(n, into: &out)
         pad(from: start, zerosAt: afterSign, into: &out)
     }
 
     /// Pads the conversion that begins at `start` to the width: spaces before it, zeros at
     /// `zerosAt` (after any sign or 0x) with the `0` flag, or spaces after it with `-`.
-    private func pad(from start: Int, zerosAt: Int?, into out: inout [UInt8]) {
+    private func pad(from start: Int, zerosAt: Int?, into out: inout ByteBuilder) {
         let missing = width - (out.count - start)
         if missing <= 0 { return }
         if flags.contains(.left) {
-            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: missing))
+            out.append(repeating: UInt8(ascii: " "), count: missing)
         } else if flags.contains(.zero), let zerosAt {
-            out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: missing), at: zerosAt)
+            out.insert(repeating: UInt8(ascii: "0"), count: missing, at: zerosAt)
         } else {
-            out.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: missing), at: start)
+            out.insert(repeating: UInt8(ascii: " "), count: missing, at: start)
         }
     }
 
-    /// The digits of `%e`, `%f` or `%g` (no sign, no padding).
-    private func appendDecimalDigits(_ d: inout DecimalDigits, into out: inout [UInt8]) {
+    /// The digits of `%e`, `%f` or `%g` of `|n|` (no sign, no padding).
+    private func appendDecimalDigits(_ n: Double, into out: inout ByteBuilder) {
         let alternate = flags.contains(.alternate)
         switch conversion {
         case .exponent:
             let p = precision < 0 ? 6 : precision
-            d.round(keeping: p + 1)
-            appendExponentStyle(d, precision: p, stripZeros: false, into: &out)
+            withDecimalDigits(n, rounding: .significant(p + 1)) { d in
+                appendExponentStyle(d, precision: p, stripZeros: false, into: &out)
+            }
         case .fixed:
             let p = precision < 0 ? 6 : precision
-            d.round(keeping: d.exponent + p + 1)
-            appendFixedStyle(d, precision: p, stripZeros: false, into: &out)
+            withDecimalDigits(n, rounding: .fractional(p)) { d in
+                appendFixedStyle(d, precision: p, stripZeros: false, into: &out)
+            }
         default:
             var p = precision < 0 ? 6 : precision
             if p == 0 { p = 1 }
-            d.round(keeping: p)
-            let x = d.exponent
-            if p > x && x >= -4 {
-                appendFixedStyle(d, precision: p - 1 - x, stripZeros: !alternate, into: &out)
-            } else {
-                appendExponentStyle(d, precision: p - 1, stripZeros: !alternate, into: &out)
+            withDecimalDigits(n, rounding: .significant(p)) { d in
+                appendGeneralStyle(d, precision: p, alternate: alternate, into: &out)
             }
+        }
+    }
+
+    /// `%g`: fixed style for powers of ten from -4 to below the precision, exponent style
+    /// otherwise, without trailing zeros unless `#`.
+    private func appendGeneralStyle(_ d: DecimalDigits, precision p: Int, alternate: Bool, into out: inout ByteBuilder) {
+        let x = d.exponent
+        if p > x && x >= -4 {
+            appendFixedStyle(d, precision: p - 1 - x, stripZeros: !alternate, into: &out)
+        } else {
+            appendExponentStyle(d, precision: p - 1, stripZeros: !alternate, into: &out)
         }
     }
 
     /// `d.ddd`: the fraction digits (precision of them, or up to the last nonzero one when
     /// stripping), and the point when digits follow or `#` asks for it.
     private func appendFraction(_ d: DecimalDigits, firstIndex: Int, precision: Int, stripZeros: Bool,
-                                into out: inout [UInt8]) {
+                                into out: inout ByteBuilder) {
         var shown = precision
         if stripZeros {
             shown = min(precision, max(0, d.count - firstIndex))
@@ -212,26 +253,26 @@ extension FormatSpec {
         if shown > 0 || flags.contains(.alternate) {
             out.append(UInt8(ascii: "."))
         }
-        for i in 0..<shown {
-            out.append(d.digit(firstIndex + i) + UInt8(ascii: "0"))
-        }
+        d.writeCharacters(from: firstIndex, count: shown, to: out.reserve(shown))
+        out.advance(by: shown)
     }
 
-    private func appendExponentStyle(_ d: DecimalDigits, precision: Int, stripZeros: Bool, into out: inout [UInt8]) {
+    private func appendExponentStyle(_ d: DecimalDigits, precision: Int, stripZeros: Bool, into out: inout ByteBuilder) {
         out.append(d.digit(0) + UInt8(ascii: "0"))
         appendFraction(d, firstIndex: 1, precision: precision, stripZeros: stripZeros, into: &out)
         out.append(isUppercase ? UInt8(ascii: "E") : UInt8(ascii: "e"))
         let e = d.count == 0 ? 0 : d.exponent
         out.append(e < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
         if e.magnitude < 10 { out.append(UInt8(ascii: "0")) }
-        appendDecimal(Int(e.magnitude), into: &out)
+        out.appendDecimal(UInt64(e.magnitude))
     }
 
-    private func appendFixedStyle(_ d: DecimalDigits, precision: Int, stripZeros: Bool, into out: inout [UInt8]) {
+    private func appendFixedStyle(_ d: DecimalDigits, precision: Int, stripZeros: Bool, into out: inout ByteBuilder) {
         if d.count == 0 || d.exponent < 0 {
             out.append(UInt8(ascii: "0"))
         } else {
-            for i in 0...d.exponent { out.append(d.digit(i) + UInt8(ascii: "0")) }
+            d.writeCharacters(from: 0, count: d.exponent + 1, to: out.reserve(d.exponent + 1))
+            out.advance(by: d.exponent + 1)
         }
         let firstFraction = d.count == 0 ? d.count : d.exponent + 1
         appendFraction(d, firstIndex: firstFraction, precision: precision, stripZeros: stripZeros, into: &out)
@@ -239,7 +280,7 @@ extension FormatSpec {
 
     /// `%a` after the sign and `0x`, as LuaJIT writes it: subnormals normalised to `1.xxx`,
     /// the shortest exact fraction by default, and rounding half up when a precision cuts.
-    private func appendHexFloat(_ n: Double, into out: inout [UInt8]) {
+    private func appendHexFloat(_ n: Double, into out: inout ByteBuilder) {
         let digitsTable: StaticString = isUppercase ? "0123456789ABCDEF" : "0123456789abcdef"
         let hex = digitsTable.utf8Start
         let bits = n.bitPattern
@@ -276,22 +317,22 @@ extension FormatSpec {
                     out.append(hex[Int((m >> UInt64(shift)) & 15)])
                     shift -= 4
                 }
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: p - 13))
+                out.append(repeating: UInt8(ascii: "0"), count: p - 13)
             }
         }
         out.append(isUppercase ? UInt8(ascii: "P") : UInt8(ascii: "p"))
         out.append(e < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-        appendDecimal(Int(e.magnitude), into: &out)
+        out.appendDecimal(UInt64(e.magnitude))
     }
 }
 
-/// Runs `body` on the exact digits of `|x|` (finite), kept in scratch space on the native stack.
+/// Runs `body` on the digits of `|x|` (finite) rounded to `budget`, kept in scratch space on
+/// the native stack.
 @inline(__always)
-func withDecimalDigits<R>(_ x: Double, _ body: (inout DecimalDigits) -> R) -> R {
+func withDecimalDigits<R>(_ x: Double, rounding budget: DigitBudget, _ body: (DecimalDigits) -> R) -> R {
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DecimalDigits.capacity) { digits in
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: DecimalDigits.limbCapacity) { limbs in
-            var d = DecimalDigits(x, digits: digits.baseAddress!, limbs: limbs.baseAddress!)
-            return body(&d)
+            body(DecimalDigits(x, rounding: budget, digits: digits.baseAddress!, limbs: limbs.baseAddress!))
         }
     }
 }
@@ -299,45 +340,37 @@ func withDecimalDigits<R>(_ x: Double, _ body: (inout DecimalDigits) -> R) -> R 
 /// The `%.14g` form of a number that `tostring` and concatenation use: "nan" for every NaN,
 /// "inf", "-inf", "-0" for negative zero.
 public func appendNumber(_ n: Double, into out: inout [UInt8]) {
+    withNumberText(n) { out.append(contentsOf: $0) }
+}
+
+/// `appendNumber` into a builder.
+func appendNumber(_ n: Double, into out: inout ByteBuilder) {
     if n.isNaN {
-        out.append(contentsOf: "nan".utf8)
+        out.append("nan")
         return
     }
-    // Integers of up to 14 digits print exactly; this is the common case and needs no expansion.
-    if n.magnitude < 1e14 && n == n.rounded(.towardZero) {
-        if n == 0 && n.sign == .minus {
-            out.append(UInt8(ascii: "-"))
-        }
-        appendDecimal(Int(n), into: &out)
+    // Integers of up to 14 digits print exactly; this is the common case and needs no rounding.
+    // (A round trip through Int64 tests for one: `rounded(.towardZero)` calls libm's trunc on
+    // x86-64 processors without SSE4.1.)
+    if n.magnitude < 1e14, case let i = Int64(n), Double(i) == n {
+        if n.sign == .minus { out.append(UInt8(ascii: "-")) }
+        out.appendDecimal(i.magnitude)
         return
     }
     FormatSpec.numberToString.renderFloat(n, into: &out)
 }
 
-/// `appendNumber`'s text handed to `body`; integers (the common case) are written into a
-/// buffer on the stack, without an array.
+/// `appendNumber`'s text handed to `body`, written into a buffer on the native stack (the
+/// longest, such as `-2.2250738585072e-308`, has 21 bytes).
 @inline(__always) func withNumberText<R>(_ n: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    if n.magnitude < 1e14 && n == n.rounded(.towardZero) && !(n == 0 && n.sign == .minus) {
-        var digits = InlineArray<16, UInt8>(repeating: 0)
-        var v = Int(n).magnitude
-        var i = 16
-        repeat {
-            i -= 1
-            digits[i] = UInt8(v % 10) + UInt8(ascii: "0")
-            v /= 10
-        } while v != 0
-        if n < 0 { i -= 1; digits[i] = UInt8(ascii: "-") }
-        let start = i
-        return withUnsafeBytes(of: &digits) { raw in
-            body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: 16 - start))
-        }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { scratch in
+        var text = ByteBuilder(scratch: scratch)
+        appendNumber(n, into: &text)
+        return body(text.bytes)
     }
-    var bytes: [UInt8] = []
-    appendNumber(n, into: &bytes)
-    return bytes.withUnsafeBufferPointer(body)
 }
 
 extension FormatSpec {
     /// The spec of `tostring` for numbers.
-    static let numberToString = FormatSpec(conversion: .general, precision: 14)
+    static var numberToString: FormatSpec { FormatSpec(conversion: .general, precision: 14) }
 }

@@ -156,26 +156,33 @@ extension LuaVM {
     /// `string.format` as luajit prints it.
     func format(_ c: BuiltinCall) -> Int32 {
         guard let f = c.string(1) else { return c.typeError(1, expected: "string") }
-        var out: [UInt8] = []
-        if let failure = formatBytes(c, format: f, formatArgument: 1, into: &out) { return failure }
-        return c.results(out.withUnsafeBufferPointer { string($0) })
+        return withByteBuilder { out in
+            if let failure = formatBytes(c, format: f, formatArgument: 1, into: &out) { return failure }
+            return c.results(string(out.bytes))
+        }
     }
 
     /// Renders format `f` (argument `formatArgument`) with the arguments after it into `out`;
     /// nil on success, the failure status otherwise. A missing argument is "value expected",
     /// as luajit 2.1 reports it for every conversion.
-    func formatBytes(_ c: BuiltinCall, format f: StringRef, formatArgument: Int, into out: inout [UInt8]) -> Int32? {
-        var parser = FormatParser(format: f.buffer)
+    func formatBytes(_ c: BuiltinCall, format f: StringRef, formatArgument: Int, into out: inout ByteBuilder) -> Int32? {
+        let format = f.buffer
+        var parser = FormatParser(format: format)
         var argument = formatArgument
         do {
             while let item = try parser.next() {
                 switch item {
                 case .literal(let r):
-                    out.append(contentsOf: f.buffer[r])
+                    out.append(UnsafeBufferPointer(start: format.baseAddress! + r.lowerBound, count: r.count))
                 case .spec(let spec):
                     argument += 1
                     if argument > c.count { return c.argumentError(argument, "value expected") }
+                    let v = c.arg(argument)
                     if spec.conversion.takesNumber {
+                        if v.isNumber {
+                            spec.render(number: v.number, into: &out)
+                            continue
+                        }
                         guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
                         spec.render(number: n, into: &out)
                         continue
@@ -183,16 +190,22 @@ extension LuaVM {
                     switch spec.conversion {
                     case .quoted:
                         // Any value: what tostring gives (`__tostring` included), quoted.
-                        guard let s = toStringValue(c.L, c.arg(argument)) else { return builtinError }
-                        guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(c.arg(argument)))") }
+                        guard let s = toStringValue(c.L, v) else { return builtinError }
+                        guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(v))") }
                         FormatSpec.renderQuoted(s.string.buffer, into: &out)
                     case .pointer:
-                        let v = c.arg(argument)
                         FormatSpec.renderPointer(v.isCollectable || v.isLightUserdata ? UInt(v.payload) : 0, into: &out)
                     default:
-                        guard let s = toStringValue(c.L, c.arg(argument)) else { return builtinError }
-                        guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(c.arg(argument)))") }
-                        spec.render(string: s.string.buffer, into: &out)
+                        if v.isString {
+                            spec.render(string: v.string.buffer, into: &out)
+                        } else if v.isNumber {
+                            // A number's text is written as it is, not interned first.
+                            withNumberText(v.number) { spec.render(string: $0, into: &out) }
+                        } else {
+                            guard let s = toStringValue(c.L, v) else { return builtinError }
+                            guard s.isString else { return c.argumentError(argument, "string expected, got \(typeName(v))") }
+                            spec.render(string: s.string.buffer, into: &out)
+                        }
                     }
                 }
             }
