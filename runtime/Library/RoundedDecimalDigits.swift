@@ -33,16 +33,12 @@ extension DecimalDigits {
     /// The 128-bit path of `init(_:rounding:digits:limbs:)`; nil when an operand would not fit.
     init?(scaling x: Double, _ budget: DigitBudget, digits: UnsafeMutablePointer<UInt8>) {
         self.digits = digits
-        let bits = x.bitPattern
-        let field = Int((bits >> 52) & 0x7ff)
-        var mantissa = bits & ((1 << 52) - 1)
-        var power = field == 0 ? -1074 : field - 1075
-        if field != 0 { mantissa |= 1 << 52 }
-        if mantissa == 0 {
+        guard let parts = DecimalDigits.binaryParts(x) else {
             count = 0
             exponent = 0
             return
         }
+        var (mantissa, power) = parts
         let zeros = mantissa.trailingZeroBitCount
         mantissa >>= UInt64(zeros)
         power += zeros

@@ -13,19 +13,24 @@ struct DecimalDigits {
     static let capacity = 800
     static let limbCapacity = 90
 
-    /// Expands `|x|` exactly; `limbs` is scratch space.
-    init(_ x: Double, digits: UnsafeMutablePointer<UInt8>, limbs: UnsafeMutablePointer<UInt32>) {
-        self.digits = digits
+    /// `|x|` (finite) as `mantissa * 2^power`, the mantissa with its hidden bit; nil for zero.
+    static func binaryParts(_ x: Double) -> (mantissa: UInt64, power: Int)? {
         let bits = x.bitPattern
         let field = Int((bits >> 52) & 0x7ff)
         var mantissa = bits & ((1 << 52) - 1)
-        var power = field == 0 ? -1074 : field - 1075
         if field != 0 { mantissa |= 1 << 52 }
-        if mantissa == 0 {
+        return mantissa == 0 ? nil : (mantissa, field == 0 ? -1074 : field - 1075)
+    }
+
+    /// Expands `|x|` exactly; `limbs` is scratch space.
+    init(_ x: Double, digits: UnsafeMutablePointer<UInt8>, limbs: UnsafeMutablePointer<UInt32>) {
+        self.digits = digits
+        guard let parts = DecimalDigits.binaryParts(x) else {
             count = 0
             exponent = 0
             return
         }
+        var (mantissa, power) = parts
         let shift = min(mantissa.trailingZeroBitCount, max(0, -power))
         mantissa >>= UInt64(shift)
         power += shift
