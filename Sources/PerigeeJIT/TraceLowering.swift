@@ -55,6 +55,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var nextIndex: LLVMValueRef?
     /// Numbers that are a narrowed index converted (`sitofp`), with the integer they came from.
     var integers: [LLVMValueRef: LLVMValueRef] = [:]
+    /// Carried numbers whose TOBIT travels round the loop with them (`slotsCarriedAsBits`),
+    /// with that 32-bit integer.
+    private var knownBits: [LLVMValueRef: LLVMValueRef] = [:]
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
@@ -350,6 +353,8 @@ final class TraceLowering: RuntimeCodeEmitter {
             let ref = IRRef(raw: raw)
             if let value = lower(ref, ir[ref], exit: entryExit) { values[raw] = value }
         }
+        let bitSlots = slotsCarriedAsBits(backEdge)
+        let bitsAtEntry = bitSlots.map { toBit(initial[$0]!) }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
         if reportsLoopRounds { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
@@ -364,6 +369,12 @@ final class TraceLowering: RuntimeCodeEmitter {
             }
             let type = stable[slot].map { $0 == .number ? cx.double : TraceLowering.isInteger64($0) ? cx.i64 : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
+        }
+        var bitPhis: [(slot: Int, phi: LLVMValueRef)] = []
+        for (slot, bits) in zip(bitSlots, bitsAtEntry) {
+            let phi = b.phi(cx.i32, [(bits, entry)], "bits\(slot)")
+            knownBits[carried[slot]!] = phi
+            bitPhis.append((slot, phi))
         }
         if let narrowed, let integerIndex {
             // The index (and the loop variable, while the body leaves it alone) as the
@@ -386,7 +397,29 @@ final class TraceLowering: RuntimeCodeEmitter {
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         for (_, sunk) in sunkIntegers { b.addIncoming(sunk.fresh, [(cx.constant(0, cx.i1), end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
+        for (slot, phi) in bitPhis { b.addIncoming(phi, [(value(ir[backEdge[slot]!].ref1), end)]) }
         closeLoop(loop)
+    }
+
+    /// The carried number slots whose 32-bit value (`bit.tobit` of it) travels round the
+    /// loop beside the number: the loop leaves in them an integer converted to a number
+    /// (a `bit` operation's result) and reads them through TOBIT (the next `bit`
+    /// operation). The TOBIT is then the integer the previous round left, or the entry
+    /// value's TOBIT computed once: a chain of `bit` operations round the loop stays in
+    /// integer registers, and the conversion to a number, which only the exits and other
+    /// arithmetic use, is off that chain (luajit carries such slots as integers too).
+    private func slotsCarriedAsBits(_ backEdge: [Int: IRRef]) -> [Int] {
+        var readAsBits = Set<Int>()
+        for ins in ir.instructions where ins.op == .TOBIT && !ins.ref1.isConstant {
+            let operand = ir[ins.ref1]
+            if operand.op == .SLOAD { readAsBits.insert(Int(Int16(bitPattern: operand.op1))) }
+        }
+        return backEdge.keys.sorted().filter { slot in
+            guard stable[slot] == .number, readAsBits.contains(slot), let next = backEdge[slot], !next.isConstant
+            else { return false }
+            let ins = ir[next]
+            return ins.op == .CONV && ins.op2 == IRConversion.intToNumber.rawValue && ir[ins.ref1].type == .int
+        }
     }
 
     /// luajit's narrowing of a `for` loop's index: when the recorder saw integer start and
@@ -659,7 +692,9 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .CARG:
             return nil
         case .TOBIT:
-            return toBit(value(ins.ref1))
+            // A narrowed index, or a slot whose 32 bits the loop carries: that integer.
+            let v = value(ins.ref1)
+            return integers[v] ?? knownBits[v] ?? toBit(v)
         case .BNOT, .BSWAP:
             return bitOperation(ins.op == .BNOT ? .bnot : .bswap, value(ins.ref1))
         case .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR:
