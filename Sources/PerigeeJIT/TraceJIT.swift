@@ -51,7 +51,7 @@ public final class TraceJIT {
     private var rootCount = 0
     /// The compiler thread, and the loops and exits whose traces it is compiling; each
     /// `jit.flush()` starts a new generation, and compiles of an older one are dropped.
-    private let compiler = CompilerThread()
+    private lazy var compiler = CompilerThread(finishedFlag: vm.traces.compiledWaiting)
     private var pendingAnchors: Set<UnsafePointer<UInt32>> = []
     private var pendingExits: Set<Int> = []
     /// Each side trace's root trace, and how many side traces each root has.
@@ -185,6 +185,7 @@ public final class TraceJIT {
         vm.traces.beforeExit = { [unowned self] in self.shutdown() }
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
         vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }
+        vm.traces.onCompiled = { [unowned self] in self.collectCompiled() }
         vm.traces.onRetrace = { [unowned self] trace in self.retrace(trace) }
         vm.traces.retraceReentries = parameters["retrace"]
         vm.traces.compile(compiling)
@@ -634,7 +635,8 @@ public final class TraceJIT {
     }
 
     /// Installs whatever the compiler thread finished (called where the interpreter's
-    /// thread looks in anyway: hot loops and exits).
+    /// thread looks in anyway: hot loops and exits, and the trampoline when told that
+    /// compiled code waits).
     private func collectCompiled() {
         if !retiredTrackers.isEmpty { freeRetiredCode() }
         guard compiler.hasFinished else { return }

@@ -118,6 +118,17 @@ public final class TraceTable {
     /// may start recording a side trace.
     public var onHotExit: ((Int, ThreadRef, Int) -> Void)?
     public var hotExit: Int32 = 10
+    /// Non-zero while compiled code waits to be installed: the JIT's compiler thread sets
+    /// it, and the trampoline, after each run of traces, then calls `onCompiled`, which
+    /// installs it. A program whose time is all in traces has no hot loops or exits left
+    /// to install code at, and a trace compiled again with better code (`reoptimize`)
+    /// would otherwise wait for the program's end.
+    public let compiledWaiting: UnsafeMutablePointer<UInt8> = {
+        let cell = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        cell.initialize(to: 0)
+        return cell
+    }()
+    public var onCompiled: (() -> Void)?
     /// Where every exit writes the slot of the frame it leaves in (a trace may have run on
     /// frames other than the one it was entered on: a recursive trace's deeper frames).
     public let exitFrame: UnsafeMutablePointer<Int> = {
@@ -459,6 +470,7 @@ extension InterpreterRun {
             }
         }
         withVM { $0.traces.running -= 1 }
+        if withVM({ $0.traces.compiledWaiting.pointee != 0 }) { withVM { $0.traces.onCompiled?() } }
         withVM { $0.traces.doors[root - 1].totalRounds += rounds }
         if reentries > 0 {
             withVM { $0.traces.countReentries(root, reentries, repeats: repeats, rounds: rounds, last: lastReentry) }
