@@ -72,6 +72,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var rounds: LLVMValueRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
+    /// Upvalue loads guarded only by a comparison of their bits with a constant
+    /// (`upvaluesComparedWithConstants`), and those bits.
+    private var comparedAsBits: Set<UInt16> = []
+    private var loadedBits: [UInt16: LLVMValueRef] = [:]
     /// The instructions of a loop lowered before it (see `LoopInvariants`).
     private var hoisted: Set<UInt16> = []
     private var exits: [Int: LLVMBasicBlockRef] = [:]
@@ -163,6 +167,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             let size = b.zext(loadField(thread, RuntimeLayout.threadStackSize, cx.i32), cx.i64)
             guardHolds(b.icmp(LLVMIntSGE, size, b.add(base, i64(stackNeeded))), exit: entryExit)
         }
+        comparedAsBits = upvaluesComparedWithConstants()
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
         // Exits that write the same slots with the same values share the code that does it
         // (one block, told the exit's number and frame).
@@ -349,6 +354,7 @@ final class TraceLowering: RuntimeCodeEmitter {
         // LOOP: what every iteration computes alike runs once, here; a hoisted guard that
         // fails leaves through the entry exit, before the loop has done anything.
         hoisted = LoopInvariants.hoistable(ir, changedSlots: Set(backEdge.keys))
+        comparedAsBits = upvaluesComparedWithConstants()  // again: pairs split by hoisting drop out
         for raw in hoisted.sorted() {
             let ref = IRRef(raw: raw)
             if let value = lower(ref, ir[ref], exit: entryExit) { values[raw] = value }
@@ -422,6 +428,33 @@ final class TraceLowering: RuntimeCodeEmitter {
         }
     }
 
+    /// The upvalue loads whose only guard may be the comparison of their boxed bits with a
+    /// constant object (`bit.bxor` kept in an upvalue, guarded to be the builtin seen):
+    /// a load compared with EQ whose value nothing uses before that comparison except
+    /// snapshots, which store the bits loaded (what the upvalue holds, whatever its type).
+    /// The comparison holds only for the constant's type, and from it on the value is the
+    /// constant. Each such upvalue is then checked with one compare, where it took a type
+    /// check, an unboxing and a compare: a root trace entered again and again from its
+    /// side traces checks every upvalue it calls through at each entry, and so do the side
+    /// traces. A hoisted load (`hoisted`) only pairs with a hoisted comparison.
+    private func upvaluesComparedWithConstants() -> Set<UInt16> {
+        var unused = Set<UInt16>(), compared = Set<UInt16>()
+        for n in 0..<ir.count {
+            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n)), ins = ir[ref]
+            if ins.op == .EQ, !ins.ref1.isConstant, unused.contains(ins.ref1.raw), ins.ref2.isConstant,
+               ir[ins.ref2].op == .KGC, ir[ins.ref1].type == ins.type, !prototypeGuards.contains(ins.op2),
+               hoisted.contains(ins.ref1.raw) == hoisted.contains(ref.raw) {
+                compared.insert(ins.ref1.raw)
+            }
+            for operand in [ins.ref1, ins.ref2] where !operand.isConstant { unused.remove(operand.raw) }
+            if ins.op == .ULOAD && ins.type != .number && !ins.type.isPrimitive && !TraceLowering.isInteger64(ins.type)
+                && ins.type != .pointer && !sinking.skipped.contains(ref.raw) {
+                unused.insert(ref.raw)
+            }
+        }
+        return compared
+    }
+
     /// luajit's narrowing of a `for` loop's index: when the recorder saw integer start and
     /// step and a small bound, the entry checks that they still are (else it leaves through
     /// the entry exit) and the loop counts in 32-bit integers: the index's step is an
@@ -439,12 +472,15 @@ final class TraceLowering: RuntimeCodeEmitter {
         guard ins.op == .ADD, isLoad(ins.ref1, a), isLoad(ins.ref2, a + 2),
               let bound = ir.instructions.indices.lazy.map({ IRRef(raw: IRRef.bias + 1 + UInt16($0)) })
                   .first(where: { isLoad($0, a + 1) }) else { return nil }
-        let limit = cx.constant(TraceRecorder.narrowLimit)
+        let limit = Int64(TraceRecorder.narrowLimit)
         func integer(_ d: LLVMValueRef) -> LLVMValueRef {
-            // In range first: fptosi of an out-of-range value is undefined.
-            guardHolds(b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLE, d, limit)), exit: entryExit)
-            let n = b.fptosi(d, cx.i32)
+            // fptosi of a number out of range is poison: frozen, it is some integer, which
+            // converts back to another number (NaN too compares unequal). The range is then
+            // checked on the integer, in one unsigned compare.
+            let n = b.freeze(b.fptosi(d, cx.i32))
             guardHolds(b.fcmp(LLVMRealOEQ, b.sitofp(n, cx.double), d), exit: entryExit)
+            let offset = b.add(n, cx.constant(limit, cx.i32))
+            guardHolds(b.icmp(LLVMIntULE, offset, cx.constant(2 * limit, cx.i32)), exit: entryExit)
             return n
         }
         let startInt = integer(start), stepInt = integer(step)
@@ -519,6 +555,8 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// `ref` as a boxed Lua value (i64).
     func boxed(_ ref: IRRef) -> LLVMValueRef {
+        // An upvalue whose type only a later comparison checks: the bits it held.
+        if !ref.isConstant, let bits = loadedBits[ref.raw] { return bits }
         // A frame link is stored as it is.
         if ref.isConstant && ir[ref].op == .KPTR { return payloadBits(ref) }
         // A table the trace sank: made by the exit being lowered.
@@ -814,6 +852,13 @@ final class TraceLowering: RuntimeCodeEmitter {
                 condition = b.fcmp(ins.op == .EQ ? LLVMRealOEQ : LLVMRealUNE, value(ins.ref1), value(ins.ref2))
             } else if ins.type == .int || TraceLowering.isInteger64(ins.type) {
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, value(ins.ref1), value(ins.ref2))
+            } else if ins.op == .EQ, !ins.ref1.isConstant, let bits = loadedBits[ins.ref1.raw] {
+                // An upvalue guarded by this comparison alone (`upvaluesComparedWithConstants`);
+                // past it the load is the constant, which needs no register round a loop.
+                guardHolds(b.icmp(LLVMIntEQ, bits, boxed(ins.ref2)), exit: exit)
+                values[ins.ref1.raw] = value(ins.ref2)
+                loadedBits[ins.ref1.raw] = boxed(ins.ref2)
+                return nil
             } else {
                 var x = b.ptrToInt(value(ins.ref1), cx.i64)
                 let y = b.ptrToInt(value(ins.ref2), cx.i64)
@@ -911,6 +956,11 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .BASE:
             // The address of a slot of the trace's frames.
             return b.bitcast(slotAddress(Int(Int16(bitPattern: ins.op1))), rt.i8p)
+        case .ULOAD where comparedAsBits.contains(ref.raw):
+            // Guarded by the comparison of its bits (`upvaluesComparedWithConstants`).
+            let bits = b.load(cx.i64, upvalueAddress(value(ins.ref1)))
+            loadedBits[ref.raw] = bits
+            return unboxed(bits, ins.type)
         case .ULOAD:
             return typedLoad(upvalueAddress(value(ins.ref1)), ins, exit: exit)
         case .USTORE:
