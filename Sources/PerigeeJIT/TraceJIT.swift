@@ -476,7 +476,8 @@ public final class TraceJIT {
         let sinking = AllocationSinking.plan(ir, escaping: escaping)
         ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
-        let directExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit))
+        let directExits: DirectExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit),
+                                        compiledWaiting: vm.traces.compiledWaiting)
         let looping = recorder.end == .recursion || loopSnapshot != nil
         // A trace that runs once through counts its runs: when they are many it is compiled
         // again, with the optimizing code generator (`reoptimize`).

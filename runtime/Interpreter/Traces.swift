@@ -119,10 +119,11 @@ public final class TraceTable {
     public var onHotExit: ((Int, ThreadRef, Int) -> Void)?
     public var hotExit: Int32 = 10
     /// Non-zero while compiled code waits to be installed: the JIT's compiler thread sets
-    /// it, and the trampoline, after each run of traces, then calls `onCompiled`, which
-    /// installs it. A program whose time is all in traces has no hot loops or exits left
-    /// to install code at, and a trace compiled again with better code (`reoptimize`)
-    /// would otherwise wait for the program's end.
+    /// it, exits then go back to the trampoline instead of calling their side traces, and
+    /// the trampoline calls `onCompiled`, which installs the code. A program whose time is
+    /// all in traces has no hot loops or exits left to install code at, and a trace
+    /// compiled again with better code (`reoptimize`) would otherwise wait for the
+    /// program's end.
     public let compiledWaiting: UnsafeMutablePointer<UInt8> = {
         let cell = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         cell.initialize(to: 0)
@@ -446,6 +447,8 @@ extension InterpreterRun {
         var lastReentry = withVM { $0.traces.doors[root - 1].lastReentry }
         let loopRounds = withVM { $0.traces.loopRounds }
         while true {
+            // Compiled code waits (and every exit returns here meanwhile): installed now.
+            if withVM({ $0.traces.compiledWaiting.pointee != 0 }) { withVM { $0.traces.onCompiled?() } }
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
             if exit.pointee.trace == Int32(root) { rounds += loopRounds.pointee }
@@ -470,7 +473,6 @@ extension InterpreterRun {
             }
         }
         withVM { $0.traces.running -= 1 }
-        if withVM({ $0.traces.compiledWaiting.pointee != 0 }) { withVM { $0.traces.onCompiled?() } }
         withVM { $0.traces.doors[root - 1].totalRounds += rounds }
         if reentries > 0 {
             withVM { $0.traces.countReentries(root, reentries, repeats: repeats, rounds: rounds, last: lastReentry) }
