@@ -481,7 +481,10 @@ public final class TraceJIT {
         let looping = recorder.end == .recursion || loopSnapshot != nil
         // A trace that runs once through counts its runs: when they are many it is compiled
         // again, with the optimizing code generator (`reoptimize`).
-        let runs = !looping && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
+        // `-Oreoptimize=1`: compiled with the optimizing code generator at once (in line too,
+        // so that tests run that code deterministically).
+        let optimizesAtOnce = parameters["reoptimize"] == 1
+        let runs = !looping && !optimizesAtOnce && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
             && parameters["reoptimize"] != 0 ? vm.traces.entryCounter(firstExit) : nil
         var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
         if traceObserver != nil {
@@ -520,7 +523,7 @@ public final class TraceJIT {
                           stackNeeded: stackNeeded, budgetCost: budgetCost,
                           budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,
                           narrowedIndex: narrowedIndex, recursive: recursive, addressing: addressing,
-                          sinking: sinking, module: module, name: name).lower()
+                          sinking: sinking, exitsStore: optimizing && !looping, module: module, name: name).lower()
             let lowered = self.monotonicMicroseconds()
             try module.verify()
             try (optimizing ? PassPipeline.aot : PassPipeline.trace).run(on: module)
@@ -545,7 +548,7 @@ public final class TraceJIT {
         }
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
-            let compiled = Result { try compile(looping) }
+            let compiled = Result { try compile(looping || optimizesAtOnce) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
                 self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,
@@ -576,11 +579,13 @@ public final class TraceJIT {
             let compiled = Result { try compile(true) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
-                guard case .success(let (entry, tracker, _)) = compiled else { return }
+                guard case .success(let (entry, tracker, listing)) = compiled else { return }
                 guard generation == self.generation else {
                     try? tracker.remove()
                     return
                 }
+                // -jdump shows the code that replaces the first (its listing names the trace).
+                if !listing.isEmpty { self.output(listing) }
                 self.trackers.append(tracker)
                 self.reoptimizedMicroseconds.append(microseconds)
                 if let parent = recorder.parentExit {
