@@ -163,8 +163,15 @@ extension TraceLowering {
     /// trampoline otherwise, and code compiled again for one of them (`reoptimize`) would
     /// wait for the program's end.
     func leaveExit(number: LLVMValueRef, frame: LLVMValueRef, rounds: LLVMValueRef?) {
-        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _, _) = addressing else {
+        // What the trampoline reads: the frame the exit leaves in and the loop's rounds (a
+        // side trace called here is given the frame, and its own exits tell the rest).
+        func returnToTrampoline() {
+            b.store(frame, cellPointer(.exitFrame))
+            if let rounds { b.store(rounds, cellPointer(.loopRounds)) }
             b.ret(number)
+        }
+        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _, _) = addressing else {
+            returnToTrampoline()
             return
         }
         let words = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.links))), rt.i64p)
@@ -175,7 +182,7 @@ extension TraceLowering {
         let call = newBlock("linked"), back = newBlock("back")
         b.condBr(b.and(b.icmp(LLVMIntNE, target, i64(0)), nothingWaits), call, back)
         b.position(atEndOf: back)
-        b.ret(number)
+        returnToTrampoline()
         b.position(atEndOf: call)
         if let rounds {
             let total = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.rounds))), rt.i64p)

@@ -220,8 +220,6 @@ final class TraceLowering: RuntimeCodeEmitter {
             let roundsPhi = roundsGone.map { b.phi(cx.i64, [($0, block)], "rounds") }
             leaving[key] = (leave, numberPhi, framePhi, roundsPhi)
             writeBack(index)
-            b.store(framePhi, cellPointer(.exitFrame))
-            if let roundsPhi, reportsLoopRounds { b.store(roundsPhi, cellPointer(.loopRounds)) }
             leaveExit(number: numberPhi, frame: framePhi, rounds: reportsLoopRounds ? roundsPhi : nil)
         }
     }

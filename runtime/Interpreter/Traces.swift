@@ -446,9 +446,10 @@ extension InterpreterRun {
         var reentries = 0, rounds = 0, repeats = 0
         var lastReentry = withVM { $0.traces.doors[root - 1].lastReentry }
         let loopRounds = withVM { $0.traces.loopRounds }
+        let compiledWaiting = withVM { $0.traces.compiledWaiting }
         while true {
             // Compiled code waits (and every exit returns here meanwhile): installed now.
-            if withVM({ $0.traces.compiledWaiting.pointee != 0 }) { withVM { $0.traces.onCompiled?() } }
+            if compiledWaiting.pointee != 0 { withVM { $0.traces.onCompiled?() } }
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
             if exit.pointee.trace == Int32(root) { rounds += loopRounds.pointee }
