@@ -523,7 +523,7 @@ public final class TraceJIT {
                           stackNeeded: stackNeeded, budgetCost: budgetCost,
                           budgetExit: budgetExit, budgetLimited: budgetLimited, gcExit: gcExit,
                           narrowedIndex: narrowedIndex, recursive: recursive, addressing: addressing,
-                          sinking: sinking, exitsStore: optimizing && !looping, module: module, name: name).lower()
+                          sinking: sinking, module: module, name: name).lower()
             let lowered = self.monotonicMicroseconds()
             try module.verify()
             try (optimizing ? PassPipeline.aot : PassPipeline.trace).run(on: module)

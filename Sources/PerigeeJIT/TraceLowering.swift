@@ -91,14 +91,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// it goes: at each snapshot it stores what changed since the last, so the stack always
     /// holds the current snapshot's state and an exit stores nothing. Code grows with the
     /// slots changed, not with slots times exits. A loop in registers writes at its exits.
-    var writesThrough: Bool { (loopSnapshot == nil && !storesAtExits) || memoryMode }
-    /// A trace that runs once through, compiled again with the optimizing code generator
-    /// (`reoptimize`: it runs often, and is short), stores at its exits instead, as a loop
-    /// in registers does: its path stores only the state its end hands on, where writing
-    /// through stored each snapshot's changes (a side trace between a loop's exit and its
-    /// re-entry wrote each temporary of its path, some several times). Not where the trace
-    /// reads or writes its frames by address (BASE: varargs), nor in a recursive trace.
-    private let storesAtExits: Bool
+    var writesThrough: Bool { loopSnapshot == nil || memoryMode }
     /// The value each slot got from the trace's stores on the path being lowered.
     private var written: [Int: UInt16] = [:]
     /// The value of each slot the loop changes, as the previous iteration left it: unboxed
@@ -129,10 +122,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     init(_ ir: TraceIR, loopSnapshot: Int?, finalSnapshot: Int?, entryExit: Int, stackNeeded: Int,
          budgetCost: Int, budgetExit: Int?, budgetLimited: Bool = true, gcExit: Int? = nil,
          narrowedIndex: Int? = nil, recursive: Bool = false, addressing: TraceAddressing,
-         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), exitsStore: Bool = false,
-         module: LLVMModule, name: String) {
-        storesAtExits = exitsStore && loopSnapshot == nil && !recursive
-            && !ir.instructions.contains { $0.op == .BASE || $0.op == .XSTORE || $0.op == .XLOAD }
+         sinking: AllocationSinking.Plan = AllocationSinking.Plan(), module: LLVMModule, name: String) {
         self.sinking = sinking
         self.addressing = addressing
         self.module = module
@@ -265,7 +255,7 @@ final class TraceLowering: RuntimeCodeEmitter {
     /// A trace that runs once through and leaves through its last snapshot.
     private func lowerOnce() {
         lowerBody()
-        if writesThrough { writeThrough(finalSnapshot!) }
+        writeThrough(finalSnapshot!)
         chargeBudget()
         checkCollector()
         b.br(exitBlock(finalSnapshot!))

@@ -68,8 +68,7 @@ final class ConformanceTests: XCTestCase {
 
     /// Every script under the JIT with the traces that run once through (side traces,
     /// function traces) compiled by the optimizing pipeline at once (`-Oreoptimize=1`), as
-    /// the often-run ones are compiled again: their exits store the state (see the JIT's
-    /// README, "Stored at exits"). The same output as luajit's.
+    /// the often-run ones are compiled again. The same output as luajit's.
     func testJITWithOptimizedSideTracesMatchesLuaJIT() throws {
         for name in try scripts() {
             let expected = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))))
