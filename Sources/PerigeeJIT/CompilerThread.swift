@@ -26,10 +26,13 @@ final class CompilerThread {
     private var thread: pthread_t?
     private var busy = false
     private var stopping = false
-    /// Set when finished work waits: one plain load for the interpreter's polls.
-    private(set) var hasFinished = false
+    /// Non-zero when finished work waits: one plain load for the interpreter's polls (the
+    /// trace table's `compiledWaiting` word, which the trampoline reads too).
+    private let finishedFlag: UnsafeMutablePointer<UInt8>
+    var hasFinished: Bool { finishedFlag.pointee != 0 }
 
-    init() {
+    init(finishedFlag: UnsafeMutablePointer<UInt8>) {
+        self.finishedFlag = finishedFlag
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         pthread_cond_init(idle, nil)
@@ -70,7 +73,7 @@ final class CompilerThread {
             let install = job()
             locked {
                 finished.append(install)
-                hasFinished = true
+                finishedFlag.pointee = 1
             }
         }
     }
@@ -124,7 +127,7 @@ final class CompilerThread {
         locked {
             let done = finished
             finished.removeAll()
-            hasFinished = false
+            finishedFlag.pointee = 0
             return done
         }
     }
@@ -168,7 +171,7 @@ final class CompilerThread {
             let install = job()
             locked {
                 finished.append(install)
-                hasFinished = true
+                finishedFlag.pointee = 1
                 busy = false
                 pthread_cond_broadcast(idle)
             }

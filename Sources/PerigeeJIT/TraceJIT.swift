@@ -51,7 +51,7 @@ public final class TraceJIT {
     private var rootCount = 0
     /// The compiler thread, and the loops and exits whose traces it is compiling; each
     /// `jit.flush()` starts a new generation, and compiles of an older one are dropped.
-    private let compiler = CompilerThread()
+    private lazy var compiler = CompilerThread(finishedFlag: vm.traces.compiledWaiting)
     private var pendingAnchors: Set<UnsafePointer<UInt32>> = []
     private var pendingExits: Set<Int> = []
     /// Each side trace's root trace, and how many side traces each root has.
@@ -185,6 +185,7 @@ public final class TraceJIT {
         vm.traces.beforeExit = { [unowned self] in self.shutdown() }
         vm.traces.hotExit = Int32(clamping: max(1, parameters["hotexit"]))
         vm.traces.onHotExit = { [unowned self] exit, L, base in self.hotExit(exit, L, base) }
+        vm.traces.onCompiled = { [unowned self] in self.collectCompiled() }
         vm.traces.onRetrace = { [unowned self] trace in self.retrace(trace) }
         vm.traces.retraceReentries = parameters["retrace"]
         vm.traces.compile(compiling)
@@ -475,11 +476,15 @@ public final class TraceJIT {
         let sinking = AllocationSinking.plan(ir, escaping: escaping)
         ir.sunk = sinking.skipped
         let firstExit = vm.traces.addExits(exits)
-        let directExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit))
+        let directExits: DirectExits = (links: vm.traces.exitLinks(firstExit), rounds: vm.traces.directRounds(firstExit),
+                                        compiledWaiting: vm.traces.compiledWaiting)
         let looping = recorder.end == .recursion || loopSnapshot != nil
         // A trace that runs once through counts its runs: when they are many it is compiled
         // again, with the optimizing code generator (`reoptimize`).
-        let runs = !looping && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
+        // `-Oreoptimize=1`: compiled with the optimizing code generator at once (in line too,
+        // so that tests run that code deterministically).
+        let optimizesAtOnce = parameters["reoptimize"] == 1
+        let runs = !looping && !optimizesAtOnce && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
             && parameters["reoptimize"] != 0 ? vm.traces.entryCounter(firstExit) : nil
         var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
         if traceObserver != nil {
@@ -543,7 +548,7 @@ public final class TraceJIT {
         }
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
-            let compiled = Result { try compile(looping) }
+            let compiled = Result { try compile(looping || optimizesAtOnce) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
                 self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,
@@ -574,11 +579,13 @@ public final class TraceJIT {
             let compiled = Result { try compile(true) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
-                guard case .success(let (entry, tracker, _)) = compiled else { return }
+                guard case .success(let (entry, tracker, listing)) = compiled else { return }
                 guard generation == self.generation else {
                     try? tracker.remove()
                     return
                 }
+                // -jdump shows the code that replaces the first (its listing names the trace).
+                if !listing.isEmpty { self.output(listing) }
                 self.trackers.append(tracker)
                 self.reoptimizedMicroseconds.append(microseconds)
                 if let parent = recorder.parentExit {
@@ -634,7 +641,8 @@ public final class TraceJIT {
     }
 
     /// Installs whatever the compiler thread finished (called where the interpreter's
-    /// thread looks in anyway: hot loops and exits).
+    /// thread looks in anyway: hot loops and exits, and the trampoline when told that
+    /// compiled code waits).
     private func collectCompiled() {
         if !retiredTrackers.isEmpty { freeRetiredCode() }
         guard compiler.hasFinished else { return }

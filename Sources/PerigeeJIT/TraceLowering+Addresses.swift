@@ -36,15 +36,21 @@ public enum TraceCell: Int, CaseIterable {
     }
 }
 
+/// The words a JIT trace's exits read to call side traces themselves.
+public typealias DirectExits = (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>,
+                                compiledWaiting: UnsafeMutablePointer<UInt8>)
+
 /// How a trace's code reaches the process's addresses.
 public enum TraceAddressing {
     /// Compiled where it runs (the JIT): the cells' addresses and the first exit's number.
     /// `directExits`: the words the exits read for a side trace to call themselves, one per
     /// exit, and the word where such exits add the loop's rounds (`TraceExit.directLink`).
+    /// `compiledWaiting`: the trace table's byte that says compiled code waits to be
+    /// installed, while which exits go back to the trampoline (which installs it).
     /// `runs`: a word the trace adds one to each time it is entered (nil: it counts nothing).
     case process(exitFrame: UnsafeMutablePointer<Int>, loopRounds: UnsafeMutablePointer<Int>?, global: GlobalRef,
                  firstExit: Int, link: TraceEntry? = nil,
-                 directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? = nil,
+                 directExits: DirectExits? = nil,
                  runs: UnsafeMutablePointer<UInt>? = nil)
     /// Compiled ahead of time: through the table named `symbol`, of `TraceCell.allCases.count`
     /// words plus one per constant payload; `links`: the trace's end leads into another.
@@ -143,7 +149,7 @@ extension TraceLowering {
     /// The exits' direct-link words, when the trace's exits may call side traces themselves:
     /// only in the JIT (an executable has no side traces), and not where an exit makes
     /// objects (a 64-bit integer's cdata), which the trampoline must let the collector see.
-    var directExits: (links: UnsafeMutablePointer<UInt>, rounds: UnsafeMutablePointer<UInt>)? {
+    var directExits: DirectExits? {
         guard case .process(_, _, _, _, _, let direct, _) = addressing, let direct else { return nil }
         if ir.instructions.contains(where: { TraceLowering.isInteger64($0.type) || $0.op == .CREF }) { return nil }
         return direct
@@ -152,19 +158,31 @@ extension TraceLowering {
     /// An exit's last step: when its word names a side trace (`directExits`), it calls that
     /// on the exit's frame and returns what it returns; otherwise it returns its number to
     /// the trampoline. The loop's rounds, which the trampoline would have counted, are
-    /// added up in the trace's rounds word.
+    /// added up in the trace's rounds word. While compiled code waits to be installed every
+    /// exit returns: traces that call each other in a ring never come back to the
+    /// trampoline otherwise, and code compiled again for one of them (`reoptimize`) would
+    /// wait for the program's end.
     func leaveExit(number: LLVMValueRef, frame: LLVMValueRef, rounds: LLVMValueRef?) {
-        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _, _) = addressing else {
+        // What the trampoline reads: the frame the exit leaves in and the loop's rounds (a
+        // side trace called here is given the frame, and its own exits tell the rest).
+        func returnToTrampoline() {
+            b.store(frame, cellPointer(.exitFrame))
+            if let rounds { b.store(rounds, cellPointer(.loopRounds)) }
             b.ret(number)
+        }
+        guard let direct = directExits, case .process(_, _, _, let firstExit, _, _, _) = addressing else {
+            returnToTrampoline()
             return
         }
         let words = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.links))), rt.i64p)
         let word = b.gep(cx.i64, words, [b.sub(number, i64(firstExit))])
         let target = b.load(cx.i64, word)
+        let waitingCell = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.compiledWaiting))), cx.pointer(to: cx.i8))
+        let nothingWaits = b.icmp(LLVMIntEQ, b.load(cx.i8, waitingCell), cx.constant(0, cx.i8))
         let call = newBlock("linked"), back = newBlock("back")
-        b.condBr(b.icmp(LLVMIntNE, target, i64(0)), call, back)
+        b.condBr(b.and(b.icmp(LLVMIntNE, target, i64(0)), nothingWaits), call, back)
         b.position(atEndOf: back)
-        b.ret(number)
+        returnToTrampoline()
         b.position(atEndOf: call)
         if let rounds {
             let total = b.intToPtr(bits(UInt64(UInt(bitPattern: direct.rounds))), rt.i64p)

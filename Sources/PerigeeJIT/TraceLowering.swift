@@ -55,6 +55,9 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var nextIndex: LLVMValueRef?
     /// Numbers that are a narrowed index converted (`sitofp`), with the integer they came from.
     var integers: [LLVMValueRef: LLVMValueRef] = [:]
+    /// Carried numbers whose TOBIT travels round the loop with them (`slotsCarriedAsBits`),
+    /// with that 32-bit integer.
+    private var knownBits: [LLVMValueRef: LLVMValueRef] = [:]
     /// A function trace that ends by calling (or tail-calling) itself: its last snapshot
     /// writes the new frame and the trace starts again on it, a loop over frames.
     let recursive: Bool
@@ -69,6 +72,10 @@ final class TraceLowering: RuntimeCodeEmitter {
     private var rounds: LLVMValueRef?
 
     private var values: [UInt16: LLVMValueRef] = [:]
+    /// Upvalue loads guarded only by a comparison of their bits with a constant
+    /// (`upvaluesComparedWithConstants`), and those bits.
+    private var comparedAsBits: Set<UInt16> = []
+    private var loadedBits: [UInt16: LLVMValueRef] = [:]
     /// The instructions of a loop lowered before it (see `LoopInvariants`).
     private var hoisted: Set<UInt16> = []
     private var exits: [Int: LLVMBasicBlockRef] = [:]
@@ -160,6 +167,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             let size = b.zext(loadField(thread, RuntimeLayout.threadStackSize, cx.i32), cx.i64)
             guardHolds(b.icmp(LLVMIntSGE, size, b.add(base, i64(stackNeeded))), exit: entryExit)
         }
+        comparedAsBits = upvaluesComparedWithConstants()
         if let loopSnapshot { lowerLoop(loopSnapshot) } else { lowerOnce() }
         // Exits that write the same slots with the same values share the code that does it
         // (one block, told the exit's number and frame).
@@ -202,8 +210,6 @@ final class TraceLowering: RuntimeCodeEmitter {
             let roundsPhi = roundsGone.map { b.phi(cx.i64, [($0, block)], "rounds") }
             leaving[key] = (leave, numberPhi, framePhi, roundsPhi)
             writeBack(index)
-            b.store(framePhi, cellPointer(.exitFrame))
-            if let roundsPhi, reportsLoopRounds { b.store(roundsPhi, cellPointer(.loopRounds)) }
             leaveExit(number: numberPhi, frame: framePhi, rounds: reportsLoopRounds ? roundsPhi : nil)
         }
     }
@@ -346,10 +352,13 @@ final class TraceLowering: RuntimeCodeEmitter {
         // LOOP: what every iteration computes alike runs once, here; a hoisted guard that
         // fails leaves through the entry exit, before the loop has done anything.
         hoisted = LoopInvariants.hoistable(ir, changedSlots: Set(backEdge.keys))
+        comparedAsBits = upvaluesComparedWithConstants()  // again: pairs split by hoisting drop out
         for raw in hoisted.sorted() {
             let ref = IRRef(raw: raw)
             if let value = lower(ref, ir[ref], exit: entryExit) { values[raw] = value }
         }
+        let bitSlots = slotsCarriedAsBits(backEdge)
+        let bitsAtEntry = bitSlots.map { toBit(initial[$0]!) }
         let (loop, entry) = openLoop()
         let integerIndex = narrowed.map { b.phi(cx.i32, [($0.start, entry)], "index") }
         if reportsLoopRounds { rounds = b.phi(cx.i64, [(i64(0), entry)], "rounds") }
@@ -364,6 +373,12 @@ final class TraceLowering: RuntimeCodeEmitter {
             }
             let type = stable[slot].map { $0 == .number ? cx.double : TraceLowering.isInteger64($0) ? cx.i64 : rt.i8p } ?? cx.i64
             carried[slot] = b.phi(type, [(initial[slot]!, entry)], "slot\(slot)")
+        }
+        var bitPhis: [(slot: Int, phi: LLVMValueRef)] = []
+        for (slot, bits) in zip(bitSlots, bitsAtEntry) {
+            let phi = b.phi(cx.i32, [(bits, entry)], "bits\(slot)")
+            knownBits[carried[slot]!] = phi
+            bitPhis.append((slot, phi))
         }
         if let narrowed, let integerIndex {
             // The index (and the loop variable, while the body leaves it alone) as the
@@ -386,7 +401,56 @@ final class TraceLowering: RuntimeCodeEmitter {
         for (slot, value) in next { b.addIncoming(carried[slot]!, [(value, end)]) }
         for (_, sunk) in sunkIntegers { b.addIncoming(sunk.fresh, [(cx.constant(0, cx.i1), end)]) }
         if let integerIndex { b.addIncoming(integerIndex, [(nextIndex!, end)]) }
+        for (slot, phi) in bitPhis { b.addIncoming(phi, [(value(ir[backEdge[slot]!].ref1), end)]) }
         closeLoop(loop)
+    }
+
+    /// The carried number slots whose 32-bit value (`bit.tobit` of it) travels round the
+    /// loop beside the number: the loop leaves in them an integer converted to a number
+    /// (a `bit` operation's result) and reads them through TOBIT (the next `bit`
+    /// operation). The TOBIT is then the integer the previous round left, or the entry
+    /// value's TOBIT computed once: a chain of `bit` operations round the loop stays in
+    /// integer registers, and the conversion to a number, which only the exits and other
+    /// arithmetic use, is off that chain (luajit carries such slots as integers too).
+    private func slotsCarriedAsBits(_ backEdge: [Int: IRRef]) -> [Int] {
+        var readAsBits = Set<Int>()
+        for ins in ir.instructions where ins.op == .TOBIT && !ins.ref1.isConstant {
+            let operand = ir[ins.ref1]
+            if operand.op == .SLOAD { readAsBits.insert(Int(Int16(bitPattern: operand.op1))) }
+        }
+        return backEdge.keys.sorted().filter { slot in
+            guard stable[slot] == .number, readAsBits.contains(slot), let next = backEdge[slot], !next.isConstant
+            else { return false }
+            let ins = ir[next]
+            return ins.op == .CONV && ins.op2 == IRConversion.intToNumber.rawValue && ir[ins.ref1].type == .int
+        }
+    }
+
+    /// The upvalue loads whose only guard may be the comparison of their boxed bits with a
+    /// constant object (`bit.bxor` kept in an upvalue, guarded to be the builtin seen):
+    /// a load compared with EQ whose value nothing uses before that comparison except
+    /// snapshots, which store the bits loaded (what the upvalue holds, whatever its type).
+    /// The comparison holds only for the constant's type, and from it on the value is the
+    /// constant. Each such upvalue is then checked with one compare, where it took a type
+    /// check, an unboxing and a compare: a root trace entered again and again from its
+    /// side traces checks every upvalue it calls through at each entry, and so do the side
+    /// traces. A hoisted load (`hoisted`) only pairs with a hoisted comparison.
+    private func upvaluesComparedWithConstants() -> Set<UInt16> {
+        var unused = Set<UInt16>(), compared = Set<UInt16>()
+        for n in 0..<ir.count {
+            let ref = IRRef(raw: IRRef.bias + 1 + UInt16(n)), ins = ir[ref]
+            if ins.op == .EQ, !ins.ref1.isConstant, unused.contains(ins.ref1.raw), ins.ref2.isConstant,
+               ir[ins.ref2].op == .KGC, ir[ins.ref1].type == ins.type, !prototypeGuards.contains(ins.op2),
+               hoisted.contains(ins.ref1.raw) == hoisted.contains(ref.raw) {
+                compared.insert(ins.ref1.raw)
+            }
+            for operand in [ins.ref1, ins.ref2] where !operand.isConstant { unused.remove(operand.raw) }
+            if ins.op == .ULOAD && ins.type != .number && !ins.type.isPrimitive && !TraceLowering.isInteger64(ins.type)
+                && ins.type != .pointer && !sinking.skipped.contains(ref.raw) {
+                unused.insert(ref.raw)
+            }
+        }
+        return compared
     }
 
     /// luajit's narrowing of a `for` loop's index: when the recorder saw integer start and
@@ -406,12 +470,15 @@ final class TraceLowering: RuntimeCodeEmitter {
         guard ins.op == .ADD, isLoad(ins.ref1, a), isLoad(ins.ref2, a + 2),
               let bound = ir.instructions.indices.lazy.map({ IRRef(raw: IRRef.bias + 1 + UInt16($0)) })
                   .first(where: { isLoad($0, a + 1) }) else { return nil }
-        let limit = cx.constant(TraceRecorder.narrowLimit)
+        let limit = Int64(TraceRecorder.narrowLimit)
         func integer(_ d: LLVMValueRef) -> LLVMValueRef {
-            // In range first: fptosi of an out-of-range value is undefined.
-            guardHolds(b.and(b.fcmp(LLVMRealOGE, d, b.fneg(limit)), b.fcmp(LLVMRealOLE, d, limit)), exit: entryExit)
-            let n = b.fptosi(d, cx.i32)
+            // fptosi of a number out of range is poison: frozen, it is some integer, which
+            // converts back to another number (NaN too compares unequal). The range is then
+            // checked on the integer, in one unsigned compare.
+            let n = b.freeze(b.fptosi(d, cx.i32))
             guardHolds(b.fcmp(LLVMRealOEQ, b.sitofp(n, cx.double), d), exit: entryExit)
+            let offset = b.add(n, cx.constant(limit, cx.i32))
+            guardHolds(b.icmp(LLVMIntULE, offset, cx.constant(2 * limit, cx.i32)), exit: entryExit)
             return n
         }
         let startInt = integer(start), stepInt = integer(step)
@@ -486,6 +553,8 @@ final class TraceLowering: RuntimeCodeEmitter {
 
     /// `ref` as a boxed Lua value (i64).
     func boxed(_ ref: IRRef) -> LLVMValueRef {
+        // An upvalue whose type only a later comparison checks: the bits it held.
+        if !ref.isConstant, let bits = loadedBits[ref.raw] { return bits }
         // A frame link is stored as it is.
         if ref.isConstant && ir[ref].op == .KPTR { return payloadBits(ref) }
         // A table the trace sank: made by the exit being lowered.
@@ -659,7 +728,9 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .CARG:
             return nil
         case .TOBIT:
-            return toBit(value(ins.ref1))
+            // A narrowed index, or a slot whose 32 bits the loop carries: that integer.
+            let v = value(ins.ref1)
+            return integers[v] ?? knownBits[v] ?? toBit(v)
         case .BNOT, .BSWAP:
             return bitOperation(ins.op == .BNOT ? .bnot : .bswap, value(ins.ref1))
         case .BAND, .BOR, .BXOR, .BSHL, .BSHR, .BSAR, .BROL, .BROR:
@@ -784,6 +855,14 @@ final class TraceLowering: RuntimeCodeEmitter {
                 condition = b.fcmp(ins.op == .EQ ? LLVMRealOEQ : LLVMRealUNE, value(ins.ref1), value(ins.ref2))
             } else if ins.type == .int || TraceLowering.isInteger64(ins.type) {
                 condition = b.icmp(ins.op == .EQ ? LLVMIntEQ : LLVMIntNE, value(ins.ref1), value(ins.ref2))
+            } else if ins.op == .EQ, !ins.ref1.isConstant, let bits = loadedBits[ins.ref1.raw] {
+                // An upvalue guarded by this comparison alone (`upvaluesComparedWithConstants`);
+                // past it the load is the constant, which needs no register round a loop.
+                // (Its boxed value stays the bits loaded: exits are lowered after the body,
+                // and those before the comparison store what the upvalue held.)
+                guardHolds(b.icmp(LLVMIntEQ, bits, boxed(ins.ref2)), exit: exit)
+                values[ins.ref1.raw] = value(ins.ref2)
+                return nil
             } else {
                 var x = b.ptrToInt(value(ins.ref1), cx.i64)
                 let y = b.ptrToInt(value(ins.ref2), cx.i64)
@@ -881,6 +960,11 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .BASE:
             // The address of a slot of the trace's frames.
             return b.bitcast(slotAddress(Int(Int16(bitPattern: ins.op1))), rt.i8p)
+        case .ULOAD where comparedAsBits.contains(ref.raw):
+            // Guarded by the comparison of its bits (`upvaluesComparedWithConstants`).
+            let bits = b.load(cx.i64, upvalueAddress(value(ins.ref1)))
+            loadedBits[ref.raw] = bits
+            return unboxed(bits, ins.type)
         case .ULOAD:
             return typedLoad(upvalueAddress(value(ins.ref1)), ins, exit: exit)
         case .USTORE:

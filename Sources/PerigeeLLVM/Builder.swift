@@ -161,6 +161,9 @@ public final class IRBuilder {
     public func ptrToInt(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildPtrToInt(ref, v, t, n)! }
     /// Only for values known to be in range: out of range, `fptosi` is poison.
     public func fptosi(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPToSI(ref, v, t, n)! }
+    /// A value that is not poison: `v` when it is not, some fixed value of its type when it
+    /// is (an out-of-range `fptosi`'s result, compared afterwards with what it came from).
+    public func freeze(_ v: LLVMValueRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFreeze(ref, v, n)! }
     /// Only for values known to be in range, as `fptosi`.
     public func fptoui(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPToUI(ref, v, t, n)! }
     public func fpext(_ v: LLVMValueRef, _ t: LLVMTypeRef, _ n: String = "") -> LLVMValueRef { L.LLVMBuildFPExt(ref, v, t, n)! }

@@ -66,6 +66,20 @@ final class ConformanceTests: XCTestCase {
         XCTAssertGreaterThan(traced, 15, "the scripts mark the loops that must compile")
     }
 
+    /// Every script under the JIT with the traces that run once through (side traces,
+    /// function traces) compiled by the optimizing pipeline at once (`-Oreoptimize=1`), as
+    /// the often-run ones are compiled again. The same output as luajit's.
+    func testJITWithOptimizedSideTracesMatchesLuaJIT() throws {
+        for name in try scripts() {
+            let expected = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name.replacingOccurrences(of: ".lua", with: ".out"))))
+            let result = try runPerigee(["-Ohotloop=1", "-Ohotexit=1", "-Ocompilethread=0", "-Ocompilebudget=0",
+                                         "-Oreoptimize=1", name], in: directory)
+            XCTAssertEqual(result.status, 0, "\(name) (JIT, optimized side traces): \(result.err)")
+            XCTAssertEqual(String(decoding: result.out, as: UTF8.self), String(decoding: expected, as: UTF8.self),
+                           "\(name) (JIT, optimized side traces)")
+        }
+    }
+
     /// Every script built with `perigee build` and run: the same output as luajit's.
     func testCompiledScriptsMatchLuaJIT() throws {
         let names = try scripts()

@@ -118,6 +118,18 @@ public final class TraceTable {
     /// may start recording a side trace.
     public var onHotExit: ((Int, ThreadRef, Int) -> Void)?
     public var hotExit: Int32 = 10
+    /// Non-zero while compiled code waits to be installed: the JIT's compiler thread sets
+    /// it, exits then go back to the trampoline instead of calling their side traces, and
+    /// the trampoline calls `onCompiled`, which installs the code. A program whose time is
+    /// all in traces has no hot loops or exits left to install code at, and a trace
+    /// compiled again with better code (`reoptimize`) would otherwise wait for the
+    /// program's end.
+    public let compiledWaiting: UnsafeMutablePointer<UInt8> = {
+        let cell = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        cell.initialize(to: 0)
+        return cell
+    }()
+    public var onCompiled: (() -> Void)?
     /// Where every exit writes the slot of the frame it leaves in (a trace may have run on
     /// frames other than the one it was entered on: a recursive trace's deeper frames).
     public let exitFrame: UnsafeMutablePointer<Int> = {
@@ -434,7 +446,10 @@ extension InterpreterRun {
         var reentries = 0, rounds = 0, repeats = 0
         var lastReentry = withVM { $0.traces.doors[root - 1].lastReentry }
         let loopRounds = withVM { $0.traces.loopRounds }
+        let compiledWaiting = withVM { $0.traces.compiledWaiting }
         while true {
+            // Compiled code waits (and every exit returns here meanwhile): installed now.
+            if compiledWaiting.pointee != 0 { withVM { $0.traces.onCompiled?() } }
             let exit = withVM { $0.traces.exits + number }
             frame = exitFrame.pointee
             if exit.pointee.trace == Int32(root) { rounds += loopRounds.pointee }

@@ -79,7 +79,7 @@
   X(LLVMBuildFAdd) X(LLVMBuildFSub) X(LLVMBuildFMul) X(LLVMBuildFDiv) X(LLVMBuildFRem) \
   X(LLVMBuildFNeg) X(LLVMBuildICmp) X(LLVMBuildFCmp) X(LLVMBuildSelect) \
   X(LLVMBuildZExt) X(LLVMBuildSExt) X(LLVMBuildTrunc) X(LLVMBuildSIToFP) \
-  X(LLVMBuildUIToFP) X(LLVMBuildFPToSI) X(LLVMBuildFPToUI) X(LLVMBuildFPExt) X(LLVMBuildFPTrunc) X(LLVMBuildBitCast) X(LLVMBuildIntToPtr) \
+  X(LLVMBuildUIToFP) X(LLVMBuildFreeze) X(LLVMBuildFPToSI) X(LLVMBuildFPToUI) X(LLVMBuildFPExt) X(LLVMBuildFPTrunc) X(LLVMBuildBitCast) X(LLVMBuildIntToPtr) \
   X(LLVMBuildPtrToInt) X(LLVMBuildPointerCast) \
   X(LLVMBuildAlloca) X(LLVMBuildLoad2) X(LLVMBuildStore) X(LLVMSetVolatile) X(LLVMBuildGEP2) \
   X(LLVMBuildInBoundsGEP2) X(LLVMBuildCall2) X(LLVMBuildPhi) X(LLVMAddIncoming) \
