@@ -771,11 +771,6 @@ final class TraceLowering: RuntimeCodeEmitter {
             let args = ir[ins.ref1]
             let position = b.fptosi(value(args.ref2), cx.i64)
             let next = callRuntime(.nextEntry, [value(args.ref1), position, scratch])
-            // Of type nil: the traversal is guarded to be over.
-            if ins.type == .nil {
-                guardHolds(b.icmp(LLVMIntSLT, next, i64(0)), exit: exit)
-                return nil
-            }
             guardHolds(b.icmp(LLVMIntSGE, next, i64(0)), exit: exit)
             return b.sitofp(next, cx.double)
         case .CALLL:

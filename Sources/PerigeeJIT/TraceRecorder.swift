@@ -927,16 +927,8 @@ final class TraceRecorder {
             let t = try read(offset + a - 2, frame[a - 2]), control = try read(offset + a - 1, frame[a - 1])
             let next = frame[a - 1].number + 1
             let key = ir.emit(.ADD, .number, control, ir.number(1))
-            let found = try tableReference(t, frame[a - 2].table, key, Value(number: next))
-            guard let (reference, live) = found, !live.isNil else {
-                // The end: t[i + 1] a nil slot of the array part (guarded: AREF's bound
-                // check, and the nil; an index past the array part could be found in it at
-                // run time, which a hash lookup would miss), the iterator gives nothing, and
-                // the ITERL after it ends the loop.
-                guard let slot = found?.0, ir[slot].op == .AREF else { throw TraceAbort("NYI: ipairs at the end of its table") }
-                _ = try load(.ALOAD, slot, .nil)
-                for r in 0..<max(0, i.rb - 1) { write(offset + a + r, .nil) }
-                return false
+            guard let (reference, live) = try tableReference(t, frame[a - 2].table, key, Value(number: next)), !live.isNil else {
+                throw TraceAbort("NYI: ipairs at the end of its table")
             }
             write(offset + a, key)
             write(offset + a + 1, try load(ir[reference].op == .AREF ? .ALOAD : .HLOAD, reference, live))
@@ -965,17 +957,10 @@ final class TraceRecorder {
         }
         var key = Value.nil, value = Value.nil
         let after = frame[a - 2].table.entry(from: Int(position.number), &key, &value)
-        guard after >= 0 || isSide else { throw TraceAbort("NYI: next at the end of its table") }
+        guard after >= 0 else { throw TraceAbort("NYI: next at the end of its table") }
         emitGuard(.EQ, .function, try read(offset + a - 3, frame[a - 3]), ir.object(frame[a - 3], .function))
         let t = try read(offset + a - 2, frame[a - 2])
         let start = try read(offset + a - 1, position)
-        if after < 0 {
-            // The traversal is over (a side trace from the loop's last round): guarded to
-            // stay over (a CALLL of type nil), and the recording goes on past the ITERL,
-            // where the interpreter goes on, no slot written.
-            emitGuard(.CALLL, .nil, ir.emit(.CARG, .nil, t, start), IRRef(raw: IRCall.next.rawValue))
-            return false
-        }
         guard let keyType = TraceRecorder.type(of: key), let valueType = TraceRecorder.type(of: value) else {
             throw TraceAbort("NYI: table entry of an unsupported type")
         }

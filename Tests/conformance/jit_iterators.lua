@@ -101,17 +101,4 @@ print(late)
 local set, keys = {}, { {}, {}, true, false, print }
 for i = 1, 300 do local k = keys[i % 5 + 1]; set[k] = (set[k] or 0) + i end -- trace
 print(set[keys[1]], set[keys[3]], set[print])
--- Short inner traversals ending every round: the side traces that grow from their last
--- round go on past the loop (the end guarded: a table that gains an element leaves there).
-local rows = { {1, 2}, {3}, {}, {4, 5, 6} }
-local maps = { {a = 1}, {b = 2, c = 3}, {} }
-local isum, psum, rounds = 0, 0, 0
-for round = 1, 600 do
-  local row, map = rows[round % 4 + 1], maps[round % 3 + 1]
-  for _, v in ipairs(row) do isum = isum + v end
-  for _, v in pairs(map) do psum = psum + v end
-  rounds = rounds + 1
-  if round == 300 then rows[3][1] = 10; maps[3].z = 100 end
-end
-print("loop ends", isum, psum, rounds)
 print("ok")
