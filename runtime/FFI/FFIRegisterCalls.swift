@@ -61,7 +61,9 @@ struct CRegisterPlan {
         case .void: result = .void
         case .float where r.size == 8: result = .double
         case .float where r.size == 4: result = .float
-        case .integer where r.size <= 8, .enumeration, .bool, .pointer: result = .other
+        // Results that read without allocating only: boxing a 64-bit integer or a pointer
+        // could fail after the call, and the general path must not make it a second time.
+        case .integer where r.size <= 4, .enumeration, .bool: result = .other
         default: return nil
         }
         resultType = table.core(function).element
@@ -152,12 +154,8 @@ extension LuaVM {
         case .other:
             var bits = perigee_register_call_integer(address, &args)
             state.savedErrno = errno
-            // (Only a 64-bit integer or a pointer is boxed: out of memory leaves it nil, as
-            // the general path would fail; it is retried there.)
-            guard let v = withUnsafeMutableBytes(of: &bits, { cValue(registers.resultType, at: $0.baseAddress!) }) else {
-                return nil
-            }
-            result = v
+            // A number or boolean (the plan takes no result that needs boxing).
+            result = withUnsafeMutableBytes(of: &bits, { cValue(registers.resultType, at: $0.baseAddress!) }) ?? .nil
         }
         let count: Int32 = registers.result == .void ? 0 : 1
         stack[funcSlot + 2] = result
