@@ -248,6 +248,9 @@ extension FunctionLowering {
     func lowerTailCall(_ pc: Int, _ a: Int, _ d: Int, multi: Bool = false) {
         let slow = newBlock("tailcall")
         let callee = load(a)
+        if !inFastCopy, !numbers.integers, callsItself(pc) {
+            loopOnSelfTailCall(a, fixed: multi ? d : d - 1, multi: multi, callee: callee)
+        }
         _ = nativeEntry(of: callee, slow: slow)
         if proto.flags.contains(.hasChild) {
             guardOr(hasNoOpenUpvalues(thread), slow: slow)
@@ -266,6 +269,33 @@ extension FunctionLowering {
         b.ret(i64(CompiledStatus.tailCall))
         b.position(atEndOf: slow)
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
+    }
+
+    /// A tail call of the running closure itself (`return ack(m - 1, 1)`) when no hook is
+    /// set: the arguments become the parameters (missing ones nil) and the code starts
+    /// again at its header, whose budget charge the call would have made. The frame, its
+    /// link and its stack room stay the same, so nothing else of a call is needed: a loop
+    /// instead of a return to the caller's loop and a call from it. (Other closures of the
+    /// same prototype have other upvalues: they take the ordinary tail call.)
+    func loopOnSelfTailCall(_ a: Int, fixed: Int, multi: Bool, callee: LLVMValueRef) {
+        let parameters = Int(proto.parameterCount)
+        // With the last call's results as arguments (CALLMT) their count is known only at run
+        // time: the parameter slots are read from the frame whichever it is.
+        if multi && a + 2 + parameters > Int(proto.frameSize) { return }
+        let again = newBlock("selftail"), other = newBlock("tailother")
+        var same = b.icmp(LLVMIntEQ, callee, load(FrameLayout.functionSlot))
+        same = b.and(same, b.icmp(LLVMIntEQ, b.load(cx.i64, rt.hookFlag), i64(0)))
+        if proto.flags.contains(.hasChild) { same = b.and(same, hasNoOpenUpvalues(thread)) }
+        b.condBr(same, again, other)
+        b.position(atEndOf: again)
+        let count = multi ? b.add(i64(fixed), b.load(cx.i64, multres)) : i64(fixed)
+        let arguments = (0..<parameters).map { i -> LLVMValueRef in
+            if !multi { return i < fixed ? load(a + 2 + i) : bits(ValueBits.nil) }
+            return i < fixed ? load(a + 2 + i) : b.select(b.icmp(LLVMIntSGT, count, i64(i)), load(a + 2 + i), bits(ValueBits.nil))
+        }
+        for (i, argument) in arguments.enumerated() { store(i, argument) }
+        b.br(ordinaryBlock(0))
+        b.position(atEndOf: other)
     }
 
     /// CALLT of an expected builtin with `nargs` arguments: its result is returned

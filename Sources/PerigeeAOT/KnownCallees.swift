@@ -21,10 +21,10 @@ struct KnownCallees {
         }
     }
 
-    /// The function each CALL/CALLM of `proto` (by pc) is known to call.
+    /// The function each call of `proto` (CALL, CALLM, CALLT, CALLMT; by pc) is known to call.
     func targets(of proto: Prototype) -> [Int: Prototype] {
         var targets: [Int: Prototype] = [:]
-        for (pc, ins) in proto.bytecode.enumerated() where ins.opcode == .CALL || ins.opcode == .CALLM {
+        for (pc, ins) in proto.bytecode.enumerated() where [.CALL, .CALLM, .CALLT, .CALLMT].contains(ins.opcode) {
             if let index = KnownCallees.calleeUpvalue(proto.bytecode, pc), let callee = function(inUpvalue: index, of: proto) {
                 targets[pc] = callee
             }
@@ -33,14 +33,17 @@ struct KnownCallees {
     }
 
     /// The upvalue the callee register of the call at `pc` was read from (UGET), when that
-    /// read is its last write, in the straight-line instructions just before the call
-    /// (argument set-up).
+    /// read is its last write, in the instructions just before the call that set up its
+    /// arguments (no jumps between).
     static func calleeUpvalue(_ code: [Instruction], _ pc: Int) -> Int? {
         let a = Int(code[pc].a)
         var q = pc - 1
         while q >= max(0, pc - 16) {
             let previous = code[q]
-            if previous.opcode.control != .sequential { return nil }
+            // A call whose base is above the register (the arguments' own calls, as in
+            // `f(x, g(y))`) writes only above it.
+            let isCall = previous.opcode == .CALL || previous.opcode == .CALLM
+            if previous.opcode.control != .sequential && !isCall { return nil }
             if previous.opcode.format.a == .dst && Int(previous.a) == a {
                 return previous.opcode == .UGET ? Int(previous.rd) : nil
             }
