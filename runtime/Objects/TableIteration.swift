@@ -16,11 +16,36 @@ public enum TableNextStatus: UInt8 {
     case invalidKey
 }
 
+/// The table and the position the last `next` returned an entry from (TableIteration's
+/// `lastNextPosition`). Only a hint: it is checked against the table before it is used.
+nonisolated(unsafe) private var lastNext: (table: UnsafeMutableRawPointer?, position: Int) = (nil, 0)
+
 extension UnsafeMutablePointer where Pointee == GCTable {
     /// `next(t, key)`: replaces `key`/`value` with the entry after `key` (nil starts).
     public func next(_ key: inout Value, _ value: inout Value) -> TableNextStatus {
-        guard let start = position(after: key) else { return .invalidKey }
-        return entry(from: start, &key, &value) >= 0 ? .found : .end
+        var start = lastNextPosition(after: key)
+        if start < 0 {
+            guard let found = position(after: key) else { return .invalidKey }
+            start = found
+        }
+        let after = entry(from: start, &key, &value)
+        guard after >= 0 else { return .end }
+        lastNext = (UnsafeMutableRawPointer(self), after)
+        return .found
+    }
+
+    /// The position after `key` when the last `next` of this table returned `key` from the
+    /// hash part (a loop of `k, v = next(t, k)`), found without a lookup: the node before
+    /// that position still holds `key` (a key has one node, so that is where it is); else -1.
+    /// A lookup's main position is anywhere in the nodes, a cache miss in a large table; the
+    /// node beside the traversal's is not.
+    @inline(__always)
+    private func lastNextPosition(after key: Value) -> Int {
+        guard UnsafeMutableRawPointer(self) == lastNext.table else { return -1 }
+        let position = lastNext.position
+        let n = position - 1 - Int(pointee.arrayLimit)
+        guard n >= 0, n < nodeCount, (pointee.node + n).pointee.key.bits == key.bits else { return -1 }
+        return position
     }
 
     /// The traversal position right after `key` (0 for nil), or nil when the key is absent.
