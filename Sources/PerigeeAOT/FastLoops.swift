@@ -209,6 +209,16 @@ extension FunctionLowering {
         chargePending()
         let live = liveRegisters[pc]
         for (r, value) in deferredSlots.sorted(by: { $0.key < $1.key }) where live.contains(r) {
+            // An integer loop's index and variable are made numbers here (slot and number
+            // copy), from their integers, rather than each round, where only code reading
+            // them as numbers needs them.
+            if let base = fastIntegerLoop, r == base || (r == base + 3 && integerLoops.isInteger(r, at: pc)),
+               let integer = integerShadows[r] {
+                let number = b.sitofp(b.load(cx.i64, integer), cx.double)
+                b.store(b.bitcast(number, cx.i64), slotAddress(r), memory: .stack)
+                setShadow(r, number)
+                continue
+            }
             b.store(b.load(cx.i64, value), slotAddress(r), memory: .stack)
         }
     }
@@ -280,7 +290,11 @@ extension FunctionLowering {
             checkLeafCallees(loop)
             b.br(fastBlock(loop.fori + 1))
             inFastCopy = true
-            defer { inFastCopy = false; deferredSlots = [:]; invariantUpvalues = [:]; checkedLeafCalls = []; foldedLeafCalls = [] }
+            fastIntegerLoop = integerLoops.loops[loop.fori]?.base
+            defer {
+                inFastCopy = false; deferredSlots = [:]; invariantUpvalues = [:]; checkedLeafCalls = []; foldedLeafCalls = []
+                fastIntegerLoop = nil
+            }
             for pc in loop.body {
                 b.position(atEndOf: fastBlock(pc))
                 // Every way out of an instruction of the fast copy but its inline path leaves

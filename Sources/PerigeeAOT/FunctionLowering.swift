@@ -137,6 +137,9 @@ final class FunctionLowering: RuntimeCodeEmitter {
     /// and those of the fast copy being lowered, whose slots are written where it leaves.
     var registerValues: [Int: LLVMValueRef] = [:]
     var deferredSlots: [Int: LLVMValueRef] = [:]
+    /// In the fast copy of an integer loop: its base register (the index; the variable is
+    /// three above), whose integers stand for their numbers where the copy leaves.
+    var fastIntegerLoop: Int?
     /// The budget the fast copy being lowered has used and not charged yet (FastLoops).
     var pendingCharge: LLVMValueRef?
     /// The upvalues of the fast copy being lowered, read on its entry, by index.

@@ -84,6 +84,8 @@ extension FunctionLowering {
         var fits = b.and(b.fcmp(LLVMRealOEQ, unaryMath("llvm.floor.f64", start), start),
                          b.fcmp(LLVMRealOLE, unaryMath("llvm.fabs.f64", start), bound))
         for r in [a, a + 1] where !numbers.isNumber(r, at: pc) { fits = b.and(fits, isNumber(load(r))) }
+        // A -0 start is not its integer's number (the variable's first value must stay -0).
+        fits = b.and(fits, b.icmp(LLVMIntNE, b.bitcast(start, cx.i64), bits(UInt64(1) << 63)))
         let inline = newBlock("forprep"), other = newBlock("forother"), enter = newBlock("enter")
         b.condBr(fits, inline, other)
         b.position(atEndOf: other)
