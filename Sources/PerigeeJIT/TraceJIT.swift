@@ -446,7 +446,11 @@ public final class TraceJIT {
             sideTraces[root, default: 0] += 1
         }
         // Before its first instruction the trace may find a slot of another type, or too
-        // small a stack: then it leaves at once, and the interpreter goes on.
+        // small a stack: then it leaves at once, and the interpreter goes on. A loop's entry
+        // exit that gets hot grows a side trace, as luajit's exit 0 does: a loop whose
+        // variables change type from round to round (pairs over mixed keys) comes back from
+        // its side trace to its entry with the other type, and would otherwise leave for the
+        // interpreter on every such round. (The side trace checks the stack for itself.)
         let entryExit = ir.snapshot(pc: recorder.startPC, depth: 0, [])
         let loopSnapshot = recorder.end == .loop ? recorder.loopSnapshot : nil
         let finalSnapshot = recorder.end == .loop ? nil : recorder.finalSnapshot
@@ -463,7 +467,7 @@ public final class TraceJIT {
         let exits = ir.snapshots.enumerated().map { index, snap in
             let failedCallee = recorder.failures[index], yields = recorder.yields.contains(index)
             return TraceExit(pc: snap.pc, link: index == finalSnapshot ? linked : nil,
-                             linksTo: index == finalSnapshot ? linksTo : 0, trace: number, sideTraces: index != entryExit && index != loopSnapshot && index != budgetExit
+                             linksTo: index == finalSnapshot ? linksTo : 0, trace: number, sideTraces: (index != entryExit || loopSnapshot != nil) && index != loopSnapshot && index != budgetExit
                                 && index != gcExit && failedCallee == nil
                                 && !yields && !(index == finalSnapshot && (linked != nil || recorder.end == .recursion)),
                              failedCallee: failedCallee,

@@ -1076,7 +1076,10 @@ final class TraceRecorder {
         let continues = up ? next <= frame[a + 1].number : next >= frame[a + 1].number
         let own = isOwnLoop(pc)
         if !own && !continues {
-            // Leaving the loop: the interpreter's FORL changes nothing then.
+            // Leaving the loop: the interpreter's FORL changes nothing then. The step's sign
+            // picks the comparison: guarded too (a side trace may start where the loop's
+            // trace checked it, at its entry, and found another).
+            emitGuard(up ? .LE : .GT, .number, ir.number(0), step)
             let sum = ir.emit(.ADD, .number, index, step)
             if up { emitGuard(.GT, .number, sum, stop) } else { emitGuard(.LT, .number, sum, stop) }
             return false

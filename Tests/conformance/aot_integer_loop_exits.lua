@@ -4,8 +4,8 @@
 
 local function sumUntilHole(t, n)
   local s, last = 0, 0
-  for i = 1, n do
-    local v = t[i] -- trace
+  for i = 1, n do -- trace
+    local v = t[i]
     if v == nil then v = -i end
     s = s + v
     last = i
@@ -33,8 +33,8 @@ print("error", pcall(mixed, m, 30))
 
 local function findFirst(a, x)
   local found
-  for i = 1, #a do
-    if a[i] == x then found = i break end -- trace
+  for i = 1, #a do -- trace
+    if a[i] == x then found = i break end
   end
   return found
 end
