@@ -5,7 +5,7 @@
 -- loop (upvalues closed each round), a hook set in the middle, deep self tail recursion
 -- that must not grow the stack, and errors raised from inside the loop.
 
-local function ack(m, n)
+local function ack(m, n) -- trace
   if m == 0 then return n + 1 end
   if n == 0 then return ack(m - 1, 1) end
   return ack(m - 1, ack(m, n - 1))
@@ -23,7 +23,7 @@ end
 print("count", count(10), count(9), count(0, nil, 5))
 
 -- Deep self tail recursion: a loop, as in every engine.
-local function down(n, acc)
+local function down(n, acc) -- trace
   if n == 0 then return acc end
   return down(n - 1, acc + n % 7)
 end
@@ -31,7 +31,7 @@ print("down", down(1000000, 0))
 
 -- Another closure of the same prototype: its own upvalue.
 local function maker(step)
-  local function walk(n, acc)
+  local function walk(n, acc) -- trace
     if n <= 0 then return acc end
     return walk(n - step, acc + step)
   end

@@ -5,7 +5,7 @@
 local function traverse(t)
   local n, s = 0, 0
   local k, v = next(t)
-  while k ~= nil do
+  while k ~= nil do -- trace
     n = n + 1
     s = s + v
     k, v = next(t, k)
@@ -21,7 +21,7 @@ print("floats", traverse(b))
 -- Two traversals taking turns.
 local ka, kb = next(a), next(b)
 local na, nb = 0, 0
-while ka ~= nil or kb ~= nil do
+while ka ~= nil or kb ~= nil do -- trace
   if ka ~= nil then na = na + 1; ka = next(a, ka) end
   if kb ~= nil then nb = nb + 1; kb = next(b, kb) end
 end
@@ -32,7 +32,7 @@ local c = {}
 for i = 1, 100 do c["x" .. i] = i end
 local k = next(c)
 local cleared = 0
-while k ~= nil do
+while k ~= nil do -- trace
   c[k] = nil
   cleared = cleared + 1
   k = next(c, k)
