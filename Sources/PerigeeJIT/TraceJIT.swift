@@ -221,10 +221,14 @@ public final class TraceJIT {
     /// side trace and enters it again. It goes (its code stays for the traces that lead
     /// into it) and the loop is recorded again when it gets hot, on the path it takes now;
     /// once per loop (a loop whose paths alternate would only trade one for the other).
+    /// The recordings that failed before the first trace formed no longer count against
+    /// the loop: the phase that made the loop leave (a heap's build) may last a while, and
+    /// the loop must not be blacklisted before the phase it is hot in.
     private func retrace(_ trace: Int) {
         guard trace <= vm.traces.traces.count, let anchor = vm.traces.traces[trace - 1]?.anchor,
               !retraced.contains(anchor) else { return }
         retraced.insert(anchor)
+        if let slot = penalties.firstIndex(where: { $0.pc == anchor }) { penalties[slot] = (nil, 0) }
         vm.traces.remove(trace)
         loopingTraces.remove(trace)
         if verbose { output("[TRACE \(pad(trace)) retraced: its loop mostly leaves it]\n") }
