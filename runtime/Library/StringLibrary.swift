@@ -67,8 +67,10 @@ extension LuaVM {
             return c.results(Value(number: Double(r.lowerBound + 1)), Value(number: Double(r.upperBound)))
         }
         var m = PatternMatcher(subject: subject, pattern: pattern)
+        m.hints = patternHints.hints(for: p)
         let found: Range<Int>?
         do { found = try m.find(from: start) } catch { return c.error(error.message) }
+        patternHints.keep(m.hints, for: p)
         guard let r = found else { return c.results(.nil) }
         if returnsPositions {
             c.push(Value(number: Double(r.lowerBound + 1)))
@@ -87,8 +89,10 @@ extension LuaVM {
         var state = GmatchState()
         state.position = Int(f.upvalueValues[2].number)
         var m = PatternMatcher(subject: subject.buffer, pattern: pattern.buffer, honorsAnchor: false)
+        m.hints = patternHints.hints(for: pattern)
         let found: Range<Int>?
         do { found = try state.next(&m) } catch { return c.error(error.message) }
+        patternHints.keep(m.hints, for: pattern)
         f.upvalueValues[2] = Value(number: Double(state.position))
         guard let r = found else { return c.results(.nil) }
         if let failure = pushCaptures(c, m, r, count: m.matchValueCount) { return failure }
@@ -108,6 +112,8 @@ extension LuaVM {
             return c.argumentError(3, "string/function/table expected")
         }
         var m = PatternMatcher(subject: subject, pattern: p.buffer)
+        m.hints = patternHints.hints(for: p)
+        defer { patternHints.keep(m.hints, for: p) }
         var out: [UInt8] = []
         out.reserveCapacity(subject.count)
         var state = GsubState(maxReplacements: maximum)

@@ -38,6 +38,8 @@ public final class LuaVM {
     public let traces = TraceTable()
     /// The debug hook (`debug.sethook`); the interpreter tests its flags.
     var hooks = DebugHooks()
+    /// What the string library learned about the patterns it searched with last.
+    var patternHints = PatternHintCache()
     /// In a built executable, where compiled code looks whether a hook is set.
     var compiledHookFlag: UnsafeMutablePointer<UInt>?
     /// The instruction limit (0: none; see InstructionBudget.swift).
