@@ -57,8 +57,8 @@
     X(USETP, cold) \
     X(UCLO, UCLO) \
     X(FNEW, cold) \
-    X(TNEW, cold) \
-    X(TDUP, cold) \
+    X(TNEW, TNEW) \
+    X(TDUP, TNEW) \
     X(GGET, GGET) \
     X(GSET, cold) \
     X(TGETV, TGETV) \
@@ -150,6 +150,7 @@
     X(UGET) \
     X(USETV) \
     X(UCLO) \
+    X(TNEW) \
     X(GGET) \
     X(TGETV) \
     X(TGETS) \

@@ -9,9 +9,10 @@ extension Opcode {
     /// `cold` for the rare instructions, which share one handler.
     public var dispatchHandler: String {
         switch self {
-        case .ISTYPE, .ISNUM, .CAT, .KCDATA, .USETS, .USETN, .USETP, .FNEW, .TNEW, .TDUP, .GSET, .TSETM,
+        case .ISTYPE, .ISNUM, .CAT, .KCDATA, .USETS, .USETN, .USETP, .FNEW, .GSET, .TSETM,
              .VARG, .ISNEXT, .FUNCC, .FUNCCW:
             return "cold"
+        case .TDUP: return Opcode.TNEW.name
         case .TGETR: return Opcode.TGETV.name
         case .TSETR: return Opcode.TSETV.name
         case .CALLMT: return Opcode.CALLT.name

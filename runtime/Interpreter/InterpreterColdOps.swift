@@ -8,6 +8,24 @@ import PerigeeFrontend
     slowPath(run, base, pc) { $0.coldInstruction(ins) }
 }
 
+/// TNEW and TDUP: the table made right here while no collector step is due (and no
+/// finalizer's error waits to be raised); otherwise, or when memory runs out, the full
+/// handler makes it and takes the step. A step that becomes due with this table is taken
+/// at the next safepoint (the next allocating instruction or builtin return).
+@_cdecl("perigee_op_TNEW") @inline(__always) func opTNEW(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let g = s.pointee.g
+    let i = Instruction(ins)
+    if !g.stepDue && !g.pointee.finalizerFailed {
+        let made = i.verifiedOpcode == .TNEW ? g.newTable(sizes: i.rd) : g.duplicateTable(s.pointee.k[-1 - i.rd].table)
+        if let t = made {
+            valueSlots(base)[i.ra] = Value(table: t)
+            return stay(pc, base)
+        }
+    }
+    return slowPath(run, base, pc) { $0.frame.newTable(i) }
+}
+
 /// Before each instruction while a line, count or return hook is set. Returns the same pc
 /// and base to go on with the instruction, anything else to go on there instead.
 @_cdecl("perigee_op_hook") @inline(__always) func opHook(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
@@ -41,8 +59,6 @@ extension InterpreterRun {
             frame.setUpvalue(i)
         case .FNEW:
             return frame.newClosure(i)
-        case .TNEW, .TDUP:
-            return frame.newTable(i)
         case .GSET:
             return finish(frame.storeFallback(i), into: -1)
         case .TSETM:
