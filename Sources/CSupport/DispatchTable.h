@@ -68,7 +68,7 @@
     X(TSETV, TSETV) \
     X(TSETS, TSETS) \
     X(TSETB, TSETB) \
-    X(TSETM, cold) \
+    X(TSETM, TSETM) \
     X(TSETR, TSETV) \
     X(CALLM, CALLM) \
     X(CALL, CALL) \
@@ -158,6 +158,7 @@
     X(TSETV) \
     X(TSETS) \
     X(TSETB) \
+    X(TSETM) \
     X(CALLM) \
     X(CALL) \
     X(CALLT) \

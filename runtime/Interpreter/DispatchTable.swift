@@ -9,7 +9,7 @@ extension Opcode {
     /// `cold` for the rare instructions, which share one handler.
     public var dispatchHandler: String {
         switch self {
-        case .ISTYPE, .ISNUM, .CAT, .KCDATA, .USETS, .USETN, .USETP, .FNEW, .GSET, .TSETM,
+        case .ISTYPE, .ISNUM, .CAT, .KCDATA, .USETS, .USETN, .USETP, .FNEW, .GSET,
              .VARG, .ISNEXT, .FUNCC, .FUNCCW:
             return "cold"
         case .TDUP: return Opcode.TNEW.name

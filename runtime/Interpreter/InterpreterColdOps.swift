@@ -26,6 +26,28 @@ import PerigeeFrontend
     return slowPath(run, base, pc) { $0.frame.newTable(i) }
 }
 
+/// TSETM (a constructor's last values, from a call or `...`): stored right here when they
+/// all land in the table's array part and the table is not black (no barrier); otherwise
+/// the full handler grows the table, stores and takes the barrier.
+@_cdecl("perigee_op_TSETM") @inline(__always) func opTSETM(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
+    let s = runState(run)
+    let r = valueSlots(base)
+    let i = Instruction(ins)
+    let target = r[i.ra - 1]
+    if target.isTable {
+        let t = target.table
+        // D is a number constant holding the first index plus 2^52.
+        let start = Int(s.pointee.k[i.rd].number - 4_503_599_627_370_496)
+        let count = s.pointee.multres
+        if start >= 1 && start + count <= Int(t.pointee.arrayLimit) && t.pointee.marked & GCMark.black == 0,
+           let array = t.pointee.array {
+            for n in 0..<count { array[start - 1 + n] = r[i.ra + n] }
+            return stay(pc, base)
+        }
+    }
+    return slowPath(run, base, pc) { $0.coldInstruction(ins) }
+}
+
 /// Before each instruction while a line, count or return hook is set. Returns the same pc
 /// and base to go on with the instruction, anything else to go on there instead.
 @_cdecl("perigee_op_hook") @inline(__always) func opHook(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
