@@ -11,7 +11,7 @@ end
 -- One pattern per line, the same string object each time.
 local pattern = '%[(%u+)%] [%d%.]+ "GET ([^"]+)" (%d+) (%d+)'
 local tally = {}
-for i = 1, 300 do
+for i = 1, 300 do -- trace
   local level, path, status, size = line(i):match(pattern)
   tally[level] = (tally[level] or 0) + tonumber(size) % 7
   if i % 100 == 0 then print(i, level, path, status, size) end
@@ -28,7 +28,7 @@ for round = 1, 60 do
   assert(#found > 0, p)
   if round % 5 == 0 then collectgarbage() end
 end
-for round = 1, 40 do
+for round = 1, 40 do -- trace
   local p = string.char(97 + round % 26) .. "%a*" .. string.char(48 + round % 10)
   local s, e = subject:find(p)
   if round % 8 == 0 then print(p, s, e) end
@@ -37,7 +37,7 @@ end
 
 -- A pattern that fails often (its leading bytes are worked out) then finds late matches.
 local long = string.rep("-", 500) .. "key=value" .. string.rep(".", 100) .. "k2=v2"
-for i = 1, 40 do
+for i = 1, 40 do -- trace
   local k, v = long:match("(%l%w*)=(%w+)", i * 10)
   if i % 10 == 0 or i == 51 then print(i, k, v) end
 end

@@ -142,14 +142,18 @@ struct FrameView {
         closure.upvalueObjects[i.ra].unsafelyUnwrapped.set(value, g)
     }
 
+    /// TSETM's first index, from its operand D: a number constant holding it plus 2^52.
+    @inline(__always) static func storeMultipleStart(_ constant: Value) -> Int {
+        Int(constant.number - 4_503_599_627_370_496)
+    }
+
     /// TSETM: stores registers A ..< A + `count` at t[start...], t in register A - 1 (a table
     /// in emitted code; checked for bytecode loaded from a dump). Leaves `L.top` after them.
     @inline(__always)
     func storeMultiple(_ i: Instruction, count: Int) -> CallStatus? {
         let a = i.ra
         guard self[a - 1].isTable else { return error("internal error: TSETM on a non-table") }
-        // D is a number constant holding the first index plus 2^52.
-        let start = Int(k[i.rd].number - 4_503_599_627_370_496)
+        let start = FrameView.storeMultipleStart(k[i.rd])
         L.pointee.top = UInt32(base + a + count)
         return vm.storeMultiple(self[a - 1].table, from: L.pointee.stack + base + a, count: count, at: start) ? nil : outOfMemory()
     }

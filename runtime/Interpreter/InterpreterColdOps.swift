@@ -36,8 +36,7 @@ import PerigeeFrontend
     let target = r[i.ra - 1]
     if target.isTable {
         let t = target.table
-        // D is a number constant holding the first index plus 2^52.
-        let start = Int(s.pointee.k[i.rd].number - 4_503_599_627_370_496)
+        let start = FrameView.storeMultipleStart(s.pointee.k[i.rd])
         let count = s.pointee.multres
         if start >= 1 && start + count <= Int(t.pointee.arrayLimit) && t.pointee.marked & GCMark.black == 0,
            let array = t.pointee.array {

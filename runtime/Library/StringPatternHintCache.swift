@@ -32,7 +32,10 @@ struct PatternHintCache {
             return
         }
         let entry = Entry(pattern: pattern, bytes: Array(pattern.buffer), hints: hints)
-        if entries.count < PatternHintCache.size {
+        // An entry of a freed string whose address this one took is replaced.
+        if let stale = entries.firstIndex(where: { $0.pattern == pattern }) {
+            entries[stale] = entry
+        } else if entries.count < PatternHintCache.size {
             entries.append(entry)
         } else {
             entries[nextVictim] = entry
@@ -40,15 +43,12 @@ struct PatternHintCache {
         }
     }
 
+    /// The entry of `pattern`: its string object, with the same bytes.
     private func index(of pattern: StringRef) -> Int? {
+        guard let n = entries.firstIndex(where: { $0.pattern == pattern }) else { return nil }
         let bytes = pattern.buffer
-        for n in entries.indices where entries[n].pattern == pattern {
-            let kept = entries[n].bytes
-            guard kept.count == bytes.count else { return nil }
-            return kept.withUnsafeBufferPointer { k in
-                bytes.count == 0 || memcmp(k.baseAddress!, bytes.baseAddress!, bytes.count) == 0
-            } ? n : nil
-        }
-        return nil
+        return entries[n].bytes.withUnsafeBufferPointer { kept in
+            kept.count == bytes.count && (bytes.count == 0 || memcmp(kept.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        } ? n : nil
     }
 }
