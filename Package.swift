@@ -56,6 +56,9 @@ let llvmSoname: String = {
 // one touched, so scattered code costs its whole file in resident memory.
 let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections"])]
 let cFunctionSections: [CSetting] = [.unsafeFlags(["-ffunction-sections"])]
+/// The interpreter's handlers (Sources/CSupport/Dispatch.c) jump from one to the next and are
+/// each a few instructions: a frame pointer would add three to every one.
+let interpreterC: [CSetting] = [.unsafeFlags(["-ffunction-sections", "-Xclang", "-mframe-pointer=none"])]
 /// What the links of `perigee` and of `perigee build`'s executables share: runtime/link.
 let linkDirectory = Context.packageDirectory + "/runtime/link"
 /// With lld (shipped with Swift toolchains) the executables are linked with the options of
@@ -99,7 +102,7 @@ let package = Package(
     targets: [
         .target(name: "CLLVM", cSettings: llvmCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PerigeeFrontend", swiftSettings: fastSwift),
-        .target(name: "CSupport", cSettings: cFunctionSections),
+        .target(name: "CSupport", cSettings: interpreterC),
         // libffi, linked from the system (Debian's libffi-dev): the FFI's calls and callbacks.
         .target(name: "CLibFFI", cSettings: cFunctionSections, linkerSettings: [.linkedLibrary("ffi")]),
         .target(name: "PerigeeRuntime", dependencies: ["PerigeeFrontend", "CSupport", "CLibFFI"], path: "runtime",

@@ -470,106 +470,85 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 // is counted for in the call, below.)
 static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_instruction_budget > 0; }
 
+// A numeric fast function (NumericFastFunctions.h) called by CALL/CALLM `ins` on numbers,
+// wanting one result, more, or all of them, is answered here; anything else goes to the
+// instruction's handler. Out of line, so that the call stubs' path into Lua functions keeps
+// its short code; the `bit` operations have a stub of their own that calls nothing (so
+// saves no registers).
+// A call that left one result in register A and wants another count: all of them (the
+// call is a CALLM's last argument: there is one), or more (nils).
+__attribute__((noinline)) static void adjust_one_result(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    if (RB(ins) == 0) FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET) = 1;
+    for (uint32_t i = 1; i + 1 < RB(ins); i++) base[RA(ins) + i] = PERIGEE_NIL_BITS;
+    NEXT(base, pc);
+}
+
+#define NUMERIC_CALL_STUB(name, result) \
+    __attribute__((noinline)) static void name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t *r = base + RA(ins); \
+        char *f = object_of(r[0]); \
+        uint8_t id = FIELD(uint8_t, f, PERIGEE_FUNCTION_FFID); \
+        int64_t n = (int64_t)RC(ins) - 1; \
+        int multi = (ins & 0xff) == OP_CALLM; \
+        if (multi) n += 1 + FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET); \
+        double value; \
+        if (RB(ins) != 1 && (result)) { \
+            r[0] = bits_of(value); \
+            if (RB(ins) != 2) { __attribute__((musttail)) return adjust_one_result(base, pc, ins); } \
+            NEXT(base, pc); \
+        } \
+        if (multi) { __attribute__((musttail)) return stub_CALLM(base, pc, ins); } \
+        __attribute__((musttail)) return stub_CALL(base, pc, ins); \
+    }
+NUMERIC_CALL_STUB(stub_call_bit, perigee_bit_result(id, r + 2, n, &value))
+NUMERIC_CALL_STUB(stub_call_math, perigee_math_result(id, f, r + 2, n, &value))
+
 // CALL and CALLM of a Lua function with a FUNCF header (fixed parameters, all passed; no
 // native code) whose frame fits the stack: the frame is set up as `enterLuaFunction` and
-// FUNCF set it up, and the callee's second instruction runs. A `bit` operation goes to
-// `stub_call_bit`, another numeric fast function straight to `callNumeric`. Anything else
-// goes to the handler. (Macros, not functions: a guaranteed tail call needs the stub's own
-// signature.)
-PerigeeStep perigee_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins);
-__attribute__((noinline)) static void stub_call_numeric(uint64_t *base, const uint32_t *pc, uint32_t ins) {
-    PerigeeStep next = perigee_call_numeric(base, pc, ins);
-    DISPATCH(next);
-}
-
-// The `bit` operations (fast-function ids `tobit` to `ror`, ObjectLayout.h) on number
-// arguments, as NumericFastFunction.result computes them (runtime/Interpreter/
-// NumericFastFunctions.swift, BitLibrary.swift): 1 and the result in `out`, or 0 when the
-// Swift path must answer (too few arguments, one that is not a number).
-static inline int32_t to_bit(double d) { return (int32_t)(uint32_t)bits_of(d + 6755399441055744.0); }
-static inline int bit_result(uint8_t id, const uint64_t *args, int64_t n, double *out) {
-    if (n < 1 || !is_number(args[0])) return 0;
-    int32_t x = to_bit(number_of(args[0]));
-    uint32_t u = (uint32_t)x;
-    switch (id) {
-    case PERIGEE_FF_TOBIT: *out = x; return 1;
-    case PERIGEE_FF_BNOT: *out = ~x; return 1;
-    case PERIGEE_FF_BSWAP: *out = (int32_t)__builtin_bswap32(u); return 1;
-    case PERIGEE_FF_BAND: case PERIGEE_FF_BOR: case PERIGEE_FF_BXOR:
-        for (int64_t i = 1; i < n; i++) {
-            if (!is_number(args[i])) return 0;
-            int32_t y = to_bit(number_of(args[i]));
-            x = id == PERIGEE_FF_BAND ? (x & y) : id == PERIGEE_FF_BOR ? (x | y) : (x ^ y);
-        }
-        *out = x;
-        return 1;
-    }
-    if (n < 2 || !is_number(args[1])) return 0;
-    uint32_t k = (uint32_t)to_bit(number_of(args[1])) & 31;
-    switch (id) {
-    case PERIGEE_FF_LSHIFT: *out = (int32_t)(u << k); return 1;
-    case PERIGEE_FF_RSHIFT: *out = (int32_t)(u >> k); return 1;
-    case PERIGEE_FF_ARSHIFT: *out = x >> k; return 1;
-    case PERIGEE_FF_ROL: *out = (int32_t)((u << k) | (u >> ((32 - k) & 31))); return 1;
-    case PERIGEE_FF_ROR: *out = (int32_t)((u >> k) | (u << ((32 - k) & 31))); return 1;
-    }
-    return 0;
-}
-
-// A `bit` operation called by CALL/CALLM `ins`: on numbers, wanting one result or more, it is
-// answered here; anything else goes to `callNumeric`. Out of line, so that the call stubs'
-// path into Lua functions keeps its short code.
-__attribute__((noinline)) static void stub_call_bit(uint64_t *base, const uint32_t *pc, uint32_t ins) {
-    uint64_t *r = base + RA(ins);
-    uint8_t id = FIELD(uint8_t, object_of(r[0]), PERIGEE_FUNCTION_FFID);
-    int64_t n = (int64_t)RC(ins) - 1;
-    if ((ins & 0xff) == OP_CALLM) n += 1 + FIELD(int64_t, perigee_run, PERIGEE_RUN_MULTRES_OFFSET);
-    double result;
-    if (RB(ins) >= 2 && bit_result(id, r + 2, n, &result)) {
-        r[0] = bits_of(result);
-        for (uint32_t i = 1; i + 1 < RB(ins); i++) r[i] = PERIGEE_NIL_BITS;
-        NEXT(base, pc);
-    }
-    __attribute__((musttail)) return stub_call_numeric(base, pc, ins);
-}
-
+// FUNCF set it up, and the callee's second instruction runs. A numeric fast function goes
+// to `stub_call_bit` or `stub_call_math`. Anything else goes to the handler. (Macros, not
+// functions: a guaranteed tail call needs the stub's own signature. The test of the callee
+// jumps to the path it chose, so that neither path saves the registers the other needs.)
 #define CALL_STUB(name, argument_count) \
-    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+    __attribute__((noinline)) static void enter_lua_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
         uint64_t *r = base + RA(ins); \
-        uint64_t callee = r[0]; \
+        char *f = object_of(r[0]); \
+        if (entry_is_plain()) { \
+            int64_t n = (argument_count); \
+            char *p = FIELD(char *, f, PERIGEE_FUNCTION_TARGET); \
+            const uint32_t *code = FIELD(const uint32_t *, p, PERIGEE_PROTO_BYTECODE); \
+            char *run = perigee_run; \
+            char *L = FIELD(char *, run, PERIGEE_RUN_THREAD_OFFSET); \
+            uint64_t *stack = FIELD(uint64_t *, L, PERIGEE_THREAD_STACK); \
+            uint64_t *frame = r + 2; \
+            int64_t frame_size = FIELD(uint8_t, p, PERIGEE_PROTO_FRAME_SIZE); \
+            if ((FIELD(uint8_t, p, PERIGEE_PROTO_FLAGS) & (PERIGEE_PROTO_VARARG | PERIGEE_PROTO_COMPILED)) == 0 \
+                && (code[0] & 0xff) == OP_FUNCF && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
+                && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE) \
+                && count_without_firing(PERIGEE_HOT_COUNTING_FUNCTIONS, code, 1)) { \
+                perigee_instruction_budget -= 1; \
+                r[1] = (uint64_t)(uintptr_t)pc; \
+                FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = f; \
+                FIELD(uint64_t *, run, PERIGEE_RUN_K_OFFSET) = FIELD(uint64_t *, p, PERIGEE_PROTO_NUMBERS); \
+                FIELD(uint64_t *, run, PERIGEE_RUN_BASE_OFFSET) = frame; \
+                FIELD(int64_t, run, PERIGEE_RUN_NARGS_OFFSET) = n; \
+                FIELD(const uint32_t *, run, PERIGEE_RUN_PC_OFFSET) = code + 1; \
+                uint32_t index = (uint32_t)(frame - stack); \
+                FIELD(uint32_t, L, PERIGEE_THREAD_BASE) = index; \
+                FIELD(uint32_t, L, PERIGEE_THREAD_TOP) = index + (uint32_t)(frame_size > n ? frame_size : n); \
+                NEXT(frame, code + 1); \
+            } \
+        } \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    } \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        uint64_t callee = base[RA(ins)]; \
         if ((callee >> PERIGEE_TAG_SHIFT) == PERIGEE_FUNCTION_ITYPE) { \
-            char *f = object_of(callee); \
-            uint8_t id = FIELD(uint8_t, f, PERIGEE_FUNCTION_FFID); \
-            if (id == 0 && entry_is_plain()) { \
-                int64_t n = (argument_count); \
-                char *p = FIELD(char *, f, PERIGEE_FUNCTION_TARGET); \
-                const uint32_t *code = FIELD(const uint32_t *, p, PERIGEE_PROTO_BYTECODE); \
-                char *run = perigee_run; \
-                char *L = FIELD(char *, run, PERIGEE_RUN_THREAD_OFFSET); \
-                uint64_t *stack = FIELD(uint64_t *, L, PERIGEE_THREAD_STACK); \
-                uint64_t *frame = r + 2; \
-                int64_t frame_size = FIELD(uint8_t, p, PERIGEE_PROTO_FRAME_SIZE); \
-                if ((FIELD(uint8_t, p, PERIGEE_PROTO_FLAGS) & (PERIGEE_PROTO_VARARG | PERIGEE_PROTO_COMPILED)) == 0 \
-                    && (code[0] & 0xff) == OP_FUNCF && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
-                    && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE) \
-                    && count_without_firing(PERIGEE_HOT_COUNTING_FUNCTIONS, code, 1)) { \
-                    perigee_instruction_budget -= 1; \
-                    r[1] = (uint64_t)(uintptr_t)pc; \
-                    FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = f; \
-                    FIELD(uint64_t *, run, PERIGEE_RUN_K_OFFSET) = FIELD(uint64_t *, p, PERIGEE_PROTO_NUMBERS); \
-                    FIELD(uint64_t *, run, PERIGEE_RUN_BASE_OFFSET) = frame; \
-                    FIELD(int64_t, run, PERIGEE_RUN_NARGS_OFFSET) = n; \
-                    FIELD(const uint32_t *, run, PERIGEE_RUN_PC_OFFSET) = code + 1; \
-                    uint32_t index = (uint32_t)(frame - stack); \
-                    FIELD(uint32_t, L, PERIGEE_THREAD_BASE) = index; \
-                    FIELD(uint32_t, L, PERIGEE_THREAD_TOP) = index + (uint32_t)(frame_size > n ? frame_size : n); \
-                    NEXT(frame, code + 1); \
-                } \
-            } else if (id != 0 && perigee_numeric_calls && perigee_is_numeric_fast_function(id)) { \
-                if ((uint8_t)(id - PERIGEE_FF_TOBIT) <= PERIGEE_FF_ROR - PERIGEE_FF_TOBIT) { \
-                    __attribute__((musttail)) return stub_call_bit(base, pc, ins); \
-                } \
-                __attribute__((musttail)) return stub_call_numeric(base, pc, ins); \
+            uint8_t id = FIELD(uint8_t, object_of(callee), PERIGEE_FUNCTION_FFID); \
+            if (id == 0) { __attribute__((musttail)) return enter_lua_##name(base, pc, ins); } \
+            if (perigee_numeric_calls && perigee_is_numeric_fast_function(id)) { \
+                if (perigee_is_bit_operation(id)) { __attribute__((musttail)) return stub_call_bit(base, pc, ins); } \
+                __attribute__((musttail)) return stub_call_math(base, pc, ins); \
             } \
         } \
         __attribute__((musttail)) return stub_##name(base, pc, ins); \

@@ -87,6 +87,19 @@ final class InterpreterLayoutTests: XCTestCase {
         for (builtin, id) in ids { XCTAssertEqual(Int32(builtin.rawValue), id, "\(builtin)") }
     }
 
+    func testMathFunctionIds() {
+        let functions: [(FastFunction, Int)] = [
+            (.sqrt, PERIGEE_FF_SQRT), (.floor, PERIGEE_FF_FLOOR), (.ceil, PERIGEE_FF_CEIL), (.abs, PERIGEE_FF_ABS),
+            (.sin, PERIGEE_FF_SIN), (.cos, PERIGEE_FF_COS), (.tan, PERIGEE_FF_TAN), (.exp, PERIGEE_FF_EXP),
+            (.log, PERIGEE_FF_LOG), (.min, PERIGEE_FF_MIN), (.max, PERIGEE_FF_MAX), (.fmod, PERIGEE_FF_FMOD),
+        ]
+        for (function, id) in functions { XCTAssertEqual(Int(function.rawValue), id, "\(function)") }
+        let builtins: [(FastBuiltin, Int)] = [
+            (.mathUnary, PERIGEE_FF_MATH_UNARY), (.mathBinary, PERIGEE_FF_MATH_BINARY), (.atan, PERIGEE_FF_ATAN),
+        ]
+        for (builtin, id) in builtins { XCTAssertEqual(Int(builtin.rawValue), id, "\(builtin)") }
+    }
+
     func testHotCounterFlags() {
         XCTAssertEqual(HotCounters.slots, Int(PERIGEE_HOT_COUNTER_SLOTS))
         var counters = HotCounters()

@@ -104,4 +104,18 @@ local grow = {}
 for i = 1, 100 do grow[#grow + 1] = i * 2 end
 print(#grow, grow[#grow], pcall(function() return #5 end))
 print(pcall(function() local n = nil; return #n end))
+-- Numeric builtins whose every result is wanted (the last argument of another call, of a
+-- table constructor, of a return), in loops hot enough to trace.
+local band, bor, lshift, floor, max = bit.band, bit.bor, bit.lshift, math.floor, math.max
+local function count(...) return select("#", ...) end
+local acc = 0
+for i = 1, 300 do -- trace
+  acc = bor(band(acc, 0xffff), lshift(band(i, 15), 4)) + count(floor(i / 2)) + count(max(i, 7), max(1, i))
+  local t = {floor(i / 3), max(i, 100)}
+  acc = acc + #t + t[1]
+end
+local function lastResult(x) return floor(x) end
+print(acc, count(floor(2.5)), select("#", max(1, 2)), lastResult(7.5), ({math.sin(0)})[1])
+print(pcall(function() return count(floor("x")) end))
+print(count(lshift("4", 1)), count(bor(1, floor(2.5))))
 print("ok")

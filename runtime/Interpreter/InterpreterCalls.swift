@@ -7,8 +7,8 @@ import PerigeeFrontend
 // MARK: Calls
 
 /// CALL and CALLM: a Lua callee whose frame fits the stack is entered here at once; anything
-/// else takes `callOther`. (The C fast stub sends numeric fast functions to `callNumeric`
-/// before this handler runs.)
+/// else takes `callOther`. (The C fast stub answers numeric fast functions before this
+/// handler runs: `stub_call_bit` and `stub_call_math`, DispatchFastPaths.h.)
 @inline(__always) func callInstruction(_ run: UnsafeMutableRawPointer, _ base: Slots, _ pc: Code, _ ins: UInt32,
                                        multi: Bool) -> PerigeeStep {
     let s = runState(run)
@@ -22,26 +22,6 @@ import PerigeeFrontend
             r[a + 1] = returnLink(pc)
             return step
         }
-    }
-    return callOther(base, pc, ins)
-}
-
-/// CALL and CALLM of a numeric fast function (NumericFastFunctions.swift) wanting at least
-/// one result, with no debug hook set: the result is computed on the registers, with no
-/// frame, no check of the collector's debt (nothing is allocated) and nothing of the run's
-/// state written. Any other case goes on as `callOther`. Out of line, as `callOther`.
-@_cdecl("perigee_call_numeric") @inline(never) func callNumeric(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    let r = valueSlots(base)
-    let a = Instruction(ins).ra
-    let wanted = Instruction(ins).rb &- 1
-    var n = Instruction(ins).rc &- 1
-    if Instruction(ins).verifiedOpcode == .CALLM { n = n &+ 1 &+ runState(run).pointee.multres }
-    let f = r[a].function
-    if wanted >= 1, let result = NumericFastFunction.result(f.pointee.ffid, f, r + a + 2, n) {
-        r[a] = Value(number: result)
-        var i = 1
-        while i < wanted { r[a &+ i] = .nil; i &+= 1 }
-        return stay(pc, base)
     }
     return callOther(base, pc, ins)
 }

@@ -3,6 +3,7 @@
 #define PERIGEE_CSUPPORT_H
 
 #include "ObjectLayout.h"
+#include "NumericFastFunctions.h"
 #include <stddef.h>
 #include <stdint.h>
 
