@@ -276,6 +276,16 @@ static inline uint64_t *array_slot(char *t, double d) {
     return FIELD(uint64_t *, t, PERIGEE_TABLE_ARRAY) + (k - 1);
 }
 
+// Keeps the table's border hint true after storing `v` over `old` at array key `k`: the
+// rule of runtime/Objects/TableBorder.swift (`noteArrayStore`). A value over a value changes
+// nothing.
+static inline void note_array_store(char *t, uint32_t k, uint64_t old, uint64_t v) {
+    if ((old == PERIGEE_NIL_BITS) == (v == PERIGEE_NIL_BITS)) return;
+    uint64_t b = FIELD(uint32_t, t, PERIGEE_TABLE_BORDER);
+    if (v == PERIGEE_NIL_BITS) FIELD(uint32_t, t, PERIGEE_TABLE_BORDER) = k == b ? k - 1 : UINT32_MAX;
+    else FIELD(uint32_t, t, PERIGEE_TABLE_BORDER) = k == b + 1 ? k : UINT32_MAX;
+}
+
 // The hash node of string key `key` (its bits), or null.
 static inline char *string_node(char *t, uint64_t key) {
     uint32_t hash = FIELD(uint32_t, object_of(key), PERIGEE_STRING_HASH);
@@ -405,7 +415,9 @@ static void fast_TSETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
         if (is_number(key)) {
             uint64_t *slot = array_slot(tab, number_of(key));
             if (slot && plain_store(tab, slot, v)) {
+                uint64_t old = *slot;
                 *slot = v;
+                note_array_store(tab, (uint32_t)(slot - FIELD(uint64_t *, tab, PERIGEE_TABLE_ARRAY)) + 1, old, v);
                 NEXT(base, pc);
             }
         } else if (is_string(key) && store_in_node(tab, string_node(tab, key), v)) {
@@ -424,7 +436,9 @@ static void fast_TSETB(uint64_t *base, const uint32_t *pc, uint32_t ins) {
             uint64_t *slot = FIELD(uint64_t *, tab, PERIGEE_TABLE_ARRAY) + ((int)c - 1);
             uint64_t v = base[RA(ins)];
             if (plain_store(tab, slot, v)) {
+                uint64_t old = *slot;
                 *slot = v;
+                note_array_store(tab, c, old, v);
                 NEXT(base, pc);
             }
         }

@@ -393,6 +393,7 @@ extension FunctionLowering {
                    inArray: Bool = false, miss: LLVMBasicBlockRef, done: LLVMBasicBlockRef) {
         if !inArray { guardOr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), slow: miss) }
         guardNoNewIndex(t, slot, plainWhenNil: plainWhenNil, miss: miss, noMetatable: noMetatable(t))
+        if inArray { noteArrayStore(t, slot: slot, old: b.load(cx.i64, slot, memory: .tableValue), value: value, isNil: nil) }
         b.store(value, slot, memory: .tableValue)
         // In a fast loop's fast copy, the barrier's call leaves for the slow copy, after this
         // complete instruction.

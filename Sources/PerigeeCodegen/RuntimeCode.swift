@@ -247,6 +247,41 @@ extension RuntimeCodeEmitter {
         return b.gep(cx.i64, array, [b.sub(index, i64(1))])
     }
 
+    /// Keeps table `t`'s border hint true after boxed `value` was stored over boxed `old`
+    /// into its array slot `slot` (key `key`, an i64, when the caller has it), by the rule of
+    /// runtime/Objects/TableBorder.swift: only a change between nil and a value counts; a
+    /// value at key border+1 extends the prefix, nil at key border shortens it, any other
+    /// change makes it unknown. `isNil`: whether the value is known to be nil (or not), nil
+    /// when the code tests it.
+    public func noteArrayStore(_ t: LLVMValueRef, slot: LLVMValueRef, key: LLVMValueRef? = nil,
+                               old: LLVMValueRef, value: LLVMValueRef, isNil: Bool?) {
+        let nilBits = bits(ValueBits.nil)
+        let wasNil = b.icmp(LLVMIntEQ, old, nilBits)
+        let storesNil = isNil.map { cx.constant($0 ? 1 : 0, cx.i1) } ?? b.icmp(LLVMIntEQ, value, nilBits)
+        let noting = newBlock("border"), noted = newBlock("bordered")
+        b.condBr(b.icmp(LLVMIntNE, wasNil, storesNil), noting, noted)
+        b.position(atEndOf: noting)
+        let k = key ?? {
+            let array = loadPointerField(t, RuntimeLayout.tableArray)
+            return b.add(b.ashr(b.sub(b.ptrToInt(slot, cx.i64), b.ptrToInt(array, cx.i64)), i64(3)), i64(1))
+        }()
+        let border = loadCount(t, RuntimeLayout.tableBorder)
+        let unknown = i64(Int(GCTable.unknownBorder))
+        // In 64 bits: an unknown border plus 1 is no key. Key 0 with border 0 gives -1:
+        // unknown in 32 bits.
+        let extended = b.select(b.icmp(LLVMIntEQ, k, b.add(border, i64(1))), k, unknown)
+        let shortened = b.select(b.icmp(LLVMIntEQ, k, border), b.sub(k, i64(1)), unknown)
+        let next: LLVMValueRef
+        switch isNil {
+        case true?: next = shortened
+        case false?: next = extended
+        case nil: next = b.select(storesNil, shortened, extended)
+        }
+        b.store(b.trunc(next, cx.i32), fieldAddress(t, RuntimeLayout.tableBorder, cx.i32), memory: .objectField)
+        b.br(noted)
+        b.position(atEndOf: noted)
+    }
+
     /// Whether table `t` has no metatable.
     public func hasNoMetatable(_ t: LLVMValueRef) -> LLVMValueRef {
         b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, RuntimeLayout.tableMetatable), cx.i64), i64(0))

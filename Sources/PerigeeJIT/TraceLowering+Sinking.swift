@@ -34,7 +34,11 @@ extension TraceLowering {
             } else if ins.op == .ASTORE {
                 let index = Int(ir.numberValue(slot.ref2)!)
                 let array = b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
-                b.store(boxed(ins.ref2), b.gep(cx.i64, array, [i64(index - 1)]), memory: .tableValue)
+                let slot = b.gep(cx.i64, array, [i64(index - 1)])
+                let old = b.load(cx.i64, slot, memory: .tableValue)
+                noteArrayStore(t, slot: slot, key: i64(index), old: old, value: boxed(ins.ref2),
+                               isNil: ir[ins.ref2].type == IRType.nil)
+                b.store(boxed(ins.ref2), slot, memory: .tableValue)
             } else if ins.op == .FSTORE {
                 b.store(value(ins.ref2), b.pointerCast(b.gep(cx.i8, t, [i64(RuntimeLayout.tableMetatable)]),
                                                       cx.pointer(to: rt.i8p)))

@@ -902,6 +902,10 @@ final class TraceLowering: RuntimeCodeEmitter {
         case .ASTORE:
             let slot = value(ins.ref1), t = table(ofSlot: ins.ref1)
             guardNoNewIndex(t, slot, plainWhenNil: true, miss: exitBlock(exit))
+            let old = b.load(cx.i64, slot, memory: .tableValue)
+            // The key as the slot's AREF had it, when the loop counts it as an integer.
+            let key = ir[ins.ref1].op == .AREF ? integers[value(ir[ins.ref1].ref2)].map { b.sext($0, cx.i64) } : nil
+            noteArrayStore(t, slot: slot, key: key, old: old, value: boxed(ins.ref2), isNil: ir[ins.ref2].type == IRType.nil)
             storeIntoTable(slot, t, ins.ref2)
             return nil
         case .HSTORE:

@@ -10,7 +10,7 @@ public enum MemoryKind: String, CaseIterable {
     case stack
     /// Fields of runtime objects (table headers, hash nodes' keys and links, upvalue and
     /// function fields, the thread's stack pointer): generated code reads them, only the
-    /// runtime writes them.
+    /// runtime writes them, but for a table's border hint.
     case objectField
     /// Value slots of tables (array part, hash nodes' values).
     case tableValue

@@ -51,6 +51,8 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(RuntimeLayout.tableArray, Int(PERIGEE_TABLE_ARRAY))
         XCTAssertEqual(RuntimeLayout.tableNode, Int(PERIGEE_TABLE_NODE))
         XCTAssertEqual(RuntimeLayout.tableHashMask, Int(PERIGEE_TABLE_HASH_MASK))
+        XCTAssertEqual(RuntimeLayout.tableBorder, Int(PERIGEE_TABLE_BORDER))
+        XCTAssertEqual(MemoryLayout<GCTable>.stride, 64)
         XCTAssertEqual(RuntimeLayout.tableMetatable, Int(PERIGEE_TABLE_METATABLE))
         XCTAssertEqual(RuntimeLayout.nodeValue, Int(PERIGEE_NODE_VALUE))
         XCTAssertEqual(RuntimeLayout.nodeKey, Int(PERIGEE_NODE_KEY))

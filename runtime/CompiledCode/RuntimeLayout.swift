@@ -27,6 +27,7 @@ public enum RuntimeLayout {
     public static let tableArray = MemoryLayout<GCTable>.offset(of: \GCTable.array)!
     public static let tableNode = MemoryLayout<GCTable>.offset(of: \GCTable.node)!
     public static let tableHashMask = MemoryLayout<GCTable>.offset(of: \GCTable.hashMask)!
+    public static let tableBorder = MemoryLayout<GCTable>.offset(of: \GCTable.border)!
     public static let tableMetatable = MemoryLayout<GCTable>.offset(of: \GCTable.metatable)!
     public static let tableAbsentMetamethods = MemoryLayout<GCTable>.offset(of: \GCTable.absentMetamethods)!
     public static let nodeValue = MemoryLayout<TableNode>.offset(of: \TableNode.value)!

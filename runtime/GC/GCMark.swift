@@ -237,7 +237,12 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         while let o = list {
             let t = o.cast(to: GCTable.self)
             if o.pointee.marked & GCMark.weakValue != 0, let array = t.pointee.array.map({ $0 - 1 }) {
-                for i in 0..<Int(t.pointee.arrayLimit) where isCleared(array[i], isKey: false) { array[i] = .nil }
+                var cleared = false
+                for i in 0..<Int(t.pointee.arrayLimit) where isCleared(array[i], isKey: false) {
+                    array[i] = .nil
+                    cleared = true
+                }
+                if cleared { t.recomputeBorder() }
             }
             let node = t.pointee.node
             for i in 0..<t.nodeCount {

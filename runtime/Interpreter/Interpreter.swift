@@ -315,6 +315,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         if arraySize > 0 {
             // From key 0's slot.
             (t.pointee.array.unsafelyUnwrapped - 1).update(from: template.pointee.array.unsafelyUnwrapped - 1, count: arraySize + 1)
+            t.pointee.border = template.pointee.border
         }
         if hasHash {
             let from = template.pointee.node, to = t.pointee.node

@@ -40,7 +40,7 @@ import PerigeeFrontend
         let count = s.pointee.multres
         if start >= 1 && start + count <= Int(t.pointee.arrayLimit) && t.pointee.marked & GCMark.black == 0,
            let array = t.pointee.array {
-            for n in 0..<count { array[start - 1 + n] = r[i.ra + n] }
+            for n in 0..<count { t.storeInArray(array + (start - 1 + n), r[i.ra + n]) }
             return stay(pc, base)
         }
     }

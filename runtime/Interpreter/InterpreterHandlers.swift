@@ -539,7 +539,7 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
     if t.isTable && key.isNumber, let slot = t.table.arraySlot(key.number) {
         let v = r[Instruction(ins).ra]
         if plainStore(t.table, slot, v) {
-            slot.pointee = v
+            t.table.storeInArray(slot, v)
             return stay(pc, base)
         }
     }
@@ -579,7 +579,7 @@ func opUCLO(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
         let slot = t.table.pointee.array.unsafelyUnwrapped + (c &- 1)
         let v = r[Instruction(ins).ra]
         if plainStore(t.table, slot, v) {
-            slot.pointee = v
+            t.table.storeInArray(slot, v)
             return stay(pc, base)
         }
     }

@@ -10,6 +10,8 @@
 ///     24 array      UnsafeMutablePointer<Value>?   nil when arrayLimit == 0
 ///     32 node       UnsafeMutablePointer<TableNode>  hash part, hashMask + 1 nodes
 ///     40 hashMask   UInt32        node count - 1 (0 with the shared empty node)
+///     44 border     UInt32        `#t` when known: keys 1...border hold values and the rest of
+///                                 the array part is nil, or `unknownBorder` (TableBorder.swift)
 ///     48 lastFree   UnsafeMutablePointer<TableNode>  free nodes are searched below it
 ///     56 metatable  UnsafeMutablePointer<GCTable>?
 ///
@@ -47,6 +49,7 @@ public struct GCTable {
     public var array: UnsafeMutablePointer<Value>?
     public var node: UnsafeMutablePointer<TableNode>
     public var hashMask: UInt32
+    public var border: UInt32
     public var lastFree: UnsafeMutablePointer<TableNode>
     public var metatable: TableRef?
 
@@ -125,6 +128,7 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         t.pointee.array = nil
         t.pointee.node = empty
         t.pointee.hashMask = 0
+        t.pointee.border = 0
         t.pointee.lastFree = empty
         t.pointee.metatable = nil
         return t

@@ -104,7 +104,9 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     public func length() -> Int {
         let j = Int(pointee.arraySize)
         if j > 0, let array = pointee.array, array[j - 1].isNil {
-            // luajit's probes (its border for tables with holes), without a branch per probe.
+            // The border a table without holes keeps (TableBorder.swift), else luajit's
+            // probes (its border for tables with holes), without a branch per probe.
+            if pointee.border != GCTable.unknownBorder { return Int(pointee.border) }
             return array.withMemoryRebound(to: UInt64.self, capacity: j) { perigee_array_border($0, j) }
         }
         if pointee.hashMask == 0 && pointee.node.pointee.value.isNil { return j }

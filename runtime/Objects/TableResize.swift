@@ -142,12 +142,21 @@ extension UnsafeMutablePointer where Pointee == GCTable {
                     .map { $0.bindMemory(to: Value.self, capacity: arraySize + 1) + 1 } ?? array
             }
         }
+        // The border hint: growing adds nil slots, shrinking cuts off the tail; keys moved in
+        // from the hash part may fill or leave holes, so then the array part is scanned.
+        var movedIntoArray = false
         if oldHadHash {
             for i in 0..<oldNodeCount {
                 let n = oldNode + i
-                if !n.pointee.value.isNil { reinsert(n.pointee.key, n.pointee.value, g) }
+                if !n.pointee.value.isNil && reinsert(n.pointee.key, n.pointee.value, g) { movedIntoArray = true }
             }
             if !isColocated(oldNode) { g.release(oldNode, size: oldNodeCount * MemoryLayout<TableNode>.stride) }
+        }
+        if movedIntoArray || (arraySize < oldArraySize && pointee.border == GCTable.unknownBorder) {
+            recomputeBorder()
+        } else if pointee.border != GCTable.unknownBorder && arraySize < Int(pointee.border) {
+            // Shrunk below the prefix: all the slots left hold values.
+            pointee.border = UInt32(arraySize)
         }
         let separateArray = pointee.array.map { !isColocated($0) } ?? false
         if separateArray || (!hasEmptyHashPart(g) && !isColocated(pointee.node)) {
@@ -158,21 +167,25 @@ extension UnsafeMutablePointer where Pointee == GCTable {
         return .ok
     }
 
-    /// Places a live entry during a resize, where room is guaranteed.
-    private func reinsert(_ key: Value, _ value: Value, _ g: GlobalRef) {
+    /// Places a live entry during a resize, where room is guaranteed. Whether it went into
+    /// the array part.
+    @discardableResult
+    private func reinsert(_ key: Value, _ value: Value, _ g: GlobalRef) -> Bool {
         if key.isNumber {
             let d = key.number
             if d >= 0 && d < Double(pointee.arrayLimit) {
                 let k = Int(d)
-                if Double(k) == d { pointee.array.unsafelyUnwrapped[k - 1] = value; return }
+                if Double(k) == d { pointee.array.unsafelyUnwrapped[k - 1] = value; return true }
             }
         }
         newKey(key, g).unsafelyUnwrapped.pointee = value
+        return false
     }
 
     /// `table.clear`: every entry becomes nil, the parts keep their sizes.
     public func clear(_ g: GlobalRef) {
         if let array = pointee.array { (array - 1).update(repeating: .nil, count: Int(pointee.arrayLimit)) }
+        pointee.border = 0
         if !hasEmptyHashPart(g) {
             pointee.node.update(repeating: TableNode(value: .nil, key: .nil, next: nil), count: nodeCount)
             pointee.lastFree = pointee.node + nodeCount

@@ -35,7 +35,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     @inline(__always)
     public func set(integer k: Int, _ value: Value, _ g: GlobalRef) -> TableStatus {
         if UInt(bitPattern: k) < UInt(pointee.arrayLimit) {
-            pointee.array.unsafelyUnwrapped[k &- 1] = value
+            storeInArray(pointee.array.unsafelyUnwrapped + (k &- 1), value)
             barrier(value, g)
             return .ok
         }
@@ -46,7 +46,7 @@ extension UnsafeMutablePointer where Pointee == GCTable {
     @inline(__always)
     public func set(number d: Double, _ value: Value, _ g: GlobalRef) -> TableStatus {
         if let slot = arraySlot(d) {
-            slot.pointee = value
+            storeInArray(slot, value)
             barrier(value, g)
             return .ok
         }
