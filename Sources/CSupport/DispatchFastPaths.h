@@ -407,6 +407,21 @@ static void fast_TGETS(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     __attribute__((musttail)) return stub_TGETS_other(base, pc, ins);
 }
 
+// LEN of a table whose border hint is known and whose array part ends in nil: the hint
+// (`GCTable.length`, runtime/Objects/TableIteration.swift).
+static void fast_LEN(uint64_t *base, const uint32_t *pc, uint32_t ins) {
+    uint64_t v = base[RD(ins)];
+    if (is_table(v)) {
+        char *t = object_of(v);
+        uint32_t border = FIELD(uint32_t, t, PERIGEE_TABLE_BORDER), limit = FIELD(uint32_t, t, PERIGEE_TABLE_ARRAY_LIMIT);
+        if (border != UINT32_MAX && limit > 1 && FIELD(uint64_t *, t, PERIGEE_TABLE_ARRAY)[limit - 2] == PERIGEE_NIL_BITS) {
+            base[RA(ins)] = bits_of((double)border);
+            NEXT(base, pc);
+        }
+    }
+    __attribute__((musttail)) return stub_LEN(base, pc, ins);
+}
+
 static void fast_TSETV(uint64_t *base, const uint32_t *pc, uint32_t ins) {
     uint64_t t = base[RB(ins)], key = base[RC(ins)];
     if (is_table(t)) {
@@ -627,6 +642,7 @@ RETURN_STUB(RETM, (int)RD(ins) + (int)FIELD(int64_t, perigee_run, PERIGEE_RUN_MU
     [OP_ADDNV] = fast_ADDNV, [OP_SUBNV] = fast_SUBNV, [OP_MULNV] = fast_MULNV, [OP_DIVNV] = fast_DIVNV, \
     [OP_TGETV] = fast_TGETV, [OP_TGETB] = fast_TGETB, [OP_TGETS] = fast_TGETS, \
     [OP_TSETV] = fast_TSETV, [OP_TSETB] = fast_TSETB, [OP_TSETS] = fast_TSETS, [OP_UGET] = fast_UGET, \
+    [OP_LEN] = fast_LEN, \
     [OP_KSTR] = fast_KSTR, [OP_KNUM] = fast_KNUM, [OP_KPRI] = fast_KPRI, [OP_KNIL] = fast_KNIL, \
     [OP_NOT] = fast_NOT, [OP_UNM] = fast_UNM, [OP_IST] = fast_IST, [OP_ISF] = fast_ISF, \
     [OP_ISTC] = fast_ISTC, [OP_ISFC] = fast_ISFC, [OP_ISEQS] = fast_ISEQS, [OP_ISNES] = fast_ISNES, \

@@ -543,7 +543,7 @@ extension FunctionLowering {
         b.position(atEndOf: done)
     }
 
-    /// LEN: a string's length inline, a table's border through `perigee_table_length`,
+    /// LEN: a string's length inline, a table's border inline or by the runtime's search,
     /// anything else (`__len` of userdata, errors) through the full instruction.
     func lowerLength(_ pc: Int, _ a: Int, _ d: Int) {
         let v = load(d)
@@ -556,8 +556,7 @@ extension FunctionLowering {
         b.position(atEndOf: notString)
         b.condBr(hasTag(v, ValueBits.tableTag), table, slow)
         b.position(atEndOf: table)
-        let n = callRuntime(.tableLength, [objectPointer(v)])
-        storeNumber(a, b.sitofp(n, cx.double))
+        storeNumber(a, b.sitofp(tableLength(objectPointer(v)), cx.double))
         b.br(done)
         b.position(atEndOf: slow)
         bailIfNegative(call(.arith, pc: pc))

@@ -282,6 +282,26 @@ extension RuntimeCodeEmitter {
         b.position(atEndOf: noted)
     }
 
+    /// `#t` of table `t`, an i64: the border hint when it is known and the array part's last
+    /// slot is nil (as `GCTable.length`, runtime/Objects/TableIteration.swift), else the
+    /// runtime's search (`perigee_table_length`).
+    public func tableLength(_ t: LLVMValueRef) -> LLVMValueRef {
+        let border = loadCount(t, RuntimeLayout.tableBorder), limit = loadCount(t, RuntimeLayout.tableArrayLimit)
+        let lastSlot = newBlock("lastslot"), search = newBlock("search"), done = newBlock("length")
+        let known = b.icmp(LLVMIntNE, border, i64(Int(GCTable.unknownBorder)))
+        b.condBr(b.and(known, b.icmp(LLVMIntUGT, limit, i64(1))), lastSlot, search)
+        b.position(atEndOf: lastSlot)
+        let array = b.pointerCast(loadPointerField(t, RuntimeLayout.tableArray), rt.i64p)
+        let last = b.load(cx.i64, b.gep(cx.i64, array, [b.sub(limit, i64(2))]), memory: .tableValue)
+        b.condBr(b.icmp(LLVMIntEQ, last, bits(ValueBits.nil)), done, search)
+        b.position(atEndOf: search)
+        let searched = callRuntime(.tableLength, [t])
+        let searchEnd = b.insertBlock!
+        b.br(done)
+        b.position(atEndOf: done)
+        return b.phi(cx.i64, [(border, lastSlot), (searched, searchEnd)], "length")
+    }
+
     /// Whether table `t` has no metatable.
     public func hasNoMetatable(_ t: LLVMValueRef) -> LLVMValueRef {
         b.icmp(LLVMIntEQ, b.ptrToInt(loadPointerField(t, RuntimeLayout.tableMetatable), cx.i64), i64(0))

@@ -944,7 +944,7 @@ final class TraceLowering: RuntimeCodeEmitter {
             b.position(atEndOf: done)
             return nil
         case .ALEN:
-            return b.sitofp(callRuntime(.tableLength, [value(ins.ref1)]), cx.double)
+            return b.sitofp(tableLength(value(ins.ref1)), cx.double)
         case .TNEW, .TDUP:
             // Null when memory runs out: the interpreter's TNEW or TDUP reports it.
             let t = ins.op == .TNEW ? callRuntime(.newTable, [i64(Int(ins.op1))]) : callRuntime(.duplicateTable, [value(ins.ref1)])
