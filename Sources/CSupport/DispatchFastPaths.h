@@ -499,11 +499,6 @@ static void fast_UGET(uint64_t *base, const uint32_t *pc, uint32_t ins) {
 // is counted for in the call, below.)
 static inline int entry_is_plain(void) { return perigee_plain_entry && perigee_instruction_budget > 0; }
 
-// A numeric fast function (NumericFastFunctions.h) called by CALL/CALLM `ins` on numbers,
-// wanting one result, more, or all of them, is answered here; anything else goes to the
-// instruction's handler. Out of line, so that the call stubs' path into Lua functions keeps
-// its short code; the `bit` operations have a stub of their own that calls nothing (so
-// saves no registers).
 // A call that left one result in register A and wants another count: all of them (the
 // call is a CALLM's last argument: there is one), or more (nils).
 __attribute__((noinline)) static void adjust_one_result(uint64_t *base, const uint32_t *pc, uint32_t ins) {
@@ -512,6 +507,11 @@ __attribute__((noinline)) static void adjust_one_result(uint64_t *base, const ui
     NEXT(base, pc);
 }
 
+// A numeric fast function (NumericFastFunctions.h) called by CALL/CALLM `ins` on numbers,
+// wanting one result, more, or all of them, is answered here; anything else goes to the
+// instruction's handler. Out of line, so that the call stubs' path into Lua functions keeps
+// its short code; the `bit` operations have a stub of their own that calls nothing (so
+// saves no registers).
 #define NUMERIC_CALL_STUB(name, result) \
     __attribute__((noinline)) static void name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
         uint64_t *r = base + RA(ins); \

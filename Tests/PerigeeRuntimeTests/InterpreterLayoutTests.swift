@@ -80,13 +80,13 @@ final class InterpreterLayoutTests: XCTestCase {
     }
 
     func testBitOperationIds() {
-        let ids: [(FastBuiltin, Int32)] = [
+        let ids: [(FastBuiltin, Int)] = [
             (.tobit, PERIGEE_FF_TOBIT), (.bnot, PERIGEE_FF_BNOT), (.bswap, PERIGEE_FF_BSWAP),
             (.band, PERIGEE_FF_BAND), (.bor, PERIGEE_FF_BOR), (.bxor, PERIGEE_FF_BXOR),
             (.lshift, PERIGEE_FF_LSHIFT), (.rshift, PERIGEE_FF_RSHIFT),
             (.arshift, PERIGEE_FF_ARSHIFT), (.rol, PERIGEE_FF_ROL), (.ror, PERIGEE_FF_ROR),
         ]
-        for (builtin, id) in ids { XCTAssertEqual(Int32(builtin.rawValue), id, "\(builtin)") }
+        for (builtin, id) in ids { XCTAssertEqual(Int(builtin.rawValue), id, "\(builtin)") }
     }
 
     func testMathFunctionIds() {

@@ -13,14 +13,23 @@
 #include <string.h>
 
 // Fast-function ids (runtime/CompiledCode/FastFunctions.swift: `FastFunction.sqrt` to
-// `.fmod`, then `FastBuiltin.mathUnary`, `.mathBinary`, `.atan`; the `bit` ids are
-// ObjectLayout.h's). FastFunctionTests checks them against the Swift enums.
+// `.fmod`, then `FastBuiltin.mathUnary` to `.ror`, the `bit` operations last).
+// InterpreterLayoutTests checks them against the Swift enums.
 enum {
     PERIGEE_FF_SQRT = 2, PERIGEE_FF_FLOOR, PERIGEE_FF_CEIL, PERIGEE_FF_ABS, PERIGEE_FF_SIN,
     PERIGEE_FF_COS, PERIGEE_FF_TAN, PERIGEE_FF_EXP, PERIGEE_FF_LOG, PERIGEE_FF_MIN,
     PERIGEE_FF_MAX, PERIGEE_FF_FMOD,
-    PERIGEE_FF_MATH_UNARY = 16, PERIGEE_FF_MATH_BINARY, PERIGEE_FF_ATAN
+    PERIGEE_FF_MATH_UNARY = 16, PERIGEE_FF_MATH_BINARY, PERIGEE_FF_ATAN,
+    PERIGEE_FF_TOBIT, PERIGEE_FF_BNOT, PERIGEE_FF_BSWAP, PERIGEE_FF_BAND, PERIGEE_FF_BOR,
+    PERIGEE_FF_BXOR, PERIGEE_FF_LSHIFT, PERIGEE_FF_RSHIFT, PERIGEE_FF_ARSHIFT, PERIGEE_FF_ROL,
+    PERIGEE_FF_ROR
 };
+
+// Whether `id` names a numeric fast function: two ranges of consecutive ids.
+static inline int perigee_is_numeric_fast_function(uint8_t id) {
+    return (uint8_t)(id - PERIGEE_FF_SQRT) <= PERIGEE_FF_FMOD - PERIGEE_FF_SQRT
+        || (uint8_t)(id - PERIGEE_FF_MATH_UNARY) <= PERIGEE_FF_ROR - PERIGEE_FF_MATH_UNARY;
+}
 
 static inline int perigee_nff_is_number(uint64_t v) { return v < 0xFFF9800000000000ULL; }
 static inline double perigee_nff_number(uint64_t v) { double d; memcpy(&d, &v, sizeof d); return d; }

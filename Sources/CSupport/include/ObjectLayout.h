@@ -92,22 +92,4 @@
 #define PERIGEE_RETURN_PC_MASK 3
 #define PERIGEE_ENTRY_SLACK 4
 
-// The `bit` operations' ids (`FastBuiltin.tobit` to `.ror`, in this order).
-#define PERIGEE_FF_TOBIT 19
-#define PERIGEE_FF_BNOT 20
-#define PERIGEE_FF_BSWAP 21
-#define PERIGEE_FF_BAND 22
-#define PERIGEE_FF_BOR 23
-#define PERIGEE_FF_BXOR 24
-#define PERIGEE_FF_LSHIFT 25
-#define PERIGEE_FF_RSHIFT 26
-#define PERIGEE_FF_ARSHIFT 27
-#define PERIGEE_FF_ROL 28
-#define PERIGEE_FF_ROR 29
-// The numeric fast functions (runtime/Interpreter/NumericFastFunctions.swift): their ids
-// are two ranges, `sqrt` to `fmod` and `mathUnary` to `ror`.
-static inline int perigee_is_numeric_fast_function(uint8_t id) {
-    return (uint8_t)(id - 2) <= 13 - 2 || (uint8_t)(id - 16) <= 29 - 16;
-}
-
 #endif
