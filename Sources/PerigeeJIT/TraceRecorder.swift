@@ -299,7 +299,7 @@ final class TraceRecorder {
             return nil
         }
         switch type {
-        case .nil, .false, .true, .string, .table, .function, .userdata, .cdata: return type
+        case .nil, .false, .true, .string, .table, .function, .thread, .userdata, .cdata: return type
         default: return nil
         }
     }
@@ -1299,6 +1299,7 @@ final class TraceRecorder {
         case .table?: return "table"
         case .function?: return "function"
         case .cdata?: return "cdata"
+        case .thread?: return "thread"
         default: return "userdata"
         }
     }
@@ -1512,8 +1513,9 @@ final class TraceRecorder {
         switch tx {
         case .number:
             emitGuard(live.number == liveOther.number ? .EQ : .NE, .number, x, other)
-        case .string, .function:
-            // Interned strings and functions are equal exactly when they are the same object.
+        case .string, .function, .thread:
+            // Interned strings, functions and coroutines are equal exactly when they are the
+            // same object (none has `__eq`).
             emitGuard(live.bits == liveOther.bits ? .EQ : .NE, tx, x, other)
         case .table:
             // The same table, or __eq decides (only when the first one's metatable has it):

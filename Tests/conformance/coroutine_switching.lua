@@ -194,3 +194,22 @@ outer = coroutine.create(function()
   return coroutine.resume(inner)
 end)
 print("normal", coroutine.resume(outer))
+
+-- A traced loop holding coroutines in its slots: compared, typed, resumed, and one that dies
+-- on the way (its status and the resume's failure read inside the loop).
+local workers = {}
+for i = 1, 3 do
+  workers[i] = coroutine.create(function(x)
+    for r = 1, 40 * i do x = coroutine.yield(x + r) end
+    return "done" .. i
+  end)
+end
+local log, total = {}, 0
+for round = 1, 150 do -- trace
+  local co = workers[round % 3 + 1]
+  local same = co == workers[1]
+  local ok, v = coroutine.resume(co, round)
+  if type(v) == "number" then total = total + v elseif ok ~= nil then log[#log + 1] = tostring(ok) .. ":" .. tostring(v) end
+  if same and type(co) ~= "thread" then error("type") end
+end
+print("slots", total, table.concat(log, " "), coroutine.status(workers[1]), coroutine.status(workers[3]))
