@@ -28,7 +28,7 @@ extension FunctionLowering {
     }
 
     /// A new inline cache for one instruction: two zeroed words.
-    private func cdataSite() -> LLVMValueRef {
+    func cdataSite() -> LLVMValueRef {
         let site = rt.module.addVariable("cdata_cache", cx.arrayType(cx.i64, 2),
                                          cx.array(cx.i64, [i64(0), i64(0)]))
         return b.pointerCast(site, rt.i64p)
@@ -188,5 +188,67 @@ extension FunctionLowering {
             b.store(converted, b.intToPtr(address, cx.pointer(to: scalarType(f))))
             b.br(done)
         }
+    }
+}
+
+extension FunctionLowering {
+    /// CALL/CALLM of a C function cdata (`C.sqrt(x)`) with `nargs` arguments and `wanted`
+    /// results (-1: all, which MULTRES then counts): called by `perigee_c_call`
+    /// (CFunctionCalls.h) through the argument registers per the instruction's inline cache,
+    /// then on to `done`; the cache filled on a miss; anything the cache's plan does not take
+    /// (another callee, a hook, arguments to convert) falls through to the general call that
+    /// follows.
+    func lowerCFunctionCall(_ a: Int, nargs: LLVMValueRef, wanted: Int, done: LLVMBasicBlockRef) {
+        let callee = load(a)
+        let cdata = newBlock("ccall"), fill = newBlock("ccall.fill"), general = newBlock("ccall.general")
+        let unhooked = b.icmp(LLVMIntEQ, b.load(cx.i64, rt.hookFlag), i64(0))
+        b.condBr(b.and(hasTag(callee, ValueBits.cdataTag), unhooked), cdata, general)
+        b.position(atEndOf: cdata)
+        let site = cdataSite()
+        let r = callRuntime(.cCall, [slotAddress(a), nargs, i64(wanted), site])
+        let called = newBlock("ccall.done"), notCalled = newBlock("ccall.not")
+        b.condBr(b.icmp(LLVMIntSGT, r, i64(0)), called, notCalled)
+        b.position(atEndOf: called)
+        if wanted < 0 {
+            // All results (none or one): they end at the top, which MULTRES counts.
+            let count = b.sub(r, i64(1))
+            setStackTop(thread, b.add(b.add(base, i64(a)), count))
+            b.store(count, multres)
+        }
+        b.br(done)
+        b.position(atEndOf: notCalled)
+        b.condBr(b.icmp(LLVMIntSLT, r, i64(0)), fill, general)
+        b.position(atEndOf: fill)
+        callRuntime(.cCallSite, [site, callee])
+        b.br(general)
+        b.position(atEndOf: general)
+    }
+}
+
+extension FunctionLowering {
+    /// `C.sqrt`: a C library namespace's function it handed out before, read from the cache
+    /// in the namespace's environment (as the runtime's `cachedCFunction` reads it) into
+    /// register `a`, then on to `done`; anything else (not a namespace, a name not yet
+    /// resolved) falls through to what follows.
+    func readCLibraryFunction(_ object: LLVMValueRef, _ key: LLVMValueRef, into a: Int, done: LLVMBasicBlockRef) {
+        let library = newBlock("clib"), cache = newBlock("clib.cache"), found = newBlock("clib.found")
+        let use = newBlock("clib.use"), other = newBlock("notclib")
+        b.condBr(hasTag(object, ValueBits.userdataTag), library, other)
+        b.position(atEndOf: library)
+        let u = objectPointer(object)
+        let kind = loadField(u, RuntimeLayout.userdataKind, cx.i8)
+        let env = loadPointerField(u, RuntimeLayout.userdataEnv)
+        let isLibrary = b.icmp(LLVMIntEQ, kind, cx.constant(Int64(RuntimeLayout.cLibraryKind), cx.i8))
+        b.condBr(b.and(isLibrary, b.icmp(LLVMIntNE, b.ptrToInt(env, cx.i64), i64(0))), cache, other)
+        b.position(atEndOf: cache)
+        let slot = findStringSlot(env, key)
+        b.condBr(b.icmp(LLVMIntNE, b.ptrToInt(slot, cx.i64), i64(0)), found, other)
+        b.position(atEndOf: found)
+        let v = b.load(cx.i64, slot, memory: .tableValue)
+        b.condBr(b.icmp(LLVMIntNE, v, bits(ValueBits.nil)), use, other)
+        b.position(atEndOf: use)
+        store(a, v)
+        b.br(done)
+        b.position(atEndOf: other)
     }
 }

@@ -182,6 +182,7 @@ extension FunctionLowering {
             b.br(done)
         }
         b.position(atEndOf: slow)
+        if cdataPaths && !inFastCopy { lowerCFunctionCall(a, nargs: n, wanted: bReg - 1, done: done) }
         callThroughRuntime(pc, multiResults: bReg == 0)
         b.br(done)
         b.position(atEndOf: done)
@@ -461,6 +462,7 @@ extension FunctionLowering {
         b.br(done)
         if cdata {
             b.position(atEndOf: notTable)
+            if op == .TGETS { readCLibraryFunction(load(bReg), gcConstant(cReg), into: a, done: done) }
             lowerCDataRead(pc, op, a, bReg, cReg, slow: slow, done: done)
         }
         if strings {

@@ -40,6 +40,7 @@ public struct RuntimeInterface {
         case materializeTable = "perigee_materialize_table", materializeNewTable = "perigee_materialize_new_table"
         case materializeStore = "perigee_materialize_store"
         case boxInteger64 = "perigee_box_integer64", boxReference = "perigee_box_reference"
+        case cCall = "perigee_c_call", cCallSite = "perigee_c_call_site"
     }
 
     /// How this module holds the runtime-written variables: as its own, or (for a program
@@ -111,6 +112,8 @@ public struct RuntimeInterface {
         case .fastCall, .boxInteger64: return cx.function(i64, [i8p, i64, i64, i64, i64])
         case .cdataSite: return cx.function(i64, [i64p, i64, i64, i64])
         case .boxReference: return cx.function(i64, [i8p, i64, i64, i64, i64, i64])
+        case .cCall: return cx.function(i64, [i64p, i64, i64, i64p])
+        case .cCallSite: return cx.function(i64, [i64p, i64])
         default: return cx.function(i64, [i8p, i64, i32, i64])
         }
     }

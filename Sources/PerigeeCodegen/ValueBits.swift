@@ -16,6 +16,7 @@ public enum ValueBits {
     public static let stringTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.string.rawValue)
     public static let functionTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.function.rawValue)
     public static let cdataTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.cdata.rawValue)
+    public static let userdataTag: UInt64 = 0x1FFFF ^ UInt64(ValueTag.userdata.rawValue)
     public static let payloadMask = Value.payloadMask
     /// Collectable values (strings through userdata) have top 17 bits in this range.
     public static let collectableLow: UInt64 = 0x1FFFF ^ UInt64(ValueTag.userdata.rawValue)

@@ -59,6 +59,14 @@ final class InterpreterLayoutTests: XCTestCase {
         XCTAssertEqual(RuntimeLayout.nodeNext, Int(PERIGEE_NODE_NEXT))
         XCTAssertEqual(RuntimeLayout.nodeSize, Int(PERIGEE_NODE_SIZE))
         XCTAssertEqual(RuntimeLayout.stringHash, Int(PERIGEE_STRING_HASH))
+        XCTAssertEqual(GCString.bytesOffset, Int(PERIGEE_STRING_BYTES))
+        XCTAssertEqual(RuntimeLayout.cdataType, Int(PERIGEE_CDATA_CTYPE))
+        XCTAssertEqual(RuntimeLayout.cdataPayload, Int(PERIGEE_CDATA_PAYLOAD))
+        XCTAssertEqual(Value.numberLimit, PERIGEE_NUMBER_LIMIT)
+        XCTAssertEqual(Value.canonicalNaN, PERIGEE_CANONICAL_NAN)
+        let kinds: [(CRegisterPlan.Argument, Int32)] = [(.double, PERIGEE_C_ARGUMENT_DOUBLE), (.float, PERIGEE_C_ARGUMENT_FLOAT),
+            (.integer, PERIGEE_C_ARGUMENT_INTEGER), (.pointer, PERIGEE_C_ARGUMENT_POINTER), (.text, PERIGEE_C_ARGUMENT_TEXT)]
+        for (kind, c) in kinds { XCTAssertEqual(Int32(kind.rawValue), c) }
         XCTAssertEqual(GCMark.black, UInt8(PERIGEE_GC_BLACK))
         XCTAssertEqual(Metamethod.index.bit, UInt8(PERIGEE_INDEX_ABSENT_BIT))
         XCTAssertEqual(Metamethod.index.rawValue, 0)

@@ -146,3 +146,10 @@ fails(function() return bit.lshift(1LL) end)
 fails(function() return bit.bor(1ULL, {}) end)
 fails(function() local v = 1LL; for i = 1, 3 do v = v * i; if i == 3 then v = v + true end end; return v end)
 print("ok")
+
+-- string.format's integer conversions print 64-bit integer cdata's bits; others refuse them.
+print(string.format("%d|%x|%X|%o|%i|%u|%5d|%-5d|", 12345678901234LL, -1LL, 255ULL, 8LL, -3LL, -1LL, 7LL, 7LL))
+print(string.format("%d %i %u %x %o", 18446744073709551615ULL, 9223372036854775808ULL, -5LL, -5LL, 8ULL))
+print(pcall(string.format, "%c", 65LL))
+print(pcall(string.format, "%f", 1LL))
+print(pcall(string.format, "%d", require("ffi").new("int", 5)))

@@ -5,6 +5,7 @@
 /// Each takes the thread, the frame's base slot, the instruction word and its index `pc`
 /// (for error positions and variable names). Metamethods run in a continuation frame like
 /// the interpreter's, so one that yields is finished by the interpreter on resume.
+import CSupport
 import Glibc
 import PerigeeFrontend
 
@@ -301,6 +302,14 @@ public func perigee_store(_ table: UnsafeMutableRawPointer, _ key: UInt64, _ val
 @_cdecl("perigee_cdata_site")
 public func perigee_cdata_site(_ site: UnsafeMutablePointer<UInt64>, _ object: UInt64, _ key: UInt64, _ store: Int) -> Int {
     LuaVM.currentGlobal.fillCDataSite(site, Value(bits: object), Value(bits: key), store: store != 0)
+    return 0
+}
+
+/// Fills the inline cache of a call that met the C function cdata `callee`
+/// (CFunctionCalls.h); the general call runs next.
+@_cdecl("perigee_c_call_site")
+public func perigee_c_call_site(_ site: UnsafeMutablePointer<UInt64>, _ callee: UInt64) -> Int {
+    LuaVM.withCurrent { $0.fillCCallSite(site, Value(bits: callee)) }
     return 0
 }
 
@@ -749,4 +758,6 @@ public let compiledCodeHelpers: [(name: String, address: UnsafeRawPointer)] = [
     entry("perigee_cdata_site", perigee_cdata_site as @convention(c) (Slots64, UInt64, UInt64, Int) -> Int),
     entry("perigee_box_integer64", perigee_box_integer64 as @convention(c) (Thread, Int, Int, Int, UInt64) -> Int),
     entry("perigee_box_reference", perigee_box_reference as @convention(c) (Thread, Int, Int, Int, Int, UInt) -> Int),
+    entry("perigee_c_call", perigee_c_call as @convention(c) (Slots64, Int64, Int64, UnsafePointer<UInt64>) -> Int64),
+    entry("perigee_c_call_site", perigee_c_call_site as @convention(c) (Slots64, UInt64) -> Int),
 ]

@@ -47,6 +47,11 @@ public enum RuntimeLayout {
     // cdata: the C type id (an i32) and the payload (an address for pointers and references).
     public static let cdataType = MemoryLayout<GCCData>.offset(of: \GCCData.ctype)!
     public static let cdataPayload = GCCData.payloadOffset
+    // userdata: its kind (C library namespaces are `cLibraryKind`) and its environment, which
+    // for a C library caches the functions it handed out, by name.
+    public static let userdataKind = MemoryLayout<GCUserdata>.offset(of: \GCUserdata.kind)!
+    public static let userdataEnv = MemoryLayout<GCUserdata>.offset(of: \GCUserdata.env)!
+    public static let cLibraryKind = PerigeeRuntime.cLibraryKind
     /// The mark bit of a black object (a store into one needs a barrier).
     public static let black = GCMark.black
 }

@@ -1,6 +1,7 @@
 /// Calls into C through libffi, C library namespaces (`ffi.C`, `ffi.load`) and callbacks
 /// (Lua functions converted to C function pointers).
 import CLibFFI
+import CSupport
 import Glibc
 
 /// `GCUserdata.kind` of a C library namespace; the payload holds the `dlopen` handle.
@@ -28,6 +29,8 @@ final class CCallLayout {
     /// Call plans by `CTypeCore.callPlan`.
     private var plans: [CCallPlan] = []
     var callbacks: [CCallback?] = []
+    /// Register plans as compiled code's C calls read them (FFIRegisterCalls.swift).
+    var compactPlans: [CTypeID: UnsafeMutablePointer<perigee_c_call_plan>] = [:]
     /// The error a callback raised while C code ran: raised when the C call returns.
     var callbackError: Value? = nil
 

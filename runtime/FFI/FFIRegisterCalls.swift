@@ -13,6 +13,7 @@ import Glibc
 /// How each argument of a C function type goes into the registers, worked out beside its
 /// call plan (nil when the type does not fit).
 struct CRegisterPlan {
+    /// (Their raw values are `PERIGEE_C_ARGUMENT_*`, CFunctionCalls.h.)
     enum Argument: UInt8 { case double, float, integer, pointer, text }
     enum Result: UInt8 { case void, double, float, other }
 
@@ -162,6 +163,70 @@ extension LuaVM {
         L.pointee.top = UInt32(funcSlot + 2 + Int(count))
         return count
     }
+}
+
+extension LuaVM {
+    /// Fills compiled code's inline cache `site` of a call that met `callee`
+    /// (CFunctionCalls.h): a C function cdata's type, and the compact plan of that type's
+    /// register calls, or none (the general path) when it has no register plan.
+    func fillCCallSite(_ site: UnsafeMutablePointer<UInt64>, _ callee: Value) {
+        guard callee.isCData else { return }
+        let id = callee.cdata.pointee.ctype
+        let state = ffi, types = state.types
+        var plan: UnsafeMutablePointer<perigee_c_call_plan>? = nil
+        if types.core(id).kind == .function, let registers = state.calls.plan(id, types)?.registers {
+            plan = state.calls.compactPlan(id, registers, errnoCell: state.errnoCell, types)
+        }
+        site[1] = UInt64(UInt(bitPattern: plan))
+        site[0] = UInt64(id) + 1
+    }
+}
+
+extension CCallLayout {
+    /// The register plan of function type `id` in the form C reads (`perigee_c_call_plan`),
+    /// made once and kept for the state's life.
+    func compactPlan(_ id: CTypeID, _ registers: CRegisterPlan, errnoCell: UnsafeMutablePointer<Int32>,
+                     _ types: CTypeTable) -> UnsafeMutablePointer<perigee_c_call_plan> {
+        if let plan = compactPlans[id] { return plan }
+        var c = perigee_c_call_plan(errno_cell: errnoCell, count: UInt8(registers.count), result: 0,
+                                    result_size: 0, result_unsigned: 0, kind: zeros(), reg: zeros(), size: zeros(),
+                                    is_unsigned: zeros())
+        withUnsafeMutableBytes(of: &c.kind) { kind in
+            withUnsafeMutableBytes(of: &c.reg) { reg in
+                withUnsafeMutableBytes(of: &c.size) { size in
+                    withUnsafeMutableBytes(of: &c.is_unsigned) { unsigned in
+                        for n in 0..<registers.count {
+                            kind[n] = registers.kind(n).rawValue
+                            reg[n] = UInt8(registers.register(n))
+                            let t = types.core(registers.types[n])
+                            size[n] = UInt8(t.kind == .enumeration ? 4 : t.size)
+                            unsigned[n] = t.isUnsigned ? 1 : 0
+                        }
+                    }
+                }
+            }
+        }
+        let r = types.core(registers.resultType)
+        switch registers.result {
+        case .void: c.result = UInt8(PERIGEE_C_RESULT_VOID)
+        case .double: c.result = UInt8(PERIGEE_C_RESULT_DOUBLE)
+        case .float: c.result = UInt8(PERIGEE_C_RESULT_FLOAT)
+        case .other where r.kind == .bool: c.result = UInt8(PERIGEE_C_RESULT_BOOL)
+        case .other:
+            c.result = UInt8(PERIGEE_C_RESULT_INTEGER)
+            c.result_size = UInt8(r.kind == .enumeration ? 4 : r.size)
+            c.result_unsigned = r.isUnsigned ? 1 : 0
+        }
+        let plan = UnsafeMutablePointer<perigee_c_call_plan>.allocate(capacity: 1)
+        plan.initialize(to: c)
+        compactPlans[id] = plan
+        return plan
+    }
+}
+
+/// A C array of zeros (a tuple) of `perigee_c_call_plan`'s parameter lists.
+private func zeros() -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
+    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 }
 
 extension CRegisterPlan {

@@ -33,6 +33,14 @@ public enum FormatConversion: UInt8, Sendable {
     @inline(__always) public var takesNumber: Bool {
         rawValue <= FormatConversion.hexFloat.rawValue
     }
+
+    /// `%d %i %u %o %x %X`, which also print a 64-bit integer cdata's bits.
+    var takesInteger64: Bool {
+        switch self {
+        case .signedInteger, .unsignedDecimal, .octal, .hex: return true
+        default: return false
+        }
+    }
 }
 
 /// One `%...` conversion of a format string.

@@ -189,6 +189,12 @@ extension LuaVM {
                             spec.render(number: v.number, into: &out)
                             continue
                         }
+                        // `%d %i %u %o %x %X` print an `int64_t` or `uint64_t` cdata's 64 bits, as LuaJIT does.
+                        var unsigned = false
+                        if spec.conversion.takesInteger64, CInteger64.isCData(v, &unsigned) == true {
+                            spec.renderInteger(v.cdata.payload.load(as: UInt64.self), into: &out)
+                            continue
+                        }
                         guard let n = c.number(argument) else { return c.typeError(argument, expected: "number") }
                         spec.render(number: n, into: &out)
                         continue

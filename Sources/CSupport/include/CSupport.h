@@ -4,6 +4,7 @@
 
 #include "ObjectLayout.h"
 #include "NumericFastFunctions.h"
+#include "CFunctionCalls.h"
 #include <stddef.h>
 #include <stdint.h>
 

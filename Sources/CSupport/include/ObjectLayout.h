@@ -87,6 +87,14 @@
 #define PERIGEE_THREAD_TOP 40
 #define PERIGEE_THREAD_OPEN_UPVALUES 48
 
+// GCCData (runtime/FFI/CData.swift): its C type id (32 bits) and its payload; GCString's bytes.
+#define PERIGEE_CDATA_CTYPE 12
+#define PERIGEE_CDATA_PAYLOAD 24
+#define PERIGEE_STRING_BYTES 24
+// Numbers: top 17 bits at most this; a NaN from outside with more becomes the canonical one.
+#define PERIGEE_NUMBER_LIMIT 0x1FFF2ULL
+#define PERIGEE_CANONICAL_NAN 0xFFF8000000000000ULL
+
 // Frames (runtime/Interpreter/Frames.swift): the link below a frame's registers is a return
 // PC when these bits are 0; every frame keeps this many slots free above its registers.
 #define PERIGEE_RETURN_PC_MASK 3
