@@ -269,6 +269,18 @@ extension FunctionLowering {
         setStackTop(thread, b.add(base, n))
         b.ret(i64(CompiledStatus.tailCall))
         b.position(atEndOf: slow)
+        if !inFastCopy {
+            // A builtin with a fast-function id (`return setmetatable(o, mt)`): its common
+            // case runs on this frame's registers and its results are returned; otherwise
+            // the runtime makes the tail call.
+            let builtin = newBlock("tailbuiltin"), general = newBlock("tailgeneral")
+            b.condBr(hasTag(callee, ValueBits.functionTag), builtin, general)
+            b.position(atEndOf: builtin)
+            let count = multi ? b.add(i64(d), b.load(cx.i64, multres)) : i64(d - 1)
+            callFastBuiltin(objectPointer(callee), a, nargs: count, wanted: -1, general: general)
+            lowerReturn(a, b.load(cx.i64, multres))
+            b.position(atEndOf: general)
+        }
         b.ret(call(.tailcall, pc: pc, [b.load(cx.i64, multres)]))
     }
 
