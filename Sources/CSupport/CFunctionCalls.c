@@ -37,6 +37,27 @@ int64_t perigee_c_call(uint64_t *slots, int64_t nargs, int64_t wanted, const uin
     if (!plan || plan->count != nargs || plan->errno_cell[1] != 0) return 0;
     const void *address = *(void *const *)(cd + PERIGEE_CDATA_PAYLOAD);
     if (!address) return 0;
+    if (plan->doubles) {
+        // `double f(double, ...)`: numbers straight into a call of that type.
+        double x[PERIGEE_C_DOUBLE_PARAMETERS] = { 0, 0, 0 };
+        for (int64_t n = 0; n < nargs; n++) {
+            uint64_t v = slots[2 + n];
+            if ((v >> PERIGEE_TAG_SHIFT) > PERIGEE_NUMBER_LIMIT) return 0;
+            memcpy(&x[n], &v, 8);
+        }
+        errno = plan->errno_cell[0];
+        double r;
+        switch (nargs) {
+        case 0: r = ((double (*)(void))address)(); break;
+        case 1: r = ((double (*)(double))address)(x[0]); break;
+        case 2: r = ((double (*)(double, double))address)(x[0], x[1]); break;
+        default: r = ((double (*)(double, double, double))address)(x[0], x[1], x[2]); break;
+        }
+        plan->errno_cell[0] = errno;
+        if (wanted < 0) wanted = 1;
+        for (int64_t n = 0; n < wanted; n++) slots[n] = n == 0 ? number_bits(r) : PERIGEE_NIL_BITS;
+        return 1 + wanted;
+    }
     perigee_register_args args;
     memset(&args, 0, sizeof args);
     for (int64_t n = 0; n < nargs; n++) {

@@ -189,8 +189,10 @@ extension CCallLayout {
                      _ types: CTypeTable) -> UnsafeMutablePointer<perigee_c_call_plan> {
         if let plan = compactPlans[id] { return plan }
         var c = perigee_c_call_plan(errno_cell: errnoCell, count: UInt8(registers.count), result: 0,
-                                    result_size: 0, result_unsigned: 0, kind: zeros(), reg: zeros(), size: zeros(),
-                                    is_unsigned: zeros())
+                                    result_size: 0, result_unsigned: 0, doubles: 0, kind: zeros(), reg: zeros(),
+                                    size: zeros(), is_unsigned: zeros())
+        let doubles = (0..<registers.count).allSatisfy { registers.kind($0) == .double }
+        if doubles && registers.result == .double && registers.count <= Int(PERIGEE_C_DOUBLE_PARAMETERS) { c.doubles = 1 }
         withUnsafeMutableBytes(of: &c.kind) { kind in
             withUnsafeMutableBytes(of: &c.reg) { reg in
                 withUnsafeMutableBytes(of: &c.size) { size in

@@ -23,6 +23,9 @@
 #define PERIGEE_C_RESULT_INTEGER 3
 #define PERIGEE_C_RESULT_BOOL 4
 
+/// The most parameters of a plan with `doubles` set.
+#define PERIGEE_C_DOUBLE_PARAMETERS 3
+
 /// The most parameters a plan has (6 integer and 8 floating-point registers).
 #define PERIGEE_C_PLAN_PARAMETERS 14
 
@@ -35,6 +38,9 @@ typedef struct {
     uint8_t result;
     /// An integer result's size in bytes and whether it is unsigned.
     uint8_t result_size, result_unsigned;
+    /// Nonzero for `double f(double, ...)` with at most `PERIGEE_C_DOUBLE_PARAMETERS`
+    /// parameters (libm's functions), which are called as such.
+    uint8_t doubles;
     /// Per parameter: its kind, its register (an index into the integer or the floating-point
     /// registers), and for integers their size in bytes and whether unsigned.
     uint8_t kind[PERIGEE_C_PLAN_PARAMETERS], reg[PERIGEE_C_PLAN_PARAMETERS];
