@@ -152,27 +152,43 @@ static inline int loop_edge_is_plain(const uint32_t *at, int64_t cost) {
     return 1;
 }
 
-// FORL: the control variable steps; the loop goes on while it stays within the limit (FORI
-// made all three numbers).
-static void fast_FORL(uint64_t *base, const uint32_t *pc, uint32_t ins) {
-    int offset = (int)RD(ins) - JUMP_BIAS;
-    if (__builtin_expect(loop_edge_is_plain(pc - 1, -(int64_t)offset), 1)) {
-        uint64_t *r = base + RA(ins);
-        double step = number_of(r[2]), i = number_of(r[0]) + step, limit = number_of(r[1]);
-        if (step >= 0 ? i <= limit : i >= limit) {
-            r[0] = r[3] = bits_of(i);
-            NEXT(base, pc + offset);
-        }
-        NEXT(base, pc);
-    }
-    __attribute__((musttail)) return stub_FORL(base, pc, ins);
+// The edge of a loop the JIT gave up on (IFORL, ILOOP): charged to the instruction budget,
+// never counted (counting it would only start recordings that the blacklist refuses).
+static inline int loop_edge_is_charged(int64_t cost) {
+    if (perigee_instruction_budget - cost < 0) return 0;
+    perigee_instruction_budget -= cost;
+    return 1;
 }
 
-static void fast_LOOP(uint64_t *base, const uint32_t *pc, uint32_t ins) {
-    int offset = (int)RD(ins) - JUMP_BIAS;
-    if (__builtin_expect(loop_edge_is_plain(pc - 1, offset > 1 ? offset : (offset < -1 ? -offset : 1)), 1)) NEXT(base, pc);
-    __attribute__((musttail)) return stub_LOOP(base, pc, ins);
-}
+// FORL: the control variable steps; the loop goes on while it stays within the limit (FORI
+// made all three numbers). `plain` says whether the edge may run here.
+#define FOR_LOOP_EDGE(name, plain) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        int offset = (int)RD(ins) - JUMP_BIAS; \
+        if (__builtin_expect(plain, 1)) { \
+            uint64_t *r = base + RA(ins); \
+            double step = number_of(r[2]), i = number_of(r[0]) + step, limit = number_of(r[1]); \
+            if (step >= 0 ? i <= limit : i >= limit) { \
+                r[0] = r[3] = bits_of(i); \
+                NEXT(base, pc + offset); \
+            } \
+            NEXT(base, pc); \
+        } \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+FOR_LOOP_EDGE(FORL, loop_edge_is_plain(pc - 1, -(int64_t)offset))
+FOR_LOOP_EDGE(IFORL, loop_edge_is_charged(-(int64_t)offset))
+
+// LOOP: the cost charged is the loop's length, as the interpreter's handler charges it.
+#define LOOP_EDGE(name, plain) \
+    static void fast_##name(uint64_t *base, const uint32_t *pc, uint32_t ins) { \
+        int offset = (int)RD(ins) - JUMP_BIAS; \
+        int64_t cost = offset > 1 ? offset : (offset < -1 ? -offset : 1); \
+        if (__builtin_expect(plain, 1)) NEXT(base, pc); \
+        __attribute__((musttail)) return stub_##name(base, pc, ins); \
+    }
+LOOP_EDGE(LOOP, loop_edge_is_plain(pc - 1, cost))
+LOOP_EDGE(ILOOP, loop_edge_is_charged(cost))
 
 // MARK: constants, tests and unary operators
 
@@ -552,9 +568,11 @@ NUMERIC_CALL_STUB(stub_call_math, perigee_math_result(id, f, r + 2, n, &value))
             uint64_t *frame = r + 2; \
             int64_t frame_size = FIELD(uint8_t, p, PERIGEE_PROTO_FRAME_SIZE); \
             if ((FIELD(uint8_t, p, PERIGEE_PROTO_FLAGS) & (PERIGEE_PROTO_VARARG | PERIGEE_PROTO_COMPILED)) == 0 \
-                && (code[0] & 0xff) == OP_FUNCF && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
+                && ((code[0] & 0xff) == OP_FUNCF || (code[0] & 0xff) == OP_IFUNCF) \
+                && n >= FIELD(uint8_t, p, PERIGEE_PROTO_PARAMETER_COUNT) \
                 && frame + frame_size + PERIGEE_ENTRY_SLACK <= stack + FIELD(uint32_t, L, PERIGEE_THREAD_STACK_SIZE) \
-                && count_without_firing(PERIGEE_HOT_COUNTING_FUNCTIONS, code, 1)) { \
+                /* A function the JIT gave up on (IFUNCF) is not counted. */ \
+                && ((code[0] & 0xff) == OP_IFUNCF || count_without_firing(PERIGEE_HOT_COUNTING_FUNCTIONS, code, 1))) { \
                 perigee_instruction_budget -= 1; \
                 r[1] = (uint64_t)(uintptr_t)pc; \
                 FIELD(char *, run, PERIGEE_RUN_CLOSURE_OFFSET) = f; \
@@ -649,5 +667,5 @@ RETURN_STUB(RETM, (int)RD(ins) + (int)FIELD(int64_t, perigee_run, PERIGEE_RUN_MU
     [OP_ISEQN] = fast_ISEQN, [OP_ISNEN] = fast_ISNEN, [OP_ISEQP] = fast_ISEQP, [OP_ISNEP] = fast_ISNEP, \
     [OP_GGET] = fast_GGET, [OP_CALL] = fast_CALL, [OP_CALLM] = fast_CALLM, \
     [OP_RET0] = fast_RET0, [OP_RET1] = fast_RET1, [OP_RET] = fast_RET, [OP_RETM] = fast_RETM, \
-    [OP_JMP] = fast_JMP, [OP_FORL] = fast_FORL, [OP_LOOP] = fast_LOOP, \
+    [OP_JMP] = fast_JMP, [OP_FORL] = fast_FORL, [OP_LOOP] = fast_LOOP, [OP_IFORL] = fast_IFORL, [OP_ILOOP] = fast_ILOOP, \
     [OP_ISLT] = fast_ISLT, [OP_ISGE] = fast_ISGE, [OP_ISLE] = fast_ISLE, [OP_ISGT] = fast_ISGT,

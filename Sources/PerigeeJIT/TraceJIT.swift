@@ -121,16 +121,6 @@ public final class TraceJIT {
         return f.isFunction ? UnsafeRawPointer(f.function) : nil
     }()
 
-    /// `coroutine.yield`: a trace does not call it (a loop that yields every time round
-    /// would leave its trace every time round).
-    private lazy var yieldFunction: UnsafeRawPointer? = {
-        guard let library = vm.g.intern("coroutine"), let name = vm.g.intern("yield") else { return nil }
-        let table = vm.globals.get(string: library)
-        guard table.isTable else { return nil }
-        let f = table.table.get(string: name)
-        return f.isFunction ? UnsafeRawPointer(f.function) : nil
-    }()
-
     /// The builtins that always answer exactly one value (a call wanting all their results
     /// counts one).
     private lazy var singleResultBuiltins: Set<UnsafeRawPointer> = {
@@ -335,7 +325,6 @@ public final class TraceJIT {
         recorder.ir.optimizations = Optimizations(parameters)
         recorder.singleResultBuiltins = singleResultBuiltins
         recorder.nextFunction = nextFunction
-        recorder.yieldFunction = yieldFunction
         recorder.recUnroll = parameters["recunroll"]
         recorder.callUnroll = parameters["callunroll"]
         recorder.loopUnroll = parameters["loopunroll"]

@@ -158,7 +158,6 @@ final class TraceRecorder {
     /// The `next` builtin (ITERN steps it).
     var nextFunction: UnsafeRawPointer?
     /// `coroutine.yield`, which ends a recording (luajit does not compile it either).
-    var yieldFunction: UnsafeRawPointer?
     /// The builtins that always answer exactly one value (function object addresses).
     var singleResultBuiltins: Set<UnsafeRawPointer> = []
     /// How many results the last call wanting all of them left (for CALLM, RETM, TSETM).
@@ -1244,7 +1243,13 @@ final class TraceRecorder {
     private func recordRuntimeCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
         let i = Instruction(currentPC.pointee)
         let callee = UnsafeRawPointer(frame[call.a].function)
-        if callee == yieldFunction { throw TraceAbort("NYI: unsupported builtin coroutine.yield") }
+        // A coroutine switch is not called from a trace: a yield would leave the trace every
+        // time round, and a resume (or a `coroutine.wrap` function) costs more through a
+        // trace's runtime call than through the interpreter's switch, which is all such a
+        // loop does. The loop stays interpreted (luajit stitches there).
+        if let kind = CoroutineSwitch(id: frame[call.a].function.pointee.ffid) {
+            throw TraceAbort("NYI: unsupported builtin \(kind.builtinName)")
+        }
         guard call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
             throw TraceAbort.nyi(i.verifiedOpcode)
         }

@@ -157,12 +157,16 @@ func returnOther(_ base: Slots, _ pc: Code, _ first: Int, _ count: Int) -> Perig
     let p = s.pointee.closure.proto
     let nargs = s.pointee.nargs
     if spendInstructions(1) || p.pointee.flags & ProtoFlag.compiled != 0 || nargs < Int(p.pointee.parameterCount)
-        || s.pointee.withVM({ $0.hooks.onCalls || ($0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
+        || s.pointee.withVM({ $0.hooks.onCalls || (countsEntry(ins) && $0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
         return functionEntryOther(base, pc, ins)
     }
     s.pointee.publishEntry(valueSlots(base), p, nargs: nargs)
     return stay(pc, base)
 }
+
+/// Whether a function header counts toward the JIT's hot functions: not IFUNCF, a function
+/// the JIT gave up on.
+@inline(__always) func countsEntry(_ ins: UInt32) -> Bool { Instruction(ins).verifiedOpcode != .IFUNCF }
 
 /// FUNCF's other cases, out of line and in tail position (the common header saves no
 /// registers): missing parameters become nil; a hooked or compiled function, one whose hot
@@ -174,7 +178,7 @@ func functionEntryOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep
     // The counter may have run out in the common header already (counting again keeps it
     // below zero) or not been counted there (missing parameters).
     if perigee_instruction_budget < 0 || p.pointee.flags & ProtoFlag.compiled != 0
-        || s.pointee.withVM({ $0.hooks.onCalls || ($0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
+        || s.pointee.withVM({ $0.hooks.onCalls || (countsEntry(ins) && $0.hotCounters.isCountingFunctions && $0.hotCounters.expires(pc - 1)) }) {
         return slowPath(run, base, pc) { $0.functionEntry() }
     }
     setUpFrame(s, base)

@@ -286,9 +286,18 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 /// Whether a loop edge must take its handler's other path: the instruction budget is spent
-/// (subtracting `cost` from it) or the JIT counts loops.
-@inline(__always) func loopEdgeIsWatched(_ run: UnsafeMutableRawPointer, cost: Int) -> Bool {
-    spendInstructions(cost) || runState(run).pointee.withVM({ $0.hotCounters.isCounting })
+/// (subtracting `cost` from it) or the JIT counts loops (not a loop it gave up on, IFORL,
+/// IITERL, ILOOP, whose edges are never counted).
+@inline(__always) func loopEdgeIsWatched(_ run: UnsafeMutableRawPointer, cost: Int, _ ins: UInt32) -> Bool {
+    spendInstructions(cost) || (!isBlacklistedLoop(ins) && runState(run).pointee.withVM({ $0.hotCounters.isCounting }))
+}
+
+/// IFORL, IITERL, ILOOP: a loop edge the JIT no longer counts.
+@inline(__always) func isBlacklistedLoop(_ ins: UInt32) -> Bool {
+    switch Instruction(ins).verifiedOpcode {
+    case .IFORL, .IITERL, .ILOOP: return true
+    default: return false
+    }
 }
 
 /// A loop edge while the budget is spent or the JIT counts, out of line and in tail
@@ -296,7 +305,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 /// the loop instruction's own work follows.
 @inline(__always) func watchedLoopEdge(_ base: Slots, _ pc: Code) -> PerigeeStep? {
     if perigee_instruction_budget < 0 { return slowPath(run, base, pc) { $0.loopBudgetSpent() } }
-    countLoop(run, pc)
+    if !isBlacklistedLoop(pc[-1]) { countLoop(run, pc) }
     return nil
 }
 
@@ -314,7 +323,7 @@ func loopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_FORL") @inline(__always) func opFORL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset) { return forLoopEdgeOther(base, pc, ins) }
+    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset, ins) { return forLoopEdgeOther(base, pc, ins) }
     return forLoopStep(base, pc, ins)
 }
 
@@ -333,7 +342,7 @@ func loopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_ITERL") @inline(__always) func opITERL(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset) { return iteratorLoopEdgeOther(base, pc, ins) }
+    if loopEdgeIsWatched(run, cost: -Instruction(ins).jumpOffset, ins) { return iteratorLoopEdgeOther(base, pc, ins) }
     return iteratorLoopStep(base, pc, ins)
 }
 
@@ -346,7 +355,7 @@ func loopEdgeOther(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 }
 
 @_cdecl("perigee_op_LOOP") @inline(__always) func opLOOP(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
-    if loopEdgeIsWatched(run, cost: Instruction(ins).loopCost) { return loopEdgeOther(base, pc, ins) }
+    if loopEdgeIsWatched(run, cost: Instruction(ins).loopCost, ins) { return loopEdgeOther(base, pc, ins) }
     return stay(pc, base)
 }
 

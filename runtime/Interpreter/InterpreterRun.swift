@@ -134,10 +134,12 @@ struct InterpreterRun {
         k = p.pointee.numbers
         base = frame
         nargs = n
-        if perigee_plain_dispatch != 0 && Instruction(code.pointee).verifiedOpcode == .FUNCF
+        let header = Instruction(code.pointee).verifiedOpcode
+        // A function the JIT gave up on (IFUNCF) is entered so too: it is not counted.
+        if perigee_plain_dispatch != 0 && (header == .FUNCF || header == .IFUNCF)
             && n >= Int(p.pointee.parameterCount) && p.pointee.flags & ProtoFlag.compiled == 0
             && perigee_instruction_budget > 0
-            && !withVM({ $0.hooks.onCalls || $0.hotCounters.isCountingFunctions }) {
+            && !withVM({ $0.hooks.onCalls || (header == .FUNCF && $0.hotCounters.isCountingFunctions) }) {
             perigee_instruction_budget &-= 1
             let frameSize = Int(p.pointee.frameSize)
             let index = slotDistance(frame, from: stack)

@@ -13,11 +13,20 @@ enum CoroutineState: UInt8 {
 /// functions `coroutine.wrap` makes carry these ids. They lie above every `FastFunction` and
 /// `FastBuiltin` id, so compiled code and the fast-function paths, which know only those,
 /// call them as any other builtin.
-enum CoroutineSwitch: UInt8 {
+public enum CoroutineSwitch: UInt8 {
     case resume = 0xf0, yield, wrapped
 
+    /// The builtin's name, as luajit's `-jv` names it.
+    public var builtinName: String {
+        switch self {
+        case .resume: return "coroutine.resume"
+        case .yield: return "coroutine.yield"
+        case .wrapped: return "coroutine.wrap_aux"
+        }
+    }
+
     /// The switch with id `id`, or nil (a case is stored as its index, as `FastBuiltin`).
-    @inline(__always) init?(id: UInt8) {
+    @inline(__always) public init?(id: UInt8) {
         let index = id &- CoroutineSwitch.resume.rawValue
         guard index <= CoroutineSwitch.wrapped.rawValue &- CoroutineSwitch.resume.rawValue else { return nil }
         self = unsafeBitCast(index, to: CoroutineSwitch.self)
