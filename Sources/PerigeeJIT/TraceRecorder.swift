@@ -1243,12 +1243,10 @@ final class TraceRecorder {
     private func recordRuntimeCall(_ call: CallShape, _ frame: UnsafeMutablePointer<Value>) throws {
         let i = Instruction(currentPC.pointee)
         let callee = UnsafeRawPointer(frame[call.a].function)
-        // A coroutine switch is not called from a trace: a yield would leave the trace every
-        // time round, and a resume (or a `coroutine.wrap` function) costs more through a
-        // trace's runtime call than through the interpreter's switch, which is all such a
-        // loop does. The loop stays interpreted (luajit stitches there).
-        if let kind = CoroutineSwitch(id: frame[call.a].function.pointee.ffid) {
-            throw TraceAbort("NYI: unsupported builtin \(kind.builtinName)")
+        // A trace does not yield (a loop that yields every time round would leave its trace
+        // every time round); it resumes coroutines through the runtime.
+        if CoroutineSwitch(id: frame[call.a].function.pointee.ffid) == .yield {
+            throw TraceAbort("NYI: unsupported builtin \(CoroutineSwitch.yield.builtinName)")
         }
         guard call.wanted >= 0 || singleResultBuiltins.contains(callee) else {
             throw TraceAbort.nyi(i.verifiedOpcode)

@@ -195,8 +195,8 @@ outer = coroutine.create(function()
 end)
 print("normal", coroutine.resume(outer))
 
--- A traced loop holding coroutines in its slots: compared, typed and asked their status
--- (resumes stay outside it: a loop that switches coroutines is left to the interpreter).
+-- A traced loop holding coroutines in its slots: compared, typed, resumed, and one that dies
+-- on the way (its status and the resume's failure read inside the loop).
 local workers = {}
 for i = 1, 3 do
   workers[i] = coroutine.create(function(x)
@@ -205,17 +205,11 @@ for i = 1, 3 do
   end)
 end
 local log, total = {}, 0
-for round = 1, 150 do
-  local ok, v = coroutine.resume(workers[round % 3 + 1], round)
-  if type(v) == "number" then total = total + v elseif ok ~= nil then log[#log + 1] = tostring(ok) .. ":" .. tostring(v) end
-end
-local seen = {}
-for round = 1, 300 do -- trace
+for round = 1, 150 do -- trace
   local co = workers[round % 3 + 1]
-  local key = (co == workers[1] and "first " or "other ") .. type(co) .. " " .. coroutine.status(co)
-  seen[key] = (seen[key] or 0) + 1
+  local same = co == workers[1]
+  local ok, v = coroutine.resume(co, round)
+  if type(v) == "number" then total = total + v elseif ok ~= nil then log[#log + 1] = tostring(ok) .. ":" .. tostring(v) end
+  if same and type(co) ~= "thread" then error("type") end
 end
-local keys = {}
-for k, n in pairs(seen) do keys[#keys + 1] = k .. "=" .. n end
-table.sort(keys)
-print("slots", total, #log, log[1], log[#log], table.concat(keys, ", "))
+print("slots", total, table.concat(log, " "), coroutine.status(workers[1]), coroutine.status(workers[3]))
