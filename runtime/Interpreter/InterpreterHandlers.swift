@@ -289,7 +289,7 @@ func opLEN(_ base: Slots, _ pc: Code, _ ins: UInt32) -> PerigeeStep {
 /// (subtracting `cost` from it) or the JIT counts loops (not a loop it gave up on, IFORL,
 /// IITERL, ILOOP, whose edges are never counted).
 @inline(__always) func loopEdgeIsWatched(_ run: UnsafeMutableRawPointer, cost: Int, _ ins: UInt32) -> Bool {
-    spendInstructions(cost) || (!isBlacklistedLoop(ins) && runState(run).pointee.withVM({ $0.hotCounters.isCounting }))
+    spendInstructions(cost) || (runState(run).pointee.withVM({ $0.hotCounters.isCounting }) && !isBlacklistedLoop(ins))
 }
 
 /// IFORL, IITERL, ILOOP: a loop edge the JIT no longer counts.
