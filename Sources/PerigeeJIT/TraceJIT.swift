@@ -88,6 +88,11 @@ public final class TraceJIT {
     /// Where compile time went (µs, all traces): lowering to LLVM IR, LLVM's passes, and
     /// machine code (written by the compiler thread, read after `settle`).
     private var compilePhases = (lower: 0, optimize: 0, emit: 0)
+    /// Time the interpreter's thread spent in recordings (from the first instruction
+    /// recorded to the trace's hand-over or abort): the JIT's work that does not overlap
+    /// the program, which compiles on the compiler thread do.
+    private var recordingMicroseconds = 0
+    private var recordingStartedAt = 0
     /// The size of each compiled trace's object code (bytes; the machine code, its
     /// relocations and symbols), written by the compiler thread.
     private var objectBytes: [Int] = []
@@ -111,7 +116,8 @@ public final class TraceJIT {
             + "compile_us=\(times.reduce(0, +)) compile_us_median=\(median) compile_us_p90=\(p90) "
             + "lower_us=\(compilePhases.lower) optimize_us=\(compilePhases.optimize) emit_us=\(compilePhases.emit) "
             + "object_bytes=\(objectBytes.reduce(0, +)) object_bytes_median=\(sizes.isEmpty ? 0 : sizes[sizes.count / 2]) "
-            + "reoptimized=\(reoptimizedMicroseconds.count) reoptimize_us=\(reoptimizedMicroseconds.reduce(0, +))]"
+            + "reoptimized=\(reoptimizedMicroseconds.count) reoptimize_us=\(reoptimizedMicroseconds.reduce(0, +)) "
+            + "record_us=\(recordingMicroseconds) run_us=\(monotonicMicroseconds() - startedAt)]"
     }
 
     /// The `next` builtin, which ITERN steps.
@@ -290,6 +296,7 @@ public final class TraceJIT {
         if record.multres >= 0 { side.startAfterCall(results: record.multres) }
         side.keepsBytecode = dump?.bytecode == true || traceObserver != nil
         recorder = side
+        recordingStartedAt = monotonicMicroseconds()
         vm.traces.setRecording(true)
     }
 
@@ -309,6 +316,7 @@ public final class TraceJIT {
                 configure(started)
                 started.keepsBytecode = dump?.bytecode == true || traceObserver != nil
                 recorder = started
+                recordingStartedAt = monotonicMicroseconds()
                 try started.begin(L)
             }
             guard let recorder else { return stop() }
@@ -336,6 +344,7 @@ public final class TraceJIT {
     }
 
     private func stop() {
+        if recorder != nil { recordingMicroseconds += monotonicMicroseconds() - recordingStartedAt }
         recorder?.restoreEntry()
         recorder = nil
         armed = nil

@@ -123,9 +123,11 @@ extension UnsafeMutablePointer where Pointee == GlobalState {
         if weakKeys && weakValues { return true }
         if !weakValues, let array = t.pointee.array.map({ $0 - 1 }) {
             // From key 0's slot.
+            // One test per slot that holds no object (arrays of numbers are common and can be
+            // large); a run of objects prefetches headers ahead of marking them.
             let n = Int(t.pointee.arrayLimit)
             for i in 0..<min(n, markPrefetchDistance) { prefetchHeader(array[i]) }
-            for i in 0..<n {
+            for i in 0..<n where array[i].isCollectable {
                 if i + markPrefetchDistance < n { prefetchHeader(array[i + markPrefetchDistance]) }
                 markValue(array[i])
             }
