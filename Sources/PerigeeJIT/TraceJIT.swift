@@ -75,6 +75,8 @@ public final class TraceJIT {
     /// time grows faster than the code (a 300-instruction trace takes some 150 ms), and
     /// while it runs new traces wait.
     static let reoptimizeSize = 120
+    /// IR instructions above which a looping trace is compiled with the quick passes.
+    static let longLoopSize = 300
 
     /// Counts for reports: traces compiled, recordings aborted, each compile's time (µs).
     public private(set) var compiled = 0
@@ -490,6 +492,10 @@ public final class TraceJIT {
         // `-Oreoptimize=1`: compiled with the optimizing code generator at once (in line too,
         // so that tests run that code deterministically).
         let optimizesAtOnce = parameters["reoptimize"] == 1
+        // A long loop trace (many inlined calls, hundreds of exits) takes LLVM's optimizing
+        // passes and code generator up to seconds, for code that mostly calls the runtime
+        // and leaves: the quick ones compile it, as a trace that runs once through.
+        let longLoop = looping && ir.count > TraceJIT.longLoopSize
         let runs = !looping && !optimizesAtOnce && ir.count <= TraceJIT.reoptimizeSize && parameters["compilethread"] != 0
             && parameters["reoptimize"] != 0 ? vm.traces.entryCounter(firstExit) : nil
         var portable: Result<ObservedTraceCode, TraceNotPortable> = .failure(TraceNotPortable("not recorded"))
@@ -554,7 +560,7 @@ public final class TraceJIT {
         }
         let job: CompilerThread.Job = { [unowned self] in
             let started = self.monotonicMicroseconds()
-            let compiled = Result { try compile(looping || optimizesAtOnce) }
+            let compiled = Result { try compile((looping && !longLoop) || optimizesAtOnce) }
             let microseconds = self.monotonicMicroseconds() - started
             return { [unowned self] in
                 self.install(compiled, recorder, number: number, firstExit: firstExit, generation: generation,

@@ -45,6 +45,34 @@ final class TraceJITTests: XCTestCase {
         XCTAssertEqual(String(decoding: traced.out, as: UTF8.self), "5050\n1275\ntrue\t5050\n")
     }
 
+    /// A loop trace longer than TraceJIT.longLoopSize IR instructions is compiled with the
+    /// quick passes and code generator: its results are the interpreter's.
+    func testLongLoopTraceCompilesQuicklyAndCorrectly() throws {
+        let updates = (1...60).map { "t[\($0)] = t[\($0)] + i * \($0) - s % \($0 + 2)" }.joined(separator: "\n")
+        let script = """
+        local t = {}
+        for k = 1, 60 do t[k] = 0 end
+        local s = 0
+        for i = 1, 300 do
+        \(updates)
+        s = s + t[60] % 7
+        end
+        local sum = 0
+        for k = 1, 60 do sum = sum + t[k] end
+        print(sum, s)
+        """
+        let interpreted = try runPerigee(["-joff", "-e", script])
+        XCTAssertEqual(String(decoding: interpreted.out, as: UTF8.self), "82346620\t576\n", interpreted.err)
+        let traced = try runPerigee(["-jdump=ti", "-Ohotloop=1", "-Ocompilethread=0", "-e", script])
+        XCTAssertEqual(traced.status, 0, traced.err)
+        XCTAssertEqual(String(decoding: traced.out, as: UTF8.self), "82346620\t576\n")
+        // The long loop's trace is there, with more IR than the quick compile's threshold.
+        let listing = traced.err.components(separatedBy: "---- TRACE ").filter { $0.hasPrefix("2 IR") }
+        XCTAssertEqual(listing.count, 1, traced.err)
+        let instructions = listing.first?.split(separator: "\n").filter { $0.first?.isNumber == true }.count ?? 0
+        XCTAssertGreaterThan(instructions, 300, traced.err)
+    }
+
     /// Abort reasons name the bytecode, and a loop that keeps aborting is tried less and
     /// less often (luajit's penalties), then blacklisted.
     func testAbortsAreReportedAndBlacklisted() throws {
