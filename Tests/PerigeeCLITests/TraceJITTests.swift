@@ -228,6 +228,8 @@ final class TraceJITTests: XCTestCase {
                                   environment: ["PERIGEE_JIT_STATS": "1"])
         XCTAssertEqual(String(decoding: once.out, as: UTF8.self), expected, once.err)
         XCTAssertTrue(once.err.contains("reoptimized=0 "), once.err)
+        // The program thread's time in recordings and the run's wall time, for bench/run.
+        XCTAssertTrue(once.err.range(of: "record_us=[0-9]+ run_us=[1-9][0-9]*\\]", options: .regularExpression) != nil, once.err)
     }
 
     func testBadJITArgumentsAreRefused() throws {
